@@ -1,0 +1,135 @@
+// The Adapter contract: everything core/ may ask of a database. Materializations are written
+// once against this interface; they ask for capabilities and SQL builders, never for an
+// adapter's name. A new database is a new folder under adapters/ implementing this file.
+
+/** A fully qualified relation name. `database` is the catalog (DuckDB: the attached file's name). */
+export interface RelationName {
+  readonly database: string;
+  readonly schema: string;
+  readonly identifier: string;
+}
+
+export type RelationType = 'table' | 'view';
+
+export interface Relation extends RelationName {
+  readonly type: RelationType;
+}
+
+export interface ColumnDescription {
+  readonly name: string;
+  /** The database's own type name, e.g. `INTEGER`, `character varying`. */
+  readonly dataType: string;
+  readonly index: number;
+}
+
+export interface QueryResult {
+  readonly columns: readonly string[];
+  /** Values converted to JS: numbers, strings, booleans, null; BIGINT beyond 2^53 as string. */
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+export interface ExecResult {
+  /** Rows written or read, where the database reports it. */
+  readonly rowsAffected: number | null;
+  /** A short status like dbt's adapter_response `_message` (e.g. `CREATE TABLE`, `OK`). */
+  readonly message: string;
+}
+
+/** Column types kiln infers for seeds; each adapter maps them to its own names. */
+export type SeedColumnType = 'integer' | 'bigint' | 'numeric' | 'boolean' | 'date' | 'timestamp' | 'text';
+
+export interface SeedColumn {
+  readonly name: string;
+  /** The database type to create the column with (already mapped or user-given). */
+  readonly sqlType: string;
+}
+
+export interface SeedLoad {
+  /** Absolute path of the CSV file. */
+  readonly file: string;
+  readonly delimiter: string;
+  readonly columns: readonly SeedColumn[];
+  /** Whether identifiers of seed columns are quoted. */
+  readonly quoteColumns: boolean;
+  /** Number of data rows (known from kiln's own pass over the file). */
+  readonly rowCount: number;
+}
+
+export interface AdapterCapabilities {
+  /** DDL (create/rename/drop) can be rolled back inside a transaction. */
+  readonly supportsTransactionalDdl: boolean;
+  /** `MERGE INTO` is available. */
+  readonly supportsMerge: boolean;
+  /** `CREATE OR REPLACE VIEW` is atomic and allowed. */
+  readonly supportsCreateOrReplaceView: boolean;
+  /** Maximum identifier length in bytes; longer names are shortened before suffixes are added. */
+  readonly maxIdentifierLength: number;
+}
+
+/** One connection, owned by one worker at a time. */
+export interface Connection {
+  /** Runs one or more statements; result of the last. */
+  execute(sql: string): Promise<ExecResult>;
+  /** Runs a query and returns its rows. */
+  query(sql: string): Promise<QueryResult>;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** Bulk-loads a CSV into an existing empty table through the database's fast path. */
+  loadCsv(target: RelationName, load: SeedLoad): Promise<ExecResult>;
+  /** Cancels the statement in flight, if any (Ctrl-C). */
+  cancel(): Promise<void>;
+}
+
+/** Builds SQL text in the adapter's dialect. Pure: no I/O. */
+export interface SqlDialect {
+  quoteIdentifier(name: string): string;
+  quoteLiteral(value: string | number | boolean | null): string;
+  /** `"db"."schema"."identifier"` as it should appear in compiled SQL. */
+  renderRelation(rel: RelationName): string;
+  createSchema(database: string, schema: string): string;
+  createTableAs(rel: RelationName, sql: string): string;
+  createViewAs(rel: RelationName, sql: string): string;
+  createTable(rel: RelationName, columns: readonly SeedColumn[], quoteColumns: boolean): string;
+  /** Renames a relation within its schema. */
+  rename(rel: Relation, newIdentifier: string): string;
+  drop(rel: Relation, opts?: { cascade?: boolean }): string;
+  /** The database type for a seed column type kiln inferred. */
+  seedType(t: SeedColumnType): string;
+}
+
+export interface Adapter {
+  /** The profile `type` this adapter serves, e.g. `duckdb`. */
+  readonly type: string;
+  readonly capabilities: AdapterCapabilities;
+  readonly dialect: SqlDialect;
+  /** The default database (catalog) of the target. */
+  readonly database: string;
+  /** sql-formatter's dialect name, for formatted output. */
+  readonly formatterDialect: string;
+
+  /** Opens the database / pool. Errors are KilnErrors (unreachable, locked, offline). */
+  open(): Promise<void>;
+  /** A connection from the pool; the pool holds at most `threads` connections. */
+  acquire(): Promise<Connection>;
+  release(conn: Connection): void;
+  close(): Promise<void>;
+
+  /** Relations in one schema, from a cache filled on first use and kept current by kiln. */
+  listRelations(database: string, schema: string): Promise<readonly Relation[]>;
+  /** The relation if it exists (through the cache). */
+  getRelation(name: RelationName): Promise<Relation | null>;
+  /** Columns of a relation, in order. */
+  getColumns(name: RelationName): Promise<readonly ColumnDescription[]>;
+  /** Keeps the relation cache current after kiln creates, renames or drops a relation. */
+  cacheAdded(rel: Relation): void;
+  cacheDropped(rel: RelationName): void;
+  cacheRenamed(from: RelationName, toIdentifier: string): void;
+  /** Schemas that exist in a database (for `create schema if not exists` decisions). */
+  listSchemas(database: string): Promise<readonly string[]>;
+}
+
+export interface AdapterFactory {
+  readonly type: string;
+  create(target: import('../core/project/types.js').TargetConfig, projectRoot: string): Adapter;
+}

@@ -1,0 +1,141 @@
+// The error model. Every error a user can cause is a KilnError with a stable code, a location
+// and a hint; the CLI classifies errors once (user error → exit 2, node failure → exit 1,
+// anything else is a kiln bug). Codes are listed in docs/errors.md; never renumber them.
+
+export interface SourceLocation {
+  /** Path relative to the project root (or absolute when outside it). */
+  readonly file: string;
+  /** 1-based line, when known. */
+  readonly line?: number;
+  /** 1-based column, when known. */
+  readonly col?: number;
+}
+
+export interface KilnErrorInit {
+  readonly loc?: SourceLocation;
+  /** Unique id of the node the error belongs to, when there is one. */
+  readonly node?: string;
+  readonly hint?: string;
+  /** Extra locations (e.g. the other file of a duplicate). */
+  readonly related?: readonly SourceLocation[];
+  readonly cause?: unknown;
+}
+
+export class KilnError extends Error {
+  readonly code: string;
+  readonly loc?: SourceLocation;
+  readonly node?: string;
+  readonly hint?: string;
+  readonly related: readonly SourceLocation[];
+
+  constructor(code: string, message: string, init: KilnErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'KilnError';
+    this.code = code;
+    this.loc = init.loc;
+    this.node = init.node;
+    this.hint = init.hint;
+    this.related = init.related ?? [];
+  }
+
+  /** `file:line:col`, or '' when the error has no location. */
+  where(): string {
+    return formatLocation(this.loc);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      file: this.loc?.file,
+      line: this.loc?.line,
+      col: this.loc?.col,
+      node: this.node,
+      hint: this.hint,
+      related: this.related.length ? this.related.map(formatLocation) : undefined,
+    };
+  }
+}
+
+/** Several user errors found together (a project that does not load reports all of them). */
+export class KilnErrors extends Error {
+  readonly errors: readonly KilnError[];
+  constructor(errors: readonly KilnError[]) {
+    super(errors.map((e) => `[${e.code}] ${e.message}`).join('\n'));
+    this.name = 'KilnErrors';
+    this.errors = errors;
+  }
+}
+
+export function formatLocation(loc: SourceLocation | undefined): string {
+  if (!loc) return '';
+  let s = loc.file;
+  if (loc.line !== undefined) s += `:${loc.line}`;
+  if (loc.line !== undefined && loc.col !== undefined) s += `:${loc.col}`;
+  return s;
+}
+
+/** Collects problems while loading/parsing so all of them are reported at once. */
+export class Problems {
+  readonly errors: KilnError[] = [];
+  readonly warnings: KilnError[] = [];
+
+  error(e: KilnError): void {
+    this.errors.push(e);
+  }
+  warn(e: KilnError): void {
+    this.warnings.push(e);
+  }
+  /** Records a thrown KilnError/KilnErrors; rethrows anything else (a bug). */
+  capture(e: unknown): void {
+    if (e instanceof KilnError) this.errors.push(e);
+    else if (e instanceof KilnErrors) this.errors.push(...e.errors);
+    else throw e;
+  }
+  get ok(): boolean {
+    return this.errors.length === 0;
+  }
+  throwIfAny(): void {
+    if (this.errors.length === 1) throw this.errors[0];
+    if (this.errors.length > 1) throw new KilnErrors(this.errors);
+  }
+}
+
+/** Stable error codes. Add, never renumber; document each in docs/errors.md. */
+export const Codes = {
+  // project and profile loading
+  PROJECT_NOT_FOUND: 'KLN101',
+  YAML_SYNTAX: 'KLN102',
+  CONFIG_INVALID: 'KLN103',
+  CONFIG_UNKNOWN_KEY: 'KLN104', // a warning
+  PROFILE_NOT_FOUND: 'KLN105',
+  TARGET_NOT_FOUND: 'KLN106',
+  ENV_VAR_UNSET: 'KLN107',
+  VARS_INVALID: 'KLN108',
+  FILE_UNREADABLE: 'KLN109',
+  // templates
+  JINJA_SYNTAX: 'KLN201',
+  JINJA_RENDER: 'KLN202',
+  COMPILER_ERROR: 'KLN203', // exceptions.raise_compiler_error
+  VAR_UNDEFINED: 'KLN204',
+  DOC_UNKNOWN: 'KLN205',
+  MACRO_DUPLICATE: 'KLN206',
+  // graph
+  REF_UNKNOWN: 'KLN301',
+  SOURCE_UNKNOWN: 'KLN302',
+  CYCLE: 'KLN303',
+  NAME_DUPLICATE: 'KLN304',
+  SELECTOR_INVALID: 'KLN305',
+  // seeds
+  CSV_MALFORMED: 'KLN401',
+  // execution
+  DATABASE_ERROR: 'KLN501',
+  DATABASE_UNREACHABLE: 'KLN502',
+  ADAPTER_UNKNOWN: 'KLN503',
+  CANCELLED: 'KLN504',
+  // usage
+  USAGE: 'KLN601',
+  INIT_TARGET_EXISTS: 'KLN602',
+} as const;
+
+export type ErrorCode = (typeof Codes)[keyof typeof Codes];

@@ -1,0 +1,138 @@
+// The nodes of a parsed project. Shapes follow dbt's manifest closely (see
+// ../shared/reference/artifacts-and-output.md) so artifacts can be written almost 1:1.
+import type { SourceLocation } from './errors.js';
+
+export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'analysis' | 'source' | 'macro' | 'operation';
+
+export type Materialization = 'view' | 'table' | 'ephemeral' | 'incremental' | 'seed' | 'test' | 'snapshot' | string;
+
+/** Node config after precedence has been applied. Known keys typed; custom keys kept. */
+export interface NodeConfig {
+  enabled: boolean;
+  materialized: Materialization;
+  schema?: string | null;
+  database?: string | null;
+  alias?: string | null;
+  tags: string[];
+  meta: Record<string, unknown>;
+  full_refresh?: boolean | null;
+  unique_key?: string | string[] | null;
+  pre_hook?: string[];
+  post_hook?: string[];
+  /** seeds */
+  column_types?: Record<string, string>;
+  delimiter?: string;
+  quote_columns?: boolean | null;
+  [key: string]: unknown;
+}
+
+export interface ColumnInfo {
+  name: string;
+  description: string;
+  data_type: string | null;
+  meta: Record<string, unknown>;
+  tags: string[];
+  /** Test entries declared on the column, as written (recorded for the data-tests issue). */
+  data_tests: unknown[];
+}
+
+export interface RefCall {
+  readonly name: string;
+  readonly package?: string;
+  readonly version?: string | number;
+}
+
+export interface DependsOn {
+  nodes: string[];
+  macros: string[];
+}
+
+export interface ParsedNode {
+  uniqueId: string;
+  resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'analysis';
+  packageName: string;
+  name: string;
+  /** Path relative to its resource root (e.g. `staging/stg_orders.sql`). */
+  path: string;
+  /** Path relative to the project root (e.g. `models/staging/stg_orders.sql`). */
+  originalFilePath: string;
+  fqn: string[];
+  rawCode: string;
+  checksum: string;
+  config: NodeConfig;
+  description: string;
+  columns: Record<string, ColumnInfo>;
+  refs: RefCall[];
+  sources: [string, string][];
+  dependsOn: DependsOn;
+  patchPath: string | null;
+  /** Resolved at parse time from target + config (generate_schema_name etc). */
+  database: string;
+  schema: string;
+  alias: string;
+  /** The location of the definition, for errors. */
+  loc: SourceLocation;
+  /** Data tests declared on the model in YAML (recorded for the data-tests issue). */
+  dataTests: unknown[];
+  /** Set by compile. */
+  compiledCode?: string;
+  /** Seeds: absolute path of the CSV. */
+  seedFile?: string;
+}
+
+export interface SourceTable {
+  uniqueId: string;
+  resourceType: 'source';
+  packageName: string;
+  sourceName: string;
+  name: string;
+  identifier: string;
+  database: string;
+  schema: string;
+  description: string;
+  sourceDescription: string;
+  loader: string;
+  columns: Record<string, ColumnInfo>;
+  meta: Record<string, unknown>;
+  tags: string[];
+  config: { enabled: boolean; [key: string]: unknown };
+  loadedAtField: string | null;
+  freshness: unknown;
+  originalFilePath: string;
+  path: string;
+  fqn: string[];
+  loc: SourceLocation;
+  dataTests: unknown[];
+}
+
+export interface MacroDef {
+  uniqueId: string;
+  name: string;
+  packageName: string;
+  originalFilePath: string;
+  path: string;
+  macroSql: string;
+  /** Argument names in order. */
+  arguments: string[];
+  description: string;
+  loc: SourceLocation;
+}
+
+export interface DocBlock {
+  uniqueId: string;
+  name: string;
+  packageName: string;
+  originalFilePath: string;
+  blockContents: string;
+  loc: SourceLocation;
+}
+
+/** The parsed project: everything a command needs, before compile. */
+export interface Manifest {
+  projectName: string;
+  nodes: Map<string, ParsedNode>;
+  sources: Map<string, SourceTable>;
+  macros: Map<string, MacroDef>;
+  docs: Map<string, DocBlock>;
+  disabled: Map<string, ParsedNode>;
+}

@@ -1,0 +1,80 @@
+// What loading a project produces: the project file, the selected profile target and the
+// discovered files. Parsing (core/parser/) turns these into nodes.
+import type { SourceLocation } from '../errors.js';
+
+/** A config tree from dbt_project.yml (`models:`, `seeds:`, ...): `+key` configs and sub-folders. */
+export type ConfigTree = { readonly [key: string]: unknown };
+
+export interface ProjectFile {
+  readonly name: string;
+  readonly profile: string;
+  readonly version?: string;
+  readonly modelPaths: readonly string[];
+  readonly seedPaths: readonly string[];
+  readonly snapshotPaths: readonly string[];
+  readonly testPaths: readonly string[];
+  readonly macroPaths: readonly string[];
+  readonly analysisPaths: readonly string[];
+  readonly docsPaths: readonly string[];
+  readonly targetPath: string;
+  readonly cleanTargets: readonly string[];
+  /** Project vars: global ones and `{<package>: {...}}` scoped ones, as written. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly models: ConfigTree;
+  readonly seeds: ConfigTree;
+  readonly snapshots: ConfigTree;
+  readonly dataTests: ConfigTree;
+  readonly sources: ConfigTree;
+  readonly onRunStart: readonly string[];
+  readonly onRunEnd: readonly string[];
+  /** The file's own location, for errors that concern the project as a whole. */
+  readonly file: string;
+}
+
+/** One output of profiles.yml, after env_var() rendering and type conversion. */
+export interface TargetConfig {
+  readonly name: string;
+  readonly type: string;
+  readonly schema: string;
+  /** The catalog/database; for DuckDB derived from the file name when not given. */
+  readonly database: string;
+  readonly threads: number;
+  /** Every field as given (rendered), adapter-specific ones included. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** Field names whose values must never be printed. */
+  readonly secretFields: readonly string[];
+}
+
+export interface ProfileSelection {
+  readonly profileName: string;
+  readonly target: TargetConfig;
+  /** The profiles.yml that was read. */
+  readonly file: string;
+}
+
+export type FileKind = 'model' | 'seed' | 'snapshot' | 'test' | 'macro' | 'analysis' | 'properties' | 'doc';
+
+export interface ProjectSourceFile {
+  readonly kind: FileKind;
+  /** Path relative to the project root, with forward slashes. */
+  readonly path: string;
+  readonly absPath: string;
+  /** The resource path it was found under (e.g. `models`). */
+  readonly root: string;
+  readonly contents: string;
+  /** sha256 of the contents, hex. */
+  readonly checksum: string;
+}
+
+export interface LoadedProject {
+  readonly root: string;
+  readonly project: ProjectFile;
+  readonly files: readonly ProjectSourceFile[];
+  /** Vars from --vars (highest precedence). */
+  readonly cliVars: Readonly<Record<string, unknown>>;
+}
+
+export interface Located<T> {
+  readonly value: T;
+  readonly loc: SourceLocation;
+}
