@@ -1,0 +1,190 @@
+// manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
+import { createHash } from 'node:crypto';
+import type { SqlDialect } from '../../adapters/adapter.js';
+import type { Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import type { Dag } from '../graph/dag.js';
+
+export const KILN_VERSION = '0.1.0';
+/** The dbt release whose artifact shapes kiln writes. */
+export const DBT_COMPAT_VERSION = '1.10.0';
+
+export interface ArtifactMeta {
+  readonly invocationId: string;
+  readonly generatedAt: Date;
+  readonly adapterType: string;
+}
+
+export function metadata(meta: ArtifactMeta, schema: string): Record<string, unknown> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('DBT_ENV_CUSTOM_ENV_') && v !== undefined) env[k.slice('DBT_ENV_CUSTOM_ENV_'.length)] = v;
+  }
+  return {
+    dbt_schema_version: `https://schemas.getdbt.com/dbt/${schema}.json`,
+    dbt_version: DBT_COMPAT_VERSION,
+    generator: 'kiln',
+    kiln_version: KILN_VERSION,
+    generated_at: meta.generatedAt.toISOString(),
+    invocation_id: meta.invocationId,
+    env,
+  };
+}
+
+export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): Record<string, unknown> {
+  const nodes: Record<string, unknown> = {};
+  for (const n of manifest.nodes.values()) nodes[n.uniqueId] = nodeJson(n, dialect);
+  const sources: Record<string, unknown> = {};
+  for (const s of manifest.sources.values()) sources[s.uniqueId] = sourceJson(s, dialect);
+  const macros: Record<string, unknown> = {};
+  for (const m of manifest.macros.values()) {
+    macros[m.uniqueId] = {
+      name: m.name,
+      resource_type: 'macro',
+      package_name: m.packageName,
+      path: m.path,
+      original_file_path: m.originalFilePath,
+      unique_id: m.uniqueId,
+      macro_sql: m.macroSql,
+      depends_on: { macros: [] },
+      description: m.description,
+      meta: {},
+      docs: { show: true, node_color: null },
+      patch_path: null,
+      arguments: m.arguments.map((name) => ({ name, type: null, description: '' })),
+      supported_languages: null,
+    };
+  }
+  const docs: Record<string, unknown> = {};
+  for (const d of manifest.docs.values()) {
+    docs[d.uniqueId] = {
+      name: d.name,
+      resource_type: 'doc',
+      package_name: d.packageName,
+      path: d.originalFilePath,
+      original_file_path: d.originalFilePath,
+      unique_id: d.uniqueId,
+      block_contents: d.blockContents,
+    };
+  }
+  const disabled: Record<string, unknown[]> = {};
+  for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
+  const parentMap: Record<string, string[]> = {};
+  const childMap: Record<string, string[]> = {};
+  for (const id of [...manifest.nodes.keys(), ...manifest.sources.keys()]) {
+    parentMap[id] = dag.parents(id).sort();
+    childMap[id] = dag.children(id).sort();
+  }
+  return {
+    metadata: {
+      ...metadata(meta, 'manifest/v12'),
+      project_name: manifest.projectName,
+      project_id: createHash('md5').update(manifest.projectName).digest('hex'),
+      user_id: null,
+      send_anonymous_usage_stats: false,
+      adapter_type: meta.adapterType,
+    },
+    nodes,
+    sources,
+    macros,
+    docs,
+    exposures: {},
+    metrics: {},
+    groups: {},
+    selectors: {},
+    disabled,
+    parent_map: parentMap,
+    child_map: childMap,
+    group_map: {},
+    saved_queries: {},
+    semantic_models: {},
+    unit_tests: {},
+  };
+}
+
+function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
+  const ephemeral = n.config.materialized === 'ephemeral';
+  return {
+    database: n.database,
+    schema: n.schema,
+    name: n.name,
+    resource_type: n.resourceType,
+    package_name: n.packageName,
+    path: n.path,
+    original_file_path: n.originalFilePath,
+    unique_id: n.uniqueId,
+    fqn: n.fqn,
+    alias: n.alias,
+    checksum: { name: 'sha256', checksum: n.checksum },
+    config: configJson(n),
+    tags: n.config.tags,
+    description: n.description,
+    columns: Object.fromEntries(
+      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, tags: c.tags }]),
+    ),
+    meta: n.config.meta,
+    group: null,
+    docs: { show: true, node_color: null },
+    patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
+    build_path: null,
+    unrendered_config: {},
+    relation_name: ephemeral ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
+    raw_code: n.rawCode,
+    language: 'sql',
+    refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
+    sources: n.sources,
+    metrics: [],
+    depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
+    compiled_path: n.compiledCode !== undefined ? `target/compiled/${n.packageName}/${n.originalFilePath}` : null,
+    compiled: n.compiledCode !== undefined,
+    compiled_code: n.compiledCode ?? null,
+    extra_ctes_injected: n.compiledCode !== undefined,
+    extra_ctes: [],
+    contract: { enforced: false, alias_types: true, checksum: null },
+    access: 'protected',
+    constraints: [],
+    version: null,
+    latest_version: null,
+    deprecation_date: null,
+    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
+  };
+}
+
+function configJson(n: ParsedNode): Record<string, unknown> {
+  const { pre_hook, post_hook, ...rest } = n.config;
+  return {
+    ...rest,
+    'pre-hook': (pre_hook ?? []).map((sql) => ({ sql, transaction: true, index: null })),
+    'post-hook': (post_hook ?? []).map((sql) => ({ sql, transaction: true, index: null })),
+  };
+}
+
+function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, unknown> {
+  return {
+    database: s.database,
+    schema: s.schema,
+    name: s.name,
+    resource_type: 'source',
+    package_name: s.packageName,
+    path: s.path,
+    original_file_path: s.originalFilePath,
+    unique_id: s.uniqueId,
+    fqn: s.fqn,
+    source_name: s.sourceName,
+    source_description: s.sourceDescription,
+    loader: s.loader,
+    identifier: s.identifier,
+    quoting: { database: null, schema: null, identifier: null, column: null },
+    loaded_at_field: s.loadedAtField,
+    freshness: s.freshness ?? { warn_after: { count: null, period: null }, error_after: { count: null, period: null }, filter: null },
+    external: null,
+    description: s.description,
+    columns: Object.fromEntries(Object.values(s.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, tags: c.tags }])),
+    meta: s.meta,
+    source_meta: {},
+    tags: s.tags,
+    config: s.config,
+    patch_path: null,
+    unrendered_config: {},
+    relation_name: dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier }),
+  };
+}

@@ -1,0 +1,46 @@
+// `kiln debug`: what kiln sees (versions, project, profile, target) and whether the database answers.
+import { KILN_VERSION } from '../../artifacts/manifest-json.js';
+import { KilnError } from '../../errors.js';
+import { ExitCode, makeReporter, type Io } from '../main.js';
+import type { GlobalOptions } from '../options.js';
+import { openSession } from '../session.js';
+import { foundPhrase, reportWarnings } from './shared.js';
+
+export async function debugCommand(opts: GlobalOptions, io: Io): Promise<number> {
+  const reporter = makeReporter(opts, io);
+  reporter.info(`kiln version: ${KILN_VERSION}`);
+  reporter.info(`node version: ${process.version}`);
+  const session = await openSession(opts, io.cwd);
+  reportWarnings(reporter, session.warnings);
+  const t = session.profile.target;
+  reporter.info(`project: ${session.loaded.project.name} (${session.root})`);
+  reporter.info(`profiles.yml: ${session.profile.file}`);
+  reporter.info(`profile: ${session.profile.profileName}, target: ${t.name}`);
+  reporter.info(`  type: ${t.type}`);
+  reporter.info(`  database: ${t.database}`);
+  reporter.info(`  schema: ${t.schema}`);
+  reporter.info(`  threads: ${t.threads}`);
+  for (const [k, v] of Object.entries(t.fields)) {
+    if (['type', 'schema', 'database', 'threads'].includes(k)) continue;
+    reporter.info(`  ${k}: ${t.secretFields.includes(k) ? '*****' : JSON.stringify(v)}`);
+  }
+  reporter.info(`found: ${foundPhrase(session.manifest)}`);
+  try {
+    await session.adapter.open();
+    const conn = await session.adapter.acquire();
+    try {
+      await conn.query('select 1 as ok');
+    } finally {
+      session.adapter.release(conn);
+      await session.adapter.close();
+    }
+    reporter.info('connection: OK');
+    reporter.info('All checks passed!');
+    return ExitCode.OK;
+  } catch (e) {
+    if (!(e instanceof KilnError)) throw e;
+    reporter.info('connection: FAILED');
+    reporter.kilnError(e);
+    return ExitCode.USER_ERROR;
+  }
+}

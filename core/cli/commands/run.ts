@@ -1,0 +1,90 @@
+// `kiln run`, `kiln seed` and `kiln build`: select, validate seeds, then execute in DAG order.
+import { Problems } from '../../errors.js';
+import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
+import { manifestJson } from '../../artifacts/manifest-json.js';
+import { Compiler } from '../../compiler/compile.js';
+import { countPhrase } from '../../reporter/reporter.js';
+import { prepareSeeds } from '../../runner/preflight.js';
+import { Runner } from '../../runner/runner.js';
+import { ExitCode, makeReporter, type Io } from '../main.js';
+import type { GlobalOptions } from '../options.js';
+import { foundPhrase, redactor, reportWarnings } from './shared.js';
+import { openSession, select } from '../session.js';
+import { KILN_VERSION } from '../../artifacts/manifest-json.js';
+
+export type RunKind = 'run' | 'seed' | 'build';
+
+const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], build: ['seed', 'model'] };
+
+export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Promise<number> {
+  const reporter = makeReporter(opts, io);
+  const session = await openSession(opts, io.cwd);
+  reportWarnings(reporter, session.warnings);
+  const selected = select(session, opts, TYPES[kind]);
+  const problems = new Problems();
+  const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems);
+  problems.throwIfAny();
+
+  const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
+  const writer = new ArtifactWriter(session.targetDir, redactor());
+  reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
+  const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
+  if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
+    reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
+    writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+    return ExitCode.OK;
+  }
+
+  await session.adapter.open();
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+  const runner = new Runner(
+    session.manifest,
+    session.dag,
+    selected,
+    session.adapter,
+    compiler,
+    { threads: session.profile.target.threads, failFast: !!opts.failFast, seeds },
+    {
+      nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
+      nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
+      compiled: (n, sql) => writer.writeCompiled(n, sql),
+      executed: (n, statements) => writer.writeRun(n, statements),
+    },
+  );
+  let interrupts = 0;
+  const off = io.onInterrupt(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      reporter.warn('Interrupted: rolling back what is running and skipping the rest (press Ctrl-C again to force).');
+      void runner.cancel();
+    } else {
+      process.exit(ExitCode.INTERRUPTED);
+    }
+  });
+  let summary;
+  try {
+    summary = await runner.run();
+  } finally {
+    off();
+    await session.adapter.close();
+  }
+  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+  writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+  reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
+  if (summary.cancelled) return ExitCode.INTERRUPTED;
+  return summary.results.some((r) => r.status === 'error') ? ExitCode.NODE_FAILED : ExitCode.OK;
+}
+
+function argsOf(opts: GlobalOptions): Record<string, unknown> {
+  return {
+    select: opts.select ?? [],
+    exclude: opts.exclude ?? [],
+    target: opts.target ?? null,
+    vars: opts.vars ?? '{}',
+    threads: opts.threads ?? null,
+    full_refresh: !!opts.fullRefresh,
+    fail_fast: !!opts.failFast,
+    project_dir: opts.projectDir ?? null,
+    profiles_dir: opts.profilesDir ?? null,
+  };
+}

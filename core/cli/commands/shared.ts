@@ -1,0 +1,29 @@
+// Small pieces several commands share.
+import type { KilnError } from '../../errors.js';
+import type { Manifest } from '../../nodes.js';
+import type { Reporter } from '../../reporter/reporter.js';
+import { secretValues } from '../../template/builtins.js';
+
+export function reportWarnings(reporter: Reporter, warnings: readonly KilnError[]): void {
+  for (const w of warnings) reporter.kilnError(w, 'warn');
+}
+
+/** `5 models, 3 seeds, 2 sources, 4 macros` as dbt prints it after parsing. */
+export function foundPhrase(manifest: Manifest): string {
+  const counts: [string, number][] = [
+    ['model', [...manifest.nodes.values()].filter((n) => n.resourceType === 'model').length],
+    ['seed', [...manifest.nodes.values()].filter((n) => n.resourceType === 'seed').length],
+    ['source', manifest.sources.size],
+    ['macro', manifest.macros.size],
+  ];
+  return counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ') || 'nothing';
+}
+
+/** Replaces every secret value read so far with asterisks. */
+export function redactor(): (text: string) => string {
+  return (text) => {
+    let out = text;
+    for (const s of secretValues()) if (s.length >= 3) out = out.split(s).join('*****');
+    return out;
+  };
+}

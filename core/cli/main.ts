@@ -1,0 +1,143 @@
+// The `kiln` program. The only place that decides exit codes; errors are classified once here:
+// user errors (KilnError) exit 2, failed nodes exit 1, anything else is a kiln bug (exit 3).
+import { Command, CommanderError, Option } from 'commander';
+import { KilnError, KilnErrors } from '../errors.js';
+import { KILN_VERSION } from '../artifacts/manifest-json.js';
+import { Reporter } from '../reporter/reporter.js';
+import { addProjectOptions, type GlobalOptions } from './options.js';
+import { cleanCommand } from './commands/clean.js';
+import { compileCommand, parseCommand } from './commands/compile.js';
+import { debugCommand } from './commands/debug.js';
+import { initCommand } from './commands/init.js';
+import { lsCommand, type LsOptions } from './commands/ls.js';
+import { runCommand, type RunKind } from './commands/run.js';
+import { secretValues } from '../template/builtins.js';
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+  readonly isTTY: boolean;
+  /** Registers a Ctrl-C handler; returns a function that removes it. */
+  readonly onInterrupt: (handler: () => void) => () => void;
+}
+
+export const ExitCode = { OK: 0, NODE_FAILED: 1, USER_ERROR: 2, INTERNAL: 3, INTERRUPTED: 130 } as const;
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    isTTY: !!process.stdout.isTTY,
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+}
+
+export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'>, io: Io): Reporter {
+  const color = opts.color !== false && io.isTTY && !process.env.NO_COLOR && opts.logFormat !== 'json';
+  return new Reporter({ format: opts.logFormat ?? 'text', color, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues });
+}
+
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = ExitCode.OK;
+  let current: GlobalOptions | null = null;
+  const program = new Command('kiln');
+  program
+    .description('kiln builds SQL transformation projects (dbt projects as they are) on DuckDB and PostgreSQL.')
+    .version(KILN_VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run `kiln --help` or `kiln <command> --help` for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  program.addHelpText(
+    'after',
+    `
+Exit codes: 0 success, 1 a node failed, 2 bad usage or a project that does not load,
+3 an internal kiln error (a bug), 130 interrupted.
+
+Examples:
+  kiln init demo && cd demo && kiln build
+  kiln run --select +orders --threads 8
+  kiln build --project-dir project-template --exclude tag:nightly`,
+  );
+
+  const action = (command: string, fn: (opts: GlobalOptions & Record<string, unknown>, args: string[]) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = { ...(cmd.opts() as GlobalOptions & Record<string, unknown>), command };
+      current = opts;
+      exitCode = await fn(opts, cmd.args);
+    };
+
+  program
+    .command('init')
+    .argument('[dir]', 'folder to create (default: the current folder, which must be empty)')
+    .description('create a new project from the built-in template: seeds, staging views, marts and a DuckDB profile')
+    .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))
+    .option('--no-color', 'plain output without colours')
+    .action(action('init', (o, args) => initCommand(args[0] ?? '.', o, io)));
+
+  addProjectOptions(program.command('debug').description('show the project, profile and target in use and test the database connection')).action(
+    action('debug', (o) => debugCommand(o, io)),
+  );
+  addProjectOptions(program.command('parse').description('parse the project and write target/manifest.json; reports every problem found')).action(
+    action('parse', (o) => parseCommand(o, io)),
+  );
+  addProjectOptions(program.command('compile').description('render the selected nodes to SQL under target/compiled without running anything'), {
+    selection: true,
+  }).action(action('compile', (o) => compileCommand(o, io)));
+
+  const runLike = (name: RunKind, description: string) =>
+    addProjectOptions(program.command(name).description(description), { selection: true, run: true }).action(
+      action(name, (o) => runCommand(name, o, io)),
+    );
+  runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
+  runLike('seed', 'load the selected CSV seeds into tables');
+  runLike('build', 'load seeds, then build models, all in dependency order');
+
+  addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
+    .option('--resource-type <type...>', 'only these types: model, seed, source')
+    .option('--output <format>', 'name, path, json or selector', 'selector')
+    .action(action('ls', (o) => lsCommand(o as GlobalOptions & LsOptions, io)));
+
+  addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets (default: target/)')).action(
+    action('clean', (o) => cleanCommand(o, io)),
+  );
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      return ExitCode.USER_ERROR;
+    }
+    return reportFailure(e, current, io);
+  }
+}
+
+/** Prints a user error (exit 2) or an internal error (exit 3, stack only with --debug). */
+export function reportFailure(e: unknown, opts: GlobalOptions | null, io: Io): number {
+  const reporter = makeReporter({ logFormat: opts?.logFormat ?? 'text', color: opts?.color ?? true }, io);
+  if (e instanceof KilnErrors) {
+    reporter.userErrors(e.errors, `Found ${e.errors.length} problems; nothing was run.`);
+    return ExitCode.USER_ERROR;
+  }
+  if (e instanceof KilnError) {
+    reporter.kilnError(e);
+    return ExitCode.USER_ERROR;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.stderr(`Internal error: ${err.message}\nThis is a bug in kiln, not in your project. Please report it with the command you ran.\n`);
+  if (opts?.debug) io.stderr(`${err.stack ?? ''}\n`);
+  else io.stderr('Run again with --debug to see the stack trace.\n');
+  return ExitCode.INTERNAL;
+}

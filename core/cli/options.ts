@@ -1,0 +1,48 @@
+// The options every project command takes, declared once and attached to each command.
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export interface GlobalOptions {
+  command: string;
+  projectDir?: string;
+  profilesDir?: string;
+  target?: string;
+  vars?: string;
+  threads?: number;
+  select?: string[];
+  exclude?: string[];
+  fullRefresh?: boolean;
+  failFast?: boolean;
+  logFormat: 'text' | 'json';
+  color: boolean;
+  debug?: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}
+
+export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run?: boolean } = {}): Command {
+  cmd
+    .option('--project-dir <dir>', 'the folder holding dbt_project.yml (default: the current folder)')
+    .option('--profiles-dir <dir>', 'the folder holding profiles.yml (default: the project folder, then ~/.dbt)')
+    .option('-t, --target <name>', "the profile target to use (default: the profile's `target:`)")
+    .option('--vars <yaml>', "variables for var(), as YAML or JSON: '{key: value}'")
+    .option('--threads <n>', 'how many nodes to build at once (default: the target\'s threads)', positiveInt);
+  if (opts.selection) {
+    cmd
+      .option('-s, --select <spec...>', 'nodes to include: name, +name, name+, tag:x, path:dir, ... (space = union, comma = intersection)')
+      .option('--exclude <spec...>', 'nodes to leave out (same syntax as --select)');
+  }
+  if (opts.run) {
+    cmd
+      .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
+      .option('-x, --fail-fast', 'stop the whole run at the first failure');
+  }
+  cmd
+    .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))
+    .option('--no-color', 'plain output without colours')
+    .option('--debug', 'show internal details (stack traces of kiln bugs)');
+  return cmd;
+}

@@ -1,0 +1,87 @@
+// One invocation's shared setup: load the project and profile, parse, build the DAG and select.
+// Throws KilnError/KilnErrors for anything the user can fix; prints nothing.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Adapter } from '../../adapters/adapter.js';
+import { createAdapter } from '../../adapters/registry.js';
+import { Dag } from '../graph/dag.js';
+import { selectNodes } from '../graph/select.js';
+import type { KilnError } from '../errors.js';
+import type { Manifest } from '../nodes.js';
+import { parseProject } from '../parser/parse-project.js';
+import { loadProfile } from '../project/load-profile.js';
+import { loadProject } from '../project/load-project.js';
+import type { LoadedProject, ProfileSelection } from '../project/types.js';
+import { TemplateEngine } from '../template/engine.js';
+import type { ContextDeps } from '../compiler/context.js';
+import type { GlobalOptions } from './options.js';
+
+export interface Session {
+  readonly root: string;
+  readonly loaded: LoadedProject;
+  readonly profile: ProfileSelection;
+  readonly adapter: Adapter;
+  readonly engine: TemplateEngine;
+  readonly manifest: Manifest;
+  readonly dag: Dag;
+  readonly deps: ContextDeps;
+  readonly warnings: readonly KilnError[];
+  readonly invocationId: string;
+  readonly startedAt: Date;
+  readonly targetDir: string;
+}
+
+export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
+  const root = path.resolve(cwd, opts.projectDir ?? '.');
+  const engine = new TemplateEngine();
+  const invocationId = randomUUID();
+  const startedAt = new Date();
+  // Values in project and profile files may use env_var() and var(); a tiny context serves them.
+  const renderYaml = (text: string, loc: { file: string }) => engine.render(loc.file, text, {});
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
+  const profile = loadProfile({
+    projectDir: root,
+    profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined,
+    profileName: loaded.project.profile,
+    targetName: opts.target,
+    render: renderYaml,
+  });
+  const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
+  const selection: ProfileSelection = { ...profile, target };
+  const adapter = await createAdapter(target, root, profile.file);
+  const { manifest, deps, problems } = parseProject({
+    loaded,
+    profile: selection,
+    engine,
+    dialect: adapter.dialect,
+    invocationId,
+    runStartedAt: startedAt,
+    flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast },
+  });
+  problems.throwIfAny();
+  const dag = Dag.fromManifest(manifest);
+  return {
+    root,
+    loaded,
+    profile: selection,
+    adapter,
+    engine,
+    manifest,
+    dag,
+    deps,
+    warnings: problems.warnings,
+    invocationId,
+    startedAt,
+    targetDir: path.resolve(root, loaded.project.targetPath),
+  };
+}
+
+/** The selected node ids of the given resource types. */
+export function select(session: Session, opts: GlobalOptions, resourceTypes: readonly string[]): Set<string> {
+  const ids = selectNodes(session.manifest, session.dag, { select: opts.select, exclude: opts.exclude }, session.root);
+  for (const id of [...ids]) {
+    const n = session.manifest.nodes.get(id)!;
+    if (!resourceTypes.includes(n.resourceType)) ids.delete(id);
+  }
+  return ids;
+}

@@ -1,0 +1,117 @@
+// Compile: render a node with the run-time context (real relation names), inlining ephemeral
+// ancestors as CTEs. Pure apart from `isIncremental`, which the caller answers from warehouse state.
+import { Codes, KilnError } from '../errors.js';
+import type { Manifest, ParsedNode, RefCall } from '../nodes.js';
+import type { TemplateEngine } from '../template/engine.js';
+import { runContext, type ContextDeps } from './context.js';
+import { injectCtes } from './inject-ctes.js';
+import { RelationValue } from './relation.js';
+
+export interface CompiledNode {
+  readonly uniqueId: string;
+  /** The SQL to materialize: rendered, with ephemeral CTEs injected. */
+  readonly sql: string;
+  /** Ephemeral ancestors that were inlined, ancestors first. */
+  readonly ephemerals: readonly string[];
+}
+
+export interface CompileOptions {
+  /** Answers is_incremental() for a node (run time only). */
+  readonly isIncremental?: (node: ParsedNode) => boolean;
+}
+
+export class Compiler {
+  private readonly byName = new Map<string, ParsedNode>();
+  private readonly sourceByKey = new Map<string, import('../nodes.js').SourceTable>();
+  /** Rendered bodies (before injection) and the ephemerals each refers to directly. */
+  private readonly rendered = new Map<string, { body: string; ephemeralRefs: string[] }>();
+
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly engine: TemplateEngine,
+    private readonly deps: ContextDeps,
+    private readonly profileName: string,
+    private readonly opts: CompileOptions = {},
+  ) {
+    for (const n of manifest.nodes.values()) this.byName.set(n.name, n);
+    for (const s of manifest.sources.values()) this.sourceByKey.set(`${s.sourceName}.${s.name}`, s);
+  }
+
+  compile(node: ParsedNode): CompiledNode {
+    if (node.resourceType === 'seed') return { uniqueId: node.uniqueId, sql: '', ephemerals: [] };
+    const { body } = this.render(node);
+    const order = this.ephemeralClosure(node);
+    const ctes = order.map((id) => {
+      const eph = this.manifest.nodes.get(id)!;
+      return { name: cteName(eph.name), sql: this.render(eph).body };
+    });
+    const sql = injectCtes(body, ctes);
+    node.compiledCode = sql;
+    return { uniqueId: node.uniqueId, sql, ephemerals: order };
+  }
+
+  /** The relation a node materializes into. */
+  relationOf(node: ParsedNode): RelationValue {
+    return new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, this.deps.dialect, {
+      type: node.config.materialized === 'view' ? 'view' : 'table',
+    });
+  }
+
+  private render(node: ParsedNode): { body: string; ephemeralRefs: string[] } {
+    const cached = this.rendered.get(node.uniqueId);
+    if (cached) return cached;
+    const ephemeralRefs: string[] = [];
+    const ctx = runContext(
+      this.deps,
+      { name: node.name, resourceType: node.resourceType, file: node.originalFilePath, database: node.database, schema: node.schema, alias: node.alias, config: node.config, uniqueId: node.uniqueId },
+      this.profileName,
+      {
+        ref: (call: RefCall) => {
+          const target = this.byName.get(call.name);
+          if (!target) {
+            throw new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${call.name}', which was not found`, {
+              loc: { file: node.originalFilePath },
+              node: node.uniqueId,
+              hint: 'This ref was not rendered while parsing (it sits behind `execute` or a run-time condition). Add `-- depends_on: {{ ref(...) }}` to the model.',
+            });
+          }
+          if (target.config.materialized === 'ephemeral') {
+            if (!ephemeralRefs.includes(target.uniqueId)) ephemeralRefs.push(target.uniqueId);
+            return new RelationValue({ database: target.database, schema: target.schema, identifier: cteName(target.name) }, this.deps.dialect, { isCte: true });
+          }
+          return this.relationOf(target);
+        },
+        source: (sourceName: string, tableName: string) => {
+          const s = this.sourceByKey.get(`${sourceName}.${tableName}`);
+          if (!s) {
+            throw new KilnError(Codes.SOURCE_UNKNOWN, `Source '${sourceName}.${tableName}' was not found`, { loc: { file: node.originalFilePath }, node: node.uniqueId });
+          }
+          return new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, this.deps.dialect, { type: 'table' });
+        },
+        isIncremental: () => this.opts.isIncremental?.(node) ?? false,
+      },
+    );
+    const body = this.engine.render(node.originalFilePath, node.rawCode, ctx);
+    const out = { body, ephemeralRefs };
+    this.rendered.set(node.uniqueId, out);
+    return out;
+  }
+
+  /** Ephemeral ancestors reachable through ephemeral refs, deduplicated, ancestors first. */
+  private ephemeralClosure(node: ParsedNode): string[] {
+    const order: string[] = [];
+    const visit = (id: string, stack: string[]) => {
+      if (order.includes(id)) return;
+      if (stack.includes(id)) return; // a cycle is reported by the graph
+      const n = this.manifest.nodes.get(id)!;
+      for (const dep of this.render(n).ephemeralRefs) visit(dep, [...stack, id]);
+      order.push(id);
+    };
+    for (const dep of this.render(node).ephemeralRefs) visit(dep, [node.uniqueId]);
+    return order;
+  }
+}
+
+export function cteName(modelName: string): string {
+  return `__dbt__cte__${modelName}`;
+}

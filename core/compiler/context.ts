@@ -1,0 +1,181 @@
+// The template contexts. Parse time records what a node refers to and how it is configured,
+// without touching the warehouse (`execute` is false). Run time resolves real relation names.
+import type { SqlDialect } from '../../adapters/adapter.js';
+import { Codes, KilnError, type SourceLocation } from '../errors.js';
+import type { DocBlock, RefCall } from '../nodes.js';
+import type { TargetConfig } from '../project/types.js';
+import { splitArgs, type RenderContext } from '../template/engine.js';
+import { RelationValue } from './relation.js';
+import type { Vars } from './vars.js';
+
+export interface ContextDeps {
+  readonly dialect: SqlDialect;
+  readonly target: TargetConfig;
+  readonly vars: Vars;
+  readonly projectName: string;
+  readonly docs: ReadonlyMap<string, DocBlock>;
+  readonly invocationId: string;
+  readonly runStartedAt: Date;
+  readonly flags: Readonly<Record<string, unknown>>;
+}
+
+/** What a node's template told us at parse time. */
+export interface ParseRecord {
+  readonly refs: RefCall[];
+  readonly sources: [string, string][];
+  /** Each `config(...)` call's keyword arguments, in order. */
+  readonly configs: Record<string, unknown>[];
+}
+
+export interface NodeIdentity {
+  readonly name: string;
+  readonly resourceType: string;
+  readonly file: string;
+  readonly database: string;
+  readonly schema: string;
+  readonly alias: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly uniqueId?: string;
+}
+
+/** `target` as templates see it: every profile field except secrets. */
+export function targetObject(target: TargetConfig, profileName: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target.fields)) if (!target.secretFields.includes(k)) out[k] = v;
+  return { ...out, name: target.name, type: target.type, schema: target.schema, database: target.database, threads: target.threads, profile_name: profileName, target_name: target.name };
+}
+
+function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
+  const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
+  const varFn = (...args: unknown[]) => {
+    const { positional } = splitArgs(args);
+    const name = String(positional[0]);
+    return deps.vars.get(name, loc, positional.length > 1, positional[1]);
+  };
+  varFn.has_var = (name: string) => deps.vars.has(name);
+  return {
+    var: varFn,
+    target: targetObject(deps.target, profileName),
+    project_name: deps.projectName,
+    invocation_id: deps.invocationId,
+    run_started_at: deps.runStartedAt,
+    flags: deps.flags,
+    doc: (name: string) => {
+      const block = deps.docs.get(name);
+      if (!block) {
+        throw new KilnError(Codes.DOC_UNKNOWN, `Documentation for '${name}' not found`, {
+          loc,
+          hint: `Define it in a .md file under the model paths: {% docs ${name} %}...{% enddocs %}`,
+        });
+      }
+      return block.blockContents;
+    },
+  };
+}
+
+/** A `config` callable with dbt's `.get` / `.require` helpers. */
+function configObject(call: (kwargs: Record<string, unknown>) => void, current: () => Readonly<Record<string, unknown>>, loc: SourceLocation): (...args: unknown[]) => string {
+  const fn = (...args: unknown[]): string => {
+    const { positional, kwargs } = splitArgs(args);
+    const merged: Record<string, unknown> = { ...kwargs };
+    for (const p of positional) if (p && typeof p === 'object' && !Array.isArray(p)) Object.assign(merged, p);
+    call(merged);
+    return '';
+  };
+  const get = (key: string, dflt?: unknown) => {
+    const v = current()[key];
+    return v === undefined || v === null ? (dflt ?? null) : v;
+  };
+  const require = (key: string) => {
+    const v = current()[key];
+    if (v === undefined || v === null) {
+      throw new KilnError(Codes.COMPILER_ERROR, `Config '${key}' is required but not set`, { loc, hint: `Set it with {{ config(${key}=...) }} or in YAML.` });
+    }
+    return v;
+  };
+  return Object.assign(fn, { get, require });
+}
+
+export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName: string, record: ParseRecord, currentConfig: () => Readonly<Record<string, unknown>>): RenderContext {
+  const loc = { file: node.file };
+  const self = new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect);
+  return {
+    ...common(deps, node, profileName),
+    execute: false,
+    ref: (...args: unknown[]) => {
+      const { positional, kwargs } = splitArgs(args);
+      const call = refFromArgs(positional, kwargs, loc);
+      record.refs.push(call);
+      // A placeholder; real names come at run time.
+      return new RelationValue({ database: node.database, schema: node.schema, identifier: call.name }, deps.dialect);
+    },
+    source: (...args: unknown[]) => {
+      const { positional } = splitArgs(args);
+      if (positional.length !== 2) {
+        throw new KilnError(Codes.JINJA_RENDER, `source() takes two arguments (source name, table name), got ${positional.length}`, { loc });
+      }
+      const pair: [string, string] = [String(positional[0]), String(positional[1])];
+      record.sources.push(pair);
+      return new RelationValue({ database: node.database, schema: pair[0], identifier: pair[1] }, deps.dialect);
+    },
+    config: configObject((kw) => record.configs.push(kw), currentConfig, loc),
+    this: self,
+    model: nodeObject(node),
+    is_incremental: () => false,
+    load_relation: () => null,
+  };
+}
+
+export interface RunResolver {
+  ref(call: RefCall): RelationValue;
+  source(sourceName: string, tableName: string): RelationValue;
+  isIncremental(): boolean;
+}
+
+export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: string, resolver: RunResolver): RenderContext {
+  const loc = { file: node.file };
+  return {
+    ...common(deps, node, profileName),
+    execute: true,
+    ref: (...args: unknown[]) => {
+      const { positional, kwargs } = splitArgs(args);
+      return resolver.ref(refFromArgs(positional, kwargs, loc));
+    },
+    source: (...args: unknown[]) => {
+      const { positional } = splitArgs(args);
+      return resolver.source(String(positional[0]), String(positional[1]));
+    },
+    config: configObject(() => undefined, () => node.config, loc),
+    this: new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect),
+    model: nodeObject(node),
+    is_incremental: () => resolver.isIncremental(),
+  };
+}
+
+/** A small context for YAML descriptions and project-file values. */
+export function yamlContext(deps: ContextDeps, profileName: string, file: string): RenderContext {
+  return common(deps, { name: '', resourceType: '', file, database: '', schema: '', alias: '', config: {} }, profileName);
+}
+
+function refFromArgs(positional: unknown[], kwargs: Record<string, unknown>, loc: SourceLocation): RefCall {
+  const version = (kwargs.version ?? kwargs.v) as string | number | undefined;
+  if (positional.length === 1) return { name: String(positional[0]), version };
+  if (positional.length === 2) return { package: String(positional[0]), name: String(positional[1]), version };
+  throw new KilnError(Codes.JINJA_RENDER, `ref() takes one or two arguments (optional package, model name), got ${positional.length}`, {
+    loc,
+    hint: "Write {{ ref('model_name') }} or {{ ref('package', 'model_name') }}.",
+  });
+}
+
+function nodeObject(node: NodeIdentity): Record<string, unknown> {
+  return {
+    name: node.name,
+    alias: node.alias,
+    schema: node.schema,
+    database: node.database,
+    resource_type: node.resourceType,
+    unique_id: node.uniqueId,
+    original_file_path: node.file,
+    config: node.config,
+  };
+}

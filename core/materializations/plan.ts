@@ -1,0 +1,117 @@
+// The plan step: for one compiled node and the current warehouse state, the ordered statements
+// that materialize it. Pure: no I/O, no dialect strings of its own (the adapter's SqlDialect
+// builds every statement), capabilities instead of adapter names.
+import { createHash } from 'node:crypto';
+import type { AdapterCapabilities, Relation, RelationName, SeedLoad, SqlDialect } from '../../adapters/adapter.js';
+import { Codes, KilnError } from '../errors.js';
+import type { ParsedNode } from '../nodes.js';
+
+export type Step =
+  | { readonly kind: 'sql'; readonly sql: string; readonly purpose: string }
+  | { readonly kind: 'begin' }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'load'; readonly target: RelationName; readonly load: SeedLoad };
+
+export interface Plan {
+  readonly steps: readonly Step[];
+  /** The relation in place after success (null for ephemeral). */
+  readonly result: Relation | null;
+  /** Relation cache changes to apply after the plan succeeds. */
+  readonly dropped: readonly RelationName[];
+  /** The step whose result is reported (rows affected). */
+  readonly mainStep: number;
+}
+
+/** What exists now, read from the adapter's relation cache. */
+export interface WarehouseState {
+  readonly existing: Relation | null;
+  readonly leftovers: readonly Relation[];
+}
+
+export interface PlanContext {
+  readonly dialect: SqlDialect;
+  readonly capabilities: AdapterCapabilities;
+}
+
+export const TMP_SUFFIX = '__dbt_tmp';
+export const BACKUP_SUFFIX = '__dbt_backup';
+
+/** Names derived from an identifier stay within the database's limit, suffix included. */
+export function suffixed(identifier: string, suffix: string, maxLength: number): string {
+  if (Buffer.byteLength(identifier + suffix) <= maxLength) return identifier + suffix;
+  const hash = createHash('sha256').update(identifier).digest('hex').slice(0, 8);
+  let base = identifier;
+  while (Buffer.byteLength(`${base}_${hash}${suffix}`) > maxLength) base = base.slice(0, -1);
+  return `${base}_${hash}${suffix}`;
+}
+
+export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName } {
+  const at = (identifier: string): RelationName => ({ database: node.database, schema: node.schema, identifier });
+  return {
+    tmp: at(suffixed(node.alias, TMP_SUFFIX, caps.maxIdentifierLength)),
+    backup: at(suffixed(node.alias, BACKUP_SUFFIX, caps.maxIdentifierLength)),
+  };
+}
+
+export function planNode(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, seed?: SeedLoad): Plan {
+  const m = node.config.materialized;
+  switch (m) {
+    case 'view':
+    case 'table':
+      return planSwap(node, state, ctx, (tmp) => ({
+        kind: 'sql',
+        sql: m === 'view' ? ctx.dialect.createViewAs(tmp, sql) : ctx.dialect.createTableAs(tmp, sql),
+        purpose: `create ${m}`,
+      }), m);
+    case 'seed': {
+      if (!seed) throw new Error(`internal: seed ${node.uniqueId} planned without its CSV`);
+      return planSwap(node, state, ctx, (tmp) => [
+        { kind: 'sql', sql: ctx.dialect.createTable(tmp, seed.columns, seed.quoteColumns), purpose: 'create seed table' },
+        { kind: 'load', target: tmp, load: seed },
+      ], 'table');
+    }
+    case 'ephemeral':
+      return { steps: [], result: null, dropped: [], mainStep: -1 };
+    default:
+      throw new KilnError(Codes.CONFIG_INVALID, `Materialization '${m}' is not available for ${node.name}`, {
+        loc: { file: node.originalFilePath },
+        node: node.uniqueId,
+        hint: "Available here: 'view', 'table', 'ephemeral' (and seeds). Check the spelling of `materialized`.",
+      });
+  }
+}
+
+/**
+ * Build under a temporary name, move the old relation aside, move the new one into place, drop
+ * the old one. With transactional DDL everything runs in one transaction, so the old relation
+ * survives any failure; leftovers of a killed run are dropped first.
+ */
+function planSwap(node: ParsedNode, state: WarehouseState, ctx: PlanContext, build: (tmp: RelationName) => Step | Step[], type: 'table' | 'view'): Plan {
+  const { dialect, capabilities } = ctx;
+  const { tmp, backup } = helperNames(node, capabilities);
+  const target: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
+  const steps: Step[] = [];
+  for (const left of state.leftovers) steps.push({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' });
+  const tx = capabilities.supportsTransactionalDdl;
+  if (tx) steps.push({ kind: 'begin' });
+  const built = build(tmp);
+  steps.push(...(Array.isArray(built) ? built : [built]));
+  const mainStep = steps.length - 1;
+  if (state.existing) steps.push({ kind: 'sql', sql: dialect.rename(state.existing, backup.identifier), purpose: 'move old aside' });
+  steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' });
+  const dropBackup: Step | null = state.existing
+    ? { kind: 'sql', sql: dialect.drop({ ...backup, type: state.existing.type }, { cascade: true }), purpose: 'drop old' }
+    : null;
+  if (tx) {
+    if (dropBackup) steps.push(dropBackup);
+    steps.push({ kind: 'commit' });
+  } else if (dropBackup) {
+    steps.push(dropBackup);
+  }
+  return {
+    steps,
+    result: { ...target, type },
+    dropped: [tmp, backup, ...state.leftovers],
+    mainStep,
+  };
+}

@@ -1,0 +1,436 @@
+// Parse: turn a loaded project's files into nodes (models, seeds), sources, macros and doc
+// blocks; apply config precedence (project tree < property YAML < in-file config()); resolve
+// refs and sources into dependency edges. Collects every problem instead of stopping at one.
+import path from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
+import type { SqlDialect } from '../../adapters/adapter.js';
+import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
+import type { ColumnInfo, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
+import { configForPath, mergeConfigs } from '../project/config-tree.js';
+import { validateConfig } from '../project/config-schema.js';
+import { parsePropertyFile } from '../project/load-properties.js';
+import type { NodePatch, PropertyFile } from '../project/properties-types.js';
+import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
+import { extractBlocks } from '../template/blocks.js';
+import type { TemplateEngine } from '../template/engine.js';
+import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
+import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
+import { Vars } from '../compiler/vars.js';
+
+export interface ParseInput {
+  readonly loaded: LoadedProject;
+  readonly profile: ProfileSelection;
+  readonly engine: TemplateEngine;
+  readonly dialect: SqlDialect;
+  readonly invocationId: string;
+  readonly runStartedAt: Date;
+  readonly flags: Readonly<Record<string, unknown>>;
+}
+
+export interface ParseOutput {
+  readonly manifest: Manifest;
+  readonly deps: ContextDeps;
+  readonly problems: Problems;
+}
+
+const DEFAULTS: Record<string, Partial<NodeConfig>> = {
+  model: { enabled: true, materialized: 'view', tags: [], meta: {}, persist_docs: {}, quoting: {}, column_types: {}, on_schema_change: 'ignore' },
+  seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',' },
+};
+
+export function parseProject(input: ParseInput): ParseOutput {
+  const { loaded, profile, engine, dialect } = input;
+  const problems = new Problems();
+  const projectName = loaded.project.name;
+  const vars = new Vars(loaded.project.vars, loaded.cliVars, projectName);
+  const docs = new Map<string, DocBlock>();
+  const deps: ContextDeps = {
+    dialect,
+    target: profile.target,
+    vars,
+    projectName,
+    docs,
+    invocationId: input.invocationId,
+    runStartedAt: input.runStartedAt,
+    flags: input.flags,
+  };
+  const manifest: Manifest = {
+    projectName,
+    nodes: new Map(),
+    sources: new Map(),
+    macros: new Map(),
+    docs: new Map(),
+    disabled: new Map(),
+  };
+  const byKind = groupFiles(loaded.files);
+
+  // Macros first: models may call them, and they may replace the naming rules.
+  for (const f of byKind.macro) {
+    try {
+      for (const m of engine.addMacroFile(f.path, f.contents, projectName)) {
+        const def: MacroDef = {
+          uniqueId: `macro.${projectName}.${m.name}`,
+          name: m.name,
+          packageName: projectName,
+          originalFilePath: f.path,
+          path: path.posix.relative(f.root, f.path),
+          macroSql: m.sql,
+          arguments: m.arguments,
+          description: '',
+          loc: { file: f.path, line: m.line },
+        };
+        manifest.macros.set(def.uniqueId, def);
+      }
+    } catch (e) {
+      problems.capture(e);
+    }
+  }
+
+  for (const f of byKind.doc) {
+    try {
+      for (const b of extractBlocks(f.path, f.contents, 'docs')) {
+        const prev = docs.get(b.name);
+        if (prev) {
+          problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two doc blocks are named '${b.name}'`, {
+            loc: { file: f.path, line: b.line },
+            related: [prev.loc],
+            hint: 'Rename one of them; doc() looks blocks up by name.',
+          }));
+          continue;
+        }
+        const block: DocBlock = { uniqueId: `doc.${projectName}.${b.name}`, name: b.name, packageName: projectName, originalFilePath: f.path, blockContents: b.body.trim(), loc: { file: f.path, line: b.line } };
+        docs.set(b.name, block);
+        manifest.docs.set(block.uniqueId, block);
+      }
+    } catch (e) {
+      problems.capture(e);
+    }
+  }
+
+  // Property YAML: descriptions, columns and configs keyed by resource name.
+  const renderYaml = (text: string, loc: SourceLocation): string => engine.render(loc.file, text, yamlContext(deps, profile.profileName, loc.file));
+  const propertyFiles: PropertyFile[] = [];
+  for (const f of byKind.properties) {
+    try {
+      propertyFiles.push(parsePropertyFile(f.path, f.contents, problems, renderYaml));
+    } catch (e) {
+      problems.capture(e);
+    }
+  }
+  const patches = collectPatches(propertyFiles, problems);
+
+  const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName);
+  const describe = (text: string, file: string): string => {
+    if (!text.includes('{{') && !text.includes('{%')) return text;
+    try {
+      return engine.render(file, text, yamlContext(deps, profile.profileName, file));
+    } catch (e) {
+      problems.capture(e);
+      return text;
+    }
+  };
+
+  // Sources.
+  for (const pf of propertyFiles) {
+    for (const src of pf.sources) {
+      for (const t of src.tables) {
+        const id = `source.${projectName}.${src.name}.${t.name}`;
+        if (manifest.sources.has(id)) {
+          problems.error(new KilnError(Codes.NAME_DUPLICATE, `Source table '${src.name}.${t.name}' is declared twice`, { loc: t.loc, related: [manifest.sources.get(id)!.loc] }));
+          continue;
+        }
+        const tree = configForPath(loaded.project.sources, [projectName, src.name, t.name], 'source');
+        const config = mergeConfigs(mergeConfigs({ enabled: true, ...tree }, src.config), t.config);
+        const table: SourceTable = {
+          uniqueId: id,
+          resourceType: 'source',
+          packageName: projectName,
+          sourceName: src.name,
+          name: t.name,
+          identifier: t.identifier ?? t.name,
+          database: src.database ?? profile.target.database,
+          schema: src.schema ?? src.name,
+          description: describe(t.description, pf.path),
+          sourceDescription: describe(src.description, pf.path),
+          loader: src.loader,
+          columns: columnsMap(t.columns, (d) => describe(d, pf.path)),
+          meta: { ...src.meta, ...t.meta },
+          tags: [...new Set([...src.tags, ...t.tags])],
+          config: { ...config, enabled: config.enabled !== false },
+          loadedAtField: t.loadedAtField ?? src.loadedAtField,
+          freshness: t.freshness ?? src.freshness,
+          originalFilePath: pf.path,
+          path: pf.path,
+          fqn: [projectName, ...path.posix.dirname(pf.path).split('/').slice(1).filter((p) => p && p !== '.'), src.name, t.name],
+          loc: t.loc,
+          dataTests: [...t.dataTests],
+        };
+        if (table.config.enabled) manifest.sources.set(id, table);
+      }
+    }
+  }
+
+  const names = new Map<string, { file: string; kind: string }>();
+  const claimName = (name: string, file: string, kind: string): boolean => {
+    const prev = names.get(name);
+    if (prev) {
+      problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two resources are named '${name}': ${prev.file} (${prev.kind}) and ${file} (${kind})`, {
+        loc: { file },
+        related: [{ file: prev.file }],
+        hint: 'ref() finds resources by name, so names must be unique across models, seeds and snapshots. Rename one of the files.',
+      }));
+      return false;
+    }
+    names.set(name, { file, kind });
+    return true;
+  };
+
+  const parseRecords = new Map<string, ParseRecord>();
+  for (const f of byKind.model) {
+    const node = parseModel(f, 'model');
+    if (node) addNode(node);
+  }
+  for (const f of byKind.seed) {
+    const node = parseSeed(f);
+    if (node) addNode(node);
+  }
+
+  function addNode(node: ParsedNode): void {
+    if (!node.config.enabled) {
+      manifest.disabled.set(node.uniqueId, node);
+      return;
+    }
+    if (!claimName(node.name, node.originalFilePath, node.resourceType)) return;
+    manifest.nodes.set(node.uniqueId, node);
+  }
+
+  function fqnOf(f: ProjectSourceFile, name: string): string[] {
+    const rel = path.posix.relative(f.root, f.path);
+    const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
+    return [projectName, ...dirs, name];
+  }
+
+  function parseModel(f: ProjectSourceFile, resourceType: 'model'): ParsedNode | null {
+    const name = path.posix.basename(f.path).replace(/\.sql$/, '');
+    const fqn = fqnOf(f, name);
+    const patch = patches.model.get(name);
+    const treeCfg = configForPath(loaded.project.models, fqn, resourceType);
+    const base = mergeConfigs(mergeConfigs(DEFAULTS.model as Record<string, unknown>, treeCfg), patch?.config ?? {});
+    const record: ParseRecord = { refs: [], sources: [], configs: [] };
+    let config = base;
+    const uniqueId = `model.${projectName}.${name}`;
+    const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig }, profile.target);
+    try {
+      const ctx = parseContext(
+        deps,
+        { name, resourceType, file: f.path, ...provisional, config: base, uniqueId },
+        profile.profileName,
+        record,
+        () => config,
+      );
+      engine.render(f.path, f.contents, ctx);
+      for (const kw of record.configs) {
+        config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
+      }
+    } catch (e) {
+      problems.capture(e);
+      return null;
+    }
+    parseRecords.set(uniqueId, record);
+    // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
+    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
+  }
+
+  function parseSeed(f: ProjectSourceFile): ParsedNode | null {
+    const name = path.posix.basename(f.path).replace(/\.csv$/i, '');
+    const fqn = fqnOf(f, name);
+    const patch = patches.seed.get(name);
+    const treeCfg = configForPath(loaded.project.seeds, fqn, 'seed');
+    const config = mergeConfigs(mergeConfigs(DEFAULTS.seed as Record<string, unknown>, treeCfg), patch?.config ?? {});
+    const node = finishNode({ f, name, fqn, resourceType: 'seed', uniqueId: `seed.${projectName}.${name}`, config, patch, refs: [], sources: [] });
+    node.seedFile = f.absPath;
+    // The CSV itself is read and validated before execution (see core/runner/preflight.ts).
+    node.rawCode = '';
+    return node;
+  }
+
+  function finishNode(p: {
+    f: ProjectSourceFile;
+    name: string;
+    fqn: string[];
+    resourceType: 'model' | 'seed';
+    uniqueId: string;
+    config: Record<string, unknown>;
+    patch: NodePatch | undefined;
+    refs: ParsedNode['refs'];
+    sources: ParsedNode['sources'];
+  }): ParsedNode {
+    const config = normalizeConfig(p.config);
+    const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config }, profile.target, callMacro);
+    return {
+      uniqueId: p.uniqueId,
+      resourceType: p.resourceType,
+      packageName: projectName,
+      name: p.name,
+      path: path.posix.relative(p.f.root, p.f.path),
+      originalFilePath: p.f.path,
+      fqn: p.fqn,
+      rawCode: p.f.contents,
+      checksum: p.f.checksum,
+      config,
+      description: describe(p.patch?.description ?? '', p.patch?.loc.file ?? p.f.path),
+      columns: columnsMap(p.patch?.columns ?? [], (d) => describe(d, p.patch?.loc.file ?? p.f.path)),
+      refs: p.refs,
+      sources: p.sources,
+      dependsOn: { nodes: [], macros: [] },
+      patchPath: p.patch ? p.patch.loc.file : null,
+      database: rel.database,
+      schema: rel.schema,
+      alias: rel.alias,
+      loc: { file: p.f.path, line: 1 },
+      dataTests: [...(p.patch?.dataTests ?? [])],
+    };
+  }
+
+  // Patches for resources that do not exist are worth a warning: usually a typo.
+  for (const [kind, map] of Object.entries(patches) as [keyof typeof patches, Map<string, NodePatch>][]) {
+    for (const [name, patch] of map) {
+      const exists = [...manifest.nodes.values(), ...manifest.disabled.values()].some((n) => n.name === name && n.resourceType === kind.replace(/s$/, ''));
+      if (!exists) {
+        const candidates = [...manifest.nodes.values()].map((n) => n.name);
+        const near = candidates.length ? closest(name, candidates) : undefined;
+        problems.warn(new KilnError(Codes.REF_UNKNOWN, `${patch.loc.file} describes ${kind} '${name}', which does not exist`, {
+          loc: patch.loc,
+          hint: near && distance(near, name) <= 3 ? `Did you mean '${near}'?` : `Create ${kind === 'seed' ? 'a CSV' : 'a .sql file'} named ${name} or remove the entry.`,
+        }));
+      }
+    }
+  }
+
+  resolveDependencies(manifest, problems);
+  return { manifest, deps, problems };
+}
+
+function groupFiles(files: readonly ProjectSourceFile[]): Record<ProjectSourceFile['kind'], ProjectSourceFile[]> {
+  const out: Record<ProjectSourceFile['kind'], ProjectSourceFile[]> = { model: [], seed: [], snapshot: [], test: [], macro: [], analysis: [], properties: [], doc: [] };
+  for (const f of files) out[f.kind].push(f);
+  return out;
+}
+
+interface Patches {
+  model: Map<string, NodePatch>;
+  seed: Map<string, NodePatch>;
+}
+
+function collectPatches(files: readonly PropertyFile[], problems: Problems): Patches {
+  const out: Patches = { model: new Map(), seed: new Map() };
+  const add = (map: Map<string, NodePatch>, p: NodePatch, kind: string) => {
+    const prev = map.get(p.name);
+    if (prev) {
+      problems.error(new KilnError(Codes.NAME_DUPLICATE, `${kind} '${p.name}' is described twice in property files`, {
+        loc: p.loc,
+        related: [prev.loc],
+        hint: 'Keep one entry per resource; merge the two.',
+      }));
+      return;
+    }
+    map.set(p.name, p);
+  };
+  for (const f of files) {
+    for (const p of f.models) add(out.model, p, 'Model');
+    for (const p of f.seeds) add(out.seed, p, 'Seed');
+  }
+  return out;
+}
+
+function columnsMap(cols: readonly ColumnInfo[], describe: (text: string) => string): Record<string, ColumnInfo> {
+  const out: Record<string, ColumnInfo> = {};
+  for (const c of cols) out[c.name] = { ...c, description: describe(c.description) };
+  return out;
+}
+
+function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
+  const tags = raw.tags;
+  return {
+    ...raw,
+    enabled: raw.enabled !== false,
+    materialized: String(raw.materialized ?? 'view'),
+    tags: Array.isArray(tags) ? tags.map(String) : typeof tags === 'string' ? [tags] : [],
+    meta: (raw.meta as Record<string, unknown>) ?? {},
+  } as NodeConfig;
+}
+
+function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileName: string, projectName: string): NamingMacroCall {
+  return (macro, args) => {
+    if (!engine.hasMacro(macro)) return undefined;
+    const out = engine.callMacro(macro, args, yamlContext(deps, profileName, ''), projectName);
+    return out === undefined || out === null ? undefined : String(out).trim();
+  };
+}
+
+/** Line of the first match in a file's text (1-based), for errors about a call in a template. */
+export function lineOf(text: string, re: RegExp): number | undefined {
+  const m = re.exec(text);
+  if (!m) return undefined;
+  let line = 1;
+  for (let i = 0; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Turns recorded refs and sources into dependency edges; unknown names get a suggestion. */
+function resolveDependencies(manifest: Manifest, problems: Problems): void {
+  const byName = new Map<string, ParsedNode>();
+  for (const n of manifest.nodes.values()) byName.set(n.name, n);
+  const disabledByName = new Map<string, ParsedNode>();
+  for (const n of manifest.disabled.values()) disabledByName.set(n.name, n);
+  const sourceIds = new Map<string, string>();
+  for (const s of manifest.sources.values()) sourceIds.set(`${s.sourceName}.${s.name}`, s.uniqueId);
+
+  for (const node of manifest.nodes.values()) {
+    const deps = new Set<string>();
+    for (const r of node.refs) {
+      const target = byName.get(r.name);
+      if (target && (!r.package || r.package === target.packageName)) {
+        deps.add(target.uniqueId);
+        continue;
+      }
+      const line = lineOf(node.rawCode, new RegExp(`ref\\s*\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${escapeRe(r.name)}['"]`));
+      const loc = { file: node.originalFilePath, line };
+      if (disabledByName.has(r.name)) {
+        problems.error(new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${r.name}', which is disabled`, {
+          loc,
+          node: node.uniqueId,
+          hint: `Enable ${disabledByName.get(r.name)!.originalFilePath} or remove the ref.`,
+        }));
+        continue;
+      }
+      const candidates = [...byName.keys()];
+      const near = candidates.length ? closest(r.name, candidates) : undefined;
+      problems.error(new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${r.package ? `${r.package}.` : ''}${r.name}', which was not found`, {
+        loc,
+        node: node.uniqueId,
+        hint: near && distance(near, r.name) <= Math.max(3, r.name.length / 3) ? `Did you mean ref('${near}')?` : `No model, seed or snapshot is named '${r.name}'.`,
+      }));
+    }
+    for (const [src, table] of node.sources) {
+      const id = sourceIds.get(`${src}.${table}`);
+      if (id) {
+        deps.add(id);
+        continue;
+      }
+      const line = lineOf(node.rawCode, new RegExp(`source\\s*\\(\\s*['"]${escapeRe(src)}['"]\\s*,\\s*['"]${escapeRe(table)}['"]`));
+      const candidates = [...sourceIds.keys()];
+      const near = candidates.length ? closest(`${src}.${table}`, candidates) : undefined;
+      problems.error(new KilnError(Codes.SOURCE_UNKNOWN, `Model '${node.name}' depends on source '${src}.${table}', which was not found`, {
+        loc: { file: node.originalFilePath, line },
+        node: node.uniqueId,
+        hint: near ? `Did you mean source('${near.split('.')[0]}', '${near.split('.').slice(1).join('.')}')? Sources are declared under \`sources:\` in a YAML file.` : 'Declare it under `sources:` in a YAML file under models/.',
+      }));
+    }
+    node.dependsOn.nodes = [...deps];
+  }
+}

@@ -1,0 +1,29 @@
+// Before anything touches the warehouse: read and validate the CSV of every selected seed, so a
+// ragged row is a load error (exit 2) and not a half-run build.
+import type { SeedLoad, SqlDialect } from '../../adapters/adapter.js';
+import { Problems } from '../errors.js';
+import type { Manifest } from '../nodes.js';
+import { readSeed } from '../seeds/read-seed.js';
+
+export function prepareSeeds(manifest: Manifest, selected: ReadonlySet<string>, dialect: SqlDialect, problems: Problems): Map<string, SeedLoad> {
+  const out = new Map<string, SeedLoad>();
+  for (const id of selected) {
+    const node = manifest.nodes.get(id);
+    if (!node || node.resourceType !== 'seed' || !node.seedFile) continue;
+    const columnTypes = node.config.column_types ?? {};
+    const delimiter = node.config.delimiter ?? ',';
+    try {
+      const info = readSeed(node.seedFile, node.originalFilePath, { delimiter, columnTypes });
+      out.set(id, {
+        file: node.seedFile,
+        delimiter,
+        quoteColumns: node.config.quote_columns ?? true,
+        rowCount: info.rowCount,
+        columns: info.columns.map((c) => ({ name: c.name, sqlType: columnTypes[c.name] ?? dialect.seedType(c.inferred) })),
+      });
+    } catch (e) {
+      problems.capture(e);
+    }
+  }
+  return out;
+}

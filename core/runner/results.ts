@@ -1,0 +1,33 @@
+// What running one node produced; the runner fills these, the reporter prints them and
+// core/artifacts writes them into run_results.json.
+import type { KilnError } from '../errors.js';
+
+export type NodeStatus = 'success' | 'error' | 'skipped';
+
+export interface TimingInfo {
+  readonly name: 'compile' | 'execute';
+  readonly started_at: string;
+  readonly completed_at: string;
+}
+
+export interface NodeResult {
+  readonly uniqueId: string;
+  readonly status: NodeStatus;
+  readonly message: string;
+  readonly executionTime: number;
+  readonly timing: readonly TimingInfo[];
+  readonly threadId: string;
+  readonly rowsAffected: number | null;
+  readonly adapterMessage: string;
+  readonly compiledCode: string | null;
+  readonly relationName: string | null;
+  readonly error?: KilnError;
+  /** The id of the failed ancestor, for skipped nodes. */
+  readonly skippedBecause?: string;
+}
+
+export interface RunSummary {
+  readonly results: readonly NodeResult[];
+  readonly elapsedSeconds: number;
+  readonly cancelled: boolean;
+}

@@ -1,0 +1,283 @@
+// Execute: run every selected node with `threads` workers in DAG order. A failure skips the
+// node's descendants and nothing else; --fail-fast and Ctrl-C stop the run, roll back what is
+// in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
+import type { Adapter, Connection, Relation, SeedLoad } from '../../adapters/adapter.js';
+import { Codes, KilnError } from '../errors.js';
+import type { Manifest, ParsedNode } from '../nodes.js';
+import type { Compiler } from '../compiler/compile.js';
+import type { Dag } from '../graph/dag.js';
+import { helperNames, planNode, type Plan } from '../materializations/plan.js';
+import type { NodeResult, RunSummary, TimingInfo } from './results.js';
+
+export interface RunnerHooks {
+  nodeStarted?(node: ParsedNode, index: number, total: number): void;
+  nodeFinished?(node: ParsedNode, index: number, total: number, result: NodeResult): void;
+  /** Called with the compiled SQL of each node (to write target/compiled). */
+  compiled?(node: ParsedNode, sql: string): void;
+  /** Called with the statements a node executed (to write target/run). */
+  executed?(node: ParsedNode, statements: readonly string[]): void;
+}
+
+export interface RunnerOptions {
+  readonly threads: number;
+  readonly failFast: boolean;
+  /** Seeds' CSV descriptions, read and validated before anything ran. */
+  readonly seeds: ReadonlyMap<string, SeedLoad>;
+}
+
+export class Runner {
+  private cancelled = false;
+  private readonly inFlight = new Set<Connection>();
+
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly dag: Dag,
+    private readonly selected: ReadonlySet<string>,
+    private readonly adapter: Adapter,
+    private readonly compiler: Compiler,
+    private readonly opts: RunnerOptions,
+    private readonly hooks: RunnerHooks = {},
+  ) {}
+
+  /** Stops scheduling and interrupts the statements in flight (Ctrl-C, --fail-fast). */
+  async cancel(): Promise<void> {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    await Promise.allSettled([...this.inFlight].map((c) => c.cancel()));
+  }
+
+  get wasCancelled(): boolean {
+    return this.cancelled;
+  }
+
+  async run(): Promise<RunSummary> {
+    const started = performance.now();
+    const order = this.dag.topoOrder().filter((id) => this.selected.has(id));
+    const nodes = order.map((id) => this.manifest.nodes.get(id)!);
+    const reported = nodes.filter((n) => n.config.materialized !== 'ephemeral');
+    const indexOf = new Map<string, number>();
+    reported.forEach((n, i) => indexOf.set(n.uniqueId, i + 1));
+    const total = reported.length;
+
+    // Dependencies among selected nodes only; unselected parents are assumed built.
+    const waiting = new Map<string, Set<string>>();
+    for (const n of nodes) waiting.set(n.uniqueId, new Set(this.dag.parents(n.uniqueId).filter((p) => this.selected.has(p))));
+    const results = new Map<string, NodeResult>();
+    const done = new Set<string>();
+    const failedOrSkipped = new Map<string, string>(); // id → root cause id
+    const ready: string[] = order.filter((id) => waiting.get(id)!.size === 0);
+
+    await this.createSchemas(reported);
+
+    const complete = (id: string) => {
+      done.add(id);
+      for (const child of this.dag.children(id)) {
+        const w = waiting.get(child);
+        if (!w) continue;
+        w.delete(id);
+        if (w.size === 0 && !done.has(child)) ready.push(child);
+      }
+    };
+
+    const skip = (node: ParsedNode, cause: string) => {
+      failedOrSkipped.set(node.uniqueId, cause);
+      if (node.config.materialized !== 'ephemeral') {
+        const r = skippedResult(node, cause, this.manifest);
+        results.set(node.uniqueId, r);
+        this.hooks.nodeFinished?.(node, indexOf.get(node.uniqueId)!, total, r);
+      }
+      complete(node.uniqueId);
+    };
+
+    let wake: (() => void) | null = null;
+    const notify = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+
+    const worker = async (workerNo: number) => {
+      const thread = `Thread-${workerNo}`;
+      let conn: Connection | null = null;
+      try {
+        for (;;) {
+          if (done.size === nodes.length) return;
+          const id = ready.shift();
+          if (id === undefined) {
+            if (done.size === nodes.length) return;
+            await new Promise<void>((res) => {
+              const prev = wake;
+              wake = () => {
+                prev?.();
+                res();
+              };
+            });
+            continue;
+          }
+          const node = this.manifest.nodes.get(id)!;
+          const failedParent = this.dag.parents(id).find((p) => failedOrSkipped.has(p));
+          if (this.cancelled || failedParent) {
+            skip(node, failedParent ? failedOrSkipped.get(failedParent)! : id);
+            notify();
+            continue;
+          }
+          if (node.config.materialized === 'ephemeral') {
+            // Inlined into its dependents, whose compile reports any template error in it.
+            complete(id);
+            notify();
+            continue;
+          }
+          conn ??= await this.adapter.acquire();
+          const index = indexOf.get(id)!;
+          this.hooks.nodeStarted?.(node, index, total);
+          const result = await this.execute(node, conn, thread);
+          results.set(id, result);
+          if (result.status === 'error') {
+            failedOrSkipped.set(id, id);
+            if (this.opts.failFast) await this.cancel();
+          }
+          this.hooks.nodeFinished?.(node, index, total, result);
+          complete(id);
+          notify();
+        }
+      } finally {
+        if (conn) this.adapter.release(conn);
+        notify();
+      }
+    };
+
+    const workers = Array.from({ length: Math.max(1, this.opts.threads) }, (_, i) => worker(i + 1));
+    await Promise.all(workers);
+    const ordered = reported.map((n) => results.get(n.uniqueId)!).filter(Boolean);
+    return { results: ordered, elapsedSeconds: (performance.now() - started) / 1000, cancelled: this.cancelled };
+  }
+
+  private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
+    const wanted = new Map<string, { database: string; schema: string }>();
+    for (const n of nodes) wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema });
+    if (wanted.size === 0) return;
+    const conn = await this.adapter.acquire();
+    try {
+      for (const { database, schema } of wanted.values()) {
+        const existing = await this.adapter.listSchemas(database);
+        if (existing.some((s) => s.toLowerCase() === schema.toLowerCase())) continue;
+        await conn.execute(this.adapter.dialect.createSchema(database, schema));
+      }
+    } finally {
+      this.adapter.release(conn);
+    }
+  }
+
+  private async execute(node: ParsedNode, conn: Connection, thread: string): Promise<NodeResult> {
+    const timing: TimingInfo[] = [];
+    const t0 = new Date();
+    const start = performance.now();
+    let compiledSql: string | null = null;
+    const statements: string[] = [];
+    let inTx = false;
+    const relationName = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+    try {
+      compiledSql = this.compiler.compile(node).sql;
+      this.hooks.compiled?.(node, compiledSql);
+      const t1 = new Date();
+      timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
+      const plan = await this.plan(node, compiledSql);
+      this.inFlight.add(conn);
+      let rows: number | null = null;
+      let message = '';
+      for (let i = 0; i < plan.steps.length; i++) {
+        if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished', { node: node.uniqueId });
+        const step = plan.steps[i];
+        if (step.kind === 'begin') {
+          await conn.begin();
+          inTx = true;
+        } else if (step.kind === 'commit') {
+          await conn.commit();
+          inTx = false;
+        } else if (step.kind === 'load') {
+          const r = await conn.loadCsv(step.target, step.load);
+          statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);
+          if (i === plan.mainStep) [rows, message] = [r.rowsAffected, r.message];
+        } else {
+          statements.push(step.sql);
+          const r = await conn.execute(step.sql);
+          if (i === plan.mainStep) [rows, message] = [r.rowsAffected, r.message];
+        }
+      }
+      this.applyCache(plan);
+      this.hooks.executed?.(node, statements);
+      timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
+      return {
+        uniqueId: node.uniqueId,
+        status: 'success',
+        message: node.resourceType === 'seed' ? `INSERT ${rows ?? 0}` : message || 'OK',
+        executionTime: (performance.now() - start) / 1000,
+        timing,
+        threadId: thread,
+        rowsAffected: rows,
+        adapterMessage: message || 'OK',
+        compiledCode: compiledSql,
+        relationName,
+      };
+    } catch (e) {
+      if (inTx) await conn.rollback().catch(() => undefined);
+      if (statements.length) this.hooks.executed?.(node, statements);
+      const error = asNodeError(e, node, this.cancelled);
+      return {
+        uniqueId: node.uniqueId,
+        status: 'error',
+        message: error.message,
+        executionTime: (performance.now() - start) / 1000,
+        timing,
+        threadId: thread,
+        rowsAffected: null,
+        adapterMessage: 'ERROR',
+        compiledCode: compiledSql,
+        relationName,
+        error,
+      };
+    } finally {
+      this.inFlight.delete(conn);
+    }
+  }
+
+  private async plan(node: ParsedNode, sql: string): Promise<Plan> {
+    const { tmp, backup } = helperNames(node, this.adapter.capabilities);
+    const relations = await this.adapter.listRelations(node.database, node.schema);
+    const find = (identifier: string): Relation | null => relations.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase()) ?? null;
+    const existing = find(node.alias);
+    const leftovers = [find(tmp.identifier), find(backup.identifier)].filter((r): r is Relation => r !== null);
+    return planNode(node, sql, { existing, leftovers }, { dialect: this.adapter.dialect, capabilities: this.adapter.capabilities }, this.opts.seeds.get(node.uniqueId));
+  }
+
+  private applyCache(plan: Plan): void {
+    for (const d of plan.dropped) this.adapter.cacheDropped(d);
+    if (plan.result) this.adapter.cacheAdded(plan.result);
+  }
+}
+
+function asNodeError(e: unknown, node: ParsedNode, cancelled: boolean): KilnError {
+  if (cancelled) return new KilnError(Codes.CANCELLED, 'Cancelled; nothing of this node was kept', { node: node.uniqueId, loc: { file: node.originalFilePath } });
+  if (e instanceof KilnError) {
+    if (e.loc) return e;
+    return new KilnError(e.code, e.message, { loc: { file: node.originalFilePath }, node: node.uniqueId, hint: e.hint, related: e.related });
+  }
+  throw e;
+}
+
+function skippedResult(node: ParsedNode, cause: string, manifest: Manifest): NodeResult {
+  const causeNode = manifest.nodes.get(cause);
+  return {
+    uniqueId: node.uniqueId,
+    status: 'skipped',
+    message: cause === node.uniqueId ? 'Skipped: the run was stopped' : `Skipped because ${causeNode?.name ?? cause} failed`,
+    executionTime: 0,
+    timing: [],
+    threadId: 'main',
+    rowsAffected: null,
+    adapterMessage: 'SKIP',
+    compiledCode: null,
+    relationName: null,
+    skippedBecause: cause,
+  };
+}
