@@ -119,8 +119,12 @@ export interface Adapter {
   listRelations(database: string, schema: string): Promise<readonly Relation[]>;
   /** The relation if it exists (through the cache). */
   getRelation(name: RelationName): Promise<Relation | null>;
-  /** Columns of a relation, in order. */
-  getColumns(name: RelationName): Promise<readonly ColumnDescription[]>;
+  /**
+   * Columns of a relation, in order. Pass `conn` to look through that connection, so that a
+   * relation created in its still-open transaction is visible (DuckDB and Postgres hide
+   * uncommitted DDL from other connections).
+   */
+  getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]>;
   /** Keeps the relation cache current after kiln creates, renames or drops a relation. */
   cacheAdded(rel: Relation): void;
   cacheDropped(rel: RelationName): void;

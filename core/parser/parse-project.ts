@@ -41,6 +41,7 @@ const DEFAULTS: Record<string, Partial<NodeConfig>> = {
 export function parseProject(input: ParseInput): ParseOutput {
   const { loaded, profile, engine, dialect } = input;
   const problems = new Problems();
+  for (const w of loaded.warnings) problems.warn(w);
   const projectName = loaded.project.name;
   const vars = new Vars(loaded.project.vars, loaded.cliVars, projectName);
   const docs = new Map<string, DocBlock>();
@@ -345,7 +346,9 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
 
 function columnsMap(cols: readonly ColumnInfo[], describe: (text: string) => string): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
-  for (const c of cols) out[c.name] = { ...c, description: describe(c.description) };
+  for (const c of cols) {
+    out[c.name] = { name: c.name, description: describe(c.description), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
+  }
   return out;
 }
 

@@ -1,8 +1,19 @@
 // What loading a project produces: the project file, the selected profile target and the
 // discovered files. Parsing (core/parser/) turns these into nodes.
-import type { SourceLocation } from '../errors.js';
+import type { KilnError, SourceLocation } from '../errors.js';
 
-/** A config tree from dbt_project.yml (`models:`, `seeds:`, ...): `+key` configs and sub-folders. */
+/**
+ * Renders one YAML string value that contains Jinja (`"{{ env_var('X', 'd') }}"`). Injected by
+ * the caller so project loading does not depend on the template engine; called only for
+ * strings containing `{{` or `{%`.
+ */
+export type RenderString = (text: string, loc: SourceLocation) => string;
+
+/**
+ * A config tree from dbt_project.yml (`models:`, `seeds:`, ...): `+key` configs and sub-folders.
+ * Loaded trees are validated and normalized: every config is a `+key` with its normalized name
+ * (`+pre_hook` lists, `+tags` lists).
+ */
 export type ConfigTree = { readonly [key: string]: unknown };
 
 export interface ProjectFile {
@@ -16,8 +27,18 @@ export interface ProjectFile {
   readonly macroPaths: readonly string[];
   readonly analysisPaths: readonly string[];
   readonly docsPaths: readonly string[];
+  readonly assetPaths: readonly string[];
   readonly targetPath: string;
+  readonly packagesInstallPath: string;
   readonly cleanTargets: readonly string[];
+  readonly configVersion?: number;
+  readonly requireDbtVersion: readonly string[];
+  readonly flags: Readonly<Record<string, unknown>>;
+  /** Project-level `quoting:` ({database, schema, identifier}). */
+  readonly quoting: Readonly<Record<string, unknown>>;
+  /** `dispatch:` entries as written: `{macro_namespace, search_order}`. */
+  readonly dispatch: readonly { readonly macro_namespace: string; readonly search_order: readonly string[] }[];
+  readonly queryComment?: unknown;
   /** Project vars: global ones and `{<package>: {...}}` scoped ones, as written. */
   readonly vars: Readonly<Record<string, unknown>>;
   readonly models: ConfigTree;
@@ -25,8 +46,11 @@ export interface ProjectFile {
   readonly snapshots: ConfigTree;
   readonly dataTests: ConfigTree;
   readonly sources: ConfigTree;
+  readonly analyses: ConfigTree;
   readonly onRunStart: readonly string[];
   readonly onRunEnd: readonly string[];
+  /** Every top-level key as written (rendered), for settings not modelled above. */
+  readonly raw: Readonly<Record<string, unknown>>;
   /** The file's own location, for errors that concern the project as a whole. */
   readonly file: string;
 }
@@ -72,6 +96,8 @@ export interface LoadedProject {
   readonly files: readonly ProjectSourceFile[];
   /** Vars from --vars (highest precedence). */
   readonly cliVars: Readonly<Record<string, unknown>>;
+  /** Warnings found while loading (unknown keys, legacy names, unsupported files). */
+  readonly warnings: readonly KilnError[];
 }
 
 export interface Located<T> {

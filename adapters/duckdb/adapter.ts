@@ -1,0 +1,249 @@
+// The embedded default adapter: one DuckDB instance per target, a pool of `threads`
+// connections for workers, and one more connection for metadata so that catalog look-ups
+// never wait for (or deadlock against) a busy worker.
+import { mkdirSync } from 'node:fs';
+import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName } from '../adapter.js';
+import type { TargetConfig } from '../../core/project/types.js';
+import { Codes, KilnError } from '../../core/errors.js';
+import { DuckDBConn } from './connection.js';
+import { duckdbDialect, quoteLiteral } from './dialect.js';
+import { extensionError, openError, settingError } from './errors.js';
+import { Pool } from './pool.js';
+import { folderOf, isMemoryPath, readProfile, type DuckDBProfile } from './profile.js';
+import { RelationCache } from './relation-cache.js';
+
+/**
+ * Files open in this process. DuckDB's file lock only keeps other processes out: a second
+ * instance on the same file in this process would open without complaint and corrupt it.
+ */
+const openFiles = new Set<string>();
+
+/** `v1.5.6` → true from 1.4 on, where MERGE INTO arrived. */
+export function versionHasMerge(v: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(v);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 1 || (major === 1 && minor >= 4);
+}
+
+export class DuckDBAdapter implements Adapter {
+  readonly type = 'duckdb';
+  readonly dialect = duckdbDialect;
+  readonly formatterDialect = 'duckdb';
+  readonly capabilities: AdapterCapabilities;
+  readonly profile: DuckDBProfile;
+
+  private opening: Promise<void> | null = null;
+  private instance: DuckDBInstance | null = null;
+  private meta: DuckDBConn | null = null;
+  private pool: Pool<DuckDBConn> | null = null;
+  private catalog: string;
+  private readonly cache = new RelationCache((db, schema) => this.fetchRelations(db, schema));
+
+  constructor(
+    private readonly target: TargetConfig,
+    projectRoot: string,
+  ) {
+    this.profile = readProfile(target, projectRoot);
+    this.catalog = this.profile.catalog;
+    this.capabilities = {
+      supportsTransactionalDdl: true,
+      supportsMerge: versionHasMerge(duckdbVersion()),
+      supportsCreateOrReplaceView: true,
+      // DuckDB has no practical identifier limit; this only bounds generated names.
+      maxIdentifierLength: 1024,
+    };
+  }
+
+  /** The catalog: DuckDB's name for the opened file (verified on open). */
+  get database(): string {
+    return this.catalog;
+  }
+
+  open(): Promise<void> {
+    // Concurrent callers share one opening; a failed one may be retried.
+    this.opening ??= this.doOpen().catch((e: unknown) => {
+      this.opening = null;
+      throw e;
+    });
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
+    const { path } = this.profile;
+    const folder = folderOf(path);
+    if (folder) {
+      try {
+        mkdirSync(folder, { recursive: true });
+      } catch (e) {
+        throw openError(e, path);
+      }
+    }
+    if (!isMemoryPath(path) && openFiles.has(path)) {
+      throw new KilnError(Codes.DATABASE_UNREACHABLE, `DuckDB file ${path} is already open in this kiln process`, {
+        loc: { file: path },
+        hint: 'two targets (or a target and a plugin) point at the same file; use one, or a different path',
+      });
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, {
+        // Never download at run time: offline it would hang ~0.5 s and then fail obscurely.
+        autoinstall_known_extensions: 'false',
+        // Extensions already installed (or built in) still load when a function needs them.
+        autoload_known_extensions: 'true',
+      });
+    } catch (e) {
+      throw openError(e, path);
+    }
+    this.instance = instance;
+    if (!isMemoryPath(path)) openFiles.add(path);
+    try {
+      this.meta = await this.connect();
+      for (const ext of this.profile.extensions) {
+        try {
+          await this.meta.raw.run(`load ${ext}`);
+        } catch (e) {
+          throw extensionError(ext, e);
+        }
+      }
+      await this.checkCatalog();
+      this.pool = new Pool(this.profile.threads, () => this.connect(), (c) => c.close());
+    } catch (e) {
+      await this.teardown();
+      throw e;
+    }
+  }
+
+  async acquire(): Promise<Connection> {
+    return this.requirePool().acquire();
+  }
+
+  release(conn: Connection): void {
+    const pool = this.pool;
+    if (!pool || !(conn instanceof DuckDBConn)) return;
+    if (!conn.inTransaction) return pool.release(conn);
+    // A worker gave back a connection mid-transaction (it failed before rolling back).
+    conn.rollback().then(
+      () => pool.release(conn),
+      () => pool.release(conn),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.opening?.catch(() => undefined);
+    this.opening = null;
+    await this.teardown();
+  }
+
+  private async teardown(): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    this.instance = null;
+    const conns = [...(this.pool?.items() ?? []), ...(this.meta ? [this.meta] : [])];
+    this.pool?.close();
+    this.pool = null;
+    this.meta = null;
+    this.cache.clear();
+    // Statements still running would keep the process alive (and hold the file lock).
+    await Promise.all(conns.map((c) => c.shutdown()));
+    instance.closeSync();
+    openFiles.delete(this.profile.path);
+  }
+
+  listRelations(database: string, schema: string): Promise<readonly Relation[]> {
+    return this.cache.list(database, schema);
+  }
+
+  getRelation(name: RelationName): Promise<Relation | null> {
+    return this.cache.get(name);
+  }
+
+  /**
+   * Not cached. Pass the connection of an open transaction to see relations it created but
+   * has not committed (DuckDB hides those from other connections).
+   */
+  async getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]> {
+    const via = conn instanceof DuckDBConn ? conn : this.requireMeta();
+    const res = await via.query(
+      `select column_name, data_type, ordinal_position from information_schema.columns
+       where lower(table_catalog) = lower(${quoteLiteral(name.database)})
+         and lower(table_schema) = lower(${quoteLiteral(name.schema)})
+         and lower(table_name) = lower(${quoteLiteral(name.identifier)})
+       order by ordinal_position`,
+    );
+    return res.rows.map((r) => ({ name: String(r[0]), dataType: String(r[1]), index: Number(r[2]) }));
+  }
+
+  cacheAdded(rel: Relation): void {
+    this.cache.added(rel);
+  }
+
+  cacheDropped(rel: RelationName): void {
+    this.cache.dropped(rel);
+  }
+
+  cacheRenamed(from: RelationName, toIdentifier: string): void {
+    this.cache.renamed(from, toIdentifier);
+  }
+
+  async listSchemas(database: string): Promise<readonly string[]> {
+    const res = await this.requireMeta().query(
+      `select schema_name from information_schema.schemata where lower(catalog_name) = lower(${quoteLiteral(database)}) order by schema_name`,
+    );
+    return res.rows.map((r) => String(r[0]));
+  }
+
+  private async fetchRelations(database: string, schema: string): Promise<readonly Relation[]> {
+    const res = await this.requireMeta().query(
+      `select table_catalog, table_schema, table_name, table_type from information_schema.tables
+       where lower(table_catalog) = lower(${quoteLiteral(database)}) and lower(table_schema) = lower(${quoteLiteral(schema)})`,
+    );
+    return res.rows.map((r) => ({
+      database: String(r[0]),
+      schema: String(r[1]),
+      identifier: String(r[2]),
+      type: r[3] === 'VIEW' ? 'view' : 'table',
+    }));
+  }
+
+  /** A new connection with the profile's settings applied (session settings are per connection). */
+  private async connect(): Promise<DuckDBConn> {
+    if (!this.instance) throw new KilnError(Codes.DATABASE_UNREACHABLE, 'the DuckDB database is closed');
+    const conn = new DuckDBConn(await this.instance.connect());
+    for (const [key, value] of Object.entries(this.profile.settings)) {
+      try {
+        await conn.raw.run(`set ${key} = ${quoteLiteral(value)}`);
+      } catch (e) {
+        conn.close();
+        throw settingError(key, e);
+      }
+    }
+    return conn;
+  }
+
+  private async checkCatalog(): Promise<void> {
+    const res = await this.requireMeta().query('select current_database()');
+    const actual = String(res.rows[0]?.[0]);
+    const given = this.target.fields.database;
+    if (typeof given === 'string' && given !== '' && given.toLowerCase() !== actual.toLowerCase()) {
+      throw new KilnError(
+        Codes.CONFIG_INVALID,
+        `DuckDB profile: database '${given}' does not match the catalog '${actual}' DuckDB gives ${this.profile.path}`,
+        { hint: `DuckDB names the catalog after the file name up to its first dot; remove 'database' from the profile or rename the file` },
+      );
+    }
+    this.catalog = actual;
+  }
+
+  private requirePool(): Pool<DuckDBConn> {
+    if (!this.pool) throw new Error('DuckDB adapter used before open() or after close()');
+    return this.pool;
+  }
+
+  private requireMeta(): DuckDBConn {
+    if (!this.meta) throw new Error('DuckDB adapter used before open() or after close()');
+    return this.meta;
+  }
+}

@@ -1,0 +1,52 @@
+// SQL text in DuckDB's dialect. Pure string building.
+import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+
+const SEED_TYPES: Record<SeedColumnType, string> = {
+  integer: 'INTEGER',
+  bigint: 'BIGINT',
+  // DOUBLE, like dbt's float8 for decimal seed columns: the shortest-repr round trip returns the
+  // CSV's text for up to 15 significant digits, and it needs no precision/scale, which a
+  // DECIMAL would have to guess from the data (and would reject a later, wider value).
+  numeric: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  text: 'VARCHAR',
+};
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(value: string | number | boolean | null): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `'${value}'::DOUBLE`;
+  // Standard SQL strings: only the quote needs escaping (backslash is literal in DuckDB).
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function renderRelation(rel: RelationName): string {
+  return `${quoteIdentifier(rel.database)}.${quoteIdentifier(rel.schema)}.${quoteIdentifier(rel.identifier)}`;
+}
+
+/** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */
+function body(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+export const duckdbDialect: SqlDialect = {
+  quoteIdentifier,
+  quoteLiteral,
+  renderRelation,
+  createSchema: (database, schema) => `create schema if not exists ${quoteIdentifier(database)}.${quoteIdentifier(schema)}`,
+  createTableAs: (rel, sql) => `create table ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+  createViewAs: (rel, sql) => `create view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+  createTable: (rel, columns: readonly SeedColumn[], quoteColumns) => {
+    const cols = columns.map((c) => `  ${quoteColumns ? quoteIdentifier(c.name) : c.name} ${c.sqlType}`);
+    return `create table ${renderRelation(rel)} (\n${cols.join(',\n')}\n)`;
+  },
+  rename: (rel: Relation, newIdentifier) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteIdentifier(newIdentifier)}`,
+  drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
+  seedType: (t) => SEED_TYPES[t],
+};

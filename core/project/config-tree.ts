@@ -1,0 +1,113 @@
+// dbt_project.yml folder config trees and dbt's config precedence merge.
+//
+// `models: {my_project: {+materialized: table, staging: {+materialized: view}}}`: the tree is
+// walked along the node's fqn ([project, ...folders, name]); every level on the way
+// contributes its configs, deeper levels winning. Like dbt, a `+key` is always a config, and a
+// key without `+` is a config when its value is not a mapping (legacy spelling); a mapping
+// without `+` is a sub-folder.
+import { DICT_MERGE_KEYS, KNOWN_CONFIG_KEYS, type ConfigResourceType, normalizeConfig, normalizeConfigKey } from './config-schema.js';
+import type { ConfigTree } from './types.js';
+import { isPlainObject } from './values.js';
+
+/** Each level's own configs, normalized once (trees are immutable after loading). */
+const levelCache = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+/** The configs written directly at one level of a tree (not those of its sub-folders). */
+export function levelConfigs(level: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const cached = levelCache.get(level);
+  if (cached) return cached;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(level)) {
+    if (isConfigEntry(key, value)) raw[key] = value;
+  }
+  const out = normalizeConfig(raw);
+  levelCache.set(level, out);
+  return out;
+}
+
+/**
+ * Whether `key: value` at a tree level is a config (else a sub-folder). A bare `key: null` is
+ * an empty folder unless `key` is a known config name.
+ */
+export function isConfigEntry(key: string, value: unknown): boolean {
+  if (key.startsWith('+')) return true;
+  if (isPlainObject(value)) return false;
+  if (value === null || value === undefined) return KNOWN_CONFIG_KEYS.has(normalizeConfigKey(key));
+  return true;
+}
+
+/**
+ * The config a node gets from a project tree. `fqnPath` is `[projectName, ...folders,
+ * nodeName]`; configs at the top of the tree apply to every node. `resourceType` is accepted
+ * for symmetry with the other config sources (trees are already split per resource type).
+ */
+export function configForPath(
+  tree: ConfigTree,
+  fqnPath: readonly string[],
+  _resourceType?: ConfigResourceType,
+): Record<string, unknown> {
+  let result: Record<string, unknown> = { ...levelConfigs(tree) };
+  let node: Readonly<Record<string, unknown>> = tree;
+  for (const part of fqnPath) {
+    const child = node[part];
+    if (!isPlainObject(child)) break;
+    node = child;
+    result = mergeConfigs(result, levelConfigs(child));
+  }
+  return result;
+}
+
+function asList(v: unknown): unknown[] {
+  if (v === null || v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/**
+ * dbt's precedence merge of two config mappings (`higher` wins): `tags` are a union in order,
+ * hooks concatenate (lower first, as dbt runs them), dict configs (`meta`, `docs`,
+ * `persist_docs`, `column_types`, ...) merge key by key, `grants` replace per privilege unless
+ * the privilege is written `+select` (then grantees are added), anything else is replaced.
+ */
+export function mergeConfigs(
+  lower: Readonly<Record<string, unknown>>,
+  higher: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(lower)) mergeKey(out, normalizeConfigKey(k), v);
+  for (const [k, v] of Object.entries(higher)) mergeKey(out, normalizeConfigKey(k), v);
+  return out;
+}
+
+function mergeKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined) return;
+  const prev = out[key];
+  if (key === 'tags') {
+    const tags = asList(prev).map(String);
+    for (const t of asList(value).map(String)) if (!tags.includes(t)) tags.push(t);
+    out[key] = tags;
+  } else if (key === 'pre_hook' || key === 'post_hook') {
+    out[key] = [...asList(prev), ...asList(value)];
+  } else if (key === 'grants' && isPlainObject(value)) {
+    out[key] = mergeGrants(isPlainObject(prev) ? prev : {}, value);
+  } else if (DICT_MERGE_KEYS.has(key) && isPlainObject(value) && isPlainObject(prev)) {
+    out[key] = { ...prev, ...value };
+  } else {
+    out[key] = value;
+  }
+}
+
+function mergeGrants(lower: Record<string, unknown>, higher: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(lower)) out[k.replace(/^\+/, '')] = asList(v);
+  for (const [k, v] of Object.entries(higher)) {
+    if (k.startsWith('+')) {
+      const name = k.slice(1);
+      const list = asList(out[name]).slice();
+      for (const g of asList(v)) if (!list.includes(g)) list.push(g);
+      out[name] = list;
+    } else {
+      out[k] = asList(v);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,332 @@
+// dbt_project.yml → ProjectFile. Values are rendered like dbt does at load time (everything
+// except run hooks, model hooks, query-comment and vars), then validated; every problem names
+// the line it is on. Unknown top-level keys are tolerated (a warning only for likely typos).
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
+import { type ConfigResourceType, validateConfig, KNOWN_CONFIG_KEYS, normalizeConfigKey } from './config-schema.js';
+import { isConfigEntry } from './config-tree.js';
+import { renderTree } from './render.js';
+import type { ConfigTree, ProjectFile, RenderString } from './types.js';
+import { closestMatch, describeValue, isPlainObject } from './values.js';
+import { type YamlFile, type YamlPath, locOf, parseYaml, stripBom } from './yaml-file.js';
+import { checkValue } from './zod-check.js';
+
+export const PROJECT_FILE = 'dbt_project.yml';
+
+export interface LoadProjectFileOptions {
+  readonly render?: RenderString;
+  /** Receives warnings (and errors, which are also thrown). */
+  readonly problems?: Problems;
+}
+
+/** Top-level keys dbt knows; anything else is tolerated, with a warning when it looks like a typo. */
+const KNOWN_TOP_LEVEL = [
+  'name', 'version', 'config-version', 'profile', 'model-paths', 'seed-paths', 'snapshot-paths',
+  'test-paths', 'macro-paths', 'analysis-paths', 'docs-paths', 'asset-paths', 'function-paths',
+  'target-path', 'log-path', 'packages-install-path', 'clean-targets', 'query-comment',
+  'require-dbt-version', 'flags', 'dbt-cloud', 'quoting', 'vars', 'on-run-start', 'on-run-end',
+  'dispatch', 'restrict-access', 'models', 'seeds', 'snapshots', 'sources', 'data_tests', 'tests',
+  'analyses', 'exposures', 'metrics', 'semantic-models', 'saved-queries', 'unit_tests',
+  'functions', 'source-paths', 'data-paths', 'modules-path',
+];
+
+/** Config trees and the resource type their configs are validated as. */
+const TREES: readonly (readonly [string, ConfigResourceType])[] = [
+  ['models', 'model'],
+  ['seeds', 'seed'],
+  ['snapshots', 'snapshot'],
+  ['data_tests', 'test'],
+  ['tests', 'test'],
+  ['sources', 'source'],
+  ['analyses', 'analysis'],
+];
+const TREE_KEYS = new Set(TREES.map(([k]) => k));
+const NO_RENDER_TOP = new Set(['on-run-start', 'on-run-end', 'query-comment', 'vars']);
+
+/** Reads `<projectDir>/dbt_project.yml`. Throws KilnError/KilnErrors on problems. */
+export function loadProjectFile(projectDir: string, opts: LoadProjectFileOptions = {}): ProjectFile {
+  const abs = path.join(projectDir, PROJECT_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw projectNotFound(projectDir);
+    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read ${abs}: ${(e as Error).message}`, {
+      loc: { file: PROJECT_FILE },
+      cause: e,
+    });
+  }
+  return parseProjectFile(stripBom(text), PROJECT_FILE, opts);
+}
+
+function projectNotFound(projectDir: string): KilnError {
+  const yamlVariant = fs.existsSync(path.join(projectDir, 'dbt_project.yaml'));
+  return new KilnError(Codes.PROJECT_NOT_FOUND, `No dbt_project.yml found in ${projectDir}`, {
+    hint: yamlVariant
+      ? 'found dbt_project.yaml: dbt projects must name it dbt_project.yml'
+      : 'run kiln from the project folder, pass --project-dir, or create one with `kiln init`',
+  });
+}
+
+const stringList = z.union([z.string(), z.array(z.string())]);
+const hookList = z
+  .union([z.string(), z.array(z.union([z.string(), z.looseObject({ sql: z.string() })]))])
+  .nullable();
+const dispatchSchema = z.array(z.looseObject({ macro_namespace: z.string(), search_order: z.array(z.string()) }));
+const mapping = z.record(z.string(), z.unknown());
+
+/** Parses dbt_project.yml text. `file` is the display path used in locations. */
+export function parseProjectFile(text: string, file: string, opts: LoadProjectFileOptions = {}): ProjectFile {
+  const problems = opts.problems ?? new Problems();
+  const errorsBefore = problems.errors.length;
+  const yf = parseYaml(text, file);
+  const loc = (p: YamlPath): SourceLocation => locOf(yf, p);
+  if (!isPlainObject(yf.value)) {
+    throw new KilnError(Codes.CONFIG_INVALID, `${file} must be a mapping of settings, got ${describeValue(yf.value)}`, {
+      loc: loc([]),
+    });
+  }
+  const raw = renderTree(yf.value, [], {
+    render: opts.render,
+    locate: loc,
+    problems,
+    skip: (p) => (p.length === 1 && NO_RENDER_TOP.has(String(p[0]))) || (TREE_KEYS.has(String(p[0])) && isHookPath(p)),
+  }) as Record<string, unknown>;
+
+  const check = <T>(key: string, schema: z.ZodType<T>, expected: string): T | undefined => {
+    if (!(key in raw) || raw[key] === null || raw[key] === undefined) return undefined;
+    const r = checkValue(schema, expected, raw[key]);
+    if (r.ok) return r.value as T;
+    const label = [key, ...r.subPath].join('.');
+    problems.error(
+      new KilnError(Codes.CONFIG_INVALID, `\`${label}\` must be ${r.expected}, got ${describeValue(r.got)}`, {
+        loc: loc([key, ...r.subPath]),
+        hint: r.hint,
+      }),
+    );
+    return undefined;
+  };
+  const list = (key: string): string[] | undefined => {
+    const v = check(key, stringList, 'a list of strings');
+    return v === undefined ? undefined : typeof v === 'string' ? [v] : v;
+  };
+
+  // name: required, an identifier (it becomes part of unique ids and Jinja namespaces).
+  let name = '';
+  if (raw.name === undefined || raw.name === null) {
+    problems.error(
+      new KilnError(Codes.CONFIG_INVALID, `${file} has no \`name\``, {
+        loc: { file, line: 1 },
+        hint: 'add a project name, e.g. `name: my_project`',
+      }),
+    );
+  } else {
+    const n = check('name', z.string(), 'a string');
+    if (n !== undefined) {
+      if (/^[\p{L}_][\p{L}\p{N}_]*$/u.test(n)) {
+        name = n;
+      } else {
+        const fixed = n.replace(/[^\p{L}\p{N}_]+/gu, '_').replace(/^(\p{N})/u, '_$1');
+        problems.error(
+          new KilnError(Codes.CONFIG_INVALID, `Project name \`${n}\` is not a valid identifier`, {
+            loc: loc(['name']),
+            hint: `use letters, digits and underscores, not starting with a digit, e.g. \`name: ${fixed}\``,
+          }),
+        );
+      }
+    }
+  }
+
+  // version: `1.0` is read as a number by YAML; keep it as written.
+  let version: string | undefined;
+  if (typeof raw.version === 'number') version = scalarSource(yf, ['version']) ?? String(raw.version);
+  else version = check('version', z.string(), 'a string');
+
+  const profile = check('profile', z.string(), 'a string') ?? name;
+  const configVersion = check('config-version', z.number().int(), 'a whole number');
+  if (configVersion !== undefined && configVersion !== 2) {
+    problems.warn(
+      new KilnError(Codes.CONFIG_INVALID, `config-version ${configVersion} is not supported; kiln reads projects as config-version 2`, {
+        loc: loc(['config-version']),
+        hint: 'set `config-version: 2` (the format of every dbt 1.x project)',
+      }),
+    );
+  }
+
+  // Legacy path names (dbt < 1.0) still appear in old projects.
+  const legacy = (oldKey: string, newKey: string): string[] | undefined => {
+    if (!(oldKey in raw)) return undefined;
+    problems.warn(
+      new KilnError(Codes.CONFIG_UNKNOWN_KEY, `\`${oldKey}\` is the old name of \`${newKey}\``, {
+        loc: loc([oldKey]),
+        hint: `rename it to \`${newKey}\``,
+      }),
+    );
+    return raw[newKey] === undefined ? list(oldKey) : undefined;
+  };
+  const modelPaths = list('model-paths') ?? legacy('source-paths', 'model-paths') ?? ['models'];
+  const seedPaths = list('seed-paths') ?? legacy('data-paths', 'seed-paths') ?? ['seeds'];
+  const snapshotPaths = list('snapshot-paths') ?? ['snapshots'];
+  const testPaths = list('test-paths') ?? ['tests'];
+  const macroPaths = list('macro-paths') ?? ['macros'];
+  const analysisPaths = list('analysis-paths') ?? ['analyses'];
+  // dbt's default: docs blocks may live in any resource path.
+  const docsPaths = list('docs-paths') ?? unique([...modelPaths, ...seedPaths, ...testPaths, ...analysisPaths, ...macroPaths, ...snapshotPaths]);
+  const assetPaths = list('asset-paths') ?? [];
+  const targetPath = check('target-path', z.string(), 'a string') ?? 'target';
+  const packagesInstallPath = check('packages-install-path', z.string(), 'a string') ?? 'dbt_packages';
+  const cleanTargets = list('clean-targets') ?? [targetPath];
+  const requireDbtVersion = list('require-dbt-version') ?? [];
+  const vars = check('vars', mapping, 'a mapping of variable names to values') ?? {};
+  const flags = check('flags', mapping, 'a mapping of flag names to values') ?? {};
+  const quoting = check('quoting', mapping, 'a mapping {database, schema, identifier}') ?? {};
+  const dispatch = check('dispatch', dispatchSchema, 'a list of {macro_namespace, search_order} mappings') ?? [];
+  const hooks = (key: string): string[] => {
+    const v = check(key, hookList, 'a SQL string or a list of them');
+    if (v === undefined || v === null) return [];
+    return (typeof v === 'string' ? [v] : v).map((h) => (typeof h === 'string' ? h : h.sql));
+  };
+  const onRunStart = hooks('on-run-start');
+  const onRunEnd = hooks('on-run-end');
+
+  for (const key of Object.keys(raw)) {
+    if (KNOWN_TOP_LEVEL.includes(key)) continue;
+    const near = closestMatch(key, KNOWN_TOP_LEVEL, 2);
+    if (near) {
+      problems.warn(
+        new KilnError(Codes.CONFIG_UNKNOWN_KEY, `Unknown key \`${key}\` in ${file}; did you mean \`${near}\`?`, {
+          loc: loc([key]),
+          hint: `\`${key}\` is ignored; rename it to \`${near}\` if that was meant`,
+        }),
+      );
+    }
+  }
+
+  const trees: Record<string, ConfigTree> = {};
+  for (const [key, resourceType] of TREES) {
+    if (raw[key] === undefined) continue;
+    trees[key] = validateTree(raw[key], [key], resourceType, yf, problems);
+  }
+  if (raw.tests !== undefined && raw.data_tests !== undefined) {
+    problems.error(
+      new KilnError(Codes.CONFIG_INVALID, `${file} has both \`tests:\` and \`data_tests:\``, {
+        loc: loc(['tests']),
+        related: [loc(['data_tests'])],
+        hint: '`tests:` is the old name of `data_tests:`; move its configs under `data_tests:`',
+      }),
+    );
+  }
+
+  throwErrorsSince(problems, errorsBefore);
+
+  return {
+    name,
+    profile,
+    version,
+    configVersion,
+    modelPaths,
+    seedPaths,
+    snapshotPaths,
+    testPaths,
+    macroPaths,
+    analysisPaths,
+    docsPaths,
+    assetPaths,
+    targetPath,
+    packagesInstallPath,
+    cleanTargets,
+    requireDbtVersion,
+    vars,
+    flags,
+    quoting,
+    dispatch,
+    queryComment: raw['query-comment'],
+    models: trees.models ?? {},
+    seeds: trees.seeds ?? {},
+    snapshots: trees.snapshots ?? {},
+    dataTests: trees.data_tests ?? trees.tests ?? {},
+    sources: trees.sources ?? {},
+    analyses: trees.analyses ?? {},
+    onRunStart,
+    onRunEnd,
+    raw,
+    file,
+  };
+}
+
+/** Throws the errors added to `problems` since index `since` (one KilnError, or KilnErrors). */
+export function throwErrorsSince(problems: Problems, since: number): void {
+  if (problems.errors.length <= since) return;
+  const p = new Problems();
+  p.errors.push(...problems.errors.slice(since));
+  p.throwIfAny();
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function isHookPath(p: YamlPath): boolean {
+  return p.some((seg) => {
+    if (typeof seg !== 'string') return false;
+    const k = normalizeConfigKey(seg);
+    return k === 'pre_hook' || k === 'post_hook';
+  });
+}
+
+/** The source text of a scalar (e.g. `1.0` as written, not the number 1). */
+function scalarSource(yf: YamlFile, p: YamlPath): string | undefined {
+  const node = yf.doc?.getIn(p, true) as { source?: string } | undefined;
+  return typeof node?.source === 'string' ? node.source : undefined;
+}
+
+/**
+ * Validates a config tree level by level and returns it normalized: each level's configs as
+ * `+key` (normalized names, e.g. `+pre_hook` lists) next to its sub-folders.
+ */
+function validateTree(
+  tree: unknown,
+  treePath: (string | number)[],
+  resourceType: ConfigResourceType,
+  yf: YamlFile,
+  problems: Problems,
+): ConfigTree {
+  if (tree === null || tree === undefined) return {};
+  if (!isPlainObject(tree)) {
+    problems.error(
+      new KilnError(Codes.CONFIG_INVALID, `\`${treePath.join('.')}\` must be a mapping of folders and +configs, got ${describeValue(tree)}`, {
+        loc: locOf(yf, treePath),
+      }),
+    );
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  const configs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(tree)) {
+    if (isConfigEntry(key, value)) {
+      configs[key] = value;
+    } else if (isPlainObject(value)) {
+      if (looksLikeConfigWithoutPlus(key, value)) {
+        problems.warn(
+          new KilnError(Codes.CONFIG_UNKNOWN_KEY, `\`${key}\` under \`${treePath.join('.')}\` is read as a folder named ${key}, not as a config`, {
+            loc: locOf(yf, [...treePath, key]),
+            hint: `write \`+${key}:\` to set the ${key} config for this folder`,
+          }),
+        );
+      }
+      out[key] = validateTree(value, [...treePath, key], resourceType, yf, problems);
+    }
+  }
+  const valid = validateConfig(configs, resourceType, locOf(yf, treePath), problems, (k) => locOf(yf, [...treePath, k]));
+  for (const [k, v] of Object.entries(valid)) out[`+${k}`] = v;
+  return out;
+}
+
+/** `meta: {owner: x}` without `+` is a folder to dbt; flag it when nothing in it looks like one. */
+function looksLikeConfigWithoutPlus(key: string, value: Record<string, unknown>): boolean {
+  if (!KNOWN_CONFIG_KEYS.has(key)) return false;
+  return Object.entries(value).every(([k, v]) => !k.startsWith('+') && !isPlainObject(v));
+}

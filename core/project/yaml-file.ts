@@ -1,0 +1,256 @@
+// YAML parsing for project files. YAML 1.2 core schema (so `2024-01-01` stays a string), `<<`
+// merge keys enabled (dbt reads YAML with PyYAML, which supports them and projects use them),
+// duplicate keys rejected. Every validation error points at a line found with lineOf().
+import fs from 'node:fs';
+import {
+  type Document,
+  LineCounter,
+  type Node as YamlNode,
+  type Pair,
+  type YAMLError,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+} from 'yaml';
+import { Codes, KilnError, type SourceLocation } from '../errors.js';
+import { POS_SCALE, type PositionTable, parseFastYaml } from './yaml-fast.js';
+
+export type YamlPath = readonly (string | number)[];
+
+export interface YamlFile {
+  /** Display path used in locations (relative to the project root when inside it). */
+  readonly file: string;
+  readonly text: string;
+  /** The document as plain JS; an empty document is `{}`. */
+  readonly value: unknown;
+  /** The `yaml` package's document (absent when the fast reader handled the file). */
+  readonly doc?: Document.Parsed;
+  readonly lineCounter?: LineCounter;
+  /** Key/item positions recorded by the fast reader. */
+  readonly positions?: PositionTable;
+}
+
+export interface ParseYamlOptions {
+  /**
+   * Try the fast reader first (for the plain YAML of property files); anything it does not
+   * handle goes to the `yaml` package, so the result is the same either way.
+   */
+  readonly fast?: boolean;
+}
+
+/** Parses YAML text; syntax errors (and duplicate keys) throw KilnError(YAML_SYNTAX). */
+export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {}): YamlFile {
+  if (opts.fast) {
+    const fast = parseFastYaml(text);
+    if (fast) return { file, text, value: fast.value ?? {}, positions: fast.positions };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.2',
+    schema: 'core',
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    lineCounter,
+  });
+  if (doc.errors.length > 0) throw syntaxError(doc.errors[0]!, text, file, lineCounter, doc);
+  // `key: {{ var('x') }}` is valid YAML (a flow mapping used as a key) but never what was meant.
+  if (text.includes('{{')) checkUnquotedJinja(doc, text, file, lineCounter);
+  const js: unknown = doc.contents === null ? null : doc.toJS({ maxAliasCount: 10_000 });
+  return { file, text, doc, lineCounter, value: js ?? {} };
+}
+
+/** Reads and parses a YAML file; an unreadable file is FILE_UNREADABLE. */
+export function readYamlFile(absPath: string, displayPath: string): YamlFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(absPath, 'utf8');
+  } catch (e) {
+    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read ${displayPath}: ${(e as Error).message}`, {
+      loc: { file: displayPath },
+      cause: e,
+    });
+  }
+  return parseYaml(stripBom(text), displayPath);
+}
+
+export function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+/**
+ * The node at `path` and where it is written: for a mapping key the key's position, for a list
+ * item the item's. Stops at the deepest part of the path that exists.
+ */
+function findPosition(yf: YamlFile, path: YamlPath): { line: number; col: number } | undefined {
+  if (yf.positions) return findFastPosition(yf.value, yf.positions, path);
+  if (!yf.doc || !yf.lineCounter) return undefined;
+  const doc = yf.doc;
+  let node: unknown = doc.contents;
+  let pos: number | undefined = rangeStart(node);
+  for (const seg of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = (node.items as Pair[]).find((p) => keyText(p.key) === String(seg));
+      if (!pair) break;
+      pos = rangeStart(pair.key) ?? pos;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item: unknown = node.items[seg];
+      if (item === undefined) break;
+      pos = rangeStart(item) ?? pos;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return pos === undefined ? undefined : yf.lineCounter.linePos(pos);
+}
+
+function findFastPosition(value: unknown, positions: PositionTable, path: YamlPath): { line: number; col: number } | undefined {
+  let node = value;
+  let packed: number | undefined;
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object') break;
+    const p = positions.get(node)?.get(Array.isArray(node) ? Number(seg) : String(seg));
+    if (p === undefined) break;
+    packed = p;
+    node = (node as Record<string, unknown>)[seg];
+  }
+  if (packed === undefined && value !== null && typeof value === 'object') {
+    // The path is not there at all: point at the start of the document, as the full parser does.
+    packed = positions.get(value)?.values().next().value;
+  }
+  if (packed === undefined) return undefined;
+  return { line: Math.floor(packed / POS_SCALE), col: packed % POS_SCALE };
+}
+
+/** 1-based line of `path` in the document (e.g. `['models', 0, 'config', 'materialized']`). */
+export function lineOf(yf: YamlFile, path: YamlPath): number | undefined {
+  return findPosition(yf, path)?.line;
+}
+
+/** `{file, line, col}` of `path`; just `{file}` when the document is empty. */
+export function locOf(yf: YamlFile, path: YamlPath): SourceLocation {
+  const pos = findPosition(yf, path);
+  if (pos === undefined) return { file: yf.file };
+  return { file: yf.file, line: pos.line, col: pos.col };
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const r = (node as YamlNode | null | undefined)?.range;
+  return r ? r[0] : undefined;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+/** A few lines around `line` with a caret under `col`. */
+export function codeFrame(text: string, line: number, col?: number): string {
+  const lines = text.split(/\r?\n/);
+  const from = Math.max(1, line - 1);
+  const to = Math.min(lines.length, line + 1);
+  const width = String(to).length;
+  const out: string[] = [];
+  for (let n = from; n <= to; n++) {
+    const marker = n === line ? '>' : ' ';
+    out.push(`${marker} ${String(n).padStart(width)} | ${(lines[n - 1] ?? '').replace(/\t/g, '→')}`);
+    if (n === line && col !== undefined) out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, col - 1))}^`);
+  }
+  return out.join('\n');
+}
+
+function syntaxError(
+  err: YAMLError,
+  text: string,
+  file: string,
+  lc: LineCounter,
+  doc: Document.Parsed,
+): KilnError {
+  const { line, col } = lc.linePos(err.pos[0]);
+  const reason = err.message.replace(/ at line \d+, column \d+[\s\S]*$/, '');
+  const frame = codeFrame(text, line, col);
+  let advice = '';
+  const related: SourceLocation[] = [];
+  let message = reason;
+  if (err.code === 'DUPLICATE_KEY') {
+    const key = duplicateKeyAt(doc, err.pos[0]) ?? '?';
+    message = `duplicate key \`${key}\``;
+    const first = firstKeyPosition(doc, err.pos[0]);
+    if (first !== undefined) {
+      const fl = lc.linePos(first).line;
+      related.push({ file, line: fl });
+      advice = `\`${key}\` is already set on line ${fl}; each key may appear once per mapping.`;
+    } else {
+      advice = 'each key may appear once per mapping.';
+    }
+  } else if (err.code === 'TAB_AS_INDENT') {
+    advice = 'YAML does not allow tabs for indentation; indent with spaces.';
+  } else if (/\{\{|\{%/.test(text.split(/\r?\n/)[line - 1] ?? '')) {
+    advice = `a value that starts with \`{{\` must be quoted, e.g. \`schema: "{{ var('x') }}"\`.`;
+  }
+  return new KilnError(Codes.YAML_SYNTAX, `YAML syntax error in ${file} at line ${line}, column ${col}: ${message}`, {
+    loc: { file, line, col },
+    hint: advice ? `${advice}\n${frame}` : frame,
+    related,
+  });
+}
+
+function duplicateKeyAt(doc: Document.Parsed, pos: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (rangeStart(pair.key) === pos) {
+        found = keyText(pair.key);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Position of the first occurrence of the duplicate key found at `pos`. */
+function firstKeyPosition(doc: Document.Parsed, pos: number): number | undefined {
+  let result: number | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const pairs = map.items as Pair[];
+      const dup = pairs.find((p) => rangeStart(p.key) === pos);
+      if (!dup) return undefined;
+      const name = keyText(dup.key);
+      const first = pairs.find((p) => p !== dup && keyText(p.key) === name);
+      result = rangeStart(first?.key);
+      return visit.BREAK;
+    },
+  });
+  return result;
+}
+
+function checkUnquotedJinja(doc: Document.Parsed, text: string, file: string, lc: LineCounter): void {
+  let bad: number | undefined;
+  // PyYAML rejects such keys as unhashable; nothing in a dbt project uses them.
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      bad = rangeStart(pair.key);
+      return visit.BREAK;
+    },
+  });
+  if (bad === undefined) return;
+  const { line, col } = lc.linePos(bad);
+  throw new KilnError(
+    Codes.YAML_SYNTAX,
+    `YAML syntax error in ${file} at line ${line}, column ${col}: unquoted Jinja \`{{ ... }}\` is read as a YAML mapping`,
+    {
+      loc: { file, line, col },
+      hint: `quote values that contain Jinja, e.g. \`schema: "{{ var('x') }}"\`.\n${codeFrame(text, line, col)}`,
+    },
+  );
+}

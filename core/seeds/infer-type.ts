@@ -1,0 +1,111 @@
+// Seed column type inference, after dbt's agate type tester: a column takes the narrowest type
+// every non-empty value fits. Values must be in canonical form (no surrounding spaces, no
+// thousands separators): whatever is inferred here, every database's bulk loader must accept.
+import type { SeedColumnType } from '../../adapters/adapter.js';
+
+// Each value votes with the set of types it fits; a column keeps the intersection.
+const INT = 1;
+const NUM = 2;
+const BOOL = 4;
+const DATE = 8;
+const TS = 16;
+const ALL = INT | NUM | BOOL | DATE | TS;
+
+const INT32_MIN = -2147483648n;
+const INT32_MAX = 2147483647n;
+const INT64_MIN = -9223372036854775808n;
+const INT64_MAX = 9223372036854775807n;
+
+/** Integer width needed so far: 0 fits int32, 1 fits int64, 2 fits neither. */
+type IntWidth = 0 | 1 | 2;
+
+const DECIMAL_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+// Date part, then an optional time part with a space or T: no zone (a zoned value is text,
+// since a TIMESTAMP column would silently drop or shift the zone).
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?)?$/;
+
+export class ColumnInferrer {
+  private mask = ALL;
+  private votes = 0;
+  private intWidth: IntWidth = 0;
+
+  /** Feeds one raw field; empty strings are NULL and do not vote. */
+  add(value: string): void {
+    if (value === '' || this.mask === 0) return;
+    this.votes++;
+    this.mask &= this.classify(value);
+  }
+
+  result(): SeedColumnType {
+    const m = this.mask;
+    if (this.votes === 0 || m === 0) return 'text';
+    if (m & INT) return this.intWidth === 0 ? 'integer' : this.intWidth === 1 ? 'bigint' : 'numeric';
+    if (m & NUM) return 'numeric';
+    if (m & BOOL) return 'boolean';
+    if (m & DATE) return 'date';
+    if (m & TS) return 'timestamp';
+    return 'text';
+  }
+
+  private classify(v: string): number {
+    const c = v.charCodeAt(0);
+    // Digits, sign or dot: a number or a date/timestamp; letters: maybe a boolean.
+    if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) {
+      if (this.mask & INT && isInteger(v)) {
+        this.widenInt(v);
+        return INT | NUM;
+      }
+      if (this.mask & NUM && DECIMAL_RE.test(v)) return NUM;
+      if (this.mask & (DATE | TS)) return classifyDateTime(v);
+      return 0;
+    }
+    if (this.mask & BOOL && (v.length === 4 || v.length === 5)) {
+      const l = v.toLowerCase();
+      if (l === 'true' || l === 'false') return BOOL;
+    }
+    return 0;
+  }
+
+  private widenInt(v: string): void {
+    if (this.intWidth === 2) return;
+    const digits = v.length - (v.charCodeAt(0) === 45 || v.charCodeAt(0) === 43 ? 1 : 0);
+    if (digits <= 9) return;
+    const n = BigInt(v);
+    if (n >= INT32_MIN && n <= INT32_MAX) return;
+    const w: IntWidth = n >= INT64_MIN && n <= INT64_MAX ? 1 : 2;
+    if (w > this.intWidth) this.intWidth = w;
+  }
+}
+
+function isInteger(v: string): boolean {
+  let i = v.charCodeAt(0) === 45 || v.charCodeAt(0) === 43 ? 1 : 0;
+  if (i === v.length) return false;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function classifyDateTime(v: string): number {
+  const m = DATETIME_RE.exec(v);
+  if (!m) return 0;
+  if (!isValidDate(+m[1], +m[2], +m[3])) return 0;
+  if (m[4] === undefined) return DATE | TS;
+  if (+m[4] > 23 || +m[5] > 59 || +m[6] > 59) return 0;
+  return TS;
+}
+
+function isValidDate(y: number, mo: number, d: number): boolean {
+  if (y < 1 || mo < 1 || mo > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  return d <= days;
+}
+
+/** The type of a list of raw values (convenience for callers and tests). */
+export function inferColumnType(values: Iterable<string>): SeedColumnType {
+  const inf = new ColumnInferrer();
+  for (const v of values) inf.add(v);
+  return inf.result();
+}

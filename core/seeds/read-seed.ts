@@ -1,0 +1,187 @@
+// Reads a seed CSV once: validates its shape (every problem pointing at a physical line) and
+// infers column types. Rows are not kept: adapters load the file through their bulk path.
+import { readFileSync } from 'node:fs';
+import { parse, CsvError } from 'csv-parse/sync';
+import type { SeedColumnType } from '../../adapters/adapter.js';
+import { Codes, KilnError } from '../errors.js';
+import { decodeUtf8 } from './decode-utf8.js';
+import { ColumnInferrer } from './infer-type.js';
+import { findMixedLineEnd, lineEndName } from './line-ends.js';
+
+export interface SeedColumnInfo {
+  readonly name: string;
+  /** Inferred type; `text` without inference when the user gave a type. */
+  readonly inferred: SeedColumnType;
+  /** The user's SQL type from `column_types`, when given (matched by exact column name). */
+  readonly userType?: string;
+}
+
+export interface SeedInfo {
+  readonly columns: readonly SeedColumnInfo[];
+  /** Data rows (the header excluded). */
+  readonly rowCount: number;
+}
+
+export interface ReadSeedOptions {
+  /** Field delimiter; `,` by default. */
+  readonly delimiter?: string;
+  /** User column types by column name; those columns skip inference. */
+  readonly columnTypes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads and checks `file` (absolute), reporting errors against `relPath`.
+ * CSV dialect: RFC 4180 quoting with `"` (doubled to escape), line ends `\n`, `\r\n` or `\r`
+ * (one kind per file), a UTF-8 BOM is ignored. Empty lines are skipped when the header has
+ * several columns; in a one-column file an empty line is a NULL row (as DuckDB reads it too).
+ */
+export function readSeed(file: string, relPath: string, opts: ReadSeedOptions = {}): SeedInfo {
+  const delimiter = opts.delimiter ?? ',';
+  checkDelimiter(delimiter, relPath);
+  const text = readText(file, relPath);
+  if (text.trim() === '') throw malformed(relPath, 1, 'the file is empty: a seed needs a header row');
+
+  // Fast path: parse everything, then check and infer. Only when something is wrong does a
+  // second, slower pass track line numbers (csv-parse's per-record info costs ~30%).
+  let records: string[][];
+  try {
+    records = parse(text, parseOptions(delimiter));
+  } catch (e) {
+    if (e instanceof CsvError) throw locateProblem(text, delimiter, relPath);
+    throw e;
+  }
+  const mixed = findMixedLineEnd(text);
+  if (mixed) {
+    throw malformed(
+      relPath,
+      mixed.line,
+      `line ${mixed.line} ends with ${lineEndName(mixed.found)} but the file's first line ends with ${lineEndName(mixed.expected)}`,
+      'save the file with one kind of line ending (database CSV loaders reject mixed ones)',
+    );
+  }
+  const header = checkHeader(records[0] ?? [], relPath);
+  const width = header.length;
+  const userTypeOf = (name: string): string | undefined => {
+    const types = opts.columnTypes;
+    // Own keys only: a column named `constructor` must not pick up Object.prototype's.
+    return types && Object.hasOwn(types, name) ? types[name] : undefined;
+  };
+  const inferrers = header.map((name) => (userTypeOf(name) !== undefined ? null : new ColumnInferrer()));
+  let rowCount = 0;
+  for (let r = 1; r < records.length; r++) {
+    const rec = records[r];
+    if (rec.length !== width) {
+      if (isEmptyLine(rec, width)) continue;
+      throw locateProblem(text, delimiter, relPath);
+    }
+    rowCount++;
+    for (let i = 0; i < width; i++) inferrers[i]?.add(rec[i]);
+  }
+
+  return {
+    columns: header.map((name, i) => {
+      const userType = userTypeOf(name);
+      return userType !== undefined ? { name, inferred: 'text', userType } : { name, inferred: inferrers[i]!.result() };
+    }),
+    rowCount,
+  };
+}
+
+function parseOptions(delimiter: string) {
+  return {
+    delimiter,
+    quote: '"',
+    escape: '"',
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    skip_empty_lines: false,
+  };
+}
+
+/** An empty line parses as one empty field; it is skipped unless the file has one column. */
+function isEmptyLine(rec: string[], width: number): boolean {
+  return rec.length === 1 && rec[0] === '' && width > 1;
+}
+
+/** Re-parses with line tracking and returns the first problem, located at its physical line. */
+function locateProblem(text: string, delimiter: string, relPath: string): KilnError {
+  let width = -1;
+  // Line on which the previous record ended: the next record starts on the line after it.
+  let lastEnd = 0;
+  try {
+    parse(text, {
+      ...parseOptions(delimiter),
+      on_record: (record: string[], ctx) => {
+        const start = lastEnd + 1;
+        lastEnd = ctx.lines;
+        if (width < 0) {
+          width = record.length;
+        } else if (record.length !== width && !isEmptyLine(record, width)) {
+          const n = record.length;
+          throw malformed(relPath, start, `row has ${n} field${n === 1 ? '' : 's'}, header has ${width}`);
+        }
+        return null;
+      },
+    });
+  } catch (e) {
+    if (e instanceof KilnError) return e;
+    if (e instanceof CsvError) return fromCsvError(e, relPath, lastEnd + 1);
+    throw e;
+  }
+  // Not reached when called after a failure of the fast path; kept total for safety.
+  return malformed(relPath, 1, 'the file could not be parsed as CSV');
+}
+
+function readText(file: string, relPath: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new KilnError(Codes.FILE_UNREADABLE, `cannot read seed file: ${(e as Error).message}`, { loc: { file: relPath }, cause: e });
+  }
+  const decoded = decodeUtf8(bytes);
+  if ('text' in decoded) return decoded.text;
+  throw malformed(relPath, decoded.line, `the file is not valid UTF-8 (byte offset ${decoded.offset})`, 'save the file as UTF-8 (most spreadsheet tools offer "CSV UTF-8")');
+}
+
+function checkDelimiter(d: string, relPath: string): void {
+  if (d.length === 0 || d === '"' || d.includes('\n') || d.includes('\r')) {
+    throw new KilnError(Codes.CONFIG_INVALID, `invalid seed delimiter ${JSON.stringify(d)}`, {
+      loc: { file: relPath },
+      hint: 'use a single character such as "," ";" "|" or "\\t"',
+    });
+  }
+}
+
+function checkHeader(names: string[], relPath: string): string[] {
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    if (name.trim() === '') throw malformed(relPath, 1, `header column ${i + 1} has an empty name`);
+    // Databases fold unquoted identifiers, and DuckDB compares even quoted ones case-insensitively.
+    const key = name.toLowerCase();
+    const prev = seen.get(key);
+    if (prev !== undefined) {
+      throw malformed(relPath, 1, `duplicate column name ${JSON.stringify(name)} in the header (columns ${prev + 1} and ${i + 1})`, 'column names must be unique, ignoring case');
+    }
+    seen.set(key, i);
+  });
+  return names;
+}
+
+function fromCsvError(e: CsvError, relPath: string, recordStart: number): KilnError {
+  const lines = typeof e.lines === 'number' ? e.lines : recordStart;
+  switch (e.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return malformed(relPath, recordStart, 'unterminated quoted field: a `"` opened here is never closed', 'a quote inside a quoted field is written twice: ""');
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return malformed(relPath, lines, 'unexpected character after a closing quote', 'a quote inside a quoted field is written twice: ""');
+    case 'INVALID_OPENING_QUOTE':
+      return malformed(relPath, lines, 'a quote appears inside an unquoted field', 'quote the whole field and double the inner quotes: "say ""hi"""');
+    default:
+      return malformed(relPath, lines, e.message);
+  }
+}
+
+function malformed(file: string, line: number, message: string, hint?: string): KilnError {
+  return new KilnError(Codes.CSV_MALFORMED, message, { loc: { file, line }, hint });
+}

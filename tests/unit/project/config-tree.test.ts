@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { configForPath, mergeConfigs } from '../../../core/project/config-tree.js';
+
+describe('configForPath', () => {
+  const tree = {
+    '+persist_docs': { relation: true },
+    my_project: {
+      '+materialized': 'table',
+      '+tags': ['all'],
+      '+meta': { owner: 'a', tier: 1 },
+      staging: {
+        '+materialized': 'view',
+        '+tags': ['staging', 'all'],
+        '+meta': { owner: 'b' },
+        '+pre-hook': 'select 2',
+        legacy: { materialized: 'ephemeral', tags: ['old'], enabled: false },
+        stg_special: { '+alias': 'special' },
+      },
+      '+pre-hook': ['select 1'],
+    },
+  };
+
+  it('walks from the root down, deeper wins', () => {
+    expect(configForPath(tree, ['my_project', 'marts', 'orders'], 'model')).toEqual({
+      persist_docs: { relation: true },
+      materialized: 'table',
+      tags: ['all'],
+      meta: { owner: 'a', tier: 1 },
+      pre_hook: ['select 1'],
+    });
+    expect(configForPath(tree, ['my_project', 'staging', 'stg_orders'], 'model')).toEqual({
+      persist_docs: { relation: true },
+      materialized: 'view',
+      tags: ['all', 'staging'],
+      meta: { owner: 'b', tier: 1 },
+      pre_hook: ['select 1', 'select 2'],
+    });
+  });
+
+  it('matches the node name itself as the last level', () => {
+    expect(configForPath(tree, ['my_project', 'staging', 'stg_special'], 'model').alias).toBe('special');
+  });
+
+  it('reads keys without + as configs when their value is not a mapping (legacy)', () => {
+    const c = configForPath(tree, ['my_project', 'staging', 'legacy', 'x'], 'model');
+    expect(c).toMatchObject({ materialized: 'ephemeral', enabled: false, tags: ['all', 'staging', 'old'] });
+  });
+
+  it('does not take other projects’ configs', () => {
+    expect(configForPath(tree, ['other_pkg', 'staging', 'x'], 'model')).toEqual({ persist_docs: { relation: true } });
+  });
+
+  it('handles an empty tree', () => {
+    expect(configForPath({}, ['p', 'a'], 'seed')).toEqual({});
+  });
+});
+
+describe('mergeConfigs', () => {
+  it('implements dbt precedence', () => {
+    const lower = { materialized: 'view', tags: ['a', 'b'], meta: { x: 1, y: 1 }, pre_hook: ['one'], docs: { show: true }, schema: 's' };
+    const higher = { materialized: 'table', tags: 'b', meta: { y: 2 }, 'pre-hook': 'two', docs: { node_color: 'red' }, schema: null };
+    expect(mergeConfigs(lower, higher)).toEqual({
+      materialized: 'table',
+      tags: ['a', 'b'],
+      meta: { x: 1, y: 2 },
+      pre_hook: ['one', 'two'],
+      docs: { show: true, node_color: 'red' },
+      schema: null,
+    });
+  });
+
+  it('replaces grants per privilege unless written +privilege', () => {
+    expect(mergeConfigs({ grants: { select: ['a'], insert: 'x' } }, { grants: { select: ['b'] } })).toEqual({ grants: { select: ['b'], insert: ['x'] } });
+    expect(mergeConfigs({ grants: { select: ['a'] } }, { grants: { '+select': ['b', 'a'] } })).toEqual({ grants: { select: ['a', 'b'] } });
+  });
+
+  it('does not let undefined erase a value and replaces non-dict custom values', () => {
+    expect(mergeConfigs({ alias: 'x', custom: { a: 1 } }, { alias: undefined, custom: { b: 2 } })).toEqual({ alias: 'x', custom: { b: 2 } });
+  });
+
+  it('does not mutate its inputs', () => {
+    const lower = { tags: ['a'], meta: { x: 1 } };
+    mergeConfigs(lower, { tags: ['b'], meta: { y: 1 } });
+    expect(lower).toEqual({ tags: ['a'], meta: { x: 1 } });
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { Codes, KilnError } from '../../../core/errors.js';
+import { codeFrame, lineOf, locOf, parseYaml } from '../../../core/project/yaml-file.js';
+
+function syntaxError(text: string, file = 'models/schema.yml'): KilnError {
+  try {
+    parseYaml(text, file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(KilnError);
+    return e as KilnError;
+  }
+  throw new Error('expected a YAML syntax error');
+}
+
+describe('parseYaml', () => {
+  it('uses the YAML 1.2 core schema: dates and yes/no stay strings', () => {
+    const yf = parseYaml('d: 2024-01-01\ny: yes\nb: true\nn: 1.5\nz: ~\n', 'f.yml');
+    expect(yf.value).toEqual({ d: '2024-01-01', y: 'yes', b: true, n: 1.5, z: null });
+  });
+
+  it('reads an empty or comment-only file as an empty mapping', () => {
+    expect(parseYaml('', 'f.yml').value).toEqual({});
+    expect(parseYaml('# nothing here\n', 'f.yml').value).toEqual({});
+  });
+
+  it('supports anchors and << merge keys (PyYAML reads them)', () => {
+    const yf = parseYaml('base: &b {materialized: view, tags: [a]}\nother:\n  <<: *b\n  schema: s\n', 'f.yml');
+    expect(yf.value).toEqual({ base: { materialized: 'view', tags: ['a'] }, other: { materialized: 'view', tags: ['a'], schema: 's' } });
+  });
+
+  it('turns a syntax error into YAML_SYNTAX with file, line, col and a code frame', () => {
+    const e = syntaxError('models:\n  - name: a\n    columns: [x, y\n  - name: b\n');
+    expect(e.code).toBe(Codes.YAML_SYNTAX);
+    expect(e.loc?.file).toBe('models/schema.yml');
+    expect(e.loc?.line).toBeGreaterThanOrEqual(3);
+    expect(e.loc?.col).toBeTypeOf('number');
+    expect(e.message).toContain('models/schema.yml');
+    expect(e.hint).toMatch(/\| /);
+  });
+
+  it('rejects duplicate keys, naming the key and both lines', () => {
+    const e = syntaxError('name: a\nversion: 1\nname: b\n', 'dbt_project.yml');
+    expect(e.code).toBe(Codes.YAML_SYNTAX);
+    expect(e.loc).toMatchObject({ file: 'dbt_project.yml', line: 3 });
+    expect(e.message).toContain('duplicate key `name`');
+    expect(e.hint).toContain('line 1');
+    expect(e.related[0]?.line).toBe(1);
+  });
+
+  it('explains tabs used for indentation', () => {
+    const e = syntaxError('models:\n\t- name: a\n');
+    expect(e.code).toBe(Codes.YAML_SYNTAX);
+    expect(e.loc?.line).toBe(2);
+    expect(e.hint).toMatch(/tabs/);
+  });
+
+  it('rejects unquoted Jinja, which YAML would read as a mapping', () => {
+    const e = syntaxError('models:\n  my_project:\n    +schema: {{ var("s") }}\n', 'dbt_project.yml');
+    expect(e.code).toBe(Codes.YAML_SYNTAX);
+    expect(e.loc?.line).toBe(3);
+    expect(e.hint).toMatch(/quote/);
+  });
+
+  it('accepts quoted Jinja', () => {
+    expect(parseYaml('schema: "{{ var(\'s\') }}"\n', 'f.yml').value).toEqual({ schema: "{{ var('s') }}" });
+  });
+
+  it('rejects several documents in one file', () => {
+    expect(syntaxError('a: 1\n---\nb: 2\n').code).toBe(Codes.YAML_SYNTAX);
+  });
+});
+
+describe('lineOf / locOf', () => {
+  const text = [
+    'version: 2', // 1
+    'models:', // 2
+    '  - name: a', // 3
+    '    config:', // 4
+    '      materialized: table', // 5
+    '  - name: b', // 6
+    '    columns:', // 7
+    '      - name: id', // 8
+    '        tests: [unique]', // 9
+  ].join('\n');
+  const yf = parseYaml(text, 'models/schema.yml');
+
+  it('finds keys and list items at any depth', () => {
+    expect(lineOf(yf, ['version'])).toBe(1);
+    expect(lineOf(yf, ['models', 0])).toBe(3);
+    expect(lineOf(yf, ['models', 0, 'config', 'materialized'])).toBe(5);
+    expect(lineOf(yf, ['models', 1, 'columns', 0, 'tests'])).toBe(9);
+    expect(lineOf(yf, ['models', 1, 'columns', 0, 'tests', 0])).toBe(9);
+  });
+
+  it('falls back to the deepest part of the path that exists', () => {
+    expect(lineOf(yf, ['models', 0, 'config', 'nope'])).toBe(4);
+    expect(lineOf(yf, ['models', 5])).toBe(2);
+  });
+
+  it('gives file, line and column', () => {
+    expect(locOf(yf, ['models', 0, 'config', 'materialized'])).toEqual({ file: 'models/schema.yml', line: 5, col: 7 });
+    expect(locOf(parseYaml('', 'e.yml'), ['x'])).toEqual({ file: 'e.yml' });
+  });
+
+  it('draws a code frame with a caret', () => {
+    const frame = codeFrame('a: 1\nb: [\nc: 3\n', 2, 4);
+    expect(frame).toContain('> 2 | b: [');
+    expect(frame.split('\n')[2]).toBe('    |    ^');
+  });
+});
