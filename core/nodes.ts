@@ -78,6 +78,18 @@ export interface ParsedNode {
   compiledCode?: string;
   /** Seeds: absolute path of the CSV. */
   seedFile?: string;
+  /** Generic tests: which test, with what arguments (as written in YAML). */
+  testMetadata?: TestMetadata;
+  /** Tests: the column a generic test is declared on. */
+  columnName?: string | null;
+  /** Tests: the model/seed/snapshot the test belongs to (its tests run right after it). */
+  attachedNode?: string | null;
+}
+
+export interface TestMetadata {
+  readonly name: string;
+  readonly namespace: string | null;
+  readonly kwargs: Readonly<Record<string, unknown>>;
 }
 
 export interface SourceTable {

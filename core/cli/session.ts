@@ -33,12 +33,14 @@ export interface Session {
 
 export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
   const root = path.resolve(cwd, opts.projectDir ?? '.');
-  const engine = new TemplateEngine();
   const invocationId = randomUUID();
   const startedAt = new Date();
-  // Values in project and profile files may use env_var() and var(); a tiny context serves them.
-  const renderYaml = (text: string, loc: { file: string }) => engine.render(loc.file, text, {});
+  // Values in project and profile files may use env_var(); a plain engine serves them.
+  const yamlEngine = new TemplateEngine();
+  const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, {});
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
+  // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
+  const engine = new TemplateEngine({ rootPackage: loaded.project.name });
   const profile = loadProfile({
     projectDir: root,
     profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined,

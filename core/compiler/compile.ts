@@ -2,7 +2,8 @@
 // ancestors as CTEs. Pure apart from `isIncremental`, which the caller answers from warehouse state.
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode, RefCall } from '../nodes.js';
-import type { TemplateEngine } from '../template/engine.js';
+import { kwargs, type RenderContext, type TemplateEngine } from '../template/engine.js';
+import { isCallExpression } from '../data-tests/build-tests.js';
 import { runContext, type ContextDeps } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { RelationValue } from './relation.js';
@@ -91,10 +92,43 @@ export class Compiler {
         isIncremental: () => this.opts.isIncremental?.(node) ?? false,
       },
     );
-    const body = this.engine.render(node.originalFilePath, node.rawCode, ctx);
+    const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.engine.render(node.originalFilePath, node.rawCode, ctx);
     const out = { body, ephemeralRefs };
     this.rendered.set(node.uniqueId, out);
     return out;
+  }
+
+  /**
+   * A generic test is its macro (`test_<name>`) called with the YAML arguments, rendered with
+   * native types (`ref('x')` becomes the relation), and `model` the tested relation, narrowed by
+   * the `where` config when set.
+   */
+  private renderGenericTest(node: ParsedNode, ctx: RenderContext): string {
+    const meta = node.testMetadata!;
+    const file = node.originalFilePath;
+    const renderArg = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        if (isCallExpression(v)) return this.engine.renderNative(file, `{{ ${v} }}`, ctx);
+        if (v.includes('{{') || v.includes('{%')) return this.engine.renderNative(file, v, ctx);
+        return v;
+      }
+      if (Array.isArray(v)) return v.map(renderArg);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderArg(x)]));
+      return v;
+    };
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(meta.kwargs)) args[k] = renderArg(v);
+    const callCtx = ctx as { ref: (...a: unknown[]) => unknown; source: (...a: unknown[]) => unknown };
+    const tested = node.attachedNode
+      ? callCtx.ref(this.manifest.nodes.get(node.attachedNode)!.name)
+      : callCtx.source(node.sources[0][0], node.sources[0][1]);
+    const where = node.config.where;
+    args.model = typeof where === 'string' && where.trim()
+      ? `(select * from ${String(tested)} where ${String(renderArg(where))}) dbt_subquery`
+      : tested;
+    const macro = `test_${meta.name}`;
+    const out = this.engine.callMacro(macro, [kwargs(args)], ctx, meta.namespace ?? undefined);
+    return String(out ?? '');
   }
 
   /** Ephemeral ancestors reachable through ephemeral refs, deduplicated, ancestors first. */

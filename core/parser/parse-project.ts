@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
-import type { ColumnInfo, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
+import type { ColumnInfo, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
@@ -16,6 +16,8 @@ import type { TemplateEngine } from '../template/engine.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
+import { buildGenericTests, isCallExpression, type DeclaredTest, type TestBuildContext } from '../data-tests/build-tests.js';
+import { BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL } from '../data-tests/builtin-tests.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -36,6 +38,7 @@ export interface ParseOutput {
 const DEFAULTS: Record<string, Partial<NodeConfig>> = {
   model: { enabled: true, materialized: 'view', tags: [], meta: {}, persist_docs: {}, quoting: {}, column_types: {}, on_schema_change: 'ignore' },
   seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',' },
+  test: { enabled: true, materialized: 'test', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' },
 };
 
 export function parseProject(input: ParseInput): ParseOutput {
@@ -66,6 +69,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   const byKind = groupFiles(loaded.files);
 
   // Macros first: models may call them, and they may replace the naming rules.
+  engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
   for (const f of byKind.macro) {
     try {
       for (const m of engine.addMacroFile(f.path, f.contents, projectName)) {
@@ -188,21 +192,74 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
-    const node = parseModel(f, 'model');
+    const node = parseTemplated(f, 'model');
     if (node) addNode(node);
   }
   for (const f of byKind.seed) {
     const node = parseSeed(f);
     if (node) addNode(node);
   }
+  for (const f of byKind.test) {
+    const node = parseTemplated(f, 'test');
+    if (node) addNode(node);
+  }
+  for (const t of genericTests()) addNode(t);
 
   function addNode(node: ParsedNode): void {
     if (!node.config.enabled) {
       manifest.disabled.set(node.uniqueId, node);
       return;
     }
-    if (!claimName(node.name, node.originalFilePath, node.resourceType)) return;
+    if (node.resourceType !== 'test' && !claimName(node.name, node.originalFilePath, node.resourceType)) return;
+    if (node.resourceType === 'test' && manifest.nodes.has(node.uniqueId)) {
+      problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two tests are named '${node.name}'`, {
+        loc: node.loc,
+        related: [manifest.nodes.get(node.uniqueId)!.loc],
+        hint: 'Give one of them a `name:` of its own.',
+      }));
+      return;
+    }
     manifest.nodes.set(node.uniqueId, node);
+  }
+
+  function genericTests(): ParsedNode[] {
+    const rootOf = new Map(byKind.properties.map((f) => [f.path, f.root]));
+    const recordArgRefs = (value: string, loc: SourceLocation, refs: RefCall[], sources: [string, string][]) => {
+      const record: ParseRecord = { refs, sources, configs: [] };
+      const ctx = parseContext(deps, { name: '', resourceType: 'test', file: loc.file, database: '', schema: '', alias: '', config: {} }, profile.profileName, record, () => ({}));
+      engine.renderNative(loc.file, isCallExpression(value) ? `{{ ${value} }}` : value, ctx, { lineOffset: (loc.line ?? 1) - 1 });
+    };
+    const tctx: TestBuildContext = {
+      projectName,
+      dataTestsTree: loaded.project.dataTests,
+      problems,
+      recordArgRefs,
+      relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
+    };
+    const out: ParsedNode[] = [];
+    const declared = (patchTests: readonly unknown[], columns: readonly ColumnInfo[], loc: SourceLocation): DeclaredTest[] => [
+      ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
+      ...columns.flatMap((c) => c.data_tests.map((entry) => ({ entry, columnName: c.name, loc: (c as { loc?: SourceLocation }).loc ?? loc }))),
+    ];
+    for (const [kind, map] of [['model', patches.model], ['seed', patches.seed]] as const) {
+      for (const patch of map.values()) {
+        const node = [...manifest.nodes.values()].find((n) => n.name === patch.name && n.resourceType === kind);
+        if (!node) continue;
+        const tests = declared(patch.dataTests, patch.columns, patch.loc);
+        if (tests.length === 0) continue;
+        out.push(...buildGenericTests({ kind, name: patch.name, attachedNode: node.uniqueId, file: patch.loc.file, root: rootOf.get(patch.loc.file) ?? '' }, tests, tctx));
+      }
+    }
+    for (const pf of propertyFiles) {
+      for (const src of pf.sources) {
+        for (const t of src.tables) {
+          const tests = declared(t.dataTests, t.columns, t.loc);
+          if (tests.length === 0) continue;
+          out.push(...buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx));
+        }
+      }
+    }
+    return out;
   }
 
   function fqnOf(f: ProjectSourceFile, name: string): string[] {
@@ -211,15 +268,16 @@ export function parseProject(input: ParseInput): ParseOutput {
     return [projectName, ...dirs, name];
   }
 
-  function parseModel(f: ProjectSourceFile, resourceType: 'model'): ParsedNode | null {
+  function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test'): ParsedNode | null {
     const name = path.posix.basename(f.path).replace(/\.sql$/, '');
     const fqn = fqnOf(f, name);
-    const patch = patches.model.get(name);
-    const treeCfg = configForPath(loaded.project.models, fqn, resourceType);
-    const base = mergeConfigs(mergeConfigs(DEFAULTS.model as Record<string, unknown>, treeCfg), patch?.config ?? {});
+    const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
+    const tree = resourceType === 'model' ? loaded.project.models : loaded.project.dataTests;
+    const treeCfg = configForPath(tree, fqn, resourceType);
+    const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
-    const uniqueId = `model.${projectName}.${name}`;
+    const uniqueId = `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig }, profile.target);
     try {
       const ctx = parseContext(
@@ -259,7 +317,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     f: ProjectSourceFile;
     name: string;
     fqn: string[];
-    resourceType: 'model' | 'seed';
+    resourceType: 'model' | 'seed' | 'test';
     uniqueId: string;
     config: Record<string, unknown>;
     patch: NodePatch | undefined;
@@ -296,7 +354,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   // Patches for resources that do not exist are worth a warning: usually a typo.
   for (const [kind, map] of Object.entries(patches) as [keyof typeof patches, Map<string, NodePatch>][]) {
     for (const [name, patch] of map) {
-      const exists = [...manifest.nodes.values(), ...manifest.disabled.values()].some((n) => n.name === name && n.resourceType === kind.replace(/s$/, ''));
+      const exists = [...manifest.nodes.values(), ...manifest.disabled.values()].some((n) => n.name === name && n.resourceType === kind);
       if (!exists) {
         const candidates = [...manifest.nodes.values()].map((n) => n.name);
         const near = candidates.length ? closest(name, candidates) : undefined;
@@ -380,6 +438,11 @@ export function lineOf(text: string, re: RegExp): number | undefined {
   return line;
 }
 
+function label(node: ParsedNode): string {
+  const kind = node.resourceType === 'test' ? 'Test' : node.resourceType === 'seed' ? 'Seed' : 'Model';
+  return `${kind} '${node.name}'`;
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -404,7 +467,7 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
       const line = lineOf(node.rawCode, new RegExp(`ref\\s*\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${escapeRe(r.name)}['"]`));
       const loc = { file: node.originalFilePath, line };
       if (disabledByName.has(r.name)) {
-        problems.error(new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${r.name}', which is disabled`, {
+        problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on '${r.name}', which is disabled`, {
           loc,
           node: node.uniqueId,
           hint: `Enable ${disabledByName.get(r.name)!.originalFilePath} or remove the ref.`,
@@ -413,7 +476,7 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
       }
       const candidates = [...byName.keys()];
       const near = candidates.length ? closest(r.name, candidates) : undefined;
-      problems.error(new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${r.package ? `${r.package}.` : ''}${r.name}', which was not found`, {
+      problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on '${r.package ? `${r.package}.` : ''}${r.name}', which was not found`, {
         loc,
         node: node.uniqueId,
         hint: near && distance(near, r.name) <= Math.max(3, r.name.length / 3) ? `Did you mean ref('${near}')?` : `No model, seed or snapshot is named '${r.name}'.`,
@@ -428,7 +491,7 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
       const line = lineOf(node.rawCode, new RegExp(`source\\s*\\(\\s*['"]${escapeRe(src)}['"]\\s*,\\s*['"]${escapeRe(table)}['"]`));
       const candidates = [...sourceIds.keys()];
       const near = candidates.length ? closest(`${src}.${table}`, candidates) : undefined;
-      problems.error(new KilnError(Codes.SOURCE_UNKNOWN, `Model '${node.name}' depends on source '${src}.${table}', which was not found`, {
+      problems.error(new KilnError(Codes.SOURCE_UNKNOWN, `${label(node)} depends on source '${src}.${table}', which was not found`, {
         loc: { file: node.originalFilePath, line },
         node: node.uniqueId,
         hint: near ? `Did you mean source('${near.split('.')[0]}', '${near.split('.').slice(1).join('.')}')? Sources are declared under \`sources:\` in a YAML file.` : 'Declare it under `sources:` in a YAML file under models/.',

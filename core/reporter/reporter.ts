@@ -60,7 +60,7 @@ export class Reporter {
     for (const e of errors) this.kilnError(e);
   }
 
-  kilnError(e: KilnError, level: 'error' | 'warn' = 'error'): void {
+  kilnError(e: KilnError, level: 'error' | 'warn' = 'error', stream?: 'out' | 'err'): void {
     const where = e.where();
     const head = `${level === 'error' ? this.c.red(`error[${e.code}]`) : this.c.yellow(`warning[${e.code}]`)} ${e.message}`;
     const lines = [head];
@@ -68,7 +68,7 @@ export class Reporter {
     for (const r of e.related) lines.push(`  --> ${formatLocation(r)}`);
     if (e.hint) lines.push(`  ${this.c.cyan('hint:')} ${e.hint}`);
     if (this.opts.format === 'json') this.emit(level, e.message, { event: 'kiln_error', ...e.toJSON() }, 'err');
-    else for (const l of lines) this.emit(level, l, {}, level === 'error' ? 'err' : 'out');
+    else for (const l of lines) this.emit(level, l, {}, stream ?? (level === 'error' ? 'err' : 'out'));
   }
 
   header(version: string, counts: string, threads: number, target: string): void {
@@ -109,7 +109,7 @@ export class Reporter {
     this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
     const errors = results.filter((r) => r.status === 'error');
     const skipped = results.filter((r) => r.status === 'skipped');
-    if (summary.cancelled) this.info(this.c.yellow('Cancelled: nodes that had not finished were rolled back or skipped.'));
+    if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     if (errors.length === 0) {
       this.info('');
       this.info(this.c.green('Completed successfully'));
@@ -121,7 +121,7 @@ export class Reporter {
         this.info('');
         const kind = node?.resourceType ?? 'node';
         this.emit('error', `${this.c.red('Failure')} in ${kind} ${node?.name ?? r.uniqueId} (${node?.originalFilePath ?? ''})`, {}, 'out');
-        if (r.error) this.kilnError(r.error);
+        if (r.error) this.kilnError(r.error, 'error', 'out');
         else this.info(`  ${r.message}`);
         if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
           this.info(`  compiled code at target/compiled/${node.packageName}/${node.originalFilePath}`);

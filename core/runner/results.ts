@@ -29,5 +29,8 @@ export interface NodeResult {
 export interface RunSummary {
   readonly results: readonly NodeResult[];
   readonly elapsedSeconds: number;
+  /** Stopped early (--fail-fast or Ctrl-C). */
   readonly cancelled: boolean;
+  /** Stopped by Ctrl-C / SIGTERM. */
+  readonly interrupted: boolean;
 }

@@ -27,6 +27,7 @@ export interface RunnerOptions {
 
 export class Runner {
   private cancelled = false;
+  private interrupted = false;
   private readonly inFlight = new Set<Connection>();
 
   constructor(
@@ -40,7 +41,8 @@ export class Runner {
   ) {}
 
   /** Stops scheduling and interrupts the statements in flight (Ctrl-C, --fail-fast). */
-  async cancel(): Promise<void> {
+  async cancel(opts: { interrupted?: boolean } = { interrupted: true }): Promise<void> {
+    if (opts.interrupted) this.interrupted = true;
     if (this.cancelled) return;
     this.cancelled = true;
     await Promise.allSettled([...this.inFlight].map((c) => c.cancel()));
@@ -55,8 +57,14 @@ export class Runner {
     const order = this.dag.topoOrder().filter((id) => this.selected.has(id));
     const nodes = order.map((id) => this.manifest.nodes.get(id)!);
     const reported = nodes.filter((n) => n.config.materialized !== 'ephemeral');
+    // Numbered in the order nodes start, as dbt does, so the log reads 1, 2, 3...
     const indexOf = new Map<string, number>();
-    reported.forEach((n, i) => indexOf.set(n.uniqueId, i + 1));
+    let started_ = 0;
+    const indexFor = (id: string) => {
+      let i = indexOf.get(id);
+      if (i === undefined) indexOf.set(id, (i = ++started_));
+      return i;
+    };
     const total = reported.length;
 
     // Dependencies among selected nodes only; unselected parents are assumed built.
@@ -84,7 +92,7 @@ export class Runner {
       if (node.config.materialized !== 'ephemeral') {
         const r = skippedResult(node, cause, this.manifest);
         results.set(node.uniqueId, r);
-        this.hooks.nodeFinished?.(node, indexOf.get(node.uniqueId)!, total, r);
+        this.hooks.nodeFinished?.(node, indexFor(node.uniqueId), total, r);
       }
       complete(node.uniqueId);
     };
@@ -128,13 +136,13 @@ export class Runner {
             continue;
           }
           conn ??= await this.adapter.acquire();
-          const index = indexOf.get(id)!;
+          const index = indexFor(id);
           this.hooks.nodeStarted?.(node, index, total);
           const result = await this.execute(node, conn, thread);
           results.set(id, result);
           if (result.status === 'error') {
             failedOrSkipped.set(id, id);
-            if (this.opts.failFast) await this.cancel();
+            if (this.opts.failFast) await this.cancel({ interrupted: false });
           }
           this.hooks.nodeFinished?.(node, index, total, result);
           complete(id);
@@ -149,7 +157,7 @@ export class Runner {
     const workers = Array.from({ length: Math.max(1, this.opts.threads) }, (_, i) => worker(i + 1));
     await Promise.all(workers);
     const ordered = reported.map((n) => results.get(n.uniqueId)!).filter(Boolean);
-    return { results: ordered, elapsedSeconds: (performance.now() - started) / 1000, cancelled: this.cancelled };
+    return { results: ordered, elapsedSeconds: (performance.now() - started) / 1000, cancelled: this.cancelled, interrupted: this.interrupted };
   }
 
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {

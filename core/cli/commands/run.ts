@@ -71,7 +71,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
-  if (summary.cancelled) return ExitCode.INTERRUPTED;
+  if (summary.interrupted) return ExitCode.INTERRUPTED;
   return summary.results.some((r) => r.status === 'error') ? ExitCode.NODE_FAILED : ExitCode.OK;
 }
 

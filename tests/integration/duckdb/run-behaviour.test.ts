@@ -166,7 +166,9 @@ describe('templating', () => {
       'seeds/people_seed.csv': 'id,name\n1,ann\n2,bob\n',
       'models/people.sql': "select count(*) as n from {{ source('raw', 'people') }}",
     });
-    const r = await kiln(['build'], dir);
+    // The seed is not a declared dependency of the source, so load it first, as one would.
+    expect((await kiln(['seed'], dir)).code).toBe(0);
+    const r = await kiln(['run'], dir);
     expect(r.code, r.output).toBe(0);
     expect(await q(dir, 'select n from main.people')).toEqual([{ n: 2 }]);
   });

@@ -1,0 +1,154 @@
+// Generic test nodes from the `data_tests:` / `tests:` entries of models, seeds, sources and
+// their columns. Each becomes a node of resource type `test` that depends on what it tests (and
+// on anything its arguments ref), named as dbt names it.
+import path from 'node:path';
+import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
+import type { NodeConfig, ParsedNode, RefCall } from '../nodes.js';
+import { configForPath, mergeConfigs } from '../project/config-tree.js';
+import type { ConfigTree } from '../project/types.js';
+import { validateConfig } from '../project/config-schema.js';
+import { readTestEntry, type TestEntry } from './test-entry.js';
+import { genericTestName, testUniqueId } from './test-names.js';
+
+export interface TestTarget {
+  readonly kind: 'model' | 'seed' | 'source';
+  /** Model/seed name, or table name for sources. */
+  readonly name: string;
+  readonly sourceName?: string;
+  /** The node the tests attach to (null for sources). */
+  readonly attachedNode: string | null;
+  /** The YAML file declaring the tests. */
+  readonly file: string;
+  /** The resource root the YAML file sits under (for the fqn). */
+  readonly root: string;
+}
+
+export interface DeclaredTest {
+  readonly entry: unknown;
+  readonly columnName: string | null;
+  readonly loc: SourceLocation;
+}
+
+export interface TestBuildContext {
+  readonly projectName: string;
+  readonly dataTestsTree: ConfigTree;
+  readonly problems: Problems;
+  /** Renders an argument at parse time, recording refs/sources it makes. */
+  readonly recordArgRefs: (value: string, loc: SourceLocation, refs: RefCall[], sources: [string, string][]) => void;
+  readonly relationFor: (name: string, config: NodeConfig) => { database: string; schema: string; alias: string };
+}
+
+/** String arguments that are a bare `ref(...)`/`source(...)` call are evaluated, as dbt does. */
+export function isCallExpression(value: string): boolean {
+  return /^\s*(ref|source)\s*\(.*\)\s*$/s.test(value);
+}
+
+export function buildGenericTests(target: TestTarget, tests: readonly DeclaredTest[], ctx: TestBuildContext): ParsedNode[] {
+  const out: ParsedNode[] = [];
+  for (const t of tests) {
+    try {
+      const node = buildOne(target, t, ctx);
+      if (node) out.push(node);
+    } catch (e) {
+      ctx.problems.capture(e);
+    }
+  }
+  return out;
+}
+
+function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): ParsedNode | null {
+  const entry = readTestEntry(t.entry, t.loc);
+  checkArguments(entry, t, target);
+  const kwargs: Record<string, unknown> = { ...entry.args };
+  if (t.columnName !== null) kwargs.column_name = t.columnName;
+  const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.name;
+  const testType = target.kind === 'source' ? `source_${entry.testName}` : entry.testName;
+  const generated = genericTestName(testType, entry.namespace, targetLabel, kwargs);
+  const name = entry.customName ?? generated.name;
+  const fullName = entry.customName ?? generated.fullName;
+  const uniqueId = testUniqueId(ctx.projectName, name, `${fullName}\u0000${target.file}`);
+
+  const refs: RefCall[] = [];
+  const sources: [string, string][] = [];
+  if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
+  else refs.push({ name: target.name });
+  walkStrings(entry.args, (s) => {
+    if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, refs, sources);
+  });
+
+  const rel = path.posix.relative(target.root, target.file);
+  const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
+  const fqn = [ctx.projectName, ...dirs, name];
+  const tree = configForPath(ctx.dataTestsTree, fqn, 'test');
+  const entryConfig = validateConfig(entry.config, 'test', t.loc, ctx.problems);
+  const raw = mergeConfigs(mergeConfigs({ enabled: true, materialized: 'test', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree), entryConfig);
+  const config = { ...raw, enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
+  const naming = ctx.relationFor(name, config);
+  return {
+    uniqueId,
+    resourceType: 'test',
+    packageName: ctx.projectName,
+    name,
+    path: `${name}.sql`,
+    originalFilePath: target.file,
+    fqn,
+    rawCode: `{{ test_${entry.testName}(**_dbt_generic_test_kwargs) }}`,
+    checksum: '',
+    config,
+    description: '',
+    columns: {},
+    refs,
+    sources,
+    dependsOn: { nodes: [], macros: [`macro.${entry.namespace ?? 'dbt'}.test_${entry.testName}`] },
+    patchPath: null,
+    database: naming.database,
+    schema: naming.schema,
+    alias: naming.alias,
+    loc: t.loc,
+    dataTests: [],
+    testMetadata: { name: entry.testName, namespace: entry.namespace, kwargs },
+    columnName: t.columnName,
+    attachedNode: target.attachedNode,
+  };
+}
+
+/** The built-in tests' required arguments, checked at load time with the YAML line. */
+function checkArguments(entry: TestEntry, t: DeclaredTest, target: TestTarget): void {
+  if (entry.namespace) return;
+  const need = (arg: string, example: string) => {
+    if (entry.args[arg] === undefined || entry.args[arg] === null) {
+      throw new KilnError(Codes.CONFIG_INVALID, `Test '${entry.testName}'${t.columnName ? ` on ${target.name}.${t.columnName}` : ` on ${target.name}`} needs \`${arg}\``, {
+        loc: t.loc,
+        hint: `Add it, for example: ${example}`,
+      });
+    }
+  };
+  if (['not_null', 'unique', 'accepted_values', 'relationships'].includes(entry.testName) && t.columnName === null && entry.args.column_name === undefined) {
+    throw new KilnError(Codes.CONFIG_INVALID, `Test '${entry.testName}' on ${target.name} needs a column`, {
+      loc: t.loc,
+      hint: `Declare it under the column (\`columns: [{name: id, data_tests: [${entry.testName}]}]\`) or pass \`column_name\`.`,
+    });
+  }
+  if (entry.testName === 'accepted_values') {
+    need('values', '`accepted_values: {arguments: {values: [a, b]}}`');
+    if (!Array.isArray(entry.args.values) && typeof entry.args.values !== 'string') {
+      throw new KilnError(Codes.CONFIG_INVALID, `\`values\` of accepted_values must be a list`, { loc: t.loc, hint: 'Write `values: [placed, shipped]`.' });
+    }
+  }
+  if (entry.testName === 'relationships') {
+    need('to', "`relationships: {arguments: {to: ref('customers'), field: id}}`");
+    need('field', "`relationships: {arguments: {to: ref('customers'), field: id}}`");
+  }
+}
+
+function walkStrings(v: unknown, fn: (s: string) => void): void {
+  if (typeof v === 'string') fn(v);
+  else if (Array.isArray(v)) v.forEach((x) => walkStrings(x, fn));
+  else if (v && typeof v === 'object') Object.values(v).forEach((x) => walkStrings(x, fn));
+}
+
+function toTags(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return [v];
+  return [];
+}
