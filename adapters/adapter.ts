@@ -131,6 +131,12 @@ export interface Adapter {
   cacheRenamed(from: RelationName, toIdentifier: string): void;
   /** Schemas that exist in a database (for `create schema if not exists` decisions). */
   listSchemas(database: string): Promise<readonly string[]>;
+  /**
+   * Optional: keeps two kiln runs off one target. Resolves with a release function once this run
+   * holds the lock; calls `onWait` once if it has to wait; throws a KilnError after `timeoutMs`.
+   * Databases whose file is locked by the process itself (DuckDB) need none.
+   */
+  acquireRunLock?(opts: { timeoutMs: number; onWait: () => void }): Promise<() => Promise<void>>;
 }
 
 export interface AdapterFactory {

@@ -6,6 +6,7 @@ import type { Adapter, AdapterFactory } from './adapter.js';
 
 const loaders: Record<string, () => Promise<AdapterFactory>> = {
   duckdb: async () => (await import('./duckdb/index.js')).duckdbAdapterFactory,
+  postgres: async () => (await import('./postgres/index.js')).postgresAdapterFactory,
 };
 
 export const adapterTypes = (): string[] => Object.keys(loaders);

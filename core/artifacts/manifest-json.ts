@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import type { Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
+import { nodeSqlPath } from './paths.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -127,14 +128,14 @@ function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
     patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
     build_path: null,
     unrendered_config: {},
-    relation_name: ephemeral ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
+    relation_name: ephemeral || n.resourceType === 'test' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     raw_code: n.rawCode,
     language: 'sql',
     refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
     sources: n.sources,
     metrics: [],
     depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
-    compiled_path: n.compiledCode !== undefined ? `target/compiled/${n.packageName}/${n.originalFilePath}` : null,
+    compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n)}` : null,
     compiled: n.compiledCode !== undefined,
     compiled_code: n.compiledCode ?? null,
     extra_ctes_injected: n.compiledCode !== undefined,
@@ -146,6 +147,14 @@ function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
     latest_version: null,
     deprecation_date: null,
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
+    ...(n.resourceType === 'test'
+      ? {
+          test_metadata: n.testMetadata ? { name: n.testMetadata.name, kwargs: n.testMetadata.kwargs, namespace: n.testMetadata.namespace } : undefined,
+          column_name: n.columnName ?? null,
+          attached_node: n.attachedNode ?? null,
+          file_key_name: n.testMetadata ? `models.${n.fqn[n.fqn.length - 1]}` : undefined,
+        }
+      : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
+import { nodeSqlPath } from './paths.js';
 
 export class ArtifactWriter {
   constructor(
@@ -19,12 +20,12 @@ export class ArtifactWriter {
 
   /** target/compiled/<package>/<original_file_path> */
   writeCompiled(node: ParsedNode, sql: string): void {
-    this.writeFile(path.join(this.targetDir, 'compiled', node.packageName, node.originalFilePath), this.redact(sql));
+    this.writeFile(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
   }
 
   /** target/run/<package>/<original_file_path>: the statements that were executed. */
   writeRun(node: ParsedNode, statements: readonly string[]): void {
-    this.writeFile(path.join(this.targetDir, 'run', node.packageName, node.originalFilePath), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
+    this.writeFile(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
   private writeFile(file: string, text: string): void {
@@ -58,7 +59,7 @@ function resultJson(r: NodeResult): Record<string, unknown> {
     execution_time: r.executionTime,
     adapter_response: r.status === 'skipped' ? {} : { _message: r.adapterMessage, code: r.adapterMessage, rows_affected: r.rowsAffected },
     message: r.message,
-    failures: null,
+    failures: r.failures ?? null,
     unique_id: r.uniqueId,
     compiled: r.compiledCode !== null,
     compiled_code: r.compiledCode,

@@ -101,7 +101,8 @@ Examples:
     );
   runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
   runLike('seed', 'load the selected CSV seeds into tables');
-  runLike('build', 'load seeds, then build models, all in dependency order');
+  runLike('test', 'run the data tests of the selected resources');
+  runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
 
   addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
     .option('--resource-type <type...>', 'only these types: model, seed, source')

@@ -12,6 +12,9 @@ export interface GlobalOptions {
   exclude?: string[];
   fullRefresh?: boolean;
   failFast?: boolean;
+  warnError?: boolean;
+  storeFailures?: boolean;
+  junitXml?: string;
   logFormat: 'text' | 'json';
   color: boolean;
   debug?: boolean;
@@ -38,7 +41,10 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   if (opts.run) {
     cmd
       .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
-      .option('-x, --fail-fast', 'stop the whole run at the first failure');
+      .option('-x, --fail-fast', 'stop the whole run at the first failure')
+      .option('--warn-error', 'treat test warnings as failures')
+      .option('--store-failures', 'keep the failing rows of every test in a table (<schema>_dbt_test__audit)')
+      .option('--junit-xml <path>', 'also write a JUnit XML report of the run, for CI systems');
   }
   cmd
     .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))

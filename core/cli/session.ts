@@ -78,9 +78,19 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   };
 }
 
-/** The selected node ids of the given resource types. */
+/**
+ * The selected node ids of the given resource types. Tests are also selected indirectly: a
+ * test of any selected node comes along (dbt's default, "eager"), unless excluded.
+ */
 export function select(session: Session, opts: GlobalOptions, resourceTypes: readonly string[]): Set<string> {
   const ids = selectNodes(session.manifest, session.dag, { select: opts.select, exclude: opts.exclude }, session.root);
+  if (resourceTypes.includes('test') && opts.select?.length) {
+    const excluded = opts.exclude?.length ? selectNodes(session.manifest, session.dag, { select: opts.exclude }, session.root) : new Set<string>();
+    for (const n of session.manifest.nodes.values()) {
+      if (n.resourceType !== 'test' || ids.has(n.uniqueId) || excluded.has(n.uniqueId)) continue;
+      if (session.dag.parents(n.uniqueId).some((p) => ids.has(p))) ids.add(n.uniqueId);
+    }
+  }
   for (const id of [...ids]) {
     const n = session.manifest.nodes.get(id)!;
     if (!resourceTypes.includes(n.resourceType)) ids.delete(id);

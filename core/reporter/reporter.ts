@@ -5,6 +5,7 @@ import pc from 'picocolors';
 import { formatLocation, KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
+import { nodeSqlPath } from '../artifacts/paths.js';
 
 export interface Sinks {
   readonly out: (text: string) => void;
@@ -79,6 +80,10 @@ export class Reporter {
   }
 
   nodeStarted(node: ParsedNode, index: number, total: number): void {
+    if (node.resourceType === 'test') {
+      this.line(`${index} of ${total} START test ${node.name}`, '[RUN]', { event: 'node_start', unique_id: node.uniqueId, index, total });
+      return;
+    }
     const what = describeNode(node);
     this.line(`${index} of ${total} START ${what}`, '[RUN]', { event: 'node_start', unique_id: node.uniqueId, index, total });
   }
@@ -86,12 +91,23 @@ export class Reporter {
   nodeFinished(node: ParsedNode, index: number, total: number, r: NodeResult): void {
     const data = { event: 'node_finished', unique_id: node.uniqueId, index, total, status: r.status, execution_time: r.executionTime, rows_affected: r.rowsAffected };
     const secs = `${r.executionTime.toFixed(2)}s`;
+    if (node.resourceType === 'test' && r.status !== 'skipped') {
+      const data2 = { ...data, failures: r.failures ?? null };
+      const n = r.failures ?? 0;
+      if (r.status === 'pass') this.line(`${index} of ${total} ${this.c.green('PASS')} ${node.name}`, `[${this.c.green('PASS')} in ${secs}]`, data2);
+      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${node.name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2);
+      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${node.name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2);
+      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${node.name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2);
+      return;
+    }
     if (r.status === 'success') {
       const verb = node.resourceType === 'seed' ? 'loaded' : 'created';
       const status = node.resourceType === 'seed' ? `INSERT ${r.rowsAffected ?? 0}` : r.adapterMessage || 'OK';
       this.line(`${index} of ${total} ${this.c.green('OK')} ${verb} ${describeNode(node)}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
       this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
+    } else if (node.resourceType === 'test') {
+      this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${node.name}`, `[${this.c.yellow('SKIP')}]`, data);
     } else {
       this.line(`${index} of ${total} ${this.c.yellow('SKIP')} relation ${node.schema}.${node.alias}`, `[${this.c.yellow('SKIP')}]`, data);
     }
@@ -107,36 +123,39 @@ export class Reporter {
     const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
-    const errors = results.filter((r) => r.status === 'error');
+    const failed = results.filter((r) => r.status === 'error' || r.status === 'fail');
+    const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
-    if (errors.length === 0) {
-      this.info('');
-      this.info(this.c.green('Completed successfully'));
-    } else {
-      this.info('');
-      this.info(this.c.red(`Completed with ${errors.length} error${errors.length === 1 ? '' : 's'}:`));
-      for (const r of errors) {
-        const node = nodes.get(r.uniqueId);
-        this.info('');
-        const kind = node?.resourceType ?? 'node';
-        this.emit('error', `${this.c.red('Failure')} in ${kind} ${node?.name ?? r.uniqueId} (${node?.originalFilePath ?? ''})`, {}, 'out');
-        if (r.error) this.kilnError(r.error, 'error', 'out');
-        else this.info(`  ${r.message}`);
-        if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
-          this.info(`  compiled code at target/compiled/${node.packageName}/${node.originalFilePath}`);
-        }
-      }
-    }
-    const pass = results.filter((r) => r.status === 'success').length;
     this.info('');
-    this.info(`Done. PASS=${pass} WARN=0 ERROR=${errors.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
+    if (failed.length === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
+    else if (failed.length === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
+    else this.info(this.c.red(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
+    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId));
+    const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
+    this.info('');
+    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
       event: 'summary',
       pass,
-      error: errors.length,
+      warn: warned.length,
+      error: failed.length,
       skip: skipped.length,
       total: results.length,
     });
+  }
+
+  /** What went wrong with one node and where to look. */
+  private nodeProblem(r: NodeResult, node: ParsedNode | undefined): void {
+    this.info('');
+    const kind = node?.resourceType ?? 'node';
+    const word = r.status === 'warn' ? this.c.yellow('Warning') : this.c.red('Failure');
+    this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${node?.name ?? r.uniqueId} (${node?.originalFilePath ?? ''})`, {}, 'out');
+    if (r.error) this.kilnError(r.error, 'error', 'out');
+    else this.info(`  ${r.message}`);
+    if (r.storedFailures) this.info(`  failing rows stored in ${r.storedFailures}`);
+    if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
+      this.info(`  compiled code at target/compiled/${nodeSqlPath(node)}`);
+    }
   }
 }
 
@@ -157,10 +176,10 @@ export function countPhrase(nodes: Iterable<ParsedNode>, byMaterialization: bool
   const counts = new Map<string, number>();
   for (const n of nodes) {
     if (n.config.materialized === 'ephemeral' && byMaterialization) continue;
-    const key = n.resourceType === 'seed' ? 'seed' : byMaterialization ? `${n.config.materialized} model` : 'model';
+    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'test' ? 'data test' : byMaterialization ? `${n.config.materialized} model` : 'model';
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const order = ['seed', 'model', 'view model', 'table model', 'incremental model'];
+  const order = ['seed', 'data test', 'model', 'view model', 'table model', 'incremental model'];
   const keys = [...counts.keys()].sort((a, b) => (order.indexOf(a) + 100) % 100 - (order.indexOf(b) + 100) % 100 || a.localeCompare(b));
   return keys.map((k) => `${counts.get(k)} ${k}${counts.get(k) === 1 ? '' : 's'}`).join(', ') || 'nothing';
 }

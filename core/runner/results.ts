@@ -2,7 +2,8 @@
 // core/artifacts writes them into run_results.json.
 import type { KilnError } from '../errors.js';
 
-export type NodeStatus = 'success' | 'error' | 'skipped';
+/** Models and seeds: success, error, skipped. Tests: pass, fail, warn, error, skipped. */
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
 
 export interface TimingInfo {
   readonly name: 'compile' | 'execute';
@@ -22,6 +23,10 @@ export interface NodeResult {
   readonly compiledCode: string | null;
   readonly relationName: string | null;
   readonly error?: KilnError;
+  /** Tests: the number of failing rows (by fail_calc). */
+  readonly failures?: number | null;
+  /** Tests with store_failures: where the failing rows were stored. */
+  readonly storedFailures?: string | null;
   /** The id of the failed ancestor, for skipped nodes. */
   readonly skippedBecause?: string;
 }

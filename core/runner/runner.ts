@@ -21,6 +21,10 @@ export interface RunnerHooks {
 export interface RunnerOptions {
   readonly threads: number;
   readonly failFast: boolean;
+  /** Treat test warnings as failures (--warn-error). */
+  readonly warnError?: boolean;
+  /** Store failing rows of every test that does not say otherwise (--store-failures). */
+  readonly storeFailures?: boolean;
   /** Seeds' CSV descriptions, read and validated before anything ran. */
   readonly seeds: ReadonlyMap<string, SeedLoad>;
 }
@@ -67,24 +71,28 @@ export class Runner {
     };
     const total = reported.length;
 
-    // Dependencies among selected nodes only; unselected parents are assumed built.
-    const waiting = new Map<string, Set<string>>();
-    for (const n of nodes) waiting.set(n.uniqueId, new Set(this.dag.parents(n.uniqueId).filter((p) => this.selected.has(p))));
+    const { parentsOf, childrenOf } = this.runGraph(nodes);
     const results = new Map<string, NodeResult>();
     const done = new Set<string>();
     const failedOrSkipped = new Map<string, string>(); // id → root cause id
+    const waiting = new Map<string, Set<string>>();
+    for (const n of nodes) waiting.set(n.uniqueId, new Set(parentsOf.get(n.uniqueId)));
     const ready: string[] = order.filter((id) => waiting.get(id)!.size === 0);
 
     await this.createSchemas(reported);
 
     const complete = (id: string) => {
       done.add(id);
-      for (const child of this.dag.children(id)) {
-        const w = waiting.get(child);
-        if (!w) continue;
+      const freedTests: string[] = [];
+      for (const child of childrenOf.get(id) ?? []) {
+        const w = waiting.get(child)!;
         w.delete(id);
-        if (w.size === 0 && !done.has(child)) ready.push(child);
+        if (w.size > 0 || done.has(child)) continue;
+        // A model's tests run right after it.
+        if (this.manifest.nodes.get(child)!.resourceType === 'test') freedTests.push(child);
+        else ready.push(child);
       }
+      ready.unshift(...freedTests);
     };
 
     const skip = (node: ParsedNode, cause: string) => {
@@ -123,7 +131,7 @@ export class Runner {
             continue;
           }
           const node = this.manifest.nodes.get(id)!;
-          const failedParent = this.dag.parents(id).find((p) => failedOrSkipped.has(p));
+          const failedParent = [...parentsOf.get(id)!].find((p) => failedOrSkipped.has(p));
           if (this.cancelled || failedParent) {
             skip(node, failedParent ? failedOrSkipped.get(failedParent)! : id);
             notify();
@@ -140,7 +148,7 @@ export class Runner {
           this.hooks.nodeStarted?.(node, index, total);
           const result = await this.execute(node, conn, thread);
           results.set(id, result);
-          if (result.status === 'error') {
+          if (result.status === 'error' || result.status === 'fail') {
             failedOrSkipped.set(id, id);
             if (this.opts.failFast) await this.cancel({ interrupted: false });
           }
@@ -160,9 +168,42 @@ export class Runner {
     return { results: ordered, elapsedSeconds: (performance.now() - started) / 1000, cancelled: this.cancelled, interrupted: this.interrupted };
   }
 
+  /**
+   * Edges among the selected nodes (unselected parents are assumed built), plus one edge from
+   * each test to the children of the node it tests, so a failing test stops what is built on
+   * bad data (`build`). An edge that would close a cycle is left out.
+   */
+  private runGraph(nodes: readonly ParsedNode[]): { parentsOf: Map<string, Set<string>>; childrenOf: Map<string, Set<string>> } {
+    const parentsOf = new Map<string, Set<string>>();
+    for (const n of nodes) parentsOf.set(n.uniqueId, new Set(this.dag.parents(n.uniqueId).filter((p) => this.selected.has(p))));
+    for (const t of nodes) {
+      if (t.resourceType !== 'test' || !t.attachedNode) continue;
+      let ancestors: Set<string> | null = null;
+      for (const child of this.dag.children(t.attachedNode)) {
+        const c = this.manifest.nodes.get(child);
+        if (!c || c.resourceType === 'test' || !this.selected.has(child)) continue;
+        ancestors ??= this.dag.ancestors(t.uniqueId);
+        if (ancestors.has(child)) continue;
+        parentsOf.get(child)!.add(t.uniqueId);
+      }
+    }
+    const childrenOf = new Map<string, Set<string>>();
+    for (const [id, parents] of parentsOf) {
+      for (const p of parents) {
+        let set = childrenOf.get(p);
+        if (!set) childrenOf.set(p, (set = new Set()));
+        set.add(id);
+      }
+    }
+    return { parentsOf, childrenOf };
+  }
+
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
     const wanted = new Map<string, { database: string; schema: string }>();
-    for (const n of nodes) wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema });
+    for (const n of nodes) {
+      if (n.resourceType === 'test' && !(n.config.store_failures === true || (n.config.store_failures === null && this.opts.storeFailures))) continue;
+      wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema });
+    }
     if (wanted.size === 0) return;
     const conn = await this.adapter.acquire();
     try {
@@ -182,19 +223,45 @@ export class Runner {
     const start = performance.now();
     let compiledSql: string | null = null;
     const statements: string[] = [];
-    let inTx = false;
-    const relationName = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+    const isTest = node.resourceType === 'test';
+    const relationName = isTest ? null : this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+    const base = { uniqueId: node.uniqueId, threadId: thread, timing, relationName };
     try {
       compiledSql = this.compiler.compile(node).sql;
       this.hooks.compiled?.(node, compiledSql);
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
-      const plan = await this.plan(node, compiledSql);
       this.inFlight.add(conn);
-      let rows: number | null = null;
-      let message = '';
+      const outcome = isTest ? await this.runTest(node, compiledSql, conn, statements) : await this.runPlan(conn, await this.plan(node, compiledSql), statements);
+      this.hooks.executed?.(node, statements);
+      timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
+      return { ...base, ...outcome, executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql };
+    } catch (e) {
+      if (statements.length) this.hooks.executed?.(node, statements);
+      const error = asNodeError(e, node, this.cancelled);
+      return {
+        ...base,
+        status: 'error',
+        message: error.message,
+        executionTime: (performance.now() - start) / 1000,
+        rowsAffected: null,
+        adapterMessage: 'ERROR',
+        compiledCode: compiledSql,
+        error,
+      };
+    } finally {
+      this.inFlight.delete(conn);
+    }
+  }
+
+  /** Runs a plan's steps; rolls back on any failure so the previous relation stays. */
+  private async runPlan(conn: Connection, plan: Plan, statements: string[]): Promise<Outcome> {
+    let rows: number | null = null;
+    let message = '';
+    let inTx = false;
+    try {
       for (let i = 0; i < plan.steps.length; i++) {
-        if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished', { node: node.uniqueId });
+        if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
         const step = plan.steps[i];
         if (step.kind === 'begin') {
           await conn.begin();
@@ -203,8 +270,8 @@ export class Runner {
           await conn.commit();
           inTx = false;
         } else if (step.kind === 'load') {
-          const r = await conn.loadCsv(step.target, step.load);
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);
+          const r = await conn.loadCsv(step.target, step.load);
           if (i === plan.mainStep) [rows, message] = [r.rowsAffected, r.message];
         } else {
           statements.push(step.sql);
@@ -212,41 +279,46 @@ export class Runner {
           if (i === plan.mainStep) [rows, message] = [r.rowsAffected, r.message];
         }
       }
-      this.applyCache(plan);
-      this.hooks.executed?.(node, statements);
-      timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
-      return {
-        uniqueId: node.uniqueId,
-        status: 'success',
-        message: node.resourceType === 'seed' ? `INSERT ${rows ?? 0}` : message || 'OK',
-        executionTime: (performance.now() - start) / 1000,
-        timing,
-        threadId: thread,
-        rowsAffected: rows,
-        adapterMessage: message || 'OK',
-        compiledCode: compiledSql,
-        relationName,
-      };
     } catch (e) {
       if (inTx) await conn.rollback().catch(() => undefined);
-      if (statements.length) this.hooks.executed?.(node, statements);
-      const error = asNodeError(e, node, this.cancelled);
-      return {
-        uniqueId: node.uniqueId,
-        status: 'error',
-        message: error.message,
-        executionTime: (performance.now() - start) / 1000,
-        timing,
-        threadId: thread,
-        rowsAffected: null,
-        adapterMessage: 'ERROR',
-        compiledCode: compiledSql,
-        relationName,
-        error,
-      };
-    } finally {
-      this.inFlight.delete(conn);
+      throw e;
     }
+    this.applyCache(plan);
+    const seedLoad = plan.steps.some((s) => s.kind === 'load');
+    return { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+  }
+
+  /**
+   * A data test: count the failing rows with fail_calc and judge them against warn_if and
+   * error_if, as dbt does. With store_failures, the failing rows are kept in a table (built
+   * with the same atomic swap as models).
+   */
+  private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[]): Promise<Outcome> {
+    const c = node.config;
+    const failCalc = String(c.fail_calc ?? 'count(*)');
+    const warnIf = String(c.warn_if ?? '!= 0');
+    const errorIf = String(c.error_if ?? '!= 0');
+    const limit = c.limit !== null && c.limit !== undefined ? `\nlimit ${Number(c.limit)}` : '';
+    let storedFailures: string | null = null;
+    if (c.store_failures === true || (c.store_failures === null && this.opts.storeFailures)) {
+      await this.runPlan(conn, await this.plan({ ...node, config: { ...node.config, materialized: 'table' } }, sql), statements);
+      storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+    }
+    const query = `select\n  ${failCalc} as failures,\n  ${failCalc} ${warnIf} as should_warn,\n  ${failCalc} ${errorIf} as should_error\nfrom (\n${sql}${limit}\n) dbt_internal_test`;
+    statements.push(query);
+    const res = await conn.query(query);
+    const [failuresRaw, warnRaw, errorRaw] = res.rows[0] ?? [0, false, false];
+    const failures = Number(failuresRaw ?? 0);
+    const shouldWarn = truthy(warnRaw);
+    const shouldError = truthy(errorRaw);
+    const severity = String(c.severity ?? 'error').toLowerCase();
+    let status: 'pass' | 'fail' | 'warn' = 'pass';
+    if (severity === 'error' && shouldError) status = 'fail';
+    else if (shouldWarn) status = this.opts.warnError ? 'fail' : 'warn';
+    const plural = failures === 1 ? '' : 's';
+    const message =
+      status === 'pass' ? 'PASS' : status === 'warn' ? `Got ${failures} result${plural}, configured to warn if ${warnIf}` : `Got ${failures} result${plural}, configured to fail if ${shouldError ? errorIf : warnIf}`;
+    return { status, message, rowsAffected: null, adapterMessage: status.toUpperCase(), failures, storedFailures };
   }
 
   private async plan(node: ParsedNode, sql: string): Promise<Plan> {
@@ -262,6 +334,12 @@ export class Runner {
     for (const d of plan.dropped) this.adapter.cacheDropped(d);
     if (plan.result) this.adapter.cacheAdded(plan.result);
   }
+}
+
+type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures'>;
+
+function truthy(v: unknown): boolean {
+  return v === true || v === 1 || v === 'true' || v === 't' || (typeof v === 'number' && v !== 0);
 }
 
 function asNodeError(e: unknown, node: ParsedNode, cancelled: boolean): KilnError {

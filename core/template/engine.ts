@@ -104,6 +104,7 @@ export class TemplateEngine {
   private readonly cache = new Map<string, Template>();
   private readonly extensions: object[];
   private readonly known: KnownNames;
+  private readonly envInternals: { filters: Dict; tests: Dict };
   private readonly macrosByPkg = new Map<string, Map<string, MacroRecord>>();
   private readonly fileMacros = new Map<string, { pkg: string; names: string[] }>();
   private readonly rootPackage?: string;
@@ -136,6 +137,7 @@ export class TemplateEngine {
     for (const [name, f] of Object.entries({ ...filters, ...opts.filters })) this.env.addFilter(name, f);
     this.env.addExtension('do', new DoExtension());
     this.extensions = envInternals.extensionsList;
+    this.envInternals = envInternals;
     this.known = { filters: { has: (n) => n in envInternals.filters }, tests: { has: (n) => n in envInternals.tests } };
 
     this.builtins = {
@@ -174,7 +176,7 @@ export class TemplateEngine {
         const interpretable = analyse(ast, this.known) && this.execution !== 'compile';
         tpl = { ast, root: interpretable ? null : compileRoot(ast, this.known), interpretable, renders: 0 };
       } catch (e) {
-        throw syntaxError(file, src, e, lineOffset);
+        throw syntaxError(file, src, e, lineOffset, { filters: Object.keys(this.envInternals.filters), tests: Object.keys(this.envInternals.tests) });
       }
     }
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();

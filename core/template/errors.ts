@@ -38,7 +38,13 @@ function position(e: unknown): { line?: number; col?: number } {
 }
 
 /** A syntax error from parsing/compiling `source` → KilnError(JINJA_SYNTAX) with file:line:col and the offending line. */
-export function syntaxError(file: string, source: string, err: unknown, lineOffset = 0): KilnError {
+export function syntaxError(
+  file: string,
+  source: string,
+  err: unknown,
+  lineOffset = 0,
+  names: { filters: string[]; tests: string[] } = { filters: [], tests: [] },
+): KilnError {
   if (err instanceof KilnError) return err;
   const idx = new LineIndex(source);
   let message = cleanMessage(err instanceof Error ? err.message : String(err));
@@ -61,6 +67,11 @@ export function syntaxError(file: string, source: string, err: unknown, lineOffs
         hint = `{% ${tag} %} blocks are only allowed in ${tag === 'docs' ? 'docs (.md) files' : tag === 'snapshot' ? 'snapshot files' : 'macro files'}.`;
       } else if (distance(tag, best) <= 2) hint = `Did you mean {% ${best} %}?`;
     }
+  } else if (/^no (filter|test) named '([^']+)'/.test(message)) {
+    const [, kind, name] = /^no (filter|test) named '([^']+)'/.exec(message) as RegExpExecArray;
+    const pool = kind === 'filter' ? names.filters : names.tests;
+    const best = pool.length ? closest(name, pool) : '';
+    if (best && distance(name, best) <= Math.max(2, Math.floor(name.length / 3))) hint = `Did you mean '${best}'?`;
   } else if (problem && (eofish || line === undefined)) {
     message = problem.message;
     line = problem.line;

@@ -1,5 +1,8 @@
 // `kiln run`, `kiln seed` and `kiln build`: select, validate seeds, then execute in DAG order.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Problems } from '../../errors.js';
+import { junitXml } from '../../artifacts/junit.js';
 import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
 import { manifestJson } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
@@ -12,9 +15,9 @@ import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select } from '../session.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 
-export type RunKind = 'run' | 'seed' | 'build';
+export type RunKind = 'run' | 'seed' | 'test' | 'build';
 
-const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], build: ['seed', 'model'] };
+const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], test: ['test'], build: ['seed', 'model', 'test'] };
 
 export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
@@ -43,7 +46,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     selected,
     session.adapter,
     compiler,
-    { threads: session.profile.target.threads, failFast: !!opts.failFast, seeds },
+    { threads: session.profile.target.threads, failFast: !!opts.failFast, warnError: !!opts.warnError, storeFailures: !!opts.storeFailures, seeds },
     {
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
@@ -70,9 +73,10 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   }
   writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+  if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
   if (summary.interrupted) return ExitCode.INTERRUPTED;
-  return summary.results.some((r) => r.status === 'error') ? ExitCode.NODE_FAILED : ExitCode.OK;
+  return summary.results.some((r) => r.status === 'error' || r.status === 'fail') ? ExitCode.NODE_FAILED : ExitCode.OK;
 }
 
 function argsOf(opts: GlobalOptions): Record<string, unknown> {
@@ -84,7 +88,14 @@ function argsOf(opts: GlobalOptions): Record<string, unknown> {
     threads: opts.threads ?? null,
     full_refresh: !!opts.fullRefresh,
     fail_fast: !!opts.failFast,
+    warn_error: !!opts.warnError,
+    store_failures: !!opts.storeFailures,
     project_dir: opts.projectDir ?? null,
     profiles_dir: opts.profilesDir ?? null,
   };
+}
+
+function writeJunit(file: string, xml: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, xml);
 }

@@ -1,0 +1,143 @@
+// One Postgres session behind kiln's Connection contract.
+import type { Client, QueryArrayResult, QueryResult as PgResult } from 'pg';
+import { Codes, KilnError } from '../../core/errors.js';
+import type { Connection, ExecResult, QueryResult, RelationName, SeedLoad } from '../adapter.js';
+import { cascadeDropTarget, DEPENDENT_VIEWS_SQL } from './cascade.js';
+import { databaseError, isConnectionLoss } from './errors.js';
+import { copyCsv, copySql } from './load-csv.js';
+
+export class PgConnection implements Connection {
+  /** The session died (socket error, server restart, terminated backend): never reuse it. */
+  broken = false;
+  private running = 0;
+  /** cancel() was called during the statement(s) now running. */
+  private cancelRequested = false;
+  /** The last CommandComplete tag (`SELECT 5`, `CREATE VIEW`): pg's Result keeps only its first word. */
+  private lastTag = '';
+  /** Views dropped by a cascade in the open transaction: reported on COMMIT, forgotten on ROLLBACK. */
+  private cascaded: RelationName[] = [];
+
+  constructor(
+    readonly client: Client,
+    /** Asks the server, through another session, to cancel this session's statement. */
+    private readonly cancelBackend: (pid: number) => Promise<void>,
+    /** Told about views a committed `drop ... cascade` took with it (see cascade.ts). */
+    private readonly onCascade: (dropped: readonly RelationName[]) => void = () => {},
+  ) {
+    // Without a listener, an error on an idle socket would be thrown by the EventEmitter.
+    client.on('error', () => {
+      this.broken = true;
+    });
+    client.on('end', () => {
+      this.broken = true;
+    });
+    client.connection.on('commandComplete', (msg: { text?: string }) => {
+      this.lastTag = msg.text ?? '';
+    });
+  }
+
+  /** The server process id of this session (from the start-up handshake). */
+  get pid(): number {
+    return (this.client as unknown as { processID: number }).processID;
+  }
+
+  /** Inside a transaction block (open or failed), as the server last reported. */
+  get inTransaction(): boolean {
+    const s = this.client.getTransactionStatus();
+    return s === 'T' || s === 'E';
+  }
+
+  execute(sql: string): Promise<ExecResult> {
+    return this.run(sql, async () => {
+      const dropping = cascadeDropTarget(sql);
+      const dependents = dropping && this.client.getTransactionStatus() !== 'E' ? await this.dependentViews(dropping) : [];
+      this.lastTag = '';
+      const res = (await this.client.query(sql)) as PgResult | PgResult[];
+      const last = Array.isArray(res) ? res[res.length - 1] : res;
+      const message = this.lastTag || 'OK';
+      this.cascaded.push(...dependents);
+      // ROLLBACK is also the answer to COMMIT of a failed transaction. Outside a transaction
+      // block every statement commits on its own.
+      if (message === 'ROLLBACK') this.cascaded = [];
+      else if (!this.inTransaction) this.reportCascaded();
+      return { rowsAffected: last?.rowCount ?? null, message };
+    });
+  }
+
+  query(sql: string): Promise<QueryResult> {
+    return this.run(sql, async () => {
+      const res = (await this.client.query({ text: sql, rowMode: 'array' })) as QueryArrayResult | QueryArrayResult[];
+      const last = Array.isArray(res) ? res[res.length - 1] : res;
+      if (!last || !last.fields) return { columns: [], rows: [] };
+      return { columns: last.fields.map((f) => f.name), rows: last.rows };
+    });
+  }
+
+  /** A parameterised query (extended protocol), for kiln's own catalog look-ups. */
+  queryParams(sql: string, values: readonly (string | number | null)[]): Promise<QueryResult> {
+    return this.run(sql, async () => {
+      const res = await this.client.query({ text: sql, values: [...values], rowMode: 'array' });
+      return { columns: res.fields.map((f) => f.name), rows: res.rows };
+    });
+  }
+
+  async begin(): Promise<void> {
+    await this.execute('begin');
+  }
+
+  async commit(): Promise<void> {
+    const res = await this.execute('commit');
+    // Postgres answers COMMIT of a failed transaction with ROLLBACK, not an error.
+    if (res.message === 'ROLLBACK') {
+      throw new KilnError(Codes.DATABASE_ERROR, 'the transaction was rolled back instead of committed: a statement in it had failed');
+    }
+  }
+
+  async rollback(): Promise<void> {
+    this.cascaded = [];
+    // Outside a transaction Postgres only warns; a dead session has nothing to roll back.
+    if (this.broken) return;
+    await this.execute('rollback');
+  }
+
+  loadCsv(target: RelationName, load: SeedLoad): Promise<ExecResult> {
+    return this.run(copySql(target, load), () => copyCsv(this.client, target, load));
+  }
+
+  async cancel(): Promise<void> {
+    if (this.running === 0 || this.broken) return;
+    this.cancelRequested = true;
+    await this.cancelBackend(this.pid);
+  }
+
+  private async dependentViews(rel: RelationName): Promise<RelationName[]> {
+    const res = await this.client.query<[string, string]>({ text: DEPENDENT_VIEWS_SQL, values: [rel.schema, rel.identifier], rowMode: 'array' });
+    return res.rows.map(([schema, identifier]) => ({ database: rel.database, schema, identifier }));
+  }
+
+  private reportCascaded(): void {
+    if (this.cascaded.length === 0) return;
+    const dropped = this.cascaded;
+    this.cascaded = [];
+    this.onCascade(dropped);
+  }
+
+  async close(): Promise<void> {
+    this.broken = true;
+    await this.client.end().catch(() => undefined);
+  }
+
+  private async run<T>(sql: string, fn: () => Promise<T>): Promise<T> {
+    if (this.broken) throw databaseError(new Error('Connection terminated unexpectedly'), sql);
+    if (this.running === 0) this.cancelRequested = false;
+    this.running++;
+    try {
+      return await fn();
+    } catch (e) {
+      if (isConnectionLoss(e)) this.broken = true;
+      throw databaseError(e, sql, this.cancelRequested);
+    } finally {
+      this.running--;
+    }
+  }
+}

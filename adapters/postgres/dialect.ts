@@ -1,0 +1,67 @@
+// SQL text in PostgreSQL's dialect. Pure string building; the only state is the database the
+// adapter is connected to, since Postgres cannot touch objects in any other database.
+import { Codes, KilnError } from '../../core/errors.js';
+import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+
+const SEED_TYPES: Record<SeedColumnType, string> = {
+  integer: 'integer',
+  bigint: 'bigint',
+  numeric: 'numeric',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamp without time zone',
+  text: 'text',
+};
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Every session runs with standard_conforming_strings on, so a backslash is an ordinary character. */
+export function quoteLiteral(value: string | number | boolean | null): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return String(value);
+    return `'${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'}'::double precision`;
+  }
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function renderRelation(rel: RelationName): string {
+  return `${quoteIdentifier(rel.database)}.${quoteIdentifier(rel.schema)}.${quoteIdentifier(rel.identifier)}`;
+}
+
+/** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */
+function body(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+/** The error for any attempt to reach a database other than the connected one. */
+export function crossDatabaseError(wanted: string, connected: string, what: string): KilnError {
+  return new KilnError(Codes.DATABASE_ERROR, `PostgreSQL cannot ${what} in database "${wanted}": this target is connected to database "${connected}", and Postgres has no cross-database access`, {
+    hint: `build into "${connected}" (remove the \`database\` config), or add a second target whose dbname is "${wanted}"`,
+  });
+}
+
+export function postgresDialect(connectedDatabase: string): SqlDialect {
+  return {
+    quoteIdentifier,
+    quoteLiteral,
+    renderRelation,
+    createSchema: (database, schema) => {
+      if (database !== connectedDatabase) throw crossDatabaseError(database, connectedDatabase, `create schema "${schema}"`);
+      return `create schema if not exists ${quoteIdentifier(schema)}`;
+    },
+    createTableAs: (rel, sql) => `create table ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+    createViewAs: (rel, sql) => `create view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+    createTable: (rel, columns: readonly SeedColumn[], quoteColumns) => {
+      const cols = columns.map((c) => `  ${quoteColumns ? quoteIdentifier(c.name) : c.name} ${c.sqlType}`);
+      return `create table ${renderRelation(rel)} (\n${cols.join(',\n')}\n)`;
+    },
+    // The new name takes no schema: Postgres renames within the relation's own schema.
+    rename: (rel: Relation, newIdentifier) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteIdentifier(newIdentifier)}`,
+    drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
+    seedType: (t) => SEED_TYPES[t],
+  };
+}

@@ -1,0 +1,123 @@
+// The seed bulk path: COPY ... FROM STDIN in CSV mode, streaming the file. The file reaches
+// the server through a small byte filter so that Postgres reads exactly what kiln's parser
+// (core/seeds) read and DuckDB's loader loads:
+// - a UTF-8 BOM is dropped;
+// - line ends outside quotes become `\n` (COPY refuses a file that mixes `\n`, `\r\n` and `\r`);
+// - empty lines are dropped when the table has several columns (COPY would fail with "missing
+//   data"); in a one-column table an empty line stays a NULL row.
+// Every empty field, quoted (`""`) or not, loads as NULL: NULL '' plus FORCE_NULL on all columns.
+import { createReadStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Client } from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { Codes, KilnError } from '../../core/errors.js';
+import type { ExecResult, RelationName, SeedLoad } from '../adapter.js';
+import { quoteIdentifier, quoteLiteral, renderRelation } from './dialect.js';
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export function copySql(target: RelationName, load: SeedLoad): string {
+  const cols = load.columns.map((c) => (load.quoteColumns ? quoteIdentifier(c.name) : c.name)).join(', ');
+  const options = [
+    'format csv',
+    'header true',
+    `delimiter ${quoteLiteral(load.delimiter)}`,
+    `null ''`,
+    `force_null (${cols})`,
+    `encoding 'UTF8'`,
+  ];
+  return `copy ${renderRelation(target)} (${cols}) from stdin with (${options.join(', ')})`;
+}
+
+export async function copyCsv(client: Client, target: RelationName, load: SeedLoad): Promise<ExecResult> {
+  if (Buffer.byteLength(load.delimiter) !== 1) {
+    throw new KilnError(Codes.CONFIG_INVALID, `PostgreSQL's COPY needs a one-byte delimiter; this seed's delimiter is ${JSON.stringify(load.delimiter)}`, {
+      loc: { file: load.file },
+      hint: 'use a single ASCII character such as "," ";" "|" or "\\t"',
+    });
+  }
+  const copy = client.query(copyStreams.from(copySql(target, load)));
+  await pipeline(createReadStream(load.file), new CsvForCopy(load.columns.length > 1), copy);
+  const rows = copy.rowCount;
+  if (rows !== load.rowCount) {
+    throw new KilnError(Codes.DATABASE_ERROR, `PostgreSQL loaded ${rows} rows from ${load.file}, but kiln read ${load.rowCount} rows in it`, {
+      loc: { file: load.file },
+      hint: 'the two CSV readers disagree about this file; please report it with the file',
+    });
+  }
+  return { rowsAffected: rows, message: `INSERT ${rows}` };
+}
+
+/** The byte filter described at the top of the file. State is kept across chunks. */
+export class CsvForCopy extends Transform {
+  /** BOM bytes matched at the start of the file so far; -1 once past it. */
+  private bom = 0;
+  private inQuote = false;
+  /** No byte of the current line has been written yet. */
+  private atLineStart = true;
+  /** The previous byte was a `\r` line end outside quotes, so a following `\n` belongs to it. */
+  private afterCr = false;
+
+  constructor(private readonly dropEmptyLines: boolean) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    // Output is never longer than input, except for a partial BOM given back (2 bytes at most).
+    const out = Buffer.allocUnsafe(chunk.length + 2);
+    let n = 0;
+    let i = 0;
+    for (; this.bom >= 0 && i < chunk.length; i++) {
+      if (chunk[i] === BOM[this.bom]) {
+        if (++this.bom === BOM.length) this.bom = -1;
+        continue;
+      }
+      // Not a BOM after all: the bytes held back are data.
+      const held = BOM.subarray(0, this.bom);
+      this.bom = -1;
+      for (const b of held) n = this.put(b, out, n);
+      break;
+    }
+    for (; i < chunk.length; i++) n = this.put(chunk[i], out, n);
+    done(null, out.subarray(0, n));
+  }
+
+  override _flush(done: TransformCallback): void {
+    // A file of only a partial BOM: give the bytes back.
+    if (this.bom > 0) {
+      const held = Buffer.from(BOM.subarray(0, this.bom));
+      this.bom = -1;
+      done(null, held);
+      return;
+    }
+    done();
+  }
+
+  /** Writes byte `b` (or nothing) to `out` at `n`; returns the new length. */
+  private put(b: number, out: Buffer, n: number): number {
+    if (this.afterCr) {
+      this.afterCr = false;
+      if (b === LF) return n; // the second half of `\r\n`, already written as `\n` (or dropped)
+    }
+    if (this.inQuote) {
+      if (b === QUOTE) this.inQuote = false;
+      out[n] = b;
+      return n + 1;
+    }
+    if (b === LF || b === CR) {
+      this.afterCr = b === CR;
+      if (this.atLineStart && this.dropEmptyLines) return n;
+      this.atLineStart = true;
+      out[n] = LF;
+      return n + 1;
+    }
+    if (b === QUOTE) this.inQuote = true;
+    this.atLineStart = false;
+    out[n] = b;
+    return n + 1;
+  }
+}

@@ -1,0 +1,342 @@
+// The PostgreSQL adapter: a pool of at most `threads` sessions for workers, plus one metadata
+// session for catalog look-ups and cancel requests, so neither waits for (or deadlocks against)
+// a worker that holds every pooled session.
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { Codes, KilnError } from '../../core/errors.js';
+import type { TargetConfig } from '../../core/project/types.js';
+import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName, SqlDialect } from '../adapter.js';
+import { PgConnection } from './connection.js';
+import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
+import { connectError, databaseError, isDatabaseError } from './errors.js';
+import { SessionPool } from './pool.js';
+import { clientConfig, readProfile, tlsOptions, type PostgresProfile } from './profile.js';
+import { RelationCache } from './relation-cache.js';
+import { acquireRunLock, type RunLockOptions } from './run-lock.js';
+import { kilnTypes } from './values.js';
+
+/** MERGE arrived in PostgreSQL 15. */
+const MERGE_SINCE = 150000;
+
+type TlsChoice = 'off' | 'unverified' | 'verified';
+
+export class PostgresAdapter implements Adapter {
+  readonly type = 'postgres';
+  readonly formatterDialect = 'postgresql';
+  readonly profile: PostgresProfile;
+  readonly dialect: SqlDialect;
+
+  private opening: Promise<void> | null = null;
+  /** close() was called: acquire() no longer opens implicitly (a late worker must not reconnect). */
+  private closed = false;
+  private pool: SessionPool | null = null;
+  private meta: PgConnection | null = null;
+  private metaReopening: Promise<PgConnection> | null = null;
+  /** The TLS choice `sslmode` resolved to on the first connection (prefer/allow probe once). */
+  private tls: TlsChoice | null = null;
+  private versionNum = 0;
+  private readonly lockSessions = new Set<PgConnection>();
+  private readonly cache = new RelationCache((db, schema) => this.fetchRelations(db, schema));
+
+  constructor(target: TargetConfig) {
+    this.profile = readProfile(target);
+    this.dialect = postgresDialect(this.profile.database);
+  }
+
+  get database(): string {
+    return this.profile.database;
+  }
+
+  /** MERGE support is known after open() (it reads the server version). */
+  get capabilities(): AdapterCapabilities {
+    return {
+      supportsTransactionalDdl: true,
+      supportsMerge: this.versionNum >= MERGE_SINCE,
+      supportsCreateOrReplaceView: true,
+      maxIdentifierLength: 63,
+    };
+  }
+
+  /** `server_version_num` (e.g. 150018), 0 before open(). */
+  get serverVersionNum(): number {
+    return this.versionNum;
+  }
+
+  /** Pooled sessions currently open (the metadata session not included). */
+  get pooledSessions(): number {
+    return this.pool?.count ?? 0;
+  }
+
+  open(): Promise<void> {
+    this.closed = false;
+    this.opening ??= this.openOnce().catch(async (e: unknown) => {
+      await this.shutdown();
+      throw e;
+    });
+    return this.opening;
+  }
+
+  async acquire(): Promise<Connection> {
+    if (this.closed) throw closedError();
+    await this.open();
+    if (!this.pool) throw closedError();
+    return this.pool.acquire();
+  }
+
+  release(conn: Connection): void {
+    const pool = this.pool;
+    if (!(conn instanceof PgConnection)) return;
+    if (!pool) {
+      void conn.close();
+      return;
+    }
+    if (conn.broken || !conn.inTransaction) return pool.release(conn);
+    // Given back inside a transaction (a worker failed before rolling back): end it first.
+    conn.rollback().then(
+      () => pool.release(conn),
+      () => {
+        conn.broken = true;
+        pool.release(conn);
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.shutdown();
+  }
+
+  private async shutdown(): Promise<void> {
+    const pool = this.pool;
+    const meta = this.meta;
+    this.pool = null;
+    this.meta = null;
+    this.opening = null;
+    this.cache.clear();
+    const locks = [...this.lockSessions];
+    this.lockSessions.clear();
+    await Promise.all([pool?.close(), meta?.close(), ...locks.map((s) => s.close())]);
+  }
+
+  async listRelations(database: string, schema: string): Promise<readonly Relation[]> {
+    this.checkDatabase(database, `list relations of schema "${schema}"`);
+    return this.cache.relations(database, schema);
+  }
+
+  async getRelation(name: RelationName): Promise<Relation | null> {
+    this.checkDatabase(name.database, `look up "${name.schema}"."${name.identifier}"`);
+    return this.cache.get(name);
+  }
+
+  /**
+   * Not cached. Pass the connection of an open transaction to see a relation it created but
+   * has not committed yet (other sessions cannot see it).
+   */
+  async getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]> {
+    this.checkDatabase(name.database, `read the columns of "${name.schema}"."${name.identifier}"`);
+    const via = conn instanceof PgConnection ? conn : await this.metaSession();
+    const res = await via.queryParams(
+      `select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), row_number() over (order by a.attnum)::int
+         from pg_catalog.pg_attribute a
+         join pg_catalog.pg_class c on c.oid = a.attrelid
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped
+        order by a.attnum`,
+      [name.schema, name.identifier],
+    );
+    return res.rows.map((r) => ({ name: String(r[0]), dataType: String(r[1]), index: Number(r[2]) }));
+  }
+
+  cacheAdded(rel: Relation): void {
+    this.cache.added(rel);
+  }
+
+  cacheDropped(rel: RelationName): void {
+    this.cache.dropped(rel);
+  }
+
+  cacheRenamed(from: RelationName, toIdentifier: string): void {
+    this.cache.renamed(from, toIdentifier);
+  }
+
+  async listSchemas(database: string): Promise<readonly string[]> {
+    this.checkDatabase(database, 'list schemas');
+    const res = await (await this.metaSession()).queryParams(
+      `select nspname from pg_catalog.pg_namespace
+        where nspname !~ '^pg_toast' and nspname !~ '^pg_temp_' order by nspname`,
+      [],
+    );
+    return res.rows.map((r) => String(r[0]));
+  }
+
+  /**
+   * Makes this the only kiln run on the target's (database, schema) until the returned function
+   * is called (or the process ends): an advisory lock on a session of its own. Waits up to
+   * `timeoutMs`, calling `onWait` once if another run holds the lock.
+   */
+  async acquireRunLock(opts: RunLockOptions): Promise<() => Promise<void>> {
+    if (this.closed) throw closedError();
+    await this.open();
+    const session = await this.connectSession(false);
+    this.lockSessions.add(session);
+    const end = async (): Promise<void> => {
+      this.lockSessions.delete(session);
+      await session.close();
+    };
+    try {
+      const unlock = await acquireRunLock(session.client, this.database, this.profile.schema, opts);
+      return async () => {
+        await unlock();
+        await end();
+      };
+    } catch (e) {
+      await end();
+      throw e instanceof KilnError ? e : databaseError(e);
+    }
+  }
+
+  private async openOnce(): Promise<void> {
+    this.meta = await this.connectSession(false);
+    const res = await this.meta.query('show server_version_num');
+    this.versionNum = Number(res.rows[0]?.[0]) || 0;
+    this.pool = new SessionPool(this.profile.threads, () => this.connectSession(true));
+    // One worker session now, so a bad `role` or `search_path` fails here rather than in a node.
+    this.pool.adopt(await this.connectSession(true));
+  }
+
+  /** The metadata session, reopened if it died. */
+  private async metaSession(): Promise<PgConnection> {
+    if (this.closed) throw closedError();
+    await this.open();
+    if (!this.meta) throw closedError();
+    if (this.meta.broken) {
+      const dead = this.meta;
+      // One reconnection for all callers that find it dead at the same time.
+      this.metaReopening ??= this.connectSession(false).finally(() => (this.metaReopening = null));
+      const fresh = await this.metaReopening;
+      if (this.meta === dead) {
+        void dead.close();
+        this.meta = fresh;
+      }
+    }
+    return this.meta;
+  }
+
+  /**
+   * Cancels a statement of another session through the metadata session. That session runs
+   * as the login user without `role`, which pg_cancel_backend requires (it compares the
+   * requester with the target's login user).
+   */
+  private async cancelBackend(pid: number): Promise<void> {
+    const meta = await this.metaSession();
+    await meta.queryParams('select pg_cancel_backend($1)', [pid]);
+  }
+
+  /**
+   * Opens one session. Worker sessions also get the profile's `role` and `search_path`. Every
+   * session reads dates in ISO and treats backslashes in literals as ordinary characters,
+   * whatever the server or role defaults are.
+   */
+  private async connectSession(worker: boolean): Promise<PgConnection> {
+    const p = this.profile;
+    const conn = await this.connectTls();
+    const setup = [`set datestyle to 'ISO, MDY'`, `set intervalstyle to 'postgres'`, 'set standard_conforming_strings to on'];
+    if (worker && p.role) setup.push(`set role ${roleName(p.role)}`);
+    if (worker && p.searchPath) setup.push(`select pg_catalog.set_config('search_path', ${quoteLiteral(p.searchPath)}, false)`);
+    try {
+      await conn.client.query(setup.join(';\n'));
+    } catch (e) {
+      await conn.close();
+      if (isDatabaseError(e) && e.code !== '42704' && e.code !== '42501') {
+        throw new KilnError(Codes.DATABASE_UNREACHABLE, `Connected to PostgreSQL, but setting up the session failed: ${e.message}`, {
+          hint: 'check `role` and `search_path` in profiles.yml',
+        });
+      }
+      throw connectError(e, p);
+    }
+    return conn;
+  }
+
+  /** Connects with the resolved TLS choice; the first call resolves sslmode prefer/allow. */
+  private async connectTls(): Promise<PgConnection> {
+    const p = this.profile;
+    if (this.tls) return this.connectWith(this.tls);
+    const modes: Record<typeof p.sslmode, TlsChoice[]> = {
+      disable: ['off'],
+      allow: ['off', 'unverified'],
+      prefer: ['unverified', 'off'],
+      require: ['unverified'],
+      'verify-ca': ['verified'],
+      'verify-full': ['verified'],
+    };
+    const [first, fallback] = modes[p.sslmode];
+    try {
+      const conn = await this.connectWith(first);
+      this.tls = first;
+      return conn;
+    } catch (e) {
+      if (!fallback || !shouldRetryTls(p.sslmode, e)) throw connectError(e, p);
+    }
+    try {
+      const conn = await this.connectWith(fallback);
+      this.tls = fallback;
+      return conn;
+    } catch (e) {
+      throw connectError(e, p);
+    }
+  }
+
+  private async connectWith(choice: TlsChoice): Promise<PgConnection> {
+    const ssl: ConnectionOptions | false = tlsOptions(this.profile, choice);
+    const client = new pg.Client({ ...clientConfig(this.profile, ssl), types: kilnTypes });
+    const conn = new PgConnection(
+      client,
+      (pid) => this.cancelBackend(pid),
+      (dropped) => dropped.forEach((r) => this.cache.dropped(r)),
+    );
+    try {
+      await client.connect();
+    } catch (e) {
+      await conn.close();
+      throw e;
+    }
+    return conn;
+  }
+
+  private checkDatabase(database: string, what: string): void {
+    if (database !== this.database) throw crossDatabaseError(database, this.database, what);
+  }
+
+  private async fetchRelations(database: string, schema: string): Promise<readonly Relation[]> {
+    const res = await (await this.metaSession()).queryParams(
+      `select c.relname, c.relkind::text
+         from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
+      [schema],
+    );
+    return res.rows.map((r) => ({
+      database,
+      schema,
+      identifier: String(r[0]),
+      // The contract knows tables and views only: materialized views count as views.
+      type: r[1] === 'v' || r[1] === 'm' ? 'view' : 'table',
+    }));
+  }
+}
+
+/** `prefer` falls back to plain text when the server has no SSL; `allow` to SSL when plain text is refused. */
+function shouldRetryTls(mode: PostgresProfile['sslmode'], e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : '';
+  if (mode === 'prefer') return /does not support SSL/i.test(msg);
+  if (mode === 'allow') return isDatabaseError(e) && e.code === '28000' && /no encryption|SSL off/i.test(msg);
+  return false;
+}
+
+/** dbt writes `set role <role>` unquoted: plain names fold to lower case, others are taken as written. */
+function roleName(role: string): string {
+  return quoteIdentifier(/^[A-Za-z_][A-Za-z0-9_$]*$/.test(role) ? role.toLowerCase() : role);
+}
+
+function closedError(): KilnError {
+  return new KilnError(Codes.DATABASE_UNREACHABLE, 'the PostgreSQL adapter is closed');
+}

@@ -1,0 +1,90 @@
+// Relations per (database, schema): listed with one catalog query on first use, then kept
+// current from kiln's own create/rename/drop notices. Keys are exact names: kiln always quotes
+// identifiers, and quoted Postgres names are case-sensitive.
+import type { Relation, RelationName } from '../adapter.js';
+
+type Change = (relations: Map<string, Relation>) => void;
+
+interface Entry {
+  relations: Map<string, Relation> | null;
+  /** The listing in flight; changes that arrive meanwhile are replayed onto it. */
+  loading: Promise<Map<string, Relation>> | null;
+  queued: Change[];
+}
+
+const keyOf = (database: string, schema: string): string => JSON.stringify([database, schema]);
+
+export class RelationCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly list: (database: string, schema: string) => Promise<readonly Relation[]>) {}
+
+  async relations(database: string, schema: string): Promise<readonly Relation[]> {
+    return [...(await this.load(database, schema)).values()];
+  }
+
+  async get(name: RelationName): Promise<Relation | null> {
+    return (await this.load(name.database, name.schema)).get(name.identifier) ?? null;
+  }
+
+  /** Whether a schema's listing is held (for tests and diagnostics). */
+  has(database: string, schema: string): boolean {
+    return this.entries.get(keyOf(database, schema))?.relations != null;
+  }
+
+  added(rel: Relation): void {
+    const kept: Relation = { database: rel.database, schema: rel.schema, identifier: rel.identifier, type: rel.type };
+    this.change(rel, (m) => m.set(rel.identifier, kept));
+  }
+
+  dropped(name: RelationName): void {
+    this.change(name, (m) => m.delete(name.identifier));
+  }
+
+  renamed(from: RelationName, toIdentifier: string): void {
+    this.change(from, (m) => {
+      const old = m.get(from.identifier);
+      // Unknown: a listing taken after the rename already shows the new name.
+      if (!old) return;
+      m.delete(from.identifier);
+      m.set(toIdentifier, { ...old, identifier: toIdentifier });
+    });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private change(where: { database: string; schema: string }, op: Change): void {
+    const entry = this.entries.get(keyOf(where.database, where.schema));
+    // Never listed: its first listing will reflect the change.
+    if (!entry) return;
+    if (entry.relations) op(entry.relations);
+    else entry.queued.push(op);
+  }
+
+  private load(database: string, schema: string): Promise<Map<string, Relation>> {
+    const key = keyOf(database, schema);
+    const known = this.entries.get(key);
+    if (known?.relations) return Promise.resolve(known.relations);
+    if (known?.loading) return known.loading;
+    const entry: Entry = { relations: null, loading: null, queued: [] };
+    entry.loading = this.list(database, schema).then(
+      (rels) => {
+        const m = new Map(rels.map((r) => [r.identifier, r] as const));
+        // The changes are idempotent: replaying one the listing already shows does no harm.
+        for (const op of entry.queued) op(m);
+        entry.relations = m;
+        entry.loading = null;
+        entry.queued = [];
+        return m;
+      },
+      (e: unknown) => {
+        this.entries.delete(key);
+        throw e;
+      },
+    );
+    this.entries.set(key, entry);
+    return entry.loading;
+  }
+}
