@@ -15,6 +15,7 @@ export interface GlobalOptions {
   warnError?: boolean;
   storeFailures?: boolean;
   junitXml?: string;
+  lockTimeout?: number;
   logFormat: 'text' | 'json';
   color: boolean;
   debug?: boolean;
@@ -44,7 +45,8 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
       .option('-x, --fail-fast', 'stop the whole run at the first failure')
       .option('--warn-error', 'treat test warnings as failures')
       .option('--store-failures', 'keep the failing rows of every test in a table (<schema>_dbt_test__audit)')
-      .option('--junit-xml <path>', 'also write a JUnit XML report of the run, for CI systems');
+      .option('--junit-xml <path>', 'also write a JUnit XML report of the run, for CI systems')
+      .option('--lock-timeout <seconds>', 'how long to wait for another run holding the target (Postgres; default 600)', positiveInt);
   }
   cmd
     .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))

@@ -39,6 +39,21 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   }
 
   await session.adapter.open();
+  // Two kiln runs must never run DDL against one target at once.
+  let waited = false;
+  const unlock = session.adapter.acquireRunLock
+    ? await session.adapter.acquireRunLock({
+        timeoutMs: (opts.lockTimeout ?? 600) * 1000,
+        onWait: () => {
+          waited = true;
+          reporter.info(`Another kiln run holds the lock on target '${session.profile.target.name}'; waiting up to ${opts.lockTimeout ?? 600}s (--lock-timeout)...`);
+        },
+      }).catch(async (e: unknown) => {
+        await session.adapter.close();
+        throw e;
+      })
+    : null;
+  if (waited) reporter.info('Got the lock; starting.');
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
   const runner = new Runner(
     session.manifest,
@@ -69,6 +84,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     summary = await runner.run();
   } finally {
     off();
+    await unlock?.().catch(() => undefined);
     await session.adapter.close();
   }
   writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));

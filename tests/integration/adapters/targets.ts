@@ -1,0 +1,75 @@
+// The same project on every adapter: a profile per adapter and a way to read back what landed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { queryDuckDb } from '../../helpers/duckdb-query.js';
+import { adminClient, freshDatabase, pgServer } from '../../helpers/postgres.js';
+
+export interface AdapterTarget {
+  readonly name: 'duckdb' | 'postgres';
+  /** The schema models land in. */
+  readonly schema: string;
+  /** Writes profiles.yml for `profile` into the project folder. */
+  setup(dir: string, profile: string): Promise<void>;
+  query(dir: string, sql: string): Promise<Record<string, unknown>[]>;
+  relations(dir: string): Promise<{ name: string; type: string }[]>;
+  /** Turns a DuckDB-flavoured check query into this database's dialect. */
+  dialect(sql: string): string;
+  cleanup(): Promise<void>;
+}
+
+export function duckdbTarget(): AdapterTarget {
+  const db = (dir: string) => path.join(dir, 'conformance.duckdb');
+  return {
+    name: 'duckdb',
+    schema: 'main',
+    async setup(dir, profile) {
+      fs.writeFileSync(path.join(dir, 'profiles.yml'), `${profile}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: conformance.duckdb\n      schema: main\n      threads: 4\n`);
+    },
+    query: (dir, sql) => queryDuckDb(db(dir), sql),
+    relations: async (dir) =>
+      (await queryDuckDb(db(dir), "select table_name as name, case table_type when 'VIEW' then 'view' else 'table' end as type from information_schema.tables where table_schema = 'main' order by 1")) as { name: string; type: string }[],
+    dialect: (sql) => sql,
+    cleanup: async () => undefined,
+  };
+}
+
+export function postgresTarget(): AdapterTarget {
+  const dbs: { drop: () => Promise<void> }[] = [];
+  const byDir = new Map<string, string>();
+  const run = async (dir: string, sql: string) => {
+    const client = await adminClient(byDir.get(dir));
+    try {
+      const res = await client.query({ text: sql, rowMode: 'array' });
+      const names = res.fields.map((f) => f.name);
+      return res.rows.map((r: unknown[]) => Object.fromEntries(r.map((v, i) => [names[i], normalize(v)])));
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: 'postgres',
+    schema: 'analytics',
+    async setup(dir, profile) {
+      const fresh = await freshDatabase('conformance');
+      dbs.push(fresh);
+      byDir.set(dir, fresh.database);
+      const s = pgServer();
+      fs.writeFileSync(
+        path.join(dir, 'profiles.yml'),
+        `${profile}:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${s.host}\n      port: ${s.port}\n      user: ${s.user}\n${s.password ? `      password: "${s.password}"\n` : ''}      dbname: ${fresh.database}\n      schema: analytics\n      threads: 4\n      sslmode: disable\n`,
+      );
+    },
+    query: run,
+    relations: async (dir) =>
+      (await run(dir, "select table_name as name, case table_type when 'VIEW' then 'view' else 'table' end as type from information_schema.tables where table_schema = 'analytics' order by 1")) as { name: string; type: string }[],
+    dialect: (sql) => sql.replace(/\bas double\)/g, 'as double precision)').replace(/\bmain\./g, 'analytics.'),
+    cleanup: async () => {
+      for (const d of dbs) await d.drop();
+    },
+  };
+}
+
+function normalize(v: unknown): unknown {
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && Number.isSafeInteger(Math.trunc(Number(v)))) return Number(v);
+  return v;
+}
