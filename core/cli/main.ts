@@ -6,6 +6,7 @@ import { KILN_VERSION } from '../artifacts/manifest-json.js';
 import { Reporter } from '../reporter/reporter.js';
 import { addProjectOptions, type GlobalOptions } from './options.js';
 import { cleanCommand } from './commands/clean.js';
+import { freshnessCommand } from './commands/freshness.js';
 import { compileCommand, parseCommand } from './commands/compile.js';
 import { debugCommand } from './commands/debug.js';
 import { initCommand } from './commands/init.js';
@@ -108,6 +109,13 @@ Examples:
     .option('--resource-type <type...>', 'only these types: model, seed, source')
     .option('--output <format>', 'name, path, json or selector', 'selector')
     .action(action('ls', (o) => lsCommand(o as GlobalOptions & LsOptions, io)));
+
+  const source = program.command('source').description('commands about sources');
+  addProjectOptions(source.command('freshness').description('check how recently each source table was loaded against its freshness thresholds; writes target/sources.json'), {
+    selection: true,
+  })
+    .option('-o, --output <file>', 'file name under the target path (default sources.json)')
+    .action(action('source freshness', (o) => freshnessCommand(o, io)));
 
   addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets (default: target/)')).action(
     action('clean', (o) => cleanCommand(o, io)),

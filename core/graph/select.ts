@@ -65,17 +65,23 @@ export interface SelectionInput {
 
 /** Returns the unique ids of the selected nodes (sources never included). */
 export function selectNodes(manifest: Manifest, dag: Dag, input: SelectionInput, projectRoot: string): Set<string> {
-  const all = [...manifest.nodes.values()];
+  const selected = selectResources(manifest, dag, input, projectRoot);
+  for (const id of [...selected]) if (!manifest.nodes.has(id)) selected.delete(id);
+  return selected;
+}
+
+/** Like selectNodes, but sources matched by the specs are kept (`source freshness`). */
+export function selectResources(manifest: Manifest, dag: Dag, input: SelectionInput, projectRoot: string): Set<string> {
+  const all = [...manifest.nodes.keys(), ...manifest.sources.keys()];
   const selectSpecs = splitSpecs(input.select);
   let selected: Set<string>;
-  if (selectSpecs.length === 0) selected = new Set(all.map((n) => n.uniqueId));
+  if (selectSpecs.length === 0) selected = new Set(all);
   else selected = union(selectSpecs.map((spec) => evalSpec(spec, manifest, dag, projectRoot)));
   const excludeSpecs = splitSpecs(input.exclude);
   if (excludeSpecs.length) {
     const excluded = union(excludeSpecs.map((spec) => evalSpec(spec, manifest, dag, projectRoot)));
     for (const id of excluded) selected.delete(id);
   }
-  for (const id of [...selected]) if (!manifest.nodes.has(id)) selected.delete(id);
   return selected;
 }
 

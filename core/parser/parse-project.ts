@@ -163,7 +163,7 @@ export function parseProject(input: ParseInput): ParseOutput {
           tags: [...new Set([...src.tags, ...t.tags])],
           config: { ...config, enabled: config.enabled !== false },
           loadedAtField: t.loadedAtField ?? src.loadedAtField,
-          freshness: t.freshness ?? src.freshness,
+          freshness: t.freshness !== undefined ? t.freshness : src.freshness,
           originalFilePath: pf.path,
           path: pf.path,
           fqn: [projectName, ...path.posix.dirname(pf.path).split('/').slice(1).filter((p) => p && p !== '.'), src.name, t.name],

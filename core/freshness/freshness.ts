@@ -1,0 +1,104 @@
+// Source freshness: how long ago each source table last received data, judged against its
+// `warn_after` / `error_after` thresholds, as dbt's `source freshness` does.
+import type { Adapter, Connection } from '../../adapters/adapter.js';
+import { Codes, KilnError } from '../errors.js';
+import type { SourceTable } from '../nodes.js';
+
+export type FreshnessStatus = 'pass' | 'warn' | 'error' | 'runtime error';
+
+export interface Threshold {
+  readonly count: number;
+  readonly period: 'minute' | 'hour' | 'day';
+}
+
+export interface FreshnessCriteria {
+  readonly warnAfter: Threshold | null;
+  readonly errorAfter: Threshold | null;
+  readonly filter: string | null;
+}
+
+export interface FreshnessResult {
+  readonly uniqueId: string;
+  readonly status: FreshnessStatus;
+  readonly maxLoadedAt: string | null;
+  readonly snapshottedAt: string;
+  readonly ageSeconds: number | null;
+  readonly criteria: FreshnessCriteria;
+  readonly executionTime: number;
+  readonly message: string;
+  readonly error?: KilnError;
+}
+
+const SECONDS: Record<Threshold['period'], number> = { minute: 60, hour: 3600, day: 86400 };
+
+/** The criteria of a source table, or null when it has no freshness to check. */
+export function criteriaOf(source: SourceTable): FreshnessCriteria | null {
+  const f = source.freshness as Record<string, unknown> | null | undefined;
+  if (!f || !source.loadedAtField) return null;
+  const threshold = (v: unknown): Threshold | null => {
+    if (!v || typeof v !== 'object') return null;
+    const { count, period } = v as { count?: unknown; period?: unknown };
+    if (typeof count !== 'number' || !(typeof period === 'string' && period in SECONDS)) return null;
+    return { count, period: period as Threshold['period'] };
+  };
+  const criteria = { warnAfter: threshold(f.warn_after), errorAfter: threshold(f.error_after), filter: typeof f.filter === 'string' ? f.filter : null };
+  return criteria.warnAfter || criteria.errorAfter ? criteria : null;
+}
+
+export function judge(ageSeconds: number, c: FreshnessCriteria): 'pass' | 'warn' | 'error' {
+  const over = (t: Threshold | null) => t !== null && ageSeconds > t.count * SECONDS[t.period];
+  if (over(c.errorAfter)) return 'error';
+  if (over(c.warnAfter)) return 'warn';
+  return 'pass';
+}
+
+/** Reads max(loaded_at_field) of one source table and judges it. */
+export async function checkFreshness(adapter: Adapter, conn: Connection, source: SourceTable, criteria: FreshnessCriteria): Promise<FreshnessResult> {
+  const started = performance.now();
+  const relation = adapter.dialect.renderRelation({ database: source.database, schema: source.schema, identifier: source.identifier });
+  const sql = `select max(${source.loadedAtField}) as max_loaded_at from ${relation}${criteria.filter ? ` where ${criteria.filter}` : ''}`;
+  const snapshotted = new Date();
+  const base = { uniqueId: source.uniqueId, snapshottedAt: snapshotted.toISOString(), criteria };
+  try {
+    const res = await conn.query(sql);
+    const raw = res.rows[0]?.[0] ?? null;
+    const executionTime = (performance.now() - started) / 1000;
+    if (raw === null) {
+      return { ...base, status: 'error', maxLoadedAt: null, ageSeconds: null, executionTime, message: `no rows in ${relation}${criteria.filter ? ' matching the filter' : ''}: nothing was ever loaded` };
+    }
+    const loaded = parseTimestamp(String(raw));
+    if (!loaded) {
+      const error = new KilnError(Codes.DATABASE_ERROR, `loaded_at_field '${source.loadedAtField}' of ${source.sourceName}.${source.name} is not a timestamp (got '${String(raw)}')`, {
+        loc: source.loc,
+        hint: 'Point loaded_at_field at a timestamp column, or cast it: `loaded_at_field: "cast(col as timestamp)"`.',
+      });
+      return { ...base, status: 'runtime error', maxLoadedAt: String(raw), ageSeconds: null, executionTime, message: error.message, error };
+    }
+    const ageSeconds = (snapshotted.getTime() - loaded.getTime()) / 1000;
+    const status = judge(ageSeconds, criteria);
+    return { ...base, status, maxLoadedAt: loaded.toISOString(), ageSeconds, executionTime, message: `${describeAge(ageSeconds)} since the last load` };
+  } catch (e) {
+    if (!(e instanceof KilnError)) throw e;
+    const error = new KilnError(e.code, e.message, { loc: source.loc, hint: e.hint });
+    return { ...base, status: 'runtime error', maxLoadedAt: null, ageSeconds: null, executionTime: (performance.now() - started) / 1000, message: e.message, error };
+  }
+}
+
+/** Timestamps without a zone are UTC, as dbt assumes. */
+export function parseTimestamp(text: string): Date | null {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text.trim());
+  if (!m) return null;
+  let zone = m[3] ?? 'Z';
+  if (/^[+-]\d{2}$/.test(zone)) zone += ':00';
+  else if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const time = m[2] ?? '00:00:00';
+  const d = new Date(`${m[1]}T${time.length === 5 ? `${time}:00` : time.replace(/(\.\d{3})\d+$/, '$1')}${zone}`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function describeAge(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} seconds`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} minutes`;
+  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} hours`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
