@@ -49,7 +49,7 @@ export interface DependsOn {
 
 export interface ParsedNode {
   uniqueId: string;
-  resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'analysis';
+  resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'analysis' | 'unit_test';
   packageName: string;
   name: string;
   /** Path relative to its resource root (e.g. `staging/stg_orders.sql`). */
@@ -84,6 +84,26 @@ export interface ParsedNode {
   columnName?: string | null;
   /** Tests: the model/seed/snapshot the test belongs to (its tests run right after it). */
   attachedNode?: string | null;
+  /** Unit tests: the definition from YAML. */
+  unitTest?: UnitTestDef;
+}
+
+export interface UnitTestInput {
+  /** `ref('x')` or `source('s', 't')` as written. */
+  readonly input: string;
+  readonly ref?: string;
+  readonly source?: readonly [string, string];
+  readonly format: 'dict' | 'csv' | 'sql';
+  readonly rows: unknown;
+}
+
+export interface UnitTestDef {
+  readonly name: string;
+  readonly model: string;
+  readonly given: readonly UnitTestInput[];
+  readonly expect: { readonly format: 'dict' | 'csv' | 'sql'; readonly rows: unknown };
+  readonly overrides: { readonly vars: Record<string, unknown>; readonly macros: Record<string, unknown>; readonly envVars: Record<string, string> };
+  readonly loc: SourceLocation;
 }
 
 export interface TestMetadata {

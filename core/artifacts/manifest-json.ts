@@ -33,7 +33,11 @@ export function metadata(meta: ArtifactMeta, schema: string): Record<string, unk
 
 export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): Record<string, unknown> {
   const nodes: Record<string, unknown> = {};
-  for (const n of manifest.nodes.values()) nodes[n.uniqueId] = nodeJson(n, dialect);
+  const unitTests: Record<string, unknown> = {};
+  for (const n of manifest.nodes.values()) {
+    if (n.resourceType === 'unit_test') unitTests[n.uniqueId] = unitTestJson(n);
+    else nodes[n.uniqueId] = nodeJson(n, dialect);
+  }
   const sources: Record<string, unknown> = {};
   for (const s of manifest.sources.values()) sources[s.uniqueId] = sourceJson(s, dialect);
   const macros: Record<string, unknown> = {};
@@ -98,7 +102,7 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
     group_map: {},
     saved_queries: {},
     semantic_models: {},
-    unit_tests: {},
+    unit_tests: unitTests,
   };
 }
 
@@ -195,5 +199,25 @@ function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, unknown
     patch_path: null,
     unrendered_config: {},
     relation_name: dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier }),
+  };
+}
+
+function unitTestJson(n: ParsedNode): Record<string, unknown> {
+  const u = n.unitTest!;
+  return {
+    model: u.model,
+    given: u.given.map((g) => ({ input: g.input, rows: g.rows, format: g.format })),
+    expect: { rows: u.expect.rows, format: u.expect.format },
+    name: n.name,
+    resource_type: 'unit_test',
+    package_name: n.packageName,
+    path: n.originalFilePath,
+    original_file_path: n.originalFilePath,
+    unique_id: n.uniqueId,
+    fqn: n.fqn,
+    description: n.description,
+    overrides: { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
+    depends_on: { macros: [], nodes: n.dependsOn.nodes },
+    config: { tags: n.config.tags, meta: n.config.meta, enabled: true },
   };
 }

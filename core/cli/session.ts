@@ -87,7 +87,8 @@ export function select(session: Session, opts: GlobalOptions, resourceTypes: rea
   if (resourceTypes.includes('test') && opts.select?.length) {
     const excluded = opts.exclude?.length ? selectNodes(session.manifest, session.dag, { select: opts.exclude }, session.root) : new Set<string>();
     for (const n of session.manifest.nodes.values()) {
-      if (n.resourceType !== 'test' || ids.has(n.uniqueId) || excluded.has(n.uniqueId)) continue;
+      if ((n.resourceType !== 'test' && n.resourceType !== 'unit_test') || ids.has(n.uniqueId) || excluded.has(n.uniqueId)) continue;
+      if (!resourceTypes.includes(n.resourceType)) continue;
       if (session.dag.parents(n.uniqueId).some((p) => ids.has(p))) ids.add(n.uniqueId);
     }
   }

@@ -18,6 +18,7 @@ import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js
 import { Vars } from '../compiler/vars.js';
 import { buildGenericTests, isCallExpression, type DeclaredTest, type TestBuildContext } from '../data-tests/build-tests.js';
 import { BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL } from '../data-tests/builtin-tests.js';
+import { parseUnitTests } from '../unit-tests/parse-unit-tests.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -204,14 +205,18 @@ export function parseProject(input: ParseInput): ParseOutput {
     if (node) addNode(node);
   }
   for (const t of genericTests()) addNode(t);
+  const contentsOf = new Map(byKind.properties.map((f) => [f.path, f.contents]));
+  const unitTestFiles = propertyFiles.filter((pf) => pf.unitTests.length).map((pf) => ({ file: pf.path, contents: contentsOf.get(pf.path) ?? '', entries: pf.unitTests }));
+  for (const t of parseUnitTests(unitTestFiles, manifest, problems)) addNode(t);
 
   function addNode(node: ParsedNode): void {
     if (!node.config.enabled) {
       manifest.disabled.set(node.uniqueId, node);
       return;
     }
-    if (node.resourceType !== 'test' && !claimName(node.name, node.originalFilePath, node.resourceType)) return;
-    if (node.resourceType === 'test' && manifest.nodes.has(node.uniqueId)) {
+    const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test';
+    if (!isTest && !claimName(node.name, node.originalFilePath, node.resourceType)) return;
+    if (isTest && manifest.nodes.has(node.uniqueId)) {
       problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two tests are named '${node.name}'`, {
         loc: node.loc,
         related: [manifest.nodes.get(node.uniqueId)!.loc],
@@ -457,7 +462,7 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
   for (const s of manifest.sources.values()) sourceIds.set(`${s.sourceName}.${s.name}`, s.uniqueId);
 
   for (const node of manifest.nodes.values()) {
-    const deps = new Set<string>();
+    const deps = new Set<string>(node.dependsOn.nodes);
     for (const r of node.refs) {
       const target = byName.get(r.name);
       if (target && (!r.package || r.package === target.packageName)) {

@@ -80,8 +80,8 @@ export class Reporter {
   }
 
   nodeStarted(node: ParsedNode, index: number, total: number): void {
-    if (node.resourceType === 'test') {
-      this.line(`${index} of ${total} START test ${node.name}`, '[RUN]', { event: 'node_start', unique_id: node.uniqueId, index, total });
+    if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
+      this.line(`${index} of ${total} START ${node.resourceType === 'unit_test' ? 'unit_test' : 'test'} ${testLabel(node)}`, '[RUN]', { event: 'node_start', unique_id: node.uniqueId, index, total });
       return;
     }
     const what = describeNode(node);
@@ -91,13 +91,14 @@ export class Reporter {
   nodeFinished(node: ParsedNode, index: number, total: number, r: NodeResult): void {
     const data = { event: 'node_finished', unique_id: node.uniqueId, index, total, status: r.status, execution_time: r.executionTime, rows_affected: r.rowsAffected };
     const secs = `${r.executionTime.toFixed(2)}s`;
-    if (node.resourceType === 'test' && r.status !== 'skipped') {
+    if ((node.resourceType === 'test' || node.resourceType === 'unit_test') && r.status !== 'skipped') {
+      const name = testLabel(node);
       const data2 = { ...data, failures: r.failures ?? null };
       const n = r.failures ?? 0;
-      if (r.status === 'pass') this.line(`${index} of ${total} ${this.c.green('PASS')} ${node.name}`, `[${this.c.green('PASS')} in ${secs}]`, data2);
-      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${node.name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2);
-      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${node.name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2);
-      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${node.name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2);
+      if (r.status === 'pass') this.line(`${index} of ${total} ${this.c.green('PASS')} ${name}`, `[${this.c.green('PASS')} in ${secs}]`, data2);
+      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2);
+      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2);
+      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2);
       return;
     }
     if (r.status === 'success') {
@@ -106,8 +107,8 @@ export class Reporter {
       this.line(`${index} of ${total} ${this.c.green('OK')} ${verb} ${describeNode(node)}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
       this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
-    } else if (node.resourceType === 'test') {
-      this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${node.name}`, `[${this.c.yellow('SKIP')}]`, data);
+    } else if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
+      this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${testLabel(node)}`, `[${this.c.yellow('SKIP')}]`, data);
     } else {
       this.line(`${index} of ${total} ${this.c.yellow('SKIP')} relation ${node.schema}.${node.alias}`, `[${this.c.yellow('SKIP')}]`, data);
     }
@@ -159,6 +160,11 @@ export class Reporter {
   }
 }
 
+/** Unit tests read as `model::test`, as dbt prints them. */
+function testLabel(node: ParsedNode): string {
+  return node.resourceType === 'unit_test' && node.unitTest ? `${node.unitTest.model}::${node.name}` : node.name;
+}
+
 export function describeNode(node: ParsedNode): string {
   const rel = `${node.schema}.${node.alias}`;
   if (node.resourceType === 'seed') return `seed file ${rel}`;
@@ -176,10 +182,10 @@ export function countPhrase(nodes: Iterable<ParsedNode>, byMaterialization: bool
   const counts = new Map<string, number>();
   for (const n of nodes) {
     if (n.config.materialized === 'ephemeral' && byMaterialization) continue;
-    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'test' ? 'data test' : byMaterialization ? `${n.config.materialized} model` : 'model';
+    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'test' ? 'data test' : n.resourceType === 'unit_test' ? 'unit test' : byMaterialization ? `${n.config.materialized} model` : 'model';
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const order = ['seed', 'data test', 'model', 'view model', 'table model', 'incremental model'];
+  const order = ['seed', 'data test', 'unit test', 'model', 'view model', 'table model', 'incremental model'];
   const keys = [...counts.keys()].sort((a, b) => (order.indexOf(a) + 100) % 100 - (order.indexOf(b) + 100) % 100 || a.localeCompare(b));
   return keys.map((k) => `${counts.get(k)} ${k}${counts.get(k) === 1 ? '' : 's'}`).join(', ') || 'nothing';
 }

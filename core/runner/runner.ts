@@ -25,6 +25,8 @@ export interface RunnerOptions {
   readonly warnError?: boolean;
   /** Store failing rows of every test that does not say otherwise (--store-failures). */
   readonly storeFailures?: boolean;
+  /** Runs a unit test (its inputs replaced by literal rows); absent when none are selected. */
+  readonly runUnitTest?: (node: ParsedNode, conn: Connection, statements: string[]) => Promise<{ status: 'pass' | 'fail'; message: string; failures: number; sql: string }>;
   /** Seeds' CSV descriptions, read and validated before anything ran. */
   readonly seeds: ReadonlyMap<string, SeedLoad>;
 }
@@ -187,6 +189,14 @@ export class Runner {
         parentsOf.get(child)!.add(t.uniqueId);
       }
     }
+    // A unit test runs before its model is built (on its model's inputs), and a failing one
+    // keeps the model from being built.
+    for (const u of nodes) {
+      if (u.resourceType !== 'unit_test' || !u.attachedNode) continue;
+      const model = u.attachedNode;
+      parentsOf.set(u.uniqueId, new Set(this.selected.has(model) ? [...(parentsOf.get(model) ?? [])] : []));
+      parentsOf.get(model)?.add(u.uniqueId);
+    }
     const childrenOf = new Map<string, Set<string>>();
     for (const [id, parents] of parentsOf) {
       for (const p of parents) {
@@ -224,9 +234,17 @@ export class Runner {
     let compiledSql: string | null = null;
     const statements: string[] = [];
     const isTest = node.resourceType === 'test';
-    const relationName = isTest ? null : this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+    const relationName = isTest || node.resourceType === 'unit_test' ? null : this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
     const base = { uniqueId: node.uniqueId, threadId: thread, timing, relationName };
     try {
+      if (node.resourceType === 'unit_test') {
+        this.inFlight.add(conn);
+        const u = await this.opts.runUnitTest!(node, conn, statements);
+        this.hooks.executed?.(node, statements);
+        const now = new Date().toISOString();
+        timing.push({ name: 'execute', started_at: t0.toISOString(), completed_at: now });
+        return { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql };
+      }
       compiledSql = this.compiler.compile(node).sql;
       this.hooks.compiled?.(node, compiledSql);
       const t1 = new Date();

@@ -9,6 +9,7 @@ import { Compiler } from '../../compiler/compile.js';
 import { countPhrase } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
 import { Runner } from '../../runner/runner.js';
+import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
@@ -17,7 +18,7 @@ import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build';
 
-const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], test: ['test'], build: ['seed', 'model', 'test'] };
+const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], test: ['test', 'unit_test'], build: ['seed', 'model', 'test', 'unit_test'] };
 
 export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
@@ -61,7 +62,15 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     selected,
     session.adapter,
     compiler,
-    { threads: session.profile.target.threads, failFast: !!opts.failFast, warnError: !!opts.warnError, storeFailures: !!opts.storeFailures, seeds },
+    {
+      threads: session.profile.target.threads,
+      failFast: !!opts.failFast,
+      warnError: !!opts.warnError,
+      storeFailures: !!opts.storeFailures,
+      seeds,
+      runUnitTest: (node, conn, statements) =>
+        runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
+    },
     {
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),

@@ -14,6 +14,7 @@ export function foundPhrase(manifest: Manifest): string {
     ['model', [...manifest.nodes.values()].filter((n) => n.resourceType === 'model').length],
     ['seed', [...manifest.nodes.values()].filter((n) => n.resourceType === 'seed').length],
     ['data test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'test').length],
+    ['unit test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'unit_test').length],
     ['source', manifest.sources.size],
     ['macro', manifest.macros.size],
   ];
