@@ -103,7 +103,7 @@ export function scanTags(file: string, source: string): Tag[] {
     }
     const { line, col } = idx.locate(open);
     const trimBefore = source[open + 2] === '-';
-    const codeStart = open + 2 + (trimBefore ? 1 : 0);
+    const codeStart = open + 2 + (trimBefore || source[open + 2] === '+' ? 1 : 0);
     if (t === '#') {
       const close = source.indexOf('#}', codeStart);
       if (close < 0) throw syntax(file, idx, open, 'unterminated comment: {# without #}');
@@ -121,7 +121,7 @@ export function scanTags(file: string, source: string): Tag[] {
     tags.push({ kind: t === '%' ? 'block' : 'var', start: open, end, inner, name, line, col, trimBefore, trimAfter });
     i = end;
     if (name === 'raw' || name === 'verbatim') {
-      const re = new RegExp(`\\{%-?\\s*end${name}\\s*-?%\\}`, 'g');
+      const re = new RegExp(`\\{%[-+]?\\s*end${name}\\s*[-+]?%\\}`, 'g');
       re.lastIndex = end;
       const m = re.exec(source);
       if (!m) throw syntax(file, idx, open, `{% ${name} %} is never closed (expected {% end${name} %})`);
@@ -231,10 +231,11 @@ export function diagnoseBlocks(file: string, source: string): BlockProblem | nul
       const top = stack.pop();
       if (!top) return { message: `{% ${tag.name} %} has no matching {% ${want} %}`, line: tag.line, col: tag.col };
       if (top.name !== want) {
+        // point at the block left open: that is usually where the fix goes
         return {
-          message: `{% ${top.name} %} (line ${top.line}) is closed by {% ${tag.name} %}; expected {% end${top.name} %}`,
-          line: tag.line,
-          col: tag.col,
+          message: `{% ${top.name} %} is never closed: found {% ${tag.name} %} at line ${tag.line} where {% end${top.name} %} was expected`,
+          line: top.line,
+          col: top.col,
         };
       }
     }

@@ -16,6 +16,7 @@ import {
   type NjTokenizer,
 } from './nunjucks-internals.js';
 import { FastTokenizer } from './lexer.js';
+import { pyRepr } from './values.js';
 
 export { TemplateSyntaxError } from './lexer.js';
 
@@ -57,11 +58,44 @@ class KilnParser extends Parser {
           return this.kParseTest();
         case 'with':
           return this.kParseWith();
+        case 'call':
+          try {
+            return super.parseStatement();
+          } catch (e) {
+            // nunjucks assumes a call expression follows and crashes otherwise
+            if (e instanceof TypeError) this.fail('{% call %} needs a macro call, like {% call my_macro(args) %}', tok.lineno, tok.colno);
+            throw e;
+          }
         default:
           if (tok.value in UNSUPPORTED_TAGS) this.fail(`{% ${tok.value} %} is not supported: ${UNSUPPORTED_TAGS[tok.value]}`, tok.lineno, tok.colno);
       }
     }
     return super.parseStatement();
+  }
+
+  /**
+   * {% raw %}...{% endraw %} with whitespace control on either tag (nunjucks' version does not
+   * find `{%- endraw %}`).
+   */
+  parseRaw(tagName = 'raw'): NjNode {
+    const end = 'end' + tagName;
+    const begun = this.advanceAfterBlockEnd();
+    const tokens = this.tokens as unknown as FastTokenizer;
+    const re = new RegExp(`\\{%([-+]?)\\s*(${tagName}|${end})\\s*([-+]?)%\\}`, 'g');
+    re.lastIndex = tokens.index;
+    let level = 1;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(tokens.str))) {
+      level += m[2] === tagName ? 1 : -1;
+      if (level === 0) break;
+    }
+    if (!m) this.fail(`{% ${tagName} %} is never closed (expected {% ${end} %})`, begun.lineno, begun.colno);
+    let body = tokens.str.slice(tokens.index, m.index);
+    if (begun.value.startsWith('-')) body = body.replace(/^\s+/, '');
+    if (m[1] === '-') body = body.replace(/\s+$/, '');
+    tokens.index = m.index + m[0].length;
+    (this as unknown as { dropLeadingWhitespace: boolean }).dropLeadingWhitespace = m[3] === '-';
+    return new nodes.Output(begun.lineno, begun.colno, [new nodes.TemplateData(begun.lineno, begun.colno, body)]);
   }
 
   /** An expression, or a tuple of them when commas follow (`1, 2`). */
@@ -200,10 +234,13 @@ export interface KnownNames {
 
 const CMP_JS: Record<string, string> = { '<': '<', '>': '>', '<=': '<=', '>=': '>=', '===': '===', '!==': '!==' };
 
-function prettyName(node: NjNode): string {
+/** How a callee is named in error messages: `dbt_utils.star`, `'abc'.upper`. */
+export function prettyName(node: NjNode): string {
   switch (node.typename) {
     case 'Symbol':
       return String(node.value);
+    case 'Literal':
+      return typeof node.value === 'string' ? pyRepr(node.value) : String(node.value);
     case 'LookupVal': {
       const val = node.val as NjNode;
       const target = prettyName(node.target as NjNode);
@@ -211,12 +248,16 @@ function prettyName(node: NjNode): string {
     }
     case 'FunCall':
       return `${prettyName(node.name as NjNode)}(...)`;
+    case 'Array':
+      return '[...]';
+    case 'Dict':
+      return '{...}';
     default:
-      return 'expression';
+      return '(...)';
   }
 }
 
-function startOf(node: NjNode): NjNode {
+export function startOf(node: NjNode): NjNode {
   let n = node;
   for (;;) {
     if (n.typename === 'FunCall' || n.typename === 'Filter') n = n.name as NjNode;
@@ -228,7 +269,6 @@ function startOf(node: NjNode): NjNode {
 class KilnCompiler extends Compiler {
   declare known: KnownNames | null;
   declare loopDepth: number;
-  declare frameVars: (f: NjFrame) => Record<string, unknown>;
 
   private js(s: string): string {
     return JSON.stringify(s);
@@ -417,9 +457,18 @@ class KilnCompiler extends Compiler {
   compileFunCall(node: NjNode, frame: NjFrame): void {
     // report calls where the callee's name starts, not at the parenthesis
     const at = startOf(node);
-    this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, runtime.callWrap(`);
-    this.expr(node.name as NjNode, frame);
-    this._emit(`, ${this.js(prettyName(node.name as NjNode))}, context, `);
+    const callee = node.name as NjNode;
+    if (callee.typename === 'LookupVal' && (callee.val as NjNode).typename !== 'Slice') {
+      // obj.method(...): evaluate obj once and keep it for a precise error
+      this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, runtime.callMethod(`);
+      this.expr(callee.target as NjNode, frame);
+      this._emit(', ');
+      this.expr(callee.val as NjNode, frame);
+    } else {
+      this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, runtime.callWrap(`);
+      this.expr(callee, frame);
+    }
+    this._emit(`, ${this.js(prettyName(callee))}, context, `);
     this._compileAggregate(node.args as NjNode, frame, '[', ']');
     this._emit(`, ${at.lineno}, ${at.colno}))`);
   }
@@ -433,7 +482,25 @@ class KilnCompiler extends Compiler {
     this._emit('))');
   }
 
+  /** Statement position for errors not raised by a call (those carry their own). */
+  private at(node: NjNode): void {
+    this._emitLine(`lineno = ${node.lineno}; colno = ${node.colno};`);
+  }
+
+  compileOutput(node: NjNode, frame: NjFrame): void {
+    for (const child of node.children) {
+      if (child.typename === 'TemplateData') {
+        if (child.value) this._emitLine(`${this.buffer} += ${JSON.stringify(child.value)};`);
+        continue;
+      }
+      this._emit(`${this.buffer} += runtime.suppressValue((lineno = ${child.lineno}, colno = ${child.colno}, `);
+      this.compile(child, frame);
+      this._emitLine('));');
+    }
+  }
+
   compileIf(node: NjNode, frame: NjFrame): void {
+    this.at(node.cond as NjNode);
     this._emit('if (runtime.truthy(');
     this.expr(node.cond as NjNode, frame);
     this._emitLine(')) {');
@@ -473,6 +540,7 @@ class KilnCompiler extends Compiler {
     const state = this._tmpid();
     const nameNode = node.name as NjNode;
     const names = nameNode.typename === 'Array' ? nameNode.children : [nameNode];
+    this.at(node.arr as NjNode);
     frame = frame.push();
     this._emitLine('frame = frame.push();');
     this._emit(`var ${arr} = runtime.iter(`);
@@ -513,6 +581,7 @@ class KilnCompiler extends Compiler {
   }
 
   compileSet(node: NjNode, frame: NjFrame): void {
+    this.at(node);
     const targets = node.targets as NjNode[];
     const ids = targets.map((t) => {
       let id = frame.lookup(String(t.value)) as string | undefined;
@@ -548,6 +617,7 @@ class KilnCompiler extends Compiler {
   }
 
   compileSetAttr(node: NjNode, frame: NjFrame): void {
+    this.at(node);
     this._emit('runtime.setAttr(');
     this.expr(node.target as NjNode, frame);
     this._emit(', ');
@@ -661,4 +731,3 @@ export function generateCode(ast: NjNode, known: KnownNames | null): string {
   return 'var __t;\n' + c.getCode();
 }
 
-export { Frame };

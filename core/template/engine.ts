@@ -36,7 +36,7 @@ export interface EngineOptions extends BuiltinOptions {
   internalPackages?: string[];
   /** Jinja drops one trailing newline of a template unless this is set (default false, like dbt). */
   keepTrailingNewline?: boolean;
-  /** Extra globals (below the render context, above macros and builtins). */
+  /** Extra globals; like builtins they rank below the render context and macros. */
   globals?: Record<string, unknown>;
   /** Extra or replacement filters. */
   filters?: Record<string, FilterFn>;
@@ -83,13 +83,12 @@ interface Template {
   ast: NjNode;
   /** Compiled render function; null while the template is interpreted. */
   root: RootFn | null;
-  interpretable: boolean;
   renders: number;
 }
 
 function staticTemplate(text: string): Template {
   const root: RootFn = (_env, _ctx, _frame, _rt, cb) => cb(null, text);
-  return { root, ast: { children: [] } as unknown as NjNode, interpretable: false, renders: 0 };
+  return { root, ast: { children: [] } as unknown as NjNode, renders: 0 };
 }
 
 function blankOut(text: string): string {
@@ -151,7 +150,7 @@ export class TemplateEngine {
     Object.assign(this.state.globals, this.builtins);
   }
 
-  /** Adds or replaces a global (below the render context, above macros). */
+  /** Adds or replaces a global (ranked like builtins: below the render context and macros). */
   addGlobal(name: string, value: unknown): void {
     this.builtins[name] = value;
     this.resolveName(name);
@@ -174,7 +173,7 @@ export class TemplateEngine {
       try {
         const ast = parseTemplate(src, this.extensions);
         const interpretable = analyse(ast, this.known) && this.execution !== 'compile';
-        tpl = { ast, root: interpretable ? null : compileRoot(ast, this.known), interpretable, renders: 0 };
+        tpl = { ast, root: interpretable ? null : compileRoot(ast, this.known), renders: 0 };
       } catch (e) {
         throw syntaxError(file, src, e, lineOffset, { filters: Object.keys(this.envInternals.filters), tests: Object.keys(this.envInternals.tests) });
       }

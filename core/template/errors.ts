@@ -56,10 +56,16 @@ export function syntaxError(
   const problem = unknownTag || eofish || line === undefined ? diagnoseBlocks(file, source) : null;
   if (unknownTag) {
     const tag = unknownTag[1];
-    if (tag.startsWith('end') && problem) {
-      message = problem.message;
-      line = problem.line;
-      col = problem.col;
+    if (KNOWN_TAGS.includes(tag) || tag.startsWith('end')) {
+      // a real tag in the wrong place: a stray end tag, a second else, ...
+      if (problem) {
+        message = problem.message;
+        line = problem.line;
+        col = problem.col;
+      } else {
+        message = `unexpected {% ${tag} %} here`;
+        hint = tag === 'else' || tag === 'elif' ? `{% ${tag} %} must be inside {% if %}${tag === 'else' ? ' or {% for %}' : ''}, before its end tag, and {% else %} only once.` : undefined;
+      }
     } else {
       message = `unknown tag {% ${tag} %}`;
       const best = closest(tag, KNOWN_TAGS);

@@ -3,12 +3,11 @@
 // dominates when 10,000 models each render once; walking the AST costs a few µs. It calls the
 // same runtime functions as compiled code (runtime.ts), so the two agree by construction, and
 // the engine compiles a template to JS once it has been rendered often (see engine.ts).
-import type { KnownNames } from './compiler.js';
+import { prettyName, startOf, type KnownNames } from './compiler.js';
 import { TemplateSyntaxError } from './lexer.js';
 import { Frame, type NjFrame, type NjNode } from './nunjucks-internals.js';
-import { kilnRuntime, type Scope } from './runtime.js';
+import { LoopContext, kilnRuntime, type Scope } from './runtime.js';
 import { memberLookup } from './python-methods.js';
-import { LoopContext } from './runtime.js';
 import {
   add,
   concat,
@@ -29,6 +28,7 @@ type Fn = (...args: unknown[]) => unknown;
 
 const rt = kilnRuntime as {
   callWrap(fn: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown;
+  callMethod(owner: unknown, key: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown;
   iter(v: unknown, names: number): unknown[];
   unpack(v: unknown, n: number): unknown[];
   setAttr(obj: unknown, key: unknown, value: unknown): void;
@@ -95,32 +95,11 @@ interface CallInfo {
   col: number;
 }
 
-function prettyName(node: NjNode): string {
-  switch (node.typename) {
-    case 'Symbol':
-      return String(node.value);
-    case 'LookupVal': {
-      const val = node.val as NjNode;
-      const target = prettyName(node.target as NjNode);
-      return val.typename === 'Literal' && typeof val.value === 'string' ? `${target}.${val.value}` : `${target}[...]`;
-    }
-    case 'FunCall':
-      return `${prettyName(node.name as NjNode)}(...)`;
-    default:
-      return 'expression';
-  }
-}
-
 /** The callee's display name and start position, memoised on the node. */
 function info(node: NjNode): CallInfo {
   let i = node.kilnCall as CallInfo | undefined;
   if (!i) {
-    let n = node;
-    for (;;) {
-      if (n.typename === 'FunCall' || n.typename === 'Filter') n = n.name as NjNode;
-      else if (n.typename === 'LookupVal') n = n.target as NjNode;
-      else break;
-    }
+    const n = startOf(node);
     i = { name: prettyName(node.name as NjNode), line: n.lineno, col: n.colno };
     node.kilnCall = i;
   }
@@ -159,6 +138,8 @@ class Interpreter {
         for (const c of node.children) {
           if (c.typename === 'TemplateData') out += c.value as string;
           else {
+            this.line = c.lineno;
+            this.col = c.colno;
             const v = this.eval(c, frame);
             out += typeof v === 'string' ? v : pyStr(v);
           }
@@ -166,14 +147,17 @@ class Interpreter {
         return out;
       }
       case 'If':
+        this.at(node.cond as NjNode);
         if (truthy(this.eval(node.cond as NjNode, frame))) return this.exec(node.body as NjNode, frame);
         return node.else_ ? this.exec(node.else_ as NjNode, frame) : '';
       case 'For':
         return this.execFor(node, frame);
       case 'Set':
+        this.at(node);
         this.execSet(node, frame);
         return '';
       case 'SetAttr':
+        this.at(node);
         rt.setAttr(this.eval(node.target as NjNode, frame), this.eval(node.key as NjNode, frame), this.eval(node.value as NjNode, frame));
         return '';
       case 'LoopControl':
@@ -204,7 +188,13 @@ class Interpreter {
     names.forEach((n, j) => frame.set(String(n.value), vals[j]));
   }
 
+  private at(node: NjNode): void {
+    this.line = node.lineno;
+    this.col = node.colno;
+  }
+
   private execFor(node: NjNode, outer: NjFrame): string {
+    this.at(node.arr as NjNode);
     const frame = outer.push();
     const nameNode = node.name as NjNode;
     const names = nameNode.typename === 'Array' ? nameNode.children : [nameNode];
@@ -272,7 +262,13 @@ class Interpreter {
         const i = info(node);
         this.line = i.line;
         this.col = i.col;
-        const fn = this.eval(node.name as NjNode, frame);
+        const callee = node.name as NjNode;
+        if (callee.typename === 'LookupVal' && (callee.val as NjNode).typename !== 'Slice') {
+          const owner = this.eval(callee.target as NjNode, frame);
+          const key = this.eval(callee.val as NjNode, frame);
+          return rt.callMethod(owner, key, i.name, this.context, this.evalList((node.args as NjNode).children, frame), i.line, i.col);
+        }
+        const fn = this.eval(callee, frame);
         return rt.callWrap(fn, i.name, this.context, this.evalList((node.args as NjNode).children, frame), i.line, i.col);
       }
       case 'LookupVal': {

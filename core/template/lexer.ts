@@ -70,9 +70,10 @@ export class FastTokenizer {
   lineno = 0;
   colno = 0;
   in_code = false;
-  private depth = 0;
-  /** Bracket depth at each code token's start, to restore it when jinja-compat rewinds `index`. */
-  private readonly depthAt = new Map<number, number>();
+  /** Offsets of the open brackets in the current tag (`}}`/`%}` inside them do not end it). */
+  private brackets: number[] = [];
+  /** The bracket stack at each opening bracket, to restore it when jinja-compat rewinds `index`. */
+  private readonly depthAt = new Map<number, number[]>();
   private expectIndex = 0;
   private readonly lineStarts: number[] = [0];
   private lineCursor = 0;
@@ -111,7 +112,8 @@ export class FastTokenizer {
     if (this.index !== this.expectIndex && this.in_code) {
       let i = this.index;
       while (i < s.length && ' \n\t\r\u00a0'.includes(s[i])) i++;
-      this.depth = this.depthAt.get(i) ?? this.depth;
+      const saved = this.depthAt.get(i);
+      if (saved) this.brackets = saved.slice();
     }
     const tok = this.in_code ? this.codeToken(s) : this.dataToken(s);
     this.expectIndex = this.index;
@@ -123,10 +125,11 @@ export class FastTokenizer {
     if (s.charCodeAt(start) === 123 /* { */) {
       const c = s[start + 1];
       if (c === '%' || c === '{') {
-        const trim = s[start + 2] === '-';
-        this.index = start + (trim ? 3 : 2);
+        // `-` trims whitespace; `+` (Jinja: keep it despite lstrip_blocks) is a no-op here
+        const mod = s[start + 2] === '-' || s[start + 2] === '+';
+        this.index = start + (mod ? 3 : 2);
         this.in_code = true;
-        this.depth = 0;
+        this.brackets = [];
         return this.tok(c === '%' ? T.BLOCK_START : T.VARIABLE_START, s.slice(start, this.index), start);
       }
       if (c === '#') {
@@ -148,23 +151,27 @@ export class FastTokenizer {
     const start = this.index;
     if (start >= s.length) return null;
     const c = s[start];
-    if (this.depth === 0) {
+    const open = this.brackets.length;
+    if (open === 0) {
       if (c === '%' && s[start + 1] === '}') return this.endTag(T.BLOCK_END, start, 2);
       if (c === '}' && s[start + 1] === '}') return this.endTag(T.VARIABLE_END, start, 2);
-      if (c === '-' && (s.startsWith('%}', start + 1) || s.startsWith('}}', start + 1))) {
+      if ((c === '-' || c === '+') && (s.startsWith('%}', start + 1) || s.startsWith('}}', start + 1))) {
         return this.endTag(s[start + 1] === '%' ? T.BLOCK_END : T.VARIABLE_END, start, 3);
       }
+    } else if ((c === '%' && s[start + 1] === '}') || (c === '}' && s[start + 1] === '}' && s[this.brackets[open - 1]] !== '{')) {
+      // a tag end inside ( or [: the bracket was never closed
+      const at = this.brackets[open - 1];
+      this.fail(`'${s[at]}' is never closed`, at);
     }
     if (c === '"' || c === "'") return this.tok(T.STRING, this.string(s, c), start);
     const delim = DELIM_TYPES[c];
     if (delim !== undefined) {
       this.index = start + 1;
       if (c === '(' || c === '[' || c === '{') {
-        // jinja-compat's slice parsing rewinds to an opening bracket; remember the depth there
-        this.depthAt.set(start, this.depth);
-        this.depth++;
-      }
-      else if ((c === ')' || c === ']' || c === '}') && this.depth > 0) this.depth--;
+        // jinja-compat's slice parsing rewinds to an opening bracket; remember the stack there
+        this.depthAt.set(start, this.brackets.slice());
+        this.brackets.push(start);
+      } else if ((c === ')' || c === ']' || c === '}') && this.brackets.length > 0) this.brackets.pop();
       return this.tok(delim, c, start);
     }
     if ('%*-+/#.<>=!'.includes(c)) {

@@ -175,4 +175,3 @@ export const nodes: NjNodes = nj.nodes;
 export const njRuntime: NjRuntime = nj.runtime;
 export const Frame: NjFrameClass = nj.runtime.Frame;
 export const SafeString = nj.runtime.SafeString;
-export { nunjucks };

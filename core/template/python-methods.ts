@@ -491,7 +491,8 @@ const objectProto = Object.prototype as unknown as Record<string, unknown>;
 
 /**
  * `obj.key` / `obj[key]` with Python semantics. Own dict keys win over dict methods (templates
- * cannot tell `d.items` from `d['items']` apart after parsing); functions come back bound.
+ * cannot tell `d.items` from `d['items']` apart after parsing); methods of class instances and
+ * of str/list/dict/set come back bound.
  */
 export function memberLookup(obj: unknown, key: unknown, stop?: unknown, step?: unknown): unknown {
   if (arguments.length === 4) return pySlice(obj, key, stop, step);
@@ -511,10 +512,10 @@ export function memberLookup(obj: unknown, key: unknown, stop?: unknown, step?: 
   if (typeof obj !== 'object' && typeof obj !== 'function') return undefined;
   const k = key as string;
   if (isPlainObject(obj)) {
+    // functions stay unbound (they may carry properties, like datetime.datetime.now);
+    // calls go through runtime.callMethod, which passes the dict as `this`
     const v = obj[k];
-    if (v !== undefined && (v !== objectProto[k] || Object.prototype.hasOwnProperty.call(obj, k))) {
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
-    }
+    if (v !== undefined && (v !== objectProto[k] || Object.prototype.hasOwnProperty.call(obj, k))) return v;
     const m = DICT_METHODS[k];
     return m === undefined ? undefined : bound(m, obj);
   }

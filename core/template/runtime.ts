@@ -172,6 +172,10 @@ const BUILTIN_METHODS: Record<string, readonly string[]> = {
   dict: Object.keys(DICT_METHODS),
 };
 
+function article(word: string): string {
+  return (/^[aeiou]/i.test(word) ? 'an ' : 'a ') + word;
+}
+
 function suggest(name: string, candidates: Iterable<string>): string | null {
   const list = [...candidates].filter((c) => c && !c.startsWith('_'));
   if (!list.length) return null;
@@ -179,47 +183,66 @@ function suggest(name: string, candidates: Iterable<string>): string | null {
   return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
-/** A KilnError for calling something that is not a function, with a "did you mean" hint. */
+/** A KilnError for calling a name that is not a function, with a "did you mean" hint. */
 export function notCallableError(value: unknown, name: string, context: Scope): KilnError {
   const state = context.state;
-  const parts = name.split('.');
   if (value !== undefined) {
-    return new KilnError(Codes.JINJA_RENDER, `'${name}' is not callable (it is a ${pyTypeName(value)})`, {
+    return new KilnError(Codes.JINJA_RENDER, `'${name}' is not callable (it is ${article(pyTypeName(value))})`, {
       hint: `Remove the parentheses to use the value of '${name}'.`,
     });
   }
-  if (parts.length === 1) {
-    const candidates = new Set<string>([...state.macroNames, ...Object.keys(state.globals), ...Object.keys(state.current ?? {}), ...Object.keys(context.vars)]);
-    const best = suggest(name, candidates);
-    return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: no macro or function of that name`, {
-      hint: `Is it defined in macros/ (or in an installed package)?${best ? ` Did you mean '${best}'?` : ''}`,
-    });
-  }
-  const head = parts.slice(0, -1).join('.');
-  const attr = parts[parts.length - 1];
-  const ns = parts.length === 2 ? state.namespaces.get(parts[0]) : undefined;
-  if (ns) {
-    const best = suggest(attr, Object.keys(ns));
-    return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: package '${parts[0]}' has no macro '${attr}'`, {
-      hint: best ? `Did you mean '${parts[0]}.${best}'?` : `Check the macro name in package '${parts[0]}'.`,
-    });
-  }
-  const owner = parts.length === 2 ? context.lookup(parts[0]) : undefined;
-  if (parts.length === 2 && owner === undefined) {
-    const best = suggest(parts[0], [...state.namespaces.keys(), ...Object.keys(state.current ?? {}), ...Object.keys(state.globals)]);
-    return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: '${parts[0]}' is not a package or variable in scope`, {
-      hint: best ? `Did you mean '${best}.${attr}'?` : `Is the package '${parts[0]}' installed (packages.yml, then kiln deps)?`,
-    });
-  }
-  let methods: readonly string[] = [];
-  if (asString(owner) !== null) methods = BUILTIN_METHODS.str;
-  else if (Array.isArray(owner)) methods = BUILTIN_METHODS.list;
-  else if (isPlainObject(owner)) methods = [...BUILTIN_METHODS.dict, ...Object.keys(owner)];
-  else if (owner !== null && typeof owner === 'object') methods = Object.keys(owner);
-  const best = suggest(attr, methods);
-  return new KilnError(Codes.JINJA_RENDER, `'${head}' has no method '${attr}'${owner !== undefined ? ` (it is a ${pyTypeName(owner)})` : ''}`, {
-    hint: best ? `Did you mean '${head}.${best}'?` : undefined,
+  const candidates = new Set<string>([...state.macroNames, ...Object.keys(state.globals), ...Object.keys(state.current ?? {}), ...Object.keys(context.vars)]);
+  const best = suggest(name, candidates);
+  return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: no macro or function of that name`, {
+    hint: `Is it defined in macros/ (or in an installed package)?${best ? ` Did you mean '${best}'?` : ''}`,
   });
+}
+
+/** A KilnError for `owner.key(...)` where owner.key is not a function. */
+function methodError(owner: unknown, key: unknown, value: unknown, name: string, context: Scope): KilnError {
+  const state = context.state;
+  const attr = pyStr(key);
+  const head = name.slice(0, Math.max(0, name.length - attr.length - 1)) || 'expression';
+  if (value !== undefined) return notCallableError(value, name, context);
+  for (const [pkg, ns] of state.namespaces) {
+    if (ns !== owner) continue;
+    const best = suggest(attr, Object.keys(ns));
+    return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: package '${pkg}' has no macro '${attr}'`, {
+      hint: best ? `Did you mean '${pkg}.${best}'?` : `Check the macro name in package '${pkg}'.`,
+    });
+  }
+  if (owner === undefined) {
+    if (/^[A-Za-z_]\w*$/.test(head)) {
+      const best = suggest(head, [...state.namespaces.keys(), ...Object.keys(state.current ?? {}), ...Object.keys(state.globals)]);
+      return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: '${head}' is not a package or variable in scope`, {
+        hint: best ? `Did you mean '${best}.${attr}'?` : `Is the package '${head}' installed (packages.yml, then kiln deps)?`,
+      });
+    }
+    return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: '${head}' is undefined`);
+  }
+  let methods: string[] = [];
+  if (asString(owner) !== null) methods = [...BUILTIN_METHODS.str];
+  else if (Array.isArray(owner)) methods = [...BUILTIN_METHODS.list];
+  else if (isPlainObject(owner)) methods = [...BUILTIN_METHODS.dict, ...Object.keys(owner)];
+  else if (owner !== null && typeof owner === 'object') {
+    for (let o: object | null = owner; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) methods.push(...Object.getOwnPropertyNames(o));
+  }
+  const best = suggest(attr, methods.filter((m) => m !== 'constructor'));
+  const type = pyTypeName(owner);
+  const literal = /^['"\d[{(-]/.test(head);
+  return new KilnError(Codes.JINJA_RENDER, literal ? `${type} has no method '${attr}'` : `'${head}' has no method '${attr}' (it is ${article(type)})`, {
+    hint: best ? `Did you mean '${best}'?` : undefined,
+  });
+}
+
+function callMethod(owner: unknown, key: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown {
+  const fn = memberLookup(owner, key);
+  if (typeof fn !== 'function') throw addTrace(methodError(owner, key, fn, name, context), context.file, line + 1, col + 1);
+  try {
+    return (fn as (...a: unknown[]) => unknown).apply(owner, args);
+  } catch (e) {
+    throw addTrace(e, context.file, line + 1, col + 1);
+  }
 }
 
 function callWrap(fn: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown {
@@ -326,6 +349,7 @@ export const kilnRuntime: Record<string, unknown> = {
   memberLookup,
   contextOrFrameLookup,
   callWrap,
+  callMethod,
   handleError,
   makeMacro,
   macroError,

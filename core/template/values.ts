@@ -41,7 +41,8 @@ export function bindParams(fnName: string, args: unknown[], params: readonly str
     throw new TypeError(`${fnName}() takes at most ${params.length} argument(s) (${positional.length} given)`);
   }
   const out = positional.slice();
-  out.length = params.length;
+  // no holes: callers map/destructure the result
+  while (out.length < params.length) out.push(undefined);
   for (const k of Object.keys(kw)) {
     const i = params.indexOf(k);
     if (i < 0) throw new TypeError(`${fnName}() got an unexpected keyword argument '${k}'`);

@@ -67,8 +67,13 @@ describe.each(MODES)('Jinja rendering (%s)', (mode) => {
     it('drops comments, including whitespace-controlled ones', () => {
       expect(r('a{# hidden {{ x }} #}b {#- trimmed -#} c')).toBe('abc');
     });
-    it('keeps raw blocks literal', () => {
+    it('keeps raw blocks literal, with whitespace control and nesting', () => {
       expect(r('{% raw %}{{ not_rendered }} {% if %}{% endraw %}')).toBe('{{ not_rendered }} {% if %}');
+      expect(r('a {%- raw -%}  {{ x }}  {%- endraw -%}  b')).toBe('a{{ x }}b');
+      expect(r('{% raw %}{% raw %}x{% endraw %}{% endraw %}')).toBe('{% raw %}x{% endraw %}');
+    });
+    it('accepts the + whitespace modifier', () => {
+      expect(r('a {%+ if true +%} b {%+ endif %}')).toBe('a  b ');
     });
     it('supports if/elif/else', () => {
       const t = '{% if x == 1 %}one{% elif x == 2 %}two{% else %}other{% endif %}';
@@ -218,5 +223,36 @@ describe('hot templates', () => {
     const outputs = new Set<string>();
     for (let i = 0; i < 30; i++) outputs.add(auto.render('m.sql', src, ctx));
     expect([...outputs]).toEqual([e.render('m.sql', src, ctx)]);
+  });
+});
+
+describe.each(MODES)('dbt idioms (%s)', (mode) => {
+  const r = (src: string, ctx: Record<string, unknown> = {}) => render(mode, src, ctx);
+
+  it('set _ = list.append(x) accumulates', () => {
+    expect(r('{% set cols = [] %}{% for c in ["a", "b"] %}{% set _ = cols.append(c | upper) %}{% endfor %}{{ cols | join(", ") }}')).toBe('A, B');
+  });
+  it('tag delimiters inside string literals', () => {
+    expect(r(`{{ "a }} b %} c" }} {% set s = '{% x %}' %}{{ s }}`)).toBe('a }} b %} c {% x %}');
+  });
+  it('callable context objects with methods (config.get / config.require)', () => {
+    const config = Object.assign((..._args: unknown[]) => '', {
+      get: (k: string, d?: unknown) => (k === 'materialized' ? 'table' : (d ?? null)),
+      require: (k: string) => `req:${k}`,
+    });
+    expect(r("{{ config(tags=['x']) }}{{ config.get('materialized') }} {{ config.get('nope', 'd') }} {{ config.get('nope') }} {{ config.require('unique_key') }}", { config })).toBe(
+      'table d None req:unique_key',
+    );
+  });
+  it('do return() inside macros', () => {
+    expect(r('{% macro m() %}{% do return([1]) %}{% endmacro %}{{ m() }}')).toBe('[1]');
+  });
+  it('is_incremental blocks and this', () => {
+    const t = 'select * from src\n{% if is_incremental() %}where ts > (select max(ts) from {{ this }}){% endif %}';
+    expect(r(t, { is_incremental: () => true, this: '"db"."s"."t"' })).toBe('select * from src\nwhere ts > (select max(ts) from "db"."s"."t")');
+    expect(r(t, { is_incremental: () => false, this: 'x' })).toBe('select * from src\n');
+  });
+  it('windows line endings', () => {
+    expect(r('a\r\n{%- if true %}\r\nb{% endif %}\r\n')).toBe('a\r\nb');
   });
 });
