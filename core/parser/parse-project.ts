@@ -428,7 +428,7 @@ function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
 
 function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileName: string, projectName: string): NamingMacroCall {
   return (macro, args) => {
-    if (!engine.hasMacro(macro)) return undefined;
+    if (!engine.hasMacro(macro, projectName)) return undefined;
     const out = engine.callMacro(macro, args, yamlContext(deps, profileName, ''), projectName);
     return out === undefined || out === null ? undefined : String(out).trim();
   };
