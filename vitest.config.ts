@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    // A throwaway PostgreSQL for the whole run (or KILN_TEST_PG to use an existing server).
+    // A throwaway PostgreSQL for the whole run (or KILN_TEST_POSTGRES_URL to use an existing server).
     globalSetup: ['tests/setup/postgres.ts'],
     pool: 'forks',
     testTimeout: 60_000,
