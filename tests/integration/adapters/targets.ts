@@ -1,6 +1,9 @@
 // The same project on every adapter: a profile per adapter and a way to read back what landed.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Adapter } from '../../../adapters/adapter.js';
+import { createAdapter } from '../../../adapters/registry.js';
+import { loadProfile } from '../../../core/project/load-profile.js';
 import { queryDuckDb } from '../../helpers/duckdb-query.js';
 import { adminClient, freshDatabase, pgServer } from '../../helpers/postgres.js';
 
@@ -15,6 +18,49 @@ export interface AdapterTarget {
   /** Turns a DuckDB-flavoured check query into this database's dialect. */
   dialect(sql: string): string;
   cleanup(): Promise<void>;
+}
+
+/**
+ * Opens kiln's own adapter for the project's profile (as the CLI would), runs `fn`, closes it:
+ * what kiln reads back through the contract must agree across databases.
+ */
+export async function withAdapter<T>(dir: string, profileName: string, fn: (adapter: Adapter) => Promise<T>): Promise<T> {
+  const { target, file } = loadProfile({ projectDir: dir, profilesDir: dir, profileName, render: (text) => text });
+  const adapter = await createAdapter(target, dir, file);
+  await adapter.open();
+  try {
+    return await fn(adapter);
+  } finally {
+    await adapter.close();
+  }
+}
+
+/** Rows of a query through kiln's adapter, as objects keyed by column name. */
+export async function adapterRows(adapter: Adapter, sql: string): Promise<Record<string, unknown>[]> {
+  const conn = await adapter.acquire();
+  try {
+    const res = await conn.query(sql);
+    return res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i]])));
+  } finally {
+    adapter.release(conn);
+  }
+}
+
+/**
+ * The family of a column type as each database names it (`INTEGER` / `integer`, `VARCHAR` /
+ * `text`, DuckDB's `DOUBLE` for decimal seeds / Postgres' `numeric`), so introspection can be
+ * compared across databases.
+ */
+export function typeFamily(dataType: string): string {
+  const t = dataType.toLowerCase();
+  if (/^(integer|int4?|int32|smallint|int2)$/.test(t)) return 'integer';
+  if (/^(bigint|int8|int64)$/.test(t)) return 'bigint';
+  if (/^(double|double precision|float8|real|float4?|numeric|decimal)(\(.*\))?$/.test(t)) return 'number';
+  if (t === 'boolean' || t === 'bool') return 'boolean';
+  if (t === 'date') return 'date';
+  if (/^timestamp( without time zone)?(\(\d\))?$/.test(t)) return 'timestamp';
+  if (/^(varchar|text|character varying|string)(\(\d+\))?$/.test(t)) return 'text';
+  return t;
 }
 
 export function duckdbTarget(): AdapterTarget {
