@@ -14,6 +14,9 @@ export function isBlankSql(sql: string): boolean {
  * multi-statement string returns the first SELECT's result, not the last.
  */
 export async function runStatements(conn: DuckDBConnection, sql: string): Promise<DuckDBMaterializedResult> {
+  // One statement (the usual case) goes straight to the driver's query call, which runs off the
+  // main thread; extracting and preparing statements happens on it and serialises the workers.
+  if (isSingleStatement(sql)) return conn.run(sql);
   let extracted;
   try {
     extracted = await conn.extractStatements(sql);
@@ -33,6 +36,33 @@ export async function runStatements(conn: DuckDBConnection, sql: string): Promis
   }
   if (!last) throw new Error('no statement to run');
   return last;
+}
+
+/** True when no `;` separates statements (outside strings, quoted names and comments). */
+export function isSingleStatement(sql: string): boolean {
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const close = sql.indexOf(c, i + 1);
+      if (close < 0) return false;
+      i = close + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? n : nl + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      if (close < 0) return false;
+      i = close + 2;
+    } else if (c === '$') {
+      // dollar-quoted strings: be safe and take the general path
+      return false;
+    } else if (c === ';') {
+      return /^[\s;]*$/.test(sql.slice(i).replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, ''));
+    } else i++;
+  }
+  return true;
 }
 
 const MESSAGES: Partial<Record<StatementType, string>> = {

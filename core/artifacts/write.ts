@@ -9,13 +9,22 @@ import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
 
 export class ArtifactWriter {
+  /** Folders known to exist, and those this writer created (whose files are all new). */
+  private readonly dirs = new Map<string, 'existing' | 'created'>();
+  private readonly written = new Set<string>();
+
   constructor(
     readonly targetDir: string,
     private readonly redact: (text: string) => string = (t) => t,
   ) {}
 
-  writeJson(name: string, value: unknown): void {
-    this.writeFile(path.join(this.targetDir, name), this.redact(JSON.stringify(value, null, 2)));
+  /**
+   * Writes `name` as JSON. `compact` (one line, as dbt writes artifacts) suits large files:
+   * manifest.json of 10,000 models is a quarter smaller and faster to write without indentation.
+   */
+  writeJson(name: string, value: unknown, opts: { compact?: boolean } = {}): void {
+    // JSON artifacts carry a fresh invocation id, so comparing with the old file is wasted work.
+    this.writeFile(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
   }
 
   /** target/compiled/<package>/<original_file_path> */
@@ -28,13 +37,27 @@ export class ArtifactWriter {
     this.writeFile(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
-  private writeFile(file: string, text: string): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+  private writeFile(file: string, text: string, skipUnchanged = true): void {
+    const dir = path.dirname(file);
+    let state = this.dirs.get(dir);
+    if (state === undefined) {
+      // mkdirSync returns the first folder it created: undefined when `dir` already existed.
+      state = fs.mkdirSync(dir, { recursive: true }) === undefined ? 'existing' : 'created';
+      this.dirs.set(dir, state);
+    }
+    if (state === 'created' && !this.written.has(file)) {
+      // A new file in a folder this writer made: no old version to compare with or replace.
+      this.written.add(file);
+      fs.writeFileSync(file, text);
+      return;
+    }
     // Unchanged files are left alone: cheap for reruns and kind to watchers.
-    try {
-      if (fs.readFileSync(file, 'utf8') === text) return;
-    } catch {
-      // does not exist yet
+    if (skipUnchanged) {
+      try {
+        if (fs.readFileSync(file, 'utf8') === text) return;
+      } catch {
+        // does not exist yet
+      }
     }
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, text);

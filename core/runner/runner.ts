@@ -6,8 +6,11 @@ import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { Compiler } from '../compiler/compile.js';
 import type { Dag } from '../graph/dag.js';
-import { helperNames, planNode, type Plan } from '../materializations/plan.js';
+import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
+import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../materializations/warehouse-state.js';
 import type { NodeResult, RunSummary, TimingInfo } from './results.js';
+import { nodeSqlPath } from '../artifacts/paths.js';
+import { pointIntoCompiled } from '../sql-position.js';
 
 export interface RunnerHooks {
   nodeStarted?(node: ParsedNode, index: number, total: number): void;
@@ -29,12 +32,20 @@ export interface RunnerOptions {
   readonly runUnitTest?: (node: ParsedNode, conn: Connection, statements: string[]) => Promise<{ status: 'pass' | 'fail'; message: string; failures: number; sql: string }>;
   /** Seeds' CSV descriptions, read and validated before anything ran. */
   readonly seeds: ReadonlyMap<string, SeedLoad>;
+  /** Rebuild incremental models from scratch (--full-refresh; a model's `full_refresh` config wins). */
+  readonly fullRefresh?: boolean;
+  /** Microbatch: only the batches of this window (--event-time-start / --event-time-end). */
+  readonly eventTimeStart?: Date | null;
+  readonly eventTimeEnd?: Date | null;
+  /** The run's start: the end of microbatch windows and the nonce of index names. */
+  readonly now?: Date;
 }
 
 export class Runner {
   private cancelled = false;
   private interrupted = false;
   private readonly inFlight = new Set<Connection>();
+  private readonly startedAt = new Date();
 
   constructor(
     private readonly manifest: Manifest,
@@ -245,18 +256,21 @@ export class Runner {
         timing.push({ name: 'execute', started_at: t0.toISOString(), completed_at: now });
         return { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql };
       }
-      compiledSql = this.compiler.compile(node).sql;
+      // Warehouse state first: is_incremental() is answered from it while compiling.
+      const state = isTest ? null : await readWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      compiledSql = this.compiler.compile(node, { isIncremental: state !== null && isIncrementalRun(node, state) }).sql;
       this.hooks.compiled?.(node, compiledSql);
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
       this.inFlight.add(conn);
-      const outcome = isTest ? await this.runTest(node, compiledSql, conn, statements) : await this.runPlan(conn, await this.plan(node, compiledSql), statements);
+      const outcome = isTest ? await this.runTest(node, compiledSql, conn, statements) : await this.runPlan(conn, this.plan(node, compiledSql, state!), statements, node);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       return { ...base, ...outcome, executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
-      const error = asNodeError(e, node, this.cancelled);
+      // A database error's position, retold as a line of the compiled SQL the reporter points to.
+      const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled);
       return {
         ...base,
         status: 'error',
@@ -272,34 +286,57 @@ export class Runner {
     }
   }
 
-  /** Runs a plan's steps; rolls back on any failure so the previous relation stays. */
-  private async runPlan(conn: Connection, plan: Plan, statements: string[]): Promise<Outcome> {
+  /**
+   * Runs a plan's steps; rolls back on any failure so the previous relation stays. `inspect`
+   * steps read columns through this connection and run the steps derived from them.
+   */
+  private async runPlan(conn: Connection, plan: Plan, statements: string[], node?: ParsedNode): Promise<Outcome> {
     let rows: number | null = null;
     let message = '';
     let inTx = false;
+    let committed = false;
+    let batch: { start: string; end: string } | null = null;
+    const mainStep = plan.steps[plan.mainStep];
+    const report = (step: Step, r: { rowsAffected: number | null; message: string }) => {
+      if (step !== mainStep && !(step.kind === 'sql' && step.main)) return;
+      // Microbatch: one main step per batch; the rows add up.
+      rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
+      message = r.message;
+    };
+    const failAfter = injectedFailure(node);
+    const queue: Step[] = [...plan.steps];
     try {
-      for (let i = 0; i < plan.steps.length; i++) {
+      for (let step = queue.shift(); step; step = queue.shift()) {
         if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
-        const step = plan.steps[i];
         if (step.kind === 'begin') {
           await conn.begin();
           inTx = true;
+          batch = step.batch ?? null;
         } else if (step.kind === 'commit') {
           await conn.commit();
           inTx = false;
+          committed = true;
+        } else if (step.kind === 'inspect') {
+          const columns = [];
+          for (const rel of step.relations) columns.push(await this.adapter.getColumns(rel, conn));
+          queue.unshift(...step.then(columns));
+          continue;
         } else if (step.kind === 'load') {
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);
-          const r = await conn.loadCsv(step.target, step.load);
-          if (i === plan.mainStep) [rows, message] = [r.rowsAffected, r.message];
+          report(step, await conn.loadCsv(step.target, step.load));
         } else {
           statements.push(step.sql);
-          const r = await conn.execute(step.sql);
-          if (i === plan.mainStep) [rows, message] = [r.rowsAffected, r.message];
+          report(step, await conn.execute(step.sql));
+        }
+        if (failAfter === statements.length && step.kind !== 'begin' && step.kind !== 'commit') {
+          throw new KilnError(Codes.DATABASE_ERROR, `Injected failure after statement ${failAfter} (KILN_TEST_FAIL_AFTER)`);
         }
       }
     } catch (e) {
       if (inTx) await conn.rollback().catch(() => undefined);
-      throw e;
+      // Microbatch: batches committed before the failure stay (and the relation with them).
+      if (committed) this.applyCache(plan);
+      throw batch && e instanceof KilnError ? batchError(e, batch) : e;
     }
     this.applyCache(plan);
     const seedLoad = plan.steps.some((s) => s.kind === 'load');
@@ -319,12 +356,15 @@ export class Runner {
     const limit = c.limit !== null && c.limit !== undefined ? `\nlimit ${Number(c.limit)}` : '';
     let storedFailures: string | null = null;
     if (c.store_failures === true || (c.store_failures === null && this.opts.storeFailures)) {
-      await this.runPlan(conn, await this.plan({ ...node, config: { ...node.config, materialized: 'table' } }, sql), statements);
+      const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: 'table' } };
+      await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements);
       storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
     }
     const query = `select\n  ${failCalc} as failures,\n  ${failCalc} ${warnIf} as should_warn,\n  ${failCalc} ${errorIf} as should_error\nfrom (\n${sql}${limit}\n) dbt_internal_test`;
     statements.push(query);
-    const res = await conn.query(query);
+    const res = await conn.query(query).catch(async (e: unknown) => {
+      throw (await this.missingTestColumn(node, conn)) ?? e;
+    });
     const [failuresRaw, warnRaw, errorRaw] = res.rows[0] ?? [0, false, false];
     const failures = Number(failuresRaw ?? 0);
     const shouldWarn = truthy(warnRaw);
@@ -339,13 +379,28 @@ export class Runner {
     return { status, message, rowsAffected: null, adapterMessage: status.toUpperCase(), failures, storedFailures };
   }
 
-  private async plan(node: ParsedNode, sql: string): Promise<Plan> {
-    const { tmp, backup } = helperNames(node, this.adapter.capabilities);
-    const relations = await this.adapter.listRelations(node.database, node.schema);
-    const find = (identifier: string): Relation | null => relations.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase()) ?? null;
-    const existing = find(node.alias);
-    const leftovers = [find(tmp.identifier), find(backup.identifier)].filter((r): r is Relation => r !== null);
-    return planNode(node, sql, { existing, leftovers }, { dialect: this.adapter.dialect, capabilities: this.adapter.capabilities }, this.opts.seeds.get(node.uniqueId));
+  /** When a test fails because its column is not in the model, say that, at the YAML line. */
+  private async missingTestColumn(node: ParsedNode, conn: Connection): Promise<KilnError | null> {
+    const column = node.columnName;
+    const target = node.attachedNode ? this.manifest.nodes.get(node.attachedNode) : undefined;
+    if (!column || !target || target.config.materialized === 'ephemeral') return null;
+    const cols = await this.adapter.getColumns({ database: target.database, schema: target.schema, identifier: target.alias }, conn).catch(() => []);
+    if (cols.length === 0 || cols.some((c) => c.name.toLowerCase() === column.toLowerCase().replace(/^"|"$/g, ''))) return null;
+    return new KilnError(Codes.CONFIG_INVALID, `Test ${node.name} checks column '${column}', which ${target.name} does not have`, {
+      loc: node.loc,
+      node: node.uniqueId,
+      hint: `${target.name} has: ${cols.map((c) => c.name).join(', ')}. Fix the column name in ${node.originalFilePath}.`,
+    });
+  }
+
+  private plan(node: ParsedNode, sql: string, state: WarehouseState): Plan {
+    const now = this.opts.now ?? this.startedAt;
+    // Microbatch models render once per batch, each with its inputs narrowed to the batch.
+    const batches = microbatchBatches(node, state, this.adapter, { now, start: this.opts.eventTimeStart, end: this.opts.eventTimeEnd }, (batch, isIncremental) =>
+      this.compiler.compile(node, { batch, isIncremental }).sql,
+    );
+    const ctx = { dialect: this.adapter.dialect, capabilities: this.adapter.capabilities, nonce: String(now.getTime()) };
+    return planNode(node, sql, state, ctx, this.opts.seeds.get(node.uniqueId), batches);
   }
 
   private applyCache(plan: Plan): void {
@@ -355,6 +410,24 @@ export class Runner {
 }
 
 type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures'>;
+
+/** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
+function injectedFailure(node?: ParsedNode): number | null {
+  const spec = process.env.KILN_TEST_FAIL_AFTER;
+  if (!spec || !node) return null;
+  const i = spec.lastIndexOf(':');
+  return spec.slice(0, i) === node.name ? Number(spec.slice(i + 1)) : null;
+}
+
+/** A microbatch batch failed: the batches before it are kept, and it can be rerun alone. */
+function batchError(e: KilnError, batch: { start: string; end: string }): KilnError {
+  return new KilnError(e.code, `Batch ${batch.start} to ${batch.end} failed (batches before it were kept): ${e.message}`, {
+    loc: e.loc,
+    node: e.node,
+    related: e.related,
+    hint: `${e.hint ? `${e.hint}\n` : ''}Rerun just this batch with --event-time-start "${batch.start}" --event-time-end "${batch.end}".`,
+  });
+}
 
 function truthy(v: unknown): boolean {
   return v === true || v === 1 || v === 'true' || v === 't' || (typeof v === 'number' && v !== 0);
