@@ -269,6 +269,18 @@ export function startOf(node: NjNode): NjNode {
 class KilnCompiler extends Compiler {
   declare known: KnownNames | null;
   declare loopDepth: number;
+  /**
+   * Emit code for async rendering: every call is awaited, macros are async functions that
+   * receive their scope bound to the caller's render context, and frames are local to each
+   * macro call (renders on several threads interleave at every await).
+   */
+  declare isAsync: boolean;
+
+  _emitFuncBegin(node: NjNode, name: string): void {
+    const parent = Compiler.prototype as unknown as { _emitFuncBegin(this: NjCompiler, n: NjNode, name: string): void };
+    if (this.isAsync) this._emit('async ');
+    parent._emitFuncBegin.call(this, node, name);
+  }
 
   private js(s: string): string {
     return JSON.stringify(s);
@@ -460,12 +472,12 @@ class KilnCompiler extends Compiler {
     const callee = node.name as NjNode;
     if (callee.typename === 'LookupVal' && (callee.val as NjNode).typename !== 'Slice') {
       // obj.method(...): evaluate obj once and keep it for a precise error
-      this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, runtime.callMethod(`);
+      this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, ${this.isAsync ? 'await ' : ''}runtime.callMethod(`);
       this.expr(callee.target as NjNode, frame);
       this._emit(', ');
       this.expr(callee.val as NjNode, frame);
     } else {
-      this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, runtime.callWrap(`);
+      this._emit(`(lineno = ${at.lineno}, colno = ${at.colno}, ${this.isAsync ? 'await ' : ''}runtime.callWrap(`);
       this.expr(callee, frame);
     }
     this._emit(`, ${this.js(prettyName(callee))}, context, `);
@@ -648,8 +660,19 @@ class KilnCompiler extends Compiler {
   compileCapture(node: NjNode, frame: NjFrame): void {
     const depth = this.loopDepth;
     this.loopDepth = 0;
-    const parent = Compiler.prototype as unknown as { compileCapture(this: NjCompiler, n: NjNode, f: NjFrame): void };
-    parent.compileCapture.call(this, node, frame);
+    if (this.isAsync) {
+      const buffer = this.buffer;
+      this.buffer = 'output';
+      this._emitLine('(await (async function() {');
+      this._emitLine('var output = "";');
+      this._withScopedSyntax(() => this.compile(node.body as NjNode, frame));
+      this._emitLine('return output;');
+      this._emitLine('})())');
+      this.buffer = buffer;
+    } else {
+      const parent = Compiler.prototype as unknown as { compileCapture(this: NjCompiler, n: NjNode, f: NjFrame): void };
+      parent.compileCapture.call(this, node, frame);
+    }
     this.loopDepth = depth;
   }
 
@@ -672,11 +695,20 @@ class KilnCompiler extends Compiler {
     const name = String((node.name as NjNode).value);
     // caller bodies resolve names where {% call %} was written, not in the macro that calls them
     if (keepFrame) this._emitLine(`var ${defFrame} = frame;`);
-    this._emitLine(`var ${funcId} = runtime.makeMacro(context, ${this.js(name)}, ${JSON.stringify(params)}, function (${a}) {`);
-    this._emitLine('var callerFrame = frame;');
-    this._emitLine(`frame = ${keepFrame ? `${defFrame}.push(true)` : 'new runtime.Frame()'};`);
-    this._emitLine('try {');
-    this._emitLine(`lineno = ${node.lineno}; colno = ${node.colno};`);
+    if (this.isAsync) {
+      // a macro's context is its file scope bound to the caller's render; a caller body keeps
+      // the context of the template it was written in
+      this._emitLine(`var ${funcId} = runtime.makeMacro(context, ${this.js(name)}, ${JSON.stringify(params)}, async function (${a}${keepFrame ? '' : ', context'}) {`);
+      this._emitLine(`var frame = ${keepFrame ? `${defFrame}.push(true)` : 'new runtime.Frame()'};`);
+      this._emitLine(`var lineno = ${node.lineno}, colno = ${node.colno};`);
+      this._emitLine('try {');
+    } else {
+      this._emitLine(`var ${funcId} = runtime.makeMacro(context, ${this.js(name)}, ${JSON.stringify(params)}, function (${a}) {`);
+      this._emitLine('var callerFrame = frame;');
+      this._emitLine(`frame = ${keepFrame ? `${defFrame}.push(true)` : 'new runtime.Frame()'};`);
+      this._emitLine('try {');
+      this._emitLine(`lineno = ${node.lineno}; colno = ${node.colno};`);
+    }
     params.forEach((p, i) => {
       const id = 'l_' + p;
       if (i < positional.length) this._emitLine(`var ${id} = ${a}.v[${i}];`);
@@ -699,13 +731,15 @@ class KilnCompiler extends Compiler {
     this._emitLine(`return ${buf};`);
     this._popBuffer();
     this._emitLine('} catch (e) { throw runtime.macroError(e, context, lineno, colno); }');
-    this._emitLine('finally { frame = callerFrame; }');
+    if (!this.isAsync) this._emitLine('finally { frame = callerFrame; }');
     this._emitLine('});');
     return funcId;
   }
 }
 
 export type RootFn = (env: unknown, context: unknown, frame: NjFrame, runtime: unknown, cb: (err: unknown, out?: string) => void) => void;
+/** An async template's root: calls `cb` once, after every awaited call has settled. */
+export type AsyncRootFn = (env: unknown, context: unknown, frame: NjFrame, runtime: unknown, cb: (err: unknown, out?: string) => void) => Promise<void>;
 
 
 /** Parses a template; throws TemplateSyntaxError-shaped errors (lineno/colno, 1-based). */
@@ -721,11 +755,18 @@ export function compileRoot(ast: NjNode, known: KnownNames | null): RootFn {
   return props.root;
 }
 
+/** Compiles a parsed template for async rendering (see KilnCompiler.isAsync). */
+export function compileAsyncRoot(ast: NjNode, known: KnownNames | null): AsyncRootFn {
+  const props = new Function(generateCode(ast, known, true))() as { root: AsyncRootFn };
+  return props.root;
+}
+
 /** JS source of a module body returning {root}. */
-export function generateCode(ast: NjNode, known: KnownNames | null): string {
+export function generateCode(ast: NjNode, known: KnownNames | null, isAsync = false): string {
   const c = new KilnCompiler('', false) as unknown as KilnCompiler & NjCompiler;
   c.known = known;
   c.loopDepth = 0;
+  c.isAsync = isAsync;
   c.compile(ast);
   // __t is the scratch register for `and`/`or`
   return 'var __t;\n' + c.getCode();

@@ -5,13 +5,14 @@ import nunjucks from 'nunjucks';
 import { Codes, KilnError } from '../errors.js';
 import { baseGlobals, type BuiltinOptions } from './builtins.js';
 import { macroSpans } from './blocks.js';
-import { compileRoot, parseTemplate, type KnownNames, type RootFn } from './compiler.js';
+import { compileAsyncRoot, compileRoot, parseTemplate, type AsyncRootFn, type KnownNames, type RootFn } from './compiler.js';
 import { analyse, interpret } from './interpreter.js';
 import { renderError, syntaxError } from './errors.js';
 import { createFilters, type FilterFn } from './filters.js';
 import { JINJA_TESTS, type JinjaTest } from './jinja-tests.js';
 import { Frame, type NjNode, type NjNodes, type NjParser } from './nunjucks-internals.js';
-import { Scope, TemplateState, kilnRuntime, macroMeta, type MacroFunction, type RenderContext } from './runtime.js';
+import { MACRO_INFO, Scope, TemplateState, kilnAsyncRuntime, kilnRuntime, macroMeta, type MacroFunction, type RenderContext } from './runtime.js';
+import { NeedsAsync } from './signals.js';
 import type { Dict } from './values.js';
 
 export type { RenderContext } from './runtime.js';
@@ -53,11 +54,28 @@ export interface RenderOptions {
 }
 
 interface MacroRecord {
+  /** The synchronous implementation. */
   fn: MacroFunction;
+  /** What is registered globally: runs `fn`, or the async implementation when called from an async scope. */
+  stub: MacroFunction;
+  /** The async implementation, once its file has been compiled for async rendering. */
+  asyncFn?: MacroFunction;
+  /** Set once a call needed the async path (skips the synchronous attempt next time). */
+  needsAsync?: boolean;
   info: MacroInfo;
   file: string;
   seq: number;
 }
+
+interface MacroFileEntry {
+  pkg: string;
+  names: string[];
+  /** The source as compiled (materialization blocks blanked), for the async variant. */
+  source: string;
+}
+
+/** What a synchronous attempt returns when the template must be rendered asynchronously. */
+const NEEDS_ASYNC: unique symbol = Symbol('needsAsync');
 
 /** `{% do expr %}`: evaluate for side effects, render nothing. */
 class DoExtension {
@@ -84,11 +102,17 @@ interface Template {
   /** Compiled render function; null while the template is interpreted. */
   root: RootFn | null;
   renders: number;
+  /** Compiled for async rendering, on first need. */
+  asyncRoot?: AsyncRootFn;
+  /** A render of it had to wait on the warehouse: later renders go straight to the async path. */
+  needsAsync?: boolean;
+  /** No tags at all: renders to itself. */
+  isStatic?: boolean;
 }
 
 function staticTemplate(text: string): Template {
   const root: RootFn = (_env, _ctx, _frame, _rt, cb) => cb(null, text);
-  return { root, ast: { children: [] } as unknown as NjNode, renders: 0 };
+  return { root, ast: { children: [] } as unknown as NjNode, renders: 0, isStatic: true };
 }
 
 function blankOut(text: string): string {
@@ -105,7 +129,13 @@ export class TemplateEngine {
   private readonly known: KnownNames;
   private readonly envInternals: { filters: Dict; tests: Dict };
   private readonly macrosByPkg = new Map<string, Map<string, MacroRecord>>();
-  private readonly fileMacros = new Map<string, { pkg: string; names: string[] }>();
+  private readonly fileMacros = new Map<string, MacroFileEntry>();
+  /** Macro files compiled for async rendering: their top-level variables (the async macros). */
+  private readonly asyncFiles = new Map<string, Promise<Dict>>();
+  /** Log lines of a synchronous attempt, held back until it is known not to be retried. */
+  private heldLogs: (() => void)[] | null = null;
+  private logSink: (message: string, info: boolean) => void;
+  private warnSink: ((message: string) => void) | undefined;
   private readonly rootPackage?: string;
   private readonly internal: Set<string>;
   private readonly keepTrailingNewline: boolean;
@@ -126,6 +156,8 @@ export class TemplateEngine {
     this.keepTrailingNewline = opts.keepTrailingNewline ?? false;
     this.execution = opts.execution ?? 'auto';
     this.secrets = opts.secrets ?? new Set<string>();
+    this.logSink = opts.log ?? (() => {});
+    this.warnSink = opts.warn;
 
     const envInternals = this.env as unknown as { filters: Dict; tests: Dict; extensionsList: object[]; addTest(name: string, fn: JinjaTest): void };
     for (const [name, test] of Object.entries(JINJA_TESTS)) envInternals.addTest(name, test);
@@ -140,7 +172,12 @@ export class TemplateEngine {
     this.known = { filters: { has: (n) => n in envInternals.filters }, tests: { has: (n) => n in envInternals.tests } };
 
     this.builtins = {
-      ...baseGlobals({ ...opts, secrets: this.secrets }),
+      ...baseGlobals({
+        ...opts,
+        secrets: this.secrets,
+        log: (m, info) => this.emit(() => this.logSink(m, info)),
+        warn: (m) => this.emit(() => (this.warnSink ? this.warnSink(m) : this.logSink(m, true))),
+      }),
       __kiln_native__: function (this: Scope, value: unknown) {
         this.nativeValue = value;
         return '';
@@ -148,6 +185,40 @@ export class TemplateEngine {
       ...opts.globals,
     };
     Object.assign(this.state.globals, this.builtins);
+  }
+
+  /** Where log() / print() / exceptions.warn() messages go (set once the console is known). */
+  setLogSink(log: (message: string, info: boolean) => void, warn?: (message: string) => void): void {
+    this.logSink = log;
+    this.warnSink = warn;
+  }
+
+  private emit(write: () => void): void {
+    if (this.heldLogs) this.heldLogs.push(write);
+    else write();
+  }
+
+  /**
+   * Runs a synchronous attempt. If it called something that must wait on the warehouse, its
+   * log lines are dropped (the async retry logs them again) and NEEDS_ASYNC is returned.
+   */
+  private attempt<T>(fn: () => T): T | typeof NEEDS_ASYNC {
+    const outer = this.heldLogs;
+    const held: (() => void)[] = [];
+    this.heldLogs = held;
+    let ok = false;
+    try {
+      const v = fn();
+      ok = true;
+      return v;
+    } catch (e) {
+      if (e instanceof NeedsAsync) return NEEDS_ASYNC;
+      ok = true;
+      throw e;
+    } finally {
+      this.heldLogs = outer;
+      if (ok) for (const w of held) this.emit(w);
+    }
   }
 
   /** Adds or replaces a global (ranked like builtins: below the render context and macros). */
@@ -213,8 +284,31 @@ export class TemplateEngine {
     } finally {
       this.state.current = prev;
     }
-    if (failed) throw renderError(scope.file, error, lineOffset);
+    if (failed) throw error instanceof NeedsAsync ? error : renderError(scope.file, error, lineOffset);
     return out;
+  }
+
+  private async runAsync(tpl: Template, scope: Scope, lineOffset: number): Promise<string> {
+    if (tpl.isStatic) return this.run(tpl, scope, scope.current ?? {}, lineOffset);
+    try {
+      tpl.asyncRoot ??= compileAsyncRoot(tpl.ast, this.known);
+      const root = tpl.asyncRoot;
+      const frame = new Frame();
+      frame.topLevel = true;
+      return await new Promise<string>((resolve, reject) => {
+        root(this.env, scope, frame, kilnAsyncRuntime, (err, res) => (err ? reject(err) : resolve(res ?? ''))).catch(reject);
+      });
+    } catch (e) {
+      throw renderError(scope.file, e, lineOffset);
+    }
+  }
+
+  /** A sync API met a function that waits on the warehouse. */
+  private needsWarehouse(e: NeedsAsync, file: string): KilnError {
+    return new KilnError(Codes.JINJA_RENDER, `'${e.name}' queries the warehouse and cannot be called here`, {
+      loc: { file },
+      hint: 'Warehouse queries (run_query, statement, adapter introspection) run while nodes execute, not while parsing or naming relations.',
+    });
   }
 
   /**
@@ -223,7 +317,50 @@ export class TemplateEngine {
    */
   render(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): string {
     const tpl = this.compile(file, source, opts.lineOffset);
-    return this.run(tpl, new Scope(this.state, file), context, opts.lineOffset ?? 0);
+    try {
+      return this.run(tpl, new Scope(this.state, file), context, opts.lineOffset ?? 0);
+    } catch (e) {
+      throw e instanceof NeedsAsync ? this.needsWarehouse(e, file) : e;
+    }
+  }
+
+  /**
+   * Renders a template that may wait on the warehouse (run_query, statement, adapter
+   * introspection). It is first rendered synchronously; the first call that must wait
+   * abandons that attempt before anything reached the warehouse, and the template is
+   * rendered again with its async compilation (remembered for later renders of it).
+   */
+  async renderAsync(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): Promise<string> {
+    const tpl = this.compile(file, source, opts.lineOffset);
+    const lineOffset = opts.lineOffset ?? 0;
+    if (!tpl.needsAsync) {
+      const out = this.attempt(() => this.run(tpl, new Scope(this.state, file), context, lineOffset));
+      if (out !== NEEDS_ASYNC) return out;
+      tpl.needsAsync = true;
+    }
+    return this.runAsync(tpl, new Scope(this.state, file, undefined, { async: true, current: context }), lineOffset);
+  }
+
+  /** renderNative() for templates that may wait on the warehouse (see renderAsync). */
+  async renderNativeAsync(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): Promise<unknown> {
+    const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(source);
+    if (!m || m[1].includes('}}') || m[1].includes('{{')) return this.renderAsync(file, source, context, opts);
+    let tpl: Template;
+    try {
+      tpl = this.compile(file, `{% do __kiln_native__(${m[1]}) %}`, opts.lineOffset);
+    } catch {
+      return this.renderAsync(file, source, context, opts);
+    }
+    const lineOffset = opts.lineOffset ?? 0;
+    if (!tpl.needsAsync) {
+      const scope = new Scope(this.state, file);
+      const out = this.attempt(() => this.run(tpl, scope, context, lineOffset));
+      if (out !== NEEDS_ASYNC) return scope.nativeValue;
+      tpl.needsAsync = true;
+    }
+    const scope = new Scope(this.state, file, undefined, { async: true, current: context });
+    await this.runAsync(tpl, scope, lineOffset);
+    return scope.nativeValue;
   }
 
   /**
@@ -240,7 +377,11 @@ export class TemplateEngine {
       return this.render(file, source, context, opts);
     }
     const scope = new Scope(this.state, file);
-    this.run(tpl, scope, context, opts.lineOffset ?? 0);
+    try {
+      this.run(tpl, scope, context, opts.lineOffset ?? 0);
+    } catch (e) {
+      throw e instanceof NeedsAsync ? this.needsWarehouse(e, file) : e;
+    }
     return scope.nativeValue;
   }
 
@@ -305,10 +446,12 @@ export class TemplateEngine {
       if (info.kind === 'materialization') continue;
       const fn = scope.vars[info.name];
       if (typeof fn !== 'function') continue;
-      this.register(packageName, { fn: fn as MacroFunction, info, file, seq: ++this.seq });
+      const rec = { fn: fn as MacroFunction, info, file, seq: ++this.seq } as MacroRecord;
+      rec.stub = this.stubFor(rec);
+      this.register(packageName, rec);
       names.push(info.name);
     }
-    this.fileMacros.set(`${packageName}\0${file}`, { pkg: packageName, names });
+    this.fileMacros.set(`${packageName}\0${file}`, { pkg: packageName, names, source: src });
     return infos;
   }
 
@@ -318,6 +461,7 @@ export class TemplateEngine {
     const entry = this.fileMacros.get(key);
     if (!entry) return;
     this.fileMacros.delete(key);
+    this.asyncFiles.delete(key);
     const pkgMacros = this.macrosByPkg.get(packageName);
     const ns = this.state.namespaces.get(packageName);
     for (const name of entry.names) {
@@ -340,7 +484,7 @@ export class TemplateEngine {
       this.state.namespaces.set(pkg, ns);
       if (!(pkg in this.builtins)) this.state.globals[pkg] = ns;
     }
-    ns[rec.info.name] = rec.fn;
+    ns[rec.info.name] = rec.stub;
     this.state.macroNames.add(rec.info.name);
     this.resolveName(rec.info.name);
   }
@@ -367,7 +511,7 @@ export class TemplateEngine {
   /** Recomputes what an unqualified name means: a macro (by package precedence) or a builtin. */
   private resolveName(name: string): void {
     const rec = this.findMacro(name);
-    if (rec) this.state.globals[name] = rec.fn;
+    if (rec) this.state.globals[name] = rec.stub;
     else {
       this.state.macroNames.delete(name);
       if (name in this.builtins) this.state.globals[name] = this.builtins[name];
@@ -383,8 +527,50 @@ export class TemplateEngine {
 
   /** The registered macro function (for passing around, e.g. adapter.dispatch). */
   getMacro(name: string, packageName?: string): MacroFunction | undefined {
-    if (packageName !== undefined) return this.macrosByPkg.get(packageName)?.get(name)?.fn;
-    return this.findMacro(name)?.fn;
+    if (packageName !== undefined) return this.macrosByPkg.get(packageName)?.get(name)?.stub;
+    return this.findMacro(name)?.stub;
+  }
+
+  /**
+   * The function registered for a macro: called from a synchronous render it runs the macro's
+   * synchronous compilation; called from an async scope (an async render) it runs the async
+   * compilation of the macro's file, compiled on first use.
+   */
+  private stubFor(rec: MacroRecord): MacroFunction {
+    const engine = this;
+    const stub: MacroFunction = function (this: unknown, ...args: unknown[]): unknown {
+      if (this instanceof Scope && this.async) {
+        const impl = rec.asyncFn;
+        if (impl) return impl.apply(this, args);
+        return engine.asyncImpl(rec).then((f) => f.apply(this, args));
+      }
+      return rec.fn.apply(this, args);
+    };
+    stub[MACRO_INFO] = rec.fn[MACRO_INFO];
+    return stub;
+  }
+
+  private async asyncImpl(rec: MacroRecord): Promise<MacroFunction> {
+    const key = `${rec.info.packageName}\0${rec.file}`;
+    let vars = this.asyncFiles.get(key);
+    if (!vars) {
+      const entry = this.fileMacros.get(key);
+      if (!entry) throw new KilnError(Codes.JINJA_RENDER, `macro '${rec.info.name}' was removed while it was in use`);
+      vars = this.compileAsyncFile(rec.file, entry);
+      this.asyncFiles.set(key, vars);
+    }
+    const fn = (await vars)[rec.info.name];
+    if (typeof fn !== 'function') throw new KilnError(Codes.JINJA_RENDER, `macro '${rec.info.name}' has no async compilation`);
+    rec.asyncFn = fn as MacroFunction;
+    return rec.asyncFn;
+  }
+
+  /** Runs a macro file's async compilation once; its top-level variables are its async macros. */
+  private async compileAsyncFile(file: string, entry: MacroFileEntry): Promise<Dict> {
+    const tpl = this.compile(file, entry.source);
+    const scope = new Scope(this.state, file, entry.pkg, { async: true, current: {} });
+    await this.runAsync(tpl, scope, 0);
+    return scope.vars;
   }
 
   /** All registered macros (materializations are not registered). */
@@ -394,22 +580,51 @@ export class TemplateEngine {
     return out;
   }
 
-  /** Calls a registered macro with positional args (a trailing kwargs() object passes keywords). */
-  callMacro(name: string, args: unknown[], context: RenderContext, packageName?: string): unknown {
+  private record(name: string, packageName?: string): MacroRecord {
     const rec = packageName !== undefined ? this.macrosByPkg.get(packageName)?.get(name) : this.findMacro(name);
     if (!rec) {
       throw new KilnError(Codes.JINJA_RENDER, `macro '${packageName ? `${packageName}.` : ''}${name}' is not defined`, {
         hint: 'Is it defined in macros/ (or in an installed package)?',
       });
     }
+    return rec;
+  }
+
+  private callSync(rec: MacroRecord, args: unknown[], context: RenderContext): unknown {
     const prev = this.state.current;
     this.state.current = context;
     try {
       return rec.fn(...args);
     } catch (e) {
-      throw renderError(macroMeta(rec.fn)?.file ?? rec.file, e);
+      throw e instanceof NeedsAsync ? e : renderError(macroMeta(rec.fn)?.file ?? rec.file, e);
     } finally {
       this.state.current = prev;
+    }
+  }
+
+  /** Calls a registered macro with positional args (a trailing kwargs() object passes keywords). */
+  callMacro(name: string, args: unknown[], context: RenderContext, packageName?: string): unknown {
+    const rec = this.record(name, packageName);
+    try {
+      return this.callSync(rec, args, context);
+    } catch (e) {
+      throw e instanceof NeedsAsync ? this.needsWarehouse(e, rec.file) : e;
+    }
+  }
+
+  /** callMacro() for macros that may wait on the warehouse (see renderAsync). */
+  async callMacroAsync(name: string, args: unknown[], context: RenderContext, packageName?: string): Promise<unknown> {
+    const rec = this.record(name, packageName);
+    if (!rec.needsAsync) {
+      const out = this.attempt(() => this.callSync(rec, args, context));
+      if (out !== NEEDS_ASYNC) return out;
+      rec.needsAsync = true;
+    }
+    const scope = new Scope(this.state, rec.file, rec.info.packageName, { async: true, current: context });
+    try {
+      return await rec.stub.apply(scope, args);
+    } catch (e) {
+      throw renderError(rec.file, e);
     }
   }
 

@@ -6,7 +6,7 @@ import { KilnError, Codes } from '../errors.js';
 import { closest, distance } from 'fastest-levenshtein';
 import { njRuntime, type NjFrame } from './nunjucks-internals.js';
 import { memberLookup, STR_METHODS, LIST_METHODS, DICT_METHODS } from './python-methods.js';
-import { ReturnSignal, addTrace, hasTrace } from './signals.js';
+import { NeedsAsync, ReturnSignal, addTrace, hasTrace, isAsyncBuiltin } from './signals.js';
 import {
   KEYWORDS,
   add,
@@ -63,16 +63,45 @@ export class Scope {
   readonly exported: string[] = [];
   /** Value captured by renderNative(). */
   nativeValue: unknown = undefined;
+  /**
+   * Async scopes belong to renders that may wait on the warehouse: they carry their render
+   * context themselves (renders on several threads interleave, so no shared "current" works)
+   * and the macros they call run their async variants.
+   */
+  readonly async: boolean;
+  /** The render context of an async scope (sync scopes read state.current). */
+  own: RenderContext | null;
 
   constructor(
     readonly state: TemplateState,
     readonly file: string,
     readonly packageName?: string,
-  ) {}
+    opts: { async?: boolean; current?: RenderContext } = {},
+  ) {
+    this.async = opts.async ?? false;
+    this.own = opts.current ?? null;
+  }
+
+  /** The render context in effect for this scope. */
+  get current(): RenderContext | null {
+    return this.async ? this.own : this.state.current;
+  }
 
   lookup(name: string): unknown {
     const v = this.vars[name];
-    return v !== undefined ? v : this.state.lookup(name);
+    if (v !== undefined) return v;
+    const c = this.async ? this.own : this.state.current;
+    if (c !== null) {
+      const x = c[name];
+      if (x !== undefined && x !== (OBJECT_PROTO as Dict)[name]) return x;
+    }
+    return this.state.globals[name];
+  }
+  /** This (macro file) scope seen from a render: same variables, that render's context. */
+  bind(current: RenderContext | null): Scope {
+    const s = Object.create(this) as Scope;
+    s.own = current;
+    return s;
   }
   setVariable(name: string, value: unknown): void {
     this.vars[name] = value;
@@ -85,7 +114,7 @@ export class Scope {
   }
   /** The render variables, for context functions that prefer `this.ctx` to closures. */
   get ctx(): RenderContext {
-    return this.state.current ?? {};
+    return this.current ?? {};
   }
 }
 
@@ -158,9 +187,32 @@ function makeMacro(context: Scope, name: string, params: readonly string[], fn: 
   return macro;
 }
 
+/**
+ * The async variant: `fn` gets the arguments and the macro file's scope bound to the caller's
+ * render context (`this` is the calling scope; see Scope.bind). Resolves with the rendered body
+ * or the value given to return().
+ */
+function makeMacroAsync(context: Scope, name: string, params: readonly string[], fn: (a: BoundArgs, bound: Scope) => Promise<unknown>): MacroFunction {
+  const macro: MacroFunction = function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const bound = context.bind(this instanceof Scope ? this.current : context.current);
+    let p: Promise<unknown>;
+    try {
+      p = fn(bindMacroArgs(params, args), bound);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return p.catch((e: unknown) => {
+      if (e instanceof ReturnSignal) return e.value;
+      throw e;
+    });
+  };
+  macro[MACRO_INFO] = { name, file: context.file, packageName: context.packageName, params };
+  return macro;
+}
+
 /** Errors raised inside a macro body by something other than a call get the macro's file and line. */
 function macroError(e: unknown, context: Scope, lineno: number, colno: number): unknown {
-  if (e instanceof ReturnSignal || hasTrace(e)) return e;
+  if (e instanceof ReturnSignal || e instanceof NeedsAsync || hasTrace(e)) return e;
   return addTrace(e, context.file, lineno + 1, colno + 1);
 }
 
@@ -191,7 +243,7 @@ export function notCallableError(value: unknown, name: string, context: Scope): 
       hint: `Remove the parentheses to use the value of '${name}'.`,
     });
   }
-  const candidates = new Set<string>([...state.macroNames, ...Object.keys(state.globals), ...Object.keys(state.current ?? {}), ...Object.keys(context.vars)]);
+  const candidates = new Set<string>([...state.macroNames, ...Object.keys(state.globals), ...Object.keys(context.current ?? {}), ...Object.keys(context.vars)]);
   const best = suggest(name, candidates);
   return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: no macro or function of that name`, {
     hint: `Is it defined in macros/ (or in an installed package)?${best ? ` Did you mean '${best}'?` : ''}`,
@@ -213,7 +265,7 @@ function methodError(owner: unknown, key: unknown, value: unknown, name: string,
   }
   if (owner === undefined) {
     if (/^[A-Za-z_]\w*$/.test(head)) {
-      const best = suggest(head, [...state.namespaces.keys(), ...Object.keys(state.current ?? {}), ...Object.keys(state.globals)]);
+      const best = suggest(head, [...state.namespaces.keys(), ...Object.keys(context.current ?? {}), ...Object.keys(state.globals)]);
       return new KilnError(Codes.JINJA_RENDER, `'${name}' is undefined: '${head}' is not a package or variable in scope`, {
         hint: best ? `Did you mean '${best}.${attr}'?` : `Is the package '${head}' installed (packages.yml, then kiln deps)?`,
       });
@@ -238,6 +290,7 @@ function methodError(owner: unknown, key: unknown, value: unknown, name: string,
 function callMethod(owner: unknown, key: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown {
   const fn = memberLookup(owner, key);
   if (typeof fn !== 'function') throw addTrace(methodError(owner, key, fn, name, context), context.file, line + 1, col + 1);
+  if (isAsyncBuiltin(fn)) throw new NeedsAsync(name);
   try {
     return (fn as (...a: unknown[]) => unknown).apply(owner, args);
   } catch (e) {
@@ -247,6 +300,7 @@ function callMethod(owner: unknown, key: unknown, name: string, context: Scope, 
 
 function callWrap(fn: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown {
   if (typeof fn !== 'function') throw addTrace(notCallableError(fn, name, context), context.file, line + 1, col + 1);
+  if (isAsyncBuiltin(fn)) throw new NeedsAsync(name);
   try {
     return (fn as (...a: unknown[]) => unknown).apply(context, args);
   } catch (e) {
@@ -254,9 +308,32 @@ function callWrap(fn: unknown, name: string, context: Scope, args: unknown[], li
   }
 }
 
+// Async templates `await` every call; these resolve whatever the callee returned and trace
+// errors (sync throws and rejections alike) to the call site.
+
+async function callMethodA(owner: unknown, key: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): Promise<unknown> {
+  const fn = memberLookup(owner, key);
+  if (typeof fn !== 'function') throw addTrace(methodError(owner, key, fn, name, context), context.file, line + 1, col + 1);
+  try {
+    // macros reached through a namespace (pkg.macro()) need the calling scope, not the namespace
+    return await (fn as (...a: unknown[]) => unknown).apply(macroMeta(fn) ? context : owner, args);
+  } catch (e) {
+    throw addTrace(e, context.file, line + 1, col + 1);
+  }
+}
+
+async function callWrapA(fn: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): Promise<unknown> {
+  if (typeof fn !== 'function') throw addTrace(notCallableError(fn, name, context), context.file, line + 1, col + 1);
+  try {
+    return await (fn as (...a: unknown[]) => unknown).apply(context, args);
+  } catch (e) {
+    throw addTrace(e, context.file, line + 1, col + 1);
+  }
+}
+
 /** The root function's catch: remember where it failed if nothing inner did. */
 function handleError(e: unknown, lineno: number, colno: number): unknown {
-  if (e instanceof ReturnSignal || hasTrace(e)) return e;
+  if (e instanceof ReturnSignal || e instanceof NeedsAsync || hasTrace(e)) return e;
   return addTrace(e, '', (lineno ?? 0) + 1, (colno ?? 0) + 1);
 }
 
@@ -369,4 +446,12 @@ export const kilnRuntime: Record<string, unknown> = {
   setAttr,
   Loop: LoopContext,
   dictKey: (k: unknown) => (typeof k === 'string' ? k : pyStr(k)),
+};
+
+/** The runtime passed to templates compiled for async rendering. */
+export const kilnAsyncRuntime: Record<string, unknown> = {
+  ...kilnRuntime,
+  callWrap: callWrapA,
+  callMethod: callMethodA,
+  makeMacro: makeMacroAsync,
 };

@@ -25,7 +25,7 @@ export function asErrorObject(e: unknown): object {
 
 /** Records a template location the error passed through (innermost first); returns the error to rethrow. */
 export function addTrace(e: unknown, file: string, line: number, col: number): unknown {
-  if (e instanceof ReturnSignal) return e;
+  if (e instanceof ReturnSignal || e instanceof NeedsAsync) return e;
   const err = asErrorObject(e);
   let t = TRACES.get(err);
   if (!t) {
@@ -43,4 +43,27 @@ export function getTrace(e: unknown): TraceEntry[] {
 
 export function hasTrace(e: unknown): boolean {
   return getTrace(e).length > 0;
+}
+
+/**
+ * Thrown when a synchronous render calls a function that must wait on the warehouse
+ * (run_query, adapter introspection). Nothing has touched the warehouse yet when it is thrown:
+ * the engine discards the attempt and renders the template again on its async path.
+ * Not an Error, for the same reason as ReturnSignal.
+ */
+export class NeedsAsync {
+  constructor(readonly name: string) {}
+}
+
+/** Marks a function that returns a Promise and may only be called from an async render. */
+export const ASYNC_FN = Symbol('kiln.asyncFn');
+
+/** Marks `fn` as one that waits (see NeedsAsync); returns it. */
+export function asyncBuiltin<F extends (...args: never[]) => Promise<unknown>>(fn: F): F {
+  (fn as unknown as Record<symbol, boolean>)[ASYNC_FN] = true;
+  return fn;
+}
+
+export function isAsyncBuiltin(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[ASYNC_FN] === true;
 }
