@@ -6,6 +6,8 @@ import { KILN_VERSION } from '../artifacts/manifest-json.js';
 import { Reporter } from '../reporter/reporter.js';
 import { addProjectOptions, type GlobalOptions } from './options.js';
 import { cleanCommand } from './commands/clean.js';
+import { formatCommand } from './commands/format.js';
+import { showCommand, type ShowOptions } from './commands/show.js';
 import { freshnessCommand } from './commands/freshness.js';
 import { compileCommand, parseCommand } from './commands/compile.js';
 import { debugCommand } from './commands/debug.js';
@@ -109,6 +111,16 @@ Examples:
     .option('--resource-type <type...>', 'only these types: model, seed, source')
     .option('--output <format>', 'name, path, json or selector', 'selector')
     .action(action('ls', (o) => lsCommand(o as GlobalOptions & LsOptions, io)));
+
+  addProjectOptions(program.command('show').description('compile a model (or an inline query) and print its first rows'), { selection: true })
+    .option('--inline <sql>', "a query to run instead of a model; refs work: \"select * from {{ ref('orders') }}\"")
+    .option('--limit <n>', 'how many rows to show (default 5; -1 for all)', (v) => Number.parseInt(v, 10))
+    .option('--output <format>', 'text (an aligned table) or json', 'text')
+    .action(action('show', (o) => showCommand(o as GlobalOptions & ShowOptions, io)));
+
+  addProjectOptions(program.command('format').argument('[paths...]', 'files or folders to format (default: every model, test, analysis and snapshot)').description("lay out SQL files in the target's dialect, in place, keeping Jinja exactly as written"))
+    .option('--check', 'change nothing; exit 1 when a file would be reformatted (for CI)')
+    .action(action('format', (o, args) => formatCommand(args, o, io)));
 
   const source = program.command('source').description('commands about sources');
   addProjectOptions(source.command('freshness').description('check how recently each source table was loaded against its freshness thresholds; writes target/sources.json'), {
