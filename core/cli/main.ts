@@ -15,6 +15,7 @@ import { initCommand } from './commands/init.js';
 import { lsCommand, type LsOptions } from './commands/ls.js';
 import { runCommand, type RunKind } from './commands/run.js';
 import { secretValues } from '../template/builtins.js';
+import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -50,6 +51,7 @@ export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'>, i
 }
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  markMainStarted();
   let exitCode: number = ExitCode.OK;
   let current: GlobalOptions | null = null;
   const program = new Command('kiln');
@@ -75,9 +77,13 @@ Examples:
   const action = (command: string, fn: (opts: GlobalOptions & Record<string, unknown>, args: string[]) => Promise<number>) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
-      const opts = { ...(cmd.opts() as GlobalOptions & Record<string, unknown>), command };
+      const opts = { ...(cmd.opts() as GlobalOptions & Record<string, unknown>), command, timings: new Timings() };
       current = opts;
-      exitCode = await fn(opts, cmd.args);
+      try {
+        exitCode = await fn(opts, cmd.args);
+      } finally {
+        if (timingsWanted(opts.printTimings)) printTimings(opts.timings, opts, io);
+      }
     };
 
   program

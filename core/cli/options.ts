@@ -1,5 +1,6 @@
 // The options every project command takes, declared once and attached to each command.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Timings } from './timings.js';
 
 export interface GlobalOptions {
   command: string;
@@ -19,6 +20,10 @@ export interface GlobalOptions {
   logFormat: 'text' | 'json';
   color: boolean;
   debug?: boolean;
+  /** --print-timings: print where the time went (also KILN_PROFILE=1). */
+  printTimings?: boolean;
+  /** The invocation's phase timings; filled in by main(). */
+  timings?: Timings;
 }
 
 function positiveInt(value: string): number {
@@ -51,6 +56,7 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   cmd
     .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))
     .option('--no-color', 'plain output without colours')
-    .option('--debug', 'show internal details (stack traces of kiln bugs)');
+    .option('--debug', 'show internal details (stack traces of kiln bugs)')
+    .option('--print-timings', 'print the time spent in each phase (load, parse, graph, compile, write artifacts, execute); also KILN_PROFILE=1');
   return cmd;
 }

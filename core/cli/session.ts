@@ -15,6 +15,7 @@ import type { LoadedProject, ProfileSelection } from '../project/types.js';
 import { TemplateEngine } from '../template/engine.js';
 import type { ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
+import { Timings } from './timings.js';
 
 export interface Session {
   readonly root: string;
@@ -29,6 +30,8 @@ export interface Session {
   readonly invocationId: string;
   readonly startedAt: Date;
   readonly targetDir: string;
+  /** Phase timings of this invocation (--print-timings). */
+  readonly timings: Timings;
 }
 
 export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
@@ -38,6 +41,8 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   // Values in project and profile files may use env_var(); a plain engine serves them.
   const yamlEngine = new TemplateEngine();
   const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, {});
+  const timings = opts.timings ?? new Timings();
+  timings.begin('load');
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
@@ -51,7 +56,8 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
   const adapter = await createAdapter(target, root, profile.file);
-  const { manifest, deps, problems } = parseProject({
+  timings.end();
+  const { manifest, deps, problems } = timings.time('parse', () => parseProject({
     loaded,
     profile: selection,
     engine,
@@ -59,9 +65,9 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     invocationId,
     runStartedAt: startedAt,
     flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast },
-  });
+  }));
   problems.throwIfAny();
-  const dag = Dag.fromManifest(manifest);
+  const dag = timings.time('graph', () => Dag.fromManifest(manifest));
   return {
     root,
     loaded,
@@ -75,6 +81,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     invocationId,
     startedAt,
     targetDir: path.resolve(root, loaded.project.targetPath),
+    timings,
   };
 }
 

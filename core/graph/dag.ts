@@ -77,24 +77,65 @@ export class Dag {
   /** Topological order of the whole graph (stable: ties broken by id). */
   topoOrder(): string[] {
     const indegree = new Map<string, number>();
-    for (const n of this.graph.nodes()) indegree.set(n, this.parents(n).length);
-    const ready = [...indegree].filter(([, d]) => d === 0).map(([n]) => n).sort();
+    // A heap keeps "smallest ready id first" at O(log n) a step; re-sorting an array each time
+    // took seconds at 10,000 nodes.
+    const ready = new MinHeap();
+    for (const n of this.graph.nodes()) {
+      const d = this.parents(n).length;
+      indegree.set(n, d);
+      if (d === 0) ready.push(n);
+    }
     const order: string[] = [];
-    while (ready.length) {
-      const n = ready.shift()!;
+    while (ready.size) {
+      const n = ready.pop();
       order.push(n);
-      const freed: string[] = [];
       for (const c of this.children(n)) {
         const d = indegree.get(c)! - 1;
         indegree.set(c, d);
-        if (d === 0) freed.push(c);
-      }
-      if (freed.length) {
-        ready.push(...freed);
-        ready.sort();
+        if (d === 0) ready.push(c);
       }
     }
     return order;
+  }
+}
+
+/** A binary min-heap of strings, ordered like Array.prototype.sort() orders them. */
+class MinHeap {
+  private readonly items: string[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: string): void {
+    const a = this.items;
+    let i = a.push(value) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= value) break;
+      a[i] = a[parent];
+      i = parent;
+    }
+    a[i] = value;
+  }
+
+  pop(): string {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && a[r] < a[l] ? r : l;
+      if (a[c] >= last) break;
+      a[i] = a[c];
+      i = c;
+    }
+    a[i] = last;
+    return top;
   }
 }
 

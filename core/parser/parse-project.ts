@@ -246,9 +246,11 @@ export function parseProject(input: ParseInput): ParseOutput {
       ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
       ...columns.flatMap((c) => c.data_tests.map((entry) => ({ entry, columnName: c.name, loc: (c as { loc?: SourceLocation }).loc ?? loc }))),
     ];
+    const byKindName = new Map<string, ParsedNode>();
+    for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);
     for (const [kind, map] of [['model', patches.model], ['seed', patches.seed]] as const) {
       for (const patch of map.values()) {
-        const node = [...manifest.nodes.values()].find((n) => n.name === patch.name && n.resourceType === kind);
+        const node = byKindName.get(`${kind}\0${patch.name}`);
         if (!node) continue;
         const tests = declared(patch.dataTests, patch.columns, patch.loc);
         if (tests.length === 0) continue;
@@ -357,9 +359,11 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   // Patches for resources that do not exist are worth a warning: usually a typo.
+  const described = new Set<string>();
+  for (const n of [...manifest.nodes.values(), ...manifest.disabled.values()]) described.add(`${n.resourceType}\0${n.name}`);
   for (const [kind, map] of Object.entries(patches) as [keyof typeof patches, Map<string, NodePatch>][]) {
     for (const [name, patch] of map) {
-      const exists = [...manifest.nodes.values(), ...manifest.disabled.values()].some((n) => n.name === name && n.resourceType === kind);
+      const exists = described.has(`${kind}\0${name}`);
       if (!exists) {
         const candidates = [...manifest.nodes.values()].map((n) => n.name);
         const near = candidates.length ? closest(name, candidates) : undefined;

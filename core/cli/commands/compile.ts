@@ -4,6 +4,7 @@ import { KilnError, KilnErrors } from '../../errors.js';
 import { ArtifactWriter } from '../../artifacts/write.js';
 import { manifestJson } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
+import type { ParsedNode } from '../../nodes.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
@@ -15,7 +16,9 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  new ArtifactWriter(session.targetDir, redactor()).writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+  session.timings.time('write artifacts', () =>
+    new ArtifactWriter(session.targetDir, redactor()).writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true }),
+  );
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
   reporter.info(`Parsed in ${((performance.now() - started) / 1000).toFixed(2)}s; wrote ${session.loaded.project.targetPath}/manifest.json`);
   return ExitCode.OK;
@@ -26,25 +29,30 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   const started = performance.now();
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
-  const selected = select(session, opts, ['model']);
+  const timings = session.timings;
+  const selected = timings.time('graph', () => select(session, opts, ['model']));
   const writer = new ArtifactWriter(session.targetDir, redactor());
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
   const errors: KilnError[] = [];
-  let count = 0;
-  for (const id of session.dag.topoOrder()) {
-    if (!selected.has(id)) continue;
-    const node = session.manifest.nodes.get(id)!;
-    try {
-      const { sql } = compiler.compile(node);
-      if (node.config.materialized !== 'ephemeral') writer.writeCompiled(node, sql);
-      count++;
-    } catch (e) {
-      if (e instanceof KilnError) errors.push(e);
-      else throw e;
+  const compiled: { node: ParsedNode; sql: string }[] = [];
+  timings.time('compile', () => {
+    for (const id of session.dag.topoOrder()) {
+      if (!selected.has(id)) continue;
+      const node = session.manifest.nodes.get(id)!;
+      try {
+        compiled.push({ node, sql: compiler.compile(node).sql });
+      } catch (e) {
+        if (e instanceof KilnError) errors.push(e);
+        else throw e;
+      }
     }
-  }
-  const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+  });
+  const count = compiled.length;
+  timings.time('write artifacts', () => {
+    for (const { node, sql } of compiled) if (node.config.materialized !== 'ephemeral') writer.writeCompiled(node, sql);
+    const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
+    writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
+  });
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
   reporter.info(`Compiled ${count} node${count === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(2)}s into ${session.loaded.project.targetPath}/compiled`);

@@ -35,7 +35,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
     reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
-    writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+    writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
     return ExitCode.OK;
   }
 
@@ -96,7 +96,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     await unlock?.().catch(() => undefined);
     await session.adapter.close();
   }
-  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
