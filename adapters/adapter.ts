@@ -66,7 +66,11 @@ export interface AdapterCapabilities {
   readonly maxIdentifierLength: number;
 }
 
-/** One connection, owned by one worker at a time. */
+/**
+ * One connection, owned by one worker at a time. Every failure is a KilnError carrying the
+ * database's own message; where the database names a character position in the statement, a
+ * StatementError (core/sql-position.ts), which the runner maps onto the node's compiled SQL.
+ */
 export interface Connection {
   /** Runs one or more statements; result of the last. */
   execute(sql: string): Promise<ExecResult>;
@@ -93,6 +97,12 @@ export interface SqlDialect {
   createTable(rel: RelationName, columns: readonly SeedColumn[], quoteColumns: boolean): string;
   /** Renames a relation within its schema. */
   rename(rel: Relation, newIdentifier: string): string;
+  /**
+   * `drop ... if exists`. With `cascade`, dependents go too where the database tracks them
+   * (Postgres drops the views built on the relation; DuckDB views bind by name and stay). An
+   * adapter whose cascade drops views removes them from its relation cache itself once the drop
+   * is committed (kiln reports only the relation it named), so no listing shows a view that is gone.
+   */
   drop(rel: Relation, opts?: { cascade?: boolean }): string;
   /** The database type for a seed column type kiln inferred. */
   seedType(t: SeedColumnType): string;
@@ -101,6 +111,10 @@ export interface SqlDialect {
 export interface Adapter {
   /** The profile `type` this adapter serves, e.g. `duckdb`. */
   readonly type: string;
+  /**
+   * Final only after open(): some depend on the server (Postgres' MERGE on its version). Read
+   * them after opening, never cache them from before.
+   */
   readonly capabilities: AdapterCapabilities;
   readonly dialect: SqlDialect;
   /** The default database (catalog) of the target. */
@@ -115,14 +129,17 @@ export interface Adapter {
   release(conn: Connection): void;
   close(): Promise<void>;
 
-  /** Relations in one schema, from a cache filled on first use and kept current by kiln. */
+  /**
+   * Relations in one schema, from a cache filled on first use and kept current by kiln. Names
+   * are exactly as stored (case, spaces, quotes and unicode kept); an absent schema lists none.
+   */
   listRelations(database: string, schema: string): Promise<readonly Relation[]>;
   /** The relation if it exists (through the cache). */
   getRelation(name: RelationName): Promise<Relation | null>;
   /**
    * Columns of a relation, in order. Pass `conn` to look through that connection, so that a
    * relation created in its still-open transaction is visible (DuckDB and Postgres hide
-   * uncommitted DDL from other connections).
+   * uncommitted DDL from other connections). Not cached; none for a relation that does not exist.
    */
   getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]>;
   /** Keeps the relation cache current after kiln creates, renames or drops a relation. */
@@ -137,6 +154,11 @@ export interface Adapter {
    * Databases whose file is locked by the process itself (DuckDB) need none.
    */
   acquireRunLock?(opts: { timeoutMs: number; onWait: () => void }): Promise<() => Promise<void>>;
+  /**
+   * Optional, opens if needed: what `kiln debug` reports about the live connection, as
+   * label/value pairs (server version, connected database and user, TLS...). Never a secret.
+   */
+  describeConnection?(): Promise<readonly (readonly [string, string])[]>;
 }
 
 export interface AdapterFactory {

@@ -3,6 +3,7 @@
 // and what to check (never the password).
 import { DatabaseError } from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
+import { pointAt, StatementError } from '../../core/sql-position.js';
 import { describeTarget, type PostgresProfile } from './profile.js';
 
 /** SQLSTATEs after which the session is gone and its client must not be reused. */
@@ -29,12 +30,15 @@ export function databaseError(e: unknown, sql?: string, cancelRequested = false)
   if (isDatabaseError(e)) {
     if (e.code === '57014' && (cancelRequested || /user request/i.test(e.message))) return new KilnError(Codes.CANCELLED, 'query cancelled');
     const parts = [e.message];
-    const pointer = e.position && sql ? pointAt(sql, Number(e.position)) : null;
+    const position = Number(e.position);
+    const pointer = position && sql ? pointAt(sql, position) : null;
     if (pointer) parts.push(pointer);
     else if (e.position) parts.push(`(at character ${e.position} of the statement)`);
     if (e.detail) parts.push(`DETAIL: ${e.detail}`);
     // e.g. `COPY t, line 3, column b: "x"` or the PL/pgSQL call stack.
     if (e.where) parts.push(`CONTEXT: ${e.where}`);
+    // With the position, the runner can point into the model's compiled SQL instead.
+    if (pointer && sql) return new StatementError(Codes.DATABASE_ERROR, parts.join('\n'), sql, position, { hint: e.hint });
     return new KilnError(Codes.DATABASE_ERROR, parts.join('\n'), { hint: e.hint });
   }
   const msg = e instanceof Error ? e.message : String(e);
@@ -44,29 +48,6 @@ export function databaseError(e: unknown, sql?: string, cancelRequested = false)
     });
   }
   return new KilnError(Codes.DATABASE_ERROR, msg);
-}
-
-/**
- * psql-style pointer for a 1-based character position:
- * `LINE 2: select * from missing` and a caret under the character.
- */
-export function pointAt(sql: string, position: number): string | null {
-  // Postgres counts characters (code points), not UTF-16 units.
-  const chars = Array.from(sql);
-  if (!Number.isInteger(position) || position < 1 || position > chars.length + 1) return null;
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < position - 1; i++) {
-    if (chars[i] === '\n') {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  let lineEnd = chars.indexOf('\n', lineStart);
-  if (lineEnd < 0) lineEnd = chars.length;
-  const text = chars.slice(lineStart, lineEnd).join('').replace(/\r$/, '').replace(/\t/g, ' ');
-  const prefix = `LINE ${line}: `;
-  return `${prefix}${text}\n${' '.repeat(prefix.length + (position - 1 - lineStart))}^`;
 }
 
 /** The errno-style code of a socket error (also inside Node's AggregateError for dual-stack hosts). */

@@ -8,6 +8,7 @@ import type { TargetConfig } from '../../core/project/types.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName, SqlDialect } from '../adapter.js';
 import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
+import { describeSession } from './describe.js';
 import { connectError, databaseError, isDatabaseError } from './errors.js';
 import { SessionPool } from './pool.js';
 import { clientConfig, readProfile, tlsOptions, type PostgresProfile } from './profile.js';
@@ -192,6 +193,16 @@ export class PostgresAdapter implements Adapter {
     } catch (e) {
       await end();
       throw e instanceof KilnError ? e : databaseError(e);
+    }
+  }
+
+  /** For `kiln debug`: server version, database, user and role, search_path, TLS of a worker session. */
+  async describeConnection(): Promise<readonly (readonly [string, string])[]> {
+    const conn = (await this.acquire()) as PgConnection;
+    try {
+      return await describeSession(conn);
+    } finally {
+      this.release(conn);
     }
   }
 

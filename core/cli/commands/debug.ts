@@ -26,15 +26,26 @@ export async function debugCommand(opts: GlobalOptions, io: Io): Promise<number>
   }
   reporter.info(`found: ${foundPhrase(session.manifest)}`);
   try {
-    await session.adapter.open();
-    const conn = await session.adapter.acquire();
+    const adapter = session.adapter;
+    const found: string[] = [];
     try {
-      await conn.query('select 1 as ok');
+      await adapter.open();
+      const conn = await adapter.acquire();
+      try {
+        await conn.query('select 1 as ok');
+      } finally {
+        adapter.release(conn);
+      }
+      // What the connection found: the adapter's own facts, then whether the target schema exists.
+      for (const [label, value] of (await adapter.describeConnection?.()) ?? []) found.push(`  ${label}: ${value}`);
+      const schemas = await adapter.listSchemas(adapter.database);
+      const exists = schemas.some((s) => s.toLowerCase() === t.schema.toLowerCase());
+      found.push(`  schema "${t.schema}": ${exists ? 'exists' : 'does not exist yet (the first run creates it)'}`);
     } finally {
-      session.adapter.release(conn);
-      await session.adapter.close();
+      await adapter.close();
     }
     reporter.info('connection: OK');
+    for (const line of found) reporter.info(line);
     reporter.info('All checks passed!');
     return ExitCode.OK;
   } catch (e) {

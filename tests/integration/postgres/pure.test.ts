@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { cascadeDropTarget } from '../../../adapters/postgres/cascade.js';
 import { postgresDialect } from '../../../adapters/postgres/dialect.js';
-import { pointAt } from '../../../adapters/postgres/errors.js';
+import { pointAt } from '../../../core/sql-position.js';
 import { copySql, CsvForCopy } from '../../../adapters/postgres/load-csv.js';
 import { parseArray, parseInt8, parseNumeric } from '../../../adapters/postgres/values.js';
 
