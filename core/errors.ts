@@ -126,6 +126,10 @@ export const Codes = {
   CYCLE: 'KLN303',
   NAME_DUPLICATE: 'KLN304',
   SELECTOR_INVALID: 'KLN305',
+  SELECTOR_UNKNOWN: 'KLN306', // --selector names no selector in selectors.yml
+  STATE_MISSING: 'KLN307', // state:/result:/source_status:/--defer/retry without the artifacts they read
+  STATE_INVALID: 'KLN308', // a state artifact that is not JSON or not the expected shape
+  SELECTION_EMPTY: 'KLN309', // a warning: a selector matches nothing
   // seeds
   CSV_MALFORMED: 'KLN401',
   // execution

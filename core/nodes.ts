@@ -159,6 +159,30 @@ export interface DocBlock {
   loc: SourceLocation;
 }
 
+/** A downstream use of the project (dashboard, notebook, app) declared under `exposures:`. */
+export interface Exposure {
+  uniqueId: string;
+  resourceType: 'exposure';
+  packageName: string;
+  name: string;
+  label: string | null;
+  type: string;
+  owner: { name?: string; email?: string };
+  description: string;
+  url: string | null;
+  maturity: string | null;
+  tags: string[];
+  meta: Record<string, unknown>;
+  config: { enabled: boolean; [key: string]: unknown };
+  refs: RefCall[];
+  sources: [string, string][];
+  dependsOn: DependsOn;
+  originalFilePath: string;
+  path: string;
+  fqn: string[];
+  loc: SourceLocation;
+}
+
 /** The parsed project: everything a command needs, before compile. */
 export interface Manifest {
   projectName: string;
@@ -167,4 +191,8 @@ export interface Manifest {
   macros: Map<string, MacroDef>;
   docs: Map<string, DocBlock>;
   disabled: Map<string, ParsedNode>;
+  /** Exposures, once parsed (selectable with `exposure:`; part of the graph). */
+  exposures?: Map<string, Exposure>;
+  /** The vars in effect (project + --vars), recorded so a later `state:modified` can see changes. */
+  vars?: Readonly<Record<string, unknown>>;
 }

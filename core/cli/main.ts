@@ -102,10 +102,11 @@ Examples:
   );
   addProjectOptions(program.command('compile').description('render the selected nodes to SQL under target/compiled without running anything'), {
     selection: true,
+    defer: true,
   }).action(action('compile', (o) => compileCommand(o, io)));
 
   const runLike = (name: RunKind, description: string) =>
-    addProjectOptions(program.command(name).description(description), { selection: true, run: true }).action(
+    addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true }).action(
       action(name, (o) => runCommand(name, o, io)),
     );
   runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
@@ -114,8 +115,9 @@ Examples:
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
 
   addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
-    .option('--resource-type <type...>', 'only these types: model, seed, source')
-    .option('--output <format>', 'name, path, json or selector', 'selector')
+    .option('--resource-type <type...>', 'only these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, default, all (default: all)')
+    .option('--output <format>', 'selector, name, path or json', 'selector')
+    .option('--output-keys <keys...>', "with --output json: only these keys (e.g. 'name resource_type config.materialized')")
     .action(action('ls', (o) => lsCommand(o as GlobalOptions & LsOptions, io)));
 
   addProjectOptions(program.command('show').description('compile a model (or an inline query) and print its first rows'), { selection: true })

@@ -11,6 +11,14 @@ export interface GlobalOptions {
   threads?: number;
   select?: string[];
   exclude?: string[];
+  /** A named selector from selectors.yml. */
+  selector?: string;
+  /** eager (default), cautious, buildable or empty. */
+  indirectSelection?: string;
+  /** Folder with the artifacts of an earlier run (state:, --defer, source_status:). */
+  state?: string;
+  defer?: boolean;
+  favorState?: boolean;
   fullRefresh?: boolean;
   failFast?: boolean;
   warnError?: boolean;
@@ -32,7 +40,7 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run?: boolean } = {}): Command {
+export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run?: boolean; defer?: boolean } = {}): Command {
   cmd
     .option('--project-dir <dir>', 'the folder holding dbt_project.yml (default: the current folder)')
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml (default: the project folder, then ~/.dbt)')
@@ -42,7 +50,15 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   if (opts.selection) {
     cmd
       .option('-s, --select <spec...>', 'nodes to include: name, +name, name+, tag:x, path:dir, ... (space = union, comma = intersection)')
-      .option('--exclude <spec...>', 'nodes to leave out (same syntax as --select)');
+      .option('--exclude <spec...>', 'nodes to leave out (same syntax as --select)')
+      .option('--selector <name>', 'use a named selection from selectors.yml instead of --select/--exclude')
+      .addOption(new Option('--indirect-selection <mode>', 'which tests come along with the selected nodes: eager (any parent selected), cautious (all), buildable (all selected or upstream), empty (none)').choices(['eager', 'cautious', 'buildable', 'empty']))
+      .option('--state <dir>', 'folder with the artifacts (manifest.json, run_results.json) of an earlier run, for state:modified and --defer');
+  }
+  if (opts.defer) {
+    cmd
+      .option('--defer', 'resolve refs to unselected nodes that are not built here to their relation in the --state manifest')
+      .option('--favor-state', 'with --defer: use the --state relation even when the node exists here');
   }
   if (opts.run) {
     cmd

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Adapter } from '../../adapters/adapter.js';
 import { createAdapter } from '../../adapters/registry.js';
 import { Dag } from '../graph/dag.js';
-import { selectNodes } from '../graph/select.js';
+import { selectIds } from './selection.js';
 import type { KilnError } from '../errors.js';
 import type { Manifest } from '../nodes.js';
 import { parseProject } from '../parser/parse-project.js';
@@ -86,22 +86,9 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
 }
 
 /**
- * The selected node ids of the given resource types. Tests are also selected indirectly: a
- * test of any selected node comes along (dbt's default, "eager"), unless excluded.
+ * The selected node ids of the given resource types. Tests are also selected indirectly (with
+ * the nodes they test, by --indirect-selection: eager by default); see core/cli/selection.ts.
  */
-export function select(session: Session, opts: GlobalOptions, resourceTypes: readonly string[]): Set<string> {
-  const ids = selectNodes(session.manifest, session.dag, { select: opts.select, exclude: opts.exclude }, session.root);
-  if (resourceTypes.includes('test') && opts.select?.length) {
-    const excluded = opts.exclude?.length ? selectNodes(session.manifest, session.dag, { select: opts.exclude }, session.root) : new Set<string>();
-    for (const n of session.manifest.nodes.values()) {
-      if ((n.resourceType !== 'test' && n.resourceType !== 'unit_test') || ids.has(n.uniqueId) || excluded.has(n.uniqueId)) continue;
-      if (!resourceTypes.includes(n.resourceType)) continue;
-      if (session.dag.parents(n.uniqueId).some((p) => ids.has(p))) ids.add(n.uniqueId);
-    }
-  }
-  for (const id of [...ids]) {
-    const n = session.manifest.nodes.get(id)!;
-    if (!resourceTypes.includes(n.resourceType)) ids.delete(id);
-  }
-  return ids;
+export function select(session: Session, opts: GlobalOptions, resourceTypes: readonly string[], onWarning?: (w: KilnError) => void): Set<string> {
+  return selectIds(session, opts, resourceTypes, onWarning);
 }

@@ -1,0 +1,60 @@
+// Selection as the commands see it: --select/--exclude/--selector/--indirect-selection and
+// --state turned into the ids a command works on, with warnings for pieces that matched nothing.
+import type { KilnError } from '../errors.js';
+import { yamlContext } from '../compiler/context.js';
+import { loadSelectorsFile, type SelectorsFile } from '../selection/selectors-file.js';
+import { resolveSelection } from '../selection/select.js';
+import type { IndirectSelection } from '../selection/spec.js';
+import { PreviousState } from '../state/previous-state.js';
+import type { GlobalOptions } from './options.js';
+import type { Session } from './session.js';
+
+const states = new WeakMap<Session, PreviousState>();
+const selectorFiles = new WeakMap<Session, SelectorsFile | null>();
+
+/** The previous run (--state, target/run_results.json) of this invocation; --state is checked here. */
+export function previousState(session: Session, opts: Pick<GlobalOptions, 'state'>): PreviousState {
+  let s = states.get(session);
+  if (!s) {
+    s = new PreviousState({ current: session.manifest, root: session.root, stateDir: opts.state, targetDir: session.targetDir });
+    states.set(session, s);
+  }
+  return s;
+}
+
+/** The project's selectors.yml (null when it has none), with Jinja in values rendered. */
+export function selectorsFile(session: Session): SelectorsFile | null {
+  if (!selectorFiles.has(session)) {
+    const render = (text: string, loc: { file: string }) => session.engine.render(loc.file, text, yamlContext(session.deps, session.profile.profileName, loc.file));
+    selectorFiles.set(session, loadSelectorsFile(session.root, render));
+  }
+  return selectorFiles.get(session)!;
+}
+
+/**
+ * The selected ids of the given resource types (`all` keeps sources and exposures too). Tests
+ * come along with the nodes they test by --indirect-selection (eager by default).
+ */
+export function selectIds(session: Session, opts: GlobalOptions, resourceTypes: readonly string[] | 'all', onWarning?: (w: KilnError) => void): Set<string> {
+  const state = opts.state !== undefined ? previousState(session, opts) : undefined;
+  const result = resolveSelection(
+    session.manifest,
+    {
+      select: opts.select,
+      exclude: opts.exclude,
+      selector: opts.selector,
+      indirect: opts.indirectSelection as IndirectSelection | undefined,
+      selectors: selectorsFile(session),
+    },
+    // Without --state, `result:` still reads target/run_results.json; `state:` explains what is missing.
+    { root: session.root, state: state ?? previousState(session, {}) },
+  );
+  for (const w of result.warnings) onWarning?.(w);
+  if (resourceTypes === 'all') return result.selected;
+  const out = new Set<string>();
+  for (const id of result.selected) {
+    const type = session.manifest.nodes.get(id)?.resourceType ?? (session.manifest.sources.has(id) ? 'source' : session.manifest.exposures?.has(id) ? 'exposure' : undefined);
+    if (type !== undefined && resourceTypes.includes(type)) out.add(id);
+  }
+  return out;
+}
