@@ -64,6 +64,19 @@ export interface AdapterCapabilities {
   readonly supportsCreateOrReplaceView: boolean;
   /** Maximum identifier length in bytes; longer names are shortened before suffixes are added. */
   readonly maxIdentifierLength: number;
+  /**
+   * Optional, default false: `create or replace table ... as` replaces a table atomically, whatever
+   * its columns (SqlDialect.createOrReplaceTableAs); table builds use it instead of build-and-rename.
+   */
+  readonly supportsCreateOrReplaceTable?: boolean;
+  /**
+   * Optional, default false: `create or replace view` also takes a changed column list
+   * (SqlDialect.createOrReplaceViewAs), so views are replaced in place rather than built under a
+   * temporary name and renamed. (Postgres' accepts added columns only.)
+   */
+  readonly replacesViewsInPlace?: boolean;
+  /** Optional: whose capabilities these are, for messages (e.g. a Trino connector and its catalog); default: the adapter type. */
+  readonly describedAs?: string;
 }
 
 /**
@@ -106,6 +119,10 @@ export interface SqlDialect {
   drop(rel: Relation, opts?: { cascade?: boolean }): string;
   /** The database type for a seed column type kiln inferred. */
   seedType(t: SeedColumnType): string;
+  /** Only where capabilities.supportsCreateOrReplaceTable. */
+  createOrReplaceTableAs?(rel: RelationName, sql: string): string;
+  /** Only where capabilities.replacesViewsInPlace. */
+  createOrReplaceViewAs?(rel: RelationName, sql: string): string;
 }
 
 export interface Adapter {
@@ -116,6 +133,11 @@ export interface Adapter {
    * them after opening, never cache them from before.
    */
   readonly capabilities: AdapterCapabilities;
+  /**
+   * Optional: the capabilities for relations in `database` where they differ by database (Trino:
+   * each catalog has its own connector); default: `capabilities`.
+   */
+  capabilitiesFor?(database: string): AdapterCapabilities;
   readonly dialect: SqlDialect;
   /** The default database (catalog) of the target. */
   readonly database: string;

@@ -7,6 +7,7 @@ import type { Adapter, AdapterFactory } from './adapter.js';
 const loaders: Record<string, () => Promise<AdapterFactory>> = {
   duckdb: async () => (await import('./duckdb/index.js')).duckdbAdapterFactory,
   postgres: async () => (await import('./postgres/index.js')).postgresAdapterFactory,
+  trino: async () => (await import('./trino/index.js')).trinoAdapterFactory,
 };
 
 export const adapterTypes = (): string[] => Object.keys(loaders);

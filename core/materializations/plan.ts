@@ -58,7 +58,7 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
   switch (m) {
     case 'view':
     case 'table':
-      return planSwap(node, state, ctx, (tmp) => ({
+      return planReplace(node, sql, state, ctx, m) ?? planSwap(node, state, ctx, (tmp) => ({
         kind: 'sql',
         sql: m === 'view' ? ctx.dialect.createViewAs(tmp, sql) : ctx.dialect.createTableAs(tmp, sql),
         purpose: `create ${m}`,
@@ -79,6 +79,21 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
         hint: "Available here: 'view', 'table', 'ephemeral' (and seeds). Check the spelling of `materialized`.",
       });
   }
+}
+
+/**
+ * One atomic `create or replace` where the adapter replaces that kind of relation in place whatever
+ * its new columns (capabilities.supportsCreateOrReplaceTable / replacesViewsInPlace), and the
+ * relation is absent or of the same kind (a view cannot replace a table: that swaps). Null: swap.
+ */
+function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, type: 'table' | 'view'): Plan | null {
+  const { dialect, capabilities } = ctx;
+  const replace = type === 'view' ? capabilities.replacesViewsInPlace && dialect.createOrReplaceViewAs : capabilities.supportsCreateOrReplaceTable && dialect.createOrReplaceTableAs;
+  if (!replace || (state.existing && state.existing.type !== type)) return null;
+  const target: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
+  const steps: Step[] = state.leftovers.map((left) => ({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
+  steps.push({ kind: 'sql', sql: replace.call(dialect, target, sql), purpose: `create or replace ${type}` });
+  return { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep: steps.length - 1 };
 }
 
 /**

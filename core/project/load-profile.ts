@@ -305,7 +305,8 @@ function buildTarget(
     }
     fields.dbname = database;
   } else {
-    const db = fields.database ?? fields.dbname;
+    // Trino names it `catalog` (dbt-trino: `database`).
+    const db = fields.database ?? fields.dbname ?? fields.catalog;
     database = typeof db === 'string' ? db : '';
   }
 

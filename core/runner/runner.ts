@@ -399,7 +399,9 @@ export class Runner {
     const batches = microbatchBatches(node, state, this.adapter, { now, start: this.opts.eventTimeStart, end: this.opts.eventTimeEnd }, (batch, isIncremental) =>
       this.compiler.compile(node, { batch, isIncremental }).sql,
     );
-    const ctx = { dialect: this.adapter.dialect, capabilities: this.adapter.capabilities, nonce: String(now.getTime()) };
+    // Trino: each catalog has its own connector and so its own capabilities.
+    const capabilities = this.adapter.capabilitiesFor?.(node.database) ?? this.adapter.capabilities;
+    const ctx = { dialect: this.adapter.dialect, capabilities, nonce: String(now.getTime()) };
     return planNode(node, sql, state, ctx, this.opts.seeds.get(node.uniqueId), batches);
   }
 

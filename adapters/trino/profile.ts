@@ -1,0 +1,114 @@
+// The Trino fields of a profile target, checked and normalised. `catalog` (or dbt-trino's
+// `database`) is the catalog models are built in; other catalogs are reached through a model's
+// `database` config.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { Codes, KilnError } from '../../core/errors.js';
+import type { TargetConfig } from '../../core/project/types.js';
+
+export interface TrinoProfile {
+  readonly host: string;
+  readonly port: number;
+  readonly httpScheme: 'http' | 'https';
+  readonly user: string;
+  /** Basic authentication (LDAP/password file on the coordinator); Trino accepts it over https only. */
+  readonly password: string | undefined;
+  readonly catalog: string;
+  readonly schema: string;
+  readonly threads: number;
+  /** Sent with every query (`X-Trino-Session`). */
+  readonly sessionProperties: Readonly<Record<string, string>>;
+  /** https only: a CA bundle (PEM) to verify the coordinator with, or false to skip verification. */
+  readonly cert: string | false | undefined;
+  /** Seconds to wait for the coordinator to answer when connecting. */
+  readonly connectTimeout: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT = 10;
+
+export function readProfile(target: TargetConfig, projectRoot: string): TrinoProfile {
+  const f = target.fields;
+  const host = str(f, 'host');
+  if (!host) throw invalid(`'host' is required`, 'add `host: <the coordinator\'s host name>` to the target');
+  const user = str(f, 'user') ?? str(f, 'username');
+  if (!user) throw invalid(`'user' is required`, 'add `user: <user name Trino runs the queries as>` to the target');
+  const catalog = str(f, 'catalog') ?? (target.database || str(f, 'database'));
+  if (!catalog) throw invalid(`'catalog' is required`, 'add `catalog: <catalog to build in>` (e.g. iceberg) to the target');
+  const scheme = (str(f, 'http_scheme') ?? 'http').toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw invalid(`'http_scheme' must be http or https, got '${scheme}'`);
+  const port = num(f, 'port') ?? (scheme === 'https' ? 443 : 8080);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`'port' must be a whole number from 1 to 65535, got ${port}`);
+  const connectTimeout = num(f, 'connect_timeout') ?? DEFAULT_CONNECT_TIMEOUT;
+  if (!(connectTimeout > 0)) throw invalid(`'connect_timeout' must be a number of seconds above 0, got ${connectTimeout}`);
+
+  const rawSession = f.session_properties ?? {};
+  if (typeof rawSession !== 'object' || rawSession === null || Array.isArray(rawSession)) {
+    throw invalid(`'session_properties' must be a map of Trino session property names to values`, 'e.g. session_properties: { query_max_run_time: 1h }');
+  }
+  const sessionProperties: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawSession as Record<string, unknown>)) {
+    // Catalog session properties are `catalog.property`.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(k)) throw invalid(`'session_properties' has an invalid property name ${JSON.stringify(k)}`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw invalid(`session property '${k}' must be a string, number or boolean`);
+    sessionProperties[k] = String(v);
+  }
+
+  const password = f.password === undefined || f.password === null || f.password === '' ? undefined : String(f.password);
+  let cert: string | false | undefined;
+  if (f.cert === false || f.cert === 'false') cert = false;
+  else if (typeof f.cert === 'string' && f.cert !== '') cert = isAbsolute(f.cert) ? f.cert : resolve(projectRoot, f.cert);
+  else if (f.cert !== undefined && f.cert !== null && f.cert !== true) throw invalid(`'cert' must be a path to a CA bundle, or false`);
+
+  return {
+    host,
+    port,
+    httpScheme: scheme,
+    user,
+    password,
+    catalog,
+    schema: target.schema,
+    threads: Number.isInteger(target.threads) && target.threads > 0 ? target.threads : 1,
+    sessionProperties,
+    cert,
+    connectTimeout,
+  };
+}
+
+/** The CA bundle's contents, read when the adapter opens. */
+export function readCert(p: TrinoProfile): Buffer | undefined {
+  if (typeof p.cert !== 'string') return undefined;
+  try {
+    return readFileSync(p.cert);
+  } catch (e) {
+    throw invalid(`cannot read 'cert' ${p.cert}: ${(e as Error).message}`, 'give the path of a PEM file with the CA that signed the coordinator\'s certificate');
+  }
+}
+
+export function serverUrl(p: TrinoProfile): string {
+  const host = p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host;
+  return `${p.httpScheme}://${host}:${p.port}`;
+}
+
+/** `http://host:port, catalog "c", user "u"`: where kiln tried to connect, never the password. */
+export function describeTarget(p: TrinoProfile): string {
+  return `${serverUrl(p)}, catalog "${p.catalog}", user "${p.user}"`;
+}
+
+function str(f: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const v = f[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw invalid(`'${key}' must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function num(f: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const v = f[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  throw invalid(`'${key}' must be a number, got ${JSON.stringify(v)}`);
+}
+
+export function invalid(message: string, hint?: string): KilnError {
+  return new KilnError(Codes.CONFIG_INVALID, `Trino profile: ${message}`, { hint });
+}

@@ -1,0 +1,55 @@
+// vitest globalSetup: a real Trino for the whole test run (listed after tests/setup/postgres.ts,
+// whose server holds the iceberg catalog's table list).
+// - KILN_TEST_TRINO_URL set (`http://host:port`): that server is used; it must have the catalogs
+//   `memory` (memory connector) and `iceberg` (iceberg connector).
+// - Otherwise trino-server is started from the cache (downloaded once through Maven; see
+//   trino-server.ts). The server starts in the background, so the rest of the suite runs while it
+//   boots; Trino tests wait for it with `trinoReady()` (tests/helpers/trino.ts), which fails
+//   loudly, quoting the server's log, when it did not start. Never a silent skip.
+// Tests read the server with inject('trino'); spawned CLI processes find it in
+// KILN_TEST_TRINO_HOST / KILN_TEST_TRINO_PORT.
+import type { TestProject } from 'vitest/node';
+import { startTrino, type TrinoServer } from './trino-server.js';
+
+export interface TrinoServerInfo {
+  readonly host: string;
+  readonly port: number;
+  /** The error that kept the server from being started at all (download, Java), if any. */
+  readonly failure?: string;
+  /** The server's log (when kiln started it). */
+  readonly logFile?: string;
+  readonly source: 'external' | 'started';
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    trino: TrinoServerInfo;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.KILN_TEST_TRINO_URL?.trim();
+  if (external) {
+    const u = new URL(external);
+    provide(project, { host: u.hostname, port: Number(u.port || 8080), source: 'external' });
+    return async () => {};
+  }
+  const pgInfo = project.getProvidedContext().pg;
+  let server: TrinoServer;
+  try {
+    if (!pgInfo) throw new Error("the iceberg catalog needs the test PostgreSQL: list 'tests/setup/postgres.ts' before 'tests/setup/trino.ts' in globalSetup");
+    server = await startTrino({ catalogDb: pgInfo, log: (line) => console.log(`[trino] ${line}`) });
+  } catch (e) {
+    // The Trino tests report this themselves (and fail); the rest of the suite still runs.
+    provide(project, { host: '127.0.0.1', port: 0, failure: (e as Error).message, source: 'started' });
+    return async () => {};
+  }
+  provide(project, { host: server.host, port: server.port, logFile: server.logFile, source: 'started' });
+  return () => server.stop();
+}
+
+function provide(project: TestProject, info: TrinoServerInfo): void {
+  project.provide('trino', info);
+  process.env.KILN_TEST_TRINO_HOST = info.host;
+  process.env.KILN_TEST_TRINO_PORT = String(info.port);
+}
