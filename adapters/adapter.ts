@@ -64,6 +64,10 @@ export interface AdapterCapabilities {
   readonly supportsCreateOrReplaceView: boolean;
   /** Maximum identifier length in bytes; longer names are shortened before suffixes are added. */
   readonly maxIdentifierLength: number;
+  /** The `incremental_strategy` values this database can run (`merge` falls back to update + insert without MERGE). */
+  readonly incrementalStrategies: readonly string[];
+  /** `indexes` configs are created (else they are ignored). */
+  readonly supportsIndexes: boolean;
   /**
    * Optional, default false: `create or replace table ... as` replaces a table atomically, whatever
    * its columns (SqlDialect.createOrReplaceTableAs); table builds use it instead of build-and-rename.
@@ -79,6 +83,27 @@ export interface AdapterCapabilities {
   readonly describedAs?: string;
 }
 
+/** Aliases of the target and the source relation in the DML builders (dbt's names, so user predicates work as written). */
+export const DEST_ALIAS = 'DBT_INTERNAL_DEST';
+export const SOURCE_ALIAS = 'DBT_INTERNAL_SOURCE';
+
+/** One `indexes` entry of a model's config. */
+export interface IndexSpec {
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  /** Index method (`btree`, `hash`, ...) where the database has them. */
+  readonly type: string | null;
+}
+
+/** One `merge into` statement: match on `on`, update `update` (none: matched rows stay), insert the rest. */
+export interface MergeSpec {
+  /** The match condition over DBT_INTERNAL_DEST and DBT_INTERNAL_SOURCE. */
+  readonly on: string;
+  /** Pairs of (target column, expression) for matched rows; empty: no `when matched` clause. */
+  readonly update: readonly (readonly [string, string])[];
+  /** Columns inserted from the source for rows with no match. */
+  readonly insertColumns: readonly string[];
+}
 /**
  * One connection, owned by one worker at a time. Every failure is a KilnError carrying the
  * database's own message; where the database names a character position in the statement, a
@@ -123,6 +148,29 @@ export interface SqlDialect {
   createOrReplaceTableAs?(rel: RelationName, sql: string): string;
   /** Only where capabilities.replacesViewsInPlace. */
   createOrReplaceViewAs?(rel: RelationName, sql: string): string;
+
+  // Incremental loads and snapshots. Column names are given raw and quoted here; conditions
+  // and expressions are composed by the caller over DEST_ALIAS / SOURCE_ALIAS.
+  /** `insert into target (columns) select columns from source as DBT_INTERNAL_SOURCE [where ...]` */
+  insertInto(target: RelationName, columns: readonly string[], source: RelationName, where?: string): string;
+  /** `delete from target as DBT_INTERNAL_DEST where condition` */
+  deleteWhere(target: RelationName, condition: string): string;
+  /** `update target as DBT_INTERNAL_DEST set ... from source as DBT_INTERNAL_SOURCE where condition` */
+  updateFrom(target: RelationName, source: RelationName, set: readonly (readonly [string, string])[], condition: string): string;
+  /** Native `merge into` (only where capabilities.supportsMerge). */
+  merge(target: RelationName, source: RelationName, spec: MergeSpec): string;
+  addColumn(rel: RelationName, column: string, dataType: string): string;
+  dropColumn(rel: RelationName, column: string): string;
+  /** Changes a column's type, converting the values it holds. */
+  alterColumnType(rel: RelationName, column: string, dataType: string): string;
+  /** Only where capabilities.supportsIndexes. */
+  createIndex(rel: RelationName, name: string, index: IndexSpec): string;
+  /** A timestamp literal from `YYYY-MM-DD HH:MM:SS` (UTC, no zone). */
+  timestamp(text: string): string;
+  /** A text hash of the expressions, nulls as empty strings, joined with `|` (dbt's scd id). */
+  hash(expressions: readonly string[]): string;
+  /** The transaction's start time as a timestamp without time zone (snapshot times). */
+  currentTimestamp(): string;
 }
 
 export interface Adapter {

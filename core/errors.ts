@@ -138,6 +138,8 @@ export const Codes = {
   ADAPTER_UNKNOWN: 'KLN503',
   CANCELLED: 'KLN504',
   UNIT_TEST_INPUT: 'KLN505',
+  SCHEMA_CHANGED: 'KLN506', // on_schema_change: fail (or ignore) and the model's columns changed
+  COLUMN_UNKNOWN: 'KLN507', // a config names a column the model's query does not return
   // usage
   USAGE: 'KLN601',
   INIT_TARGET_EXISTS: 'KLN602',

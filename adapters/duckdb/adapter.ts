@@ -3,6 +3,7 @@
 // never wait for (or deadlock against) a busy worker.
 import { mkdirSync } from 'node:fs';
 import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName } from '../adapter.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { Codes, KilnError } from '../../core/errors.js';
@@ -53,6 +54,8 @@ export class DuckDBAdapter implements Adapter {
       supportsCreateOrReplaceView: true,
       // DuckDB has no practical identifier limit; this only bounds generated names.
       maxIdentifierLength: 1024,
+      incrementalStrategies: INCREMENTAL_STRATEGIES,
+      supportsIndexes: true,
     };
   }
 

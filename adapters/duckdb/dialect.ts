@@ -1,5 +1,6 @@
 // SQL text in DuckDB's dialect. Pure string building.
 import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import { dmlBuilders } from '../dml.js';
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'INTEGER',
@@ -49,4 +50,8 @@ export const duckdbDialect: SqlDialect = {
   rename: (rel: Relation, newIdentifier) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteIdentifier(newIdentifier)}`,
   drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
   seedType: (t) => SEED_TYPES[t],
+  ...dmlBuilders(renderRelation, quoteIdentifier, quoteLiteral),
+  // DuckDB has one index method (ART).
+  createIndex: (rel, name, index) => `create ${index.unique ? 'unique ' : ''}index ${quoteIdentifier(name)} on ${renderRelation(rel)} (${index.columns.join(', ')})`,
+  currentTimestamp: () => 'cast(current_timestamp as timestamp)',
 };

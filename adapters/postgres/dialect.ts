@@ -2,6 +2,7 @@
 // adapter is connected to, since Postgres cannot touch objects in any other database.
 import { Codes, KilnError } from '../../core/errors.js';
 import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import { dmlBuilders } from '../dml.js';
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'integer',
@@ -63,5 +64,7 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
     rename: (rel: Relation, newIdentifier) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteIdentifier(newIdentifier)}`,
     drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
     seedType: (t) => SEED_TYPES[t],
+    ...dmlBuilders(renderRelation, quoteIdentifier, quoteLiteral),
+    currentTimestamp: () => 'now()::timestamp without time zone',
   };
 }

@@ -5,6 +5,7 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
+import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName, SqlDialect } from '../adapter.js';
 import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
@@ -55,6 +56,8 @@ export class PostgresAdapter implements Adapter {
       supportsMerge: this.versionNum >= MERGE_SINCE,
       supportsCreateOrReplaceView: true,
       maxIdentifierLength: 63,
+      incrementalStrategies: INCREMENTAL_STRATEGIES,
+      supportsIndexes: true,
     };
   }
 

@@ -112,6 +112,7 @@ Examples:
   runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
   runLike('seed', 'load the selected CSV seeds into tables');
   runLike('test', 'run the data tests of the selected resources');
+  runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
 
   addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })

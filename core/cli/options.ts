@@ -1,5 +1,6 @@
 // The options every project command takes, declared once and attached to each command.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseUtc } from '../materializations/incremental-config.js';
 import type { Timings } from './timings.js';
 
 export interface GlobalOptions {
@@ -24,6 +25,9 @@ export interface GlobalOptions {
   warnError?: boolean;
   storeFailures?: boolean;
   junitXml?: string;
+  /** Microbatch window (--event-time-start / --event-time-end), UTC. */
+  eventTimeStart?: Date;
+  eventTimeEnd?: Date;
   lockTimeout?: number;
   logFormat: 'text' | 'json';
   color: boolean;
@@ -32,6 +36,12 @@ export interface GlobalOptions {
   printTimings?: boolean;
   /** The invocation's phase timings; filled in by main(). */
   timings?: Timings;
+}
+
+function utcTime(value: string): Date {
+  const d = parseUtc(value);
+  if (!d) throw new InvalidArgumentError('expected a UTC date or time such as 2024-01-01 or 2024-01-01T10:00:00.');
+  return d;
 }
 
 function positiveInt(value: string): number {
@@ -67,6 +77,8 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
       .option('--warn-error', 'treat test warnings as failures')
       .option('--store-failures', 'keep the failing rows of every test in a table (<schema>_dbt_test__audit)')
       .option('--junit-xml <path>', 'also write a JUnit XML report of the run, for CI systems')
+      .option('--event-time-start <time>', 'microbatch models: build only batches from this time on (UTC: 2024-01-01 or 2024-01-01T10:00:00)', utcTime)
+      .option('--event-time-end <time>', 'microbatch models: build only batches before this time (UTC)', utcTime)
       .option('--lock-timeout <seconds>', 'how long to wait for another run holding the target (Postgres; default 600)', positiveInt);
   }
   cmd

@@ -7,6 +7,7 @@ import { isCallExpression } from '../data-tests/build-tests.js';
 import { runContext, type ContextDeps } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { RelationValue } from './relation.js';
+import { EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 
 export interface CompiledNode {
   readonly uniqueId: string;
@@ -19,6 +20,14 @@ export interface CompiledNode {
 export interface CompileOptions {
   /** Answers is_incremental() for a node (run time only). */
   readonly isIncremental?: (node: ParsedNode) => boolean;
+}
+
+/** Run-time answers for one compile of one node, from warehouse state (see core/materializations). */
+export interface NodeCompileOptions {
+  /** is_incremental() for this node. */
+  readonly isIncremental?: boolean;
+  /** A microbatch batch: refs and sources with an `event_time` config are narrowed to it. */
+  readonly batch?: BatchWindow;
 }
 
 export class Compiler {
@@ -38,16 +47,17 @@ export class Compiler {
     for (const s of manifest.sources.values()) this.sourceByKey.set(`${s.sourceName}.${s.name}`, s);
   }
 
-  compile(node: ParsedNode): CompiledNode {
+  compile(node: ParsedNode, run?: NodeCompileOptions): CompiledNode {
     if (node.resourceType === 'seed') return { uniqueId: node.uniqueId, sql: '', ephemerals: [] };
-    const { body } = this.render(node);
-    const order = this.ephemeralClosure(node);
+    const { body, ephemeralRefs } = this.render(node, run);
+    const order = this.ephemeralClosure(node, ephemeralRefs);
     const ctes = order.map((id) => {
       const eph = this.manifest.nodes.get(id)!;
       return { name: cteName(eph.name), sql: this.render(eph).body };
     });
     const sql = injectCtes(body, ctes);
-    node.compiledCode = sql;
+    // A batch's SQL is one of many; the node keeps its unnarrowed compile.
+    if (!run?.batch) node.compiledCode = sql;
     return { uniqueId: node.uniqueId, sql, ephemerals: order };
   }
 
@@ -58,9 +68,13 @@ export class Compiler {
     });
   }
 
-  private render(node: ParsedNode): { body: string; ephemeralRefs: string[] } {
-    const cached = this.rendered.get(node.uniqueId);
+  private render(node: ParsedNode, run?: NodeCompileOptions): { body: string; ephemeralRefs: string[] } {
+    // Run-time answers make a render of its own (not cached: a batch differs from the next).
+    const cached = run ? undefined : this.rendered.get(node.uniqueId);
     if (cached) return cached;
+    const batch = run?.batch;
+    const narrowed = (rel: RelationValue, config: Readonly<Record<string, unknown>>): RelationValue =>
+      batch && typeof config.event_time === 'string' && config.event_time ? new EventTimeFilteredRelation(rel, config.event_time, batch) : rel;
     const ephemeralRefs: string[] = [];
     const ctx = runContext(
       this.deps,
@@ -80,21 +94,21 @@ export class Compiler {
             if (!ephemeralRefs.includes(target.uniqueId)) ephemeralRefs.push(target.uniqueId);
             return new RelationValue({ database: target.database, schema: target.schema, identifier: cteName(target.name) }, this.deps.dialect, { isCte: true });
           }
-          return this.relationOf(target);
+          return narrowed(this.relationOf(target), target.config);
         },
         source: (sourceName: string, tableName: string) => {
           const s = this.sourceByKey.get(`${sourceName}.${tableName}`);
           if (!s) {
             throw new KilnError(Codes.SOURCE_UNKNOWN, `Source '${sourceName}.${tableName}' was not found`, { loc: { file: node.originalFilePath }, node: node.uniqueId });
           }
-          return new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, this.deps.dialect, { type: 'table' });
+          return narrowed(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, this.deps.dialect, { type: 'table' }), s.config);
         },
-        isIncremental: () => this.opts.isIncremental?.(node) ?? false,
+        isIncremental: () => run?.isIncremental ?? this.opts.isIncremental?.(node) ?? false,
       },
     );
     const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.engine.render(node.originalFilePath, node.rawCode, ctx);
     const out = { body, ephemeralRefs };
-    this.rendered.set(node.uniqueId, out);
+    if (!run) this.rendered.set(node.uniqueId, out);
     return out;
   }
 
@@ -132,7 +146,7 @@ export class Compiler {
   }
 
   /** Ephemeral ancestors reachable through ephemeral refs, deduplicated, ancestors first. */
-  private ephemeralClosure(node: ParsedNode): string[] {
+  private ephemeralClosure(node: ParsedNode, direct: readonly string[]): string[] {
     const order: string[] = [];
     const visit = (id: string, stack: string[]) => {
       if (order.includes(id)) return;
@@ -141,7 +155,7 @@ export class Compiler {
       for (const dep of this.render(n).ephemeralRefs) visit(dep, [...stack, id]);
       order.push(id);
     };
-    for (const dep of this.render(node).ephemeralRefs) visit(dep, [node.uniqueId]);
+    for (const dep of direct) visit(dep, [node.uniqueId]);
     return order;
   }
 }

@@ -11,7 +11,7 @@ import { readTestEntry, type TestEntry } from './test-entry.js';
 import { genericTestName, testUniqueId } from './test-names.js';
 
 export interface TestTarget {
-  readonly kind: 'model' | 'seed' | 'source';
+  readonly kind: 'model' | 'seed' | 'snapshot' | 'source';
   /** Model/seed name, or table name for sources. */
   readonly name: string;
   readonly sourceName?: string;

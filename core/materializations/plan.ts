@@ -2,15 +2,24 @@
 // that materialize it. Pure: no I/O, no dialect strings of its own (the adapter's SqlDialect
 // builds every statement), capabilities instead of adapter names.
 import { createHash } from 'node:crypto';
-import type { AdapterCapabilities, Relation, RelationName, SeedLoad, SqlDialect } from '../../adapters/adapter.js';
+import type { AdapterCapabilities, ColumnDescription, Relation, RelationName, SeedLoad, SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
+import { indexSteps } from './indexes.js';
+import { planIncremental, type Batch } from './incremental.js';
+import { planSnapshot } from './snapshot.js';
 
 export type Step =
-  | { readonly kind: 'sql'; readonly sql: string; readonly purpose: string }
-  | { readonly kind: 'begin' }
+  | { readonly kind: 'sql'; readonly sql: string; readonly purpose: string; /** its result is the one reported */ readonly main?: boolean }
+  | { readonly kind: 'begin'; /** a microbatch batch: the window this transaction writes */ readonly batch?: { readonly start: string; readonly end: string } }
   | { readonly kind: 'commit' }
-  | { readonly kind: 'load'; readonly target: RelationName; readonly load: SeedLoad };
+  | { readonly kind: 'load'; readonly target: RelationName; readonly load: SeedLoad }
+  /**
+   * Read the columns of `relations` (through the plan's own connection, so relations its open
+   * transaction created are visible), then run the steps `then` derives from them. `then` is
+   * pure: the plan stays a function of its inputs and what the database reports.
+   */
+  | { readonly kind: 'inspect'; readonly relations: readonly RelationName[]; readonly then: (columns: readonly (readonly ColumnDescription[])[]) => readonly Step[] };
 
 export interface Plan {
   readonly steps: readonly Step[];
@@ -26,15 +35,20 @@ export interface Plan {
 export interface WarehouseState {
   readonly existing: Relation | null;
   readonly leftovers: readonly Relation[];
+  /** --full-refresh was given (a model's `full_refresh` config overrides it). */
+  readonly fullRefresh?: boolean;
 }
 
 export interface PlanContext {
   readonly dialect: SqlDialect;
   readonly capabilities: AdapterCapabilities;
+  /** Distinguishes this run's index names from the previous run's (they share a schema until the swap). */
+  readonly nonce?: string;
 }
 
 export const TMP_SUFFIX = '__dbt_tmp';
 export const BACKUP_SUFFIX = '__dbt_backup';
+export const STAGING_SUFFIX = '__dbt_staging';
 
 /** Names derived from an identifier stay within the database's limit, suffix included. */
 export function suffixed(identifier: string, suffix: string, maxLength: number): string {
@@ -45,24 +59,38 @@ export function suffixed(identifier: string, suffix: string, maxLength: number):
   return `${base}_${hash}${suffix}`;
 }
 
-export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName } {
+/** The helper relations a build may leave behind if killed: tmp, backup and (snapshots) staging. */
+export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName; staging: RelationName } {
   const at = (identifier: string): RelationName => ({ database: node.database, schema: node.schema, identifier });
   return {
     tmp: at(suffixed(node.alias, TMP_SUFFIX, caps.maxIdentifierLength)),
     backup: at(suffixed(node.alias, BACKUP_SUFFIX, caps.maxIdentifierLength)),
+    staging: at(suffixed(node.alias, STAGING_SUFFIX, caps.maxIdentifierLength)),
   };
 }
 
-export function planNode(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, seed?: SeedLoad): Plan {
+export function targetOf(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>): RelationName {
+  return { database: node.database, schema: node.schema, identifier: node.alias };
+}
+
+/**
+ * `batches`: a microbatch model's SQL rendered for each of its batches, in order (the runner
+ * renders them; see microbatch.ts).
+ */
+export function planNode(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, seed?: SeedLoad, batches?: readonly Batch[]): Plan {
   const m = node.config.materialized;
   switch (m) {
     case 'view':
+      return planReplace(node, sql, state, ctx, 'view') ?? planSwap(node, state, ctx, (tmp) => ({ kind: 'sql', sql: ctx.dialect.createViewAs(tmp, sql), purpose: 'create view' }), 'view');
     case 'table':
-      return planReplace(node, sql, state, ctx, m) ?? planSwap(node, state, ctx, (tmp) => ({
-        kind: 'sql',
-        sql: m === 'view' ? ctx.dialect.createViewAs(tmp, sql) : ctx.dialect.createTableAs(tmp, sql),
-        purpose: `create ${m}`,
-      }), m);
+      return planReplace(node, sql, state, ctx, 'table') ?? planSwap(node, state, ctx, (tmp) => [
+        { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
+        ...indexSteps(node, tmp, ctx),
+      ], 'table', 0);
+    case 'incremental':
+      return planIncremental(node, sql, state, ctx, batches);
+    case 'snapshot':
+      return planSnapshot(node, sql, state, ctx);
     case 'seed': {
       if (!seed) throw new Error(`internal: seed ${node.uniqueId} planned without its CSV`);
       return planSwap(node, state, ctx, (tmp) => [
@@ -76,7 +104,7 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
       throw new KilnError(Codes.CONFIG_INVALID, `Materialization '${m}' is not available for ${node.name}`, {
         loc: { file: node.originalFilePath },
         node: node.uniqueId,
-        hint: "Available here: 'view', 'table', 'ephemeral' (and seeds). Check the spelling of `materialized`.",
+        hint: "Available here: 'view', 'table', 'incremental', 'ephemeral' (and seeds, snapshots). Check the spelling of `materialized`.",
       });
   }
 }
@@ -90,10 +118,12 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   const { dialect, capabilities } = ctx;
   const replace = type === 'view' ? capabilities.replacesViewsInPlace && dialect.createOrReplaceViewAs : capabilities.supportsCreateOrReplaceTable && dialect.createOrReplaceTableAs;
   if (!replace || (state.existing && state.existing.type !== type)) return null;
-  const target: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
+  const target = targetOf(node);
   const steps: Step[] = state.leftovers.map((left) => ({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
   steps.push({ kind: 'sql', sql: replace.call(dialect, target, sql), purpose: `create or replace ${type}` });
-  return { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep: steps.length - 1 };
+  const mainStep = steps.length - 1;
+  if (type === 'table') steps.push(...indexSteps(node, target, ctx));
+  return { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep };
 }
 
 /**
@@ -101,17 +131,26 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
  * the old one. With transactional DDL everything runs in one transaction, so the old relation
  * survives any failure; leftovers of a killed run are dropped first.
  */
-function planSwap(node: ParsedNode, state: WarehouseState, ctx: PlanContext, build: (tmp: RelationName) => Step | Step[], type: 'table' | 'view'): Plan {
+export function planSwap(
+  node: ParsedNode,
+  state: WarehouseState,
+  ctx: PlanContext,
+  build: (tmp: RelationName) => Step | Step[],
+  type: 'table' | 'view',
+  /** Which of the built steps is reported (default: the last). */
+  mainOfBuild?: number,
+): Plan {
   const { dialect, capabilities } = ctx;
   const { tmp, backup } = helperNames(node, capabilities);
-  const target: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
+  const target = targetOf(node);
   const steps: Step[] = [];
   for (const left of state.leftovers) steps.push({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' });
   const tx = capabilities.supportsTransactionalDdl;
   if (tx) steps.push({ kind: 'begin' });
   const built = build(tmp);
-  steps.push(...(Array.isArray(built) ? built : [built]));
-  const mainStep = steps.length - 1;
+  const builtSteps = Array.isArray(built) ? built : [built];
+  const mainStep = steps.length + (mainOfBuild ?? builtSteps.length - 1);
+  steps.push(...builtSteps);
   if (state.existing) steps.push({ kind: 'sql', sql: dialect.rename(state.existing, backup.identifier), purpose: 'move old aside' });
   steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' });
   const dropBackup: Step | null = state.existing

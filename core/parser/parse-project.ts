@@ -12,6 +12,7 @@ import { parsePropertyFile } from '../project/load-properties.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
+import { parseSnapshots } from './snapshots.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
@@ -200,6 +201,24 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseSeed(f);
     if (node) addNode(node);
   }
+  const propertyRoots = new Map(byKind.properties.map((f) => [f.path, f.root]));
+  const snapshots = parseSnapshots({
+    projectName,
+    files: byKind.snapshot,
+    propertyFiles: propertyFiles.map((file) => ({ file, root: propertyRoots.get(file.path) ?? '' })),
+    patches: patches.snapshot,
+    tree: loaded.project.snapshots,
+    target: profile.target,
+    engine,
+    deps,
+    profileName: profile.profileName,
+    problems,
+    callMacro,
+    describe,
+    columns: columnsMap,
+    normalize: normalizeConfig,
+  });
+  for (const node of snapshots) addNode(node);
   for (const f of byKind.test) {
     const node = parseTemplated(f, 'test');
     if (node) addNode(node);
@@ -248,7 +267,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     ];
     const byKindName = new Map<string, ParsedNode>();
     for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);
-    for (const [kind, map] of [['model', patches.model], ['seed', patches.seed]] as const) {
+    for (const [kind, map] of [['model', patches.model], ['seed', patches.seed], ['snapshot', patches.snapshot]] as const) {
       for (const patch of map.values()) {
         const node = byKindName.get(`${kind}\0${patch.name}`);
         if (!node) continue;
@@ -388,10 +407,11 @@ function groupFiles(files: readonly ProjectSourceFile[]): Record<ProjectSourceFi
 interface Patches {
   model: Map<string, NodePatch>;
   seed: Map<string, NodePatch>;
+  snapshot: Map<string, NodePatch>;
 }
 
 function collectPatches(files: readonly PropertyFile[], problems: Problems): Patches {
-  const out: Patches = { model: new Map(), seed: new Map() };
+  const out: Patches = { model: new Map(), seed: new Map(), snapshot: new Map() };
   const add = (map: Map<string, NodePatch>, p: NodePatch, kind: string) => {
     const prev = map.get(p.name);
     if (prev) {
@@ -407,6 +427,7 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
   for (const f of files) {
     for (const p of f.models) add(out.model, p, 'Model');
     for (const p of f.seeds) add(out.seed, p, 'Seed');
+    for (const p of f.snapshots) add(out.snapshot, p, 'Snapshot');
   }
   return out;
 }
@@ -448,7 +469,7 @@ export function lineOf(text: string, re: RegExp): number | undefined {
 }
 
 function label(node: ParsedNode): string {
-  const kind = node.resourceType === 'test' ? 'Test' : node.resourceType === 'seed' ? 'Seed' : 'Model';
+  const kind = node.resourceType === 'test' ? 'Test' : node.resourceType === 'seed' ? 'Seed' : node.resourceType === 'snapshot' ? 'Snapshot' : 'Model';
   return `${kind} '${node.name}'`;
 }
 

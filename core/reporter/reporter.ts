@@ -104,7 +104,8 @@ export class Reporter {
     if (r.status === 'success') {
       const verb = node.resourceType === 'seed' ? 'loaded' : 'created';
       const status = node.resourceType === 'seed' ? `INSERT ${r.rowsAffected ?? 0}` : r.adapterMessage || 'OK';
-      this.line(`${index} of ${total} ${this.c.green('OK')} ${verb} ${describeNode(node)}`, `[${this.c.green(status)} in ${secs}]`, data);
+      const done = node.resourceType === 'snapshot' ? `snapshotted ${node.schema}.${node.alias}` : `${verb} ${describeNode(node)}`;
+      this.line(`${index} of ${total} ${this.c.green('OK')} ${done}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
       this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
     } else if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
@@ -168,6 +169,7 @@ function testLabel(node: ParsedNode): string {
 export function describeNode(node: ParsedNode): string {
   const rel = `${node.schema}.${node.alias}`;
   if (node.resourceType === 'seed') return `seed file ${rel}`;
+  if (node.resourceType === 'snapshot') return `snapshot ${rel}`;
   return `sql ${node.config.materialized} model ${rel}`;
 }
 
@@ -182,7 +184,7 @@ export function countPhrase(nodes: Iterable<ParsedNode>, byMaterialization: bool
   const counts = new Map<string, number>();
   for (const n of nodes) {
     if (n.config.materialized === 'ephemeral' && byMaterialization) continue;
-    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'test' ? 'data test' : n.resourceType === 'unit_test' ? 'unit test' : byMaterialization ? `${n.config.materialized} model` : 'model';
+    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : n.resourceType === 'test' ? 'data test' : n.resourceType === 'unit_test' ? 'unit test' : byMaterialization ? `${n.config.materialized} model` : 'model';
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const order = ['seed', 'data test', 'unit test', 'model', 'view model', 'table model', 'incremental model'];

@@ -1,7 +1,7 @@
 // `kiln run`, `kiln seed` and `kiln build`: select, validate seeds, then execute in DAG order.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Problems } from '../../errors.js';
+import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
 import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
 import { manifestJson } from '../../artifacts/manifest-json.js';
@@ -16,15 +16,18 @@ import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select } from '../session.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 
-export type RunKind = 'run' | 'seed' | 'test' | 'build';
+export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot';
 
-const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], test: ['test', 'unit_test'], build: ['seed', 'model', 'test', 'unit_test'] };
+const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], test: ['test', 'unit_test'], build: ['seed', 'snapshot', 'model', 'test', 'unit_test'], snapshot: ['snapshot'] };
 
 export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
   const selected = select(session, opts, TYPES[kind]);
+  if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
+    throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
+  }
   const problems = new Problems();
   const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems);
   problems.throwIfAny();
@@ -68,6 +71,10 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       warnError: !!opts.warnError,
       storeFailures: !!opts.storeFailures,
       seeds,
+      fullRefresh: !!opts.fullRefresh,
+      eventTimeStart: opts.eventTimeStart ?? null,
+      eventTimeEnd: opts.eventTimeEnd ?? null,
+      now: session.startedAt,
       runUnitTest: (node, conn, statements) =>
         runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
     },
@@ -113,6 +120,8 @@ function argsOf(opts: GlobalOptions): Record<string, unknown> {
     threads: opts.threads ?? null,
     full_refresh: !!opts.fullRefresh,
     fail_fast: !!opts.failFast,
+    event_time_start: opts.eventTimeStart?.toISOString() ?? null,
+    event_time_end: opts.eventTimeEnd?.toISOString() ?? null,
     warn_error: !!opts.warnError,
     store_failures: !!opts.storeFailures,
     project_dir: opts.projectDir ?? null,

@@ -13,6 +13,7 @@ export function foundPhrase(manifest: Manifest): string {
   const counts: [string, number][] = [
     ['model', [...manifest.nodes.values()].filter((n) => n.resourceType === 'model').length],
     ['seed', [...manifest.nodes.values()].filter((n) => n.resourceType === 'seed').length],
+    ['snapshot', [...manifest.nodes.values()].filter((n) => n.resourceType === 'snapshot').length],
     ['data test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'test').length],
     ['unit test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'unit_test').length],
     ['source', manifest.sources.size],

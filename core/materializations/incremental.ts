@@ -1,0 +1,160 @@
+// The incremental materialization. No table yet, a view in its place, or a full refresh: build
+// it like a table (atomic swap). Otherwise, in one transaction: build this run's rows into a
+// temp table, reconcile columns (on_schema_change), apply the strategy, drop the temp table,
+// commit. Any failure rolls everything back, so a rerun starts from the previous table.
+import type { ColumnDescription, RelationName } from '../../adapters/adapter.js';
+import { Codes } from '../errors.js';
+import type { ParsedNode } from '../nodes.js';
+import { findColumn, listNames } from './columns.js';
+import { configError, incrementalApplies, incrementalConfig, type IncrementalConfig } from './incremental-config.js';
+import { indexSteps } from './indexes.js';
+import { formatUtc } from './microbatch.js';
+import { helperNames, planSwap, targetOf, type Plan, type PlanContext, type Step, type WarehouseState } from './plan.js';
+import { reconcileSchema } from './schema-change.js';
+import { strategySteps } from './strategies.js';
+
+/** One microbatch batch: its window and the model's SQL rendered for it. */
+export interface Batch {
+  readonly start: Date;
+  readonly end: Date;
+  readonly sql: string;
+}
+
+export function planIncremental(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, batches?: readonly Batch[]): Plan {
+  const config = incrementalConfig(node, ctx.capabilities);
+  const applies = incrementalApplies(node, state.existing, !!state.fullRefresh);
+  if (config.microbatch) return planMicrobatch(node, config, state, ctx, applies, batches ?? []);
+  if (!applies) return firstBuild(node, sql, state, ctx, config);
+  const steps: Step[] = dropLeftovers(state, ctx);
+  steps.push(...incrementalTransaction(node, sql, config, ctx));
+  return incrementalPlan(node, steps, state, ctx);
+}
+
+function dropLeftovers(state: WarehouseState, ctx: PlanContext): Step[] {
+  return state.leftovers.map((left) => ({ kind: 'sql', sql: ctx.dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
+}
+
+function incrementalPlan(node: ParsedNode, steps: Step[], state: WarehouseState, ctx: PlanContext): Plan {
+  const { tmp } = helperNames(node, ctx.capabilities);
+  return { steps, result: { ...targetOf(node), type: 'table' }, dropped: [tmp, ...state.leftovers], mainStep: -1 };
+}
+
+/** Built like a table: into a temp name, indexes, swapped into place; unique_key checked on the way. */
+function firstBuild(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, config: IncrementalConfig): Plan {
+  return planSwap(
+    node,
+    state,
+    ctx,
+    (tmp) => [
+      { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
+      { kind: 'inspect', relations: [tmp], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) },
+      ...indexSteps(node, tmp, ctx),
+    ],
+    'table',
+    0,
+  );
+}
+
+/** begin; temp table; [columns] → alters + strategy; drop temp; commit. */
+function incrementalTransaction(node: ParsedNode, sql: string, config: IncrementalConfig, ctx: PlanContext, window?: { start: string; end: string }): Step[] {
+  const { dialect, capabilities } = ctx;
+  const { tmp } = helperNames(node, capabilities);
+  const target = targetOf(node);
+  const tx = capabilities.supportsTransactionalDdl;
+  return [
+    ...(tx ? [{ kind: 'begin', ...(window ? { batch: window } : {}) } as Step] : []),
+    { kind: 'sql', sql: dialect.createTableAs(tmp, sql), purpose: 'build new rows' },
+    {
+      kind: 'inspect',
+      relations: [tmp, target],
+      then: ([source, existing]) => [
+        ...applySteps(node, config, source, existing, target, tmp, ctx, window),
+        { kind: 'sql', sql: dialect.drop({ ...tmp, type: 'table' }), purpose: 'drop temp' },
+      ],
+    },
+    ...(tx ? [{ kind: 'commit' } as Step] : []),
+  ];
+}
+
+function applySteps(
+  node: ParsedNode,
+  config: IncrementalConfig,
+  source: readonly ColumnDescription[],
+  existing: readonly ColumnDescription[],
+  target: RelationName,
+  tmp: RelationName,
+  ctx: PlanContext,
+  window?: { start: string; end: string },
+): Step[] {
+  const keys = resolveKeys(node, config, source, existing);
+  const reconciled = reconcileSchema(node, config.onSchemaChange, source, existing, target, ctx.dialect);
+  const updateColumns = config.strategy === 'merge' ? mergeUpdateColumns(node, config, reconciled.columns) : [];
+  return [
+    ...reconciled.steps,
+    ...strategySteps({ config, target, tmp, columns: reconciled.columns, keys, updateColumns, window }, ctx.dialect, ctx.capabilities),
+  ];
+}
+
+/** unique_key entries as the columns they name, in the model's output and (when it exists) the table. */
+export function resolveKeys(node: ParsedNode, config: IncrementalConfig, source: readonly ColumnDescription[], existing: readonly ColumnDescription[]): string[] {
+  if (config.strategy === 'append' || config.strategy === 'microbatch') return [];
+  return config.uniqueKey.map((k) => {
+    const inSource = findColumn(source, k);
+    if (!inSource) {
+      throw configError(node, 'unique_key', `unique_key '${k}' is not a column of the model's query (its columns: ${listNames(source)})`, 'Name an output column in unique_key (or a list of them), or add the column to the select.', Codes.COLUMN_UNKNOWN);
+    }
+    const inTable = findColumn(existing, k);
+    if (!inTable) {
+      throw configError(node, 'unique_key', `unique_key '${k}' is not a column of the existing table (its columns: ${listNames(existing)})`, 'Rebuild the table with --full-refresh so it gets the key column.', Codes.COLUMN_UNKNOWN);
+    }
+    return inTable.name;
+  });
+}
+
+function mergeUpdateColumns(node: ParsedNode, config: IncrementalConfig, columns: readonly string[]): string[] {
+  const pick = (key: string, names: readonly string[]): string[] =>
+    names.map((n) => {
+      const found = columns.find((c) => c === n) ?? columns.find((c) => c.toLowerCase() === n.toLowerCase());
+      if (!found) {
+        throw configError(node, key, `${key} names '${n}', which is not a column the model writes (${columns.join(', ')})`, `Use only columns of the model's select in ${key}.`, Codes.COLUMN_UNKNOWN);
+      }
+      return found;
+    });
+  if (config.mergeUpdateColumns) return pick('merge_update_columns', config.mergeUpdateColumns);
+  if (config.mergeExcludeColumns) {
+    const excluded = new Set(pick('merge_exclude_columns', config.mergeExcludeColumns));
+    return columns.filter((c) => !excluded.has(c));
+  }
+  return [...columns];
+}
+
+/**
+ * Microbatch: each batch in a transaction of its own. On a first (or full-refresh) run the first
+ * batch builds the table by the swap; every other batch deletes its window and inserts the
+ * batch's rows that fall in it.
+ */
+function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: WarehouseState, ctx: PlanContext, applies: boolean, batches: readonly Batch[]): Plan {
+  if (!batches.length) throw new Error(`internal: microbatch model ${node.uniqueId} planned without batches`);
+  const ev = config.microbatch!.eventTime;
+  const windowOf = (b: Batch) => ({ start: formatUtc(b.start), end: formatUtc(b.end) });
+  const steps: Step[] = [];
+  let rest = batches;
+  let first: Plan | null = null;
+  if (!applies) {
+    const b = batches[0];
+    const w = windowOf(b);
+    const inWindow = `${ev} >= ${ctx.dialect.timestamp(w.start)} and ${ev} < ${ctx.dialect.timestamp(w.end)}`;
+    first = firstBuild(node, `select * from (\n${stripSemicolon(b.sql)}\n) dbt_batch\nwhere ${inWindow}`, state, ctx, config);
+    steps.push(...first.steps.map((s) => (s.kind === 'begin' ? { ...s, batch: w } : s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s)));
+    rest = batches.slice(1);
+  } else {
+    steps.push(...dropLeftovers(state, ctx));
+  }
+  for (const b of rest) steps.push(...incrementalTransaction(node, b.sql, config, ctx, windowOf(b)));
+  const plan = incrementalPlan(node, steps, state, ctx);
+  return first ? { ...plan, dropped: [...new Set([...first.dropped, ...plan.dropped])] } : plan;
+}
+
+function stripSemicolon(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}

@@ -1,0 +1,111 @@
+// Microbatch: a model's rows split into time windows of `batch_size`. Each batch renders the
+// model with its inputs narrowed to the window (refs and sources that have an `event_time`),
+// then replaces exactly that window of the table, in a transaction of its own, so a failed
+// batch can be rerun alone (--event-time-start/--event-time-end). Windows follow dbt's rules.
+import { RelationValue } from '../compiler/relation.js';
+import type { BatchSize, MicrobatchConfig } from './incremental-config.js';
+
+export interface BatchWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+export function truncate(t: Date, size: BatchSize): Date {
+  const y = t.getUTCFullYear();
+  switch (size) {
+    case 'hour':
+      return new Date(Date.UTC(y, t.getUTCMonth(), t.getUTCDate(), t.getUTCHours()));
+    case 'day':
+      return new Date(Date.UTC(y, t.getUTCMonth(), t.getUTCDate()));
+    case 'month':
+      return new Date(Date.UTC(y, t.getUTCMonth(), 1));
+    case 'year':
+      return new Date(Date.UTC(y, 0, 1));
+  }
+}
+
+/** The truncated time moved by `n` batches. */
+export function offset(t: Date, size: BatchSize, n: number): Date {
+  const b = truncate(t, size);
+  switch (size) {
+    case 'hour':
+      return new Date(b.getTime() + n * 3_600_000);
+    case 'day':
+      return new Date(Date.UTC(b.getUTCFullYear(), b.getUTCMonth(), b.getUTCDate() + n));
+    case 'month':
+      return new Date(Date.UTC(b.getUTCFullYear(), b.getUTCMonth() + n, 1));
+    case 'year':
+      return new Date(Date.UTC(b.getUTCFullYear() + n, 0, 1));
+  }
+}
+
+/** The next batch boundary at or after `t`. */
+export function ceiling(t: Date, size: BatchSize): Date {
+  const b = truncate(t, size);
+  return b.getTime() === t.getTime() ? b : offset(b, size, 1);
+}
+
+export interface WindowOptions {
+  /** The table exists and no full refresh applies. */
+  readonly incremental: boolean;
+  readonly now: Date;
+  /** --event-time-start / --event-time-end. */
+  readonly start?: Date | null;
+  readonly end?: Date | null;
+}
+
+/**
+ * The batches of one run: from --event-time-start, else `begin` on a first (or full-refresh)
+ * run, else `lookback` batches before the current one; up to --event-time-end, else now
+ * (rounded up to a boundary). Always at least one batch; the last ends exactly at the end.
+ */
+export function batchWindows(cfg: MicrobatchConfig, opts: WindowOptions): BatchWindow[] {
+  const size = cfg.batchSize;
+  const end = ceiling(opts.end ?? opts.now, size);
+  let start: Date;
+  if (opts.start) start = truncate(opts.start, size);
+  else if (!opts.incremental) start = truncate(cfg.begin, size);
+  else {
+    const checkpoint = opts.now;
+    // A checkpoint on a boundary ends a batch: step back one more to reprocess that batch too.
+    const lookback = cfg.lookback + (truncate(checkpoint, size).getTime() === checkpoint.getTime() ? 1 : 0);
+    start = offset(checkpoint, size, -lookback);
+  }
+  const out: BatchWindow[] = [];
+  let s = start;
+  let e = offset(s, size, 1);
+  out.push({ start: s, end: e });
+  while (e.getTime() < end.getTime()) {
+    s = e;
+    e = offset(s, size, 1);
+    out.push({ start: s, end: e });
+  }
+  out[out.length - 1] = { start: out[out.length - 1].start, end: end.getTime() > out[out.length - 1].start.getTime() ? end : out[out.length - 1].end };
+  return out;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, the form timestamp literals take. */
+export function formatUtc(t: Date): string {
+  return t.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}
+
+/**
+ * A ref or source narrowed to one batch: renders as `(select * from x where <event_time> in the
+ * window) _dbt_et_filter_subq_x`, dbt's form (the alias is required by Postgres).
+ */
+export class EventTimeFilteredRelation extends RelationValue {
+  constructor(
+    base: RelationValue,
+    private readonly eventTime: string,
+    private readonly window: BatchWindow,
+  ) {
+    super(base, base.dialect, { type: base.type, isCte: base.isCte });
+  }
+
+  override toString(): string {
+    const base = super.toString();
+    const lo = this.dialect.timestamp(formatUtc(this.window.start));
+    const hi = this.dialect.timestamp(formatUtc(this.window.end));
+    return `(select * from ${base} where ${this.eventTime} >= ${lo} and ${this.eventTime} < ${hi}) _dbt_et_filter_subq_${this.identifier}`;
+  }
+}

@@ -1,0 +1,49 @@
+// What the plan needs to know about the warehouse before a node is compiled: the relation in
+// place (through the adapter's cache) and helper relations a killed run left behind. Read once
+// per node; is_incremental() and the plan are both answered from it.
+import type { Adapter, Relation } from '../../adapters/adapter.js';
+import type { ParsedNode } from '../nodes.js';
+import { incrementalApplies, incrementalConfig } from './incremental-config.js';
+import type { Batch } from './incremental.js';
+import { batchWindows, type BatchWindow } from './microbatch.js';
+import { helperNames, type WarehouseState } from './plan.js';
+
+export async function readWarehouseState(adapter: Pick<Adapter, 'listRelations' | 'capabilities'>, node: ParsedNode, fullRefresh: boolean): Promise<WarehouseState> {
+  const { tmp, backup, staging } = helperNames(node, adapter.capabilities);
+  const relations = await adapter.listRelations(node.database, node.schema);
+  const find = (identifier: string): Relation | null => relations.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase()) ?? null;
+  const leftovers = [find(tmp.identifier), find(backup.identifier), find(staging.identifier)].filter((r): r is Relation => r !== null);
+  return { existing: find(node.alias), leftovers, fullRefresh };
+}
+
+/** is_incremental() for a node in this state. */
+export function isIncrementalRun(node: ParsedNode, state: WarehouseState): boolean {
+  return incrementalApplies(node, state.existing, !!state.fullRefresh);
+}
+
+export interface BatchOptions {
+  readonly now: Date;
+  /** --event-time-start / --event-time-end. */
+  readonly start?: Date | null;
+  readonly end?: Date | null;
+}
+
+/**
+ * A microbatch model's batches, each with the model rendered for it by `render` (the first
+ * batch of a first build answers is_incremental() false, every other batch true); undefined for
+ * any other model.
+ */
+export function microbatchBatches(
+  node: ParsedNode,
+  state: WarehouseState,
+  adapter: Pick<Adapter, 'capabilities'>,
+  opts: BatchOptions,
+  render: (window: BatchWindow, isIncremental: boolean) => string,
+): Batch[] | undefined {
+  if (node.config.materialized !== 'incremental') return undefined;
+  const config = incrementalConfig(node, adapter.capabilities);
+  if (!config.microbatch) return undefined;
+  const incremental = isIncrementalRun(node, state);
+  const windows = batchWindows(config.microbatch, { incremental, now: opts.now, start: opts.start, end: opts.end });
+  return windows.map((w, i) => ({ ...w, sql: render(w, incremental || i > 0) }));
+}
