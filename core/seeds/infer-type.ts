@@ -22,12 +22,18 @@ type IntWidth = 0 | 1 | 2;
 const DECIMAL_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 // Date part, then an optional time part with a space or T: no zone (a zoned value is text,
 // since a TIMESTAMP column would silently drop or shift the zone).
-const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?)?$/;
+/** The date/timestamp shape classifyDateTime checks by hand (kept as its specification). */
+export const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?)?$/;
 
 export class ColumnInferrer {
   private mask = ALL;
   private votes = 0;
   private intWidth: IntWidth = 0;
+
+  /** No value can change the result any more (the column is text): callers may stop feeding it. */
+  get settled(): boolean {
+    return this.mask === 0;
+  }
 
   /** Feeds one raw field; empty strings are NULL and do not vote. */
   add(value: string): void {
@@ -70,6 +76,13 @@ export class ColumnInferrer {
     if (this.intWidth === 2) return;
     const digits = v.length - (v.charCodeAt(0) === 45 || v.charCodeAt(0) === 43 ? 1 : 0);
     if (digits <= 9) return;
+    // Up to 15 digits a double is exact: no BigInt needed (a hot path for id columns).
+    if (digits <= 15) {
+      const x = Number(v);
+      if (x >= -2147483648 && x <= 2147483647) return;
+      if (this.intWidth < 1) this.intWidth = 1;
+      return;
+    }
     const n = BigInt(v);
     if (n >= INT32_MIN && n <= INT32_MAX) return;
     const w: IntWidth = n >= INT64_MIN && n <= INT64_MAX ? 1 : 2;
@@ -87,20 +100,44 @@ function isInteger(v: string): boolean {
   return true;
 }
 
+/** DATETIME_RE, by character codes (a hot path: every value of a date or timestamp column). */
 function classifyDateTime(v: string): number {
-  const m = DATETIME_RE.exec(v);
-  if (!m) return 0;
-  if (!isValidDate(+m[1], +m[2], +m[3])) return 0;
-  if (m[4] === undefined) return DATE | TS;
-  if (+m[4] > 23 || +m[5] > 59 || +m[6] > 59) return 0;
+  const len = v.length;
+  if (len !== 10 && len < 19) return 0;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 2);
+  const d = digits(v, 8, 2);
+  if (y < 0 || mo < 0 || d < 0 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return 0;
+  if (!isValidDate(y, mo, d)) return 0;
+  if (len === 10) return DATE | TS;
+  const sep = v.charCodeAt(10);
+  if (sep !== 32 && sep !== 84) return 0;
+  const h = digits(v, 11, 2);
+  const mi = digits(v, 14, 2);
+  const sec = digits(v, 17, 2);
+  if (h < 0 || mi < 0 || sec < 0 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return 0;
+  if (len > 19 && (v.charCodeAt(19) !== 46 || len > 29 || len === 20 || digits(v, 20, len - 20) < 0)) return 0;
+  if (h > 23 || mi > 59 || sec > 59) return 0;
   return TS;
 }
 
+/** The ASCII digits v[at, at+count) as a number, or -1 if any is not a digit. */
+function digits(v: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isValidDate(y: number, mo: number, d: number): boolean {
   if (y < 1 || mo < 1 || mo > 12 || d < 1) return false;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
-  return d <= days;
+  if (mo === 2 && d === 29) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= DAYS_IN_MONTH[mo - 1];
 }
 
 /** The type of a list of raw values (convenience for callers and tests). */

@@ -57,27 +57,30 @@ declare module 'vitest' {
 const run = promisify(execFile);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const external = externalServerSpec();
-  let server: PgServerInfo;
-  let teardown: () => Promise<void> = async () => {};
-  if (external) {
-    const what = `${external.name}=${redactUrl(external.spec)}`;
-    const given = parseServer(external.spec);
-    await checkReachable(given, what);
-    const login = await externalPasswordLogin(given);
-    server = { ...given, passwordLogin: login?.login };
-    if (login) teardown = login.drop;
-  } else {
-    const cluster = await startTestCluster();
-    server = cluster.server;
-    teardown = cluster.stop;
-  }
+  const { server, stop: teardown } = await obtainServer();
   project.provide('pg', server);
   process.env.KILN_TEST_PGHOST = server.host;
   process.env.KILN_TEST_PGPORT = String(server.port);
   process.env.KILN_TEST_PGUSER = server.user;
   if (server.password !== undefined) process.env.KILN_TEST_PGPASSWORD = server.password;
   return teardown;
+}
+
+/**
+ * The server for a test run or a benchmark: KILN_TEST_POSTGRES_URL's (checked, with a password
+ * login role of this run's own where possible), else a throwaway cluster. `stop` undoes what
+ * was set up.
+ */
+export async function obtainServer(): Promise<{ server: PgServerInfo; stop: () => Promise<void> }> {
+  const external = externalServerSpec();
+  if (!external) {
+    const cluster = await startTestCluster();
+    return { server: cluster.server, stop: cluster.stop };
+  }
+  const given = parseServer(external.spec);
+  await checkReachable(given, `${external.name}=${redactUrl(external.spec)}`);
+  const login = await externalPasswordLogin(given);
+  return { server: { ...given, passwordLogin: login?.login }, stop: login?.drop ?? (async () => {}) };
 }
 
 /** KILN_TEST_POSTGRES_URL, or its alias KILN_TEST_PG. */

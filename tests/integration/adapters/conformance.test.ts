@@ -277,7 +277,8 @@ describe.each(targets)('adapter conformance: $name', (target: AdapterTarget) => 
 describe('DuckDB and PostgreSQL agree', () => {
   it('on every row of every model and seed of project-template', async () => {
     const dumps: Record<string, Record<string, unknown>> = {};
-    for (const target of targets) {
+    // This comparison is between these two (other targets have suites of their own above).
+    for (const target of targets.filter((t) => t.name === 'duckdb' || t.name === 'postgres')) {
       const dir = templateBuilds.get(target.name) ?? (await buildTemplate(target)).dir;
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { resource_type: string; alias: string; config: { materialized: string } }> };
       const built = Object.values(manifest.nodes).filter((n) => (n.resource_type === 'model' || n.resource_type === 'seed') && n.config.materialized !== 'ephemeral');
