@@ -16,7 +16,7 @@ export async function createAdapter(target: TargetConfig, projectRoot: string, p
   const load = loaders[target.type];
   if (!load) {
     throw new KilnError(Codes.ADAPTER_UNKNOWN, `No adapter for type '${target.type}' (target '${target.name}')`, {
-      loc: { file: profileFile },
+      loc: target.typeLoc ?? { file: profileFile },
       hint: `kiln supports: ${adapterTypes().join(', ')}. Set \`type:\` of the target to one of them.`,
     });
   }

@@ -1,9 +1,10 @@
 // manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
 import { createHash } from 'node:crypto';
 import type { SqlDialect } from '../../adapters/adapter.js';
-import type { Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import type { Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
+import { varDigests } from '../state/usage.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -87,12 +88,14 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
       user_id: null,
       send_anonymous_usage_stats: false,
       adapter_type: meta.adapterType,
+      // Digests (not values) of the vars in effect, for `state:modified` in a later run.
+      ...(manifest.vars ? { kiln_vars: varDigests(manifest.vars) } : {}),
     },
     nodes,
     sources,
     macros,
     docs,
-    exposures: {},
+    exposures: Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e)])),
     metrics: {},
     groups: {},
     selectors: {},
@@ -219,5 +222,31 @@ function unitTestJson(n: ParsedNode): Record<string, unknown> {
     overrides: { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
     depends_on: { macros: [], nodes: n.dependsOn.nodes },
     config: { tags: n.config.tags, meta: n.config.meta, enabled: true },
+  };
+}
+
+function exposureJson(e: Exposure): Record<string, unknown> {
+  return {
+    name: e.name,
+    resource_type: 'exposure',
+    package_name: e.packageName,
+    path: e.path,
+    original_file_path: e.originalFilePath,
+    unique_id: e.uniqueId,
+    fqn: e.fqn,
+    type: e.type,
+    owner: e.owner,
+    description: e.description,
+    label: e.label,
+    maturity: e.maturity,
+    meta: e.meta,
+    tags: e.tags,
+    config: { ...e.config, tags: e.tags },
+    unrendered_config: {},
+    url: e.url,
+    depends_on: { macros: [], nodes: e.dependsOn.nodes },
+    refs: e.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
+    sources: e.sources,
+    metrics: [],
   };
 }

@@ -13,6 +13,7 @@ import { compileCommand, parseCommand } from './commands/compile.js';
 import { debugCommand } from './commands/debug.js';
 import { initCommand } from './commands/init.js';
 import { lsCommand, type LsOptions } from './commands/ls.js';
+import { retryCommand } from './commands/retry.js';
 import { runCommand, type RunKind } from './commands/run.js';
 import { secretValues } from '../template/builtins.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
@@ -114,6 +115,11 @@ Examples:
   runLike('test', 'run the data tests of the selected resources');
   runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
+
+  addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
+    .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
+    .option('--warn-error', 'also retry tests that warned')
+    .action(action('retry', (o) => retryCommand(o, io)));
 
   addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
     .option('--resource-type <type...>', 'only these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, default, all (default: all)')

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   state?: string;
   defer?: boolean;
   favorState?: boolean;
+  /** Set by `kiln retry`: exactly these nodes, instead of evaluating the selection. */
+  retryIds?: ReadonlySet<string>;
   fullRefresh?: boolean;
   failFast?: boolean;
   warnError?: boolean;

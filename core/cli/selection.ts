@@ -1,6 +1,6 @@
 // Selection as the commands see it: --select/--exclude/--selector/--indirect-selection and
 // --state turned into the ids a command works on, with warnings for pieces that matched nothing.
-import type { KilnError } from '../errors.js';
+import { Codes, KilnError } from '../errors.js';
 import { yamlContext } from '../compiler/context.js';
 import { loadSelectorsFile, type SelectorsFile } from '../selection/selectors-file.js';
 import { resolveSelection } from '../selection/select.js';
@@ -36,6 +36,7 @@ export function selectorsFile(session: Session): SelectorsFile | null {
  * come along with the nodes they test by --indirect-selection (eager by default).
  */
 export function selectIds(session: Session, opts: GlobalOptions, resourceTypes: readonly string[] | 'all', onWarning?: (w: KilnError) => void): Set<string> {
+  if (opts.retryIds) return retrySelection(session, opts.retryIds, resourceTypes, onWarning);
   const state = opts.state !== undefined ? previousState(session, opts) : undefined;
   const result = resolveSelection(
     session.manifest,
@@ -55,6 +56,21 @@ export function selectIds(session: Session, opts: GlobalOptions, resourceTypes: 
   for (const id of result.selected) {
     const type = session.manifest.nodes.get(id)?.resourceType ?? (session.manifest.sources.has(id) ? 'source' : session.manifest.exposures?.has(id) ? 'exposure' : undefined);
     if (type !== undefined && resourceTypes.includes(type)) out.add(id);
+  }
+  return out;
+}
+
+/** `kiln retry`: the previous run's failed and skipped nodes that still exist. */
+function retrySelection(session: Session, ids: ReadonlySet<string>, resourceTypes: readonly string[] | 'all', onWarning?: (w: KilnError) => void): Set<string> {
+  const out = new Set<string>();
+  const gone: string[] = [];
+  for (const id of ids) {
+    const node = session.manifest.nodes.get(id);
+    if (!node) gone.push(id);
+    else if (resourceTypes === 'all' || resourceTypes.includes(node.resourceType)) out.add(id);
+  }
+  if (gone.length) {
+    onWarning?.(new KilnError(Codes.SELECTION_EMPTY, `${gone.length} node${gone.length === 1 ? '' : 's'} of the last run no longer exist${gone.length === 1 ? 's' : ''} and will not be retried: ${gone.join(', ')}`));
   }
   return out;
 }

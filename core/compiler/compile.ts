@@ -1,5 +1,6 @@
 // Compile: render a node with the run-time context (real relation names), inlining ephemeral
 // ancestors as CTEs. Pure apart from `isIncremental`, which the caller answers from warehouse state.
+import type { RelationName } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode, RefCall } from '../nodes.js';
 import { kwargs, type RenderContext, type TemplateEngine } from '../template/engine.js';
@@ -47,6 +48,13 @@ export class Compiler {
     for (const s of manifest.sources.values()) this.sourceByKey.set(`${s.sourceName}.${s.name}`, s);
   }
 
+  /** --defer: refs to these (unselected, not built here) nodes resolve to the given relations. */
+  private deferred: ReadonlyMap<string, RelationName> = new Map();
+  deferTo(relations: ReadonlyMap<string, RelationName>): void {
+    this.deferred = relations;
+    this.rendered.clear();
+  }
+
   compile(node: ParsedNode, run?: NodeCompileOptions): CompiledNode {
     if (node.resourceType === 'seed') return { uniqueId: node.uniqueId, sql: '', ephemerals: [] };
     const { body, ephemeralRefs } = this.render(node, run);
@@ -61,9 +69,10 @@ export class Compiler {
     return { uniqueId: node.uniqueId, sql, ephemerals: order };
   }
 
-  /** The relation a node materializes into. */
+  /** The relation a node materializes into (or, under --defer, the state's relation for it). */
   relationOf(node: ParsedNode): RelationValue {
-    return new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, this.deps.dialect, {
+    const deferred = this.deferred.get(node.uniqueId);
+    return new RelationValue(deferred ?? { database: node.database, schema: node.schema, identifier: node.alias }, this.deps.dialect, {
       type: node.config.materialized === 'view' ? 'view' : 'table',
     });
   }

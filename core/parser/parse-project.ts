@@ -67,6 +67,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     macros: new Map(),
     docs: new Map(),
     disabled: new Map(),
+    // Recorded so a later `state:modified` sees which vars changed (manifest.json keeps digests).
+    vars: vars.toObject(),
   };
   const byKind = groupFiles(loaded.files);
 

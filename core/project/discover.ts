@@ -89,9 +89,10 @@ export function readSourceFile(absPath: string, relPath: string, textless = fals
     buf = fs.readFileSync(absPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read ${relPath}: ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`, {
+    const reason = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder, not a file' : (e as Error).message;
+    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read ${relPath}: ${reason}`, {
       loc: { file: relPath },
-      hint: code === 'EACCES' ? 'check the file permissions' : undefined,
+      hint: code === 'EACCES' ? 'check the file permissions' : code === 'EISDIR' ? `rename or remove the folder ${relPath}` : undefined,
       cause: e,
     });
   }

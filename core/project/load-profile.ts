@@ -311,7 +311,7 @@ function buildTarget(
   }
 
   const secretFields = Object.keys(fields).filter((k) => SECRET_PATTERN.test(k));
-  return { name, type, schema, database, threads, fields, secretFields };
+  return { name, type, schema, database, threads, fields, secretFields, typeLoc: loc('type') };
 }
 
 /** DuckDB names its catalog after the database file: `data/dev.duckdb` → `dev`. */

@@ -10,7 +10,8 @@ import { isConfigEntry } from './config-tree.js';
 import { renderTree } from './render.js';
 import type { ConfigTree, ProjectFile, RenderString } from './types.js';
 import { closestMatch, describeValue, isPlainObject } from './values.js';
-import { type YamlFile, type YamlPath, locOf, parseYaml, stripBom } from './yaml-file.js';
+import { type YamlFile, type YamlPath, locOf, parseYaml } from './yaml-file.js';
+import { readSourceFile } from './discover.js';
 import { checkValue } from './zod-check.js';
 
 export const PROJECT_FILE = 'dbt_project.yml';
@@ -50,16 +51,14 @@ export function loadProjectFile(projectDir: string, opts: LoadProjectFileOptions
   const abs = path.join(projectDir, PROJECT_FILE);
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    // Binary, non-UTF-8 and unreadable files are FILE_UNREADABLE with the line.
+    text = readSourceFile(abs, PROJECT_FILE).contents;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = e instanceof KilnError ? (e.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw projectNotFound(projectDir);
-    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read ${abs}: ${(e as Error).message}`, {
-      loc: { file: PROJECT_FILE },
-      cause: e,
-    });
+    throw e;
   }
-  return parseProjectFile(stripBom(text), PROJECT_FILE, opts);
+  return parseProjectFile(text, PROJECT_FILE, opts);
 }
 
 function projectNotFound(projectDir: string): KilnError {

@@ -53,7 +53,10 @@ export function renderOne(text: string, loc: SourceLocation, opts: { render?: Re
     return opts.render(text, loc);
   } catch (e) {
     if (e instanceof KilnError) {
-      opts.problems.error(e.loc ? e : new KilnError(e.code, e.message, { loc, hint: e.hint, cause: e }));
+      // The engine places errors within the value's text (line 1 of the string); point at the
+      // YAML key instead, unless the error is in another file (a macro the value called).
+      const inValue = !e.loc || (e.loc.file === loc.file && loc.line !== undefined);
+      opts.problems.error(inValue ? new KilnError(e.code, e.message, { loc, node: e.node, hint: e.hint, related: e.related, cause: e }) : e);
     } else {
       opts.problems.error(
         new KilnError(Codes.JINJA_RENDER, `Could not render ${JSON.stringify(text)}: ${(e as Error).message}`, {

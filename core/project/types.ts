@@ -67,6 +67,8 @@ export interface TargetConfig {
   readonly fields: Readonly<Record<string, unknown>>;
   /** Field names whose values must never be printed. */
   readonly secretFields: readonly string[];
+  /** Where `type:` is written, for errors about it (an unknown adapter). */
+  readonly typeLoc?: SourceLocation;
 }
 
 export interface ProfileSelection {

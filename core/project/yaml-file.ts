@@ -1,7 +1,6 @@
 // YAML parsing for project files. YAML 1.2 core schema (so `2024-01-01` stays a string), `<<`
 // merge keys enabled (dbt reads YAML with PyYAML, which supports them and projects use them),
 // duplicate keys rejected. Every validation error points at a line found with lineOf().
-import fs from 'node:fs';
 import {
   type Document,
   LineCounter,
@@ -17,6 +16,7 @@ import {
   visit,
 } from 'yaml';
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
+import { readSourceFile } from './discover.js';
 import { POS_SCALE, type PositionTable, parseFastYaml } from './yaml-fast.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -60,22 +60,19 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   if (doc.errors.length > 0) throw syntaxError(doc.errors[0]!, text, file, lineCounter, doc);
   // `key: {{ var('x') }}` is valid YAML (a flow mapping used as a key) but never what was meant.
   if (text.includes('{{')) checkUnquotedJinja(doc, text, file, lineCounter);
-  const js: unknown = doc.contents === null ? null : doc.toJS({ maxAliasCount: 10_000 });
+  let js: unknown;
+  try {
+    js = doc.contents === null ? null : doc.toJS({ maxAliasCount: 10_000 });
+  } catch (e) {
+    // `*name` with no `&name` before it: the parser accepts it, resolving it throws.
+    throw aliasError(e, doc, text, file, lineCounter);
+  }
   return { file, text, doc, lineCounter, value: js ?? {} };
 }
 
-/** Reads and parses a YAML file; an unreadable file is FILE_UNREADABLE. */
+/** Reads and parses a YAML file; an unreadable, binary or non-UTF-8 file is FILE_UNREADABLE. */
 export function readYamlFile(absPath: string, displayPath: string): YamlFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(absPath, 'utf8');
-  } catch (e) {
-    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read ${displayPath}: ${(e as Error).message}`, {
-      loc: { file: displayPath },
-      cause: e,
-    });
-  }
-  return parseYaml(stripBom(text), displayPath);
+  return parseYaml(readSourceFile(absPath, displayPath).contents, displayPath);
 }
 
 export function stripBom(s: string): string {
@@ -231,6 +228,25 @@ function firstKeyPosition(doc: Document.Parsed, pos: number): number | undefined
     },
   });
   return result;
+}
+
+function aliasError(e: unknown, doc: Document.Parsed, text: string, file: string, lc: LineCounter): unknown {
+  if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) return e;
+  let at: { name: string; pos: number } | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      const pos = rangeStart(alias);
+      if (pos === undefined || alias.resolve(doc) !== undefined) return undefined;
+      at = { name: alias.source, pos };
+      return visit.BREAK;
+    },
+  });
+  if (!at) return new KilnError(Codes.YAML_SYNTAX, `YAML error in ${file}: ${e.message}`, { loc: { file } });
+  const { line, col } = lc.linePos(at.pos);
+  return new KilnError(Codes.YAML_SYNTAX, `YAML syntax error in ${file} at line ${line}, column ${col}: alias \`*${at.name}\` refers to no anchor \`&${at.name}\` defined before it`, {
+    loc: { file, line, col },
+    hint: `define \`&${at.name}\` on an earlier value, or fix the name.\n${codeFrame(text, line, col)}`,
+  });
 }
 
 function checkUnquotedJinja(doc: Document.Parsed, text: string, file: string, lc: LineCounter): void {

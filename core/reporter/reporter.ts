@@ -67,7 +67,15 @@ export class Reporter {
     const lines = [head];
     if (where) lines.push(`  --> ${where}`);
     for (const r of e.related) lines.push(`  --> ${formatLocation(r)}`);
-    if (e.hint) lines.push(`  ${this.c.cyan('hint:')} ${e.hint}`);
+    if (e.hint) {
+      // A hint may end with a code frame (`> 3 | text` / `  | ^`): print it on lines of its own,
+      // indented as a block so its caret stays under the column.
+      const all = e.hint.split('\n');
+      const frameAt = all.findIndex((l) => /^\s*>?\s*\d*\s\|/.test(l));
+      const text = frameAt === -1 ? all : all.slice(0, frameAt);
+      if (text.length) lines.push(`  ${this.c.cyan('hint:')} ${text[0]}`, ...text.slice(1).map((l) => `        ${l}`));
+      if (frameAt !== -1) lines.push(...all.slice(frameAt).map((l) => `    ${l}`));
+    }
     if (this.opts.format === 'json') this.emit(level, e.message, { event: 'kiln_error', ...e.toJSON() }, 'err');
     else for (const l of lines) this.emit(level, l, {}, stream ?? (level === 'error' ? 'err' : 'out'));
   }

@@ -140,7 +140,13 @@ function readText(file: string, relPath: string): string {
     throw new KilnError(Codes.FILE_UNREADABLE, `cannot read seed file: ${(e as Error).message}`, { loc: { file: relPath }, cause: e });
   }
   const decoded = decodeUtf8(bytes);
-  if ('text' in decoded) return decoded.text;
+  if ('text' in decoded) {
+    // Valid UTF-8 may still hold NUL bytes, which PostgreSQL refuses and DuckDB would store.
+    const nul = decoded.text.indexOf('\0');
+    if (nul === -1) return decoded.text;
+    const line = decoded.text.slice(0, nul).split(/\r\n|\r|\n/).length;
+    throw malformed(relPath, line, 'the file contains a NUL byte: is it a binary file?', 'a seed is a text CSV file: remove the byte, or move the file out of the seed paths');
+  }
   throw malformed(relPath, decoded.line, `the file is not valid UTF-8 (byte offset ${decoded.offset})`, 'save the file as UTF-8 (most spreadsheet tools offer "CSV UTF-8")');
 }
 

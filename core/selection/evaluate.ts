@@ -4,7 +4,7 @@
 // once all their parents are selected.
 import { KilnError } from '../errors.js';
 import { matchCriteria, type MatchContext } from './match.js';
-import { frameOf } from './parse-spec.js';
+import { frameOf, whereOf } from './parse-spec.js';
 import type { IndirectSelection, SelectionCriteria, SelectionSpec } from './spec.js';
 
 export interface Evaluated {
@@ -122,8 +122,7 @@ function difference(sets: readonly Set<string>[]): Set<string> {
 
 /** A state/result error, re-issued pointing at the criterion that needed it. */
 function pointAt(e: KilnError, c: SelectionCriteria): KilnError {
-  const where = c.origin.loc ? c.origin.source : `${c.origin.source} at column ${c.origin.col}`;
-  return new KilnError(e.code, `${e.message} (needed by '${c.raw}' in ${where})${frameOf(c.origin)}`, {
+  return new KilnError(e.code, `${e.message} (needed by '${c.raw}' in ${whereOf(c.origin)})${frameOf(c.origin)}`, {
     loc: c.origin.loc ?? { file: c.origin.source, line: c.origin.arg ?? 1, col: c.origin.col },
     hint: e.hint,
     related: e.loc ? [e.loc, ...e.related] : e.related,

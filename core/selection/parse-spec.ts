@@ -133,8 +133,7 @@ export function specError(origin: SpecOrigin, why: string, hint?: string): KilnE
   const frame = frameOf(origin);
   // A command-line argument is located as `--select:<argument>:<column>`.
   const loc = origin.loc ?? { file: origin.source, line: origin.arg ?? 1, col: origin.col };
-  const where = origin.loc ? origin.source : `${origin.source}${origin.arg && origin.arg > 1 ? ` (argument ${origin.arg})` : ''} at column ${origin.col}`;
-  return new KilnError(Codes.SELECTOR_INVALID, `Invalid selector in ${where}: ${why}${frame}`, {
+  return new KilnError(Codes.SELECTOR_INVALID, `Invalid selector in ${whereOf(origin)}: ${why}${frame}`, {
     loc,
     hint: hint ?? 'Selectors look like `orders`, `+orders`, `orders+`, `tag:nightly`, `path:models/staging`, `state:modified+`.',
   });
@@ -144,4 +143,10 @@ export function specError(origin: SpecOrigin, why: string, hint?: string): KilnE
 export function frameOf(origin: SpecOrigin): string {
   const shown = origin.text.replace(/[\t\r\n]/g, ' ');
   return `\n    ${shown}\n    ${' '.repeat(Math.max(0, origin.col - 1))}^`;
+}
+
+/** `--select (argument 2) at column 5`, or the file for selectors.yml. */
+export function whereOf(origin: SpecOrigin): string {
+  if (origin.loc) return origin.source;
+  return `${origin.source}${origin.arg && origin.arg > 1 ? ` (argument ${origin.arg})` : ''} at column ${origin.col}`;
 }

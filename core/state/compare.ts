@@ -43,13 +43,15 @@ export class StateComparison {
     for (const n of this.current.nodes.values()) if (this.nodeMatches(value, n)) out.add(n.uniqueId);
     for (const s of this.current.sources.values()) if (this.otherMatches(value, s.uniqueId, this.old.sources.get(s.uniqueId), () => sourceKey(s))) out.add(s.uniqueId);
     for (const e of this.current.exposures?.values() ?? []) {
-      if (this.otherMatches(value, e.uniqueId, this.old.exposures.get(e.uniqueId), () => canonicalJson({ deps: [...e.dependsOn.nodes].sort(), type: e.type, owner: e.owner, url: e.url, maturity: e.maturity, config: e.config }))) out.add(e.uniqueId);
+      const key = () => exposureKey({ depends_on: { nodes: e.dependsOn.nodes }, type: e.type, owner: e.owner, url: e.url, maturity: e.maturity, config: { ...e.config, tags: e.tags } });
+      if (this.otherMatches(value, e.uniqueId, this.old.exposures.get(e.uniqueId), key)) out.add(e.uniqueId);
     }
     this.memo.set(value, out);
     return out;
   }
 
   private nodeMatches(value: string, n: ParsedNode): boolean {
+    if (n.resourceType === 'unit_test') return this.otherMatches(value, n.uniqueId, this.old.unitTests.get(n.uniqueId), () => unitTestKey(n));
     const old = this.old.nodes.get(n.uniqueId);
     switch (value) {
       case 'new':
@@ -94,7 +96,7 @@ export class StateComparison {
     return !sameContents || this.reachesChangedMacro(n.uniqueId) || this.readsChangedVar(n.uniqueId);
   }
 
-  /** Sources and exposures: new / old / modified (whole definition) only. */
+  /** Sources, exposures and unit tests: new / old / modified (whole definition) only. */
   private otherMatches(value: string, id: string, old: Json | undefined, key: () => string): boolean {
     switch (value) {
       case 'new':
@@ -103,7 +105,7 @@ export class StateComparison {
         return old !== undefined;
       case 'modified':
       case 'unmodified': {
-        const changed = old === undefined || key() !== (id.startsWith('source.') ? sourceJsonKey(old) : exposureJsonKey(old));
+        const changed = old === undefined || key() !== (id.startsWith('source.') ? sourceJsonKey(old) : id.startsWith('unit_test.') ? unitTestJsonKey(old) : exposureJsonKey(old));
         return value === 'modified' ? changed : !changed;
       }
       default:
@@ -256,6 +258,28 @@ function sourceJsonKey(j: Json): string {
 }
 
 function exposureJsonKey(j: Json): string {
+  return exposureKey(j);
+}
+
+/** An exposure's definition, from its manifest.json shape (the current one is built the same way). */
+function exposureKey(j: Json): string {
   const deps = ((j.depends_on as Json | undefined)?.nodes ?? []) as string[];
-  return canonicalJson({ deps: [...deps].sort(), type: j.type, owner: j.owner, url: j.url ?? null, maturity: j.maturity ?? null, config: j.config });
+  return canonicalJson(prune({ deps: [...deps].sort(), type: j.type, owner: j.owner, url: j.url, maturity: j.maturity, config: j.config }) ?? null);
+}
+
+/** A unit test is its definition: model, given rows, expected rows, overrides and config. */
+function unitTestKey(n: ParsedNode): string {
+  const u = n.unitTest;
+  return canonicalJson(prune({
+    model: u?.model,
+    given: u?.given.map((g) => ({ input: g.input, rows: g.rows, format: g.format })),
+    expect: u ? { rows: u.expect.rows, format: u.expect.format } : null,
+    overrides: u ? { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars } : null,
+    config: { tags: n.config.tags, meta: n.config.meta },
+  }) ?? null);
+}
+
+function unitTestJsonKey(j: Json): string {
+  const config = (j.config ?? {}) as Json;
+  return canonicalJson(prune({ model: j.model, given: j.given, expect: j.expect, overrides: j.overrides, config: { tags: config.tags, meta: config.meta } }) ?? null);
 }

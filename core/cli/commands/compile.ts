@@ -8,6 +8,7 @@ import type { ParsedNode } from '../../nodes.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
+import { applyDefer, deferState } from '../defer.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 
 export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number> {
@@ -30,9 +31,19 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, ['model']));
+  const selected = timings.time('graph', () => select(session, opts, ['model'], (w) => reporter.kilnError(w, 'warn')));
+  const deferTo = deferState(session, opts);
   const writer = new ArtifactWriter(session.targetDir, redactor());
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+  if (deferTo) {
+    // Deferral asks the target which relations exist: the one warehouse read compile makes.
+    await session.adapter.open();
+    try {
+      await applyDefer(session, opts, deferTo, selected, compiler, reporter);
+    } finally {
+      await session.adapter.close();
+    }
+  }
   const errors: KilnError[] = [];
   const compiled: { node: ParsedNode; sql: string }[] = [];
   timings.time('compile', () => {

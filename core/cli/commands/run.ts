@@ -14,6 +14,7 @@ import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select } from '../session.js';
+import { applyDefer, deferState } from '../defer.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot';
@@ -24,7 +25,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const reporter = makeReporter(opts, io);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
-  const selected = select(session, opts, TYPES[kind]);
+  const selected = select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn'));
+  const deferTo = deferState(session, opts);
   if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
     throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
   }
@@ -59,6 +61,13 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     : null;
   if (waited) reporter.info('Got the lock; starting.');
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+  if (deferTo) {
+    await applyDefer(session, opts, deferTo, selected, compiler, reporter).catch(async (e: unknown) => {
+      await unlock?.().catch(() => undefined);
+      await session.adapter.close();
+      throw e;
+    });
+  }
   const runner = new Runner(
     session.manifest,
     session.dag,
@@ -115,6 +124,11 @@ function argsOf(opts: GlobalOptions): Record<string, unknown> {
   return {
     select: opts.select ?? [],
     exclude: opts.exclude ?? [],
+    selector: opts.selector ?? null,
+    indirect_selection: opts.indirectSelection ?? 'eager',
+    state: opts.state ?? null,
+    defer: !!opts.defer,
+    favor_state: !!opts.favorState,
     target: opts.target ?? null,
     vars: opts.vars ?? '{}',
     threads: opts.threads ?? null,

@@ -117,6 +117,10 @@ export function shopManifest(): Manifest {
       uniqueId: `unit_test.${P}.orders.orders_total_is_sum`, resourceType: 'unit_test', packageName: P, path: '_finance.yml',
       originalFilePath: 'models/marts/finance/_finance.yml', fqn: [P, 'marts', 'finance', 'orders', 'orders_total_is_sum'],
       dependsOn: { nodes: [m('orders')], macros: [] }, loc: { file: 'models/marts/finance/_finance.yml' },
+      unitTest: {
+        name: 'orders_total_is_sum', model: 'orders', given: [{ input: "ref('int_orders')", ref: 'int_orders', format: 'dict', rows: [{ id: 1 }] }],
+        expect: { format: 'dict', rows: [{ id: 1 }] }, overrides: { vars: {}, macros: {}, envVars: {} }, loc: { file: 'models/marts/finance/_finance.yml' },
+      },
     }),
   ];
   const sources = [
