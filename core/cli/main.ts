@@ -1,7 +1,7 @@
 // The `kiln` program. The only place that decides exit codes; errors are classified once here:
 // user errors (KilnError) exit 2, failed nodes exit 1, anything else is a kiln bug (exit 3).
 import { Command, CommanderError, Option } from 'commander';
-import { KilnError, KilnErrors } from '../errors.js';
+import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../artifacts/manifest-json.js';
 import { Reporter } from '../reporter/reporter.js';
 import { addProjectOptions, type GlobalOptions } from './options.js';
@@ -62,7 +62,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run `kiln --help` or `kiln <command> --help` for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    // Commander's own usage errors get the code every user error carries.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(text.replace(/^error: /, `error[${Codes.USAGE}] `)) });
   program.addHelpText(
     'after',
     `

@@ -129,12 +129,15 @@ export function parseProject(input: ParseInput): ParseOutput {
   const patches = collectPatches(propertyFiles, problems);
 
   const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName);
-  const describe = (text: string, file: string): string => {
+  const describe = (text: string, where: string | SourceLocation): string => {
     if (!text.includes('{{') && !text.includes('{%')) return text;
+    const at = typeof where === 'string' ? { file: where } : where;
     try {
-      return engine.render(file, text, yamlContext(deps, profile.profileName, file));
+      return engine.render(at.file, text, yamlContext(deps, profile.profileName, at.file));
     } catch (e) {
-      problems.capture(e);
+      // The engine counts lines within the description; point at its entry in the YAML instead.
+      if (e instanceof KilnError && e.loc?.file === at.file) problems.error(new KilnError(e.code, e.message, { loc: at, hint: e.hint, cause: e }));
+      else problems.capture(e);
       return text;
     }
   };
@@ -159,10 +162,10 @@ export function parseProject(input: ParseInput): ParseOutput {
           identifier: t.identifier ?? t.name,
           database: src.database ?? profile.target.database,
           schema: src.schema ?? src.name,
-          description: describe(t.description, pf.path),
-          sourceDescription: describe(src.description, pf.path),
+          description: describe(t.description, t.loc),
+          sourceDescription: describe(src.description, src.loc),
           loader: src.loader,
-          columns: columnsMap(t.columns, (d) => describe(d, pf.path)),
+          columns: columnsMap(t.columns, (d, at) => describe(d, at ?? t.loc)),
           meta: { ...src.meta, ...t.meta },
           tags: [...new Set([...src.tags, ...t.tags])],
           config: { ...config, enabled: config.enabled !== false },
@@ -196,6 +199,8 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
+    // dbt skips empty model files (a `create view as ()` would only fail in the database).
+    if (f.contents.trim() === '') continue;
     const node = parseTemplated(f, 'model');
     if (node) addNode(node);
   }
@@ -225,7 +230,19 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseTemplated(f, 'test');
     if (node) addNode(node);
   }
-  for (const t of genericTests()) addNode(t);
+  for (const t of genericTests()) {
+    // A test that names no test macro fails at load time (as in dbt), not when it runs.
+    const meta = t.testMetadata;
+    if (meta && !engine.hasMacro(`test_${meta.name}`, meta.namespace ?? undefined)) {
+      problems.error(new KilnError(Codes.JINJA_RENDER, `Unknown data test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}': no {% test ${meta.name}(...) %} is defined`, {
+        loc: t.loc,
+        node: t.uniqueId,
+        hint: 'Built-in tests are unique, not_null, accepted_values and relationships; others are defined with {% test name(model, column_name) %} in macros/ or tests/generic/ (or come from an installed package).',
+      }));
+      continue;
+    }
+    addNode(t);
+  }
   const contentsOf = new Map(byKind.properties.map((f) => [f.path, f.contents]));
   const unitTestFiles = propertyFiles.filter((pf) => pf.unitTests.length).map((pf) => ({ file: pf.path, contents: contentsOf.get(pf.path) ?? '', entries: pf.unitTests }));
   for (const t of parseUnitTests(unitTestFiles, manifest, problems)) addNode(t);
@@ -365,8 +382,8 @@ export function parseProject(input: ParseInput): ParseOutput {
       rawCode: p.f.contents,
       checksum: p.f.checksum,
       config,
-      description: describe(p.patch?.description ?? '', p.patch?.loc.file ?? p.f.path),
-      columns: columnsMap(p.patch?.columns ?? [], (d) => describe(d, p.patch?.loc.file ?? p.f.path)),
+      description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
+      columns: columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)),
       refs: p.refs,
       sources: p.sources,
       dependsOn: { nodes: [], macros: [] },
@@ -434,10 +451,10 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
   return out;
 }
 
-function columnsMap(cols: readonly ColumnInfo[], describe: (text: string) => string): Record<string, ColumnInfo> {
+function columnsMap(cols: readonly (ColumnInfo & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
   for (const c of cols) {
-    out[c.name] = { name: c.name, description: describe(c.description), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
+    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
   }
   return out;
 }
@@ -506,7 +523,7 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
         }));
         continue;
       }
-      const candidates = [...byName.keys()];
+      const candidates = [...byName.keys()].filter((k) => k !== node.name);
       const near = candidates.length ? closest(r.name, candidates) : undefined;
       problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on '${r.package ? `${r.package}.` : ''}${r.name}', which was not found`, {
         loc,

@@ -8,6 +8,7 @@ import { manifestJson } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
+import { checkRelations } from '../../materializations/preflight.js';
 import { Runner } from '../../runner/runner.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
@@ -32,6 +33,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   }
   const problems = new Problems();
   const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems);
+  checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
   problems.throwIfAny();
 
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
