@@ -29,10 +29,25 @@ export interface Io {
 
 export const ExitCode = { OK: 0, NODE_FAILED: 1, USER_ERROR: 2, INTERNAL: 3, INTERRUPTED: 130 } as const;
 
+/**
+ * Writes to a standard stream that may be closed under us (`kiln ls | head -1`): EPIPE and
+ * its like would otherwise surface as an unhandled 'error' event with a stack trace. Once the
+ * reader is gone, further output is dropped and the command carries on.
+ */
+function streamSink(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', () => {
+    closed = true;
+  });
+  return (text) => {
+    if (!closed && !stream.destroyed) stream.write(text);
+  };
+}
+
 export function processIo(): Io {
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: streamSink(process.stdout),
+    stderr: streamSink(process.stderr),
     cwd: process.cwd(),
     isTTY: !!process.stdout.isTTY,
     onInterrupt: (handler) => {
