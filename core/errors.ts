@@ -143,6 +143,8 @@ export const Codes = {
   // usage
   USAGE: 'KLN601',
   INIT_TARGET_EXISTS: 'KLN602',
+  DOCS_NOT_GENERATED: 'KLN603',
+  PORT_IN_USE: 'KLN604',
 } as const;
 
 export type ErrorCode = (typeof Codes)[keyof typeof Codes];

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
-import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName } from '../adapter.js';
+import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName } from '../adapter.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { Codes, KilnError } from '../../core/errors.js';
 import { DuckDBConn } from './connection.js';
@@ -189,6 +189,32 @@ export class DuckDBAdapter implements Adapter {
 
   cacheRenamed(from: RelationName, toIdentifier: string): void {
     this.cache.renamed(from, toIdentifier);
+  }
+
+  /** Tables and views of a schema with their columns, comments and DuckDB's row estimates, in three queries. */
+  async describeSchema(database: string, schema: string): Promise<readonly RelationDescription[]> {
+    const meta = this.requireMeta();
+    const where = `lower(database_name) = lower(${quoteLiteral(database)}) and lower(schema_name) = lower(${quoteLiteral(schema)})`;
+    const tables = await meta.query(`select database_name, schema_name, table_name, estimated_size, comment from duckdb_tables() where ${where}`);
+    const views = await meta.query(`select database_name, schema_name, view_name, comment from duckdb_views() where not internal and ${where}`);
+    const cols = await meta.query(`select table_name, column_name, data_type, column_index, comment from duckdb_columns() where ${where} order by table_name, column_index`);
+    const byTable = new Map<string, RelationDescription['columns'][number][]>();
+    for (const r of cols.rows) {
+      const list = byTable.get(String(r[0])) ?? [];
+      list.push({ name: String(r[1]), dataType: String(r[2]), index: Number(r[3]), comment: r[4] === null ? null : String(r[4]) });
+      byTable.set(String(r[0]), list);
+    }
+    const describe = (r: readonly unknown[], type: 'table' | 'view', rows: unknown, comment: unknown): RelationDescription => ({
+      database: String(r[0]),
+      schema: String(r[1]),
+      identifier: String(r[2]),
+      type,
+      columns: byTable.get(String(r[2])) ?? [],
+      rowCount: rows === null || rows === undefined ? null : Number(rows),
+      comment: comment === null || comment === undefined ? null : String(comment),
+      owner: null,
+    });
+    return [...tables.rows.map((r) => describe(r, 'table', r[3], r[4])), ...views.rows.map((r) => describe(r, 'view', null, r[3]))];
   }
 
   async listSchemas(database: string): Promise<readonly string[]> {

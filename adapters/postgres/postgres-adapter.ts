@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
-import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName, SqlDialect } from '../adapter.js';
+import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName, SqlDialect } from '../adapter.js';
 import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
 import { describeSession } from './describe.js';
@@ -161,6 +161,45 @@ export class PostgresAdapter implements Adapter {
 
   cacheRenamed(from: RelationName, toIdentifier: string): void {
     this.cache.renamed(from, toIdentifier);
+  }
+
+  /** Relations of a schema with columns, comments, owners and the planner's row estimates, in one query. */
+  async describeSchema(database: string, schema: string): Promise<readonly RelationDescription[]> {
+    this.checkDatabase(database, `describe schema "${schema}"`);
+    const res = await (await this.metaSession()).queryParams(
+      `select c.relname, c.relkind::text, c.reltuples::float8, pg_catalog.pg_get_userbyid(c.relowner),
+              pg_catalog.obj_description(c.oid, 'pg_class'), a.attname,
+              pg_catalog.format_type(a.atttypid, a.atttypmod), pg_catalog.col_description(c.oid, a.attnum)
+         from pg_catalog.pg_class c
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         left join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+        where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        order by c.relname, a.attnum`,
+      [schema],
+    );
+    const out = new Map<string, RelationDescription & { columns: RelationDescription['columns'][number][] }>();
+    for (const r of res.rows) {
+      const name = String(r[0]);
+      let rel = out.get(name);
+      if (!rel) {
+        const kind = String(r[1]);
+        // reltuples is -1 until the table is vacuumed or analysed: unknown, not empty.
+        const estimate = r[2] === null ? -1 : Number(r[2]);
+        rel = {
+          database: this.profile.database,
+          schema,
+          identifier: name,
+          type: kind === 'v' ? 'view' : 'table',
+          columns: [],
+          rowCount: kind === 'v' || estimate < 0 ? null : Math.round(estimate),
+          comment: r[4] === null ? null : String(r[4]),
+          owner: r[3] === null ? null : String(r[3]),
+        };
+        out.set(name, rel);
+      }
+      if (r[5] !== null) rel.columns.push({ name: String(r[5]), dataType: String(r[6]), index: rel.columns.length + 1, comment: r[7] === null ? null : String(r[7]) });
+    }
+    return [...out.values()];
   }
 
   async listSchemas(database: string): Promise<readonly string[]> {

@@ -11,6 +11,7 @@ import { showCommand, type ShowOptions } from './commands/show.js';
 import { freshnessCommand } from './commands/freshness.js';
 import { compileCommand, parseCommand } from './commands/compile.js';
 import { debugCommand } from './commands/debug.js';
+import { addDocsCommands } from './commands/docs.js';
 import { initCommand } from './commands/init.js';
 import { lsCommand, type LsOptions } from './commands/ls.js';
 import { retryCommand } from './commands/retry.js';
@@ -159,6 +160,8 @@ Examples:
   })
     .option('-o, --output <file>', 'file name under the target path (default sources.json)')
     .action(action('source freshness', (o) => freshnessCommand(o, io)));
+
+  addDocsCommands(program, action, io);
 
   addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets (default: target/)')).action(
     action('clean', (o) => cleanCommand(o, io)),

@@ -17,6 +17,7 @@ import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
+import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot';
 
@@ -116,6 +117,11 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   }
   writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+  appendRunHistory(
+    session.targetDir,
+    historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
+    redactor(),
+  );
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
   if (summary.interrupted) return ExitCode.INTERRUPTED;

@@ -1,0 +1,110 @@
+// catalog.json: what the warehouse holds for each model, seed, snapshot and source: relation
+// type, columns with database types, comments and row counts where the database keeps them
+// (dbt's catalog shape, so tools that read dbt's catalog read kiln's). One round trip per schema
+// when the adapter can describe a whole schema; otherwise one per relation.
+import type { Adapter, RelationDescription } from '../../adapters/adapter.js';
+import { KilnError } from '../errors.js';
+import type { Manifest } from '../nodes.js';
+import { metadata, type ArtifactMeta } from '../artifacts/manifest-json.js';
+import type { CatalogInfo } from './site-types.js';
+
+export interface Catalog {
+  /** unique id → what the warehouse has. */
+  readonly byId: ReadonlyMap<string, CatalogInfo>;
+  readonly errors: readonly string[];
+}
+
+interface Wanted {
+  readonly id: string;
+  readonly database: string;
+  readonly schema: string;
+  readonly identifier: string;
+}
+
+/** Relations the project builds or reads, grouped by schema. */
+function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
+  const groups = new Map<string, Wanted[]>();
+  const add = (w: Wanted) => {
+    const key = `${w.database.toLowerCase()}\u0000${w.schema.toLowerCase()}`;
+    const list = groups.get(key) ?? [];
+    list.push(w);
+    groups.set(key, list);
+  };
+  for (const n of manifest.nodes.values()) {
+    if (!['model', 'seed', 'snapshot'].includes(n.resourceType) || n.config.materialized === 'ephemeral') continue;
+    add({ id: n.uniqueId, database: n.database, schema: n.schema, identifier: n.alias });
+  }
+  for (const s of manifest.sources.values()) add({ id: s.uniqueId, database: s.database, schema: s.schema, identifier: s.identifier });
+  return groups;
+}
+
+/** Reads the catalog through an open adapter. Schema-level failures are recorded, not thrown. */
+export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise<Catalog> {
+  const byId = new Map<string, CatalogInfo>();
+  const errors: string[] = [];
+  for (const wanted of wantedRelations(manifest).values()) {
+    const { database, schema } = wanted[0];
+    try {
+      const described = adapter.describeSchema ? await adapter.describeSchema(database, schema) : await describeOneByOne(adapter, database, schema, wanted);
+      const exact = new Map(described.map((r) => [r.identifier, r]));
+      const folded = new Map(described.map((r) => [r.identifier.toLowerCase(), r]));
+      for (const w of wanted) {
+        const rel = exact.get(w.identifier) ?? folded.get(w.identifier.toLowerCase());
+        if (rel) byId.set(w.id, infoOf(rel));
+      }
+    } catch (e) {
+      if (!(e instanceof KilnError)) throw e;
+      errors.push(`${database}.${schema}: ${e.message}`);
+    }
+  }
+  return { byId, errors };
+}
+
+async function describeOneByOne(adapter: Adapter, database: string, schema: string, wanted: readonly Wanted[]): Promise<RelationDescription[]> {
+  const relations = await adapter.listRelations(database, schema);
+  const want = new Set(wanted.map((w) => w.identifier.toLowerCase()));
+  const out: RelationDescription[] = [];
+  for (const rel of relations) {
+    if (!want.has(rel.identifier.toLowerCase())) continue;
+    const columns = (await adapter.getColumns(rel)).map((c) => ({ ...c, comment: null }));
+    out.push({ ...rel, columns, rowCount: null, comment: null, owner: null });
+  }
+  return out;
+}
+
+function infoOf(rel: RelationDescription): CatalogInfo {
+  return {
+    type: rel.type === 'view' ? 'VIEW' : 'BASE TABLE',
+    owner: rel.owner,
+    comment: rel.comment,
+    rowCount: rel.rowCount,
+    columns: rel.columns.map((c) => ({ name: c.name, type: c.dataType, index: c.index, comment: c.comment })),
+  };
+}
+
+/** catalog.json in dbt's shape (catalog/v1). */
+export function catalogJson(manifest: Manifest, catalog: Catalog, meta: ArtifactMeta): Record<string, unknown> {
+  const nodes: Record<string, unknown> = {};
+  const sources: Record<string, unknown> = {};
+  for (const [id, info] of catalog.byId) {
+    const target = manifest.sources.has(id) ? sources : nodes;
+    const owner = manifest.sources.get(id) ?? manifest.nodes.get(id)!;
+    const relName = 'identifier' in owner ? owner.identifier : owner.alias;
+    target[id] = {
+      metadata: { type: info.type, schema: owner.schema, name: relName, database: owner.database, comment: info.comment, owner: info.owner },
+      columns: Object.fromEntries(info.columns.map((c) => [c.name, { type: c.type, index: c.index, name: c.name, comment: c.comment }])),
+      stats: statsJson(info.rowCount),
+      unique_id: id,
+    };
+  }
+  return { metadata: metadata(meta, 'catalog/v1'), nodes, sources, errors: catalog.errors.length ? catalog.errors : null };
+}
+
+function statsJson(rowCount: number | null): Record<string, unknown> {
+  const hasStats = { id: 'has_stats', label: 'Has Stats?', value: rowCount !== null, include: false, description: 'Indicates whether there are statistics for this table' };
+  if (rowCount === null) return { has_stats: hasStats };
+  return {
+    row_count: { id: 'row_count', label: 'Row Count', value: rowCount, include: true, description: 'Number of rows in the table, as the database records it (may be an estimate)' },
+    has_stats: hasStats,
+  };
+}
