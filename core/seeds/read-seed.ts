@@ -7,6 +7,7 @@ import { Codes, KilnError } from '../errors.js';
 import { decodeUtf8 } from './decode-utf8.js';
 import { ColumnInferrer } from './infer-type.js';
 import { findMixedLineEnd, lineEndName } from './line-ends.js';
+import { scanCsv } from './scan-csv.js';
 
 export interface SeedColumnInfo {
   readonly name: string;
@@ -40,8 +41,29 @@ export function readSeed(file: string, relPath: string, opts: ReadSeedOptions = 
   checkDelimiter(delimiter, relPath);
   const text = readText(file, relPath);
   if (text.trim() === '') throw malformed(relPath, 1, 'the file is empty: a seed needs a header row');
+  const userTypeOf = (name: string): string | undefined => {
+    const types = opts.columnTypes;
+    // Own keys only: a column named `constructor` must not pick up Object.prototype's.
+    return types && Object.hasOwn(types, name) ? types[name] : undefined;
+  };
+  const newInferrers = (header: readonly string[]) => header.map((name) => (userTypeOf(name) !== undefined ? null : new ColumnInferrer()));
+  const describe = (header: readonly string[], inferrers: readonly (ColumnInferrer | null)[], rowCount: number): SeedInfo => ({
+    columns: header.map((name, i) => {
+      const userType = userTypeOf(name);
+      return userType !== undefined ? { name, inferred: 'text', userType } : { name, inferred: inferrers[i]!.result() };
+    }),
+    rowCount,
+  });
 
-  // Fast path: parse everything, then check and infer. Only when something is wrong does a
+  // Fastest: one pass that infers as it scans, for well-formed files (most of them).
+  let scanned: (ColumnInferrer | null)[] = [];
+  const fast = scanCsv(text, delimiter, (header) => (scanned = newInferrers(header)));
+  if (fast) {
+    checkLineEnds(text, relPath);
+    return describe(checkHeader([...fast.header], relPath), scanned, fast.rowCount);
+  }
+
+  // Otherwise: parse everything, then check and infer. Only when something is wrong does a
   // second, slower pass track line numbers (csv-parse's per-record info costs ~30%).
   let records: string[][];
   try {
@@ -50,23 +72,10 @@ export function readSeed(file: string, relPath: string, opts: ReadSeedOptions = 
     if (e instanceof CsvError) throw locateProblem(text, delimiter, relPath);
     throw e;
   }
-  const mixed = findMixedLineEnd(text);
-  if (mixed) {
-    throw malformed(
-      relPath,
-      mixed.line,
-      `line ${mixed.line} ends with ${lineEndName(mixed.found)} but the file's first line ends with ${lineEndName(mixed.expected)}`,
-      'save the file with one kind of line ending (database CSV loaders reject mixed ones)',
-    );
-  }
+  checkLineEnds(text, relPath);
   const header = checkHeader(records[0] ?? [], relPath);
   const width = header.length;
-  const userTypeOf = (name: string): string | undefined => {
-    const types = opts.columnTypes;
-    // Own keys only: a column named `constructor` must not pick up Object.prototype's.
-    return types && Object.hasOwn(types, name) ? types[name] : undefined;
-  };
-  const inferrers = header.map((name) => (userTypeOf(name) !== undefined ? null : new ColumnInferrer()));
+  const inferrers = newInferrers(header);
   let rowCount = 0;
   for (let r = 1; r < records.length; r++) {
     const rec = records[r];
@@ -77,14 +86,19 @@ export function readSeed(file: string, relPath: string, opts: ReadSeedOptions = 
     rowCount++;
     for (let i = 0; i < width; i++) inferrers[i]?.add(rec[i]);
   }
+  return describe(header, inferrers, rowCount);
+}
 
-  return {
-    columns: header.map((name, i) => {
-      const userType = userTypeOf(name);
-      return userType !== undefined ? { name, inferred: 'text', userType } : { name, inferred: inferrers[i]!.result() };
-    }),
-    rowCount,
-  };
+function checkLineEnds(text: string, relPath: string): void {
+  const mixed = findMixedLineEnd(text);
+  if (mixed) {
+    throw malformed(
+      relPath,
+      mixed.line,
+      `line ${mixed.line} ends with ${lineEndName(mixed.found)} but the file's first line ends with ${lineEndName(mixed.expected)}`,
+      'save the file with one kind of line ending (database CSV loaders reject mixed ones)',
+    );
+  }
 }
 
 function parseOptions(delimiter: string) {

@@ -69,6 +69,16 @@ describe('scanCsv', () => {
     expect(viaCsvParse(text, ',')).toBeNull();
   });
 
+  it('reads a long file of quote-free lines with a quoted line between', () => {
+    const lines = ['id,name,day'];
+    for (let i = 0; i < 2000; i++) lines.push(i === 1000 ? `${i},"x\n""y""",2024-01-02` : `${i},n${i},2024-01-${String(1 + (i % 28)).padStart(2, '0')}`);
+    const text = lines.join('\n') + '\n';
+    expect(viaScan(text, ',')).toEqual(viaCsvParse(text, ','));
+    expect(viaScan(text, ',')).toMatchObject({ rowCount: 2000, types: ['integer', 'text', 'date'] });
+    const oneColumn = 'v\n1\n\n2\n';
+    expect(viaScan(oneColumn, ',')).toEqual(viaCsvParse(oneColumn, ','));
+  });
+
   it('leaves multi-character delimiters to the slow path', () => {
     expect(viaScan('a||b\n1||2\n', '||')).toBeNull();
   });
@@ -80,9 +90,12 @@ describe('scanCsv', () => {
       return seed % k;
     };
     const pieces = ['a', '1', '-2', '3.5', 'true', '2024-01-02', '2024-01-02 03:04:05', ',', ';', '"', '""', '\n', '\r\n', '\r', ' ', 'é', ''];
-    for (let n = 0; n < 3000; n++) {
+    // Half without \r, where whole lines without quotes take the indexOf path.
+    const withoutCr = pieces.filter((p) => !p.includes('\r'));
+    for (let n = 0; n < 6000; n++) {
       const delimiter = rand(4) === 0 ? ';' : ',';
-      const text = Array.from({ length: 1 + rand(40) }, () => pieces[rand(pieces.length)]).join('');
+      const from = n % 2 ? pieces : withoutCr;
+      const text = Array.from({ length: 1 + rand(60) }, () => from[rand(from.length)]).join('');
       if (text.trim() === '') continue;
       expect(viaScan(text, delimiter), JSON.stringify(text)).toEqual(viaCsvParse(text, delimiter));
     }
