@@ -32,6 +32,8 @@ export interface Session {
   readonly targetDir: string;
   /** Phase timings of this invocation (--print-timings). */
   readonly timings: Timings;
+  /** The static template fast path (on unless KILN_FAST_PATH=0, for comparisons). */
+  readonly staticFastPath: boolean;
 }
 
 export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
@@ -42,6 +44,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   const yamlEngine = new TemplateEngine();
   const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, {});
   const timings = opts.timings ?? new Timings();
+  const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
@@ -65,6 +68,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     invocationId,
     runStartedAt: startedAt,
     flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast },
+    staticFastPath,
   }));
   problems.throwIfAny();
   const dag = timings.time('graph', () => Dag.fromManifest(manifest));
@@ -82,6 +86,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     startedAt,
     targetDir: path.resolve(root, loaded.project.targetPath),
     timings,
+    staticFastPath,
   };
 }
 

@@ -8,6 +8,7 @@ import { isCallExpression } from '../data-tests/build-tests.js';
 import { runContext, type ContextDeps } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { RelationValue } from './relation.js';
+import { readStatic, renderStatic } from './static-template.js';
 import { EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 
 export interface CompiledNode {
@@ -21,6 +22,8 @@ export interface CompiledNode {
 export interface CompileOptions {
   /** Answers is_incremental() for a node (run time only). */
   readonly isIncremental?: (node: ParsedNode) => boolean;
+  /** Render templates whose only Jinja is literal ref/source/config/var calls without the engine (default true). */
+  readonly staticFastPath?: boolean;
 }
 
 /** Run-time answers for one compile of one node, from warehouse state (see core/materializations). */
@@ -69,6 +72,19 @@ export class Compiler {
     return { uniqueId: node.uniqueId, sql, ephemerals: order };
   }
 
+  /** A node's template: the static fast path when it applies (same calls, same output), else the engine. */
+  private renderTemplate(node: ParsedNode, ctx: RenderContext): string {
+    const tpl = this.opts.staticFastPath === false ? null : readStatic(node.rawCode);
+    if (tpl) {
+      try {
+        return renderStatic(tpl, ctx);
+      } catch {
+        // The engine reports the error with its line and column.
+      }
+    }
+    return this.engine.render(node.originalFilePath, node.rawCode, ctx);
+  }
+
   /** The relation a node materializes into (or, under --defer, the state's relation for it). */
   relationOf(node: ParsedNode): RelationValue {
     const deferred = this.deferred.get(node.uniqueId);
@@ -115,7 +131,7 @@ export class Compiler {
         isIncremental: () => run?.isIncremental ?? this.opts.isIncremental?.(node) ?? false,
       },
     );
-    const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.engine.render(node.originalFilePath, node.rawCode, ctx);
+    const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.renderTemplate(node, ctx);
     const out = { body, ephemeralRefs };
     if (!run) this.rendered.set(node.uniqueId, out);
     return out;

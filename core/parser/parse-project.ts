@@ -13,7 +13,8 @@ import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
-import type { TemplateEngine } from '../template/engine.js';
+import type { RenderContext, TemplateEngine } from '../template/engine.js';
+import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
@@ -29,6 +30,8 @@ export interface ParseInput {
   readonly invocationId: string;
   readonly runStartedAt: Date;
   readonly flags: Readonly<Record<string, unknown>>;
+  /** Read templates whose only Jinja is literal ref/source/config/var calls without the renderer (default true). */
+  readonly staticFastPath?: boolean;
 }
 
 export interface ParseOutput {
@@ -332,7 +335,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         record,
         () => config,
       );
-      engine.render(f.path, f.contents, ctx);
+      renderForParse(f, ctx, record);
       for (const kw of record.configs) {
         config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
       }
@@ -343,6 +346,23 @@ export function parseProject(input: ParseInput): ParseOutput {
     parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
     return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
+  }
+
+  /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
+  function renderForParse(f: ProjectSourceFile, ctx: RenderContext, record: ParseRecord): void {
+    const tpl = input.staticFastPath === false ? null : readStatic(f.contents);
+    if (tpl) {
+      try {
+        renderStatic(tpl, ctx);
+        return;
+      } catch {
+        // The engine reports the error with its line and column; start the record afresh.
+        record.refs.length = 0;
+        record.sources.length = 0;
+        record.configs.length = 0;
+      }
+    }
+    engine.render(f.path, f.contents, ctx);
   }
 
   function parseSeed(f: ProjectSourceFile): ParsedNode | null {

@@ -34,7 +34,7 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   const selected = timings.time('graph', () => select(session, opts, ['model'], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);
   const writer = new ArtifactWriter(session.targetDir, redactor());
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
   if (deferTo) {
     // Deferral asks the target which relations exist: the one warehouse read compile makes.
     await session.adapter.open();

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Builds dist/: every TypeScript file under core/ and adapters/ transpiled to JavaScript, one
+// file each, by esbuild (the transform tsx applies at run time, done once), so the CLI starts
+// without a TypeScript loader. Files that code reads at run time rather than imports (assets;
+// the docs site's browser sources, which are bundled when a site is generated) are copied as
+// they are. Type checking stays with `tsc --noEmit` (npm test).
+//
+// Run by `npm run build` and by `prepare` (npm install / npm ci). A failed build warns and
+// exits 0: bin/kiln.js then runs the sources through tsx, as it does whenever dist/ is stale.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SOURCE_ROOTS, STAMP } from './entry.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// `--out DIR` builds elsewhere (tests build a throwaway copy without touching dist/).
+const outArg = process.argv.indexOf('--out');
+const dist = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(root, 'dist');
+
+/** Every file under `dir`, relative to the repository root. */
+function walk(dir, out = []) {
+  for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) walk(rel, out);
+    else if (e.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+async function build() {
+  // Sources changed after this instant make the build stale (see bin/entry.js).
+  const startedAt = Date.now();
+  const { build: esbuild } = await import('esbuild');
+  const files = SOURCE_ROOTS.flatMap((d) => walk(d));
+  const isCode = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
+  const isBrowser = (f) => f.split(path.sep).includes('browser');
+  fs.rmSync(dist, { recursive: true, force: true });
+  await esbuild({
+    entryPoints: files.filter(isCode).map((f) => path.join(root, f)),
+    outdir: dist,
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    sourcemap: false,
+    logLevel: 'error',
+    tsconfig: path.join(root, 'tsconfig.json'),
+  });
+  for (const f of files.filter((x) => !isCode(x) || isBrowser(x))) {
+    fs.mkdirSync(path.dirname(path.join(dist, f)), { recursive: true });
+    fs.copyFileSync(path.join(root, f), path.join(dist, f));
+  }
+  fs.writeFileSync(path.join(dist, STAMP), `${JSON.stringify({ startedAt })}\n`);
+  return files.filter(isCode).length;
+}
+
+try {
+  const t0 = performance.now();
+  const n = await build();
+  process.stdout.write(`kiln: built ${path.relative(root, dist) || dist}/ (${n} modules) in ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+} catch (e) {
+  fs.rmSync(path.join(dist, STAMP), { force: true });
+  process.stderr.write(`kiln: could not build dist/ (${e instanceof Error ? e.message : String(e)}); the CLI will run from the TypeScript sources.\n`);
+}
