@@ -200,6 +200,8 @@ export interface Adapter {
   readonly database: string;
   /** sql-formatter's dialect name, for formatted output. */
   readonly formatterDialect: string;
+  /** Optional: Jinja source of the adapter's own macro variants (`<type>__name`), registered in the internal `dbt` namespace. */
+  readonly jinjaMacros?: string;
 
   /** Opens the database / pool. Errors are KilnErrors (unreachable, locked, offline). */
   open(): Promise<void>;

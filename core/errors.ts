@@ -120,6 +120,7 @@ export const Codes = {
   VAR_UNDEFINED: 'KLN204',
   DOC_UNKNOWN: 'KLN205',
   MACRO_DUPLICATE: 'KLN206',
+  MACRO_UNKNOWN: 'KLN207', // run-operation / a hook names a macro that does not exist
   // graph
   REF_UNKNOWN: 'KLN301',
   SOURCE_UNKNOWN: 'KLN302',
@@ -145,6 +146,12 @@ export const Codes = {
   INIT_TARGET_EXISTS: 'KLN602',
   DOCS_NOT_GENERATED: 'KLN603',
   PORT_IN_USE: 'KLN604',
+  // packages
+  PACKAGES_INVALID: 'KLN701', // packages.yml / dependencies.yml is malformed
+  PACKAGE_NOT_FOUND: 'KLN702', // a local package's folder (or its dbt_project.yml) is missing
+  PACKAGE_OFFLINE: 'KLN703', // a git/hub/tarball package with no local copy: kiln does not download
+  PACKAGE_NOT_INSTALLED: 'KLN704', // packages.yml lists packages that `kiln deps` has not installed
+  PACKAGE_CONFLICT: 'KLN705', // two packages (or a package and the project) share a name
 } as const;
 
 export type ErrorCode = (typeof Codes)[keyof typeof Codes];

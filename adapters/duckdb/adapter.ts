@@ -10,6 +10,7 @@ import { Codes, KilnError } from '../../core/errors.js';
 import { DuckDBConn } from './connection.js';
 import { duckdbDialect, quoteLiteral } from './dialect.js';
 import { extensionError, openError, settingError } from './errors.js';
+import { DUCKDB_MACROS_SQL } from './macros.js';
 import { Pool } from './pool.js';
 import { folderOf, isMemoryPath, readProfile, type DuckDBProfile } from './profile.js';
 import { RelationCache } from './relation-cache.js';
@@ -32,6 +33,7 @@ export class DuckDBAdapter implements Adapter {
   readonly type = 'duckdb';
   readonly dialect = duckdbDialect;
   readonly formatterDialect = 'duckdb';
+  readonly jinjaMacros = DUCKDB_MACROS_SQL;
   readonly capabilities: AdapterCapabilities;
   readonly profile: DuckDBProfile;
 

@@ -11,6 +11,7 @@ import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
 import { describeSession } from './describe.js';
 import { connectError, databaseError, isDatabaseError } from './errors.js';
+import { POSTGRES_MACROS_SQL } from './macros.js';
 import { SessionPool } from './pool.js';
 import { clientConfig, readProfile, tlsOptions, type PostgresProfile } from './profile.js';
 import { RelationCache } from './relation-cache.js';
@@ -25,6 +26,7 @@ type TlsChoice = 'off' | 'unverified' | 'verified';
 export class PostgresAdapter implements Adapter {
   readonly type = 'postgres';
   readonly formatterDialect = 'postgresql';
+  readonly jinjaMacros = POSTGRES_MACROS_SQL;
   readonly profile: PostgresProfile;
   readonly dialect: SqlDialect;
 

@@ -109,7 +109,7 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
   };
 }
 
-function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
+export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
   const ephemeral = n.config.materialized === 'ephemeral';
   return {
     database: n.database,
@@ -174,7 +174,7 @@ function configJson(n: ParsedNode): Record<string, unknown> {
   };
 }
 
-function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, unknown> {
+export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, unknown> {
   return {
     database: s.database,
     schema: s.schema,

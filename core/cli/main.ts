@@ -11,6 +11,8 @@ import { showCommand, type ShowOptions } from './commands/show.js';
 import { freshnessCommand } from './commands/freshness.js';
 import { compileCommand, parseCommand } from './commands/compile.js';
 import { debugCommand } from './commands/debug.js';
+import { depsCommand } from './commands/deps.js';
+import { runOperationCommand, type RunOperationOptions } from './commands/run-operation.js';
 import { addDocsCommands } from './commands/docs.js';
 import { initCommand } from './commands/init.js';
 import { lsCommand, type LsOptions } from './commands/ls.js';
@@ -166,6 +168,13 @@ Examples:
   addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets (default: target/)')).action(
     action('clean', (o) => cleanCommand(o, io)),
   );
+
+  addProjectOptions(program.command('deps').description('install the packages of packages.yml into dbt_packages/ (local folders, local git repositories and vendored copies; no network)')).action(
+    action('deps', (o) => depsCommand(o, io)),
+  );
+  addProjectOptions(program.command('run-operation').argument('<macro>', 'the macro to call (package.macro for a package\'s)').description('call a macro against the warehouse, with --args as its keyword arguments'))
+    .option('--args <yaml>', "the macro's keyword arguments as a YAML mapping: '{table: orders}'")
+    .action(action('run-operation', (o, args) => runOperationCommand(args[0], o as RunOperationOptions, io)));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,19 +1,22 @@
 // One invocation's shared setup: load the project and profile, parse, build the DAG and select.
 // Throws KilnError/KilnErrors for anything the user can fix; prints nothing.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Adapter } from '../../adapters/adapter.js';
 import { createAdapter } from '../../adapters/registry.js';
 import { Dag } from '../graph/dag.js';
 import { selectIds } from './selection.js';
-import type { KilnError } from '../errors.js';
+import { Codes, KilnError, Problems } from '../errors.js';
 import type { Manifest } from '../nodes.js';
-import { parseProject } from '../parser/parse-project.js';
+import { parseWithPackages } from '../packages/parse-packages.js';
+import { loadInstalledPackages, type LoadedPackage } from '../packages/installed.js';
+import { JinjaEnv } from '../macros/jinja-env.js';
 import { loadProfile } from '../project/load-profile.js';
-import { loadProject } from '../project/load-project.js';
+import { loadProject, parseCliVars } from '../project/load-project.js';
 import type { LoadedProject, ProfileSelection } from '../project/types.js';
 import { TemplateEngine } from '../template/engine.js';
-import type { ContextDeps } from '../compiler/context.js';
+import { targetObject, type ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
 import { Timings } from './timings.js';
 
@@ -34,6 +37,10 @@ export interface Session {
   readonly timings: Timings;
   /** The static template fast path (on unless KILN_FAST_PATH=0, for comparisons). */
   readonly staticFastPath: boolean;
+  /** Installed packages (dbt_packages/), parsed with the project. */
+  readonly packages: readonly LoadedPackage[];
+  /** dbt's adapter/api/graph objects of the template contexts. */
+  readonly jinja: JinjaEnv;
 }
 
 export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
@@ -42,25 +49,60 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   const startedAt = new Date();
   // Values in project and profile files may use env_var(); a plain engine serves them.
   const yamlEngine = new TemplateEngine();
-  const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, {});
+  // dbt renders dbt_project.yml with --vars only (`+enabled: "{{ var('x', false) }}"`).
+  const cliVars = safeCliVars(opts.vars);
+  const yamlVar = (...args: unknown[]) => {
+    const [name, dflt] = args.filter((a) => !(a && typeof a === 'object' && '__keywords' in a));
+    const key = String(name);
+    if (Object.prototype.hasOwnProperty.call(cliVars, key)) return cliVars[key];
+    if (args.length > 1) return dflt;
+    throw new KilnError(Codes.VAR_UNDEFINED, `Required var '${key}' not found: dbt_project.yml and profiles.yml see only --vars`, { hint: `Pass it with --vars '{${key}: ...}' or give var() a default.` });
+  };
+  const yamlContext: Record<string, unknown> = { var: yamlVar };
+  const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, yamlContext);
+  const readProfile = (profileName: string) =>
+    loadProfile({
+      projectDir: root,
+      profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined,
+      profileName,
+      targetName: opts.target,
+      render: renderYaml,
+    });
+  // dbt renders dbt_project.yml knowing the target (`+materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"`),
+  // so the profile is read first when the project names it plainly; its errors wait for the project's
+  let early: ReturnType<typeof loadProfile> | null = null;
+  const plainProfile = peekProfileName(root);
+  if (plainProfile) {
+    try {
+      early = readProfile(plainProfile);
+      yamlContext.target = targetObject(early.target, early.profileName);
+    } catch {
+      early = null;
+    }
+  }
   const timings = opts.timings ?? new Timings();
   const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
+  const packages = loadPackages(root, loaded, renderYaml);
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
-  const profile = loadProfile({
-    projectDir: root,
-    profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined,
-    profileName: loaded.project.profile,
-    targetName: opts.target,
-    render: renderYaml,
-  });
+  const profile = early && early.profileName === loaded.project.profile ? early : readProfile(loaded.project.profile);
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
   const adapter = await createAdapter(target, root, profile.file);
   timings.end();
-  const { manifest, deps, problems } = timings.time('parse', () => parseProject({
+  const jinja = new JinjaEnv({
+    engine,
+    dialect: adapter.dialect,
+    adapterType: adapter.type,
+    adapterMacros: adapter.jinjaMacros,
+    rootPackage: loaded.project.name,
+    packages: new Set(packages.map((p) => p.name)),
+    dispatch: loaded.project.dispatch,
+    target: { database: target.database, schema: target.schema },
+  });
+  const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
     loaded,
     profile: selection,
     engine,
@@ -69,8 +111,10 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     runStartedAt: startedAt,
     flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast },
     staticFastPath,
-  }));
+    jinja,
+  }, packages));
   problems.throwIfAny();
+  jinja.manifest = manifest;
   const dag = timings.time('graph', () => Dag.fromManifest(manifest));
   return {
     root,
@@ -87,7 +131,36 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     targetDir: path.resolve(root, loaded.project.targetPath),
     timings,
     staticFastPath,
+    packages,
+    jinja,
   };
+}
+
+/** The `profile:` (else `name:`) of dbt_project.yml when written without Jinja; null otherwise. */
+function peekProfileName(root: string): string | null {
+  try {
+    const text = fs.readFileSync(path.join(root, 'dbt_project.yml'), 'utf8');
+    const m = /^profile:\s*['"]?([A-Za-z0-9_-]+)['"]?\s*(#.*)?$/m.exec(text) ?? /^name:\s*['"]?([A-Za-z0-9_-]+)['"]?\s*(#.*)?$/m.exec(text);
+    return m ? m[1] : null;
+  } catch {
+    return null;
+  }
+}
+
+function safeCliVars(text: string | undefined): Record<string, unknown> {
+  try {
+    return parseCliVars(text);
+  } catch {
+    return {}; // loadProject reports a bad --vars
+  }
+}
+
+/** Installed packages; problems with them stop the invocation, like the project's own. */
+function loadPackages(root: string, loaded: LoadedProject, render: (text: string, loc: { file: string }) => string): LoadedPackage[] {
+  const problems = new Problems();
+  const packages = loadInstalledPackages({ projectDir: root, project: loaded.project, render, problems });
+  problems.throwIfAny();
+  return packages;
 }
 
 /**

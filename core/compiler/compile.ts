@@ -10,6 +10,8 @@ import { injectCtes } from './inject-ctes.js';
 import { RelationValue } from './relation.js';
 import { readStatic, renderStatic } from './static-template.js';
 import { EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
+import { RefIndex } from '../packages/ref-index.js';
+import type { Warehouse } from '../macros/jinja-env.js';
 
 export interface CompiledNode {
   readonly uniqueId: string;
@@ -32,11 +34,13 @@ export interface NodeCompileOptions {
   readonly isIncremental?: boolean;
   /** A microbatch batch: refs and sources with an `event_time` config are narrowed to it. */
   readonly batch?: BatchWindow;
+  /** Where run_query / statement / adapter introspection run: the connection building the node (compileAsync). */
+  readonly warehouse?: Warehouse;
 }
 
 export class Compiler {
-  private readonly byName = new Map<string, ParsedNode>();
-  private readonly sourceByKey = new Map<string, import('../nodes.js').SourceTable>();
+  /** ref() / source() targets, package-aware (a node's own package first, then the root project). */
+  private readonly refs: RefIndex;
   /** Rendered bodies (before injection) and the ephemerals each refers to directly. */
   private readonly rendered = new Map<string, { body: string; ephemeralRefs: string[] }>();
 
@@ -47,8 +51,7 @@ export class Compiler {
     private readonly profileName: string,
     private readonly opts: CompileOptions = {},
   ) {
-    for (const n of manifest.nodes.values()) this.byName.set(n.name, n);
-    for (const s of manifest.sources.values()) this.sourceByKey.set(`${s.sourceName}.${s.name}`, s);
+    this.refs = new RefIndex(manifest);
   }
 
   /** --defer: refs to these (unselected, not built here) nodes resolve to the given relations. */
@@ -60,7 +63,12 @@ export class Compiler {
 
   compile(node: ParsedNode, run?: NodeCompileOptions): CompiledNode {
     if (node.resourceType === 'seed') return { uniqueId: node.uniqueId, sql: '', ephemerals: [] };
-    const { body, ephemeralRefs } = this.render(node, run);
+    return this.finish(node, run, this.render(node, run));
+  }
+
+  /** Injects the ephemeral ancestors of a rendered node as CTEs. */
+  private finish(node: ParsedNode, run: NodeCompileOptions | undefined, rendered: { body: string; ephemeralRefs: string[] }): CompiledNode {
+    const { body, ephemeralRefs } = rendered;
     const order = this.ephemeralClosure(node, ephemeralRefs);
     const ctes = order.map((id) => {
       const eph = this.manifest.nodes.get(id)!;
@@ -70,6 +78,48 @@ export class Compiler {
     // A batch's SQL is one of many; the node keeps its unnarrowed compile.
     if (!run?.batch) node.compiledCode = sql;
     return { uniqueId: node.uniqueId, sql, ephemerals: order };
+  }
+
+  /**
+   * compile() for templates that may query the warehouse (run_query, statement, adapter
+   * introspection, in the node or its ephemeral ancestors): they render on the engine's async
+   * path against `run.warehouse`. Templates that query nothing render exactly as with compile().
+   */
+  async compileAsync(node: ParsedNode, run?: NodeCompileOptions): Promise<CompiledNode> {
+    if (node.resourceType === 'seed') return { uniqueId: node.uniqueId, sql: '', ephemerals: [] };
+    const rendered = await this.renderAsync(node, run);
+    // Ephemeral ancestors render (and are cached) first, so the CTE injection finds every body ready.
+    const seen = new Set<string>();
+    const visit = async (ids: readonly string[]): Promise<void> => {
+      for (const id of ids) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const eph = this.manifest.nodes.get(id)!;
+        await visit((await this.renderAsync(eph, run?.warehouse ? { warehouse: run.warehouse } : undefined, true)).ephemeralRefs);
+      }
+    };
+    await visit(rendered.ephemeralRefs);
+    return this.finish(node, run, rendered);
+  }
+
+  /**
+   * Renders the node's pre_hook / post_hook entries with its run-time context (so `{{ this }}`
+   * is the node's relation); each is `{ sql, transaction }` (transaction: run inside the
+   * node's transaction, the default).
+   */
+  async renderHooks(node: ParsedNode, which: 'pre_hook' | 'post_hook', run?: NodeCompileOptions): Promise<{ sql: string; transaction: boolean }[]> {
+    const raw = node.config[which];
+    const list = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
+    if (list.length === 0) return [];
+    const { ctx } = this.contextFor(node, run);
+    const out: { sql: string; transaction: boolean }[] = [];
+    for (const h of list) {
+      const item = typeof h === 'object' && h !== null ? (h as { sql?: unknown; transaction?: unknown }) : { sql: h };
+      const sql = String(item.sql ?? '');
+      const rendered = sql.includes('{{') || sql.includes('{%') ? await this.engine.renderAsync(node.originalFilePath, sql, ctx) : sql;
+      if (rendered.trim()) out.push({ sql: rendered, transaction: item.transaction !== false });
+    }
+    return out;
   }
 
   /** A node's template: the static fast path when it applies (same calls, same output), else the engine. */
@@ -97,17 +147,52 @@ export class Compiler {
     // Run-time answers make a render of its own (not cached: a batch differs from the next).
     const cached = run ? undefined : this.rendered.get(node.uniqueId);
     if (cached) return cached;
+    const { ctx, ephemeralRefs } = this.contextFor(node, run);
+    const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.renderTemplate(node, ctx);
+    const out = { body, ephemeralRefs };
+    if (!run) this.rendered.set(node.uniqueId, out);
+    return out;
+  }
+
+  /** The async twin of render(); `cache` keeps the result (ephemeral ancestors, rendered once per run). */
+  private async renderAsync(node: ParsedNode, run?: NodeCompileOptions, cache = false): Promise<{ body: string; ephemeralRefs: string[] }> {
+    const cached = this.rendered.get(node.uniqueId);
+    if (cached && (cache || !run)) return cached;
+    const { ctx, ephemeralRefs } = this.contextFor(node, run);
+    let body: string;
+    if (node.testMetadata) {
+      const call = this.genericTestCall(node, ctx);
+      body = String((await this.engine.callMacroAsync(call.macro, call.args, ctx, call.namespace)) ?? '');
+    } else {
+      const tpl = this.opts.staticFastPath === false ? null : readStatic(node.rawCode);
+      let out: string | null = null;
+      if (tpl) {
+        try {
+          out = renderStatic(tpl, ctx);
+        } catch {
+          out = null;
+        }
+      }
+      body = out ?? (await this.engine.renderAsync(node.originalFilePath, node.rawCode, ctx));
+    }
+    const result = { body, ephemeralRefs };
+    if (cache || !run) this.rendered.set(node.uniqueId, result);
+    return result;
+  }
+
+  /** The run-time context of a node, and the ephemeral nodes its refs turned into CTEs. */
+  private contextFor(node: ParsedNode, run?: NodeCompileOptions): { ctx: RenderContext; ephemeralRefs: string[] } {
     const batch = run?.batch;
     const narrowed = (rel: RelationValue, config: Readonly<Record<string, unknown>>): RelationValue =>
       batch && typeof config.event_time === 'string' && config.event_time ? new EventTimeFilteredRelation(rel, config.event_time, batch) : rel;
     const ephemeralRefs: string[] = [];
     const ctx = runContext(
       this.deps,
-      { name: node.name, resourceType: node.resourceType, file: node.originalFilePath, database: node.database, schema: node.schema, alias: node.alias, config: node.config, uniqueId: node.uniqueId },
+      { name: node.name, resourceType: node.resourceType, file: node.originalFilePath, database: node.database, schema: node.schema, alias: node.alias, config: node.config, uniqueId: node.uniqueId, packageName: node.packageName },
       this.profileName,
       {
         ref: (call: RefCall) => {
-          const target = this.byName.get(call.name);
+          const target = this.refs.ref(call, node.packageName);
           if (!target) {
             throw new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${call.name}', which was not found`, {
               loc: { file: node.originalFilePath },
@@ -122,7 +207,7 @@ export class Compiler {
           return narrowed(this.relationOf(target), target.config);
         },
         source: (sourceName: string, tableName: string) => {
-          const s = this.sourceByKey.get(`${sourceName}.${tableName}`);
+          const s = this.refs.source(sourceName, tableName, node.packageName);
           if (!s) {
             throw new KilnError(Codes.SOURCE_UNKNOWN, `Source '${sourceName}.${tableName}' was not found`, { loc: { file: node.originalFilePath }, node: node.uniqueId });
           }
@@ -130,11 +215,9 @@ export class Compiler {
         },
         isIncremental: () => run?.isIncremental ?? this.opts.isIncremental?.(node) ?? false,
       },
+      run?.warehouse,
     );
-    const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.renderTemplate(node, ctx);
-    const out = { body, ephemeralRefs };
-    if (!run) this.rendered.set(node.uniqueId, out);
-    return out;
+    return { ctx, ephemeralRefs };
   }
 
   /**
@@ -143,6 +226,11 @@ export class Compiler {
    * the `where` config when set.
    */
   private renderGenericTest(node: ParsedNode, ctx: RenderContext): string {
+    const call = this.genericTestCall(node, ctx);
+    return String(this.engine.callMacro(call.macro, call.args, ctx, call.namespace) ?? '');
+  }
+
+  private genericTestCall(node: ParsedNode, ctx: RenderContext): { macro: string; args: unknown[]; namespace: string | undefined } {
     const meta = node.testMetadata!;
     const file = node.originalFilePath;
     const renderArg = (v: unknown): unknown => {
@@ -165,9 +253,7 @@ export class Compiler {
     args.model = typeof where === 'string' && where.trim()
       ? `(select * from ${String(tested)} where ${String(renderArg(where))}) dbt_subquery`
       : tested;
-    const macro = `test_${meta.name}`;
-    const out = this.engine.callMacro(macro, [kwargs(args)], ctx, meta.namespace ?? undefined);
-    return String(out ?? '');
+    return { macro: `test_${meta.name}`, args: [kwargs(args)], namespace: meta.namespace ?? undefined };
   }
 
   /** Ephemeral ancestors reachable through ephemeral refs, deduplicated, ancestors first. */

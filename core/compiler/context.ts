@@ -5,8 +5,10 @@ import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import type { DocBlock, RefCall } from '../nodes.js';
 import type { TargetConfig } from '../project/types.js';
 import { splitArgs, type RenderContext } from '../template/engine.js';
+import { PyDateTime } from '../template/pymodules.js';
 import { RelationValue } from './relation.js';
 import type { Vars } from './vars.js';
+import type { JinjaEnv, Warehouse } from '../macros/jinja-env.js';
 
 export interface ContextDeps {
   readonly dialect: SqlDialect;
@@ -17,6 +19,10 @@ export interface ContextDeps {
   readonly invocationId: string;
   readonly runStartedAt: Date;
   readonly flags: Readonly<Record<string, unknown>>;
+  /** dbt's adapter/api/graph/statement objects (absent: contexts without them, as in unit tests of the compiler). */
+  readonly jinja?: JinjaEnv;
+  /** An installed package's vars (its own, overridden by the root project's); absent: `vars` for every node. */
+  readonly varsFor?: (packageName: string) => Vars;
 }
 
 /** What a node's template told us at parse time. */
@@ -36,6 +42,8 @@ export interface NodeIdentity {
   readonly alias: string;
   readonly config: Readonly<Record<string, unknown>>;
   readonly uniqueId?: string;
+  /** The package the node belongs to (vars are scoped to it); absent: the root project. */
+  readonly packageName?: string;
 }
 
 /** `target` as templates see it: every profile field except secrets. */
@@ -47,18 +55,20 @@ export function targetObject(target: TargetConfig, profileName: string): Record<
 
 function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
   const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
+  const vars = node?.packageName && deps.varsFor ? deps.varsFor(node.packageName) : deps.vars;
   const varFn = (...args: unknown[]) => {
     const { positional } = splitArgs(args);
     const name = String(positional[0]);
-    return deps.vars.get(name, loc, positional.length > 1, positional[1]);
+    return vars.get(name, loc, positional.length > 1, positional[1]);
   };
-  varFn.has_var = (name: string) => deps.vars.has(name);
+  varFn.has_var = (name: string) => vars.has(name);
   return {
     var: varFn,
     target: targetObject(deps.target, profileName),
     project_name: deps.projectName,
     invocation_id: deps.invocationId,
-    run_started_at: deps.runStartedAt,
+    // a timezone-aware datetime, as dbt's (run_started_at.strftime(...), .isoformat())
+    run_started_at: PyDateTime.fromDate(deps.runStartedAt),
     flags: deps.flags,
     doc: (name: string) => {
       const block = deps.docs.get(name);
@@ -123,6 +133,7 @@ export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName:
     model: nodeObject(node),
     is_incremental: () => false,
     load_relation: () => null,
+    ...deps.jinja?.parse(node),
   };
 }
 
@@ -132,7 +143,8 @@ export interface RunResolver {
   isIncremental(): boolean;
 }
 
-export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: string, resolver: RunResolver): RenderContext {
+/** `warehouse`: where run_query, statement and adapter introspection run (the node's connection). */
+export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: string, resolver: RunResolver, warehouse?: Warehouse): RenderContext {
   const loc = { file: node.file };
   return {
     ...common(deps, node, profileName),
@@ -149,6 +161,7 @@ export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: s
     this: new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect),
     model: nodeObject(node),
     is_incremental: () => resolver.isIncremental(),
+    ...deps.jinja?.run(node, warehouse),
   };
 }
 

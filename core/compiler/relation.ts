@@ -53,8 +53,27 @@ export class RelationValue {
     );
   }
 
-  quote(): string {
-    return this.toString();
+  quote(): RelationValue {
+    return this;
+  }
+
+  /** `{{ this.without_identifier() }}` renders `"db"."schema"`. */
+  without_identifier(): PartialRelation {
+    return new PartialRelation(this, true, true, false);
+  }
+
+  /** dbt's `replace_path(database=, schema=, identifier=)`. */
+  replace_path(opts: Partial<RelationName> = {}): RelationValue {
+    return this.incorporate({ path: opts });
+  }
+
+  get is_materialized_view(): boolean {
+    return this.type === 'materialized_view';
+  }
+
+  /** Jinja `==`: the same name and kind. */
+  __eq__(other: unknown): boolean {
+    return other instanceof RelationValue && other.database === this.database && other.schema === this.schema && other.identifier === this.identifier && other.isCte === this.isCte;
   }
 
   toString(): string {

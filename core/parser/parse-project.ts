@@ -13,6 +13,7 @@ import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
+import { parseExposures } from './exposures.js';
 import type { RenderContext, TemplateEngine } from '../template/engine.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
@@ -21,6 +22,9 @@ import { Vars } from '../compiler/vars.js';
 import { buildGenericTests, isCallExpression, type DeclaredTest, type TestBuildContext } from '../data-tests/build-tests.js';
 import { BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL } from '../data-tests/builtin-tests.js';
 import { parseUnitTests } from '../unit-tests/parse-unit-tests.js';
+import { RefIndex } from '../packages/ref-index.js';
+import type { PackageUnit } from '../packages/parse-packages.js';
+import type { JinjaEnv } from '../macros/jinja-env.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -32,6 +36,10 @@ export interface ParseInput {
   readonly flags: Readonly<Record<string, unknown>>;
   /** Read templates whose only Jinja is literal ref/source/config/var calls without the renderer (default true). */
   readonly staticFastPath?: boolean;
+  /** dbt's adapter/api/graph objects for template contexts (core/macros/jinja-env.ts). */
+  readonly jinja?: JinjaEnv;
+  /** Set when this parse is one installed package (or the root) of several (core/packages/parse-packages.ts). */
+  readonly unit?: PackageUnit;
 }
 
 export interface ParseOutput {
@@ -44,6 +52,7 @@ const DEFAULTS: Record<string, Partial<NodeConfig>> = {
   model: { enabled: true, materialized: 'view', tags: [], meta: {}, persist_docs: {}, quoting: {}, column_types: {}, on_schema_change: 'ignore' },
   seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',' },
   test: { enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' },
+  analysis: { enabled: true, materialized: 'view', tags: [], meta: {} },
 };
 
 export function parseProject(input: ParseInput): ParseOutput {
@@ -62,6 +71,13 @@ export function parseProject(input: ParseInput): ParseOutput {
     invocationId: input.invocationId,
     runStartedAt: input.runStartedAt,
     flags: input.flags,
+    jinja: input.jinja,
+    varsFor: input.unit?.varsFor,
+  };
+  // Installed packages' nodes also take the root project's folder configs, which win (dbt).
+  const rootTreeCfg = (cfg: Record<string, unknown>, tree: 'models' | 'seeds' | 'dataTests' | 'sources' | 'analyses', fqn: readonly string[]): Record<string, unknown> => {
+    const over = input.unit?.rootTrees?.[tree];
+    return over ? mergeConfigs(cfg, configForPath(over, fqn)) : cfg;
   };
   const manifest: Manifest = {
     projectName,
@@ -131,7 +147,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
   const patches = collectPatches(propertyFiles, problems);
 
-  const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName);
+  const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName, input.unit?.rootPackage);
   const describe = (text: string, where: string | SourceLocation): string => {
     if (!text.includes('{{') && !text.includes('{%')) return text;
     const at = typeof where === 'string' ? { file: where } : where;
@@ -154,7 +170,7 @@ export function parseProject(input: ParseInput): ParseOutput {
           problems.error(new KilnError(Codes.NAME_DUPLICATE, `Source table '${src.name}.${t.name}' is declared twice`, { loc: t.loc, related: [manifest.sources.get(id)!.loc] }));
           continue;
         }
-        const tree = configForPath(loaded.project.sources, [projectName, src.name, t.name], 'source');
+        const tree = rootTreeCfg(configForPath(loaded.project.sources, [projectName, src.name, t.name], 'source'), 'sources', [projectName, src.name, t.name]);
         const config = mergeConfigs(mergeConfigs({ enabled: true, ...tree }, src.config), t.config);
         const table: SourceTable = {
           uniqueId: id,
@@ -184,6 +200,19 @@ export function parseProject(input: ParseInput): ParseOutput {
       }
     }
   }
+
+  // Exposures: downstream uses, part of the graph for selection (`+exposure:weekly_report`).
+  const exposures = parseExposures({
+    projectName,
+    propertyFiles,
+    problems,
+    describe,
+    recordDeps: (text, loc, refs, sources) => {
+      const record: ParseRecord = { refs, sources, configs: [] };
+      engine.render(loc.file, text, parseContext(deps, { name: '', resourceType: 'exposure', file: loc.file, database: '', schema: '', alias: '', config: {} }, profile.profileName, record, () => ({})));
+    },
+  });
+  if (exposures.size) manifest.exposures = exposures;
 
   const names = new Map<string, { file: string; kind: string }>();
   const claimName = (name: string, file: string, kind: string): boolean => {
@@ -233,6 +262,11 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseTemplated(f, 'test');
     if (node) addNode(node);
   }
+  // Analyses are compiled (kiln compile), never run.
+  for (const f of byKind.analysis) {
+    const node = parseTemplated(f, 'analysis');
+    if (node) addNode(node);
+  }
   for (const t of genericTests()) {
     // A test that names no test macro fails at load time (as in dbt), not when it runs.
     const meta = t.testMetadata;
@@ -255,7 +289,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       manifest.disabled.set(node.uniqueId, node);
       return;
     }
-    const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test';
+    const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test' || node.resourceType === 'analysis';
     if (!isTest && !claimName(node.name, node.originalFilePath, node.resourceType)) return;
     if (isTest && manifest.nodes.has(node.uniqueId)) {
       problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two tests are named '${node.name}'`, {
@@ -316,12 +350,12 @@ export function parseProject(input: ParseInput): ParseOutput {
     return [projectName, ...dirs, name];
   }
 
-  function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test'): ParsedNode | null {
+  function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
     const name = path.posix.basename(f.path).replace(/\.sql$/, '');
     const fqn = fqnOf(f, name);
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
-    const tree = resourceType === 'model' ? loaded.project.models : loaded.project.dataTests;
-    const treeCfg = configForPath(tree, fqn, resourceType);
+    const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
+    const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
     const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
@@ -369,7 +403,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const name = path.posix.basename(f.path).replace(/\.csv$/i, '');
     const fqn = fqnOf(f, name);
     const patch = patches.seed.get(name);
-    const treeCfg = configForPath(loaded.project.seeds, fqn, 'seed');
+    const treeCfg = rootTreeCfg(configForPath(loaded.project.seeds, fqn, 'seed'), 'seeds', fqn);
     const config = mergeConfigs(mergeConfigs(DEFAULTS.seed as Record<string, unknown>, treeCfg), patch?.config ?? {});
     const node = finishNode({ f, name, fqn, resourceType: 'seed', uniqueId: `seed.${projectName}.${name}`, config, patch, refs: [], sources: [] });
     node.seedFile = f.absPath;
@@ -382,7 +416,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     f: ProjectSourceFile;
     name: string;
     fqn: string[];
-    resourceType: 'model' | 'seed' | 'test';
+    resourceType: 'model' | 'seed' | 'test' | 'analysis';
     uniqueId: string;
     config: Record<string, unknown>;
     patch: NodePatch | undefined;
@@ -433,7 +467,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   }
 
-  resolveDependencies(manifest, problems);
+  // With packages, refs resolve once every package is parsed (core/packages/parse-packages.ts).
+  if (!input.unit) resolveDependencies(manifest, problems);
   return { manifest, deps, problems };
 }
 
@@ -490,10 +525,12 @@ function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
   } as NodeConfig;
 }
 
-function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileName: string, projectName: string): NamingMacroCall {
+/** A package's own naming macro, else the root project's (dbt's rule); undefined: the default rule. */
+function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileName: string, projectName: string, rootPackage?: string): NamingMacroCall {
   return (macro, args) => {
-    if (!engine.hasMacro(macro, projectName)) return undefined;
-    const out = engine.callMacro(macro, args, yamlContext(deps, profileName, ''), projectName);
+    const owner = engine.hasMacro(macro, projectName) ? projectName : rootPackage && engine.hasMacro(macro, rootPackage) ? rootPackage : undefined;
+    if (owner === undefined) return undefined;
+    const out = engine.callMacro(macro, args, yamlContext(deps, profileName, ''), owner);
     return out === undefined || out === null ? undefined : String(out).trim();
   };
 }
@@ -508,7 +545,7 @@ export function lineOf(text: string, re: RegExp): number | undefined {
 }
 
 function label(node: ParsedNode): string {
-  const kind = node.resourceType === 'test' ? 'Test' : node.resourceType === 'seed' ? 'Seed' : node.resourceType === 'snapshot' ? 'Snapshot' : 'Model';
+  const kind = node.resourceType === 'test' ? 'Test' : node.resourceType === 'seed' ? 'Seed' : node.resourceType === 'snapshot' ? 'Snapshot' : node.resourceType === 'analysis' ? 'Analysis' : 'Model';
   return `${kind} '${node.name}'`;
 }
 
@@ -516,34 +553,35 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Turns recorded refs and sources into dependency edges; unknown names get a suggestion. */
-function resolveDependencies(manifest: Manifest, problems: Problems): void {
-  const byName = new Map<string, ParsedNode>();
-  for (const n of manifest.nodes.values()) byName.set(n.name, n);
-  const disabledByName = new Map<string, ParsedNode>();
-  for (const n of manifest.disabled.values()) disabledByName.set(n.name, n);
-  const sourceIds = new Map<string, string>();
-  for (const s of manifest.sources.values()) sourceIds.set(`${s.sourceName}.${s.name}`, s.uniqueId);
+/**
+ * Turns recorded refs and sources into dependency edges; unknown names get a suggestion. With
+ * installed packages a name resolves in the referring node's package first, then the root
+ * project, then any package (core/packages/ref-index.ts).
+ */
+export function resolveDependencies(manifest: Manifest, problems: Problems): void {
+  const index = new RefIndex(manifest);
+  const byName = new Set(index.names());
 
   for (const node of manifest.nodes.values()) {
     const deps = new Set<string>(node.dependsOn.nodes);
     for (const r of node.refs) {
-      const target = byName.get(r.name);
-      if (target && (!r.package || r.package === target.packageName)) {
+      const target = index.ref(r, node.packageName);
+      if (target) {
         deps.add(target.uniqueId);
         continue;
       }
       const line = lineOf(node.rawCode, new RegExp(`ref\\s*\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${escapeRe(r.name)}['"]`));
       const loc = { file: node.originalFilePath, line };
-      if (disabledByName.has(r.name)) {
+      const disabled = index.disabledRef(r, node.packageName);
+      if (disabled) {
         problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on '${r.name}', which is disabled`, {
           loc,
           node: node.uniqueId,
-          hint: `Enable ${disabledByName.get(r.name)!.originalFilePath} or remove the ref.`,
+          hint: `Enable ${disabled.originalFilePath} (its \`enabled\` config is false) or remove the ref.`,
         }));
         continue;
       }
-      const candidates = [...byName.keys()].filter((k) => k !== node.name);
+      const candidates = [...byName].filter((k) => k !== node.name);
       const near = candidates.length ? closest(r.name, candidates) : undefined;
       problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on '${r.package ? `${r.package}.` : ''}${r.name}', which was not found`, {
         loc,
@@ -552,13 +590,13 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
       }));
     }
     for (const [src, table] of node.sources) {
-      const id = sourceIds.get(`${src}.${table}`);
+      const id = index.source(src, table, node.packageName)?.uniqueId;
       if (id) {
         deps.add(id);
         continue;
       }
       const line = lineOf(node.rawCode, new RegExp(`source\\s*\\(\\s*['"]${escapeRe(src)}['"]\\s*,\\s*['"]${escapeRe(table)}['"]`));
-      const candidates = [...sourceIds.keys()];
+      const candidates = index.sourceKeys();
       const near = candidates.length ? closest(`${src}.${table}`, candidates) : undefined;
       problems.error(new KilnError(Codes.SOURCE_UNKNOWN, `${label(node)} depends on source '${src}.${table}', which was not found`, {
         loc: { file: node.originalFilePath, line },
@@ -567,5 +605,19 @@ function resolveDependencies(manifest: Manifest, problems: Problems): void {
       }));
     }
     node.dependsOn.nodes = [...deps];
+  }
+  for (const e of manifest.exposures?.values() ?? []) {
+    const deps = new Set<string>();
+    for (const r of e.refs) {
+      const target = index.ref(r, e.packageName);
+      if (target) deps.add(target.uniqueId);
+      else problems.error(new KilnError(Codes.REF_UNKNOWN, `Exposure '${e.name}' depends on '${r.package ? `${r.package}.` : ''}${r.name}', which ${index.disabledRef(r, e.packageName) ? 'is disabled' : 'was not found'}`, { loc: e.loc, hint: 'Fix its `depends_on` entry.' }));
+    }
+    for (const [src, table] of e.sources) {
+      const s = index.source(src, table, e.packageName);
+      if (s) deps.add(s.uniqueId);
+      else problems.error(new KilnError(Codes.SOURCE_UNKNOWN, `Exposure '${e.name}' depends on source '${src}.${table}', which was not found`, { loc: e.loc }));
+    }
+    e.dependsOn.nodes = [...deps];
   }
 }

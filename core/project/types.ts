@@ -90,6 +90,8 @@ export interface ProjectSourceFile {
   readonly contents: string;
   /** sha256 of the contents, hex. */
   readonly checksum: string;
+  /** The installed package the file belongs to; absent for the project's own files. */
+  readonly packageName?: string;
 }
 
 export interface LoadedProject {

@@ -11,6 +11,7 @@ import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../mate
 import type { NodeResult, RunSummary, TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { pointIntoCompiled } from '../sql-position.js';
+import { renderNodeHooks, withHooks } from '../macros/hooks.js';
 
 export interface RunnerHooks {
   nodeStarted?(node: ParsedNode, index: number, total: number): void;
@@ -258,12 +259,17 @@ export class Runner {
       }
       // Warehouse state first: is_incremental() is answered from it while compiling.
       const state = isTest ? null : await readWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
-      compiledSql = this.compiler.compile(node, { isIncremental: state !== null && isIncrementalRun(node, state) }).sql;
+      // run_query, statement and adapter calls in the node's templates (and hooks) use its connection
+      const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection: async () => conn } };
+      this.inFlight.add(conn);
+      compiledSql = (await this.compiler.compileAsync(node, run)).sql;
+      const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
       this.hooks.compiled?.(node, compiledSql);
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
-      this.inFlight.add(conn);
-      const outcome = isTest ? await this.runTest(node, compiledSql, conn, statements) : await this.runPlan(conn, this.plan(node, compiledSql, state!), statements, node);
+      const outcome = isTest
+        ? await this.runTest(node, compiledSql, conn, statements)
+        : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       return { ...base, ...outcome, executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql };

@@ -308,6 +308,7 @@ export class TemplateEngine {
     return new KilnError(Codes.JINJA_RENDER, `'${e.name}' queries the warehouse and cannot be called here`, {
       loc: { file },
       hint: 'Warehouse queries (run_query, statement, adapter introspection) run while nodes execute, not while parsing or naming relations.',
+      cause: e,
     });
   }
 
@@ -632,4 +633,9 @@ export class TemplateEngine {
   clearCache(): void {
     this.cache.clear();
   }
+}
+
+/** Whether an error came from a synchronous render that needed the warehouse (retry it with renderAsync and a connection). */
+export function needsWarehouse(e: unknown): boolean {
+  return e instanceof KilnError && e.cause instanceof NeedsAsync;
 }

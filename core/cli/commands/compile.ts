@@ -10,6 +10,8 @@ import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
+import { needsWarehouse } from '../../template/engine.js';
+import type { Session } from '../session.js';
 
 export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
@@ -31,7 +33,7 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, ['model'], (w) => reporter.kilnError(w, 'warn')));
+  const selected = timings.time('graph', () => select(session, opts, ['model', 'analysis'], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);
   const writer = new ArtifactWriter(session.targetDir, redactor());
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
@@ -46,6 +48,7 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   }
   const errors: KilnError[] = [];
   const compiled: { node: ParsedNode; sql: string }[] = [];
+  const queries: ParsedNode[] = [];
   timings.time('compile', () => {
     for (const id of session.dag.topoOrder()) {
       if (!selected.has(id)) continue;
@@ -53,11 +56,14 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
       try {
         compiled.push({ node, sql: compiler.compile(node).sql });
       } catch (e) {
-        if (e instanceof KilnError) errors.push(e);
+        if (needsWarehouse(e)) queries.push(node);
+        else if (e instanceof KilnError) errors.push(e);
         else throw e;
       }
     }
   });
+  // Templates that query the warehouse (run_query, introspection) compile against it, as in dbt.
+  if (queries.length) await compileWithWarehouse(session, compiler, queries, compiled, errors);
   const count = compiled.length;
   timings.time('write artifacts', () => {
     for (const { node, sql } of compiled) if (node.config.materialized !== 'ephemeral') writer.writeCompiled(node, sql);
@@ -68,4 +74,23 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
   reporter.info(`Compiled ${count} node${count === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(2)}s into ${session.loaded.project.targetPath}/compiled`);
   return ExitCode.OK;
+}
+
+async function compileWithWarehouse(session: Session, compiler: Compiler, nodes: readonly ParsedNode[], compiled: { node: ParsedNode; sql: string }[], errors: KilnError[]): Promise<void> {
+  await session.adapter.open();
+  const conn = await session.adapter.acquire();
+  try {
+    const warehouse = { adapter: session.adapter, connection: async () => conn };
+    for (const node of nodes) {
+      try {
+        compiled.push({ node, sql: (await compiler.compileAsync(node, { warehouse })).sql });
+      } catch (e) {
+        if (e instanceof KilnError) errors.push(e);
+        else throw e;
+      }
+    }
+  } finally {
+    session.adapter.release(conn);
+    await session.adapter.close();
+  }
 }

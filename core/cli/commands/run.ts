@@ -18,6 +18,7 @@ import { openSession, select } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
+import { runProjectHooks } from '../../macros/project-hooks.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot';
 
@@ -63,6 +64,11 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       })
     : null;
   if (waited) reporter.info('Got the lock; starting.');
+  // log(msg, info=True) in templates, hooks and macros reaches the console
+  session.engine.setLogSink((m, info) => {
+    if (info) reporter.info(m);
+  });
+  const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
   if (deferTo) {
     await applyDefer(session, opts, deferTo, selected, compiler, reporter).catch(async (e: unknown) => {
@@ -108,8 +114,22 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     }
   });
   let summary;
+  let hookFailed = false;
   try {
+    try {
+      await runProjectHooks('on-run-start', projectHooks, { nodes: chosen });
+    } catch (e) {
+      if (!(e instanceof KilnError)) throw e;
+      // nothing runs after a failed on-run-start hook (dbt)
+      reporter.kilnError(e);
+      return ExitCode.NODE_FAILED;
+    }
     summary = await runner.run();
+    await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results }).catch((e: unknown) => {
+      if (!(e instanceof KilnError)) throw e;
+      reporter.kilnError(e);
+      hookFailed = true;
+    });
   } finally {
     off();
     await unlock?.().catch(() => undefined);
@@ -125,7 +145,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
   if (summary.interrupted) return ExitCode.INTERRUPTED;
-  return summary.results.some((r) => r.status === 'error' || r.status === 'fail') ? ExitCode.NODE_FAILED : ExitCode.OK;
+  return hookFailed || summary.results.some((r) => r.status === 'error' || r.status === 'fail') ? ExitCode.NODE_FAILED : ExitCode.OK;
 }
 
 function argsOf(opts: GlobalOptions): Record<string, unknown> {

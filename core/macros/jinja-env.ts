@@ -1,0 +1,122 @@
+// The dbt-specific part of every template context that is not about one node's refs: the
+// `adapter` and `api` objects, statement results (statement / load_result), `graph`,
+// `selected_resources`, the full `model` dict, and the internal `dbt` macros. Parse-time
+// contexts get the parse-time adapter (no warehouse); run-time contexts get one bound to the
+// node's connection.
+import type { SqlDialect } from '../../adapters/adapter.js';
+import { nodeJson, sourceJson } from '../artifacts/manifest-json.js';
+import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
+import type { Manifest } from '../nodes.js';
+import type { TemplateEngine, RenderContext } from '../template/engine.js';
+import { adapterObject, apiObject, statementResults, type Warehouse } from './adapter-object.js';
+import { DBT_MACROS_FILE, DBT_MACROS_SQL } from './dbt-macros.js';
+import type { DispatchSettings } from './dispatch.js';
+
+export type { Warehouse } from './adapter-object.js';
+
+export interface JinjaEnvOptions {
+  readonly engine: TemplateEngine;
+  readonly dialect: SqlDialect;
+  readonly adapterType: string;
+  /** The adapter's own macro variants (Adapter.jinjaMacros). */
+  readonly adapterMacros?: string;
+  readonly rootPackage: string;
+  /** Installed packages' names. */
+  readonly packages?: ReadonlySet<string>;
+  /** `dispatch:` from dbt_project.yml. */
+  readonly dispatch?: readonly { readonly macro_namespace: string; readonly search_order: readonly string[] }[];
+  readonly target: { readonly database: string; readonly schema: string };
+}
+
+/** The node a context is for, as far as these extras need it. */
+export interface ExtrasNode {
+  readonly uniqueId?: string;
+  readonly schema: string;
+  readonly database: string;
+}
+
+export class JinjaEnv {
+  readonly dispatch: DispatchSettings;
+  /** Set once parsing finished: `graph` and `model` at run time come from it. */
+  manifest: Manifest | null = null;
+  /** `selected_resources` (unique ids) of the invocation. */
+  selectedResources: readonly string[] = [];
+  private graphCache: { manifest: Manifest; graph: Record<string, unknown> } | null = null;
+  private readonly parseAdapter: Record<string, unknown>;
+  private readonly api: Record<string, unknown>;
+
+  constructor(private readonly o: JinjaEnvOptions) {
+    const searchOrder = new Map<string, readonly string[]>();
+    for (const d of o.dispatch ?? []) searchOrder.set(d.macro_namespace, d.search_order);
+    this.dispatch = { engine: o.engine, adapterType: o.adapterType, rootPackage: o.rootPackage, packages: o.packages ?? new Set(), searchOrder };
+    this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch });
+    this.api = apiObject(o.dialect, o.target);
+    o.engine.addMacroFile(DBT_MACROS_FILE, DBT_MACROS_SQL, 'dbt');
+    if (o.adapterMacros) o.engine.addMacroFile(`<kiln>/${o.adapterType}/macros.sql`, o.adapterMacros, 'dbt');
+    o.engine.addGlobal('api', this.api);
+    o.engine.addGlobal('dbt_version', DBT_COMPAT_VERSION);
+  }
+
+  /** Extras of a parse-time context: nothing here reaches the warehouse. */
+  parse(node: ExtrasNode): RenderContext {
+    return {
+      adapter: this.parseAdapter,
+      ...statementResults(),
+      graph: { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} },
+      selected_resources: [],
+      schema: node.schema,
+      database: node.database,
+    };
+  }
+
+  /** Extras of a run-time context; `warehouse` binds warehouse calls to a connection. */
+  run(node: ExtrasNode, warehouse?: Warehouse): RenderContext {
+    const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }) : this.parseAdapter;
+    const graph = this.graph();
+    const model = node.uniqueId ? (graph.nodes as Record<string, unknown>)[node.uniqueId] : undefined;
+    return {
+      adapter,
+      load_relation: adapter.load_relation,
+      ...statementResults(),
+      graph,
+      selected_resources: this.selectedResources,
+      schema: node.schema,
+      database: node.database,
+      ...(model ? { model } : {}),
+    };
+  }
+
+  /** `graph`: every node, source and exposure in the manifest's JSON shape (built once per manifest). */
+  graph(): Record<string, unknown> {
+    const m = this.manifest;
+    if (!m) return { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+    if (this.graphCache?.manifest === m) return this.graphCache.graph;
+    const nodes: Record<string, unknown> = {};
+    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = nodeJson(n, this.o.dialect);
+    const sources: Record<string, unknown> = {};
+    for (const s of m.sources.values()) sources[s.uniqueId] = sourceJson(s, this.o.dialect);
+    const exposures: Record<string, unknown> = {};
+    for (const e of m.exposures?.values() ?? []) {
+      exposures[e.uniqueId] = {
+        unique_id: e.uniqueId,
+        name: e.name,
+        resource_type: 'exposure',
+        package_name: e.packageName,
+        type: e.type,
+        owner: e.owner,
+        description: e.description,
+        url: e.url,
+        maturity: e.maturity,
+        tags: e.tags,
+        meta: e.meta,
+        config: e.config,
+        depends_on: { nodes: e.dependsOn.nodes, macros: e.dependsOn.macros },
+        original_file_path: e.originalFilePath,
+        fqn: e.fqn,
+      };
+    }
+    const graph = { nodes, sources, exposures, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+    this.graphCache = { manifest: m, graph };
+    return graph;
+  }
+}
