@@ -88,6 +88,11 @@ export interface AdapterCapabilities {
    * temporary name and renamed. (Postgres' accepts added columns only.)
    */
   readonly replacesViewsInPlace?: boolean;
+  /**
+   * Optional, default true: rows of a table can be deleted and updated (DELETE, UPDATE or MERGE).
+   * Snapshots need it; false where tables only grow by INSERT (Trino's memory connector).
+   */
+  readonly supportsDelete?: boolean;
   /** Optional: whose capabilities these are, for messages (e.g. a Trino connector and its catalog); default: the adapter type. */
   readonly describedAs?: string;
 }

@@ -28,6 +28,7 @@ export function connectorCapabilities(connector: string, catalog: string): Adapt
   return {
     supportsTransactionalDdl: false,
     supportsMerge: t.rowLevel,
+    supportsDelete: t.rowLevel,
     supportsCreateOrReplaceView: true,
     replacesViewsInPlace: true,
     supportsCreateOrReplaceTable: t.replaceTable,

@@ -135,7 +135,9 @@ export class TrinoAdapter implements Adapter {
       catalog: p.catalog,
       schema: p.schema,
       session,
-      ...(p.password !== undefined ? { auth: new BasicAuth(p.user, p.password) } : { extraHeaders: { 'X-Trino-User': p.user } }),
+      // Without PARAMETRIC_DATETIME, Trino rounds every timestamp it sends to milliseconds.
+      extraHeaders: { 'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME', ...(p.password === undefined ? { 'X-Trino-User': p.user } : {}) },
+      ...(p.password !== undefined ? { auth: new BasicAuth(p.user, p.password) } : {}),
       ...(p.httpScheme === 'https' ? { ssl: { ca: this.cert, rejectUnauthorized: p.cert !== false } } : {}),
     });
     return new TrinoConnection(client, p);

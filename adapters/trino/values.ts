@@ -31,10 +31,14 @@ function canonical(s: string): string {
   return `${sign === '-' ? '-' : ''}${digits}e${e}`;
 }
 
+/** `13:45:01.500000` → `13:45:01.5`, `13:45:01.000000` → `13:45:01`: printed as DuckDB and PostgreSQL print them. */
+const toTimeText: Converter = (v) => (typeof v === 'string' ? v.replace(/(\d{2}:\d{2}:\d{2})\.(\d*?)0+\b/, (_, hms: string, frac: string) => (frac ? `${hms}.${frac}` : hms)) : v);
+
 /** The converter for a column of Trino type `type` (e.g. `decimal(10,2)`, `varchar(3)`). */
 export function converterFor(type: string): Converter {
   const base = type.toLowerCase().replace(/\(.*$/, '').trim();
   if (base === 'decimal') return toDecimal;
   if (base === 'double' || base === 'real') return toDouble;
+  if (base === 'timestamp' || base === 'time') return toTimeText;
   return identity;
 }

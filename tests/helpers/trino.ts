@@ -49,9 +49,9 @@ export async function trinoReady(timeoutMs = 180_000): Promise<void> {
   throw new Error(`The test Trino server at ${trinoUrl()} did not become ready in ${timeoutMs / 1000} s (${last}).${log}`);
 }
 
-/** Rows of `sql` as objects, straight through trino-client. Throws Trino's message on failure. */
-export async function trinoQuery(sql: string): Promise<Record<string, unknown>[]> {
-  const client = Trino.create({ server: trinoUrl(), source: 'kiln-tests', extraHeaders: { 'X-Trino-User': 'kiln_test' } });
+/** Rows of `sql` as objects, straight through trino-client (unqualified names resolve in `session`). Throws Trino's message on failure. */
+export async function trinoQuery(sql: string, session: { catalog?: string; schema?: string } = {}): Promise<Record<string, unknown>[]> {
+  const client = Trino.create({ server: trinoUrl(), source: 'kiln-tests', ...session, extraHeaders: { 'X-Trino-User': 'kiln_test', 'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME' } });
   const pages = await client.query(sql);
   let names: string[] = [];
   const rows: Record<string, unknown>[] = [];

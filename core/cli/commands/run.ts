@@ -9,6 +9,7 @@ import { Compiler } from '../../compiler/compile.js';
 import { countPhrase } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
 import { checkRelations } from '../../materializations/preflight.js';
+import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
@@ -49,6 +50,14 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   }
 
   await session.adapter.open();
+  // What the database can do is known once it is open (Postgres' version, each Trino catalog's
+  // connector): a node needing more fails here, before anything runs.
+  const unable = new Problems();
+  checkCapabilities(session.manifest, selected, (db) => session.adapter.capabilitiesFor?.(db) ?? session.adapter.capabilities, unable);
+  if (!unable.ok) {
+    await session.adapter.close();
+    unable.throwIfAny();
+  }
   // Two kiln runs must never run DDL against one target at once.
   let waited = false;
   const unlock = session.adapter.acquireRunLock

@@ -6,17 +6,24 @@ import { createAdapter } from '../../../adapters/registry.js';
 import { loadProfile } from '../../../core/project/load-profile.js';
 import { queryDuckDb } from '../../helpers/duckdb-query.js';
 import { adminClient, freshDatabase, pgServer } from '../../helpers/postgres.js';
+import { dropSchema, freshSchemaName, trinoProfileYaml, trinoQuery, trinoReady } from '../../helpers/trino.js';
 
 export interface AdapterTarget {
-  readonly name: 'duckdb' | 'postgres';
-  /** The schema models land in. */
+  readonly name: 'duckdb' | 'postgres' | 'trino';
+  /** The schema models land in (Trino: the schema of the project set up last; each gets its own). */
   readonly schema: string;
+  /** Waits for the server where it starts in the background (Trino). */
+  ready?(): Promise<void>;
   /** Writes profiles.yml for `profile` into the project folder. */
   setup(dir: string, profile: string): Promise<void>;
   query(dir: string, sql: string): Promise<Record<string, unknown>[]>;
   relations(dir: string): Promise<{ name: string; type: string }[]>;
-  /** Turns a DuckDB-flavoured check query into this database's dialect. */
+  /** Turns a DuckDB-flavoured check query (or model) into this database's dialect. */
   dialect(sql: string): string;
+  /** Names fold to lower case even when quoted (Trino's connectors): expectations fold too. */
+  readonly foldsIdentifierCase?: boolean;
+  /** Integers beyond 2^53 come back as exact text; false where the protocol sends JSON numbers (Trino). */
+  readonly exactBigints?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -111,6 +118,43 @@ export function postgresTarget(): AdapterTarget {
     dialect: (sql) => sql.replace(/\bas double\)/g, 'as double precision)').replace(/\bmain\./g, 'analytics.'),
     cleanup: async () => {
       for (const d of dbs) await d.drop();
+    },
+  };
+}
+
+/**
+ * Trino's iceberg catalog. Tests share one catalog, so each project gets a schema of its own;
+ * `schema` is the one of the project set up last (the suite runs its tests one after another).
+ */
+export function trinoTarget(): AdapterTarget {
+  const schemas: string[] = [];
+  let current = '';
+  const run = async (sql: string) => (await trinoQuery(sql, { catalog: 'iceberg', schema: current })).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normalize(v)])));
+  return {
+    name: 'trino',
+    get schema() {
+      return current;
+    },
+    ready: () => trinoReady(),
+    async setup(dir, profile) {
+      current = freshSchemaName('conf');
+      schemas.push(current);
+      fs.writeFileSync(path.join(dir, 'profiles.yml'), trinoProfileYaml(profile, 'iceberg', current));
+    },
+    query: (_dir, sql) => run(sql),
+    relations: async () =>
+      (await run(`select table_name as name, case table_type when 'VIEW' then 'view' else 'table' end as type from iceberg.information_schema.tables where table_schema = '${current}' order by 1`)) as { name: string; type: string }[],
+    // DuckDB's and Postgres' type aliases; Iceberg keeps timestamps in microseconds only.
+    dialect: (sql) =>
+      sql
+        .replace(/\bmain\./g, `${current}.`)
+        .replace(/\bfloat8\b/g, 'double')
+        .replace(/\bnumeric\(/g, 'decimal(')
+        .replace(/\bas timestamp\)/g, 'as timestamp(6))'),
+    foldsIdentifierCase: true,
+    exactBigints: false,
+    cleanup: async () => {
+      for (const s of schemas) await dropSchema('iceberg', s);
     },
   };
 }
