@@ -1,16 +1,17 @@
 // Resolving a parsed selection to node ids, as dbt does: each criterion matches, grows by its
 // graph operators, then pulls in tests by the indirect-selection mode; unions, intersections and
 // differences combine the direct sets, and tests held back by `cautious`/`buildable` are let in
-// once all their parents are selected.
+// once all their parents are selected. Sets are bit sets over the universe (see universe.ts).
 import { KilnError } from '../errors.js';
 import { matchCriteria, type MatchContext } from './match.js';
 import { frameOf, whereOf } from './parse-spec.js';
 import type { IndirectSelection, SelectionCriteria, SelectionSpec } from './spec.js';
+import { or, orInto, type Bits } from './universe.js';
 
 export interface Evaluated {
-  readonly direct: Set<string>;
+  readonly direct: Bits;
   /** Tests reachable through the selection but held back by the indirect mode (may overlap direct). */
-  readonly indirect: Set<string>;
+  readonly indirect: Bits;
 }
 
 export interface EvalOptions {
@@ -21,102 +22,94 @@ export interface EvalOptions {
 export function evaluate(spec: SelectionSpec, ctx: MatchContext, opts: EvalOptions = {}): Evaluated {
   if (spec.kind === 'criteria') return evalCriteria(spec, ctx);
   const bundles = spec.components.map((c) => evaluate(c, ctx, opts));
-  const directSets = bundles.map((b) => b.direct);
-  const indirectSets = bundles.map((b) => union([b.direct, b.indirect]));
-  const combine = spec.kind === 'union' ? union : spec.kind === 'intersection' ? intersection : difference;
-  const initial = combine(directSets);
-  const indirect = combine(indirectSets);
+  const n = ctx.universe.size;
+  const initial = new Uint8Array(n);
+  const indirect = new Uint8Array(n);
+  if (spec.kind === 'union') {
+    for (const b of bundles) {
+      orInto(initial, b.direct);
+      orInto(indirect, b.direct);
+      orInto(indirect, b.indirect);
+    }
+  } else if (bundles.length > 0) {
+    const [first, ...rest] = bundles;
+    const keep = spec.kind === 'intersection' ? (x: number) => x === rest.length : (x: number) => x === 0;
+    for (let i = 0; i < n; i++) {
+      if (first!.direct[i]) {
+        let hits = 0;
+        for (const b of rest) hits += b.direct[i]!;
+        if (keep(hits)) initial[i] = 1;
+      }
+      if (first!.direct[i] || first!.indirect[i]) {
+        let hits = 0;
+        for (const b of rest) hits += b.direct[i]! | b.indirect[i]!;
+        if (keep(hits)) indirect[i] = 1;
+      }
+    }
+  }
   const direct = incorporate(initial, indirect, spec.indirect, ctx);
-  if (spec.expectExists && direct.size === 0) opts.onEmpty?.(spec);
+  if (spec.expectExists && !direct.includes(1)) opts.onEmpty?.(spec);
   return { direct, indirect };
 }
 
 function evalCriteria(c: SelectionCriteria, ctx: MatchContext): Evaluated {
-  let collected: Set<string>;
+  let collected: Bits;
   try {
     collected = matchCriteria(c, ctx);
   } catch (e) {
     throw e instanceof KilnError ? pointAt(e, c) : e;
   }
   const u = ctx.universe;
-  const selected = new Set(collected);
+  const selected = collected.slice();
   if (c.childrensParents) {
-    const down = u.descendants(collected);
-    for (const id of collected) down.add(id);
-    for (const id of down) selected.add(id);
-    for (const id of u.ancestors(down)) selected.add(id);
+    const down = or(u.descendants(collected), collected);
+    orInto(selected, down);
+    orInto(selected, u.ancestors(down));
   }
-  if (c.parents) for (const id of u.ancestors(collected, c.parentsDepth)) selected.add(id);
-  if (c.children) for (const id of u.descendants(collected, c.childrenDepth)) selected.add(id);
-  if (c.indirect === 'empty') return { direct: selected, indirect: new Set() };
+  if (c.parents) orInto(selected, u.ancestors(collected, c.parentsDepth));
+  if (c.children) orInto(selected, u.descendants(collected, c.childrenDepth));
+  if (c.indirect === 'empty') return { direct: selected, indirect: u.empty() };
   return expand(selected, c.indirect, ctx);
 }
 
 /** Tests (and unit tests) directly downstream of the selection, by mode. */
-function expand(selected: Set<string>, mode: IndirectSelection, ctx: MatchContext): Evaluated {
+function expand(selected: Bits, mode: IndirectSelection, ctx: MatchContext): Evaluated {
   const u = ctx.universe;
-  const direct = new Set(selected);
-  const indirect = new Set<string>();
-  let buildable: Set<string> | null = null;
-  for (const id of u.children(selected)) {
-    const item = u.byId.get(id);
-    const node = item?.node;
-    if (!node || (node.resourceType !== 'test' && node.resourceType !== 'unit_test')) continue;
-    const parents = node.dependsOn.nodes;
-    if (mode === 'eager' || parents.every((p) => selected.has(p))) {
-      direct.add(id);
-      continue;
-    }
-    if (mode === 'buildable') {
-      buildable ??= buildableSet(selected, ctx);
-      if (parents.every((p) => buildable!.has(p))) {
-        direct.add(id);
+  const direct = selected.slice();
+  const indirect = u.empty();
+  let buildable: Bits | null = null;
+  const allIn = (t: number, pool: Bits) => u.parentsOf(t).every((p) => pool[p] === 1);
+  for (let i = 0; i < selected.length; i++) {
+    if (!selected[i]) continue;
+    for (const t of u.childrenOf(i)) {
+      if (!u.isTestLike(t) || direct[t]) continue;
+      if (mode === 'eager' || allIn(t, selected)) {
+        direct[t] = 1;
         continue;
       }
+      if (mode === 'buildable') {
+        buildable ??= or(or(selected, u.ancestors(selected)), u.sources());
+        if (allIn(t, buildable)) {
+          direct[t] = 1;
+          continue;
+        }
+      }
+      indirect[t] = 1;
     }
-    indirect.add(id);
   }
   return { direct, indirect };
 }
 
 /** Held-back tests join once all their parents are in (cautious) or built upstream (buildable). */
-function incorporate(direct: Set<string>, indirect: Set<string>, mode: IndirectSelection, ctx: MatchContext): Set<string> {
+function incorporate(direct: Bits, indirect: Bits, mode: IndirectSelection, ctx: MatchContext): Bits {
   if (mode !== 'cautious' && mode !== 'buildable') return direct;
-  const out = new Set(direct);
-  const pool = mode === 'buildable' ? union([direct, ctx.universe.ancestors(direct)]) : out;
-  for (const id of indirect) {
-    if (out.has(id)) continue;
-    const node = ctx.universe.byId.get(id)?.node;
-    if (node && node.dependsOn.nodes.every((p) => pool.has(p))) out.add(id);
+  const u = ctx.universe;
+  const out = direct.slice();
+  const pool = mode === 'buildable' ? or(direct, u.ancestors(direct)) : out;
+  for (let i = 0; i < indirect.length; i++) {
+    if (!indirect[i] || out[i] || !u.isTestLike(i)) continue;
+    if (u.parentsOf(i).every((p) => pool[p] === 1)) out[i] = 1;
   }
-  return out;
-}
-
-function buildableSet(selected: Set<string>, ctx: MatchContext): Set<string> {
-  const out = union([selected, ctx.universe.ancestors(selected)]);
-  for (const id of ctx.universe.manifest.sources.keys()) out.add(id);
-  return out;
-}
-
-function union(sets: readonly Set<string>[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of sets) for (const id of s) out.add(id);
-  return out;
-}
-
-function intersection(sets: readonly Set<string>[]): Set<string> {
-  if (sets.length === 0) return new Set();
-  const [first, ...rest] = [...sets].sort((a, b) => a.size - b.size);
-  const out = new Set<string>();
-  for (const id of first!) if (rest.every((s) => s.has(id))) out.add(id);
-  return out;
-}
-
-function difference(sets: readonly Set<string>[]): Set<string> {
-  if (sets.length === 0) return new Set();
-  const [first, ...rest] = sets;
-  const out = new Set<string>();
-  for (const id of first!) if (!rest.some((s) => s.has(id))) out.add(id);
   return out;
 }
 

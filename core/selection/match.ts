@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fnmatch, hasWildcard } from './fnmatch.js';
 import type { SelectionCriteria } from './spec.js';
-import type { SelectableItem, Universe } from './universe.js';
+import type { Bits, SelectableItem, Universe } from './universe.js';
 
 /** The previous run's artifacts, loaded on first use (see core/state/). */
 export interface StateAccess {
@@ -23,22 +23,34 @@ export interface MatchContext {
   readonly state: StateAccess;
 }
 
-export function matchCriteria(c: SelectionCriteria, ctx: MatchContext): Set<string> {
-  const out = new Set<string>();
+export function matchCriteria(c: SelectionCriteria, ctx: MatchContext): Bits {
+  const u = ctx.universe;
+  const items = u.items;
+  const out = u.empty();
   const add = (pred: (it: SelectableItem) => boolean) => {
-    for (const it of ctx.universe.items) if (pred(it)) out.add(it.id);
+    for (let i = 0; i < items.length; i++) if (pred(items[i]!)) out[i] = 1;
+  };
+  const addIds = (ids: Iterable<string>) => {
+    for (const id of ids) {
+      const i = u.indexOf(id);
+      if (i !== undefined) out[i] = 1;
+    }
   };
   const v = c.value;
   switch (c.method) {
-    case 'fqn':
-      add((it) => it.resourceType !== 'source' && (isSelectedNode(it.fqn, v) || (it.fqn.length > 1 && isSelectedNode(it.fqn.slice(1), v))));
+    case 'fqn': {
+      const matches = fqnMatcher(v);
+      add((it) => it.resourceType !== 'source' && (matches(it.fqn, 0) || (it.fqn.length > 1 && matches(it.fqn, 1))));
       break;
-    case 'tag':
-      add((it) => it.tags.some((t) => fnmatch(t, v)));
+    }
+    case 'tag': {
+      const wild = hasWildcard(v);
+      add((it) => (wild ? it.tags.some((t) => fnmatch(t, v)) : it.tags.includes(v)));
       break;
+    }
     case 'path': {
       const pattern = pathPattern(v, ctx.root);
-      add((it) => pathMatches(it.originalFilePath, pattern) || (it.patchPath !== null && globPath(it.patchPath.split('/'), pattern)));
+      add((it) => pathMatches(it.originalFilePath, pattern) || (it.patchPath !== null && pathMatches(it.patchPath, pattern, true)));
       break;
     }
     case 'file':
@@ -86,19 +98,39 @@ export function matchCriteria(c: SelectionCriteria, ctx: MatchContext): Set<stri
       add((it) => it.resourceType === 'model' && String(it.config.access ?? 'protected') === v);
       break;
     case 'state':
-      for (const id of ctx.state.state(v)) out.add(id);
+      addIds(ctx.state.state(v));
       break;
     case 'result':
-      for (const id of ctx.state.result(v)) if (ctx.universe.has(id)) out.add(id);
+      addIds(ctx.state.result(v));
       break;
     case 'source_status':
-      for (const id of ctx.state.sourceStatus(v)) if (ctx.universe.has(id)) out.add(id);
+      addIds(ctx.state.sourceStatus(v));
       break;
     default:
       // The parser only lets known methods through.
       throw new Error(`selector method '${c.method}' has no matcher`);
   }
   return out;
+}
+
+/** isSelectedNode, with the selector split once: `(fqn, from)` tests fqn.slice(from) without copying. */
+function fqnMatcher(selector: string): (fqn: readonly string[], from: number) => boolean {
+  const parts = selector.split('.');
+  const wildAt = parts.findIndex(hasWildcard);
+  const tailPattern = wildAt >= 0 ? parts.slice(wildAt).join('.') : '';
+  const bare = !selector.includes('.');
+  return (fqn, from) => {
+    const leaf = fqn[fqn.length - 1]!;
+    if (leaf === selector) return true;
+    if (fqn.some((s) => s.includes('.'))) return isSelectedNode(fqn.slice(from), selector);
+    const len = fqn.length - from;
+    if (len < parts.length) return false;
+    const prefix = wildAt >= 0 ? wildAt : parts.length;
+    for (let i = 0; i < prefix; i++) if (fqn[from + i] !== parts[i]) return false;
+    if (wildAt < 0) return true;
+    if (fnmatch(fqn.slice(from + wildAt).join('.'), tailPattern)) return true;
+    return bare && fnmatch(leaf, selector);
+  };
 }
 
 /**
@@ -163,6 +195,8 @@ function configMatches(config: Readonly<Record<string, unknown>>, keys: readonly
 
 interface PathPattern {
   readonly segments: readonly string[];
+  /** The pattern as a path, when it has no wildcard (the common case: a plain string test). */
+  readonly literal: string | null;
 }
 
 /** A `path:` value relative to the project root, split into glob segments. */
@@ -170,13 +204,16 @@ function pathPattern(value: string, root: string): PathPattern {
   let rel = value.replace(/\\/g, '/');
   if (path.isAbsolute(value)) rel = path.relative(root, value).split(path.sep).join('/');
   rel = path.posix.normalize(rel).replace(/^\.\/?/, '').replace(/\/+$/, '');
-  return { segments: rel === '' || rel === '.' ? [] : rel.split('/') };
+  const segments = rel === '' || rel === '.' ? [] : rel.split('/');
+  return { segments, literal: hasWildcard(rel) ? null : segments.join('/') };
 }
 
-/** The file itself or any folder above it matches the pattern (dbt: `path:models/staging`). */
-function pathMatches(file: string, pattern: PathPattern): boolean {
-  const segs = file.split('/');
+/** The file itself or (unless `exact`) any folder above it matches the pattern (dbt: `path:models/staging`). */
+function pathMatches(file: string, pattern: PathPattern, exact = false): boolean {
   if (pattern.segments.length === 0) return true;
+  if (pattern.literal !== null) return file === pattern.literal || (!exact && file.startsWith(`${pattern.literal}/`));
+  const segs = file.split('/');
+  if (exact) return globPath(segs, pattern);
   for (let n = segs.length; n >= 1; n--) if (globPath(segs.slice(0, n), pattern)) return true;
   return false;
 }

@@ -77,7 +77,7 @@ export function resolveSpec(manifest: Manifest, spec: SelectionSpec, env: Select
       );
     },
   });
-  return { selected: direct, warnings, spec };
+  return { selected: ctx.universe.toIds(direct), warnings, spec };
 }
 
 const NO_STATE: StateAccess = {
