@@ -1,0 +1,261 @@
+// Benchmark: a DAG of 1,000 views on PostgreSQL with 4 threads. kiln's wall time for `kiln run`
+// against a minimal script that runs the very statements kiln executed (target/run), each node
+// in its own transaction, in DAG order over 4 `pg` connections (connecting included). kiln is
+// timed twice: as a whole process (Node and tsx start-up, load, parse, compile, run, artifacts)
+// and in-process (main() of a warm process: the same minus start-up). All start from an empty
+// schema, alternately, in one invocation. Prints figures; asserts nothing about speed.
+//
+//   node --import tsx tests/bench/postgres-dag.bench.ts [--models 1000] [--threads 4] [--rounds 3]
+//
+// The server: KILN_TEST_POSTGRES_URL, else a throwaway cluster (tests/setup/postgres.ts).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { main as kilnMain } from '../../core/cli/main.js';
+import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SCHEMA = 'bench';
+
+const { values: args } = parseArgs({
+  options: { models: { type: 'string', default: '1000' }, threads: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' } },
+});
+const MODELS = Number(args.models);
+const THREADS = Number(args.threads);
+const ROUNDS = Number(args.rounds);
+
+interface Model {
+  readonly name: string;
+  readonly parents: readonly string[];
+}
+
+/**
+ * A deterministic DAG: the first 5% are roots; every other model joins one recent model (depth)
+ * with up to two earlier ones anywhere (width), like staging → intermediate → marts layers.
+ */
+function dag(n: number): Model[] {
+  let seed = 42;
+  const rand = (k: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % k;
+  };
+  const name = (i: number) => `m${String(i).padStart(4, '0')}`;
+  const roots = Math.max(1, Math.floor(n * 0.05));
+  return Array.from({ length: n }, (_, i) => {
+    if (i < roots) return { name: name(i), parents: [] };
+    const parents = new Set([name(Math.max(0, i - 1 - rand(20)))]);
+    for (let k = rand(3); k > 0; k--) parents.add(name(rand(i)));
+    return { name: name(i), parents: [...parents] };
+  });
+}
+
+function modelSql(m: Model, index: number): string {
+  if (m.parents.length === 0) return `select g as id, g * ${index} as v, 'root ${index}' as label\nfrom generate_series(1, 10) as g\n`;
+  const [first, ...rest] = m.parents;
+  const joins = rest.map((p, i) => `join {{ ref('${p}') }} as p${i + 1} on p${i + 1}.id = p0.id`).join('\n');
+  const sum = ['p0.v', ...rest.map((_, i) => `p${i + 1}.v`)].join(' + ');
+  return `select p0.id, ${sum} as v, p0.label\nfrom {{ ref('${first}') }} as p0\n${joins}\n`;
+}
+
+function writeProject(dir: string, models: readonly Model[], s: PgServerInfo, database: string): void {
+  const files: Record<string, string> = {
+    'dbt_project.yml': 'name: bench\nprofile: bench\n',
+    'profiles.yml': [
+      'bench:',
+      '  target: pg',
+      '  outputs:',
+      '    pg:',
+      '      type: postgres',
+      `      host: ${s.host}`,
+      `      port: ${s.port}`,
+      `      user: ${s.user}`,
+      ...(s.password ? [`      password: ${JSON.stringify(s.password)}`] : []),
+      `      dbname: ${database}`,
+      `      schema: ${SCHEMA}`,
+      `      threads: ${THREADS}`,
+      '      sslmode: disable',
+      '',
+    ].join('\n'),
+  };
+  models.forEach((m, i) => (files[`models/${m.name}.sql`] = modelSql(m, i)));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+}
+
+function clientFor(s: PgServerInfo, database: string): pg.Client {
+  return new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password, database });
+}
+
+async function resetSchema(s: PgServerInfo, database: string): Promise<void> {
+  const c = clientFor(s, database);
+  await c.connect();
+  await c.query(`drop schema if exists ${SCHEMA} cascade`);
+  await c.end();
+}
+
+async function countViews(s: PgServerInfo, database: string): Promise<number> {
+  const c = clientFor(s, database);
+  await c.connect();
+  const res = await c.query(`select count(*)::int as n from information_schema.views where table_schema = $1`, [SCHEMA]);
+  await c.end();
+  return res.rows[0].n as number;
+}
+
+/** The statements kiln ran for one model, as it recorded them in target/run. */
+function executedStatements(dir: string, model: string): string[] {
+  const text = fs.readFileSync(path.join(dir, 'target/run/bench/models', `${model}.sql`), 'utf8');
+  return text
+    .split(/;\n\n/)
+    .map((x) => x.trim().replace(/;$/, ''))
+    .filter(Boolean);
+}
+
+/** The minimal runner: `threads` connections, DAG order, one transaction per node. */
+async function baseline(s: PgServerInfo, database: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>): Promise<Timed> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const clients = Array.from({ length: THREADS }, () => clientFor(s, database));
+  await Promise.all(clients.map((c) => c.connect()));
+  await clients[0].query(`create schema if not exists ${SCHEMA}`);
+  const waiting = new Map(models.map((m) => [m.name, m.parents.length]));
+  const children = new Map<string, string[]>();
+  for (const m of models) for (const p of m.parents) children.set(p, [...(children.get(p) ?? []), m.name]);
+  const ready = models.filter((m) => m.parents.length === 0).map((m) => m.name);
+  let done = 0;
+  let wake: (() => void) | null = null;
+  const worker = async (c: pg.Client) => {
+    while (done < models.length) {
+      const name = ready.shift();
+      if (name === undefined) {
+        await new Promise<void>((resolve) => {
+          const prev = wake;
+          wake = () => {
+            prev?.();
+            resolve();
+          };
+        });
+        continue;
+      }
+      await c.query('begin');
+      for (const sql of statements.get(name)!) await c.query(sql);
+      await c.query('commit');
+      done++;
+      for (const child of children.get(name) ?? []) {
+        const left = waiting.get(child)! - 1;
+        waiting.set(child, left);
+        if (left === 0) ready.push(child);
+      }
+      const w = wake;
+      wake = null;
+      w?.();
+    }
+  };
+  await Promise.all(clients.map(worker));
+  await Promise.all(clients.map((c) => c.end()));
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** `kiln run` as a process: wall time, client CPU time (GNU time, where installed), phase table. */
+function kilnRun(dir: string): { ms: number; cpuMs: number | null; timings: string } {
+  const cpuFile = path.join(os.tmpdir(), `kiln-bench-cpu-${process.pid}.txt`);
+  const gnuTime = fs.existsSync('/usr/bin/time');
+  const argv = [path.join(repoRoot, 'bin/kiln.js'), 'run'];
+  const [file, args] = gnuTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, ...argv]] : [process.execPath, argv];
+  const t0 = performance.now();
+  const r = spawnSync(file, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', KILN_PROFILE: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`kiln run failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  let cpuMs: number | null = null;
+  if (gnuTime) {
+    const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    cpuMs = (user + sys) * 1000;
+    fs.rmSync(cpuFile, { force: true });
+  }
+  const timings = `${r.stdout}\n${r.stderr}`
+    .split('\n')
+    .filter((l) => /^\s+[a-z][a-z ]*\s+\d+\.\d+s\s+\d+\.\d%$/.test(l))
+    .join('\n');
+  return { ms, cpuMs, timings };
+}
+
+/** `kiln run` through main() in this process (modules already loaded after the first call). */
+async function kilnInProcess(dir: string): Promise<Timed> {
+  let output = '';
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const code = await kilnMain(['run'], { stdout: (t) => void (output += t), stderr: (t) => void (output += t), cwd: dir, isTTY: false, onInterrupt: () => () => undefined });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  if (code !== 0) throw new Error(`kiln run (in-process) failed (exit ${code}):\n${output.slice(-3000)}`);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+interface Timed {
+  readonly ms: number;
+  /** CPU time of the client (this process, or the kiln process); null where unknown. */
+  readonly cpuMs: number | null;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const cpu = (ms: number | null) => (ms === null ? 'n/a' : secs(ms));
+
+async function main(): Promise<void> {
+  const { server, stop } = await obtainServer();
+  const database = `kiln_bench_dag_${process.pid}`;
+  const admin = clientFor(server, server.adminDatabase);
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-'));
+  try {
+    const models = dag(MODELS);
+    writeProject(dir, models, server, database);
+    const version = (await admin.query('show server_version')).rows[0].server_version as string;
+    console.log(`PostgreSQL ${version} (${server.source}); ${MODELS} view models, ${models.reduce((n, m) => n + m.parents.length, 0)} edges, ${THREADS} threads, ${ROUNDS} rounds`);
+    const kiln: Timed[] = [];
+    const inProcess: Timed[] = [];
+    const base: Timed[] = [];
+    let statements: Map<string, readonly string[]> | null = null;
+    let timings = '';
+    // Warm-up for the in-process runs: load kiln's modules and the driver once.
+    await resetSchema(server, database);
+    await kilnInProcess(dir);
+    for (let round = 1; round <= ROUNDS; round++) {
+      await resetSchema(server, database);
+      const k = kilnRun(dir);
+      kiln.push(k);
+      timings = k.timings;
+      if ((await countViews(server, database)) !== MODELS) throw new Error('kiln did not build every view');
+      statements ??= new Map(models.map((m) => [m.name, executedStatements(dir, m.name)]));
+      await resetSchema(server, database);
+      base.push(await baseline(server, database, models, statements));
+      if ((await countViews(server, database)) !== MODELS) throw new Error('the baseline did not build every view');
+      await resetSchema(server, database);
+      inProcess.push(await kilnInProcess(dir));
+      const [b, ki] = [base[round - 1], inProcess[round - 1]];
+      console.log(`round ${round}: kiln run process ${secs(k.ms)} (client CPU ${cpu(k.cpuMs)}), in-process ${secs(ki.ms)} (CPU ${cpu(ki.cpuMs)}); baseline ${secs(b.ms)} (CPU ${cpu(b.cpuMs)})`);
+    }
+    const k = median(kiln.map((x) => x.ms));
+    const kin = median(inProcess.map((x) => x.ms));
+    const b = median(base.map((x) => x.ms));
+    console.log(`median: kiln run ${secs(k)} as a process, ${secs(kin)} in-process; baseline (same statements, ${THREADS} pg connections) ${secs(b)}`);
+    console.log(`ratio kiln / baseline: ${(k / b).toFixed(2)} as a process, ${(kin / b).toFixed(2)} in-process (target <= 1.15)`);
+    console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    if (timings) console.log(`kiln's phases (KILN_PROFILE=1, last round):\n${timings}`);
+  } finally {
+    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    await admin.end();
+    fs.rmSync(dir, { recursive: true, force: true });
+    await stop();
+  }
+}
+
+await main();
