@@ -23,7 +23,7 @@ export interface Layout {
   readonly height: number;
 }
 
-export const DEFAULT_LAYOUT: LayoutOptions = { nodeWidth: 200, nodeHeight: 36, colGap: 90, rowGap: 14, sweeps: 4 };
+export const DEFAULT_LAYOUT: LayoutOptions = { nodeWidth: 200, nodeHeight: 36, colGap: 64, rowGap: 14, sweeps: 4 };
 
 /**
  * Lays out nodes 0..n-1; `parents[i]` lists the parents of node i (indices in the same range;

@@ -214,7 +214,8 @@ export function lineagePage(store: Store, go: (href: string) => void): PageView 
       match = set;
     } else graph = layoutSet(store, set);
 
-    viewKey = focus !== null && !state.select && !state.exclude ? `focus:${store.node(focus).id}:${state.up ?? 'all'}:${state.down ?? 'all'}` : route.params.toString() || 'all';
+    // Names what is drawn, for tests and benchmarks waiting on a view (window.kilnDocs.lastDraw).
+    viewKey = focus !== null && !state.select && !state.exclude ? `focus:${store.node(focus).id}:${state.up ?? 'all'}:${state.down ?? 'all'}${state.path ? `|path=${state.path.join('~')}` : ''}` : route.params.toString() || 'all';
     if (!status.classList.contains('error')) {
       const shown = match ? match.size : graph.nodes.length;
       const tests = hiddenTests ? ` (and ${count(hiddenTests, 'test')}: tick “tests” to show them)` : '';
@@ -228,7 +229,8 @@ export function lineagePage(store: Store, go: (href: string) => void): PageView 
     if (selected !== null && !graph.nodes.includes(selected) && !(match?.has(selected) ?? false)) selected = null;
     if (focus !== null) selected = focus;
     view.setEmphasis({ focus, selected, path: path && path.size ? path : null, match });
-    view.setInsetRight(selected !== null ? 340 : 0);
+    // Keep the graph clear of the node panel when it is tall enough to reach under it.
+    view.setInsetRight(selected !== null && graph.height > 400 ? 340 : 0);
     view.setGraph(graph, focus ?? 'fit');
     showPanel();
   }

@@ -4,7 +4,7 @@ import type { Store } from '../data.js';
 import { h, svg } from '../dom.js';
 import { count, seconds, STATUS_COLOR, when } from '../format.js';
 import { runBars, runLabel, sparkline, trendChart } from '../charts.js';
-import { nodeLink, section, statusPill, testLabel } from '../widgets.js';
+import { nodeLink, section, statusPill } from '../widgets.js';
 import type { NodeHistory, RunStatus } from '../../site-types.js';
 import type { Route } from '../routes.js';
 import type { PageView } from './page.js';
@@ -148,7 +148,7 @@ function testGrid(store: Store, tests: readonly { node: number; history: NodeHis
     return h(
       'div',
       { class: 'grid-line' },
-      h('div', { class: 'grid-name' }, nodeLink(store, t.node), h('span', { class: 'muted small' }, ` ${n.on !== undefined ? `on ${store.node(n.on).name}${n.col ? `.${n.col}` : ''}` : testLabel(store, t.node)}`)),
+      h('div', { class: 'grid-name' }, nodeLink(store, t.node), n.on !== undefined ? h('span', { class: 'muted small' }, ` on ${store.node(n.on).name}${n.col ? `.${n.col}` : ''}`) : null),
       s,
       h('div', { class: `grid-fails${failed ? ' bad' : ''}` }, failed ? `${failed}✗` : '✓'),
     );
