@@ -23,6 +23,7 @@ import { readStateManifest } from '../../core/state/artifacts.js';
 import { StateComparison } from '../../core/state/compare.js';
 import { PreviousState } from '../../core/state/previous-state.js';
 import { CASES } from '../unit/selection/cases.js';
+import { writeResults } from './lib/report.js';
 import { shopManifest } from '../unit/selection/fixture.js';
 
 const args = process.argv.slice(2);
@@ -227,3 +228,12 @@ const over = rows.filter((r) => Math.max(r.first, r.median) > TARGET_MS);
 console.log('');
 console.log(`${rows.length} cases; slowest first resolution ${worst.first.toFixed(1)} ms (${worst.label}); slowest median ${Math.max(...rows.map((r) => r.median)).toFixed(1)} ms; median of medians ${median(rows.map((r) => r.median)).toFixed(2)} ms`);
 console.log(over.length ? `${over.length} case(s) over the ${TARGET_MS} ms target: ${over.map((r) => r.label).join(', ')}` : `every case within the ${TARGET_MS} ms target`);
+
+writeResults('selection', {
+  nodes,
+  targetMs: TARGET_MS,
+  timedRuns: RUNS,
+  onceMs: { selectionGraph: universeMs, readStateManifest: readMs, stateManifestMb: manifestMb },
+  cases: rows.map((r) => ({ selector: r.label, firstCpuMs: r.first, medianCpuMs: r.median, medianWallMs: r.wall, selected: r.size })),
+  overTarget: over.map((r) => r.label),
+});
