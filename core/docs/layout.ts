@@ -23,7 +23,7 @@ export interface Layout {
   readonly height: number;
 }
 
-export const DEFAULT_LAYOUT: LayoutOptions = { nodeWidth: 200, nodeHeight: 36, colGap: 64, rowGap: 14, sweeps: 4 };
+export const DEFAULT_LAYOUT: LayoutOptions = { nodeWidth: 224, nodeHeight: 36, colGap: 64, rowGap: 14, sweeps: 4 };
 
 /**
  * Lays out nodes 0..n-1; `parents[i]` lists the parents of node i (indices in the same range;
@@ -178,4 +178,75 @@ function topoOrder(n: number, ups: number[][], children: number[][]): number[] {
   }
   if (out.length < n) for (let i = 0; i < n; i++) if (!seen[i]) out.push(i);
   return out;
+}
+
+/**
+ * Lays out each weakly connected component on its own and packs the pieces in rows (largest
+ * first) towards a landscape page, so a selection of many unrelated nodes is a grid, not one
+ * column thousands of boxes tall.
+ */
+export function packedLayout(n: number, parents: readonly (readonly number[])[], opts: LayoutOptions = DEFAULT_LAYOUT): Layout {
+  const comp = components(n, parents);
+  if (comp.length <= 1) return layeredLayout(n, parents, opts);
+  const pieces = comp.map((members) => {
+    const local = new Map(members.map((g, l) => [g, l]));
+    const layout = layeredLayout(members.length, members.map((g) => (parents[g] ?? []).map((p) => local.get(p)).filter((l): l is number => l !== undefined)), opts);
+    return { members, layout };
+  });
+  pieces.sort((a, b) => b.layout.height * b.layout.width - a.layout.height * a.layout.width || a.members[0] - b.members[0]);
+  const gapX = opts.colGap * 1.5;
+  const gapY = opts.nodeHeight * 1.5;
+  const area = pieces.reduce((s, p) => s + (p.layout.width + gapX) * (p.layout.height + gapY), 0);
+  const rowWidth = Math.max(pieces[0].layout.width, Math.sqrt(area * 1.8));
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const rank = new Int32Array(n);
+  let cx = 0;
+  let cy = 0;
+  let rowHeight = 0;
+  let width = 0;
+  for (const { members, layout } of pieces) {
+    if (cx > 0 && cx + layout.width > rowWidth) {
+      cx = 0;
+      cy += rowHeight + gapY;
+      rowHeight = 0;
+    }
+    members.forEach((g, l) => {
+      x[g] = cx + layout.x[l];
+      y[g] = cy + layout.y[l];
+      rank[g] = layout.rank[l];
+    });
+    cx += layout.width + gapX;
+    width = Math.max(width, cx - gapX);
+    rowHeight = Math.max(rowHeight, layout.height);
+  }
+  return { x, y, rank, width, height: cy + rowHeight };
+}
+
+/** Weakly connected components, each listed in ascending index order. */
+function components(n: number, parents: readonly (readonly number[])[]): number[][] {
+  const up = new Int32Array(n).map((_, i) => i);
+  const find = (i: number): number => {
+    while (up[i] !== i) {
+      up[i] = up[up[i]];
+      i = up[i];
+    }
+    return i;
+  };
+  for (let i = 0; i < n; i++) {
+    for (const p of parents[i] ?? []) {
+      if (p < 0 || p >= n) continue;
+      const a = find(i);
+      const b = find(p);
+      if (a !== b) up[Math.max(a, b)] = Math.min(a, b);
+    }
+  }
+  const byRoot = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    const list = byRoot.get(r);
+    if (list) list.push(i);
+    else byRoot.set(r, [i]);
+  }
+  return [...byRoot.values()];
 }

@@ -5,7 +5,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import type { Dag } from '../graph/dag.js';
 import type { Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Catalog } from './catalog.js';
-import { DEFAULT_LAYOUT, layeredLayout } from './layout.js';
+import { DEFAULT_LAYOUT, packedLayout } from './layout.js';
 import type { HistoryEntry } from './run-history.js';
 import type { NodeDetail, NodeHistory, NodeKind, RunDetail, RunStatus, RunsOverview, SiteCore, SiteMacro, SiteNode, SiteRun } from './site-types.js';
 
@@ -41,12 +41,13 @@ export function buildSiteData(input: SiteInput): SiteData {
   // Interned configs: nodes of one folder share one config object.
   const configs: Record<string, unknown>[] = [];
   const configIndex = new Map<string, number>();
-  const intern = (config: Record<string, unknown>): number => {
+  // Keyed by the config as parsed; only a config seen for the first time is cleaned up.
+  const intern = (config: Record<string, unknown>, clean: (c: Record<string, unknown>) => Record<string, unknown> = (c) => c): number => {
     const key = JSON.stringify(config);
     let i = configIndex.get(key);
     if (i === undefined) {
       i = configs.length;
-      configs.push(config);
+      configs.push(clean(config));
       configIndex.set(key, i);
     }
     return i;
@@ -70,7 +71,7 @@ export function buildSiteData(input: SiteInput): SiteData {
     if (r.resourceType !== 'test') laidOut.push(i);
   });
   const local = new Map(laidOut.map((g, l) => [g, l]));
-  const layout = layeredLayout(
+  const layout = packedLayout(
     laidOut.length,
     laidOut.map((g) => parentsOf[g].map((p) => local.get(p)).filter((l): l is number => l !== undefined)),
     DEFAULT_LAYOUT,
@@ -111,10 +112,11 @@ export function buildSiteData(input: SiteInput): SiteData {
     }
     if (r.patchPath) node.patch = r.patchPath;
     if (r.testMetadata) node.testName = r.testMetadata.name;
-    const { pre_hook, post_hook, ...config } = r.config;
-    if (pre_hook?.length) config['pre-hook'] = pre_hook;
-    if (post_hook?.length) config['post-hook'] = post_hook;
-    node.cfg = intern(config);
+    node.cfg = intern(r.config, ({ pre_hook, post_hook, ...config }) => {
+      if (Array.isArray(pre_hook) && pre_hook.length) config['pre-hook'] = pre_hook;
+      if (Array.isArray(post_hook) && post_hook.length) config['post-hook'] = post_hook;
+      return config;
+    });
     if (r.resourceType !== 'test' && r.config.materialized !== 'ephemeral') node.rel = dialect.renderRelation({ database: r.database, schema: r.schema, identifier: r.alias });
     if (r.attachedNode) {
       const on = index.get(r.attachedNode);

@@ -40,8 +40,16 @@ function defaultFqn(pkg: string, file: string, name: string): string[] {
   return [pkg, ...dirs, name];
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/** Whether fqn is defaultFqn(pkg, file, name), without building it (this runs per node). */
+function isDefaultFqn(fqn: readonly string[], pkg: string, file: string, name: string): boolean {
+  if (fqn.length < 2 || fqn[0] !== pkg || fqn[fqn.length - 1] !== name) return false;
+  let at = file.indexOf('/') + 1;
+  for (let i = 1; i < fqn.length - 1; i++) {
+    const end = file.indexOf('/', at);
+    if (end < 0 || file.slice(at, end) !== fqn[i]) return false;
+    at = end + 1;
+  }
+  return file.indexOf('/', at) < 0;
 }
 
 export function packNode(n: SiteNode, project: string): PackedNode {
@@ -50,7 +58,7 @@ export function packNode(n: SiteNode, project: string): PackedNode {
   if (n.type === 'test' && n.id.startsWith(`${base}.`) && !n.id.slice(base.length + 1).includes('.')) out.h = n.id.slice(base.length + 1);
   else if (n.id !== base) out.i = n.id;
   if (n.pkg !== project) out.k = n.pkg;
-  if (n.type === 'source' || !sameList(n.fqn, defaultFqn(n.pkg, n.file, n.name))) out.q = n.fqn;
+  if (n.type === 'source' || !isDefaultFqn(n.fqn, n.pkg, n.file, n.name)) out.q = n.fqn;
   if (n.tags) out.g = n.tags;
   if (n.src !== undefined) out.s = n.src;
   if (n.parents.length) out.p = n.parents;

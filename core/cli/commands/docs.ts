@@ -104,7 +104,7 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
   timings.begin('write artifacts');
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   const writer = new ArtifactWriter(session.targetDir, redactor());
-  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta));
+  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
   writer.writeJson('catalog.json', catalogJson(session.manifest, catalog, meta));
 
   const data = buildSiteData({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LAYOUT, layeredLayout } from '../../../core/docs/layout.js';
+import { DEFAULT_LAYOUT, layeredLayout, packedLayout } from '../../../core/docs/layout.js';
 
 /** Random DAG: each node's parents are earlier nodes. */
 function randomDag(n: number, seed: number): number[][] {
@@ -50,5 +50,27 @@ describe('layeredLayout', () => {
     expect(layeredLayout(0, []).width).toBe(0);
     const l = layeredLayout(2, [[5], [0, -1]]);
     expect([...l.rank]).toEqual([0, 1]);
+  });
+});
+
+describe('packedLayout', () => {
+  it('packs unrelated pieces side by side into a landscape page, without overlaps', () => {
+    // 400 lone nodes and a chain of three.
+    const parents: number[][] = [...Array.from({ length: 400 }, () => []), [], [400], [401]];
+    const l = packedLayout(parents.length, parents);
+    expect(l.width).toBeGreaterThan(l.height);
+    const { nodeWidth: w, nodeHeight: h } = DEFAULT_LAYOUT;
+    const boxes = Array.from({ length: parents.length }, (_, i) => [l.x[i], l.y[i]]);
+    const seen = new Set(boxes.map(([x, y]) => `${x},${y}`));
+    expect(seen.size).toBe(parents.length);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const overlap = Math.abs(boxes[i][0] - boxes[j][0]) < w && Math.abs(boxes[i][1] - boxes[j][1]) < h;
+        if (overlap) expect.unreachable(`boxes ${i} and ${j} overlap`);
+      }
+    }
+    // The chain keeps its left-to-right order.
+    expect(l.x[400]).toBeLessThan(l.x[401]);
+    expect(l.x[401]).toBeLessThan(l.x[402]);
   });
 });

@@ -151,8 +151,10 @@ export class GraphView {
     if (!g || place === null || !this.w) return;
     this.pendingFit = null;
     const pad = 40;
-    const w = this.w - (this.w - this.insetRight > 500 ? this.insetRight : 0);
-    const fitScale = Math.min(1.25, (w - pad * 2) / Math.max(1, g.width), (this.hgt - pad * 2) / Math.max(1, g.height));
+    const fitIn = (w: number) => Math.min(1.25, (w - pad * 2) / Math.max(1, g.width), (this.hgt - pad * 2) / Math.max(1, g.height));
+    // Keep clear of an overlay on the right unless that would shrink the graph a lot.
+    const w = this.insetRight && this.w - this.insetRight > 500 && fitIn(this.w - this.insetRight) >= 0.8 * fitIn(this.w) ? this.w - this.insetRight : this.w;
+    const fitScale = fitIn(w);
     if (place === 'fit' || !this.viewIndex.has(place)) {
       this.scale = fitScale;
       this.tx = (w - g.width * this.scale) / 2;
@@ -265,7 +267,7 @@ export class GraphView {
       }
     } else {
       const labels = screenH >= 13;
-      ctx.font = '600 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+      ctx.font = '600 12.5px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
       ctx.textBaseline = 'middle';
       for (const v of visible) {
         const gi = nodes[v];

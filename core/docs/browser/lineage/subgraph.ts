@@ -1,7 +1,7 @@
 // Which nodes a lineage view shows: a node with its ancestors and descendants to a depth, the
 // nodes on the paths between two nodes, and view graphs (positions + edges) for a node set.
 import type { Store } from '../data.js';
-import { DEFAULT_LAYOUT, layeredLayout } from '../../layout.js';
+import { DEFAULT_LAYOUT, packedLayout } from '../../layout.js';
 
 export interface ViewGraph {
   /** Global node indices, in view order. */
@@ -57,7 +57,7 @@ export function layoutSet(store: Store, set: ReadonlySet<number>): ViewGraph {
   const nodes = [...set].sort((a, b) => a - b);
   const local = new Map(nodes.map((g, l) => [g, l]));
   const parents = nodes.map((g) => store.node(g).parents.map((p) => local.get(p)).filter((l): l is number => l !== undefined));
-  const layout = layeredLayout(nodes.length, parents, DEFAULT_LAYOUT);
+  const layout = packedLayout(nodes.length, parents, DEFAULT_LAYOUT);
   return { nodes, x: layout.x, y: layout.y, edges: edgesOf(parents), width: layout.width, height: layout.height };
 }
 

@@ -224,13 +224,11 @@ export function lineagePage(store: Store, go: (href: string) => void): PageView 
           ? hiddenTests
             ? `Only tests match ${what.replace(/^matching /, '')}: ${count(hiddenTests, 'test')}. Tick “tests” to show them.`
             : `Nothing matches ${what.replace(/^matching /, '')}.`
-          : `${count(shown, 'node')}${what ? ` ${what}` : ' — the whole project'}${tests}`;
+          : `${count(shown, 'node')}${what ? ` ${what}` : ` — the whole project${shown > 1500 ? '. Zoom in, or click a node and Focus, or --select, to see names' : ''}`}${tests}`;
     }
     if (selected !== null && !graph.nodes.includes(selected) && !(match?.has(selected) ?? false)) selected = null;
-    if (focus !== null) selected = focus;
     view.setEmphasis({ focus, selected, path: path && path.size ? path : null, match });
-    // Keep the graph clear of the node panel when it is tall enough to reach under it.
-    view.setInsetRight(selected !== null && graph.height > 400 ? 340 : 0);
+    view.setInsetRight(selected !== null ? 340 : 0);
     view.setGraph(graph, focus ?? 'fit');
     showPanel();
   }
