@@ -34,3 +34,52 @@ with recursive dependents(oid) as (
 )
 select n.nspname, c.relname
   from dependents x join pg_catalog.pg_class c on c.oid = x.oid join pg_catalog.pg_namespace n on n.oid = c.relnamespace`;
+
+// Keeping the views across a swap. A swap renames the old relation to its backup name and
+// drops the backup with cascade once the new relation is in place, all in one transaction; the
+// views on the old relation go with it and would be missing until rebuilt later in the run (or
+// for good, when they are not selected or the run dies first). So the connection reads their
+// definitions when the old relation is moved aside (the definitions still name it by its real
+// name) and creates them again right after the drop, on the new relation, in the same
+// transaction. A view the new relation no longer fits (a column gone) is left dropped.
+
+const DIALECT_RENAME = new RegExp(`^alter (?:table|view) ${PART}\\.${PART}\\.${PART} rename to ${PART}$`);
+
+/** The relation and its new name of a rename written by the dialect, else null. */
+export function dialectRename(sql: string): { from: RelationName; to: string } | null {
+  const m = DIALECT_RENAME.exec(sql);
+  if (!m) return null;
+  const unquote = (s: string): string => s.replace(/""/g, '"');
+  return { from: { database: unquote(m[1]), schema: unquote(m[2]), identifier: unquote(m[3]) }, to: unquote(m[4]) };
+}
+
+export interface ViewDefinition {
+  readonly schema: string;
+  readonly name: string;
+  /** The view's query as pg_get_viewdef prints it (no trailing semicolon). */
+  readonly sql: string;
+}
+
+/**
+ * Plain views depending on relation ($1 schema, $2 name), transitively, with their queries, in
+ * an order they can be created in (a view after every view it reads).
+ */
+export const DEPENDENT_VIEW_DEFINITIONS_SQL = `
+with recursive dependents(oid, depth) as (
+  select r.ev_class, 1
+    from pg_catalog.pg_depend d join pg_catalog.pg_rewrite r on r.oid = d.objid
+   where d.classid = 'pg_catalog.pg_rewrite'::regclass and d.refclassid = 'pg_catalog.pg_class'::regclass
+     and d.refobjid = pg_catalog.to_regclass(pg_catalog.format('%I.%I', $1::text, $2::text))
+     and r.ev_class <> d.refobjid
+  union all
+  select r.ev_class, x.depth + 1
+    from dependents x
+    join pg_catalog.pg_depend d on d.refobjid = x.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
+     and d.classid = 'pg_catalog.pg_rewrite'::regclass
+    join pg_catalog.pg_rewrite r on r.oid = d.objid and r.ev_class <> x.oid
+   where x.depth < 100
+)
+select n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid) as definition, c.relkind = 'v' as plain
+  from (select oid, max(depth) as depth from dependents group by oid) x
+  join pg_catalog.pg_class c on c.oid = x.oid join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+ order by x.depth, n.nspname, c.relname`;

@@ -2,7 +2,7 @@
 import type { Client, QueryArrayResult, QueryResult as PgResult } from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { Connection, ExecResult, QueryResult, RelationName, SeedLoad } from '../adapter.js';
-import { cascadeDropTarget, DEPENDENT_VIEWS_SQL } from './cascade.js';
+import { cascadeDropTarget, DEPENDENT_VIEW_DEFINITIONS_SQL, DEPENDENT_VIEWS_SQL, dialectRename, type ViewDefinition } from './cascade.js';
 import { databaseError, isConnectionLoss } from './errors.js';
 import { copyCsv, copySql } from './load-csv.js';
 
@@ -16,6 +16,8 @@ export class PgConnection implements Connection {
   private lastTag = '';
   /** Views dropped by a cascade in the open transaction: reported on COMMIT, forgotten on ROLLBACK. */
   private cascaded: RelationName[] = [];
+  /** Views on relations moved aside in the open transaction, by `schema.new name` (see cascade.ts). */
+  private movedAside = new Map<string, ViewDefinition[]>();
 
   constructor(
     readonly client: Client,
@@ -49,17 +51,29 @@ export class PgConnection implements Connection {
 
   execute(sql: string): Promise<ExecResult> {
     return this.run(sql, async () => {
+      const open = this.client.getTransactionStatus() === 'T';
+      const renaming = open ? dialectRename(sql) : null;
+      if (renaming) {
+        const views = await this.viewsToKeep(renaming.from);
+        if (views.length) this.movedAside.set(`${renaming.from.schema}.${renaming.to}`, views);
+      }
       const dropping = cascadeDropTarget(sql);
-      const dependents = dropping && this.client.getTransactionStatus() !== 'E' ? await this.dependentViews(dropping) : [];
+      let dependents = dropping && this.client.getTransactionStatus() !== 'E' ? await this.dependentViews(dropping) : [];
       this.lastTag = '';
       const res = (await this.client.query(sql)) as PgResult | PgResult[];
       const last = Array.isArray(res) ? res[res.length - 1] : res;
       const message = this.lastTag || 'OK';
+      const keep = dropping && open ? this.movedAside.get(`${dropping.schema}.${dropping.identifier}`) : undefined;
+      if (keep) {
+        const kept = await this.recreateViews(keep);
+        dependents = dependents.filter((d) => !kept.has(`${d.schema}.${d.identifier}`));
+      }
       this.cascaded.push(...dependents);
       // ROLLBACK is also the answer to COMMIT of a failed transaction. Outside a transaction
       // block every statement commits on its own.
       if (message === 'ROLLBACK') this.cascaded = [];
       else if (!this.inTransaction) this.reportCascaded();
+      if (!this.inTransaction) this.movedAside.clear();
       return { rowsAffected: last?.rowCount ?? null, message };
     });
   }
@@ -95,6 +109,7 @@ export class PgConnection implements Connection {
 
   async rollback(): Promise<void> {
     this.cascaded = [];
+    this.movedAside.clear();
     // Outside a transaction Postgres only warns; a dead session has nothing to roll back.
     if (this.broken) return;
     await this.execute('rollback');
@@ -108,6 +123,52 @@ export class PgConnection implements Connection {
     if (this.running === 0 || this.broken) return;
     this.cancelRequested = true;
     await this.cancelBackend(this.pid);
+  }
+
+  /**
+   * The views on `rel` and their definitions, read before `rel` is moved aside. Each view is
+   * first locked for the rest of the transaction (an advisory lock on its name, taken in name
+   * order before `rel` itself is locked): two concurrent swaps of relations a view reads then
+   * take turns instead of each dropping the view the other is creating again (a deadlock).
+   * Anything unexpected only means the views are not kept, as without this.
+   */
+  private async viewsToKeep(rel: RelationName): Promise<ViewDefinition[]> {
+    await this.client.query('savepoint kiln_keep_views');
+    try {
+      const names = (await this.dependentViews(rel)).map((v) => `${v.schema}.${v.identifier}`).sort();
+      if (names.length === 0) {
+        await this.client.query('release savepoint kiln_keep_views');
+        return [];
+      }
+      for (const name of names) await this.client.query('select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))', ['kiln: views kept across swaps', name]);
+      const res = await this.client.query<[string, string, string, boolean]>({ text: DEPENDENT_VIEW_DEFINITIONS_SQL, values: [rel.schema, rel.identifier], rowMode: 'array' });
+      await this.client.query('release savepoint kiln_keep_views');
+      const locked = new Set(names);
+      // Materialized views would need their data again: those stay dropped, as before.
+      return res.rows.filter((r) => r[3] && locked.has(`${r[0]}.${r[1]}`)).map(([schema, name, sql]) => ({ schema, name, sql: sql.trim().replace(/;$/, '') }));
+    } catch {
+      await this.client.query('rollback to savepoint kiln_keep_views');
+      await this.client.query('release savepoint kiln_keep_views');
+      return [];
+    }
+  }
+
+  /** Creates the views again (each under a savepoint: one that no longer fits stays dropped); returns `schema.name` of those kept. */
+  private async recreateViews(views: readonly ViewDefinition[]): Promise<Set<string>> {
+    const kept = new Set<string>();
+    const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    for (const v of views) {
+      await this.client.query('savepoint kiln_keep_view');
+      try {
+        await this.client.query(`create view ${q(v.schema)}.${q(v.name)} as ${v.sql}`);
+        await this.client.query('release savepoint kiln_keep_view');
+        kept.add(`${v.schema}.${v.name}`);
+      } catch {
+        await this.client.query('rollback to savepoint kiln_keep_view');
+        await this.client.query('release savepoint kiln_keep_view');
+      }
+    }
+    return kept;
   }
 
   private async dependentViews(rel: RelationName): Promise<RelationName[]> {

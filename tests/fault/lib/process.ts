@@ -17,6 +17,8 @@ export interface RunningKiln {
   stderr(): string;
   /** Resolves when the output matches `re`; rejects on timeout or if the process exits first. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when `count` lines of stdout match `re`, or when the process exits (false then). */
+  waitForLines(re: RegExp, count: number): Promise<boolean>;
   readonly exited: Promise<Exit>;
 }
 
@@ -56,6 +58,19 @@ export function startKiln(args: readonly string[], cwd: string, env: Record<stri
     stdout: () => so,
     stderr: () => se,
     exited,
+    waitForLines(re, count) {
+      return new Promise<boolean>((resolve) => {
+        const check = () => {
+          const n = so.split('\n').filter((l) => re.test(l)).length;
+          if (n >= count || done) {
+            listeners.delete(check);
+            resolve(n >= count);
+          }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
     waitFor(re, timeoutMs = 60_000) {
       return new Promise<void>((resolve, reject) => {
         const check = () => {

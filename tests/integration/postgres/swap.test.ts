@@ -162,7 +162,7 @@ describe('plans from core/materializations/plan.ts', () => {
     expect((await other.query(`select v from ${sqlOf(rel('m2'))}`)).rows).toEqual([[1]]);
   });
 
-  it('forgets the views a table swap dropped by cascade, so they can be rebuilt', async () => {
+  it('keeps the views on a swapped table, and forgets those the new table no longer fits, so they can be rebuilt', async () => {
     await build('m4', 'table', 'select 1 as v');
     await build('m4_child', 'view', `select v from ${sqlOf(rel('m4'))}`);
     await build('m4_grandchild', 'view', `select v from ${sqlOf(rel('m4_child'))}`);
@@ -171,12 +171,20 @@ describe('plans from core/materializations/plan.ts', () => {
     const far: RelationName = { database: db.database, schema: 'elsewhere', identifier: 'm4_far' };
     expect(await adapter.getRelation(far)).not.toBeNull();
 
-    // Rebuilding the table drops the old one with cascade: every view on it goes too.
+    // The drop of the old table cascades to every view on it; they are created again on the
+    // new table in the same transaction, so no reader (and no killed run) ever misses them.
     await build('m4', 'table', 'select 2 as v');
+    expect(await relationsNamed('m4')).toEqual(['m4:r', 'm4_child:v', 'm4_grandchild:v']);
+    expect((await other.query(`select v from elsewhere.m4_far`)).rows).toEqual([[2]]);
+    expect(await adapter.getRelation(rel('m4_grandchild'))).toEqual({ ...rel('m4_grandchild'), type: 'view' });
+
+    // A new table without the column the views read: they stay dropped, and the cache forgets them.
+    await build('m4', 'table', 'select 3 as w');
     expect(await relationsNamed('m4')).toEqual(['m4:r']);
     expect(await adapter.getRelation(rel('m4_child'))).toBeNull();
     expect(await adapter.getRelation(rel('m4_grandchild'))).toBeNull();
     expect(await adapter.getRelation(far)).toBeNull();
+    await build('m4', 'table', 'select 2 as v');
 
     // The downstream views build again as new ones.
     await build('m4_child', 'view', `select v from ${sqlOf(rel('m4'))}`);
