@@ -78,7 +78,7 @@ describe.each([duckdbTarget(), postgresTarget()])('data tests: $name', (target: 
     dir = testdir(FILES);
     await target.setup(dir, 'dt');
     expect((await kiln(['seed'], dir)).code).toBe(0);
-    out = await kiln(['build', '--exclude', 'resource_type:seed', '--junit-xml', 'reports/junit.xml'], dir);
+    out = await kiln(['build', '--junit-xml', 'reports/junit.xml'], dir);
   });
   afterAll(() => target.cleanup());
 
