@@ -78,6 +78,12 @@ export interface AdapterCapabilities {
   /** `indexes` configs are created (else they are ignored). */
   readonly supportsIndexes: boolean;
   /**
+   * Optional, default false: updating scattered rows in place costs about a rewrite of the table
+   * (columnar storage rewrites every touched row group). The merge strategy then replaces the
+   * matched rows (delete + insert of the merged rows) instead of updating them; same result.
+   */
+  readonly prefersReplaceToUpdate?: boolean;
+  /**
    * Optional, default false: `create or replace table ... as` replaces a table atomically, whatever
    * its columns (SqlDialect.createOrReplaceTableAs); table builds use it instead of build-and-rename.
    */

@@ -58,6 +58,8 @@ export class DuckDBAdapter implements Adapter {
       maxIdentifierLength: 1024,
       incrementalStrategies: INCREMENTAL_STRATEGIES,
       supportsIndexes: true,
+      // A MERGE updating 50k scattered rows of 10M took 17 s to commit, deleting and inserting them 1 s.
+      prefersReplaceToUpdate: true,
     };
   }
 

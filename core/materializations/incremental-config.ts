@@ -69,7 +69,8 @@ export function incrementalConfig(node: ParsedNode, caps: AdapterCapabilities): 
   const strategy = (written ? written.trim().toLowerCase() : uniqueKey.length ? 'delete+insert' : 'append') as IncrementalConfig['strategy'];
   if (!(STRATEGIES as readonly string[]).includes(strategy) || !caps.incrementalStrategies.includes(strategy)) {
     const available = caps.incrementalStrategies.join(', ');
-    throw configError(node, 'incremental_strategy', `incremental_strategy '${written}' is not supported by this database`, `Use one of ${available} (or leave it unset for the default).`);
+    const which = written ? `incremental_strategy '${written}'` : `incremental_strategy '${strategy}' (the default with a unique_key)`;
+    throw configError(node, 'incremental_strategy', `${which} is not supported by ${caps.describedAs ?? 'this database'}`, `Use one of ${available} (or leave it unset for the default).`);
   }
   const onSchemaChange = String(c.on_schema_change ?? 'ignore') as OnSchemaChange;
   if (!ON_SCHEMA_CHANGE.includes(onSchemaChange)) {

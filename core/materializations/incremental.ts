@@ -35,8 +35,8 @@ function dropLeftovers(state: WarehouseState, ctx: PlanContext): Step[] {
 }
 
 function incrementalPlan(node: ParsedNode, steps: Step[], state: WarehouseState, ctx: PlanContext): Plan {
-  const { tmp } = helperNames(node, ctx.capabilities);
-  return { steps, result: { ...targetOf(node), type: 'table' }, dropped: [tmp, ...state.leftovers], mainStep: -1 };
+  const { tmp, staging } = helperNames(node, ctx.capabilities);
+  return { steps, result: { ...targetOf(node), type: 'table' }, dropped: [tmp, staging, ...state.leftovers], mainStep: -1 };
 }
 
 /** Built like a table: into a temp name, indexes, swapped into place; unique_key checked on the way. */
@@ -91,7 +91,11 @@ function applySteps(
   const updateColumns = config.strategy === 'merge' ? mergeUpdateColumns(node, config, reconciled.columns) : [];
   return [
     ...reconciled.steps,
-    ...strategySteps({ config, target, tmp, columns: reconciled.columns, keys, updateColumns, window }, ctx.dialect, ctx.capabilities),
+    ...strategySteps(
+      { config, target, tmp, staging: helperNames(node, ctx.capabilities).staging, columns: reconciled.columns, tableColumns: reconciled.tableColumns, keys, updateColumns, window },
+      ctx.dialect,
+      ctx.capabilities,
+    ),
   ];
 }
 

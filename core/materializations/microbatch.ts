@@ -2,12 +2,18 @@
 // model with its inputs narrowed to the window (refs and sources that have an `event_time`),
 // then replaces exactly that window of the table, in a transaction of its own, so a failed
 // batch can be rerun alone (--event-time-start/--event-time-end). Windows follow dbt's rules.
+import { injectCtes } from '../compiler/inject-ctes.js';
 import { RelationValue } from '../compiler/relation.js';
 import type { BatchSize, MicrobatchConfig } from './incremental-config.js';
 
 export interface BatchWindow {
   readonly start: Date;
   readonly end: Date;
+  /**
+   * The narrowed inputs a render of this batch referred to, as CTEs (name → SQL), filled while
+   * rendering and injected into the batch's SQL afterwards (see withBatchCtes).
+   */
+  readonly ctes?: Map<string, string>;
 }
 
 export function truncate(t: Date, size: BatchSize): Date {
@@ -90,22 +96,24 @@ export function formatUtc(t: Date): string {
 }
 
 /**
- * A ref or source narrowed to one batch: renders as `(select * from x where <event_time> in the
- * window) _dbt_et_filter_subq_x`, dbt's form (the alias is required by Postgres).
+ * A ref or source narrowed to one batch. It renders as the name of a CTE holding
+ * `select * from x where <event_time> in the window`, which the batch's SQL gets (dbt writes an
+ * aliased subquery instead, which breaks `from {{ ref('x') }} x` on Postgres).
  */
 export class EventTimeFilteredRelation extends RelationValue {
-  constructor(
-    base: RelationValue,
-    private readonly eventTime: string,
-    private readonly window: BatchWindow,
-  ) {
-    super(base, base.dialect, { type: base.type, isCte: base.isCte });
+  constructor(base: RelationValue, eventTime: string, window: BatchWindow) {
+    const lo = base.dialect.timestamp(formatUtc(window.start));
+    const hi = base.dialect.timestamp(formatUtc(window.end));
+    const sql = `select * from ${base.toString()} where ${eventTime} >= ${lo} and ${eventTime} < ${hi}`;
+    const ctes = window.ctes ?? new Map<string, string>();
+    let name = `__dbt_et__${base.identifier}`;
+    for (let i = 2; ctes.has(name) && ctes.get(name) !== sql; i++) name = `__dbt_et__${base.identifier}_${i}`;
+    ctes.set(name, sql);
+    super({ database: base.database, schema: base.schema, identifier: name }, base.dialect, { type: base.type, isCte: true });
   }
+}
 
-  override toString(): string {
-    const base = super.toString();
-    const lo = this.dialect.timestamp(formatUtc(this.window.start));
-    const hi = this.dialect.timestamp(formatUtc(this.window.end));
-    return `(select * from ${base} where ${this.eventTime} >= ${lo} and ${this.eventTime} < ${hi}) _dbt_et_filter_subq_${this.identifier}`;
-  }
+/** A batch's rendered SQL with the narrowed inputs it used injected as CTEs. */
+export function withBatchCtes(sql: string, window: BatchWindow): string {
+  return injectCtes(sql, [...(window.ctes ?? new Map<string, string>())].map(([name, cte]) => ({ name, sql: cte })));
 }

@@ -49,6 +49,8 @@ export interface Reconciled {
   readonly steps: readonly Step[];
   /** The columns to write (target names). */
   readonly columns: readonly string[];
+  /** The table's columns once the ALTER statements ran. */
+  readonly tableColumns: readonly string[];
 }
 
 /**
@@ -76,9 +78,9 @@ export function reconcileSchema(
         Codes.SCHEMA_CHANGED,
       );
     }
-    return { steps: [], columns: target.map((c) => c.name) };
+    return { steps: [], columns: target.map((c) => c.name), tableColumns: target.map((c) => c.name) };
   }
-  if (!changed(diff)) return { steps: [], columns: source.map((c) => c.name) };
+  if (!changed(diff)) return { steps: [], columns: source.map((c) => findColumn(target, c.name)!.name), tableColumns: target.map((c) => c.name) };
   if (mode === 'fail') {
     throw configError(
       node,
@@ -94,5 +96,7 @@ export function reconcileSchema(
     for (const r of diff.retyped) steps.push({ kind: 'sql', sql: dialect.alterColumnType(table, r.column.name, r.to), purpose: 'change column type' });
   }
   // Names as the table spells them (unchanged for existing columns, the model's for new ones).
-  return { steps, columns: source.map((c) => findColumn(target, c.name)?.name ?? c.name) };
+  const columns = source.map((c) => findColumn(target, c.name)?.name ?? c.name);
+  const tableColumns = mode === 'sync_all_columns' ? columns : [...target.map((c) => c.name), ...diff.added.map((c) => c.name)];
+  return { steps, columns, tableColumns };
 }

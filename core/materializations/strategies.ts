@@ -11,6 +11,10 @@ export interface StrategyInput {
   readonly tmp: RelationName;
   /** The columns written (target spelling). */
   readonly columns: readonly string[];
+  /** All columns of the table (after schema changes): a replaced row keeps those not written. */
+  readonly tableColumns: readonly string[];
+  /** Where a replacing merge stages its merged rows. */
+  readonly staging: RelationName;
   /** unique_key resolved to real column names. */
   readonly keys: readonly string[];
   /** merge: the columns matched rows get updated (already checked against `columns`). */
@@ -43,6 +47,7 @@ export function strategySteps(input: StrategyInput, dialect: SqlDialect, caps: A
       // No key: nothing matches (dbt's `on false`), every row is inserted.
       const on = keys.length ? [...predicates, ...keyMatch].join(' and ') : [...predicates, 'false'].join(' and ');
       const update = keys.length ? input.updateColumns.map((c) => [c, src(c)] as const) : [];
+      if (keys.length && caps.prefersReplaceToUpdate) return replacingMerge(input, on, dialect);
       if (caps.supportsMerge) {
         return [{ kind: 'sql', sql: dialect.merge(target, tmp, { on, update, insertColumns: columns }), purpose: 'merge', main: true }];
       }
@@ -64,4 +69,40 @@ export function strategySteps(input: StrategyInput, dialect: SqlDialect, caps: A
       ];
     }
   }
+}
+
+/**
+ * MERGE's result without updating in place: matched rows are deleted and inserted again with
+ * the merged values (update columns from the source, the rest kept), unmatched source rows are
+ * inserted. When every column of the table is updated, the merged row is the source row and no
+ * staging is needed.
+ */
+function replacingMerge(input: StrategyInput, on: string, dialect: SqlDialect): Step[] {
+  const { target, tmp, staging, columns, tableColumns, updateColumns } = input;
+  const q = dialect.quoteIdentifier;
+  const lower = (xs: readonly string[]) => new Set(xs.map((x) => x.toLowerCase()));
+  const updated = lower(updateColumns);
+  const written = lower(columns);
+  const matched = `exists (select 1 from ${dialect.renderRelation(tmp)} as ${SOURCE_ALIAS} where ${on})`;
+  const remove: Step = { kind: 'sql', sql: dialect.deleteWhere(target, matched), purpose: 'delete matched rows' };
+  if (tableColumns.every((c) => updated.has(c.toLowerCase()))) {
+    return [remove, { kind: 'sql', sql: dialect.insertInto(target, columns, tmp), purpose: 'insert merged rows', main: true }];
+  }
+  // A matched row shows through its target key column (keys never match on null).
+  const wasMatched = `${DEST_ALIAS}.${q(input.keys[0])} is not null`;
+  const select = tableColumns.map((c) => {
+    const expr = updated.has(c.toLowerCase())
+      ? `${SOURCE_ALIAS}.${q(c)}`
+      : written.has(c.toLowerCase())
+        ? `case when ${wasMatched} then ${DEST_ALIAS}.${q(c)} else ${SOURCE_ALIAS}.${q(c)} end`
+        : `${DEST_ALIAS}.${q(c)}`;
+    return `${expr} as ${q(c)}`;
+  });
+  const merged = `select ${select.join(',\n  ')}\nfrom ${dialect.renderRelation(tmp)} as ${SOURCE_ALIAS}\nleft join ${dialect.renderRelation(target)} as ${DEST_ALIAS} on ${on}`;
+  return [
+    { kind: 'sql', sql: dialect.createTableAs(staging, merged), purpose: 'stage merged rows' },
+    remove,
+    { kind: 'sql', sql: dialect.insertInto(target, tableColumns, staging), purpose: 'insert merged rows', main: true },
+    { kind: 'sql', sql: dialect.drop({ ...staging, type: 'table' }), purpose: 'drop staging' },
+  ];
 }

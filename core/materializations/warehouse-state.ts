@@ -5,7 +5,7 @@ import type { Adapter, Relation } from '../../adapters/adapter.js';
 import type { ParsedNode } from '../nodes.js';
 import { incrementalApplies, incrementalConfig } from './incremental-config.js';
 import type { Batch } from './incremental.js';
-import { batchWindows, type BatchWindow } from './microbatch.js';
+import { batchWindows, withBatchCtes, type BatchWindow } from './microbatch.js';
 import { helperNames, type WarehouseState } from './plan.js';
 
 export async function readWarehouseState(adapter: Pick<Adapter, 'listRelations' | 'capabilities'>, node: ParsedNode, fullRefresh: boolean): Promise<WarehouseState> {
@@ -45,5 +45,8 @@ export function microbatchBatches(
   if (!config.microbatch) return undefined;
   const incremental = isIncrementalRun(node, state);
   const windows = batchWindows(config.microbatch, { incremental, now: opts.now, start: opts.start, end: opts.end });
-  return windows.map((w, i) => ({ ...w, sql: render(w, incremental || i > 0) }));
+  return windows.map((w, i) => {
+    const window: BatchWindow = { ...w, ctes: new Map() };
+    return { start: w.start, end: w.end, sql: withBatchCtes(render(window, incremental || i > 0), window) };
+  });
 }

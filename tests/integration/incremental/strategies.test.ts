@@ -98,7 +98,7 @@ describe.each(TARGETS)('incremental strategies on $name', (target: AdapterTarget
     await p.ok(['build', '--full-refresh']);
     for (const name of ['di_id', 'append', 'no_refresh']) afterFullRefresh.set(name, await rowsOf(name));
     for (const r of await target.relations(p.dir)) types.set(r.name, r.type);
-  });
+  }, 300_000);
 
   it.each(Object.entries(MODELS).map(([name, m]) => [m.what, name]))('%s: the rows after each run', (_what, name) => {
     expect(seen.get(name)).toEqual(MODELS[name].expected);

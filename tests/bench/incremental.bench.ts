@@ -1,0 +1,249 @@
+// Incremental models over a 10,000,000-row source receiving 1% new or changed rows per run: merge and delete+insert, incremental run time / full-refresh time, on DuckDB and PostgreSQL.
+//
+//   node --import tsx tests/bench/incremental.bench.ts [--rows 10000000] [--changed 0.01] [--runs 3] [--adapters duckdb,postgres]
+//
+// The source is generated inside each database (DuckDB `range()`, Postgres `generate_series`).
+// Each model selects the rows updated since the newest one it holds; per run, half of the 1% are
+// updates of existing ids and half new ids. Times are the node's own execution time from
+// run_results.json (kiln start-up, parse and compile excluded; they are the same for both
+// kinds of run). Postgres gets its indexes from the `indexes` config: a unique one on the key
+// (for the merge / delete lookups) and one on updated_at (for the max() that finds new rows);
+// the source has one on updated_at. Prints figures; asserts nothing about speed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import { main as kilnMain } from '../../core/cli/main.js';
+import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
+import { printTable, writeResults } from './lib/report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000000' },
+    changed: { type: 'string', default: '0.01' },
+    runs: { type: 'string', default: '3' },
+    adapters: { type: 'string', default: 'duckdb,postgres' },
+  },
+});
+const ROWS = Number(args.rows);
+const CHANGED = Number(args.changed);
+const RUNS = Number(args.runs);
+const STRATEGIES = ['merge', 'delete+insert'] as const;
+
+/** The same SQL on both databases: the source's columns, new rows only when incremental. */
+const model = (strategy: string) => `{{ config(materialized='incremental', incremental_strategy='${strategy}', unique_key='id',
+  indexes=([{'columns': ['id'], 'unique': true}, {'columns': ['updated_at']}] if target.type == 'postgres' else [])) }}
+select id, customer_id, amount, status, updated_at from {{ source('raw', 'src') }}
+{% if is_incremental() %}
+where updated_at > (select max(updated_at) from {{ this }})
+{% endif %}`;
+
+interface Db {
+  readonly name: string;
+  /** Runs statements against the source outside kiln (kiln is not running meanwhile). */
+  exec(sql: string): Promise<void>;
+  count(table: string): Promise<{ n: number; sum: number }>;
+  profile(): string;
+  /** Releases the database so kiln can open it (DuckDB's file lock). */
+  pause(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function duckdb(dir: string): Promise<Db> {
+  const file = path.join(dir, 'bench.duckdb');
+  let instance: DuckDBInstance | null = null;
+  const conn = async () => {
+    instance ??= await DuckDBInstance.create(file);
+    return instance.connect();
+  };
+  const run = async (sql: string) => {
+    const c = await conn();
+    try {
+      return await c.runAndReadAll(sql);
+    } finally {
+      c.closeSync();
+    }
+  };
+  return {
+    name: 'duckdb',
+    exec: async (sql) => void (await run(sql)),
+    count: async (table) => {
+      const r = (await run(`select count(*)::bigint, sum(amount)::double from ${table}`)).getRows()[0];
+      return { n: Number(r[0]), sum: Number(r[1]) };
+    },
+    profile: () => 'bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: bench.duckdb\n      schema: main\n      threads: 2\n',
+    pause: async () => {
+      instance?.closeSync();
+      instance = null;
+    },
+    close: async () => {
+      instance?.closeSync();
+      instance = null;
+    },
+  };
+}
+
+async function postgres(server: PgServerInfo, database: string): Promise<Db> {
+  const client = () => new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+  const c = client();
+  await c.connect();
+  return {
+    name: 'postgres',
+    exec: async (sql) => void (await c.query(sql)),
+    count: async (table) => {
+      const r = (await c.query(`select count(*)::bigint as n, sum(amount)::float8 as s from ${table}`)).rows[0];
+      return { n: Number(r.n), sum: Number(r.s) };
+    },
+    profile: () =>
+      [
+        'bench:',
+        '  target: dev',
+        '  outputs:',
+        '    dev:',
+        '      type: postgres',
+        `      host: ${server.host}`,
+        `      port: ${server.port}`,
+        `      user: ${server.user}`,
+        ...(server.password ? [`      password: ${JSON.stringify(server.password)}`] : []),
+        `      dbname: ${database}`,
+        '      schema: main',
+        '      threads: 2',
+        '      sslmode: disable',
+        '',
+      ].join('\n'),
+    pause: async () => undefined,
+    close: async () => void (await c.end()),
+  };
+}
+
+/** The source: ids 1..rows, one row per id, updated_at spread over a year. */
+function sourceSql(db: string, rows: number): string[] {
+  const gen = db === 'duckdb' ? `range(1, ${rows + 1}) g(i)` : `generate_series(1, ${rows}) g(i)`;
+  const ts = db === 'duckdb' ? `timestamp '2024-01-01' + to_seconds(i * 3)` : `timestamp '2024-01-01' + make_interval(secs => i * 3)`;
+  return [
+    'create schema if not exists raw',
+    `create table raw.src as select i::bigint as id, (i % 100000)::integer as customer_id, ((i * 37) % 100000 / 100.0)::numeric(12, 2) as amount,
+       case i % 4 when 0 then 'placed' when 1 then 'shipped' when 2 then 'completed' else 'returned' end as status, ${ts} as updated_at from ${gen}`,
+    ...(db === 'postgres' ? ['create index on raw.src (updated_at)', 'analyze raw.src'] : []),
+  ];
+}
+
+/** Run `run`'s change: half updates of existing ids (every 200th, shifted per run), half new ids. */
+function changeSql(run: number, rows: number, changed: number): string[] {
+  const each = Math.round((rows * changed) / 2);
+  const step = Math.max(1, Math.floor(rows / each));
+  const later = `timestamp '2025-01-01' + interval '${run} day'`;
+  return [
+    `update raw.src set amount = amount + 1, status = 'changed', updated_at = ${later} where id % ${step} = ${run % step}`,
+    `insert into raw.src select ${rows} + ${(run - 1) * each} + i, i % 100000, 1.00, 'new', ${later} from ${'__GEN__'}`.replace('__GEN__', `__GEN_${each}__`),
+  ];
+}
+
+async function kiln(dir: string, argv: string[]): Promise<{ seconds: number; wall: number }> {
+  let out = '';
+  const t0 = performance.now();
+  const code = await kilnMain(argv, { stdout: (t) => void (out += t), stderr: (t) => void (out += t), cwd: dir, isTTY: false, onInterrupt: () => () => undefined });
+  const wall = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`kiln ${argv.join(' ')} failed (exit ${code}):\n${out.slice(-4000)}`);
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')).results as { execution_time: number }[];
+  return { seconds: results.reduce((s, r) => s + r.execution_time, 0), wall };
+}
+
+interface Figure {
+  adapter: string;
+  strategy: string;
+  fullRefreshS: number;
+  incrementalS: number[];
+  ratio: number;
+}
+
+async function benchAdapter(db: Db, dir: string): Promise<Figure[]> {
+  fs.writeFileSync(path.join(dir, 'profiles.yml'), db.profile());
+  fs.writeFileSync(path.join(dir, 'dbt_project.yml'), 'name: bench\nprofile: bench\n');
+  fs.mkdirSync(path.join(dir, 'models'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'models/sources.yml'), 'sources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: src\n');
+  const names = { merge: 'inc_merge', 'delete+insert': 'inc_delete_insert' } as const;
+  for (const s of STRATEGIES) fs.writeFileSync(path.join(dir, `models/${names[s]}.sql`), model(s));
+  const gen = (n: number) => (db.name === 'duckdb' ? `range(1, ${n + 1}) g(i)` : `generate_series(1, ${n}) g(i)`);
+
+  let t0 = performance.now();
+  for (const sql of sourceSql(db.name, ROWS)) await db.exec(sql);
+  console.log(`${db.name}: source of ${ROWS.toLocaleString('en')} rows generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const figures: Figure[] = [];
+  for (const s of STRATEGIES) {
+    await db.pause();
+    // First build, then a timed full refresh (the table exists: build, index, swap).
+    await kiln(dir, ['run', '-s', names[s]]);
+    const full = await kiln(dir, ['run', '-s', names[s], '--full-refresh']);
+    console.log(`${db.name} ${s}: full refresh ${full.seconds.toFixed(2)} s (kiln wall ${full.wall.toFixed(2)} s)`);
+    figures.push({ adapter: db.name, strategy: s, fullRefreshS: full.seconds, incrementalS: [], ratio: 0 });
+  }
+  for (let run = 1; run <= RUNS; run++) {
+    t0 = performance.now();
+    for (const sql of changeSql(run, ROWS, CHANGED)) {
+      const m = /__GEN_(\d+)__/.exec(sql);
+      await db.exec(m ? sql.replace(m[0], gen(Number(m[1]))) : sql);
+    }
+    if (db.name === 'postgres') await db.exec('analyze raw.src');
+    const source = await db.count('raw.src');
+    await db.pause();
+    for (const f of figures) {
+      const inc = await kiln(dir, ['run', '-s', names[f.strategy as keyof typeof names]]);
+      f.incrementalS.push(inc.seconds);
+      const got = await db.count(`main.${names[f.strategy as keyof typeof names]}`);
+      await db.pause();
+      if (got.n !== source.n || Math.abs(got.sum - source.sum) > 0.01 * source.n) {
+        throw new Error(`${db.name} ${f.strategy}: table has ${got.n} rows (sum ${got.sum}), source ${source.n} (sum ${source.sum})`);
+      }
+      console.log(`${db.name} ${f.strategy} run ${run}: ${inc.seconds.toFixed(2)} s for ${Math.round(ROWS * CHANGED).toLocaleString('en')} new/changed rows (source change ${((performance.now() - t0) / 1000).toFixed(1)} s before); rows match the source`);
+    }
+  }
+  for (const f of figures) f.ratio = median(f.incrementalS) / f.fullRefreshS;
+  return figures;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function main(): Promise<void> {
+  const adapters = String(args.adapters).split(',');
+  const figures: Figure[] = [];
+  if (adapters.includes('duckdb')) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-inc-duck-'));
+    const db = await duckdb(dir);
+    try {
+      figures.push(...(await benchAdapter(db, dir)));
+    } finally {
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (adapters.includes('postgres')) {
+    const { server, stop } = await obtainServer();
+    const database = `kiln_bench_inc_${process.pid}`;
+    const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.adminDatabase });
+    await admin.connect();
+    await admin.query(`create database ${database}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-inc-pg-'));
+    const db = await postgres(server, database);
+    try {
+      figures.push(...(await benchAdapter(db, dir)));
+    } finally {
+      await db.close();
+      await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+      await admin.end();
+      fs.rmSync(dir, { recursive: true, force: true });
+      await stop();
+    }
+  }
+  printTable(
+    `Incremental run / full refresh, ${ROWS.toLocaleString('en')}-row source, ${CHANGED * 100}% new or changed rows per run (median of ${RUNS} runs; target <= 0.05)`,
+    ['adapter', 'strategy', 'full refresh s', 'incremental s', 'ratio'],
+    figures.map((f) => [f.adapter, f.strategy, f.fullRefreshS, median(f.incrementalS), f.ratio]),
+  );
+  console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+  writeResults('incremental', { rows: ROWS, changed: CHANGED, runs: RUNS, figures });
+}
+
+await main();
