@@ -124,7 +124,8 @@ function vendorCopy(spec: PackageSpec, o: ResolveOptions): { dir: string; method
 }
 
 function offline(spec: PackageSpec, o: ResolveOptions): KilnError {
-  const name = candidateNames(spec)[1] ?? candidateNames(spec)[0];
+  const names = candidateNames(spec);
+  const name = names.find((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) ?? names[0];
   const rel = path.relative(o.projectDir, o.installDir) || o.installDir;
   return new KilnError(Codes.PACKAGE_OFFLINE, `Cannot install ${describeSpec(spec)}: this machine is offline and there is no local copy of it`, {
     loc: spec.loc,

@@ -14,6 +14,8 @@ import { pointIntoCompiled } from '../sql-position.js';
 import { renderNodeHooks, withHooks } from '../macros/hooks.js';
 
 export interface RunnerHooks {
+  /** After the run's schemas exist and before any node starts (on-run-start hooks); a throw stops the run. */
+  beforeNodes?(): Promise<void>;
   nodeStarted?(node: ParsedNode, index: number, total: number): void;
   nodeFinished?(node: ParsedNode, index: number, total: number, result: NodeResult): void;
   /** Called with the compiled SQL of each node (to write target/compiled). */
@@ -94,6 +96,7 @@ export class Runner {
     const ready: string[] = order.filter((id) => waiting.get(id)!.size === 0);
 
     await this.createSchemas(reported);
+    await this.hooks.beforeNodes?.();
 
     const complete = (id: string) => {
       done.add(id);

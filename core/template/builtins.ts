@@ -7,7 +7,7 @@ import { Codes, KilnError } from '../errors.js';
 import { makeDatetimeModule, makeItertoolsModule, makePytzModule, makeReModule } from './pymodules.js';
 import { ReturnSignal } from './signals.js';
 import { fromYaml, pyJsonDumps, toYaml } from './serialize.js';
-import { KEYWORDS, bindParams, isPlainObject, pyStr, splitArgs, toList, truthy, type Dict } from './values.js';
+import { KEYWORDS, bindParams, isPlainObject, pyStr, splitArgs, toList, truthy, tuple, type Dict } from './values.js';
 
 export interface BuiltinOptions {
   /** `log(msg, info)`/`print(msg)`; info=true means the message should reach the console. */
@@ -141,7 +141,7 @@ export function baseGlobals(opts: BuiltinOptions = {}): Dict {
       const { positional } = splitArgs(args);
       const lists = positional.map((x) => toList(x));
       const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-      return Array.from({ length: n }, (_, i) => lists.map((l) => l[i]));
+      return Array.from({ length: n }, (_, i) => tuple(lists.map((l) => l[i])));
     },
     cycler: (...items: unknown[]) => new Cycler(items),
     joiner: (sep: unknown = ', ') => {

@@ -16,7 +16,7 @@ import {
   type NjTokenizer,
 } from './nunjucks-internals.js';
 import { FastTokenizer } from './lexer.js';
-import { pyRepr } from './values.js';
+import { PyFloat, pyRepr } from './values.js';
 
 export { TemplateSyntaxError } from './lexer.js';
 
@@ -98,11 +98,22 @@ class KilnParser extends Parser {
     return new nodes.Output(begun.lineno, begun.colno, [new nodes.TemplateData(begun.lineno, begun.colno, body)]);
   }
 
+  /** Float literals that are whole numbers (`2.0`, `1e3`) keep being floats. */
+  override parsePrimary(noPostfix?: boolean): NjNode {
+    const tok = this.peekToken();
+    const node = super.parsePrimary(noPostfix);
+    if (tok?.type === lexer.TOKEN_FLOAT && node.typename === 'Literal' && typeof node.value === 'number' && Number.isInteger(node.value)) {
+      node.value = new PyFloat(node.value);
+    }
+    return node;
+  }
+
   /** An expression, or a tuple of them when commas follow (`1, 2`). */
   kParseTuple(): NjNode {
     const first = this.parseExpression();
     if (this.peekToken()?.type !== lexer.TOKEN_COMMA) return first;
     const arr = new nodes.Array(first.lineno, first.colno, [first]);
+    arr.kilnTuple = true;
     while (this.skip(lexer.TOKEN_COMMA)) {
       const t = this.peekToken();
       if (!t || t.type === lexer.TOKEN_BLOCK_END) break;
@@ -310,9 +321,28 @@ class KilnCompiler extends Compiler {
   }
 
   compileGroup(node: NjNode, frame: NjFrame): void {
-    // (a, b) is a tuple: a list here
+    // (a, b) is a tuple
     if (node.children.length === 1) this._compileAggregate(node, frame, '(', ')');
-    else this._compileAggregate(node, frame, '[', ']');
+    else {
+      this._emit('runtime.tuple(');
+      this._compileAggregate(node, frame, '[', ']');
+      this._emit(')');
+    }
+  }
+
+  compileArray(node: NjNode, frame: NjFrame): void {
+    if (node.kilnTuple) this._emit('runtime.tuple(');
+    this._compileAggregate(node, frame, '[', ']');
+    if (node.kilnTuple) this._emit(')');
+  }
+
+  compileLiteral(node: NjNode, frame: NjFrame): void {
+    if (node.value instanceof PyFloat) {
+      this._emit(`runtime.pyFloat(${node.value.value})`);
+      return;
+    }
+    const parent = Compiler.prototype as unknown as { compileLiteral(this: NjCompiler, n: NjNode, f: NjFrame): void };
+    parent.compileLiteral.call(this, node, frame);
   }
 
   compileDict(node: NjNode, frame: NjFrame): void {
@@ -454,14 +484,15 @@ class KilnCompiler extends Compiler {
     this.binCall('concat', node, frame);
   }
   compilePow(node: NjNode, frame: NjFrame): void {
-    this._emit('Math.pow(');
-    this.expr(node.left as NjNode, frame);
-    this._emit(', ');
-    this.expr(node.right as NjNode, frame);
-    this._emit(')');
+    this.binCall('pow', node, frame);
   }
   compileNeg(node: NjNode, frame: NjFrame): void {
-    this._emit('(-');
+    this._emit('runtime.neg(');
+    this.expr(node.target as NjNode, frame);
+    this._emit(')');
+  }
+  compilePos(node: NjNode, frame: NjFrame): void {
+    this._emit('runtime.pos(');
     this.expr(node.target as NjNode, frame);
     this._emit(')');
   }

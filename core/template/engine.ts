@@ -11,7 +11,8 @@ import { renderError, syntaxError } from './errors.js';
 import { createFilters, type FilterFn } from './filters.js';
 import { JINJA_TESTS, type JinjaTest } from './jinja-tests.js';
 import { Frame, type NjNode, type NjNodes, type NjParser } from './nunjucks-internals.js';
-import { MACRO_INFO, Scope, TemplateState, kilnAsyncRuntime, kilnRuntime, macroMeta, type MacroFunction, type RenderContext } from './runtime.js';
+import { MACRO_INFO, PY_VALUES, Scope, TemplateState, kilnAsyncRuntime, kilnRuntime, macroMeta, type MacroFunction, type RenderContext } from './runtime.js';
+import { plainValue } from './values.js';
 import { NeedsAsync } from './signals.js';
 import type { Dict } from './values.js';
 
@@ -184,6 +185,8 @@ export class TemplateEngine {
       },
       ...opts.globals,
     };
+    // builtins take template values as they are (a whole float stays a float through them)
+    for (const v of Object.values(this.builtins)) if (typeof v === 'function') (v as unknown as Record<symbol, unknown>)[PY_VALUES] = true;
     Object.assign(this.state.globals, this.builtins);
   }
 
@@ -356,12 +359,12 @@ export class TemplateEngine {
     if (!tpl.needsAsync) {
       const scope = new Scope(this.state, file);
       const out = this.attempt(() => this.run(tpl, scope, context, lineOffset));
-      if (out !== NEEDS_ASYNC) return scope.nativeValue;
+      if (out !== NEEDS_ASYNC) return plainValue(scope.nativeValue);
       tpl.needsAsync = true;
     }
     const scope = new Scope(this.state, file, undefined, { async: true, current: context });
     await this.runAsync(tpl, scope, lineOffset);
-    return scope.nativeValue;
+    return plainValue(scope.nativeValue);
   }
 
   /**
@@ -383,7 +386,7 @@ export class TemplateEngine {
     } catch (e) {
       throw e instanceof NeedsAsync ? this.needsWarehouse(e, file) : e;
     }
-    return scope.nativeValue;
+    return plainValue(scope.nativeValue);
   }
 
   // ---------------------------------------------------------------- macros
@@ -607,7 +610,7 @@ export class TemplateEngine {
   callMacro(name: string, args: unknown[], context: RenderContext, packageName?: string): unknown {
     const rec = this.record(name, packageName);
     try {
-      return this.callSync(rec, args, context);
+      return plainValue(this.callSync(rec, args, context));
     } catch (e) {
       throw e instanceof NeedsAsync ? this.needsWarehouse(e, rec.file) : e;
     }
@@ -618,12 +621,12 @@ export class TemplateEngine {
     const rec = this.record(name, packageName);
     if (!rec.needsAsync) {
       const out = this.attempt(() => this.callSync(rec, args, context));
-      if (out !== NEEDS_ASYNC) return out;
+      if (out !== NEEDS_ASYNC) return plainValue(out);
       rec.needsAsync = true;
     }
     const scope = new Scope(this.state, rec.file, rec.info.packageName, { async: true, current: context });
     try {
-      return await rec.stub.apply(scope, args);
+      return plainValue(await rec.stub.apply(scope, args));
     } catch (e) {
       throw renderError(rec.file, e);
     }

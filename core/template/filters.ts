@@ -18,6 +18,9 @@ import {
   splitArgs,
   toList,
   truthy,
+  PyFloat,
+  pyFloat,
+  add,
 } from './values.js';
 
 export type FilterFn = (this: unknown, value: unknown, ...args: unknown[]) => unknown;
@@ -80,6 +83,7 @@ export function pyRound(value: number, precision = 0): number {
 }
 
 function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
+  if (value instanceof PyFloat) value = value.value;
   if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : dflt;
   if (typeof value === 'boolean') return value ? 1 : 0;
   const s = asString(value)?.trim().replace(/_/g, '');
@@ -92,15 +96,16 @@ function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
 }
 
 function toFloat(value: unknown, dflt: unknown = 0): unknown {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof PyFloat) return value;
+  if (typeof value === 'number') return pyFloat(value);
+  if (typeof value === 'boolean') return pyFloat(value ? 1 : 0);
   const s = asString(value)?.trim().toLowerCase();
   if (s === undefined || s === '') return dflt;
   if (s === 'nan') return NaN;
   if (s === 'inf' || s === '+inf' || s === 'infinity') return Infinity;
   if (s === '-inf' || s === '-infinity') return -Infinity;
   const f = Number(s);
-  return Number.isNaN(f) ? dflt : f;
+  return Number.isNaN(f) ? dflt : pyFloat(f);
 }
 
 function htmlEscape(s: string): string {
@@ -158,7 +163,7 @@ export function asNative(value: unknown): unknown {
 
 export function createFilters(env: FilterEnv): Record<string, FilterFn> {
   const F: Record<string, FilterFn> = {
-    abs: withParams('abs', [], (v) => Math.abs(v as number)),
+    abs: withParams('abs', [], (v) => (v instanceof PyFloat ? new PyFloat(Math.abs(v.value)) : Math.abs(v as number))),
     attr: withParams('attr', ['name'], (v, name) => memberLookup(v, name)),
     batch: withParams('batch', ['linecount', 'fill_with'], (v, count, fill) => {
       const n = Number(count);
@@ -337,14 +342,15 @@ export function createFilters(env: FilterEnv): Record<string, FilterFn> {
       if (s !== null) return Array.from(s).reverse().join('');
       return toList(v).slice().reverse();
     }),
+    // Jinja's round: ceil/floor give floats; common rounds like Python (an int stays an int)
     round: withParams('round', ['precision', 'method'], (v, precision, method) => {
       const p = precision === undefined ? 0 : Number(precision);
       const x = Number(v);
       const f = 10 ** p;
-      if (method === 'ceil') return Math.ceil(x * f) / f;
-      if (method === 'floor') return Math.floor(x * f) / f;
+      if (method === 'ceil') return pyFloat(Math.ceil(x * f) / f);
+      if (method === 'floor') return pyFloat(Math.floor(x * f) / f);
       if (method !== undefined && method !== 'common') throw new Error('method must be common, ceil or floor');
-      return pyRound(x, p);
+      return typeof v === 'number' && Number.isInteger(v) ? pyRound(x, p) : pyFloat(pyRound(x, p));
     }),
     safe: withParams('safe', [], (v) => (v instanceof SafeString ? v : new SafeString(pyStr(v)))),
     slice: withParams('slice', ['slices', 'fill_with'], (v, slices, fill) => {
@@ -385,7 +391,7 @@ export function createFilters(env: FilterEnv): Record<string, FilterFn> {
     ),
     sum: withParams('sum', ['attribute', 'start'], (v, attribute, start) => {
       const get = attribute === undefined || attribute === null ? (x: unknown) => x : (x: unknown) => getAttribute(x, attribute);
-      return toList(v).reduce((acc: number, x) => acc + Number(get(x)), start === undefined ? 0 : Number(start));
+      return toList(v).reduce((acc: unknown, x) => add(acc, get(x)), start === undefined ? 0 : start);
     }),
     title: withParams('title', [], (v) => pyStr(v).replace(/\p{L}[\p{L}\p{M}]*/gu, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase())),
     tojson: withParams('tojson', ['indent', 'sort_keys'], (v, indent, sortKeys) =>

@@ -17,8 +17,12 @@ import {
   floordiv,
   mod,
   mul,
+  neg,
+  pos,
+  pow,
   sub,
   truthy,
+  tuple,
   KEYWORDS,
   pyStr,
   type Dict,
@@ -287,9 +291,9 @@ class Interpreter {
       }
       case 'Group':
         if (node.children.length === 1) return this.eval(node.children[0], frame);
-        return this.evalList(node.children, frame);
+        return tuple(this.evalList(node.children, frame));
       case 'Array':
-        return this.evalList(node.children, frame);
+        return node.kilnTuple ? tuple(this.evalList(node.children, frame)) : this.evalList(node.children, frame);
       case 'Dict': {
         const out: Dict = {};
         for (const pair of node.children) {
@@ -345,13 +349,13 @@ class Interpreter {
       case 'Mod':
         return mod(this.eval(node.left as NjNode, frame), this.eval(node.right as NjNode, frame));
       case 'Pow':
-        return Math.pow(this.eval(node.left as NjNode, frame) as number, this.eval(node.right as NjNode, frame) as number);
+        return pow(this.eval(node.left as NjNode, frame), this.eval(node.right as NjNode, frame));
       case 'Concat':
         return concat(this.eval(node.left as NjNode, frame), this.eval(node.right as NjNode, frame));
       case 'Neg':
-        return -(this.eval(node.target as NjNode, frame) as number);
+        return neg(this.eval(node.target as NjNode, frame));
       case 'Pos':
-        return +(this.eval(node.target as NjNode, frame) as number);
+        return pos(this.eval(node.target as NjNode, frame));
       default:
         throw new Error(`kiln interpreter: unexpected expression ${node.typename}`);
     }

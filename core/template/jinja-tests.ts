@@ -1,7 +1,7 @@
 // Jinja's `is` tests (`x is none`, `x is in [...]`, `selectattr('a', 'equalto', 1)`).
 // The compiled template compares a test's result with `=== true`, so every test returns a boolean.
 import { SafeString } from './nunjucks-internals.js';
-import { asString, contains, eq, isMapping, isPlainObject } from './values.js';
+import { PyFloat, asString, contains, eq, isFloat, isMapping, isPlainObject } from './values.js';
 
 export type JinjaTest = (value: unknown, ...args: unknown[]) => boolean;
 
@@ -15,9 +15,9 @@ export const JINJA_TESTS: Record<string, JinjaTest> = {
   true: (v) => v === true,
   false: (v) => v === false,
   integer: (v) => typeof v === 'number' && Number.isInteger(v),
-  float: (v) => typeof v === 'number' && !Number.isInteger(v),
+  float: (v) => isFloat(v),
   // Python bools are numbers too
-  number: (v) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint',
+  number: (v) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v instanceof PyFloat,
   string: (v) => typeof v === 'string' || v instanceof SafeString,
   mapping: (v) => isMapping(v),
   iterable: (v) =>

@@ -27,6 +27,12 @@ import {
   toList,
   truthy,
   type Dict,
+  neg,
+  pos,
+  pow,
+  pyFloat,
+  tuple,
+  plainValue,
 } from './values.js';
 
 export interface RenderContext {
@@ -159,7 +165,7 @@ function bindMacroArgs(params: readonly string[], args: unknown[]): BoundArgs {
     v[i] = args[i];
     g[i] = true;
   }
-  const out: BoundArgs = { v, g, varargs: n > np ? args.slice(np, n) : [], kwargs: {}, caller: undefined };
+  const out: BoundArgs = { v, g, varargs: tuple(n > np ? args.slice(np, n) : []), kwargs: {}, caller: undefined };
   if (kw !== null) {
     for (const k of Object.keys(kw)) {
       if (k === KEYWORDS) continue;
@@ -298,11 +304,25 @@ function callMethod(owner: unknown, key: unknown, name: string, context: Scope, 
   }
 }
 
+/** Marks functions that take template values as they are (boxed floats); others get plain numbers. */
+export const PY_VALUES = Symbol('kiln.pyValues');
+
+/** Context functions (config, ref, ...) receive plain JS values: whole floats unboxed. */
+function argsFor(fn: unknown, args: unknown[]): unknown[] {
+  const f = fn as unknown as Record<symbol, unknown>;
+  if (f[MACRO_INFO] !== undefined || f[PY_VALUES] === true) return args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a !== null && typeof a === 'object') return plainValue(args) as unknown[];
+  }
+  return args;
+}
+
 function callWrap(fn: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): unknown {
   if (typeof fn !== 'function') throw addTrace(notCallableError(fn, name, context), context.file, line + 1, col + 1);
   if (isAsyncBuiltin(fn)) throw new NeedsAsync(name);
   try {
-    return (fn as (...a: unknown[]) => unknown).apply(context, args);
+    return (fn as (...a: unknown[]) => unknown).apply(context, argsFor(fn, args));
   } catch (e) {
     throw addTrace(e, context.file, line + 1, col + 1);
   }
@@ -325,7 +345,7 @@ async function callMethodA(owner: unknown, key: unknown, name: string, context: 
 async function callWrapA(fn: unknown, name: string, context: Scope, args: unknown[], line: number, col: number): Promise<unknown> {
   if (typeof fn !== 'function') throw addTrace(notCallableError(fn, name, context), context.file, line + 1, col + 1);
   try {
-    return await (fn as (...a: unknown[]) => unknown).apply(context, args);
+    return await (fn as (...a: unknown[]) => unknown).apply(context, argsFor(fn, args));
   } catch (e) {
     throw addTrace(e, context.file, line + 1, col + 1);
   }
@@ -444,6 +464,11 @@ export const kilnRuntime: Record<string, unknown> = {
   iter,
   unpack,
   setAttr,
+  tuple,
+  pyFloat,
+  pow,
+  neg,
+  pos,
   Loop: LoopContext,
   dictKey: (k: unknown) => (typeof k === 'string' ? k : pyStr(k)),
 };

@@ -2,7 +2,7 @@
 // json.dumps output (', ' / ': ' separators, ensure_ascii) and ast.literal_eval parsing.
 import YAML from 'yaml';
 import { SafeString } from './nunjucks-internals.js';
-import { KEYWORDS, isPlainObject, pyTypeName } from './values.js';
+import { KEYWORDS, isPlainObject, pyTypeName, PyFloat } from './values.js';
 
 export interface JsonDumpsOptions {
   sortKeys?: boolean;
@@ -42,6 +42,7 @@ export function pyJsonDumps(value: unknown, opts: JsonDumpsOptions = {}): string
         break;
     }
     if (v instanceof SafeString) return jsonString(String(v));
+    if (v instanceof PyFloat) return Number.isFinite(v.value) ? String(v) : jsonNumber(v.value);
     const nl = indent === null ? '' : '\n' + indent.repeat(depth + 1);
     const end = indent === null ? '' : '\n' + indent.repeat(depth);
     const list = (items: string[], open: string, close: string): string =>

@@ -5,6 +5,82 @@ import { SafeString } from './nunjucks-internals.js';
 
 export type Dict = Record<string, unknown>;
 
+// ---------------------------------------------------------------- tuples and floats
+
+/** Marks an array as a Python tuple: it prints `(1, 2)` (SQL `in (...)` lists rely on it) and equals only tuples. */
+export const TUPLE = Symbol('kiln.tuple');
+
+export function tuple<T>(items: T[]): T[] {
+  Object.defineProperty(items, TUPLE, { value: true, enumerable: false });
+  return items;
+}
+
+export function isTuple(v: unknown): boolean {
+  return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[TUPLE] === true;
+}
+
+/**
+ * A float whose value is a whole number (`2.0`, `6 / 3`). JS numbers cannot tell 2 from 2.0;
+ * Python prints them differently and SQL divides them differently (`5 / {{ 4 / 2 }}`), so
+ * integral floats are kept in this box. Other floats are plain numbers (never integral).
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toString(): string {
+    return floatRepr(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** A float result: boxed when it is a whole number. */
+export function pyFloat(n: number): number | PyFloat {
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+/** Whether a value is a Python float (a boxed integral float or a non-integral number). */
+export function isFloat(v: unknown): boolean {
+  return v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
+}
+
+/** A float's or int's JS number (unboxed). */
+export function toNumber(v: unknown): number {
+  return v instanceof PyFloat ? v.value : (v as number);
+}
+
+function floatRepr(n: number): string {
+  if (!Number.isFinite(n)) return pyNumber(n);
+  if (Math.abs(n) >= 1e16) return n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return Object.is(n, -0) ? '-0.0' : `${n}.0`;
+}
+
+/** Values leaving templates for TS code: floats unboxed, deeply (tuples stay arrays). */
+export function plainValue(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x = plainValue(v[i]);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return out ?? v;
+  }
+  if (isPlainObject(v)) {
+    let out: Dict | null = null;
+    for (const k of Object.keys(v)) {
+      const x = plainValue(v[k]);
+      if (x !== v[k]) (out ??= { ...v })[k] = x;
+    }
+    if (out && isKwargs(v)) Object.defineProperty(out, KEYWORDS, { value: true, enumerable: false });
+    return out ?? v;
+  }
+  return v;
+}
+
 /** nunjucks marks keyword arguments with this own property on a trailing object. */
 export const KEYWORDS = '__keywords';
 
@@ -143,10 +219,12 @@ export function pyStr(v: unknown): string {
   }
   if (v === null) return 'None';
   if (Array.isArray(v)) {
-    let s = '[';
+    const t = (v as unknown as Record<symbol, unknown>)[TUPLE] === true;
+    let s = t ? '(' : '[';
     for (let i = 0; i < v.length; i++) s += (i ? ', ' : '') + pyRepr(v[i]);
-    return s + ']';
+    return s + (t ? (v.length === 1 ? ',)' : ')') : ']');
   }
+  if (v instanceof PyFloat) return floatRepr(v.value);
   if (v instanceof SafeString) return String(v);
   if (isPlainObject(v)) return dictRepr(Object.entries(v));
   if (v instanceof Map) return dictRepr(v.entries());
@@ -165,6 +243,7 @@ export function truthy(v: unknown): boolean {
   if (typeof v !== 'object') return true;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof SafeString) return String(v).length > 0;
+  if (v instanceof PyFloat) return v.value !== 0;
   if (v instanceof Set || v instanceof Map) return v.size > 0;
   if (isPlainObject(v)) {
     for (const k in v) if (k !== KEYWORDS) return true;
@@ -190,6 +269,10 @@ export function eq(a: unknown, b: unknown): boolean {
     if ((ta === 'number' || ta === 'boolean' || ta === 'bigint') && (tb === 'number' || tb === 'boolean' || tb === 'bigint')) {
       return Number(a) === Number(b);
     }
+    if (a instanceof PyFloat || b instanceof PyFloat) {
+      const other = a instanceof PyFloat ? b : a;
+      return (typeof other === 'number' || typeof other === 'boolean') && Number(a) === Number(b);
+    }
     if (ta === 'object' && typeof (a as { __eq__?: unknown }).__eq__ === 'function') {
       return Boolean((a as { __eq__: (o: unknown) => unknown }).__eq__(b));
     }
@@ -197,8 +280,9 @@ export function eq(a: unknown, b: unknown): boolean {
   }
   const ea = (a as { __eq__?: unknown }).__eq__;
   if (typeof ea === 'function') return Boolean(ea.call(a, b));
+  if (a instanceof PyFloat || b instanceof PyFloat) return Number(a) === Number(b);
   if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
+    if (!Array.isArray(b) || a.length !== b.length || isTuple(a) !== isTuple(b)) return false;
     for (let i = 0; i < a.length; i++) if (!eq(a[i], b[i])) return false;
     return true;
   }
@@ -224,8 +308,9 @@ export function pyTypeName(v: unknown): string {
   if (v === undefined) return 'Undefined';
   if (typeof v === 'string' || v instanceof SafeString) return 'str';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (v instanceof PyFloat) return 'float';
   if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return 'list';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
   if (isPlainObject(v) || v instanceof Map) return 'dict';
   if (v instanceof Set) return 'set';
   if (typeof v === 'function') return 'function';
@@ -281,15 +366,29 @@ export function toList(v: unknown): unknown[] {
 
 /** Python dict items for plain objects and Maps. */
 export function dictItems(v: unknown): [unknown, unknown][] {
-  if (v instanceof Map) return Array.from(v.entries());
-  if (isPlainObject(v)) return Object.keys(v).filter((k) => k !== KEYWORDS).map((k) => [k, v[k]]);
+  if (v instanceof Map) return Array.from(v.entries(), (e) => tuple(e) as [unknown, unknown]);
+  if (isPlainObject(v)) return Object.keys(v).filter((k) => k !== KEYWORDS).map((k) => tuple([k, v[k]]) as [unknown, unknown]);
   throw new TypeError(`'${pyTypeName(v)}' object has no attribute 'items'`);
 }
 
 type Arith = { __add__?: (o: unknown) => unknown; __radd__?: (o: unknown) => unknown; __sub__?: (o: unknown) => unknown; __rsub__?: (o: unknown) => unknown };
 
+/** A number result of an operation on a and b: a float (boxed when whole) when either is a float. */
+function numeric(r: number, a: unknown, b: unknown): number | PyFloat {
+  return Number.isInteger(r) && (isFloat(a) || isFloat(b)) ? new PyFloat(r) : r;
+}
+
+function isNum(v: unknown): boolean {
+  return typeof v === 'number' || v instanceof PyFloat;
+}
+
 export function add(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    return Number.isInteger(r) && (!Number.isInteger(a) || !Number.isInteger(b)) ? new PyFloat(r) : r;
+  }
+  if (a instanceof PyFloat || b instanceof PyFloat) return numeric(Number(a) + Number(b), a, b);
+  if (isTuple(a) && isTuple(b)) return tuple((a as unknown[]).concat(b));
   if (typeof a === 'string' && typeof b === 'string') return a + b;
   if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
   if (a !== null && typeof a === 'object' && typeof (a as Arith).__add__ === 'function') return (a as Arith).__add__!(b);
@@ -301,7 +400,8 @@ export function add(a: unknown, b: unknown): unknown {
 }
 
 export function sub(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number' && typeof b === 'number') return numeric(a - b, a, b);
+  if (a instanceof PyFloat || b instanceof PyFloat) return numeric(Number(a) - Number(b), a, b);
   if (a !== null && typeof a === 'object' && typeof (a as Arith).__sub__ === 'function') return (a as Arith).__sub__!(b);
   if (b !== null && typeof b === 'object' && typeof (b as Arith).__rsub__ === 'function') return (b as Arith).__rsub__!(a);
   if (a instanceof Set && b instanceof Set) return new Set([...a].filter((x) => !b.has(x)));
@@ -309,7 +409,8 @@ export function sub(a: unknown, b: unknown): unknown {
 }
 
 export function mul(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') return a * b;
+  if (typeof a === 'number' && typeof b === 'number') return numeric(a * b, a, b);
+  if (isNum(a) && isNum(b)) return numeric(Number(a) * Number(b), a, b);
   const sa = asString(a);
   if (sa !== null && typeof b === 'number') return b > 0 ? sa.repeat(Math.floor(b)) : '';
   const sb = asString(b);
@@ -325,14 +426,29 @@ function repeatList(l: unknown[], n: number): unknown[] {
   return out;
 }
 
-export function div(a: unknown, b: unknown): number {
+/** Python `/`: always a float. */
+export function div(a: unknown, b: unknown): number | PyFloat {
   if (Number(b) === 0) throw new RangeError('division by zero');
-  return (a as number) / (b as number);
+  return pyFloat(Number(a) / Number(b));
 }
 
-export function floordiv(a: unknown, b: unknown): number {
+export function floordiv(a: unknown, b: unknown): number | PyFloat {
   if (Number(b) === 0) throw new RangeError('integer division or modulo by zero');
-  return Math.floor((a as number) / (b as number));
+  return numeric(Math.floor(Number(a) / Number(b)), a, b);
+}
+
+/** Python `**`: an int to a negative int power is a float. */
+export function pow(a: unknown, b: unknown): number | PyFloat {
+  const r = Math.pow(Number(a), Number(b));
+  return Number.isInteger(r) && (isFloat(a) || isFloat(b) || Number(b) < 0) ? new PyFloat(r) : r;
+}
+
+/** Unary minus / plus, keeping floats floats. */
+export function neg(a: unknown): number | PyFloat {
+  return a instanceof PyFloat ? new PyFloat(-a.value) : -(a as number);
+}
+export function pos(a: unknown): number | PyFloat {
+  return a instanceof PyFloat ? a : +(a as number);
 }
 
 /** Python %: printf-style formatting for strings, floored modulo for numbers. */
@@ -343,7 +459,7 @@ export function mod(a: unknown, b: unknown): unknown {
   const y = Number(b);
   if (y === 0) throw new RangeError('integer division or modulo by zero');
   const r = x % y;
-  return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+  return numeric(r !== 0 && r < 0 !== y < 0 ? r + y : r, a, b);
 }
 
 /** Jinja `~`: string concatenation of str() of both sides. */

@@ -77,6 +77,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   session.engine.setLogSink((m, info) => {
     if (info) reporter.info(m);
   });
+  let startHooksFailed = false;
   const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
   if (deferTo) {
@@ -106,6 +107,12 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
         runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
     },
     {
+      // on-run-start runs once the run's schemas exist, as in dbt
+      beforeNodes: async () => {
+        startHooksFailed = true;
+        await runProjectHooks('on-run-start', projectHooks, { nodes: chosen });
+        startHooksFailed = false;
+      },
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       compiled: (n, sql) => writer.writeCompiled(n, sql),
@@ -126,14 +133,13 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   let hookFailed = false;
   try {
     try {
-      await runProjectHooks('on-run-start', projectHooks, { nodes: chosen });
+      summary = await runner.run();
     } catch (e) {
-      if (!(e instanceof KilnError)) throw e;
+      if (!(e instanceof KilnError) || !startHooksFailed) throw e;
       // nothing runs after a failed on-run-start hook (dbt)
       reporter.kilnError(e);
       return ExitCode.NODE_FAILED;
     }
-    summary = await runner.run();
     await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results }).catch((e: unknown) => {
       if (!(e instanceof KilnError)) throw e;
       reporter.kilnError(e);

@@ -80,7 +80,7 @@ describe.each(MODES)('filters (%s)', (mode) => {
     expect(r("{{ '42' | int + 1 }} {{ '3.7' | int }} {{ 'x' | int }} {{ 'x' | int(-1) }} {{ 'ff' | int(base=16) }} {{ '3.5' | float }} {{ 'x' | float }} {{ (-3) | abs }}")).toBe(
       '43 3 0 -1 255 3.5 0 3',
     );
-    expect(r('{{ 2.567 | round(2) }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 2.1 | round(method="ceil") }} {{ 2.9 | round(method="floor") }}')).toBe('2.57 2 4 3 2');
+    expect(r('{{ 2.567 | round(2) }} {{ 2.5 | round }} {{ 3.5 | round }} {{ 2.1 | round(method="ceil") }} {{ 2.9 | round(method="floor") }}')).toBe('2.57 2.0 4.0 3.0 2.0');
     expect(r("{{ [1, 2, 3] | sum }} {{ users | sum(attribute='age') }} {{ [3, 1] | min }} {{ users | max(attribute='age') | attr('name') }}", { users })).toBe('6 90 1 cy');
   });
 

@@ -144,7 +144,7 @@ describe.each(MODES)('Jinja rendering (%s)', (mode) => {
     it('supports defaults, keyword arguments, varargs and kwargs', () => {
       const t = '{% macro m(a, b=2, c="x") %}{{ a }}-{{ b }}-{{ c }}{{ varargs }}{{ kwargs }}{% endmacro %}';
       expect(r(t + '{{ m(1) }}|{{ m(1, 3) }}|{{ m(1, c="y") }}|{{ m(b=5, a=4) }}|{{ m(1, 2, 3, 4, z=1) }}')).toBe(
-        "1-2-x[]{}|1-3-x[]{}|1-2-y[]{}|4-5-x[]{}|1-2-3[4]{'z': 1}",
+        "1-2-x(){}|1-3-x(){}|1-2-y(){}|4-5-x(){}|1-2-3(4,){'z': 1}",
       );
     });
     it('returns raw values with return(), also from loops and ifs', () => {
