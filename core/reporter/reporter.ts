@@ -195,7 +195,7 @@ export function countPhrase(nodes: Iterable<ParsedNode>, byMaterialization: bool
     const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : n.resourceType === 'test' ? 'data test' : n.resourceType === 'unit_test' ? 'unit test' : byMaterialization ? `${n.config.materialized} model` : 'model';
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const order = ['seed', 'data test', 'unit test', 'model', 'view model', 'table model', 'incremental model'];
+  const order = ['seed', 'snapshot', 'data test', 'unit test', 'model', 'view model', 'table model', 'incremental model'];
   const keys = [...counts.keys()].sort((a, b) => (order.indexOf(a) + 100) % 100 - (order.indexOf(b) + 100) % 100 || a.localeCompare(b));
   return keys.map((k) => `${counts.get(k)} ${k}${counts.get(k) === 1 ? '' : 's'}`).join(', ') || 'nothing';
 }
