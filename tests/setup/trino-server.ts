@@ -174,21 +174,40 @@ export async function startTrino(opts: { catalogDb: IcebergCatalogDb; log?: (lin
 
   const logFile = join(base, 'server.log');
   const fd = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(join(dir, 'bin', 'launcher'), ['run', `--etc-dir=${etc}`, `--data-dir=${data}`], {
-    env: { ...process.env, JAVA_HOME: javaHome, PATH: `${join(javaHome, 'bin')}:${process.env.PATH ?? ''}` },
+  // A small shell stays between us and the server as its watchdog: it ends the server when this
+  // process is gone (a test run killed without teardown leaves no Trino behind). It runs in a
+  // process group of its own, so the group can be killed as a whole.
+  const child: ChildProcess = spawn('bash', ['-c', WATCHDOG], {
+    env: {
+      ...process.env,
+      JAVA_HOME: javaHome,
+      PATH: `${join(javaHome, 'bin')}:${process.env.PATH ?? ''}`,
+      KILN_TRINO_LAUNCHER: join(dir, 'bin', 'launcher'),
+      KILN_TRINO_ETC: etc,
+      KILN_TRINO_DATA: data,
+      KILN_TRINO_WATCH_PID: String(process.pid),
+    },
     stdio: ['ignore', fd, fd],
+    detached: true,
   });
   closeSync(fd);
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = signal ? `killed by ${signal}` : `exited with code ${code}`;
   });
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
 
   let stopped = false;
   const kill = (): void => {
     if (stopped) return;
     stopped = true;
-    if (exited === null) child.kill('SIGKILL');
+    if (exited === null) killGroup('SIGKILL');
   };
   process.once('exit', kill);
   const url = `http://127.0.0.1:${port}`;
@@ -207,7 +226,7 @@ export async function startTrino(opts: { catalogDb: IcebergCatalogDb; log?: (lin
         stopped = true;
         const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const timer = setTimeout(() => killGroup('SIGKILL'), 10_000);
         await gone;
         clearTimeout(timer);
       }
@@ -216,6 +235,16 @@ export async function startTrino(opts: { catalogDb: IcebergCatalogDb; log?: (lin
     },
   };
 }
+
+/** The watchdog shell: starts the server, ends it with this process, passes a TERM on. */
+const WATCHDOG = `
+"$KILN_TRINO_LAUNCHER" run --etc-dir="$KILN_TRINO_ETC" --data-dir="$KILN_TRINO_DATA" &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server; exit 0' TERM INT
+while kill -0 "$KILN_TRINO_WATCH_PID" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 2 & wait $!; done
+kill -KILL $server 2>/dev/null
+wait $server
+`;
 
 /** Polls /v1/info until the server says it has started and answers a query. */
 async function waitUntilReady(url: string, exited: () => string | null, logFile: string, timeoutMs = 180_000): Promise<void> {

@@ -2,12 +2,13 @@
 // whose server holds the iceberg catalog's table list).
 // - KILN_TEST_TRINO_URL set (`http://host:port`): that server is used; it must have the catalogs
 //   `memory` (memory connector) and `iceberg` (iceberg connector).
-// - Otherwise trino-server is started from the cache (downloaded once through Maven; see
-//   trino-server.ts). The server starts in the background, so the rest of the suite runs while it
-//   boots; Trino tests wait for it with `trinoReady()` (tests/helpers/trino.ts), which fails
+// - Otherwise, when a test file of the run uses Trino, trino-server is started from the cache
+//   (downloaded once through Maven; see trino-server.ts); a run of other files starts none.
+//   The server boots in the background while the rest of the suite runs; Trino tests wait for it with `trinoReady()` (tests/helpers/trino.ts), which fails
 //   loudly, quoting the server's log, when it did not start. Never a silent skip.
 // Tests read the server with inject('trino'); spawned CLI processes find it in
 // KILN_TEST_TRINO_HOST / KILN_TEST_TRINO_PORT.
+import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startTrino, type TrinoServer } from './trino-server.js';
 
@@ -34,6 +35,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     provide(project, { host: u.hostname, port: Number(u.port || 8080), source: 'external' });
     return async () => {};
   }
+  if (!(await runNeedsTrino(project))) {
+    provide(project, { host: '127.0.0.1', port: 0, failure: 'no test file of this run uses Trino, so none was started (tests/setup/trino.ts)', source: 'started' });
+    return async () => {};
+  }
   const pgInfo = project.getProvidedContext().pg;
   let server: TrinoServer;
   try {
@@ -46,6 +51,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   provide(project, { host: server.host, port: server.port, logFile: server.logFile, source: 'started' });
   return () => server.stop();
+}
+
+/**
+ * Whether a test file of this run uses Trino (imports tests/helpers/trino.ts or runs the
+ * conformance suite's Trino target): `vitest run tests/unit` starts no server.
+ */
+async function runNeedsTrino(project: TestProject): Promise<boolean> {
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  try {
+    const specs = await project.vitest.getRelevantTestSpecifications(filters);
+    return specs.some((s) => /helpers\/trino\.js|trinoTarget\(/.test(readFileSync(s.moduleId, 'utf8')));
+  } catch {
+    return true;
+  }
 }
 
 function provide(project: TestProject, info: TrinoServerInfo): void {

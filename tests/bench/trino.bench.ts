@@ -1,0 +1,200 @@
+// Benchmark: a DAG of 1,000 views on Trino with 4 threads: `kiln run` against the very statements kiln ran, sent straight through trino-client.
+// The baseline reads what kiln executed (target/run) and runs it in DAG order over 4 clients,
+// so the ratio is kiln's own cost (process start, parse, compile, catalog look-ups, scheduling)
+// over the database's. Both start from an empty schema, alternately, in one invocation; kiln is
+// timed as a whole process. Prints figures; asserts nothing about speed.
+//
+//   node --import tsx tests/bench/trino.bench.ts [--models 1000] [--threads 4] [--rounds 3] [--catalog memory]
+//
+// The server: KILN_TEST_TRINO_URL, else trino-server started here as the tests start it
+// (tests/setup/trino-server.ts; its iceberg catalog on KILN_TEST_POSTGRES_URL or a throwaway
+// PostgreSQL).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Trino } from 'trino-client';
+import { obtainServer } from '../setup/postgres.js';
+import { startTrino } from '../setup/trino-server.js';
+import { printTable, repoRoot, writeResults } from './lib/report.js';
+
+const SCHEMA = 'kiln_bench_dag';
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: '1000' },
+    threads: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
+    catalog: { type: 'string', default: 'memory' },
+  },
+});
+const MODELS = Number(args.models);
+const THREADS = Number(args.threads);
+const ROUNDS = Number(args.rounds);
+const CATALOG = args.catalog;
+
+interface Model {
+  readonly name: string;
+  readonly parents: readonly string[];
+}
+
+/** Deterministic layers: 5% roots, then each model reads a recent one (depth) and up to two older ones (width). */
+function dag(n: number): Model[] {
+  let state = 7;
+  const next = (k: number): number => {
+    state = (state * 48271) % 2147483647;
+    return state % k;
+  };
+  const name = (i: number): string => `m${String(i).padStart(4, '0')}`;
+  const roots = Math.max(1, Math.floor(n / 20));
+  return Array.from({ length: n }, (_, i) => {
+    if (i < roots) return { name: name(i), parents: [] };
+    const parents = new Set([name(i - 1 - next(Math.min(i, 20)))]);
+    for (let extra = next(3); extra > 0; extra--) parents.add(name(next(i)));
+    return { name: name(i), parents: [...parents] };
+  });
+}
+
+function modelSql(m: Model, i: number): string {
+  if (!m.parents.length) return `select g as id, g * ${i} as v, 'root ${i}' as label\nfrom unnest(sequence(1, 10)) as t(g)\n`;
+  const [first, ...rest] = m.parents;
+  const joins = rest.map((p, k) => `join {{ ref('${p}') }} as p${k + 1} on p${k + 1}.id = p0.id`).join('\n');
+  return `select p0.id, ${['p0.v', ...rest.map((_, k) => `p${k + 1}.v`)].join(' + ')} as v, p0.label\nfrom {{ ref('${first}') }} as p0\n${joins}\n`;
+}
+
+function writeProject(dir: string, models: readonly Model[], host: string, port: number): void {
+  const files: Record<string, string> = {
+    'dbt_project.yml': 'name: bench\nprofile: bench\n',
+    'profiles.yml': `bench:\n  target: trino\n  outputs:\n    trino:\n      type: trino\n      host: ${host}\n      port: ${port}\n      user: kiln_bench\n      catalog: ${CATALOG}\n      schema: ${SCHEMA}\n      threads: ${THREADS}\n`,
+  };
+  models.forEach((m, i) => (files[`models/${m.name}.sql`] = modelSql(m, i)));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+}
+
+/** One statement to completion through trino-client, failing on Trino's error. */
+async function run(client: Trino, sql: string): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  for await (const page of await client.query(sql)) {
+    if (page.error) throw new Error(`${page.error.message}\n(in: ${sql.slice(0, 200)})`);
+    for (const r of page.data ?? []) rows.push(r);
+  }
+  return rows;
+}
+
+const newClient = (url: string): Trino => Trino.create({ server: url, source: 'kiln-bench', extraHeaders: { 'X-Trino-User': 'kiln_bench' } });
+
+async function resetSchema(url: string): Promise<void> {
+  await run(newClient(url), `drop schema if exists ${CATALOG}.${SCHEMA} cascade`);
+}
+
+async function countViews(url: string): Promise<number> {
+  const rows = await run(newClient(url), `select count(*) from ${CATALOG}.information_schema.tables where table_schema = '${SCHEMA}' and table_type = 'VIEW'`);
+  return Number(rows[0][0]);
+}
+
+/** What kiln executed for one model (target/run), statement by statement. */
+function executedStatements(dir: string, model: string): string[] {
+  const text = fs.readFileSync(path.join(dir, 'target/run/bench/models', `${model}.sql`), 'utf8');
+  return text
+    .split(/;\n\n/)
+    .map((s) => s.trim().replace(/;$/, ''))
+    .filter(Boolean);
+}
+
+/** The same statements in DAG order over `THREADS` clients: a model starts once its parents are done. */
+async function baseline(url: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>): Promise<number> {
+  const t0 = performance.now();
+  const clients = Array.from({ length: THREADS }, () => newClient(url));
+  await run(clients[0], `create schema if not exists ${CATALOG}.${SCHEMA}`);
+  const pending = new Map(models.map((m) => [m.name, m.parents.length]));
+  const children = new Map<string, string[]>();
+  for (const m of models) for (const p of m.parents) children.set(p, [...(children.get(p) ?? []), m.name]);
+  const ready = models.filter((m) => !m.parents.length).map((m) => m.name);
+  let finished = 0;
+  const sleepers: (() => void)[] = [];
+  const worker = async (client: Trino): Promise<void> => {
+    while (finished < models.length) {
+      const name = ready.shift();
+      if (name === undefined) {
+        await new Promise<void>((resolve) => sleepers.push(resolve));
+        continue;
+      }
+      for (const sql of statements.get(name)!) await run(client, sql);
+      finished++;
+      for (const child of children.get(name) ?? []) {
+        const left = pending.get(child)! - 1;
+        pending.set(child, left);
+        if (left === 0) ready.push(child);
+      }
+      for (const wake of sleepers.splice(0)) wake();
+    }
+  };
+  await Promise.all(clients.map(worker));
+  return performance.now() - t0;
+}
+
+function kilnRun(dir: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/kiln.js'), 'run'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`kiln run failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  return ms;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function main(): Promise<void> {
+  let url = process.env.KILN_TEST_TRINO_URL?.trim() ?? '';
+  let stop = async (): Promise<void> => {};
+  if (!url) {
+    const pgServer = await obtainServer();
+    const trino = await startTrino({ catalogDb: pgServer.server, log: (l) => console.log(l) });
+    stop = async () => {
+      await trino.stop();
+      await pgServer.stop();
+    };
+    await trino.ready;
+    url = trino.url;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-trino-'));
+  try {
+    const models = dag(MODELS);
+    const u = new URL(url);
+    writeProject(dir, models, u.hostname, Number(u.port));
+    const version = (await run(newClient(url), 'select node_version from system.runtime.nodes'))[0][0];
+    console.log(`Trino ${String(version)}, catalog ${CATALOG}; ${MODELS} view models, ${models.reduce((n, m) => n + m.parents.length, 0)} edges, ${THREADS} threads, ${ROUNDS} rounds`);
+    // Warm-up: the server's JIT and caches, so round 1 is not the server's first minute.
+    await resetSchema(url);
+    kilnRun(dir);
+    const statements = new Map(models.map((m) => [m.name, executedStatements(dir, m.name)]));
+    const kilnMs: number[] = [];
+    const baseMs: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      await resetSchema(url);
+      kilnMs.push(kilnRun(dir));
+      if ((await countViews(url)) !== MODELS) throw new Error('kiln did not build every view');
+      await resetSchema(url);
+      baseMs.push(await baseline(url, models, statements));
+      if ((await countViews(url)) !== MODELS) throw new Error('the baseline did not build every view');
+      console.log(`round ${round}: kiln run ${(kilnMs[round - 1] / 1000).toFixed(2)} s; baseline ${(baseMs[round - 1] / 1000).toFixed(2)} s`);
+    }
+    const k = median(kilnMs);
+    const b = median(baseMs);
+    const ratio = k / b;
+    printTable(`Trino: ${MODELS} views, ${THREADS} threads (median of ${ROUNDS})`, ['runner', 'wall', 'ratio'], [
+      ['kiln run (whole process)', `${(k / 1000).toFixed(2)} s`, ratio.toFixed(2)],
+      [`trino-client, same statements, DAG order`, `${(b / 1000).toFixed(2)} s`, '1.00'],
+    ]);
+    console.log(`ratio kiln / baseline: ${ratio.toFixed(2)} (target <= 1.15); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    writeResults('trino', { models: MODELS, threads: THREADS, rounds: ROUNDS, catalog: CATALOG, kilnMs, baselineMs: baseMs, ratio });
+  } finally {
+    await resetSchema(url).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await stop();
+  }
+}
+
+await main();
