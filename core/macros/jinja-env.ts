@@ -31,6 +31,7 @@ export interface JinjaEnvOptions {
 /** The node a context is for, as far as these extras need it. */
 export interface ExtrasNode {
   readonly uniqueId?: string;
+  readonly packageName?: string;
   readonly schema: string;
   readonly database: string;
 }
@@ -57,9 +58,23 @@ export class JinjaEnv {
     o.engine.addGlobal('dbt_version', DBT_COMPAT_VERSION);
   }
 
+  /**
+   * An installed package's own macros, for its nodes' contexts: dbt resolves an unqualified name
+   * in the node's package before the root project and kiln's built-ins.
+   */
+  private localMacros(node: ExtrasNode): Readonly<Record<string, unknown>> {
+    const pkg = node.packageName ?? node.uniqueId?.split('.')[1];
+    if (!pkg || pkg === this.o.rootPackage || !this.dispatch.packages.has(pkg)) return {};
+    let macros = this.localCache.get(pkg);
+    if (!macros) this.localCache.set(pkg, (macros = this.o.engine.packageMacros(pkg)));
+    return macros;
+  }
+  private readonly localCache = new Map<string, Readonly<Record<string, unknown>>>();
+
   /** Extras of a parse-time context: nothing here reaches the warehouse. */
   parse(node: ExtrasNode): RenderContext {
     return {
+      ...this.localMacros(node),
       adapter: this.parseAdapter,
       ...statementResults(),
       graph: { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} },
@@ -75,6 +90,7 @@ export class JinjaEnv {
     const graph = this.graph();
     const model = node.uniqueId ? (graph.nodes as Record<string, unknown>)[node.uniqueId] : undefined;
     return {
+      ...this.localMacros(node),
       adapter,
       load_relation: adapter.load_relation,
       ...statementResults(),

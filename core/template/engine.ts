@@ -584,6 +584,13 @@ export class TemplateEngine {
     return out;
   }
 
+  /** A package's macros by name (what `pkg.name` calls); empty for an unknown package. */
+  packageMacros(packageName: string): Readonly<Record<string, MacroFunction>> {
+    const out: Record<string, MacroFunction> = {};
+    for (const [name, rec] of this.macrosByPkg.get(packageName) ?? []) out[name] = rec.stub;
+    return out;
+  }
+
   private record(name: string, packageName?: string): MacroRecord {
     const rec = packageName !== undefined ? this.macrosByPkg.get(packageName)?.get(name) : this.findMacro(name);
     if (!rec) {

@@ -52,7 +52,8 @@ select customer
 from {{ ref('orders') }}
 group by customer`,
   'shop/models/calendar_days.sql': "select count(*) as days, min(label) as label from {{ ref('kiln_utils', 'utils_calendar') }}",
-  'shop/models/greet.sql': "select '{{ kiln_utils.greeting() }}' as greeting",
+  'shop/models/greet.sql': "select '{{ kiln_utils.greeting() }}' as greeting, '{{ whoami() }}' as owner",
+  'shop/macros/whoami.sql': '{% macro whoami() %}shop{% endmacro %}',
   // the project overrides the package's dispatched macro through the search order
   'shop/macros/greeting.sql': "{% macro default__greeting() %}{{ return('hello from shop') }}{% endmacro %}",
   ...prefixed('kiln_utils', UTILS_PACKAGE),
@@ -88,7 +89,9 @@ describe.each(targets)('packages on $name', (target: AdapterTarget) => {
     ]);
     // the package's model (a date spine), its var overridden by the project's block for the package
     expect(await q(`select days, label from ${s}.calendar_days`)).toEqual([{ days: 7, label: 'from-project' }]);
-    expect(await q(`select greeting from ${s}.greet`)).toEqual([{ greeting: 'hello from shop' }]);
+    expect(await q(`select greeting, owner from ${s}.greet`)).toEqual([{ greeting: 'hello from shop', owner: 'shop' }]);
+    // an unqualified macro name resolves in the node's own package first (dbt's rule)
+    expect(await q(`select distinct owner from ${s}.utils_calendar`)).toEqual([{ owner: 'kiln_utils' }]);
     expect(await q(`select count(*) as n from ${s}.utils_countries`)).toEqual([{ n: 2 }]);
 
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8'));

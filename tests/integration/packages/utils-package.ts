@@ -90,7 +90,8 @@ where {{ dbt.dateadd('day', 'n', "cast(" ~ start_date ~ " as date)") }} < cast({
 {%- endmacro %}
 {% macro default__greeting() %}{{ return('hello from kiln_utils') }}{% endmacro %}
 `,
-  'models/utils_calendar.sql': `select date_day, '{{ var("utils_label") }}' as label
+  'macros/whoami.sql': "{% macro whoami() %}kiln_utils{% endmacro %}",
+  'models/utils_calendar.sql': `select date_day, '{{ var("utils_label") }}' as label, '{{ whoami() }}' as owner
 from ({{ kiln_utils.date_spine("'" ~ var('spine_start') ~ "'", "'2024-01-08'") }}) spine
 `,
   'seeds/utils_countries.csv': 'code,name\nDE,Germany\nFR,France\n',
