@@ -27,6 +27,32 @@ export class ArtifactWriter {
     this.writeFile(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
   }
 
+  /**
+   * Writes `name` from pieces of text (e.g. manifestJsonChunks), a megabyte at a time, replacing
+   * the file atomically: a large artifact is never one string in memory. Pieces must not split a
+   * JSON string, so that redaction sees every value whole.
+   */
+  writeJsonStream(name: string, chunks: Iterable<string>): void {
+    const file = path.join(this.targetDir, name);
+    this.ensureDir(path.dirname(file));
+    const tmp = `${file}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      let buf = '';
+      for (const chunk of chunks) {
+        buf += chunk;
+        if (buf.length >= 1 << 20) {
+          fs.writeSync(fd, this.redact(buf));
+          buf = '';
+        }
+      }
+      if (buf) fs.writeSync(fd, this.redact(buf));
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  }
+
   /** target/compiled/<package>/<original_file_path> */
   writeCompiled(node: ParsedNode, sql: string): void {
     this.writeFile(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
@@ -37,14 +63,18 @@ export class ArtifactWriter {
     this.writeFile(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
-  private writeFile(file: string, text: string, skipUnchanged = true): void {
-    const dir = path.dirname(file);
+  private ensureDir(dir: string): 'existing' | 'created' {
     let state = this.dirs.get(dir);
     if (state === undefined) {
       // mkdirSync returns the first folder it created: undefined when `dir` already existed.
       state = fs.mkdirSync(dir, { recursive: true }) === undefined ? 'existing' : 'created';
       this.dirs.set(dir, state);
     }
+    return state;
+  }
+
+  private writeFile(file: string, text: string, skipUnchanged = true): void {
+    const state = this.ensureDir(path.dirname(file));
     if (state === 'created' && !this.written.has(file)) {
       // A new file in a folder this writer made: no old version to compare with or replace.
       this.written.add(file);

@@ -53,6 +53,21 @@ export function targetObject(target: TargetConfig, profileName: string): Record<
   return { ...out, name: target.name, type: target.type, schema: target.schema, database: target.database, threads: target.threads, profile_name: profileName, target_name: target.name };
 }
 
+const sharedValues = new WeakMap<ContextDeps, Map<string, { target: Record<string, unknown>; run_started_at: PyDateTime }>>();
+
+/** Values that are the same in every context of an invocation, made once (as dbt shares them). */
+function shared(deps: ContextDeps, profileName: string): { target: Record<string, unknown>; run_started_at: PyDateTime } {
+  let byProfile = sharedValues.get(deps);
+  if (!byProfile) sharedValues.set(deps, (byProfile = new Map()));
+  let values = byProfile.get(profileName);
+  if (!values) {
+    // run_started_at: a timezone-aware datetime, as dbt's (run_started_at.strftime(...), .isoformat())
+    values = { target: targetObject(deps.target, profileName), run_started_at: PyDateTime.fromDate(deps.runStartedAt) };
+    byProfile.set(profileName, values);
+  }
+  return values;
+}
+
 function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
   const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
   const vars = node?.packageName && deps.varsFor ? deps.varsFor(node.packageName) : deps.vars;
@@ -64,11 +79,9 @@ function common(deps: ContextDeps, node: NodeIdentity | null, profileName: strin
   varFn.has_var = (name: string) => vars.has(name);
   return {
     var: varFn,
-    target: targetObject(deps.target, profileName),
+    ...shared(deps, profileName),
     project_name: deps.projectName,
     invocation_id: deps.invocationId,
-    // a timezone-aware datetime, as dbt's (run_started_at.strftime(...), .isoformat())
-    run_started_at: PyDateTime.fromDate(deps.runStartedAt),
     flags: deps.flags,
     doc: (name: string) => {
       const block = deps.docs.get(name);
@@ -146,7 +159,7 @@ export interface RunResolver {
 /** `warehouse`: where run_query, statement and adapter introspection run (the node's connection). */
 export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: string, resolver: RunResolver, warehouse?: Warehouse): RenderContext {
   const loc = { file: node.file };
-  return {
+  const ctx: RenderContext = {
     ...common(deps, node, profileName),
     execute: true,
     ref: (...args: unknown[]) => {
@@ -161,8 +174,11 @@ export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: s
     this: new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect),
     model: nodeObject(node),
     is_incremental: () => resolver.isIncremental(),
-    ...deps.jinja?.run(node, warehouse),
   };
+  // Descriptors, not a spread: the extras' lazy `graph` and `model` stay lazy.
+  const extras = deps.jinja?.run(node, warehouse);
+  if (extras) Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(extras));
+  return ctx;
 }
 
 /** A small context for YAML descriptions and project-file values. */

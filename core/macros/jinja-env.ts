@@ -87,19 +87,25 @@ export class JinjaEnv {
   /** Extras of a run-time context; `warehouse` binds warehouse calls to a connection. */
   run(node: ExtrasNode, warehouse?: Warehouse): RenderContext {
     const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }) : this.parseAdapter;
-    const graph = this.graph();
-    const model = node.uniqueId ? (graph.nodes as Record<string, unknown>)[node.uniqueId] : undefined;
-    return {
+    const extras: RenderContext = {
       ...this.localMacros(node),
       adapter,
       load_relation: adapter.load_relation,
       ...statementResults(),
-      graph,
       selected_resources: this.selectedResources,
       schema: node.schema,
       database: node.database,
-      ...(model ? { model } : {}),
     };
+    // `graph` (every node as JSON) and `model` (from it) are made on first use: few templates
+    // read them, and building them costs as much as writing manifest.json. Merge these extras
+    // with Object.defineProperties (a spread would call the getters).
+    Object.defineProperty(extras, 'graph', { enumerable: true, configurable: true, get: () => this.graph() });
+    const id = node.uniqueId;
+    const n = id ? this.manifest?.nodes.get(id) : undefined;
+    if (id && n && n.resourceType !== 'unit_test') {
+      Object.defineProperty(extras, 'model', { enumerable: true, configurable: true, get: () => (this.graph().nodes as Record<string, unknown>)[id] });
+    }
+    return extras;
   }
 
   /** `graph`: every node, source and exposure in the manifest's JSON shape (built once per manifest). */

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateProject, writeProject } from '../bench/gen-project.js';
 import { readStatic } from '../../core/compiler/static-template.js';
+import { manifestJson, manifestJsonChunks } from '../../core/artifacts/manifest-json.js';
+import { openSession } from '../../core/cli/session.js';
 import { kiln } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
 
@@ -89,6 +91,14 @@ describe('compile output does not depend on how it was computed', () => {
       expect(got.manifest, `manifest, ${args.join(' ')}, fast path ${fastPath}`).toEqual(reference.manifest);
     }
   }, 120_000);
+
+  it('streams manifest.json exactly as JSON.stringify writes the whole object', async () => {
+    const dir = project();
+    const session = await openSession({ command: 'compile', logFormat: 'text', color: false }, dir);
+    const meta = { invocationId: 'i', generatedAt: new Date(0), adapterType: session.adapter.type };
+    const streamed = [...manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta)].join('');
+    expect(streamed).toBe(JSON.stringify(manifestJson(session.manifest, session.dag, session.adapter.dialect, meta)));
+  });
 
   it('reports the same error, at the same line, either way', async () => {
     const dir = testdir({

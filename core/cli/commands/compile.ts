@@ -2,7 +2,7 @@
 // their real relation names and writes target/compiled.
 import { KilnError, KilnErrors } from '../../errors.js';
 import { ArtifactWriter } from '../../artifacts/write.js';
-import { manifestJson } from '../../artifacts/manifest-json.js';
+import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
 import type { ParsedNode } from '../../nodes.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
@@ -20,7 +20,7 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
   reportWarnings(reporter, session.warnings);
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   session.timings.time('write artifacts', () =>
-    new ArtifactWriter(session.targetDir, redactor()).writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true }),
+    new ArtifactWriter(session.targetDir, redactor()).writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta)),
   );
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
   reporter.info(`Parsed in ${((performance.now() - started) / 1000).toFixed(2)}s; wrote ${session.loaded.project.targetPath}/manifest.json`);
@@ -68,7 +68,7 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   timings.time('write artifacts', () => {
     for (const { node, sql } of compiled) if (node.config.materialized !== 'ephemeral') writer.writeCompiled(node, sql);
     const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-    writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
+    writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   });
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
   reporter.info(`Found ${foundPhrase(session.manifest)}`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
 import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
-import { manifestJson } from '../../artifacts/manifest-json.js';
+import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
@@ -45,7 +45,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
     reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
-    writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
+    writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     return ExitCode.OK;
   }
 
@@ -150,7 +150,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     await unlock?.().catch(() => undefined);
     await session.adapter.close();
   }
-  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
+  writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
   appendRunHistory(
     session.targetDir,
