@@ -3,17 +3,17 @@
 import { criteriaOf, checkFreshness, type FreshnessResult } from '../../freshness/freshness.js';
 import { ArtifactWriter } from '../../artifacts/write.js';
 import { metadata } from '../../artifacts/manifest-json.js';
-import { selectResources } from '../../graph/select.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
-import { openSession } from '../session.js';
+import { openSession, select } from '../session.js';
 import { redactor, reportWarnings } from './shared.js';
 
 export async function freshnessCommand(opts: GlobalOptions & { output?: string }, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
-  const chosen = selectResources(session.manifest, session.dag, { select: opts.select, exclude: opts.exclude }, session.root);
+  // The full selection: --selector, selectors.yml's default and --state (source_status:) too.
+  const chosen = select(session, opts, ['source'], (w) => reporter.kilnError(w, 'warn'));
   const sources = [...session.manifest.sources.values()].filter((s) => chosen.has(s.uniqueId));
   const checks = sources.map((s) => ({ s, c: criteriaOf(s) })).filter((x) => x.c !== null);
   if (checks.length === 0) {

@@ -57,6 +57,7 @@ export async function retryCommand(opts: GlobalOptions, io: Io): Promise<number>
 function previousOptions(a: Json): Omit<GlobalOptions, 'command' | 'logFormat' | 'color'> {
   const str = (k: string) => (typeof a[k] === 'string' && a[k] !== '' ? (a[k] as string) : undefined);
   const list = (k: string) => (Array.isArray(a[k]) ? (a[k] as unknown[]).map(String) : undefined);
+  const date = (k: string) => (typeof a[k] === 'string' && !Number.isNaN(Date.parse(a[k] as string)) ? new Date(a[k] as string) : undefined);
   return {
     select: list('select'),
     exclude: list('exclude'),
@@ -71,5 +72,8 @@ function previousOptions(a: Json): Omit<GlobalOptions, 'command' | 'logFormat' |
     fullRefresh: a.full_refresh === true,
     failFast: a.fail_fast === true,
     storeFailures: a.store_failures === true,
+    // A microbatch run's window: retrying reruns the same batches.
+    eventTimeStart: date('event_time_start'),
+    eventTimeEnd: date('event_time_end'),
   };
 }
