@@ -198,32 +198,38 @@ function descriptions(n: ParsedNode): Record<string, string> {
  */
 export function equivalent(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  const ea = isEmpty(a);
-  const eb = isEmpty(b);
-  if (ea || eb) return ea && eb;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!equivalent(a[i], b[i])) return false;
-    return true;
+  const ta = typeof a;
+  const tb = typeof b;
+  // Primitives (the common case): equal, or both unset.
+  if (ta !== 'object' && tb !== 'object') return a === b || (a === undefined && b === undefined);
+  if (a === null || a === undefined) return isEmpty(b);
+  if (b === null || b === undefined) return isEmpty(a);
+  if (ta !== 'object' || tb !== 'object') return false;
+  const aa = Array.isArray(a);
+  const ab = Array.isArray(b);
+  if (aa || ab) {
+    if (aa && ab) {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (!equivalent(x[i], y[i])) return false;
+      return true;
+    }
+    return isEmpty(a) && isEmpty(b);
   }
-  if (typeof a === 'object' && typeof b === 'object') {
-    const x = a as Record<string, unknown>;
-    const y = b as Record<string, unknown>;
-    for (const k in x) if (!equivalent(x[k], y[k])) return false;
-    for (const k in y) if (!(k in x) && !isEmpty(y[k])) return false;
-    return true;
-  }
-  return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (!equivalent(x[k], y[k])) return false;
+  for (const k in y) if (!(k in x) && !isEmpty(y[k])) return false;
+  return true;
 }
 
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null) return true;
+  if (typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') {
-    for (const k in v as Record<string, unknown>) if (!isEmpty((v as Record<string, unknown>)[k])) return false;
-    return true;
-  }
-  return false;
+  for (const k in v as Record<string, unknown>) if (!isEmpty((v as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 function sameSource(s: SourceTable, j: Json): boolean {
