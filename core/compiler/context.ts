@@ -101,7 +101,16 @@ function configObject(call: (kwargs: Record<string, unknown>) => void, current: 
   const fn = (...args: unknown[]): string => {
     const { positional, kwargs } = splitArgs(args);
     const merged: Record<string, unknown> = { ...kwargs };
-    for (const p of positional) if (p && typeof p === 'object' && !Array.isArray(p)) Object.assign(merged, p);
+    for (const p of positional) {
+      // dbt takes one dict positionally (config({'materialized': 'table'})); anything else is a mistake.
+      if (p && typeof p === 'object' && !Array.isArray(p)) Object.assign(merged, p);
+      else {
+        throw new KilnError(Codes.JINJA_RENDER, `config() takes keyword arguments or one dict, got ${p === null || p === undefined ? 'none' : typeof p === 'string' ? `the string '${p}'` : String(p)}`, {
+          loc,
+          hint: "Write {{ config(materialized='table') }}: each setting as name=value.",
+        });
+      }
+    }
     call(merged);
     return '';
   };

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import { isPlainObject, describeValue } from '../project/values.js';
-import { locOf, parseYaml, stripBom, type YamlFile } from '../project/yaml-file.js';
+import { locOf, parseYaml, type YamlFile } from '../project/yaml-file.js';
+import { readSourceFile } from '../project/discover.js';
 import type { RenderString } from '../project/types.js';
 
 export type PackageSpec =
@@ -28,20 +29,17 @@ function invalid(message: string, loc: SourceLocation, hint?: string): KilnError
   return new KilnError(Codes.PACKAGES_INVALID, message, { loc, hint });
 }
 
-function readIfExists(abs: string): string | null {
-  try {
-    return stripBom(fs.readFileSync(abs, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+/** The file's text; null when it does not exist. Unreadable, binary or non-UTF-8: FILE_UNREADABLE. */
+function readIfExists(abs: string, file: string): string | null {
+  if (!fs.existsSync(abs)) return null;
+  return readSourceFile(abs, file).contents;
 }
 
 /** Reads the project's package list (an empty list when neither file exists). */
 export function readPackagesFile(projectDir: string, render?: RenderString): PackagesFile {
   const found: { file: string; yf: YamlFile; text: string }[] = [];
   for (const file of FILES) {
-    const text = readIfExists(path.join(projectDir, file));
+    const text = readIfExists(path.join(projectDir, file), file);
     if (text === null) continue;
     const yf = parseYaml(text, file);
     if (isPlainObject(yf.value) && yf.value.packages !== undefined && yf.value.packages !== null) found.push({ file, yf, text });

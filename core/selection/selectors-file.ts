@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
-import { locOf, parseYaml, stripBom, type YamlFile, type YamlPath } from '../project/yaml-file.js';
+import { locOf, parseYaml, type YamlFile, type YamlPath } from '../project/yaml-file.js';
+import { readSourceFile } from '../project/discover.js';
 import { parseCriterion, parseSelectArg } from './parse-spec.js';
 import { INDIRECT_MODES, setOf, type IndirectSelection, type SelectionSpec } from './spec.js';
 
@@ -34,12 +35,8 @@ const SELECTOR_KEYS = ['name', 'description', 'definition', 'default'];
 export function loadSelectorsFile(root: string, render: RenderYamlString = (t) => t): SelectorsFile | null {
   const abs = path.join(root, 'selectors.yml');
   if (!fs.existsSync(abs)) return null;
-  let text: string;
-  try {
-    text = stripBom(fs.readFileSync(abs, 'utf8'));
-  } catch (e) {
-    throw new KilnError(Codes.FILE_UNREADABLE, `Cannot read selectors.yml: ${(e as Error).message}`, { loc: { file: 'selectors.yml' }, cause: e });
-  }
+  // Unreadable, binary or non-UTF-8: FILE_UNREADABLE with the line.
+  const text = readSourceFile(abs, 'selectors.yml').contents;
   return parseSelectorsFile(text, 'selectors.yml', render);
 }
 
