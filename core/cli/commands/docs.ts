@@ -91,14 +91,21 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
   let catalog: Catalog = { byId: new Map(), errors: [] };
   if (!opts.emptyCatalog) {
     catalog = await timings.timeAsync('execute', async () => {
-      await session.adapter.open();
+      try {
+        await session.adapter.open();
+      } catch (e) {
+        // A warehouse that cannot be opened (locked by a running build, unreachable) costs the
+        // site its catalog, not its existence.
+        if (!(e instanceof KilnError)) throw e;
+        return { byId: new Map(), errors: [`the warehouse could not be opened: ${e.message}`] };
+      }
       try {
         return await readCatalog(session.manifest, session.adapter);
       } finally {
         await session.adapter.close();
       }
     });
-    for (const e of catalog.errors) reporter.warn(`Could not read the catalog of ${e}`);
+    for (const e of catalog.errors) reporter.warn(`Catalog incomplete: ${e}`);
   }
 
   timings.begin('write artifacts');

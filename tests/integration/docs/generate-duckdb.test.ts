@@ -182,6 +182,20 @@ describe('kiln docs generate, odd cases', () => {
     }
   });
 
+  it('still writes the site when the warehouse cannot be opened', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE.replace('path: dev.duckdb', 'path: /dev/null/nowhere/dev.duckdb'),
+      'models/a.sql': 'select 1 as id',
+    });
+    const r = await kiln(['docs', 'generate'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/Catalog incomplete: the warehouse could not be opened/);
+    const site = readSite(path.join(dir, 'target'));
+    expect(site.core.project.catalogErrors[0]).toMatch(/could not be opened/);
+    expect(site.detail('model.p.a').compiled).toBe('select 1 as id');
+  });
+
   it('falls back to run_results.json for projects run before the history existed', async () => {
     const dir = project({ 'models/a.sql': 'select 1 as id' });
     expect((await kiln(['run'], dir)).code).toBe(0);
