@@ -156,7 +156,7 @@ function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: Ware
   }
   for (const b of rest) steps.push(...incrementalTransaction(node, b.sql, config, ctx, windowOf(b)));
   const plan = incrementalPlan(node, steps, state, ctx);
-  return first ? { ...plan, dropped: [...new Set([...first.dropped, ...plan.dropped])] } : plan;
+  return first ? { ...plan, dropped: [...first.dropped, ...plan.dropped] } : plan;
 }
 
 function stripSemicolon(sql: string): string {
