@@ -1,7 +1,7 @@
 // The embedded default adapter: one DuckDB instance per target, a pool of `threads`
 // connections for workers, and one more connection for metadata so that catalog look-ups
 // never wait for (or deadlock against) a busy worker.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName } from '../adapter.js';
@@ -93,6 +93,9 @@ export class DuckDBAdapter implements Adapter {
         hint: 'two targets (or a target and a plugin) point at the same file; use one, or a different path',
       });
     }
+    // A file this open creates is removed again if the open fails after all (a bad setting or
+    // extension): a project that does not get going leaves nothing behind.
+    const created = !isMemoryPath(path) && !existsSync(path);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, {
@@ -119,6 +122,7 @@ export class DuckDBAdapter implements Adapter {
       this.pool = new Pool(this.profile.threads, () => this.connect(), (c) => c.close());
     } catch (e) {
       await this.teardown();
+      if (created) for (const f of [path, `${path}.wal`]) rmSync(f, { force: true });
       throw e;
     }
   }
