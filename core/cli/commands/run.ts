@@ -77,6 +77,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   session.engine.setLogSink((m, info) => {
     if (info) reporter.info(m);
   });
+  session.jinja.selectedResources = [...selected];
   let startHooksFailed = false;
   const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
