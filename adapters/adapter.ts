@@ -243,6 +243,11 @@ export interface Adapter {
    * (`kiln docs generate` on 10,000 relations). Without it, docs fall back to getColumns per relation.
    */
   describeSchema?(database: string, schema: string): Promise<readonly RelationDescription[]>;
+  /**
+   * Optional: describeSchema for several schemas of one database at once, for databases whose
+   * catalog costs a full scan per query (DuckDB): the docs catalog of 100 schemas in one go.
+   */
+  describeSchemas?(database: string, schemas: readonly string[]): Promise<readonly RelationDescription[]>;
   /** Schemas that exist in a database (for `create schema if not exists` decisions). */
   listSchemas(database: string): Promise<readonly string[]>;
   /**

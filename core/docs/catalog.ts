@@ -42,19 +42,46 @@ function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
 export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise<Catalog> {
   const byId = new Map<string, CatalogInfo>();
   const errors: string[] = [];
-  for (const wanted of wantedRelations(manifest).values()) {
+  const groups = [...wantedRelations(manifest).values()];
+  const match = (wanted: readonly Wanted[], described: readonly RelationDescription[]) => {
+    const exact = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`, r]));
+    const folded = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`.toLowerCase(), r]));
+    for (const w of wanted) {
+      const key = `${w.schema}\u0000${w.identifier}`;
+      const rel = exact.get(key) ?? folded.get(key.toLowerCase());
+      if (rel) byId.set(w.id, infoOf(rel));
+    }
+  };
+  const fail = (where: string, e: unknown) => {
+    if (!(e instanceof KilnError)) throw e;
+    errors.push(`${where}: ${e.message}`);
+  };
+  if (adapter.describeSchemas) {
+    // All schemas of a database at once (in batches), where one query costs as much as many.
+    const byDatabase = new Map<string, Wanted[][]>();
+    for (const g of groups) {
+      const key = g[0].database.toLowerCase();
+      byDatabase.set(key, [...(byDatabase.get(key) ?? []), g]);
+    }
+    for (const dbGroups of byDatabase.values()) {
+      for (let i = 0; i < dbGroups.length; i += 200) {
+        const batch = dbGroups.slice(i, i + 200);
+        const database = batch[0][0].database;
+        try {
+          match(batch.flat(), await adapter.describeSchemas(database, batch.map((g) => g[0].schema)));
+        } catch (e) {
+          fail(`${database} (${batch.map((g) => g[0].schema).join(', ')})`, e);
+        }
+      }
+    }
+    return { byId, errors };
+  }
+  for (const wanted of groups) {
     const { database, schema } = wanted[0];
     try {
-      const described = adapter.describeSchema ? await adapter.describeSchema(database, schema) : await describeOneByOne(adapter, database, schema, wanted);
-      const exact = new Map(described.map((r) => [r.identifier, r]));
-      const folded = new Map(described.map((r) => [r.identifier.toLowerCase(), r]));
-      for (const w of wanted) {
-        const rel = exact.get(w.identifier) ?? folded.get(w.identifier.toLowerCase());
-        if (rel) byId.set(w.id, infoOf(rel));
-      }
+      match(wanted, adapter.describeSchema ? await adapter.describeSchema(database, schema) : await describeOneByOne(adapter, database, schema, wanted));
     } catch (e) {
-      if (!(e instanceof KilnError)) throw e;
-      errors.push(`${database}.${schema}: ${e.message}`);
+      fail(`${database}.${schema}`, e);
     }
   }
   return { byId, errors };
