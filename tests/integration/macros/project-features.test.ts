@@ -167,3 +167,21 @@ describe('errors raised in macros', () => {
     expect(r.output).toMatch(/PASS=1 WARN=0 ERROR=1/);
   });
 });
+
+describe('adapter.dispatch errors', () => {
+  it('lists the candidates it searched', async () => {
+    const dir = testdir({
+      'profiles.yml': PROFILE,
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'macros/d.sql': "{% macro shout(x) %}{{ return(adapter.dispatch('shout', 'p')(x)) }}{% endmacro %}",
+      'models/a.sql': "select {{ shout('1') }} as x",
+      'models/b.sql': "select {{ adapter.dispatch('p.shout')('1') }} as x",
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code).toBe(2);
+    expect(r.output).toContain("In dispatch: No macro named 'shout' found within namespace: 'p'. Searched for: 'duckdb__shout', 'default__shout'");
+    expect(r.output).toMatch(/--> macros\/d\.sql:1:\d+\n.*--> models\/a\.sql:1:\d+/);
+    expect(r.output).toContain('"." is not a valid macro name component');
+    expect(r.output).toContain("Did you mean adapter.dispatch('shout', macro_namespace='p')?");
+  });
+});
