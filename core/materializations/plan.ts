@@ -92,8 +92,7 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
     case 'table':
       return planReplace(node, sql, state, ctx, 'table') ?? planSwap(node, state, ctx, (tmp) => [
         { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
-        ...indexSteps(node, tmp, ctx),
-      ], 'table', 0);
+      ], 'table', 0, (target) => indexSteps(node, target, ctx));
     case 'incremental':
       return planIncremental(node, sql, state, ctx, batches);
     case 'snapshot':
@@ -146,6 +145,8 @@ export function planSwap(
   type: 'table' | 'view',
   /** Which of the built steps is reported (default: the last). */
   mainOfBuild?: number,
+  /** Steps on the relation once it is in place, before the commit (indexes: DuckDB cannot rename an indexed table). */
+  afterSwap: (target: RelationName) => Step[] = () => [],
 ): Plan {
   const { dialect, capabilities } = ctx;
   const { tmp, backup } = helperNames(node, capabilities);
@@ -158,17 +159,22 @@ export function planSwap(
   const builtSteps = Array.isArray(built) ? built : [built];
   const mainStep = steps.length + (mainOfBuild ?? builtSteps.length - 1);
   steps.push(...builtSteps);
+  const after = afterSwap(target);
+  if (tx && after.length && state.existing) {
+    // An indexed relation: DuckDB cannot rename a table that has an index, and inside the
+    // transaction dropping the old one first is as safe as moving it aside.
+    steps.push({ kind: 'sql', sql: dialect.drop(state.existing, { cascade: true }), purpose: 'drop old' });
+    steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' }, ...after, { kind: 'commit' });
+    return { steps, result: { ...target, type }, dropped: [tmp, backup, ...state.leftovers], mainStep };
+  }
   if (state.existing) steps.push({ kind: 'sql', sql: dialect.rename(state.existing, backup.identifier), purpose: 'move old aside' });
   steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' });
   const dropBackup: Step | null = state.existing
     ? { kind: 'sql', sql: dialect.drop({ ...backup, type: state.existing.type }, { cascade: true }), purpose: 'drop old' }
     : null;
-  if (tx) {
-    if (dropBackup) steps.push(dropBackup);
-    steps.push({ kind: 'commit' });
-  } else if (dropBackup) {
-    steps.push(dropBackup);
-  }
+  if (dropBackup) steps.push(dropBackup);
+  steps.push(...after);
+  if (tx) steps.push({ kind: 'commit' });
   return {
     steps,
     result: { ...target, type },
