@@ -40,28 +40,18 @@ function incrementalPlan(node: ParsedNode, steps: Step[], state: WarehouseState,
 }
 
 /**
- * Built like a table, unique_key checked on the way: where the database replaces a table in
- * place, `create or replace` in a transaction (DuckDB refuses to rename a table that has an
- * index, so the swap cannot take an indexed table aside); otherwise into a temp name, swapped
- * into place. Indexes are created on the table in place.
+ * Built like a table: into a temp name, swapped into place, then indexed (DuckDB refuses to
+ * rename a table that has an index); unique_key checked on the way.
  */
 function firstBuild(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, config: IncrementalConfig): Plan {
-  const { dialect, capabilities } = ctx;
-  const checkKeys: Step = { kind: 'inspect', relations: [], then: () => [] };
-  const keysOf = (rel: RelationName): Step => ({ ...checkKeys, relations: [rel], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) });
-  if (capabilities.supportsCreateOrReplaceTable && dialect.createOrReplaceTableAs && capabilities.supportsTransactionalDdl && (!state.existing || state.existing.type === 'table')) {
-    const target = targetOf(node);
-    const steps: Step[] = [...dropLeftovers(state, ctx), { kind: 'begin' }];
-    const mainStep = steps.length;
-    steps.push({ kind: 'sql', sql: dialect.createOrReplaceTableAs(target, sql), purpose: 'create table' }, keysOf(target), ...indexSteps(node, target, ctx), { kind: 'commit' });
-    const { tmp, backup } = helperNames(node, capabilities);
-    return { steps, result: { ...target, type: 'table' }, dropped: [tmp, backup, ...state.leftovers], mainStep };
-  }
   return planSwap(
     node,
     state,
     ctx,
-    (tmp) => [{ kind: 'sql', sql: dialect.createTableAs(tmp, sql), purpose: 'create table' }, keysOf(tmp)],
+    (tmp) => [
+      { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
+      { kind: 'inspect', relations: [tmp], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) },
+    ],
     'table',
     0,
     (target) => indexSteps(node, target, ctx),
