@@ -193,8 +193,9 @@ from {{ ref('${name}_events') }}`,
   const window = ['--event-time-start', '2024-01-01', '--event-time-end', '2024-01-04'];
   const read = async (name: string) => (await p.rows(`select id, code, cast(batch_id as varchar(20)) as batch_id, batch_start, batch_end from ${p.rel(name)} order by id`)).map((r) => [r.id, r.code, String(r.batch_id), r.batch_start, r.batch_end]);
   const batchRow = (id: number, d: number) => [id, id, `2024010${d}`, `2024-01-0${d}T00:00:00+00:00`, `2024-01-0${d + 1}T00:00:00+00:00`];
-  let middle: { code: number; stdout: string; rows: unknown[][]; result: RunResult };
+  let middle: { code: number; stdout: string; rows: unknown[][]; result: RunResult; child: string };
   let middleRetried: unknown[][];
+  let childRetried: unknown[];
   let first: { code: number; stdout: string; relations: string[]; result: RunResult };
   let firstRetried: { rows: unknown[][]; result: RunResult };
 
@@ -205,14 +206,16 @@ from {{ ref('${name}_events') }}`,
       'seeds/props.yml': `${props('mid')}  - name: first_events\n    config:\n      event_time: ts\n      column_types:\n        code: varchar(10)\n`,
       ...model('mid'),
       ...model('first'),
+      'models/after_mid.sql': "select count(*) as n from {{ ref('mid') }}",
     });
     await p.ok(['seed']);
     // The middle batch of a first build fails: the table is built by the first, the third is added.
-    let r = await p.run(['run', '-s', 'mid', ...window]);
-    middle = { code: r.code, stdout: r.stdout, rows: await read('mid'), result: runResult(p, 'mid') };
+    let r = await p.run(['run', '-s', 'mid+', ...window]);
+    middle = { code: r.code, stdout: r.stdout, rows: await read('mid'), result: runResult(p, 'mid'), child: runResult(p, 'after_mid').status };
     await exec(p, `update ${p.rel('mid_events')} set code = '2' where id = 2`);
     await p.ok(['retry']);
     middleRetried = await read('mid');
+    childRetried = (await p.rows(`select n from ${p.rel('after_mid')}`)).map((x) => x.n);
     // The first batch of a first build fails: no table, so no later batch can run; all failed.
     r = await p.run(['run', '-s', 'first', ...window]);
     first = { code: r.code, stdout: r.stdout, relations: await p.relations(), result: runResult(p, 'first') };
@@ -227,6 +230,9 @@ from {{ ref('${name}_events') }}`,
     expect(middle.result.batch_results).toEqual({ successful: [span(1, 2), span(3, 4)], failed: [span(2, 3)] });
     expect(middle.rows).toEqual([batchRow(1, 1), batchRow(3, 3)]);
     expect(middle.stdout).toMatch(/Batch 2024-01-02 00:00:00 to 2024-01-03 00:00:00 failed/);
+    // Built on incomplete data, a partial success's descendants are skipped (and retried).
+    expect(middle.child).toBe('skipped');
+    expect(childRetried).toEqual([3]);
   });
 
   it('model.batch holds the id and the window of the batch being rendered', () => {
