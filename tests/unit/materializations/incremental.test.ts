@@ -5,7 +5,7 @@ import type { AdapterCapabilities, ColumnDescription } from '../../../adapters/a
 import { duckdbDialect } from '../../../adapters/duckdb/dialect.js';
 import { postgresDialect } from '../../../adapters/postgres/dialect.js';
 import { incrementalConfig, parseUtc } from '../../../core/materializations/incremental-config.js';
-import { batchWindows, ceiling, offset, truncate } from '../../../core/materializations/microbatch.js';
+import { batchContext, batchId, batchWindows, ceiling, offset, truncate } from '../../../core/materializations/microbatch.js';
 import { diffColumns } from '../../../core/materializations/schema-change.js';
 import { strategySteps } from '../../../core/materializations/strategies.js';
 import type { ParsedNode } from '../../../core/nodes.js';
@@ -47,6 +47,17 @@ describe('microbatch windows', () => {
       '2024-09-11T00:00:00..2024-09-12T00:00:00',
       '2024-09-12T00:00:00..2024-09-13T00:00:00',
     ]);
+  });
+
+  it("names batches as dbt does and gives model.batch its window in dbt's ISO form", () => {
+    expect(batchId(t('2024-09-17'), 'day')).toBe('20240917');
+    expect(batchId(t('2024-09-01'), 'month')).toBe('20240901');
+    expect(batchId(t('2024-09-17 16:00'), 'hour')).toBe('20240917T16');
+    expect(batchContext({ start: t('2024-09-17 16:00'), end: t('2024-09-17 17:00'), id: '20240917T16' })).toEqual({
+      id: '20240917T16',
+      event_time_start: '2024-09-17T16:00:00+00:00',
+      event_time_end: '2024-09-17T17:00:00+00:00',
+    });
   });
 
   it('reads UTC dates and times and rejects impossible ones', () => {
