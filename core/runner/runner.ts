@@ -270,7 +270,10 @@ export class Runner {
         return { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql };
       }
       // Warehouse state first: is_incremental() is answered from it while compiling.
-      const state = isTest ? null : await readWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      // Retrying the failed batches of a partial success never rebuilds the table: that would
+      // drop the batches that succeeded (dbt honours --full-refresh only when all of them failed).
+      const keepBatches = (this.opts.retryBatches?.get(node.uniqueId)?.successful.length ?? 0) > 0;
+      const state = isTest ? null : await readWarehouseState(this.adapter, node, !!this.opts.fullRefresh && !keepBatches);
       // run_query, statement and adapter calls in the node's templates (and hooks) use its connection
       const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection: async () => conn } };
       this.inFlight.add(conn);
@@ -387,8 +390,10 @@ export class Runner {
       }
     }
     batchDone();
-    if (committed) this.applyCache(plan);
-    else if (!anyBatch || batches.failed.length === 0) this.applyCache(plan);
+    // A batch that succeeded left the relation in place (committed, or without transactions
+    // applied as it ran); a plan without batches got here only by succeeding.
+    const ranOne = batches.successful.length > (previous?.successful.length ?? 0);
+    if (!anyBatch || committed || ranOne) this.applyCache(plan);
     const seedLoad = plan.steps.some((s) => s.kind === 'load');
     const done: Outcome = { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
     if (!anyBatch) return done;

@@ -196,6 +196,7 @@ from {{ ref('${name}_events') }}`,
   let middle: { code: number; stdout: string; rows: unknown[][]; result: RunResult; child: string };
   let middleRetried: unknown[][];
   let childRetried: unknown[];
+  let refreshRetried: unknown[][];
   let first: { code: number; stdout: string; relations: string[]; result: RunResult };
   let firstRetried: { rows: unknown[][]; result: RunResult };
 
@@ -216,6 +217,13 @@ from {{ ref('${name}_events') }}`,
     await p.ok(['retry']);
     middleRetried = await read('mid');
     childRetried = (await p.rows(`select n from ${p.rel('after_mid')}`)).map((x) => x.n);
+    // A --full-refresh whose middle batch fails: retrying that batch must not rebuild the table.
+    await exec(p, `update ${p.rel('mid_events')} set code = 'x' where id = 2`);
+    r = await p.run(['run', '-s', 'mid', '--full-refresh', ...window]);
+    expect(r.code).toBe(1);
+    await exec(p, `update ${p.rel('mid_events')} set code = '2' where id = 2`);
+    await p.ok(['retry']);
+    refreshRetried = await read('mid');
     // The first batch of a first build fails: no table, so no later batch can run; all failed.
     r = await p.run(['run', '-s', 'first', ...window]);
     first = { code: r.code, stdout: r.stdout, relations: await p.relations(), result: runResult(p, 'first') };
@@ -237,6 +245,10 @@ from {{ ref('${name}_events') }}`,
 
   it('model.batch holds the id and the window of the batch being rendered', () => {
     expect(middleRetried).toEqual([batchRow(1, 1), batchRow(2, 2), batchRow(3, 3)]);
+  });
+
+  it('retrying the failed batch of a --full-refresh run adds it to the rebuilt table', () => {
+    expect(refreshRetried).toEqual([batchRow(1, 1), batchRow(2, 2), batchRow(3, 3)]);
   });
 
   it('a failed first batch of a first build fails every batch and leaves no table; retry builds them all', () => {
