@@ -51,6 +51,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     return ExitCode.OK;
   }
 
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
@@ -118,6 +119,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       },
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
+      retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql),
       executed: (n, statements) => writer.writeRun(n, statements),
     },
