@@ -5,6 +5,7 @@
 // two parents can rightly be in A ∩ B without being in (A,B).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../helpers/property.js';
 import { resolveSelection } from '../../../core/selection/select.js';
 import { shopManifest } from './fixture.js';
 import { EXPOSURES, MODELS, SOURCES } from './cases.js';
@@ -48,7 +49,7 @@ const atom = fc.tuple(fc.boolean(), fc.option(depth, { nil: undefined }), plain,
   return `${u}${x}${d}`;
 });
 
-const RUNS = { numRuns: 150 };
+const RUNS = propertyRuns(150);
 
 describe('selection algebra (property-based)', () => {
   it('a space is a union: commutative, idempotent', () => {
