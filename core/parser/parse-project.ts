@@ -319,7 +319,12 @@ export function parseProject(input: ParseInput): ParseOutput {
     const out: ParsedNode[] = [];
     const declared = (patchTests: readonly unknown[], columns: readonly ColumnInfo[], loc: SourceLocation): DeclaredTest[] => [
       ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
-      ...columns.flatMap((c) => c.data_tests.map((entry) => ({ entry, columnName: c.name, loc: (c as { loc?: SourceLocation }).loc ?? loc }))),
+      // `quote: true` on a column: its tests get the quoted name (as dbt does), so names with
+      // spaces, semicolons, quotes or upper case reach the test's SQL intact.
+      ...columns.flatMap((c) => {
+        const columnName = (c as { quote?: boolean | null }).quote === true ? dialect.quoteIdentifier(c.name) : c.name;
+        return c.data_tests.map((entry) => ({ entry, columnName, loc: (c as { loc?: SourceLocation }).loc ?? loc }));
+      }),
     ];
     const byKindName = new Map<string, ParsedNode>();
     for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);

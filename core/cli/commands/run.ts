@@ -9,6 +9,7 @@ import { Compiler } from '../../compiler/compile.js';
 import { countPhrase } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
 import { checkRelations } from '../../materializations/preflight.js';
+import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
@@ -37,6 +38,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const problems = new Problems();
   const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems);
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
+  checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
   problems.throwIfAny();
 
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
@@ -49,6 +51,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     return ExitCode.OK;
   }
 
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
@@ -116,6 +119,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       },
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
+      retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql),
       executed: (n, statements) => writer.writeRun(n, statements),
     },
