@@ -117,7 +117,7 @@ function resultJson(r: NodeResult): Record<string, unknown> {
     compiled: r.compiledCode !== null,
     compiled_code: r.compiledCode,
     relation_name: r.relationName,
-    batch_results: null,
+    batch_results: r.batchResults ? { successful: r.batchResults.successful, failed: r.batchResults.failed } : null,
     error: r.error ? r.error.toJSON() : undefined,
   };
 }

@@ -1,6 +1,7 @@
 // The options every project command takes, declared once and attached to each command.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseUtc } from '../materializations/incremental-config.js';
+import type { BatchResults } from '../runner/results.js';
 import type { Timings } from './timings.js';
 
 export interface GlobalOptions {
@@ -22,6 +23,10 @@ export interface GlobalOptions {
   favorState?: boolean;
   /** Set by `kiln retry`: exactly these nodes, instead of evaluating the selection. */
   retryIds?: ReadonlySet<string>;
+  /** Set by `kiln retry`: the previous batch results of microbatch models, whose failed batches alone rerun. */
+  retryBatches?: ReadonlyMap<string, BatchResults>;
+  /** Set by `kiln retry`: the retried run's start, so microbatch windows are the ones it computed. */
+  retryNow?: Date;
   fullRefresh?: boolean;
   failFast?: boolean;
   warnError?: boolean;

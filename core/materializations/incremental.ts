@@ -62,7 +62,8 @@ function incrementalTransaction(node: ParsedNode, sql: string, config: Increment
   const target = targetOf(node);
   const tx = capabilities.supportsTransactionalDdl;
   return [
-    ...(tx ? [{ kind: 'begin', ...(window ? { batch: window } : {}) } as Step] : []),
+    ...(window ? [{ kind: 'batch', ...window } as Step] : []),
+    ...(tx ? [{ kind: 'begin' } as Step] : []),
     { kind: 'sql', sql: dialect.createTableAs(tmp, sql), purpose: 'build new rows' },
     {
       kind: 'inspect',
@@ -133,9 +134,9 @@ function mergeUpdateColumns(node: ParsedNode, config: IncrementalConfig, columns
 }
 
 /**
- * Microbatch: each batch in a transaction of its own. On a first (or full-refresh) run the first
- * batch builds the table by the swap; every other batch deletes its window and inserts the
- * batch's rows that fall in it.
+ * Microbatch: each batch in a transaction of its own, after a `batch` marker. On a first (or
+ * full-refresh) run the first batch builds the table by the swap; every other batch deletes its
+ * window and inserts the batch's rows that fall in it.
  */
 function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: WarehouseState, ctx: PlanContext, applies: boolean, batches: readonly Batch[]): Plan {
   if (!batches.length) throw new Error(`internal: microbatch model ${node.uniqueId} planned without batches`);
@@ -149,7 +150,10 @@ function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: Ware
     const w = windowOf(b);
     const inWindow = `${ev} >= ${ctx.dialect.timestamp(w.start)} and ${ev} < ${ctx.dialect.timestamp(w.end)}`;
     first = firstBuild(node, `select * from (\n${stripSemicolon(b.sql)}\n) dbt_batch\nwhere ${inWindow}`, state, ctx, config);
-    steps.push(...first.steps.map((s) => (s.kind === 'begin' ? { ...s, batch: w } : s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s)));
+    // The batch starts after the leftovers of a killed run are dropped (they are no batch's).
+    const built = first.steps.map((s) => (s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s));
+    const at = built.findIndex((s) => !(s.kind === 'sql' && s.purpose === 'drop leftover'));
+    steps.push(...built.slice(0, at), { kind: 'batch', ...w, builds: true }, ...built.slice(at));
     rest = batches.slice(1);
   } else {
     steps.push(...dropLeftovers(state, ctx));

@@ -33,7 +33,7 @@ export async function compileCommand(opts: GlobalOptions, io: Io): Promise<numbe
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, ['model', 'analysis'], (w) => reporter.kilnError(w, 'warn')));
+  const selected = timings.time('graph', () => select(session, opts, ['model', 'analysis', 'snapshot'], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);
   const writer = new ArtifactWriter(session.targetDir, redactor());
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
