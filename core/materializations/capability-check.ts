@@ -11,11 +11,13 @@ import { configError, incrementalConfig } from './incremental-config.js';
 
 export function checkCapabilities(manifest: Manifest, selected: ReadonlySet<string>, capabilitiesFor: (database: string) => AdapterCapabilities, problems: Problems): void {
   const unenforced = new Map<string, { caps: AdapterCapabilities; models: string[]; first: ConstraintDef }>();
+  const noIndexes: ParsedNode[] = [];
   for (const id of selected) {
     const n = manifest.nodes.get(id);
     if (!n) continue;
     const caps = capabilitiesFor(n.database);
     if (contractEnforced(n)) checkContract(n, caps, problems, unenforced);
+    if (!caps.supportsIndexes && Array.isArray(n.config.indexes) && n.config.indexes.length) noIndexes.push(n);
     if (n.resourceType === 'model' && n.config.materialized === 'incremental') {
       try {
         incrementalConfig(n, caps);
@@ -32,6 +34,15 @@ export function checkCapabilities(manifest: Manifest, selected: ReadonlySet<stri
         ),
       );
     }
+  }
+  if (noIndexes.length) {
+    const caps = capabilitiesFor(noIndexes[0].database);
+    problems.warn(
+      new KilnError(Codes.CONSTRAINT_NOT_ENFORCED, `\`indexes\` are not created ${caps.describedAs ? `by ${caps.describedAs}` : 'on this database'}; ignored on ${noIndexes.map((n) => n.name).join(', ')}`, {
+        loc: noIndexes[0].patchLoc ?? { file: noIndexes[0].originalFilePath },
+        hint: 'keep `indexes` for targets that create them; a primary_key or unique constraint of an enforced contract indexes the table where the database enforces it',
+      }),
+    );
   }
   // One warning per constraint type the database does not enforce, naming the models (dbt warns the same way).
   for (const [type, u] of unenforced) {

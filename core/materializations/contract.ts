@@ -55,7 +55,7 @@ export function contractDifferences(declared: readonly DeclaredColumn[], actual:
     }
     matched.add(a);
     const want = declaredTypes[i]?.dataType ?? d.dataType;
-    if (typeKey(want) !== typeKey(a.dataType)) out.push(`${d.name}: declared ${d.dataType} (${want}), the query returns ${a.dataType}`);
+    if (typeKey(want) !== typeKey(a.dataType)) out.push(`${d.name}: declared ${d.dataType}${typeKey(want) === typeKey(d.dataType) ? '' : ` (${want})`}, the query returns ${a.dataType}`);
   });
   for (const a of actual) if (!matched.has(a)) out.push(`${a.name}: returned by the query (${a.dataType}) but not declared in the contract`);
   return out;
