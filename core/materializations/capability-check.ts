@@ -16,7 +16,7 @@ export function checkCapabilities(manifest: Manifest, selected: ReadonlySet<stri
     const n = manifest.nodes.get(id);
     if (!n) continue;
     const caps = capabilitiesFor(n.database);
-    if (contractEnforced(n)) checkContract(n, caps, problems, unenforced);
+    if (contractEnforced(n)) collectUnenforced(n, caps, unenforced);
     if (!caps.supportsIndexes && Array.isArray(n.config.indexes) && n.config.indexes.length) noIndexes.push(n);
     if (n.resourceType === 'model' && n.config.materialized === 'incremental') {
       try {
@@ -55,8 +55,22 @@ export function checkCapabilities(manifest: Manifest, selected: ReadonlySet<stri
   }
 }
 
-/** What a contract needs before anything runs (dbt's rules): a materialization that takes one, and a data_type on every column. */
-function checkContract(n: ParsedNode, caps: AdapterCapabilities, problems: Problems, unenforced: Map<string, { caps: AdapterCapabilities; models: string[]; first: ConstraintDef }>): void {
+/** The constraints of a contracted model this database leaves out (every one, on a view), for one warning per type. */
+function collectUnenforced(n: ParsedNode, caps: AdapterCapabilities, unenforced: Map<string, { caps: AdapterCapabilities; models: string[]; first: ConstraintDef }>): void {
+  const m = n.config.materialized;
+  if (m === 'ephemeral') return;
+  const enforced = new Set(m === 'view' ? [] : caps.enforcedConstraints ?? []);
+  for (const c of allConstraints(n)) {
+    if (enforced.has(c.type) || !c.warnUnsupported) continue;
+    const key = m === 'view' ? `${c.type} (on a view)` : c.type;
+    const u = unenforced.get(key) ?? { caps, models: [], first: c };
+    if (!u.models.includes(n.name)) u.models.push(n.name);
+    unenforced.set(key, u);
+  }
+}
+
+/** What a contract needs (dbt's rules), checked before the database is opened: a materialization that takes one, and a data_type on every column. */
+export function checkContract(n: ParsedNode, problems: Problems): void {
   const m = n.config.materialized;
   const error = (message: string, hint: string, loc = contractLoc(n)) => problems.error(new KilnError(Codes.CONFIG_INVALID, message, { loc, node: n.uniqueId, hint }));
   if (m === 'ephemeral') {
@@ -71,13 +85,5 @@ function checkContract(n: ParsedNode, caps: AdapterCapabilities, problems: Probl
   const untyped = columns.filter((c) => !c.data_type || c.data_type.trim() === '');
   if (untyped.length) {
     error(`${n.name} enforces a contract, and ${untyped.length === 1 ? 'column' : 'columns'} ${untyped.map((c) => c.name).join(', ')} ${untyped.length === 1 ? 'has' : 'have'} no data_type`, 'give every column of a contracted model a `data_type`', untyped[0].loc ?? contractLoc(n));
-  }
-  const enforced = new Set(m === 'view' ? [] : caps.enforcedConstraints ?? []);
-  for (const c of allConstraints(n)) {
-    if (enforced.has(c.type) || !c.warnUnsupported) continue;
-    const key = m === 'view' ? `${c.type} (on a view)` : c.type;
-    const u = unenforced.get(key) ?? { caps, models: [], first: c };
-    if (!u.models.includes(n.name)) u.models.push(n.name);
-    unenforced.set(key, u);
   }
 }

@@ -438,7 +438,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       checksum: p.f.checksum,
       config,
       description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
-      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.uniqueId, problems),
+      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
       refs: p.refs,
       sources: p.sources,
       dependsOn: { nodes: [], macros: [] },
@@ -449,7 +449,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       alias: rel.alias,
       loc: { file: p.f.path, line: 1 },
       dataTests: [...(p.patch?.dataTests ?? [])],
-      ...(p.resourceType === 'model' ? modelConstraints(p.patch, config, p.uniqueId, problems) : {}),
+      ...(p.resourceType === 'model' ? modelConstraints(p.patch, config, p.name, problems) : {}),
     };
   }
 

@@ -22,7 +22,7 @@ const asList = (v: unknown): string[] | null =>
  */
 export function parseConstraints(raw: readonly unknown[] | undefined, column: string | null, loc: SourceLocation, problems: Problems, node: string): ConstraintDef[] {
   const out: ConstraintDef[] = [];
-  const bad = (message: string, hint: string) => problems.error(new KilnError(Codes.CONFIG_INVALID, `${node}: ${message}`, { loc, hint }));
+  const bad = (message: string, hint: string) => problems.error(new KilnError(Codes.CONFIG_INVALID, `In ${node}, ${message}`, { loc, hint }));
   for (const entry of raw ?? []) {
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
       bad(`a constraint must be a mapping with a \`type\`, got ${JSON.stringify(entry)}`, `write e.g. \`- type: not_null\``);
@@ -36,7 +36,7 @@ export function parseConstraints(raw: readonly unknown[] | undefined, column: st
     }
     const unknown = Object.keys(e).filter((k) => !KEYS.includes(k));
     if (unknown.length) {
-      problems.warn(new KilnError(Codes.CONFIG_UNKNOWN_KEY, `${node}: unknown constraint key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}`, { loc, hint: `a constraint takes ${KEYS.join(', ')}` }));
+      problems.warn(new KilnError(Codes.CONFIG_UNKNOWN_KEY, `In ${node}, unknown constraint key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')}`, { loc, hint: `a constraint takes ${KEYS.join(', ')}` }));
     }
     const columns = column !== null ? [column] : asList(e.columns) ?? [];
     if (column === null && columns.length === 0 && type !== 'check' && type !== 'custom') {
