@@ -57,7 +57,13 @@ export class DuckDBAdapter implements Adapter {
       // DuckDB has no practical identifier limit; this only bounds generated names.
       maxIdentifierLength: 1024,
       incrementalStrategies: INCREMENTAL_STRATEGIES,
-      supportsIndexes: true,
+      // An index keeps DuckDB from renaming its table ("entries that depend on it"), so the next
+      // build could not move it aside; DuckDB scans columns without one. `indexes` warn once.
+      supportsIndexes: false,
+      // Not foreign keys: DuckDB then refuses to rename or drop the referenced table, so the
+      // parent model could never be rebuilt (and the key would keep the child's temporary name).
+      enforcedConstraints: ['not_null', 'unique', 'primary_key', 'check', 'custom'],
+      supportsComments: true,
       // A MERGE updating 50k scattered rows of 10M took 17 s to commit, deleting and inserting them 1 s.
       prefersReplaceToUpdate: true,
     };

@@ -394,6 +394,10 @@ export class Runner {
           for (const rel of step.relations) columns.push(await this.adapter.getColumns(rel, conn));
           queue.unshift(...step.then(columns));
           continue;
+        } else if (step.kind === 'query') {
+          statements.push(step.sql);
+          queue.unshift(...step.then((await conn.query(step.sql)).rows));
+          continue;
         } else if (step.kind === 'load') {
           if (!inTx) attempt.unsafe = true;
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);

@@ -58,6 +58,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // connector): a node needing more fails here, before anything runs.
   const unable = new Problems();
   checkCapabilities(session.manifest, selected, (db) => session.adapter.capabilitiesFor?.(db) ?? session.adapter.capabilities, unable);
+  reportWarnings(reporter, unable.warnings);
   if (!unable.ok) {
     await session.adapter.close();
     unable.throwIfAny();
