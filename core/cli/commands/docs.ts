@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { ArtifactWriter } from '../../artifacts/write.js';
-import { KILN_VERSION, manifestJson } from '../../artifacts/manifest-json.js';
+import { KILN_VERSION, manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
 import { catalogJson, readCatalog, type Catalog } from '../../docs/catalog.js';
 import { readRunHistory, type HistoryEntry } from '../../docs/run-history.js';
@@ -81,7 +81,8 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
   timings.begin('write artifacts');
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   const writer = new ArtifactWriter(session.targetDir, redactor());
-  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
+  // Streamed, as compile writes it (the same bytes): never the whole object or its ~90 MB string.
+  writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   writer.writeJson('catalog.json', catalogJson(session.manifest, catalog, meta));
 
   const data = buildSiteData({
