@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseUtc } from '../materializations/incremental-config.js';
 import type { Timings } from './timings.js';
+import type { PartialParseState } from '../parser/partial/state.js';
 
 export interface GlobalOptions {
   command: string;
@@ -38,6 +39,8 @@ export interface GlobalOptions {
   printTimings?: boolean;
   /** false with --no-partial-parse: parse every file, neither reading nor writing target/partial_parse.kiln. */
   partialParse?: boolean;
+  /** A long-lived process's partial parsing (kiln watch): cache in memory, only changed files re-read. */
+  parseState?: PartialParseState;
   /** The invocation's phase timings; filled in by main(). */
   timings?: Timings;
 }

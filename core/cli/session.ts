@@ -87,7 +87,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   const timings = opts.timings ?? new Timings();
   const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState });
   const packages = loadPackages(root, loaded, renderYaml);
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
@@ -108,7 +108,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   });
   const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast };
   const targetDir = path.resolve(root, loaded.project.targetPath);
-  const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags }));
+  const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
     loaded,
     profile: selection,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { projectCacheKey, type CacheKeyInput } from './cache-key.js';
 import { CACHE_FILE, ParseCache } from './parse-cache.js';
 import { partialParseEnabled } from './settings.js';
+import type { PartialParseState } from './state.js';
 
 export interface PartialParse {
   readonly cache: ParseCache;
@@ -16,13 +17,19 @@ export interface OpenParseCacheOptions extends CacheKeyInput {
   /** false: --no-partial-parse. */
   readonly enabled: boolean | undefined;
   readonly targetDir: string;
+  /** A long-lived process's state: its in-memory cache is used while the project key holds. */
+  readonly state?: PartialParseState;
 }
 
 /** The cache for this invocation, or undefined when partial parsing is off. */
 export function openParseCache(opts: OpenParseCacheOptions): PartialParse | undefined {
   if (!partialParseEnabled(opts.enabled, opts.loaded.project)) return undefined;
   const file = path.join(opts.targetDir, CACHE_FILE);
-  const cache = ParseCache.load(file, projectCacheKey(opts));
+  const key = projectCacheKey(opts);
+  const state = opts.state;
+  const cache = state?.cache?.key === key ? state.cache : ParseCache.load(file, key);
+  if (state) state.cache = cache;
   cache.beginParse();
-  return { cache, file, save: () => cache.save(file) };
+  const persist = state?.persist ?? true;
+  return { cache, file, save: () => persist && cache.save(file) };
 }

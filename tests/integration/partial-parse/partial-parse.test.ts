@@ -9,6 +9,7 @@ import { openSession, type Session } from '../../../core/cli/session.js';
 import type { GlobalOptions } from '../../../core/cli/options.js';
 import { manifestJsonChunks } from '../../../core/artifacts/manifest-json.js';
 import { CACHE_FILE } from '../../../core/parser/partial/parse-cache.js';
+import { PartialParseState } from '../../../core/parser/partial/state.js';
 import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
 
@@ -371,6 +372,34 @@ describe('partial parsing', () => {
     const again = await openSession(options(), dir);
     expect(again.parseCacheStats!.misses).toBe(0);
     expect(again.manifest.nodes.get('model.shop.stamped')!.config.meta).toEqual({ at: again.invocationId });
+  });
+
+  it('in a long-lived process: the cache stays in memory and only invalidated or new files are read', async () => {
+    const dir = await primed();
+    const state = new PartialParseState();
+    const first = await openSession(options({ parseState: state }), dir);
+    expect(first.parseCacheStats!.misses).toBe(0);
+    const cacheFile = path.join(dir, 'target', CACHE_FILE);
+    const mtime = fs.statSync(cacheFile).mtimeMs;
+
+    edit(dir, 'models/marts/revenue.sql', "ref('orders')", "ref('stg_orders')");
+    write(dir, 'models/marts/added.sql', "select * from {{ ref('revenue') }}\n");
+    remove(dir, 'analyses/by_customer.sql');
+    state.invalidate(['models/marts/revenue.sql']);
+    const second = await openSession(options({ parseState: state }), dir);
+    expect(second.parseCacheStats).toEqual({ hits: expect.any(Number), misses: 2, entries: expect.any(Number) });
+    const cold = await openSession(options({ partialParse: false }), dir);
+    expect(snapshotOf(second)).toEqual(snapshotOf(cold));
+    // Written back, so the next command starts warm.
+    expect(fs.statSync(cacheFile).mtimeMs).toBeGreaterThanOrEqual(mtime);
+    expect((await openSession(options(), dir)).parseCacheStats!.misses).toBe(0);
+
+    // A macro change: every file parsed again, from memory.
+    edit(dir, 'macros/cents.sql', '* 100', '* 10');
+    state.invalidate(['macros/cents.sql']);
+    const third = await openSession(options({ parseState: state }), dir);
+    expect(third.parseCacheStats!.hits).toBe(0);
+    expect(snapshotOf(third)).toEqual(snapshotOf(await openSession(options({ partialParse: false }), dir)));
   });
 
   it('a damaged or foreign cache file is ignored', async () => {
