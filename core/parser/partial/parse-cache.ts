@@ -134,7 +134,7 @@ export class ParseCache implements ParseMemo {
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(tmp, Buffer.concat([MAGIC, len, header, ...parts]));
+      writeAll(tmp, [MAGIC, len, header, ...parts]);
       fs.renameSync(tmp, file);
     } catch {
       fs.rmSync(tmp, { force: true });
@@ -172,6 +172,29 @@ export class ParseCache implements ParseMemo {
     } catch {
       return new ParseCache(key);
     }
+  }
+}
+
+/** Writes the pieces in order without first copying them into one buffer (the cache can be ~100 MB). */
+function writeAll(file: string, pieces: readonly Uint8Array[]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    // writev takes at most IOV_MAX (1,024 on Linux) buffers at once.
+    for (let i = 0; i < pieces.length; i += 1024) {
+      const batch = pieces.slice(i, i + 1024);
+      let skip = fs.writevSync(fd, batch);
+      // After a short write (rare), the rest goes piece by piece.
+      for (const b of batch) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        for (let off = skip; off < b.length; ) off += fs.writeSync(fd, b, off);
+        skip = 0;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
