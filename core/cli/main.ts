@@ -18,6 +18,7 @@ import { initCommand } from './commands/init.js';
 import { lsCommand, type LsOptions } from './commands/ls.js';
 import { retryCommand } from './commands/retry.js';
 import { runCommand, type RunKind } from './commands/run.js';
+import { watchCommand, type WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/builtins.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
@@ -134,6 +135,11 @@ Examples:
   runLike('test', 'run the data tests of the selected resources');
   runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
+
+  addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
+    .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')
+    .option('--lock-timeout <seconds>', 'how long each rebuild waits for another run holding the target (Postgres; default 600)', (v) => Number.parseInt(v, 10))
+    .action(action('watch', (o) => watchCommand(o as GlobalOptions & WatchOptions, io)));
 
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
     .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
