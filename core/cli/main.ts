@@ -9,7 +9,7 @@ import { cleanCommand } from './commands/clean.js';
 import { formatCommand } from './commands/format.js';
 import { showCommand, type ShowOptions } from './commands/show.js';
 import { freshnessCommand } from './commands/freshness.js';
-import { compileCommand, parseCommand } from './commands/compile.js';
+import { compileCommand, FORMAT_LIMIT, parseCommand, type CompileOptions } from './commands/compile.js';
 import { debugCommand } from './commands/debug.js';
 import { depsCommand } from './commands/deps.js';
 import { runOperationCommand, type RunOperationOptions } from './commands/run-operation.js';
@@ -124,7 +124,10 @@ Examples:
   addProjectOptions(program.command('compile').description('render the selected nodes to SQL under target/compiled without running anything'), {
     selection: true,
     defer: true,
-  }).action(action('compile', (o) => compileCommand(o, io)));
+  })
+    .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
+    .option('--no-format', 'write the compiled SQL exactly as rendered')
+    .action(action('compile', (o) => compileCommand(o as GlobalOptions & CompileOptions, io)));
 
   const runLike = (name: RunKind, description: string) =>
     addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true }).action(
