@@ -6,11 +6,19 @@ import type { Manifest, ParsedNode } from '../nodes.js';
 import { equivalent } from '../state/compare.js';
 import { usageOf, type Usage } from '../state/usage.js';
 
-export function changedNodes(before: Manifest, after: Manifest): Set<string> {
+/**
+ * `scope`, when given, names the files (relative paths) that can have changed any node: only
+ * nodes defined or described in them are compared (plus new ones). Comparing every node of a
+ * 10,000-model project (40,000 with tests) costs a few hundred milliseconds; a save of one
+ * model file needs one comparison. Pass null when a change can reach every node (the project
+ * file, a macro, a doc block).
+ */
+export function changedNodes(before: Manifest, after: Manifest, scope: ReadonlySet<string> | null = null): Set<string> {
   const out = new Set<string>();
   for (const n of after.nodes.values()) {
     const old = before.nodes.get(n.uniqueId);
-    if (!old || (old !== n && !sameNode(old, n))) out.add(n.uniqueId);
+    if (!old) out.add(n.uniqueId);
+    else if (old !== n && (scope === null || inScope(old, scope) || inScope(n, scope)) && !sameNode(old, n)) out.add(n.uniqueId);
   }
   // A redefined source (identifier, database, quoting...) changes the SQL of what reads it.
   const changedSources = new Set<string>();
@@ -54,6 +62,16 @@ function sameNode(a: ParsedNode, b: ParsedNode): boolean {
     equivalent(a.testMetadata, b.testMetadata) &&
     equivalent(a.unitTest, b.unitTest)
   );
+}
+
+function inScope(n: ParsedNode, scope: ReadonlySet<string>): boolean {
+  return scope.has(n.originalFilePath) || (n.patchPath !== null && scope.has(stripPackage(n.patchPath)));
+}
+
+/** patch_path is written `<package>://models/schema.yml`. */
+function stripPackage(p: string): string {
+  const i = p.indexOf('://');
+  return i === -1 ? p : p.slice(i + 3);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

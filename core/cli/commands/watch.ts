@@ -40,6 +40,23 @@ export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, r
   return watch.run();
 }
 
+/** Files that define or describe nodes and nothing else: a save of one changes only those nodes. */
+const NODE_FILES = new Set(['model', 'seed', 'snapshot', 'test', 'analysis', 'properties']);
+
+/**
+ * The saved files when each one only defines or describes nodes (changedNodes then compares just
+ * their nodes); null when one may reach any node: the project file, a macro, a doc block, a
+ * package's files list, or a file kiln does not parse as a node.
+ */
+function nodeFilesOnly(previous: Session, next: Session, files: ReadonlySet<string>): ReadonlySet<string> | null {
+  const kindIn = (s: Session, f: string) => s.loaded.files.find((x) => x.path === f && x.packageName === undefined)?.kind;
+  for (const f of files) {
+    const kind = kindIn(next, f) ?? kindIn(previous, f);
+    if (kind === undefined || !NODE_FILES.has(kind)) return null;
+  }
+  return files;
+}
+
 class WatchLoop {
   private session: Session | null = null;
   /** Saved files not yet taken by a re-parse. */
@@ -151,7 +168,7 @@ class WatchLoop {
     const parsed = performance.now();
     const selected = this.selectedOrNull(next);
     if (!selected) return;
-    const changed = previous ? changedNodes(previous.manifest, next.manifest) : new Set<string>();
+    const changed = previous ? changedNodes(previous.manifest, next.manifest, nodeFilesOnly(previous, next, this.sinceGoodParse)) : new Set<string>();
     for (const id of nodesOfFiles(next.manifest, this.sinceGoodParse)) changed.add(id);
     this.sinceGoodParse.clear();
     const ids = affectedNodes({ manifest: next.manifest, dag: next.dag, selected, changed, downstream: this.opts.downstream !== false });
