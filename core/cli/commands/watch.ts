@@ -24,6 +24,7 @@ import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { reparseProject, type Reparse } from '../reparse.js';
 import { select, type Session } from '../session.js';
+import { selectorsFile } from '../selection.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 
 export interface WatchOptions {
@@ -203,6 +204,13 @@ class WatchLoop {
 
   private selectedOrNull(session: Session): Set<string> | null {
     try {
+      // No selection at all is every node: skip the selection engine's index of the graph, a
+      // second or so on 40,000 nodes each time the project is re-parsed.
+      const o = this.opts;
+      if (!o.select?.length && !o.exclude?.length && o.selector === undefined && !selectorsFile(session)?.defaultSelector) {
+        const types: ReadonlySet<string> = new Set(TYPES);
+        return new Set([...session.manifest.nodes.values()].filter((n) => types.has(n.resourceType)).map((n) => n.uniqueId));
+      }
       return select(session, this.opts, TYPES, (w) => this.reporter.kilnError(w, 'warn'));
     } catch (e) {
       if (!(e instanceof KilnError || e instanceof KilnErrors)) throw e;
