@@ -141,7 +141,6 @@ Examples:
 
   addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
     .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')
-    .option('--lock-timeout <seconds>', 'how long each rebuild waits for another run holding the target (Postgres; default 600)', (v) => Number.parseInt(v, 10))
     .action(action('watch', (o) => watchCommand(o as GlobalOptions & WatchOptions, io)));
 
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
