@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../artifacts/manifest-json.js';
 import { Reporter } from '../reporter/reporter.js';
-import { addProjectOptions, type GlobalOptions } from './options.js';
+import { addProjectOptions, FORMAT_LIMIT, type GlobalOptions } from './options.js';
 // Each command's module is imported when that command runs: starting the CLI loads no other
 // command's dependencies (the docs bundler, Markdown, the SQL formatter, the warehouse drivers).
 import type { ShowOptions } from './commands/show.js';
@@ -12,6 +12,8 @@ import type { RunOperationOptions } from './commands/run-operation.js';
 import { addDocsCommands } from './commands/docs-cli.js';
 import type { LsOptions } from './commands/ls.js';
 import type { RunKind } from './commands/run.js';
+import type { CompileOptions } from './commands/compile.js';
+import type { WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/builtins.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
@@ -117,7 +119,10 @@ Examples:
   addProjectOptions(program.command('compile').description('render the selected nodes to SQL under target/compiled without running anything'), {
     selection: true,
     defer: true,
-  }).action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o, io))));
+  })
+    .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
+    .option('--no-format', 'write the compiled SQL exactly as rendered')
+    .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
     addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true }).action(
@@ -128,6 +133,10 @@ Examples:
   runLike('test', 'run the data tests of the selected resources');
   runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
+
+  addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
+    .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')
+    .action(action('watch', (o) => import('./commands/watch.js').then((m) => m.watchCommand(o as GlobalOptions & WatchOptions, io))));
 
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
     .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
