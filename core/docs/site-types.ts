@@ -109,6 +109,8 @@ export interface DetailColumn {
   readonly name: string;
   readonly description: string;
   readonly declaredType: string | null;
+  /** Constraints declared on the column, as short text (`primary key`, `check (x > 0)`). */
+  readonly constraints?: readonly string[];
   readonly tags: readonly string[];
   readonly meta: Readonly<Record<string, unknown>>;
 }

@@ -7,6 +7,8 @@ import { Codes } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import { findColumn, listNames } from './columns.js';
 import { configError, incrementalApplies, incrementalConfig, type IncrementalConfig } from './incremental-config.js';
+import { contractCheckSteps, contractEnforced, contractTableSteps } from './contract.js';
+import { afterBuildSteps } from './grants-and-docs.js';
 import { indexSteps } from './indexes.js';
 import { formatUtc } from './microbatch.js';
 import { helperNames, planSwap, targetOf, type Plan, type PlanContext, type Step, type WarehouseState } from './plan.js';
@@ -26,7 +28,11 @@ export function planIncremental(node: ParsedNode, sql: string, state: WarehouseS
   if (config.microbatch) return planMicrobatch(node, config, state, ctx, applies, batches ?? []);
   if (!applies) return firstBuild(node, sql, state, ctx, config);
   const steps: Step[] = dropLeftovers(state, ctx);
-  steps.push(...incrementalTransaction(node, sql, config, ctx));
+  const tx = incrementalTransaction(node, sql, config, ctx);
+  // A contract is checked before this run's rows are built (in the transaction, where there is one).
+  if (contractEnforced(node)) tx.splice(tx[0]?.kind === 'begin' ? 1 : 0, 0, ...contractCheckSteps(node, sql, ctx, () => []));
+  steps.push(...tx);
+  steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   return incrementalPlan(node, steps, state, ctx);
 }
 
@@ -48,12 +54,15 @@ function firstBuild(node: ParsedNode, sql: string, state: WarehouseState, ctx: P
     node,
     state,
     ctx,
-    (tmp) => [
-      { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
-      { kind: 'inspect', relations: [tmp], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) },
-    ],
+    (tmp) => {
+      const rest: Step[] = [{ kind: 'inspect', relations: [tmp], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) }];
+      if (contractEnforced(node)) return contractTableSteps(node, sql, tmp, ctx, rest);
+      return [{ kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' }, ...rest];
+    },
     'table',
-    0,
+    // Contracted: the insert is marked main; point the plan's main step at the check (never reported).
+    contractEnforced(node) ? 2 : 0,
+    // On the table in place: DuckDB refuses to rename a table that has an index.
     (target) => indexSteps(node, target, ctx),
   );
 }

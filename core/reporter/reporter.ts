@@ -2,6 +2,7 @@
 // logs: one START and one result line per node, a summary, then every error with its location.
 // `--log-format json` emits one JSON object per event instead. Writes go to sinks the CLI owns.
 import pc from 'picocolors';
+import type { RetryNotice } from '../../adapters/adapter.js';
 import { formatLocation, KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
@@ -53,6 +54,19 @@ export class Reporter {
 
   warn(msg: string, data?: Record<string, unknown>): void {
     this.emit('warn', `${this.c.yellow('Warning')} ${msg}`, data);
+  }
+
+  /** Work that failed transiently is about to be tried again (a deadlock, a refused connection). */
+  retrying(n: RetryNotice): void {
+    const wait = Number.isInteger(n.delaySeconds) ? `${n.delaySeconds}` : n.delaySeconds.toFixed(2);
+    this.warn(`${n.what} failed transiently (${n.reason}); trying again in ${wait}s (attempt ${n.attempt} of ${n.attempts})`, {
+      event: 'retry',
+      what: n.what,
+      reason: n.reason,
+      attempt: n.attempt,
+      attempts: n.attempts,
+      delay_seconds: n.delaySeconds,
+    });
   }
 
   /** A user error (or several), with code, location and hint. */

@@ -1,7 +1,7 @@
 // Execute: run every selected node with `threads` workers in DAG order. A failure skips the
 // node's descendants and nothing else; --fail-fast and Ctrl-C stop the run, roll back what is
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
-import type { Adapter, Connection, Relation, SeedLoad } from '../../adapters/adapter.js';
+import { retryDelaySeconds, type Adapter, type Connection, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { Compiler } from '../compiler/compile.js';
@@ -24,6 +24,18 @@ export interface RunnerHooks {
   compiled?(node: ParsedNode, sql: string): void;
   /** Called with the statements a node executed (to write target/run). */
   executed?(node: ParsedNode, statements: readonly string[]): void;
+  /** A node failed transiently with nothing of it committed, and is about to run again. */
+  retrying?(node: ParsedNode, notice: RetryNotice): void;
+}
+
+/** What an attempt at a node did that forbids running it again from the start. */
+interface Attempt {
+  /**
+   * A statement ran outside the plan's transaction (a `transaction: false` hook, a template's
+   * run_query or adapter call, a database without transactional DDL), or a transaction was
+   * committed (microbatch): repeating the node could apply that twice.
+   */
+  unsafe: boolean;
 }
 
 export interface RunnerOptions {
@@ -251,7 +263,25 @@ export class Runner {
     }
   }
 
+  /**
+   * Runs a node; runs it again, after a growing wait, when it failed transiently (a deadlock, a
+   * serialization failure: its error has `transient`) and nothing of the failed attempt can have
+   * been kept: everything it ran was in a transaction that was rolled back.
+   */
   private async execute(node: ParsedNode, conn: Connection, thread: string): Promise<NodeResult> {
+    const policy = this.adapter.retryPolicy;
+    for (let retry = 1; ; retry++) {
+      const attempt: Attempt = { unsafe: !this.adapter.capabilities.supportsTransactionalDdl };
+      const { result, transient } = await this.executeOnce(node, conn, thread, attempt);
+      if (transient === undefined || attempt.unsafe || !policy || retry > policy.retries || this.cancelled) return result;
+      const delaySeconds = retryDelaySeconds(policy, retry);
+      this.hooks.retrying?.(node, { what: `${node.resourceType} ${node.name}`, reason: transient, attempt: retry + 1, attempts: policy.retries + 1, delaySeconds });
+      await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+      if (this.cancelled) return result;
+    }
+  }
+
+  private async executeOnce(node: ParsedNode, conn: Connection, thread: string, attempt: Attempt): Promise<{ result: NodeResult; transient?: string }> {
     const timing: TimingInfo[] = [];
     const t0 = new Date();
     const start = performance.now();
@@ -262,20 +292,26 @@ export class Runner {
     const base = { uniqueId: node.uniqueId, threadId: thread, timing, relationName };
     try {
       if (node.resourceType === 'unit_test') {
+        attempt.unsafe = true; // its fixtures are not built in one transaction
         this.inFlight.add(conn);
         const u = await this.opts.runUnitTest!(node, conn, statements);
         this.hooks.executed?.(node, statements);
         const now = new Date().toISOString();
         timing.push({ name: 'execute', started_at: t0.toISOString(), completed_at: now });
-        return { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql };
+        return { result: { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql } };
       }
       // Warehouse state first: is_incremental() is answered from it while compiling.
       // Retrying the failed batches of a partial success never rebuilds the table: that would
       // drop the batches that succeeded (dbt honours --full-refresh only when all of them failed).
       const keepBatches = (this.opts.retryBatches?.get(node.uniqueId)?.successful.length ?? 0) > 0;
       const state = isTest ? null : await readWarehouseState(this.adapter, node, !!this.opts.fullRefresh && !keepBatches);
-      // run_query, statement and adapter calls in the node's templates (and hooks) use its connection
-      const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection: async () => conn } };
+      // run_query, statement and adapter calls in the node's templates (and hooks) use its
+      // connection, out of the plan's transaction: the node is then never run again.
+      const connection = async () => {
+        attempt.unsafe = true;
+        return conn;
+      };
+      const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection } };
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
@@ -283,17 +319,17 @@ export class Runner {
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
       const outcome = isTest
-        ? await this.runTest(node, compiledSql, conn, statements)
-        : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node);
+        ? await this.runTest(node, compiledSql, conn, statements, attempt)
+        : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node, attempt);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
-      return { ...base, ...outcome, ...(error ? { error, message: outcome.status === 'error' ? error.message : outcome.message } : {}), executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql };
+      return { result: { ...base, ...outcome, ...(error ? { error, message: outcome.status === 'error' ? error.message : outcome.message } : {}), executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql } };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
       const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled);
-      return {
+      const result: NodeResult = {
         ...base,
         status: 'error',
         message: error.message,
@@ -303,6 +339,7 @@ export class Runner {
         compiledCode: compiledSql,
         error,
       };
+      return { result, transient: e instanceof KilnError ? e.transient : undefined };
     } finally {
       this.inFlight.delete(conn);
     }
@@ -315,7 +352,7 @@ export class Runner {
    * recorded, and the next one runs, unless the failed one was to build the table. Some batches
    * failed: partial success; all of them: error. Either way `batchResults` says which.
    */
-  private async runPlan(conn: Connection, plan: Plan, statements: string[], node?: ParsedNode): Promise<Outcome> {
+  private async runPlan(conn: Connection, plan: Plan, statements: string[], node: ParsedNode | undefined, attempt: Attempt): Promise<Outcome> {
     let rows: number | null = null;
     let message = '';
     let inTx = false;
@@ -353,15 +390,23 @@ export class Runner {
           await conn.commit();
           inTx = false;
           committed = true;
+          // What a transaction committed is kept: the node cannot be started again from nothing.
+          attempt.unsafe = true;
         } else if (step.kind === 'inspect') {
           const columns = [];
           for (const rel of step.relations) columns.push(await this.adapter.getColumns(rel, conn));
           queue.unshift(...step.then(columns));
           continue;
+        } else if (step.kind === 'query') {
+          statements.push(step.sql);
+          queue.unshift(...step.then((await conn.query(step.sql)).rows));
+          continue;
         } else if (step.kind === 'load') {
+          if (!inTx) attempt.unsafe = true;
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);
           report(step, await conn.loadCsv(step.target, step.load));
         } else {
+          if (!inTx) attempt.unsafe = true;
           statements.push(step.sql);
           report(step, await conn.execute(step.sql));
         }
@@ -410,7 +455,7 @@ export class Runner {
    * error_if, as dbt does. With store_failures, the failing rows are kept in a table (built
    * with the same atomic swap as models).
    */
-  private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[]): Promise<Outcome> {
+  private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[], attempt: Attempt): Promise<Outcome> {
     const c = node.config;
     const failCalc = String(c.fail_calc ?? 'count(*)');
     const warnIf = String(c.warn_if ?? '!= 0');
@@ -419,7 +464,7 @@ export class Runner {
     let storedFailures: string | null = null;
     if (c.store_failures === true || (c.store_failures === null && this.opts.storeFailures)) {
       const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: 'table' } };
-      await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements);
+      await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements, undefined, attempt);
       storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
     }
     const query = `select\n  ${failCalc} as failures,\n  ${failCalc} ${warnIf} as should_warn,\n  ${failCalc} ${errorIf} as should_error\nfrom (\n${sql}${limit}\n) dbt_internal_test`;

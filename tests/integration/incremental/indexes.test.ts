@@ -1,6 +1,7 @@
 // `indexes` on incremental and table models: a build creates them on the table once it is in
 // place (DuckDB refuses to rename an indexed table), a rebuild replaces an indexed table, and
-// incremental runs keep them, on DuckDB and PostgreSQL.
+// incremental runs keep them, on PostgreSQL; on DuckDB (no index support declared) the same
+// models build and rebuild without them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupTargets, project, targets, type AdapterTarget } from './harness.js';
 
@@ -37,6 +38,8 @@ describe.each(TARGETS)('incremental indexes on $name', (target: AdapterTarget) =
       [[1, 2], [2, 2], [11, 1], [12, 2]],
       [[1, 3], [2, 3], [13, 3]],
     ]);
-    expect(indexes).toEqual([2, 2, 2]);
+    // DuckDB's adapter declares no index support (`indexes` is warned about and skipped there).
+    const each = target.name === 'duckdb' ? 0 : 2;
+    expect(indexes).toEqual([each, each, each]);
   });
 });
