@@ -10,7 +10,8 @@ export function junitXml(summary: RunSummary, nodes: ReadonlyMap<string, ParsedN
     const name = n?.name ?? r.uniqueId;
     const open = `    <testcase classname="${esc(classname)}" name="${esc(name)}" file="${esc(n?.originalFilePath ?? '')}" time="${r.executionTime.toFixed(3)}">`;
     let body = '';
-    if (r.status === 'fail' || r.status === 'error') {
+    // A partial success (a microbatch model some of whose batches failed) is an error to CI.
+    if (r.status === 'fail' || r.status === 'error' || r.status === 'partial success') {
       const tag = r.status === 'fail' ? 'failure' : 'error';
       const details = [r.message, r.error?.hint ? `hint: ${r.error.hint}` : '', r.storedFailures ? `failing rows stored in ${r.storedFailures}` : '', r.compiledCode ? `compiled code:\n${r.compiledCode}` : '']
         .filter(Boolean)
@@ -26,8 +27,8 @@ export function junitXml(summary: RunSummary, nodes: ReadonlyMap<string, ParsedN
   const count = (pred: (s: string) => boolean) => summary.results.filter((r) => pred(r.status)).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="kiln" tests="${summary.results.length}" failures="${count((s) => s === 'fail')}" errors="${count((s) => s === 'error')}" skipped="${count((s) => s === 'skipped')}" time="${summary.elapsedSeconds.toFixed(3)}">`,
-    `  <testsuite name="${esc(suiteName)}" tests="${summary.results.length}" failures="${count((s) => s === 'fail')}" errors="${count((s) => s === 'error')}" skipped="${count((s) => s === 'skipped')}" time="${summary.elapsedSeconds.toFixed(3)}">`,
+    `<testsuites name="kiln" tests="${summary.results.length}" failures="${count((s) => s === 'fail')}" errors="${count((s) => s === 'error' || s === 'partial success')}" skipped="${count((s) => s === 'skipped')}" time="${summary.elapsedSeconds.toFixed(3)}">`,
+    `  <testsuite name="${esc(suiteName)}" tests="${summary.results.length}" failures="${count((s) => s === 'fail')}" errors="${count((s) => s === 'error' || s === 'partial success')}" skipped="${count((s) => s === 'skipped')}" time="${summary.elapsedSeconds.toFixed(3)}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
