@@ -108,7 +108,6 @@ describe('kiln watch', () => {
 
   it('--select limits the rebuild to the selection', async () => {
     const dir = project({});
-    expect(kilnProcess(['build'], dir).code).toBe(0);
     const w = watch(dir, '--select', 'a', 'b');
     await w.waitFor(READY);
     write(dir, 'models/a.sql', 'select 7 as id\n');
@@ -117,7 +116,8 @@ describe('kiln watch', () => {
     expect(await w.interrupt()).toBe(130);
     const db = path.join(dir, 'dev.duckdb');
     expect(await queryDuckDb(db, 'select v from b')).toEqual([{ v: 70 }]);
-    expect(await queryDuckDb(db, 'select w from c')).toEqual([{ w: 11 }]);
+    // c depends on b but is not selected: never built.
+    expect((await relationsOf(db)).map((r) => r.name)).toEqual(['a', 'b']);
   }, 120_000);
 
   it('Ctrl-C during a rebuild rolls it back: the previous table stays whole', async () => {
