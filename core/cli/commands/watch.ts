@@ -17,7 +17,7 @@ import { prepareSeeds } from '../../runner/preflight.js';
 import type { RunSummary } from '../../runner/results.js';
 import { Runner } from '../../runner/runner.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
-import { affectedNodes, nodesOfFiles } from '../../watch/affected.js';
+import { affectedNodes, nodesOfFiles, rebuildDag } from '../../watch/affected.js';
 import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
@@ -260,7 +260,7 @@ class WatchLoop {
     const compiler = new Compiler(manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
     const runner = new Runner(
       manifest,
-      session.dag,
+      rebuildDag(manifest, ids),
       ids,
       adapter,
       compiler,
