@@ -87,7 +87,8 @@ class WatchLoop {
       interrupts++;
       if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
       this.stopping = true;
-      this.reporter.warn(this.runner ? 'Interrupted: rolling back what is running (press Ctrl-C again to force).' : 'Stopping.');
+      if (this.runner) this.reporter.warn('Interrupted: rolling back what is running (press Ctrl-C again to force).');
+      else this.reporter.info('Stopped watching.', { event: 'watch_stopped' });
       void this.runner?.cancel();
       this.stop();
     });
