@@ -19,6 +19,8 @@ import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
 import { Timings } from './timings.js';
+import { openParseCache } from '../parser/partial/open.js';
+import type { ParseCacheStats } from '../parser/partial/parse-cache.js';
 
 export interface Session {
   readonly root: string;
@@ -41,6 +43,8 @@ export interface Session {
   readonly packages: readonly LoadedPackage[];
   /** dbt's adapter/api/graph objects of the template contexts. */
   readonly jinja: JinjaEnv;
+  /** Partial parsing's figures for this parse (results reused / computed); absent when off. */
+  readonly parseCacheStats?: ParseCacheStats;
 }
 
 /**
@@ -92,7 +96,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const timings = opts.timings ?? new Timings();
   const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState });
   const packages = loadPackages(root, loaded, renderYaml);
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
@@ -111,6 +115,9 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     dispatch: loaded.project.dispatch,
     target: { database: target.database, schema: target.schema },
   });
+  const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast };
+  const targetDir = path.resolve(root, loaded.project.targetPath);
+  const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
     loaded,
     profile: selection,
@@ -118,10 +125,13 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     dialect: adapter.dialect,
     invocationId,
     runStartedAt: startedAt,
-    flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast },
+    flags,
     staticFastPath,
     jinja,
+    cache: partial?.cache,
   }, packages));
+  const parseCacheStats = partial?.cache.stats();
+  if (partial) timings.time('parse cache', () => partial.save());
   problems.throwIfAny();
   jinja.manifest = manifest;
   const dag = timings.time('graph', () => Dag.fromManifest(manifest));
@@ -137,11 +147,12 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     warnings: problems.warnings,
     invocationId,
     startedAt,
-    targetDir: path.resolve(root, loaded.project.targetPath),
+    targetDir,
     timings,
     staticFastPath,
     packages,
     jinja,
+    parseCacheStats,
   };
 }
 

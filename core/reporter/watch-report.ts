@@ -85,5 +85,7 @@ function statusWord(node: ParsedNode, r: NodeResult): string {
       return 'ERROR';
     case 'skipped':
       return 'SKIP';
+    case 'partial success':
+      return 'PARTIAL';
   }
 }
