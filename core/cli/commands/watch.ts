@@ -22,7 +22,7 @@ import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
-import { reparseProject, type Reparse } from '../reparse.js';
+import { partialReparse, type Reparse } from '../reparse.js';
 import { select, type Session } from '../session.js';
 import { selectorsFile } from '../selection.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
@@ -35,7 +35,7 @@ export interface WatchOptions {
 /** What a watch builds: everything `kiln build` builds. */
 const TYPES = ['seed', 'snapshot', 'model', 'test', 'unit_test'] as const;
 
-export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = reparseProject): Promise<number> {
+export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = partialReparse()): Promise<number> {
   const reporter = makeReporter(opts, io);
   const watch = new WatchLoop(opts, io, reporter, reparse);
   return watch.run();
