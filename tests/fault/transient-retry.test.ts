@@ -63,6 +63,20 @@ describe('connecting: refused and reset connections are retried', () => {
     expect(await target.query(dir, 'select id, v from analytics.a')).toEqual([{ id: 1, v: 'x' }]);
   }, 60_000);
 
+  it('other commands that connect log their retries too (debug, run-operation)', async () => {
+    for (const command of [['debug'], ['run-operation', 'noop']]) {
+      const proxy = await startPgProxy(server, ['too-many']);
+      try {
+        const dir = await project({ 'macros/noop.sql': "{% macro noop() %}{{ log('ran noop', info=true) }}{% endmacro %}" }, { threads: 1, retry_delay: 0.05 }, proxy.port);
+        const r = await kiln(command, dir);
+        expect(r.code, r.output).toBe(0);
+        expect(retries(r), command[0]).toEqual(['too many connections (53300) → 2/2']);
+      } finally {
+        await proxy.close();
+      }
+    }
+  }, 60_000);
+
   it('connect_retries: 0 gives up at once with KLN502', async () => {
     const { r, seen } = await build(['too-many'], { retries: 3, connect_retries: 0 });
     expect(r.code, r.output).toBe(2);
