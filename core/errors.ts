@@ -150,6 +150,8 @@ export const Codes = {
   UNIT_TEST_INPUT: 'KLN505',
   SCHEMA_CHANGED: 'KLN506', // on_schema_change: fail (or ignore) and the model's columns changed
   COLUMN_UNKNOWN: 'KLN507', // a config names a column the model's query does not return
+  CONTRACT_MISMATCH: 'KLN508', // an enforced contract's columns/types differ from the query's; nothing built
+  CONSTRAINT_NOT_ENFORCED: 'KLN509', // a warning: a declared constraint the database (or materialization) does not enforce
   // usage
   USAGE: 'KLN601',
   INIT_TARGET_EXISTS: 'KLN602',

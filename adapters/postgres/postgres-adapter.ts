@@ -63,6 +63,9 @@ export class PostgresAdapter implements Adapter {
       maxIdentifierLength: 63,
       incrementalStrategies: INCREMENTAL_STRATEGIES,
       supportsIndexes: true,
+      enforcedConstraints: ['not_null', 'unique', 'primary_key', 'foreign_key', 'check', 'custom'],
+      supportsGrants: true,
+      supportsComments: true,
     };
   }
 

@@ -130,6 +130,9 @@ export class Reporter {
       this.line(`${index} of ${total} ${this.c.green('OK')} ${done}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
       this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
+    } else if (r.status === 'partial success') {
+      // A microbatch model some of whose batches failed (the others were kept).
+      this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data);
     } else if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
       this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${testLabel(node)}`, `[${this.c.yellow('SKIP')}]`, data);
     } else {
@@ -147,7 +150,7 @@ export class Reporter {
     const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
-    const failed = results.filter((r) => r.status === 'error' || r.status === 'fail');
+    const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));

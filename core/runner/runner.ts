@@ -8,7 +8,9 @@ import type { Compiler } from '../compiler/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
 import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../materializations/warehouse-state.js';
-import type { NodeResult, RunSummary, TimingInfo } from './results.js';
+import { parseUtc } from '../materializations/incremental-config.js';
+import { isoUtc } from '../materializations/microbatch.js';
+import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { renderNodeHooks, withHooks } from '../macros/hooks.js';
@@ -54,6 +56,13 @@ export interface RunnerOptions {
   readonly eventTimeEnd?: Date | null;
   /** The run's start: the end of microbatch windows and the nonce of index names. */
   readonly now?: Date;
+  /** `kiln retry`: the retried run's start, so microbatch windows are the ones that run computed. */
+  readonly microbatchNow?: Date;
+  /**
+   * `kiln retry`: the previous batch results of microbatch models being retried. Only their
+   * failed batches run again; their successful ones are carried into this run's results.
+   */
+  readonly retryBatches?: ReadonlyMap<string, BatchResults>;
 }
 
 export class Runner {
@@ -177,7 +186,7 @@ export class Runner {
           this.hooks.nodeStarted?.(node, index, total);
           const result = await this.execute(node, conn, thread);
           results.set(id, result);
-          if (result.status === 'error' || result.status === 'fail') {
+          if (failedStatus(result.status)) {
             failedOrSkipped.set(id, id);
             if (this.opts.failFast) await this.cancel({ interrupted: false });
           }
@@ -311,7 +320,8 @@ export class Runner {
         : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node, attempt);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
-      return { result: { ...base, ...outcome, executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql } };
+      const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
+      return { result: { ...base, ...outcome, ...(error ? { error, message: outcome.status === 'error' ? error.message : outcome.message } : {}), executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql } };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
@@ -335,13 +345,15 @@ export class Runner {
   /**
    * Runs a plan's steps; rolls back on any failure so the previous relation stays. `inspect`
    * steps read columns through this connection and run the steps derived from them.
+   * Microbatch plans (`batch` markers): every batch runs; a failed batch is rolled back and
+   * recorded, and the next one runs, unless the failed one was to build the table. Some batches
+   * failed: partial success; all of them: error. Either way `batchResults` says which.
    */
   private async runPlan(conn: Connection, plan: Plan, statements: string[], node: ParsedNode | undefined, attempt: Attempt): Promise<Outcome> {
     let rows: number | null = null;
     let message = '';
     let inTx = false;
     let committed = false;
-    let batch: { start: string; end: string } | null = null;
     const mainStep = plan.steps[plan.mainStep];
     const report = (step: Step, r: { rowsAffected: number | null; message: string }) => {
       if (step !== mainStep && !(step.kind === 'sql' && step.main)) return;
@@ -351,13 +363,26 @@ export class Runner {
     };
     const failAfter = injectedFailure(node);
     const queue: Step[] = [...plan.steps];
-    try {
-      for (let step = queue.shift(); step; step = queue.shift()) {
+    const previous = node ? this.opts.retryBatches?.get(node.uniqueId) : undefined;
+    const batches = { successful: [...(previous?.successful ?? [])] as BatchSpan[], failed: [] as BatchSpan[], errors: [] as KilnError[] };
+    let batch: { step: Extract<Step, { kind: 'batch' }>; rowsBefore: number | null } | null = null;
+    let anyBatch = false;
+    const batchDone = () => {
+      if (batch) batches.successful.push(span(batch.step));
+      batch = null;
+    };
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      try {
         if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
+        if (step.kind === 'batch') {
+          batchDone();
+          batch = { step, rowsBefore: rows };
+          anyBatch = true;
+          continue;
+        }
         if (step.kind === 'begin') {
           await conn.begin();
           inTx = true;
-          batch = step.batch ?? null;
         } else if (step.kind === 'commit') {
           await conn.commit();
           inTx = false;
@@ -368,6 +393,10 @@ export class Runner {
           const columns = [];
           for (const rel of step.relations) columns.push(await this.adapter.getColumns(rel, conn));
           queue.unshift(...step.then(columns));
+          continue;
+        } else if (step.kind === 'query') {
+          statements.push(step.sql);
+          queue.unshift(...step.then((await conn.query(step.sql)).rows));
           continue;
         } else if (step.kind === 'load') {
           if (!inTx) attempt.unsafe = true;
@@ -381,16 +410,39 @@ export class Runner {
         if (failAfter === statements.length && step.kind !== 'begin' && step.kind !== 'commit') {
           throw new KilnError(Codes.DATABASE_ERROR, `Injected failure after statement ${failAfter} (KILN_TEST_FAIL_AFTER)`);
         }
+      } catch (e) {
+        if (inTx) await conn.rollback().catch(() => undefined);
+        inTx = false;
+        const failed: { step: Extract<Step, { kind: 'batch' }>; rowsBefore: number | null } | null = batch;
+        // Cancellation and kiln bugs stop the node; a batch that failed lets the next one run.
+        if (!failed || this.cancelled || !(e instanceof KilnError)) {
+          // Batches committed before the failure stay (and the relation with them).
+          if (committed) this.applyCache(plan);
+          throw failed && e instanceof KilnError ? batchError(e, failed.step) : e;
+        }
+        batch = null;
+        rows = failed.rowsBefore;
+        batches.failed.push(span(failed.step));
+        batches.errors.push(batchError(e, failed.step));
+        // The rest of this batch's steps are dropped; after a failed first build, every batch.
+        while (queue.length && queue[0].kind !== 'batch') queue.shift();
+        if (failed.step.builds) {
+          for (const rest of queue.splice(0)) if (rest.kind === 'batch') batches.failed.push(span(rest));
+        }
       }
-    } catch (e) {
-      if (inTx) await conn.rollback().catch(() => undefined);
-      // Microbatch: batches committed before the failure stay (and the relation with them).
-      if (committed) this.applyCache(plan);
-      throw batch && e instanceof KilnError ? batchError(e, batch) : e;
     }
-    this.applyCache(plan);
+    batchDone();
+    if (committed) this.applyCache(plan);
+    else if (!anyBatch || batches.failed.length === 0) this.applyCache(plan);
     const seedLoad = plan.steps.some((s) => s.kind === 'load');
-    return { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+    const done: Outcome = { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+    if (!anyBatch) return done;
+    const batchResults = { successful: batches.successful, failed: batches.failed };
+    if (batches.failed.length === 0) return { ...done, batchResults };
+    const total = batches.successful.length + batches.failed.length;
+    const error = batches.errors.length === 1 ? batches.errors[0] : combinedBatchError(batches.errors, batches.failed.length, total);
+    if (batches.successful.length === 0) return { status: 'error', message: error.message, rowsAffected: null, adapterMessage: 'ERROR', batchResults, error };
+    return { status: 'partial success', message: `${batches.failed.length} of ${total} batches failed`, rowsAffected: rows, adapterMessage: 'PARTIAL SUCCESS', batchResults, error };
   }
 
   /**
@@ -446,7 +498,8 @@ export class Runner {
   private plan(node: ParsedNode, sql: string, state: WarehouseState): Plan {
     const now = this.opts.now ?? this.startedAt;
     // Microbatch models render once per batch, each with its inputs narrowed to the batch.
-    const batches = microbatchBatches(node, state, this.adapter, { now, start: this.opts.eventTimeStart, end: this.opts.eventTimeEnd }, (batch, isIncremental) =>
+    const only = this.opts.retryBatches?.get(node.uniqueId)?.failed.map(([start, end]) => ({ start: new Date(start), end: new Date(end) }));
+    const batches = microbatchBatches(node, state, this.adapter, { now: this.opts.microbatchNow ?? now, start: this.opts.eventTimeStart, end: this.opts.eventTimeEnd, only }, (batch, isIncremental) =>
       this.compiler.compile(node, { batch, isIncremental }).sql,
     );
     // Trino: each catalog has its own connector and so its own capabilities.
@@ -461,7 +514,7 @@ export class Runner {
   }
 }
 
-type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures'>;
+type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures' | 'batchResults' | 'error'>;
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
 function injectedFailure(node?: ParsedNode): number | null {
@@ -471,13 +524,29 @@ function injectedFailure(node?: ParsedNode): number | null {
   return spec.slice(0, i) === node.name ? Number(spec.slice(i + 1)) : null;
 }
 
-/** A microbatch batch failed: the batches before it are kept, and it can be rerun alone. */
+/** A batch's window as run_results.json writes it. */
+function span(b: { start: string; end: string }): BatchSpan {
+  return [isoUtc(parseUtc(b.start)!), isoUtc(parseUtc(b.end)!)];
+}
+
+/** A microbatch batch failed: the other batches ran (and were kept), and it can be rerun alone. */
 function batchError(e: KilnError, batch: { start: string; end: string }): KilnError {
-  return new KilnError(e.code, `Batch ${batch.start} to ${batch.end} failed (batches before it were kept): ${e.message}`, {
+  return new KilnError(e.code, `Batch ${batch.start} to ${batch.end} failed (the other batches were kept): ${e.message}`, {
     loc: e.loc,
     node: e.node,
     related: e.related,
-    hint: `${e.hint ? `${e.hint}\n` : ''}Rerun just this batch with --event-time-start "${batch.start}" --event-time-end "${batch.end}".`,
+    hint: `${e.hint ? `${e.hint}\n` : ''}Rerun the failed batches with \`kiln retry\`, or just this one with --event-time-start "${batch.start}" --event-time-end "${batch.end}".`,
+  });
+}
+
+/** Several batches failed: one error listing each (the first one's code and location). */
+function combinedBatchError(errors: readonly KilnError[], failed: number, total: number): KilnError {
+  const first = errors[0];
+  return new KilnError(first.code, `${failed} of ${total} batches failed (the other batches were kept):\n${errors.map((e) => `  - ${e.message}`).join('\n')}`, {
+    loc: first.loc,
+    node: first.node,
+    related: first.related,
+    hint: 'Rerun just the failed batches with `kiln retry` (or each with the --event-time-start / --event-time-end its line names).',
   });
 }
 
