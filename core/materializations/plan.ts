@@ -66,7 +66,12 @@ export function suffixed(identifier: string, suffix: string, maxLength: number):
   if (Buffer.byteLength(identifier + suffix) <= maxLength) return identifier + suffix;
   const hash = createHash('sha256').update(identifier).digest('hex').slice(0, 8);
   let base = identifier;
-  while (Buffer.byteLength(`${base}_${hash}${suffix}`) > maxLength) base = base.slice(0, -1);
+  // Whole code points only: cutting between a surrogate pair would leave half an emoji.
+  const chars = [...base];
+  while (Buffer.byteLength(`${base}_${hash}${suffix}`) > maxLength) {
+    chars.pop();
+    base = chars.join('');
+  }
   return `${base}_${hash}${suffix}`;
 }
 
