@@ -3,7 +3,7 @@
 // violated constraint leaves the previous table and rows), indexes, grants (PostgreSQL: checked
 // in its catalog, stale grants revoked) and persist_docs as comments.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync as fsWrite } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync as fsWrite } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
@@ -313,6 +313,31 @@ models:
       }
       await admin.end();
     }
+  });
+});
+
+describe('the docs site and manifest', () => {
+  it('show contracts, constraints, indexes and grants', async () => {
+    const dir = duckdb.project({
+      'models/customers.sql': GOOD,
+      'models/schema.yml': CONTRACT_YML({ id: 'integer', name: 'varchar', amount: 'numeric(10,2)' }).replace('      indexes:', '      grants: {select: [reporter]}\n      indexes:'),
+    });
+    expect((await kiln(['build'], dir)).code).toBe(0);
+    const r = await kiln(['docs', 'generate'], dir);
+    expect(r.code, r.output).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { contract: { enforced: boolean; checksum: string | null }; columns: Record<string, { constraints: { type: string; expression: string | null }[] }> }> };
+    const node = manifest.nodes['model.p.customers'];
+    expect(node.contract.enforced).toBe(true);
+    expect(node.contract.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(node.columns.amount.constraints).toEqual([expect.objectContaining({ type: 'check', expression: 'amount >= 0' })]);
+    const chunks = readdirSync(path.join(dir, 'target', 'kiln-docs', 'data')).map((f) => readFileSync(path.join(dir, 'target', 'kiln-docs', 'data', f), 'utf8')).join('\n');
+    expect(chunks).toContain('"Contract","enforced: id integer, name varchar, amount numeric(10,2)"');
+    expect(chunks).toContain('"Indexes","(name)"');
+    expect(chunks).toContain('"Grants","select: reporter"');
+    expect(chunks).toContain('"check (amount >= 0)"');
+    // persist_docs reached the catalog through the database's comments.
+    const catalog = JSON.parse(readFileSync(path.join(dir, 'target', 'catalog.json'), 'utf8')) as { nodes: Record<string, { metadata: { comment: string | null } }> };
+    expect(catalog.nodes['model.p.customers'].metadata.comment).toBe('Customers of the shop');
   });
 });
 
