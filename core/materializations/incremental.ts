@@ -164,7 +164,13 @@ function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: Ware
   } else {
     steps.push(...dropLeftovers(state, ctx));
   }
-  for (const b of rest) steps.push(...incrementalTransaction(node, b.sql, config, ctx, windowOf(b)));
+  rest.forEach((b, i) => {
+    const tx = incrementalTransaction(node, b.sql, config, ctx, windowOf(b));
+    // The contract is checked once, in the first batch's transaction (a first build checks it itself).
+    if (i === 0 && !first && contractEnforced(node)) tx.splice(tx[0]?.kind === 'begin' ? 1 : 0, 0, ...contractCheckSteps(node, b.sql, ctx, () => []));
+    steps.push(...tx);
+  });
+  if (!first) steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   const plan = incrementalPlan(node, steps, state, ctx);
   return first ? { ...plan, dropped: [...first.dropped, ...plan.dropped] } : plan;
 }

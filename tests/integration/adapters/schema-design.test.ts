@@ -216,6 +216,32 @@ models:
     expect(await t.query(dir, `select count(*)::int as n from ${rel(t, dir, 'inc')}`)).toEqual([{ n: 2 }]);
   });
 
+  it('checks the contract of a microbatch model on its first build and on later batches', async () => {
+    const model = (id: string) => `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01') }}
+select ${id} as id, ts from {{ ref('events') }}`;
+    const dir = t.project({
+      'seeds/events.csv': 'id,ts\n1,2024-01-01 10:00:00\n2,2024-01-02 10:00:00\n',
+      'seeds/props.yml': 'seeds:\n  - name: events\n    config:\n      event_time: ts\n',
+      'models/mb.sql': model('id'),
+      'models/schema.yml': `version: 2
+models:
+  - name: mb
+    config: {contract: {enforced: true}}
+    columns:
+      - {name: id, data_type: integer, constraints: [{type: not_null}]}
+      - {name: ts, data_type: timestamp}
+`,
+    });
+    expect((await kiln(['seed'], dir)).code).toBe(0);
+    const first = await kiln(['run', '--event-time-start', '2024-01-01', '--event-time-end', '2024-01-03'], dir);
+    expect(first.code, first.output).toBe(0);
+    expect(await t.query(dir, `select id from ${rel(t, dir, 'mb')} order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
+    const bad = await kiln(['run', '--event-time-start', '2024-01-02', '--event-time-end', '2024-01-03'], testdirUpdate(dir, { 'models/mb.sql': model('cast(id as varchar)') }));
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(/error\[KLN508\][\s\S]*- id: declared integer, the query returns/);
+    expect(await t.query(dir, `select id from ${rel(t, dir, 'mb')} order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
   it('refuses a contract on an ephemeral model and a contracted column without data_type before running', async () => {
     const dir = t.project({
       'models/e.sql': 'select 1 as id',
