@@ -88,7 +88,17 @@ export function contractCheckSteps(node: ParsedNode, sql: string, ctx: PlanConte
   ];
   return [
     { kind: 'sql', sql: dialect.createViewAs(tmp, sql), purpose: 'contract: the query\'s columns' },
-    { kind: 'sql', sql: dialect.createViewAs(staging, probe), purpose: 'contract: the declared columns' },
+    {
+      kind: 'sql',
+      sql: dialect.createViewAs(staging, probe),
+      purpose: 'contract: the declared columns',
+      onError: (e) =>
+        new KilnError(Codes.CONFIG_INVALID, `A data_type in the contract of ${node.name} is not a type this database knows (declared: ${declared.map((d) => `${d.name} ${d.dataType}`).join(', ')}); the database says: ${e.message.split('\n')[0]}`, {
+          loc: contractLoc(node),
+          node: node.uniqueId,
+          hint: 'write each data_type as the database spells it; in YAML, quote a type with a comma (`data_type: "decimal(20,1)"`), since `{name: a, data_type: decimal(20,1)}` splits at the comma',
+        }),
+    },
     {
       kind: 'inspect',
       relations: [tmp, staging],
