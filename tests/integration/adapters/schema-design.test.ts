@@ -3,7 +3,7 @@
 // violated constraint leaves the previous table and rows), indexes, grants (PostgreSQL: checked
 // in its catalog, stale grants revoked) and persist_docs as comments.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync as fsWrite } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync as fsWrite } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
@@ -264,7 +264,9 @@ models:
     expect(r.output).toMatch(/e enforces a contract but is ephemeral/);
     expect(r.output).toMatch(/column b has no data_type/);
     expect(r.output).toContain('models/schema.yml:11:');
-    expect(await t.relations(dir, 'm')).toEqual([]);
+    // Found before the database is opened (DuckDB: no file yet).
+    if (t.name === 'duckdb') expect(existsSync(path.join(dir, 'dev.duckdb'))).toBe(false);
+    else expect(await t.relations(dir, 'm')).toEqual([]);
   });
 
   it('enforces a foreign key to a ref()d model on PostgreSQL; DuckDB warns once and builds without it', async () => {
