@@ -332,6 +332,14 @@ models:
       expect(second.code, second.output).toBe(0);
       expect(await grants('g')).toEqual([{ grantee: b, privilege_type: 'SELECT' }]);
       expect(await grants('gi')).toEqual([{ grantee: b, privilege_type: 'SELECT' }]);
+      // A role that does not exist: the build fails and the table keeps its rows and grants.
+      const missing = `kiln_rx_${tag}`;
+      const third = await kiln(['run', '-s', 'g'], testdirUpdate(dir, { 'models/schema.yml': yml([missing]), 'models/g.sql': 'select 2 as id' }));
+      expect(third.code).toBe(1);
+      expect(third.output).toContain(`Granting select on g to ${missing} failed`);
+      expect(third.output).toContain('--> models/schema.yml:3:');
+      expect(await t.query(dir, `select id from ${rel(t, dir, 'g')}`)).toEqual([{ id: 1 }]);
+      expect(await grants('g')).toEqual([{ grantee: b, privilege_type: 'SELECT' }]);
     } finally {
       if (t.name === 'postgres') {
         // Roles are cluster-wide: drop what they own in this database, then the roles.
