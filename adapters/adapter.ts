@@ -231,9 +231,39 @@ export interface SqlDialect {
   currentTimestamp(): string;
 }
 
+/** A retry about to happen after a transient failure (KilnError.transient), for the log. */
+export interface RetryNotice {
+  /** What failed, e.g. `connecting to PostgreSQL at host:5432, database "db", user "u"`. */
+  readonly what: string;
+  /** Why it may succeed if repeated, e.g. `too many connections (53300)`. */
+  readonly reason: string;
+  /** The attempt about to start (2 for the first retry) and the most there will be. */
+  readonly attempt: number;
+  readonly attempts: number;
+  readonly delaySeconds: number;
+}
+
+/** How often work that failed transiently is started again, and the wait before the first retry (doubling each time). */
+export interface RetryPolicy {
+  readonly retries: number;
+  readonly delaySeconds: number;
+}
+
+/** The wait before retry number `retry` (1-based): the first delay, doubled each time, at most 30 s. */
+export function retryDelaySeconds(policy: RetryPolicy, retry: number): number {
+  return Math.min(30, policy.delaySeconds * 2 ** (retry - 1));
+}
+
 export interface Adapter {
   /** The profile `type` this adapter serves, e.g. `duckdb`. */
   readonly type: string;
+  /**
+   * Optional: a node whose run failed transiently (its error has `transient`) and left nothing
+   * committed is run again, from its compile, up to `retries` times. Absent: never.
+   */
+  readonly retryPolicy?: RetryPolicy;
+  /** Optional, set by the CLI: told of each retry the adapter makes on its own (connecting). */
+  onRetry?: (notice: RetryNotice) => void;
   /**
    * Final only after open(): some depend on the server (Postgres' MERGE on its version). Read
    * them after opening, never cache them from before.

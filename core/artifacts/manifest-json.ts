@@ -118,10 +118,10 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
   const ids = () => [...manifest.nodes.keys(), ...manifest.sources.keys()];
   const parentMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, dag.parents(id).sort()] as const;
+    for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
   });
   const childMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, dag.children(id).sort()] as const;
+    for (const id of ids()) yield [id, [...dag.children(id)].sort()] as const;
   });
   return [
     [

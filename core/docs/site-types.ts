@@ -5,7 +5,7 @@
 
 export type NodeKind = 'model' | 'seed' | 'snapshot' | 'source' | 'test' | 'analysis' | 'exposure';
 
-export type RunStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+export type RunStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'partial success';
 
 export interface SiteNode {
   readonly id: string;

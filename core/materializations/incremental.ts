@@ -28,12 +28,17 @@ export function planIncremental(node: ParsedNode, sql: string, state: WarehouseS
   if (config.microbatch) return planMicrobatch(node, config, state, ctx, applies, batches ?? []);
   if (!applies) return firstBuild(node, sql, state, ctx, config);
   const steps: Step[] = dropLeftovers(state, ctx);
-  const tx = incrementalTransaction(node, sql, config, ctx);
-  // A contract is checked before this run's rows are built (in the transaction, where there is one).
-  if (contractEnforced(node)) tx.splice(tx[0]?.kind === 'begin' ? 1 : 0, 0, ...contractCheckSteps(node, sql, ctx, () => []));
-  steps.push(...tx);
+  steps.push(...withContractCheck(node, sql, ctx, incrementalTransaction(node, sql, config, ctx)));
   steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   return incrementalPlan(node, steps, state, ctx);
+}
+
+/** A contracted model's check, first thing in the transaction (after a batch marker and `begin`), before this run's rows are built. */
+function withContractCheck(node: ParsedNode, sql: string, ctx: PlanContext, tx: Step[]): Step[] {
+  if (!contractEnforced(node)) return tx;
+  let at = 0;
+  while (at < tx.length && (tx[at].kind === 'batch' || tx[at].kind === 'begin')) at++;
+  return [...tx.slice(0, at), ...contractCheckSteps(node, sql, ctx, () => []), ...tx.slice(at)];
 }
 
 function dropLeftovers(state: WarehouseState, ctx: PlanContext): Step[] {
@@ -72,7 +77,8 @@ function incrementalTransaction(node: ParsedNode, sql: string, config: Increment
   const target = targetOf(node);
   const tx = capabilities.supportsTransactionalDdl;
   return [
-    ...(tx ? [{ kind: 'begin', ...(window ? { batch: window } : {}) } as Step] : []),
+    ...(window ? [{ kind: 'batch', ...window } as Step] : []),
+    ...(tx ? [{ kind: 'begin' } as Step] : []),
     { kind: 'sql', sql: dialect.createTableAs(tmp, sql), purpose: 'build new rows' },
     {
       kind: 'inspect',
@@ -143,9 +149,9 @@ function mergeUpdateColumns(node: ParsedNode, config: IncrementalConfig, columns
 }
 
 /**
- * Microbatch: each batch in a transaction of its own. On a first (or full-refresh) run the first
- * batch builds the table by the swap; every other batch deletes its window and inserts the
- * batch's rows that fall in it.
+ * Microbatch: each batch in a transaction of its own, after a `batch` marker. On a first (or
+ * full-refresh) run the first batch builds the table by the swap; every other batch deletes its
+ * window and inserts the batch's rows that fall in it.
  */
 function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: WarehouseState, ctx: PlanContext, applies: boolean, batches: readonly Batch[]): Plan {
   if (!batches.length) throw new Error(`internal: microbatch model ${node.uniqueId} planned without batches`);
@@ -159,17 +165,16 @@ function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: Ware
     const w = windowOf(b);
     const inWindow = `${ev} >= ${ctx.dialect.timestamp(w.start)} and ${ev} < ${ctx.dialect.timestamp(w.end)}`;
     first = firstBuild(node, `select * from (\n${stripSemicolon(b.sql)}\n) dbt_batch\nwhere ${inWindow}`, state, ctx, config);
-    steps.push(...first.steps.map((s) => (s.kind === 'begin' ? { ...s, batch: w } : s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s)));
+    // The batch starts after the leftovers of a killed run are dropped (they are no batch's).
+    const built = first.steps.map((s) => (s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s));
+    const at = built.findIndex((s) => !(s.kind === 'sql' && s.purpose === 'drop leftover'));
+    steps.push(...built.slice(0, at), { kind: 'batch', ...w, builds: true }, ...built.slice(at));
     rest = batches.slice(1);
   } else {
     steps.push(...dropLeftovers(state, ctx));
   }
-  rest.forEach((b, i) => {
-    const tx = incrementalTransaction(node, b.sql, config, ctx, windowOf(b));
-    // The contract is checked once, in the first batch's transaction (a first build checks it itself).
-    if (i === 0 && !first && contractEnforced(node)) tx.splice(tx[0]?.kind === 'begin' ? 1 : 0, 0, ...contractCheckSteps(node, b.sql, ctx, () => []));
-    steps.push(...tx);
-  });
+  // Each batch checks the contract in its own transaction: a failed batch does not stop the next.
+  for (const b of rest) steps.push(...withContractCheck(node, b.sql, ctx, incrementalTransaction(node, b.sql, config, ctx, windowOf(b))));
   if (!first) steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   const plan = incrementalPlan(node, steps, state, ctx);
   return first ? { ...plan, dropped: [...first.dropped, ...plan.dropped] } : plan;

@@ -21,7 +21,14 @@ export type Step =
       /** Retells the database's error for this statement (a statement the user did not write). */
       readonly onError?: (e: KilnError) => KilnError;
     }
-  | { readonly kind: 'begin'; /** a microbatch batch: the window this transaction writes */ readonly batch?: { readonly start: string; readonly end: string } }
+  | { readonly kind: 'begin' }
+  /**
+   * Microbatch: the steps up to the next `batch` marker write this batch's window (`YYYY-MM-DD
+   * HH:MM:SS`, UTC). The runner runs every batch; a failed one is rolled back and the next one
+   * runs, except after a failed `builds` batch (the first build of the table), which no later
+   * batch can do without.
+   */
+  | { readonly kind: 'batch'; readonly start: string; readonly end: string; readonly builds?: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'load'; readonly target: RelationName; readonly load: SeedLoad }
   /**

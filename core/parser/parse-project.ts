@@ -26,6 +26,8 @@ import { parseUnitTests } from '../unit-tests/parse-unit-tests.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { PackageUnit } from '../packages/parse-packages.js';
 import type { JinjaEnv } from '../macros/jinja-env.js';
+import { fileVolatility } from './partial/cache-key.js';
+import type { ParseMemo } from './partial/parse-cache.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -41,6 +43,11 @@ export interface ParseInput {
   readonly jinja?: JinjaEnv;
   /** Set when this parse is one installed package (or the root) of several (core/packages/parse-packages.ts). */
   readonly unit?: PackageUnit;
+  /**
+   * Partial parsing (core/parser/partial/): per-file results of earlier parses, reused when the
+   * file and what it depends on are unchanged. The caller checks the project key.
+   */
+  readonly cache?: ParseMemo;
 }
 
 export interface ParseOutput {
@@ -92,6 +99,28 @@ export function parseProject(input: ParseInput): ParseOutput {
   };
   const byKind = groupFiles(loaded.files);
 
+  // Partial parsing: a result is reused under a key naming every file it was made from (with
+  // its checksum); a file reading per-invocation values is never cached (fileVolatility).
+  const cache = input.cache;
+  const volatility = new Map<string, string | null>();
+  const fileKey = (f: ProjectSourceFile): string | null => {
+    let v = volatility.get(f.path);
+    if (v === undefined) {
+      v = fileVolatility(f.contents, input.flags);
+      volatility.set(f.path, v);
+    }
+    return v === null ? null : `${f.path}\0${f.root}\0${f.checksum}\0${v}`;
+  };
+  const propertyFileByPath = new Map(byKind.properties.map((f) => [f.path, f]));
+  const propsKey = (file: string): string | null => {
+    const pf = propertyFileByPath.get(file);
+    return pf ? fileKey(pf) : null;
+  };
+  const memo = <T>(parts: readonly (string | null)[], compute: () => T): T => {
+    if (!cache || parts.includes(null)) return compute();
+    return cache.memo(`${projectName}\0${parts.join('\0')}`, problems, compute);
+  };
+
   // Macros first: models may call them, and they may replace the naming rules.
   engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
   for (const f of byKind.macro) {
@@ -141,7 +170,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   const propertyFiles: PropertyFile[] = [];
   for (const f of byKind.properties) {
     try {
-      propertyFiles.push(parsePropertyFile(f.path, f.contents, problems, renderYaml));
+      propertyFiles.push(memo(['properties', fileKey(f)], () => parsePropertyFile(f.path, f.contents, problems, renderYaml)));
     } catch (e) {
       problems.capture(e);
     }
@@ -320,7 +349,12 @@ export function parseProject(input: ParseInput): ParseOutput {
     const out: ParsedNode[] = [];
     const declared = (patchTests: readonly unknown[], columns: readonly Omit<ColumnInfo, 'constraints'>[], loc: SourceLocation): DeclaredTest[] => [
       ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
-      ...columns.flatMap((c) => c.data_tests.map((entry) => ({ entry, columnName: c.name, loc: (c as { loc?: SourceLocation }).loc ?? loc }))),
+      // `quote: true` on a column: its tests get the quoted name (as dbt does), so names with
+      // spaces, semicolons, quotes or upper case reach the test's SQL intact.
+      ...columns.flatMap((c) => {
+        const columnName = (c as { quote?: boolean | null }).quote === true ? dialect.quoteIdentifier(c.name) : c.name;
+        return c.data_tests.map((entry) => ({ entry, columnName, loc: (c as { loc?: SourceLocation }).loc ?? loc }));
+      }),
     ];
     const byKindName = new Map<string, ParsedNode>();
     for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);
@@ -330,7 +364,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         if (!node) continue;
         const tests = declared(patch.dataTests, patch.columns, patch.loc);
         if (tests.length === 0) continue;
-        out.push(...buildGenericTests({ kind, name: patch.name, attachedNode: node.uniqueId, file: patch.loc.file, root: rootOf.get(patch.loc.file) ?? '' }, tests, tctx));
+        out.push(...memo(['tests', kind, patch.name, node.uniqueId, propsKey(patch.loc.file)], () => buildGenericTests({ kind, name: patch.name, attachedNode: node.uniqueId, file: patch.loc.file, root: rootOf.get(patch.loc.file) ?? '' }, tests, tctx)));
       }
     }
     for (const pf of propertyFiles) {
@@ -338,7 +372,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         for (const t of src.tables) {
           const tests = declared(t.dataTests, t.columns, t.loc);
           if (tests.length === 0) continue;
-          out.push(...buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx));
+          out.push(...memo(['source tests', src.name, t.name, propsKey(pf.path)], () => buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx)));
         }
       }
     }
@@ -353,8 +387,13 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
     const name = path.posix.basename(f.path).replace(/\.sql$/, '');
-    const fqn = fqnOf(f, name);
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
+    // The node depends on its file and on the property file describing it, if any.
+    return memo([resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch));
+  }
+
+  function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined): ParsedNode | null {
+    const fqn = fqnOf(f, name);
     const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
     const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
     const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
