@@ -123,7 +123,7 @@ function specOf(c: ConstraintDef): ConstraintSpec {
   };
 }
 
-export function enforced(c: ConstraintDef, ctx: PlanContext): boolean {
+export function constraintEnforced(c: ConstraintDef, ctx: PlanContext): boolean {
   return (ctx.capabilities.enforcedConstraints ?? []).includes(c.type);
 }
 
@@ -140,13 +140,13 @@ export function contractTableSteps(node: ParsedNode, sql: string, rel: RelationN
   const createContractTable = dialect.createContractTable.bind(dialect);
   const insertSelect = dialect.insertSelect.bind(dialect);
   const declared = declaredColumns(node, ctx);
-  const modelLevel = (node.constraints ?? []).filter((c) => enforced(c, ctx));
+  const modelLevel = (node.constraints ?? []).filter((c) => constraintEnforced(c, ctx));
   return contractCheckSteps(node, sql, ctx, (actual) => {
     const nameOf = (declaredName: string): string => actual.find((a) => a.name === declaredName)?.name ?? actual.find((a) => a.name.toLowerCase() === declaredName.toLowerCase())?.name ?? declaredName;
     // A model-level not_null is each of its columns' own `not null`.
     const notNull = new Set(modelLevel.filter((c) => c.type === 'not_null').flatMap((c) => c.columns.map((x) => x.toLowerCase())));
     const columns: ContractColumn[] = declared.map((d) => {
-      const own = d.constraints.filter((c) => enforced(c, ctx)).map(specOf);
+      const own = d.constraints.filter((c) => constraintEnforced(c, ctx)).map(specOf);
       const extra: ConstraintSpec[] = notNull.has(d.name.toLowerCase()) && !own.some((c) => c.type === 'not_null') ? [{ type: 'not_null', name: null, expression: null, columns: [d.name], references: null }] : [];
       return { name: nameOf(d.name), dataType: d.dataType, constraints: [...own, ...extra] };
     });

@@ -141,6 +141,7 @@ describe('constraints a database leaves out', () => {
       'profiles.yml': 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n',
       'models/a.sql': 'select 1 as id',
       'models/b.sql': 'select 1 as id',
+      'models/v.sql': 'select 1 as id',
       'models/schema.yml': `version: 2
 models:
   - name: a
@@ -149,6 +150,9 @@ models:
   - name: b
     config: {materialized: table, contract: {enforced: true}}
     columns: [{name: id, data_type: integer, constraints: [{type: not_null}, {type: check, expression: id > 0, warn_unsupported: false}]}]
+  - name: v
+    config: {materialized: view, contract: {enforced: true}}
+    columns: [{name: id, data_type: integer, constraints: [{type: not_null}]}]
 `,
     });
     const session = await openSession({ command: 'build', logFormat: 'text', color: false }, dir);
@@ -160,6 +164,7 @@ models:
       ['KLN509', "`indexes` are not created by Trino connector 'memory' (catalog memory); ignored on a"],
       ['KLN509', "not_null constraints are not enforced by Trino connector 'memory' (catalog memory); declared on a, b, they are recorded in the manifest and docs but not created"],
       ['KLN509', "primary_key constraints are not enforced by Trino connector 'memory' (catalog memory); declared on a, they are recorded in the manifest and docs but not created"],
+      ['KLN509', 'not_null constraints are not enforced on views (a view holds no constraints); declared on v, they are recorded in the manifest and docs but not created'],
     ]);
   });
 });
