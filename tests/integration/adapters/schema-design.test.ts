@@ -243,6 +243,34 @@ models:
     expect(await t.query(dir, `select id from ${rel(t, dir, 'mb')} order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
   });
 
+  it('writes descriptions as comments on a view and its columns (persist_docs)', async () => {
+    const dir = t.project({
+      'models/v.sql': 'select 1 as id, 2 as other',
+      'models/schema.yml': `version: 2
+models:
+  - name: v
+    description: A view of ids
+    config: {persist_docs: {relation: true, columns: true}}
+    columns:
+      - {name: id, description: "The id's value"}
+      - {name: gone, description: not returned by the query, so not commented}
+`,
+    });
+    const r = await kiln(['run'], dir);
+    expect(r.code, r.output).toBe(0);
+    if (t.name === 'postgres') {
+      expect(await t.query(dir, `select obj_description('{schema}.v'::regclass, 'pg_class') as d, col_description('{schema}.v'::regclass, 1) as c1, col_description('{schema}.v'::regclass, 2) as c2`)).toEqual([
+        { d: 'A view of ids', c1: "The id's value", c2: null },
+      ]);
+    } else {
+      expect(await t.query(dir, `select comment from duckdb_views() where view_name = 'v'`)).toEqual([{ comment: 'A view of ids' }]);
+      expect(await t.query(dir, `select column_name, comment from duckdb_columns() where table_name = 'v' order by column_index`)).toEqual([
+        { column_name: 'id', comment: "The id's value" },
+        { column_name: 'other', comment: null },
+      ]);
+    }
+  });
+
   it('refuses a contract on an ephemeral model and a contracted column without data_type before running', async () => {
     const dir = t.project({
       'models/e.sql': 'select 1 as id',
