@@ -12,7 +12,15 @@ import { planIncremental, type Batch } from './incremental.js';
 import { planSnapshot } from './snapshot.js';
 
 export type Step =
-  | { readonly kind: 'sql'; readonly sql: string; readonly purpose: string; /** its result is the one reported */ readonly main?: boolean }
+  | {
+      readonly kind: 'sql';
+      readonly sql: string;
+      readonly purpose: string;
+      /** its result is the one reported */
+      readonly main?: boolean;
+      /** Retells the database's error for this statement (a statement the user did not write). */
+      readonly onError?: (e: KilnError) => KilnError;
+    }
   | { readonly kind: 'begin' }
   /**
    * Microbatch: the steps up to the next `batch` marker write this batch's window (`YYYY-MM-DD
