@@ -41,7 +41,12 @@ export class Dag {
   }
 
   private assertAcyclic(manifest: Manifest): void {
-    if (this.topoOrder().length === this.order.length) return;
+    // Kahn's sort reaches every node exactly when there is no cycle; the order is kept for topoOrder().
+    const sorted = this.sortTopologically();
+    if (sorted.length === this.order.length) {
+      this.topo = sorted;
+      return;
+    }
     // Only a project with a cycle pays for graphlib's cycle search (the first cycle it reports
     // is the one named, as before).
     const g = new Graph({ directed: true });
@@ -97,8 +102,14 @@ export class Dag {
     return seen;
   }
 
-  /** Topological order of the whole graph (stable: ties broken by id). */
-  topoOrder(): string[] {
+  /** Topological order of the whole graph (stable: ties broken by id); made once (the graph never changes). */
+  topoOrder(): readonly string[] {
+    return (this.topo ??= this.sortTopologically());
+  }
+
+  private topo: readonly string[] | undefined;
+
+  private sortTopologically(): string[] {
     const indegree = new Map<string, number>();
     // A heap keeps "smallest ready id first" at O(log n) a step; re-sorting an array each time
     // took seconds at 10,000 nodes.
