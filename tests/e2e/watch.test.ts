@@ -108,7 +108,6 @@ describe('kiln watch', () => {
 
   it('--select limits the rebuild to the selection', async () => {
     const dir = project({});
-    expect(kilnProcess(['build'], dir).code).toBe(0);
     const w = watch(dir, '--select', 'a', 'b');
     await w.waitFor(READY);
     write(dir, 'models/a.sql', 'select 7 as id\n');
@@ -117,7 +116,29 @@ describe('kiln watch', () => {
     expect(await w.interrupt()).toBe(130);
     const db = path.join(dir, 'dev.duckdb');
     expect(await queryDuckDb(db, 'select v from b')).toEqual([{ v: 70 }]);
-    expect(await queryDuckDb(db, 'select w from c')).toEqual([{ w: 11 }]);
+    // c depends on b but is not selected: never built.
+    expect((await relationsOf(db)).map((r) => r.name)).toEqual(['a', 'b']);
+  }, 120_000);
+
+  it('a macro edit rebuilds the models calling it; a new model file is built; a renamed one too', async () => {
+    const dir = project({
+      'macros/times.sql': '{% macro times(x) %}{{ x }} * 10{% endmacro %}',
+      'models/b.sql': "{{ config(materialized='table') }}\nselect {{ times('id') }} as v from {{ ref('a') }}\n",
+    });
+    expect(kilnProcess(['build'], dir).code).toBe(0);
+    const w = watch(dir);
+    await w.waitFor(READY);
+    write(dir, 'macros/times.sql', '{% macro times(x) %}{{ x }} * 1000{% endmacro %}');
+    await w.waitFor(REBUILT, 1);
+    expect(w.output).toMatch(/Rebuilt 3 nodes/); // b, its test, c
+    write(dir, 'models/e.sql', "select w * 2 as z from {{ ref('c') }}\n");
+    await w.waitFor(REBUILT, 2);
+    fs.renameSync(path.join(dir, 'models/e.sql'), path.join(dir, 'models/f.sql'));
+    await w.waitFor(REBUILT, 3);
+    expect(await w.interrupt()).toBe(130);
+    const db = path.join(dir, 'dev.duckdb');
+    expect(await queryDuckDb(db, 'select w from c')).toEqual([{ w: 1001 }]);
+    expect(await queryDuckDb(db, 'select z from f')).toEqual([{ z: 2002 }]);
   }, 120_000);
 
   it('Ctrl-C during a rebuild rolls it back: the previous table stays whole', async () => {

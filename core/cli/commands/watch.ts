@@ -17,12 +17,12 @@ import { prepareSeeds } from '../../runner/preflight.js';
 import type { RunSummary } from '../../runner/results.js';
 import { Runner } from '../../runner/runner.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
-import { affectedNodes, nodesOfFiles } from '../../watch/affected.js';
+import { affectedNodes, nodesOfFiles, rebuildDag } from '../../watch/affected.js';
 import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
-import { reparseProject, type Reparse } from '../reparse.js';
+import { partialReparse, type Reparse } from '../reparse.js';
 import { select, type Session } from '../session.js';
 import { selectorsFile } from '../selection.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
@@ -35,7 +35,7 @@ export interface WatchOptions {
 /** What a watch builds: everything `kiln build` builds. */
 const TYPES = ['seed', 'snapshot', 'model', 'test', 'unit_test'] as const;
 
-export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = reparseProject): Promise<number> {
+export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = partialReparse()): Promise<number> {
   const reporter = makeReporter(opts, io);
   const watch = new WatchLoop(opts, io, reporter, reparse);
   return watch.run();
@@ -87,7 +87,8 @@ class WatchLoop {
       interrupts++;
       if (interrupts > 1) process.exit(ExitCode.INTERRUPTED);
       this.stopping = true;
-      this.reporter.warn(this.runner ? 'Interrupted: rolling back what is running (press Ctrl-C again to force).' : 'Stopping.');
+      if (this.runner) this.reporter.warn('Interrupted: rolling back what is running (press Ctrl-C again to force).');
+      else this.reporter.info('Stopped watching.', { event: 'watch_stopped' });
       void this.runner?.cancel();
       this.stop();
     });
@@ -260,7 +261,7 @@ class WatchLoop {
     const compiler = new Compiler(manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
     const runner = new Runner(
       manifest,
-      session.dag,
+      rebuildDag(manifest, ids),
       ids,
       adapter,
       compiler,
