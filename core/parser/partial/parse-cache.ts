@@ -22,6 +22,11 @@ interface Entry {
   readonly bytes: Uint8Array;
   /** env_var() reads made while the result was produced: name → value (null: unset). */
   readonly env: readonly (readonly [string, string | null])[];
+  /**
+   * The result as an object, once this process has one: later parses in the same process
+   * (kiln watch) get copies of it instead of deserializing again (see fresh()).
+   */
+  value?: unknown;
 }
 
 interface Header {
@@ -85,7 +90,8 @@ export class ParseCache implements ParseMemo {
     if (found && envUnchanged(found.env)) {
       this.hits++;
       this.used.set(key, found);
-      return v8.deserialize(found.bytes) as T;
+      found.value ??= v8.deserialize(found.bytes);
+      return fresh(found.value) as T;
     }
     this.misses++;
     this.saved = false;
@@ -99,7 +105,7 @@ export class ParseCache implements ParseMemo {
     } catch {
       return value; // something that does not serialize (a function): simply not cached
     }
-    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, v ?? null] as const) });
+    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, v ?? null] as const), value: fresh(value) });
     return value;
   }
 
@@ -196,6 +202,21 @@ function writeAll(file: string, pieces: readonly Uint8Array[]): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A copy of a cached result that the parse may own. After parsing, nodes change in one place
+ * only: dependency resolution sets `dependsOn` (and compile sets `compiledCode` on the node
+ * itself), so nodes are copied one level deep with their own `dependsOn`; everything else
+ * (configs, columns, property files) is shared, read-only, between parses of one process.
+ */
+function fresh(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fresh);
+  if (value !== null && typeof value === 'object' && 'dependsOn' in value) {
+    const d = (value as { dependsOn: { nodes: string[]; macros: string[] } }).dependsOn;
+    return { ...value, dependsOn: { ...d, nodes: [...d.nodes], macros: [...d.macros] } };
+  }
+  return value;
 }
 
 function envUnchanged(env: Entry['env']): boolean {

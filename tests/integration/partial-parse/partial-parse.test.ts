@@ -400,6 +400,14 @@ describe('partial parsing', () => {
     const third = await openSession(options({ parseState: state }), dir);
     expect(third.parseCacheStats!.hits).toBe(0);
     expect(snapshotOf(third)).toEqual(snapshotOf(await openSession(options({ partialParse: false }), dir)));
+
+    // Results shared between parses of one process are never changed by a parse that used them.
+    for (let i = 0; i < 2; i++) {
+      const again = await openSession(options({ parseState: state, command: 'compile' }), dir);
+      expect(again.parseCacheStats!.misses).toBe(0);
+      expect(snapshotOf(again)).toEqual(snapshotOf(await openSession(options({ partialParse: false, command: 'compile' }), dir)));
+      expect((await kiln(['compile'], dir)).code).toBe(0);
+    }
   });
 
   it('a damaged or foreign cache file is ignored', async () => {
