@@ -12,6 +12,7 @@ import { CACHE_FILE } from '../../../core/parser/partial/parse-cache.js';
 import { PartialParseState } from '../../../core/parser/partial/state.js';
 import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
+import { UTILS_PACKAGE } from '../packages/utils-package.js';
 
 const PROJECT = `name: shop
 profile: shop
@@ -408,6 +409,30 @@ describe('partial parsing', () => {
       expect(snapshotOf(again)).toEqual(snapshotOf(await openSession(options({ partialParse: false, command: 'compile' }), dir)));
       expect((await kiln(['compile'], dir)).code).toBe(0);
     }
+  });
+
+  it('with an installed package: its nodes reused, a change to it or to the project vars parses again', async () => {
+    const root = testdir({
+      'shop/dbt_project.yml': 'name: shop\nprofile: shop\nvars:\n  kiln_utils:\n    utils_label: from-project\nmodels:\n  kiln_utils:\n    +tags: [pkg]\n',
+      'shop/profiles.yml': FILES['profiles.yml'],
+      'shop/packages.yml': 'packages:\n  - local: ../kiln_utils\n',
+      'shop/models/calendar_days.sql': "select count(*) as days, min(label) as label from {{ ref('kiln_utils', 'utils_calendar') }}\n",
+      'shop/models/greet.sql': "select '{{ whoami() }}' as owner\n",
+      ...Object.fromEntries(Object.entries(UTILS_PACKAGE).map(([k, v]) => [`kiln_utils/${k}`, v])),
+    });
+    const dir = path.join(root, 'shop');
+    expect((await kiln(['deps'], dir)).code).toBe(0);
+    await openSession(options(), dir);
+    const warm = await warmEqualsCold(dir);
+    expect(warm.misses).toBe(0);
+    expect(warm.warm.manifest.nodes.get('model.kiln_utils.utils_calendar')!.config.tags).toEqual(['pkg']);
+    edit(dir, 'models/greet.sql', 'as owner', 'as greeter');
+    expect((await warmEqualsCold(dir)).misses).toBe(1);
+    const installed = fs.readdirSync(path.join(dir, 'dbt_packages'))[0];
+    edit(dir, `dbt_packages/${installed}/models/utils_calendar.sql`, 'as label', 'as the_label');
+    expect((await warmEqualsCold(dir)).hits).toBe(0);
+    edit(dir, 'dbt_project.yml', 'utils_label: from-project', 'utils_label: changed');
+    expect((await warmEqualsCold(dir)).hits).toBe(0);
   });
 
   it('a damaged or foreign cache file is ignored', async () => {
