@@ -43,6 +43,8 @@ export interface ParseMemo {
    * not null. `key` null: never cached.
    */
   memo<T>(key: string | null, problems: Problems, compute: () => T): T;
+  /** Keeps the entry for `key` (if any) for the next parse without reading it. */
+  retain(key: string): void;
 }
 
 export interface ParseCacheStats {
@@ -107,6 +109,11 @@ export class ParseCache implements ParseMemo {
     }
     this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, v ?? null] as const), value: fresh(value) });
     return value;
+  }
+
+  retain(key: string): void {
+    const found = this.offered.get(key);
+    if (found && !this.used.has(key)) this.used.set(key, found);
   }
 
   /** The last parse's figures: results reused, results computed, entries now held. */
