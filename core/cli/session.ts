@@ -47,7 +47,16 @@ export interface Session {
   readonly parseCacheStats?: ParseCacheStats;
 }
 
-export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
+/**
+ * An adapter already open in this process (`kiln watch` keeps one across re-parses): reused when
+ * the re-read profile selects the same target, so each rebuild pays only for its SQL.
+ */
+export interface ReuseAdapter {
+  readonly adapter: Adapter;
+  readonly target: ProfileSelection['target'];
+}
+
+export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter): Promise<Session> {
   const root = path.resolve(cwd, opts.projectDir ?? '.');
   const invocationId = randomUUID();
   const startedAt = new Date();
@@ -94,7 +103,7 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   const profile = early && early.profileName === loaded.project.profile ? early : readProfile(loaded.project.profile);
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
-  const adapter = await createAdapter(target, root, profile.file);
+  const adapter = reuse && sameTarget(reuse.target, target) ? reuse.adapter : await createAdapter(target, root, profile.file);
   timings.end();
   const jinja = new JinjaEnv({
     engine,
@@ -145,6 +154,11 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     jinja,
     parseCacheStats,
   };
+}
+
+function sameTarget(a: ProfileSelection['target'], b: ProfileSelection['target']): boolean {
+  // Where `type:` is written moves with any edit above it; that alone is no other target.
+  return a === b || JSON.stringify({ ...a, typeLoc: null }) === JSON.stringify({ ...b, typeLoc: null });
 }
 
 /** The `profile:` (else `name:`) of dbt_project.yml when written without Jinja; null otherwise. */

@@ -9,6 +9,7 @@ import type { ColumnInfo, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, 
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
+import { allConstraints, parseConstraints, parseRefText } from '../project/constraints.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
@@ -359,9 +360,14 @@ export function parseProject(input: ParseInput): ParseOutput {
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
     };
     const out: ParsedNode[] = [];
-    const declared = (patchTests: readonly unknown[], columns: readonly ColumnInfo[], loc: SourceLocation): DeclaredTest[] => [
+    const declared = (patchTests: readonly unknown[], columns: readonly Omit<ColumnInfo, 'constraints'>[], loc: SourceLocation): DeclaredTest[] => [
       ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
-      ...columns.flatMap((c) => c.data_tests.map((entry) => ({ entry, columnName: c.name, loc: (c as { loc?: SourceLocation }).loc ?? loc }))),
+      // `quote: true` on a column: its tests get the quoted name (as dbt does), so names with
+      // spaces, semicolons, quotes or upper case reach the test's SQL intact.
+      ...columns.flatMap((c) => {
+        const columnName = (c as { quote?: boolean | null }).quote === true ? dialect.quoteIdentifier(c.name) : c.name;
+        return c.data_tests.map((entry) => ({ entry, columnName, loc: (c as { loc?: SourceLocation }).loc ?? loc }));
+      }),
     ];
     const byKindName = new Map<string, ParsedNode>();
     for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);
@@ -487,16 +493,18 @@ export function parseProject(input: ParseInput): ParseOutput {
       checksum: p.f.checksum,
       config,
       description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
-      columns: columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)),
+      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
       refs: p.refs,
       sources: p.sources,
       dependsOn: { nodes: [], macros: [] },
       patchPath: p.patch ? p.patch.loc.file : null,
+      ...(p.patch ? { patchLoc: p.patch.loc } : {}),
       database: rel.database,
       schema: rel.schema,
       alias: rel.alias,
       loc: { file: p.f.path, line: 1 },
       dataTests: [...(p.patch?.dataTests ?? [])],
+      ...(p.resourceType === 'model' ? modelConstraints(p.patch, config, p.name, problems) : {}),
     };
   }
 
@@ -576,12 +584,31 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
   return out;
 }
 
-function columnsMap(cols: readonly (ColumnInfo & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
+function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
   for (const c of cols) {
-    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
+    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests, ...(c.loc ? { loc: c.loc } : {}) };
   }
   return out;
+}
+
+function withColumnConstraints(columns: Record<string, ColumnInfo>, patch: NodePatch | undefined, node: string, problems: Problems): Record<string, ColumnInfo> {
+  for (const decl of patch?.columns ?? []) {
+    if (!decl.constraints.length) continue;
+    const col = columns[decl.name];
+    if (col) col.constraints = parseConstraints(decl.constraints, decl.name, decl.loc, problems, node);
+  }
+  return columns;
+}
+
+/**
+ * A model's constraints: column-level entries onto its columns, model-level ones (the entry's
+ * `constraints:`, or `constraints` in its config) onto the node. Applied when the contract is enforced.
+ */
+function modelConstraints(patch: NodePatch | undefined, config: NodeConfig, node: string, problems: Problems): Pick<ParsedNode, 'constraints'> {
+  if (!patch) return {};
+  const declared = Array.isArray(patch.extra.constraints) ? patch.extra.constraints : Array.isArray(config.constraints) ? config.constraints : [];
+  return { constraints: parseConstraints(declared, null, patch.loc, problems, node) };
 }
 
 function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
@@ -673,6 +700,22 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
         node: node.uniqueId,
         hint: near ? `Did you mean source('${near.split('.')[0]}', '${near.split('.').slice(1).join('.')}')? Sources are declared under \`sources:\` in a YAML file.` : 'Declare it under `sources:` in a YAML file under models/.',
       }));
+    }
+    // foreign_key `to: ref('x')`: the referenced model is built first (dbt adds it to depends_on).
+    for (const c of allConstraints(node)) {
+      const ref = c.to === null ? null : parseRefText(c.to);
+      if (!ref) continue;
+      const target = index.ref(ref, node.packageName);
+      if (target && 'alias' in target) {
+        if (target.uniqueId !== node.uniqueId) deps.add(target.uniqueId);
+        c.toRelation = { database: target.database, schema: target.schema, identifier: target.alias };
+      } else {
+        problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} has a foreign_key constraint to ${c.to}, which was not found`, {
+          loc: c.loc,
+          node: node.uniqueId,
+          hint: 'A foreign key points at a model, seed or snapshot of the project: check the name in `to:`.',
+        }));
+      }
     }
     node.dependsOn.nodes = [...deps];
   }
