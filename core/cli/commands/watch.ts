@@ -22,7 +22,7 @@ import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
-import { reparseProject, type Reparse } from '../reparse.js';
+import { flushParseCaches, reparseProject, type Reparse } from '../reparse.js';
 import { select, type Session } from '../session.js';
 import { selectorsFile } from '../selection.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
@@ -115,6 +115,8 @@ class WatchLoop {
       off();
       await watcher.close();
       await this.session?.adapter.close();
+      // The re-parses kept the parse cache in memory; the next command starts warm from it.
+      flushParseCaches();
     }
     if (this.failure) throw this.failure;
     return ExitCode.INTERRUPTED;

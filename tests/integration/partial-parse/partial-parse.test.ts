@@ -12,6 +12,7 @@ import { CACHE_FILE } from '../../../core/parser/partial/parse-cache.js';
 import { PartialParseState } from '../../../core/parser/partial/state.js';
 import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
+import { flushParseCaches, reparseProject } from '../../../core/cli/reparse.js';
 import { UTILS_PACKAGE } from '../packages/utils-package.js';
 
 const PROJECT = `name: shop
@@ -433,6 +434,23 @@ describe('partial parsing', () => {
     expect((await warmEqualsCold(dir)).hits).toBe(0);
     edit(dir, 'dbt_project.yml', 'utils_label: from-project', 'utils_label: changed');
     expect((await warmEqualsCold(dir)).hits).toBe(0);
+  });
+
+  it("kiln watch's re-parse reads only the saved files, and writes the cache when watching ends", async () => {
+    const dir = testdir(FILES);
+    const first = await reparseProject({ opts: options(), cwd: dir, changedFiles: new Set(), previous: null });
+    expect(first.parseCacheStats!.hits).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'target', CACHE_FILE))).toBe(false);
+    edit(dir, 'models/marts/_marts.yml', 'Orders with their customer.', 'Orders.');
+    edit(dir, 'seeds/countries.csv', 'de,Germany\n', '');
+    const next = await reparseProject({ opts: options(), cwd: dir, changedFiles: new Set(['models/marts/_marts.yml', 'seeds/countries.csv']), previous: first });
+    expect(next.adapter).toBe(first.adapter);
+    // The YAML's outline, the model it describes and that model's tests.
+    expect(next.parseCacheStats!.misses).toBeLessThanOrEqual(4);
+    expect(snapshotOf(next)).toEqual(snapshotOf(await openSession(options({ partialParse: false }), dir)));
+    flushParseCaches();
+    expect(fs.existsSync(path.join(dir, 'target', CACHE_FILE))).toBe(true);
+    expect((await openSession(options(), dir)).parseCacheStats!.misses).toBe(0);
   });
 
   it('a damaged or foreign cache file is ignored', async () => {
