@@ -176,7 +176,15 @@ export function parseProject(input: ParseInput): ParseOutput {
     const fullKey = ['properties', fileKey(f)];
     try {
       propertyFiles.push(memo(['properties outline', fileKey(f)], () => outlineModels(parseFull())));
-      fullProperties.set(f.path, () => (full ??= memo(fullKey, parseFull)));
+      // Through the cache once even when the outline was just parsed, so the full file is kept.
+      let fetched = false;
+      fullProperties.set(f.path, () => {
+        if (!fetched) {
+          fetched = true;
+          full = memo(fullKey, parseFull);
+        }
+        return full ?? parseFull();
+      });
       const k = memoKey(fullKey);
       if (k !== null) cache?.retain(k);
     } catch (e) {

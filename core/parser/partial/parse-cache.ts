@@ -4,9 +4,10 @@
 // beyond its own key (the project file, the profile target, vars, macros, doc blocks, kiln
 // itself) is folded into one project key (cache-key.ts): when that differs, nothing is reused.
 //
-// Entries are kept serialized (v8): a hit is a fresh object every time, so later steps that
-// mutate nodes (dependency resolution, compile) never touch what the cache holds, and saving
-// writes the bytes read from disk back without serializing them again.
+// Entries are kept serialized (v8), so saving writes the bytes read from disk back without
+// serializing them again. A hit hands out a copy that the parse may own (fresh()): later steps
+// that change nodes (dependency resolution, compile) never touch what the cache holds, and a
+// long-lived process (kiln watch) reuses the objects of its last parse instead of deserializing.
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
