@@ -8,11 +8,12 @@
 // serializing them again. A hit hands out a copy that the parse may own (fresh()): later steps
 // that change nodes (dependency resolution, compile) never touch what the cache holds, and a
 // long-lived process (kiln watch) reuses the objects of its last parse instead of deserializing.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import type { Problems } from '../../errors.js';
-import { trackEnvReads } from '../../template/builtins.js';
+import { isSecretEnvName, trackEnvReads } from '../../template/builtins.js';
 
 /** The file partial parsing keeps in the target folder. */
 export const CACHE_FILE = 'partial_parse.kiln';
@@ -21,7 +22,7 @@ const MAGIC = Buffer.from('KILNPP1\n', 'latin1');
 
 interface Entry {
   readonly bytes: Uint8Array;
-  /** env_var() reads made while the result was produced: name → value (null: unset). */
+  /** env_var() reads made while the result was produced: name → digest of the value (null: unset). */
   readonly env: readonly (readonly [string, string | null])[];
   /**
    * The result as an object, once this process has one: later parses in the same process
@@ -102,13 +103,15 @@ export class ParseCache implements ParseMemo {
     const warnings = problems.warnings.length;
     const { value, reads } = trackEnvReads(compute);
     if (value === null || value === undefined || problems.errors.length !== errors || problems.warnings.length !== warnings) return value;
+    // A result made from a secret env var may hold its value: never written to target/.
+    for (const name of reads.keys()) if (isSecretEnvName(name)) return value;
     let bytes: Uint8Array;
     try {
       bytes = v8.serialize(value);
     } catch {
       return value; // something that does not serialize (a function): simply not cached
     }
-    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, v ?? null] as const), value: fresh(value) });
+    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, envDigest(v)] as const), value: fresh(value) });
     return value;
   }
 
@@ -228,6 +231,11 @@ function fresh(value: unknown): unknown {
 }
 
 function envUnchanged(env: Entry['env']): boolean {
-  for (const [name, value] of env) if ((process.env[name] ?? null) !== value) return false;
+  for (const [name, digest] of env) if (envDigest(process.env[name]) !== digest) return false;
   return true;
+}
+
+/** Env var values are kept as digests: the cache file never holds them. */
+function envDigest(value: string | undefined): string | null {
+  return value === undefined ? null : createHash('sha1').update(value).digest('hex');
 }

@@ -370,6 +370,22 @@ describe('partial parsing', () => {
     expect(region.warm.manifest.nodes.get('model.shop.orders')!.description).toBe('Orders for EMEA.');
   });
 
+  it('env var values never reach the cache file; results made from secret env vars are not cached', async () => {
+    const dir = await primed();
+    process.env.PP_PLAIN = 'plain-value-123';
+    process.env.DBT_ENV_SECRET_PP = 'secret-value-456';
+    write(dir, 'models/marts/plain.sql', "{{ config(meta={'v': env_var('PP_PLAIN')}) }}\nselect 1 as id\n");
+    write(dir, 'models/marts/secret.sql', "{{ config(meta={'s': env_var('DBT_ENV_SECRET_PP')}) }}\nselect 1 as id\n");
+    await warmEqualsCold(dir);
+    const bytes = fs.readFileSync(path.join(dir, 'target', CACHE_FILE), 'latin1');
+    expect(bytes).not.toContain('secret-value-456');
+    expect(bytes.split('plain-value-123').length - 1).toBe(1); // in the node's config, not in the env record
+    expect((await warmEqualsCold(dir)).misses).toBe(1);
+    process.env.PP_PLAIN = 'changed';
+    const changed = await warmEqualsCold(dir);
+    expect(changed.warm.manifest.nodes.get('model.shop.plain')!.config.meta).toEqual({ v: 'changed' });
+  });
+
   it('files that read per-invocation values are parsed every time', async () => {
     const dir = await primed();
     write(dir, 'models/marts/stamped.sql', "{{ config(meta={'at': invocation_id}) }}\nselect 1 as id\n");
