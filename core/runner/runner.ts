@@ -313,10 +313,32 @@ export class Runner {
       message = r.message;
     };
     const failAfter = injectedFailure(node);
+    // Where the connection can send several statements at once, a transaction's statements go
+    // together (one round trip instead of one each). Hooks are the user's SQL and run alone;
+    // so does everything while a test injects a failure after a given statement.
+    const batching = conn.executeBatch !== undefined && failAfter === null;
     const queue: Step[] = [...plan.steps];
     try {
       for (let step = queue.shift(); step; step = queue.shift()) {
         if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
+        const group = batching && (step.kind === 'begin' || (inTx && step.kind === 'sql')) ? batchGroup(step, queue) : [step];
+        if (group.length > 1) {
+          const begin = group.find((s) => s.kind === 'begin');
+          if (begin) {
+            inTx = true;
+            batch = begin.batch ?? null;
+          }
+          for (const s of group) if (s.kind === 'sql') statements.push(s.sql);
+          const results = await conn.executeBatch!(group.map((s) => (s.kind === 'sql' ? { sql: s.sql } : s.kind === 'begin' ? 'begin' : 'commit')));
+          group.forEach((s, k) => {
+            if (s.kind === 'sql') report(s, results[k]);
+          });
+          if (group[group.length - 1].kind === 'commit') {
+            inTx = false;
+            committed = true;
+          }
+          continue;
+        }
         if (step.kind === 'begin') {
           await conn.begin();
           inTx = true;
@@ -421,6 +443,30 @@ export class Runner {
 }
 
 type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures'>;
+
+type BatchStep = Extract<Step, { kind: 'sql' | 'begin' | 'commit' }>;
+
+/**
+ * `first` and the steps after it (taken from `queue`) that can run as one batch: plan
+ * statements up to and including the transaction's commit. Empty of extras when none follow.
+ */
+function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
+  const isPlanSql = (s: Step): s is Extract<Step, { kind: 'sql' }> => s.kind === 'sql' && !s.purpose.endsWith('hook');
+  if (first.kind === 'sql' && !isPlanSql(first)) return [first];
+  const group: BatchStep[] = [first];
+  while (queue.length > 0) {
+    const next = queue[0];
+    if (next.kind === 'commit') {
+      group.push(next);
+      queue.shift();
+      break;
+    }
+    if (!isPlanSql(next)) break;
+    group.push(next);
+    queue.shift();
+  }
+  return group;
+}
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
 function injectedFailure(node?: ParsedNode): number | null {
