@@ -73,11 +73,10 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
   const poll = opts.pollMs ?? 1000;
   const staleMs = opts.staleMs ?? STALE_MS;
   const deadline = Date.now() + opts.timeoutMs;
-  await sql(`create schema if not exists ${quoteIdentifier(catalog)}.${quoteIdentifier(schema)}`);
   let waited = false;
   let tookOver = false;
   for (;;) {
-    if (await tryCreate(sql, table, me)) {
+    if (await tryCreate(sql, table, me, `${quoteIdentifier(catalog)}.${quoteIdentifier(schema)}`)) {
       if (!tookOver) break;
       // A takeover: make sure no concurrent takeover dropped ours in the meantime.
       await sleep(opts.settleMs ?? 2000);
@@ -126,34 +125,64 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
 }
 
 /** True when this run created the lock table; false when it exists already. */
-async function tryCreate(sql: RunSql, table: string, me: { holder: string; host: string; pid: number }): Promise<boolean> {
+async function tryCreate(sql: RunSql, table: string, me: { holder: string; host: string; pid: number }, schema: string): Promise<boolean> {
   try {
-    await sql(
-      `create table ${table} as select ${quoteLiteral(me.holder)} as holder, ${quoteLiteral(me.host)} as host, cast(${me.pid} as bigint) as pid, ` +
-        `${NOW_MS} as since_ms, ${NOW_MS} as beat_ms`,
-    );
+    await create(sql, table, me);
     return true;
   } catch (e) {
-    if (e instanceof KilnError && /^TABLE_ALREADY_EXISTS\b|already exists/i.test(e.message)) return false;
-    throw e;
+    // The first run on a new schema creates it (the run would, right after).
+    if (!(e instanceof KilnError && /^(SCHEMA_NOT_FOUND|NOT_FOUND: Schema)\b/.test(e.message))) return alreadyExists(e);
   }
+  await sql(`create schema if not exists ${schema}`);
+  try {
+    await create(sql, table, me);
+    return true;
+  } catch (e) {
+    return alreadyExists(e);
+  }
+}
+
+function alreadyExists(e: unknown): false {
+  if (e instanceof KilnError && /^TABLE_ALREADY_EXISTS\b|already exists/i.test(e.message)) return false;
+  throw e;
+}
+
+async function create(sql: RunSql, table: string, me: { holder: string; host: string; pid: number }): Promise<void> {
+  await sql(
+      `create table ${table} as select ${quoteLiteral(me.holder)} as holder, ${quoteLiteral(me.host)} as host, cast(${me.pid} as bigint) as pid, ` +
+      `${NOW_MS} as since_ms, ${NOW_MS} as beat_ms`,
+  );
 }
 
 /** The holder named by the lock table, or null when there is no lock table. */
 export async function readHolder(sql: RunSql, table: string): Promise<LockHolder | null> {
+  const query = `select holder, host, pid, min(since_ms), max(beat_ms), ${NOW_MS} from ${table} group by holder, host, pid order by max(beat_ms) desc limit 1`;
   let rows: readonly (readonly unknown[])[];
   try {
-    rows = await sql(`select holder, host, pid, min(since_ms), max(beat_ms), ${NOW_MS} from ${table} group by holder, host, pid order by max(beat_ms) desc limit 1`);
+    rows = await sql(query);
   } catch (e) {
-    // Gone, or (Iceberg) being dropped or created by another run at this moment.
-    if (e instanceof KilnError && /^(TABLE_NOT_FOUND|ICEBERG_MISSING_METADATA)\b|does not exist/i.test(e.message)) return null;
-    throw e;
+    if (isGone(e)) return null;
+    // A read racing another run's drop fails in connector-specific ways (the memory connector:
+    // an internal error; Iceberg: files or metadata gone); once the drop is done the table is
+    // simply absent (or a new lock is there). Anything that fails twice is real.
+    await sleep(100);
+    try {
+      rows = await sql(query);
+    } catch (again) {
+      if (isGone(again)) return null;
+      throw again;
+    }
   }
   const r = rows[0];
   // An empty table: a create still in flight; treat as held, fresh.
   if (!r) return { holder: '(unknown)', host: '', pid: 0, sinceMs: Date.now(), beatMs: Date.now(), idleMs: 0 };
   const beatMs = Number(r[4]);
   return { holder: String(r[0]), host: String(r[1]), pid: Number(r[2]), sinceMs: Number(r[3]), beatMs, idleMs: Number(r[5]) - beatMs };
+}
+
+/** The lock table does not exist (Iceberg: not yet, or no longer, committed). */
+function isGone(e: unknown): boolean {
+  return e instanceof KilnError && /^(TABLE_NOT_FOUND|ICEBERG_MISSING_METADATA)\b|does not exist/i.test(e.message);
 }
 
 function isStale(h: LockHolder, staleMs: number): boolean {
