@@ -99,6 +99,16 @@ export interface AdapterCapabilities {
    * Snapshots need it; false where tables only grow by INSERT (Trino's memory connector).
    */
   readonly supportsDelete?: boolean;
+  /**
+   * Optional, default none: the constraint types (`not_null`, `unique`, `primary_key`,
+   * `foreign_key`, `check`, `custom`) `createContractTable` writes into the table, where the
+   * database enforces them. Others are left out with a warning (dbt's rule).
+   */
+  readonly enforcedConstraints?: readonly string[];
+  /** Optional, default false: privileges can be granted to roles (`grants` config; else a no-op). */
+  readonly supportsGrants?: boolean;
+  /** Optional, default false: `comment on` relations and columns (`persist_docs`). */
+  readonly supportsComments?: boolean;
   /** Optional: whose capabilities these are, for messages (e.g. a Trino connector and its catalog); default: the adapter type. */
   readonly describedAs?: string;
 }
@@ -113,6 +123,24 @@ export interface IndexSpec {
   readonly unique: boolean;
   /** Index method (`btree`, `hash`, ...) where the database has them. */
   readonly type: string | null;
+}
+
+/** One constraint of a contracted table, as `createContractTable` writes it. */
+export interface ConstraintSpec {
+  readonly type: string;
+  readonly name: string | null;
+  /** check / custom: the condition or clause; foreign_key without `references`: `table (column)`. */
+  readonly expression: string | null;
+  /** Model-level entries: the columns they cover (raw names, quoted by the dialect). */
+  readonly columns: readonly string[];
+  readonly references: { readonly relation: RelationName; readonly columns: readonly string[] } | null;
+}
+
+/** A column of a contracted table: its declared type and the constraints written on it. */
+export interface ContractColumn {
+  readonly name: string;
+  readonly dataType: string;
+  readonly constraints: readonly ConstraintSpec[];
 }
 
 /** One `merge into` statement: match on `on`, update `update` (none: matched rows stay), insert the rest. */
@@ -196,6 +224,16 @@ export interface SqlDialect {
   alterColumnType(rel: RelationName, column: string, dataType: string): string;
   /** Only where capabilities.supportsIndexes. */
   createIndex(rel: RelationName, name: string, index: IndexSpec): string;
+  /** `create table rel (columns with types and constraints, table constraints)`: a contracted model's table. */
+  createContractTable?(rel: RelationName, columns: readonly ContractColumn[], constraints: readonly ConstraintSpec[]): string;
+  /** `insert into rel (columns) select columns from (sql)`: fills a contracted table by column name. */
+  insertSelect?(rel: RelationName, columns: readonly string[], sql: string): string;
+  /** Only where capabilities.supportsGrants: a query of (grantee, privilege) rows granted on `rel` to roles other than the current user. */
+  grantsQuery?(rel: RelationName): string;
+  grant?(rel: RelationName, privilege: string, grantees: readonly string[]): string;
+  revoke?(rel: RelationName, privilege: string, grantees: readonly string[]): string;
+  /** Only where capabilities.supportsComments: `comment on` the relation (column null) or one of its columns. */
+  comment?(rel: Relation, column: string | null, text: string): string;
   /** A timestamp literal from `YYYY-MM-DD HH:MM:SS` (UTC, no zone). */
   timestamp(text: string): string;
   /** A text hash of the expressions, nulls as empty strings, joined with `|` (dbt's scd id). */
@@ -204,9 +242,39 @@ export interface SqlDialect {
   currentTimestamp(): string;
 }
 
+/** A retry about to happen after a transient failure (KilnError.transient), for the log. */
+export interface RetryNotice {
+  /** What failed, e.g. `connecting to PostgreSQL at host:5432, database "db", user "u"`. */
+  readonly what: string;
+  /** Why it may succeed if repeated, e.g. `too many connections (53300)`. */
+  readonly reason: string;
+  /** The attempt about to start (2 for the first retry) and the most there will be. */
+  readonly attempt: number;
+  readonly attempts: number;
+  readonly delaySeconds: number;
+}
+
+/** How often work that failed transiently is started again, and the wait before the first retry (doubling each time). */
+export interface RetryPolicy {
+  readonly retries: number;
+  readonly delaySeconds: number;
+}
+
+/** The wait before retry number `retry` (1-based): the first delay, doubled each time, at most 30 s. */
+export function retryDelaySeconds(policy: RetryPolicy, retry: number): number {
+  return Math.min(30, policy.delaySeconds * 2 ** (retry - 1));
+}
+
 export interface Adapter {
   /** The profile `type` this adapter serves, e.g. `duckdb`. */
   readonly type: string;
+  /**
+   * Optional: a node whose run failed transiently (its error has `transient`) and left nothing
+   * committed is run again, from its compile, up to `retries` times. Absent: never.
+   */
+  readonly retryPolicy?: RetryPolicy;
+  /** Optional, set by the CLI: told of each retry the adapter makes on its own (connecting). */
+  onRetry?: (notice: RetryNotice) => void;
   /**
    * Final only after open(): some depend on the server (Postgres' MERGE on its version). Read
    * them after opening, never cache them from before.

@@ -19,6 +19,13 @@ export interface KilnErrorInit {
   /** Extra locations (e.g. the other file of a duplicate). */
   readonly related?: readonly SourceLocation[];
   readonly cause?: unknown;
+  /**
+   * Set by an adapter when the failure is transient: the same work, started again from nothing,
+   * may succeed (a deadlock, a serialization failure, a server refusing connections for a
+   * moment). A short reason, e.g. `deadlock detected (40P01)`. Whether a retry is safe is for the
+   * caller to decide: only when nothing of the failed attempt was committed.
+   */
+  readonly transient?: string;
 }
 
 export class KilnError extends Error {
@@ -27,6 +34,7 @@ export class KilnError extends Error {
   readonly node?: string;
   readonly hint?: string;
   readonly related: readonly SourceLocation[];
+  readonly transient?: string;
 
   constructor(code: string, message: string, init: KilnErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -36,6 +44,7 @@ export class KilnError extends Error {
     this.node = init.node;
     this.hint = init.hint;
     this.related = init.related ?? [];
+    this.transient = init.transient;
   }
 
   /** `file:line:col`, or '' when the error has no location. */
@@ -141,6 +150,8 @@ export const Codes = {
   UNIT_TEST_INPUT: 'KLN505',
   SCHEMA_CHANGED: 'KLN506', // on_schema_change: fail (or ignore) and the model's columns changed
   COLUMN_UNKNOWN: 'KLN507', // a config names a column the model's query does not return
+  CONTRACT_MISMATCH: 'KLN508', // an enforced contract's columns/types differ from the query's; nothing built
+  CONSTRAINT_NOT_ENFORCED: 'KLN509', // a warning: a declared constraint the database (or materialization) does not enforce
   // usage
   USAGE: 'KLN601',
   INIT_TARGET_EXISTS: 'KLN602',

@@ -34,6 +34,32 @@ export interface ColumnInfo {
   tags: string[];
   /** Test entries declared on the column, as written (recorded for the data-tests issue). */
   data_tests: unknown[];
+  /** Constraints declared on the column (models; applied when the contract is enforced). */
+  constraints?: ConstraintDef[];
+  /** Where the column is declared in property YAML. */
+  loc?: SourceLocation;
+}
+
+export type ConstraintType = 'not_null' | 'unique' | 'primary_key' | 'foreign_key' | 'check' | 'custom';
+
+/** One `constraints:` entry of a model or of one of its columns (dbt's shape), validated. */
+export interface ConstraintDef {
+  type: ConstraintType;
+  name: string | null;
+  /** check: the condition; foreign_key (older form): `other_table (column)`; custom: the clause. */
+  expression: string | null;
+  /** The columns it covers: the column it is declared on, or a model-level entry's `columns`. */
+  columns: string[];
+  /** True when declared on a column (rendered inline), false for a model-level entry. */
+  onColumn: boolean;
+  /** foreign_key: `ref('x')` as written, and the columns it points at. */
+  to: string | null;
+  toColumns: string[];
+  /** foreign_key `to: ref(...)`: the referenced relation, resolved with the other refs. */
+  toRelation?: { database: string; schema: string; identifier: string };
+  warnUnenforced: boolean;
+  warnUnsupported: boolean;
+  loc: SourceLocation;
 }
 
 export interface RefCall {
@@ -74,6 +100,10 @@ export interface ParsedNode {
   loc: SourceLocation;
   /** Data tests declared on the model in YAML (recorded for the data-tests issue). */
   dataTests: unknown[];
+  /** Where the node's entry in property YAML starts (contract errors point there). */
+  patchLoc?: SourceLocation;
+  /** Model-level `constraints:` (and not_null/unique/... on several columns). */
+  constraints?: ConstraintDef[];
   /** Set by compile. */
   compiledCode?: string;
   /** Seeds: absolute path of the CSV. */

@@ -2,24 +2,32 @@
 // connections for workers, and one more connection for metadata so that catalog look-ups
 // never wait for (or deadlock against) a busy worker.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName } from '../adapter.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { Codes, KilnError } from '../../core/errors.js';
-import { DuckDBConn } from './connection.js';
+import type { DuckDBConn } from './connection.js';
 import { duckdbDialect, quoteLiteral } from './dialect.js';
 import { extensionError, openError, settingError } from './errors.js';
 import { DUCKDB_MACROS_SQL } from './macros.js';
 import { Pool } from './pool.js';
 import { folderOf, isMemoryPath, readProfile, type DuckDBProfile } from './profile.js';
 import { RelationCache } from './relation-cache.js';
+import { duckdbApi } from './native.js';
 
 /**
  * Files open in this process. DuckDB's file lock only keeps other processes out: a second
  * instance on the same file in this process would open without complaint and corrupt it.
  */
 const openFiles = new Set<string>();
+
+/** kiln's connection class, loaded with the driver on the first open (see native.ts). */
+let connectionClass: typeof DuckDBConn | null = null;
+
+function isDuckDBConn(conn: Connection | undefined): conn is DuckDBConn {
+  return connectionClass !== null && conn instanceof connectionClass;
+}
 
 /** `v1.5.6` → true from 1.4 on, where MERGE INTO arrived. */
 export function versionHasMerge(v: string): boolean {
@@ -52,12 +60,21 @@ export class DuckDBAdapter implements Adapter {
     this.catalog = this.profile.catalog;
     this.capabilities = {
       supportsTransactionalDdl: true,
-      supportsMerge: versionHasMerge(duckdbVersion()),
+      // Asks the driver (loading it) only when a materialization needs to know.
+      get supportsMerge() {
+        return versionHasMerge(duckdbApi().version());
+      },
       supportsCreateOrReplaceView: true,
       // DuckDB has no practical identifier limit; this only bounds generated names.
       maxIdentifierLength: 1024,
       incrementalStrategies: INCREMENTAL_STRATEGIES,
-      supportsIndexes: true,
+      // An index keeps DuckDB from renaming its table ("entries that depend on it"), so the next
+      // build could not move it aside; DuckDB scans columns without one. `indexes` warn once.
+      supportsIndexes: false,
+      // Not foreign keys: DuckDB then refuses to rename or drop the referenced table, so the
+      // parent model could never be rebuilt (and the key would keep the child's temporary name).
+      enforcedConstraints: ['not_null', 'unique', 'primary_key', 'check', 'custom'],
+      supportsComments: true,
       // A MERGE updating 50k scattered rows of 10M took 17 s to commit, deleting and inserting them 1 s.
       prefersReplaceToUpdate: true,
     };
@@ -96,9 +113,10 @@ export class DuckDBAdapter implements Adapter {
     // A file this open creates is removed again if the open fails after all (a bad setting or
     // extension): a project that does not get going leaves nothing behind.
     const created = !isMemoryPath(path) && !existsSync(path);
+    connectionClass ??= (await import('./connection.js')).DuckDBConn;
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, {
+      instance = await duckdbApi().DuckDBInstance.create(path, {
         // Never download at run time: offline it would hang ~0.5 s and then fail obscurely.
         autoinstall_known_extensions: 'false',
         // Extensions already installed (or built in) still load when a function needs them.
@@ -133,7 +151,7 @@ export class DuckDBAdapter implements Adapter {
 
   release(conn: Connection): void {
     const pool = this.pool;
-    if (!pool || !(conn instanceof DuckDBConn)) return;
+    if (!pool || !isDuckDBConn(conn)) return;
     if (!conn.inTransaction) return pool.release(conn);
     // A worker gave back a connection mid-transaction (it failed before rolling back).
     conn.rollback().then(
@@ -176,7 +194,7 @@ export class DuckDBAdapter implements Adapter {
    * has not committed (DuckDB hides those from other connections).
    */
   async getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]> {
-    const via = conn instanceof DuckDBConn ? conn : this.requireMeta();
+    const via = isDuckDBConn(conn) ? conn : this.requireMeta();
     const res = await via.query(
       `select column_name, data_type, ordinal_position from information_schema.columns
        where lower(table_catalog) = lower(${quoteLiteral(name.database)})
@@ -259,7 +277,8 @@ export class DuckDBAdapter implements Adapter {
   /** A new connection with the profile's settings applied (session settings are per connection). */
   private async connect(): Promise<DuckDBConn> {
     if (!this.instance) throw new KilnError(Codes.DATABASE_UNREACHABLE, 'the DuckDB database is closed');
-    const conn = new DuckDBConn(await this.instance.connect());
+    if (!connectionClass) throw new Error('DuckDB connection class used before open()');
+    const conn = new connectionClass(await this.instance.connect());
     for (const [key, value] of Object.entries(this.profile.settings)) {
       try {
         await conn.raw.run(`set ${key} = ${quoteLiteral(value)}`);

@@ -1,6 +1,7 @@
 // SQL text in DuckDB's dialect. Pure string building.
 import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 import { dmlBuilders } from '../dml.js';
+import { schemaBuilders } from '../schema-ddl.js';
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'INTEGER',
@@ -51,6 +52,7 @@ export const duckdbDialect: SqlDialect = {
   drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
   seedType: (t) => SEED_TYPES[t],
   ...dmlBuilders(renderRelation, quoteIdentifier, quoteLiteral),
+  ...schemaBuilders(renderRelation, quoteIdentifier, quoteLiteral),
   // DuckDB has one index method (ART).
   createIndex: (rel, name, index) => `create ${index.unique ? 'unique ' : ''}index ${quoteIdentifier(name)} on ${renderRelation(rel)} (${index.columns.join(', ')})`,
   currentTimestamp: () => 'cast(current_timestamp as timestamp)',

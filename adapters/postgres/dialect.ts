@@ -3,6 +3,7 @@
 import { Codes, KilnError } from '../../core/errors.js';
 import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 import { dmlBuilders } from '../dml.js';
+import { grantBuilders, schemaBuilders } from '../schema-ddl.js';
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'integer',
@@ -65,6 +66,8 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
     drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
     seedType: (t) => SEED_TYPES[t],
     ...dmlBuilders(renderRelation, quoteIdentifier, quoteLiteral),
+    ...schemaBuilders(renderRelation, quoteIdentifier, quoteLiteral),
+    ...grantBuilders(renderRelation, quoteLiteral),
     currentTimestamp: () => 'now()::timestamp without time zone',
   };
 }

@@ -9,6 +9,49 @@ import { describeTarget, type PostgresProfile } from './profile.js';
 /** SQLSTATEs after which the session is gone and its client must not be reused. */
 const FATAL_STATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006']);
 
+/**
+ * SQLSTATEs of a statement that failed only because of what ran beside it: the server rolled
+ * the transaction back, and running the same work again may succeed.
+ */
+const TRANSIENT_STATEMENT_STATES: Readonly<Record<string, string>> = {
+  '40001': 'serialization failure (40001)',
+  '40P01': 'deadlock detected (40P01)',
+};
+
+/** SQLSTATEs of a refused connection that may be accepted a moment later. */
+const TRANSIENT_CONNECT_STATES: Readonly<Record<string, string>> = {
+  '53300': 'too many connections (53300)',
+  '57P03': 'the server is starting up or shutting down (57P03)',
+};
+
+/** Socket errors of a connection attempt worth repeating (the server restarting, a network blip). */
+const TRANSIENT_CONNECT_ERRNOS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EAI_AGAIN: 'host name lookup failed for now',
+};
+
+/** Why a statement's failure is transient (a deadlock, a serialization failure), or undefined. */
+export function transientStatementReason(e: unknown): string | undefined {
+  return isDatabaseError(e) ? TRANSIENT_STATEMENT_STATES[e.code ?? ''] : undefined;
+}
+
+/**
+ * Why a failed connection attempt may succeed if repeated, or undefined (a wrong password, an
+ * unknown database or host name never will).
+ */
+export function transientConnectReason(e: unknown): string | undefined {
+  if (isDatabaseError(e)) return TRANSIENT_CONNECT_STATES[e.code ?? ''];
+  const errno = errnoOf(e);
+  if (errno) return TRANSIENT_CONNECT_ERRNOS[errno];
+  const msg = e instanceof Error ? e.message : '';
+  if (/Connection terminated unexpectedly/i.test(msg)) return 'the server closed the connection during start-up';
+  if (/timeout expired|connection timeout/i.test(msg)) return 'connect_timeout expired';
+  return undefined;
+}
+
 export function isDatabaseError(e: unknown): e is DatabaseError {
   return e instanceof DatabaseError;
 }
@@ -38,10 +81,11 @@ export function databaseError(e: unknown, sql?: string, cancelRequested = false)
     // e.g. `COPY t, line 3, column b: "x"` or the PL/pgSQL call stack.
     if (e.where) parts.push(`CONTEXT: ${e.where}`);
     // With the position, the runner can point into the model's compiled SQL instead.
-    if (pointer && sql) return new StatementError(Codes.DATABASE_ERROR, parts.join('\n'), sql, position, { hint: e.hint });
+    const transient = transientStatementReason(e);
+    if (pointer && sql) return new StatementError(Codes.DATABASE_ERROR, parts.join('\n'), sql, position, { hint: e.hint, transient });
     // A FATAL error ended the session (terminated by an administrator, a restart, a crash).
     const lost = isConnectionLoss(e) ? 'the server ended the session (an administrator terminated it, or the server restarted or crashed); run again' : undefined;
-    return new KilnError(Codes.DATABASE_ERROR, parts.join('\n'), { hint: e.hint ?? lost });
+    return new KilnError(Codes.DATABASE_ERROR, parts.join('\n'), { hint: e.hint ?? lost, transient });
   }
   const msg = e instanceof Error ? e.message : String(e);
   if (isConnectionLoss(e)) {
@@ -69,8 +113,9 @@ function errnoOf(e: unknown): string | undefined {
 export function connectError(e: unknown, p: PostgresProfile): KilnError {
   if (e instanceof KilnError) return e;
   const where = describeTarget(p);
+  const transient = transientConnectReason(e);
   const fail = (reason: string, hint: string): KilnError =>
-    new KilnError(Codes.DATABASE_UNREACHABLE, `Cannot connect to PostgreSQL at ${where}: ${reason}`, { hint });
+    new KilnError(Codes.DATABASE_UNREACHABLE, `Cannot connect to PostgreSQL at ${where}: ${reason}`, { hint, transient });
   const msg = e instanceof Error ? e.message : String(e);
   const hostPort = `${p.host}:${p.port}`;
 

@@ -6,14 +6,14 @@ import pg from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
-import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName, SqlDialect } from '../adapter.js';
+import { retryDelaySeconds, type Adapter, type AdapterCapabilities, type ColumnDescription, type Connection, type Relation, type RelationDescription, type RelationName, type RetryNotice, type RetryPolicy, type SqlDialect } from '../adapter.js';
 import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
 import { describeSession } from './describe.js';
 import { connectError, databaseError, isDatabaseError } from './errors.js';
 import { POSTGRES_MACROS_SQL } from './macros.js';
 import { SessionPool } from './pool.js';
-import { clientConfig, readProfile, tlsOptions, type PostgresProfile } from './profile.js';
+import { clientConfig, describeTarget, readProfile, tlsOptions, type PostgresProfile } from './profile.js';
 import { RelationCache } from './relation-cache.js';
 import { acquireRunLock, type RunLockOptions } from './run-lock.js';
 import { kilnTypes } from './values.js';
@@ -29,6 +29,8 @@ export class PostgresAdapter implements Adapter {
   readonly jinjaMacros = POSTGRES_MACROS_SQL;
   readonly profile: PostgresProfile;
   readonly dialect: SqlDialect;
+  readonly retryPolicy: RetryPolicy;
+  onRetry?: (notice: RetryNotice) => void;
 
   private opening: Promise<void> | null = null;
   /** close() was called: acquire() no longer opens implicitly (a late worker must not reconnect). */
@@ -45,6 +47,7 @@ export class PostgresAdapter implements Adapter {
   constructor(target: TargetConfig) {
     this.profile = readProfile(target);
     this.dialect = postgresDialect(this.profile.database);
+    this.retryPolicy = { retries: this.profile.retries, delaySeconds: this.profile.retryDelay };
   }
 
   get database(): string {
@@ -60,6 +63,9 @@ export class PostgresAdapter implements Adapter {
       maxIdentifierLength: 63,
       incrementalStrategies: INCREMENTAL_STRATEGIES,
       supportsIndexes: true,
+      enforcedConstraints: ['not_null', 'unique', 'primary_key', 'foreign_key', 'check', 'custom'],
+      supportsGrants: true,
+      supportsComments: true,
     };
   }
 
@@ -288,11 +294,31 @@ export class PostgresAdapter implements Adapter {
   }
 
   /**
+   * Opens one session, trying again (up to `connect_retries` times, waiting longer each time)
+   * when the attempt failed transiently: refused or reset, too many connections, the server
+   * starting up. Nothing has run on a session that failed to open, so repeating it is safe.
+   */
+  private async connectSession(worker: boolean): Promise<PgConnection> {
+    const policy = { retries: this.profile.connectRetries, delaySeconds: this.profile.retryDelay };
+    for (let retry = 1; ; retry++) {
+      try {
+        return await this.connectSessionOnce(worker);
+      } catch (e) {
+        const reason = e instanceof KilnError ? e.transient : undefined;
+        if (reason === undefined || retry > policy.retries || this.closed) throw e;
+        const delaySeconds = retryDelaySeconds(policy, retry);
+        this.onRetry?.({ what: `connecting to PostgreSQL at ${describeTarget(this.profile)}`, reason, attempt: retry + 1, attempts: policy.retries + 1, delaySeconds });
+        await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+      }
+    }
+  }
+
+  /**
    * Opens one session. Worker sessions also get the profile's `role` and `search_path`. Every
    * session reads dates in ISO and treats backslashes in literals as ordinary characters,
    * whatever the server or role defaults are.
    */
-  private async connectSession(worker: boolean): Promise<PgConnection> {
+  private async connectSessionOnce(worker: boolean): Promise<PgConnection> {
     const p = this.profile;
     const conn = await this.connectTls();
     const setup = [`set datestyle to 'ISO, MDY'`, `set intervalstyle to 'postgres'`, 'set standard_conforming_strings to on'];

@@ -28,10 +28,19 @@ export interface PostgresProfile {
   readonly searchPath: string | undefined;
   readonly role: string | undefined;
   readonly applicationName: string;
+  /** Retries of a node whose transaction failed with a deadlock or serialization failure. */
+  readonly retries: number;
+  /** Retries of opening a session that failed transiently (refused, reset, too many connections). */
+  readonly connectRetries: number;
+  /** Seconds before the first retry; each further retry waits twice as long (at most 30 s). */
+  readonly retryDelay: number;
 }
 
 /** dbt-postgres' default: a host that does not answer fails after 10 s rather than minutes. */
 const DEFAULT_CONNECT_TIMEOUT = 10;
+/** dbt-postgres' default `retries`: one more attempt after a transient failure. */
+const DEFAULT_RETRIES = 1;
+const DEFAULT_RETRY_DELAY = 1;
 
 export function readProfile(target: TargetConfig): PostgresProfile {
   const f = target.fields;
@@ -53,6 +62,14 @@ export function readProfile(target: TargetConfig): PostgresProfile {
     if (!Number.isFinite(v) || v < 0) throw invalid(`'${k}' must be a number of seconds (0 or more), got ${v}`);
   }
 
+  const retries = num(f, 'retries') ?? DEFAULT_RETRIES;
+  const connectRetries = num(f, 'connect_retries') ?? retries;
+  for (const [k, v] of [['retries', retries], ['connect_retries', connectRetries]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw invalid(`'${k}' must be a whole number (0 or more), got ${v}`, '0 turns retrying off');
+  }
+  const retryDelay = num(f, 'retry_delay') ?? DEFAULT_RETRY_DELAY;
+  if (!Number.isFinite(retryDelay) || retryDelay < 0) throw invalid(`'retry_delay' must be a number of seconds (0 or more), got ${retryDelay}`);
+
   const password = f.password === undefined || f.password === null ? undefined : String(f.password);
   return {
     host,
@@ -71,6 +88,9 @@ export function readProfile(target: TargetConfig): PostgresProfile {
     searchPath: str(f, 'search_path'),
     role: str(f, 'role'),
     applicationName: str(f, 'application_name') ?? 'kiln',
+    retries,
+    connectRetries,
+    retryDelay,
   };
 }
 

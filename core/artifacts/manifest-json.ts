@@ -1,7 +1,7 @@
 // manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
 import { createHash } from 'node:crypto';
 import type { SqlDialect } from '../../adapters/adapter.js';
-import type { Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { varDigests } from '../state/usage.js';
@@ -118,10 +118,10 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
   const ids = () => [...manifest.nodes.keys(), ...manifest.sources.keys()];
   const parentMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, dag.parents(id).sort()] as const;
+    for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
   });
   const childMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, dag.children(id).sort()] as const;
+    for (const id of ids()) yield [id, [...dag.children(id)].sort()] as const;
   });
   return [
     [
@@ -173,7 +173,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
-      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, tags: c.tags }]),
+      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, tags: c.tags }]),
     ),
     meta: n.config.meta,
     group: null,
@@ -193,9 +193,9 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     compiled_code: n.compiledCode ?? null,
     extra_ctes_injected: n.compiledCode !== undefined,
     extra_ctes: [],
-    contract: { enforced: false, alias_types: true, checksum: null },
+    contract: contractJson(n),
     access: 'protected',
-    constraints: [],
+    constraints: (n.constraints ?? []).map(constraintJson),
     version: null,
     latest_version: null,
     deprecation_date: null,
@@ -209,6 +209,32 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
         }
       : {}),
   };
+}
+
+/** dbt's shape of a constraint: model-level entries also carry their `columns`. */
+function constraintJson(c: ConstraintDef): Record<string, unknown> {
+  return {
+    type: c.type,
+    name: c.name,
+    expression: c.expression,
+    warn_unenforced: c.warnUnenforced,
+    warn_unsupported: c.warnUnsupported,
+    to: c.to,
+    to_columns: c.toColumns,
+    ...(c.onColumn ? {} : { columns: c.columns }),
+  };
+}
+
+/** The contract as configured; its checksum covers the declared names and types (changes to either change it). */
+function contractJson(n: ParsedNode): Record<string, unknown> {
+  const c = (n.config.contract ?? {}) as { enforced?: unknown; alias_types?: unknown };
+  const enforced = c.enforced === true;
+  const checksum = enforced
+    ? createHash('sha256')
+        .update(JSON.stringify(Object.values(n.columns).map((col) => [col.name, col.data_type])))
+        .digest('hex')
+    : null;
+  return { enforced, alias_types: c.alias_types !== false, checksum };
 }
 
 function configJson(n: ParsedNode): Record<string, unknown> {

@@ -1,8 +1,10 @@
-// Where a node's compiled and executed SQL go, as dbt lays them out: generic tests live under
-// their YAML file (`models/schema.yml/not_null_orders_id.sql`).
+// Where a node's compiled and executed SQL go, as dbt lays them out: generic tests and other
+// nodes declared in YAML (snapshots with `relation:`) live under their YAML file
+// (`models/schema.yml/not_null_orders_id.sql`, `snapshots/snapshots.yml/orders_snapshot.sql`).
 import type { ParsedNode } from '../nodes.js';
 
 export function nodeSqlPath(node: Pick<ParsedNode, 'packageName' | 'originalFilePath' | 'name' | 'testMetadata'>): string {
-  const file = node.testMetadata ? `${node.originalFilePath}/${node.name}.sql` : node.originalFilePath;
+  const inYaml = node.testMetadata || /\.ya?ml$/i.test(node.originalFilePath);
+  const file = inYaml ? `${node.originalFilePath}/${node.name}.sql` : node.originalFilePath;
   return `${node.packageName}/${file}`;
 }

@@ -1,22 +1,46 @@
 // Writing artifacts into target/: manifest.json, run_results.json, compiled and executed SQL.
 // Secrets are redacted from everything written; files are replaced atomically (write + rename)
 // so a reader never sees half a JSON file.
-import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { ParsedNode } from '../nodes.js';
+import { FileWrites, type WriteOp } from './file-writes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
 
+export interface ArtifactWriterOptions {
+  /**
+   * Write files on a worker thread, so that disk time overlaps the main thread's work (10,000
+   * compiled files and a 90 MB manifest). Callers must `await finish()` before they return.
+   */
+  readonly background?: boolean;
+}
+
+/** Compiled files queued for the worker before a batch is posted. */
+const BATCH = 64;
+/** Text posted to the worker but not yet written, in KB, beyond which the main thread waits. */
+const MAX_IN_FLIGHT_KB = 32 * 1024;
+
 export class ArtifactWriter {
-  /** Folders known to exist, and those this writer created (whose files are all new). */
-  private readonly dirs = new Map<string, 'existing' | 'created'>();
-  private readonly written = new Set<string>();
+  private readonly sync = new FileWrites();
+  private worker: Worker | null = null;
+  private queue: WriteOp[] = [];
+  private queuedKb = 0;
+  /** Shared with the worker: KB posted and not yet written. */
+  private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
+  private streamIds = 0;
+  private flushes = 0;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private failure: Error | null = null;
 
   constructor(
     readonly targetDir: string,
     private readonly redact: (text: string) => string = (t) => t,
-  ) {}
+    opts: ArtifactWriterOptions = {},
+  ) {
+    if (opts.background) this.startWorker();
+  }
 
   /**
    * Writes `name` as JSON. `compact` (one line, as dbt writes artifacts) suits large files:
@@ -24,7 +48,7 @@ export class ArtifactWriter {
    */
   writeJson(name: string, value: unknown, opts: { compact?: boolean } = {}): void {
     // JSON artifacts carry a fresh invocation id, so comparing with the old file is wasted work.
-    this.writeFile(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
+    this.write(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
   }
 
   /**
@@ -33,65 +57,98 @@ export class ArtifactWriter {
    * JSON string, so that redaction sees every value whole.
    */
   writeJsonStream(name: string, chunks: Iterable<string>): void {
-    const file = path.join(this.targetDir, name);
-    this.ensureDir(path.dirname(file));
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
+    const id = ++this.streamIds;
+    this.op({ kind: 'open', id, file: path.join(this.targetDir, name) });
     try {
       let buf = '';
       for (const chunk of chunks) {
         buf += chunk;
         if (buf.length >= 1 << 20) {
-          fs.writeSync(fd, this.redact(buf));
+          this.op({ kind: 'append', id, text: this.redact(buf) }, true);
           buf = '';
         }
       }
-      if (buf) fs.writeSync(fd, this.redact(buf));
-    } finally {
-      fs.closeSync(fd);
+      if (buf) this.op({ kind: 'append', id, text: this.redact(buf) });
+    } catch (e) {
+      this.op({ kind: 'abort', id });
+      throw e;
     }
-    fs.renameSync(tmp, file);
+    this.op({ kind: 'close', id }, true);
   }
 
   /** target/compiled/<package>/<original_file_path> */
   writeCompiled(node: ParsedNode, sql: string): void {
-    this.writeFile(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
+    this.write(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
   }
 
   /** target/run/<package>/<original_file_path>: the statements that were executed. */
   writeRun(node: ParsedNode, statements: readonly string[]): void {
-    this.writeFile(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
+    this.write(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
-  private ensureDir(dir: string): 'existing' | 'created' {
-    let state = this.dirs.get(dir);
-    if (state === undefined) {
-      // mkdirSync returns the first folder it created: undefined when `dir` already existed.
-      state = fs.mkdirSync(dir, { recursive: true }) === undefined ? 'existing' : 'created';
-      this.dirs.set(dir, state);
+  /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
+  async finish(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.post();
+    const n = ++this.flushes;
+    const done = new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
+    worker.postMessage({ flush: n });
+    try {
+      await done;
+    } finally {
+      this.worker = null;
+      await worker.terminate();
     }
-    return state;
   }
 
-  private writeFile(file: string, text: string, skipUnchanged = true): void {
-    const state = this.ensureDir(path.dirname(file));
-    if (state === 'created' && !this.written.has(file)) {
-      // A new file in a folder this writer made: no old version to compare with or replace.
-      this.written.add(file);
-      fs.writeFileSync(file, text);
+  private write(file: string, text: string, skipUnchanged = true): void {
+    this.op({ kind: 'write', file, text, skipUnchanged });
+  }
+
+  private op(op: WriteOp, post = false): void {
+    if (this.failure) throw this.failure;
+    if (!this.worker) {
+      this.sync.apply(op);
       return;
     }
-    // Unchanged files are left alone: cheap for reruns and kind to watchers.
-    if (skipUnchanged) {
-      try {
-        if (fs.readFileSync(file, 'utf8') === text) return;
-      } catch {
-        // does not exist yet
-      }
+    this.queue.push(op);
+    if (op.kind === 'write' || op.kind === 'append') this.queuedKb += Math.ceil(op.text.length / 1024);
+    if (post || this.queue.length >= BATCH) this.post();
+  }
+
+  private post(): void {
+    if (this.queue.length === 0 || !this.worker) return;
+    // Back-pressure: when the disk is slower than the main thread, wait rather than pile text up in memory.
+    // (Events cannot arrive while this thread waits, so a worker that makes no progress for long is given up on.)
+    let since = performance.now();
+    for (let n = Atomics.load(this.inFlight, 0); n > MAX_IN_FLIGHT_KB && !this.failure; ) {
+      Atomics.wait(this.inFlight, 0, n, 100);
+      const now = Atomics.load(this.inFlight, 0);
+      if (now < n) since = performance.now();
+      else if (performance.now() - since > 60_000) this.failure = new Error(`Could not write artifacts in ${this.targetDir}: the writer thread stopped`);
+      n = now;
     }
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    Atomics.add(this.inFlight, 0, this.queuedKb);
+    this.worker.postMessage({ ops: this.queue, kb: this.queuedKb });
+    this.queue = [];
+    this.queuedKb = 0;
+  }
+
+  private startWorker(): void {
+    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer } });
+    worker.on('message', (msg: { flushed: number; error: string | null }) => {
+      const w = this.waiting.get(msg.flushed);
+      this.waiting.delete(msg.flushed);
+      if (msg.error) w?.reject(new Error(`Could not write artifacts in ${this.targetDir}: ${msg.error}`));
+      else w?.resolve();
+    });
+    worker.on('error', (e) => {
+      this.failure = e;
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    });
+    this.worker = worker;
   }
 }
 
@@ -117,7 +174,7 @@ function resultJson(r: NodeResult): Record<string, unknown> {
     compiled: r.compiledCode !== null,
     compiled_code: r.compiledCode,
     relation_name: r.relationName,
-    batch_results: null,
+    batch_results: r.batchResults ? { successful: r.batchResults.successful, failed: r.batchResults.failed } : null,
     error: r.error ? r.error.toJSON() : undefined,
   };
 }

@@ -4,20 +4,16 @@ import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../artifacts/manifest-json.js';
 import { Reporter } from '../reporter/reporter.js';
-import { addProjectOptions, type GlobalOptions } from './options.js';
-import { cleanCommand } from './commands/clean.js';
-import { formatCommand } from './commands/format.js';
-import { showCommand, type ShowOptions } from './commands/show.js';
-import { freshnessCommand } from './commands/freshness.js';
-import { compileCommand, parseCommand } from './commands/compile.js';
-import { debugCommand } from './commands/debug.js';
-import { depsCommand } from './commands/deps.js';
-import { runOperationCommand, type RunOperationOptions } from './commands/run-operation.js';
-import { addDocsCommands } from './commands/docs.js';
-import { initCommand } from './commands/init.js';
-import { lsCommand, type LsOptions } from './commands/ls.js';
-import { retryCommand } from './commands/retry.js';
-import { runCommand, type RunKind } from './commands/run.js';
+import { addProjectOptions, FORMAT_LIMIT, type GlobalOptions } from './options.js';
+// Each command's module is imported when that command runs: starting the CLI loads no other
+// command's dependencies (the docs bundler, Markdown, the SQL formatter, the warehouse drivers).
+import type { ShowOptions } from './commands/show.js';
+import type { RunOperationOptions } from './commands/run-operation.js';
+import { addDocsCommands } from './commands/docs-cli.js';
+import type { LsOptions } from './commands/ls.js';
+import type { RunKind } from './commands/run.js';
+import type { CompileOptions } from './commands/compile.js';
+import type { WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/builtins.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
@@ -112,22 +108,25 @@ Examples:
     .description('create a new project from the built-in template: seeds, staging views, marts and a DuckDB profile')
     .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))
     .option('--no-color', 'plain output without colours')
-    .action(action('init', (o, args) => initCommand(args[0] ?? '.', o, io)));
+    .action(action('init', (o, args) => import('./commands/init.js').then((m) => m.initCommand(args[0] ?? '.', o, io))));
 
   addProjectOptions(program.command('debug').description('show the project, profile and target in use and test the database connection')).action(
-    action('debug', (o) => debugCommand(o, io)),
+    action('debug', (o) => import('./commands/debug.js').then((m) => m.debugCommand(o, io))),
   );
   addProjectOptions(program.command('parse').description('parse the project and write target/manifest.json; reports every problem found')).action(
-    action('parse', (o) => parseCommand(o, io)),
+    action('parse', (o) => import('./commands/compile.js').then((m) => m.parseCommand(o, io))),
   );
   addProjectOptions(program.command('compile').description('render the selected nodes to SQL under target/compiled without running anything'), {
     selection: true,
     defer: true,
-  }).action(action('compile', (o) => compileCommand(o, io)));
+  })
+    .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
+    .option('--no-format', 'write the compiled SQL exactly as rendered')
+    .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
     addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true }).action(
-      action(name, (o) => runCommand(name, o, io)),
+      action(name, (o) => import('./commands/run.js').then((m) => m.runCommand(name, o, io))),
     );
   runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
   runLike('seed', 'load the selected CSV seeds into tables');
@@ -135,46 +134,50 @@ Examples:
   runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
 
+  addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
+    .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')
+    .action(action('watch', (o) => import('./commands/watch.js').then((m) => m.watchCommand(o as GlobalOptions & WatchOptions, io))));
+
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
     .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
     .option('--warn-error', 'also retry tests that warned')
-    .action(action('retry', (o) => retryCommand(o, io)));
+    .action(action('retry', (o) => import('./commands/retry.js').then((m) => m.retryCommand(o, io))));
 
   addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
     .option('--resource-type <type...>', 'only these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, default, all (default: all)')
     .option('--output <format>', 'selector, name, path or json', 'selector')
     .option('--output-keys <keys...>', "with --output json: only these keys (e.g. 'name resource_type config.materialized')")
-    .action(action('ls', (o) => lsCommand(o as GlobalOptions & LsOptions, io)));
+    .action(action('ls', (o) => import('./commands/ls.js').then((m) => m.lsCommand(o as GlobalOptions & LsOptions, io))));
 
   addProjectOptions(program.command('show').description('compile a model (or an inline query) and print its first rows'), { selection: true })
     .option('--inline <sql>', "a query to run instead of a model; refs work: \"select * from {{ ref('orders') }}\"")
     .option('--limit <n>', 'how many rows to show (default 5; -1 for all)', (v) => Number.parseInt(v, 10))
     .option('--output <format>', 'text (an aligned table) or json', 'text')
-    .action(action('show', (o) => showCommand(o as GlobalOptions & ShowOptions, io)));
+    .action(action('show', (o) => import('./commands/show.js').then((m) => m.showCommand(o as GlobalOptions & ShowOptions, io))));
 
   addProjectOptions(program.command('format').argument('[paths...]', 'files or folders to format (default: every model, test, analysis and snapshot)').description("lay out SQL files in the target's dialect, in place, keeping Jinja exactly as written"))
     .option('--check', 'change nothing; exit 1 when a file would be reformatted (for CI)')
-    .action(action('format', (o, args) => formatCommand(args, o, io)));
+    .action(action('format', (o, args) => import('./commands/format.js').then((m) => m.formatCommand(args, o, io))));
 
   const source = program.command('source').description('commands about sources');
   addProjectOptions(source.command('freshness').description('check how recently each source table was loaded against its freshness thresholds; writes target/sources.json'), {
     selection: true,
   })
     .option('-o, --output <file>', 'file name under the target path (default sources.json)')
-    .action(action('source freshness', (o) => freshnessCommand(o, io)));
+    .action(action('source freshness', (o) => import('./commands/freshness.js').then((m) => m.freshnessCommand(o, io))));
 
   addDocsCommands(program, action, io);
 
   addProjectOptions(program.command('clean').description('delete the folders listed in clean-targets (default: target/)')).action(
-    action('clean', (o) => cleanCommand(o, io)),
+    action('clean', (o) => import('./commands/clean.js').then((m) => m.cleanCommand(o, io))),
   );
 
   addProjectOptions(program.command('deps').description('install the packages of packages.yml into dbt_packages/ (local folders, local git repositories and vendored copies; no network)')).action(
-    action('deps', (o) => depsCommand(o, io)),
+    action('deps', (o) => import('./commands/deps.js').then((m) => m.depsCommand(o, io))),
   );
   addProjectOptions(program.command('run-operation').argument('<macro>', 'the macro to call (package.macro for a package\'s)').description('call a macro against the warehouse, with --args as its keyword arguments'))
     .option('--args <yaml>', "the macro's keyword arguments as a YAML mapping: '{table: orders}'")
-    .action(action('run-operation', (o, args) => runOperationCommand(args[0], o as RunOperationOptions, io)));
+    .action(action('run-operation', (o, args) => import('./commands/run-operation.js').then((m) => m.runOperationCommand(args[0], o as RunOperationOptions, io))));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

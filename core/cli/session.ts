@@ -19,6 +19,8 @@ import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
 import { Timings } from './timings.js';
+import { openParseCache } from '../parser/partial/open.js';
+import type { ParseCacheStats } from '../parser/partial/parse-cache.js';
 
 export interface Session {
   readonly root: string;
@@ -41,9 +43,20 @@ export interface Session {
   readonly packages: readonly LoadedPackage[];
   /** dbt's adapter/api/graph objects of the template contexts. */
   readonly jinja: JinjaEnv;
+  /** Partial parsing's figures for this parse (results reused / computed); absent when off. */
+  readonly parseCacheStats?: ParseCacheStats;
 }
 
-export async function openSession(opts: GlobalOptions, cwd: string): Promise<Session> {
+/**
+ * An adapter already open in this process (`kiln watch` keeps one across re-parses): reused when
+ * the re-read profile selects the same target, so each rebuild pays only for its SQL.
+ */
+export interface ReuseAdapter {
+  readonly adapter: Adapter;
+  readonly target: ProfileSelection['target'];
+}
+
+export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter): Promise<Session> {
   const root = path.resolve(cwd, opts.projectDir ?? '.');
   const invocationId = randomUUID();
   const startedAt = new Date();
@@ -83,14 +96,14 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
   const timings = opts.timings ?? new Timings();
   const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml });
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState });
   const packages = loadPackages(root, loaded, renderYaml);
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
   const profile = early && early.profileName === loaded.project.profile ? early : readProfile(loaded.project.profile);
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
-  const adapter = await createAdapter(target, root, profile.file);
+  const adapter = reuse && sameTarget(reuse.target, target) ? reuse.adapter : await createAdapter(target, root, profile.file);
   timings.end();
   const jinja = new JinjaEnv({
     engine,
@@ -102,6 +115,9 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     dispatch: loaded.project.dispatch,
     target: { database: target.database, schema: target.schema },
   });
+  const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast };
+  const targetDir = path.resolve(root, loaded.project.targetPath);
+  const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
     loaded,
     profile: selection,
@@ -109,10 +125,13 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     dialect: adapter.dialect,
     invocationId,
     runStartedAt: startedAt,
-    flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast },
+    flags,
     staticFastPath,
     jinja,
+    cache: partial?.cache,
   }, packages));
+  const parseCacheStats = partial?.cache.stats();
+  if (partial) timings.time('parse cache', () => partial.save());
   problems.throwIfAny();
   jinja.manifest = manifest;
   const dag = timings.time('graph', () => Dag.fromManifest(manifest));
@@ -128,12 +147,18 @@ export async function openSession(opts: GlobalOptions, cwd: string): Promise<Ses
     warnings: problems.warnings,
     invocationId,
     startedAt,
-    targetDir: path.resolve(root, loaded.project.targetPath),
+    targetDir,
     timings,
     staticFastPath,
     packages,
     jinja,
+    parseCacheStats,
   };
+}
+
+function sameTarget(a: ProfileSelection['target'], b: ProfileSelection['target']): boolean {
+  // Where `type:` is written moves with any edit above it; that alone is no other target.
+  return a === b || JSON.stringify({ ...a, typeLoc: null }) === JSON.stringify({ ...b, typeLoc: null });
 }
 
 /** The `profile:` (else `name:`) of dbt_project.yml when written without Jinja; null otherwise. */

@@ -2,7 +2,7 @@
 // phase on the main thread, nested phases counted once (a compile inside execute is compile),
 // and each phase's share of the whole process's wall time, process start included.
 
-export const PHASES = ['startup', 'load', 'parse', 'graph', 'compile', 'write artifacts', 'execute'] as const;
+export const PHASES = ['startup', 'load', 'parse cache', 'parse', 'graph', 'compile', 'write artifacts', 'execute'] as const;
 export type Phase = (typeof PHASES)[number];
 
 interface Open {

@@ -9,7 +9,7 @@ import { runContext, type ContextDeps } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { RelationValue } from './relation.js';
 import { readStatic, renderStatic } from './static-template.js';
-import { EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
+import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { Warehouse } from '../macros/jinja-env.js';
 
@@ -217,6 +217,7 @@ export class Compiler {
       },
       run?.warehouse,
     );
+    if (batch) withModelBatch(ctx, batch);
     return { ctx, ephemeralRefs };
   }
 
@@ -273,4 +274,20 @@ export class Compiler {
 
 export function cteName(modelName: string): string {
   return `__dbt__cte__${modelName}`;
+}
+
+/**
+ * `model.batch` (dbt ≥ 1.9) while a microbatch batch renders: `id`, `event_time_start`,
+ * `event_time_end`. The context's `model` may be a lazy getter (the manifest's JSON of the node):
+ * it stays lazy, and is copied, not changed, since other renders share it.
+ */
+function withModelBatch(ctx: RenderContext, batch: BatchWindow): void {
+  const own = Object.getOwnPropertyDescriptor(ctx, 'model');
+  const read = (): unknown => (own?.get ? own.get.call(ctx) : own?.value);
+  let made: Record<string, unknown> | null = null;
+  Object.defineProperty(ctx, 'model', {
+    enumerable: true,
+    configurable: true,
+    get: () => (made ??= { ...((read() as Record<string, unknown> | undefined) ?? {}), batch: batchContext(batch) }),
+  });
 }

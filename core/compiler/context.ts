@@ -184,9 +184,8 @@ export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: s
     model: nodeObject(node),
     is_incremental: () => resolver.isIncremental(),
   };
-  // Descriptors, not a spread: the extras' lazy `graph` and `model` stay lazy.
-  const extras = deps.jinja?.run(node, warehouse);
-  if (extras) Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(extras));
+  // Added in place, not spread: the extras' lazy `graph` and `model` stay lazy.
+  deps.jinja?.addRun(ctx, node, warehouse);
   return ctx;
 }
 

@@ -3,7 +3,9 @@
 // the per-node details, cut into chunks the site loads on demand.
 import type { SqlDialect } from '../../adapters/adapter.js';
 import type { Dag } from '../graph/dag.js';
-import type { Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import { grantConfig } from '../materializations/grants-and-docs.js';
+import { indexSpecs } from '../materializations/indexes.js';
 import type { Catalog } from './catalog.js';
 import { DEFAULT_LAYOUT, packedLayout } from './layout.js';
 import type { HistoryEntry } from './run-history.js';
@@ -246,7 +248,14 @@ function detailOf(r: Resource, catalog: Catalog, history: NodeHistory, compileEr
     ];
     return { raw: null, compiled: null, compileError: null, columns: [], macros: [], patchPath: null, catalog: null, history, facts: facts.filter(([, v]) => v !== ''), meta: r.meta };
   }
-  const columns = Object.values(r.columns).map((c) => ({ name: c.name, description: c.description, declaredType: c.data_type, tags: c.tags, meta: c.meta }));
+  const columns = Object.values(r.columns).map((c) => ({
+    name: c.name,
+    description: c.description,
+    declaredType: c.data_type,
+    ...(c.constraints?.length ? { constraints: c.constraints.map((k) => constraintText(k)) } : {}),
+    tags: c.tags,
+    meta: c.meta,
+  }));
   const common = { columns, catalog: catalog.byId.get(r.uniqueId) ?? null, history, compileError };
   if (r.resourceType === 'source') {
     const facts: [string, string][] = [
@@ -273,6 +282,7 @@ function detailOf(r: Resource, catalog: Catalog, history: NodeHistory, compileEr
   } else {
     facts.push(['Materialized', String(r.config.materialized)]);
     if (r.config.materialized !== 'ephemeral') facts.push(['Database', r.database], ['Schema', r.schema], ['Alias', r.alias]);
+    facts.push(...schemaFacts(r));
   }
   facts.push(['Defined in', r.originalFilePath]);
   if (r.patchPath) facts.push(['Properties in', r.patchPath]);
@@ -294,4 +304,33 @@ function freshnessText(f: unknown): string {
     return v?.count && v.period ? `${k.replace('_after', '')} after ${v.count} ${v.period}${v.count === 1 ? '' : 's'}` : '';
   };
   return [part('warn_after'), part('error_after')].filter(Boolean).join(', ');
+}
+
+/** `primary key`, `check (amount >= 0)`, `foreign key (parent_id) → ref('parent') (id)`: a constraint for people. */
+export function constraintText(c: ConstraintDef): string {
+  const cols = c.onColumn ? '' : ` (${c.columns.join(', ')})`;
+  const named = c.name ? ` "${c.name}"` : '';
+  switch (c.type) {
+    case 'check':
+      return `check${named} (${c.expression ?? ''})`;
+    case 'foreign_key':
+      return `foreign key${named}${cols} → ${c.to ? `${c.to} (${c.toColumns.join(', ')})` : c.expression ?? ''}`;
+    case 'custom':
+      return `custom${named}: ${c.expression ?? ''}`;
+    default:
+      return `${c.type.replace('_', ' ')}${named}${cols}`;
+  }
+}
+
+/** Contract, model-level constraints, indexes and grants of a model, as page facts. */
+function schemaFacts(r: ParsedNode): [string, string][] {
+  const out: [string, string][] = [];
+  const contract = r.config.contract as { enforced?: unknown; alias_types?: unknown } | undefined;
+  if (contract?.enforced === true) out.push(['Contract', `enforced${contract.alias_types === false ? ' (no type aliases)' : ''}: ${Object.values(r.columns).map((c) => `${c.name} ${c.data_type ?? '?'}`).join(', ')}`]);
+  if (r.constraints?.length) out.push(['Constraints', r.constraints.map(constraintText).join('; ')]);
+  const indexes = indexSpecs(r);
+  if (indexes.length) out.push(['Indexes', indexes.map((i) => `${i.unique ? 'unique ' : ''}${i.type ? `${i.type} ` : ''}(${i.columns.join(', ')})`).join('; ')]);
+  const grants = grantConfig(r);
+  if (grants.size) out.push(['Grants', [...grants].map(([p, who]) => `${p}: ${who.join(', ') || '(none)'}`).join('; ')]);
+  return out;
 }

@@ -5,7 +5,7 @@
 
 export type NodeKind = 'model' | 'seed' | 'snapshot' | 'source' | 'test' | 'analysis' | 'exposure';
 
-export type RunStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+export type RunStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'partial success';
 
 export interface SiteNode {
   readonly id: string;
@@ -109,6 +109,8 @@ export interface DetailColumn {
   readonly name: string;
   readonly description: string;
   readonly declaredType: string | null;
+  /** Constraints declared on the column, as short text (`primary key`, `check (x > 0)`). */
+  readonly constraints?: readonly string[];
   readonly tags: readonly string[];
   readonly meta: Readonly<Record<string, unknown>>;
 }

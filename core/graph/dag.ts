@@ -5,29 +5,50 @@ import { Codes, KilnError } from '../errors.js';
 import type { Manifest } from '../nodes.js';
 
 export class Dag {
-  readonly graph: Graph;
+  /** Every node in the order first seen (graphlib's order, which the graph once lived in). */
+  private readonly order: string[] = [];
+  /** Parents and children of each node, without repeats, in the order the edges were added. */
+  private readonly preds = new Map<string, string[]>();
+  private readonly succs = new Map<string, string[]>();
 
-  private constructor(graph: Graph) {
-    this.graph = graph;
-  }
+  private constructor() {}
 
   /** Builds the DAG of a manifest; throws KilnError(CYCLE) with the path when there is a cycle. */
   static fromManifest(manifest: Manifest): Dag {
-    const g = new Graph({ directed: true });
-    for (const id of manifest.sources.keys()) g.setNode(id);
+    // Plain maps of arrays: graphlib's objects-of-objects took over a second to build for
+    // 10,000 models and 30,000 tests.
+    const dag = new Dag();
+    for (const id of manifest.sources.keys()) dag.addNode(id);
     for (const [id, node] of manifest.nodes) {
-      g.setNode(id);
-      for (const parent of node.dependsOn.nodes) g.setEdge(parent, id);
+      dag.addNode(id);
+      const parents = dag.preds.get(id)!;
+      for (const parent of node.dependsOn.nodes) {
+        if (parents.includes(parent)) continue;
+        dag.addNode(parent);
+        parents.push(parent);
+        dag.succs.get(parent)!.push(id);
+      }
     }
-    const dag = new Dag(g);
     dag.assertAcyclic(manifest);
     return dag;
   }
 
+  private addNode(id: string): void {
+    if (this.preds.has(id)) return;
+    this.order.push(id);
+    this.preds.set(id, []);
+    this.succs.set(id, []);
+  }
+
   private assertAcyclic(manifest: Manifest): void {
-    if (alg.isAcyclic(this.graph)) return;
-    const scc = alg.findCycles(this.graph)[0] ?? [];
-    const path = cyclePath(this.graph, new Set(scc));
+    if (this.topoOrder().length === this.order.length) return;
+    // Only a project with a cycle pays for graphlib's cycle search (the first cycle it reports
+    // is the one named, as before).
+    const g = new Graph({ directed: true });
+    for (const id of this.order) g.setNode(id);
+    for (const id of this.order) for (const c of this.succs.get(id)!) g.setEdge(id, c);
+    const scc = alg.findCycles(g)[0] ?? [];
+    const path = cyclePath((n) => this.children(n), new Set(scc));
     const names = path.map((id) => manifest.nodes.get(id)?.name ?? id);
     const files = [...new Set(path.map((id) => manifest.nodes.get(id)?.originalFilePath).filter((f): f is string => !!f))];
     const first = manifest.nodes.get(path[0]);
@@ -38,12 +59,14 @@ export class Dag {
     });
   }
 
-  parents(id: string): string[] {
-    return this.graph.predecessors(id) ?? [];
+  /** The node's parents (the DAG's own array: copy before changing it). */
+  parents(id: string): readonly string[] {
+    return this.preds.get(id) ?? [];
   }
 
-  children(id: string): string[] {
-    return this.graph.successors(id) ?? [];
+  /** The node's children (the DAG's own array: copy before changing it). */
+  children(id: string): readonly string[] {
+    return this.succs.get(id) ?? [];
   }
 
   /** Ancestors up to `depth` levels (all when undefined), excluding the node itself. */
@@ -56,7 +79,7 @@ export class Dag {
     return this.walk(id, depth, (n) => this.children(n));
   }
 
-  private walk(start: string, depth: number | undefined, next: (n: string) => string[]): Set<string> {
+  private walk(start: string, depth: number | undefined, next: (n: string) => readonly string[]): Set<string> {
     const seen = new Set<string>();
     let frontier = [start];
     for (let level = 0; frontier.length && (depth === undefined || level < depth); level++) {
@@ -80,8 +103,8 @@ export class Dag {
     // A heap keeps "smallest ready id first" at O(log n) a step; re-sorting an array each time
     // took seconds at 10,000 nodes.
     const ready = new MinHeap();
-    for (const n of this.graph.nodes()) {
-      const d = this.parents(n).length;
+    for (const n of this.order) {
+      const d = this.preds.get(n)!.length;
       indegree.set(n, d);
       if (d === 0) ready.push(n);
     }
@@ -89,7 +112,7 @@ export class Dag {
     while (ready.size) {
       const n = ready.pop();
       order.push(n);
-      for (const c of this.children(n)) {
+      for (const c of this.succs.get(n)!) {
         const d = indegree.get(c)! - 1;
         indegree.set(c, d);
         if (d === 0) ready.push(c);
@@ -140,13 +163,13 @@ class MinHeap {
 }
 
 /** An ordered cycle inside a strongly connected component. */
-function cyclePath(g: Graph, scc: Set<string>): string[] {
+function cyclePath(successors: (id: string) => readonly string[], scc: Set<string>): string[] {
   const start = [...scc].sort()[0];
   const stack: string[] = [start];
   const onPath = new Set<string>([start]);
   const visited = new Set<string>();
   const dfs = (n: string): boolean => {
-    for (const m of (g.successors(n) ?? []).filter((x) => scc.has(x)).sort()) {
+    for (const m of successors(n).filter((x) => scc.has(x)).sort()) {
       if (m === start) return true;
       if (onPath.has(m) || visited.has(m)) continue;
       visited.add(m);

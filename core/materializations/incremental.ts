@@ -7,6 +7,8 @@ import { Codes } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import { findColumn, listNames } from './columns.js';
 import { configError, incrementalApplies, incrementalConfig, type IncrementalConfig } from './incremental-config.js';
+import { contractCheckSteps, contractEnforced, contractTableSteps } from './contract.js';
+import { afterBuildSteps } from './grants-and-docs.js';
 import { indexSteps } from './indexes.js';
 import { formatUtc } from './microbatch.js';
 import { helperNames, planSwap, targetOf, type Plan, type PlanContext, type Step, type WarehouseState } from './plan.js';
@@ -26,7 +28,11 @@ export function planIncremental(node: ParsedNode, sql: string, state: WarehouseS
   if (config.microbatch) return planMicrobatch(node, config, state, ctx, applies, batches ?? []);
   if (!applies) return firstBuild(node, sql, state, ctx, config);
   const steps: Step[] = dropLeftovers(state, ctx);
-  steps.push(...incrementalTransaction(node, sql, config, ctx));
+  const tx = incrementalTransaction(node, sql, config, ctx);
+  // A contract is checked before this run's rows are built (in the transaction, where there is one).
+  if (contractEnforced(node)) tx.splice(tx[0]?.kind === 'begin' ? 1 : 0, 0, ...contractCheckSteps(node, sql, ctx, () => []));
+  steps.push(...tx);
+  steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   return incrementalPlan(node, steps, state, ctx);
 }
 
@@ -45,13 +51,17 @@ function firstBuild(node: ParsedNode, sql: string, state: WarehouseState, ctx: P
     node,
     state,
     ctx,
-    (tmp) => [
-      { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
-      { kind: 'inspect', relations: [tmp], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) },
-      ...indexSteps(node, tmp, ctx),
-    ],
+    (tmp) => {
+      const rest: Step[] = [
+        { kind: 'inspect', relations: [tmp], then: ([cols]) => (resolveKeys(node, config, cols, cols), []) },
+        ...indexSteps(node, tmp, ctx),
+      ];
+      if (contractEnforced(node)) return contractTableSteps(node, sql, tmp, ctx, rest);
+      return [{ kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' }, ...rest];
+    },
     'table',
-    0,
+    // Contracted: the insert is marked main; point the plan's main step at the check (never reported).
+    contractEnforced(node) ? 2 : 0,
   );
 }
 
@@ -62,7 +72,8 @@ function incrementalTransaction(node: ParsedNode, sql: string, config: Increment
   const target = targetOf(node);
   const tx = capabilities.supportsTransactionalDdl;
   return [
-    ...(tx ? [{ kind: 'begin', ...(window ? { batch: window } : {}) } as Step] : []),
+    ...(window ? [{ kind: 'batch', ...window } as Step] : []),
+    ...(tx ? [{ kind: 'begin' } as Step] : []),
     { kind: 'sql', sql: dialect.createTableAs(tmp, sql), purpose: 'build new rows' },
     {
       kind: 'inspect',
@@ -133,9 +144,9 @@ function mergeUpdateColumns(node: ParsedNode, config: IncrementalConfig, columns
 }
 
 /**
- * Microbatch: each batch in a transaction of its own. On a first (or full-refresh) run the first
- * batch builds the table by the swap; every other batch deletes its window and inserts the
- * batch's rows that fall in it.
+ * Microbatch: each batch in a transaction of its own, after a `batch` marker. On a first (or
+ * full-refresh) run the first batch builds the table by the swap; every other batch deletes its
+ * window and inserts the batch's rows that fall in it.
  */
 function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: WarehouseState, ctx: PlanContext, applies: boolean, batches: readonly Batch[]): Plan {
   if (!batches.length) throw new Error(`internal: microbatch model ${node.uniqueId} planned without batches`);
@@ -149,7 +160,10 @@ function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: Ware
     const w = windowOf(b);
     const inWindow = `${ev} >= ${ctx.dialect.timestamp(w.start)} and ${ev} < ${ctx.dialect.timestamp(w.end)}`;
     first = firstBuild(node, `select * from (\n${stripSemicolon(b.sql)}\n) dbt_batch\nwhere ${inWindow}`, state, ctx, config);
-    steps.push(...first.steps.map((s) => (s.kind === 'begin' ? { ...s, batch: w } : s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s)));
+    // The batch starts after the leftovers of a killed run are dropped (they are no batch's).
+    const built = first.steps.map((s) => (s.kind === 'sql' && s.purpose === 'create table' ? { ...s, main: true } : s));
+    const at = built.findIndex((s) => !(s.kind === 'sql' && s.purpose === 'drop leftover'));
+    steps.push(...built.slice(0, at), { kind: 'batch', ...w, builds: true }, ...built.slice(at));
     rest = batches.slice(1);
   } else {
     steps.push(...dropLeftovers(state, ctx));

@@ -9,6 +9,8 @@ import type { BatchSize, MicrobatchConfig } from './incremental-config.js';
 export interface BatchWindow {
   readonly start: Date;
   readonly end: Date;
+  /** `model.batch.id`: the batch's start as `YYYYMMDD` (`YYYYMMDDTHH` for hourly batches), as dbt names batches. */
+  readonly id?: string;
   /**
    * The narrowed inputs a render of this batch referred to, as CTEs (name → SQL), filled while
    * rendering and injected into the batch's SQL afterwards (see withBatchCtes).
@@ -88,6 +90,23 @@ export function batchWindows(cfg: MicrobatchConfig, opts: WindowOptions): BatchW
   }
   out[out.length - 1] = { start: out[out.length - 1].start, end: end.getTime() > out[out.length - 1].start.getTime() ? end : out[out.length - 1].end };
   return out;
+}
+
+/** A batch's id: its start as `YYYYMMDD`, or `YYYYMMDDTHH` for hourly batches (dbt's ids). */
+export function batchId(start: Date, size: BatchSize): string {
+  const iso = start.toISOString();
+  const date = iso.slice(0, 10).replace(/-/g, '');
+  return size === 'hour' ? `${date}T${iso.slice(11, 13)}` : date;
+}
+
+/** A batch boundary as dbt writes it in artifacts and `model.batch`: `2024-01-01T00:00:00+00:00`. */
+export function isoUtc(t: Date): string {
+  return t.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+/** `model.batch` while a batch renders (dbt ≥ 1.9); outside a batch it is undefined (dbt's None). */
+export function batchContext(window: BatchWindow): { id: string; event_time_start: string; event_time_end: string } {
+  return { id: window.id ?? batchId(window.start, 'day'), event_time_start: isoUtc(window.start), event_time_end: isoUtc(window.end) };
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, the form timestamp literals take. */

@@ -5,13 +5,22 @@ import { createHash } from 'node:crypto';
 import type { AdapterCapabilities, ColumnDescription, Relation, RelationName, SeedLoad, SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
+import { contractCheckSteps, contractEnforced, contractTableSteps } from './contract.js';
+import { afterBuildSteps } from './grants-and-docs.js';
 import { indexSteps } from './indexes.js';
 import { planIncremental, type Batch } from './incremental.js';
 import { planSnapshot } from './snapshot.js';
 
 export type Step =
   | { readonly kind: 'sql'; readonly sql: string; readonly purpose: string; /** its result is the one reported */ readonly main?: boolean }
-  | { readonly kind: 'begin'; /** a microbatch batch: the window this transaction writes */ readonly batch?: { readonly start: string; readonly end: string } }
+  | { readonly kind: 'begin' }
+  /**
+   * Microbatch: the steps up to the next `batch` marker write this batch's window (`YYYY-MM-DD
+   * HH:MM:SS`, UTC). The runner runs every batch; a failed one is rolled back and the next one
+   * runs, except after a failed `builds` batch (the first build of the table), which no later
+   * batch can do without.
+   */
+  | { readonly kind: 'batch'; readonly start: string; readonly end: string; readonly builds?: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'load'; readonly target: RelationName; readonly load: SeedLoad }
   /**
@@ -19,7 +28,9 @@ export type Step =
    * transaction created are visible), then run the steps `then` derives from them. `then` is
    * pure: the plan stays a function of its inputs and what the database reports.
    */
-  | { readonly kind: 'inspect'; readonly relations: readonly RelationName[]; readonly then: (columns: readonly (readonly ColumnDescription[])[]) => readonly Step[] };
+  | { readonly kind: 'inspect'; readonly relations: readonly RelationName[]; readonly then: (columns: readonly (readonly ColumnDescription[])[]) => readonly Step[] }
+  /** Run a catalog query through the plan's connection, then the steps `then` derives from its rows (grants in place). */
+  | { readonly kind: 'query'; readonly sql: string; readonly then: (rows: readonly (readonly unknown[])[]) => readonly Step[] };
 
 export interface Plan {
   readonly steps: readonly Step[];
@@ -81,8 +92,13 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
   const m = node.config.materialized;
   switch (m) {
     case 'view':
+      // A contracted view is checked first (names and types only: views carry no constraints).
+      if (contractEnforced(node)) {
+        return planSwap(node, state, ctx, (tmp) => contractCheckSteps(node, sql, ctx, () => [{ kind: 'sql', sql: ctx.dialect.createViewAs(tmp, sql), purpose: 'create view', main: true }]), 'view');
+      }
       return planReplace(node, sql, state, ctx, 'view') ?? planSwap(node, state, ctx, (tmp) => ({ kind: 'sql', sql: ctx.dialect.createViewAs(tmp, sql), purpose: 'create view' }), 'view');
     case 'table':
+      if (contractEnforced(node)) return planSwap(node, state, ctx, (tmp) => contractTableSteps(node, sql, tmp, ctx, indexSteps(node, tmp, ctx)), 'table');
       return planReplace(node, sql, state, ctx, 'table') ?? planSwap(node, state, ctx, (tmp) => [
         { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
         ...indexSteps(node, tmp, ctx),
@@ -123,6 +139,7 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   steps.push({ kind: 'sql', sql: replace.call(dialect, target, sql), purpose: `create or replace ${type}` });
   const mainStep = steps.length - 1;
   if (type === 'table') steps.push(...indexSteps(node, target, ctx));
+  steps.push(...afterBuildSteps(node, { ...target, type }, ctx));
   return { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep };
 }
 
@@ -153,6 +170,7 @@ export function planSwap(
   steps.push(...builtSteps);
   if (state.existing) steps.push({ kind: 'sql', sql: dialect.rename(state.existing, backup.identifier), purpose: 'move old aside' });
   steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' });
+  steps.push(...afterBuildSteps(node, { ...target, type }, ctx));
   const dropBackup: Step | null = state.existing
     ? { kind: 'sql', sql: dialect.drop({ ...backup, type: state.existing.type }, { cascade: true }), purpose: 'drop old' }
     : null;

@@ -5,6 +5,8 @@
 import type { AdapterCapabilities } from '../../adapters/adapter.js';
 import { Codes, KilnError, type Problems } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
+import { checkContract } from './capability-check.js';
+import { contractEnforced } from './contract.js';
 import { helperNames } from './plan.js';
 
 /** Materializations kiln plans itself; others need a `{% materialization %}` of that name. */
@@ -38,6 +40,7 @@ export function checkRelations(manifest: Manifest, selected: ReadonlySet<string>
       );
       continue;
     }
+    if (contractEnforced(n)) checkContract(n, problems);
     if (!buildsRelation(n)) continue;
     for (const [what, name] of [['name', n.alias], ['schema', n.schema]] as const) {
       const bytes = Buffer.byteLength(name);

@@ -5,7 +5,7 @@ import type { Adapter, Relation } from '../../adapters/adapter.js';
 import type { ParsedNode } from '../nodes.js';
 import { incrementalApplies, incrementalConfig } from './incremental-config.js';
 import type { Batch } from './incremental.js';
-import { batchWindows, withBatchCtes, type BatchWindow } from './microbatch.js';
+import { batchId, batchWindows, withBatchCtes, type BatchWindow } from './microbatch.js';
 import { helperNames, targetOf, type WarehouseState } from './plan.js';
 
 export async function readWarehouseState(adapter: Pick<Adapter, 'getRelation' | 'capabilities'>, node: ParsedNode, fullRefresh: boolean): Promise<WarehouseState> {
@@ -28,6 +28,8 @@ export interface BatchOptions {
   /** --event-time-start / --event-time-end. */
   readonly start?: Date | null;
   readonly end?: Date | null;
+  /** `kiln retry` of a partly failed model: exactly these batches (the ones that failed), in order. */
+  readonly only?: readonly { readonly start: Date; readonly end: Date }[];
 }
 
 /**
@@ -46,9 +48,10 @@ export function microbatchBatches(
   const config = incrementalConfig(node, adapter.capabilities);
   if (!config.microbatch) return undefined;
   const incremental = isIncrementalRun(node, state);
-  const windows = batchWindows(config.microbatch, { incremental, now: opts.now, start: opts.start, end: opts.end });
+  const windows = opts.only?.length ? opts.only : batchWindows(config.microbatch, { incremental, now: opts.now, start: opts.start, end: opts.end });
+  const size = config.microbatch.batchSize;
   return windows.map((w, i) => {
-    const window: BatchWindow = { ...w, ctes: new Map() };
+    const window: BatchWindow = { start: w.start, end: w.end, id: batchId(w.start, size), ctes: new Map() };
     return { start: w.start, end: w.end, sql: withBatchCtes(render(window, incremental || i > 0), window) };
   });
 }

@@ -9,6 +9,7 @@ import type { ColumnInfo, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, 
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
+import { allConstraints, parseConstraints, parseRefText } from '../project/constraints.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
@@ -25,6 +26,8 @@ import { parseUnitTests } from '../unit-tests/parse-unit-tests.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { PackageUnit } from '../packages/parse-packages.js';
 import type { JinjaEnv } from '../macros/jinja-env.js';
+import { fileVolatility } from './partial/cache-key.js';
+import type { ParseMemo } from './partial/parse-cache.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -40,6 +43,11 @@ export interface ParseInput {
   readonly jinja?: JinjaEnv;
   /** Set when this parse is one installed package (or the root) of several (core/packages/parse-packages.ts). */
   readonly unit?: PackageUnit;
+  /**
+   * Partial parsing (core/parser/partial/): per-file results of earlier parses, reused when the
+   * file and what it depends on are unchanged. The caller checks the project key.
+   */
+  readonly cache?: ParseMemo;
 }
 
 export interface ParseOutput {
@@ -91,6 +99,28 @@ export function parseProject(input: ParseInput): ParseOutput {
   };
   const byKind = groupFiles(loaded.files);
 
+  // Partial parsing: a result is reused under a key naming every file it was made from (with
+  // its checksum); a file reading per-invocation values is never cached (fileVolatility).
+  const cache = input.cache;
+  const volatility = new Map<string, string | null>();
+  const fileKey = (f: ProjectSourceFile): string | null => {
+    let v = volatility.get(f.path);
+    if (v === undefined) {
+      v = fileVolatility(f.contents, input.flags);
+      volatility.set(f.path, v);
+    }
+    return v === null ? null : `${f.path}\0${f.root}\0${f.checksum}\0${v}`;
+  };
+  const propertyFileByPath = new Map(byKind.properties.map((f) => [f.path, f]));
+  const propsKey = (file: string): string | null => {
+    const pf = propertyFileByPath.get(file);
+    return pf ? fileKey(pf) : null;
+  };
+  const memo = <T>(parts: readonly (string | null)[], compute: () => T): T => {
+    if (!cache || parts.includes(null)) return compute();
+    return cache.memo(`${projectName}\0${parts.join('\0')}`, problems, compute);
+  };
+
   // Macros first: models may call them, and they may replace the naming rules.
   engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
   for (const f of byKind.macro) {
@@ -140,7 +170,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   const propertyFiles: PropertyFile[] = [];
   for (const f of byKind.properties) {
     try {
-      propertyFiles.push(parsePropertyFile(f.path, f.contents, problems, renderYaml));
+      propertyFiles.push(memo(['properties', fileKey(f)], () => parsePropertyFile(f.path, f.contents, problems, renderYaml)));
     } catch (e) {
       problems.capture(e);
     }
@@ -317,9 +347,14 @@ export function parseProject(input: ParseInput): ParseOutput {
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
     };
     const out: ParsedNode[] = [];
-    const declared = (patchTests: readonly unknown[], columns: readonly ColumnInfo[], loc: SourceLocation): DeclaredTest[] => [
+    const declared = (patchTests: readonly unknown[], columns: readonly Omit<ColumnInfo, 'constraints'>[], loc: SourceLocation): DeclaredTest[] => [
       ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
-      ...columns.flatMap((c) => c.data_tests.map((entry) => ({ entry, columnName: c.name, loc: (c as { loc?: SourceLocation }).loc ?? loc }))),
+      // `quote: true` on a column: its tests get the quoted name (as dbt does), so names with
+      // spaces, semicolons, quotes or upper case reach the test's SQL intact.
+      ...columns.flatMap((c) => {
+        const columnName = (c as { quote?: boolean | null }).quote === true ? dialect.quoteIdentifier(c.name) : c.name;
+        return c.data_tests.map((entry) => ({ entry, columnName, loc: (c as { loc?: SourceLocation }).loc ?? loc }));
+      }),
     ];
     const byKindName = new Map<string, ParsedNode>();
     for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);
@@ -329,7 +364,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         if (!node) continue;
         const tests = declared(patch.dataTests, patch.columns, patch.loc);
         if (tests.length === 0) continue;
-        out.push(...buildGenericTests({ kind, name: patch.name, attachedNode: node.uniqueId, file: patch.loc.file, root: rootOf.get(patch.loc.file) ?? '' }, tests, tctx));
+        out.push(...memo(['tests', kind, patch.name, node.uniqueId, propsKey(patch.loc.file)], () => buildGenericTests({ kind, name: patch.name, attachedNode: node.uniqueId, file: patch.loc.file, root: rootOf.get(patch.loc.file) ?? '' }, tests, tctx)));
       }
     }
     for (const pf of propertyFiles) {
@@ -337,7 +372,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         for (const t of src.tables) {
           const tests = declared(t.dataTests, t.columns, t.loc);
           if (tests.length === 0) continue;
-          out.push(...buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx));
+          out.push(...memo(['source tests', src.name, t.name, propsKey(pf.path)], () => buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx)));
         }
       }
     }
@@ -352,8 +387,13 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
     const name = path.posix.basename(f.path).replace(/\.sql$/, '');
-    const fqn = fqnOf(f, name);
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
+    // The node depends on its file and on the property file describing it, if any.
+    return memo([resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch));
+  }
+
+  function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined): ParsedNode | null {
+    const fqn = fqnOf(f, name);
     const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
     const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
     const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
@@ -437,16 +477,18 @@ export function parseProject(input: ParseInput): ParseOutput {
       checksum: p.f.checksum,
       config,
       description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
-      columns: columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)),
+      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
       refs: p.refs,
       sources: p.sources,
       dependsOn: { nodes: [], macros: [] },
       patchPath: p.patch ? p.patch.loc.file : null,
+      ...(p.patch ? { patchLoc: p.patch.loc } : {}),
       database: rel.database,
       schema: rel.schema,
       alias: rel.alias,
       loc: { file: p.f.path, line: 1 },
       dataTests: [...(p.patch?.dataTests ?? [])],
+      ...(p.resourceType === 'model' ? modelConstraints(p.patch, config, p.name, problems) : {}),
     };
   }
 
@@ -506,12 +548,31 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
   return out;
 }
 
-function columnsMap(cols: readonly (ColumnInfo & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
+function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
   for (const c of cols) {
-    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
+    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests, ...(c.loc ? { loc: c.loc } : {}) };
   }
   return out;
+}
+
+function withColumnConstraints(columns: Record<string, ColumnInfo>, patch: NodePatch | undefined, node: string, problems: Problems): Record<string, ColumnInfo> {
+  for (const decl of patch?.columns ?? []) {
+    if (!decl.constraints.length) continue;
+    const col = columns[decl.name];
+    if (col) col.constraints = parseConstraints(decl.constraints, decl.name, decl.loc, problems, node);
+  }
+  return columns;
+}
+
+/**
+ * A model's constraints: column-level entries onto its columns, model-level ones (the entry's
+ * `constraints:`, or `constraints` in its config) onto the node. Applied when the contract is enforced.
+ */
+function modelConstraints(patch: NodePatch | undefined, config: NodeConfig, node: string, problems: Problems): Pick<ParsedNode, 'constraints'> {
+  if (!patch) return {};
+  const declared = Array.isArray(patch.extra.constraints) ? patch.extra.constraints : Array.isArray(config.constraints) ? config.constraints : [];
+  return { constraints: parseConstraints(declared, null, patch.loc, problems, node) };
 }
 
 function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
@@ -603,6 +664,22 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
         node: node.uniqueId,
         hint: near ? `Did you mean source('${near.split('.')[0]}', '${near.split('.').slice(1).join('.')}')? Sources are declared under \`sources:\` in a YAML file.` : 'Declare it under `sources:` in a YAML file under models/.',
       }));
+    }
+    // foreign_key `to: ref('x')`: the referenced model is built first (dbt adds it to depends_on).
+    for (const c of allConstraints(node)) {
+      const ref = c.to === null ? null : parseRefText(c.to);
+      if (!ref) continue;
+      const target = index.ref(ref, node.packageName);
+      if (target && 'alias' in target) {
+        if (target.uniqueId !== node.uniqueId) deps.add(target.uniqueId);
+        c.toRelation = { database: target.database, schema: target.schema, identifier: target.alias };
+      } else {
+        problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} has a foreign_key constraint to ${c.to}, which was not found`, {
+          loc: c.loc,
+          node: node.uniqueId,
+          hint: 'A foreign key points at a model, seed or snapshot of the project: check the name in `to:`.',
+        }));
+      }
     }
     node.dependsOn.nodes = [...deps];
   }

@@ -35,7 +35,7 @@ export interface SnapshotParseInput {
   readonly callMacro: NamingMacroCall;
   /** parse-project's helpers, so snapshots get descriptions, columns and configs as models do. */
   readonly describe: (text: string, file: string) => string;
-  readonly columns: (cols: readonly ColumnInfo[], describe: (text: string) => string) => Record<string, ColumnInfo>;
+  readonly columns: (cols: readonly Omit<ColumnInfo, 'constraints'>[], describe: (text: string) => string) => Record<string, ColumnInfo>;
   readonly normalize: (raw: Record<string, unknown>) => NodeConfig;
 }
 

@@ -79,6 +79,15 @@ export interface ReadResult {
 }
 
 /**
+ * Earlier reads a long-lived process (kiln watch) knows to be current: a file it returns is not
+ * read again; `set` receives every file read.
+ */
+export interface FileReuse {
+  get(relPath: string): ReadResult | undefined;
+  set(relPath: string, read: ReadResult): void;
+}
+
+/**
  * Reads one file as UTF-8 (a BOM is dropped from `contents`) and hashes its bytes (sha256 hex).
  * Binary or invalid UTF-8 content and read failures are FILE_UNREADABLE. `textless` files
  * (seeds, read by the seed loader itself) are only hashed.
@@ -159,7 +168,7 @@ function classify(type: RootType, root: string, rel: string): FileKind | 'python
  * Lists every resource file of the project, reads and hashes it. Problems (unreadable files)
  * go to `problems`; Python models are reported as unsupported warnings.
  */
-export function discoverFiles(root: string, project: ProjectFile, problems: Problems): ProjectSourceFile[] {
+export function discoverFiles(root: string, project: ProjectFile, problems: Problems, reuse?: FileReuse): ProjectSourceFile[] {
   const rootsByType: [RootType, readonly string[]][] = [
     ['model', project.modelPaths],
     ['seed', project.seedPaths],
@@ -210,11 +219,15 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
         taken.add(key);
         let read = reads.get(rel);
         if (read === undefined) {
-          try {
-            read = readSourceFile(path.join(root, rel), rel, kind === 'seed');
-          } catch (e) {
-            problems.capture(e);
-            read = null;
+          read = reuse?.get(rel);
+          if (read === undefined) {
+            try {
+              read = readSourceFile(path.join(root, rel), rel, kind === 'seed');
+              reuse?.set(rel, read);
+            } catch (e) {
+              problems.capture(e);
+              read = null;
+            }
           }
           reads.set(rel, read);
         }

@@ -1,7 +1,7 @@
 // Loading a project: dbt_project.yml, --vars, and every resource file (read and hashed).
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../errors.js';
-import { discoverFiles } from './discover.js';
+import { discoverFiles, type FileReuse } from './discover.js';
 import { loadProjectFile, throwErrorsSince } from './load-project-file.js';
 import type { LoadedProject, RenderString } from './types.js';
 import { describeValue, isPlainObject } from './values.js';
@@ -15,6 +15,8 @@ export interface LoadProjectOptions {
   readonly render?: RenderString;
   /** Receives warnings (errors are thrown). */
   readonly problems?: Problems;
+  /** Reads a long-lived process already holds (see discover.ts). */
+  readonly reuse?: FileReuse;
 }
 
 const VARS_HINT = `pass a YAML or JSON mapping, quoted for the shell: --vars '{"key": "value"}' or --vars 'key: value'`;
@@ -48,7 +50,7 @@ export function loadProject(opts: LoadProjectOptions): LoadedProject {
   const root = path.resolve(opts.projectDir);
   const project = loadProjectFile(root, { render: opts.render, problems });
   const cliVars = parseCliVars(opts.vars);
-  const files = discoverFiles(root, project, problems);
+  const files = discoverFiles(root, project, problems, opts.reuse);
   throwErrorsSince(problems, errorsBefore);
   return { root, project, files, cliVars, warnings: problems.warnings.slice(warningsBefore) };
 }

@@ -3,7 +3,7 @@ import type { SourceLocation } from '../errors.js';
 import type { ColumnInfo } from '../nodes.js';
 
 /** A column as declared in property YAML: ColumnInfo plus the declaration-only fields. */
-export interface ColumnDecl extends ColumnInfo {
+export interface ColumnDecl extends Omit<ColumnInfo, 'constraints'> {
   /** Column-level constraints, as written. */
   readonly constraints: readonly unknown[];
   /** `quote:` (null when not given). */

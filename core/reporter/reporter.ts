@@ -2,6 +2,7 @@
 // logs: one START and one result line per node, a summary, then every error with its location.
 // `--log-format json` emits one JSON object per event instead. Writes go to sinks the CLI owns.
 import pc from 'picocolors';
+import type { RetryNotice } from '../../adapters/adapter.js';
 import { formatLocation, KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
@@ -53,6 +54,19 @@ export class Reporter {
 
   warn(msg: string, data?: Record<string, unknown>): void {
     this.emit('warn', `${this.c.yellow('Warning')} ${msg}`, data);
+  }
+
+  /** Work that failed transiently is about to be tried again (a deadlock, a refused connection). */
+  retrying(n: RetryNotice): void {
+    const wait = Number.isInteger(n.delaySeconds) ? `${n.delaySeconds}` : n.delaySeconds.toFixed(2);
+    this.warn(`${n.what} failed transiently (${n.reason}); trying again in ${wait}s (attempt ${n.attempt} of ${n.attempts})`, {
+      event: 'retry',
+      what: n.what,
+      reason: n.reason,
+      attempt: n.attempt,
+      attempts: n.attempts,
+      delay_seconds: n.delaySeconds,
+    });
   }
 
   /** A user error (or several), with code, location and hint. */
@@ -116,6 +130,9 @@ export class Reporter {
       this.line(`${index} of ${total} ${this.c.green('OK')} ${done}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
       this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
+    } else if (r.status === 'partial success') {
+      // A microbatch model some of whose batches failed (the others were kept).
+      this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data);
     } else if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
       this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${testLabel(node)}`, `[${this.c.yellow('SKIP')}]`, data);
     } else {
@@ -133,7 +150,7 @@ export class Reporter {
     const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
-    const failed = results.filter((r) => r.status === 'error' || r.status === 'fail');
+    const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));

@@ -2,8 +2,25 @@
 // core/artifacts writes them into run_results.json.
 import type { KilnError } from '../errors.js';
 
-/** Models and seeds: success, error, skipped. Tests: pass, fail, warn, error, skipped. */
-export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+/**
+ * Models and seeds: success, error, skipped; a microbatch model some of whose batches failed:
+ * partial success (dbt's PartialSuccess). Tests: pass, fail, warn, error, skipped.
+ */
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'partial success';
+
+/** A failure status: the node's descendants are skipped and the run exits non-zero. */
+export function failedStatus(status: NodeStatus | string): boolean {
+  return status === 'error' || status === 'fail' || status === 'partial success';
+}
+
+/** A microbatch batch's window `[start, end)`, as dbt writes it: `2024-01-01T00:00:00+00:00`. */
+export type BatchSpan = readonly [start: string, end: string];
+
+/** run_results.json `batch_results` of a microbatch model (dbt ≥ 1.9). */
+export interface BatchResults {
+  readonly successful: readonly BatchSpan[];
+  readonly failed: readonly BatchSpan[];
+}
 
 export interface TimingInfo {
   readonly name: 'compile' | 'execute';
@@ -29,6 +46,8 @@ export interface NodeResult {
   readonly storedFailures?: string | null;
   /** The id of the failed ancestor, for skipped nodes. */
   readonly skippedBecause?: string;
+  /** Microbatch models: which batches succeeded and which failed (successes of the run retried included). */
+  readonly batchResults?: BatchResults;
 }
 
 export interface RunSummary {

@@ -1,14 +1,16 @@
 // Execute: run every selected node with `threads` workers in DAG order. A failure skips the
 // node's descendants and nothing else; --fail-fast and Ctrl-C stop the run, roll back what is
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
-import type { Adapter, Connection, Relation, SeedLoad } from '../../adapters/adapter.js';
+import { retryDelaySeconds, type Adapter, type Connection, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { Compiler } from '../compiler/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
 import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../materializations/warehouse-state.js';
-import type { NodeResult, RunSummary, TimingInfo } from './results.js';
+import { parseUtc } from '../materializations/incremental-config.js';
+import { isoUtc } from '../materializations/microbatch.js';
+import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { renderNodeHooks, withHooks } from '../macros/hooks.js';
@@ -22,6 +24,18 @@ export interface RunnerHooks {
   compiled?(node: ParsedNode, sql: string): void;
   /** Called with the statements a node executed (to write target/run). */
   executed?(node: ParsedNode, statements: readonly string[]): void;
+  /** A node failed transiently with nothing of it committed, and is about to run again. */
+  retrying?(node: ParsedNode, notice: RetryNotice): void;
+}
+
+/** What an attempt at a node did that forbids running it again from the start. */
+interface Attempt {
+  /**
+   * A statement ran outside the plan's transaction (a `transaction: false` hook, a template's
+   * run_query or adapter call, a database without transactional DDL), or a transaction was
+   * committed (microbatch): repeating the node could apply that twice.
+   */
+  unsafe: boolean;
 }
 
 export interface RunnerOptions {
@@ -42,6 +56,13 @@ export interface RunnerOptions {
   readonly eventTimeEnd?: Date | null;
   /** The run's start: the end of microbatch windows and the nonce of index names. */
   readonly now?: Date;
+  /** `kiln retry`: the retried run's start, so microbatch windows are the ones that run computed. */
+  readonly microbatchNow?: Date;
+  /**
+   * `kiln retry`: the previous batch results of microbatch models being retried. Only their
+   * failed batches run again; their successful ones are carried into this run's results.
+   */
+  readonly retryBatches?: ReadonlyMap<string, BatchResults>;
 }
 
 export class Runner {
@@ -165,7 +186,7 @@ export class Runner {
           this.hooks.nodeStarted?.(node, index, total);
           const result = await this.execute(node, conn, thread);
           results.set(id, result);
-          if (result.status === 'error' || result.status === 'fail') {
+          if (failedStatus(result.status)) {
             failedOrSkipped.set(id, id);
             if (this.opts.failFast) await this.cancel({ interrupted: false });
           }
@@ -242,7 +263,25 @@ export class Runner {
     }
   }
 
+  /**
+   * Runs a node; runs it again, after a growing wait, when it failed transiently (a deadlock, a
+   * serialization failure: its error has `transient`) and nothing of the failed attempt can have
+   * been kept: everything it ran was in a transaction that was rolled back.
+   */
   private async execute(node: ParsedNode, conn: Connection, thread: string): Promise<NodeResult> {
+    const policy = this.adapter.retryPolicy;
+    for (let retry = 1; ; retry++) {
+      const attempt: Attempt = { unsafe: !this.adapter.capabilities.supportsTransactionalDdl };
+      const { result, transient } = await this.executeOnce(node, conn, thread, attempt);
+      if (transient === undefined || attempt.unsafe || !policy || retry > policy.retries || this.cancelled) return result;
+      const delaySeconds = retryDelaySeconds(policy, retry);
+      this.hooks.retrying?.(node, { what: `${node.resourceType} ${node.name}`, reason: transient, attempt: retry + 1, attempts: policy.retries + 1, delaySeconds });
+      await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+      if (this.cancelled) return result;
+    }
+  }
+
+  private async executeOnce(node: ParsedNode, conn: Connection, thread: string, attempt: Attempt): Promise<{ result: NodeResult; transient?: string }> {
     const timing: TimingInfo[] = [];
     const t0 = new Date();
     const start = performance.now();
@@ -253,17 +292,23 @@ export class Runner {
     const base = { uniqueId: node.uniqueId, threadId: thread, timing, relationName };
     try {
       if (node.resourceType === 'unit_test') {
+        attempt.unsafe = true; // its fixtures are not built in one transaction
         this.inFlight.add(conn);
         const u = await this.opts.runUnitTest!(node, conn, statements);
         this.hooks.executed?.(node, statements);
         const now = new Date().toISOString();
         timing.push({ name: 'execute', started_at: t0.toISOString(), completed_at: now });
-        return { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql };
+        return { result: { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql } };
       }
       // Warehouse state first: is_incremental() is answered from it while compiling.
       const state = isTest ? null : await readWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
-      // run_query, statement and adapter calls in the node's templates (and hooks) use its connection
-      const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection: async () => conn } };
+      // run_query, statement and adapter calls in the node's templates (and hooks) use its
+      // connection, out of the plan's transaction: the node is then never run again.
+      const connection = async () => {
+        attempt.unsafe = true;
+        return conn;
+      };
+      const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection } };
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
@@ -271,16 +316,17 @@ export class Runner {
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
       const outcome = isTest
-        ? await this.runTest(node, compiledSql, conn, statements)
-        : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node);
+        ? await this.runTest(node, compiledSql, conn, statements, attempt)
+        : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node, attempt);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
-      return { ...base, ...outcome, executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql };
+      const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
+      return { result: { ...base, ...outcome, ...(error ? { error, message: outcome.status === 'error' ? error.message : outcome.message } : {}), executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql } };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
       const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled);
-      return {
+      const result: NodeResult = {
         ...base,
         status: 'error',
         message: error.message,
@@ -290,6 +336,7 @@ export class Runner {
         compiledCode: compiledSql,
         error,
       };
+      return { result, transient: e instanceof KilnError ? e.transient : undefined };
     } finally {
       this.inFlight.delete(conn);
     }
@@ -298,13 +345,15 @@ export class Runner {
   /**
    * Runs a plan's steps; rolls back on any failure so the previous relation stays. `inspect`
    * steps read columns through this connection and run the steps derived from them.
+   * Microbatch plans (`batch` markers): every batch runs; a failed batch is rolled back and
+   * recorded, and the next one runs, unless the failed one was to build the table. Some batches
+   * failed: partial success; all of them: error. Either way `batchResults` says which.
    */
-  private async runPlan(conn: Connection, plan: Plan, statements: string[], node?: ParsedNode): Promise<Outcome> {
+  private async runPlan(conn: Connection, plan: Plan, statements: string[], node: ParsedNode | undefined, attempt: Attempt): Promise<Outcome> {
     let rows: number | null = null;
     let message = '';
     let inTx = false;
     let committed = false;
-    let batch: { start: string; end: string } | null = null;
     const mainStep = plan.steps[plan.mainStep];
     const report = (step: Step, r: { rowsAffected: number | null; message: string }) => {
       if (step !== mainStep && !(step.kind === 'sql' && step.main)) return;
@@ -318,16 +367,26 @@ export class Runner {
     // so does everything while a test injects a failure after a given statement.
     const batching = conn.executeBatch !== undefined && failAfter === null;
     const queue: Step[] = [...plan.steps];
-    try {
-      for (let step = queue.shift(); step; step = queue.shift()) {
+    const previous = node ? this.opts.retryBatches?.get(node.uniqueId) : undefined;
+    const batches = { successful: [...(previous?.successful ?? [])] as BatchSpan[], failed: [] as BatchSpan[], errors: [] as KilnError[] };
+    let batch: { step: Extract<Step, { kind: 'batch' }>; rowsBefore: number | null } | null = null;
+    let anyBatch = false;
+    const batchDone = () => {
+      if (batch) batches.successful.push(span(batch.step));
+      batch = null;
+    };
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      try {
         if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
+        if (step.kind === 'batch') {
+          batchDone();
+          batch = { step, rowsBefore: rows };
+          anyBatch = true;
+          continue;
+        }
         const group = batching && (step.kind === 'begin' || (inTx && step.kind === 'sql')) ? batchGroup(step, queue) : [step];
         if (group.length > 1) {
-          const begin = group.find((s) => s.kind === 'begin');
-          if (begin) {
-            inTx = true;
-            batch = begin.batch ?? null;
-          }
+          if (group[0].kind === 'begin') inTx = true;
           for (const s of group) if (s.kind === 'sql') statements.push(s.sql);
           const results = await conn.executeBatch!(group.map((s) => (s.kind === 'sql' ? { sql: s.sql } : s.kind === 'begin' ? 'begin' : 'commit')));
           group.forEach((s, k) => {
@@ -336,42 +395,74 @@ export class Runner {
           if (group[group.length - 1].kind === 'commit') {
             inTx = false;
             committed = true;
+            // What a transaction committed is kept: the node cannot be started again from nothing.
+            attempt.unsafe = true;
           }
           continue;
         }
         if (step.kind === 'begin') {
           await conn.begin();
           inTx = true;
-          batch = step.batch ?? null;
         } else if (step.kind === 'commit') {
           await conn.commit();
           inTx = false;
           committed = true;
+          // What a transaction committed is kept: the node cannot be started again from nothing.
+          attempt.unsafe = true;
         } else if (step.kind === 'inspect') {
           const columns = [];
           for (const rel of step.relations) columns.push(await this.adapter.getColumns(rel, conn));
           queue.unshift(...step.then(columns));
           continue;
+        } else if (step.kind === 'query') {
+          statements.push(step.sql);
+          queue.unshift(...step.then((await conn.query(step.sql)).rows));
+          continue;
         } else if (step.kind === 'load') {
+          if (!inTx) attempt.unsafe = true;
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);
           report(step, await conn.loadCsv(step.target, step.load));
         } else {
+          if (!inTx) attempt.unsafe = true;
           statements.push(step.sql);
           report(step, await conn.execute(step.sql));
         }
         if (failAfter === statements.length && step.kind !== 'begin' && step.kind !== 'commit') {
           throw new KilnError(Codes.DATABASE_ERROR, `Injected failure after statement ${failAfter} (KILN_TEST_FAIL_AFTER)`);
         }
+      } catch (e) {
+        if (inTx) await conn.rollback().catch(() => undefined);
+        inTx = false;
+        const failed: { step: Extract<Step, { kind: 'batch' }>; rowsBefore: number | null } | null = batch;
+        // Cancellation and kiln bugs stop the node; a batch that failed lets the next one run.
+        if (!failed || this.cancelled || !(e instanceof KilnError)) {
+          // Batches committed before the failure stay (and the relation with them).
+          if (committed) this.applyCache(plan);
+          throw failed && e instanceof KilnError ? batchError(e, failed.step) : e;
+        }
+        batch = null;
+        rows = failed.rowsBefore;
+        batches.failed.push(span(failed.step));
+        batches.errors.push(batchError(e, failed.step));
+        // The rest of this batch's steps are dropped; after a failed first build, every batch.
+        while (queue.length && queue[0].kind !== 'batch') queue.shift();
+        if (failed.step.builds) {
+          for (const rest of queue.splice(0)) if (rest.kind === 'batch') batches.failed.push(span(rest));
+        }
       }
-    } catch (e) {
-      if (inTx) await conn.rollback().catch(() => undefined);
-      // Microbatch: batches committed before the failure stay (and the relation with them).
-      if (committed) this.applyCache(plan);
-      throw batch && e instanceof KilnError ? batchError(e, batch) : e;
     }
-    this.applyCache(plan);
+    batchDone();
+    if (committed) this.applyCache(plan);
+    else if (!anyBatch || batches.failed.length === 0) this.applyCache(plan);
     const seedLoad = plan.steps.some((s) => s.kind === 'load');
-    return { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+    const done: Outcome = { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+    if (!anyBatch) return done;
+    const batchResults = { successful: batches.successful, failed: batches.failed };
+    if (batches.failed.length === 0) return { ...done, batchResults };
+    const total = batches.successful.length + batches.failed.length;
+    const error = batches.errors.length === 1 ? batches.errors[0] : combinedBatchError(batches.errors, batches.failed.length, total);
+    if (batches.successful.length === 0) return { status: 'error', message: error.message, rowsAffected: null, adapterMessage: 'ERROR', batchResults, error };
+    return { status: 'partial success', message: `${batches.failed.length} of ${total} batches failed`, rowsAffected: rows, adapterMessage: 'PARTIAL SUCCESS', batchResults, error };
   }
 
   /**
@@ -379,7 +470,7 @@ export class Runner {
    * error_if, as dbt does. With store_failures, the failing rows are kept in a table (built
    * with the same atomic swap as models).
    */
-  private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[]): Promise<Outcome> {
+  private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[], attempt: Attempt): Promise<Outcome> {
     const c = node.config;
     const failCalc = String(c.fail_calc ?? 'count(*)');
     const warnIf = String(c.warn_if ?? '!= 0');
@@ -388,7 +479,7 @@ export class Runner {
     let storedFailures: string | null = null;
     if (c.store_failures === true || (c.store_failures === null && this.opts.storeFailures)) {
       const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: 'table' } };
-      await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements);
+      await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements, undefined, attempt);
       storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
     }
     const query = `select\n  ${failCalc} as failures,\n  ${failCalc} ${warnIf} as should_warn,\n  ${failCalc} ${errorIf} as should_error\nfrom (\n${sql}${limit}\n) dbt_internal_test`;
@@ -427,7 +518,8 @@ export class Runner {
   private plan(node: ParsedNode, sql: string, state: WarehouseState): Plan {
     const now = this.opts.now ?? this.startedAt;
     // Microbatch models render once per batch, each with its inputs narrowed to the batch.
-    const batches = microbatchBatches(node, state, this.adapter, { now, start: this.opts.eventTimeStart, end: this.opts.eventTimeEnd }, (batch, isIncremental) =>
+    const only = this.opts.retryBatches?.get(node.uniqueId)?.failed.map(([start, end]) => ({ start: new Date(start), end: new Date(end) }));
+    const batches = microbatchBatches(node, state, this.adapter, { now: this.opts.microbatchNow ?? now, start: this.opts.eventTimeStart, end: this.opts.eventTimeEnd, only }, (batch, isIncremental) =>
       this.compiler.compile(node, { batch, isIncremental }).sql,
     );
     // Trino: each catalog has its own connector and so its own capabilities.
@@ -442,7 +534,7 @@ export class Runner {
   }
 }
 
-type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures'>;
+type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures' | 'batchResults' | 'error'>;
 
 type BatchStep = Extract<Step, { kind: 'sql' | 'begin' | 'commit' }>;
 
@@ -476,13 +568,29 @@ function injectedFailure(node?: ParsedNode): number | null {
   return spec.slice(0, i) === node.name ? Number(spec.slice(i + 1)) : null;
 }
 
-/** A microbatch batch failed: the batches before it are kept, and it can be rerun alone. */
+/** A batch's window as run_results.json writes it. */
+function span(b: { start: string; end: string }): BatchSpan {
+  return [isoUtc(parseUtc(b.start)!), isoUtc(parseUtc(b.end)!)];
+}
+
+/** A microbatch batch failed: the other batches ran (and were kept), and it can be rerun alone. */
 function batchError(e: KilnError, batch: { start: string; end: string }): KilnError {
-  return new KilnError(e.code, `Batch ${batch.start} to ${batch.end} failed (batches before it were kept): ${e.message}`, {
+  return new KilnError(e.code, `Batch ${batch.start} to ${batch.end} failed (the other batches were kept): ${e.message}`, {
     loc: e.loc,
     node: e.node,
     related: e.related,
-    hint: `${e.hint ? `${e.hint}\n` : ''}Rerun just this batch with --event-time-start "${batch.start}" --event-time-end "${batch.end}".`,
+    hint: `${e.hint ? `${e.hint}\n` : ''}Rerun the failed batches with \`kiln retry\`, or just this one with --event-time-start "${batch.start}" --event-time-end "${batch.end}".`,
+  });
+}
+
+/** Several batches failed: one error listing each (the first one's code and location). */
+function combinedBatchError(errors: readonly KilnError[], failed: number, total: number): KilnError {
+  const first = errors[0];
+  return new KilnError(first.code, `${failed} of ${total} batches failed (the other batches were kept):\n${errors.map((e) => `  - ${e.message}`).join('\n')}`, {
+    loc: first.loc,
+    node: first.node,
+    related: first.related,
+    hint: 'Rerun just the failed batches with `kiln retry` (or each with the --event-time-start / --event-time-end its line names).',
   });
 }
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError } from '../errors.js';
+import type { BatchResults, BatchSpan } from '../runner/results.js';
 
 export type Json = Record<string, unknown>;
 
@@ -22,9 +23,16 @@ export interface StateManifest {
 
 export interface RunResultsFile {
   readonly file: string;
-  readonly results: readonly { readonly uniqueId: string; readonly status: string }[];
+  readonly results: readonly {
+    readonly uniqueId: string;
+    readonly status: string;
+    /** Microbatch models (dbt ≥ 1.9 and kiln): the windows of the batches that succeeded and failed. */
+    readonly batchResults?: BatchResults;
+  }[];
   /** The invocation's options (`which` is the command). */
   readonly args: Json;
+  /** When that invocation started (metadata `invocation_started_at`, else `generated_at`), if recorded. */
+  readonly startedAt?: Date;
 }
 
 export interface SourcesFile {
@@ -84,13 +92,30 @@ export function readRunResults(dir: string, shown: string, why: string): RunResu
   const json = readJson(file, label);
   const results = json.results;
   if (!Array.isArray(results)) throw invalid(label, 'it has no `results` list');
+  const meta = (json.metadata && typeof json.metadata === 'object' ? json.metadata : {}) as Json;
+  const started = [meta.invocation_started_at, meta.generated_at].find((v): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v)));
   return {
     file: label,
     results: results
       .filter((r): r is Json => !!r && typeof r === 'object' && typeof (r as Json).unique_id === 'string')
-      .map((r) => ({ uniqueId: r.unique_id as string, status: String(r.status) })),
+      .map((r) => {
+        const batchResults = readBatchResults(r.batch_results);
+        return { uniqueId: r.unique_id as string, status: String(r.status), ...(batchResults ? { batchResults } : {}) };
+      }),
     args: (json.args && typeof json.args === 'object' ? json.args : {}) as Json,
+    ...(started ? { startedAt: new Date(started) } : {}),
   };
+}
+
+/** `batch_results`: `{successful: [[start, end], ...], failed: [...]}`; anything else: none. */
+function readBatchResults(v: unknown): BatchResults | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const spans = (x: unknown): BatchSpan[] =>
+    Array.isArray(x)
+      ? x.filter((p): p is [string, string] => Array.isArray(p) && p.length === 2 && p.every((t) => typeof t === 'string' && !Number.isNaN(Date.parse(t)))).map(([a, b]) => [a, b] as const)
+      : [];
+  const o = v as Json;
+  return { successful: spans(o.successful), failed: spans(o.failed) };
 }
 
 export function readSourcesFile(dir: string, shown: string, role: string): SourcesFile {

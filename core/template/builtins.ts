@@ -30,6 +30,25 @@ export function secretValues(): ReadonlySet<string> {
   return SECRET_VALUES;
 }
 
+/** Env vars read by env_var() while a tracker is open (partial parsing keys cached results on them). */
+let envReads: Map<string, string | undefined> | null = null;
+
+/**
+ * Runs `fn` and returns the env vars env_var() read meanwhile, with the values seen (undefined:
+ * unset). Nested calls also report their reads to the enclosing one.
+ */
+export function trackEnvReads<T>(fn: () => T): { value: T; reads: Map<string, string | undefined> } {
+  const outer = envReads;
+  const reads = new Map<string, string | undefined>();
+  envReads = reads;
+  try {
+    return { value: fn(), reads };
+  } finally {
+    envReads = outer;
+    if (outer) for (const [k, v] of reads) outer.set(k, v);
+  }
+}
+
 export function isSecretEnvName(name: string): boolean {
   return SECRET_PREFIXES.some((p) => name.startsWith(p));
 }
@@ -91,6 +110,7 @@ export function baseGlobals(opts: BuiltinOptions = {}): Dict {
     const [name, dflt] = bindParams('env_var', args, ['var', 'default']);
     const key = pyStr(name);
     const value = env[key];
+    envReads?.set(key, value);
     const secret = isSecretEnvName(key);
     if (value !== undefined) {
       if (secret && value) {

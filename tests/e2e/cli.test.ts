@@ -74,7 +74,7 @@ describe('kiln CLI', () => {
     const p = await kiln(['parse'], dir);
     expect(p.code, p.output).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')).nodes['model.p.b'].depends_on.nodes).toEqual(['model.p.a']);
-    const c = await kiln(['compile', '-s', 'b'], dir);
+    const c = await kiln(['compile', '-s', 'b', '--no-format'], dir);
     expect(c.code, c.output).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'target/compiled/p/models/b.sql'), 'utf8')).toBe('select * from "dev"."main"."a"');
     expect(fs.existsSync(path.join(dir, 'target/compiled/p/models/a.sql'))).toBe(false);

@@ -2,11 +2,9 @@
 // the run history, written into target/ next to manifest.json and catalog.json.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { ArtifactWriter } from '../../artifacts/write.js';
-import { KILN_VERSION, manifestJson } from '../../artifacts/manifest-json.js';
+import { KILN_VERSION, manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
 import { catalogJson, readCatalog, type Catalog } from '../../docs/catalog.js';
 import { readRunHistory, type HistoryEntry } from '../../docs/run-history.js';
@@ -16,7 +14,7 @@ import { writeSite } from '../../docs/write-site.js';
 import { loadProjectFile } from '../../project/load-project-file.js';
 import { TemplateEngine } from '../../template/engine.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
-import { addProjectOptions, type GlobalOptions } from '../options.js';
+import type { GlobalOptions } from '../options.js';
 import { openSession } from '../session.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 
@@ -30,34 +28,6 @@ export interface DocsServeOptions {
   port?: number;
   host?: string;
   open?: boolean;
-}
-
-type Action = (command: string, fn: (opts: GlobalOptions & Record<string, unknown>, args: string[]) => Promise<number>) => (...args: unknown[]) => Promise<void>;
-
-/** Registers `kiln docs generate` and `kiln docs serve`. */
-export function addDocsCommands(program: Command, action: Action, io: Io): void {
-  const docs = program.command('docs').description('generate and serve the documentation site: pages, lineage graph, run history');
-  addProjectOptions(
-    docs
-      .command('generate')
-      .description('write the docs site (target/index.html), manifest.json and catalog.json (read from the warehouse)')
-      .option('--no-compile', 'do not compile the project (pages show no compiled SQL)')
-      .option('--empty-catalog', 'do not read the warehouse (catalog.json stays empty)'),
-  ).action(action('generate', (o) => docsGenerateCommand(o as GlobalOptions & DocsGenerateOptions, io)));
-  addProjectOptions(
-    docs
-      .command('serve')
-      .description('serve the generated docs site over HTTP (on 127.0.0.1 unless --host says otherwise)')
-      .addOption(new Option('--port <port>', 'the port to listen on (0 picks a free one)').default(8080).argParser(port))
-      .option('--host <host>', 'the address to listen on', '127.0.0.1')
-      .option('--open', 'also open the site in the default browser'),
-  ).action(action('serve', (o) => docsServeCommand(o as GlobalOptions & DocsServeOptions, io)));
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a whole number from 0 to 65535.');
-  return n;
 }
 
 export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOptions, io: Io): Promise<number> {
@@ -111,7 +81,8 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
   timings.begin('write artifacts');
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   const writer = new ArtifactWriter(session.targetDir, redactor());
-  writer.writeJson('manifest.json', manifestJson(session.manifest, session.dag, session.adapter.dialect, meta), { compact: true });
+  // Streamed, as compile writes it (the same bytes): never the whole object or its ~90 MB string.
+  writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   writer.writeJson('catalog.json', catalogJson(session.manifest, catalog, meta));
 
   const data = buildSiteData({

@@ -1,6 +1,7 @@
 // `kiln retry`: rerun what errored, failed or was skipped in the last run_results.json, as the
 // command that wrote it (run, build, test, seed, snapshot), with that run's selection and
 // options; --vars, --threads and --target given now win, --warn-error also retries warnings.
+// A microbatch model that partly failed reruns only its failed batches (run_results' batch_results).
 import path from 'node:path';
 import { Codes, KilnError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
@@ -27,7 +28,10 @@ export async function retryCommand(opts: GlobalOptions, io: Io): Promise<number>
     });
   }
   const statuses = opts.warnError ? [...RETRYABLE_STATUSES, 'warn'] : RETRYABLE_STATUSES;
-  const ids = new Set(previous.results.filter((r) => statuses.includes(r.status)).map((r) => r.uniqueId));
+  const retried = previous.results.filter((r) => statuses.includes(r.status));
+  const ids = new Set(retried.map((r) => r.uniqueId));
+  // Microbatch models that ran batches: only the failed batches run again (dbt ≥ 1.9).
+  const retryBatches = new Map(retried.filter((r) => r.batchResults && r.batchResults.failed.length > 0).map((r) => [r.uniqueId, r.batchResults!] as const));
   if (ids.size === 0) {
     reporter.info(`Nothing to retry: nothing errored, failed or was skipped in the last \`kiln ${which}\` (${previous.file}).`);
     return ExitCode.OK;
@@ -49,6 +53,9 @@ export async function retryCommand(opts: GlobalOptions, io: Io): Promise<number>
     ...(opts.target !== undefined ? { target: opts.target } : {}),
     command: which,
     retryIds: ids,
+    retryBatches,
+    // Batches a microbatch model would compute are those of the retried run's clock, not now's.
+    ...(previous.startedAt ? { retryNow: previous.startedAt } : {}),
   };
   return runCommand(which as RunKind, merged, io);
 }

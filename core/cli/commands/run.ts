@@ -9,8 +9,10 @@ import { Compiler } from '../../compiler/compile.js';
 import { countPhrase } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
 import { checkRelations } from '../../materializations/preflight.js';
+import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
+import { failedStatus } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -37,6 +39,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const problems = new Problems();
   const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir);
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
+  checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
   problems.throwIfAny();
 
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
@@ -49,11 +52,13 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     return ExitCode.OK;
   }
 
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
   const unable = new Problems();
   checkCapabilities(session.manifest, selected, (db) => session.adapter.capabilitiesFor?.(db) ?? session.adapter.capabilities, unable);
+  reportWarnings(reporter, unable.warnings);
   if (!unable.ok) {
     await session.adapter.close();
     unable.throwIfAny();
@@ -104,6 +109,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       eventTimeStart: opts.eventTimeStart ?? null,
       eventTimeEnd: opts.eventTimeEnd ?? null,
       now: session.startedAt,
+      microbatchNow: opts.retryNow,
+      retryBatches: opts.retryBatches,
       runUnitTest: (node, conn, statements) =>
         runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
     },
@@ -116,6 +123,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       },
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
+      retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql),
       executed: (n, statements) => writer.writeRun(n, statements),
     },
@@ -161,7 +169,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
   if (summary.interrupted) return ExitCode.INTERRUPTED;
-  return hookFailed || summary.results.some((r) => r.status === 'error' || r.status === 'fail') ? ExitCode.NODE_FAILED : ExitCode.OK;
+  // A partial success (some microbatch batches failed) fails the run too, as in dbt.
+  return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
 }
 
 function argsOf(opts: GlobalOptions): Record<string, unknown> {

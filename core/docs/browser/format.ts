@@ -62,8 +62,9 @@ export const STATUS_COLOR: Record<RunStatus, string> = {
   fail: '#dc2626',
   error: '#dc2626',
   skipped: '#94a3b8',
+  'partial success': '#dc2626',
 };
 
 export function isBad(s: RunStatus): boolean {
-  return s === 'error' || s === 'fail';
+  return s === 'error' || s === 'fail' || s === 'partial success';
 }

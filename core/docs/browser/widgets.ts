@@ -21,7 +21,7 @@ export function typeBadge(type: keyof typeof TYPE_COLOR): HTMLElement {
   return h('span', { class: 'type-badge', style: `--c:${TYPE_COLOR[type]}` }, TYPE_LABEL[type]);
 }
 
-const STATUS_ICON: Record<RunStatus, string> = { success: '✓', pass: '✓', warn: '!', fail: '✗', error: '✗', skipped: '–' };
+const STATUS_ICON: Record<RunStatus, string> = { success: '✓', pass: '✓', warn: '!', fail: '✗', error: '✗', skipped: '–', 'partial success': '✗' };
 
 export function statusPill(status: RunStatus, detail?: string): HTMLElement {
   return h('span', { class: `status-pill s-${status}`, style: `--c:${STATUS_COLOR[status]}` }, h('b', null, STATUS_ICON[status]), ` ${status}`, detail ? h('span', { class: 'pill-detail' }, ` · ${detail}`) : null);

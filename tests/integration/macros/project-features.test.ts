@@ -104,7 +104,7 @@ exposures:
 
   it('compiles analyses without running them and selects through exposures', async () => {
     const dir = testdir(files);
-    const c = await kiln(['compile'], dir);
+    const c = await kiln(['compile', '--no-format'], dir);
     expect(c.code, c.output).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'target/compiled/p/analyses/revenue.sql'), 'utf8')).toMatch(/select sum\(amount\) as revenue from "p"\."main"\."orders"/);
     const run = await kiln(['run'], dir);

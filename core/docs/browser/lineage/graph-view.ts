@@ -202,8 +202,10 @@ export class GraphView {
     const dim = (gi: number) => match !== null && !match.has(gi);
     const hot = (a: number, b: number) => (path !== null && path.has(a) && path.has(b)) || (path === null && selected !== null && (a === selected || b === selected));
 
-    // Edges: one path per style.
+    // Edges: one path per style. Far out (boxes a few pixels tall) the thousands of edges are a
+    // grey haze that costs the rasterizer over a second; only highlighted ones are drawn then.
     const curves = bw * s > 40;
+    const haze = bh * s < 3;
     const normal = new Path2D();
     const faded = new Path2D();
     const strong = new Path2D();
@@ -218,7 +220,9 @@ export class GraphView {
       if ((sx < x0 && ex < x0) || (sx > x1 && ex > x1) || (sy < y0 && ey < y0) || (sy > y1 && ey > y1)) continue;
       const gp = nodes[p];
       const gc = nodes[c];
-      const target = hot(gp, gc) ? strong : dim(gp) || dim(gc) || (path !== null) ? faded : normal;
+      const isHot = hot(gp, gc);
+      if (haze && !isHot) continue;
+      const target = isHot ? strong : dim(gp) || dim(gc) || path !== null ? faded : normal;
       target.moveTo(sx, sy);
       if (curves) {
         const dx = Math.max(30, (ex - sx) / 2);
@@ -382,6 +386,8 @@ export class GraphView {
         ev.preventDefault();
         const delta = ev.deltaMode === 1 ? ev.deltaY * 16 : ev.deltaY;
         this.zoom(Math.exp(-delta * 0.0015), ev.offsetX, ev.offsetY);
+        // What is under the pointer changed; the next move shows its tooltip.
+        this.tip.hidden = true;
       },
       { passive: false },
     );

@@ -174,6 +174,7 @@ function columnsCard(store: Store, i: number, d: NodeDetail): HTMLElement {
       db ? h('code', null, db.type) : null,
       dec?.declaredType && (!db || dec.declaredType.toLowerCase() !== db.type.toLowerCase()) ? h('div', { class: 'muted small' }, `declared ${dec.declaredType}`) : null,
       !db && !dec?.declaredType ? h('span', { class: 'muted' }, '—') : null,
+      ...(dec?.constraints ?? []).map((c) => h('div', { class: 'muted small' }, c)),
     );
     const desc = dec?.description ? trusted('div', 'markdown compact', markdown(dec.description)) : db?.comment ? h('div', null, db.comment) : h('span', { class: 'muted' }, '');
     const warn = d.catalog && !db ? h('div', { class: 'muted small' }, 'declared, but not in the warehouse') : null;

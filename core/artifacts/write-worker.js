@@ -1,0 +1,28 @@
+// The background artifact writer (see ArtifactWriter's `background` option): file writes run on
+// this thread while the main thread goes on parsing, compiling and running. Messages are
+// { ops, kb } (write operations, and their text's size, which is taken off the shared count of
+// kilobytes in flight once written) or { flush: n }, answered with { flushed: n, error } once
+// everything before it is on disk.
+import { parentPort, workerData } from 'node:worker_threads';
+import { FileWrites } from './file-writes.js';
+
+const inFlight = new Int32Array(workerData.inFlight);
+const writes = new FileWrites();
+let error = null;
+parentPort.on('message', (msg) => {
+  if (msg.ops === undefined) {
+    parentPort.postMessage({ flushed: msg.flush, error });
+    error = null;
+    return;
+  }
+  for (const op of msg.ops) {
+    try {
+      writes.apply(op);
+    } catch (e) {
+      error ??= e instanceof Error ? e.message : String(e);
+      if (op.kind !== 'write') writes.abort(op.id);
+    }
+  }
+  Atomics.sub(inFlight, 0, msg.kb);
+  Atomics.notify(inFlight, 0);
+});

@@ -1,0 +1,204 @@
+// Partial parsing: the results of parsing single files (a model's node, a property file's
+// entries, the tests a YAML entry declares), kept by a key made of the contents they came from,
+// so the next parse reuses them and re-parses only what changed. Everything a result depends on
+// beyond its own key (the project file, the profile target, vars, macros, doc blocks, kiln
+// itself) is folded into one project key (cache-key.ts): when that differs, nothing is reused.
+//
+// Entries are kept serialized (v8): a hit is a fresh object every time, so later steps that
+// mutate nodes (dependency resolution, compile) never touch what the cache holds, and saving
+// writes the bytes read from disk back without serializing them again.
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import type { Problems } from '../../errors.js';
+import { trackEnvReads } from '../../template/builtins.js';
+
+/** The file partial parsing keeps in the target folder. */
+export const CACHE_FILE = 'partial_parse.kiln';
+
+const MAGIC = Buffer.from('KILNPP1\n', 'latin1');
+
+interface Entry {
+  readonly bytes: Uint8Array;
+  /** env_var() reads made while the result was produced: name → value (null: unset). */
+  readonly env: readonly (readonly [string, string | null])[];
+}
+
+interface Header {
+  readonly key: string;
+  /** [key, offset in the blob, length, env reads] */
+  readonly entries: readonly (readonly [string, number, number, Entry['env']])[];
+}
+
+/** What the parser asks of a cache (core/parser/parse-project.ts). */
+export interface ParseMemo {
+  /**
+   * The cached result for `key`, else computes it. A result is kept only when computing it
+   * added no error or warning to `problems` (those are reported again on every parse) and is
+   * not null. `key` null: never cached.
+   */
+  memo<T>(key: string | null, problems: Problems, compute: () => T): T;
+}
+
+export interface ParseCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+}
+
+/**
+ * A cache of per-file parse results for one project key. Usable across parses in one process
+ * (`kiln watch`): call beginParse() before each parse; entries a parse did not use are dropped
+ * by the next beginParse(), so the cache never grows beyond one project's worth.
+ */
+export class ParseCache implements ParseMemo {
+  /** Entries offered to the parse in progress: read from disk, or used by the previous parse. */
+  private offered: Map<string, Entry>;
+  /** Entries the parse in progress used or created. */
+  private used = new Map<string, Entry>();
+  private hits = 0;
+  private misses = 0;
+  /** Whether the last parse's entries are what the file holds (nothing to save). */
+  private saved = true;
+
+  constructor(
+    /** The project key (cache-key.ts) the entries are valid for. */
+    readonly key: string,
+    entries: Map<string, Entry> = new Map(),
+  ) {
+    this.offered = entries;
+  }
+
+  /** Starts a parse (a no-op before the first one): what the last parse used is what is offered. */
+  beginParse(): void {
+    if (this.hits + this.misses > 0) {
+      this.offered = this.used;
+      this.used = new Map();
+    }
+    this.hits = 0;
+    this.misses = 0;
+  }
+
+  memo<T>(key: string | null, problems: Problems, compute: () => T): T {
+    if (key === null) return compute();
+    const found = this.offered.get(key) ?? this.used.get(key);
+    if (found && envUnchanged(found.env)) {
+      this.hits++;
+      this.used.set(key, found);
+      return v8.deserialize(found.bytes) as T;
+    }
+    this.misses++;
+    this.saved = false;
+    const errors = problems.errors.length;
+    const warnings = problems.warnings.length;
+    const { value, reads } = trackEnvReads(compute);
+    if (value === null || value === undefined || problems.errors.length !== errors || problems.warnings.length !== warnings) return value;
+    let bytes: Uint8Array;
+    try {
+      bytes = v8.serialize(value);
+    } catch {
+      return value; // something that does not serialize (a function): simply not cached
+    }
+    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, v ?? null] as const) });
+    return value;
+  }
+
+  /** The last parse's figures: results reused, results computed, entries now held. */
+  stats(): ParseCacheStats {
+    return { hits: this.hits, misses: this.misses, entries: this.used.size };
+  }
+
+  /** Whether save() would write anything: the last parse computed something or left entries unused. */
+  get dirty(): boolean {
+    if (this.hits + this.misses === 0) return false;
+    return !this.saved || this.used.size !== this.offered.size;
+  }
+
+  /**
+   * Writes the entries the last parse used to `file` (atomically: a temp file renamed) when
+   * they differ from what was read. Failing to write is not an error: the next parse is cold.
+   */
+  save(file: string): boolean {
+    if (!this.dirty) return false;
+    const parts: Uint8Array[] = [];
+    const index: [string, number, number, Entry['env']][] = [];
+    let offset = 0;
+    for (const [k, e] of this.used) {
+      index.push([k, offset, e.bytes.length, e.env]);
+      parts.push(e.bytes);
+      offset += e.bytes.length;
+    }
+    const header = Buffer.from(JSON.stringify({ key: this.key, entries: index } satisfies Header), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeAll(tmp, [MAGIC, len, header, ...parts]);
+      fs.renameSync(tmp, file);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+      return false;
+    }
+    this.saved = true;
+    this.offered = this.used;
+    return true;
+  }
+
+  /**
+   * The cache kept in `file` when it was written for `key`; an empty one otherwise (no file,
+   * another project key, another format, a damaged file).
+   */
+  static load(file: string, key: string): ParseCache {
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(file);
+    } catch {
+      return new ParseCache(key);
+    }
+    try {
+      if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return new ParseCache(key);
+      const headerLen = buf.readUInt32LE(MAGIC.length);
+      const start = MAGIC.length + 4;
+      const header = JSON.parse(buf.toString('utf8', start, start + headerLen)) as Header;
+      if (header.key !== key) return new ParseCache(key);
+      const blob = start + headerLen;
+      const entries = new Map<string, Entry>();
+      for (const [k, off, len, env] of header.entries) {
+        if (blob + off + len > buf.length) return new ParseCache(key);
+        entries.set(k, { bytes: buf.subarray(blob + off, blob + off + len), env });
+      }
+      return new ParseCache(key, entries);
+    } catch {
+      return new ParseCache(key);
+    }
+  }
+}
+
+/** Writes the pieces in order without first copying them into one buffer (the cache can be ~100 MB). */
+function writeAll(file: string, pieces: readonly Uint8Array[]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    // writev takes at most IOV_MAX (1,024 on Linux) buffers at once.
+    for (let i = 0; i < pieces.length; i += 1024) {
+      const batch = pieces.slice(i, i + 1024);
+      let skip = fs.writevSync(fd, batch);
+      // After a short write (rare), the rest goes piece by piece.
+      for (const b of batch) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        for (let off = skip; off < b.length; ) off += fs.writeSync(fd, b, off);
+        skip = 0;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function envUnchanged(env: Entry['env']): boolean {
+  for (const [name, value] of env) if ((process.env[name] ?? null) !== value) return false;
+  return true;
+}

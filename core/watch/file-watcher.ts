@@ -1,0 +1,81 @@
+// The project's files as `kiln watch` sees them: chokidar on the project folder (chokidar ≥ 4
+// has no globs, so folders are watched and paths filtered here), saves collected into batches
+// once a burst has been quiet for `debounceMs` (an editor's save is often several events; a
+// `git checkout` is hundreds).
+import path from 'node:path';
+import type { Stats } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+
+/** Files a project is made of; everything else (the DuckDB file, editors' swap files) is noise. */
+const PROJECT_FILE = /\.(sql|ya?ml|csv|md|py)$/i;
+
+export interface FileWatcherOptions {
+  readonly root: string;
+  /** Folders (relative to root) never watched: target/, logs/, node_modules/. */
+  readonly ignoreDirs: readonly string[];
+  readonly debounceMs?: number;
+  /** A burst of saves, as paths relative to root with forward slashes. */
+  readonly onBatch: (files: ReadonlySet<string>) => void;
+  readonly onError?: (e: Error) => void;
+}
+
+export class FileWatcher {
+  private watcher: FSWatcher | null = null;
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly ignored: ReadonlySet<string>;
+
+  constructor(private readonly opts: FileWatcherOptions) {
+    this.ignored = new Set(opts.ignoreDirs.map((d) => d.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')).filter(Boolean));
+  }
+
+  /** Starts watching; resolves once the initial scan is done (saves from then on are seen). */
+  start(): Promise<void> {
+    const watcher = watch(this.opts.root, {
+      ignoreInitial: true,
+      ignored: (p: string, stats?: Stats) => this.isIgnored(p, stats),
+      persistent: true,
+    });
+    this.watcher = watcher;
+    const onFile = (p: string) => this.saw(p);
+    watcher.on('add', onFile).on('change', onFile).on('unlink', onFile);
+    watcher.on('error', (e: unknown) => this.opts.onError?.(e instanceof Error ? e : new Error(String(e))));
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending.clear();
+    await this.watcher?.close();
+    this.watcher = null;
+  }
+
+  private relative(p: string): string {
+    return path.relative(this.opts.root, p).split(path.sep).join('/');
+  }
+
+  private isIgnored(p: string, stats?: Stats): boolean {
+    const rel = this.relative(p);
+    if (rel === '') return false;
+    const parts = rel.split('/');
+    // Hidden folders and files (.git, .venv, editors' .swp), and kiln's own output.
+    if (parts.some((s) => s.startsWith('.') || s === 'node_modules')) return true;
+    for (const d of this.ignored) if (rel === d || rel.startsWith(`${d}/`)) return true;
+    // chokidar asks once without stats; a folder name may contain a dot, so only known files are judged.
+    return stats?.isFile() === true && !PROJECT_FILE.test(rel);
+  }
+
+  private saw(p: string): void {
+    const rel = this.relative(p);
+    if (!PROJECT_FILE.test(rel)) return;
+    this.pending.add(rel);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const batch = this.pending;
+      this.pending = new Set();
+      this.opts.onBatch(batch);
+    }, this.opts.debounceMs ?? 100);
+  }
+}

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ArtifactWriter } from '../../../core/artifacts/write.js';
+import type { ParsedNode } from '../../../core/nodes.js';
+import { testdir } from '../../helpers/testdir.js';
+
+const node = (name: string): ParsedNode => ({ packageName: 'p', originalFilePath: `models/${name}.sql`, resourceType: 'model' }) as ParsedNode;
+
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function writeAll(w: ArtifactWriter): Promise<void> {
+  for (let i = 0; i < 200; i++) w.writeCompiled(node(`m${i}`), `select ${i} -- secret-value`);
+  w.writeRun(node('m1'), ['create view x as select 1', 'drop view y']);
+  w.writeJson('run_results.json', { a: 1 });
+  w.writeJsonStream('manifest.json', ['{"nodes":{', '"x":"secret-value"', '}}']);
+  w.writeCompiled(node('m0'), 'select 0 -- rewritten');
+  await w.finish();
+}
+
+describe('artifact writes on a worker thread', () => {
+  it('leave the same files as writes on the main thread, secrets redacted', async () => {
+    const redact = (t: string) => t.split('secret-value').join('*****');
+    const a = testdir({});
+    const b = testdir({});
+    await writeAll(new ArtifactWriter(a, redact));
+    await writeAll(new ArtifactWriter(b, redact, { background: true }));
+    expect(files(b)).toEqual(files(a));
+    expect(files(b)['compiled/p/models/m0.sql']).toBe('select 0 -- rewritten');
+    expect(files(b)['manifest.json']).toBe('{"nodes":{"x":"*****"}}');
+    expect(Object.keys(files(b)).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('report a failed write when finished', async () => {
+    const dir = testdir({ target: 'a file where a folder should be' });
+    const w = new ArtifactWriter(path.join(dir, 'target'), undefined, { background: true });
+    w.writeCompiled(node('a'), 'select 1');
+    await expect(w.finish()).rejects.toThrow(/Could not write artifacts/);
+  });
+});
