@@ -18,28 +18,35 @@ export interface WrittenSite {
 
 export async function writeSite(targetDir: string, data: SiteData, formatterDialect: string, redact: (text: string) => string): Promise<WrittenSite> {
   const bundle = await bundleSite(formatterDialect);
-  const files = new Map<string, string>();
-  files.set('app.js', bundle.js);
-  files.set('app.css', bundle.css);
-  const project = data.core.project.name;
-  const wire: WireCore = { ...data.core, nodes: data.core.nodes.map((n) => packNode(n, project)) };
-  // A big JSON.parse('...') parses much faster than the same data as a JS object literal; the
-  // chunks are small, so they stay literals (smaller: no second layer of escaping).
-  files.set('data/core.js', `(window.kilnDocs=window.kilnDocs||{}).core=JSON.parse(${JSON.stringify(redact(JSON.stringify(wire)))});\n`);
-  data.chunks.forEach((chunk, i) => {
-    files.set(`data/chunk-${String(i).padStart(4, '0')}.js`, `window.kilnDocs.chunk(${i},${redact(JSON.stringify(chunk))});\n`);
-  });
-
   fs.mkdirSync(targetDir, { recursive: true });
   const final = path.join(targetDir, SITE_DIR);
   const staging = path.join(targetDir, `.${SITE_DIR}.${process.pid}.tmp`);
   fs.rmSync(staging, { recursive: true, force: true });
+  // Each file is written as soon as it is made: the site's data (tens of MB at 10,000 models)
+  // is never all in memory as text at once.
+  let files = 0;
   let bytes = 0;
-  for (const [rel, text] of files) {
+  const write = (rel: string, text: string): void => {
     const file = path.join(staging, rel);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
+    files++;
     bytes += Buffer.byteLength(text);
+  };
+  try {
+    write('app.js', bundle.js);
+    write('app.css', bundle.css);
+    const project = data.core.project.name;
+    const wire: WireCore = { ...data.core, nodes: data.core.nodes.map((n) => packNode(n, project)) };
+    // A big JSON.parse('...') parses much faster than the same data as a JS object literal; the
+    // chunks are small, so they stay literals (smaller: no second layer of escaping).
+    write('data/core.js', `(window.kilnDocs=window.kilnDocs||{}).core=JSON.parse(${JSON.stringify(redact(JSON.stringify(wire)))});\n`);
+    data.chunks.forEach((chunk, i) => {
+      write(`data/chunk-${String(i).padStart(4, '0')}.js`, `window.kilnDocs.chunk(${i},${redact(JSON.stringify(chunk))});\n`);
+    });
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
   }
   const old = path.join(targetDir, `.${SITE_DIR}.${process.pid}.old`);
   if (fs.existsSync(final)) fs.renameSync(final, old);
@@ -50,7 +57,7 @@ export async function writeSite(targetDir: string, data: SiteData, formatterDial
   const index = path.join(targetDir, 'index.html');
   fs.writeFileSync(`${index}.${process.pid}.tmp`, html);
   fs.renameSync(`${index}.${process.pid}.tmp`, index);
-  return { files: files.size + 1, bytes: bytes + Buffer.byteLength(html) };
+  return { files: files + 1, bytes: bytes + Buffer.byteLength(html) };
 }
 
 function indexHtml(project: string): string {

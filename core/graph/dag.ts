@@ -41,7 +41,12 @@ export class Dag {
   }
 
   private assertAcyclic(manifest: Manifest): void {
-    if (this.topoOrder().length === this.order.length) return;
+    // Kahn's sort reaches every node exactly when there is no cycle; the order is kept for topoOrder().
+    const sorted = this.sortTopologically();
+    if (sorted.length === this.order.length) {
+      this.topo = sorted;
+      return;
+    }
     // Only a project with a cycle pays for graphlib's cycle search (the first cycle it reports
     // is the one named, as before).
     const g = new Graph({ directed: true });
@@ -97,54 +102,63 @@ export class Dag {
     return seen;
   }
 
-  /** Topological order of the whole graph (stable: ties broken by id). */
-  topoOrder(): string[] {
-    const indegree = new Map<string, number>();
+  /** Topological order of the whole graph (stable: ties broken by id); made once (the graph never changes). */
+  topoOrder(): readonly string[] {
+    return (this.topo ??= this.sortTopologically());
+  }
+
+  private topo: readonly string[] | undefined;
+
+  private sortTopologically(): string[] {
+    // Kahn's algorithm over each id's rank in sorted order: the heap compares small integers
+    // instead of long ids that share their first dozens of characters.
+    const byRank = [...this.order].sort();
+    const rank = new Map<string, number>();
+    for (let r = 0; r < byRank.length; r++) rank.set(byRank[r]!, r);
+    const indegree = new Int32Array(byRank.length);
     // A heap keeps "smallest ready id first" at O(log n) a step; re-sorting an array each time
     // took seconds at 10,000 nodes.
     const ready = new MinHeap();
-    for (const n of this.order) {
-      const d = this.preds.get(n)!.length;
-      indegree.set(n, d);
-      if (d === 0) ready.push(n);
+    for (let r = 0; r < byRank.length; r++) {
+      indegree[r] = this.preds.get(byRank[r]!)!.length;
+      if (indegree[r] === 0) ready.push(r);
     }
     const order: string[] = [];
     while (ready.size) {
-      const n = ready.pop();
-      order.push(n);
-      for (const c of this.succs.get(n)!) {
-        const d = indegree.get(c)! - 1;
-        indegree.set(c, d);
-        if (d === 0) ready.push(c);
+      const id = byRank[ready.pop()]!;
+      order.push(id);
+      for (const c of this.succs.get(id)!) {
+        const r = rank.get(c)!;
+        if (--indegree[r] === 0) ready.push(r);
       }
     }
     return order;
   }
 }
 
-/** A binary min-heap of strings, ordered like Array.prototype.sort() orders them. */
+/** A binary min-heap of integers. */
 class MinHeap {
-  private readonly items: string[] = [];
+  private readonly items: number[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  push(value: string): void {
+  push(value: number): void {
     const a = this.items;
     let i = a.push(value) - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (a[parent] <= value) break;
-      a[i] = a[parent];
+      if (a[parent]! <= value) break;
+      a[i] = a[parent]!;
       i = parent;
     }
     a[i] = value;
   }
 
-  pop(): string {
+  pop(): number {
     const a = this.items;
-    const top = a[0];
+    const top = a[0]!;
     const last = a.pop()!;
     if (a.length === 0) return top;
     let i = 0;
@@ -152,9 +166,9 @@ class MinHeap {
       const l = 2 * i + 1;
       if (l >= a.length) break;
       const r = l + 1;
-      const c = r < a.length && a[r] < a[l] ? r : l;
-      if (a[c] >= last) break;
-      a[i] = a[c];
+      const c = r < a.length && a[r]! < a[l]! ? r : l;
+      if (a[c]! >= last) break;
+      a[i] = a[c]!;
       i = c;
     }
     a[i] = last;

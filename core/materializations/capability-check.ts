@@ -9,6 +9,9 @@ import { allConstraints } from '../project/constraints.js';
 import { contractEnforced, contractLoc } from './contract.js';
 import { configError, incrementalConfig } from './incremental-config.js';
 
+/** Marks a constraint type declared on a view in the warning tally. */
+const VIEW_KEY = '\u0000view';
+
 export function checkCapabilities(manifest: Manifest, selected: ReadonlySet<string>, capabilitiesFor: (database: string) => AdapterCapabilities, problems: Problems): void {
   const unenforced = new Map<string, { caps: AdapterCapabilities; models: string[]; first: ConstraintDef }>();
   const noIndexes: ParsedNode[] = [];
@@ -45,9 +48,12 @@ export function checkCapabilities(manifest: Manifest, selected: ReadonlySet<stri
     );
   }
   // One warning per constraint type the database does not enforce, naming the models (dbt warns the same way).
-  for (const [type, u] of unenforced) {
+  for (const [key, u] of unenforced) {
+    const onView = key.endsWith(VIEW_KEY);
+    const type = onView ? key.slice(0, -VIEW_KEY.length) : key;
+    const where = onView ? 'on views (a view holds no constraints)' : u.caps.describedAs ? `by ${u.caps.describedAs}` : 'on this database';
     problems.warn(
-      new KilnError(Codes.CONSTRAINT_NOT_ENFORCED, `${type} constraints are not enforced ${u.caps.describedAs ? `by ${u.caps.describedAs}` : 'on this database'}; declared on ${u.models.join(', ')}, they are recorded in the manifest and docs but not created`, {
+      new KilnError(Codes.CONSTRAINT_NOT_ENFORCED, `${type} constraints are not enforced ${where}; declared on ${u.models.join(', ')}, they are recorded in the manifest and docs but not created`, {
         loc: u.first.loc,
         hint: `check them with data tests instead (e.g. \`${type === 'foreign_key' ? 'relationships' : type === 'check' ? 'dbt_utils.expression_is_true' : type === 'primary_key' ? 'unique + not_null' : type}\`), or set \`warn_unsupported: false\` on the constraint`,
       }),
@@ -62,7 +68,7 @@ function collectUnenforced(n: ParsedNode, caps: AdapterCapabilities, unenforced:
   const enforced = new Set(m === 'view' ? [] : caps.enforcedConstraints ?? []);
   for (const c of allConstraints(n)) {
     if (enforced.has(c.type) || !c.warnUnsupported) continue;
-    const key = m === 'view' ? `${c.type} (on a view)` : c.type;
+    const key = m === 'view' ? `${c.type}${VIEW_KEY}` : c.type;
     const u = unenforced.get(key) ?? { caps, models: [], first: c };
     if (!u.models.includes(n.name)) u.models.push(n.name);
     unenforced.set(key, u);

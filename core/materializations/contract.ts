@@ -88,7 +88,17 @@ export function contractCheckSteps(node: ParsedNode, sql: string, ctx: PlanConte
   ];
   return [
     { kind: 'sql', sql: dialect.createViewAs(tmp, sql), purpose: 'contract: the query\'s columns' },
-    { kind: 'sql', sql: dialect.createViewAs(staging, probe), purpose: 'contract: the declared columns' },
+    {
+      kind: 'sql',
+      sql: dialect.createViewAs(staging, probe),
+      purpose: 'contract: the declared columns',
+      onError: (e) =>
+        new KilnError(Codes.CONFIG_INVALID, `A data_type in the contract of ${node.name} is not a type this database knows (declared: ${declared.map((d) => `${d.name} ${d.dataType}`).join(', ')}); the database says: ${e.message.split('\n')[0]}`, {
+          loc: contractLoc(node),
+          node: node.uniqueId,
+          hint: 'write each data_type as the database spells it; in YAML, quote a type with a comma (`data_type: "decimal(20,1)"`), since `{name: a, data_type: decimal(20,1)}` splits at the comma',
+        }),
+    },
     {
       kind: 'inspect',
       relations: [tmp, staging],
@@ -113,7 +123,7 @@ function specOf(c: ConstraintDef): ConstraintSpec {
   };
 }
 
-export function enforced(c: ConstraintDef, ctx: PlanContext): boolean {
+export function constraintEnforced(c: ConstraintDef, ctx: PlanContext): boolean {
   return (ctx.capabilities.enforcedConstraints ?? []).includes(c.type);
 }
 
@@ -130,13 +140,13 @@ export function contractTableSteps(node: ParsedNode, sql: string, rel: RelationN
   const createContractTable = dialect.createContractTable.bind(dialect);
   const insertSelect = dialect.insertSelect.bind(dialect);
   const declared = declaredColumns(node, ctx);
-  const modelLevel = (node.constraints ?? []).filter((c) => enforced(c, ctx));
+  const modelLevel = (node.constraints ?? []).filter((c) => constraintEnforced(c, ctx));
   return contractCheckSteps(node, sql, ctx, (actual) => {
     const nameOf = (declaredName: string): string => actual.find((a) => a.name === declaredName)?.name ?? actual.find((a) => a.name.toLowerCase() === declaredName.toLowerCase())?.name ?? declaredName;
     // A model-level not_null is each of its columns' own `not null`.
     const notNull = new Set(modelLevel.filter((c) => c.type === 'not_null').flatMap((c) => c.columns.map((x) => x.toLowerCase())));
     const columns: ContractColumn[] = declared.map((d) => {
-      const own = d.constraints.filter((c) => enforced(c, ctx)).map(specOf);
+      const own = d.constraints.filter((c) => constraintEnforced(c, ctx)).map(specOf);
       const extra: ConstraintSpec[] = notNull.has(d.name.toLowerCase()) && !own.some((c) => c.type === 'not_null') ? [{ type: 'not_null', name: null, expression: null, columns: [d.name], references: null }] : [];
       return { name: nameOf(d.name), dataType: d.dataType, constraints: [...own, ...extra] };
     });

@@ -3,6 +3,7 @@
 // to exactly the configured roles: stale grants revoked, as dbt does). Both are skipped where the
 // database has no such thing (capabilities.supportsComments / supportsGrants).
 import type { ColumnDescription, Relation } from '../../adapters/adapter.js';
+import { KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import { findColumn } from './columns.js';
 import type { PlanContext, Step } from './plan.js';
@@ -59,7 +60,17 @@ function grantSteps(node: ParsedNode, rel: Relation, ctx: PlanContext): Step[] {
         const diff = grantDiff(wanted, rows);
         return [
           ...[...diff.revoke].map(([p, who]): Step => ({ kind: 'sql', sql: revoke(rel, p, who), purpose: 'revoke stale grants' })),
-          ...[...diff.grant].map(([p, who]): Step => ({ kind: 'sql', sql: grant(rel, p, who), purpose: 'grant' })),
+          ...[...diff.grant].map(([p, who]): Step => ({
+            kind: 'sql',
+            sql: grant(rel, p, who),
+            purpose: 'grant',
+            onError: (e) =>
+              new KilnError(e.code, `Granting ${p} on ${node.name} to ${who.join(', ')} failed: ${e.message.split('\n')[0]}`, {
+                loc: node.patchLoc ?? { file: node.originalFilePath },
+                node: node.uniqueId,
+                hint: 'every role in `grants` must exist in the database (roles are created outside kiln); nothing of this build was kept',
+              }),
+          })),
         ];
       },
     },

@@ -28,12 +28,17 @@ export function planIncremental(node: ParsedNode, sql: string, state: WarehouseS
   if (config.microbatch) return planMicrobatch(node, config, state, ctx, applies, batches ?? []);
   if (!applies) return firstBuild(node, sql, state, ctx, config);
   const steps: Step[] = dropLeftovers(state, ctx);
-  const tx = incrementalTransaction(node, sql, config, ctx);
-  // A contract is checked before this run's rows are built (in the transaction, where there is one).
-  if (contractEnforced(node)) tx.splice(tx[0]?.kind === 'begin' ? 1 : 0, 0, ...contractCheckSteps(node, sql, ctx, () => []));
-  steps.push(...tx);
+  steps.push(...withContractCheck(node, sql, ctx, incrementalTransaction(node, sql, config, ctx)));
   steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   return incrementalPlan(node, steps, state, ctx);
+}
+
+/** A contracted model's check, first thing in the transaction (after a batch marker and `begin`), before this run's rows are built. */
+function withContractCheck(node: ParsedNode, sql: string, ctx: PlanContext, tx: Step[]): Step[] {
+  if (!contractEnforced(node)) return tx;
+  let at = 0;
+  while (at < tx.length && (tx[at].kind === 'batch' || tx[at].kind === 'begin')) at++;
+  return [...tx.slice(0, at), ...contractCheckSteps(node, sql, ctx, () => []), ...tx.slice(at)];
 }
 
 function dropLeftovers(state: WarehouseState, ctx: PlanContext): Step[] {
@@ -168,7 +173,9 @@ function planMicrobatch(node: ParsedNode, config: IncrementalConfig, state: Ware
   } else {
     steps.push(...dropLeftovers(state, ctx));
   }
-  for (const b of rest) steps.push(...incrementalTransaction(node, b.sql, config, ctx, windowOf(b)));
+  // Each batch checks the contract in its own transaction: a failed batch does not stop the next.
+  for (const b of rest) steps.push(...withContractCheck(node, b.sql, ctx, incrementalTransaction(node, b.sql, config, ctx, windowOf(b))));
+  if (!first) steps.push(...afterBuildSteps(node, { ...targetOf(node), type: 'table' }, ctx));
   const plan = incrementalPlan(node, steps, state, ctx);
   return first ? { ...plan, dropped: [...first.dropped, ...plan.dropped] } : plan;
 }

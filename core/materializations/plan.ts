@@ -12,7 +12,15 @@ import { planIncremental, type Batch } from './incremental.js';
 import { planSnapshot } from './snapshot.js';
 
 export type Step =
-  | { readonly kind: 'sql'; readonly sql: string; readonly purpose: string; /** its result is the one reported */ readonly main?: boolean }
+  | {
+      readonly kind: 'sql';
+      readonly sql: string;
+      readonly purpose: string;
+      /** its result is the one reported */
+      readonly main?: boolean;
+      /** Retells the database's error for this statement (a statement the user did not write). */
+      readonly onError?: (e: KilnError) => KilnError;
+    }
   | { readonly kind: 'begin' }
   /**
    * Microbatch: the steps up to the next `batch` marker write this batch's window (`YYYY-MM-DD
@@ -66,7 +74,12 @@ export function suffixed(identifier: string, suffix: string, maxLength: number):
   if (Buffer.byteLength(identifier + suffix) <= maxLength) return identifier + suffix;
   const hash = createHash('sha256').update(identifier).digest('hex').slice(0, 8);
   let base = identifier;
-  while (Buffer.byteLength(`${base}_${hash}${suffix}`) > maxLength) base = base.slice(0, -1);
+  // Whole code points only: cutting between a surrogate pair would leave half an emoji.
+  const chars = [...base];
+  while (Buffer.byteLength(`${base}_${hash}${suffix}`) > maxLength) {
+    chars.pop();
+    base = chars.join('');
+  }
   return `${base}_${hash}${suffix}`;
 }
 

@@ -88,7 +88,8 @@ class FastReader {
       const first = this.lines[j]!;
       if (first.startsWith('%') || first.startsWith('...')) giveUp();
       if (first.startsWith('---')) {
-        if (!/^---\s*(#.*)?$/.test(first)) giveUp();
+        // A comment needs a space before its `#`: `---#` is a plain scalar, not a marker.
+        if (!/^---(\s+(#.*)?)?$/.test(first)) giveUp();
         this.i = j + 1;
         j = this.nextContent();
       }

@@ -425,7 +425,8 @@ export class Runner {
         } else {
           if (!inTx) attempt.unsafe = true;
           statements.push(step.sql);
-          report(step, await conn.execute(step.sql));
+          const onError = step.onError;
+          report(step, await (onError ? conn.execute(step.sql).catch((e: unknown) => Promise.reject(e instanceof KilnError ? onError(e) : e)) : conn.execute(step.sql)));
         }
         if (failAfter === statements.length && step.kind !== 'begin' && step.kind !== 'commit') {
           throw new KilnError(Codes.DATABASE_ERROR, `Injected failure after statement ${failAfter} (KILN_TEST_FAIL_AFTER)`);

@@ -193,38 +193,45 @@ function configMatches(config: Readonly<Record<string, unknown>>, keys: readonly
   return Array.isArray(cur) ? cur.some(same) : same(cur);
 }
 
-interface PathPattern {
+export interface PathPattern {
   readonly segments: readonly string[];
   /** The pattern as a path, when it has no wildcard (the common case: a plain string test). */
   readonly literal: string | null;
+  /** The literal folders before the first wildcard segment (`models/marts/` for `path:models/marts/<wildcard>/x.sql`). */
+  readonly lead: string;
 }
 
 /** A `path:` value relative to the project root, split into glob segments. */
-function pathPattern(value: string, root: string): PathPattern {
+export function pathPattern(value: string, root: string): PathPattern {
   let rel = value.replace(/\\/g, '/');
   if (path.isAbsolute(value)) rel = path.relative(root, value).split(path.sep).join('/');
   rel = path.posix.normalize(rel).replace(/^\.\/?/, '').replace(/\/+$/, '');
   const segments = rel === '' || rel === '.' ? [] : rel.split('/');
-  return { segments, literal: hasWildcard(rel) ? null : segments.join('/') };
+  const wildAt = segments.findIndex(hasWildcard);
+  const lead = wildAt > 0 ? `${segments.slice(0, wildAt).join('/')}/` : '';
+  return { segments, literal: wildAt < 0 ? segments.join('/') : null, lead };
 }
 
 /** The file itself or (unless `exact`) any folder above it matches the pattern (dbt: `path:models/staging`). */
-function pathMatches(file: string, pattern: PathPattern, exact = false): boolean {
+export function pathMatches(file: string, pattern: PathPattern, exact = false): boolean {
   if (pattern.segments.length === 0) return true;
   if (pattern.literal !== null) return file === pattern.literal || (!exact && file.startsWith(`${pattern.literal}/`));
-  const segs = file.split('/');
-  if (exact) return globPath(segs, pattern);
-  for (let n = segs.length; n >= 1; n--) if (globPath(segs.slice(0, n), pattern)) return true;
-  return false;
+  // Anything that matches starts with the literal folders (or, `**` matching nothing, is that
+  // folder's name): most files are ruled out here.
+  if (!file.startsWith(pattern.lead) && `${file}/` !== pattern.lead) return false;
+  return globPath(file.split('/'), pattern, !exact);
 }
 
-/** Path.glob semantics: `*` within one segment, `**` across any number of them. */
-function globPath(segs: readonly string[], pattern: PathPattern): boolean {
+/**
+ * Path.glob semantics: `*` within one segment, `**` across any number of them. With `prefix`,
+ * matching the path's first segments is enough (a folder above the file matched).
+ */
+function globPath(segs: readonly string[], pattern: PathPattern, prefix: boolean): boolean {
   const pat = pattern.segments;
   const width = segs.length + 1;
   const memo = new Uint8Array((pat.length + 1) * width); // 0 unknown, 1 no, 2 yes
   const go = (i: number, j: number): boolean => {
-    if (i === pat.length) return j === segs.length;
+    if (i === pat.length) return prefix || j === segs.length;
     const key = i * width + j;
     if (memo[key]) return memo[key] === 2;
     let ok = false;

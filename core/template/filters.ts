@@ -84,7 +84,8 @@ export function pyRound(value: number, precision = 0): number {
 
 function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
   if (value instanceof PyFloat) value = value.value;
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : dflt;
+  // `+ 0`: Python's ints have no negative zero (int(-0.5) is 0).
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) + 0 : dflt;
   if (typeof value === 'boolean') return value ? 1 : 0;
   const s = asString(value)?.trim().replace(/_/g, '');
   if (s === undefined || s === '') return dflt;
@@ -92,7 +93,7 @@ function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
   const re = b === 16 ? /^[+-]?(0x)?[0-9a-f]+$/i : b === 8 ? /^[+-]?(0o)?[0-7]+$/i : b === 2 ? /^[+-]?(0b)?[01]+$/i : /^[+-]?\d+$/;
   if (re.test(s)) return parseInt(s.replace(/^([+-]?)0[xob]/i, '$1'), b);
   const f = Number(s);
-  return Number.isFinite(f) && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Math.trunc(f) : dflt;
+  return Number.isFinite(f) && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Math.trunc(f) + 0 : dflt;
 }
 
 function toFloat(value: unknown, dflt: unknown = 0): unknown {

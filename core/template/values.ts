@@ -154,8 +154,10 @@ function pyNumber(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
-  // Python pads exponents to two digits: 1e-07
-  return String(n).replace(/e([+-])(\d)$/, 'e$10$2');
+  // Python's repr switches to an exponent below 1e-4 (JS only below 1e-6), and pads exponents
+  // to two digits: 5e-05, 1e-07.
+  const text = Math.abs(n) < 1e-4 ? n.toExponential() : String(n);
+  return text.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
 /** Python repr() of a string: single quotes unless the string contains ' and no ". */
@@ -375,7 +377,9 @@ type Arith = { __add__?: (o: unknown) => unknown; __radd__?: (o: unknown) => unk
 
 /** A number result of an operation on a and b: a float (boxed when whole) when either is a float. */
 function numeric(r: number, a: unknown, b: unknown): number | PyFloat {
-  return Number.isInteger(r) && (isFloat(a) || isFloat(b)) ? new PyFloat(r) : r;
+  if (isFloat(a) || isFloat(b)) return Number.isInteger(r) ? new PyFloat(r) : r;
+  // Python's ints have no negative zero: 0 * -5 is 0, and so is anything computed from it.
+  return r + 0;
 }
 
 function isNum(v: unknown): boolean {
@@ -434,18 +438,48 @@ export function div(a: unknown, b: unknown): number | PyFloat {
 
 export function floordiv(a: unknown, b: unknown): number | PyFloat {
   if (Number(b) === 0) throw new RangeError('integer division or modulo by zero');
-  return numeric(Math.floor(Number(a) / Number(b)), a, b);
+  if (!isFloat(a) && !isFloat(b)) return Math.floor(Number(a) / Number(b)) + 0;
+  return pyFloat(floatDivmod(Number(a), Number(b))[0]);
+}
+
+/**
+ * Python's float `divmod` (CPython's float_divmod): floor(x / y) computed from fmod, so that
+ * 1 // 0.1 is 9.0 as in Python (x / y rounds up to 10 in floating point), and a zero remainder
+ * takes the divisor's sign.
+ */
+function floatDivmod(x: number, y: number): [number, number] {
+  let rem = x % y;
+  let div = (x - rem) / y;
+  if (rem !== 0) {
+    if (y < 0 !== rem < 0) {
+      rem += y;
+      div -= 1;
+    }
+  } else {
+    rem = y < 0 ? -0 : 0;
+  }
+  let floor: number;
+  if (div !== 0) {
+    floor = Math.floor(div);
+    if (div - floor > 0.5) floor += 1;
+  } else {
+    floor = x / y < 0 || Object.is(x / y, -0) ? -0 : 0;
+  }
+  return [floor, rem];
 }
 
 /** Python `**`: an int to a negative int power is a float. */
 export function pow(a: unknown, b: unknown): number | PyFloat {
+  if (Number(a) === 0 && Number(b) < 0) throw new RangeError('0.0 cannot be raised to a negative power');
   const r = Math.pow(Number(a), Number(b));
   return Number.isInteger(r) && (isFloat(a) || isFloat(b) || Number(b) < 0) ? new PyFloat(r) : r;
 }
 
 /** Unary minus / plus, keeping floats floats. */
 export function neg(a: unknown): number | PyFloat {
-  return a instanceof PyFloat ? new PyFloat(-a.value) : -(a as number);
+  if (a instanceof PyFloat) return new PyFloat(-a.value);
+  // -0 of an int is 0 (a float's sign is kept: -(0.5 - 0.5) is -0.0).
+  return Number.isInteger(a) ? -(a as number) + 0 : -(a as number);
 }
 export function pos(a: unknown): number | PyFloat {
   return a instanceof PyFloat ? a : +(a as number);
@@ -458,8 +492,9 @@ export function mod(a: unknown, b: unknown): unknown {
   const x = Number(a);
   const y = Number(b);
   if (y === 0) throw new RangeError('integer division or modulo by zero');
+  if (isFloat(a) || isFloat(b)) return pyFloat(floatDivmod(x, y)[1]);
   const r = x % y;
-  return numeric(r !== 0 && r < 0 !== y < 0 ? r + y : r, a, b);
+  return r !== 0 && r < 0 !== y < 0 ? r + y : r + 0;
 }
 
 /** Jinja `~`: string concatenation of str() of both sides. */

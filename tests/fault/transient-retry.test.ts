@@ -40,11 +40,11 @@ const RETRY_LINE = /failed transiently \((.+?)\); trying again in [\d.]+s \(atte
 const retries = (r: CliResult) => [...r.output.matchAll(RETRY_LINE)].map((m) => `${m[1]} → ${m[2]}/${m[3]}`);
 
 describe('connecting: refused and reset connections are retried', () => {
-  const build = async (script: readonly ProxyBehaviour[], profile: Record<string, string | number>) => {
+  const build = async (script: readonly ProxyBehaviour[], profile: Record<string, string | number>, args: readonly string[] = ['build']) => {
     const proxy = await startPgProxy(server, script);
     try {
       const dir = await project({ 'models/a.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'x' as v" }, { threads: 1, retry_delay: 0.05, ...profile }, proxy.port);
-      return { dir, r: await kiln(['build'], dir), seen: [...proxy.seen] };
+      return { dir, r: await kiln(args, dir), seen: [...proxy.seen] };
     } finally {
       await proxy.close();
     }
@@ -61,6 +61,29 @@ describe('connecting: refused and reset connections are retried', () => {
     expect(r.output).toMatch(/connecting to PostgreSQL at 127\.0\.0\.1:\d+, database "[^"]+", user "[^"]+" failed transiently/);
     expect(status(dir, 'a')).toBe('success');
     expect(await target.query(dir, 'select id, v from analytics.a')).toEqual([{ id: 1, v: 'x' }]);
+  }, 60_000);
+
+  it('--log-format json: each retry is an event with what, why and the attempt', async () => {
+    const { r } = await build(['too-many'], { retries: 1 }, ['build', '--log-format', 'json']);
+    expect(r.code, r.output).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.event === 'retry');
+    expect(events).toEqual([
+      expect.objectContaining({ level: 'warn', reason: 'too many connections (53300)', attempt: 2, attempts: 2, delay_seconds: 0.05, what: expect.stringMatching(/^connecting to PostgreSQL at 127\.0\.0\.1:\d+/) }),
+    ]);
+  }, 60_000);
+
+  it('other commands that connect log their retries too (debug, run-operation)', async () => {
+    for (const command of [['debug'], ['run-operation', 'noop']]) {
+      const proxy = await startPgProxy(server, ['too-many']);
+      try {
+        const dir = await project({ 'macros/noop.sql': "{% macro noop() %}{{ log('ran noop', info=true) }}{% endmacro %}" }, { threads: 1, retry_delay: 0.05 }, proxy.port);
+        const r = await kiln(command, dir);
+        expect(r.code, r.output).toBe(0);
+        expect(retries(r), command[0]).toEqual(['too many connections (53300) → 2/2']);
+      } finally {
+        await proxy.close();
+      }
+    }
   }, 60_000);
 
   it('connect_retries: 0 gives up at once with KLN502', async () => {

@@ -19,6 +19,7 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
   const started = performance.now();
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   session.timings.time('write artifacts', () =>
     new ArtifactWriter(session.targetDir, redactor()).writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta)),
@@ -39,6 +40,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const started = performance.now();
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   const timings = session.timings;
   const selected = timings.time('graph', () => select(session, opts, ['model', 'analysis', 'snapshot'], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);

@@ -12,6 +12,7 @@ export async function debugCommand(opts: GlobalOptions, io: Io): Promise<number>
   reporter.info(`node version: ${process.version}`);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   const t = session.profile.target;
   reporter.info(`project: ${session.loaded.project.name} (${session.root})`);
   reporter.info(`profiles.yml: ${session.profile.file}`);

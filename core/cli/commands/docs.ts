@@ -35,6 +35,7 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
   const started = performance.now();
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
 
   // Compile everything that has SQL, so pages can show it; one bad node does not sink the site.

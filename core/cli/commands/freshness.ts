@@ -12,6 +12,7 @@ export async function freshnessCommand(opts: GlobalOptions & { output?: string }
   const reporter = makeReporter(opts, io);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   // The full selection: --selector, selectors.yml's default and --state (source_status:) too.
   const chosen = select(session, opts, ['source'], (w) => reporter.kilnError(w, 'warn'));
   const sources = [...session.manifest.sources.values()].filter((s) => chosen.has(s.uniqueId));

@@ -37,6 +37,7 @@ export async function runOperationCommand(macroName: string, opts: RunOperationO
   const args = parseArgs(opts.args);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
+  session.adapter.onRetry = (n) => reporter.retrying(n);
   const engine = session.engine;
   const dot = macroName.indexOf('.');
   const pkg = dot > 0 ? macroName.slice(0, dot) : undefined;

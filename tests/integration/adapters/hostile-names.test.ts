@@ -6,6 +6,8 @@
 // is built twice (the second time through the swap, the backup and the incremental merge) and
 // read back through kiln's own adapter: every row round-trips exactly. Data tests on columns with
 // `quote: true` get the quoted name.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
@@ -111,6 +113,33 @@ describe.each(targets)('hostile names and values: $name', (target: AdapterTarget
       expect(await adapterRows(adapter, `select * from ${rel(LONG)} order by id`)).toEqual(expected.map((r) => ({ id: r.id, 'Quote"d': r['Quote"d'] })));
       // The second run merged on the quoted key: each id once, values current.
       expect(await adapterRows(adapter, `select * from ${rel('incr ü')} order by 1`)).toEqual(expected.map((r) => ({ [KEY]: r.id, 'v;al': r['back\\slash'] })));
+    });
+  }, 120_000);
+
+  it('snapshots on quoted key, check and updated_at columns keep one current row per key', async () => {
+    const header = '"Key ""K"" ü",v;al,Upd At';
+    const dir = testdir({
+      'dbt_project.yml': 'name: snaps\nprofile: snaps\nseeds:\n  snaps:\n    +quote_columns: true\n',
+      'seeds/src ü.csv': `${header}\n1,a,2024-01-01 00:00:00\n2,b,2024-01-01 00:00:00\n`,
+      'snapshots/checked.sql': `{% snapshot checked %}\n{{ config(unique_key='"Key ""K"" ü"', strategy='check', check_cols=['"v;al"'], target_schema=target.schema) }}\nselect * from {{ ref('src ü') }}\n{% endsnapshot %}\n`,
+      'snapshots/stamped.sql': `{% snapshot stamped %}\n{{ config(unique_key='"Key ""K"" ü"', strategy='timestamp', updated_at='"Upd At"', target_schema=target.schema) }}\nselect * from {{ ref('src ü') }}\n{% endsnapshot %}\n`,
+    });
+    await target.setup(dir, 'snaps');
+    const first = await kiln(['build'], dir);
+    expect(first.code, first.output).toBe(0);
+    fs.writeFileSync(path.join(dir, 'seeds', 'src ü.csv'), `${header}\n1,a2,2024-01-02 00:00:00\n2,b,2024-01-01 00:00:00\n3,c,2024-01-02 00:00:00\n`);
+    const second = await kiln(['build'], dir);
+    expect(second.code, second.output).toBe(0);
+    await withAdapter(dir, 'snaps', async (adapter) => {
+      for (const name of ['checked', 'stamped']) {
+        const rel = adapter.dialect.renderRelation({ database: adapter.database, schema: target.schema, identifier: name });
+        expect(await adapterRows(adapter, `select ${q(KEY)} as k, "v;al" as v, dbt_valid_to is null as cur from ${rel} order by 1, 3`), name).toEqual([
+          { k: 1, v: 'a', cur: false },
+          { k: 1, v: 'a2', cur: true },
+          { k: 2, v: 'b', cur: true },
+          { k: 3, v: 'c', cur: true },
+        ]);
+      }
     });
   }, 120_000);
 });

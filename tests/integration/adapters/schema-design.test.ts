@@ -3,7 +3,7 @@
 // violated constraint leaves the previous table and rows), indexes, grants (PostgreSQL: checked
 // in its catalog, stale grants revoked) and persist_docs as comments.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync as fsWrite } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync as fsWrite } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
@@ -216,6 +216,61 @@ models:
     expect(await t.query(dir, `select count(*)::int as n from ${rel(t, dir, 'inc')}`)).toEqual([{ n: 2 }]);
   });
 
+  it('checks the contract of a microbatch model on its first build and on later batches', async () => {
+    const model = (id: string) => `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='ts', batch_size='day', begin='2024-01-01') }}
+select ${id} as id, ts from {{ ref('events') }}`;
+    const dir = t.project({
+      'seeds/events.csv': 'id,ts\n1,2024-01-01 10:00:00\n2,2024-01-02 10:00:00\n',
+      'seeds/props.yml': 'seeds:\n  - name: events\n    config:\n      event_time: ts\n',
+      'models/mb.sql': model('id'),
+      'models/schema.yml': `version: 2
+models:
+  - name: mb
+    config: {contract: {enforced: true}}
+    columns:
+      - {name: id, data_type: integer, constraints: [{type: not_null}]}
+      - {name: ts, data_type: timestamp}
+`,
+    });
+    expect((await kiln(['seed'], dir)).code).toBe(0);
+    const first = await kiln(['run', '--event-time-start', '2024-01-01', '--event-time-end', '2024-01-03'], dir);
+    expect(first.code, first.output).toBe(0);
+    expect(await t.query(dir, `select id from ${rel(t, dir, 'mb')} order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
+    // Two batches: each checks the contract in its own transaction (a failed batch does not stop the next).
+    const bad = await kiln(['run', '--event-time-start', '2024-01-01', '--event-time-end', '2024-01-03'], testdirUpdate(dir, { 'models/mb.sql': model('cast(id as varchar)') }));
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(/error\[KLN508\][\s\S]*- id: declared integer, the query returns/);
+    expect(await t.query(dir, `select id from ${rel(t, dir, 'mb')} order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('writes descriptions as comments on a view and its columns (persist_docs)', async () => {
+    const dir = t.project({
+      'models/v.sql': 'select 1 as id, 2 as other',
+      'models/schema.yml': `version: 2
+models:
+  - name: v
+    description: A view of ids
+    config: {persist_docs: {relation: true, columns: true}}
+    columns:
+      - {name: id, description: "The id's value"}
+      - {name: gone, description: not returned by the query, so not commented}
+`,
+    });
+    const r = await kiln(['run'], dir);
+    expect(r.code, r.output).toBe(0);
+    if (t.name === 'postgres') {
+      expect(await t.query(dir, `select obj_description('{schema}.v'::regclass, 'pg_class') as d, col_description('{schema}.v'::regclass, 1) as c1, col_description('{schema}.v'::regclass, 2) as c2`)).toEqual([
+        { d: 'A view of ids', c1: "The id's value", c2: null },
+      ]);
+    } else {
+      expect(await t.query(dir, `select comment from duckdb_views() where view_name = 'v'`)).toEqual([{ comment: 'A view of ids' }]);
+      expect(await t.query(dir, `select column_name, comment from duckdb_columns() where table_name = 'v' order by column_index`)).toEqual([
+        { column_name: 'id', comment: "The id's value" },
+        { column_name: 'other', comment: null },
+      ]);
+    }
+  });
+
   it('refuses a contract on an ephemeral model and a contracted column without data_type before running', async () => {
     const dir = t.project({
       'models/e.sql': 'select 1 as id',
@@ -238,7 +293,9 @@ models:
     expect(r.output).toMatch(/e enforces a contract but is ephemeral/);
     expect(r.output).toMatch(/column b has no data_type/);
     expect(r.output).toContain('models/schema.yml:11:');
-    expect(await t.relations(dir, 'm')).toEqual([]);
+    // Found before the database is opened (DuckDB: no file yet).
+    if (t.name === 'duckdb') expect(existsSync(path.join(dir, 'dev.duckdb'))).toBe(false);
+    else expect(await t.relations(dir, 'm')).toEqual([]);
   });
 
   it('enforces a foreign key to a ref()d model on PostgreSQL; DuckDB warns once and builds without it', async () => {
@@ -304,6 +361,14 @@ models:
       expect(second.code, second.output).toBe(0);
       expect(await grants('g')).toEqual([{ grantee: b, privilege_type: 'SELECT' }]);
       expect(await grants('gi')).toEqual([{ grantee: b, privilege_type: 'SELECT' }]);
+      // A role that does not exist: the build fails and the table keeps its rows and grants.
+      const missing = `kiln_rx_${tag}`;
+      const third = await kiln(['run', '-s', 'g'], testdirUpdate(dir, { 'models/schema.yml': yml([missing]), 'models/g.sql': 'select 2 as id' }));
+      expect(third.code).toBe(1);
+      expect(third.output).toContain(`Granting select on g to ${missing} failed`);
+      expect(third.output).toContain('--> models/schema.yml:3:');
+      expect(await t.query(dir, `select id from ${rel(t, dir, 'g')}`)).toEqual([{ id: 1 }]);
+      expect(await grants('g')).toEqual([{ grantee: b, privilege_type: 'SELECT' }]);
     } finally {
       if (t.name === 'postgres') {
         // Roles are cluster-wide: drop what they own in this database, then the roles.
@@ -313,6 +378,31 @@ models:
       }
       await admin.end();
     }
+  });
+});
+
+describe('the docs site and manifest', () => {
+  it('show contracts, constraints, indexes and grants', async () => {
+    const dir = duckdb.project({
+      'models/customers.sql': GOOD,
+      'models/schema.yml': CONTRACT_YML({ id: 'integer', name: 'varchar', amount: 'numeric(10,2)' }).replace('      indexes:', '      grants: {select: [reporter]}\n      indexes:'),
+    });
+    expect((await kiln(['build'], dir)).code).toBe(0);
+    const r = await kiln(['docs', 'generate'], dir);
+    expect(r.code, r.output).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { contract: { enforced: boolean; checksum: string | null }; columns: Record<string, { constraints: { type: string; expression: string | null }[] }> }> };
+    const node = manifest.nodes['model.p.customers'];
+    expect(node.contract.enforced).toBe(true);
+    expect(node.contract.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(node.columns.amount.constraints).toEqual([expect.objectContaining({ type: 'check', expression: 'amount >= 0' })]);
+    const chunks = readdirSync(path.join(dir, 'target', 'kiln-docs', 'data')).map((f) => readFileSync(path.join(dir, 'target', 'kiln-docs', 'data', f), 'utf8')).join('\n');
+    expect(chunks).toContain('"Contract","enforced: id integer, name varchar, amount numeric(10,2)"');
+    expect(chunks).toContain('"Indexes","(name)"');
+    expect(chunks).toContain('"Grants","select: reporter"');
+    expect(chunks).toContain('"check (amount >= 0)"');
+    // persist_docs reached the catalog through the database's comments.
+    const catalog = JSON.parse(readFileSync(path.join(dir, 'target', 'catalog.json'), 'utf8')) as { nodes: Record<string, { metadata: { comment: string | null } }> };
+    expect(catalog.nodes['model.p.customers'].metadata.comment).toBe('Customers of the shop');
   });
 });
 

@@ -20,7 +20,7 @@ const FILES = {
 describe('kiln compile and snapshots', () => {
   it('writes the compiled select of block and YAML snapshots, and reads nothing from the warehouse', async () => {
     const d = testdir(FILES);
-    const r = await kiln(['compile'], d);
+    const r = await kiln(['compile', '--no-format'], d);
     expect(r.code, r.output).toBe(0);
     expect(r.stdout).toMatch(/Compiled 3 nodes/);
     const compiled = (file: string) => fs.readFileSync(path.join(d, 'target/compiled/p', file), 'utf8').trim();
@@ -28,7 +28,7 @@ describe('kiln compile and snapshots', () => {
     expect(compiled('snapshots/more.yml/orders_yaml.sql')).toBe('select * from "dev"."main"."orders"');
     expect(fs.existsSync(path.join(d, 'dev.duckdb'))).toBe(false);
     // Selecting one snapshot compiles just it.
-    const one = await kiln(['compile', '-s', 'orders_yaml'], d);
+    const one = await kiln(['compile', '--no-format', '-s', 'orders_yaml'], d);
     expect(one.stdout).toMatch(/Compiled 1 node /);
   });
 

@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { duckdbDialect } from '../../../adapters/duckdb/dialect.js';
 import { postgresDialect } from '../../../adapters/postgres/dialect.js';
+import { connectorCapabilities } from '../../../adapters/trino/connectors.js';
+import { openSession } from '../../../core/cli/session.js';
 import { Problems } from '../../../core/errors.js';
+import { checkCapabilities } from '../../../core/materializations/capability-check.js';
+import { testdir } from '../../helpers/testdir.js';
 import { contractDifferences, typeKey } from '../../../core/materializations/contract.js';
 import { grantConfig, grantDiff } from '../../../core/materializations/grants-and-docs.js';
 import { parseConstraints, parseRefText } from '../../../core/project/constraints.js';
@@ -127,5 +131,40 @@ describe('contracted table DDL', () => {
       'insert into "db"."s"."t__dbt_tmp" ("id", "customer_id")\nselect "id", "customer_id"\nfrom (\nselect 1 as id, 2 as customer_id\n) as model_subq',
     );
     expect(postgresDialect('db').comment!({ ...rel, type: 'view' }, null, "it's")).toBe(`comment on view "db"."s"."t__dbt_tmp" is 'it''s'`);
+  });
+});
+
+describe('constraints a database leaves out', () => {
+  it('are one warning per constraint type on Trino, naming the models; indexes one more', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n',
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': 'select 1 as id',
+      'models/v.sql': 'select 1 as id',
+      'models/schema.yml': `version: 2
+models:
+  - name: a
+    config: {materialized: table, contract: {enforced: true}, indexes: [{columns: [id]}]}
+    columns: [{name: id, data_type: integer, constraints: [{type: not_null}, {type: primary_key}]}]
+  - name: b
+    config: {materialized: table, contract: {enforced: true}}
+    columns: [{name: id, data_type: integer, constraints: [{type: not_null}, {type: check, expression: id > 0, warn_unsupported: false}]}]
+  - name: v
+    config: {materialized: view, contract: {enforced: true}}
+    columns: [{name: id, data_type: integer, constraints: [{type: not_null}]}]
+`,
+    });
+    const session = await openSession({ command: 'build', logFormat: 'text', color: false }, dir);
+    const problems = new Problems();
+    const ids = new Set([...session.manifest.nodes.keys()]);
+    checkCapabilities(session.manifest, ids, () => connectorCapabilities('memory', 'memory'), problems);
+    expect(problems.errors).toEqual([]);
+    expect(problems.warnings.map((w) => [w.code, w.message])).toEqual([
+      ['KLN509', "`indexes` are not created by Trino connector 'memory' (catalog memory); ignored on a"],
+      ['KLN509', "not_null constraints are not enforced by Trino connector 'memory' (catalog memory); declared on a, b, they are recorded in the manifest and docs but not created"],
+      ['KLN509', "primary_key constraints are not enforced by Trino connector 'memory' (catalog memory); declared on a, they are recorded in the manifest and docs but not created"],
+      ['KLN509', 'not_null constraints are not enforced on views (a view holds no constraints); declared on v, they are recorded in the manifest and docs but not created'],
+    ]);
   });
 });
