@@ -544,7 +544,8 @@ type BatchStep = Extract<Step, { kind: 'sql' | 'begin' | 'commit' }>;
  * statements up to and including the transaction's commit. Empty of extras when none follow.
  */
 function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
-  const isPlanSql = (s: Step): s is Extract<Step, { kind: 'sql' }> => s.kind === 'sql' && !s.purpose.endsWith('hook');
+  // Hooks (the user's SQL) and steps that retell their own errors (grants) run alone.
+  const isPlanSql = (s: Step): s is Extract<Step, { kind: 'sql' }> => s.kind === 'sql' && !s.purpose.endsWith('hook') && !s.onError;
   if (first.kind === 'sql' && !isPlanSql(first)) return [first];
   const group: BatchStep[] = [first];
   while (queue.length > 0) {
