@@ -41,12 +41,7 @@ export class Dag {
   }
 
   private assertAcyclic(manifest: Manifest): void {
-    // Kahn's sort reaches every node exactly when there is no cycle; the order is kept for topoOrder().
-    const sorted = this.sortTopologically();
-    if (sorted.length === this.order.length) {
-      this.topo = sorted;
-      return;
-    }
+    if (this.isAcyclic()) return;
     // Only a project with a cycle pays for graphlib's cycle search (the first cycle it reports
     // is the one named, as before).
     const g = new Graph({ directed: true });
@@ -102,17 +97,70 @@ export class Dag {
     return seen;
   }
 
+  /**
+   * Kahn's algorithm in first-seen order, only counting: it reaches every node exactly when
+   * there is no cycle. No sorting, so a run of a few nodes does not pay for ordering them all.
+   */
+  private isAcyclic(): boolean {
+    const indegree = new Map<string, number>();
+    const ready: string[] = [];
+    for (const id of this.order) {
+      const d = this.preds.get(id)!.length;
+      indegree.set(id, d);
+      if (d === 0) ready.push(id);
+    }
+    let reached = 0;
+    while (reached < ready.length) {
+      const id = ready[reached++]!;
+      for (const c of this.succs.get(id)!) {
+        const d = indegree.get(c)! - 1;
+        indegree.set(c, d);
+        if (d === 0) ready.push(c);
+      }
+    }
+    return reached === this.order.length;
+  }
+
   /** Topological order of the whole graph (stable: ties broken by id); made once (the graph never changes). */
   topoOrder(): readonly string[] {
-    return (this.topo ??= this.sortTopologically());
+    return (this.topo ??= this.sortTopologically(this.order));
   }
 
   private topo: readonly string[] | undefined;
 
-  private sortTopologically(): string[] {
+  /**
+   * The ids of `subset` in the order topoOrder() gives them, at a cost in proportion to the subset
+   * and its ancestors rather than the whole graph. Exact because the ancestors of the subset are
+   * closed upwards: the nodes outside never free one inside, so the smallest-ready-first sort
+   * over the closure picks its nodes in the same relative order as over the whole graph.
+   */
+  topoOrderOf(subset: ReadonlySet<string>): string[] {
+    // With the whole order at hand (or most of the graph selected), filtering it is cheapest.
+    if (this.topo || subset.size * 4 >= this.order.length) return this.topoOrder().filter((id) => subset.has(id));
+    const closure = new Set<string>();
+    const stack: string[] = [];
+    for (const id of subset) {
+      if (!this.preds.has(id) || closure.has(id)) continue;
+      closure.add(id);
+      stack.push(id);
+      while (stack.length) {
+        for (const p of this.preds.get(stack.pop()!)!) {
+          if (closure.has(p)) continue;
+          closure.add(p);
+          stack.push(p);
+        }
+      }
+      // Past a quarter of the graph the closure saves nothing over ordering it all.
+      if (closure.size * 4 >= this.order.length) return this.topoOrder().filter((id) => subset.has(id));
+    }
+    return this.sortTopologically([...closure]).filter((id) => subset.has(id));
+  }
+
+  /** Kahn's sort of `nodes`, smallest ready id first; `nodes` must hold every parent of its members. */
+  private sortTopologically(nodes: readonly string[]): string[] {
     // Kahn's algorithm over each id's rank in sorted order: the heap compares small integers
     // instead of long ids that share their first dozens of characters.
-    const byRank = [...this.order].sort();
+    const byRank = [...nodes].sort();
     const rank = new Map<string, number>();
     for (let r = 0; r < byRank.length; r++) rank.set(byRank[r]!, r);
     const indegree = new Int32Array(byRank.length);
@@ -128,8 +176,9 @@ export class Dag {
       const id = byRank[ready.pop()]!;
       order.push(id);
       for (const c of this.succs.get(id)!) {
-        const r = rank.get(c)!;
-        if (--indegree[r] === 0) ready.push(r);
+        // Children outside `nodes` are not ordered here.
+        const r = rank.get(c);
+        if (r !== undefined && --indegree[r] === 0) ready.push(r);
       }
     }
     return order;
