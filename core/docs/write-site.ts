@@ -43,9 +43,11 @@ export async function writeSite(targetDir: string, data: SiteData, formatterDial
     // A big JSON.parse('...') parses much faster than the same data as a JS object literal; the
     // chunks are small, so they stay literals (smaller: no second layer of escaping).
     write('data/core.js', `(window.kilnDocs=window.kilnDocs||{}).core=JSON.parse(${JSON.stringify(redact(JSON.stringify(wire)))});\n`);
-    data.chunks.forEach((chunk, i) => {
+    let i = 0;
+    for (const chunk of data.chunks) {
       write(`data/chunk-${String(i).padStart(4, '0')}.js`, `window.kilnDocs.chunk(${i},${redact(JSON.stringify(chunk))});\n`);
-    });
+      i++;
+    }
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw e;
