@@ -95,7 +95,7 @@ export class Runner {
 
   async run(): Promise<RunSummary> {
     const started = performance.now();
-    const order = this.dag.topoOrder().filter((id) => this.selected.has(id));
+    const order = this.dag.topoOrderOf(this.selected);
     const nodes = order.map((id) => this.manifest.nodes.get(id)!);
     const reported = nodes.filter((n) => n.config.materialized !== 'ephemeral');
     // Numbered in the order nodes start, as dbt does, so the log reads 1, 2, 3...
