@@ -169,7 +169,18 @@ export interface Connection {
   loadCsv(target: RelationName, load: SeedLoad): Promise<ExecResult>;
   /** Cancels the statement in flight, if any (Ctrl-C). */
   cancel(): Promise<void>;
+  /**
+   * Optional: runs the items in order as execute(), begin() and commit() would, in as few round
+   * trips as the database's protocol allows (a plan's `begin; create ...; alter ...; commit`
+   * costs one round trip instead of four). Results in item order (begin/commit included). On a
+   * failure it throws as execute() does, and the transaction a `begin` of the items opened is
+   * left open for the caller to roll back.
+   */
+  executeBatch?(items: readonly BatchItem[]): Promise<readonly ExecResult[]>;
 }
+
+/** One item of Connection.executeBatch: a statement, or the start or end of a transaction. */
+export type BatchItem = { readonly sql: string } | 'begin' | 'commit';
 
 /** Builds SQL text in the adapter's dialect. Pure: no I/O. */
 export interface SqlDialect {

@@ -53,6 +53,26 @@ export function dialectRename(sql: string): { from: RelationName; to: string } |
   return { from: { database: unquote(m[1]), schema: unquote(m[2]), identifier: unquote(m[3]) }, to: unquote(m[4]) };
 }
 
+const DIALECT_CREATE = new RegExp(`^create (?:table|view) ${PART}\\.${PART}\\.${PART}[ (\n]`);
+
+/**
+ * The relation a `create table|view` written by the dialect creates, else null. A relation
+ * created in the open transaction has no views on it that another session could see, so moving
+ * it needs no catalog look-up (the build's temporary relation, renamed into place).
+ */
+export function dialectCreate(sql: string): RelationName | null {
+  const m = DIALECT_CREATE.exec(sql);
+  if (!m) return null;
+  const unquote = (s: string): string => s.replace(/""/g, '"');
+  return { database: unquote(m[1]), schema: unquote(m[2]), identifier: unquote(m[3]) };
+}
+
+/** DEPENDENT_VIEWS_SQL with the relation written in as literals, to send with other statements in one simple query. */
+export function dependentViewsSqlFor(rel: RelationName): string {
+  const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  return DEPENDENT_VIEWS_SQL.replace('$1::text', `${literal(rel.schema)}::text`).replace('$2::text', `${literal(rel.identifier)}::text`);
+}
+
 export interface ViewDefinition {
   readonly schema: string;
   readonly name: string;
@@ -71,7 +91,9 @@ with recursive dependents(oid, depth) as (
    where d.classid = 'pg_catalog.pg_rewrite'::regclass and d.refclassid = 'pg_catalog.pg_class'::regclass
      and d.refobjid = pg_catalog.to_regclass(pg_catalog.format('%I.%I', $1::text, $2::text))
      and r.ev_class <> d.refobjid
-  union all
+  -- union, not union all: distinct (view, depth) pairs bound the work by views x depths, where
+  -- every path was enumerated before (a DAG of 1,000 views never finished).
+  union
   select r.ev_class, x.depth + 1
     from dependents x
     join pg_catalog.pg_depend d on d.refobjid = x.oid and d.refclassid = 'pg_catalog.pg_class'::regclass

@@ -1,9 +1,17 @@
 // One Postgres session behind kiln's Connection contract.
 import type { Client, QueryArrayResult, QueryResult as PgResult } from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
-import type { Connection, ExecResult, QueryResult, RelationName, SeedLoad } from '../adapter.js';
-import { cascadeDropTarget, DEPENDENT_VIEW_DEFINITIONS_SQL, DEPENDENT_VIEWS_SQL, dialectRename, type ViewDefinition } from './cascade.js';
-import { databaseError, isConnectionLoss } from './errors.js';
+import type { BatchItem, Connection, ExecResult, QueryResult, RelationName, SeedLoad } from '../adapter.js';
+import {
+  cascadeDropTarget,
+  DEPENDENT_VIEW_DEFINITIONS_SQL,
+  DEPENDENT_VIEWS_SQL,
+  dependentViewsSqlFor,
+  dialectCreate,
+  dialectRename,
+  type ViewDefinition,
+} from './cascade.js';
+import { databaseError, isConnectionLoss, isDatabaseError } from './errors.js';
 import { copyCsv, copySql } from './load-csv.js';
 
 export class PgConnection implements Connection {
@@ -18,6 +26,14 @@ export class PgConnection implements Connection {
   private cascaded: RelationName[] = [];
   /** Views on relations moved aside in the open transaction, by `schema.new name` (see cascade.ts). */
   private movedAside = new Map<string, ViewDefinition[]>();
+  /**
+   * What the open transaction already knows without asking the catalog again: relations it
+   * created (nothing another session sees depends on them), and the views found on relations it
+   * moved aside, by their new name (the rename holds an exclusive lock on the relation until the
+   * transaction ends, so no other session can add a view on it meanwhile). A swap's drop of the
+   * old relation then needs no look-up of its own, and a fresh build none at all.
+   */
+  private tx: TxKnowledge = newTxKnowledge();
 
   constructor(
     readonly client: Client,
@@ -53,29 +69,161 @@ export class PgConnection implements Connection {
     return this.run(sql, async () => {
       const open = this.client.getTransactionStatus() === 'T';
       const renaming = open ? dialectRename(sql) : null;
-      if (renaming) {
-        const views = await this.viewsToKeep(renaming.from);
-        if (views.length) this.movedAside.set(`${renaming.from.schema}.${renaming.to}`, views);
-      }
+      if (renaming && !this.tx.created.has(keyOf(renaming.from)) && !this.tx.prepared.has(keyOf(renaming.from))) await this.prepareMoveAside(renaming);
       const dropping = cascadeDropTarget(sql);
-      let dependents = dropping && this.client.getTransactionStatus() !== 'E' ? await this.dependentViews(dropping) : [];
+      const known = dropping ? this.tx.dependents.get(keyOf(dropping)) : undefined;
+      let dependents = dropping && this.client.getTransactionStatus() !== 'E' ? (known ?? (await this.dependentViews(dropping))) : [];
       this.lastTag = '';
       const res = (await this.client.query(sql)) as PgResult | PgResult[];
       const last = Array.isArray(res) ? res[res.length - 1] : res;
       const message = this.lastTag || 'OK';
+      track(this.tx, sql, open);
       const keep = dropping && open ? this.movedAside.get(`${dropping.schema}.${dropping.identifier}`) : undefined;
       if (keep) {
         const kept = await this.recreateViews(keep);
         dependents = dependents.filter((d) => !kept.has(`${d.schema}.${d.identifier}`));
       }
       this.cascaded.push(...dependents);
-      // ROLLBACK is also the answer to COMMIT of a failed transaction. Outside a transaction
-      // block every statement commits on its own.
-      if (message === 'ROLLBACK') this.cascaded = [];
-      else if (!this.inTransaction) this.reportCascaded();
-      if (!this.inTransaction) this.movedAside.clear();
+      this.afterStatement(message);
       return { rowsAffected: last?.rowCount ?? null, message };
     });
+  }
+
+  /**
+   * Runs the items in as few simple-query round trips as it can: a run of statements that need
+   * nothing read from the catalog first goes as one multi-statement query (a fresh build's
+   * `begin; create view tmp; alter view tmp rename; commit` is one round trip). A move aside of an
+   * existing relation first reads the views on it (one round trip); with none to keep, it and
+   * what follows still go together. Anything else runs as execute() runs it.
+   */
+  async executeBatch(items: readonly BatchItem[]): Promise<readonly ExecResult[]> {
+    const results: ExecResult[] = [];
+    let i = 0;
+    while (i < items.length) {
+      let open = this.client.getTransactionStatus() === 'T';
+      const sim = copyTx(this.tx);
+      let j = i;
+      for (; j < items.length; j++) {
+        const item = items[j];
+        if (item === 'begin') {
+          // A multi-statement query outside a transaction block runs as one implicit transaction:
+          // statements before a `begin` would no longer commit on their own.
+          if (j > i && !open) break;
+          open = true;
+          continue;
+        }
+        if (!open) break;
+        if (item === 'commit') {
+          j++;
+          break;
+        }
+        if (!this.plain(item.sql, sim)) break;
+        track(sim, item.sql, true);
+      }
+      if (j - i >= 2) {
+        results.push(...(await this.sendBatch(items.slice(i, j))));
+        i = j;
+        continue;
+      }
+      const item = items[i];
+      if (typeof item !== 'string' && open && (await this.prepare(item.sql))) continue;
+      results.push(item === 'begin' ? await this.execute('begin') : item === 'commit' ? await this.commitResult() : await this.execute(item.sql));
+      i++;
+    }
+    return results;
+  }
+
+  /** A statement that can go in a batch: its effects on the relation cache are known without asking the catalog. */
+  private plain(sql: string, tx: TxKnowledge): boolean {
+    const renaming = dialectRename(sql);
+    if (renaming && !tx.created.has(keyOf(renaming.from)) && !tx.prepared.has(keyOf(renaming.from))) return false;
+    const dropping = cascadeDropTarget(sql);
+    if (dropping) {
+      const key = keyOf(dropping);
+      if (tx.dependents.get(key)?.length !== 0 || this.movedAside.has(`${dropping.schema}.${dropping.identifier}`)) return false;
+    }
+    return true;
+  }
+
+  /** Reads the catalog for a statement plain() refused; true when it may now go in a batch. */
+  private async prepare(sql: string): Promise<boolean> {
+    const renaming = dialectRename(sql);
+    if (!renaming || this.tx.created.has(keyOf(renaming.from)) || this.tx.prepared.has(keyOf(renaming.from))) return false;
+    await this.run(sql, () => this.prepareMoveAside(renaming));
+    return this.plain(sql, this.tx);
+  }
+
+  /** Before `from` is renamed to `to` in the open transaction: the views on it, to keep across the swap. */
+  private async prepareMoveAside(renaming: { from: RelationName; to: string }): Promise<void> {
+    const { keep, dependents } = await this.viewsToKeep(renaming.from);
+    const movedTo = `${renaming.from.schema}.${renaming.to}`;
+    if (keep.length) this.movedAside.set(movedTo, keep);
+    if (dependents) this.tx.dependents.set(keyOf({ ...renaming.from, identifier: renaming.to }), dependents);
+    this.tx.prepared.add(keyOf(renaming.from));
+  }
+
+  private async sendBatch(items: readonly BatchItem[]): Promise<ExecResult[]> {
+    const texts = items.map((item) => (item === 'begin' ? 'begin' : item === 'commit' ? 'commit' : item.sql));
+    // A newline before each `;` ends a line comment a statement may close with.
+    const text = texts.join('\n;\n');
+    const tags: string[] = [];
+    const onComplete = (msg: { text?: string }) => void tags.push(msg.text ?? '');
+    return this.run(text, async () => {
+      const openBefore = this.client.getTransactionStatus() === 'T';
+      this.client.connection.on('commandComplete', onComplete);
+      let res: PgResult | PgResult[];
+      try {
+        res = (await this.client.query(text)) as PgResult | PgResult[];
+      } catch (e) {
+        throw this.batchError(e, texts);
+      } finally {
+        this.client.connection.off('commandComplete', onComplete);
+      }
+      const all = Array.isArray(res) ? res : [res];
+      let open = openBefore;
+      const out = texts.map((t, k): ExecResult => {
+        if (t === 'begin') open = true;
+        else if (t !== 'commit') track(this.tx, t, open);
+        return { rowsAffected: all[k]?.rowCount ?? null, message: tags[k] || 'OK' };
+      });
+      const last = out[out.length - 1].message;
+      this.afterStatement(last);
+      if (texts[texts.length - 1] === 'commit' && last === 'ROLLBACK') throw rolledBack();
+      return out;
+    });
+  }
+
+  /**
+   * The error of a batch, told against the statement at fault where the server gives a position
+   * (it counts in the whole query text), so the pointer and the compiled-SQL line are as if the
+   * statement had run alone.
+   */
+  private batchError(e: unknown, texts: readonly string[]): KilnError {
+    if (isConnectionLoss(e)) this.broken = true;
+    const position = isDatabaseError(e) ? Number(e.position) : 0;
+    if (!position) return databaseError(e, undefined, this.cancelRequested);
+    let offset = 0;
+    for (const t of texts) {
+      const length = Array.from(t).length;
+      if (position <= offset + length + 1) {
+        (e as { position?: string }).position = String(position - offset);
+        return databaseError(e, t, this.cancelRequested);
+      }
+      offset += length + 3; // '\n;\n'
+    }
+    return databaseError(e, undefined, this.cancelRequested);
+  }
+
+  /** Bookkeeping after a statement (or batch) ended with `message`. */
+  private afterStatement(message: string): void {
+    // ROLLBACK is also the answer to COMMIT of a failed transaction. Outside a transaction
+    // block every statement commits on its own.
+    if (message === 'ROLLBACK') this.cascaded = [];
+    else if (!this.inTransaction) this.reportCascaded();
+    if (!this.inTransaction) {
+      this.movedAside.clear();
+      this.tx = newTxKnowledge();
+    }
   }
 
   query(sql: string): Promise<QueryResult> {
@@ -100,16 +248,20 @@ export class PgConnection implements Connection {
   }
 
   async commit(): Promise<void> {
+    await this.commitResult();
+  }
+
+  private async commitResult(): Promise<ExecResult> {
     const res = await this.execute('commit');
     // Postgres answers COMMIT of a failed transaction with ROLLBACK, not an error.
-    if (res.message === 'ROLLBACK') {
-      throw new KilnError(Codes.DATABASE_ERROR, 'the transaction was rolled back instead of committed: a statement in it had failed');
-    }
+    if (res.message === 'ROLLBACK') throw rolledBack();
+    return res;
   }
 
   async rollback(): Promise<void> {
     this.cascaded = [];
     this.movedAside.clear();
+    this.tx = newTxKnowledge();
     // Outside a transaction Postgres only warns; a dead session has nothing to roll back.
     if (this.broken) return;
     await this.execute('rollback');
@@ -126,20 +278,33 @@ export class PgConnection implements Connection {
   }
 
   /**
-   * The views on `rel` and their definitions, read before `rel` is moved aside. Each view is
-   * first locked for the rest of the transaction (an advisory lock on its name, taken in name
-   * order before `rel` itself is locked): two concurrent swaps of relations a view reads then
-   * take turns instead of each dropping the view the other is creating again (a deadlock).
-   * Anything unexpected only means the views are not kept, as without this.
+   * The views on `rel` and their definitions, read before `rel` is moved aside, and every
+   * relation depending on it (null when that could not be read). Each view is first locked for
+   * the rest of the transaction (an advisory lock on its name, taken in name order before `rel`
+   * itself is locked): two concurrent swaps of relations a view reads then take turns instead of
+   * each dropping the view the other is creating again (a deadlock). With no views on `rel` (the
+   * usual case) this is one round trip. Anything unexpected only means the views are not kept,
+   * as without this.
    */
-  private async viewsToKeep(rel: RelationName): Promise<ViewDefinition[]> {
+  private async viewsToKeep(rel: RelationName): Promise<{ keep: ViewDefinition[]; dependents: RelationName[] | null }> {
+    try {
+      const res = (await this.client.query(`savepoint kiln_keep_views;\n${dependentViewsSqlFor(rel)};\nrelease savepoint kiln_keep_views`)) as unknown as PgResult[];
+      const dependents: RelationName[] = res[1].rows.map((r: { nspname: string; relname: string }) => ({ database: rel.database, schema: r.nspname, identifier: r.relname }));
+      if (dependents.length === 0) return { keep: [], dependents };
+      return { keep: await this.lockAndDefine(rel, dependents), dependents };
+    } catch {
+      if (this.client.getTransactionStatus() === 'E') {
+        await this.client.query('rollback to savepoint kiln_keep_views');
+        await this.client.query('release savepoint kiln_keep_views');
+      }
+      return { keep: [], dependents: null };
+    }
+  }
+
+  private async lockAndDefine(rel: RelationName, dependents: readonly RelationName[]): Promise<ViewDefinition[]> {
     await this.client.query('savepoint kiln_keep_views');
     try {
-      const names = (await this.dependentViews(rel)).map((v) => `${v.schema}.${v.identifier}`).sort();
-      if (names.length === 0) {
-        await this.client.query('release savepoint kiln_keep_views');
-        return [];
-      }
+      const names = dependents.map((v) => `${v.schema}.${v.identifier}`).sort();
       for (const name of names) await this.client.query('select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1), pg_catalog.hashtext($2))', ['kiln: views kept across swaps', name]);
       const res = await this.client.query<[string, string, string, boolean]>({ text: DEPENDENT_VIEW_DEFINITIONS_SQL, values: [rel.schema, rel.identifier], rowMode: 'array' });
       await this.client.query('release savepoint kiln_keep_views');
@@ -201,4 +366,33 @@ export class PgConnection implements Connection {
       this.running--;
     }
   }
+}
+
+interface TxKnowledge {
+  /** Relations created in the open transaction, by keyOf(). */
+  readonly created: Set<string>;
+  /** Relations whose move aside has read the views on them (prepareMoveAside). */
+  readonly prepared: Set<string>;
+  /** Relations moved aside, by keyOf(new name): everything depending on them. */
+  readonly dependents: Map<string, RelationName[]>;
+}
+
+const newTxKnowledge = (): TxKnowledge => ({ created: new Set(), prepared: new Set(), dependents: new Map() });
+const copyTx = (t: TxKnowledge): TxKnowledge => ({ created: new Set(t.created), prepared: new Set(t.prepared), dependents: new Map(t.dependents) });
+const keyOf = (rel: Pick<RelationName, 'schema' | 'identifier'>): string => `${rel.schema}\u0000${rel.identifier}`;
+
+/** What a statement that ran in an open transaction (`open`) tells about the relations it touched. */
+function track(tx: TxKnowledge, sql: string, open: boolean): void {
+  if (!open) return;
+  const created = dialectCreate(sql);
+  if (created) {
+    tx.created.add(keyOf(created));
+    return;
+  }
+  const renaming = dialectRename(sql);
+  if (renaming && tx.created.delete(keyOf(renaming.from))) tx.created.add(keyOf({ ...renaming.from, identifier: renaming.to }));
+}
+
+function rolledBack(): KilnError {
+  return new KilnError(Codes.DATABASE_ERROR, 'the transaction was rolled back instead of committed: a statement in it had failed');
 }

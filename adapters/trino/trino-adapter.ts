@@ -14,6 +14,7 @@ import { connectorCapabilities, unknownCatalogCapabilities } from './connectors.
 import { quoteIdentifier, quoteLiteral, trinoDialect } from './dialect.js';
 import { transportError } from './errors.js';
 import { describeTarget, readCert, readProfile, serverUrl, type TrinoProfile } from './profile.js';
+import { acquireTrinoRunLock, type TrinoRunLockOptions } from './run-lock.js';
 
 /** A relation with its columns and comment, for the docs catalog (no statistics: they cost a scan). */
 export interface TrinoRelationDescription extends Relation {
@@ -141,6 +142,17 @@ export class TrinoAdapter implements Adapter {
       ...(p.httpScheme === 'https' ? { ssl: { ca: this.cert, rejectUnauthorized: p.cert !== false } } : {}),
     });
     return new TrinoConnection(client, p);
+  }
+
+  /**
+   * Makes this the only kiln run on the target's (catalog, schema) until the returned function is
+   * called: a lock table in the target schema (see run-lock.ts), on a client of its own.
+   */
+  async acquireRunLock(opts: TrinoRunLockOptions): Promise<() => Promise<void>> {
+    if (this.closed) throw closedError();
+    await this.open();
+    const conn = this.newConnection();
+    return acquireTrinoRunLock(async (sql) => (await conn.query(sql)).rows, this.profile.catalog, this.profile.schema, opts);
   }
 
   async acquire(): Promise<Connection> {

@@ -92,7 +92,7 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
       .option('--junit-xml <path>', 'also write a JUnit XML report of the run, for CI systems')
       .option('--event-time-start <time>', 'microbatch models: build only batches from this time on (UTC: 2024-01-01 or 2024-01-01T10:00:00)', utcTime)
       .option('--event-time-end <time>', 'microbatch models: build only batches before this time (UTC)', utcTime)
-      .option('--lock-timeout <seconds>', 'how long to wait for another run holding the target (Postgres; default 600)', positiveInt);
+      .option('--lock-timeout <seconds>', 'how long to wait for another run holding the target (PostgreSQL, Trino; default 600)', positiveInt);
   }
   cmd
     .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))

@@ -3,7 +3,7 @@
 import { Codes, KilnError } from '../errors.js';
 import { yamlContext } from '../compiler/context.js';
 import { loadSelectorsFile, type SelectorsFile } from '../selection/selectors-file.js';
-import { resolveSelection } from '../selection/select.js';
+import { isDefaultRequest, resolveSelection, selectEverything, type SelectionRequest } from '../selection/select.js';
 import type { IndirectSelection } from '../selection/spec.js';
 import { PreviousState } from '../state/previous-state.js';
 import type { GlobalOptions } from './options.js';
@@ -38,15 +38,21 @@ export function selectorsFile(session: Session): SelectorsFile | null {
 export function selectIds(session: Session, opts: GlobalOptions, resourceTypes: readonly string[] | 'all', onWarning?: (w: KilnError) => void): Set<string> {
   if (opts.retryIds) return retrySelection(session, opts.retryIds, resourceTypes, onWarning);
   const state = opts.state !== undefined ? previousState(session, opts) : undefined;
+  const request: SelectionRequest = {
+    select: opts.select,
+    exclude: opts.exclude,
+    selector: opts.selector,
+    indirect: opts.indirectSelection as IndirectSelection | undefined,
+    selectors: selectorsFile(session),
+  };
+  // Nothing selected: every resource of the requested types, without a pass over the graph.
+  if (isDefaultRequest(request)) {
+    const everything = selectEverything(session.manifest, resourceTypes);
+    if (everything) return everything;
+  }
   const result = resolveSelection(
     session.manifest,
-    {
-      select: opts.select,
-      exclude: opts.exclude,
-      selector: opts.selector,
-      indirect: opts.indirectSelection as IndirectSelection | undefined,
-      selectors: selectorsFile(session),
-    },
+    request,
     // Without --state, `result:` still reads target/run_results.json; `state:` explains what is missing.
     { root: session.root, state: state ?? previousState(session, {}) },
   );

@@ -27,7 +27,11 @@ export interface SiteInput {
 
 export interface SiteData {
   readonly core: SiteCore;
-  readonly chunks: readonly (readonly NodeDetail[])[];
+  /**
+   * The per-node details, CHUNK_SIZE nodes a chunk, made as they are read: at 10,000 models the
+   * details of every node at once were hundreds of MB the collector had to keep walking.
+   */
+  readonly chunks: Iterable<readonly NodeDetail[]>;
 }
 
 const TYPE_ORDER: Record<string, number> = { source: 0, seed: 1, snapshot: 2, model: 3, analysis: 4, exposure: 5, test: 6 };
@@ -128,9 +132,14 @@ export function buildSiteData(input: SiteInput): SiteData {
     return node;
   });
 
-  const details = resources.map((r) => detailOf(r, catalog, history.get(r.uniqueId) ?? [], input.compileErrors.get(r.uniqueId) ?? null, manifest));
-  const chunks: NodeDetail[][] = [];
-  for (let i = 0; i < details.length; i += CHUNK_SIZE) chunks.push(details.slice(i, i + CHUNK_SIZE));
+  const chunkCount = Math.ceil(resources.length / CHUNK_SIZE);
+  const chunks = {
+    *[Symbol.iterator](): Iterator<readonly NodeDetail[]> {
+      for (let i = 0; i < resources.length; i += CHUNK_SIZE) {
+        yield resources.slice(i, i + CHUNK_SIZE).map((r) => detailOf(r, catalog, history.get(r.uniqueId) ?? [], input.compileErrors.get(r.uniqueId) ?? null, manifest));
+      }
+    },
+  };
 
   const macros: SiteMacro[] = [...manifest.macros.values()]
     .sort((a, b) => (a.uniqueId < b.uniqueId ? -1 : 1))
@@ -164,7 +173,7 @@ export function buildSiteData(input: SiteInput): SiteData {
     nodes,
     macros,
     chunkSize: CHUNK_SIZE,
-    chunkCount: chunks.length,
+    chunkCount,
     box: { w: DEFAULT_LAYOUT.nodeWidth, h: DEFAULT_LAYOUT.nodeHeight },
     runs,
     runsOverview: runsOverview(input.history, resources, index, history),

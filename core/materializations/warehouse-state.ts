@@ -6,14 +6,16 @@ import type { ParsedNode } from '../nodes.js';
 import { incrementalApplies, incrementalConfig } from './incremental-config.js';
 import type { Batch } from './incremental.js';
 import { batchId, batchWindows, withBatchCtes, type BatchWindow } from './microbatch.js';
-import { helperNames, type WarehouseState } from './plan.js';
+import { helperNames, targetOf, type WarehouseState } from './plan.js';
 
-export async function readWarehouseState(adapter: Pick<Adapter, 'listRelations' | 'capabilities'>, node: ParsedNode, fullRefresh: boolean): Promise<WarehouseState> {
+export async function readWarehouseState(adapter: Pick<Adapter, 'getRelation' | 'capabilities'>, node: ParsedNode, fullRefresh: boolean): Promise<WarehouseState> {
   const { tmp, backup, staging } = helperNames(node, adapter.capabilities);
-  const relations = await adapter.listRelations(node.database, node.schema);
-  const find = (identifier: string): Relation | null => relations.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase()) ?? null;
-  const leftovers = [find(tmp.identifier), find(backup.identifier), find(staging.identifier)].filter((r): r is Relation => r !== null);
-  return { existing: find(node.alias), leftovers, fullRefresh };
+  // Keyed look-ups in the adapter's cache, which matches names the way its database does
+  // (DuckDB and Trino case-insensitively, Postgres exactly: kiln quotes every identifier). A scan
+  // of the schema's listing per node cost O(relations) each, O(n²) over a run.
+  const [existing, ...helpers] = await Promise.all([targetOf(node), tmp, backup, staging].map((name) => adapter.getRelation(name)));
+  const leftovers = helpers.filter((r): r is Relation => r !== null);
+  return { existing, leftovers, fullRefresh };
 }
 
 /** is_incremental() for a node in this state. */

@@ -116,10 +116,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     const pf = propertyFileByPath.get(file);
     return pf ? fileKey(pf) : null;
   };
-  const memo = <T>(parts: readonly (string | null)[], compute: () => T): T => {
-    if (!cache || parts.includes(null)) return compute();
-    return cache.memo(`${projectName}\0${parts.join('\0')}`, problems, compute);
-  };
+  const memoKey = (parts: readonly (string | null)[]): string | null => (parts.includes(null) ? null : `${projectName}\0${parts.join('\0')}`);
+  const memo = <T>(parts: readonly (string | null)[], compute: () => T): T => (cache ? cache.memo(memoKey(parts), problems, compute) : compute());
 
   // Macros first: models may call them, and they may replace the naming rules.
   engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
@@ -167,15 +165,38 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   // Property YAML: descriptions, columns and configs keyed by resource name.
   const renderYaml = (text: string, loc: SourceLocation): string => engine.render(loc.file, text, yamlContext(deps, profile.profileName, loc.file));
+  // Model entries, the bulk of most property files, are needed in full only to parse the model
+  // or its tests: the files keep an outline of them (name, place), and the full file is read,
+  // from the cache or parsed again, only when one of those must be parsed (partial parsing).
   const propertyFiles: PropertyFile[] = [];
+  const fullProperties = new Map<string, () => PropertyFile>();
   for (const f of byKind.properties) {
+    let full: PropertyFile | undefined;
+    const parseFull = (): PropertyFile => (full ??= parsePropertyFile(f.path, f.contents, problems, renderYaml));
+    const fullKey = ['properties', fileKey(f)];
     try {
-      propertyFiles.push(memo(['properties', fileKey(f)], () => parsePropertyFile(f.path, f.contents, problems, renderYaml)));
+      propertyFiles.push(memo(['properties outline', fileKey(f)], () => outlineModels(parseFull())));
+      // Through the cache once even when the outline was just parsed, so the full file is kept.
+      let fetched = false;
+      fullProperties.set(f.path, () => {
+        if (!fetched) {
+          fetched = true;
+          full = memo(fullKey, parseFull);
+        }
+        return full ?? parseFull();
+      });
+      const k = memoKey(fullKey);
+      if (k !== null) cache?.retain(k);
     } catch (e) {
       problems.capture(e);
     }
   }
   const patches = collectPatches(propertyFiles, problems);
+  /** The full entry of a model outlined in its property file. */
+  const fullPatch = (p: NodePatch): NodePatch => {
+    if (!(p as PatchOutline).outline) return p;
+    return fullProperties.get(p.loc.file)?.().models.find((m) => m.name === p.name && m.loc.line === p.loc.line) ?? p;
+  };
 
   const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName, input.unit?.rootPackage);
   const describe = (text: string, where: string | SourceLocation): string => {
@@ -362,9 +383,12 @@ export function parseProject(input: ParseInput): ParseOutput {
       for (const patch of map.values()) {
         const node = byKindName.get(`${kind}\0${patch.name}`);
         if (!node) continue;
-        const tests = declared(patch.dataTests, patch.columns, patch.loc);
-        if (tests.length === 0) continue;
-        out.push(...memo(['tests', kind, patch.name, node.uniqueId, propsKey(patch.loc.file)], () => buildGenericTests({ kind, name: patch.name, attachedNode: node.uniqueId, file: patch.loc.file, root: rootOf.get(patch.loc.file) ?? '' }, tests, tctx)));
+        const outline = (patch as PatchOutline).outline;
+        if (outline ? !outline.hasTests : declared(patch.dataTests, patch.columns, patch.loc).length === 0) continue;
+        out.push(...memo(['tests', kind, patch.name, node.uniqueId, propsKey(patch.loc.file)], () => {
+          const p = fullPatch(patch);
+          return buildGenericTests({ kind, name: p.name, attachedNode: node.uniqueId, file: p.loc.file, root: rootOf.get(p.loc.file) ?? '' }, declared(p.dataTests, p.columns, p.loc), tctx);
+        }));
       }
     }
     for (const pf of propertyFiles) {
@@ -389,7 +413,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const name = path.posix.basename(f.path).replace(/\.sql$/, '');
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
     // The node depends on its file and on the property file describing it, if any.
-    return memo([resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch));
+    return memo([resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch && fullPatch(patch)));
   }
 
   function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined): ParsedNode | null {
@@ -518,6 +542,26 @@ function groupFiles(files: readonly ProjectSourceFile[]): Record<ProjectSourceFi
   const out: Record<ProjectSourceFile['kind'], ProjectSourceFile[]> = { model: [], seed: [], snapshot: [], test: [], macro: [], analysis: [], properties: [], doc: [] };
   for (const f of files) out[f.kind].push(f);
   return out;
+}
+
+/** A model entry of a property file reduced to its name and place (see fullPatch in parseProject). */
+interface PatchOutline extends NodePatch {
+  readonly outline?: { readonly hasTests: boolean };
+}
+
+function outlineModels(pf: PropertyFile): PropertyFile {
+  const models = pf.models.map((p): PatchOutline => ({
+    name: p.name,
+    description: '',
+    config: {},
+    columns: [],
+    dataTests: [],
+    meta: {},
+    loc: p.loc,
+    extra: {},
+    outline: { hasTests: p.dataTests.length > 0 || p.columns.some((c) => c.data_tests.length > 0) },
+  }));
+  return { ...pf, models };
 }
 
 interface Patches {

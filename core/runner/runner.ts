@@ -95,7 +95,7 @@ export class Runner {
 
   async run(): Promise<RunSummary> {
     const started = performance.now();
-    const order = this.dag.topoOrder().filter((id) => this.selected.has(id));
+    const order = this.dag.topoOrderOf(this.selected);
     const nodes = order.map((id) => this.manifest.nodes.get(id)!);
     const reported = nodes.filter((n) => n.config.materialized !== 'ephemeral');
     // Numbered in the order nodes start, as dbt does, so the log reads 1, 2, 3...
@@ -365,6 +365,10 @@ export class Runner {
       message = r.message;
     };
     const failAfter = injectedFailure(node);
+    // Where the connection can send several statements at once, a transaction's statements go
+    // together (one round trip instead of one each). Hooks are the user's SQL and run alone;
+    // so does everything while a test injects a failure after a given statement.
+    const batching = conn.executeBatch !== undefined && failAfter === null;
     const queue: Step[] = [...plan.steps];
     const previous = node ? this.opts.retryBatches?.get(node.uniqueId) : undefined;
     const batches = { successful: [...(previous?.successful ?? [])] as BatchSpan[], failed: [] as BatchSpan[], errors: [] as KilnError[] };
@@ -381,6 +385,22 @@ export class Runner {
           batchDone();
           batch = { step, rowsBefore: rows };
           anyBatch = true;
+          continue;
+        }
+        const group = batching && (step.kind === 'begin' || (inTx && step.kind === 'sql')) ? batchGroup(step, queue) : [step];
+        if (group.length > 1) {
+          if (group[0].kind === 'begin') inTx = true;
+          for (const s of group) if (s.kind === 'sql') statements.push(s.sql);
+          const results = await conn.executeBatch!(group.map((s) => (s.kind === 'sql' ? { sql: s.sql } : s.kind === 'begin' ? 'begin' : 'commit')));
+          group.forEach((s, k) => {
+            if (s.kind === 'sql') report(s, results[k]);
+          });
+          if (group[group.length - 1].kind === 'commit') {
+            inTx = false;
+            committed = true;
+            // What a transaction committed is kept: the node cannot be started again from nothing.
+            attempt.unsafe = true;
+          }
           continue;
         }
         if (step.kind === 'begin') {
@@ -521,6 +541,31 @@ export class Runner {
 }
 
 type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures' | 'batchResults' | 'error'>;
+
+type BatchStep = Extract<Step, { kind: 'sql' | 'begin' | 'commit' }>;
+
+/**
+ * `first` and the steps after it (taken from `queue`) that can run as one batch: plan
+ * statements up to and including the transaction's commit. Empty of extras when none follow.
+ */
+function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
+  // Hooks (the user's SQL) and steps that retell their own errors (grants) run alone.
+  const isPlanSql = (s: Step): s is Extract<Step, { kind: 'sql' }> => s.kind === 'sql' && !s.purpose.endsWith('hook') && !s.onError;
+  if (first.kind === 'sql' && !isPlanSql(first)) return [first];
+  const group: BatchStep[] = [first];
+  while (queue.length > 0) {
+    const next = queue[0];
+    if (next.kind === 'commit') {
+      group.push(next);
+      queue.shift();
+      break;
+    }
+    if (!isPlanSql(next)) break;
+    group.push(next);
+    queue.shift();
+  }
+  return group;
+}
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
 function injectedFailure(node?: ParsedNode): number | null {

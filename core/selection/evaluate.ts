@@ -78,10 +78,12 @@ function expand(selected: Bits, mode: IndirectSelection, ctx: MatchContext): Eva
   const direct = selected.slice();
   const indirect = u.empty();
   let buildable: Bits | null = null;
-  const allIn = (t: number, pool: Bits) => u.parentsOf(t).every((p) => pool[p] === 1);
+  const allIn = (t: number, pool: Bits) => u.allParentsIn(t, pool);
+  const children = u.childEdges();
   for (let i = 0; i < selected.length; i++) {
     if (!selected[i]) continue;
-    for (const t of u.childrenOf(i)) {
+    for (let k = children.start[i]!; k < children.start[i + 1]!; k++) {
+      const t = children.flat[k]!;
       if (!u.isTestLike(t) || direct[t]) continue;
       if (mode === 'eager' || allIn(t, selected)) {
         direct[t] = 1;
@@ -108,7 +110,7 @@ function incorporate(direct: Bits, indirect: Bits, mode: IndirectSelection, ctx:
   const pool = mode === 'buildable' ? or(direct, u.ancestors(direct)) : out;
   for (let i = 0; i < indirect.length; i++) {
     if (!indirect[i] || out[i] || !u.isTestLike(i)) continue;
-    if (u.parentsOf(i).every((p) => pool[p] === 1)) out[i] = 1;
+    if (u.allParentsIn(i, pool)) out[i] = 1;
   }
   return out;
 }

@@ -60,7 +60,37 @@ export function buildSpec(req: SelectionRequest): SelectionSpec {
 
 export function resolveSelection(manifest: Manifest, req: SelectionRequest, env: SelectionEnv): SelectionResult {
   const spec = buildSpec(req);
+  if (isDefaultRequest(req)) {
+    const selected = selectEverything(manifest, 'all');
+    if (selected) return { selected, warnings: [], spec };
+  }
   return resolveSpec(manifest, spec, env);
+}
+
+/** True when the request is dbt's default (nothing selected or excluded, no selectors.yml default). */
+export function isDefaultRequest(req: SelectionRequest): boolean {
+  if (req.selector !== undefined || req.selectors?.defaultSelector) return false;
+  return !(req.select ?? []).some((s) => s.trim() !== '') && !(req.exclude ?? []).some((s) => s.trim() !== '');
+}
+
+/**
+ * The default selection without evaluating it over the graph (a third of a second at 40,000
+ * nodes): `fqn:*` matches every node and exposure whose fqn has at least one part, `source:*`
+ * and `exposure:*` every source and exposure, so every test is already in and indirect selection
+ * adds nothing, whatever its mode. The ids come in the universe's order (nodes, sources,
+ * exposures), as evaluation gives them. Null when some node has an empty fqn: then the full
+ * evaluation decides (such a test may still come in through its parents).
+ */
+export function selectEverything(manifest: Manifest, resourceTypes: readonly string[] | 'all'): Set<string> | null {
+  const all = resourceTypes === 'all';
+  const out = new Set<string>();
+  for (const n of manifest.nodes.values()) {
+    if (n.fqn.length === 0) return null;
+    if (all || resourceTypes.includes(n.resourceType)) out.add(n.uniqueId);
+  }
+  if (all || resourceTypes.includes('source')) for (const s of manifest.sources.values()) out.add(s.uniqueId);
+  if (all || resourceTypes.includes('exposure')) for (const e of manifest.exposures?.values() ?? []) out.add(e.uniqueId);
+  return out;
 }
 
 export function resolveSpec(manifest: Manifest, spec: SelectionSpec, env: SelectionEnv): SelectionResult {

@@ -22,60 +22,101 @@ export interface SelectableItem {
 /** A set of universe indices: 1 = in the set. */
 export type Bits = Uint8Array;
 
+/** Edges as compressed rows: the neighbours of i are flat[start[i]] .. flat[start[i + 1] - 1]. */
+export interface Adjacency {
+  readonly start: Int32Array;
+  readonly flat: Int32Array;
+}
+
 export class Universe {
   readonly items: readonly SelectableItem[];
-  readonly byId: ReadonlyMap<string, SelectableItem>;
   readonly size: number;
   private readonly index = new Map<string, number>();
-  private readonly parentIdx: number[][];
-  private readonly childIdx: number[][];
   /** Tests and unit tests: what indirect selection can pull in. */
   private readonly testLike: Uint8Array;
   private readonly sourceMask: Uint8Array;
+  private graph: { parents: Adjacency; children: Adjacency } | undefined;
+  private byIdMap: ReadonlyMap<string, SelectableItem> | undefined;
 
   private constructor(readonly manifest: Manifest) {
+    const total = manifest.nodes.size + manifest.sources.size + (manifest.exposures?.size ?? 0);
     const items: SelectableItem[] = [];
+    this.testLike = new Uint8Array(total);
+    this.sourceMask = new Uint8Array(total);
+    const add = (it: SelectableItem) => {
+      const i = items.push(it) - 1;
+      this.index.set(it.id, i);
+      if (it.resourceType === 'test' || it.resourceType === 'unit_test') this.testLike[i] = 1;
+      else if (it.resourceType === 'source') this.sourceMask[i] = 1;
+    };
     for (const n of manifest.nodes.values()) {
-      items.push({
+      add({
         id: n.uniqueId, resourceType: n.resourceType, name: n.name, packageName: n.packageName, fqn: n.fqn,
         originalFilePath: n.originalFilePath, patchPath: n.patchPath, tags: n.config.tags ?? [], config: n.config, node: n,
       });
     }
     for (const s of manifest.sources.values()) {
-      items.push({
+      add({
         id: s.uniqueId, resourceType: 'source', name: s.name, packageName: s.packageName, fqn: s.fqn,
         originalFilePath: s.originalFilePath, patchPath: null, tags: s.tags, config: { ...s.config, tags: s.tags }, source: s,
       });
     }
     for (const e of manifest.exposures?.values() ?? []) {
-      items.push({
+      add({
         id: e.uniqueId, resourceType: 'exposure', name: e.name, packageName: e.packageName, fqn: e.fqn,
         originalFilePath: e.originalFilePath, patchPath: null, tags: e.tags, config: e.config, exposure: e,
       });
     }
     this.items = items;
     this.size = items.length;
-    this.byId = new Map(items.map((it) => [it.id, it]));
-    items.forEach((it, i) => this.index.set(it.id, i));
-    this.parentIdx = items.map(() => []);
-    this.childIdx = items.map(() => []);
-    this.testLike = new Uint8Array(items.length);
-    this.sourceMask = new Uint8Array(items.length);
-    const link = (childId: string, parents: readonly string[]) => {
-      const c = this.index.get(childId)!;
+  }
+
+  /** Items by id (made on first use: selection itself works on indices). */
+  get byId(): ReadonlyMap<string, SelectableItem> {
+    return (this.byIdMap ??= new Map(this.items.map((it) => [it.id, it])));
+  }
+
+  /**
+   * The edges between items, made on first use (a selector without graph operators or indirect
+   * tests never needs them), as two flat arrays each way instead of an array per item.
+   */
+  private edges(): { parents: Adjacency; children: Adjacency } {
+    if (this.graph) return this.graph;
+    const n = this.size;
+    const parentStart = new Int32Array(n + 1);
+    let flat: number[] = [];
+    const link = (c: number, parents: readonly string[]) => {
+      const from = flat.length;
       for (const p of parents) {
         const pi = this.index.get(p);
-        if (pi === undefined || pi === c || this.parentIdx[c]!.includes(pi)) continue;
-        this.parentIdx[c]!.push(pi);
-        this.childIdx[pi]!.push(c);
+        if (pi === undefined || pi === c) continue;
+        let dup = false;
+        for (let k = from; k < flat.length; k++) if (flat[k] === pi) dup = true;
+        if (!dup) flat.push(pi);
       }
     };
-    for (const n of manifest.nodes.values()) link(n.uniqueId, n.dependsOn.nodes);
-    for (const e of manifest.exposures?.values() ?? []) link(e.uniqueId, e.dependsOn.nodes);
-    items.forEach((it, i) => {
-      if (it.resourceType === 'test' || it.resourceType === 'unit_test') this.testLike[i] = 1;
-      if (it.resourceType === 'source') this.sourceMask[i] = 1;
-    });
+    // Only nodes and exposures have parents; items are in that order with sources between.
+    const items = this.items;
+    for (let i = 0; i < n; i++) {
+      parentStart[i] = flat.length;
+      const it = items[i]!;
+      const deps = it.node?.dependsOn.nodes ?? it.exposure?.dependsOn.nodes;
+      // Ids are unique (nodes, sources and exposures have distinct prefixes); the check only
+      // keeps a repeated id from linking twice.
+      if (deps && this.index.get(it.id) === i) link(i, deps);
+    }
+    parentStart[n] = flat.length;
+    const parentFlat = Int32Array.from(flat);
+    flat = [];
+    // Children: count, then fill in item order (the order the edges were added in before).
+    const childStart = new Int32Array(n + 1);
+    for (let k = 0; k < parentFlat.length; k++) childStart[parentFlat[k]! + 1]!++;
+    for (let i = 0; i < n; i++) childStart[i + 1]! += childStart[i]!;
+    const childFlat = new Int32Array(parentFlat.length);
+    const fill = childStart.slice(0, n);
+    for (let c = 0; c < n; c++) for (let k = parentStart[c]!; k < parentStart[c + 1]!; k++) childFlat[fill[parentFlat[k]!]!++] = c;
+    this.graph = { parents: { start: parentStart, flat: parentFlat }, children: { start: childStart, flat: childFlat } };
+    return this.graph;
   }
 
   private static readonly cache = new WeakMap<Manifest, { key: string; universe: Universe }>();
@@ -121,12 +162,28 @@ export class Universe {
     return this.testLike[i] === 1;
   }
 
-  parentsOf(i: number): readonly number[] {
-    return this.parentIdx[i]!;
+  /** Parent indices of i (a view: no copy). */
+  parentsOf(i: number): Int32Array {
+    const { start, flat } = this.edges().parents;
+    return flat.subarray(start[i]!, start[i + 1]!);
   }
 
-  childrenOf(i: number): readonly number[] {
-    return this.childIdx[i]!;
+  /** Child indices of i (a view: no copy). */
+  childrenOf(i: number): Int32Array {
+    const { start, flat } = this.edges().children;
+    return flat.subarray(start[i]!, start[i + 1]!);
+  }
+
+  /** True when every parent of i is in `pool`. */
+  allParentsIn(i: number, pool: Bits): boolean {
+    const { start, flat } = this.edges().parents;
+    for (let k = start[i]!; k < start[i + 1]!; k++) if (pool[flat[k]!] !== 1) return false;
+    return true;
+  }
+
+  /** Children, for loops over many items without a view per item. */
+  childEdges(): Adjacency {
+    return this.edges().children;
   }
 
   sources(): Bits {
@@ -135,21 +192,22 @@ export class Universe {
 
   /** Nodes within `depth` steps upstream of any start (all when undefined); starts only if reached. */
   ancestors(starts: Bits, depth?: number): Bits {
-    return this.walk(starts, depth, this.parentIdx);
+    return this.walk(starts, depth, this.edges().parents);
   }
 
   descendants(starts: Bits, depth?: number): Bits {
-    return this.walk(starts, depth, this.childIdx);
+    return this.walk(starts, depth, this.edges().children);
   }
 
-  private walk(starts: Bits, depth: number | undefined, next: readonly number[][]): Bits {
+  private walk(starts: Bits, depth: number | undefined, { start, flat }: Adjacency): Bits {
     const out = this.empty();
     let frontier: number[] = [];
     for (let i = 0; i < starts.length; i++) if (starts[i]) frontier.push(i);
     for (let level = 0; frontier.length > 0 && (depth === undefined || level < depth); level++) {
       const nextFrontier: number[] = [];
       for (const i of frontier) {
-        for (const j of next[i]!) {
+        for (let k = start[i]!; k < start[i + 1]!; k++) {
+          const j = flat[k]!;
           if (out[j]) continue;
           out[j] = 1;
           nextFrontier.push(j);

@@ -37,7 +37,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
   }
   const problems = new Problems();
-  const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems);
+  const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir);
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
   checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
   problems.throwIfAny();

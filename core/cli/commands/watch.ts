@@ -22,7 +22,7 @@ import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
-import { partialReparse, type Reparse } from '../reparse.js';
+import { flushParseCaches, reparseProject, type Reparse } from '../reparse.js';
 import { select, type Session } from '../session.js';
 import { selectorsFile } from '../selection.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
@@ -35,7 +35,7 @@ export interface WatchOptions {
 /** What a watch builds: everything `kiln build` builds. */
 const TYPES = ['seed', 'snapshot', 'model', 'test', 'unit_test'] as const;
 
-export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = partialReparse()): Promise<number> {
+export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = reparseProject): Promise<number> {
   const reporter = makeReporter(opts, io);
   const watch = new WatchLoop(opts, io, reporter, reparse);
   return watch.run();
@@ -116,6 +116,8 @@ class WatchLoop {
       off();
       await watcher.close();
       await this.session?.adapter.close();
+      // The re-parses kept the parse cache in memory; the next command starts warm from it.
+      flushParseCaches();
     }
     if (this.failure) throw this.failure;
     return ExitCode.INTERRUPTED;

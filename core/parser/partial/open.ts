@@ -28,7 +28,10 @@ export function openParseCache(opts: OpenParseCacheOptions): PartialParse | unde
   const key = projectCacheKey(opts);
   const state = opts.state;
   const cache = state?.cache?.key === key ? state.cache : ParseCache.load(file, key);
-  if (state) state.cache = cache;
+  if (state) {
+    state.cache = cache;
+    state.file = file;
+  }
   cache.beginParse();
   const persist = state?.persist ?? true;
   return { cache, file, save: () => persist && cache.save(file) };

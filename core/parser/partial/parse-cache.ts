@@ -4,14 +4,16 @@
 // beyond its own key (the project file, the profile target, vars, macros, doc blocks, kiln
 // itself) is folded into one project key (cache-key.ts): when that differs, nothing is reused.
 //
-// Entries are kept serialized (v8): a hit is a fresh object every time, so later steps that
-// mutate nodes (dependency resolution, compile) never touch what the cache holds, and saving
-// writes the bytes read from disk back without serializing them again.
+// Entries are kept serialized (v8), so saving writes the bytes read from disk back without
+// serializing them again. A hit hands out a copy that the parse may own (fresh()): later steps
+// that change nodes (dependency resolution, compile) never touch what the cache holds, and a
+// long-lived process (kiln watch) reuses the objects of its last parse instead of deserializing.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import type { Problems } from '../../errors.js';
-import { trackEnvReads } from '../../template/builtins.js';
+import { isSecretEnvName, trackEnvReads } from '../../template/builtins.js';
 
 /** The file partial parsing keeps in the target folder. */
 export const CACHE_FILE = 'partial_parse.kiln';
@@ -20,8 +22,13 @@ const MAGIC = Buffer.from('KILNPP1\n', 'latin1');
 
 interface Entry {
   readonly bytes: Uint8Array;
-  /** env_var() reads made while the result was produced: name → value (null: unset). */
+  /** env_var() reads made while the result was produced: name → digest of the value (null: unset). */
   readonly env: readonly (readonly [string, string | null])[];
+  /**
+   * The result as an object, once this process has one: later parses in the same process
+   * (kiln watch) get copies of it instead of deserializing again (see fresh()).
+   */
+  value?: unknown;
 }
 
 interface Header {
@@ -38,6 +45,8 @@ export interface ParseMemo {
    * not null. `key` null: never cached.
    */
   memo<T>(key: string | null, problems: Problems, compute: () => T): T;
+  /** Keeps the entry for `key` (if any) for the next parse without reading it. */
+  retain(key: string): void;
 }
 
 export interface ParseCacheStats {
@@ -85,7 +94,8 @@ export class ParseCache implements ParseMemo {
     if (found && envUnchanged(found.env)) {
       this.hits++;
       this.used.set(key, found);
-      return v8.deserialize(found.bytes) as T;
+      found.value ??= v8.deserialize(found.bytes);
+      return fresh(found.value) as T;
     }
     this.misses++;
     this.saved = false;
@@ -93,14 +103,21 @@ export class ParseCache implements ParseMemo {
     const warnings = problems.warnings.length;
     const { value, reads } = trackEnvReads(compute);
     if (value === null || value === undefined || problems.errors.length !== errors || problems.warnings.length !== warnings) return value;
+    // A result made from a secret env var may hold its value: never written to target/.
+    for (const name of reads.keys()) if (isSecretEnvName(name)) return value;
     let bytes: Uint8Array;
     try {
       bytes = v8.serialize(value);
     } catch {
       return value; // something that does not serialize (a function): simply not cached
     }
-    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, v ?? null] as const) });
+    this.used.set(key, { bytes, env: [...reads].map(([k, v]) => [k, envDigest(v)] as const), value: fresh(value) });
     return value;
+  }
+
+  retain(key: string): void {
+    const found = this.offered.get(key);
+    if (found && !this.used.has(key)) this.used.set(key, found);
   }
 
   /** The last parse's figures: results reused, results computed, entries now held. */
@@ -198,7 +215,27 @@ function writeAll(file: string, pieces: readonly Uint8Array[]): void {
   }
 }
 
+/**
+ * A copy of a cached result that the parse may own. After parsing, nodes change in one place
+ * only: dependency resolution sets `dependsOn` (and compile sets `compiledCode` on the node
+ * itself), so nodes are copied one level deep with their own `dependsOn`; everything else
+ * (configs, columns, property files) is shared, read-only, between parses of one process.
+ */
+function fresh(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fresh);
+  if (value !== null && typeof value === 'object' && 'dependsOn' in value) {
+    const d = (value as { dependsOn: { nodes: string[]; macros: string[] } }).dependsOn;
+    return { ...value, dependsOn: { ...d, nodes: [...d.nodes], macros: [...d.macros] } };
+  }
+  return value;
+}
+
 function envUnchanged(env: Entry['env']): boolean {
-  for (const [name, value] of env) if ((process.env[name] ?? null) !== value) return false;
+  for (const [name, digest] of env) if (envDigest(process.env[name]) !== digest) return false;
   return true;
+}
+
+/** Env var values are kept as digests: the cache file never holds them. */
+function envDigest(value: string | undefined): string | null {
+  return value === undefined ? null : createHash('sha1').update(value).digest('hex');
 }

@@ -17,8 +17,9 @@ import type { ParseCache } from './parse-cache.js';
 
 export class PartialParseState implements FileReuse {
   private readonly files = new Map<string, ReadResult>();
-  /** The cache of the last parse, kept in memory (set by openParseCache). */
+  /** The cache of the last parse, kept in memory, and its file (set by openParseCache). */
   cache: ParseCache | undefined;
+  file: string | undefined;
 
   constructor(
     /** Write the cache to target/ after each parse that changed it (so a later CLI command starts warm). */
@@ -33,6 +34,11 @@ export class PartialParseState implements FileReuse {
   /** Forgets every file read (the next parse reads the whole project again). */
   invalidateAll(): void {
     this.files.clear();
+  }
+
+  /** Writes the cache to its file now if it changed (a process with `persist` false, on exit). */
+  flush(): boolean {
+    return this.cache !== undefined && this.file !== undefined && this.cache.save(this.file);
   }
 
   get(relPath: string): ReadResult | undefined {

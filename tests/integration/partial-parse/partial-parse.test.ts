@@ -12,6 +12,8 @@ import { CACHE_FILE } from '../../../core/parser/partial/parse-cache.js';
 import { PartialParseState } from '../../../core/parser/partial/state.js';
 import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
+import { flushParseCaches, reparseProject } from '../../../core/cli/reparse.js';
+import { UTILS_PACKAGE } from '../packages/utils-package.js';
 
 const PROJECT = `name: shop
 profile: shop
@@ -192,6 +194,9 @@ describe('partial parsing', () => {
 
   it('property YAML: descriptions, configs, tests, a patch moved to another file, a file renamed and deleted', async () => {
     const dir = await primed();
+    // A model's own SQL changed: the model alone is parsed again (its YAML entry comes from the cache).
+    edit(dir, 'models/marts/orders.sql', 'select o.id', 'select o.id, o.amount');
+    expect((await warmEqualsCold(dir)).misses).toBe(1);
     edit(dir, 'models/marts/_marts.yml', 'Orders with their customer.', 'Orders, one row each.');
     const described = await warmEqualsCold(dir);
     expect(described.warm.manifest.nodes.get('model.shop.orders')!.description).toBe('Orders, one row each.');
@@ -365,6 +370,22 @@ describe('partial parsing', () => {
     expect(region.warm.manifest.nodes.get('model.shop.orders')!.description).toBe('Orders for EMEA.');
   });
 
+  it('env var values never reach the cache file; results made from secret env vars are not cached', async () => {
+    const dir = await primed();
+    process.env.PP_PLAIN = 'plain-value-123';
+    process.env.DBT_ENV_SECRET_PP = 'secret-value-456';
+    write(dir, 'models/marts/plain.sql', "{{ config(meta={'v': env_var('PP_PLAIN')}) }}\nselect 1 as id\n");
+    write(dir, 'models/marts/secret.sql', "{{ config(meta={'s': env_var('DBT_ENV_SECRET_PP')}) }}\nselect 1 as id\n");
+    await warmEqualsCold(dir);
+    const bytes = fs.readFileSync(path.join(dir, 'target', CACHE_FILE), 'latin1');
+    expect(bytes).not.toContain('secret-value-456');
+    expect(bytes.split('plain-value-123').length - 1).toBe(1); // in the node's config, not in the env record
+    expect((await warmEqualsCold(dir)).misses).toBe(1);
+    process.env.PP_PLAIN = 'changed';
+    const changed = await warmEqualsCold(dir);
+    expect(changed.warm.manifest.nodes.get('model.shop.plain')!.config.meta).toEqual({ v: 'changed' });
+  });
+
   it('files that read per-invocation values are parsed every time', async () => {
     const dir = await primed();
     write(dir, 'models/marts/stamped.sql', "{{ config(meta={'at': invocation_id}) }}\nselect 1 as id\n");
@@ -400,6 +421,55 @@ describe('partial parsing', () => {
     const third = await openSession(options({ parseState: state }), dir);
     expect(third.parseCacheStats!.hits).toBe(0);
     expect(snapshotOf(third)).toEqual(snapshotOf(await openSession(options({ partialParse: false }), dir)));
+
+    // Results shared between parses of one process are never changed by a parse that used them.
+    for (let i = 0; i < 2; i++) {
+      const again = await openSession(options({ parseState: state, command: 'compile' }), dir);
+      expect(again.parseCacheStats!.misses).toBe(0);
+      expect(snapshotOf(again)).toEqual(snapshotOf(await openSession(options({ partialParse: false, command: 'compile' }), dir)));
+      expect((await kiln(['compile'], dir)).code).toBe(0);
+    }
+  });
+
+  it('with an installed package: its nodes reused, a change to it or to the project vars parses again', async () => {
+    const root = testdir({
+      'shop/dbt_project.yml': 'name: shop\nprofile: shop\nvars:\n  kiln_utils:\n    utils_label: from-project\nmodels:\n  kiln_utils:\n    +tags: [pkg]\n',
+      'shop/profiles.yml': FILES['profiles.yml'],
+      'shop/packages.yml': 'packages:\n  - local: ../kiln_utils\n',
+      'shop/models/calendar_days.sql': "select count(*) as days, min(label) as label from {{ ref('kiln_utils', 'utils_calendar') }}\n",
+      'shop/models/greet.sql': "select '{{ whoami() }}' as owner\n",
+      ...Object.fromEntries(Object.entries(UTILS_PACKAGE).map(([k, v]) => [`kiln_utils/${k}`, v])),
+    });
+    const dir = path.join(root, 'shop');
+    expect((await kiln(['deps'], dir)).code).toBe(0);
+    await openSession(options(), dir);
+    const warm = await warmEqualsCold(dir);
+    expect(warm.misses).toBe(0);
+    expect(warm.warm.manifest.nodes.get('model.kiln_utils.utils_calendar')!.config.tags).toEqual(['pkg']);
+    edit(dir, 'models/greet.sql', 'as owner', 'as greeter');
+    expect((await warmEqualsCold(dir)).misses).toBe(1);
+    const installed = fs.readdirSync(path.join(dir, 'dbt_packages'))[0];
+    edit(dir, `dbt_packages/${installed}/models/utils_calendar.sql`, 'as label', 'as the_label');
+    expect((await warmEqualsCold(dir)).hits).toBe(0);
+    edit(dir, 'dbt_project.yml', 'utils_label: from-project', 'utils_label: changed');
+    expect((await warmEqualsCold(dir)).hits).toBe(0);
+  });
+
+  it("kiln watch's re-parse reads only the saved files, and writes the cache when watching ends", async () => {
+    const dir = testdir(FILES);
+    const first = await reparseProject({ opts: options(), cwd: dir, changedFiles: new Set(), previous: null });
+    expect(first.parseCacheStats!.hits).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'target', CACHE_FILE))).toBe(false);
+    edit(dir, 'models/marts/_marts.yml', 'Orders with their customer.', 'Orders.');
+    edit(dir, 'seeds/countries.csv', 'de,Germany\n', '');
+    const next = await reparseProject({ opts: options(), cwd: dir, changedFiles: new Set(['models/marts/_marts.yml', 'seeds/countries.csv']), previous: first });
+    expect(next.adapter).toBe(first.adapter);
+    // The YAML's outline, the model it describes and that model's tests.
+    expect(next.parseCacheStats!.misses).toBeLessThanOrEqual(4);
+    expect(snapshotOf(next)).toEqual(snapshotOf(await openSession(options({ partialParse: false }), dir)));
+    flushParseCaches();
+    expect(fs.existsSync(path.join(dir, 'target', CACHE_FILE))).toBe(true);
+    expect((await openSession(options(), dir)).parseCacheStats!.misses).toBe(0);
   });
 
   it('a damaged or foreign cache file is ignored', async () => {
