@@ -38,7 +38,7 @@ export const reparseProject: Reparse = ({ opts, cwd, changedFiles, previous }) =
   // Before a first successful parse nothing read earlier is trusted.
   if (previous) state.invalidate(changedFiles);
   else state.invalidateAll();
-  return openSession({ ...opts, parseState: state, timings: new Timings() }, cwd, previous ? { adapter: previous.adapter, target: previous.profile.target } : undefined);
+  return openSession({ ...opts, parseState: state, timings: new Timings() }, cwd, previous ? { adapter: previous.adapter, target: previous.profile.target, graph: { manifest: previous.manifest, dag: previous.dag } } : undefined);
 };
 
 /** Writes every in-memory parse cache that changed to its target folder (watch calls it on exit). */

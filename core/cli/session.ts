@@ -54,6 +54,8 @@ export interface Session {
 export interface ReuseAdapter {
   readonly adapter: Adapter;
   readonly target: ProfileSelection['target'];
+  /** The last parse's manifest and DAG: the DAG is reused when no edge changed (Dag.fromManifestReusing). */
+  readonly graph?: { readonly manifest: Manifest; readonly dag: Dag };
 }
 
 export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter): Promise<Session> {
@@ -134,7 +136,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   if (partial) timings.time('parse cache', () => partial.save());
   problems.throwIfAny();
   jinja.manifest = manifest;
-  const dag = timings.time('graph', () => Dag.fromManifest(manifest));
+  const dag = timings.time('graph', () => Dag.fromManifestReusing(manifest, reuse?.graph));
   return {
     root,
     loaded,

@@ -39,6 +39,18 @@ export class Dag {
     return dag;
   }
 
+  /**
+   * `previous.dag` when `manifest` has the same sources and nodes, in the same order, with the
+   * same parents as `previous.manifest` (a re-parse in `kiln watch` after a save that changed no
+   * ref): that DAG is then exactly what fromManifest would build, and it is known to be acyclic.
+   * Otherwise a new one is built. Comparing is a walk over the edges, without building the index
+   * or checking for cycles again.
+   */
+  static fromManifestReusing(manifest: Manifest, previous: { readonly manifest: Manifest; readonly dag: Dag } | undefined): Dag {
+    if (previous && sameEdges(previous.manifest, manifest)) return previous.dag;
+    return Dag.fromManifest(manifest);
+  }
+
   private addNode(id: string): number {
     let i = this.index.get(id);
     if (i === undefined) {
@@ -237,6 +249,25 @@ class MinHeap {
 }
 
 /** An ordered cycle inside a strongly connected component. */
+/** Whether two manifests have the same source and node ids in the same order, and the same dependsOn.nodes. */
+function sameEdges(a: Manifest, b: Manifest): boolean {
+  if (a === b) return true;
+  if (a.sources.size !== b.sources.size || a.nodes.size !== b.nodes.size) return false;
+  const sources = a.sources.keys();
+  for (const id of b.sources.keys()) if (sources.next().value !== id) return false;
+  const nodes = a.nodes.entries();
+  for (const [id, node] of b.nodes) {
+    const next = nodes.next();
+    if (next.done || next.value[0] !== id) return false;
+    const was = next.value[1].dependsOn.nodes;
+    const now = node.dependsOn.nodes;
+    if (was === now) continue;
+    if (was.length !== now.length) return false;
+    for (let i = 0; i < now.length; i++) if (was[i] !== now[i]) return false;
+  }
+  return true;
+}
+
 function cyclePath(successors: (id: string) => readonly string[], scc: Set<string>): string[] {
   const start = [...scc].sort()[0];
   const stack: string[] = [start];

@@ -1,13 +1,20 @@
 // The project's files as `kiln watch` sees them: chokidar on the project folder (chokidar ≥ 4
 // has no globs, so folders are watched and paths filtered here), saves collected into batches
-// once a burst has been quiet for `debounceMs` (an editor's save is often several events; a
-// `git checkout` is hundreds).
+// once a burst has been quiet for `debounceMs` (40 ms by default; an editor's save is often
+// several events; a `git checkout` is hundreds).
 import path from 'node:path';
 import type { Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 
 /** Files a project is made of; everything else (the DuckDB file, editors' swap files) is noise. */
 const PROJECT_FILE = /\.(sql|ya?ml|csv|md|py)$/i;
+
+/**
+ * The quiet period that ends a burst. An editor's save is one write or a few within a
+ * millisecond or two, and a `git checkout` writes its files back to back; 40 ms is enough to
+ * take them as one batch while adding little to the time from save to report.
+ */
+export const DEBOUNCE_MS = 40;
 
 export interface FileWatcherOptions {
   readonly root: string;
@@ -76,6 +83,6 @@ export class FileWatcher {
       const batch = this.pending;
       this.pending = new Set();
       this.opts.onBatch(batch);
-    }, this.opts.debounceMs ?? 100);
+    }, this.opts.debounceMs ?? DEBOUNCE_MS);
   }
 }

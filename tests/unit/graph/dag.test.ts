@@ -34,4 +34,38 @@ describe('Dag', () => {
     expect([...dag.descendants('model.p.a', 1)]).toEqual(['model.p.b']);
     expect([...dag.ancestors('model.p.d', 2)].sort()).toEqual(['model.p.b', 'model.p.c']);
   });
+
+  describe('fromManifestReusing (kiln watch: the last parse\'s DAG when no edge changed)', () => {
+    const base = () => manifestOf([node('a', ['source.p.raw.t']), node('b', ['a']), node('c', ['b'])], [source('raw', 't')]);
+
+    it('reuses the previous DAG when the nodes, their order and their parents are the same', () => {
+      const prev = base();
+      const dag = Dag.fromManifest(prev);
+      // A re-parse makes new node objects with new (equal) dependsOn arrays.
+      expect(Dag.fromManifestReusing(base(), { manifest: prev, dag })).toBe(dag);
+    });
+
+    it('builds a new DAG when a parent, a node, a source or the order changed', () => {
+      const prev = base();
+      const dag = Dag.fromManifest(prev);
+      const reused = (m: ReturnType<typeof base>) => Dag.fromManifestReusing(m, { manifest: prev, dag });
+      const newParent = manifestOf([node('a', ['source.p.raw.t']), node('b', ['a']), node('c', ['a'])], [source('raw', 't')]);
+      const extraParent = manifestOf([node('a', ['source.p.raw.t']), node('b', ['a']), node('c', ['b', 'a'])], [source('raw', 't')]);
+      const added = manifestOf([node('a', ['source.p.raw.t']), node('b', ['a']), node('c', ['b']), node('d', ['c'])], [source('raw', 't')]);
+      const reordered = manifestOf([node('b', ['a']), node('a', ['source.p.raw.t']), node('c', ['b'])], [source('raw', 't')]);
+      const otherSource = manifestOf([node('a', ['source.p.raw.u']), node('b', ['a']), node('c', ['b'])], [source('raw', 'u')]);
+      for (const m of [newParent, extraParent, added, reordered, otherSource]) {
+        const next = reused(m);
+        expect(next).not.toBe(dag);
+        expect(next.topoOrder()).toEqual(Dag.fromManifest(m).topoOrder());
+      }
+      expect([...reused(newParent).children('model.p.a')].sort()).toEqual(['model.p.b', 'model.p.c']);
+    });
+
+    it('still reports a cycle made by the change', () => {
+      const prev = base();
+      const cyclic = manifestOf([node('a', ['c']), node('b', ['a']), node('c', ['b'])], [source('raw', 't')]);
+      expect(() => Dag.fromManifestReusing(cyclic, { manifest: prev, dag: Dag.fromManifest(prev) })).toThrow(/Found a cycle/);
+    });
+  });
 });
