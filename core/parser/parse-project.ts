@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
-import type { ColumnInfo, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
+import type { ColumnInfo, ConstraintDef, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
@@ -377,11 +377,16 @@ export function parseProject(input: ParseInput): ParseOutput {
         return c.data_tests.map((entry) => ({ entry, columnName, loc: (c as { loc?: SourceLocation }).loc ?? loc }));
       }),
     ];
-    const byKindName = new Map<string, ParsedNode>();
-    for (const n of manifest.nodes.values()) if (!byKindName.has(`${n.resourceType}\0${n.name}`)) byKindName.set(`${n.resourceType}\0${n.name}`, n);
+    // The first node of each type and name (no key string per node: this runs on every re-parse).
+    const byKindName = new Map<string, Map<string, ParsedNode>>();
+    for (const n of manifest.nodes.values()) {
+      let named = byKindName.get(n.resourceType);
+      if (!named) byKindName.set(n.resourceType, (named = new Map()));
+      if (!named.has(n.name)) named.set(n.name, n);
+    }
     for (const [kind, map] of [['model', patches.model], ['seed', patches.seed], ['snapshot', patches.snapshot]] as const) {
       for (const patch of map.values()) {
-        const node = byKindName.get(`${kind}\0${patch.name}`);
+        const node = byKindName.get(kind)?.get(patch.name);
         if (!node) continue;
         const outline = (patch as PatchOutline).outline;
         if (outline ? !outline.hasTests : declared(patch.dataTests, patch.columns, patch.loc).length === 0) continue;
@@ -517,11 +522,18 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   // Patches for resources that do not exist are worth a warning: usually a typo.
-  const described = new Set<string>();
-  for (const n of [...manifest.nodes.values(), ...manifest.disabled.values()]) described.add(`${n.resourceType}\0${n.name}`);
+  // Names by resource type, without a key string per node (40,000 of them on each re-parse in kiln watch).
+  const described = new Map<string, Set<string>>();
+  for (const nodes of [manifest.nodes, manifest.disabled]) {
+    for (const n of nodes.values()) {
+      let set = described.get(n.resourceType);
+      if (!set) described.set(n.resourceType, (set = new Set()));
+      set.add(n.name);
+    }
+  }
   for (const [kind, map] of Object.entries(patches) as [keyof typeof patches, Map<string, NodePatch>][]) {
     for (const [name, patch] of map) {
-      const exists = described.has(`${kind}\0${name}`);
+      const exists = described.get(kind)?.has(name) === true;
       if (!exists) {
         const candidates = [...manifest.nodes.values()].map((n) => n.name);
         const near = candidates.length ? closest(name, candidates) : undefined;
@@ -658,6 +670,15 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const NO_CONSTRAINTS: readonly ConstraintDef[] = [];
+
+/** Whether a node has any constraint (without allocating allConstraints' list for the 40,000 that have none). */
+function hasConstraints(node: ParsedNode): boolean {
+  if (node.constraints?.length) return true;
+  for (const k in node.columns) if (node.columns[k]!.constraints?.length) return true;
+  return false;
+}
+
 /**
  * Turns recorded refs and sources into dependency edges; unknown names get a suggestion. With
  * installed packages a name resolves in the referring node's package first, then the root
@@ -665,7 +686,8 @@ function escapeRe(s: string): string {
  */
 export function resolveDependencies(manifest: Manifest, problems: Problems): void {
   const index = new RefIndex(manifest);
-  const byName = new Set(index.names());
+  // Only an unknown ref needs every name (for a suggestion): made then, not on every parse.
+  let byName: Set<string> | undefined;
 
   for (const node of manifest.nodes.values()) {
     const deps = new Set<string>(node.dependsOn.nodes);
@@ -686,6 +708,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
         }));
         continue;
       }
+      byName ??= new Set(index.names());
       const candidates = [...byName].filter((k) => k !== node.name);
       const near = candidates.length ? closest(r.name, candidates) : undefined;
       problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on '${r.package ? `${r.package}.` : ''}${r.name}', which was not found`, {
@@ -710,7 +733,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
       }));
     }
     // foreign_key `to: ref('x')`: the referenced model is built first (dbt adds it to depends_on).
-    for (const c of allConstraints(node)) {
+    for (const c of hasConstraints(node) ? allConstraints(node) : NO_CONSTRAINTS) {
       const ref = c.to === null ? null : parseRefText(c.to);
       if (!ref) continue;
       const target = index.ref(ref, node.packageName);
