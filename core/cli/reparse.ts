@@ -36,7 +36,8 @@ export const reparseProject: Reparse = ({ opts, cwd, changedFiles, previous }) =
     states.set(root, state);
   }
   // Before a first successful parse nothing read earlier is trusted.
-  if (previous) state.invalidate(changedFiles);
+  // The watcher reports every add, change and delete: folder listings may be kept when no file came or went.
+  if (previous) state.invalidate(changedFiles, { root });
   else state.invalidateAll();
   return openSession({ ...opts, parseState: state, timings: new Timings() }, cwd, previous ? { adapter: previous.adapter, target: previous.profile.target, graph: { manifest: previous.manifest, dag: previous.dag } } : undefined);
 };

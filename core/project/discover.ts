@@ -85,6 +85,9 @@ export interface ReadResult {
 export interface FileReuse {
   get(relPath: string): ReadResult | undefined;
   set(relPath: string, read: ReadResult): void;
+  /** The files listed earlier under the folder `key` names, when the process knows none was added or removed since. */
+  listing?(key: string): readonly string[] | undefined;
+  setListing?(key: string, files: readonly string[]): void;
 }
 
 /**
@@ -182,12 +185,20 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
     [project.targetPath, project.packagesInstallPath, 'dbt_packages', 'dbt_modules'].map(normalizeRoot),
   );
   const skipDir = (rel: string): boolean => skipped.has(rel);
-  const listings = new Map<string, string[]>();
-  const list = (r: string): string[] => {
+  const listings = new Map<string, readonly string[]>();
+  const skippedKey = [...skipped].join('\0');
+  const list = (r: string): readonly string[] => {
     let files = listings.get(r);
     if (!files) {
-      files = skipped.has(r) ? [] : listFiles(path.join(root, r), r, skipDir);
-      if (r === '.') files = files.filter((f) => !ROOT_FILES.has(f));
+      // A long-lived process that saw every save (kiln watch) lists each folder once.
+      const key = `${r}\0${skippedKey}`;
+      files = reuse?.listing?.(key);
+      if (!files) {
+        let listed = skipped.has(r) ? [] : listFiles(path.join(root, r), r, skipDir);
+        if (r === '.') listed = listed.filter((f) => !ROOT_FILES.has(f));
+        reuse?.setListing?.(key, listed);
+        files = listed;
+      }
       listings.set(r, files);
     }
     return files;

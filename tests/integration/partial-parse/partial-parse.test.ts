@@ -431,6 +431,42 @@ describe('partial parsing', () => {
     }
   });
 
+  it('in a long-lived process told every changed path (kiln watch): folders are listed again only when a file came or went', async () => {
+    const dir = await primed();
+    const state = new PartialParseState(false);
+    await openSession(options({ parseState: state }), dir);
+    const cold = async () => snapshotOf(await openSession(options({ partialParse: false }), dir));
+    const nodeIds = (s: Awaited<ReturnType<typeof openSession>>) => [...s.manifest.nodes.keys()];
+
+    // An edit of a known file: the listing is kept. A file nobody reported is therefore not seen,
+    // which is what shows the shortcut is taken (the watcher reports every add).
+    write(dir, 'models/marts/unreported.sql', 'select 1 as x\n');
+    edit(dir, 'models/marts/revenue.sql', "ref('orders')", "ref('stg_orders')");
+    state.invalidate(['models/marts/revenue.sql'], { root: dir });
+    let warm = await openSession(options({ parseState: state }), dir);
+    expect(nodeIds(warm)).not.toContain('model.shop.unreported');
+    remove(dir, 'models/marts/unreported.sql');
+
+    // An added file: listed again.
+    write(dir, 'models/marts/added.sql', "select * from {{ ref('revenue') }}\n");
+    state.invalidate(['models/marts/added.sql'], { root: dir });
+    warm = await openSession(options({ parseState: state }), dir);
+    expect(nodeIds(warm)).toContain('model.shop.added');
+    expect(snapshotOf(warm)).toEqual(await cold());
+
+    // A deleted file (known before): listed again.
+    remove(dir, 'analyses/by_customer.sql');
+    state.invalidate(['analyses/by_customer.sql'], { root: dir });
+    warm = await openSession(options({ parseState: state }), dir);
+    expect(snapshotOf(warm)).toEqual(await cold());
+
+    // The project file (not a listed file) may move the folders: listed again.
+    edit(dir, 'dbt_project.yml', 'name: shop', 'name: shop\nanalysis-paths: ["nowhere"]');
+    state.invalidate(['dbt_project.yml'], { root: dir });
+    warm = await openSession(options({ parseState: state }), dir);
+    expect(snapshotOf(warm)).toEqual(await cold());
+  });
+
   it('with an installed package: its nodes reused, a change to it or to the project vars parses again', async () => {
     const root = testdir({
       'shop/dbt_project.yml': 'name: shop\nprofile: shop\nvars:\n  kiln_utils:\n    utils_label: from-project\nmodels:\n  kiln_utils:\n    +tags: [pkg]\n',
