@@ -7,6 +7,8 @@ const REFABLE = new Set(['model', 'seed', 'snapshot']);
 
 function pick<T extends { packageName: string }>(list: readonly T[] | undefined, pkg: string | undefined, fromPackage: string, rootPackage: string): T | undefined {
   if (!list || list.length === 0) return undefined;
+  // The usual case (one node of that name, no package named) is the same answer without a search.
+  if (pkg === undefined && list.length === 1) return list[0];
   if (pkg !== undefined) return list.find((n) => n.packageName === pkg);
   return list.find((n) => n.packageName === fromPackage) ?? list.find((n) => n.packageName === rootPackage) ?? list[0];
 }
