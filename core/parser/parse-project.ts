@@ -672,6 +672,32 @@ function escapeRe(s: string): string {
 
 const NO_CONSTRAINTS: readonly ConstraintDef[] = [];
 
+/**
+ * Parent ids without repeats, in the order first added. Most nodes have a handful: an array
+ * searched in place, instead of a Set per node (40,000 of them on every re-parse in kiln watch);
+ * a Set takes over for long lists.
+ */
+class EdgeList {
+  readonly list: string[];
+  private set: Set<string> | null = null;
+
+  constructor(initial: readonly string[]) {
+    this.list = [];
+    for (const id of initial) this.add(id);
+  }
+
+  add(id: string): void {
+    if (this.set) {
+      if (this.set.has(id)) return;
+      this.set.add(id);
+    } else {
+      if (this.list.includes(id)) return;
+      if (this.list.length >= 16) this.set = new Set([...this.list, id]);
+    }
+    this.list.push(id);
+  }
+}
+
 /** Whether a node has any constraint (without allocating allConstraints' list for the 40,000 that have none). */
 function hasConstraints(node: ParsedNode): boolean {
   if (node.constraints?.length) return true;
@@ -690,7 +716,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
   let byName: Set<string> | undefined;
 
   for (const node of manifest.nodes.values()) {
-    const deps = new Set<string>(node.dependsOn.nodes);
+    const deps = new EdgeList(node.dependsOn.nodes);
     for (const r of node.refs) {
       const target = index.ref(r, node.packageName);
       if (target) {
@@ -748,7 +774,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
         }));
       }
     }
-    node.dependsOn.nodes = [...deps];
+    node.dependsOn.nodes = deps.list;
   }
   for (const e of manifest.exposures?.values() ?? []) {
     const deps = new Set<string>();
