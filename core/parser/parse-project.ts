@@ -102,13 +102,17 @@ export function parseProject(input: ParseInput): ParseOutput {
   // Partial parsing: a result is reused under a key naming every file it was made from (with
   // its checksum); a file reading per-invocation values is never cached (fileVolatility).
   const cache = input.cache;
-  const volatility = new Map<string, string | null>();
+  // Kept by the cache across parses (kiln watch), and reused while a file's text is the same
+  // string (an unchanged file's text is the one read before) under the same flags.
+  const volatility = cache?.volatility ?? new Map<string, { readonly contents: string; readonly flags: string; readonly value: string | null }>();
+  const flagsKey = JSON.stringify(input.flags) ?? '';
   const fileKey = (f: ProjectSourceFile): string | null => {
-    let v = volatility.get(f.path);
-    if (v === undefined) {
-      v = fileVolatility(f.contents, input.flags);
-      volatility.set(f.path, v);
+    let known = volatility.get(f.path);
+    if (known === undefined || known.contents !== f.contents || known.flags !== flagsKey) {
+      known = { contents: f.contents, flags: flagsKey, value: fileVolatility(f.contents, input.flags) };
+      volatility.set(f.path, known);
     }
+    const v = known.value;
     return v === null ? null : `${f.path}\0${f.root}\0${f.checksum}\0${v}`;
   };
   const propertyFileByPath = new Map(byKind.properties.map((f) => [f.path, f]));

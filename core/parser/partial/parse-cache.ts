@@ -49,6 +49,11 @@ export interface ParseMemo {
   memo<T>(key: string | null, problems: Problems, compute: () => T): T;
   /** Keeps the entry for `key` (if any) for the next parse without reading it. */
   retain(key: string): void;
+  /**
+   * fileVolatility's answers by file path, kept across parses of one process: each parse would
+   * otherwise scan every file's text with two regular expressions again.
+   */
+  readonly volatility?: Map<string, { readonly contents: string; readonly flags: string; readonly value: string | null }>;
 }
 
 export interface ParseCacheStats {
@@ -75,6 +80,7 @@ export class ParseCache implements ParseMemo {
   private usedCount = 0;
   private hits = 0;
   private misses = 0;
+  readonly volatility = new Map<string, { readonly contents: string; readonly flags: string; readonly value: string | null }>();
   /** Whether the last parse's entries are what the file holds (nothing to save). */
   private saved = true;
 

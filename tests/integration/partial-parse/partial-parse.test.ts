@@ -386,6 +386,18 @@ describe('partial parsing', () => {
     expect(changed.warm.manifest.nodes.get('model.shop.plain')!.config.meta).toEqual({ v: 'changed' });
   });
 
+  it('in a long-lived process: a file reading flags follows the flags of each parse, one reading invocation_id each invocation', async () => {
+    const dir = await primed();
+    write(dir, 'models/marts/flagged.sql', "{{ config(meta={'which': flags.WHICH}) }}\nselect 1 as id\n");
+    write(dir, 'models/marts/stamped.sql', "{{ config(meta={'at': invocation_id}) }}\nselect 1 as id\n");
+    const state = new PartialParseState(false);
+    for (const command of ['parse', 'compile', 'compile', 'run'] as const) {
+      const s = await openSession(options({ parseState: state, command }), dir);
+      expect(s.manifest.nodes.get('model.shop.flagged')!.config.meta).toEqual({ which: command });
+      expect(s.manifest.nodes.get('model.shop.stamped')!.config.meta).toEqual({ at: s.invocationId });
+    }
+  });
+
   it('files that read per-invocation values are parsed every time', async () => {
     const dir = await primed();
     write(dir, 'models/marts/stamped.sql', "{{ config(meta={'at': invocation_id}) }}\nselect 1 as id\n");
