@@ -102,6 +102,21 @@ export class ArtifactWriter {
     }
   }
 
+  /**
+   * Blocks until the worker has written everything posted so far, or `timeoutMs` passed: for a
+   * forced exit (a second Ctrl-C), where there is no event loop left to await finish() on.
+   */
+  drainSync(timeoutMs: number): void {
+    if (!this.worker || this.failure) return;
+    this.post();
+    const deadline = performance.now() + timeoutMs;
+    for (let n = Atomics.load(this.inFlight, 0); n > 0; n = Atomics.load(this.inFlight, 0)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      Atomics.wait(this.inFlight, 0, n, left);
+    }
+  }
+
   private write(file: string, text: string, skipUnchanged = true): void {
     this.op({ kind: 'write', file, text, skipUnchanged });
   }
