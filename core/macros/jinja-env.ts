@@ -98,19 +98,11 @@ export class JinjaEnv {
    * descriptors cost more than rendering most models (over a second for 40,000 nodes).
    */
   addRun(ctx: RenderContext, node: ExtrasNode, warehouse?: Warehouse): void {
+    const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }) : this.parseAdapter;
     const local = this.localMacros(node);
     Object.assign(ctx, local);
-    if (warehouse) {
-      // Made on first use, like `graph`: most models (views, tables) never call the adapter, and
-      // its object of closures cost a tenth of compiling each node.
-      let adapter: Record<string, unknown> | null = null;
-      const made = () => (adapter ??= adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }));
-      lazy(ctx, 'adapter', made);
-      lazy(ctx, 'load_relation', () => made().load_relation);
-    } else {
-      ctx.adapter = this.parseAdapter;
-      ctx.load_relation = this.parseAdapter.load_relation;
-    }
+    ctx.adapter = adapter;
+    ctx.load_relation = adapter.load_relation;
     const results = statementResults();
     Object.assign(ctx, results);
     ctx.selected_resources = this.selectedResources;
@@ -159,14 +151,4 @@ export class JinjaEnv {
     this.graphCache = { manifest: m, graph };
     return graph;
   }
-}
-
-/** A property of `ctx` computed on first read; assigning it (a template's `set`) replaces it. */
-function lazy(ctx: RenderContext, key: string, get: () => unknown): void {
-  Object.defineProperty(ctx, key, {
-    enumerable: true,
-    configurable: true,
-    get,
-    set: (value: unknown) => Object.defineProperty(ctx, key, { value, enumerable: true, configurable: true, writable: true }),
-  });
 }
