@@ -92,13 +92,28 @@ export class ArtifactWriter {
     if (!worker) return;
     this.post();
     const n = ++this.flushes;
-    const done = new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
+    const done = this.failure ? Promise.reject(this.failure) : new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
     worker.postMessage({ flush: n });
     try {
       await done;
     } finally {
       this.worker = null;
       await worker.terminate();
+    }
+  }
+
+  /**
+   * Blocks until the worker has written everything posted so far, or `timeoutMs` passed: for a
+   * forced exit (a second Ctrl-C), where there is no event loop left to await finish() on.
+   */
+  drainSync(timeoutMs: number): void {
+    if (!this.worker || this.failure) return;
+    this.post();
+    const deadline = performance.now() + timeoutMs;
+    for (let n = Atomics.load(this.inFlight, 0); n > 0; n = Atomics.load(this.inFlight, 0)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      Atomics.wait(this.inFlight, 0, n, left);
     }
   }
 
@@ -136,17 +151,24 @@ export class ArtifactWriter {
   }
 
   private startWorker(): void {
-    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer } });
+    // The worker is plain JavaScript: it needs none of this process's loaders (tsx's --import,
+    // resolved from the current folder, fails once a command runs in a project folder).
+    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer }, execArgv: [] });
     worker.on('message', (msg: { flushed: number; error: string | null }) => {
       const w = this.waiting.get(msg.flushed);
       this.waiting.delete(msg.flushed);
       if (msg.error) w?.reject(new Error(`Could not write artifacts in ${this.targetDir}: ${msg.error}`));
       else w?.resolve();
     });
-    worker.on('error', (e) => {
-      this.failure = e;
-      for (const w of this.waiting.values()) w.reject(e);
+    const fail = (e: Error) => {
+      this.failure ??= e;
+      for (const w of this.waiting.values()) w.reject(this.failure);
       this.waiting.clear();
+    };
+    worker.on('error', fail);
+    // A worker gone before finish() stopped it would leave finish() waiting forever.
+    worker.on('exit', () => {
+      if (this.worker === worker) fail(new Error(`Could not write artifacts in ${this.targetDir}: the writer thread stopped`));
     });
     this.worker = worker;
   }

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
 import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
-import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
+import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
-import { countPhrase } from '../../reporter/reporter.js';
+import { countPhrase, type Reporter } from '../../reporter/reporter.js';
 import { prepareSeeds } from '../../runner/preflight.js';
 import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
@@ -17,7 +17,7 @@ import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
-import { openSession, select } from '../session.js';
+import { openSession, select, type Session } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
@@ -43,7 +43,34 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   problems.throwIfAny();
 
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  const writer = new ArtifactWriter(session.targetDir, redactor());
+  // target/compiled and target/run go to disk on a worker thread: a file per node (a read to
+  // compare, a write, a rename) would otherwise block the event loop every runner thread shares.
+  // Everything is on disk before this command returns, whichever way it ends.
+  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
+  let failed = true;
+  try {
+    const code = await runWith(kind, opts, io, { session, reporter, selected, deferTo, seeds, meta, writer });
+    failed = false;
+    return code;
+  } finally {
+    // An error on the way out is reported rather than a write failure behind it.
+    await writer.finish().catch((e: unknown) => {
+      if (!failed) throw e;
+    });
+  }
+}
+
+interface RunSetup {
+  readonly session: Session;
+  readonly reporter: Reporter;
+  readonly selected: Set<string>;
+  readonly deferTo: ReturnType<typeof deferState>;
+  readonly seeds: ReturnType<typeof prepareSeeds>;
+  readonly meta: ArtifactMeta;
+  readonly writer: ArtifactWriter;
+}
+
+async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, seeds, meta, writer }: RunSetup): Promise<number> {
   reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
@@ -135,6 +162,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
       reporter.warn('Interrupted: rolling back what is running and skipping the rest (press Ctrl-C again to force).');
       void runner.cancel();
     } else {
+      // Forced: what was written so far still reaches disk.
+      writer.drainSync(5_000);
       process.exit(ExitCode.INTERRUPTED);
     }
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ArtifactWriter } from '../../../core/artifacts/write.js';
 import type { ParsedNode } from '../../../core/nodes.js';
@@ -40,6 +41,26 @@ describe('artifact writes on a worker thread', () => {
     expect(files(b)['compiled/p/models/m0.sql']).toBe('select 0 -- rewritten');
     expect(files(b)['manifest.json']).toBe('{"nodes":{"x":"*****"}}');
     expect(Object.keys(files(b)).some((f) => f.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('reach disk before a forced exit (drainSync), with no event loop turn', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true });
+    for (let i = 0; i < 100; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+    w.writeRun(node('m99'), ['create view x as select 99']);
+    w.drainSync(30_000);
+    expect(Object.keys(files(dir)).length).toBe(101);
+    expect(files(dir)['run/p/models/m99.sql']).toBe('create view x as select 99;\n');
+    await w.finish();
+  });
+
+  it('fail finish() rather than wait forever when the writer thread is gone', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true });
+    w.writeCompiled(node('a'), 'select 1');
+    // The thread stopping under the writer (as a worker that cannot load does).
+    await (w as unknown as { worker: Worker }).worker.terminate();
+    await expect(w.finish()).rejects.toThrow(/writer thread stopped/);
   });
 
   it('report a failed write when finished', async () => {
