@@ -27,7 +27,7 @@ import { RefIndex } from '../packages/ref-index.js';
 import type { PackageUnit } from '../packages/parse-packages.js';
 import type { JinjaEnv } from '../macros/jinja-env.js';
 import { fileVolatility } from './partial/cache-key.js';
-import type { ParseMemo } from './partial/parse-cache.js';
+import type { FileKeyMemo, KeyMemo, ParseMemo } from './partial/parse-cache.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -104,24 +104,43 @@ export function parseProject(input: ParseInput): ParseOutput {
   const cache = input.cache;
   // Kept by the cache across parses (kiln watch), and reused while a file's text is the same
   // string (an unchanged file's text is the one read before) under the same flags.
-  const volatility = cache?.volatility ?? new Map<string, { readonly contents: string; readonly flags: string; readonly value: string | null }>();
+  const volatility = cache?.volatility ?? new Map<string, FileKeyMemo>();
   const flagsKey = JSON.stringify(input.flags) ?? '';
   const fileKey = (f: ProjectSourceFile): string | null => {
     let known = volatility.get(f.path);
-    if (known === undefined || known.contents !== f.contents || known.flags !== flagsKey) {
-      known = { contents: f.contents, flags: flagsKey, value: fileVolatility(f.contents, input.flags) };
+    if (known === undefined || known.contents !== f.contents || known.flags !== flagsKey || known.root !== f.root) {
+      const value = fileVolatility(f.contents, input.flags);
+      known = { contents: f.contents, root: f.root, flags: flagsKey, value, key: value === null ? null : `${f.path}\0${f.root}\0${f.checksum}\0${value}` };
       volatility.set(f.path, known);
     }
-    const v = known.value;
-    return v === null ? null : `${f.path}\0${f.root}\0${f.checksum}\0${v}`;
+    return known.key;
   };
   const propertyFileByPath = new Map(byKind.properties.map((f) => [f.path, f]));
   const propsKey = (file: string): string | null => {
     const pf = propertyFileByPath.get(file);
     return pf ? fileKey(pf) : null;
   };
-  const memoKey = (parts: readonly (string | null)[]): string | null => (parts.includes(null) ? null : `${projectName}\0${parts.join('\0')}`);
-  const memo = <T>(parts: readonly (string | null)[], compute: () => T): T => (cache ? cache.memo(memoKey(parts), problems, compute) : compute());
+  const joinKey = (parts: readonly (string | null)[]): string | null => (parts.includes(null) ? null : `${projectName}\0${parts.join('\0')}`);
+  const keyMemos = cache?.keys ?? new Map<string, Map<string, KeyMemo>>();
+  // Each package is parsed with the same cache: its keys are kept apart by project name.
+  const slotsOf = new Map<string, Map<string, KeyMemo>>();
+  /** joinKey(parts), reusing the string of the last parse for the same purpose and slot while its parts are the same. */
+  const memoKey = (purpose: string, slot: string, parts: readonly (string | null)[]): string | null => {
+    let bySlot = slotsOf.get(purpose);
+    if (!bySlot) {
+      const at = `${projectName}\0${purpose}`;
+      bySlot = keyMemos.get(at);
+      if (!bySlot) keyMemos.set(at, (bySlot = new Map()));
+      slotsOf.set(purpose, bySlot);
+    }
+    const known = bySlot.get(slot);
+    if (known && sameParts(known.parts, parts)) return known.key;
+    const key = joinKey(parts);
+    bySlot.set(slot, { parts, key });
+    return key;
+  };
+  const memo = <T>(purpose: string, slot: string, parts: readonly (string | null)[], compute: () => T): T =>
+    cache ? cache.memo(memoKey(purpose, slot, parts), problems, compute) : compute();
 
   // Macros first: models may call them, and they may replace the naming rules.
   engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
@@ -179,18 +198,20 @@ export function parseProject(input: ParseInput): ParseOutput {
     const parseFull = (): PropertyFile => (full ??= parsePropertyFile(f.path, f.contents, problems, renderYaml));
     const fullKey = ['properties', fileKey(f)];
     try {
-      propertyFiles.push(memo(['properties outline', fileKey(f)], () => outlineModels(parseFull())));
+      propertyFiles.push(memo('properties outline', f.path, ['properties outline', fileKey(f)], () => outlineModels(parseFull())));
       // Through the cache once even when the outline was just parsed, so the full file is kept.
       let fetched = false;
       fullProperties.set(f.path, () => {
         if (!fetched) {
           fetched = true;
-          full = memo(fullKey, parseFull);
+          full = memo('properties', f.path, fullKey, parseFull);
         }
         return full ?? parseFull();
       });
-      const k = memoKey(fullKey);
-      if (k !== null) cache?.retain(k);
+      if (cache) {
+        const k = memoKey('properties', f.path, fullKey);
+        if (k !== null) cache.retain(k);
+      }
     } catch (e) {
       problems.capture(e);
     }
@@ -394,7 +415,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         if (!node) continue;
         const outline = (patch as PatchOutline).outline;
         if (outline ? !outline.hasTests : declared(patch.dataTests, patch.columns, patch.loc).length === 0) continue;
-        out.push(...memo(['tests', kind, patch.name, node.uniqueId, propsKey(patch.loc.file)], () => {
+        out.push(...memo('tests', node.uniqueId, ['tests', kind, patch.name, node.uniqueId, propsKey(patch.loc.file)], () => {
           const p = fullPatch(patch);
           return buildGenericTests({ kind, name: p.name, attachedNode: node.uniqueId, file: p.loc.file, root: rootOf.get(p.loc.file) ?? '' }, declared(p.dataTests, p.columns, p.loc), tctx);
         }));
@@ -405,7 +426,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         for (const t of src.tables) {
           const tests = declared(t.dataTests, t.columns, t.loc);
           if (tests.length === 0) continue;
-          out.push(...memo(['source tests', src.name, t.name, propsKey(pf.path)], () => buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx)));
+          out.push(...memo('source tests', `${src.name}\0${t.name}`, ['source tests', src.name, t.name, propsKey(pf.path)], () => buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx)));
         }
       }
     }
@@ -422,7 +443,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const name = path.posix.basename(f.path).replace(/\.sql$/, '');
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
     // The node depends on its file and on the property file describing it, if any.
-    return memo([resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch && fullPatch(patch)));
+    return memo(resourceType, f.path, [resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch && fullPatch(patch)));
   }
 
   function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined): ParsedNode | null {
@@ -794,4 +815,11 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
     }
     e.dependsOn.nodes = [...deps];
   }
+}
+
+/** Whether two key part lists hold the same strings (identical strings compare at once). */
+function sameParts(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
