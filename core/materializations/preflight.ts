@@ -7,7 +7,7 @@ import { Codes, KilnError, type Problems } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import { checkContract } from './capability-check.js';
 import { contractEnforced } from './contract.js';
-import { helperNames } from './plan.js';
+import { BACKUP_SUFFIX, helperNames, STAGING_SUFFIX, TMP_SUFFIX } from './plan.js';
 
 /** Materializations kiln plans itself; others need a `{% materialization %}` of that name. */
 const BUILT_IN = new Set(['view', 'table', 'incremental', 'ephemeral', 'seed', 'snapshot']);
@@ -17,6 +17,8 @@ function buildsRelation(n: ParsedNode): boolean {
   return (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') && n.config.materialized !== 'ephemeral';
 }
 
+/** Lower case, as keyOf makes the names it compares. */
+const HELPER_SUFFIXES = [TMP_SUFFIX, BACKUP_SUFFIX, STAGING_SUFFIX].map((s) => s.toLowerCase());
 const keyOf = (database: string, schema: string, identifier: string) => `${database}\u0000${schema}\u0000${identifier}`.toLowerCase();
 const shown = (n: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, identifier = n.alias) => `${n.database}.${n.schema}.${identifier}`;
 
@@ -56,9 +58,14 @@ export function checkRelations(manifest: Manifest, selected: ReadonlySet<string>
   }
 
   const owners = new Map<string, ParsedNode>();
+  // A helper relation's name always ends in its suffix: unless some relation's does, none can
+  // collide, and the helper names of every relation (10,000 on a large project, on each rebuild
+  // of kiln watch) need not be made.
+  let reserved = false;
   for (const n of manifest.nodes.values()) {
     if (!buildsRelation(n)) continue;
     const key = keyOf(n.database, n.schema, n.alias);
+    if (!reserved && HELPER_SUFFIXES.some((s) => key.endsWith(s))) reserved = true;
     const prev = owners.get(key);
     if (prev) {
       problems.error(
@@ -71,6 +78,7 @@ export function checkRelations(manifest: Manifest, selected: ReadonlySet<string>
       );
     } else owners.set(key, n);
   }
+  if (!reserved) return;
   for (const n of owners.values()) {
     for (const [role, h] of Object.entries(helperNames(n, caps))) {
       const other = owners.get(keyOf(h.database, h.schema, h.identifier));
