@@ -53,6 +53,13 @@ describe('changedNodes', () => {
     const { before, after } = await edit({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    columns:\n      - name: v\n        data_tests: [not_null, unique]\n' });
     expect(names(after, changedNodes(before.manifest, after.manifest, new Set(['models/schema.yml'])))).toEqual(['unique_b_v']);
   });
+  it('a description saved in YAML changes the model it describes, found through its patch path', async () => {
+    const { before, after } = await edit({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    description: B.\n    columns:\n      - name: v\n        data_tests: [not_null]\n' });
+    expect(names(after, changedNodes(before.manifest, after.manifest, new Set(['models/schema.yml'])))).toEqual(['b']);
+    // A scope of many saves takes the other path to the same answer.
+    const many = new Set(['models/schema.yml', 'models/x1.sql', 'models/x2.sql', 'models/x3.sql', 'models/x4.sql']);
+    expect(names(after, changedNodes(before.manifest, after.manifest, many))).toEqual(['b']);
+  });
 });
 
 describe('affectedNodes', () => {
