@@ -6,11 +6,17 @@ import type { Manifest } from '../nodes.js';
 
 const TESTS = new Set(['test', 'unit_test']);
 
+/** The watch's selection: only asked whether it holds a node (and, once, how many it holds). */
+export interface Selection {
+  has(id: string): boolean;
+  readonly size: number;
+}
+
 export interface AffectedInput {
   readonly manifest: Manifest;
   readonly dag: Dag;
   /** The selection of the watch (--select/--exclude), evaluated on this manifest. */
-  readonly selected: ReadonlySet<string>;
+  readonly selected: Selection;
   /** Node ids whose definition changed (changedNodes) or whose file was saved. */
   readonly changed: ReadonlySet<string>;
   readonly downstream: boolean;

@@ -17,7 +17,7 @@ import { prepareSeeds } from '../../runner/preflight.js';
 import type { RunSummary } from '../../runner/results.js';
 import { Runner } from '../../runner/runner.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
-import { affectedNodes, nodesOfFiles, rebuildDag } from '../../watch/affected.js';
+import { affectedNodes, nodesOfFiles, rebuildDag, type Selection } from '../../watch/affected.js';
 import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
@@ -34,6 +34,7 @@ export interface WatchOptions {
 
 /** What a watch builds: everything `kiln build` builds. */
 const TYPES = ['seed', 'snapshot', 'model', 'test', 'unit_test'] as const;
+const EVERY_TYPE: ReadonlySet<string> = new Set(TYPES);
 
 export async function watchCommand(opts: GlobalOptions & WatchOptions, io: Io, reparse: Reparse = reparseProject): Promise<number> {
   const reporter = makeReporter(opts, io);
@@ -205,14 +206,25 @@ class WatchLoop {
     this.reporter.userErrors(errors, `Found ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was rebuilt.`);
   }
 
-  private selectedOrNull(session: Session): Set<string> | null {
+  private selectedOrNull(session: Session): Selection | null {
     try {
       // No selection at all is every node: skip the selection engine's index of the graph, a
-      // second or so on 40,000 nodes each time the project is re-parsed.
+      // second or so on 40,000 nodes each time the project is re-parsed, and answer from the
+      // manifest rather than gather a set of 40,000 ids that a rebuild asks about a few of.
       const o = this.opts;
       if (!o.select?.length && !o.exclude?.length && o.selector === undefined && !selectorsFile(session)?.defaultSelector) {
-        const types: ReadonlySet<string> = new Set(TYPES);
-        return new Set([...session.manifest.nodes.values()].filter((n) => types.has(n.resourceType)).map((n) => n.uniqueId));
+        const nodes = session.manifest.nodes;
+        return {
+          has: (id) => {
+            const n = nodes.get(id);
+            return n !== undefined && EVERY_TYPE.has(n.resourceType);
+          },
+          get size() {
+            let count = 0;
+            for (const n of nodes.values()) if (EVERY_TYPE.has(n.resourceType)) count++;
+            return count;
+          },
+        };
       }
       return select(session, this.opts, TYPES, (w) => this.reporter.kilnError(w, 'warn'));
     } catch (e) {
