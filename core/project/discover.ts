@@ -88,6 +88,12 @@ export interface FileReuse {
   /** The files listed earlier under the folder `key` names, when the process knows none was added or removed since. */
   listing?(key: string): readonly string[] | undefined;
   setListing?(key: string, files: readonly string[]): void;
+  /**
+   * The file entries of the last listing by path, for the next one to hand out again when
+   * nothing about them changed: 20,000 entries (and their absolute paths) per re-parse are not
+   * made anew. Entries are never changed once made.
+   */
+  entriesUnder?(root: string): Map<string, ProjectSourceFile>;
 }
 
 /**
@@ -205,6 +211,9 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
   };
 
   const out: ProjectSourceFile[] = [];
+  // The first kind each file was taken as; a second kind for the same file (rare) by `kind:path`.
+  const takenAs = new Map<string, FileKind>();
+  const entries = reuse?.entriesUnder?.(root);
   const taken = new Set<string>();
   const reads = new Map<string, ReadResult | null>();
   for (const [type, roots] of rootsByType) {
@@ -225,9 +234,14 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
           continue;
         }
         // One entry per (kind, file); a property file once whatever root it was found under.
-        const key = kind === 'properties' ? `properties:${rel}` : `${kind}:${rel}`;
-        if (taken.has(key)) continue;
-        taken.add(key);
+        const first = takenAs.get(rel);
+        if (first === kind) continue;
+        if (first === undefined) takenAs.set(rel, kind);
+        else {
+          const key = `${kind}:${rel}`;
+          if (taken.has(key)) continue;
+          taken.add(key);
+        }
         let read = reads.get(rel);
         if (read === undefined) {
           read = reuse?.get(rel);
@@ -243,7 +257,14 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
           reads.set(rel, read);
         }
         if (read === null) continue;
-        out.push({ kind, path: rel, absPath: path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum });
+        const known = entries?.get(rel);
+        if (known && known.kind === kind && known.root === r && known.contents === read.contents && known.checksum === read.checksum) {
+          out.push(known);
+          continue;
+        }
+        const entry: ProjectSourceFile = { kind, path: rel, absPath: path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum };
+        entries?.set(rel, entry);
+        out.push(entry);
       }
     }
   }

@@ -20,12 +20,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileReuse, ReadResult } from '../../project/discover.js';
+import type { ProjectSourceFile } from '../../project/types.js';
 import type { ParseCache } from './parse-cache.js';
 
 export class PartialParseState implements FileReuse {
   private readonly files = new Map<string, ReadResult>();
   /** Folder listings of the last parse (see discoverFiles), while no file is known to be added or removed. */
   private readonly listings = new Map<string, readonly string[]>();
+  /** The file entries of the last parse by project folder, then path (see FileReuse.entriesUnder). */
+  private readonly entries = new Map<string, Map<string, ProjectSourceFile>>();
   /** The cache of the last parse, kept in memory, and its file (set by openParseCache). */
   cache: ParseCache | undefined;
   file: string | undefined;
@@ -54,6 +57,7 @@ export class PartialParseState implements FileReuse {
   invalidateAll(): void {
     this.files.clear();
     this.listings.clear();
+    this.entries.clear();
   }
 
   /** Writes the cache to its file now if it changed (a process with `persist` false, on exit). */
@@ -75,6 +79,12 @@ export class PartialParseState implements FileReuse {
 
   setListing(key: string, files: readonly string[]): void {
     this.listings.set(key, files);
+  }
+
+  entriesUnder(root: string): Map<string, ProjectSourceFile> {
+    let m = this.entries.get(root);
+    if (!m) this.entries.set(root, (m = new Map()));
+    return m;
   }
 }
 
