@@ -46,6 +46,8 @@ describe('kiln watch', () => {
     const dir = project({});
     const w = watch(dir);
     await w.waitFor(READY);
+    // No selection: every model and test (3 + 1).
+    expect(w.output).toMatch(/; 4 selected\./);
 
     write(dir, 'models/a.sql', 'select 2 as id\n');
     await w.waitFor(REBUILT, 1);
