@@ -58,14 +58,6 @@ export const POSTGRES_MACROS_SQL = String.raw`
   {%- endif -%}
 {%- endmacro -%}
 
-{%- macro postgres__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
-  {%- if limit_num -%}
-    array_to_string((array_agg({{ measure }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}))[1:{{ limit_num }}], {{ delimiter_text }})
-  {%- else -%}
-    string_agg({{ measure }}, {{ delimiter_text }}{% if order_by_clause %} {{ order_by_clause }}{% endif %})
-  {%- endif -%}
-{%- endmacro -%}
-
 {%- macro postgres__any_value(expression) -%}
   min({{ expression }})
 {%- endmacro -%}

@@ -2,11 +2,10 @@
 // registered first, so any node may call any macro; then each package and the root project is
 // parsed as a unit of its own (its own names, patches, config tree and vars, with the root
 // project's folder configs and vars winning), and refs are resolved across all of them at once.
-import path from 'node:path';
 import { Problems } from '../errors.js';
 import type { MacroDef } from '../nodes.js';
 import { Vars } from '../compiler/vars.js';
-import { parseProject, resolveDependencies, type ParseInput, type ParseOutput } from '../parser/parse-project.js';
+import { macroDef, parseProject, resolveDependencies, type ParseInput, type ParseOutput } from '../parser/parse-project.js';
 import type { ConfigTree, LoadedProject, ProjectSourceFile } from '../project/types.js';
 import type { TemplateEngine } from '../template/engine.js';
 import type { LoadedPackage } from './installed.js';
@@ -48,17 +47,7 @@ function registerMacros(engine: TemplateEngine, files: readonly ProjectSourceFil
     try {
       for (const m of engine.addMacroFile(f.path, f.contents, pkg)) {
         if (m.kind === 'materialization') continue;
-        const def: MacroDef = {
-          uniqueId: `macro.${pkg}.${m.name}`,
-          name: m.name,
-          packageName: pkg,
-          originalFilePath: f.path,
-          path: path.posix.relative(f.root, f.path),
-          macroSql: m.sql,
-          arguments: m.arguments,
-          description: '',
-          loc: { file: f.path, line: m.line },
-        };
+        const def = macroDef(pkg, f, m);
         defs.set(def.uniqueId, def);
       }
     } catch (e) {

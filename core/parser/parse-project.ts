@@ -15,7 +15,7 @@ import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../proj
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
-import type { RenderContext, TemplateEngine } from '../template/engine.js';
+import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
@@ -147,17 +147,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   for (const f of byKind.macro) {
     try {
       for (const m of engine.addMacroFile(f.path, f.contents, projectName)) {
-        const def: MacroDef = {
-          uniqueId: `macro.${projectName}.${m.name}`,
-          name: m.name,
-          packageName: projectName,
-          originalFilePath: f.path,
-          path: path.posix.relative(f.root, f.path),
-          macroSql: m.sql,
-          arguments: m.arguments,
-          description: '',
-          loc: { file: f.path, line: m.line },
-        };
+        const def = macroDef(projectName, f, m);
         manifest.macros.set(def.uniqueId, def);
       }
     } catch (e) {
@@ -822,4 +812,19 @@ function sameParts(a: readonly (string | null)[], b: readonly (string | null)[])
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The manifest entry of a macro a project or package file defines. */
+export function macroDef(packageName: string, file: ProjectSourceFile, m: MacroInfo): MacroDef {
+  return {
+    uniqueId: `macro.${packageName}.${m.name}`,
+    name: m.name,
+    packageName,
+    originalFilePath: file.path,
+    path: path.posix.relative(file.root, file.path),
+    macroSql: m.sql,
+    arguments: m.arguments,
+    description: '',
+    loc: { file: file.path, line: m.line },
+  };
 }

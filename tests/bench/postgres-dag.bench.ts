@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { main as kilnMain } from '../../core/cli/main.js';
+import { postgresProfileYml } from './lib/postgres-profile.js';
 import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,22 +67,7 @@ function modelSql(m: Model, index: number): string {
 function writeProject(dir: string, models: readonly Model[], s: PgServerInfo, database: string): void {
   const files: Record<string, string> = {
     'dbt_project.yml': 'name: bench\nprofile: bench\n',
-    'profiles.yml': [
-      'bench:',
-      '  target: pg',
-      '  outputs:',
-      '    pg:',
-      '      type: postgres',
-      `      host: ${s.host}`,
-      `      port: ${s.port}`,
-      `      user: ${s.user}`,
-      ...(s.password ? [`      password: ${JSON.stringify(s.password)}`] : []),
-      `      dbname: ${database}`,
-      `      schema: ${SCHEMA}`,
-      `      threads: ${THREADS}`,
-      '      sslmode: disable',
-      '',
-    ].join('\n'),
+    'profiles.yml': postgresProfileYml(s, database, SCHEMA, THREADS),
   };
   models.forEach((m, i) => (files[`models/${m.name}.sql`] = modelSql(m, i)));
   for (const [rel, text] of Object.entries(files)) {

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { main as kilnMain } from '../../core/cli/main.js';
+import { postgresProfileYml } from './lib/postgres-profile.js';
 import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,22 +53,7 @@ function writeProject(dir: string, s: PgServerInfo, database: string): void {
   fs.writeFileSync(path.join(dir, 'dbt_project.yml'), 'name: bench\nprofile: bench\n');
   fs.writeFileSync(
     path.join(dir, 'profiles.yml'),
-    [
-      'bench:',
-      '  target: pg',
-      '  outputs:',
-      '    pg:',
-      '      type: postgres',
-      `      host: ${s.host}`,
-      `      port: ${s.port}`,
-      `      user: ${s.user}`,
-      ...(s.password ? [`      password: ${JSON.stringify(s.password)}`] : []),
-      `      dbname: ${database}`,
-      `      schema: ${SCHEMA}`,
-      '      threads: 4',
-      '      sslmode: disable',
-      '',
-    ].join('\n'),
+    postgresProfileYml(s, database, SCHEMA, 4),
   );
 }
 
