@@ -33,6 +33,13 @@ export function secretValues(): ReadonlySet<string> {
 /** Env vars read by env_var() while a tracker is open (partial parsing keys cached results on them). */
 let envReads: Map<string, string | undefined> | null = null;
 
+/** Every env var env_var() read in this process, with the last value seen (compile's up-to-date record). */
+const ALL_ENV_READS = new Map<string, string | undefined>();
+
+export function envReadsInProcess(): ReadonlyMap<string, string | undefined> {
+  return ALL_ENV_READS;
+}
+
 /**
  * Runs `fn` and returns the env vars env_var() read meanwhile, with the values seen (undefined:
  * unset). Nested calls also report their reads to the enclosing one.
@@ -111,6 +118,7 @@ export function baseGlobals(opts: BuiltinOptions = {}): Dict {
     const key = pyStr(name);
     const value = env[key];
     envReads?.set(key, value);
+    ALL_ENV_READS.set(key, value);
     const secret = isSecretEnvName(key);
     if (value !== undefined) {
       if (secret && value) {

@@ -1,20 +1,48 @@
 // `kiln parse` and `kiln compile`: no warehouse access; compile renders the selected nodes with
 // their real relation names and writes target/compiled.
+import { randomUUID } from 'node:crypto';
 import { KilnError, KilnErrors } from '../../errors.js';
-import { ArtifactWriter } from '../../artifacts/write.js';
 import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
-import { Compiler } from '../../compiler/compile.js';
+import type { Compiler } from '../../compiler/compile.js';
 import type { ParsedNode } from '../../nodes.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import { FORMAT_LIMIT, type GlobalOptions } from '../options.js';
 export { FORMAT_LIMIT };
-import { openSession, select } from '../session.js';
-import { applyDefer, deferState } from '../defer.js';
-import { foundPhrase, redactor, reportWarnings } from './shared.js';
-import { needsWarehouse } from '../../template/engine.js';
 import type { Session } from '../session.js';
+import { Timings } from '../timings.js';
+import { envReadsInProcess } from '../../template/builtins.js';
+import { compileIfUpToDate, forgetCompileState, recordCompileState } from '../../parser/partial/compile-state.js';
+import { nodeSqlPath } from '../../artifacts/paths.js';
+
+/**
+ * What parse and a full compile need, imported when used: a compile with nothing changed
+ * (compileIfUpToDate) loads none of it.
+ */
+async function modules() {
+  const [write, compile, session, defer, shared, engine] = await Promise.all([
+    import('../../artifacts/write.js'),
+    import('../../compiler/compile.js'),
+    import('../session.js'),
+    import('../defer.js'),
+    import('./shared.js'),
+    import('../../template/engine.js'),
+  ]);
+  return {
+    ArtifactWriter: write.ArtifactWriter,
+    Compiler: compile.Compiler,
+    openSession: session.openSession,
+    select: session.select,
+    applyDefer: defer.applyDefer,
+    deferState: defer.deferState,
+    foundPhrase: shared.foundPhrase,
+    redactor: shared.redactor,
+    reportWarnings: shared.reportWarnings,
+    needsWarehouse: engine.needsWarehouse,
+  };
+}
 
 export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number> {
+  const { ArtifactWriter, openSession, foundPhrase, redactor, reportWarnings } = await modules();
   const reporter = makeReporter(opts, io);
   const started = performance.now();
   const session = await openSession(opts, io.cwd);
@@ -38,11 +66,31 @@ export interface CompileOptions {
 export async function compileCommand(opts: GlobalOptions & CompileOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const started = performance.now();
-  const session = await openSession(opts, io.cwd);
+  const startedAt = Date.now();
+  const timings = opts.timings ?? new Timings();
+  // Nothing changed since the last compile: its outputs stand (see compile-state.ts).
+  const meta0 = { invocationId: randomUUID(), generatedAt: new Date() };
+  const upToDate = opts.retryIds ? null : timings.time('parse cache', () => compileIfUpToDate(opts, io.cwd, meta0));
+  if (upToDate) {
+    const r = upToDate.report;
+    if (r.formatNote) reporter.info(formatNote(r.written));
+    reporter.info(`Found ${r.found}`);
+    reporter.info(compiledLine(r.count, started, upToDate.targetPath));
+    return ExitCode.OK;
+  }
+  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse } = await modules();
+  const session = await openSession({ ...opts, timings }, io.cwd);
+  // The outputs are about to change: the record of the last compile no longer holds.
+  forgetCompileState(session.targetDir);
   reportWarnings(reporter, session.warnings);
   session.adapter.onRetry = (n) => reporter.retrying(n);
-  const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, ['model', 'analysis', 'snapshot'], (w) => reporter.kilnError(w, 'warn')));
+  let selectionWarnings = 0;
+  const selected = timings.time('graph', () =>
+    select(session, opts, ['model', 'analysis', 'snapshot'], (w) => {
+      selectionWarnings++;
+      reporter.kilnError(w, 'warn');
+    }),
+  );
   const deferTo = deferState(session, opts);
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
   if (deferTo) {
@@ -59,17 +107,21 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const queries: ParsedNode[] = [];
   // Files go to disk on a worker thread (creating 10,000 files is disk-bound, 1 to 5 s here)
   // from the first compiled node on, while this thread compiles and serializes the manifest.
-  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
+  const redact = redactor();
+  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
   // Only the files are laid out; what runs (and manifest.json's compiled_code) stays as rendered.
   const format = opts.format ?? selected.size <= FORMAT_LIMIT;
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;
   let written = 0;
+  const outputs: string[] = [];
   const write = ({ node, sql }: { node: ParsedNode; sql: string }) => {
     count++;
     if (node.config.materialized === 'ephemeral') return;
     written++;
+    outputs.push(`compiled/${nodeSqlPath(node)}`);
     writer.writeCompiled(node, layout(sql));
   };
+  let manifestHead: string | undefined;
   try {
     timings.time('compile', () => {
       for (const id of session.dag.topoOrder()) {
@@ -92,16 +144,56 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     }
     timings.time('write artifacts', () => {
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-      writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+      writer.writeJsonStream('manifest.json', firstPiece(manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta), (head) => (manifestHead = redact(head))));
     });
   } finally {
     await timings.timeAsync('write artifacts', () => writer.finish());
   }
-  if (opts.format === undefined && !format && written) reporter.info(`Wrote the compiled SQL of ${written} nodes as rendered (more than ${FORMAT_LIMIT}); --format lays it out.`);
+  const formatNoted = opts.format === undefined && !format && written > 0;
+  if (formatNoted) reporter.info(formatNote(written));
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
-  reporter.info(`Found ${foundPhrase(session.manifest)}`);
-  reporter.info(`Compiled ${count} node${count === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(2)}s into ${session.loaded.project.targetPath}/compiled`);
+  const found = foundPhrase(session.manifest);
+  // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
+  if (manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
+    timings.time('write artifacts', () =>
+      recordCompileState({
+        opts,
+        cwd: io.cwd,
+        root: session.root,
+        targetDir: session.targetDir,
+        project: session.loaded.project,
+        files: session.loaded.files,
+        packages: session.packages,
+        profileFile: session.profile.file,
+        envReads: envReadsInProcess(),
+        outputs: [...outputs, 'manifest.json'],
+        manifestHead: manifestHead!,
+        report: { found, count, written, formatNote: formatNoted },
+        startedAt,
+      }),
+    );
+  }
+  reporter.info(`Found ${found}`);
+  reporter.info(compiledLine(count, started, session.loaded.project.targetPath));
   return ExitCode.OK;
+}
+
+function formatNote(written: number): string {
+  return `Wrote the compiled SQL of ${written} nodes as rendered (more than ${FORMAT_LIMIT}); --format lays it out.`;
+}
+
+function compiledLine(count: number, started: number, targetPath: string): string {
+  return `Compiled ${count} node${count === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(2)}s into ${targetPath}/compiled`;
+}
+
+/** The pieces as they are, handing the first to `see`. */
+function* firstPiece(chunks: Iterable<string>, see: (first: string) => void): Generator<string> {
+  let first = true;
+  for (const c of chunks) {
+    if (first) see(c);
+    first = false;
+    yield c;
+  }
 }
 
 /** sql-formatter is loaded only when used: it costs ≈ 0.2 s to import. */
