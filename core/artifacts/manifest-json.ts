@@ -40,7 +40,7 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
  * manifest.json as text, piece by piece: exactly JSON.stringify(manifestJson(...)), without the
  * whole object or the whole string ever in memory (10,000 models make a manifest of ~90 MB).
  */
-export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): Generator<string> {
+export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, onEntry?: EntryListener): Generator<string> {
   let sep = '{';
   for (const [key, value] of manifestParts(manifest, dag, dialect, meta)) {
     if (!(value instanceof LazyMap)) {
@@ -54,7 +54,9 @@ export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDi
     for (const [k, v] of value.entries()) {
       const text = JSON.stringify(v);
       if (text === undefined) continue;
-      yield `${inner}${JSON.stringify(k)}:${text}`;
+      const prefix = `${inner}${JSON.stringify(k)}:`;
+      onEntry?.(key, k, prefix);
+      yield prefix + text;
       inner = ',';
     }
     yield inner === '{' ? '{}' : '}';
@@ -62,6 +64,12 @@ export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDi
   }
   yield sep === '{' ? '{}' : '}';
 }
+
+/**
+ * Told of each entry of the large maps (`nodes`, `sources`, ...) just before its piece is
+ * yielded: the piece is `prefix` followed by the entry's JSON.
+ */
+export type EntryListener = (section: string, key: string, prefix: string) => void;
 
 /** A map whose entries are made one at a time, as they are written. */
 class LazyMap {

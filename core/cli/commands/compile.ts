@@ -1,6 +1,7 @@
 // `kiln parse` and `kiln compile`: no warehouse access; compile renders the selected nodes with
 // their real relation names and writes target/compiled.
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { KilnError, KilnErrors } from '../../errors.js';
 import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import type { Compiler } from '../../compiler/compile.js';
@@ -10,8 +11,8 @@ import { FORMAT_LIMIT, type GlobalOptions } from '../options.js';
 export { FORMAT_LIMIT };
 import type { Session } from '../session.js';
 import { Timings } from '../timings.js';
-import { envReadsInProcess } from '../../template/builtins.js';
-import { compileIfUpToDate, forgetCompileState, recordCompileState } from '../../parser/partial/compile-state.js';
+import { envReadsInProcess, secretValues } from '../../template/builtins.js';
+import { compileIfUpToDate, forgetCompileState, recordCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
 import { nodeSqlPath } from '../../artifacts/paths.js';
 
 /**
@@ -122,13 +123,18 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     writer.writeCompiled(node, layout(sql));
   };
   let manifestHead: string | undefined;
+  /** Nodes with ephemeral ancestors injected as CTEs (see EntryOffsets). */
+  const withCtes = new Set<string>();
+  let models: ModelEntry[] | undefined;
   try {
     timings.time('compile', () => {
       for (const id of session.dag.topoOrder()) {
         if (!selected.has(id)) continue;
         const node = session.manifest.nodes.get(id)!;
         try {
-          write({ node, sql: compiler.compile(node).sql });
+          const compiled = compiler.compile(node);
+          if (compiled.ephemerals.length) withCtes.add(id);
+          write({ node, sql: compiled.sql });
         } catch (e) {
           if (needsWarehouse(e)) queries.push(node);
           else if (e instanceof KilnError) errors.push(e);
@@ -144,7 +150,12 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     }
     timings.time('write artifacts', () => {
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-      writer.writeJsonStream('manifest.json', firstPiece(manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta), (head) => (manifestHead = redact(head))));
+      // Where each model's entry lies in the file, for a later compile that changes only it
+      // (only while nothing is redacted: then the text written is the text made).
+      const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes) : null;
+      const chunks = manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, track?.onEntry);
+      writer.writeJsonStream('manifest.json', firstPiece(track ? track.pieces(chunks) : chunks, (head) => (manifestHead = redact(head))));
+      models = track?.models;
     });
   } finally {
     await timings.timeAsync('write artifacts', () => writer.finish());
@@ -168,6 +179,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         envReads: envReadsInProcess(),
         outputs: [...outputs, 'manifest.json'],
         manifestHead: manifestHead!,
+        models,
         report: { found, count, written, formatNote: formatNoted },
         startedAt,
       }),
@@ -184,6 +196,42 @@ function formatNote(written: number): string {
 
 function compiledLine(count: number, started: number, targetPath: string): string {
   return `Compiled ${count} node${count === 1 ? '' : 's'} in ${((performance.now() - started) / 1000).toFixed(2)}s into ${targetPath}/compiled`;
+}
+
+/**
+ * The byte ranges of model entries in manifest.json as its pieces go by: for each model compiled
+ * from a .sql file of the project, its file, the range of its JSON and its compiled file.
+ */
+class EntryOffsets {
+  readonly models: ModelEntry[] = [];
+  private offset = 0;
+  private pending: { readonly key: string; readonly prefix: string } | null = null;
+
+  constructor(
+    private readonly session: Session,
+    private readonly withCtes: ReadonlySet<string>,
+  ) {}
+
+  readonly onEntry = (section: string, key: string, prefix: string): void => {
+    this.pending = section === 'nodes' ? { key, prefix } : null;
+  };
+
+  *pieces(chunks: Iterable<string>): Generator<string> {
+    for (const c of chunks) {
+      const bytes = Buffer.byteLength(c, 'utf8');
+      const p = this.pending;
+      this.pending = null;
+      if (p && c.startsWith(p.prefix)) {
+        const node = this.session.manifest.nodes.get(p.key);
+        if (node && node.resourceType === 'model' && node.packageName === this.session.loaded.project.name && node.originalFilePath.endsWith('.sql') && node.compiledCode !== undefined && node.config.materialized !== 'ephemeral' && !this.withCtes.has(p.key)) {
+          const start = this.offset + Buffer.byteLength(p.prefix, 'utf8');
+          this.models.push({ input: path.join(this.session.root, node.originalFilePath), start, end: this.offset + bytes, output: `compiled/${nodeSqlPath(node)}` });
+        }
+      }
+      this.offset += bytes;
+      yield c;
+    }
+  }
 }
 
 /** The pieces as they are, handing the first to `see`. */

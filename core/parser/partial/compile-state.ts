@@ -15,6 +15,7 @@
 // - What can differ between two compiles of the same files is never recorded: results that
 //   read per-invocation values or call log/print/modules (searched for in every file's text),
 //   warnings, nodes compiled against the warehouse, --defer/--state, a long-lived process.
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,9 @@ const FORMAT = 1;
 
 /** Words whose presence in any file may make two compiles of the same files differ. */
 const VOLATILE_RE = /\b(invocation_id|run_started_at|modules|microbatch|log|print|warn|exceptions|run_query|statement|load_result|adapter|now|random)\b/;
+
+/** Words that let a template see other nodes' code. */
+const GRAPH_RE = /\b(graph|model|node)\b/;
 
 /** [path relative to the project root, size, mtimeMs, ctimeMs, ino, sha256 or '' (inputs only)]; size -1: absent. */
 type Stamp = [string, number, number, number, number, string];
@@ -47,8 +51,13 @@ interface CompileState {
   readonly dirs: Stamp[];
   outputs: Stamp[];
   /** manifest.json: the output it is, and the text of its first part (`{"metadata":{...}`). */
-  readonly manifest: { readonly output: number; readonly head: string };
+  manifest: { readonly output: number; readonly head: string };
   readonly report: CompileReport;
+  /**
+   * Models whose file alone may change with the rest of the compile reused (see
+   * compileOneChanged): [index in inputs, start and end of its JSON in manifest.json, index in outputs].
+   */
+  models: [number, number, number, number][];
 }
 
 /** What the compile printed, to print again. */
@@ -141,6 +150,7 @@ export function compileIfUpToDate(opts: { readonly projectDir?: string; readonly
 }
 
 function check(opts: { readonly projectDir?: string }, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): UpToDate | null {
+  const since = Date.now();
   const root = path.resolve(cwd, opts.projectDir ?? '.');
   const targetPath = peekTargetPath(root);
   if (targetPath === null) return null;
@@ -156,19 +166,21 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
   const names = envOfInterest();
   if (names.join('\0') !== state.envNames) return null;
   for (const [name, digest] of state.env) if (envDigest(state.salt, name, process.env[name]) !== digest) return null;
-  let restamped = false;
   for (const d of state.dirs) {
     if (d[1] === RACY || !sameStat(d, fs.statSync(path.resolve(root, d[0]), { throwIfNoEntry: false }))) return null;
   }
+  const changed = new Map<number, { readonly bytes: Buffer; readonly checksum: string; readonly st: fs.Stats }>();
   for (let i = 0; i < state.inputs.length; i++) {
     const s = state.inputs[i];
     const abs = path.resolve(root, s[0]);
     const st = fs.statSync(abs, { throwIfNoEntry: false });
     if (s[1] !== RACY && sameStat(s, st)) continue;
     // Touched, copied back, or recorded while it might still change: the contents decide.
-    if (!st || !s[5] || sha256File(abs) !== s[5]) return null;
-    state.inputs[i] = [s[0], st.size, st.mtimeMs, st.ctimeMs, st.ino, s[5]];
-    restamped = true;
+    if (!st || !s[5]) return null;
+    const bytes = fs.readFileSync(abs);
+    const checksum = createHash('sha256').update(bytes).digest('hex');
+    if (checksum === s[5]) state.inputs[i] = stampOf(s[0], st, s[5], since);
+    else changed.set(i, { bytes, checksum, st });
   }
   for (let i = 0; i < state.outputs.length; i++) {
     if (i === state.manifest.output) continue;
@@ -176,34 +188,173 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
     if (!sameStat(s, fs.statSync(path.resolve(root, s[0]), { throwIfNoEntry: false }))) return null;
   }
   // manifest.json: as written, not shared with another name (a hard link), its first part as recorded.
+  if (!state.manifest.head.startsWith(HEAD_PREFIX)) return null;
   const m = state.outputs[state.manifest.output];
   const manifestPath = path.resolve(root, m[0]);
   const head = Buffer.from(state.manifest.head, 'utf8');
-  const metaText = state.manifest.head.slice(HEAD_PREFIX.length);
-  if (!state.manifest.head.startsWith(HEAD_PREFIX)) return null;
-  const metadata = JSON.parse(metaText) as Record<string, unknown>;
+  const metadata = JSON.parse(state.manifest.head.slice(HEAD_PREFIX.length)) as Record<string, unknown>;
   if (typeof metadata.generated_at !== 'string' || typeof metadata.invocation_id !== 'string') return null;
   metadata.generated_at = meta.generatedAt.toISOString();
   metadata.invocation_id = meta.invocationId;
   const newHead = Buffer.from(HEAD_PREFIX + JSON.stringify(metadata), 'utf8');
-  if (newHead.length !== head.length) return null;
-  const fd = fs.openSync(manifestPath, 'r+');
+  const fd = fs.openSync(manifestPath, changed.size ? 'r' : 'r+');
   try {
     const st = fs.fstatSync(fd);
     if (!sameStat(m, st) || st.nlink !== 1) return null;
     const old = Buffer.alloc(head.length);
     if (fs.readSync(fd, old, 0, old.length, 0) !== old.length || !old.equals(head)) return null;
-    // Same length, same place: the file is valid JSON before and after this one small write.
-    fs.writeSync(fd, newHead, 0, newHead.length, 0);
-    const after = fs.fstatSync(fd);
-    state.outputs[state.manifest.output] = [m[0], after.size, after.mtimeMs, after.ctimeMs, after.ino, ''];
+    if (changed.size === 0) {
+      if (newHead.length !== head.length) return null;
+      // Same length, same place: the file is valid JSON before and after this one small write.
+      fs.writeSync(fd, newHead, 0, newHead.length, 0);
+      const after = fs.fstatSync(fd);
+      state.outputs[state.manifest.output] = [m[0], after.size, after.mtimeMs, after.ctimeMs, after.ino, ''];
+    } else if (!recompileChanged(state, root, fd, st.size, manifestPath, head.length, newHead, changed, since)) {
+      return null;
+    }
   } finally {
     fs.closeSync(fd);
   }
-  const next: CompileState = { ...state, manifest: { output: state.manifest.output, head: newHead.toString('utf8') } };
-  void restamped;
-  writeState(file, next);
+  state.manifest = { output: state.manifest.output, head: newHead.toString('utf8') };
+  writeState(file, state);
   return { report: state.report, targetPath };
+}
+
+function stampOf(rel: string, st: fs.Stats, checksum: string, since: number): Stamp {
+  const s: Stamp = [rel, st.size, st.mtimeMs, st.ctimeMs, st.ino, checksum];
+  return racy(s, since) ? [rel, RACY, s[2], s[3], s[4], checksum] : s;
+}
+
+/** What may surround a model's Jinja without taking part in it: no braces. */
+const PLAIN_RE = /[{}]/;
+/** Jinja that reaches beyond its own output (or sees the model's own code). */
+const MIDDLE_BAD_RE = /\b(extends|block|return|raise_compiler_error|exceptions|model|node|graph|caller|this)\b/;
+
+/**
+ * The compiled SQL of a model whose file changed only outside its Jinja: the text before the
+ * first brace and after the last one. The Jinja in between is the same text in the same context
+ * (nothing else changed), so it renders to what it rendered before: the old compiled SQL minus
+ * the old surroundings. Null when that does not hold or cannot be shown to.
+ */
+export function recomposeCompiled(oldRaw: string, oldCompiled: string, newRaw: string): string | null {
+  // Jinja drops one trailing newline of a template (core/template/engine.ts).
+  const strip = (t: string) => (t.endsWith('\r\n') ? t.slice(0, -2) : t.endsWith('\n') ? t.slice(0, -1) : t);
+  const split = (t: string): { head: string; middle: string; tail: string } | null => {
+    const first = t.indexOf('{');
+    if (first === -1) return PLAIN_RE.test(t) ? null : { head: t, middle: '', tail: '' };
+    const last = t.lastIndexOf('}');
+    const head = t.slice(0, first);
+    const middle = t.slice(first, last + 1);
+    const tail = t.slice(last + 1);
+    if (PLAIN_RE.test(head) || PLAIN_RE.test(tail)) return null;
+    if (!middle.startsWith('{{') || middle[2] === '-' || !middle.endsWith('}}') || middle[middle.length - 3] === '-') return null;
+    if (MIDDLE_BAD_RE.test(middle)) return null;
+    return { head, middle, tail };
+  };
+  const a = split(strip(oldRaw));
+  const b = split(strip(newRaw));
+  if (!a || !b || a.middle !== b.middle) return null;
+  if (oldCompiled.length < a.head.length + a.tail.length || !oldCompiled.startsWith(a.head) || !oldCompiled.endsWith(a.tail)) return null;
+  const rendered = oldCompiled.slice(a.head.length, oldCompiled.length - a.tail.length);
+  if (a.middle === '' && rendered !== '') return null;
+  return b.head + rendered + b.tail;
+}
+
+interface NodeJson {
+  resource_type?: unknown;
+  raw_code?: unknown;
+  compiled_code?: unknown;
+  checksum?: { checksum?: unknown };
+  config?: { materialized?: unknown };
+}
+
+/**
+ * Model files changed outside their Jinja (recomposeCompiled), nothing else: their entries of
+ * manifest.json and their compiled files are made anew, the rest of manifest.json is copied.
+ */
+function recompileChanged(state: CompileState, root: string, fd: number, size: number, manifestPath: string, headLength: number, newHead: Buffer, changed: ReadonlyMap<number, { readonly bytes: Buffer; readonly checksum: string; readonly st: fs.Stats }>, since: number): boolean {
+  const byInput = new Map(state.models.map((m, k) => [m[0], k]));
+  const edits: { readonly k: number; readonly text: Buffer; readonly compiled: string; readonly sameCompiled: boolean }[] = [];
+  for (const [i, c] of changed) {
+    const k = byInput.get(i);
+    if (k === undefined) return false;
+    const [, start, end] = state.models[k];
+    // As discovery reads files: UTF-8 text without NUL bytes or a byte order mark.
+    if (c.bytes.indexOf(0) !== -1 || !isUtf8(c.bytes) || (c.bytes[0] === 0xef && c.bytes[1] === 0xbb && c.bytes[2] === 0xbf)) return false;
+    const newRaw = c.bytes.toString('utf8');
+    if (VOLATILE_RE.test(newRaw)) return false;
+    const buf = Buffer.alloc(end - start);
+    if (fs.readSync(fd, buf, 0, buf.length, start) !== buf.length) return false;
+    const node = JSON.parse(buf.toString('utf8')) as NodeJson;
+    const oldRaw = node.raw_code;
+    const oldCompiled = node.compiled_code;
+    const recorded = state.inputs[i][5];
+    if (node.resource_type !== 'model' || typeof oldRaw !== 'string' || typeof oldCompiled !== 'string' || node.config?.materialized === 'ephemeral') return false;
+    if (!node.checksum || node.checksum.checksum !== recorded || createHash('sha256').update(oldRaw, 'utf8').digest('hex') !== recorded) return false;
+    const compiled = recomposeCompiled(oldRaw, oldCompiled, newRaw);
+    if (compiled === null) return false;
+    node.raw_code = newRaw;
+    node.checksum.checksum = c.checksum;
+    node.compiled_code = compiled;
+    edits.push({ k, text: Buffer.from(JSON.stringify(node), 'utf8'), compiled, sameCompiled: compiled === oldCompiled });
+  }
+  edits.sort((x, y) => state.models[x.k][1] - state.models[y.k][1]);
+  // manifest.json: the new first part, then the old text with the changed entries replaced.
+  const tmp = `${manifestPath}.${process.pid}.tmp`;
+  const out = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(out, newHead);
+    const copy = (from: number, to: number) => {
+      const chunk = Buffer.allocUnsafe(Math.min(8 << 20, Math.max(0, to - from)));
+      for (let pos = from; pos < to; ) {
+        const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, to - pos), pos);
+        if (n <= 0) throw new Error('manifest.json shrank');
+        fs.writeSync(out, chunk, 0, n);
+        pos += n;
+      }
+    };
+    let pos = headLength;
+    for (const e of edits) {
+      const [, start, end] = state.models[e.k];
+      copy(pos, start);
+      fs.writeSync(out, e.text);
+      pos = end;
+    }
+    copy(pos, size);
+  } catch {
+    fs.closeSync(out);
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
+  fs.closeSync(out);
+  // Compiled files, each replaced atomically (left alone when the same).
+  for (const e of edits) {
+    if (e.sameCompiled) continue;
+    const o = state.models[e.k][3];
+    const abs = path.resolve(root, state.outputs[o][0]);
+    const t = `${abs}.${process.pid}.tmp`;
+    fs.writeFileSync(t, e.compiled);
+    fs.renameSync(t, abs);
+    const st = fs.statSync(abs);
+    state.outputs[o] = [state.outputs[o][0], st.size, st.mtimeMs, st.ctimeMs, st.ino, ''];
+  }
+  fs.renameSync(tmp, manifestPath);
+  const st = fs.statSync(manifestPath);
+  state.outputs[state.manifest.output] = [state.outputs[state.manifest.output][0], st.size, st.mtimeMs, st.ctimeMs, st.ino, ''];
+  for (const [i, c] of changed) state.inputs[i] = stampOf(state.inputs[i][0], c.st, c.checksum, since);
+  // Entries after a replaced one (and all, when the first part's length changed) moved.
+  const edited = new Map(edits.map((e) => [e.k, e]));
+  const spans = edits.map((e) => ({ start: state.models[e.k][1], growth: e.text.length - (state.models[e.k][2] - state.models[e.k][1]) }));
+  const order = state.models.map((_, k) => k).sort((x, y) => state.models[x][1] - state.models[y][1]);
+  let delta = newHead.length - headLength;
+  let j = 0;
+  for (const k of order) {
+    const [input, start, end, output] = state.models[k];
+    for (; j < spans.length && spans[j].start < start; j++) delta += spans[j].growth;
+    const e = edited.get(k);
+    state.models[k] = [input, start + delta, e ? start + delta + e.text.length : end + delta, output];
+  }
+  return true;
 }
 
 const HEAD_PREFIX = '{"metadata":';
@@ -246,6 +397,14 @@ interface SourceFileLike {
   readonly contents: string;
 }
 
+/** A model's file (absolute), the byte range of its JSON in manifest.json, its compiled file (relative to the target folder). */
+export interface ModelEntry {
+  readonly input: string;
+  readonly start: number;
+  readonly end: number;
+  readonly output: string;
+}
+
 export interface RecordInput {
   readonly opts: object & { readonly profilesDir?: string };
   readonly cwd: string;
@@ -263,6 +422,8 @@ export interface RecordInput {
   /** The first piece of manifest.json as written (redacted). */
   readonly manifestHead: string;
   readonly report: CompileReport;
+  /** Model entries of manifest.json (absent: none may be changed alone). */
+  readonly models?: readonly ModelEntry[];
   /** When the compile started, ms since the epoch. */
   readonly startedAt: number;
 }
@@ -323,7 +484,24 @@ export function recordCompileState(input: RecordInput): boolean {
       if (process.env[name] !== value) return false;
       env.set(name, value);
     }
+    const models: CompileState['models'] = [];
+    // A file that reads the graph may show another model's code: no model changes alone then.
+    if (input.models && !all.some((f) => GRAPH_RE.test(f.contents))) {
+      const inputIndex = new Map(inputs.map((s, i) => [s[0], i]));
+      const outputIndex = new Map(input.outputs.map((o, i) => [o, i]));
+      const perFile = new Map<number, number>();
+      for (const m of input.models) {
+        const i = inputIndex.get(path.relative(root, m.input));
+        const o = outputIndex.get(m.output);
+        if (i === undefined || o === undefined) continue;
+        perFile.set(i, (perFile.get(i) ?? 0) + 1);
+        models.push([i, m.start, m.end, o]);
+      }
+      // One file, one node.
+      for (let k = models.length - 1; k >= 0; k--) if (perFile.get(models[k][0])! > 1) models.splice(k, 1);
+    }
     const state: CompileState = {
+      models,
       format: FORMAT,
       key: argsKey(input.opts, root),
       targetPath: path.relative(root, input.targetDir) || '.',
