@@ -76,7 +76,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     const r = upToDate.report;
     if (r.formatNote) reporter.info(formatNote(r.written));
     reporter.info(`Found ${r.found}`);
-    reporter.info(compiledLine(r.count, started, upToDate.targetPath));
+    reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
   const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse } = await modules();
@@ -186,7 +186,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     );
   }
   reporter.info(`Found ${found}`);
-  reporter.info(compiledLine(count, started, session.loaded.project.targetPath));
+  reporter.info(compiledLine(count, started, session.loaded.project.targetPath), { reuse: 'none' });
   return ExitCode.OK;
 }
 

@@ -132,6 +132,8 @@ function peekTargetPath(root: string): string | null {
 
 export interface UpToDate {
   readonly report: CompileReport;
+  /** 'all': nothing changed; 'unchanged models': changed model files recompiled, the rest reused. */
+  readonly reuse: 'all' | 'unchanged models';
   readonly targetPath: string;
 }
 
@@ -217,7 +219,7 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
   }
   state.manifest = { output: state.manifest.output, head: newHead.toString('utf8') };
   writeState(file, state);
-  return { report: state.report, targetPath };
+  return { report: state.report, targetPath, reuse: changed.size ? 'unchanged models' : 'all' };
 }
 
 function stampOf(rel: string, st: fs.Stats, checksum: string, since: number): Stamp {
@@ -479,11 +481,8 @@ export function recordCompileState(input: RecordInput): boolean {
     for (const name of envOfInterest()) env.set(name, process.env[name]);
     env.set('HOME', process.env.HOME);
     env.set('USERPROFILE', process.env.USERPROFILE);
-    for (const [name, value] of input.envReads) {
-      // A value read earlier in this process that is no longer current: nothing is recorded.
-      if (process.env[name] !== value) return false;
-      env.set(name, value);
-    }
+    // Names read by env_var() in this process (this compile's among them, with the values it saw).
+    for (const name of input.envReads.keys()) env.set(name, process.env[name]);
     const models: CompileState['models'] = [];
     // A file that reads the graph may show another model's code: no model changes alone then.
     if (input.models && !all.some((f) => GRAPH_RE.test(f.contents))) {

@@ -1,0 +1,240 @@
+// `kiln compile` reusing the record of the last compile (core/parser/partial/compile-state.ts):
+// with nothing changed only manifest.json's invocation id and time change; with model files
+// changed only outside their Jinja only their entries and compiled files are made anew; anything
+// else compiles in full. Whatever the path, target/ ends up exactly as a compile from scratch
+// (--no-partial-parse) writes it, apart from the invocation id and time.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testdir } from '../../helpers/testdir.js';
+import { kiln } from '../../helpers/cli.js';
+import { COMPILE_STATE_FILE, recomposeCompiled } from '../../../core/parser/partial/compile-state.js';
+
+const FILES: Record<string, string> = {
+  'dbt_project.yml': "name: shop\nprofile: shop\nversion: '1.0'\nvars:\n  rate: 3\nmodels:\n  shop:\n    marts:\n      +materialized: table\n",
+  'profiles.yml': 'shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n',
+  'models/staging/stg_orders.sql': "select id, amount, {{ var('rate') }} as rate from {{ source('raw', 'orders') }}\n",
+  'models/staging/stg_customers.sql': "{{ config(materialized='view', tags=['pii']) }}\nselect id, name from {{ source('raw', 'customers') }}\n",
+  'models/staging/_staging.yml': `version: 2
+sources:
+  - name: raw
+    tables:
+      - name: orders
+      - name: customers
+models:
+  - name: stg_orders
+    description: Staged orders.
+    columns:
+      - name: id
+        data_tests: [unique, not_null]
+`,
+  'models/marts/orders.sql': "-- orders with their customer\nselect o.id, {{ cents('o.amount') }} as cents\nfrom {{ ref('stg_orders') }} o\njoin {{ ref('stg_customers') }} c on c.id = o.id\n",
+  'models/marts/revenue.sql': "select sum(cents) as total from {{ ref('orders') }}\n",
+  'models/marts/plain.sql': 'select 1 as one\n',
+  'models/marts/_marts.yml': 'version: 2\nmodels:\n  - name: orders\n    description: Orders with their customer.\n',
+  'macros/cents.sql': '{% macro cents(col) %}({{ col }} * 100)::int{% endmacro %}\n',
+  'seeds/countries.csv': 'code,name\nfr,France\n',
+};
+
+const savedEnv = { ...process.env };
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
+  Object.assign(process.env, savedEnv);
+});
+
+/** Stat times within 100 ms of a compile's start are not trusted (compile-state.ts): let a new project's settle. */
+async function settled(files: Record<string, string> = FILES): Promise<string> {
+  const dir = testdir(files);
+  await new Promise((r) => setTimeout(r, 150));
+  return dir;
+}
+
+/** Runs `kiln compile`; what it reused ('none', 'all', 'unchanged models'). */
+async function compile(dir: string, args: string[] = []): Promise<string> {
+  const r = await kiln(['compile', '--log-format', 'json', ...args], dir);
+  expect(r.code, r.output).toBe(0);
+  const line = r.stdout.split('\n').find((l) => l.includes('"msg":"Compiled '));
+  expect(line, r.output).toBeDefined();
+  return (JSON.parse(line!) as { reuse: string }).reuse;
+}
+
+/** Every file under target/ but the caches, manifest.json's invocation id and time blanked. */
+function targetFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (abs: string, rel: string) => {
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(abs, e.name), r);
+      else if (r !== COMPILE_STATE_FILE && r !== 'partial_parse.kiln') out[r] = fs.readFileSync(path.join(abs, e.name), 'utf8');
+    }
+  };
+  walk(path.join(dir, 'target'), '');
+  out['manifest.json'] = out['manifest.json'].replace(/"generated_at":"[^"]*","invocation_id":"[^"]*"/, '"generated_at":"-","invocation_id":"-"');
+  return out;
+}
+
+/** target/ as this compile left it equals what a compile from scratch writes (which then replaces it). */
+function expectSameAsCold(dir: string, args: string[] = []): Promise<void> {
+  const warm = targetFiles(dir);
+  return (async () => {
+    fs.rmSync(path.join(dir, 'target'), { recursive: true });
+    expect(await compile(dir, ['--no-partial-parse', ...args])).toBe('none');
+    // Compiled files of deleted models stay (as with any compile): compared are the files a compile writes.
+    const cold = targetFiles(dir);
+    expect(Object.fromEntries(Object.keys(cold).map((k) => [k, warm[k]]))).toEqual(cold);
+  })();
+}
+
+function edit(dir: string, rel: string, from: string | RegExp, to: string): void {
+  const before = fs.readFileSync(path.join(dir, rel), 'utf8');
+  const after = before.replace(from, to);
+  expect(after).not.toBe(before);
+  fs.writeFileSync(path.join(dir, rel), after);
+}
+
+describe('compile with nothing changed', () => {
+  it('reuses every output: manifest.json gets its new invocation id and time in place', async () => {
+    const dir = await settled();
+    expect(await compile(dir)).toBe('none');
+    expect(fs.existsSync(path.join(dir, 'target', COMPILE_STATE_FILE))).toBe(true);
+    const manifest = path.join(dir, 'target', 'manifest.json');
+    const before = fs.readFileSync(manifest, 'utf8');
+    const compiled = path.join(dir, 'target/compiled/shop/models/marts/orders.sql');
+    const compiledMtime = fs.statSync(compiled).mtimeMs;
+    expect(await compile(dir)).toBe('all');
+    const after = fs.readFileSync(manifest, 'utf8');
+    const ids = (t: string) => /"invocation_id":"([^"]*)"/.exec(t)![1];
+    expect(ids(after)).not.toBe(ids(before));
+    expect(after.length).toBe(before.length);
+    expect(fs.statSync(compiled).mtimeMs).toBe(compiledMtime);
+    expect(await compile(dir)).toBe('all');
+    // A file saved again with the same text is no change.
+    fs.writeFileSync(path.join(dir, 'models/marts/revenue.sql'), FILES['models/marts/revenue.sql']);
+    expect(await compile(dir)).toBe('all');
+    await expectSameAsCold(dir);
+  });
+
+  it('compiles in full after any change to what compile reads or writes', async () => {
+    const dir = await settled();
+    const steps: [string, () => void, string[]?][] = [
+      ['a property file', () => edit(dir, 'models/marts/_marts.yml', 'Orders with', 'Orders, with')],
+      ['a macro', () => edit(dir, 'macros/cents.sql', '* 100', '* 1000')],
+      ['a new model', () => fs.writeFileSync(path.join(dir, 'models/marts/extra.sql'), "select * from {{ ref('plain') }}\n")],
+      ['a deleted model', () => fs.rmSync(path.join(dir, 'models/marts/extra.sql'))],
+      ['a new folder with a model', () => (fs.mkdirSync(path.join(dir, 'models/more')), fs.writeFileSync(path.join(dir, 'models/more/m.sql'), 'select 2 as two\n'))],
+      ['the project file', () => edit(dir, 'dbt_project.yml', 'rate: 3', 'rate: 4')],
+      ['the seed', () => edit(dir, 'seeds/countries.csv', 'fr,France', 'fr,France\nde,Germany')],
+      ['a compiled file removed', () => fs.rmSync(path.join(dir, 'target/compiled/shop/models/marts/orders.sql'))],
+      ['a compiled file changed', () => fs.writeFileSync(path.join(dir, 'target/compiled/shop/models/marts/plain.sql'), 'select 0')],
+      ['manifest.json changed', () => fs.writeFileSync(path.join(dir, 'target/manifest.json'), '{}')],
+      ['a DBT_ env var', () => void (process.env.DBT_SOMETHING = '1')],
+      ['other arguments', () => undefined, ['--select', 'plain']],
+      ['other vars', () => undefined, ['--vars', '{rate: 5}']],
+    ];
+    expect(await compile(dir)).toBe('none');
+    expect(await compile(dir)).toBe('all');
+    for (const [what, change, args] of steps) {
+      change();
+      // Settled, so the record the full compile makes is trusted.
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await compile(dir, args), what).toBe('none');
+      expect(await compile(dir, args), what).toBe('all');
+    }
+    await expectSameAsCold(dir, ['--vars', '{rate: 5}']);
+  });
+
+  it('an env var read with env_var() is part of the record', async () => {
+    const dir = await settled({ ...FILES, 'models/marts/plain.sql': "select '{{ env_var('SHOP_REGION', 'eu') }}' as region\n" });
+    expect(await compile(dir)).toBe('none');
+    expect(await compile(dir)).toBe('all');
+    process.env.SHOP_REGION = 'us';
+    expect(await compile(dir)).toBe('none');
+    expect(fs.readFileSync(path.join(dir, 'target/compiled/shop/models/marts/plain.sql'), 'utf8')).toContain("'us'");
+  });
+
+  it('is not recorded when outputs may differ between two compiles of the same files', async () => {
+    for (const sql of ["select '{{ invocation_id }}' as id\n", "select '{{ run_started_at }}' as t\n", "{{ log('hello', info=True) }}select 1 as one\n"]) {
+      const dir = await settled({ ...FILES, 'models/marts/plain.sql': sql });
+      expect(await compile(dir)).toBe('none');
+      expect(fs.existsSync(path.join(dir, 'target', COMPILE_STATE_FILE))).toBe(false);
+      expect(await compile(dir)).toBe('none');
+    }
+  });
+
+  it('a manifest.json with another name (a hard link) is replaced, not changed in place', async () => {
+    const dir = await settled();
+    expect(await compile(dir)).toBe('none');
+    const kept = path.join(dir, 'kept.json');
+    fs.linkSync(path.join(dir, 'target/manifest.json'), kept);
+    const before = fs.readFileSync(kept, 'utf8');
+    expect(await compile(dir)).toBe('none');
+    expect(fs.readFileSync(kept, 'utf8')).toBe(before);
+  });
+
+  it('is off with --no-partial-parse', async () => {
+    const dir = await settled();
+    expect(await compile(dir)).toBe('none');
+    expect(await compile(dir, ['--no-partial-parse'])).toBe('none');
+    expect(fs.existsSync(path.join(dir, 'target', COMPILE_STATE_FILE))).toBe(false);
+  });
+});
+
+describe('compile with model files changed outside their Jinja', () => {
+  // Compiled files laid out by sql-formatter (the default for small projects) are compiled in full.
+  const NO_FORMAT = ['--no-format'];
+  it('needs compiled files written as rendered', async () => {
+    const dir = await settled();
+    expect(await compile(dir)).toBe('none');
+    edit(dir, 'models/marts/plain.sql', '1 as one', '1 as uno');
+    expect(await compile(dir)).toBe('none');
+    expect(await compile(dir)).toBe('all');
+  });
+
+  it('makes only their entries and compiled files anew, exactly as a full compile', async () => {
+    const dir = await settled();
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    const otherCompiled = path.join(dir, 'target/compiled/shop/models/staging/stg_orders.sql');
+    const otherMtime = fs.statSync(otherCompiled).mtimeMs;
+    edit(dir, 'models/marts/orders.sql', '-- orders with their customer', '-- orders, each with its customer');
+    edit(dir, 'models/marts/revenue.sql', /\n$/, '\n-- a comment at the end\n');
+    edit(dir, 'models/marts/plain.sql', '1 as one', '1 as uno');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    expect(fs.readFileSync(path.join(dir, 'target/compiled/shop/models/marts/orders.sql'), 'utf8')).toContain('-- orders, each with its customer');
+    expect(fs.statSync(otherCompiled).mtimeMs).toBe(otherMtime);
+    // The record follows: more changes, then nothing changed.
+    edit(dir, 'models/marts/plain.sql', '1 as uno', '1 as one');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    expect(await compile(dir, NO_FORMAT)).toBe('all');
+    await expectSameAsCold(dir, NO_FORMAT);
+  });
+
+  it('compiles in full when the Jinja, or text between Jinja, changed', async () => {
+    const dir = await settled();
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/orders.sql', "ref('stg_customers')", "ref('stg_orders')");
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/orders.sql', ' o\njoin', ' as o\njoin');
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/revenue.sql', 'select', "{{ config(materialized='view') }}\nselect");
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    await expectSameAsCold(dir, NO_FORMAT);
+  });
+});
+
+describe('recomposeCompiled', () => {
+  const raw = "-- top\nselect * from {{ ref('a') }} join {{ ref('b') }} using (id)\n";
+  const compiled = '-- top\nselect * from "db"."s"."a" join "db"."s"."b" using (id)';
+  it('keeps what the Jinja rendered and takes the new text around it', () => {
+    expect(recomposeCompiled(raw, compiled, raw.replace('-- top', '-- top, edited'))).toBe(compiled.replace('-- top', '-- top, edited'));
+    expect(recomposeCompiled(raw, compiled, `${raw}-- end\n`)).toBe(`${compiled}\n-- end`);
+    expect(recomposeCompiled('select 1\n', 'select 1', 'select 2\n')).toBe('select 2');
+  });
+  it('refuses what it cannot show to be the same', () => {
+    expect(recomposeCompiled(raw, compiled, raw.replace('join', 'left join'))).toBeNull();
+    expect(recomposeCompiled(raw, compiled, raw.replace("ref('b')", "ref('c')"))).toBeNull();
+    expect(recomposeCompiled(raw, compiled, raw.replace('-- top', '-- {top}'))).toBeNull();
+    expect(recomposeCompiled(raw, 'with x as (select 1) select 2', `${raw}--\n`)).toBeNull();
+    expect(recomposeCompiled("{{ ref('a') -}}\nx\n", '"a"x', "{{ ref('a') -}}\ny\n")).toBeNull();
+    expect(recomposeCompiled("select '{{ model.raw_code }}'\n", "select 'x'", "select '{{ model.raw_code }}' \n")).toBeNull();
+  });
+});
