@@ -282,6 +282,7 @@ class WatchLoop {
       {
         threads: session.profile.target.threads,
         failFast: false,
+        fullRefresh: !!this.opts.fullRefresh,
         seeds,
         now: new Date(),
         runUnitTest: (node, conn, statements) => runUnitTest(node, conn, { manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter }, statements),
