@@ -122,6 +122,7 @@ Examples:
   })
     .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
     .option('--no-format', 'write the compiled SQL exactly as rendered')
+    .option('--empty', 'render every ref and source as a zero-row subquery, as `kiln run --empty` runs it')
     .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>

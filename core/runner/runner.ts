@@ -460,7 +460,7 @@ export class Runner {
     // applied as it ran); a plan without batches got here only by succeeding.
     const ranOne = batches.successful.length > (previous?.successful.length ?? 0);
     if (!anyBatch || committed || ranOne) this.applyCache(plan);
-    const seedLoad = plan.steps.some((s) => s.kind === 'load');
+    const seedLoad = node?.resourceType === 'seed';
     const done: Outcome = { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
     if (!anyBatch) return done;
     const batchResults = { successful: batches.successful, failed: batches.failed };
