@@ -135,6 +135,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       storeFailures: !!opts.storeFailures,
       seeds,
       fullRefresh: !!opts.fullRefresh,
+      empty: !!opts.empty,
       eventTimeStart: opts.eventTimeStart ?? null,
       eventTimeEnd: opts.eventTimeEnd ?? null,
       now: session.startedAt,

@@ -30,9 +30,10 @@ describe.each([duckdbTarget(), postgresTarget()])('--empty: $name', (target: Ada
     dirs.push(dir);
     await target.setup(dir, 'ef');
     const s = target.schema;
-    // The source reads the seed's table, which the DAG does not know: seeds first.
+    // The source reads the seed's table, which the DAG does not know (and PostgreSQL drops the
+    // view on it when the seed is rebuilt): seeds first, then models and tests.
     expect((await kiln(['seed', '--empty'], dir)).code).toBe(0);
-    const dry = await kiln(['build', '--empty'], dir);
+    const dry = await kiln(['build', '--empty', '--exclude', 'resource_type:seed'], dir);
     expect(dry.code, dry.output).toBe(0);
     expect((await target.relations(dir)).map((r) => r.name).sort()).toEqual(['big', 'from_source', 'people']);
     for (const rel of ['people', 'from_source', 'big']) {
@@ -49,7 +50,7 @@ describe.each([duckdbTarget(), postgresTarget()])('--empty: $name', (target: Ada
     expect(cols.map((c) => c.column_name)).toEqual(['id', 'name', 'dry']);
 
     expect((await kiln(['seed'], dir)).code).toBe(0);
-    const full = await kiln(['build'], dir);
+    const full = await kiln(['build', '--exclude', 'resource_type:seed'], dir);
     expect(full.code, full.output).toBe(0);
     const rows = await target.query(dir, `select id, name, dry from ${s}.big order by id`);
     expect(rows.map((r) => [Number(r.id), r.name, r.dry])).toEqual([[1, 'ANN', false], [2, 'BOB', false], [3, 'CY', false]]);
@@ -62,5 +63,34 @@ describe.each([duckdbTarget(), postgresTarget()])('--empty: $name', (target: Ada
     const r = await kiln(['build', '--empty'], dir);
     expect(r.code).toBe(1);
     expect(r.output).toMatch(/no_such_column/);
+  });
+
+  it('keeps the history of an existing snapshot (hard deletes) and a microbatch model: their SQL is only checked', async () => {
+    const dir = testdir({
+      ...FILES,
+      'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(unique_key='id', strategy='check', check_cols='all', hard_deletes='invalidate', target_schema=target.schema) }}\nselect id, name from {{ ref('people') }}\n{% endsnapshot %}\n",
+      'models/events.sql': "{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='event_at', batch_size='day', begin='2024-01-01', lookback=2) }}\nselect id, cast('2024-01-01' as date) + cast(id as integer) as event_at from {{ ref('people') }}",
+    });
+    dirs.push(dir);
+    await target.setup(dir, 'ef');
+    const s = target.schema;
+    expect((await kiln(['seed'], dir)).code).toBe(0);
+    const first = await kiln(['build', '-s', 'snap', 'events', '--event-time-start', '2024-01-01', '--event-time-end', '2024-01-05'], dir);
+    expect(first.code, first.output).toBe(0);
+    const before = await target.query(dir, `select count(*) as n from ${s}.events`);
+    expect(Number(before[0].n)).toBe(3);
+
+    const dry = await kiln(['build', '--empty', '-s', 'snap', 'events', '--event-time-start', '2024-01-01', '--event-time-end', '2024-01-05'], dir);
+    expect(dry.code, dry.output).toBe(0);
+    const open = await target.query(dir, `select count(*) as n from ${s}.snap where dbt_valid_to is null`);
+    expect(Number(open[0].n)).toBe(3);
+    const after = await target.query(dir, `select count(*) as n from ${s}.events`);
+    expect(Number(after[0].n)).toBe(3);
+
+    // A broken query is still an error under --empty.
+    fs.writeFileSync(path.join(dir, 'snapshots/snap.sql'), "{% snapshot snap %}\n{{ config(unique_key='id', strategy='check', check_cols='all', target_schema=target.schema) }}\nselect id, nope from {{ ref('people') }}\n{% endsnapshot %}\n");
+    const broken = await kiln(['snapshot', '--empty'], dir);
+    expect(broken.code).toBe(1);
+    expect(broken.output).toMatch(/nope/);
   });
 });
