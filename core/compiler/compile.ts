@@ -256,8 +256,9 @@ export class Compiler {
     const args: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(meta.kwargs)) args[k] = renderArg(v);
     const callCtx = ctx as { ref: (...a: unknown[]) => unknown; source: (...a: unknown[]) => unknown };
-    const tested = node.attachedNode
-      ? callCtx.ref(this.manifest.nodes.get(node.attachedNode)!.name)
+    const attached = node.attachedNode ? this.manifest.nodes.get(node.attachedNode)! : undefined;
+    const tested = attached
+      ? attached.version !== undefined ? callCtx.ref(attached.name, kwargs({ version: attached.version })) : callCtx.ref(attached.name)
       : callCtx.source(node.sources[0][0], node.sources[0][1]);
     const where = node.config.where;
     args.model = typeof where === 'string' && where.trim()
