@@ -116,6 +116,9 @@ export interface ParsedNode {
   attachedNode?: string | null;
   /** Unit tests: the definition from YAML. */
   unitTest?: UnitTestDef;
+  /** Versioned models: this node's `v`, and the model's latest version (what `ref('name')` means). */
+  version?: string | number;
+  latestVersion?: string | number;
 }
 
 export interface UnitTestInput {

@@ -204,8 +204,8 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     contract: contractJson(n),
     access: 'protected',
     constraints: (n.constraints ?? []).map(constraintJson),
-    version: null,
-    latest_version: null,
+    version: n.version ?? null,
+    latest_version: n.latestVersion ?? null,
     deprecation_date: null,
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
     ...(n.resourceType === 'test'

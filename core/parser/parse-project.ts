@@ -16,6 +16,7 @@ import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
 import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
+import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
@@ -295,12 +296,39 @@ export function parseProject(input: ParseInput): ParseOutput {
     return true;
   };
 
+  // Versioned models: which model file defines which version.
+  const versioned = new Map<string, VersionedModel>();
+  const versionFiles = new Map<string, { model: VersionedModel; version: VersionDecl }>();
+  {
+    const modelFileNames = new Set(byKind.model.map((f) => path.posix.basename(f.path).replace(/\.sql$/, '')));
+    for (const patch of patches.model.values()) {
+      const model = versionsOf(patch, problems);
+      if (!model) continue;
+      versioned.set(model.name, model);
+      for (const version of model.versions) {
+        // The latest version may stay in the model's unversioned file (dbt's rule).
+        const file = !modelFileNames.has(version.definedIn) && version.raw.defined_in === undefined && sameVersion(version.v, model.latest) && modelFileNames.has(model.name) ? model.name : version.definedIn;
+        versionFiles.set(file, { model, version });
+      }
+    }
+  }
+
   const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
     // dbt skips empty model files (a `create view as ()` would only fail in the database).
     if (f.contents.trim() === '') continue;
     const node = parseTemplated(f, 'model');
     if (node) addNode(node);
+  }
+  for (const model of versioned.values()) {
+    for (const version of model.versions) {
+      const id = `model.${projectName}.${model.name}.v${version.v}`;
+      if (manifest.nodes.has(id) || manifest.disabled.has(id)) continue;
+      problems.error(new KilnError(Codes.REF_UNKNOWN, `Version ${version.v} of model '${model.name}' has no model file: expected ${version.definedIn}.sql`, {
+        loc: model.patch.loc,
+        hint: `Create models/.../${version.definedIn}.sql, or point the version at its file with \`defined_in:\`.`,
+      }));
+    }
   }
   for (const f of byKind.seed) {
     const node = parseSeed(f);
@@ -356,7 +384,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       return;
     }
     const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test' || node.resourceType === 'analysis';
-    if (!isTest && !claimName(node.name, node.originalFilePath, node.resourceType)) return;
+    if (!isTest && !claimName(node.version === undefined ? node.name : `${node.name} v${node.version}`, node.originalFilePath, node.resourceType)) return;
     if (isTest && manifest.nodes.has(node.uniqueId)) {
       problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two tests are named '${node.name}'`, {
         loc: node.loc,
@@ -399,8 +427,21 @@ export function parseProject(input: ParseInput): ParseOutput {
       if (!named) byKindName.set(n.resourceType, (named = new Map()));
       if (!named.has(n.name)) named.set(n.name, n);
     }
+    // Each version of a versioned model has the tests its entry gives it (the model's, unless the version says otherwise).
+    for (const model of versioned.values()) {
+      for (const node of manifest.nodes.values()) {
+        if (node.resourceType !== 'model' || node.name !== model.name || node.version === undefined) continue;
+        const v = node.version;
+        out.push(...memo('tests', node.uniqueId, ['tests', 'model', model.name, node.uniqueId, propsKey(model.patch.loc.file)], () => {
+          const full = versionsOf(fullPatch(model.patch), new Problems()) ?? model;
+          const p = versionPatch(full, full.versions.find((x) => sameVersion(x.v, v))!);
+          return buildGenericTests({ kind: 'model', name: model.name, version: v, attachedNode: node.uniqueId, file: p.loc.file, root: rootOf.get(p.loc.file) ?? '' }, declared(p.dataTests, p.columns, p.loc), tctx);
+        }));
+      }
+    }
     for (const [kind, map] of [['model', patches.model], ['seed', patches.seed], ['snapshot', patches.snapshot]] as const) {
       for (const patch of map.values()) {
+        if (kind === 'model' && versioned.has(patch.name)) continue;
         const node = byKindName.get(kind)?.get(patch.name);
         if (!node) continue;
         const outline = (patch as PatchOutline).outline;
@@ -430,21 +471,32 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
-    const name = path.posix.basename(f.path).replace(/\.sql$/, '');
+    const base = path.posix.basename(f.path).replace(/\.sql$/, '');
+    const ofVersion = resourceType === 'model' ? versionFiles.get(base) : undefined;
+    if (ofVersion) {
+      const { model, version } = ofVersion;
+      // The node depends on its file and on the property file declaring the versions.
+      return memo(resourceType, f.path, [resourceType, fileKey(f), propsKey(model.patch.loc.file), 'v', String(version.v)], () => {
+        const full = versionsOf(fullPatch(model.patch), new Problems());
+        const decl = full?.versions.find((x) => sameVersion(x.v, version.v)) ?? version;
+        return parseTemplatedFresh(f, resourceType, model.name, versionPatch(full ?? model, decl), { v: version.v, latest: model.latest });
+      });
+    }
+    const name = base;
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
     // The node depends on its file and on the property file describing it, if any.
     return memo(resourceType, f.path, [resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch && fullPatch(patch)));
   }
 
-  function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined): ParsedNode | null {
-    const fqn = fqnOf(f, name);
+  function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined, version?: { v: VersionId; latest: VersionId }): ParsedNode | null {
+    const fqn = version ? [...fqnOf(f, name).slice(0, -1), name, `v${version.v}`] : fqnOf(f, name);
     const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
     const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
     const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
-    const uniqueId = `${resourceType}.${projectName}.${name}`;
-    const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig }, profile.target);
+    const uniqueId = version ? `${resourceType}.${projectName}.${name}.v${version.v}` : `${resourceType}.${projectName}.${name}`;
+    const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
     try {
       const ctx = parseContext(
         deps,
@@ -463,7 +515,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
     parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
-    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
+    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version });
   }
 
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
@@ -506,10 +558,12 @@ export function parseProject(input: ParseInput): ParseOutput {
     patch: NodePatch | undefined;
     refs: ParsedNode['refs'];
     sources: ParsedNode['sources'];
+    version?: { v: VersionId; latest: VersionId };
   }): ParsedNode {
     const config = normalizeConfig(p.config);
-    const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config }, profile.target, callMacro);
+    const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config, version: p.version?.v }, profile.target, callMacro);
     return {
+      ...(p.version ? { version: p.version.v, latestVersion: p.version.latest } : {}),
       uniqueId: p.uniqueId,
       resourceType: p.resourceType,
       packageName: projectName,
@@ -585,7 +639,8 @@ function outlineModels(pf: PropertyFile): PropertyFile {
     dataTests: [],
     meta: {},
     loc: p.loc,
-    extra: {},
+    // Which files define the model's versions is needed before any model is parsed.
+    extra: p.extra.versions !== undefined ? { versions: p.extra.versions, latest_version: p.extra.latest_version } : {},
     outline: { hasTests: p.dataTests.length > 0 || p.columns.some((c) => c.data_tests.length > 0) },
   }));
   return { ...pf, models };
@@ -746,6 +801,15 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
           loc,
           node: node.uniqueId,
           hint: `Enable ${disabled.originalFilePath} (its \`enabled\` config is false) or remove the ref.`,
+        }));
+        continue;
+      }
+      const versions = index.versionsOf(r.name);
+      if (versions.length) {
+        problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on ${r.version === undefined ? 'the latest version' : `version ${r.version}`} of '${r.name}', which does not exist`, {
+          loc,
+          node: node.uniqueId,
+          hint: r.version === undefined ? `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}: give its latest_version a model file, or ref one of those with v=.` : `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}; declare v: ${r.version} under its \`versions:\` or ref one of those.`,
         }));
         continue;
       }

@@ -93,7 +93,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     }),
   );
   const deferTo = deferState(session, opts);
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, empty: !!opts.empty });
   if (deferTo) {
     // Deferral asks the target which relations exist: the one warehouse read compile makes.
     await session.adapter.open();
