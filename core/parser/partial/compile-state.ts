@@ -258,6 +258,8 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
   metadata.generated_at = meta.generatedAt.toISOString();
   metadata.invocation_id = meta.invocationId;
   const newHead = Buffer.from(HEAD_PREFIX + JSON.stringify(metadata), 'utf8');
+  // A link would be written through in place, where a compile replaces it with a file.
+  if (fs.lstatSync(manifestPath).isSymbolicLink()) return null;
   const fd = fs.openSync(manifestPath, changed.size ? 'r' : 'r+');
   try {
     const st = fs.fstatSync(fd);
