@@ -208,6 +208,23 @@ describe('compile with model files changed outside their Jinja', () => {
     await expectSameAsCold(dir, NO_FORMAT);
   });
 
+  it('versioned models: each version file changed alone, exactly as a full compile', async () => {
+    const dir = await settled({
+      ...FILES,
+      'models/versions.yml': 'models:\n  - name: dim\n    latest_version: 2\n    versions:\n      - v: 3\n        defined_in: dim_next\n      - v: 2\n      - v: 1\n',
+      'models/dim_v1.sql': 'select 1 as id\n',
+      'models/dim.sql': 'select 2 as id\n',
+      'models/dim_next.sql': 'select 3 as id\n',
+      'models/uses_dim.sql': "select * from {{ ref('dim') }} join {{ ref('dim', v=1) }} using (id)\n",
+    });
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/dim.sql', '2 as id', '2 as id -- latest');
+    edit(dir, 'models/dim_next.sql', '3 as id', '3 as id -- next');
+    edit(dir, 'models/uses_dim.sql', /\n$/, '\n-- uses\n');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    await expectSameAsCold(dir, NO_FORMAT);
+  });
+
   it('compiles in full when the Jinja, or text between Jinja, changed', async () => {
     const dir = await settled();
     expect(await compile(dir, NO_FORMAT)).toBe('none');
