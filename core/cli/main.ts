@@ -14,7 +14,7 @@ import type { LsOptions } from './commands/ls.js';
 import type { RunKind } from './commands/run.js';
 import type { CompileOptions } from './commands/compile.js';
 import type { WatchOptions } from './commands/watch.js';
-import { secretValues } from '../template/builtins.js';
+import { secretValues } from '../template/env-reads.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { Codes, KilnError } from '../errors.js';
 import { makeDatetimeModule, makeItertoolsModule, makePytzModule, makeReModule } from './pymodules.js';
 import { ReturnSignal } from './signals.js';
+import { isSecretEnvName, noteEnvRead, noteSecret } from './env-reads.js';
 import { fromYaml, pyJsonDumps, toYaml } from './serialize.js';
 import { KEYWORDS, bindParams, isPlainObject, pyStr, splitArgs, toList, truthy, tuple, type Dict } from './values.js';
 
@@ -22,50 +23,9 @@ export interface BuiltinOptions {
   now?: () => number;
 }
 
-const SECRET_PREFIXES = ['DBT_ENV_SECRET_', 'KILN_SECRET_'];
-const SECRET_VALUES = new Set<string>();
-
-/** Every secret env var value read by any template in this process, for log redaction. */
-export function secretValues(): ReadonlySet<string> {
-  return SECRET_VALUES;
-}
-
-/** Env vars read by env_var() while a tracker is open (partial parsing keys cached results on them). */
-let envReads: Map<string, string | undefined> | null = null;
-
-/** Every env var env_var() read in this process, with the last value seen (compile's up-to-date record). */
-const ALL_ENV_READS = new Map<string, string | undefined>();
-
-export function envReadsInProcess(): ReadonlyMap<string, string | undefined> {
-  return ALL_ENV_READS;
-}
-
-/**
- * Runs `fn` and returns the env vars env_var() read meanwhile, with the values seen (undefined:
- * unset). Nested calls also report their reads to the enclosing one.
- */
-export function trackEnvReads<T>(fn: () => T): { value: T; reads: Map<string, string | undefined> } {
-  const outer = envReads;
-  const reads = new Map<string, string | undefined>();
-  envReads = reads;
-  try {
-    return { value: fn(), reads };
-  } finally {
-    envReads = outer;
-    if (outer) for (const [k, v] of reads) outer.set(k, v);
-  }
-}
-
-export function isSecretEnvName(name: string): boolean {
-  return SECRET_PREFIXES.some((p) => name.startsWith(p));
-}
-
-/** Replaces every recorded secret value in text with *****. */
-export function redactSecrets(text: string, secrets: Iterable<string> = SECRET_VALUES): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('*****');
-  return out;
-}
+// The env vars read and the secret values seen live in a small module of their own, so that the
+// CLI can redact and kiln compile can check its record without loading the template runtime.
+export { envReadsInProcess, isSecretEnvName, redactSecrets, secretValues, trackEnvReads } from './env-reads.js';
 
 /** Jinja's cycler(). */
 export class Cycler {
@@ -117,12 +77,11 @@ export function baseGlobals(opts: BuiltinOptions = {}): Dict {
     const [name, dflt] = bindParams('env_var', args, ['var', 'default']);
     const key = pyStr(name);
     const value = env[key];
-    envReads?.set(key, value);
-    ALL_ENV_READS.set(key, value);
+    noteEnvRead(key, value);
     const secret = isSecretEnvName(key);
     if (value !== undefined) {
       if (secret && value) {
-        SECRET_VALUES.add(value);
+        noteSecret(value);
         opts.secrets?.add(value);
       }
       return value;
@@ -130,7 +89,7 @@ export function baseGlobals(opts: BuiltinOptions = {}): Dict {
     if (dflt !== undefined && dflt !== null) {
       const d = pyStr(dflt);
       if (secret && d) {
-        SECRET_VALUES.add(d);
+        noteSecret(d);
         opts.secrets?.add(d);
       }
       return d;

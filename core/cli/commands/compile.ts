@@ -11,7 +11,7 @@ import { FORMAT_LIMIT, type GlobalOptions } from '../options.js';
 export { FORMAT_LIMIT };
 import type { Session } from '../session.js';
 import { Timings } from '../timings.js';
-import { envReadsInProcess, secretValues } from '../../template/builtins.js';
+import { envReadsInProcess, secretValues } from '../../template/env-reads.js';
 import { compileIfUpToDate, forgetCompileState, recordCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
 import { nodeSqlPath } from '../../artifacts/paths.js';
 
