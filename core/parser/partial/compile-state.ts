@@ -149,8 +149,13 @@ function envOfInterest(): string[] {
     .sort();
 }
 
+/** path.relative for the common case of a path inside `root` (as the check joins them back: root + sep + rel). */
+function relativeTo(root: string, abs: string): string {
+  return abs.length > root.length + 1 && abs.startsWith(root) && abs[root.length] === path.sep && !abs.includes(`${path.sep}.`) ? abs.slice(root.length + 1) : path.relative(root, abs);
+}
+
 function stamp(root: string, abs: string, checksum = ''): Stamp {
-  const rel = path.relative(root, abs);
+  const rel = relativeTo(root, abs);
   const st = fs.statSync(abs, { throwIfNoEntry: false });
   if (!st) return [rel, ABSENT, 0, 0, 0, ''];
   return [rel, st.size, st.mtimeMs, st.ctimeMs, st.ino, checksum];
@@ -558,7 +563,7 @@ export function recordCompileState(input: RecordInput): boolean {
       const perFile = new Map<number, number>();
       const found: number[][] = [];
       for (const m of input.models) {
-        const i = inputIndex.get(path.relative(root, m.input));
+        const i = inputIndex.get(relativeTo(root, m.input));
         const o = outputIndex.get(m.output);
         if (i === undefined || o === undefined) continue;
         perFile.set(i, (perFile.get(i) ?? 0) + 1);
