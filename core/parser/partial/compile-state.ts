@@ -30,7 +30,20 @@ const FORMAT = 1;
 const VOLATILE_RE = /\b(invocation_id|run_started_at|modules|microbatch|log|print|warn|exceptions|run_query|statement|load_result|adapter|now|random)\b/;
 
 /** Words that let a template see other nodes' code. */
-const GRAPH_RE = /\b(graph|model|node)\b/;
+const GRAPH_RE = /\b(graph|context)\b/;
+/** In macros (which a model may call), also the calling model itself. */
+const MACRO_SEES_MODEL_RE = /\b(graph|context|model|node)\b/;
+/** A macro or generic test taking `model` or `node` as a parameter: inside it the name is that parameter. */
+const MODEL_PARAM_BLOCK_RE = /\{%-?\s*(macro|test)\s+\w+\s*\(([^)]*)\)\s*-?%\}[\s\S]*?\{%-?\s*end\1\s*-?%\}/g;
+
+/** Whether a file may show a model's own code to a template other than the model's (see recompileChanged). */
+export function mayShowModelCode(kind: string | undefined, contents: string): boolean {
+  if (kind !== 'macro') return GRAPH_RE.test(contents);
+  const rest = contents.replace(MODEL_PARAM_BLOCK_RE, (block, _kw: string, params: string) =>
+    /\b(model|node)\b/.test(params) && !GRAPH_RE.test(block) && !/\{%-?\s*(macro|test)\b/.test(block.slice(2)) ? '' : block,
+  );
+  return MACRO_SEES_MODEL_RE.test(rest);
+}
 
 /** [path relative to the project root, size, mtimeMs, ctimeMs, ino, sha256 or '' (inputs only)]; size -1: absent. */
 type Stamp = [string, number, number, number, number, string];
@@ -290,7 +303,7 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
 /** What may surround a model's Jinja without taking part in it: no braces. */
 const PLAIN_RE = /[{}]/;
 /** Jinja that reaches beyond its own output (or sees the model's own code). */
-const MIDDLE_BAD_RE = /\b(extends|block|return|raise_compiler_error|exceptions|model|node|graph|caller|this)\b/;
+const MIDDLE_BAD_RE = /\b(extends|block|return|raise_compiler_error|exceptions|model|node|graph|context|caller|this)\b/;
 
 /**
  * The compiled SQL of a model whose file changed only outside its Jinja: the text before the
@@ -463,6 +476,7 @@ interface ProjectPaths {
 }
 
 interface SourceFileLike {
+  readonly kind?: string;
   readonly absPath: string;
   readonly checksum: string;
   readonly contents: string;
@@ -557,7 +571,7 @@ export function recordCompileState(input: RecordInput): boolean {
     const outputBase = inputs.length + dirRows.length;
     const models: number[] = [];
     // A file that reads the graph may show another model's code: no model changes alone then.
-    if (input.models && !all.some((f) => GRAPH_RE.test(f.contents))) {
+    if (input.models && !all.some((f) => mayShowModelCode(f.kind, f.contents))) {
       const inputIndex = new Map(inputs.map((s, i) => [s[0], i]));
       const outputIndex = new Map(input.outputs.map((o, i) => [o, outputBase + i]));
       const perFile = new Map<number, number>();

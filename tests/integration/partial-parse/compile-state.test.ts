@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
-import { COMPILE_STATE_FILE, recomposeCompiled } from '../../../core/parser/partial/compile-state.js';
+import { COMPILE_STATE_FILE, mayShowModelCode, recomposeCompiled } from '../../../core/parser/partial/compile-state.js';
 
 const FILES: Record<string, string> = {
   'dbt_project.yml': "name: shop\nprofile: shop\nversion: '1.0'\nvars:\n  rate: 3\nmodels:\n  shop:\n    marts:\n      +materialized: table\n",
@@ -26,13 +26,14 @@ models:
     description: Staged orders.
     columns:
       - name: id
-        data_tests: [unique, not_null]
+        data_tests: [unique, not_null, is_even]
 `,
   'models/marts/orders.sql': "-- orders with their customer\nselect o.id, {{ cents('o.amount') }} as cents\nfrom {{ ref('stg_orders') }} o\njoin {{ ref('stg_customers') }} c on c.id = o.id\n",
   'models/marts/revenue.sql': "select sum(cents) as total from {{ ref('orders') }}\n",
   'models/marts/plain.sql': 'select 1 as one\n',
   'models/marts/_marts.yml': 'version: 2\nmodels:\n  - name: orders\n    description: Orders with their customer.\n',
   'macros/cents.sql': '{% macro cents(col) %}({{ col }} * 100)::int{% endmacro %}\n',
+  'tests/generic/is_even.sql': '{% test is_even(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} % 2 = 1\n{% endtest %}\n',
   'seeds/countries.csv': 'code,name\nfr,France\n',
 };
 
@@ -235,6 +236,18 @@ describe('compile with model files changed outside their Jinja', () => {
     edit(dir, 'models/marts/revenue.sql', 'select', "{{ config(materialized='view') }}\nselect");
     expect(await compile(dir, NO_FORMAT)).toBe('none');
     await expectSameAsCold(dir, NO_FORMAT);
+  });
+});
+
+describe('mayShowModelCode', () => {
+  it('a macro using the calling model, or any file reading the graph, may; a generic test taking model may not', () => {
+    expect(mayShowModelCode('macro', '{% test is_even(model, column_name) %}select * from {{ model }}{% endtest %}')).toBe(false);
+    expect(mayShowModelCode('macro', '{% macro cents(col) %}{{ col }} * 100{% endmacro %}')).toBe(false);
+    expect(mayShowModelCode('macro', "{% macro code() %}{{ model.raw_code }}{% endmacro %}")).toBe(true);
+    expect(mayShowModelCode('macro', '{% macro t(model) %}{% macro inner() %}{{ model.raw_code }}{% endmacro %}{% endmacro %}')).toBe(true);
+    expect(mayShowModelCode('macro', '{% macro t(model) %}{{ graph.nodes }}{% endmacro %}')).toBe(true);
+    expect(mayShowModelCode('model', 'select model from t')).toBe(false);
+    expect(mayShowModelCode('model', "{% for n in graph.nodes.values() %}{{ n.raw_code }}{% endfor %}")).toBe(true);
   });
 });
 
