@@ -155,10 +155,13 @@ function envDigest(salt: string, name: string, value: string | undefined): strin
   return value === undefined ? null : createHash('sha256').update(`${salt}\0${name}\0${value}`).digest('hex');
 }
 
+/** Env vars that change only what is printed (KILN_PROFILE: the phase timings). */
+const COSMETIC_ENV = new Set(['KILN_PROFILE']);
+
 /** Env vars kiln or dbt read directly: their names by prefix, and HOME (~/.dbt). */
 function envOfInterest(): string[] {
   return Object.keys(process.env)
-    .filter((k) => k.startsWith('DBT_') || k.startsWith('KILN_'))
+    .filter((k) => (k.startsWith('DBT_') || k.startsWith('KILN_')) && !COSMETIC_ENV.has(k))
     .sort();
 }
 
