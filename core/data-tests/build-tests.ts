@@ -8,7 +8,7 @@ import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import type { ConfigTree } from '../project/types.js';
 import { validateConfig } from '../project/config-schema.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
-import { genericTestName, testUniqueId } from './test-names.js';
+import { genericTestName, modelArgument, testUniqueId } from './test-names.js';
 
 export interface TestTarget {
   readonly kind: 'model' | 'seed' | 'snapshot' | 'source';
@@ -64,9 +64,12 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.name;
   const testType = target.kind === 'source' ? `source_${entry.testName}` : entry.testName;
   const generated = genericTestName(testType, entry.namespace, targetLabel, kwargs);
-  const name = entry.customName ?? generated.name;
-  const fullName = entry.customName ?? generated.fullName;
-  const uniqueId = testUniqueId(ctx.projectName, name, `${fullName}\u0000${target.file}`);
+  // As dbt: the node's name (and fqn, unique_id) is the full generated name; when that is 64
+  // characters or longer, the relation and compiled file use the short, hashed one.
+  const name = entry.customName ?? generated.fullName;
+  const shortName = entry.customName ?? generated.name;
+  const testMetadata = { name: entry.testName, namespace: entry.namespace, kwargs };
+  const uniqueId = testUniqueId(ctx.projectName, name, testMetadata, modelArgument(target));
 
   const refs: RefCall[] = [];
   const sources: [string, string][] = [];
@@ -83,13 +86,13 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   const entryConfig = validateConfig(entry.config, 'test', t.loc, ctx.problems);
   const raw = mergeConfigs(mergeConfigs({ enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree), entryConfig);
   const config = { ...raw, enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
-  const naming = ctx.relationFor(name, config);
+  const naming = ctx.relationFor(shortName, config);
   return {
     uniqueId,
     resourceType: 'test',
     packageName: ctx.projectName,
     name,
-    path: `${name}.sql`,
+    path: `${shortName}.sql`,
     originalFilePath: target.file,
     fqn,
     rawCode: `{{ test_${entry.testName}(**_dbt_generic_test_kwargs) }}`,
@@ -106,7 +109,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     alias: naming.alias,
     loc: t.loc,
     dataTests: [],
-    testMetadata: { name: entry.testName, namespace: entry.namespace, kwargs },
+    testMetadata,
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };
