@@ -81,4 +81,27 @@ describe('dbt idioms from real projects', () => {
     expect(r.code, r.output).toBe(0);
     expect(r.stdout).toMatch(/PASS order_flags::counts_food/);
   });
+
+  it('kiln deps renders var() in dbt_project.yml with --vars, as the other commands do', async () => {
+    const pkg = testdir({
+      'dbt_project.yml': 'name: helpers\nversion: 1.0.0\nconfig-version: 2\n',
+      'macros/twice.sql': '{% macro twice(x) %}({{ x }} * 2){% endmacro %}',
+    });
+    const dir = testdir({
+      'dbt_project.yml': "name: p\nprofile: p\nseeds:\n  p:\n    +enabled: \"{{ var('load_source_data', false) }}\"\n",
+      'profiles.yml': PROFILE,
+      'packages.yml': `packages:\n  - local: ${JSON.stringify(pkg)}\n`,
+      'seeds/raw.csv': 'id\n1\n',
+      'models/m.sql': "select {{ twice(21) }} as answer",
+    });
+    const deps = await kiln(['deps'], dir);
+    expect(deps.code, deps.output).toBe(0);
+    expect(deps.output).not.toMatch(/KLN202/);
+    const depsWithVars = await kiln(['deps', '--vars', '{load_source_data: true}'], dir);
+    expect(depsWithVars.code, depsWithVars.output).toBe(0);
+    const built = await kiln(['build', '--vars', '{load_source_data: true}'], dir);
+    expect(built.code, built.output).toBe(0);
+    expect(built.stdout).toMatch(/loaded seed file main\.raw/);
+    expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select answer from m')).toEqual([{ answer: 42 }]);
+  });
 });
