@@ -85,7 +85,9 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   const tree = configForPath(ctx.dataTestsTree, fqn, 'test');
   const entryConfig = validateConfig(entry.config, 'test', t.loc, ctx.problems);
   const raw = mergeConfigs(mergeConfigs({ enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree), entryConfig);
-  const config = { ...raw, enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
+  // dbt records the short name of a long-named test as its configured alias (unless one is given).
+  const alias = raw.alias ?? (shortName !== name ? shortName : undefined);
+  const config = { ...raw, ...(alias === undefined ? {} : { alias }), enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
   const naming = ctx.relationFor(shortName, config);
   return {
     uniqueId,

@@ -52,7 +52,7 @@ describe('generic test identities', () => {
     });
     const r = await kiln(['parse'], dir);
     expect(r.code, r.output).toBe(0);
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; alias: string; path: string; fqn: string[] }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; alias: string; path: string; fqn: string[]; config: { alias?: string | null } }> };
     const tests = Object.entries(manifest.nodes).filter(([id]) => id.startsWith('test.'));
     expect(tests.map(([id, n]) => [id, n.alias, n.path]).sort()).toEqual([
       ['test.shop.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3', 'accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758', 'accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758.sql'],
@@ -66,6 +66,8 @@ describe('generic test identities', () => {
     const long = tests.find(([id]) => id.includes('return_pending'))![1];
     expect(long.name).toBe('accepted_values_orders_status__placed__shipped__completed__return_pending__returned');
     expect(long.fqn).toEqual(['shop', 'accepted_values_orders_status__placed__shipped__completed__return_pending__returned']);
+    expect(long.config.alias).toBe('accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758');
+    expect(tests.find(([id]) => id.startsWith('test.shop.unique_orders_id'))![1].config.alias ?? null).toBeNull();
 
     // Selected by its full name, as in dbt; it runs against its short relation name.
     const ls = await kiln(['ls', '-s', 'accepted_values_orders_status__placed__shipped__completed__return_pending__returned'], dir);
