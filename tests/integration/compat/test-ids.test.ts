@@ -69,6 +69,12 @@ describe('generic test identities', () => {
     expect(long.config.alias).toBe('accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758');
     expect(tests.find(([id]) => id.startsWith('test.shop.unique_orders_id'))![1].config.alias ?? null).toBeNull();
 
+    // Its compiled SQL goes to the short name's file, as dbt lays it out (no over-long file names).
+    const built = await kiln(['build', '-s', 'orders'], dir);
+    expect(built.code, built.output).toBe(0);
+    expect(built.stdout).toMatch(/PASS accepted_values_orders_status__placed__shipped__completed__return_pending__returned/);
+    expect(fs.readdirSync(path.join(dir, 'target/compiled/shop/models/orders.yml')).filter((f) => f.startsWith('accepted_values'))).toEqual(['accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758.sql']);
+
     // Selected by its full name, as in dbt; it runs against its short relation name.
     const ls = await kiln(['ls', '-s', 'accepted_values_orders_status__placed__shipped__completed__return_pending__returned'], dir);
     expect(ls.stdout.trim()).toBe('shop.accepted_values_orders_status__placed__shipped__completed__return_pending__returned');
