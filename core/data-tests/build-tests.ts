@@ -73,11 +73,12 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
 
   const refs: RefCall[] = [];
   const sources: [string, string][] = [];
-  if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
-  else refs.push({ name: target.name });
+  // dbt records the arguments' refs first (`to: ref('customers')`), then the tested model's.
   walkStrings(entry.args, (s) => {
     if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, refs, sources);
   });
+  if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
+  else refs.push({ name: target.name });
 
   const rel = path.posix.relative(target.root, target.file);
   const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
