@@ -104,4 +104,18 @@ describe('dbt idioms from real projects', () => {
     expect(built.stdout).toMatch(/loaded seed file main\.raw/);
     expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select answer from m')).toEqual([{ answer: 42 }]);
   });
+
+  it('kiln deps names every package it cannot install, not only the first', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'packages.yml': 'packages:\n  - package: acme/first_pkg\n    version: 1.0.0\n  - package: acme/second_pkg\n    version: 2.0.0\n',
+    });
+    const r = await kiln(['deps'], dir);
+    expect(r.code).toBe(2);
+    expect(r.output).toMatch(/KLN703\] Cannot install hub package acme\/first_pkg/);
+    expect(r.output).toMatch(/KLN703\] Cannot install hub package acme\/second_pkg/);
+    expect(r.output).toContain('packages.yml:4:5');
+    expect(r.output).not.toMatch(/\n\s+at /); // no stack trace
+  });
 });
