@@ -118,4 +118,24 @@ describe('dbt idioms from real projects', () => {
     expect(r.output).toContain('packages.yml:4:5');
     expect(r.output).not.toMatch(/\n\s+at /); // no stack trace
   });
+
+  it('a config() call written with trailing commas (post_hook list over several lines) builds', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/ids.sql': [
+        '{{ config(',
+        "    materialized='table',",
+        '    post_hook=[',
+        '        "insert into {{ this }} values (2)",',
+        '        "insert into {{ this }} values (3)",',
+        '    ],',
+        ') }}',
+        'select 1 as id',
+      ].join('\n'),
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select id from ids order by id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+  });
 });
