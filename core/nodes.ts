@@ -119,6 +119,8 @@ export interface ParsedNode {
   /** Versioned models: this node's `v`, and the model's latest version (what `ref('name')` means). */
   version?: string | number;
   latestVersion?: string | number;
+  /** `deprecation_date` of a model (ISO text as written): refs to it warn once the date has passed. */
+  deprecationDate?: string;
 }
 
 export interface UnitTestInput {

@@ -210,7 +210,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     constraints: (n.constraints ?? []).map(constraintJson),
     version: n.version ?? null,
     latest_version: n.latestVersion ?? null,
-    deprecation_date: null,
+    deprecation_date: n.deprecationDate ?? null,
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
     ...(n.resourceType === 'test'
       ? {

@@ -564,8 +564,10 @@ export function parseProject(input: ParseInput): ParseOutput {
   }): ParsedNode {
     const config = normalizeConfig(p.config);
     const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config, version: p.version?.v }, profile.target, callMacro);
+    const deprecation = p.patch?.extra.deprecation_date;
     return {
       ...(p.version ? { version: p.version.v, latestVersion: p.version.latest } : {}),
+      ...(deprecation !== undefined && deprecation !== null ? { deprecationDate: deprecation instanceof Date ? deprecation.toISOString() : String(deprecation) } : {}),
       uniqueId: p.uniqueId,
       resourceType: p.resourceType,
       packageName: projectName,
@@ -830,6 +832,13 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
         deps.add(target.uniqueId);
         const denied = accessDenied(node, target);
         if (denied) problems.error(denied);
+        if (target.deprecationDate && node.resourceType !== 'test' && pastDate(target.deprecationDate)) {
+          problems.warn(new KilnError(Codes.REF_DEPRECATED, `${label(node)} refs ${target.name}${target.version !== undefined ? ` v${target.version}` : ''}, deprecated since ${target.deprecationDate}`, {
+            loc: { file: node.originalFilePath },
+            node: node.uniqueId,
+            hint: target.latestVersion !== undefined && String(target.latestVersion) !== String(target.version) ? `Move to its latest version: ref('${target.name}') (v${target.latestVersion}).` : `Ask its owners what replaces it, or remove the ref.`,
+          }));
+        }
         continue;
       }
       const line = lineOf(node.rawCode, new RegExp(`ref\\s*\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${escapeRe(r.name)}['"]`));
@@ -910,6 +919,12 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
   }
 }
 
+/** Whether a deprecation date (ISO date or date-time, as YAML gives it) lies before now. */
+function pastDate(text: string): boolean {
+  const t = Date.parse(text);
+  return Number.isFinite(t) && t < Date.now();
+}
+
 /** Every `group` a node names is declared; a private model belongs to one. */
 function checkGroups(manifest: Manifest, problems: Problems): void {
   const declared = new Set([...(manifest.groups?.values() ?? [])].map((g) => g.name));
@@ -942,7 +957,7 @@ function accessDenied(from: ParsedNode, to: ParsedNode): KilnError | null {
   if (to.resourceType !== 'model' || from.resourceType === 'test' || from.resourceType === 'unit_test') return null;
   if (to.config.access !== 'private' || from.config.group === to.config.group) return null;
   const loc = { file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) };
-  return new KilnError(Codes.REF_UNKNOWN, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
+  return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
     loc,
     node: from.uniqueId,
     hint: `Only models of group '${to.config.group}' may ref it. Move ${from.name} into that group, or make ${to.name} \`access: protected\` or \`public\`.`,

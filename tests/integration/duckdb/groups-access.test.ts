@@ -61,7 +61,7 @@ describe('groups and access', () => {
     const dir = project({ 'models/campaigns.sql': "select total from {{ ref('revenue') }}\ncross join (select count(*) from {{ ref('ledger') }})" });
     const r = await kiln(['build'], dir);
     expect(r.code).toBe(2);
-    expect(r.output).toMatch(/Model 'campaigns' refs ledger, which is private to the group 'finance'/);
+    expect(r.output).toMatch(/KLN310\] Model 'campaigns' refs ledger, which is private to the group 'finance'/);
     expect(r.output).toMatch(/--> models\/campaigns\.sql:2/);
     expect(fs.existsSync(path.join(dir, 'dev.duckdb'))).toBe(false);
   });
