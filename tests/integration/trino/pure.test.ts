@@ -72,6 +72,27 @@ describe('Trino profile', () => {
     expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', http_scheme: 'ftp' }), '/p')).toThrow(/'http_scheme' must be http or https/);
     expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', session_properties: { 'bad name': 1 } }), '/p')).toThrow(/invalid property name/);
   });
+
+  it("reads dbt-trino's authentication fields: method ldap means https, a password never goes over http", () => {
+    const ldap = readProfile(target({ method: 'ldap', host: 'h', user: 'u', password: 'pw', catalog: 'c', cert: 'certs/ca.pem', impersonation_user: 'bob', http_headers: { 'X-Trino-Client-Tags': 'kiln' } }), '/p');
+    expect(ldap).toMatchObject({ method: 'ldap', httpScheme: 'https', port: 443, password: 'pw', cert: '/p/certs/ca.pem', impersonationUser: 'bob', httpHeaders: { 'X-Trino-Client-Tags': 'kiln' } });
+    // A password alone also means https; `cert: false` skips verification, `cert: true` uses the system's CAs.
+    expect(readProfile(target({ host: 'h', user: 'u', password: 'pw', catalog: 'c', cert: false }), '/p')).toMatchObject({ method: 'none', httpScheme: 'https', cert: false });
+    expect(readProfile(target({ host: 'h', user: 'u', password: 'pw', catalog: 'c', cert: true }), '/p').cert).toBeUndefined();
+    expect(() => readProfile(target({ method: 'ldap', host: 'h', user: 'u', catalog: 'c' }), '/p')).toThrow(/'method: ldap' needs a 'password'/);
+    expect(() => readProfile(target({ host: 'h', user: 'u', password: 'pw', http_scheme: 'http', catalog: 'c' }), '/p')).toThrow(/a password is sent over https only, and 'http_scheme' is http/);
+    expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', cert: '/ca.pem' }), '/p')).toThrow(/'cert' applies to https/);
+    expect(() => readProfile(target({ method: 'kerberos', host: 'h', user: 'u', catalog: 'c' }), '/p')).toThrow(/authentication method 'kerberos' is not supported by kiln/);
+    expect(() => readProfile(target({ method: 'magic', host: 'h', user: 'u', catalog: 'c' }), '/p')).toThrow(/'method' must be none or ldap/);
+    expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', http_headers: { 'bad header': 'x' } }), '/p')).toThrow(/invalid header name/);
+  });
+
+  it('names the user (and any impersonated one) in connection errors, never the password', () => {
+    const p = readProfile(target({ method: 'ldap', host: 'h', port: 8443, user: 'u', password: 'secret-pw', catalog: 'c', impersonation_user: 'bob' }), '/p');
+    const e = transportError({ response: { status: 401 } }, p);
+    expect(e.message).toBe('Could not reach Trino (https://h:8443, catalog "c", user "u" as "bob" with a password): authentication failed (HTTP 401)');
+    expect(`${e.message} ${e.hint}`).not.toContain('secret-pw');
+  });
 });
 
 describe('Trino values', () => {
