@@ -41,6 +41,17 @@ describe('Trino dialect', () => {
     expect(renderRelation({ database: 'c', schema: 'we"ird', identifier: 'x' })).toBe('"c"."we""ird"."x"');
   });
 
+  it('creates a contracted table with the declared types and not null, and fills it by column name', () => {
+    const rel = { database: 'iceberg', schema: 'a', identifier: 'm__dbt_tmp' };
+    const notNull = { type: 'not_null', name: null, expression: null, columns: ['id'], references: null };
+    expect(trinoDialect.createContractTable!(rel, [{ name: 'id', dataType: 'integer', constraints: [notNull] }, { name: 'Name', dataType: 'varchar(20)', constraints: [] }], [])).toBe(
+      'create table "iceberg"."a"."m__dbt_tmp" (\n  "id" integer not null,\n  "Name" varchar(20)\n)',
+    );
+    expect(trinoDialect.insertSelect!(rel, ['id', 'Name'], 'with x as (select 1 as id) select * from x -- note;')).toBe(
+      'insert into "iceberg"."a"."m__dbt_tmp" ("id", "Name")\nselect "id", "Name"\nfrom (\nwith x as (select 1 as id) select * from x -- note\n) as model_subq',
+    );
+  });
+
   it('deletes through MERGE (DELETE takes no alias in Trino)', () => {
     const sql = trinoDialect.deleteWhere({ database: 'c', schema: 's', identifier: 't' }, 'DBT_INTERNAL_DEST."id" in (select "id" from x)');
     expect(sql).toBe('merge into "c"."s"."t" as DBT_INTERNAL_DEST\nusing (values 1) as dbt_internal_one(x)\non (DBT_INTERNAL_DEST."id" in (select "id" from x))\nwhen matched then delete');
@@ -53,8 +64,9 @@ describe('Trino connectors', () => {
     expect(iceberg).toMatchObject({ supportsTransactionalDdl: false, supportsMerge: true, supportsDelete: true, supportsCreateOrReplaceTable: true, replacesViewsInPlace: true });
     expect(iceberg.describedAs).toBe("Trino connector 'iceberg' (catalog lake)");
     const memory = connectorCapabilities('memory', 'memory');
-    expect(memory).toMatchObject({ supportsMerge: false, supportsDelete: false, supportsCreateOrReplaceTable: false, incrementalStrategies: ['append'] });
-    expect(connectorCapabilities('postgresql', 'pg')).toMatchObject({ supportsMerge: false, supportsCreateOrReplaceTable: false });
+    expect(memory).toMatchObject({ supportsMerge: false, supportsDelete: false, supportsCreateOrReplaceTable: false, incrementalStrategies: ['append'], enforcedConstraints: ['not_null'] });
+    expect(iceberg.enforcedConstraints).toEqual(['not_null']);
+    expect(connectorCapabilities('postgresql', 'pg')).toMatchObject({ supportsMerge: false, supportsCreateOrReplaceTable: false, enforcedConstraints: [] });
   });
 });
 
