@@ -48,7 +48,7 @@ describe('Trino over https with a password', () => {
     const dir = testdir({ ...MODELS, 'profiles.yml': trinoHttpsProfileYaml('t', 'memory', schema, { password: 'not-the-password' }) });
     const r = kilnProcess(['run'], dir);
     expect(r.code, r.output).toBe(2);
-    expect(r.output).toContain(`error[KLN502] Could not reach Trino (https://${s.host}:${h.port}, catalog "memory", user "${h.user}" with a password): authentication failed (HTTP 401)`);
+    expect(r.output).toContain(`error[KLN502] Could not reach Trino (https://${s.host}:${h.port}, catalog "memory", user "${h.user}" with a password): authentication failed (HTTP 401): Access Denied: Invalid credentials`);
     expect(r.output).toMatch(/hint: check `user` and `password` in profiles\.yml/);
     expect(r.output).not.toContain('not-the-password');
     expect(r.output).not.toMatch(/\n\s+at /);
