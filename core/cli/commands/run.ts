@@ -38,7 +38,9 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
   }
   const problems = new Problems();
-  const seeds = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir);
+  const read = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir);
+  // --empty: seeds are created with their columns and types, without rows.
+  const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
   checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
   problems.throwIfAny();
@@ -117,7 +119,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   session.jinja.selectedResources = [...selected];
   let startHooksFailed = false;
   const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
   if (deferTo) {
     await applyDefer(session, opts, deferTo, selected, compiler, reporter).catch(async (e: unknown) => {
       await unlock?.().catch(() => undefined);
@@ -138,6 +140,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       storeFailures: !!opts.storeFailures,
       seeds,
       fullRefresh: !!opts.fullRefresh,
+      empty: !!opts.empty,
       eventTimeStart: opts.eventTimeStart ?? null,
       eventTimeEnd: opts.eventTimeEnd ?? null,
       now: session.startedAt,
