@@ -86,3 +86,56 @@ describe.each<TrinoCatalog>(['iceberg', 'memory'])('contracts on Trino (%s)', (c
     expect(await trinoQuery(`select count(*) as n from ${catalog}.${schema}.orders`)).toEqual([{ n: 2 }]);
   }, 180_000);
 });
+
+describe('a contracted incremental model on Trino (iceberg)', () => {
+  const schema = freshSchemaName('contract_inc');
+  afterAll(() => dropSchema('iceberg', schema));
+
+  it('creates its table with the declared types, merges new rows, and checks the contract on every run', async () => {
+    await trinoReady();
+    const model = (rows: string) =>
+      `{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id') }}\nselect id, name from (values ${rows}) as t(id, name)`;
+    const dir = testdir({
+      'dbt_project.yml': 'name: t\nprofile: t\n',
+      'profiles.yml': trinoProfileYaml('t', 'iceberg', schema),
+      'models/events.sql': model("(1, 'a'), (2, 'b')"),
+      'models/schema.yml': `version: 2
+models:
+  - name: events
+    config: {contract: {enforced: true}}
+    columns:
+      - {name: id, data_type: bigint, constraints: [{type: not_null}]}
+      - {name: name, data_type: varchar}
+`,
+    });
+    // The query's id is an integer: the contract says bigint, so the first build is refused.
+    const refused = await kiln(['run'], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('id: declared bigint, the query returns integer');
+
+    fs.writeFileSync(path.join(dir, 'models/events.sql'), model("(bigint '1', 'a'), (bigint '2', 'b')"));
+    const first = await kiln(['run'], dir);
+    expect(first.code, first.output).toBe(0);
+    const nullable = await trinoQuery(`select column_name, data_type, is_nullable from iceberg.information_schema.columns where table_schema = '${schema}' and table_name = 'events' order by ordinal_position`);
+    expect(nullable).toEqual([
+      { column_name: 'id', data_type: 'bigint', is_nullable: 'NO' },
+      { column_name: 'name', data_type: 'varchar', is_nullable: 'YES' },
+    ]);
+
+    fs.writeFileSync(path.join(dir, 'models/events.sql'), model("(bigint '2', 'B'), (bigint '3', 'c')"));
+    const second = await kiln(['run'], dir);
+    expect(second.code, second.output).toBe(0);
+    expect(await trinoQuery(`select id, name from iceberg.${schema}.events order by id`)).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'B' },
+      { id: 3, name: 'c' },
+    ]);
+
+    // An incremental run whose query drifts from the contract changes nothing.
+    fs.writeFileSync(path.join(dir, 'models/events.sql'), model("(4, 'd')"));
+    const drifted = await kiln(['run'], dir);
+    expect(drifted.code).toBe(1);
+    expect(drifted.output).toMatch(/KLN508[\s\S]*id: declared bigint, the query returns integer/);
+    expect(await trinoQuery(`select count(*) as n from iceberg.${schema}.events`)).toEqual([{ n: 3 }]);
+  }, 300_000);
+});
