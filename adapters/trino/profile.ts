@@ -79,7 +79,8 @@ export function readProfile(target: TargetConfig, projectRoot: string): TrinoPro
   if (f.cert === false || f.cert === 'false') cert = false;
   else if (typeof f.cert === 'string' && f.cert !== '') cert = isAbsolute(f.cert) ? f.cert : resolve(projectRoot, f.cert);
   else if (f.cert !== undefined && f.cert !== null && f.cert !== true && f.cert !== 'true') throw invalid(`'cert' must be a path to a CA bundle (PEM), true or false`);
-  if (cert !== undefined && scheme === 'http') throw invalid(`'cert' applies to https, and 'http_scheme' is http`, 'set `http_scheme: https`, or remove `cert`');
+  // Over http there is nothing to verify: `cert` is ignored, as dbt-trino does.
+  if (scheme === 'http') cert = undefined;
 
   const rawHeaders = f.http_headers ?? {};
   if (typeof rawHeaders !== 'object' || rawHeaders === null || Array.isArray(rawHeaders)) throw invalid(`'http_headers' must be a map of header names to values`);
