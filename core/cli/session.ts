@@ -108,7 +108,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     dispatch: loaded.project.dispatch,
     target: { database: target.database, schema: target.schema },
   });
-  const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures };
+  const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures, EMPTY: !!opts.empty };
   const targetDir = path.resolve(root, loaded.project.targetPath);
   const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({

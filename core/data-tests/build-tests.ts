@@ -15,6 +15,8 @@ export interface TestTarget {
   /** Model/seed name, or table name for sources. */
   readonly name: string;
   readonly sourceName?: string;
+  /** A version of a versioned model: tests are named `<test>_<name>_v<v>_...` and ref that version. */
+  readonly version?: string | number;
   /** The node the tests attach to (null for sources). */
   readonly attachedNode: string | null;
   /** The YAML file declaring the tests. */
@@ -61,7 +63,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   checkArguments(entry, t, target);
   const kwargs: Record<string, unknown> = { ...entry.args };
   if (t.columnName !== null) kwargs.column_name = t.columnName;
-  const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.name;
+  const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.version !== undefined ? `${target.name}_v${target.version}` : target.name;
   const testType = target.kind === 'source' ? `source_${entry.testName}` : entry.testName;
   const generated = genericTestName(testType, entry.namespace, targetLabel, kwargs);
   // As dbt: the node's name (and fqn, unique_id) is the full generated name; when that is 64
@@ -78,7 +80,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, refs, sources);
   });
   if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
-  else refs.push({ name: target.name });
+  else refs.push(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
 
   const rel = path.posix.relative(target.root, target.file);
   const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');

@@ -31,10 +31,10 @@ export function testUniqueId(projectName: string, name: string, metadata: { name
 }
 
 /** The `model` kwarg dbt records for a generic test on a model/seed/snapshot or a source table. */
-export function modelArgument(target: { kind: string; name: string; sourceName?: string }): string {
-  return target.kind === 'source'
-    ? `{{ get_where_subquery(source('${target.sourceName}', '${target.name}')) }}`
-    : `{{ get_where_subquery(ref('${target.name}')) }}`;
+export function modelArgument(target: { kind: string; name: string; sourceName?: string; version?: string | number }): string {
+  if (target.kind === 'source') return `{{ get_where_subquery(source('${target.sourceName}', '${target.name}')) }}`;
+  // A version is written as a string, whatever its YAML type.
+  return target.version !== undefined ? `{{ get_where_subquery(ref('${target.name}', version='${target.version}')) }}` : `{{ get_where_subquery(ref('${target.name}')) }}`;
 }
 
 /** Python's repr() of dbt's hashable form: dicts with sorted keys, lists, everything else str(). */
