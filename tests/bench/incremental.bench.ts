@@ -204,7 +204,7 @@ async function benchAdapter(db: Db, dir: string): Promise<Figure[]> {
       if (got.n !== source.n || Math.abs(got.sum - source.sum) > 0.01 * source.n) {
         throw new Error(`${db.name} ${f.strategy}: table has ${got.n} rows (sum ${got.sum}), source ${source.n} (sum ${source.sum})`);
       }
-      console.log(`${db.name} ${f.strategy} run ${run} (load ${os.loadavg()[0].toFixed(1)}): ${inc.seconds.toFixed(2)} s for ${Math.round(ROWS * CHANGED).toLocaleString('en')} new/changed rows (source change ${((performance.now() - t0) / 1000).toFixed(1)} s before); rows match the source`);
+      console.log(`${db.name} ${f.strategy} run ${run} (load ${os.loadavg()[0].toFixed(1)}): ${inc.seconds.toFixed(2)} s (kiln wall ${inc.wall.toFixed(2)} s) for ${Math.round(ROWS * CHANGED).toLocaleString('en')} new/changed rows (source change ${((performance.now() - t0) / 1000).toFixed(1)} s before); rows match the source`);
     }
   }
   for (const f of figures) f.ratio = median(f.incrementalS) / f.fullRefreshS;
