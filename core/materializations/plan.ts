@@ -123,7 +123,8 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
       if (!seed) throw new Error(`internal: seed ${node.uniqueId} planned without its CSV`);
       return planSwap(node, state, ctx, (tmp) => [
         { kind: 'sql', sql: ctx.dialect.createTable(tmp, seed.columns, seed.quoteColumns), purpose: 'create seed table' },
-        { kind: 'load', target: tmp, load: seed },
+        // Nothing to load (a header-only file, or --empty): no bulk load at all.
+        ...(seed.rowCount > 0 ? [{ kind: 'load' as const, target: tmp, load: seed }] : []),
       ], 'table');
     }
     case 'ephemeral':
