@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
-import type { ColumnInfo, ConstraintDef, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
+import type { ColumnInfo, ConstraintDef, DocBlock, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
@@ -208,6 +208,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   }
   const patches = collectPatches(propertyFiles, problems);
+  const groups = collectGroups(projectName, propertyFiles, problems);
+  if (groups.size) manifest.groups = groups;
   /** The full entry of a model outlined in its property file. */
   const fullPatch = (p: NodePatch): NodePatch => {
     if (!(p as PatchOutline).outline) return p;
@@ -492,7 +494,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const fqn = version ? [...fqnOf(f, name).slice(0, -1), name, `v${version.v}`] : fqnOf(f, name);
     const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
     const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
-    const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
+    const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch ? governance(patch) : {});
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
     const uniqueId = version ? `${resourceType}.${projectName}.${name}.v${version.v}` : `${resourceType}.${projectName}.${name}`;
@@ -562,8 +564,10 @@ export function parseProject(input: ParseInput): ParseOutput {
   }): ParsedNode {
     const config = normalizeConfig(p.config);
     const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config, version: p.version?.v }, profile.target, callMacro);
+    const deprecation = p.patch?.extra.deprecation_date;
     return {
       ...(p.version ? { version: p.version.v, latestVersion: p.version.latest } : {}),
+      ...(deprecation !== undefined && deprecation !== null ? { deprecationDate: deprecation instanceof Date ? deprecation.toISOString() : String(deprecation) } : {}),
       uniqueId: p.uniqueId,
       resourceType: p.resourceType,
       packageName: projectName,
@@ -644,6 +648,40 @@ function outlineModels(pf: PropertyFile): PropertyFile {
     outline: { hasTests: p.dataTests.length > 0 || p.columns.some((c) => c.data_tests.length > 0) },
   }));
   return { ...pf, models };
+}
+
+/** A model entry's config with its `access:` and `group:` keys, which dbt takes as configs too. */
+function governance(patch: NodePatch): Record<string, unknown> {
+  const { access, group } = patch.extra;
+  if (access === undefined && group === undefined) return patch.config as Record<string, unknown>;
+  return { ...(access !== undefined ? { access } : {}), ...(group !== undefined ? { group } : {}), ...patch.config };
+}
+
+/** `groups:` entries: a name and an owner (with a name or an email), unique in the project. */
+function collectGroups(projectName: string, files: readonly PropertyFile[], problems: Problems): Map<string, GroupDef> {
+  const out = new Map<string, GroupDef>();
+  for (const f of files) {
+    for (const raw of f.other.groups ?? []) {
+      const g = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+      const loc = { file: f.path };
+      if (typeof g.name !== 'string' || !g.name.trim()) {
+        problems.error(new KilnError(Codes.CONFIG_INVALID, 'A group has no `name:`', { loc, hint: 'Write `groups: [{name: finance, owner: {email: finance@example.com}}]`.' }));
+        continue;
+      }
+      const owner = g.owner && typeof g.owner === 'object' && !Array.isArray(g.owner) ? (g.owner as Record<string, unknown>) : null;
+      if (!owner || (owner.name === undefined && owner.email === undefined)) {
+        problems.error(new KilnError(Codes.CONFIG_INVALID, `Group '${g.name}' has no owner`, { loc, hint: 'Give it `owner: {name: ..., email: ...}` (at least one of the two).' }));
+        continue;
+      }
+      const id = `group.${projectName}.${g.name}`;
+      if (out.has(id)) {
+        problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two groups are named '${g.name}'`, { loc, related: [out.get(id)!.loc], hint: 'Rename or merge one of them.' }));
+        continue;
+      }
+      out.set(id, { uniqueId: id, name: g.name, packageName: projectName, originalFilePath: f.path, owner, description: typeof g.description === 'string' ? g.description : '', loc });
+    }
+  }
+  return out;
 }
 
 interface Patches {
@@ -782,6 +820,7 @@ function hasConstraints(node: ParsedNode): boolean {
  */
 export function resolveDependencies(manifest: Manifest, problems: Problems): void {
   const index = new RefIndex(manifest);
+  checkGroups(manifest, problems);
   // Only an unknown ref needs every name (for a suggestion): made then, not on every parse.
   let byName: Set<string> | undefined;
 
@@ -791,6 +830,15 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
       const target = index.ref(r, node.packageName);
       if (target) {
         deps.add(target.uniqueId);
+        const denied = accessDenied(node, target);
+        if (denied) problems.error(denied);
+        if (target.deprecationDate && node.resourceType !== 'test' && pastDate(target.deprecationDate)) {
+          problems.warn(new KilnError(Codes.REF_DEPRECATED, `${label(node)} refs ${target.name}${target.version !== undefined ? ` v${target.version}` : ''}, deprecated since ${target.deprecationDate}`, {
+            loc: { file: node.originalFilePath },
+            node: node.uniqueId,
+            hint: target.latestVersion !== undefined && String(target.latestVersion) !== String(target.version) ? `Move to its latest version: ref('${target.name}') (v${target.latestVersion}).` : `Ask its owners what replaces it, or remove the ref.`,
+          }));
+        }
         continue;
       }
       const line = lineOf(node.rawCode, new RegExp(`ref\\s*\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${escapeRe(r.name)}['"]`));
@@ -869,6 +917,51 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
     }
     e.dependsOn.nodes = [...deps];
   }
+}
+
+/** Whether a deprecation date (ISO date or date-time, as YAML gives it) lies before now. */
+function pastDate(text: string): boolean {
+  const t = Date.parse(text);
+  return Number.isFinite(t) && t < Date.now();
+}
+
+/** Every `group` a node names is declared; a private model belongs to one. */
+function checkGroups(manifest: Manifest, problems: Problems): void {
+  const declared = new Set([...(manifest.groups?.values() ?? [])].map((g) => g.name));
+  for (const n of manifest.nodes.values()) {
+    const group = n.config.group;
+    const loc = n.patchLoc ?? { file: n.originalFilePath };
+    if (typeof group === 'string' && group && !declared.has(group)) {
+      problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is in group '${group}', which is not declared`, {
+        loc,
+        node: n.uniqueId,
+        hint: declared.size ? `Declared groups: ${[...declared].join(', ')}. Fix the name or declare it under \`groups:\` in a YAML file.` : `Declare it: \`groups: [{name: ${group}, owner: {email: ...}}]\` in a YAML file.`,
+      }));
+    }
+    if (n.resourceType === 'model' && n.config.access === 'private' && !group) {
+      problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is private but in no group: no other model could ever ref it`, {
+        loc,
+        node: n.uniqueId,
+        hint: 'Give it a `group:` (or make it `access: protected`, the default).',
+      }));
+    }
+  }
+}
+
+/**
+ * dbt's access rule for ref(): a private model only from its own group. (A protected one, the
+ * default, is referable from any package of the project; dbt limits that only for packages setting
+ * `restrict-access`, not read here.) Tests may ref anything: they check the model, not use it.
+ */
+function accessDenied(from: ParsedNode, to: ParsedNode): KilnError | null {
+  if (to.resourceType !== 'model' || from.resourceType === 'test' || from.resourceType === 'unit_test') return null;
+  if (to.config.access !== 'private' || from.config.group === to.config.group) return null;
+  const loc = { file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) };
+  return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
+    loc,
+    node: from.uniqueId,
+    hint: `Only models of group '${to.config.group}' may ref it. Move ${from.name} into that group, or make ${to.name} \`access: protected\` or \`public\`.`,
+  });
 }
 
 /** Whether two key part lists hold the same strings (identical strings compare at once). */

@@ -93,6 +93,7 @@ export function versionPatch(model: VersionedModel, version: VersionDecl): NodeP
   return {
     ...p,
     description: typeof e.description === 'string' ? e.description : p.description,
+    extra: e.deprecation_date !== undefined ? { ...p.extra, deprecation_date: e.deprecation_date } : p.extra,
     config,
     columns,
     dataTests: tests,

@@ -31,7 +31,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const reporter = makeReporter(opts, io);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
-  const selected = select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn'));
+  const timings = session.timings;
+  const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);
   if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
     throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
@@ -51,14 +52,18 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
   let failed = true;
   try {
-    const code = await runWith(kind, opts, io, { session, reporter, selected, deferTo, seeds, meta, writer });
+    // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
+    // here too) and the hooks; without this the whole run showed up as `other`.
+    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, seeds, meta, writer }));
     failed = false;
     return code;
   } finally {
     // An error on the way out is reported rather than a write failure behind it.
-    await writer.finish().catch((e: unknown) => {
-      if (!failed) throw e;
-    });
+    await timings.timeAsync('write artifacts', () =>
+      writer.finish().catch((e: unknown) => {
+        if (!failed) throw e;
+      }),
+    );
   }
 }
 

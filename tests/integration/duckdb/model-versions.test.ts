@@ -25,6 +25,7 @@ const YAML = `models:
           materialized: view
       - v: 2
       - v: 1
+        deprecation_date: 2020-01-01
         columns:
           - include: all
             exclude: [full_name]
@@ -68,10 +69,14 @@ describe('model versions', () => {
     // Each version's tests, named after the version; v1 has its own column list.
     for (const t of ['unique_dim_customers_v1_id', 'not_null_dim_customers_v1_name', 'unique_dim_customers_v2_id', 'not_null_dim_customers_v3_id']) expect(r.stdout).toMatch(new RegExp(`PASS ${t}\\b`));
     expect(r.stdout).not.toMatch(/not_null_dim_customers_v2_name/);
+    // A ref to a version past its deprecation date warns, pointing at the latest.
+    expect(r.output).toMatch(/Model 'uses_v1' refs dim_customers v1, deprecated since 2020-01-01/);
+    expect(r.output).toMatch(/ref\('dim_customers'\) \(v2\)/);
+    expect(r.output).not.toMatch(/'uses_latest' refs dim_customers/);
 
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, Record<string, unknown>> };
     const v1 = manifest.nodes['model.p.dim_customers.v1'];
-    expect(v1).toMatchObject({ name: 'dim_customers', version: 1, latest_version: 2, alias: 'dim_customers_v1', fqn: ['p', 'dim_customers', 'v1'] });
+    expect(v1).toMatchObject({ name: 'dim_customers', version: 1, latest_version: 2, deprecation_date: '2020-01-01', alias: 'dim_customers_v1', fqn: ['p', 'dim_customers', 'v1'] });
     expect(Object.keys(v1.columns as object)).toEqual(['id', 'name']);
     expect(manifest.nodes['model.p.dim_customers.v2']).toMatchObject({ original_file_path: 'models/dim_customers.sql', version: 2 });
     expect(manifest.nodes['model.p.uses_latest'].depends_on).toMatchObject({ nodes: ['model.p.dim_customers.v2'] });
