@@ -162,6 +162,17 @@ describe('compile with nothing changed', () => {
     }
   });
 
+  it("is recorded for SQL's own now() and a macro dispatched through adapter.dispatch", async () => {
+    const dir = await settled({
+      ...FILES,
+      'macros/dispatched.sql': "{% macro today() %}{{ return(adapter.dispatch('today')()) }}{% endmacro %}\n{% macro default__today() %}current_date{% endmacro %}\n",
+      'models/marts/plain.sql': 'select now() as at, {{ today() }} as d\n',
+    });
+    expect(await compile(dir)).toBe('none');
+    expect(await compile(dir)).toBe('all');
+    expect(fs.readFileSync(path.join(dir, 'target/compiled/shop/models/marts/plain.sql'), 'utf8')).toContain('current_date');
+  });
+
   it('a manifest.json with another name (a hard link) is replaced, not changed in place', async () => {
     const dir = await settled();
     expect(await compile(dir)).toBe('none');
