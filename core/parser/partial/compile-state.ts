@@ -387,7 +387,8 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
   const out = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(out, newHead);
-    const chunk = Buffer.allocUnsafe(8 << 20);
+    // 1 MB at a time: several times less system time than 8 MB chunks here (page cache copies stay in cache).
+    const chunk = Buffer.allocUnsafe(1 << 20);
     const copy = (from: number, to: number) => {
       for (let pos = from; pos < to; ) {
         const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, to - pos), pos);
