@@ -49,7 +49,14 @@ export class CsvScan {
     private readonly text: string,
     private readonly delimiter: string,
     private readonly columns: (header: readonly string[]) => readonly (ColumnInferrer | null)[],
+    /** The text continues a file whose header was read already (text starts at a record). */
+    continued?: { readonly header: readonly string[]; readonly inferrers: readonly (ColumnInferrer | null)[] },
   ) {
+    if (continued) {
+      this.header = [...continued.header];
+      this.inferrers = continued.inferrers;
+      this.width = continued.header.length;
+    }
     this.n = text.length;
     this.delim = delimiter.length === 1 ? delimiter.charCodeAt(0) : -1;
     this.state = delimiter.length !== 1 || this.delim === QUOTE || this.delim === LF || this.delim === CR ? 'irregular' : 'scanning';
