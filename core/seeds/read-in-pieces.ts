@@ -39,10 +39,12 @@ export class SeedReadingInPieces {
   /** For newInferrers() and describe() (built on the first piece). */
   private rules: SeedReading | null = null;
 
+  /** `pieceBytes`: about how much one step reads (tests use tiny pieces). */
   constructor(
     readonly file: string,
     readonly relPath: string,
     private readonly opts: ReadSeedOptions,
+    private readonly pieceBytes = PIECE,
   ) {}
 
   /**
@@ -85,7 +87,7 @@ export class SeedReadingInPieces {
     if (!bytes || this.readFailed || this.wholeFile) return this.settle(() => new SeedReading(this.file, this.relPath, this.opts, bytes ?? undefined).finish());
     if (this.at >= bytes.length && this.header) return this.settle(() => this.rules!.describe(checkedHeader(this.header!, this.rules!), this.inferrers, this.rowCount));
     const start = this.at === 0 && hasBom(bytes) ? 3 : this.at;
-    const end = cutAt(bytes, start);
+    const end = cutAt(bytes, start, this.pieceBytes);
     const piece = bytes.subarray(start, end);
     if (end < 0 || piece.indexOf(CR) !== -1 || !isUtf8(piece)) return this.whole();
     const text = piece.toString('utf8');
@@ -135,16 +137,16 @@ function checkedHeader(header: readonly string[], rules: SeedReading): readonly 
 }
 
 /**
- * Where the piece from `start` ends: after a line end outside quotes about PIECE bytes on, or at
+ * Where the piece from `start` ends: after a line end outside quotes up to `size` bytes on, or at
  * the end of the bytes; -1 when no such line end is found (the file is read whole).
  */
-function cutAt(bytes: Buffer, start: number): number {
-  if (bytes.length - start <= PIECE) return bytes.length;
+function cutAt(bytes: Buffer, start: number, size: number): number {
+  if (bytes.length - start <= size) return bytes.length;
   let quotes = 0;
-  for (let q = bytes.indexOf(QUOTE, start); q !== -1 && q < start + PIECE; q = bytes.indexOf(QUOTE, q + 1)) quotes++;
+  for (let q = bytes.indexOf(QUOTE, start); q !== -1 && q < start + size; q = bytes.indexOf(QUOTE, q + 1)) quotes++;
   // Quotes before each candidate: those of the window, less those after it.
-  let lf = bytes.lastIndexOf(LF, start + PIECE - 1);
-  let after = start + PIECE;
+  let lf = bytes.lastIndexOf(LF, start + size - 1);
+  let after = start + size;
   for (let tries = 0; tries < CUT_TRIES && lf >= start; tries++) {
     for (let q = bytes.indexOf(QUOTE, lf + 1); q !== -1 && q < after; q = bytes.indexOf(QUOTE, q + 1)) quotes--;
     if (quotes % 2 === 0) return lf + 1;
