@@ -89,9 +89,17 @@ export class SeedReadingInPieces {
     const start = this.at === 0 && hasBom(bytes) ? 3 : this.at;
     const end = cutAt(bytes, start, this.pieceBytes);
     const piece = bytes.subarray(start, end);
-    if (end < 0 || piece.indexOf(CR) !== -1 || !isUtf8(piece)) return this.whole();
+    if (end < 0 || piece.indexOf(CR) !== -1 || !isUtf8(piece) || piece.indexOf(0) !== -1) return this.whole();
+    const delimiter = this.opts.delimiter ?? ',';
+    if (this.header && delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80) {
+      // Later pieces, a one-byte delimiter: on the bytes.
+      const rows = this.scanBytes(bytes, start, end, delimiter.charCodeAt(0));
+      if (rows < 0) return this.whole();
+      this.rowCount += rows;
+      this.at = end;
+      return true;
+    }
     const text = piece.toString('utf8');
-    if (text.includes('\0')) return this.whole();
     let scan: CsvScan;
     if (!this.header) {
       if (text.trim() === '') return this.whole();
@@ -101,9 +109,9 @@ export class SeedReadingInPieces {
         return this.whole();
       }
       const rules = this.rules;
-      scan = new CsvScan(text, this.opts.delimiter ?? ',', (header) => (this.inferrers = rules.newInferrers(header)));
+      scan = new CsvScan(text, delimiter, (header) => (this.inferrers = rules.newInferrers(header)));
     } else {
-      scan = new CsvScan(text, this.opts.delimiter ?? ',', () => this.inferrers, { header: this.header, inferrers: this.inferrers });
+      scan = new CsvScan(text, delimiter, () => this.inferrers, { header: this.header, inferrers: this.inferrers });
     }
     scan.advance(Infinity);
     const scanned = scan.result;
@@ -112,6 +120,99 @@ export class SeedReadingInPieces {
     this.rowCount += scanned.rowCount;
     this.at = end;
     return true;
+  }
+
+  /**
+   * CsvScan's reading of bytes[start, end) (whole records, no `\r`, valid UTF-8), without
+   * decoding: a line without quotes is split at the delimiter and its fields classified as bytes
+   * (ColumnInferrer.addBytes); a record with quotes (to the first line end after an even number
+   * of quotes) is decoded and read by CsvScan. The rows, or -1 for an irregular piece.
+   */
+  private scanBytes(b: Buffer, start: number, end: number, delim: number): number {
+    const header = this.header!;
+    const inferrers = this.inferrers;
+    const width = header.length;
+    let rows = 0;
+    let i = start;
+    let nextQuote = -2;
+    let nextDelim = -2;
+    while (i < end) {
+      let lineEnd = b.indexOf(LF, i);
+      if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+      if (nextQuote !== -1 && nextQuote < i) nextQuote = b.indexOf(QUOTE, i);
+      if (nextQuote === -1 || nextQuote >= lineEnd) {
+        let col = 0;
+        let firstEmpty = false;
+        let s = i;
+        for (;;) {
+          if (nextDelim !== -1 && nextDelim < s) nextDelim = b.indexOf(delim, s);
+          const fieldEnd = nextDelim !== -1 && nextDelim < lineEnd ? nextDelim : lineEnd;
+          if (col < width) {
+            const inferrer = inferrers[col];
+            if (inferrer !== null && !inferrer.settled && fieldEnd > s) inferrer.addBytes(b, s, fieldEnd);
+          }
+          if (col === 0) firstEmpty = fieldEnd === s;
+          col++;
+          if (fieldEnd === lineEnd) break;
+          s = fieldEnd + 1;
+        }
+        if (col === width) rows++;
+        else if (!(col === 1 && firstEmpty)) return -1;
+        i = lineEnd + 1;
+        continue;
+      }
+      // A record with quotes, field by field (quoted fields may hold delimiters and line ends).
+      let col = 0;
+      let firstEmpty = false;
+      for (;;) {
+        const inferrer = col < width ? inferrers[col] : null;
+        const want = inferrer !== null && !inferrer.settled;
+        let empty: boolean;
+        if (b[i] !== QUOTE) {
+          const s0 = i;
+          while (i < end) {
+            const c = b[i];
+            if (c === delim || c === LF) break;
+            // A quote inside an unquoted field is an error csv-parse reports.
+            if (c === QUOTE) return -1;
+            i++;
+          }
+          empty = i === s0;
+          if (want && !empty) inferrer.addBytes(b, s0, i);
+        } else {
+          let value = '';
+          let from = i + 1;
+          for (;;) {
+            const q = b.indexOf(QUOTE, from);
+            if (q === -1 || q >= end) return -1; // never closed
+            if (q + 1 < end && b[q + 1] === QUOTE) {
+              if (want) value += b.toString('utf8', from, q + 1);
+              from = q + 2;
+              continue;
+            }
+            if (want) value += b.toString('utf8', from, q);
+            empty = want ? value === '' : q === i + 1;
+            i = q + 1;
+            break;
+          }
+          // After the closing quote: the field ends, or the file is malformed.
+          if (i < end && b[i] !== delim && b[i] !== LF) return -1;
+          if (want) inferrer.add(value);
+        }
+        if (col === 0) firstEmpty = empty;
+        col++;
+        if (i < end && b[i] === delim) {
+          i++;
+          continue;
+        }
+        // The record ends here (a line end or the end of the piece).
+        i++;
+        break;
+      }
+      if (col === width) rows++;
+      else if (!(col === 1 && firstEmpty)) return -1;
+    }
+    return rows;
   }
 
   /** Hands the whole file to SeedReading (from the start: fresh inferrers). */
