@@ -63,14 +63,7 @@ export function prepareSeeds(
                 failedReadings.add(reading);
                 throw e;
               }
-              for (const other of group) {
-                try {
-                  other.pieces.finish();
-                } catch {
-                  if (other.reading) failedReadings.add(other.reading);
-                  throw new KilnError(Codes.CSV_MALFORMED, `not loaded: seed file ${other.relPath} is malformed (see its error), and no seed of this run is loaded while one is`, { loc: { file: me.relPath } });
-                }
-              }
+              checkOthers(me.relPath);
               cache.set(key, answer);
               cache.save();
               return { columns: toColumns(answer), rowCount: answer.rowCount };
@@ -91,6 +84,32 @@ export function prepareSeeds(
     }
   }
   cache.save();
+  if (group.length === 0) return out;
+  // Seeds read already wait too: none of the run commits while a file being read may be bad.
+  const checkOthers = (relPath: string): void => {
+    for (const other of group) {
+      try {
+        other.pieces.finish();
+      } catch {
+        if (other.reading) failedReadings.add(other.reading);
+        throw new KilnError(Codes.CSV_MALFORMED, `not loaded: seed file ${other.relPath} is malformed (see its error), and no seed of this run is loaded while one is`, { loc: { file: relPath } });
+      }
+    }
+  };
+  for (const [id, load] of out) {
+    if (load.reading) continue;
+    const node = manifest.nodes.get(id)!;
+    const known = { columns: load.columns, rowCount: load.rowCount };
+    const reading: SeedLoadReading = {
+      read: () => Promise.resolve(),
+      finish: async () => {
+        await Promise.all(group.map((g) => g.pieces.read()));
+        checkOthers(node.originalFilePath);
+        return known;
+      },
+    };
+    out.set(id, { ...load, reading });
+  }
   return out;
 }
 

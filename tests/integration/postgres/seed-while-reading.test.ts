@@ -77,9 +77,12 @@ describe('kiln seed of a large file on PostgreSQL', () => {
   it('exits 2 at the line of a malformed row, leaving every table of the run as it was', async () => {
     writeSeed('s');
     writeSeed('t');
+    // A small seed, read before the run as always, in the same run.
+    fs.writeFileSync(path.join(dir, 'seeds', 'u.csv'), 'id\n1\n');
     expect((await kiln(['seed'], dir)).code).toBe(0);
     writeSeed('s', '1,2,3,4');
     writeSeed('t', '7,8,changed');
+    fs.writeFileSync(path.join(dir, 'seeds', 'u.csv'), 'id\n1\n2\n');
     const r = await kiln(['seed'], dir);
     expect(r.code, r.output).toBe(2);
     expect(r.output).toMatch(/KLN401/);
@@ -89,6 +92,7 @@ describe('kiln seed of a large file on PostgreSQL', () => {
     // Neither seed changed: not the bad one, nor the good one of the same run.
     expect(await query('select count(*)::int from analytics.s')).toEqual([[ROWS]]);
     expect(await query("select count(*)::int from analytics.t where note = 'changed'")).toEqual([[0]]);
-    expect(await query("select count(*)::int from pg_tables where schemaname = 'analytics'")).toEqual([[2]]);
+    expect(await query('select count(*)::int from analytics.u')).toEqual([[1]]);
+    expect(await query("select count(*)::int from pg_tables where schemaname = 'analytics'")).toEqual([[3]]);
   });
 });
