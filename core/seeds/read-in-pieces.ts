@@ -10,8 +10,7 @@
 // UTF-8, a NUL byte, a header longer than a piece...) hands the whole file to readSeed's own
 // reading (SeedReading), which answers or throws exactly as readSeed does.
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ColumnInferrer } from './infer-type.js';
 import { hasBom } from './decode-utf8.js';
 import { SeedReading, type ReadSeedOptions, type SeedInfo } from './read-seed.js';
@@ -23,12 +22,17 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 /** Line ends tried, from a piece's end backwards, for one outside quotes. */
 const CUT_TRIES = 64;
+/** Bytes of one record beyond which the whole file goes to SeedReading instead. */
+const MAX_CARRY = 64 << 20;
 
 export class SeedReadingInPieces {
-  private bytes: Buffer | null = null;
-  private readFailed = false;
-  /** Byte offset of the next piece. */
-  private at = 0;
+  /** The open file (-1: not yet), the offset read to, and bytes read but not yet scanned. */
+  private fd = -1;
+  private fileAt = 0;
+  private eof = false;
+  private carry: Buffer = Buffer.alloc(0);
+  /** No piece returned yet: the bytes not scanned start the file (a BOM is dropped). */
+  private atFileStart = true;
   /** null: the pieces did not do (the whole file goes to SeedReading). */
   private header: string[] | null = null;
   private inferrers: readonly (ColumnInferrer | null)[] = [];
@@ -53,12 +57,6 @@ export class SeedReadingInPieces {
    */
   read(): Promise<void> {
     this.reading ??= (async () => {
-      try {
-        this.bytes = await readFile(this.file);
-      } catch {
-        // SeedReading reads it again and reports why it cannot.
-        this.readFailed = true;
-      }
       while (this.step()) await new Promise<void>((resolve) => setImmediate(resolve));
     })();
     return this.reading;
@@ -72,31 +70,68 @@ export class SeedReadingInPieces {
     return answer.info;
   }
 
-  /** Reads one piece; false once the answer is known. Synchronous (before read() has the bytes, it reads them). */
+  /**
+   * The next piece: bytes not scanned yet plus up to pieceBytes more from the file, cut after
+   * the last line end outside quotes (all of it at the end of the file); 'more' when no such
+   * line end is in it yet (a long record: the next step reads on), 'eof', or null when the file
+   * cannot be read this way.
+   */
+  private nextPiece(): { readonly bytes: Buffer; readonly start: number; readonly end: number } | 'more' | 'eof' | null {
+    const first = this.fd < 0;
+    let bytes = this.carry;
+    try {
+      if (first) this.fd = openSync(this.file, 'r');
+      if (!this.eof) {
+        const fresh = Buffer.allocUnsafe(this.pieceBytes);
+        let n = 0;
+        while (n < fresh.length) {
+          const got = readSync(this.fd, fresh, n, fresh.length - n, this.fileAt + n);
+          if (got === 0) {
+            this.eof = true;
+            break;
+          }
+          n += got;
+        }
+        this.fileAt += n;
+        bytes = bytes.length ? Buffer.concat([bytes, fresh.subarray(0, n)]) : fresh.subarray(0, n);
+      }
+    } catch {
+      return null;
+    }
+    if (bytes.length === 0) return 'eof';
+    const start = this.atFileStart && hasBom(bytes) ? 3 : 0;
+    const end = this.eof ? bytes.length : cutBefore(bytes, start, bytes.length);
+    if (end < 0) {
+      // A record longer than what was read: read on (a very long one goes to SeedReading).
+      if (bytes.length > MAX_CARRY) return null;
+      this.carry = bytes;
+      return 'more';
+    }
+    this.carry = bytes.subarray(end);
+    this.atFileStart = false;
+    return { bytes, start, end };
+  }
+
+  /** Reads one piece; false once the answer is known. Synchronous. */
   private step(): boolean {
     if (this.answer) return false;
-    if (!this.bytes && !this.readFailed) {
-      // finish() before read() got the bytes: read them now.
-      try {
-        this.bytes = readFileSync(this.file);
-      } catch {
-        this.readFailed = true;
-      }
+    if (this.wholeFile) return this.settle(() => new SeedReading(this.file, this.relPath, this.opts).finish());
+    const next = this.nextPiece();
+    if (next === null) return this.whole();
+    if (next === 'more') return true;
+    if (next === 'eof') {
+      if (!this.header) return this.whole();
+      return this.settle(() => this.rules!.describe(checkedHeader(this.header!, this.rules!), this.inferrers, this.rowCount));
     }
-    const bytes = this.bytes;
-    if (!bytes || this.readFailed || this.wholeFile) return this.settle(() => new SeedReading(this.file, this.relPath, this.opts, bytes ?? undefined).finish());
-    if (this.at >= bytes.length && this.header) return this.settle(() => this.rules!.describe(checkedHeader(this.header!, this.rules!), this.inferrers, this.rowCount));
-    const start = this.at === 0 && hasBom(bytes) ? 3 : this.at;
-    const end = cutAt(bytes, start, this.pieceBytes);
+    const { bytes, start, end } = next;
     const piece = bytes.subarray(start, end);
-    if (end < 0 || piece.indexOf(CR) !== -1 || !isUtf8(piece) || piece.indexOf(0) !== -1) return this.whole();
+    if (piece.indexOf(CR) !== -1 || !isUtf8(piece) || piece.indexOf(0) !== -1) return this.whole();
     const delimiter = this.opts.delimiter ?? ',';
     if (this.header && delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80) {
       // Later pieces, a one-byte delimiter: on the bytes.
       const rows = this.scanBytes(bytes, start, end, delimiter.charCodeAt(0));
       if (rows < 0) return this.whole();
       this.rowCount += rows;
-      this.at = end;
       return true;
     }
     const text = piece.toString('utf8');
@@ -118,7 +153,6 @@ export class SeedReadingInPieces {
     if (!scanned) return this.whole();
     this.header ??= [...scanned.header];
     this.rowCount += scanned.rowCount;
-    this.at = end;
     return true;
   }
 
@@ -227,7 +261,15 @@ export class SeedReadingInPieces {
     } catch (error) {
       this.answer = { error };
     }
-    this.bytes = null;
+    this.carry = Buffer.alloc(0);
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // nothing to do
+      }
+      this.fd = -1;
+    }
     return false;
   }
 }
@@ -238,16 +280,15 @@ function checkedHeader(header: readonly string[], rules: SeedReading): readonly 
 }
 
 /**
- * Where the piece from `start` ends: after a line end outside quotes up to `size` bytes on, or at
- * the end of the bytes; -1 when no such line end is found (the file is read whole).
+ * The end of the last line end outside quotes in bytes[start, limit) (just after it), counting
+ * quotes from `start` (a record start); -1 when none is found.
  */
-function cutAt(bytes: Buffer, start: number, size: number): number {
-  if (bytes.length - start <= size) return bytes.length;
+function cutBefore(bytes: Buffer, start: number, limit: number): number {
   let quotes = 0;
-  for (let q = bytes.indexOf(QUOTE, start); q !== -1 && q < start + size; q = bytes.indexOf(QUOTE, q + 1)) quotes++;
+  for (let q = bytes.indexOf(QUOTE, start); q !== -1 && q < limit; q = bytes.indexOf(QUOTE, q + 1)) quotes++;
   // Quotes before each candidate: those of the window, less those after it.
-  let lf = bytes.lastIndexOf(LF, start + size - 1);
-  let after = start + size;
+  let lf = bytes.lastIndexOf(LF, limit - 1);
+  let after = limit;
   for (let tries = 0; tries < CUT_TRIES && lf >= start; tries++) {
     for (let q = bytes.indexOf(QUOTE, lf + 1); q !== -1 && q < after; q = bytes.indexOf(QUOTE, q + 1)) quotes--;
     if (quotes % 2 === 0) return lf + 1;
