@@ -56,8 +56,11 @@ export class SeedReadingInPieces {
    * (or the file's error) is finish()'s. The same promise on every call.
    */
   read(): Promise<void> {
+    const next = () => new Promise<void>((resolve) => setImmediate(resolve));
     this.reading ??= (async () => {
-      while (this.step()) await new Promise<void>((resolve) => setImmediate(resolve));
+      // Not before the caller's own work of this turn (the COPY it is about to start).
+      await next();
+      while (this.step()) await next();
     })();
     return this.reading;
   }

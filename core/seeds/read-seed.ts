@@ -41,8 +41,9 @@ export function readSeed(file: string, relPath: string, opts: ReadSeedOptions = 
   return new SeedReading(file, relPath, opts).finish();
 }
 
-/** Characters of a seed's start (and, a sixteenth of it, of its end) a guess is made from. */
-const GUESS_CHARS = 1 << 20;
+/** Bytes of a seed's start, and of its end, a guess is made from. */
+const GUESS_HEAD_BYTES = 256 << 10;
+const GUESS_TAIL_BYTES = 64 << 10;
 const LF = 0x0a;
 
 /**
@@ -103,9 +104,9 @@ export class SeedReading {
       const fd = openSync(file, 'r');
       try {
         const size = fstatSync(fd).size;
-        head = Buffer.allocUnsafe(Math.min(size, GUESS_CHARS));
+        head = Buffer.allocUnsafe(Math.min(size, GUESS_HEAD_BYTES));
         head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
-        const tailLength = Math.min(Math.max(0, size - head.length), GUESS_CHARS >> 4);
+        const tailLength = Math.min(Math.max(0, size - head.length), GUESS_TAIL_BYTES);
         tail = Buffer.allocUnsafe(tailLength);
         tail = tail.subarray(0, readSync(fd, tail, 0, tailLength, size - tailLength));
       } finally {
