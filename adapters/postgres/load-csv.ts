@@ -48,6 +48,8 @@ export async function copyCsv(client: Client, target: RelationName, load: SeedLo
 }
 
 const SAVEPOINT = 'kiln_seed_load';
+/** Bytes read from the file at a time: more queued towards the server while kiln reads a piece. */
+const COPY_CHUNK = 1 << 20;
 
 /**
  * A seed kiln has not read yet (SeedLoad.reading): the COPY into the table of guessed column types
@@ -92,7 +94,7 @@ async function copyWhileReading(client: Client, target: RelationName, load: Seed
 /** COPY of the whole file; the rows the server loaded. */
 async function copyFile(client: Client, target: RelationName, load: SeedLoad): Promise<number> {
   const copy = client.query(copyStreams.from(copySql(target, load)));
-  await pipeline(createReadStream(load.file), new CsvForCopy(load.columns.length > 1), copy);
+  await pipeline(createReadStream(load.file, { highWaterMark: COPY_CHUNK }), new CsvForCopy(load.columns.length > 1), copy);
   return copy.rowCount;
 }
 

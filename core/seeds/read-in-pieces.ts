@@ -16,7 +16,7 @@ import { hasBom } from './decode-utf8.js';
 import { SeedReading, type ReadSeedOptions, type SeedInfo } from './read-seed.js';
 import { CsvScan } from './scan-csv.js';
 
-const PIECE = 1 << 20;
+const PIECE = 256 << 10;
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
