@@ -1,13 +1,14 @@
 // readSeed in pieces, for a loader that streams the file into the database meanwhile (the
-// PostgreSQL COPY): the file is read without blocking, then decoded and scanned a piece of about
-// a megabyte at a time (step()), so that the event loop keeps the COPY fed between pieces and
-// the reading costs no wall time while the server is busy.
+// PostgreSQL COPY): the file is read and scanned a piece of about 256 KB at a time (step(), one
+// turn of the event loop each), so that the COPY stays fed between pieces and the reading costs
+// little wall time while the server is busy. The first piece is decoded and read by CsvScan (it
+// holds the header); later ones are read on their bytes (ColumnInferrer.addBytes).
 //
 // A piece ends at a line end outside quotes (an even number of quotes before it: every quote
 // toggles, a doubled one twice), so in a well-formed file every piece holds whole records and
 // scanning the pieces one after the other feeds the inferrers the same values, in the same order,
 // as scanning the whole text. Anything else (a piece that scans as irregular, a `\r`, invalid
-// UTF-8, a NUL byte, a header longer than a piece...) hands the whole file to readSeed's own
+// UTF-8, a NUL byte, a record over 64 MB...) hands the whole file to readSeed's own
 // reading (SeedReading), which answers or throws exactly as readSeed does.
 import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
