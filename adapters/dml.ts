@@ -7,7 +7,7 @@ export const INCREMENTAL_STRATEGIES: readonly string[] = ['append', 'merge', 'de
 
 type DmlBuilders = Pick<
   SqlDialect,
-  'insertInto' | 'deleteWhere' | 'updateFrom' | 'merge' | 'addColumn' | 'dropColumn' | 'alterColumnType' | 'createIndex' | 'timestamp' | 'hash'
+  'insertInto' | 'deleteWhere' | 'deleteUsing' | 'updateFrom' | 'merge' | 'addColumn' | 'dropColumn' | 'alterColumnType' | 'createIndex' | 'timestamp' | 'hash'
 >;
 
 export function dmlBuilders(renderRelation: (rel: RelationName) => string, quoteIdentifier: (name: string) => string, quoteLiteral: (v: string) => string): DmlBuilders {
@@ -18,6 +18,8 @@ export function dmlBuilders(renderRelation: (rel: RelationName) => string, quote
       `insert into ${renderRelation(target)} (${cols(columns)})\nselect ${cols(columns, `${SOURCE_ALIAS}.`)}\nfrom ${renderRelation(source)} as ${SOURCE_ALIAS}` +
       (where ? `\nwhere ${where}` : ''),
     deleteWhere: (target, condition) => `delete from ${renderRelation(target)} as ${DEST_ALIAS}\nwhere ${condition}`,
+    deleteUsing: (target, source, condition) =>
+      `delete from ${renderRelation(target)} as ${DEST_ALIAS}\nusing ${renderRelation(source)} as ${SOURCE_ALIAS}\nwhere ${condition}`,
     updateFrom: (target, source, set, condition) =>
       `update ${renderRelation(target)} as ${DEST_ALIAS}\nset ${setList(set)}\nfrom ${renderRelation(source)} as ${SOURCE_ALIAS}\nwhere ${condition}`,
     merge: (target: RelationName, source: RelationName, spec: MergeSpec) => {

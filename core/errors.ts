@@ -140,6 +140,8 @@ export const Codes = {
   STATE_MISSING: 'KLN307', // state:/result:/source_status:/--defer/retry without the artifacts they read
   STATE_INVALID: 'KLN308', // a state artifact that is not JSON or not the expected shape
   SELECTION_EMPTY: 'KLN309', // a warning: a selector matches nothing
+  ACCESS_DENIED: 'KLN310', // a ref to a private model from outside its group
+  REF_DEPRECATED: 'KLN311', // a warning: a ref to a model past its deprecation_date
   // seeds
   CSV_MALFORMED: 'KLN401',
   // execution

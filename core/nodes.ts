@@ -116,6 +116,11 @@ export interface ParsedNode {
   attachedNode?: string | null;
   /** Unit tests: the definition from YAML. */
   unitTest?: UnitTestDef;
+  /** Versioned models: this node's `v`, and the model's latest version (what `ref('name')` means). */
+  version?: string | number;
+  latestVersion?: string | number;
+  /** `deprecation_date` of a model (ISO text as written): refs to it warn once the date has passed. */
+  deprecationDate?: string;
 }
 
 export interface UnitTestInput {
@@ -225,4 +230,16 @@ export interface Manifest {
   exposures?: Map<string, Exposure>;
   /** The vars in effect (project + --vars), recorded so a later `state:modified` can see changes. */
   vars?: Readonly<Record<string, unknown>>;
+  /** `groups:` of property YAML: who owns which models (a private model is referable only inside its group). */
+  groups?: Map<string, GroupDef>;
+}
+
+export interface GroupDef {
+  uniqueId: string;
+  name: string;
+  packageName: string;
+  originalFilePath: string;
+  owner: Record<string, unknown>;
+  description: string;
+  loc: SourceLocation;
 }

@@ -71,7 +71,9 @@ export class TrinoConnection implements Connection {
     try {
       let pages: AsyncIterator<Page>;
       try {
-        pages = (await this.client.query(sql)) as unknown as AsyncIterator<Page>;
+        // impersonation_user: the queries run as that user (X-Trino-User), authenticated as `user`.
+        const query = this.profile.impersonationUser ? { query: sql, user: this.profile.impersonationUser } : sql;
+        pages = (await this.client.query(query)) as unknown as AsyncIterator<Page>;
       } catch (e) {
         throw transportError(e, this.profile);
       }

@@ -9,17 +9,19 @@ interface ConnectorTraits {
   readonly replaceTable: boolean;
   /** MERGE and DELETE. */
   readonly rowLevel: boolean;
+  /** `not null` on a column of CREATE TABLE (a contracted model's not_null constraint). */
+  readonly notNull: boolean;
 }
 
 const KNOWN: Readonly<Record<string, ConnectorTraits>> = {
   // Checked by kiln's tests against a real Trino.
-  iceberg: { replaceTable: true, rowLevel: true },
-  memory: { replaceTable: false, rowLevel: false },
-  // From Trino's connector documentation (MERGE and DELETE on Delta tables).
-  delta_lake: { replaceTable: false, rowLevel: true },
+  iceberg: { replaceTable: true, rowLevel: true, notNull: true },
+  memory: { replaceTable: false, rowLevel: false, notNull: true },
+  // From Trino's connector documentation (MERGE and DELETE on Delta tables, NOT NULL columns).
+  delta_lake: { replaceTable: false, rowLevel: true, notNull: true },
 };
 
-const CONSERVATIVE: ConnectorTraits = { replaceTable: false, rowLevel: false };
+const CONSERVATIVE: ConnectorTraits = { replaceTable: false, rowLevel: false, notNull: false };
 
 export function connectorCapabilities(connector: string, catalog: string): AdapterCapabilities {
   const t = KNOWN[connector] ?? CONSERVATIVE;
@@ -34,6 +36,8 @@ export function connectorCapabilities(connector: string, catalog: string): Adapt
     supportsCreateOrReplaceTable: t.replaceTable,
     // Trino has no limit of its own; metastores keep names in columns of 128 characters or more.
     maxIdentifierLength: 128,
+    // Trino has no unique, primary key, foreign key or check constraints in any connector.
+    enforcedConstraints: t.notNull ? ['not_null'] : [],
     describedAs: `Trino connector '${connector}' (catalog ${catalog})`,
     ...incremental,
   };

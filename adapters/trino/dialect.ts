@@ -1,7 +1,7 @@
 // SQL text in Trino's dialect. Pure string building. Trino has no parameter binding in its HTTP
 // protocol, so every literal kiln sends is quoted here.
 import { Codes, KilnError } from '../../core/errors.js';
-import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import type { ConstraintSpec, ContractColumn, Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 
 /** The aliases kiln's incremental and snapshot plans write their conditions over (dbt's names). */
 const DEST = 'DBT_INTERNAL_DEST';
@@ -110,6 +110,18 @@ const baseDialect = {
   // No CASCADE in Trino: views are bound by name, so dropping a table leaves its views in place.
   drop: (rel: Relation): string => `drop ${rel.type} if exists ${renderRelation(rel)}`,
   seedType: (t: SeedColumnType): string => SEED_TYPES[t],
+  /**
+   * A contracted model's table: the declared types, and `not null`, the one constraint Trino
+   * writes into a table (the connectors declare it: connectors.ts). Nothing else reaches here:
+   * the others are warned about (KLN509) and left out, as dbt-trino does.
+   */
+  createContractTable: (rel: RelationName, columns: readonly ContractColumn[], _constraints: readonly ConstraintSpec[]): string => {
+    const list = columns.map((c) => `  ${quoteIdentifier(c.name)} ${c.dataType}${c.constraints.some((x) => x.type === 'not_null') ? ' not null' : ''}`);
+    return `create table ${renderRelation(rel)} (\n${list.join(',\n')}\n)`;
+  },
+  // A WITH query may stand in a FROM subquery; the line break keeps a trailing `-- comment` off the `)`.
+  insertSelect: (rel: RelationName, columns: readonly string[], sql: string): string =>
+    `insert into ${renderRelation(rel)} (${cols(columns)})\nselect ${cols(columns)}\nfrom (${body(sql)}) as model_subq`,
 };
 
 export const trinoDialect: SqlDialect & typeof baseDialect & typeof trinoDml = { ...baseDialect, ...trinoDml };

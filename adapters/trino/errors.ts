@@ -66,7 +66,7 @@ export function transportError(e: unknown, p: TrinoProfile): KilnError {
   const status = x.response?.status;
   if (status === 401) {
     return fail(
-      'authentication failed (HTTP 401)',
+      `authentication failed (HTTP 401)${bodyText(x.response?.data)}`,
       p.password === undefined ? 'the coordinator asks for a password: set `password` in profiles.yml (and http_scheme: https)' : 'check `user` and `password` in profiles.yml',
     );
   }

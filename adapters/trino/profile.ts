@@ -11,6 +11,10 @@ export interface TrinoProfile {
   readonly port: number;
   readonly httpScheme: 'http' | 'https';
   readonly user: string;
+  /** dbt-trino's `method`: `none` (a user name only) or `ldap` (user and password, over https). */
+  readonly method: 'none' | 'ldap';
+  /** Runs the queries as this user after authenticating as `user` (dbt-trino's `impersonation_user`). */
+  readonly impersonationUser: string | undefined;
   /** Basic authentication (LDAP/password file on the coordinator); Trino accepts it over https only. */
   readonly password: string | undefined;
   readonly catalog: string;
@@ -20,11 +24,15 @@ export interface TrinoProfile {
   readonly sessionProperties: Readonly<Record<string, string>>;
   /** https only: a CA bundle (PEM) to verify the coordinator with, or false to skip verification. */
   readonly cert: string | false | undefined;
+  /** Extra HTTP headers sent with every request (dbt-trino's `http_headers`). */
+  readonly httpHeaders: Readonly<Record<string, string>>;
   /** Seconds to wait for the coordinator to answer when connecting. */
   readonly connectTimeout: number;
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 10;
+/** dbt-trino's other authentication methods, which kiln does not speak. */
+const KNOWN_METHODS = new Set(['certificate', 'kerberos', 'jwt', 'oauth', 'oauth_console']);
 
 export function readProfile(target: TargetConfig, projectRoot: string): TrinoProfile {
   const f = target.fields;
@@ -34,8 +42,22 @@ export function readProfile(target: TargetConfig, projectRoot: string): TrinoPro
   if (!user) throw invalid(`'user' is required`, 'add `user: <user name Trino runs the queries as>` to the target');
   const catalog = str(f, 'catalog') ?? (target.database || str(f, 'database'));
   if (!catalog) throw invalid(`'catalog' is required`, 'add `catalog: <catalog to build in>` (e.g. iceberg) to the target');
-  const scheme = (str(f, 'http_scheme') ?? 'http').toLowerCase();
+  const method = (str(f, 'method') ?? 'none').toLowerCase();
+  if (method !== 'none' && method !== 'ldap') {
+    if (KNOWN_METHODS.has(method)) {
+      throw invalid(`authentication method '${method}' is not supported by kiln`, 'use `method: ldap` (user and password over https, which also serves password files) or `method: none`');
+    }
+    throw invalid(`'method' must be none or ldap, got '${method}'`);
+  }
+  const password = f.password === undefined || f.password === null || f.password === '' ? undefined : String(f.password);
+  if (method === 'ldap' && password === undefined) throw invalid(`'method: ldap' needs a 'password'`, "e.g. password: \"{{ env_var('KILN_SECRET_TRINO_PASSWORD') }}\"");
+  const explicitScheme = str(f, 'http_scheme')?.toLowerCase();
+  // A password goes over https only (as in dbt-trino, where `method: ldap` always uses https).
+  const scheme = explicitScheme ?? (password !== undefined ? 'https' : 'http');
   if (scheme !== 'http' && scheme !== 'https') throw invalid(`'http_scheme' must be http or https, got '${scheme}'`);
+  if (password !== undefined && scheme === 'http') {
+    throw invalid(`a password is sent over https only, and 'http_scheme' is http`, 'set `http_scheme: https` (Trino accepts passwords over https only), or remove `password`');
+  }
   const port = num(f, 'port') ?? (scheme === 'https' ? 443 : 8080);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`'port' must be a whole number from 1 to 65535, got ${port}`);
   const connectTimeout = num(f, 'connect_timeout') ?? DEFAULT_CONNECT_TIMEOUT;
@@ -53,23 +75,36 @@ export function readProfile(target: TargetConfig, projectRoot: string): TrinoPro
     sessionProperties[k] = String(v);
   }
 
-  const password = f.password === undefined || f.password === null || f.password === '' ? undefined : String(f.password);
   let cert: string | false | undefined;
   if (f.cert === false || f.cert === 'false') cert = false;
   else if (typeof f.cert === 'string' && f.cert !== '') cert = isAbsolute(f.cert) ? f.cert : resolve(projectRoot, f.cert);
-  else if (f.cert !== undefined && f.cert !== null && f.cert !== true) throw invalid(`'cert' must be a path to a CA bundle, or false`);
+  else if (f.cert !== undefined && f.cert !== null && f.cert !== true && f.cert !== 'true') throw invalid(`'cert' must be a path to a CA bundle (PEM), true or false`);
+  // Over http there is nothing to verify: `cert` is ignored, as dbt-trino does.
+  if (scheme === 'http') cert = undefined;
+
+  const rawHeaders = f.http_headers ?? {};
+  if (typeof rawHeaders !== 'object' || rawHeaders === null || Array.isArray(rawHeaders)) throw invalid(`'http_headers' must be a map of header names to values`);
+  const httpHeaders: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawHeaders as Record<string, unknown>)) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) throw invalid(`'http_headers' has an invalid header name ${JSON.stringify(k)}`);
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw invalid(`http header '${k}' must be a string, number or boolean`);
+    httpHeaders[k] = String(v);
+  }
 
   return {
     host,
     port,
     httpScheme: scheme,
     user,
+    method,
+    impersonationUser: str(f, 'impersonation_user'),
     password,
     catalog,
     schema: target.schema,
     threads: Number.isInteger(target.threads) && target.threads > 0 ? target.threads : 1,
     sessionProperties,
     cert,
+    httpHeaders,
     connectTimeout,
   };
 }
@@ -91,7 +126,8 @@ export function serverUrl(p: TrinoProfile): string {
 
 /** `http://host:port, catalog "c", user "u"`: where kiln tried to connect, never the password. */
 export function describeTarget(p: TrinoProfile): string {
-  return `${serverUrl(p)}, catalog "${p.catalog}", user "${p.user}"`;
+  const as = p.impersonationUser ? ` as "${p.impersonationUser}"` : '';
+  return `${serverUrl(p)}, catalog "${p.catalog}", user "${p.user}"${as}${p.password !== undefined ? ' with a password' : ''}`;
 }
 
 function str(f: Readonly<Record<string, unknown>>, key: string): string | undefined {

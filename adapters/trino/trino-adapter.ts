@@ -137,7 +137,7 @@ export class TrinoAdapter implements Adapter {
       schema: p.schema,
       session,
       // Without PARAMETRIC_DATETIME, Trino rounds every timestamp it sends to milliseconds.
-      extraHeaders: { 'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME', ...(p.password === undefined ? { 'X-Trino-User': p.user } : {}) },
+      extraHeaders: { ...p.httpHeaders, 'X-Trino-Client-Capabilities': 'PARAMETRIC_DATETIME', ...(p.password === undefined ? { 'X-Trino-User': p.user } : {}) },
       ...(p.password !== undefined ? { auth: new BasicAuth(p.user, p.password) } : {}),
       ...(p.httpScheme === 'https' ? { ssl: { ca: this.cert, rejectUnauthorized: p.cert !== false } } : {}),
     });

@@ -143,16 +143,28 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['docs', docs],
     ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e)]))],
     ['metrics', {}],
-    ['groups', {}],
+    ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: g.originalFilePath, original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
     ['selectors', {}],
     ['disabled', disabled],
     ['parent_map', parentMap],
     ['child_map', childMap],
-    ['group_map', {}],
+    ['group_map', groupMap(manifest)],
     ['saved_queries', {}],
     ['semantic_models', {}],
     ['unit_tests', unitTests],
   ];
+}
+
+/** Each group's unique id → the nodes in it. */
+function groupMap(manifest: Manifest): Record<string, string[]> {
+  if (!manifest.groups?.size) return {};
+  const out: Record<string, string[]> = {};
+  const ids = new Map([...manifest.groups.values()].map((g) => [g.name, g.uniqueId]));
+  for (const n of manifest.nodes.values()) {
+    const id = typeof n.config.group === 'string' ? ids.get(n.config.group) : undefined;
+    if (id) (out[id] ??= []).push(n.uniqueId);
+  }
+  return out;
 }
 
 export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
@@ -176,7 +188,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
       Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, tags: c.tags }]),
     ),
     meta: n.config.meta,
-    group: null,
+    group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
     docs: { show: true, node_color: null },
     patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
     build_path: null,
@@ -194,11 +206,11 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     extra_ctes_injected: n.compiledCode !== undefined,
     extra_ctes: [],
     contract: contractJson(n),
-    access: 'protected',
+    access: typeof n.config.access === 'string' ? n.config.access : 'protected',
     constraints: (n.constraints ?? []).map(constraintJson),
-    version: null,
-    latest_version: null,
-    deprecation_date: null,
+    version: n.version ?? null,
+    latest_version: n.latestVersion ?? null,
+    deprecation_date: n.deprecationDate ?? null,
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
     ...(n.resourceType === 'test'
       ? {

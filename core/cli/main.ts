@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../artifacts/manifest-json.js';
 import { Reporter } from '../reporter/reporter.js';
-import { addProjectOptions, FORMAT_LIMIT, type GlobalOptions } from './options.js';
+import { addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
 // Each command's module is imported when that command runs: starting the CLI loads no other
 // command's dependencies (the docs bundler, Markdown, the SQL formatter, the warehouse drivers).
 import type { ShowOptions } from './commands/show.js';
@@ -122,6 +122,7 @@ Examples:
   })
     .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
     .option('--no-format', 'write the compiled SQL exactly as rendered')
+    .option('--empty', 'render every ref and source as a zero-row subquery, as `kiln run --empty` runs it')
     .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
@@ -136,6 +137,8 @@ Examples:
 
   addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
     .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')
+    .option('--full-refresh', 'rebuild incremental models and seeds from scratch on every rebuild')
+    .option('--lock-timeout <seconds>', 'how long each rebuild waits for another run holding the target (PostgreSQL, Trino; default 600)', positiveInt)
     .action(action('watch', (o) => import('./commands/watch.js').then((m) => m.watchCommand(o as GlobalOptions & WatchOptions, io))));
 
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))

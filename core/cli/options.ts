@@ -29,6 +29,8 @@ export interface GlobalOptions {
   /** Set by `kiln retry`: the retried run's start, so microbatch windows are the ones it computed. */
   retryNow?: Date;
   fullRefresh?: boolean;
+  /** --empty: refs and sources read as zero rows (a schema-only dry run); seeds created without rows. */
+  empty?: boolean;
   failFast?: boolean;
   warnError?: boolean;
   storeFailures?: boolean;
@@ -56,7 +58,7 @@ function utcTime(value: string): Date {
   return d;
 }
 
-function positiveInt(value: string): number {
+export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
   return n;
@@ -86,6 +88,7 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   if (opts.run) {
     cmd
       .option('--full-refresh', 'rebuild incremental models and seeds from scratch')
+      .option('--empty', 'a schema-only dry run: every ref and source reads as zero rows, seeds are created without rows')
       .option('-x, --fail-fast', 'stop the whole run at the first failure')
       .option('--warn-error', 'treat test warnings as failures')
       .option('--store-failures', 'keep the failing rows of every test in a table (<schema>_dbt_test__audit)')

@@ -64,16 +64,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const startedAt = new Date();
   // Values in project and profile files may use env_var(); a plain engine serves them.
   const yamlEngine = new TemplateEngine();
-  // dbt renders dbt_project.yml with --vars only (`+enabled: "{{ var('x', false) }}"`).
-  const cliVars = safeCliVars(opts.vars);
-  const yamlVar = (...args: unknown[]) => {
-    const [name, dflt] = args.filter((a) => !(a && typeof a === 'object' && '__keywords' in a));
-    const key = String(name);
-    if (Object.prototype.hasOwnProperty.call(cliVars, key)) return cliVars[key];
-    if (args.length > 1) return dflt;
-    throw new KilnError(Codes.VAR_UNDEFINED, `Required var '${key}' not found: dbt_project.yml and profiles.yml see only --vars`, { hint: `Pass it with --vars '{${key}: ...}' or give var() a default.` });
-  };
-  const yamlContext: Record<string, unknown> = { var: yamlVar };
+  const yamlContext: Record<string, unknown> = { var: projectFileVar(opts.vars) };
   const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, yamlContext);
   const readProfile = (profileName: string) =>
     loadProfile({
@@ -117,7 +108,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     dispatch: loaded.project.dispatch,
     target: { database: target.database, schema: target.schema },
   });
-  const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast };
+  const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures, EMPTY: !!opts.empty };
   const targetDir = path.resolve(root, loaded.project.targetPath);
   const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
@@ -172,6 +163,18 @@ function peekProfileName(root: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** `var()` as dbt_project.yml, profiles.yml and packages.yml see it: --vars only (`+enabled: "{{ var('x', false) }}"`). */
+export function projectFileVar(cliVarsText: string | undefined): (...args: unknown[]) => unknown {
+  const cliVars = safeCliVars(cliVarsText);
+  return (...args: unknown[]) => {
+    const [name, dflt] = args.filter((a) => !(a && typeof a === 'object' && '__keywords' in a));
+    const key = String(name);
+    if (Object.prototype.hasOwnProperty.call(cliVars, key)) return cliVars[key];
+    if (args.length > 1) return dflt;
+    throw new KilnError(Codes.VAR_UNDEFINED, `Required var '${key}' not found: dbt_project.yml and profiles.yml see only --vars`, { hint: `Pass it with --vars '{${key}: ...}' or give var() a default.` });
+  };
 }
 
 function safeCliVars(text: string | undefined): Record<string, unknown> {

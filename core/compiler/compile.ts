@@ -7,7 +7,7 @@ import { kwargs, type RenderContext, type TemplateEngine } from '../template/eng
 import { isCallExpression } from '../data-tests/build-tests.js';
 import { runContext, type ContextDeps } from './context.js';
 import { injectCtes } from './inject-ctes.js';
-import { RelationValue } from './relation.js';
+import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
 import { readStatic, renderStatic } from './static-template.js';
 import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 import { RefIndex } from '../packages/ref-index.js';
@@ -26,6 +26,8 @@ export interface CompileOptions {
   readonly isIncremental?: (node: ParsedNode) => boolean;
   /** Render templates whose only Jinja is literal ref/source/config/var calls without the engine (default true). */
   readonly staticFastPath?: boolean;
+  /** --empty: refs and sources render as zero-row subqueries (dbt's `where false limit 0`). */
+  readonly empty?: boolean;
 }
 
 /** Run-time answers for one compile of one node, from warehouse state (see core/materializations). */
@@ -147,9 +149,9 @@ export class Compiler {
     // Run-time answers make a render of its own (not cached: a batch differs from the next).
     const cached = run ? undefined : this.rendered.get(node.uniqueId);
     if (cached) return cached;
-    const { ctx, ephemeralRefs } = this.contextFor(node, run);
+    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
     const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.renderTemplate(node, ctx);
-    const out = { body, ephemeralRefs };
+    const out = { body: empties.length ? dropUserAliased(body, empties) : body, ephemeralRefs };
     if (!run) this.rendered.set(node.uniqueId, out);
     return out;
   }
@@ -158,7 +160,7 @@ export class Compiler {
   private async renderAsync(node: ParsedNode, run?: NodeCompileOptions, cache = false): Promise<{ body: string; ephemeralRefs: string[] }> {
     const cached = this.rendered.get(node.uniqueId);
     if (cached && (cache || !run)) return cached;
-    const { ctx, ephemeralRefs } = this.contextFor(node, run);
+    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
     let body: string;
     if (node.testMetadata) {
       const call = this.genericTestCall(node, ctx);
@@ -175,16 +177,23 @@ export class Compiler {
       }
       body = out ?? (await this.engine.renderAsync(node.originalFilePath, node.rawCode, ctx));
     }
-    const result = { body, ephemeralRefs };
+    const result = { body: empties.length ? dropUserAliased(body, empties) : body, ephemeralRefs };
     if (cache || !run) this.rendered.set(node.uniqueId, result);
     return result;
   }
 
   /** The run-time context of a node, and the ephemeral nodes its refs turned into CTEs. */
-  private contextFor(node: ParsedNode, run?: NodeCompileOptions): { ctx: RenderContext; ephemeralRefs: string[] } {
+  private contextFor(node: ParsedNode, run?: NodeCompileOptions): { ctx: RenderContext; ephemeralRefs: string[]; empties: EmptyRelation[] } {
     const batch = run?.batch;
-    const narrowed = (rel: RelationValue, config: Readonly<Record<string, unknown>>): RelationValue =>
-      batch && typeof config.event_time === 'string' && config.event_time ? new EventTimeFilteredRelation(rel, config.event_time, batch) : rel;
+    const empties: EmptyRelation[] = [];
+    const narrowed = (rel: RelationValue, config: Readonly<Record<string, unknown>>): RelationValue => {
+      if (this.opts.empty) {
+        const empty = new EmptyRelation(rel);
+        empties.push(empty);
+        return empty;
+      }
+      return batch && typeof config.event_time === 'string' && config.event_time ? new EventTimeFilteredRelation(rel, config.event_time, batch) : rel;
+    };
     const ephemeralRefs: string[] = [];
     const ctx = runContext(
       this.deps,
@@ -218,7 +227,7 @@ export class Compiler {
       run?.warehouse,
     );
     if (batch) withModelBatch(ctx, batch);
-    return { ctx, ephemeralRefs };
+    return { ctx, ephemeralRefs, empties };
   }
 
   /**
@@ -247,8 +256,9 @@ export class Compiler {
     const args: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(meta.kwargs)) args[k] = renderArg(v);
     const callCtx = ctx as { ref: (...a: unknown[]) => unknown; source: (...a: unknown[]) => unknown };
-    const tested = node.attachedNode
-      ? callCtx.ref(this.manifest.nodes.get(node.attachedNode)!.name)
+    const attached = node.attachedNode ? this.manifest.nodes.get(node.attachedNode)! : undefined;
+    const tested = attached
+      ? attached.version !== undefined ? callCtx.ref(attached.name, kwargs({ version: attached.version })) : callCtx.ref(attached.name)
       : callCtx.source(node.sources[0][0], node.sources[0][1]);
     const where = node.config.where;
     args.model = typeof where === 'string' && where.trim()

@@ -98,3 +98,68 @@ class PartialRelation {
     return parts.join('.');
   }
 }
+
+/**
+ * A ref or source under `--empty`: read as a subquery of no rows, so a model's SQL still runs
+ * against the real relations (names, columns and types checked, its relation created with its
+ * columns) without reading their data. The subquery is aliased with the relation's own name, the
+ * name the bare reference had, so `orders.id` keeps working; where the SQL gives the reference an
+ * alias of its own, dropUserAliased() takes kiln's away (dbt writes `_dbt_limit_subq_<name>`
+ * always, which breaks both).
+ */
+export class EmptyRelation extends RelationValue {
+  constructor(base: RelationValue) {
+    super(base, base.dialect, { type: base.type, isCte: base.isCte });
+  }
+
+  /** The subquery without an alias. */
+  get subquery(): string {
+    return `(select * from ${super.toString()} where false limit 0)`;
+  }
+
+  get alias(): string {
+    return this.dialect.quoteIdentifier(this.identifier);
+  }
+
+  override toString(): string {
+    return `${this.subquery} ${this.alias}`;
+  }
+}
+
+/** Words that may follow a FROM item without being its alias. */
+const NOT_AN_ALIAS = new Set([
+  'where', 'join', 'inner', 'left', 'right', 'full', 'cross', 'natural', 'lateral', 'on', 'using', 'group', 'order',
+  'limit', 'offset', 'having', 'window', 'qualify', 'union', 'intersect', 'except', 'minus', 'fetch', 'for', 'returning',
+  'tablesample', 'using', 'pivot', 'unpivot', 'asof', 'positional', 'anti', 'semi', 'select', 'from', 'when', 'then',
+  'else', 'end', 'and', 'or', 'not', 'into', 'values', 'set', 'with', 'loop', 'partition',
+]);
+
+/**
+ * Where the rendered SQL aliases an empty ref itself (`from {{ ref('orders') }} o`, `... as o`),
+ * the subquery keeps only the user's alias: two aliases are a syntax error.
+ */
+export function dropUserAliased(sql: string, relations: readonly EmptyRelation[]): string {
+  let out = sql;
+  for (const rel of new Set(relations.map((r) => r.toString()))) {
+    const subquery = rel.slice(0, rel.lastIndexOf(' '));
+    let from = 0;
+    for (;;) {
+      const at = out.indexOf(rel, from);
+      if (at < 0) break;
+      const after = out.slice(at + rel.length);
+      const next = /^\s+(?:(as)\b|("|[A-Za-z_]))/i.exec(after);
+      let userAlias = false;
+      if (next?.[1]) userAlias = true;
+      else if (next?.[2] === '"') userAlias = true;
+      else if (next?.[2]) {
+        const word = /^\s+([A-Za-z_][A-Za-z0-9_$]*)/.exec(after)![1].toLowerCase();
+        userAlias = !NOT_AN_ALIAS.has(word);
+      }
+      if (userAlias) {
+        out = out.slice(0, at) + subquery + out.slice(at + rel.length);
+        from = at + subquery.length;
+      } else from = at + rel.length;
+    }
+  }
+  return out;
+}

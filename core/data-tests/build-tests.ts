@@ -8,13 +8,15 @@ import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import type { ConfigTree } from '../project/types.js';
 import { validateConfig } from '../project/config-schema.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
-import { genericTestName, testUniqueId } from './test-names.js';
+import { genericTestName, modelArgument, testUniqueId } from './test-names.js';
 
 export interface TestTarget {
   readonly kind: 'model' | 'seed' | 'snapshot' | 'source';
   /** Model/seed name, or table name for sources. */
   readonly name: string;
   readonly sourceName?: string;
+  /** A version of a versioned model: tests are named `<test>_<name>_v<v>_...` and ref that version. */
+  readonly version?: string | number;
   /** The node the tests attach to (null for sources). */
   readonly attachedNode: string | null;
   /** The YAML file declaring the tests. */
@@ -61,20 +63,24 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   checkArguments(entry, t, target);
   const kwargs: Record<string, unknown> = { ...entry.args };
   if (t.columnName !== null) kwargs.column_name = t.columnName;
-  const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.name;
+  const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.version !== undefined ? `${target.name}_v${target.version}` : target.name;
   const testType = target.kind === 'source' ? `source_${entry.testName}` : entry.testName;
   const generated = genericTestName(testType, entry.namespace, targetLabel, kwargs);
-  const name = entry.customName ?? generated.name;
-  const fullName = entry.customName ?? generated.fullName;
-  const uniqueId = testUniqueId(ctx.projectName, name, `${fullName}\u0000${target.file}`);
+  // As dbt: the node's name (and fqn, unique_id) is the full generated name; when that is 64
+  // characters or longer, the relation and compiled file use the short, hashed one.
+  const name = entry.customName ?? generated.fullName;
+  const shortName = entry.customName ?? generated.name;
+  const testMetadata = { name: entry.testName, namespace: entry.namespace, kwargs };
+  const uniqueId = testUniqueId(ctx.projectName, name, testMetadata, modelArgument(target));
 
   const refs: RefCall[] = [];
   const sources: [string, string][] = [];
-  if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
-  else refs.push({ name: target.name });
+  // dbt records the arguments' refs first (`to: ref('customers')`), then the tested model's.
   walkStrings(entry.args, (s) => {
     if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, refs, sources);
   });
+  if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
+  else refs.push(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
 
   const rel = path.posix.relative(target.root, target.file);
   const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
@@ -82,14 +88,16 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   const tree = configForPath(ctx.dataTestsTree, fqn, 'test');
   const entryConfig = validateConfig(entry.config, 'test', t.loc, ctx.problems);
   const raw = mergeConfigs(mergeConfigs({ enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree), entryConfig);
-  const config = { ...raw, enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
-  const naming = ctx.relationFor(name, config);
+  // dbt records the short name of a long-named test as its configured alias (unless one is given).
+  const alias = raw.alias ?? (shortName !== name ? shortName : undefined);
+  const config = { ...raw, ...(alias === undefined ? {} : { alias }), enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
+  const naming = ctx.relationFor(shortName, config);
   return {
     uniqueId,
     resourceType: 'test',
     packageName: ctx.projectName,
     name,
-    path: `${name}.sql`,
+    path: `${shortName}.sql`,
     originalFilePath: target.file,
     fqn,
     rawCode: `{{ test_${entry.testName}(**_dbt_generic_test_kwargs) }}`,
@@ -106,7 +114,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     alias: naming.alias,
     loc: t.loc,
     dataTests: [],
-    testMetadata: { name: entry.testName, namespace: entry.namespace, kwargs },
+    testMetadata,
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };

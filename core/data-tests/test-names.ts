@@ -19,8 +19,49 @@ export function genericTestName(testName: string, namespace: string | null, targ
   return { name: fullName, fullName };
 }
 
-export function testUniqueId(projectName: string, name: string, fullName: string): string {
-  return `test.${projectName}.${name}.${createHash('md5').update(fullName).digest('hex').slice(-10)}`;
+/**
+ * dbt's unique_id of a generic test: `test.<project>.<name>.<hash>`, where the hash is the last ten
+ * hex digits of md5(name + repr(test_metadata)), the metadata made hashable as dbt does (keys
+ * sorted, scalars as Python str()) and its kwargs holding the `model` argument as dbt writes it.
+ * Equal ids for the same test, so manifests and state comparisons line up with dbt's.
+ */
+export function testUniqueId(projectName: string, name: string, metadata: { name: string; namespace: string | null; kwargs: Readonly<Record<string, unknown>> }, modelArg: string): string {
+  const hashable = { kwargs: { ...metadata.kwargs, model: modelArg }, name: metadata.name, namespace: metadata.namespace };
+  return `test.${projectName}.${name}.${createHash('md5').update(name + pyRepr(hashable)).digest('hex').slice(-10)}`;
+}
+
+/** The `model` kwarg dbt records for a generic test on a model/seed/snapshot or a source table. */
+export function modelArgument(target: { kind: string; name: string; sourceName?: string; version?: string | number }): string {
+  if (target.kind === 'source') return `{{ get_where_subquery(source('${target.sourceName}', '${target.name}')) }}`;
+  // A version is written as a string, whatever its YAML type.
+  return target.version !== undefined ? `{{ get_where_subquery(ref('${target.name}', version='${target.version}')) }}` : `{{ get_where_subquery(ref('${target.name}')) }}`;
+}
+
+/** Python's repr() of dbt's hashable form: dicts with sorted keys, lists, everything else str(). */
+function pyRepr(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${pyStrRepr(k)}: ${pyRepr(o[k])}`).join(', ')}}`;
+  }
+  return pyStrRepr(pyStr(v));
+}
+
+/** Python's repr() of a str: single quotes unless the text has ' and no ", backslash escapes. */
+function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return quote + out + quote;
 }
 
 /** Python's str() of a YAML value, which is what dbt's names are built from. */

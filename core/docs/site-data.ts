@@ -86,7 +86,8 @@ export function buildSiteData(input: SiteInput): SiteData {
   const nodes: SiteNode[] = resources.map((r, i) => {
     const node: { -readonly [K in keyof SiteNode]: SiteNode[K] } = {
       id: r.uniqueId,
-      name: r.name,
+      // The versions of a model share its name: the site tells them apart as dbt's does.
+      name: 'version' in r && r.version !== undefined ? `${r.name} v${r.version}` : r.name,
       type: r.resourceType as NodeKind,
       pkg: r.packageName,
       file: r.originalFilePath,

@@ -289,4 +289,83 @@ export const DBT_MACROS_SQL = String.raw`
   {%- if config_full_refresh is none -%}{%- set config_full_refresh = flags.FULL_REFRESH -%}{%- endif -%}
   {{- return(config_full_refresh) -}}
 {%- endmacro -%}
+
+{#- store_failures in the node's config wins over --store-failures (dbt_utils tests call this). -#}
+{%- macro should_store_failures() -%}
+  {%- set config_store_failures = config.get('store_failures') -%}
+  {%- if config_store_failures is none -%}{%- set config_store_failures = flags.STORE_FAILURES -%}{%- endif -%}
+  {{- return(config_store_failures) -}}
+{%- endmacro -%}
+
+{#- ------------------------------------------------------------ date spine -#}
+
+{%- macro get_intervals_between(start_date, end_date, datepart) -%}
+  {{- return(adapter.dispatch('get_intervals_between', 'dbt')(start_date, end_date, datepart)) -}}
+{%- endmacro -%}
+{#- Asks the warehouse how many dateparts lie between the two expressions; 1 when not executing. -#}
+{%- macro default__get_intervals_between(start_date, end_date, datepart) -%}
+  {%- call statement('get_intervals_between', fetch_result=True) -%}
+    select {{ dbt.datediff(start_date, end_date, datepart) }}
+  {%- endcall -%}
+  {%- set found = load_result('get_intervals_between') -%}
+  {%- if found and found['data'] -%}
+    {{- return(found['data'][0][0]) -}}
+  {%- endif -%}
+  {{- return(1) -}}
+{%- endmacro -%}
+
+{%- macro get_powers_of_two(upper_bound) -%}
+  {{- return(adapter.dispatch('get_powers_of_two', 'dbt')(upper_bound)) -}}
+{%- endmacro -%}
+{#- The smallest n with 2**n >= upper_bound (n >= 1). -#}
+{%- macro default__get_powers_of_two(upper_bound) -%}
+  {%- if upper_bound <= 0 -%}{{ exceptions.raise_compiler_error("upper bound must be positive") }}{%- endif -%}
+  {%- for n in range(1, 100) -%}
+    {%- if upper_bound <= 2 ** n -%}{{- return(n) -}}{%- endif -%}
+  {%- endfor -%}
+{%- endmacro -%}
+
+{%- macro generate_series(upper_bound) -%}
+  {{- return(adapter.dispatch('generate_series', 'dbt')(upper_bound)) -}}
+{%- endmacro -%}
+{#- generated_number = 1..upper_bound, from a cross join of n two-row tables (no recursion, no series function). -#}
+{%- macro default__generate_series(upper_bound) -%}
+  {%- set n = dbt.get_powers_of_two(upper_bound) %}
+    with p as (
+        select 0 as generated_number union all select 1
+    ), unioned as (
+    select
+    {% for i in range(n) %}p{{ i }}.generated_number * power(2, {{ i }}){% if not loop.last %} + {% endif %}{% endfor %}
+    + 1
+    as generated_number
+    from
+    {% for i in range(n) %}p as p{{ i }}{% if not loop.last %} cross join {% endif %}{% endfor %}
+    )
+    select *
+    from unioned
+    where generated_number <= {{ upper_bound }}
+    order by generated_number
+{%- endmacro -%}
+
+{%- macro date_spine(datepart, start_date, end_date) -%}
+  {{- return(adapter.dispatch('date_spine', 'dbt')(datepart, start_date, end_date)) -}}
+{%- endmacro -%}
+{#- One row per datepart from start_date (inclusive) to end_date (exclusive), in column date_<datepart>. -#}
+{%- macro default__date_spine(datepart, start_date, end_date) %}
+    with rawdata as (
+        {{ dbt.generate_series(dbt.get_intervals_between(start_date, end_date, datepart)) }}
+    ),
+    all_periods as (
+        select (
+            {{ dbt.dateadd(datepart, "row_number() over (order by 1) - 1", start_date) }}
+        ) as date_{{ datepart }}
+        from rawdata
+    ),
+    filtered as (
+        select *
+        from all_periods
+        where date_{{ datepart }} <= {{ end_date }}
+    )
+    select * from filtered
+{% endmacro -%}
 `;

@@ -123,7 +123,9 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
       if (!seed) throw new Error(`internal: seed ${node.uniqueId} planned without its CSV`);
       return planSwap(node, state, ctx, (tmp) => [
         { kind: 'sql', sql: ctx.dialect.createTable(tmp, seed.columns, seed.quoteColumns), purpose: 'create seed table' },
-        { kind: 'load', target: tmp, load: seed },
+        // Nothing to load (a header-only file, or --empty): no bulk load at all.
+        // (-1: not counted yet, the file is read while it loads.)
+        ...(seed.rowCount !== 0 ? [{ kind: 'load' as const, target: tmp, load: seed }] : []),
       ], 'table');
     }
     case 'ephemeral':

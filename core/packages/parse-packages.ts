@@ -103,6 +103,10 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
       manifest.exposures ??= new Map();
       for (const [id, e] of m.exposures) manifest.exposures.set(id, e);
     }
+    if (m.groups?.size) {
+      manifest.groups ??= new Map();
+      for (const [id, g] of m.groups) manifest.groups.set(id, g);
+    }
   }
   for (const [id, d] of macroDefs) manifest.macros.set(id, d);
   for (const out of [...outputs, rootOut]) {

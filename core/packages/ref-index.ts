@@ -13,6 +13,16 @@ function pick<T extends { packageName: string }>(list: readonly T[] | undefined,
   return list.find((n) => n.packageName === fromPackage) ?? list.find((n) => n.packageName === rootPackage) ?? list[0];
 }
 
+/**
+ * Of the nodes sharing a name, those a ref means: `v=` picks that version; without it a versioned
+ * model means its latest version. Unversioned nodes are kept as they are.
+ */
+function versioned(list: readonly ParsedNode[] | undefined, version: string | number | undefined): readonly ParsedNode[] | undefined {
+  if (!list || (version === undefined && list.length === 1 && list[0].version === undefined)) return list;
+  if (version !== undefined) return list.filter((n) => n.version !== undefined && String(n.version) === String(version));
+  return list.filter((n) => n.version === undefined || (n.latestVersion !== undefined && String(n.version) === String(n.latestVersion)));
+}
+
 export class RefIndex {
   private readonly nodes = new Map<string, ParsedNode[]>();
   private readonly disabled = new Map<string, ParsedNode[]>();
@@ -33,12 +43,17 @@ export class RefIndex {
   }
 
   ref(call: RefCall, fromPackage: string): ParsedNode | undefined {
-    return pick(this.nodes.get(call.name), call.package, fromPackage, this.rootPackage);
+    return pick(versioned(this.nodes.get(call.name), call.version), call.package, fromPackage, this.rootPackage);
   }
 
   /** A disabled node the ref would have meant (for a clearer error). */
   disabledRef(call: RefCall, fromPackage: string): ParsedNode | undefined {
-    return pick(this.disabled.get(call.name), call.package, fromPackage, this.rootPackage);
+    return pick(versioned(this.disabled.get(call.name), call.version), call.package, fromPackage, this.rootPackage);
+  }
+
+  /** The versions of a versioned model of that name (for an error naming them). */
+  versionsOf(name: string): (string | number)[] {
+    return (this.nodes.get(name) ?? []).flatMap((n) => (n.version === undefined ? [] : [n.version]));
   }
 
   source(sourceName: string, tableName: string, fromPackage: string): SourceTable | undefined {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Codes, KilnError, type SourceLocation } from '../errors.js';
+import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
 import { loadProjectFile } from '../project/load-project-file.js';
 import type { RenderString } from '../project/types.js';
 import { candidateNames, describeSpec, readPackagesFile, type PackageSpec } from './packages-file.js';
@@ -166,9 +166,17 @@ function resolveOne(spec: PackageSpec, baseDir: string, o: ResolveOptions): Omit
  */
 export function resolvePackages(specs: readonly PackageSpec[], o: ResolveOptions): ResolvedPackage[] {
   const out = new Map<string, ResolvedPackage>();
+  // Every package that cannot be found is reported at once (offline: each one to vendor), not the first only.
+  const problems = new Problems();
   const visit = (list: readonly PackageSpec[], baseDir: string) => {
     for (const spec of list) {
-      const r = resolveOne(spec, baseDir, o);
+      let r: ReturnType<typeof resolveOne>;
+      try {
+        r = resolveOne(spec, baseDir, o);
+      } catch (e) {
+        problems.capture(e);
+        continue;
+      }
       const info = projectInfo(r.dir, o.render, spec.loc);
       if (info.name === o.projectName) {
         throw new KilnError(Codes.PACKAGE_CONFLICT, `${describeSpec(spec)} is named '${info.name}', like the project itself`, { loc: spec.loc, hint: 'A package cannot share its name with the root project.' });
@@ -190,6 +198,12 @@ export function resolvePackages(specs: readonly PackageSpec[], o: ResolveOptions
       if (nested.packages.length) visit(nested.packages.map((s) => ({ ...s, loc: { ...s.loc, file: path.relative(o.projectDir, path.join(r.dir, s.loc.file)) } })), r.dir);
     }
   };
-  visit(specs, o.projectDir);
+  try {
+    visit(specs, o.projectDir);
+    problems.throwIfAny();
+  } catch (e) {
+    for (const p of out.values()) if (p.cleanup) fs.rmSync(p.cleanup, { recursive: true, force: true });
+    throw e;
+  }
   return [...out.values()];
 }

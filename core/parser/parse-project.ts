@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
-import type { ColumnInfo, ConstraintDef, DocBlock, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
+import type { ColumnInfo, ConstraintDef, DocBlock, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
@@ -16,6 +16,7 @@ import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
 import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
+import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
@@ -207,6 +208,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   }
   const patches = collectPatches(propertyFiles, problems);
+  const groups = collectGroups(projectName, propertyFiles, problems);
+  if (groups.size) manifest.groups = groups;
   /** The full entry of a model outlined in its property file. */
   const fullPatch = (p: NodePatch): NodePatch => {
     if (!(p as PatchOutline).outline) return p;
@@ -295,12 +298,39 @@ export function parseProject(input: ParseInput): ParseOutput {
     return true;
   };
 
+  // Versioned models: which model file defines which version.
+  const versioned = new Map<string, VersionedModel>();
+  const versionFiles = new Map<string, { model: VersionedModel; version: VersionDecl }>();
+  {
+    const modelFileNames = new Set(byKind.model.map((f) => path.posix.basename(f.path).replace(/\.sql$/, '')));
+    for (const patch of patches.model.values()) {
+      const model = versionsOf(patch, problems);
+      if (!model) continue;
+      versioned.set(model.name, model);
+      for (const version of model.versions) {
+        // The latest version may stay in the model's unversioned file (dbt's rule).
+        const file = !modelFileNames.has(version.definedIn) && version.raw.defined_in === undefined && sameVersion(version.v, model.latest) && modelFileNames.has(model.name) ? model.name : version.definedIn;
+        versionFiles.set(file, { model, version });
+      }
+    }
+  }
+
   const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
     // dbt skips empty model files (a `create view as ()` would only fail in the database).
     if (f.contents.trim() === '') continue;
     const node = parseTemplated(f, 'model');
     if (node) addNode(node);
+  }
+  for (const model of versioned.values()) {
+    for (const version of model.versions) {
+      const id = `model.${projectName}.${model.name}.v${version.v}`;
+      if (manifest.nodes.has(id) || manifest.disabled.has(id)) continue;
+      problems.error(new KilnError(Codes.REF_UNKNOWN, `Version ${version.v} of model '${model.name}' has no model file: expected ${version.definedIn}.sql`, {
+        loc: model.patch.loc,
+        hint: `Create models/.../${version.definedIn}.sql, or point the version at its file with \`defined_in:\`.`,
+      }));
+    }
   }
   for (const f of byKind.seed) {
     const node = parseSeed(f);
@@ -356,7 +386,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       return;
     }
     const isTest = node.resourceType === 'test' || node.resourceType === 'unit_test' || node.resourceType === 'analysis';
-    if (!isTest && !claimName(node.name, node.originalFilePath, node.resourceType)) return;
+    if (!isTest && !claimName(node.version === undefined ? node.name : `${node.name} v${node.version}`, node.originalFilePath, node.resourceType)) return;
     if (isTest && manifest.nodes.has(node.uniqueId)) {
       problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two tests are named '${node.name}'`, {
         loc: node.loc,
@@ -399,8 +429,21 @@ export function parseProject(input: ParseInput): ParseOutput {
       if (!named) byKindName.set(n.resourceType, (named = new Map()));
       if (!named.has(n.name)) named.set(n.name, n);
     }
+    // Each version of a versioned model has the tests its entry gives it (the model's, unless the version says otherwise).
+    for (const model of versioned.values()) {
+      for (const node of manifest.nodes.values()) {
+        if (node.resourceType !== 'model' || node.name !== model.name || node.version === undefined) continue;
+        const v = node.version;
+        out.push(...memo('tests', node.uniqueId, ['tests', 'model', model.name, node.uniqueId, propsKey(model.patch.loc.file)], () => {
+          const full = versionsOf(fullPatch(model.patch), new Problems()) ?? model;
+          const p = versionPatch(full, full.versions.find((x) => sameVersion(x.v, v))!);
+          return buildGenericTests({ kind: 'model', name: model.name, version: v, attachedNode: node.uniqueId, file: p.loc.file, root: rootOf.get(p.loc.file) ?? '' }, declared(p.dataTests, p.columns, p.loc), tctx);
+        }));
+      }
+    }
     for (const [kind, map] of [['model', patches.model], ['seed', patches.seed], ['snapshot', patches.snapshot]] as const) {
       for (const patch of map.values()) {
+        if (kind === 'model' && versioned.has(patch.name)) continue;
         const node = byKindName.get(kind)?.get(patch.name);
         if (!node) continue;
         const outline = (patch as PatchOutline).outline;
@@ -430,21 +473,32 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
-    const name = path.posix.basename(f.path).replace(/\.sql$/, '');
+    const base = path.posix.basename(f.path).replace(/\.sql$/, '');
+    const ofVersion = resourceType === 'model' ? versionFiles.get(base) : undefined;
+    if (ofVersion) {
+      const { model, version } = ofVersion;
+      // The node depends on its file and on the property file declaring the versions.
+      return memo(resourceType, f.path, [resourceType, fileKey(f), propsKey(model.patch.loc.file), 'v', String(version.v)], () => {
+        const full = versionsOf(fullPatch(model.patch), new Problems());
+        const decl = full?.versions.find((x) => sameVersion(x.v, version.v)) ?? version;
+        return parseTemplatedFresh(f, resourceType, model.name, versionPatch(full ?? model, decl), { v: version.v, latest: model.latest });
+      });
+    }
+    const name = base;
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
     // The node depends on its file and on the property file describing it, if any.
     return memo(resourceType, f.path, [resourceType, fileKey(f), patch ? propsKey(patch.loc.file) : ''], () => parseTemplatedFresh(f, resourceType, name, patch && fullPatch(patch)));
   }
 
-  function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined): ParsedNode | null {
-    const fqn = fqnOf(f, name);
+  function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined, version?: { v: VersionId; latest: VersionId }): ParsedNode | null {
+    const fqn = version ? [...fqnOf(f, name).slice(0, -1), name, `v${version.v}`] : fqnOf(f, name);
     const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
     const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
-    const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch?.config ?? {});
+    const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch ? governance(patch) : {});
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
-    const uniqueId = `${resourceType}.${projectName}.${name}`;
-    const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig }, profile.target);
+    const uniqueId = version ? `${resourceType}.${projectName}.${name}.v${version.v}` : `${resourceType}.${projectName}.${name}`;
+    const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
     try {
       const ctx = parseContext(
         deps,
@@ -463,7 +517,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
     parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
-    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
+    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version });
   }
 
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
@@ -506,10 +560,14 @@ export function parseProject(input: ParseInput): ParseOutput {
     patch: NodePatch | undefined;
     refs: ParsedNode['refs'];
     sources: ParsedNode['sources'];
+    version?: { v: VersionId; latest: VersionId };
   }): ParsedNode {
     const config = normalizeConfig(p.config);
-    const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config }, profile.target, callMacro);
+    const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config, version: p.version?.v }, profile.target, callMacro);
+    const deprecation = p.patch?.extra.deprecation_date;
     return {
+      ...(p.version ? { version: p.version.v, latestVersion: p.version.latest } : {}),
+      ...(deprecation !== undefined && deprecation !== null ? { deprecationDate: deprecation instanceof Date ? deprecation.toISOString() : String(deprecation) } : {}),
       uniqueId: p.uniqueId,
       resourceType: p.resourceType,
       packageName: projectName,
@@ -585,10 +643,45 @@ function outlineModels(pf: PropertyFile): PropertyFile {
     dataTests: [],
     meta: {},
     loc: p.loc,
-    extra: {},
+    // Which files define the model's versions is needed before any model is parsed.
+    extra: p.extra.versions !== undefined ? { versions: p.extra.versions, latest_version: p.extra.latest_version } : {},
     outline: { hasTests: p.dataTests.length > 0 || p.columns.some((c) => c.data_tests.length > 0) },
   }));
   return { ...pf, models };
+}
+
+/** A model entry's config with its `access:` and `group:` keys, which dbt takes as configs too. */
+function governance(patch: NodePatch): Record<string, unknown> {
+  const { access, group } = patch.extra;
+  if (access === undefined && group === undefined) return patch.config as Record<string, unknown>;
+  return { ...(access !== undefined ? { access } : {}), ...(group !== undefined ? { group } : {}), ...patch.config };
+}
+
+/** `groups:` entries: a name and an owner (with a name or an email), unique in the project. */
+function collectGroups(projectName: string, files: readonly PropertyFile[], problems: Problems): Map<string, GroupDef> {
+  const out = new Map<string, GroupDef>();
+  for (const f of files) {
+    for (const raw of f.other.groups ?? []) {
+      const g = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+      const loc = { file: f.path };
+      if (typeof g.name !== 'string' || !g.name.trim()) {
+        problems.error(new KilnError(Codes.CONFIG_INVALID, 'A group has no `name:`', { loc, hint: 'Write `groups: [{name: finance, owner: {email: finance@example.com}}]`.' }));
+        continue;
+      }
+      const owner = g.owner && typeof g.owner === 'object' && !Array.isArray(g.owner) ? (g.owner as Record<string, unknown>) : null;
+      if (!owner || (owner.name === undefined && owner.email === undefined)) {
+        problems.error(new KilnError(Codes.CONFIG_INVALID, `Group '${g.name}' has no owner`, { loc, hint: 'Give it `owner: {name: ..., email: ...}` (at least one of the two).' }));
+        continue;
+      }
+      const id = `group.${projectName}.${g.name}`;
+      if (out.has(id)) {
+        problems.error(new KilnError(Codes.NAME_DUPLICATE, `Two groups are named '${g.name}'`, { loc, related: [out.get(id)!.loc], hint: 'Rename or merge one of them.' }));
+        continue;
+      }
+      out.set(id, { uniqueId: id, name: g.name, packageName: projectName, originalFilePath: f.path, owner, description: typeof g.description === 'string' ? g.description : '', loc });
+    }
+  }
+  return out;
 }
 
 interface Patches {
@@ -727,6 +820,7 @@ function hasConstraints(node: ParsedNode): boolean {
  */
 export function resolveDependencies(manifest: Manifest, problems: Problems): void {
   const index = new RefIndex(manifest);
+  checkGroups(manifest, problems);
   // Only an unknown ref needs every name (for a suggestion): made then, not on every parse.
   let byName: Set<string> | undefined;
 
@@ -736,6 +830,15 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
       const target = index.ref(r, node.packageName);
       if (target) {
         deps.add(target.uniqueId);
+        const denied = accessDenied(node, target);
+        if (denied) problems.error(denied);
+        if (target.deprecationDate && node.resourceType !== 'test' && pastDate(target.deprecationDate)) {
+          problems.warn(new KilnError(Codes.REF_DEPRECATED, `${label(node)} refs ${target.name}${target.version !== undefined ? ` v${target.version}` : ''}, deprecated since ${target.deprecationDate}`, {
+            loc: { file: node.originalFilePath },
+            node: node.uniqueId,
+            hint: target.latestVersion !== undefined && String(target.latestVersion) !== String(target.version) ? `Move to its latest version: ref('${target.name}') (v${target.latestVersion}).` : `Ask its owners what replaces it, or remove the ref.`,
+          }));
+        }
         continue;
       }
       const line = lineOf(node.rawCode, new RegExp(`ref\\s*\\(\\s*(['"][^'"]*['"]\\s*,\\s*)?['"]${escapeRe(r.name)}['"]`));
@@ -746,6 +849,15 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
           loc,
           node: node.uniqueId,
           hint: `Enable ${disabled.originalFilePath} (its \`enabled\` config is false) or remove the ref.`,
+        }));
+        continue;
+      }
+      const versions = index.versionsOf(r.name);
+      if (versions.length) {
+        problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on ${r.version === undefined ? 'the latest version' : `version ${r.version}`} of '${r.name}', which does not exist`, {
+          loc,
+          node: node.uniqueId,
+          hint: r.version === undefined ? `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}: give its latest_version a model file, or ref one of those with v=.` : `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}; declare v: ${r.version} under its \`versions:\` or ref one of those.`,
         }));
         continue;
       }
@@ -805,6 +917,51 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
     }
     e.dependsOn.nodes = [...deps];
   }
+}
+
+/** Whether a deprecation date (ISO date or date-time, as YAML gives it) lies before now. */
+function pastDate(text: string): boolean {
+  const t = Date.parse(text);
+  return Number.isFinite(t) && t < Date.now();
+}
+
+/** Every `group` a node names is declared; a private model belongs to one. */
+function checkGroups(manifest: Manifest, problems: Problems): void {
+  const declared = new Set([...(manifest.groups?.values() ?? [])].map((g) => g.name));
+  for (const n of manifest.nodes.values()) {
+    const group = n.config.group;
+    const loc = n.patchLoc ?? { file: n.originalFilePath };
+    if (typeof group === 'string' && group && !declared.has(group)) {
+      problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is in group '${group}', which is not declared`, {
+        loc,
+        node: n.uniqueId,
+        hint: declared.size ? `Declared groups: ${[...declared].join(', ')}. Fix the name or declare it under \`groups:\` in a YAML file.` : `Declare it: \`groups: [{name: ${group}, owner: {email: ...}}]\` in a YAML file.`,
+      }));
+    }
+    if (n.resourceType === 'model' && n.config.access === 'private' && !group) {
+      problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is private but in no group: no other model could ever ref it`, {
+        loc,
+        node: n.uniqueId,
+        hint: 'Give it a `group:` (or make it `access: protected`, the default).',
+      }));
+    }
+  }
+}
+
+/**
+ * dbt's access rule for ref(): a private model only from its own group. (A protected one, the
+ * default, is referable from any package of the project; dbt limits that only for packages setting
+ * `restrict-access`, not read here.) Tests may ref anything: they check the model, not use it.
+ */
+function accessDenied(from: ParsedNode, to: ParsedNode): KilnError | null {
+  if (to.resourceType !== 'model' || from.resourceType === 'test' || from.resourceType === 'unit_test') return null;
+  if (to.config.access !== 'private' || from.config.group === to.config.group) return null;
+  const loc = { file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) };
+  return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
+    loc,
+    node: from.uniqueId,
+    hint: `Only models of group '${to.config.group}' may ref it. Move ${from.name} into that group, or make ${to.name} \`access: protected\` or \`public\`.`,
+  });
 }
 
 /** Whether two key part lists hold the same strings (identical strings compare at once). */

@@ -51,6 +51,8 @@ export interface RunnerOptions {
   readonly seeds: ReadonlyMap<string, SeedLoad>;
   /** Rebuild incremental models from scratch (--full-refresh; a model's `full_refresh` config wins). */
   readonly fullRefresh?: boolean;
+  /** --empty: refs and sources read as zero rows (the compiler renders them so); history is kept. */
+  readonly empty?: boolean;
   /** Microbatch: only the batches of this window (--event-time-start / --event-time-end). */
   readonly eventTimeStart?: Date | null;
   readonly eventTimeEnd?: Date | null;
@@ -320,7 +322,9 @@ export class Runner {
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
       const outcome = isTest
         ? await this.runTest(node, compiledSql, conn, statements, attempt)
-        : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node, attempt);
+        : this.opts.empty && keepsHistory(node, state!)
+          ? await this.checkOnly(compiledSql, conn, statements)
+          : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node, attempt);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
@@ -460,7 +464,7 @@ export class Runner {
     // applied as it ran); a plan without batches got here only by succeeding.
     const ranOne = batches.successful.length > (previous?.successful.length ?? 0);
     if (!anyBatch || committed || ranOne) this.applyCache(plan);
-    const seedLoad = plan.steps.some((s) => s.kind === 'load');
+    const seedLoad = node?.resourceType === 'seed';
     const done: Outcome = { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
     if (!anyBatch) return done;
     const batchResults = { successful: batches.successful, failed: batches.failed };
@@ -519,6 +523,18 @@ export class Runner {
       node: node.uniqueId,
       hint: `${target.name} has: ${cols.map((c) => c.name).join(', ')}. Fix the column name in ${node.originalFilePath}.`,
     });
+  }
+
+  /**
+   * --empty on a snapshot or microbatch model that exists: applying zero input rows would close
+   * every snapshot row (hard deletes) or empty the batches' windows, so the SQL is only run, for
+   * its errors, and the relation kept.
+   */
+  private async checkOnly(sql: string, conn: Connection, statements: string[]): Promise<Outcome> {
+    const check = `select * from (\n${sql}\n) kiln_empty_check where false`;
+    statements.push(check);
+    await conn.query(check);
+    return { status: 'success', message: 'OK (--empty: existing relation kept)', rowsAffected: 0, adapterMessage: 'OK' };
   }
 
   private plan(node: ParsedNode, sql: string, state: WarehouseState): Plan {
@@ -629,4 +645,11 @@ function skippedResult(node: ParsedNode, cause: string, manifest: Manifest): Nod
     relationName: null,
     skippedBecause: cause,
   };
+}
+
+/** Relations whose rows a run with no input would destroy rather than rebuild: existing snapshots and microbatch models. */
+function keepsHistory(node: ParsedNode, state: WarehouseState): boolean {
+  if (!state.existing) return false;
+  if (node.resourceType === 'snapshot') return true;
+  return node.config.materialized === 'incremental' && node.config.incremental_strategy === 'microbatch' && isIncrementalRun(node, state);
 }

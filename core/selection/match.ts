@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fnmatch, hasWildcard } from './fnmatch.js';
 import type { SelectionCriteria } from './spec.js';
 import type { Bits, SelectableItem, Universe } from './universe.js';
+import { compareVersions } from '../parser/versions.js';
 
 /** The previous run's artifacts, loaded on first use (see core/state/). */
 export interface StateAccess {
@@ -96,6 +97,15 @@ export function matchCriteria(c: SelectionCriteria, ctx: MatchContext): Bits {
       break;
     case 'access':
       add((it) => it.resourceType === 'model' && String(it.config.access ?? 'protected') === v);
+      break;
+    case 'version':
+      add((it) => {
+        if (it.resourceType !== 'model' || !it.node) return false;
+        const { version, latestVersion } = it.node;
+        if (version === undefined || latestVersion === undefined) return v === 'none';
+        const order = compareVersions(version, latestVersion);
+        return v === 'latest' ? order === 0 : v === 'prerelease' ? order > 0 : v === 'old' ? order < 0 : false;
+      });
       break;
     case 'state':
       addIds(ctx.state.state(v));

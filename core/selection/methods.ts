@@ -46,6 +46,7 @@ const DEFS: readonly MethodDef[] = [
   { name: 'unit_test', needsArgs: false, example: 'unit_test:test_orders_total', check: dotted(2, '`unit_test_name` or `package.unit_test_name`') },
   { name: 'group', needsArgs: false, example: 'group:finance' },
   { name: 'access', needsArgs: false, values: ['private', 'protected', 'public'], example: 'access:public' },
+  { name: 'version', needsArgs: false, values: ['latest', 'prerelease', 'old', 'none'], example: 'version:latest' },
   { name: 'state', needsArgs: false, values: STATE_VALUES, needsState: 'manifest', example: 'state:modified' },
   { name: 'result', needsArgs: false, values: RESULT_VALUES, needsState: 'results', example: 'result:error' },
   { name: 'source_status', needsArgs: false, values: ['fresher'], needsState: 'sources', example: 'source_status:fresher' },

@@ -145,6 +145,14 @@ export class FastTokenizer {
     return this.tok(T.DATA, s.slice(start, this.index), start);
   }
 
+  /** Whether the next non-blank character (from `index`) closes a bracket. */
+  private closesNext(s: string): boolean {
+    WS.lastIndex = this.index;
+    const at = WS.test(s) ? WS.lastIndex : this.index;
+    const n = s[at];
+    return n === ')' || n === ']' || (n === '}' && s[this.brackets[this.brackets.length - 1]] === '{');
+  }
+
   private codeToken(s: string): NjToken | null {
     WS.lastIndex = this.index;
     if (WS.test(s)) this.index = WS.lastIndex;
@@ -167,6 +175,11 @@ export class FastTokenizer {
     const delim = DELIM_TYPES[c];
     if (delim !== undefined) {
       this.index = start + 1;
+      if (c === ',' && this.brackets.length > 0 && this.closesNext(s)) {
+        // A trailing comma before `)`, `]` or `}` is allowed, as in Jinja (`config(a=1,)`,
+        // `[1, 2,]`, `{'a': 1,}`); dropped here. (`(1,)` reads as `(1)`, not a 1-tuple.)
+        return this.codeToken(s);
+      }
       if (c === '(' || c === '[' || c === '{') {
         // jinja-compat's slice parsing rewinds to an opening bracket; remember the stack there
         this.depthAt.set(start, this.brackets.slice());

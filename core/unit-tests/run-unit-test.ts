@@ -129,10 +129,21 @@ async function fixtureSql(input: UnitTestInput, def: UnitTestDef, env: UnitTestE
   }
   const cell = (r: Row, c: ColumnDescription) => {
     const v = valueOf(r, c.name);
-    return `cast(${v === null || v === undefined ? 'null' : d.quoteLiteral(typeof v === 'object' ? JSON.stringify(v) : String(v))} as ${c.dataType}) as ${d.quoteIdentifier(c.name)}`;
+    return `cast(${fixtureLiteral(v, d)} as ${c.dataType}) as ${d.quoteIdentifier(c.name)}`;
   };
   if (rows.length === 0) return `select ${columns.map((c) => cell({}, c)).join(', ')} where 1 = 0`;
   return rows.map((r) => `select ${columns.map((c) => cell(r, c)).join(', ')}`).join('\nunion all\n');
+}
+
+/**
+ * One fixture value as SQL: YAML booleans and numbers stay bare literals (as dbt writes them), so
+ * `is_food: true` casts to an integer column as 1; everything else is a quoted string.
+ */
+function fixtureLiteral(v: unknown, d: { quoteLiteral(value: string): string }): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint') return String(v);
+  return d.quoteLiteral(typeof v === 'object' ? JSON.stringify(v) : String(v));
 }
 
 async function inputColumns(input: UnitTestInput, def: UnitTestDef, env: UnitTestEnv, conn: Connection): Promise<readonly ColumnDescription[]> {

@@ -21,6 +21,8 @@ export interface FileWatcherOptions {
   /** Folders (relative to root) never watched: target/, logs/, node_modules/. */
   readonly ignoreDirs: readonly string[];
   readonly debounceMs?: number;
+  /** Files outside root that are watched too (a profiles.yml in ~/.dbt or --profiles-dir). */
+  readonly extraFiles?: readonly string[];
   /** A burst of saves, as paths relative to root with forward slashes. */
   readonly onBatch: (files: ReadonlySet<string>) => void;
   readonly onError?: (e: Error) => void;
@@ -31,14 +33,16 @@ export class FileWatcher {
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly ignored: ReadonlySet<string>;
+  private readonly extra: ReadonlySet<string>;
 
   constructor(private readonly opts: FileWatcherOptions) {
     this.ignored = new Set(opts.ignoreDirs.map((d) => d.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '')).filter(Boolean));
+    this.extra = new Set((opts.extraFiles ?? []).map((f) => path.resolve(f)).filter((f) => this.relative(f).startsWith('../')));
   }
 
   /** Starts watching; resolves once the initial scan is done (saves from then on are seen). */
   start(): Promise<void> {
-    const watcher = watch(this.opts.root, {
+    const watcher = watch([this.opts.root, ...this.extra], {
       ignoreInitial: true,
       ignored: (p: string, stats?: Stats) => this.isIgnored(p, stats),
       persistent: true,
@@ -63,6 +67,7 @@ export class FileWatcher {
   }
 
   private isIgnored(p: string, stats?: Stats): boolean {
+    if (this.extra.has(path.resolve(p))) return false;
     const rel = this.relative(p);
     if (rel === '') return false;
     const parts = rel.split('/');

@@ -122,6 +122,41 @@ describe('kiln watch', () => {
     expect((await relationsOf(db)).map((r) => r.name)).toEqual(['a', 'b']);
   }, 120_000);
 
+  it('a profiles.yml outside the project (--profiles-dir) is watched: editing its schema rebuilds every node there', async () => {
+    const dir = project({ 'profiles.yml': '' });
+    fs.rmSync(path.join(dir, 'profiles.yml'));
+    const profiles = testdir({ 'profiles.yml': PROFILE });
+    const w = watch(dir, '--profiles-dir', profiles, '--select', 'a', 'b');
+    await w.waitFor(READY);
+    write(profiles, 'profiles.yml', PROFILE.replace('schema: main', 'schema: s2'));
+    await w.waitFor(REBUILT, 1);
+    expect(w.output).toMatch(/Saved .*profiles\.yml/);
+    expect(await w.interrupt()).toBe(130);
+    const rows = await queryDuckDb(path.join(dir, 'dev.duckdb'), "select table_name as t from information_schema.tables where table_schema = 's2' order by 1");
+    expect(rows).toEqual([{ t: 'a' }, { t: 'b' }]);
+  }, 120_000);
+
+  it('--full-refresh rebuilds an incremental model from scratch on each save, where a plain watch appends', async () => {
+    const inc = (n: number) => `{{ config(materialized='incremental') }}\nselect ${n} as id\n`;
+    const dir = project({ 'models/inc.sql': inc(1) });
+    expect(kilnProcess(['build', '-s', 'inc'], dir).code).toBe(0);
+    const db = path.join(dir, 'dev.duckdb');
+
+    const plain = watch(dir, '--select', 'inc');
+    await plain.waitFor(READY);
+    write(dir, 'models/inc.sql', inc(2));
+    await plain.waitFor(REBUILT, 1);
+    expect(await plain.interrupt()).toBe(130);
+    expect(await queryDuckDb(db, 'select id from inc order by id')).toEqual([{ id: 1 }, { id: 2 }]);
+
+    const full = watch(dir, '--select', 'inc', '--full-refresh');
+    await full.waitFor(READY);
+    write(dir, 'models/inc.sql', inc(3));
+    await full.waitFor(REBUILT, 1);
+    expect(await full.interrupt()).toBe(130);
+    expect(await queryDuckDb(db, 'select id from inc order by id')).toEqual([{ id: 3 }]);
+  }, 120_000);
+
   it('a macro edit rebuilds the models calling it; a new model file is built; a renamed one too', async () => {
     const dir = project({
       'macros/times.sql': '{% macro times(x) %}{{ x }} * 10{% endmacro %}',

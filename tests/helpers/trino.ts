@@ -92,3 +92,25 @@ export function trinoProfileYaml(profile: string, catalog: TrinoCatalog, schema:
     `      user: kiln_test\n      catalog: ${catalog}\n      schema: ${schema}\n      threads: 4\n${extra}`
   );
 }
+
+/** The test server's https side (password authentication, self-signed certificate), or a loud failure. */
+export function trinoHttps(): NonNullable<TrinoServerInfo['https']> {
+  const s = trinoServer();
+  if (!s.https) {
+    throw new Error(
+      'The Trino server under test has no https side described: with KILN_TEST_TRINO_URL, also set KILN_TEST_TRINO_HTTPS_URL, KILN_TEST_TRINO_HTTPS_USER, KILN_TEST_TRINO_HTTPS_PASSWORD and KILN_TEST_TRINO_CA (tests/setup/trino.ts)',
+    );
+  }
+  return s.https;
+}
+
+/** profiles.yml text for `profile` with one `dev` target on the test server's https port, with password authentication. */
+export function trinoHttpsProfileYaml(profile: string, catalog: TrinoCatalog, schema: string, fields: Readonly<Record<string, string>> = {}): string {
+  const s = trinoServer();
+  const h = trinoHttps();
+  const all: Record<string, string> = { type: 'trino', method: 'ldap', host: s.host, port: String(h.port), user: h.user, password: JSON.stringify(h.password), cert: JSON.stringify(h.caFile), catalog, schema, threads: '2', ...fields };
+  const lines = Object.entries(all)
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `      ${k}: ${v}`);
+  return `${profile}:\n  target: dev\n  outputs:\n    dev:\n${lines.join('\n')}\n`;
+}

@@ -3,10 +3,15 @@
 // - `memory`: CTAS, INSERT, views, renames; no DELETE, MERGE or CREATE OR REPLACE TABLE;
 // - `iceberg`: a JDBC catalog in a PostgreSQL database and a warehouse on the local file system
 //   (MERGE, DELETE, CREATE OR REPLACE TABLE).
+// The same server also speaks https on a second port, with password authentication (a password
+// file) there: Trino accepts passwords over https only. Its certificate is self-signed, made at
+// start with the JDK's keytool; plain http stays open without a password
+// (`http-server.authentication.allow-insecure-over-http`), as the other tests use it.
 // Used by tests/setup/trino.ts (vitest globalSetup), tests/bench/trino.bench.ts, and `.ci/run`
 // (`node --import tsx tests/setup/trino-server.ts prepare` downloads and unpacks ahead of time).
 // Nothing here stands in for a server: every failure says what was tried and what came back.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -108,10 +113,25 @@ export interface IcebergCatalogDb {
   readonly adminDatabase: string;
 }
 
+/** The server's https side: password authentication, a self-signed certificate. */
+export interface TrinoHttps {
+  readonly port: number;
+  readonly url: string;
+  /** The one user of the password file, and its password. */
+  readonly user: string;
+  readonly password: string;
+  /** The server's certificate (PEM), for clients to trust. */
+  readonly caFile: string;
+}
+
+/** The user name the test server knows a password for. */
+export const TRINO_TEST_USER = 'kiln_test';
+
 export interface TrinoServer {
   readonly host: string;
   readonly port: number;
   readonly url: string;
+  readonly https: TrinoHttps;
   /** The server's log, for messages when something goes wrong. */
   readonly logFile: string;
   /** Resolves once the server answers queries; rejects (with the log's tail) if it does not start. */
@@ -133,8 +153,18 @@ export async function startTrino(opts: { catalogDb: IcebergCatalogDb; log?: (lin
   const warehouse = join(base, 'warehouse');
   for (const d of [join(etc, 'catalog'), data, warehouse]) mkdirSync(d, { recursive: true });
   const port = await freePort();
+  const httpsPort = await freePort();
   const catalogDatabase = `kiln_trino_iceberg_${process.pid}_${Date.now().toString(36)}`;
-  await createCatalogDatabase(opts.catalogDb, catalogDatabase);
+  const keystorePassword = randomBytes(12).toString('hex');
+  const keystore = join(etc, 'keystore.p12');
+  const caFile = join(base, 'trino-ca.pem');
+  await Promise.all([createCatalogDatabase(opts.catalogDb, catalogDatabase), makeCertificate(javaHome, keystore, keystorePassword, caFile)]);
+  const password = randomBytes(12).toString('hex');
+  const passwordFile = join(etc, 'password.db');
+  writeFileSync(passwordFile, `${TRINO_TEST_USER}:${pbkdf2Hash(password)}\n`);
+  writeFileSync(join(etc, 'password-authenticator.properties'), props({ 'password-authenticator.name': 'file', 'file.password-file': passwordFile }));
+  // Trino's default access control denies only impersonation; allow-all lets the tests run as another user (impersonation_user).
+  writeFileSync(join(etc, 'access-control.properties'), props({ 'access-control.name': 'allow-all' }));
 
   writeFileSync(join(etc, 'node.properties'), props({ 'node.environment': 'kiln_test', 'node.id': `kiln-test-${process.pid}`, 'node.data-dir': data }));
   writeFileSync(
@@ -150,6 +180,13 @@ export async function startTrino(opts: { catalogDb: IcebergCatalogDb; log?: (lin
       'discovery.uri': `http://127.0.0.1:${port}`,
       'query.max-memory': '1GB',
       'query.max-memory-per-node': '512MB',
+      'http-server.https.enabled': 'true',
+      'http-server.https.port': String(httpsPort),
+      'http-server.https.keystore.path': keystore,
+      'http-server.https.keystore.key': keystorePassword,
+      'http-server.authentication.type': 'PASSWORD',
+      'http-server.authentication.allow-insecure-over-http': 'true',
+      'internal-communication.shared-secret': randomBytes(24).toString('base64'),
     }),
   );
   writeFileSync(join(etc, 'log.properties'), props({ 'io.trino': 'WARN', 'io.airlift': 'WARN', 'org.apache.iceberg': 'WARN' }));
@@ -218,6 +255,7 @@ export async function startTrino(opts: { catalogDb: IcebergCatalogDb; log?: (lin
     host: '127.0.0.1',
     port,
     url,
+    https: { port: httpsPort, url: `https://127.0.0.1:${httpsPort}`, user: TRINO_TEST_USER, password, caFile },
     logFile,
     ready,
     stop: async () => {
@@ -264,6 +302,32 @@ async function waitUntilReady(url: string, exited: () => string | null, logFile:
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`The test Trino server at ${url} was not ready after ${timeoutMs / 1000} s (${last}). Its log (${logFile}) ends with:\n${tail(logFile)}`);
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost in a PKCS12 keystore (the server's), and
+ * the certificate alone as PEM (what a client trusts), with the JDK's keytool: no other tool needed.
+ */
+async function makeCertificate(javaHome: string, keystore: string, password: string, pemFile: string): Promise<void> {
+  const keytool = join(javaHome, 'bin', 'keytool');
+  const common = ['-alias', 'kiln-test', '-keystore', keystore, '-storetype', 'PKCS12', '-storepass', password];
+  try {
+    await run(keytool, ['-genkeypair', ...common, '-keypass', password, '-keyalg', 'EC', '-groupname', 'secp256r1', '-validity', '30', '-dname', 'CN=localhost', '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-noprompt'], { timeout: 60_000 });
+    await run(keytool, ['-exportcert', '-rfc', ...common, '-file', pemFile], { timeout: 60_000 });
+  } catch (e) {
+    throw new Error(`Could not make the test Trino's https certificate with ${keytool}: ${describeExecError(e)}`);
+  }
+}
+
+/**
+ * A password file entry Trino's file authenticator accepts: PBKDF2 as `iterations:salt:hash`,
+ * hex encoded (bcrypt is the other format; this needs no package). Trino 476 checks it with
+ * PBKDF2WithHmacSHA1 (its EncryptionUtil), the key as long as the stored hash.
+ */
+export function pbkdf2Hash(password: string, iterations = 1000): string {
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha1');
+  return `${iterations}:${salt.toString('hex')}:${hash.toString('hex')}`;
 }
 
 /** The JDBC catalog's two tables (Trino does not create them): Iceberg's schema version V1, with views. */

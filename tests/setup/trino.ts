@@ -6,6 +6,10 @@
 //   (downloaded once through Maven; see trino-server.ts); a run of other files starts none.
 //   The server boots in the background while the rest of the suite runs; Trino tests wait for it with `trinoReady()` (tests/helpers/trino.ts), which fails
 //   loudly, quoting the server's log, when it did not start. Never a silent skip.
+// - The server's https side (password authentication, a self-signed certificate; see
+//   trino-server.ts): with KILN_TEST_TRINO_URL, KILN_TEST_TRINO_HTTPS_URL (`https://host:port`),
+//   KILN_TEST_TRINO_HTTPS_USER, KILN_TEST_TRINO_HTTPS_PASSWORD and KILN_TEST_TRINO_CA (the PEM to
+//   trust) describe it; without them the https tests fail saying so.
 // Tests read the server with inject('trino'); spawned CLI processes find it in
 // KILN_TEST_TRINO_HOST / KILN_TEST_TRINO_PORT.
 import { readFileSync } from 'node:fs';
@@ -20,6 +24,8 @@ export interface TrinoServerInfo {
   /** The server's log (when kiln started it). */
   readonly logFile?: string;
   readonly source: 'external' | 'started';
+  /** https with password authentication on the same server. */
+  readonly https?: { readonly port: number; readonly user: string; readonly password: string; readonly caFile: string };
 }
 
 declare module 'vitest' {
@@ -32,7 +38,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const external = process.env.KILN_TEST_TRINO_URL?.trim();
   if (external) {
     const u = new URL(external);
-    provide(project, { host: u.hostname, port: Number(u.port || 8080), source: 'external' });
+    const e = process.env;
+    const httpsUrl = e.KILN_TEST_TRINO_HTTPS_URL?.trim();
+    const https =
+      httpsUrl && e.KILN_TEST_TRINO_HTTPS_USER && e.KILN_TEST_TRINO_HTTPS_PASSWORD && e.KILN_TEST_TRINO_CA
+        ? { port: Number(new URL(httpsUrl).port || 443), user: e.KILN_TEST_TRINO_HTTPS_USER, password: e.KILN_TEST_TRINO_HTTPS_PASSWORD, caFile: e.KILN_TEST_TRINO_CA }
+        : undefined;
+    provide(project, { host: u.hostname, port: Number(u.port || 8080), source: 'external', https });
     return async () => {};
   }
   if (!(await runNeedsTrino(project))) {
@@ -49,7 +61,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     provide(project, { host: '127.0.0.1', port: 0, failure: (e as Error).message, source: 'started' });
     return async () => {};
   }
-  provide(project, { host: server.host, port: server.port, logFile: server.logFile, source: 'started' });
+  const { port: httpsPort, user, password, caFile } = server.https;
+  provide(project, { host: server.host, port: server.port, logFile: server.logFile, source: 'started', https: { port: httpsPort, user, password, caFile } });
   return () => server.stop();
 }
 

@@ -44,7 +44,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const timings = session.timings;
   const selected = timings.time('graph', () => select(session, opts, ['model', 'analysis', 'snapshot'], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, empty: !!opts.empty });
   if (deferTo) {
     // Deferral asks the target which relations exist: the one warehouse read compile makes.
     await session.adapter.open();

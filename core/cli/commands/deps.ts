@@ -6,13 +6,16 @@ import { loadProject } from '../../project/load-project.js';
 import { TemplateEngine } from '../../template/engine.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
+import { projectFileVar } from '../session.js';
 
 export async function depsCommand(opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const root = path.resolve(io.cwd, opts.projectDir ?? '.');
-  // packages.yml may use env_var() (private git URLs with tokens)
+  // packages.yml may use env_var() (private git URLs with tokens); dbt_project.yml may use var()
+  // with --vars, as in every other command (`+enabled: "{{ var('load_source_data', false) }}"`).
   const engine = new TemplateEngine();
-  const render = (text: string, loc: { file: string }) => engine.render(loc.file, text, {});
+  const context = { var: projectFileVar(opts.vars) };
+  const render = (text: string, loc: { file: string }) => engine.render(loc.file, text, context);
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render });
   const vendorDirs = (process.env.KILN_PACKAGES_DIR ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(io.cwd, d));
   const result = installPackages({

@@ -20,6 +20,7 @@ import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { affectedNodes, nodesOfFiles, rebuildDag, type Selection } from '../../watch/affected.js';
 import { changedNodes } from '../../watch/changed-nodes.js';
 import { FileWatcher } from '../../watch/file-watcher.js';
+import { findProfilesFile } from '../../project/load-profile.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { flushParseCaches, reparseProject, type Reparse } from '../reparse.js';
@@ -96,9 +97,12 @@ class WatchLoop {
     // The first parse says where target/ is; until the project parses, the default is assumed.
     const first = await this.parse(new Set());
     const targetPath = first?.loaded.project.targetPath ?? 'target';
+    const profilesFile = first?.profile.file ?? findProfilesFile({ projectDir: this.root, profilesDir: this.opts.profilesDir && path.resolve(this.io.cwd, this.opts.profilesDir) }).file;
     const watcher = new FileWatcher({
       root: this.root,
       ignoreDirs: [targetPath, 'logs', 'node_modules'],
+      // A profiles.yml outside the project (~/.dbt, --profiles-dir) is part of what a rebuild reads.
+      extraFiles: profilesFile ? [profilesFile] : [],
       onBatch: (files) => this.saved(files),
       onError: (e) => this.reporter.warn(`File watching: ${e.message}`),
     });
@@ -282,6 +286,7 @@ class WatchLoop {
       {
         threads: session.profile.target.threads,
         failFast: false,
+        fullRefresh: !!this.opts.fullRefresh,
         seeds,
         now: new Date(),
         runUnitTest: (node, conn, statements) => runUnitTest(node, conn, { manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter }, statements),

@@ -56,6 +56,18 @@ const PREDICATED: Row[][] = [
 const predicated = (strategy: string) => `{{ config(materialized='incremental', incremental_strategy='${strategy}', unique_key='id',
   incremental_predicates=["DBT_INTERNAL_DEST.updated_at >= cast('2024-01-02' as timestamp)"]) }}
 select id, region, name, amount, updated_at from {{ ref('src') }}`;
+/** delete+insert of a model whose incremental rows hold key 3 twice: every target row of a key is deleted once, both copies inserted. */
+const DUPLICATED: Row[][] = [
+  [[1, 'eu', 'a', 10], [2, 'eu', 'b', 20]],
+  [[1, 'eu', 'a', 10], [2, 'eu', 'B', 25], [3, 'us', 'c', 30], [3, 'us', 'c', 30]],
+  [[1, 'eu', 'a', 10], [2, 'eu', 'B', 25], [3, 'us', 'c', 30], [3, 'us', 'c', 30], [4, 'us', 'd', 40]],
+  [[1, 'eu', 'a', 10], [2, 'eu', 'B', 25], [3, 'us', 'C', 35], [3, 'us', 'C', 35], [4, 'us', 'd', 40]],
+];
+const duplicated = `${RECENT}
+{% if is_incremental() %}
+union all
+select id, region, name, amount, updated_at from {{ ref('src') }} where id = 3
+{% endif %}`;
 const inc = (config: string, sql = RECENT) => `{{ config(materialized='incremental'${config ? `, ${config}` : ''}) }}\n${sql}`;
 
 /** One model per variant, all built by the same four runs. */
@@ -72,6 +84,14 @@ const MODELS: Record<string, { what: string; sql: string; expected: Row[][] }> =
   merge_exclude: { what: 'merge with merge_exclude_columns', sql: inc("incremental_strategy='merge', unique_key='id', merge_exclude_columns=['name']"), expected: AMOUNT_ONLY },
   merge_pred: { what: 'merge with incremental_predicates', sql: predicated('merge'), expected: PREDICATED },
   di_pred: { what: 'delete+insert with incremental_predicates', sql: predicated('delete+insert'), expected: PREDICATED },
+  // An unqualified column in a delete+insert predicate is the target's (dbt's `where key in (...) and predicate`).
+  di_pred_bare: {
+    what: 'delete+insert with an unqualified incremental predicate',
+    sql: predicated('delete+insert').replace('DBT_INTERNAL_DEST.updated_at', 'updated_at'),
+    expected: PREDICATED,
+  },
+  di_dup: { what: 'delete+insert of rows that repeat a key', sql: inc("incremental_strategy='delete+insert', unique_key='id'", duplicated), expected: DUPLICATED },
+  di_dup_list: { what: 'delete+insert with unique_key [id, region] of rows that repeat a key', sql: inc("incremental_strategy='delete+insert', unique_key=['id', 'region']", duplicated), expected: DUPLICATED },
 };
 
 describe.each(TARGETS)('incremental strategies on $name', (target: AdapterTarget) => {

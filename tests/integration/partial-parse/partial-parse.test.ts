@@ -244,6 +244,30 @@ describe('partial parsing', () => {
     expect([...appeared.warm.manifest.nodes.keys()].some((k) => k.startsWith('test.shop.unique_later'))).toBe(true);
   });
 
+  it('model versions and groups: versions declared, a version added, the latest moved, a group and private access added', async () => {
+    const dir = await primed();
+    write(dir, 'models/marts/dim_v1.sql', 'select 1 as id\n');
+    write(dir, 'models/marts/dim.sql', "select 1 as id, 'x' as name\n");
+    write(dir, 'models/marts/uses_dim.sql', "select * from {{ ref('dim') }}\n");
+    write(dir, 'models/marts/_dim.yml', 'models:\n  - name: dim\n    columns:\n      - name: id\n        data_tests: [unique]\n');
+    await warmEqualsCold(dir);
+    edit(dir, 'models/marts/_dim.yml', '    columns:', '    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n    columns:');
+    const versioned = await warmEqualsCold(dir);
+    expect(versioned.warm.manifest.nodes.get('model.shop.uses_dim')!.dependsOn.nodes).toEqual(['model.shop.dim.v2']);
+    write(dir, 'models/marts/dim_v3.sql', 'select 3 as id\n');
+    // v2 is no longer the latest: it needs a file of its own.
+    rename(dir, 'models/marts/dim.sql', 'models/marts/dim_v2.sql');
+    edit(dir, 'models/marts/_dim.yml', '      - v: 2\n', '      - v: 2\n      - v: 3\n');
+    edit(dir, 'models/marts/_dim.yml', 'latest_version: 2', 'latest_version: 3');
+    const moved = await warmEqualsCold(dir);
+    expect(moved.warm.manifest.nodes.get('model.shop.uses_dim')!.dependsOn.nodes).toEqual(['model.shop.dim.v3']);
+    expect([...moved.warm.manifest.nodes.keys()].some((k) => k.startsWith('test.shop.unique_dim_v3_id'))).toBe(true);
+    edit(dir, 'models/marts/_dim.yml', 'models:\n', 'groups:\n  - name: core\n    owner: {email: core@example.com}\nmodels:\n  - name: uses_dim\n    group: core\n');
+    edit(dir, 'models/marts/_dim.yml', '  - name: dim\n', '  - name: dim\n    access: private\n    group: core\n');
+    const grouped = await warmEqualsCold(dir);
+    expect(grouped.warm.manifest.groups?.has('group.shop.core')).toBe(true);
+  });
+
   it('sources: a table added, one removed, a source test changed', async () => {
     const dir = await primed();
     edit(dir, 'models/staging/_staging.yml', '      - name: customers\n', '      - name: customers\n      - name: payments\n        data_tests: [{unique: {column_name: id}}]\n');

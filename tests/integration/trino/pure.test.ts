@@ -41,6 +41,17 @@ describe('Trino dialect', () => {
     expect(renderRelation({ database: 'c', schema: 'we"ird', identifier: 'x' })).toBe('"c"."we""ird"."x"');
   });
 
+  it('creates a contracted table with the declared types and not null, and fills it by column name', () => {
+    const rel = { database: 'iceberg', schema: 'a', identifier: 'm__dbt_tmp' };
+    const notNull = { type: 'not_null', name: null, expression: null, columns: ['id'], references: null };
+    expect(trinoDialect.createContractTable!(rel, [{ name: 'id', dataType: 'integer', constraints: [notNull] }, { name: 'Name', dataType: 'varchar(20)', constraints: [] }], [])).toBe(
+      'create table "iceberg"."a"."m__dbt_tmp" (\n  "id" integer not null,\n  "Name" varchar(20)\n)',
+    );
+    expect(trinoDialect.insertSelect!(rel, ['id', 'Name'], 'with x as (select 1 as id) select * from x -- note;')).toBe(
+      'insert into "iceberg"."a"."m__dbt_tmp" ("id", "Name")\nselect "id", "Name"\nfrom (\nwith x as (select 1 as id) select * from x -- note\n) as model_subq',
+    );
+  });
+
   it('deletes through MERGE (DELETE takes no alias in Trino)', () => {
     const sql = trinoDialect.deleteWhere({ database: 'c', schema: 's', identifier: 't' }, 'DBT_INTERNAL_DEST."id" in (select "id" from x)');
     expect(sql).toBe('merge into "c"."s"."t" as DBT_INTERNAL_DEST\nusing (values 1) as dbt_internal_one(x)\non (DBT_INTERNAL_DEST."id" in (select "id" from x))\nwhen matched then delete');
@@ -53,8 +64,9 @@ describe('Trino connectors', () => {
     expect(iceberg).toMatchObject({ supportsTransactionalDdl: false, supportsMerge: true, supportsDelete: true, supportsCreateOrReplaceTable: true, replacesViewsInPlace: true });
     expect(iceberg.describedAs).toBe("Trino connector 'iceberg' (catalog lake)");
     const memory = connectorCapabilities('memory', 'memory');
-    expect(memory).toMatchObject({ supportsMerge: false, supportsDelete: false, supportsCreateOrReplaceTable: false, incrementalStrategies: ['append'] });
-    expect(connectorCapabilities('postgresql', 'pg')).toMatchObject({ supportsMerge: false, supportsCreateOrReplaceTable: false });
+    expect(memory).toMatchObject({ supportsMerge: false, supportsDelete: false, supportsCreateOrReplaceTable: false, incrementalStrategies: ['append'], enforcedConstraints: ['not_null'] });
+    expect(iceberg.enforcedConstraints).toEqual(['not_null']);
+    expect(connectorCapabilities('postgresql', 'pg')).toMatchObject({ supportsMerge: false, supportsCreateOrReplaceTable: false, enforcedConstraints: [] });
   });
 });
 
@@ -71,6 +83,27 @@ describe('Trino profile', () => {
     expect(() => readProfile(target({ host: 'h', user: 'u' }), '/p')).toThrow(/'catalog' is required/);
     expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', http_scheme: 'ftp' }), '/p')).toThrow(/'http_scheme' must be http or https/);
     expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', session_properties: { 'bad name': 1 } }), '/p')).toThrow(/invalid property name/);
+  });
+
+  it("reads dbt-trino's authentication fields: method ldap means https, a password never goes over http", () => {
+    const ldap = readProfile(target({ method: 'ldap', host: 'h', user: 'u', password: 'pw', catalog: 'c', cert: 'certs/ca.pem', impersonation_user: 'bob', http_headers: { 'X-Trino-Client-Tags': 'kiln' } }), '/p');
+    expect(ldap).toMatchObject({ method: 'ldap', httpScheme: 'https', port: 443, password: 'pw', cert: '/p/certs/ca.pem', impersonationUser: 'bob', httpHeaders: { 'X-Trino-Client-Tags': 'kiln' } });
+    // A password alone also means https; `cert: false` skips verification, `cert: true` uses the system's CAs.
+    expect(readProfile(target({ host: 'h', user: 'u', password: 'pw', catalog: 'c', cert: false }), '/p')).toMatchObject({ method: 'none', httpScheme: 'https', cert: false });
+    expect(readProfile(target({ host: 'h', user: 'u', password: 'pw', catalog: 'c', cert: true }), '/p').cert).toBeUndefined();
+    expect(() => readProfile(target({ method: 'ldap', host: 'h', user: 'u', catalog: 'c' }), '/p')).toThrow(/'method: ldap' needs a 'password'/);
+    expect(() => readProfile(target({ host: 'h', user: 'u', password: 'pw', http_scheme: 'http', catalog: 'c' }), '/p')).toThrow(/a password is sent over https only, and 'http_scheme' is http/);
+    expect(readProfile(target({ host: 'h', user: 'u', catalog: 'c', cert: '/ca.pem' }), '/p')).toMatchObject({ httpScheme: 'http', cert: undefined });
+    expect(() => readProfile(target({ method: 'kerberos', host: 'h', user: 'u', catalog: 'c' }), '/p')).toThrow(/authentication method 'kerberos' is not supported by kiln/);
+    expect(() => readProfile(target({ method: 'magic', host: 'h', user: 'u', catalog: 'c' }), '/p')).toThrow(/'method' must be none or ldap/);
+    expect(() => readProfile(target({ host: 'h', user: 'u', catalog: 'c', http_headers: { 'bad header': 'x' } }), '/p')).toThrow(/invalid header name/);
+  });
+
+  it('names the user (and any impersonated one) in connection errors, never the password', () => {
+    const p = readProfile(target({ method: 'ldap', host: 'h', port: 8443, user: 'u', password: 'secret-pw', catalog: 'c', impersonation_user: 'bob' }), '/p');
+    const e = transportError({ response: { status: 401 } }, p);
+    expect(e.message).toBe('Could not reach Trino (https://h:8443, catalog "c", user "u" as "bob" with a password): authentication failed (HTTP 401)');
+    expect(`${e.message} ${e.hint}`).not.toContain('secret-pw');
   });
 });
 

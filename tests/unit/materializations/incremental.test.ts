@@ -85,10 +85,21 @@ describe('strategy statements', () => {
   const sql = (config: Record<string, unknown>, keys: string[], dialect = postgresDialect('db'), c = caps) =>
     strategySteps({ config: incrementalConfig(node(config), c), target, tmp, staging: { ...tmp, identifier: 'm__dbt_staging' }, columns: ['id', 'v'], tableColumns: ['id', 'v'], keys, updateColumns: ['id', 'v'] }, dialect, c).map((s) => (s.kind === 'sql' ? s.sql : s.kind));
 
-  it('delete+insert: one key by IN, several by EXISTS, predicates appended', () => {
-    expect(sql({ unique_key: 'id' }, ['id'])).toEqual([
-      'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nwhere DBT_INTERNAL_DEST."id" in (select "id" from "db"."s"."m__dbt_tmp")',
-      'insert into "db"."s"."m" ("id", "v")\nselect DBT_INTERNAL_SOURCE."id", DBT_INTERNAL_SOURCE."v"\nfrom "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE',
+  it('delete+insert: the matched rows deleted through `using`; with predicates one key by IN, several by EXISTS, predicates appended', () => {
+    const insert = 'insert into "db"."s"."m" ("id", "v")\nselect DBT_INTERNAL_SOURCE."id", DBT_INTERNAL_SOURCE."v"\nfrom "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE';
+    for (const dialect of [postgresDialect('db'), duckdbDialect]) {
+      expect(sql({ unique_key: 'id' }, ['id'], dialect)).toEqual([
+        'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nusing "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE\nwhere DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id"',
+        insert,
+      ]);
+      expect(sql({ unique_key: ['id', 'v'] }, ['id', 'v'], dialect)[0]).toBe(
+        'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nusing "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE\nwhere DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id" and DBT_INTERNAL_SOURCE."v" = DBT_INTERNAL_DEST."v"',
+      );
+    }
+    // An unqualified column in a predicate must keep naming the target's column.
+    expect(sql({ unique_key: 'id', incremental_predicates: ['v > 0'] }, ['id'])).toEqual([
+      'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nwhere DBT_INTERNAL_DEST."id" in (select "id" from "db"."s"."m__dbt_tmp")\nand (v > 0)',
+      insert,
     ]);
     expect(sql({ unique_key: ['id', 'v'], incremental_predicates: ['DBT_INTERNAL_DEST.v > 0'] }, ['id', 'v'])[0]).toBe(
       'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nwhere exists (select 1 from "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE where DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id" and DBT_INTERNAL_SOURCE."v" = DBT_INTERNAL_DEST."v")\nand (DBT_INTERNAL_DEST.v > 0)',
@@ -114,9 +125,13 @@ values (DBT_INTERNAL_SOURCE."id", DBT_INTERNAL_SOURCE."v")`;
 
   it('merge where in-place updates are slow: matched rows are deleted and inserted again', () => {
     expect(sql({ incremental_strategy: 'merge', unique_key: 'id' }, ['id'], duckdbDialect, { ...caps, prefersReplaceToUpdate: true })).toEqual([
-      'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nwhere exists (select 1 from "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE where DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id")',
+      'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nusing "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE\nwhere DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id"',
       'insert into "db"."s"."m" ("id", "v")\nselect DBT_INTERNAL_SOURCE."id", DBT_INTERNAL_SOURCE."v"\nfrom "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE',
     ]);
+    // Predicates in the match: `exists`, where an unqualified column resolves to the source first.
+    expect(sql({ incremental_strategy: 'merge', unique_key: 'id', incremental_predicates: ['v > 0'] }, ['id'], duckdbDialect, { ...caps, prefersReplaceToUpdate: true })[0]).toBe(
+      'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nwhere exists (select 1 from "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE where (v > 0) and DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id")',
+    );
   });
 
   it('defaults: delete+insert with a key, append without', () => {

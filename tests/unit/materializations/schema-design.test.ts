@@ -162,7 +162,6 @@ models:
     expect(problems.errors).toEqual([]);
     expect(problems.warnings.map((w) => [w.code, w.message])).toEqual([
       ['KLN509', "`indexes` are not created by Trino connector 'memory' (catalog memory); ignored on a"],
-      ['KLN509', "not_null constraints are not enforced by Trino connector 'memory' (catalog memory); declared on a, b, they are recorded in the manifest and docs but not created"],
       ['KLN509', "primary_key constraints are not enforced by Trino connector 'memory' (catalog memory); declared on a, they are recorded in the manifest and docs but not created"],
       ['KLN509', 'not_null constraints are not enforced on views (a view holds no constraints); declared on v, they are recorded in the manifest and docs but not created'],
     ]);
