@@ -60,8 +60,28 @@ export interface SeedLoad {
   readonly columns: readonly SeedColumn[];
   /** Whether identifiers of seed columns are quoted. */
   readonly quoteColumns: boolean;
-  /** Number of data rows (known from kiln's own pass over the file). */
+  /** Number of data rows (known from kiln's own pass over the file); -1 while `reading`. */
   readonly rowCount: number;
+  /**
+   * Present only for adapters with `loadsSeedsWhileReading`, for a file kiln has not read yet:
+   * `columns` are then a guess from the file's first and last rows. The loader starts loading
+   * with them, calls `reading.read()` to have kiln read the file meanwhile, then
+   * `await reading.finish()` before the load can commit: it throws the file's error (KLN4xx, at
+   * its line), else answers the real columns and rows; when the columns differ from the guess,
+   * the loader loads again with the answer's.
+   */
+  readonly reading?: SeedLoadReading;
+}
+
+export interface SeedLoadReading {
+  /** Reads the file without blocking the event loop for long; never rejects. Same promise each call. */
+  read(): Promise<void>;
+  /**
+   * The file's columns (mapped as `columns` are) and data rows, once this file and every other
+   * seed file of the run is read: a load never commits while another seed's file may still turn
+   * out malformed. Throws this file's error, or a KilnError naming the other file.
+   */
+  finish(): Promise<{ readonly columns: readonly SeedColumn[]; readonly rowCount: number }>;
 }
 
 export interface AdapterCapabilities {
@@ -105,6 +125,11 @@ export interface AdapterCapabilities {
    * database enforces them. Others are left out with a warning (dbt's rule).
    */
   readonly enforcedConstraints?: readonly string[];
+  /**
+   * Optional, default false: loadCsv handles SeedLoad.reading (starts loading a seed with guessed
+   * column types while kiln reads the file, and loads again when the guess was wrong).
+   */
+  readonly loadsSeedsWhileReading?: boolean;
   /** Optional, default false: privileges can be granted to roles (`grants` config; else a no-op). */
   readonly supportsGrants?: boolean;
   /** Optional, default false: `comment on` relations and columns (`persist_docs`). */

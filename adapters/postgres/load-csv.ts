@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { Codes, KilnError } from '../../core/errors.js';
-import type { ExecResult, RelationName, SeedLoad } from '../adapter.js';
+import type { ExecResult, RelationName, SeedColumn, SeedLoad, SeedLoadReading } from '../adapter.js';
 import { quoteIdentifier, quoteLiteral, renderRelation } from './dialect.js';
 
 const QUOTE = 0x22;
@@ -41,16 +41,79 @@ export async function copyCsv(client: Client, target: RelationName, load: SeedLo
       hint: 'use a single ASCII character such as "," ";" "|" or "\\t"',
     });
   }
+  if (load.reading) return copyWhileReading(client, target, load, load.reading);
+  const rows = await copyFile(client, target, load);
+  checkRows(rows, load.rowCount, load.file);
+  return { rowsAffected: rows, message: `INSERT ${rows}` };
+}
+
+const SAVEPOINT = 'kiln_seed_load';
+/** Bytes read from the file at a time: more queued towards the server while kiln reads a piece. */
+const COPY_CHUNK = 1 << 20;
+
+/**
+ * A seed kiln has not read yet (SeedLoad.reading): the COPY into the table of guessed column types
+ * runs while kiln reads the file (between the COPY's writes), then the answer decides. The guess
+ * right (nearly always): done. Wrong: the table is made again with the file's columns and loaded
+ * again, from a savepoint taken before the first COPY (so a COPY the guess made fail, e.g. a
+ * late value too large for integer, costs a second COPY, never a wrong table).
+ */
+async function copyWhileReading(client: Client, target: RelationName, load: SeedLoad, reading: SeedLoadReading): Promise<ExecResult> {
+  const inTx = client.getTransactionStatus() === 'T';
+  if (inTx) await client.query(`savepoint ${SAVEPOINT}`);
+  const read = reading.read();
+  let rows = -1;
+  let copyError: unknown = null;
+  try {
+    rows = await copyFile(client, target, load);
+  } catch (e) {
+    // A value the guessed type rejects (or a malformed file: data exceptions, SQLSTATE class 22)
+    // waits for the reading; anything else (a cancel, a lost connection) is the answer.
+    if (!isDataException(e)) throw e;
+    copyError = e;
+  }
+  await read;
+  // The file's own error (at its line) comes before the COPY's.
+  const answer = await reading.finish();
+  if (sameColumns(answer.columns, load.columns)) {
+    if (copyError) throw copyError;
+    checkRows(rows, answer.rowCount, load.file);
+    if (inTx) await client.query(`release savepoint ${SAVEPOINT}`);
+    return { rowsAffected: rows, message: `INSERT ${rows}` };
+  }
+  if (inTx) await client.query(`rollback to savepoint ${SAVEPOINT}`);
+  const cols = answer.columns.map((c) => `  ${load.quoteColumns ? quoteIdentifier(c.name) : c.name} ${c.sqlType}`);
+  await client.query(`drop table ${renderRelation(target)}`);
+  await client.query(`create table ${renderRelation(target)} (\n${cols.join(',\n')}\n)`);
+  const again = await copyFile(client, target, { ...load, columns: answer.columns, reading: undefined });
+  checkRows(again, answer.rowCount, load.file);
+  if (inTx) await client.query(`release savepoint ${SAVEPOINT}`);
+  return { rowsAffected: again, message: `INSERT ${again}` };
+}
+
+/** COPY of the whole file; the rows the server loaded. */
+async function copyFile(client: Client, target: RelationName, load: SeedLoad): Promise<number> {
   const copy = client.query(copyStreams.from(copySql(target, load)));
-  await pipeline(createReadStream(load.file), new CsvForCopy(load.columns.length > 1), copy);
-  const rows = copy.rowCount;
-  if (rows !== load.rowCount) {
-    throw new KilnError(Codes.DATABASE_ERROR, `PostgreSQL loaded ${rows} rows from ${load.file}, but kiln read ${load.rowCount} rows in it`, {
-      loc: { file: load.file },
+  await pipeline(createReadStream(load.file, { highWaterMark: COPY_CHUNK }), new CsvForCopy(load.columns.length > 1), copy);
+  return copy.rowCount;
+}
+
+function checkRows(rows: number, expected: number, file: string): void {
+  if (rows !== expected) {
+    throw new KilnError(Codes.DATABASE_ERROR, `PostgreSQL loaded ${rows} rows from ${file}, but kiln read ${expected} rows in it`, {
+      loc: { file },
       hint: 'the two CSV readers disagree about this file; please report it with the file',
     });
   }
-  return { rowsAffected: rows, message: `INSERT ${rows}` };
+}
+
+function sameColumns(a: readonly SeedColumn[], b: readonly SeedColumn[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.name === b[i].name && c.sqlType === b[i].sqlType);
+}
+
+function isDataException(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** The byte filter described at the top of the file. State is kept across chunks. */

@@ -66,6 +66,7 @@ export class PostgresAdapter implements Adapter {
       enforcedConstraints: ['not_null', 'unique', 'primary_key', 'foreign_key', 'check', 'custom'],
       supportsGrants: true,
       supportsComments: true,
+      loadsSeedsWhileReading: true,
     };
   }
 

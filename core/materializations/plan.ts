@@ -124,7 +124,8 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
       return planSwap(node, state, ctx, (tmp) => [
         { kind: 'sql', sql: ctx.dialect.createTable(tmp, seed.columns, seed.quoteColumns), purpose: 'create seed table' },
         // Nothing to load (a header-only file, or --empty): no bulk load at all.
-        ...(seed.rowCount > 0 ? [{ kind: 'load' as const, target: tmp, load: seed }] : []),
+        // (-1: not counted yet, the file is read while it loads.)
+        ...(seed.rowCount !== 0 ? [{ kind: 'load' as const, target: tmp, load: seed }] : []),
       ], 'table');
     }
     case 'ephemeral':

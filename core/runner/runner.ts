@@ -427,7 +427,7 @@ export class Runner {
           continue;
         } else if (step.kind === 'load') {
           if (!inTx) attempt.unsafe = true;
-          statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount} rows)`);
+          statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount < 0 ? 'read while loading' : `${step.load.rowCount} rows`})`);
           report(step, await conn.loadCsv(step.target, step.load));
         } else {
           if (!inTx) attempt.unsafe = true;

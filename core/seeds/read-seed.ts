@@ -1,13 +1,14 @@
 // Reads a seed CSV once: validates its shape (every problem pointing at a physical line) and
 // infers column types. Rows are not kept: adapters load the file through their bulk path.
-import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parse, CsvError } from 'csv-parse/sync';
 import type { SeedColumnType } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
-import { decodeUtf8 } from './decode-utf8.js';
+import { decodeUtf8, hasBom } from './decode-utf8.js';
 import { ColumnInferrer } from './infer-type.js';
 import { findMixedLineEnd, lineEndName } from './line-ends.js';
-import { scanCsv } from './scan-csv.js';
+import { CsvScan } from './scan-csv.js';
 
 export interface SeedColumnInfo {
   readonly name: string;
@@ -37,56 +38,180 @@ export interface ReadSeedOptions {
  * several columns; in a one-column file an empty line is a NULL row (as DuckDB reads it too).
  */
 export function readSeed(file: string, relPath: string, opts: ReadSeedOptions = {}): SeedInfo {
-  const delimiter = opts.delimiter ?? ',';
-  checkDelimiter(delimiter, relPath);
-  const text = readText(file, relPath);
-  if (text.trim() === '') throw malformed(relPath, 1, 'the file is empty: a seed needs a header row');
-  const userTypeOf = (name: string): string | undefined => {
-    const types = opts.columnTypes;
+  return new SeedReading(file, relPath, opts).finish();
+}
+
+/** Bytes of a seed's start, and of its end, a guess is made from. */
+const GUESS_HEAD_BYTES = 256 << 10;
+const GUESS_TAIL_BYTES = 64 << 10;
+const LF = 0x0a;
+
+/**
+ * readSeed's reading. The constructor decodes the file (or bytes read already) and throws what
+ * comes first (unreadable, not UTF-8, NUL bytes, empty); finish() reads the rows and answers
+ * (or throws the file's error). SeedReading.guess() answers from the first and last rows only,
+ * so that a loader can start loading before the whole file is read (read-in-pieces.ts).
+ */
+export class SeedReading {
+  private readonly delimiter: string;
+  private readonly text: string;
+  private readonly scan: CsvScan;
+  private inferrers: (ColumnInferrer | null)[] = [];
+  private answer: SeedInfo | null = null;
+  private failure: { readonly error: unknown } | null = null;
+
+  /** `bytes`: the file's content when the caller has read it already. */
+  constructor(
+    readonly file: string,
+    readonly relPath: string,
+    private readonly opts: ReadSeedOptions = {},
+    bytes?: Buffer,
+  ) {
+    this.delimiter = opts.delimiter ?? ',';
+    checkDelimiter(this.delimiter, relPath);
+    const { text } = readText(file, relPath, bytes);
+    if (text.trim() === '') throw malformed(relPath, 1, 'the file is empty: a seed needs a header row');
+    this.text = text;
+    // Fastest: one pass that infers as it scans, for well-formed files (most of them).
+    this.scan = new CsvScan(text, this.delimiter, (header) => (this.inferrers = this.newInferrers(header)));
+  }
+
+  /** The whole file's columns and row count, as readSeed answers; throws the file's error. */
+  finish(): SeedInfo {
+    if (this.answer) return this.answer;
+    if (this.failure) throw this.failure.error;
+    try {
+      this.answer = this.readRest();
+      return this.answer;
+    } catch (e) {
+      this.failure = { error: e };
+      throw e;
+    }
+  }
+
+  /**
+   * The columns of the file's first rows and last rows (rowCount -1: not counted), read from
+   * those only, or null when they do not tell (irregular, not UTF-8, a header readSeed would
+   * refuse...: then only reading the file answers). A guess may differ from readSeed's answer
+   * (a later value that does not fit): a loader that starts with it must check.
+   */
+  static guess(file: string, relPath: string, opts: ReadSeedOptions = {}): SeedInfo | null {
+    const delimiter = opts.delimiter ?? ',';
+    let head: Buffer;
+    let tail: Buffer;
+    try {
+      checkDelimiter(delimiter, relPath);
+      const fd = openSync(file, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        head = Buffer.allocUnsafe(Math.min(size, GUESS_HEAD_BYTES));
+        head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+        const tailLength = Math.min(Math.max(0, size - head.length), GUESS_TAIL_BYTES);
+        tail = Buffer.allocUnsafe(tailLength);
+        tail = tail.subarray(0, readSync(fd, tail, 0, tailLength, size - tailLength));
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return null;
+    }
+    // Whole lines only (a line end is never inside a UTF-8 sequence).
+    if (hasBom(head)) head = head.subarray(3);
+    head = head.subarray(0, head.lastIndexOf(LF) + 1);
+    tail = tail.subarray(tail.indexOf(LF) + 1);
+    if (head.length === 0 || !isUtf8(head) || !isUtf8(tail)) return null;
+    const headText = head.toString('utf8');
+    const tailText = tail.toString('utf8');
+    if (headText.includes('\0') || tailText.includes('\0')) return null;
+    let sample: SeedReading;
+    try {
+      sample = new SeedReading(file, relPath, opts, head);
+    } catch {
+      return null;
+    }
+    let inferrers: (ColumnInferrer | null)[] = [];
+    const first = new CsvScan(headText, delimiter, (header) => (inferrers = sample.newInferrers(header)));
+    // Where the header ends: the scan pauses at the first data record.
+    first.advance(1);
+    const headerEnd = first.position;
+    first.advance(Infinity);
+    const scanned = first.result;
+    if (!scanned) return null;
+    try {
+      checkHeader([...scanned.header], relPath);
+    } catch {
+      return null;
+    }
+    // The last rows too (ids grow; odd values are often appended); a sample that starts inside a
+    // quoted field reads as irregular and is left out.
+    if (tailText.length > 0) {
+      const tailCsv = headText.slice(0, headerEnd) + tailText;
+      const check = new CsvScan(tailCsv, delimiter, (header) => sample.newInferrers(header));
+      check.advance(Infinity);
+      if (check.result) new CsvScan(tailCsv, delimiter, () => inferrers).advance(Infinity);
+    }
+    return sample.describe(scanned.header, inferrers, -1);
+  }
+
+  /** The header checked as readSeed checks it (its error thrown). */
+  checkHeader(names: string[]): string[] {
+    return checkHeader(names, this.relPath);
+  }
+
+  userTypeOf(name: string): string | undefined {
+    const types = this.opts.columnTypes;
     // Own keys only: a column named `constructor` must not pick up Object.prototype's.
     return types && Object.hasOwn(types, name) ? types[name] : undefined;
-  };
-  const newInferrers = (header: readonly string[]) => header.map((name) => (userTypeOf(name) !== undefined ? null : new ColumnInferrer()));
-  const describe = (header: readonly string[], inferrers: readonly (ColumnInferrer | null)[], rowCount: number): SeedInfo => ({
-    columns: header.map((name, i) => {
-      const userType = userTypeOf(name);
-      return userType !== undefined ? { name, inferred: 'text', userType } : { name, inferred: inferrers[i]!.result() };
-    }),
-    rowCount,
-  });
-
-  // Fastest: one pass that infers as it scans, for well-formed files (most of them).
-  let scanned: (ColumnInferrer | null)[] = [];
-  const fast = scanCsv(text, delimiter, (header) => (scanned = newInferrers(header)));
-  if (fast) {
-    checkLineEnds(text, relPath);
-    return describe(checkHeader([...fast.header], relPath), scanned, fast.rowCount);
   }
 
-  // Otherwise: parse everything, then check and infer. Only when something is wrong does a
-  // second, slower pass track line numbers (csv-parse's per-record info costs ~30%).
-  let records: string[][];
-  try {
-    records = parse(text, parseOptions(delimiter));
-  } catch (e) {
-    if (e instanceof CsvError) throw locateProblem(text, delimiter, relPath);
-    throw e;
+  newInferrers(header: readonly string[]): (ColumnInferrer | null)[] {
+    return header.map((name) => (this.userTypeOf(name) !== undefined ? null : new ColumnInferrer()));
   }
-  checkLineEnds(text, relPath);
-  const header = checkHeader(records[0] ?? [], relPath);
-  const width = header.length;
-  const inferrers = newInferrers(header);
-  let rowCount = 0;
-  for (let r = 1; r < records.length; r++) {
-    const rec = records[r];
-    if (rec.length !== width) {
-      if (isEmptyLine(rec, width)) continue;
-      throw locateProblem(text, delimiter, relPath);
+
+  describe(header: readonly string[], inferrers: readonly (ColumnInferrer | null)[], rowCount: number): SeedInfo {
+    return {
+      columns: header.map((name, i) => {
+        const userType = this.userTypeOf(name);
+        return userType !== undefined ? { name, inferred: 'text', userType } : { name, inferred: inferrers[i]!.result() };
+      }),
+      rowCount,
+    };
+  }
+
+  private readRest(): SeedInfo {
+    const { text, delimiter, relPath } = this;
+    this.scan.advance(Infinity);
+    const fast = this.scan.result;
+    if (fast) {
+      checkLineEnds(text, relPath);
+      return this.describe(checkHeader([...fast.header], relPath), this.inferrers, fast.rowCount);
     }
-    rowCount++;
-    for (let i = 0; i < width; i++) inferrers[i]?.add(rec[i]);
+
+    // Otherwise: parse everything, then check and infer. Only when something is wrong does a
+    // second, slower pass track line numbers (csv-parse's per-record info costs ~30%).
+    let records: string[][];
+    try {
+      records = parse(text, parseOptions(delimiter));
+    } catch (e) {
+      if (e instanceof CsvError) throw locateProblem(text, delimiter, relPath);
+      throw e;
+    }
+    checkLineEnds(text, relPath);
+    const header = checkHeader(records[0] ?? [], relPath);
+    const width = header.length;
+    const inferrers = this.newInferrers(header);
+    let rowCount = 0;
+    for (let r = 1; r < records.length; r++) {
+      const rec = records[r];
+      if (rec.length !== width) {
+        if (isEmptyLine(rec, width)) continue;
+        throw locateProblem(text, delimiter, relPath);
+      }
+      rowCount++;
+      for (let i = 0; i < width; i++) inferrers[i]?.add(rec[i]);
+    }
+    return this.describe(header, inferrers, rowCount);
   }
-  return describe(header, inferrers, rowCount);
 }
 
 function checkLineEnds(text: string, relPath: string): void {
@@ -146,10 +271,10 @@ function locateProblem(text: string, delimiter: string, relPath: string): KilnEr
   return malformed(relPath, 1, 'the file could not be parsed as CSV');
 }
 
-function readText(file: string, relPath: string): string {
+function readText(file: string, relPath: string, given?: Buffer): { bytes: Buffer; text: string } {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = given ?? readFileSync(file);
   } catch (e) {
     throw new KilnError(Codes.FILE_UNREADABLE, `cannot read seed file: ${(e as Error).message}`, { loc: { file: relPath }, cause: e });
   }
@@ -157,7 +282,7 @@ function readText(file: string, relPath: string): string {
   if ('text' in decoded) {
     // Valid UTF-8 may still hold NUL bytes, which PostgreSQL refuses and DuckDB would store.
     const nul = decoded.text.indexOf('\0');
-    if (nul === -1) return decoded.text;
+    if (nul === -1) return { bytes, text: decoded.text };
     const line = decoded.text.slice(0, nul).split(/\r\n|\r|\n/).length;
     throw malformed(relPath, line, 'the file contains a NUL byte: is it a binary file?', 'a seed is a text CSV file: remove the byte, or move the file out of the seed paths');
   }

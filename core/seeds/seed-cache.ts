@@ -27,7 +27,7 @@ function readerCodeHash(): string {
   const h = createHash('sha256');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const ext = path.extname(fileURLToPath(import.meta.url));
-  for (const name of ['read-seed', 'scan-csv', 'infer-type', 'decode-utf8', 'line-ends']) {
+  for (const name of ['read-seed', 'read-in-pieces', 'scan-csv', 'infer-type', 'decode-utf8', 'line-ends']) {
     try {
       h.update(fs.readFileSync(path.join(here, `${name}${ext}`)));
     } catch {

@@ -7,7 +7,7 @@ import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase, type Reporter } from '../../reporter/reporter.js';
-import { prepareSeeds } from '../../runner/preflight.js';
+import { prepareSeeds, seedReadingFailed } from '../../runner/preflight.js';
 import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
@@ -38,7 +38,11 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
   }
   const problems = new Problems();
-  const read = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir);
+  // A run of seeds only may load large seeds while reading them (see prepareSeeds); not with
+  // --empty, which loads nothing (the types must be the whole file's).
+  const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
+  const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
+  const read = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading);
   // --empty: seeds are created with their columns and types, without rows.
   const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
@@ -206,6 +210,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
   if (summary.interrupted) return ExitCode.INTERRUPTED;
+  // A seed file found bad while loading: the exit code of a bad file found before the run.
+  if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
   // A partial success (some microbatch batches failed) fails the run too, as in dbt.
   return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
 }
