@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { assertOk, summarize, timeProcess } from './lib/measure.js';
+import { assertOk, median, summarize, timeProcess } from './lib/measure.js';
 import { benchProject, resetOutputs } from './lib/projects.js';
 import { benchDir, printTable, repoRoot, writeResults } from './lib/report.js';
 
@@ -95,6 +95,8 @@ fs.writeFileSync(planSame, JSON.stringify(p.same));
 fs.writeFileSync(planBare, JSON.stringify(p.bare));
 
 const times = { kiln: [] as number[], kilnWarm: [] as number[], same: [] as number[], bare: [] as number[] };
+// CPU time (user + system) of each process: less at the mercy of a busy machine than wall time.
+const cpu = { kiln: [] as number[], kilnWarm: [] as number[], same: [] as number[], bare: [] as number[] };
 for (let r = 0; r < rounds; r++) {
   // Cold: no target/ (a first run, or after `kiln clean`); warm: target/ as the previous run
   // left it, which is how a user usually runs again. The database starts empty of models either way.
@@ -103,12 +105,14 @@ for (let r = 0; r < rounds; r++) {
     const k = timeProcess(process.execPath, [kilnBin, 'run', '--threads', String(threads)], { cwd: dir });
     assertOk(k, `kiln run (${keepTarget ? 'target/ kept' : 'no target/'})`);
     times[key].push(k.wallMs);
+    if (k.cpuMs !== null) cpu[key].push(k.cpuMs);
   }
   for (const [key, plan] of [['same', planSame], ['bare', planBare]] as const) {
     await freshDatabase();
     const m = timeProcess(process.execPath, [runner, plan, db, String(threads)], { cwd: dir });
     assertOk(m, `dag-runner (${key})`);
     times[key].push(m.wallMs);
+    if (m.cpuMs !== null) cpu[key].push(m.cpuMs);
   }
   process.stdout.write(`round ${r + 1}/${rounds} done\n`);
 }
@@ -133,6 +137,14 @@ printTable('Ratios (target ≤ 1.15)', ['', 'no target/', 'target/ kept'], [
   ['kiln / same statements', ratios.kilnOverSameStatements, ratios.kilnWarmOverSameStatements],
   ['kiln / create or replace view', ratios.kilnOverBareViews, ratios.kilnWarmOverBareViews],
 ]);
+if (cpu.kiln.length === rounds) {
+  const c = { kiln: median(cpu.kiln), kilnWarm: median(cpu.kilnWarm), same: median(cpu.same), bare: median(cpu.bare) };
+  printTable('CPU time, user + system (seconds, medians)', ['', 'no target/', 'target/ kept'], [
+    ['kiln run', c.kiln / 1000, c.kilnWarm / 1000],
+    ['minimal script, kiln\'s statements', c.same / 1000, c.same / 1000],
+    ['kiln / same statements', c.kiln / c.same, c.kilnWarm / c.same],
+  ]);
+}
 const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
 process.stdout.write(`load average at the end: ${load} on ${os.cpus().length} CPUs\n`);
 writeResults('run-overhead', { models, threads, rounds, wallSeconds: { kiln, kilnWarm, sameStatements: same, bareViews: bare }, ratios, target: 1.15, loadAverage: os.loadavg(), project: project.stats });
