@@ -162,8 +162,10 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   const target = targetOf(node);
   const steps: Step[] = state.leftovers.map((left) => ({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
   const after = [...(type === 'table' ? indexSteps(node, target, ctx) : []), ...afterBuildSteps(node, { ...target, type }, ctx)];
-  // A single statement is atomic by itself; with more after it, they commit together.
-  const tx = capabilities.supportsTransactionalDdl && after.length > 0;
+  // A single statement is atomic by itself; with more after it, they commit together. Where the
+  // replace may be refused (or lose a deadlock against a concurrent swap), a transaction keeps
+  // the node safe to run again: nothing of it is kept until the commit.
+  const tx = capabilities.supportsTransactionalDdl && (after.length > 0 || compatibleOnly);
   if (tx) steps.push({ kind: 'begin' });
   steps.push({ kind: 'sql', sql: replace.call(dialect, target, sql), purpose: `create or replace ${type}` });
   const mainStep = steps.length - 1;

@@ -50,6 +50,7 @@ describe('views on PostgreSQL', () => {
     const first = await kiln(['run'], dir);
     expect(first.code, first.output).toBe(0);
     expect(ran(dir, 'a').trim()).toMatch(/^create or replace view "[^"]+"\."vr"\."a" as \(\nselect 1 as id, 2 as v\n\);$/);
+    expect(fs.readFileSync(path.join(dir, 'target/run/p/models/b.sql'), 'utf8')).not.toMatch(/__dbt_tmp|rename/);
     const before = await oids();
     expect(Object.keys(before)).toEqual(['a', 'b', 'c']);
 
