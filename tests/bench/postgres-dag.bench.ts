@@ -216,9 +216,14 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`create database ${database}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-'));
+  const inProcessDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-inproc-'));
   try {
     const models = dag(MODELS);
     writeProject(dir, models, server, database);
+    // The in-process runs (TypeScript sources through tsx) get a copy of the project: the partial
+    // parse cache is keyed by the code that wrote it, so sharing target/ with the process runs
+    // (dist/) would make every run of either parse from nothing.
+    writeProject(inProcessDir, models, server, database);
     const version = (await admin.query('show server_version')).rows[0].server_version as string;
     console.log(`PostgreSQL ${version} (${server.source}); ${MODELS} view models, ${models.reduce((n, m) => n + m.parents.length, 0)} edges, ${THREADS} threads, ${ROUNDS} rounds`);
     const kiln: Timed[] = [];
@@ -229,7 +234,7 @@ async function main(): Promise<void> {
     let timings = '';
     // Warm-up for the in-process runs: load kiln's modules and the driver once.
     await resetSchema(server, database);
-    await kilnInProcess(dir);
+    await kilnInProcess(inProcessDir);
     // Before each run: an empty schema, or (--rerun) the views as the last run left them.
     const prepare = async () => {
       if (!RERUN) await resetSchema(server, database);
@@ -254,14 +259,14 @@ async function main(): Promise<void> {
           if (!RERUN) throw e;
           console.log(`the rerun's statements do not replay on their own (${(e as Error).message.split('\n')[0]}); no baseline`);
           await resetSchema(server, database);
-          await kilnInProcess(dir);
+          await kilnInProcess(inProcessDir);
           return { ms: NaN, cpuMs: null };
         }
       };
       base.push(await replay(false));
       batchedBase.push(await replay(true));
       await prepare();
-      inProcess.push(await kilnInProcess(dir));
+      inProcess.push(await kilnInProcess(inProcessDir));
       const [b, bb, ki] = [base[round - 1], batchedBase[round - 1], inProcess[round - 1]];
       console.log(
         `round ${round}: kiln run process ${secs(k.ms)} (client CPU ${cpu(k.cpuMs)}), in-process ${secs(ki.ms)} (CPU ${cpu(ki.cpuMs)}); baseline ${secs(b.ms)} (CPU ${cpu(b.cpuMs)}), batched ${secs(bb.ms)} (CPU ${cpu(bb.cpuMs)})`,
@@ -281,6 +286,7 @@ async function main(): Promise<void> {
     await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
     await admin.end();
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(inProcessDir, { recursive: true, force: true });
     await stop();
   }
 }
