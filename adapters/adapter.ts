@@ -1,6 +1,7 @@
 // The Adapter contract: everything core/ may ask of a database. Materializations are written
 // once against this interface; they ask for capabilities and SQL builders, never for an
 // adapter's name. A new database is a new folder under adapters/ implementing this file.
+import type { KilnError } from '../core/errors.js';
 
 /** A fully qualified relation name. `database` is the catalog (DuckDB: the attached file's name). */
 export interface RelationName {
@@ -114,6 +115,14 @@ export interface AdapterCapabilities {
    * temporary name and renamed. (Postgres' accepts added columns only.)
    */
   readonly replacesViewsInPlace?: boolean;
+  /**
+   * Optional, default false: `create or replace view` (SqlDialect.createOrReplaceViewAs) takes a
+   * new query whose columns extend the old view's (the same names and types first, any new ones
+   * after), and refuses any other, changing nothing (SqlDialect.viewReplaceRefused tells that
+   * error). Views are then replaced in place, which keeps the views built on them, and built
+   * under a temporary name and swapped only when the database refused (Postgres).
+   */
+  readonly replacesCompatibleViewsInPlace?: boolean;
   /**
    * Optional, default true: rows of a table can be deleted and updated (DELETE, UPDATE or MERGE).
    * Snapshots need it; false where tables only grow by INSERT (Trino's memory connector).
@@ -230,8 +239,10 @@ export interface SqlDialect {
   seedType(t: SeedColumnType): string;
   /** Only where capabilities.supportsCreateOrReplaceTable. */
   createOrReplaceTableAs?(rel: RelationName, sql: string): string;
-  /** Only where capabilities.replacesViewsInPlace. */
+  /** Only where capabilities.replacesViewsInPlace or replacesCompatibleViewsInPlace. */
   createOrReplaceViewAs?(rel: RelationName, sql: string): string;
+  /** Only where capabilities.replacesCompatibleViewsInPlace: the error is the database refusing a view's new columns (nothing changed). */
+  viewReplaceRefused?(e: KilnError): boolean;
 
   // Incremental loads and snapshots. Column names are given raw and quoted here; conditions
   // and expressions are composed by the caller over DEST_ALIAS / SOURCE_ALIAS.

@@ -65,6 +65,9 @@ export class DuckDBAdapter implements Adapter {
         return versionHasMerge(duckdbApi().version());
       },
       supportsCreateOrReplaceView: true,
+      // One atomic `create or replace view` per view build (whatever its new columns: DuckDB binds
+      // views by name when they are queried) instead of begin, create tmp, rename(s), drop, commit.
+      replacesViewsInPlace: true,
       // DuckDB has no practical identifier limit; this only bounds generated names.
       maxIdentifierLength: 1024,
       incrementalStrategies: INCREMENTAL_STRATEGIES,

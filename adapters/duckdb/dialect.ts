@@ -44,6 +44,8 @@ export const duckdbDialect: SqlDialect = {
   createSchema: (database, schema) => `create schema if not exists ${quoteIdentifier(database)}.${quoteIdentifier(schema)}`,
   createTableAs: (rel, sql) => `create table ${renderRelation(rel)} as (\n${body(sql)}\n)`,
   createViewAs: (rel, sql) => `create view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+  // Views bind by name when queried, so a replaced view may have any columns (capabilities.replacesViewsInPlace).
+  createOrReplaceViewAs: (rel, sql) => `create or replace view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
   createTable: (rel, columns: readonly SeedColumn[], quoteColumns) => {
     const cols = columns.map((c) => `  ${quoteColumns ? quoteIdentifier(c.name) : c.name} ${c.sqlType}`);
     return `create table ${renderRelation(rel)} (\n${cols.join(',\n')}\n)`;

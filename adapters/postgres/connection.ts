@@ -121,8 +121,19 @@ export class PgConnection implements Connection {
         track(sim, item.sql, true);
       }
       if (j - i >= 2) {
-        results.push(...(await this.sendBatch(items.slice(i, j))));
-        i = j;
+        const sent = await this.sendBatch(items.slice(i, j));
+        if (sent) {
+          results.push(...sent);
+          i = j;
+          continue;
+        }
+        // A syntax error kept the whole text from running: one at a time, the error is told
+        // against its own statement (an unclosed parenthesis reaches the end of that statement,
+        // not the `;` of the next one).
+        for (; i < j; i++) {
+          const item = items[i];
+          results.push(item === 'begin' ? await this.execute('begin') : item === 'commit' ? await this.commitResult() : await this.execute(item.sql));
+        }
         continue;
       }
       const item = items[i];
@@ -162,19 +173,24 @@ export class PgConnection implements Connection {
     this.tx.prepared.add(keyOf(renaming.from));
   }
 
-  private async sendBatch(items: readonly BatchItem[]): Promise<ExecResult[]> {
+  /** The items as one multi-statement query; null when a syntax error kept any of it from running. */
+  private async sendBatch(items: readonly BatchItem[]): Promise<ExecResult[] | null> {
     const texts = items.map((item) => (item === 'begin' ? 'begin' : item === 'commit' ? 'commit' : item.sql));
     // A newline before each `;` ends a line comment a statement may close with.
     const text = texts.join('\n;\n');
     const tags: string[] = [];
     const onComplete = (msg: { text?: string }) => void tags.push(msg.text ?? '');
     return this.run(text, async () => {
-      const openBefore = this.client.getTransactionStatus() === 'T';
+      const statusBefore = this.client.getTransactionStatus();
+      const openBefore = statusBefore === 'T';
       this.client.connection.on('commandComplete', onComplete);
       let res: PgResult | PgResult[];
       try {
         res = (await this.client.query(text)) as PgResult | PgResult[];
       } catch (e) {
+        // Postgres parses the whole text before running any of it: after a syntax error (42601)
+        // with the session as it was, nothing ran.
+        if (isDatabaseError(e) && e.code === '42601' && this.client.getTransactionStatus() === statusBefore && !openBefore) return null;
         throw this.batchError(e, texts);
       } finally {
         this.client.connection.off('commandComplete', onComplete);

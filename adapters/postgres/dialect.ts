@@ -57,6 +57,11 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
     },
     createTableAs: (rel, sql) => `create table ${renderRelation(rel)} as (\n${body(sql)}\n)`,
     createViewAs: (rel, sql) => `create view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+    // Takes new columns only after the old ones, unchanged (capabilities.replacesCompatibleViewsInPlace).
+    createOrReplaceViewAs: (rel, sql) => `create or replace view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
+    // 42P16 invalid_table_definition: "cannot drop columns from view", "cannot change name (data
+    // type, collation) of view column"; the statement changed nothing.
+    viewReplaceRefused: (e: KilnError) => sqlStateOf(e) === '42P16',
     createTable: (rel, columns: readonly SeedColumn[], quoteColumns) => {
       const cols = columns.map((c) => `  ${quoteColumns ? quoteIdentifier(c.name) : c.name} ${c.sqlType}`);
       return `create table ${renderRelation(rel)} (\n${cols.join(',\n')}\n)`;
@@ -70,4 +75,11 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
     ...grantBuilders(renderRelation, quoteLiteral),
     currentTimestamp: () => 'now()::timestamp without time zone',
   };
+}
+
+/** The SQLSTATE of the server error behind a KilnError (its cause), if any. */
+function sqlStateOf(e: KilnError): string | undefined {
+  const cause = (e as { cause?: unknown }).cause;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -82,10 +82,11 @@ export function databaseError(e: unknown, sql?: string, cancelRequested = false)
     if (e.where) parts.push(`CONTEXT: ${e.where}`);
     // With the position, the runner can point into the model's compiled SQL instead.
     const transient = transientStatementReason(e);
-    if (pointer && sql) return new StatementError(Codes.DATABASE_ERROR, parts.join('\n'), sql, position, { hint: e.hint, transient });
+    // The server's error stays the cause: its SQLSTATE tells some refusals apart (viewReplaceRefused).
+    if (pointer && sql) return new StatementError(Codes.DATABASE_ERROR, parts.join('\n'), sql, position, { hint: e.hint, transient, cause: e });
     // A FATAL error ended the session (terminated by an administrator, a restart, a crash).
     const lost = isConnectionLoss(e) ? 'the server ended the session (an administrator terminated it, or the server restarted or crashed); run again' : undefined;
-    return new KilnError(Codes.DATABASE_ERROR, parts.join('\n'), { hint: e.hint ?? lost, transient });
+    return new KilnError(Codes.DATABASE_ERROR, parts.join('\n'), { hint: e.hint ?? lost, transient, cause: e });
   }
   const msg = e instanceof Error ? e.message : String(e);
   if (isConnectionLoss(e)) {

@@ -56,10 +56,15 @@ export class PostgresAdapter implements Adapter {
 
   /** MERGE support is known after open() (it reads the server version). */
   get capabilities(): AdapterCapabilities {
-    return {
+    // Asked several times per node: one object per server version.
+    if (this.capabilitiesOf?.versionNum === this.versionNum) return this.capabilitiesOf.capabilities;
+    const capabilities: AdapterCapabilities = {
       supportsTransactionalDdl: true,
       supportsMerge: this.versionNum >= MERGE_SINCE,
       supportsCreateOrReplaceView: true,
+      // A rerun replaces a view in one statement and the views built on it stay; a view whose
+      // columns changed otherwise (one gone, renamed or retyped) is refused and swapped.
+      replacesCompatibleViewsInPlace: true,
       maxIdentifierLength: 63,
       incrementalStrategies: INCREMENTAL_STRATEGIES,
       supportsIndexes: true,
@@ -68,7 +73,11 @@ export class PostgresAdapter implements Adapter {
       supportsComments: true,
       loadsSeedsWhileReading: true,
     };
+    this.capabilitiesOf = { versionNum: this.versionNum, capabilities };
+    return capabilities;
   }
+
+  private capabilitiesOf: { readonly versionNum: number; readonly capabilities: AdapterCapabilities } | null = null;
 
   /** `server_version_num` (e.g. 150018), 0 before open(). */
   get serverVersionNum(): number {

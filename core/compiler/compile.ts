@@ -5,7 +5,7 @@ import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode, RefCall } from '../nodes.js';
 import { kwargs, type RenderContext, type TemplateEngine } from '../template/engine.js';
 import { isCallExpression } from '../data-tests/build-tests.js';
-import { runContext, type ContextDeps } from './context.js';
+import { runContext, staticRunContext, type ContextDeps, type RunResolver } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
 import { readStatic, renderStatic } from './static-template.js';
@@ -124,17 +124,23 @@ export class Compiler {
     return out;
   }
 
-  /** A node's template: the static fast path when it applies (same calls, same output), else the engine. */
-  private renderTemplate(node: ParsedNode, ctx: RenderContext): string {
-    const tpl = this.opts.staticFastPath === false ? null : readStatic(node.rawCode);
-    if (tpl) {
-      try {
-        return renderStatic(tpl, ctx);
-      } catch {
-        // The engine reports the error with its line and column.
-      }
+  /**
+   * A static template (see static-template.ts) rendered against only the context functions it
+   * can call; null when the node is not one, or when a call failed (the engine then reports the
+   * error with its line and column, against the whole context).
+   */
+  private renderStaticNode(node: ParsedNode, run?: NodeCompileOptions): { body: string; ephemeralRefs: string[] } | null {
+    if (node.testMetadata || this.opts.staticFastPath === false) return null;
+    // An installed package's own macros join its nodes' contexts (and may be named `ref`...).
+    if (node.packageName && node.packageName !== this.deps.projectName) return null;
+    const tpl = readStatic(node.rawCode);
+    if (!tpl) return null;
+    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run, true);
+    try {
+      return { body: withoutDoubleAliases(renderStatic(tpl, ctx), empties), ephemeralRefs };
+    } catch {
+      return null;
     }
-    return this.engine.render(node.originalFilePath, node.rawCode, ctx);
   }
 
   /** The relation a node materializes into (or, under --defer, the state's relation for it). */
@@ -149,9 +155,12 @@ export class Compiler {
     // Run-time answers make a render of its own (not cached: a batch differs from the next).
     const cached = run ? undefined : this.rendered.get(node.uniqueId);
     if (cached) return cached;
-    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
-    const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.renderTemplate(node, ctx);
-    const out = { body: empties.length ? dropUserAliased(body, empties) : body, ephemeralRefs };
+    let out = this.renderStaticNode(node, run);
+    if (!out) {
+      const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
+      const body = node.testMetadata ? this.renderGenericTest(node, ctx) : this.engine.render(node.originalFilePath, node.rawCode, ctx);
+      out = { body: withoutDoubleAliases(body, empties), ephemeralRefs };
+    }
     if (!run) this.rendered.set(node.uniqueId, out);
     return out;
   }
@@ -160,30 +169,24 @@ export class Compiler {
   private async renderAsync(node: ParsedNode, run?: NodeCompileOptions, cache = false): Promise<{ body: string; ephemeralRefs: string[] }> {
     const cached = this.rendered.get(node.uniqueId);
     if (cached && (cache || !run)) return cached;
-    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
-    let body: string;
-    if (node.testMetadata) {
-      const call = this.genericTestCall(node, ctx);
-      body = String((await this.engine.callMacroAsync(call.macro, call.args, ctx, call.namespace)) ?? '');
-    } else {
-      const tpl = this.opts.staticFastPath === false ? null : readStatic(node.rawCode);
-      let out: string | null = null;
-      if (tpl) {
-        try {
-          out = renderStatic(tpl, ctx);
-        } catch {
-          out = null;
-        }
+    let result = this.renderStaticNode(node, run);
+    if (!result) {
+      const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
+      let body: string;
+      if (node.testMetadata) {
+        const call = this.genericTestCall(node, ctx);
+        body = String((await this.engine.callMacroAsync(call.macro, call.args, ctx, call.namespace)) ?? '');
+      } else {
+        body = await this.engine.renderAsync(node.originalFilePath, node.rawCode, ctx);
       }
-      body = out ?? (await this.engine.renderAsync(node.originalFilePath, node.rawCode, ctx));
+      result = { body: withoutDoubleAliases(body, empties), ephemeralRefs };
     }
-    const result = { body: empties.length ? dropUserAliased(body, empties) : body, ephemeralRefs };
     if (cache || !run) this.rendered.set(node.uniqueId, result);
     return result;
   }
 
   /** The run-time context of a node, and the ephemeral nodes its refs turned into CTEs. */
-  private contextFor(node: ParsedNode, run?: NodeCompileOptions): { ctx: RenderContext; ephemeralRefs: string[]; empties: EmptyRelation[] } {
+  private contextFor(node: ParsedNode, run?: NodeCompileOptions, staticOnly = false): { ctx: RenderContext; ephemeralRefs: string[]; empties: EmptyRelation[] } {
     const batch = run?.batch;
     const empties: EmptyRelation[] = [];
     const narrowed = (rel: RelationValue, config: Readonly<Record<string, unknown>>): RelationValue => {
@@ -195,37 +198,34 @@ export class Compiler {
       return batch && typeof config.event_time === 'string' && config.event_time ? new EventTimeFilteredRelation(rel, config.event_time, batch) : rel;
     };
     const ephemeralRefs: string[] = [];
-    const ctx = runContext(
-      this.deps,
-      { name: node.name, resourceType: node.resourceType, file: node.originalFilePath, database: node.database, schema: node.schema, alias: node.alias, config: node.config, uniqueId: node.uniqueId, packageName: node.packageName },
-      this.profileName,
-      {
-        ref: (call: RefCall) => {
-          const target = this.refs.ref(call, node.packageName);
-          if (!target) {
-            throw new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${call.name}', which was not found`, {
-              loc: { file: node.originalFilePath },
-              node: node.uniqueId,
-              hint: 'This ref was not rendered while parsing (it sits behind `execute` or a run-time condition). Add `-- depends_on: {{ ref(...) }}` to the model.',
-            });
-          }
-          if (target.config.materialized === 'ephemeral') {
-            if (!ephemeralRefs.includes(target.uniqueId)) ephemeralRefs.push(target.uniqueId);
-            return new RelationValue({ database: target.database, schema: target.schema, identifier: cteName(target.name) }, this.deps.dialect, { isCte: true });
-          }
-          return narrowed(this.relationOf(target), target.config);
-        },
-        source: (sourceName: string, tableName: string) => {
-          const s = this.refs.source(sourceName, tableName, node.packageName);
-          if (!s) {
-            throw new KilnError(Codes.SOURCE_UNKNOWN, `Source '${sourceName}.${tableName}' was not found`, { loc: { file: node.originalFilePath }, node: node.uniqueId });
-          }
-          return narrowed(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, this.deps.dialect, { type: 'table' }), s.config);
-        },
-        isIncremental: () => run?.isIncremental ?? this.opts.isIncremental?.(node) ?? false,
+    const identity = { name: node.name, resourceType: node.resourceType, file: node.originalFilePath, database: node.database, schema: node.schema, alias: node.alias, config: node.config, uniqueId: node.uniqueId, packageName: node.packageName };
+    const resolver: RunResolver = {
+      ref: (call: RefCall) => {
+        const target = this.refs.ref(call, node.packageName);
+        if (!target) {
+          throw new KilnError(Codes.REF_UNKNOWN, `Model '${node.name}' depends on '${call.name}', which was not found`, {
+            loc: { file: node.originalFilePath },
+            node: node.uniqueId,
+            hint: 'This ref was not rendered while parsing (it sits behind `execute` or a run-time condition). Add `-- depends_on: {{ ref(...) }}` to the model.',
+          });
+        }
+        if (target.config.materialized === 'ephemeral') {
+          if (!ephemeralRefs.includes(target.uniqueId)) ephemeralRefs.push(target.uniqueId);
+          return new RelationValue({ database: target.database, schema: target.schema, identifier: cteName(target.name) }, this.deps.dialect, { isCte: true });
+        }
+        return narrowed(this.relationOf(target), target.config);
       },
-      run?.warehouse,
-    );
+      source: (sourceName: string, tableName: string) => {
+        const s = this.refs.source(sourceName, tableName, node.packageName);
+        if (!s) {
+          throw new KilnError(Codes.SOURCE_UNKNOWN, `Source '${sourceName}.${tableName}' was not found`, { loc: { file: node.originalFilePath }, node: node.uniqueId });
+        }
+        return narrowed(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, this.deps.dialect, { type: 'table' }), s.config);
+      },
+      isIncremental: () => run?.isIncremental ?? this.opts.isIncremental?.(node) ?? false,
+    };
+    if (staticOnly) return { ctx: staticRunContext(this.deps, identity, resolver), ephemeralRefs, empties };
+    const ctx = runContext(this.deps, identity, this.profileName, resolver, run?.warehouse);
     if (batch) withModelBatch(ctx, batch);
     return { ctx, ephemeralRefs, empties };
   }
@@ -300,4 +300,9 @@ function withModelBatch(ctx: RenderContext, batch: BatchWindow): void {
     configurable: true,
     get: () => (made ??= { ...((read() as Record<string, unknown> | undefined) ?? {}), batch: batchContext(batch) }),
   });
+}
+
+/** --empty: the rendered SQL with kiln's alias dropped where the SQL aliases an empty ref itself. */
+function withoutDoubleAliases(body: string, empties: readonly EmptyRelation[]): string {
+  return empties.length ? dropUserAliased(body, empties) : body;
 }

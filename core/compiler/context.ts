@@ -68,17 +68,21 @@ function shared(deps: ContextDeps, profileName: string): { target: Record<string
   return values;
 }
 
-function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
-  const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
+/** `var(name, default)` (and `var.has_var`) with the node's package's vars. */
+function varFunction(deps: ContextDeps, node: NodeIdentity | null, loc: SourceLocation | undefined): ((...args: unknown[]) => unknown) & { has_var: (name: string) => boolean } {
   const vars = node?.packageName && deps.varsFor ? deps.varsFor(node.packageName) : deps.vars;
   const varFn = (...args: unknown[]) => {
     const { positional } = splitArgs(args);
     const name = String(positional[0]);
     return vars.get(name, loc, positional.length > 1, positional[1]);
   };
-  varFn.has_var = (name: string) => vars.has(name);
+  return Object.assign(varFn, { has_var: (name: string) => vars.has(name) });
+}
+
+function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
+  const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
   return {
-    var: varFn,
+    var: varFunction(deps, node, loc),
     ...shared(deps, profileName),
     project_name: deps.projectName,
     invocation_id: deps.invocationId,
@@ -171,6 +175,19 @@ export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: s
   const ctx: RenderContext = {
     ...common(deps, node, profileName),
     execute: true,
+    ...runCalls(node, resolver, loc),
+    this: new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect),
+    model: nodeObject(node),
+    is_incremental: () => resolver.isIncremental(),
+  };
+  // Added in place, not spread: the extras' lazy `graph` and `model` stay lazy.
+  deps.jinja?.addRun(ctx, node, warehouse);
+  return ctx;
+}
+
+/** ref, source and config of a run-time context. */
+function runCalls(node: NodeIdentity, resolver: RunResolver, loc: SourceLocation): Pick<RenderContext, 'ref' | 'source' | 'config'> {
+  return {
     ref: (...args: unknown[]) => {
       const { positional, kwargs } = splitArgs(args);
       return resolver.ref(refFromArgs(positional, kwargs, loc));
@@ -180,13 +197,18 @@ export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: s
       return resolver.source(String(positional[0]), String(positional[1]));
     },
     config: configObject(() => undefined, () => node.config, loc),
-    this: new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect),
-    model: nodeObject(node),
-    is_incremental: () => resolver.isIncremental(),
   };
-  // Added in place, not spread: the extras' lazy `graph` and `model` stay lazy.
-  deps.jinja?.addRun(ctx, node, warehouse);
-  return ctx;
+}
+
+/**
+ * What of a run-time context a static template can call (ref, source, config, var: see
+ * static-template.ts), the same functions runContext has: a model whose only Jinja is such calls
+ * renders without the rest (the adapter object, statement results, macros, `this`, `model`),
+ * which cost more than its render.
+ */
+export function staticRunContext(deps: ContextDeps, node: NodeIdentity, resolver: RunResolver): RenderContext {
+  const loc = { file: node.file };
+  return { var: varFunction(deps, node, loc), ...runCalls(node, resolver, loc) };
 }
 
 /** A small context for YAML descriptions and project-file values. */

@@ -48,6 +48,12 @@ export interface Plan {
   readonly dropped: readonly RelationName[];
   /** The step whose result is reported (rows affected). */
   readonly mainStep: number;
+  /**
+   * Where the database may refuse this plan having changed nothing (a view replaced in place
+   * whose new columns do not extend the old ones): an error `when` recognises rolls back what
+   * the plan ran and runs `plan` instead. Any other error fails the node as usual.
+   */
+  readonly fallback?: { readonly when: (e: KilnError) => boolean; readonly plan: Plan };
 }
 
 /** What exists now, read from the adapter's relation cache. */
@@ -109,12 +115,12 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
       if (contractEnforced(node)) {
         return planSwap(node, state, ctx, (tmp) => contractCheckSteps(node, sql, ctx, () => [{ kind: 'sql', sql: ctx.dialect.createViewAs(tmp, sql), purpose: 'create view', main: true }]), 'view');
       }
-      return planReplace(node, sql, state, ctx, 'view') ?? planSwap(node, state, ctx, (tmp) => ({ kind: 'sql', sql: ctx.dialect.createViewAs(tmp, sql), purpose: 'create view' }), 'view');
+      return planReplace(node, sql, state, ctx, 'view', () => planSwap(node, state, ctx, (tmp) => ({ kind: 'sql', sql: ctx.dialect.createViewAs(tmp, sql), purpose: 'create view' }), 'view'));
     case 'table':
       if (contractEnforced(node)) return planSwap(node, state, ctx, (tmp) => contractTableSteps(node, sql, tmp, ctx), 'table', undefined, (target) => indexSteps(node, target, ctx));
-      return planReplace(node, sql, state, ctx, 'table') ?? planSwap(node, state, ctx, (tmp) => [
+      return planReplace(node, sql, state, ctx, 'table', () => planSwap(node, state, ctx, (tmp) => [
         { kind: 'sql', sql: ctx.dialect.createTableAs(tmp, sql), purpose: 'create table' },
-      ], 'table', 0, (target) => indexSteps(node, target, ctx));
+      ], 'table', 0, (target) => indexSteps(node, target, ctx)));
     case 'incremental':
       return planIncremental(node, sql, state, ctx, batches);
     case 'snapshot':
@@ -142,19 +148,36 @@ export function planNode(node: ParsedNode, sql: string, state: WarehouseState, c
 /**
  * One atomic `create or replace` where the adapter replaces that kind of relation in place whatever
  * its new columns (capabilities.supportsCreateOrReplaceTable / replacesViewsInPlace), and the
- * relation is absent or of the same kind (a view cannot replace a table: that swaps). Null: swap.
+ * relation is absent or of the same kind (a view cannot replace a table: that swaps). Where it
+ * replaces views in place only when their new columns extend the old ones
+ * (replacesCompatibleViewsInPlace), the swap is the plan's fallback for the database's refusal:
+ * a rerun of an unchanged view is then one statement, and the views built on it stay as they are.
+ * Steps after the replace (indexes, comments, grants) share its transaction where DDL has them.
+ * Otherwise (or when the relation is of the other kind): the swap, from `swap`.
  */
-function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, type: 'table' | 'view'): Plan | null {
+function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: PlanContext, type: 'table' | 'view', swap: () => Plan): Plan {
   const { dialect, capabilities } = ctx;
-  const replace = type === 'view' ? capabilities.replacesViewsInPlace && dialect.createOrReplaceViewAs : capabilities.supportsCreateOrReplaceTable && dialect.createOrReplaceTableAs;
-  if (!replace || (state.existing && state.existing.type !== type)) return null;
+  const compatibleOnly = type === 'view' && !capabilities.replacesViewsInPlace && !!capabilities.replacesCompatibleViewsInPlace && !!dialect.viewReplaceRefused;
+  const anyColumns = type === 'view' ? !!capabilities.replacesViewsInPlace : !!capabilities.supportsCreateOrReplaceTable;
+  const replace = type === 'view' ? dialect.createOrReplaceViewAs : dialect.createOrReplaceTableAs;
+  if (!(anyColumns || compatibleOnly) || !replace || (state.existing && state.existing.type !== type)) return swap();
   const target = targetOf(node);
   const steps: Step[] = state.leftovers.map((left) => ({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
+  const after = [...(type === 'table' ? indexSteps(node, target, ctx) : []), ...afterBuildSteps(node, { ...target, type }, ctx)];
+  // A single statement is atomic by itself; with more after it, they commit together. Where the
+  // replace may be refused (or lose a deadlock against a concurrent swap), a transaction keeps
+  // the node safe to run again: nothing of it is kept until the commit.
+  const tx = capabilities.supportsTransactionalDdl && (after.length > 0 || compatibleOnly);
+  if (tx) steps.push({ kind: 'begin' });
   steps.push({ kind: 'sql', sql: replace.call(dialect, target, sql), purpose: `create or replace ${type}` });
   const mainStep = steps.length - 1;
-  if (type === 'table') steps.push(...indexSteps(node, target, ctx));
-  steps.push(...afterBuildSteps(node, { ...target, type }, ctx));
-  return { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep };
+  steps.push(...after);
+  if (tx) steps.push({ kind: 'commit' });
+  const plan: Plan = { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep };
+  // Also for a view kiln found absent: one created meanwhile may have other columns.
+  if (!compatibleOnly) return plan;
+  const refused = dialect.viewReplaceRefused!.bind(dialect);
+  return { ...plan, fallback: { when: refused, plan: swap() } };
 }
 
 /**

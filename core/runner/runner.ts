@@ -13,7 +13,7 @@ import { isoUtc } from '../materializations/microbatch.js';
 import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { pointIntoCompiled } from '../sql-position.js';
-import { renderNodeHooks, withHooks } from '../macros/hooks.js';
+import { renderNodeHooks, withHooks, type RenderedHook } from '../macros/hooks.js';
 
 export interface RunnerHooks {
   /** After the run's schemas exist and before any node starts (on-run-start hooks); a throw stops the run. */
@@ -324,7 +324,7 @@ export class Runner {
         ? await this.runTest(node, compiledSql, conn, statements, attempt)
         : this.opts.empty && keepsHistory(node, state!)
           ? await this.checkOnly(compiledSql, conn, statements)
-          : await this.runPlan(conn, withHooks(this.plan(node, compiledSql, state!), nodeHooks!.pre, nodeHooks!.post, this.adapter.capabilities.supportsTransactionalDdl), statements, node, attempt);
+          : await this.runPlanOrFallback(conn, this.plan(node, compiledSql, state!), nodeHooks!, statements, node, attempt);
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
@@ -346,6 +346,30 @@ export class Runner {
       return { result, transient: e instanceof KilnError ? e.transient : undefined };
     } finally {
       this.inFlight.delete(conn);
+    }
+  }
+
+  /**
+   * Runs a node's plan with its hooks. Where the database may refuse the plan having changed
+   * nothing (a view replaced in place whose columns no longer fit), its refusal runs the
+   * fallback plan instead; the refused statements are not kept in target/run. A node with hooks
+   * runs the fallback plan straight away: a hook outside the transaction must not run twice.
+   */
+  private async runPlanOrFallback(conn: Connection, planned: Plan, hooks: { pre: readonly RenderedHook[]; post: readonly RenderedHook[] }, statements: string[], node: ParsedNode, attempt: Attempt): Promise<Outcome> {
+    const txDdl = this.adapter.capabilities.supportsTransactionalDdl;
+    const hooked = hooks.pre.length > 0 || hooks.post.length > 0;
+    const fallback = planned.fallback;
+    if (!fallback || hooked) return this.runPlan(conn, withHooks(hooked && fallback ? fallback.plan : planned, hooks.pre, hooks.post, txDdl), statements, node, attempt);
+    const mark = statements.length;
+    const unsafe = attempt.unsafe;
+    try {
+      return await this.runPlan(conn, planned, statements, node, attempt);
+    } catch (e) {
+      if (!(e instanceof KilnError) || this.cancelled || !fallback.when(e)) throw e;
+      // Refused and rolled back (or, alone, never applied): as if it had not run.
+      statements.length = mark;
+      attempt.unsafe = unsafe;
+      return this.runPlan(conn, fallback.plan, statements, node, attempt);
     }
   }
 

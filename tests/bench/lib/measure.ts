@@ -8,6 +8,8 @@ export interface ProcessRun {
   readonly wallMs: number;
   /** Peak resident set size of the process in MB; null when /usr/bin/time is missing. */
   readonly peakRssMb: number | null;
+  /** CPU time of the process (user + system, children included) in ms; null when /usr/bin/time is missing. */
+  readonly cpuMs: number | null;
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
@@ -22,17 +24,20 @@ const hasGnuTime = fs.existsSync(GNU_TIME);
  */
 export function timeProcess(cmd: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): ProcessRun {
   const rssFile = path.join(os.tmpdir(), `kiln-bench-rss-${process.pid}.txt`);
-  const [file, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, [...args]];
+  const [file, argv] = hasGnuTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, cmd, ...args]] : [cmd, [...args]];
   const t0 = performance.now();
   const r = spawnSync(file, argv, { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallMs = performance.now() - t0;
   let peakRssMb: number | null = null;
+  let cpuMs: number | null = null;
   if (hasGnuTime) {
     const lines = fs.readFileSync(rssFile, 'utf8').trim().split('\n');
-    peakRssMb = Number(lines[lines.length - 1]) / 1024;
+    const [rssKb, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+    peakRssMb = rssKb / 1024;
+    cpuMs = (user + sys) * 1000;
     fs.rmSync(rssFile, { force: true });
   }
-  return { wallMs, peakRssMb, code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return { wallMs, peakRssMb, cpuMs, code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 export function median(values: readonly number[]): number {
