@@ -68,8 +68,8 @@ function shared(deps: ContextDeps, profileName: string): { target: Record<string
   return values;
 }
 
-function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
-  const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
+/** `var` of a node's contexts. */
+function varFunction(deps: ContextDeps, node: NodeIdentity | null, loc: SourceLocation | undefined): ((...args: unknown[]) => unknown) & { has_var: (name: string) => boolean } {
   const vars = node?.packageName && deps.varsFor ? deps.varsFor(node.packageName) : deps.vars;
   const varFn = (...args: unknown[]) => {
     const { positional } = splitArgs(args);
@@ -77,8 +77,13 @@ function common(deps: ContextDeps, node: NodeIdentity | null, profileName: strin
     return vars.get(name, loc, positional.length > 1, positional[1]);
   };
   varFn.has_var = (name: string) => vars.has(name);
+  return varFn;
+}
+
+function common(deps: ContextDeps, node: NodeIdentity | null, profileName: string): RenderContext {
+  const loc: SourceLocation | undefined = node ? { file: node.file } : undefined;
   return {
-    var: varFn,
+    var: varFunction(deps, node, loc),
     ...shared(deps, profileName),
     project_name: deps.projectName,
     invocation_id: deps.invocationId,
@@ -129,11 +134,33 @@ function configObject(call: (kwargs: Record<string, unknown>) => void, current: 
 }
 
 export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName: string, record: ParseRecord, currentConfig: () => Readonly<Record<string, unknown>>): RenderContext {
-  const loc = { file: node.file };
   const self = new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect);
   return {
     ...common(deps, node, profileName),
     execute: false,
+    ...parseCalls(deps, node, record, currentConfig),
+    this: self,
+    model: nodeObject(node),
+    is_incremental: () => false,
+    load_relation: () => null,
+    ...deps.jinja?.parse(node),
+  };
+}
+
+/**
+ * The four functions a static template may call at parse time (core/compiler/static-template.ts),
+ * exactly as parseContext has them, without building the rest of the context (most models of a
+ * large project are static: 10,000 full contexts cost ~0.1 s). Valid where parseContext's
+ * extras add none of these names: nodes of the root project (deps.jinja adds package macros
+ * only for installed packages' nodes).
+ */
+export function staticParseContext(deps: ContextDeps, node: NodeIdentity, record: ParseRecord, currentConfig: () => Readonly<Record<string, unknown>>): RenderContext {
+  return { var: varFunction(deps, node, { file: node.file }), ...parseCalls(deps, node, record, currentConfig) };
+}
+
+function parseCalls(deps: ContextDeps, node: NodeIdentity, record: ParseRecord, currentConfig: () => Readonly<Record<string, unknown>>): Pick<RenderContext, 'ref' | 'source' | 'config'> {
+  const loc = { file: node.file };
+  return {
     ref: (...args: unknown[]) => {
       const { positional, kwargs } = splitArgs(args);
       const call = refFromArgs(positional, kwargs, loc);
@@ -151,11 +178,6 @@ export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName:
       return new RelationValue({ database: node.database, schema: pair[0], identifier: pair[1] }, deps.dialect);
     },
     config: configObject((kw) => record.configs.push(kw), currentConfig, loc),
-    this: self,
-    model: nodeObject(node),
-    is_incremental: () => false,
-    load_relation: () => null,
-    ...deps.jinja?.parse(node),
   };
 }
 

@@ -15,9 +15,10 @@ import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../proj
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
+import { foldersUnder, relativeUnder } from './paths.js';
 import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
-import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
+import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
 import { buildGenericTests, isCallExpression, type DeclaredTest, type TestBuildContext } from '../data-tests/build-tests.js';
@@ -424,9 +425,10 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   function fqnOf(f: ProjectSourceFile, name: string): string[] {
-    const rel = path.posix.relative(f.root, f.path);
-    const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
-    return [projectName, ...dirs, name];
+    const fqn = foldersUnder(f.root, f.path);
+    fqn.unshift(projectName);
+    fqn.push(name);
+    return fqn;
   }
 
   function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
@@ -446,14 +448,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     const uniqueId = `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig }, profile.target);
     try {
-      const ctx = parseContext(
-        deps,
-        { name, resourceType, file: f.path, ...provisional, config: base, uniqueId },
-        profile.profileName,
-        record,
-        () => config,
-      );
-      renderForParse(f, ctx, record);
+      const identity = { name, resourceType, file: f.path, ...provisional, config: base, uniqueId };
+      renderForParse(f, record, () => staticParseContext(deps, identity, record, () => config), () => parseContext(deps, identity, profile.profileName, record, () => config));
       for (const kw of record.configs) {
         config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
       }
@@ -466,12 +462,15 @@ export function parseProject(input: ParseInput): ParseOutput {
     return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
   }
 
+  // The static fast path calls only ref/source/config/var: the root project's nodes need no
+  // full context for that (installed packages' nodes may have macros of those names).
+  const liteStatic = !input.unit || input.unit.rootPackage === projectName;
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
-  function renderForParse(f: ProjectSourceFile, ctx: RenderContext, record: ParseRecord): void {
+  function renderForParse(f: ProjectSourceFile, record: ParseRecord, staticCtx: () => RenderContext, fullCtx: () => RenderContext): void {
     const tpl = input.staticFastPath === false ? null : readStatic(f.contents);
     if (tpl) {
       try {
-        renderStatic(tpl, ctx);
+        renderStatic(tpl, liteStatic ? staticCtx() : fullCtx());
         return;
       } catch {
         // The engine reports the error with its line and column; start the record afresh.
@@ -480,7 +479,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         record.configs.length = 0;
       }
     }
-    engine.render(f.path, f.contents, ctx);
+    engine.render(f.path, f.contents, fullCtx());
   }
 
   function parseSeed(f: ProjectSourceFile): ParsedNode | null {
@@ -514,7 +513,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       resourceType: p.resourceType,
       packageName: projectName,
       name: p.name,
-      path: path.posix.relative(p.f.root, p.f.path),
+      path: relativeUnder(p.f.root, p.f.path),
       originalFilePath: p.f.path,
       fqn: p.fqn,
       rawCode: p.f.contents,
@@ -622,7 +621,9 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
 function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
   for (const c of cols) {
-    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests, ...(c.loc ? { loc: c.loc } : {}) };
+    const col: ColumnInfo = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
+    if (c.loc) col.loc = c.loc;
+    out[c.name] = col;
   }
   return out;
 }
@@ -821,7 +822,7 @@ export function macroDef(packageName: string, file: ProjectSourceFile, m: MacroI
     name: m.name,
     packageName,
     originalFilePath: file.path,
-    path: path.posix.relative(file.root, file.path),
+    path: relativeUnder(file.root, file.path),
     macroSql: m.sql,
     arguments: m.arguments,
     description: '',
