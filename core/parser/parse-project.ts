@@ -296,7 +296,6 @@ export function parseProject(input: ParseInput): ParseOutput {
     return true;
   };
 
-  const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
     // dbt skips empty model files (a `create view as ()` would only fail in the database).
     if (f.contents.trim() === '') continue;
@@ -457,7 +456,6 @@ export function parseProject(input: ParseInput): ParseOutput {
       problems.capture(e);
       return null;
     }
-    parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
     return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
   }
