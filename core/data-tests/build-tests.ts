@@ -8,7 +8,7 @@ import type { ConfigTree } from '../project/types.js';
 import { validateConfig } from '../project/config-schema.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
 import { genericTestName, testUniqueId } from './test-names.js';
-import { foldersUnder } from '../parser/paths.js';
+import { fqnUnder } from '../parser/paths.js';
 
 export interface TestTarget {
   readonly kind: 'model' | 'seed' | 'snapshot' | 'source';
@@ -76,9 +76,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, refs, sources);
   });
 
-  const fqn = foldersUnder(target.root, target.file);
-  fqn.unshift(ctx.projectName);
-  fqn.push(name);
+  const fqn = fqnUnder(ctx.projectName, target.root, target.file, name);
   const tree = configForPath(ctx.dataTestsTree, fqn, 'test');
   const withTree = mergeConfigs({ enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree);
   // Most entries configure nothing: merging an empty config would only copy `withTree` again.

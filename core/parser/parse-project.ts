@@ -15,7 +15,6 @@ import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../proj
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
-import { foldersUnder, relativeUnder } from './paths.js';
 import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
@@ -296,6 +295,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     return true;
   };
 
+  const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
     // dbt skips empty model files (a `create view as ()` would only fail in the database).
     if (f.contents.trim() === '') continue;
@@ -424,10 +424,9 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   function fqnOf(f: ProjectSourceFile, name: string): string[] {
-    const fqn = foldersUnder(f.root, f.path);
-    fqn.unshift(projectName);
-    fqn.push(name);
-    return fqn;
+    const rel = path.posix.relative(f.root, f.path);
+    const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
+    return [projectName, ...dirs, name];
   }
 
   function parseTemplated(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis'): ParsedNode | null {
@@ -456,19 +455,19 @@ export function parseProject(input: ParseInput): ParseOutput {
       problems.capture(e);
       return null;
     }
+    parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
     return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources });
   }
 
-  // The static fast path calls only ref/source/config/var: the root project's nodes need no
-  // full context for that (installed packages' nodes may have macros of those names).
-  const liteStatic = !input.unit || input.unit.rootPackage === projectName;
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
   function renderForParse(f: ProjectSourceFile, record: ParseRecord, staticCtx: () => RenderContext, fullCtx: () => RenderContext): void {
     const tpl = input.staticFastPath === false ? null : readStatic(f.contents);
     if (tpl) {
       try {
-        renderStatic(tpl, liteStatic ? staticCtx() : fullCtx());
+        // The static fast path calls only ref/source/config/var: the root project's nodes need
+        // no full context for that (installed packages' nodes may have macros of those names).
+        renderStatic(tpl, !input.unit || input.unit.rootPackage === projectName ? staticCtx() : fullCtx());
         return;
       } catch {
         // The engine reports the error with its line and column; start the record afresh.
@@ -511,7 +510,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       resourceType: p.resourceType,
       packageName: projectName,
       name: p.name,
-      path: relativeUnder(p.f.root, p.f.path),
+      path: path.posix.relative(p.f.root, p.f.path),
       originalFilePath: p.f.path,
       fqn: p.fqn,
       rawCode: p.f.contents,
@@ -619,9 +618,7 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
 function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
   const out: Record<string, ColumnInfo> = {};
   for (const c of cols) {
-    const col: ColumnInfo = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
-    if (c.loc) col.loc = c.loc;
-    out[c.name] = col;
+    out[c.name] = { name: c.name, description: describe(c.description, c.loc), data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests, ...(c.loc ? { loc: c.loc } : {}) };
   }
   return out;
 }
@@ -820,7 +817,7 @@ export function macroDef(packageName: string, file: ProjectSourceFile, m: MacroI
     name: m.name,
     packageName,
     originalFilePath: file.path,
-    path: relativeUnder(file.root, file.path),
+    path: path.posix.relative(file.root, file.path),
     macroSql: m.sql,
     arguments: m.arguments,
     description: '',

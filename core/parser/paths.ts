@@ -20,10 +20,17 @@ export function relativeUnder(root: string, file: string): string {
   return path.posix.relative(root, file);
 }
 
-/** The folders of `file` under `root`, as an fqn lists them (`path.posix.dirname(relative)` split, no `.` or empty parts). */
-export function foldersUnder(root: string, file: string): string[] {
-  const rel = relativeUnder(root, file);
-  const parts = rel.split('/');
-  parts.pop();
-  return parts.filter((p) => p && p !== '.');
+/**
+ * `[first, ...folders, last]` where the folders are those of `file` under `root`, as an fqn
+ * lists them (`path.posix.dirname(relative)` split, without `.` or empty parts).
+ */
+export function fqnUnder(first: string, root: string, file: string, last: string): string[] {
+  const parts = relativeUnder(root, file).split('/');
+  const out = [first];
+  for (let i = 0; i < parts.length - 1; i++) {
+    const p = parts[i]!;
+    if (p && p !== '.') out.push(p);
+  }
+  out.push(last);
+  return out;
 }
