@@ -1,7 +1,6 @@
 // Generic test nodes from the `data_tests:` / `tests:` entries of models, seeds, sources and
 // their columns. Each becomes a node of resource type `test` that depends on what it tests (and
 // on anything its arguments ref), named as dbt names it.
-import path from 'node:path';
 import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
 import type { NodeConfig, ParsedNode, RefCall } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
@@ -9,6 +8,7 @@ import type { ConfigTree } from '../project/types.js';
 import { validateConfig } from '../project/config-schema.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
 import { genericTestName, modelArgument, testUniqueId } from './test-names.js';
+import { fqnUnder } from '../parser/paths.js';
 
 export interface TestTarget {
   readonly kind: 'model' | 'seed' | 'snapshot' | 'source';
@@ -82,12 +82,11 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
   else refs.push(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
 
-  const rel = path.posix.relative(target.root, target.file);
-  const dirs = path.posix.dirname(rel).split('/').filter((p) => p && p !== '.');
-  const fqn = [ctx.projectName, ...dirs, name];
+  const fqn = fqnUnder(ctx.projectName, target.root, target.file, name);
   const tree = configForPath(ctx.dataTestsTree, fqn, 'test');
-  const entryConfig = validateConfig(entry.config, 'test', t.loc, ctx.problems);
-  const raw = mergeConfigs(mergeConfigs({ enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree), entryConfig);
+  const withTree = mergeConfigs({ enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' }, tree);
+  // Most entries configure nothing: merging an empty config would only copy `withTree` again.
+  const raw = hasKeys(entry.config) ? mergeConfigs(withTree, validateConfig(entry.config, 'test', t.loc, ctx.problems)) : withTree;
   // dbt records the short name of a long-named test as its configured alias (unless one is given).
   const alias = raw.alias ?? (shortName !== name ? shortName : undefined);
   const config = { ...raw, ...(alias === undefined ? {} : { alias }), enabled: raw.enabled !== false, materialized: 'test', tags: toTags(raw.tags), meta: (raw.meta as Record<string, unknown>) ?? {} } as NodeConfig;
@@ -118,6 +117,11 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };
+}
+
+function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /** The built-in tests' required arguments, checked at load time with the YAML line. */

@@ -18,7 +18,7 @@ import { parseExposures } from './exposures.js';
 import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
 import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
-import { parseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
+import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
 import { buildGenericTests, isCallExpression, type DeclaredTest, type TestBuildContext } from '../data-tests/build-tests.js';
@@ -500,14 +500,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     const uniqueId = version ? `${resourceType}.${projectName}.${name}.v${version.v}` : `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
     try {
-      const ctx = parseContext(
-        deps,
-        { name, resourceType, file: f.path, ...provisional, config: base, uniqueId },
-        profile.profileName,
-        record,
-        () => config,
-      );
-      renderForParse(f, ctx, record);
+      const identity = { name, resourceType, file: f.path, ...provisional, config: base, uniqueId };
+      renderForParse(f, record, () => staticParseContext(deps, identity, record, () => config), () => parseContext(deps, identity, profile.profileName, record, () => config));
       for (const kw of record.configs) {
         config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
       }
@@ -521,11 +515,13 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
-  function renderForParse(f: ProjectSourceFile, ctx: RenderContext, record: ParseRecord): void {
+  function renderForParse(f: ProjectSourceFile, record: ParseRecord, staticCtx: () => RenderContext, fullCtx: () => RenderContext): void {
     const tpl = input.staticFastPath === false ? null : readStatic(f.contents);
     if (tpl) {
       try {
-        renderStatic(tpl, ctx);
+        // The static fast path calls only ref/source/config/var: the root project's nodes need
+        // no full context for that (installed packages' nodes may have macros of those names).
+        renderStatic(tpl, !input.unit || input.unit.rootPackage === projectName ? staticCtx() : fullCtx());
         return;
       } catch {
         // The engine reports the error with its line and column; start the record afresh.
@@ -534,7 +530,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         record.configs.length = 0;
       }
     }
-    engine.render(f.path, f.contents, ctx);
+    engine.render(f.path, f.contents, fullCtx());
   }
 
   function parseSeed(f: ProjectSourceFile): ParsedNode | null {

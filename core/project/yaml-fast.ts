@@ -6,8 +6,13 @@
 // caller then uses the `yaml` package, so results are always the same as the full parser's
 // (tests compare both on every shape).
 
-/** Positions of a container's keys/items: `line * POS_SCALE + col` (both 1-based). */
-export type PositionTable = WeakMap<object, Map<string | number, number>>;
+/**
+ * Positions of a container's keys/items: `line * POS_SCALE + col` (both 1-based). A plain Map,
+ * not a WeakMap: it lives exactly as long as the parsed value that holds its keys, and hundreds
+ * of thousands of WeakMap entries (every mapping and list of a large project's property files)
+ * cost the garbage collector more than ordinary ones.
+ */
+export type PositionTable = ReadonlyMap<object, Map<string | number, number>>;
 export const POS_SCALE = 1_000_000;
 
 export interface FastYaml {
@@ -64,7 +69,7 @@ class FastReader {
   /** Whether a line holds nothing but spaces and/or a comment. */
   private readonly empty: boolean[];
   private i = 0;
-  readonly positions: PositionTable = new WeakMap();
+  readonly positions = new Map<object, Map<string | number, number>>();
 
   constructor(private readonly text: string) {
     this.lines = text.split('\n');
