@@ -188,6 +188,7 @@ export class PgConnection implements Connection {
       try {
         res = (await this.client.query(text)) as PgResult | PgResult[];
       } catch (e) {
+        await this.settled(e);
         // Postgres parses the whole text before running any of it: after a syntax error (42601)
         // with the session as it was, nothing ran.
         if (isDatabaseError(e) && e.code === '42601' && this.client.getTransactionStatus() === statusBefore && !openBefore) return null;
@@ -369,6 +370,28 @@ export class PgConnection implements Connection {
     await this.client.end().catch(() => undefined);
   }
 
+  /**
+   * After a failed query: pg rejects it on the server's error message, before the ready-for-query
+   * message that follows carries the session's new transaction status ('E' inside a transaction).
+   * When the two arrive in separate reads, the status would still be the old one; wait for it.
+   */
+  private async settled(e: unknown): Promise<void> {
+    const client = this.client as unknown as { readyForQuery: boolean; connection: NodeJS.EventEmitter };
+    if (isConnectionLoss(e) || this.broken || client.readyForQuery) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.connection.off('readyForQuery', done);
+        client.connection.off('end', done);
+        resolve();
+      };
+      // Registered after pg's own handler, so the status is updated when this runs.
+      client.connection.on('readyForQuery', done);
+      client.connection.on('end', done);
+      const timer = setTimeout(done, 5000);
+    });
+  }
+
   private async run<T>(sql: string, fn: () => Promise<T>): Promise<T> {
     if (this.broken) throw databaseError(new Error('Connection terminated unexpectedly'), sql);
     if (this.running === 0) this.cancelRequested = false;
@@ -376,6 +399,7 @@ export class PgConnection implements Connection {
     try {
       return await fn();
     } catch (e) {
+      await this.settled(e);
       if (isConnectionLoss(e)) this.broken = true;
       throw databaseError(e, sql, this.cancelRequested);
     } finally {
