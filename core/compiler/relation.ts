@@ -130,7 +130,7 @@ export class EmptyRelation extends RelationValue {
 const NOT_AN_ALIAS = new Set([
   'where', 'join', 'inner', 'left', 'right', 'full', 'cross', 'natural', 'lateral', 'on', 'using', 'group', 'order',
   'limit', 'offset', 'having', 'window', 'qualify', 'union', 'intersect', 'except', 'minus', 'fetch', 'for', 'returning',
-  'tablesample', 'using', 'pivot', 'unpivot', 'asof', 'positional', 'anti', 'semi', 'select', 'from', 'when', 'then',
+  'tablesample', 'pivot', 'unpivot', 'asof', 'positional', 'anti', 'semi', 'select', 'from', 'when', 'then',
   'else', 'end', 'and', 'or', 'not', 'into', 'values', 'set', 'with', 'loop', 'partition',
 ]);
 

@@ -315,6 +315,13 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   }
 
+  const versionId = (name: string, v: VersionId) => `model.${projectName}.${name}.v${v}`;
+  /** A version's entry in full (the outline knows only which files define the versions). */
+  const fullVersionPatch = (model: VersionedModel, v: VersionId): NodePatch => {
+    const full = versionsOf(fullPatch(model.patch), new Problems()) ?? model;
+    return versionPatch(full, full.versions.find((x) => sameVersion(x.v, v)) ?? model.versions.find((x) => sameVersion(x.v, v))!);
+  };
+
   const parseRecords = new Map<string, ParseRecord>();
   for (const f of byKind.model) {
     // dbt skips empty model files (a `create view as ()` would only fail in the database).
@@ -324,7 +331,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
   for (const model of versioned.values()) {
     for (const version of model.versions) {
-      const id = `model.${projectName}.${model.name}.v${version.v}`;
+      const id = versionId(model.name, version.v);
       if (manifest.nodes.has(id) || manifest.disabled.has(id)) continue;
       problems.error(new KilnError(Codes.REF_UNKNOWN, `Version ${version.v} of model '${model.name}' has no model file: expected ${version.definedIn}.sql`, {
         loc: model.patch.loc,
@@ -431,12 +438,11 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
     // Each version of a versioned model has the tests its entry gives it (the model's, unless the version says otherwise).
     for (const model of versioned.values()) {
-      for (const node of manifest.nodes.values()) {
-        if (node.resourceType !== 'model' || node.name !== model.name || node.version === undefined) continue;
-        const v = node.version;
+      for (const { v } of model.versions) {
+        const node = manifest.nodes.get(versionId(model.name, v));
+        if (!node) continue;
         out.push(...memo('tests', node.uniqueId, ['tests', 'model', model.name, node.uniqueId, propsKey(model.patch.loc.file)], () => {
-          const full = versionsOf(fullPatch(model.patch), new Problems()) ?? model;
-          const p = versionPatch(full, full.versions.find((x) => sameVersion(x.v, v))!);
+          const p = fullVersionPatch(model, v);
           return buildGenericTests({ kind: 'model', name: model.name, version: v, attachedNode: node.uniqueId, file: p.loc.file, root: rootOf.get(p.loc.file) ?? '' }, declared(p.dataTests, p.columns, p.loc), tctx);
         }));
       }
@@ -478,11 +484,9 @@ export function parseProject(input: ParseInput): ParseOutput {
     if (ofVersion) {
       const { model, version } = ofVersion;
       // The node depends on its file and on the property file declaring the versions.
-      return memo(resourceType, f.path, [resourceType, fileKey(f), propsKey(model.patch.loc.file), 'v', String(version.v)], () => {
-        const full = versionsOf(fullPatch(model.patch), new Problems());
-        const decl = full?.versions.find((x) => sameVersion(x.v, version.v)) ?? version;
-        return parseTemplatedFresh(f, resourceType, model.name, versionPatch(full ?? model, decl), { v: version.v, latest: model.latest });
-      });
+      return memo(resourceType, f.path, [resourceType, fileKey(f), propsKey(model.patch.loc.file), 'v', String(version.v)], () =>
+        parseTemplatedFresh(f, resourceType, model.name, fullVersionPatch(model, version.v), { v: version.v, latest: model.latest }),
+      );
     }
     const name = base;
     const patch = resourceType === 'model' ? patches.model.get(name) : undefined;
@@ -497,7 +501,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch ? governance(patch) : {});
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
-    const uniqueId = version ? `${resourceType}.${projectName}.${name}.v${version.v}` : `${resourceType}.${projectName}.${name}`;
+    const uniqueId = version ? versionId(name, version.v) : `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
     try {
       const identity = { name, resourceType, file: f.path, ...provisional, config: base, uniqueId };
@@ -853,7 +857,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
         problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} depends on ${r.version === undefined ? 'the latest version' : `version ${r.version}`} of '${r.name}', which does not exist`, {
           loc,
           node: node.uniqueId,
-          hint: r.version === undefined ? `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}: give its latest_version a model file, or ref one of those with v=.` : `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}; declare v: ${r.version} under its \`versions:\` or ref one of those.`,
+          hint: `'${r.name}' has versions ${versions.sort(compareVersions).join(', ')}${r.version === undefined ? ': give its latest_version a model file, or ref one of those with v=.' : `; declare v: ${r.version} under its \`versions:\` or ref one of those.`}`,
         }));
         continue;
       }
@@ -926,17 +930,16 @@ function checkGroups(manifest: Manifest, problems: Problems): void {
   const declared = new Set([...(manifest.groups?.values() ?? [])].map((g) => g.name));
   for (const n of manifest.nodes.values()) {
     const group = n.config.group;
-    const loc = n.patchLoc ?? { file: n.originalFilePath };
     if (typeof group === 'string' && group && !declared.has(group)) {
       problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is in group '${group}', which is not declared`, {
-        loc,
+        loc: n.patchLoc ?? { file: n.originalFilePath },
         node: n.uniqueId,
         hint: declared.size ? `Declared groups: ${[...declared].join(', ')}. Fix the name or declare it under \`groups:\` in a YAML file.` : `Declare it: \`groups: [{name: ${group}, owner: {email: ...}}]\` in a YAML file.`,
       }));
     }
     if (n.resourceType === 'model' && n.config.access === 'private' && !group) {
       problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is private but in no group: no other model could ever ref it`, {
-        loc,
+        loc: n.patchLoc ?? { file: n.originalFilePath },
         node: n.uniqueId,
         hint: 'Give it a `group:` (or make it `access: protected`, the default).',
       }));

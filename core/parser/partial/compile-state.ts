@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { codeFingerprint } from './cache-key.js';
+import type { ProjectFile } from '../../project/types.js';
 
 /** The record, in the target folder. */
 export const COMPILE_STATE_FILE = 'kiln_compile_state.bin';
@@ -468,17 +469,7 @@ export function forgetCompileState(targetDir: string): void {
   }
 }
 
-interface ProjectPaths {
-  readonly modelPaths: readonly string[];
-  readonly seedPaths: readonly string[];
-  readonly snapshotPaths: readonly string[];
-  readonly testPaths: readonly string[];
-  readonly macroPaths: readonly string[];
-  readonly analysisPaths: readonly string[];
-  readonly docsPaths: readonly string[];
-  readonly targetPath: string;
-  readonly packagesInstallPath: string;
-}
+type ProjectPaths = Pick<ProjectFile, 'modelPaths' | 'seedPaths' | 'snapshotPaths' | 'testPaths' | 'macroPaths' | 'analysisPaths' | 'docsPaths' | 'targetPath' | 'packagesInstallPath'>;
 
 interface SourceFileLike {
   readonly kind?: string;
