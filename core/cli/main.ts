@@ -123,6 +123,8 @@ Examples:
     .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
     .option('--no-format', 'write the compiled SQL exactly as rendered')
     .option('--empty', 'render every ref and source as a zero-row subquery, as `kiln run --empty` runs it')
+    .option('--inline <sql>', "compile this query against the project and print it, writing nothing: \"select * from {{ ref('orders') }}\"")
+    .option('--output <format>', 'how the SQL of nodes named in --select (or --inline) is printed: text or json', 'text')
     .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
