@@ -136,6 +136,7 @@ Examples:
   runLike('test', 'run the data tests of the selected resources');
   runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
+  runLike('clone', "make each selected model, seed and snapshot a view on the relation it has in the --state run's manifest (e.g. production), without building it; existing relations are kept unless --full-refresh");
 
   addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
     .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')
