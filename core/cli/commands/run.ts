@@ -104,6 +104,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   }
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
+  session.adapter.onWarning = (w) => reporter.kilnError(new KilnError(Codes.NAME_TRUNCATED, w.message, { hint: w.hint }), 'warn');
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
