@@ -3,12 +3,15 @@
 // so the ratio is kiln's own cost (process start, parse, compile, catalog look-ups, scheduling)
 // over the database's. All start from an empty schema, alternately, in one invocation; kiln is
 // timed as a whole process and in-process (main() of a warm process: the same minus Node's and
-// tsx's start-up). Prints figures; asserts nothing about speed.
+// tsx's start-up). The baseline also runs as a whole process (lib/trino-dag-runner.mjs, plain
+// JavaScript): kiln as a process over it compares two processes that both start Node, load
+// trino-client and run its request path cold, so what differs is kiln's own work.
+// Prints figures; asserts nothing about speed.
 // For each run it also prints CPU time (the kiln process's from /proc, this process's for the
 // in-process run and the baseline: on 2 CPUs shared with the server, CPU is what the client takes
 // from Trino) and, from the server's system.runtime.queries, how many statements it sent and how
-// its wall time splits: from start to its first statement (process start, parse, connecting, run
-// lock, schema checks), the span of the view statements, and after the last of them.
+// its wall time splits: from start to its first view statement (process start, parse, connecting,
+// run lock, schema checks), the span of the view statements, and after the last of them.
 //
 //   node --import tsx tests/bench/trino.bench.ts [--models 1000] [--threads 4] [--rounds 3] [--catalog memory]
 //
@@ -211,6 +214,25 @@ const describeRun = (m: Measured): string => {
   return `${(m.ms / 1000).toFixed(2)} s${cpu}${split}`;
 };
 
+const dagRunner = path.join(repoRoot, 'tests/bench/lib/trino-dag-runner.mjs');
+
+/** The plan lib/trino-dag-runner.mjs runs: the baseline's schema, then every model's statements in DAG order. */
+function writeBaselinePlan(file: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>): void {
+  const nodes = models.map((m) => ({ id: m.name, parents: m.parents, statements: statements.get(m.name) }));
+  fs.writeFileSync(file, JSON.stringify({ source: BASELINE_SOURCE, user: 'kiln_bench', setup: [`create schema if not exists ${CATALOG}.${SCHEMA}`], nodes }));
+}
+
+/** The baseline as a whole process, as `kiln run` is one: Node's start and loading trino-client included. */
+function baselineProcess(url: string, planFile: string): Measured {
+  const cpu0 = childrenCpuMs();
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [dagRunner, planFile, url, String(THREADS)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  const cpu1 = childrenCpuMs();
+  if (r.status !== 0) throw new Error(`trino-dag-runner failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  return { ms, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
+}
+
 /** kiln's phase timings (KILN_PROFILE=1) of the last process run, to see where its time goes. */
 let phases = '';
 
@@ -268,9 +290,12 @@ async function main(): Promise<void> {
     await resetSchema(url);
     await kilnInProcess(dir);
     const statements = new Map(models.map((m) => [m.name, executedStatements(dir, m.name)]));
+    const planFile = path.join(dir, 'baseline-plan.json');
+    writeBaselinePlan(planFile, models, statements);
     const kiln: Measured[] = [];
     const inProcess: Measured[] = [];
     const base: Measured[] = [];
+    const baseProcess: Measured[] = [];
     /** Runs `fn` from an empty schema, checks every view was built, and reads its statements' window from the server. */
     const round = async (what: string, source: string, fn: () => Measured | Promise<Measured>): Promise<Measured> => {
       await resetSchema(url);
@@ -283,9 +308,10 @@ async function main(): Promise<void> {
     };
     for (let r = 1; r <= ROUNDS; r++) {
       kiln.push(await round('kiln', 'kiln', () => kilnRun(dir)));
+      baseProcess.push(await round('the baseline (a process)', BASELINE_SOURCE, () => baselineProcess(url, planFile)));
       base.push(await round('the baseline', BASELINE_SOURCE, () => baseline(url, models, statements)));
       inProcess.push(await round('kiln (in-process)', 'kiln', () => kilnInProcess(dir)));
-      console.log(`round ${r} (load ${os.loadavg()[0].toFixed(1)}):\n  kiln run as a process ${describeRun(kiln[r - 1])}\n  kiln run in-process   ${describeRun(inProcess[r - 1])}\n  baseline              ${describeRun(base[r - 1])}`);
+      console.log(`round ${r} (load ${os.loadavg()[0].toFixed(1)}):\n  kiln run as a process ${describeRun(kiln[r - 1])}\n  kiln run in-process   ${describeRun(inProcess[r - 1])}\n  baseline in-process   ${describeRun(base[r - 1])}\n  baseline as a process ${describeRun(baseProcess[r - 1])}`);
     }
     const ms = (xs: readonly Measured[]) => xs.map((m) => m.ms);
     const cpu = (xs: readonly Measured[]) => (xs.every((m) => m.cpuMs !== null) ? median(xs.map((m) => m.cpuMs!)) : null);
@@ -295,13 +321,18 @@ async function main(): Promise<void> {
     const ratio = k / b;
     const cpuCell = (x: number | null) => (x === null ? '-' : `${(x / 1000).toFixed(2)} s`);
     const cpuRatio = (x: number | null, y: number | null) => (x === null || y === null ? '-' : (x / y).toFixed(2));
-    const [kc, kinc, bc] = [cpu(kiln), cpu(inProcess), cpu(base)];
-    printTable(`Trino: ${MODELS} views, ${THREADS} threads (median of ${ROUNDS})`, ['runner', 'wall', 'ratio', 'CPU', 'CPU ratio'], [
+    const bp = median(ms(baseProcess));
+    const [kc, kinc, bc, bpc] = [cpu(kiln), cpu(inProcess), cpu(base), cpu(baseProcess)];
+    printTable(`Trino: ${MODELS} views, ${THREADS} threads (median of ${ROUNDS}); ratios over the in-process baseline`, ['runner', 'wall', 'ratio', 'CPU', 'CPU ratio'], [
       ['kiln run (whole process)', `${(k / 1000).toFixed(2)} s`, ratio.toFixed(2), cpuCell(kc), cpuRatio(kc, bc)],
       ['kiln run (in-process)', `${(kin / 1000).toFixed(2)} s`, (kin / b).toFixed(2), cpuCell(kinc), cpuRatio(kinc, bc)],
-      [`trino-client, same statements, DAG order`, `${(b / 1000).toFixed(2)} s`, '1.00', cpuCell(bc), '1.00'],
+      [`trino-client, same statements, DAG order (in this process)`, `${(b / 1000).toFixed(2)} s`, '1.00', cpuCell(bc), '1.00'],
+      [`the same as a process (lib/trino-dag-runner.mjs)`, `${(bp / 1000).toFixed(2)} s`, (bp / b).toFixed(2), cpuCell(bpc), cpuRatio(bpc, bc)],
     ]);
-    console.log(`ratio kiln / baseline: ${ratio.toFixed(2)} as a process, ${(kin / b).toFixed(2)} in-process (target <= 1.15); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(
+      `ratio kiln / baseline: ${ratio.toFixed(2)} as a process (${(k / bp).toFixed(2)} over the baseline as a process), ${(kin / b).toFixed(2)} in-process (target <= 1.15); ` +
+        `load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`,
+    );
     if (phases) console.log(`kiln's phases (KILN_PROFILE=1, last process run):\n${phases}`);
     writeResults('trino', {
       models: MODELS,
@@ -311,10 +342,17 @@ async function main(): Promise<void> {
       kilnMs: ms(kiln),
       inProcessMs: ms(inProcess),
       baselineMs: ms(base),
+      baselineProcessMs: ms(baseProcess),
       ratio,
+      processOverProcessRatio: k / bp,
       inProcessRatio: kin / b,
-      cpuMs: { kiln: kc, inProcess: kinc, baseline: bc },
-      windows: { kiln: kiln.map((m) => m.window ?? null), inProcess: inProcess.map((m) => m.window ?? null), baseline: base.map((m) => m.window ?? null) },
+      cpuMs: { kiln: kc, inProcess: kinc, baseline: bc, baselineProcess: bpc },
+      windows: {
+        kiln: kiln.map((m) => m.window ?? null),
+        inProcess: inProcess.map((m) => m.window ?? null),
+        baseline: base.map((m) => m.window ?? null),
+        baselineProcess: baseProcess.map((m) => m.window ?? null),
+      },
     });
   } finally {
     await resetSchema(url).catch(() => undefined);
