@@ -77,7 +77,7 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
   let tookOver = false;
   let heldSince = 0;
   for (;;) {
-    heldSince = Date.now();
+    heldSince = performance.now();
     if (await tryCreate(sql, table, me, `${quoteIdentifier(catalog)}.${quoteIdentifier(schema)}`)) {
       if (!tookOver) break;
       // A takeover: make sure no concurrent takeover dropped ours in the meantime.
@@ -112,12 +112,20 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
     await sleep(Math.min(poll, left));
   }
   // When the last statement that wrote our heartbeat (the create, or a beat) was sent: the
-  // coordinator stamped it no earlier, so no run can find our lock stale before lastBeat + staleMs.
+  // coordinator stamped it no earlier, so no run can find our lock stale before lastBeat + staleMs
+  // (times on the monotonic clock: only elapsed time matters, and a wall-clock step must not shorten it).
   let lastBeat = heldSince;
   const beat = setInterval(() => {
-    const sent = Date.now();
-    sql(`insert into ${table} select ${quoteLiteral(me.holder)}, ${quoteLiteral(me.host)}, ${me.pid}, min(since_ms), ${NOW_MS} from ${table} where holder = ${quoteLiteral(me.holder)}`).then(
-      () => void (lastBeat = Math.max(lastBeat, sent)),
+    const sent = performance.now();
+    // Only into a table that still names us: once another run took the lock over (our beats had
+    // failed for staleMs), a beat of ours must not make its lock look like ours.
+    sql(
+      `insert into ${table} select ${quoteLiteral(me.holder)}, ${quoteLiteral(me.host)}, ${me.pid}, min(since_ms), ${NOW_MS} from ${table} ` +
+        `where holder = ${quoteLiteral(me.holder)} having count(*) > 0`,
+    ).then(
+      (rows) => {
+        if (Number(rows[0]?.[0]) > 0) lastBeat = Math.max(lastBeat, sent);
+      },
       () => undefined,
     );
   }, opts.heartbeatMs ?? HEARTBEAT_MS);
@@ -131,7 +139,7 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
     // A takeover needs our heartbeat to be staleMs old (or this process gone), so while it is
     // well short of that the lock is still ours and the look, a query on the coordinator, is
     // saved. This holds as long as every run judges staleness by the same threshold (STALE_MS).
-    if (Date.now() - lastBeat >= staleMs / 2) {
+    if (performance.now() - lastBeat >= staleMs / 2) {
       const holder = await readHolder(sql, table).catch(() => null);
       if (holder?.holder !== me.holder) return;
     }

@@ -90,11 +90,19 @@ describe.each(['memory', 'iceberg'] as const)('Trino run lock (%s)', (catalog) =
 });
 
 describe('Trino run lock: release', () => {
-  /** Statements through a connection of `adapter`, each recorded. */
-  async function recording(adapter: TrinoAdapter): Promise<{ sql: RunSql; log: string[] }> {
+  /** Statements through a connection of `adapter`, each recorded; while `down` is set they fail as if the coordinator were unreachable. */
+  async function recording(adapter: TrinoAdapter): Promise<{ sql: RunSql; log: string[]; down: boolean }> {
     const conn = await adapter.acquire();
-    const log: string[] = [];
-    return { log, sql: async (text) => (log.push(text), (await conn.query(text)).rows) };
+    const r = {
+      log: [] as string[],
+      down: false,
+      sql: async (text: string) => {
+        if (r.down) throw new Error('unreachable');
+        r.log.push(text);
+        return (await conn.query(text)).rows;
+      },
+    };
+    return r;
   }
 
   it('drops the lock with one statement while its heartbeat is fresh (no look at the holder first)', async () => {
@@ -123,6 +131,25 @@ describe('Trino run lock: release', () => {
     expect((await holders('memory', t.schema)).map((h) => h.holder)).toEqual(second);
     await releaseSecond();
     expect(await lockExists('memory', t.schema)).toBe(false);
+  }, 60_000);
+
+  it('a holder cut off long enough to be taken over neither beats into the new lock nor drops it when it comes back', async () => {
+    const t = target();
+    const first = await recording(t.adapter());
+    const opts = { timeoutMs: 0, staleMs: 300, settleMs: 10, onWait: () => undefined };
+    const releaseFirst = await acquireTrinoRunLock(first.sql, 'memory', t.schema, { ...opts, heartbeatMs: 100 });
+    first.down = true;
+    await new Promise((r) => setTimeout(r, 500));
+    const releaseSecond = await t.adapter().acquireRunLock({ ...opts, heartbeatMs: 60_000 });
+    const second = (await holders('memory', t.schema)).map((h) => h.holder);
+    first.down = false;
+    // Its heartbeats resume (two periods), then it releases.
+    const beats = first.log.length;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(first.log.length).toBeGreaterThan(beats);
+    await releaseFirst();
+    expect((await holders('memory', t.schema)).map((h) => h.holder)).toEqual(second);
+    await releaseSecond();
   }, 60_000);
 });
 
