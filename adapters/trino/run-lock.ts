@@ -75,7 +75,9 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
   const deadline = Date.now() + opts.timeoutMs;
   let waited = false;
   let tookOver = false;
+  let heldSince = 0;
   for (;;) {
+    heldSince = performance.now();
     if (await tryCreate(sql, table, me, `${quoteIdentifier(catalog)}.${quoteIdentifier(schema)}`)) {
       if (!tookOver) break;
       // A takeover: make sure no concurrent takeover dropped ours in the meantime.
@@ -109,8 +111,23 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
     if (left <= 0) throw lockedError(catalog, schema, holder, opts.timeoutMs, staleMs);
     await sleep(Math.min(poll, left));
   }
+  // When the last statement that wrote our heartbeat (the create, or a beat) was sent: the
+  // coordinator stamped it no earlier, so no run can find our lock stale before lastBeat + staleMs
+  // (times on the monotonic clock: only elapsed time matters, and a wall-clock step must not shorten it).
+  let lastBeat = heldSince;
   const beat = setInterval(() => {
-    sql(`insert into ${table} select ${quoteLiteral(me.holder)}, ${quoteLiteral(me.host)}, ${me.pid}, min(since_ms), ${NOW_MS} from ${table} where holder = ${quoteLiteral(me.holder)}`).catch(() => undefined);
+    const sent = performance.now();
+    // Only into a table that still names us: once another run took the lock over (our beats had
+    // failed for staleMs), a beat of ours must not make its lock look like ours.
+    sql(
+      `insert into ${table} select ${quoteLiteral(me.holder)}, ${quoteLiteral(me.host)}, ${me.pid}, min(since_ms), ${NOW_MS} from ${table} ` +
+        `where holder = ${quoteLiteral(me.holder)} having count(*) > 0`,
+    ).then(
+      (rows) => {
+        if (Number(rows[0]?.[0]) > 0) lastBeat = Math.max(lastBeat, sent);
+      },
+      () => undefined,
+    );
   }, opts.heartbeatMs ?? HEARTBEAT_MS);
   beat.unref();
   let released = false;
@@ -119,8 +136,14 @@ export async function acquireTrinoRunLock(sql: RunSql, catalog: string, schema: 
     released = true;
     clearInterval(beat);
     // Only our own lock: if it was taken over (we looked dead), the table is someone else's now.
-    const holder = await readHolder(sql, table).catch(() => null);
-    if (holder?.holder === me.holder) await sql(`drop table if exists ${table}`).catch(() => undefined);
+    // A takeover needs our heartbeat to be staleMs old (or this process gone), so while it is
+    // well short of that the lock is still ours and the look, a query on the coordinator, is
+    // saved. This holds as long as every run judges staleness by the same threshold (STALE_MS).
+    if (performance.now() - lastBeat >= staleMs / 2) {
+      const holder = await readHolder(sql, table).catch(() => null);
+      if (holder?.holder !== me.holder) return;
+    }
+    await sql(`drop table if exists ${table}`).catch(() => undefined);
   };
 }
 

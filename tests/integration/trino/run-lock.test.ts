@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrinoAdapter } from '../../../adapters/trino/index.js';
-import { LOCK_TABLE } from '../../../adapters/trino/run-lock.js';
+import { acquireTrinoRunLock, LOCK_TABLE, type RunSql } from '../../../adapters/trino/run-lock.js';
 import { KilnError } from '../../../core/errors.js';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
@@ -87,6 +87,70 @@ describe.each(['memory', 'iceberg'] as const)('Trino run lock (%s)', (catalog) =
     expect((await holders(catalog, t.schema)).map((h) => h.holder)).toHaveLength(1);
     await unlock();
   }, 120_000);
+});
+
+describe('Trino run lock: release', () => {
+  /** Statements through a connection of `adapter`, each recorded; while `down` is set they fail as if the coordinator were unreachable. */
+  async function recording(adapter: TrinoAdapter): Promise<{ sql: RunSql; log: string[]; down: boolean }> {
+    const conn = await adapter.acquire();
+    const r = {
+      log: [] as string[],
+      down: false,
+      sql: async (text: string) => {
+        if (r.down) throw new Error('unreachable');
+        r.log.push(text);
+        return (await conn.query(text)).rows;
+      },
+    };
+    return r;
+  }
+
+  it('drops the lock with one statement while its heartbeat is fresh (no look at the holder first)', async () => {
+    const t = target();
+    const { sql, log } = await recording(t.adapter());
+    const release = await acquireTrinoRunLock(sql, 'memory', t.schema, { timeoutMs: 0, onWait: () => undefined });
+    const before = log.length;
+    await release();
+    expect(log.slice(before)).toEqual([`drop table if exists "memory"."${t.schema}"."${LOCK_TABLE}"`]);
+    expect(await lockExists('memory', t.schema)).toBe(false);
+  }, 60_000);
+
+  it('leaves the lock alone when another run took it over (its heartbeat had gone stale)', async () => {
+    const t = target();
+    const first = await recording(t.adapter());
+    const opts = { timeoutMs: 0, staleMs: 300, heartbeatMs: 60_000, settleMs: 10, onWait: () => undefined };
+    const releaseFirst = await acquireTrinoRunLock(first.sql, 'memory', t.schema, opts);
+    await new Promise((r) => setTimeout(r, 400));
+    const releaseSecond = await t.adapter().acquireRunLock(opts);
+    const second = (await holders('memory', t.schema)).map((h) => h.holder);
+    expect(second).toHaveLength(1);
+    expect(second[0]).not.toBe(first.log[0].match(/'([^']+)' as holder/)?.[1]);
+    const before = first.log.length;
+    await releaseFirst();
+    expect(first.log.slice(before).some((q) => q.startsWith('drop'))).toBe(false);
+    expect((await holders('memory', t.schema)).map((h) => h.holder)).toEqual(second);
+    await releaseSecond();
+    expect(await lockExists('memory', t.schema)).toBe(false);
+  }, 60_000);
+
+  it('a holder cut off long enough to be taken over neither beats into the new lock nor drops it when it comes back', async () => {
+    const t = target();
+    const first = await recording(t.adapter());
+    const opts = { timeoutMs: 0, staleMs: 300, settleMs: 10, onWait: () => undefined };
+    const releaseFirst = await acquireTrinoRunLock(first.sql, 'memory', t.schema, { ...opts, heartbeatMs: 100 });
+    first.down = true;
+    await new Promise((r) => setTimeout(r, 500));
+    const releaseSecond = await t.adapter().acquireRunLock({ ...opts, heartbeatMs: 60_000 });
+    const second = (await holders('memory', t.schema)).map((h) => h.holder);
+    first.down = false;
+    // Its heartbeats resume (two periods), then it releases.
+    const beats = first.log.length;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(first.log.length).toBeGreaterThan(beats);
+    await releaseFirst();
+    expect((await holders('memory', t.schema)).map((h) => h.holder)).toEqual(second);
+    await releaseSecond();
+  }, 60_000);
 });
 
 describe('Trino run lock: a holder that is gone', () => {
