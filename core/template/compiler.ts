@@ -38,8 +38,33 @@ const UNSUPPORTED_TAGS: Record<string, string> = {
 const TEST_ARG_START = new Set(['string', 'int', 'float', 'left-bracket', 'left-curly', 'none', 'boolean']);
 const NOT_TEST_ARG = new Set(['else', 'or', 'and', 'if', 'not', 'in', 'is']);
 
+/** Line, then column: where a node starts, for comparing source order. */
+function before(a: NjNode, b: NjNode): boolean {
+  return a.lineno < b.lineno || (a.lineno === b.lineno && a.colno < b.colno);
+}
+
 class KilnParser extends Parser {
   declare breakOnBlocks: string[] | null;
+  /** Set just before a signature that declares parameters (macro, test, call block) is parsed. */
+  declare kDeclaring: boolean;
+
+  /**
+   * nunjucks moves keyword arguments after the positional ones wherever they were written;
+   * Jinja refuses a positional one after a keyword one: in a declaration (`macro f(a=1, b)`,
+   * which nunjucks would run with b's default missing) and in a call.
+   */
+  override parseSignature(tolerant?: boolean, noParens?: boolean): NjNode {
+    const declaring = this.kDeclaring === true;
+    this.kDeclaring = false;
+    const args = super.parseSignature(tolerant, noParens);
+    const last = args?.children[args.children.length - 1];
+    const firstKeyword = last?.typename === 'KeywordArgs' ? last.children[0] : undefined;
+    if (firstKeyword) {
+      const late = args.children.find((a) => a !== last && before(firstKeyword, a));
+      if (late) this.fail(declaring ? 'non-default argument follows default argument' : 'invalid syntax for function call expression', late.lineno, late.colno);
+    }
+    return args;
+  }
 
   override parseStatement(): NjNode | null {
     const tok = this.peekToken();
@@ -58,7 +83,11 @@ class KilnParser extends Parser {
           return this.kParseTest();
         case 'with':
           return this.kParseWith();
+        case 'macro':
+          this.kDeclaring = true;
+          return super.parseStatement();
         case 'call':
+          this.kDeclaring = true;
           try {
             return super.parseStatement();
           } catch (e) {
@@ -186,6 +215,7 @@ class KilnParser extends Parser {
     this.skipSymbol('test');
     const name = this.parsePrimary(true);
     if (name.typename !== 'Symbol') this.fail('expected a test name', tok.lineno, tok.colno);
+    this.kDeclaring = true;
     const args = this.parseSignature();
     const macroName = new nodes.Symbol(name.lineno, name.colno, `test_${String(name.value)}`);
     const node = new nodes.Macro(tok.lineno, tok.colno, macroName, args);
