@@ -218,6 +218,11 @@ export type BatchItem = { readonly sql: string } | 'begin' | 'commit';
 
 /** Builds SQL text in the adapter's dialect. Pure: no I/O. */
 export interface SqlDialect {
+  /**
+   * The class name dbt's adapter gives its relations: templates read it as
+   * `relation.get('metadata').type` (packages test `.endswith('Relation')`). Default `BaseRelation`.
+   */
+  readonly relationClassName?: string;
   quoteIdentifier(name: string): string;
   quoteLiteral(value: string | number | boolean | null): string;
   /** `"db"."schema"."identifier"` as it should appear in compiled SQL. */

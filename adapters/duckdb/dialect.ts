@@ -38,6 +38,7 @@ function body(sql: string): string {
 }
 
 export const duckdbDialect: SqlDialect = {
+  relationClassName: 'DuckDBRelation',
   quoteIdentifier,
   quoteLiteral,
   renderRelation,

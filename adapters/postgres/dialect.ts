@@ -48,6 +48,7 @@ export function crossDatabaseError(wanted: string, connected: string, what: stri
 
 export function postgresDialect(connectedDatabase: string): SqlDialect {
   return {
+    relationClassName: 'PostgresRelation',
     quoteIdentifier,
     quoteLiteral,
     renderRelation,

@@ -1,6 +1,7 @@
 // The relation object templates see (`{{ this }}`, `{{ ref('x') }}`): renders as the quoted
 // name in the adapter's dialect and exposes dbt's attributes.
 import type { RelationName, SqlDialect } from '../../adapters/adapter.js';
+import { PY_MAPPING, bindParams } from '../template/values.js';
 
 export class RelationValue {
   readonly database: string;
@@ -10,6 +11,8 @@ export class RelationValue {
   /** Ephemeral CTE names render bare, not qualified. */
   readonly isCte: boolean;
   readonly dialect: SqlDialect;
+  /** dbt's relations are Mappings: `relation is mapping` holds (see get()). */
+  readonly [PY_MAPPING] = true;
 
   constructor(name: RelationName, dialect: SqlDialect, opts: { type?: string | null; isCte?: boolean } = {}) {
     this.database = name.database;
@@ -69,6 +72,26 @@ export class RelationValue {
 
   get is_materialized_view(): boolean {
     return this.type === 'materialized_view';
+  }
+
+  /**
+   * `relation.get(key, default)` as on dbt's relations, which are Mappings of their serialized
+   * form and answer `metadata` with their class name; packages use
+   * `model is mapping and model.get('metadata', {}).get('type', '').endswith('Relation')` to tell
+   * a relation from a query string.
+   */
+  get(...args: unknown[]): unknown {
+    const [key, dflt] = bindParams('get', args, ['key', 'default']);
+    switch (key) {
+      case 'metadata':
+        return { type: this.dialect.relationClassName ?? 'BaseRelation' };
+      case 'path':
+        return { database: this.database, schema: this.schema, identifier: this.identifier };
+      case 'type':
+        return this.type;
+      default:
+        return dflt === undefined ? null : dflt;
+    }
   }
 
   /** Jinja `==`: the same name and kind. */

@@ -38,8 +38,33 @@ const UNSUPPORTED_TAGS: Record<string, string> = {
 const TEST_ARG_START = new Set(['string', 'int', 'float', 'left-bracket', 'left-curly', 'none', 'boolean']);
 const NOT_TEST_ARG = new Set(['else', 'or', 'and', 'if', 'not', 'in', 'is']);
 
+/** Line, then column: where a node starts, for comparing source order. */
+function before(a: NjNode, b: NjNode): boolean {
+  return a.lineno < b.lineno || (a.lineno === b.lineno && a.colno < b.colno);
+}
+
 class KilnParser extends Parser {
   declare breakOnBlocks: string[] | null;
+  /** Set just before a signature that declares parameters (macro, test, call block) is parsed. */
+  declare kDeclaring: boolean;
+
+  /**
+   * nunjucks moves keyword arguments after the positional ones wherever they were written;
+   * Jinja refuses a positional one after a keyword one: in a declaration (`macro f(a=1, b)`,
+   * which nunjucks would run with b's default missing) and in a call.
+   */
+  override parseSignature(tolerant?: boolean, noParens?: boolean): NjNode {
+    const declaring = this.kDeclaring === true;
+    this.kDeclaring = false;
+    const args = super.parseSignature(tolerant, noParens);
+    const last = args?.children[args.children.length - 1];
+    const firstKeyword = last?.typename === 'KeywordArgs' ? last.children[0] : undefined;
+    if (firstKeyword) {
+      const late = args.children.find((a) => a !== last && before(firstKeyword, a));
+      if (late) this.fail(declaring ? 'non-default argument follows default argument' : 'invalid syntax for function call expression', late.lineno, late.colno);
+    }
+    return args;
+  }
 
   override parseStatement(): NjNode | null {
     const tok = this.peekToken();
@@ -58,7 +83,11 @@ class KilnParser extends Parser {
           return this.kParseTest();
         case 'with':
           return this.kParseWith();
+        case 'macro':
+          this.kDeclaring = true;
+          return super.parseStatement();
         case 'call':
+          this.kDeclaring = true;
           try {
             return super.parseStatement();
           } catch (e) {
@@ -186,6 +215,7 @@ class KilnParser extends Parser {
     this.skipSymbol('test');
     const name = this.parsePrimary(true);
     if (name.typename !== 'Symbol') this.fail('expected a test name', tok.lineno, tok.colno);
+    this.kDeclaring = true;
     const args = this.parseSignature();
     const macroName = new nodes.Symbol(name.lineno, name.colno, `test_${String(name.value)}`);
     const node = new nodes.Macro(tok.lineno, tok.colno, macroName, args);
@@ -276,6 +306,18 @@ export function startOf(node: NjNode): NjNode {
     else return n;
   }
 }
+
+/**
+ * A for loop's body scope at compile time: where in the code buffer each iteration begins, and
+ * the copies of outer variables the body reassigns (see compileSet).
+ */
+interface IterationScope {
+  readonly at: number;
+  readonly inits: string[];
+}
+
+/** Compile-time frames of for-loop bodies. */
+const ITERATIONS = new WeakMap<NjFrame, IterationScope>();
 
 class KilnCompiler extends Compiler {
   declare known: KnownNames | null;
@@ -601,15 +643,27 @@ class KilnCompiler extends Compiler {
       this._emitLine('}');
       this._emitLine(`${arr} = ${kept};`);
     }
+    const loopFrame = this._tmpid();
     this._emitLine(`var ${len} = ${arr}.length;`);
     this._emitLine(`var ${state} = {};`);
+    this._emitLine(`var ${loopFrame} = frame;`);
     this._emitLine(`for (var ${i} = 0; ${i} < ${len}; ${i}++) {`);
-    this.bindNames(names, `${arr}[${i}]`, frame);
+    // Jinja: every iteration starts from the enclosing scope; a {% set %} in the body lasts for
+    // the rest of that iteration only. A fresh frame each time (taken from the loop's frame, so
+    // break/continue need no pop) keeps one iteration's sets from the next.
+    this._emitLine(`frame = ${loopFrame}.push();`);
+    const iteration = frame.push();
+    const scope: IterationScope = { at: this.codebuf.length, inits: [] };
+    ITERATIONS.set(iteration, scope);
+    this.bindNames(names, `${arr}[${i}]`, iteration);
     this._emitLine(`frame.set("loop", new runtime.Loop(${i}, ${arr}, ${state}));`);
     this.loopDepth = (this.loopDepth ?? 0) + 1;
-    this._withScopedSyntax(() => this.compile(node.body as NjNode, frame));
+    this._withScopedSyntax(() => this.compile(node.body as NjNode, iteration));
     this.loopDepth--;
+    // each iteration starts with the outer values of the variables its body reassigns
+    this.codebuf.splice(scope.at, 0, ...scope.inits.map((l) => l + '\n'));
     this._emitLine('}');
+    this._emitLine(`frame = ${loopFrame};`);
     if (node.else_) {
       this._emitLine(`if (!${len}) {`);
       this.compile(node.else_ as NjNode, frame);
@@ -628,7 +682,15 @@ class KilnCompiler extends Compiler {
     const targets = node.targets as NjNode[];
     const ids = targets.map((t) => {
       let id = frame.lookup(String(t.value)) as string | undefined;
-      if (!id) {
+      const scope = id ? this.iterationShadowing(frame, String(t.value)) : null;
+      if (id && scope) {
+        // a loop body reassigning a variable of an enclosing scope (a macro argument, a loop
+        // variable) gets its own copy, reset each iteration: Jinja's sets never leave a loop body
+        const copy = this._tmpid();
+        scope.inits.push(`var ${copy} = ${id};`);
+        scope.frame.set(String(t.value), copy);
+        id = copy;
+      } else if (!id) {
         id = this._tmpid();
         this._emitLine(`var ${id};`);
       }
@@ -657,6 +719,20 @@ class KilnCompiler extends Compiler {
       this._emitLine(`frame.set(${name}, ${ids[j]});`);
       this._emitLine(`if (frame.topLevel) { context.setVariable(${name}, ${ids[j]}); context.addExport(${name}); }`);
     });
+  }
+
+  /**
+   * The innermost for-loop body between `frame` and the compile-time frame that declares `name`,
+   * when the name is declared outside it (null when the body declared it itself, or no loop).
+   */
+  private iterationShadowing(frame: NjFrame, name: string): (IterationScope & { frame: NjFrame }) | null {
+    let found: (IterationScope & { frame: NjFrame }) | null = null;
+    for (let f: NjFrame | null = frame; f; f = f.parent) {
+      if (Object.prototype.hasOwnProperty.call(f.variables, name)) return found;
+      const scope = ITERATIONS.get(f);
+      if (scope && !found) found = { ...scope, frame: f };
+    }
+    return null;
   }
 
   compileSetAttr(node: NjNode, frame: NjFrame): void {

@@ -110,8 +110,16 @@ function info(node: NjNode): CallInfo {
   return i;
 }
 
-const BREAK = { kind: 'break' };
-const CONTINUE = { kind: 'continue' };
+/**
+ * {% break %} / {% continue %}: thrown up to the loop, gathering on the way the output its
+ * iteration wrote before it (which Jinja keeps).
+ */
+class LoopSignal {
+  constructor(
+    readonly kind: 'break' | 'continue',
+    public out = '',
+  ) {}
+}
 
 interface NjEnvLike {
   getFilter(name: string): Fn;
@@ -134,7 +142,12 @@ class Interpreter {
       case 'Root':
       case 'NodeList': {
         let out = '';
-        for (const c of node.children) out += this.exec(c, frame);
+        try {
+          for (const c of node.children) out += this.exec(c, frame);
+        } catch (e) {
+          if (e instanceof LoopSignal) e.out = out + e.out;
+          throw e;
+        }
         return out;
       }
       case 'Output': {
@@ -165,7 +178,7 @@ class Interpreter {
         rt.setAttr(this.eval(node.target as NjNode, frame), this.eval(node.key as NjNode, frame), this.eval(node.value as NjNode, frame));
         return '';
       case 'LoopControl':
-        throw node.kind === 'break' ? BREAK : CONTINUE;
+        throw new LoopSignal(node.kind === 'break' ? 'break' : 'continue');
       case 'CallExtension': {
         const ext = this.env.getExtension(String(node.extName));
         const args = (node.args as NjNode).children.map((a) => this.eval(a, frame));
@@ -215,14 +228,17 @@ class Interpreter {
     let out = '';
     const body = node.body as NjNode;
     for (let i = 0; i < items.length; i++) {
-      this.bind(names, items[i], frame);
-      frame.set('loop', new LoopContext(i, items, state));
+      // Jinja: every iteration starts from the enclosing scope; a {% set %} in the body lasts
+      // for the rest of that iteration only (`{% set xs = xs.append(x) %}` appends each time)
+      const iteration = frame.push();
+      this.bind(names, items[i], iteration);
+      iteration.set('loop', new LoopContext(i, items, state));
       try {
-        out += this.exec(body, frame);
+        out += this.exec(body, iteration);
       } catch (e) {
-        if (e === BREAK) break;
-        if (e === CONTINUE) continue;
-        throw e;
+        if (!(e instanceof LoopSignal)) throw e;
+        out += e.out;
+        if (e.kind === 'break') break;
       }
     }
     if (!items.length && node.else_) out += this.exec(node.else_ as NjNode, frame);

@@ -1,7 +1,7 @@
 // Jinja's `is` tests (`x is none`, `x is in [...]`, `selectattr('a', 'equalto', 1)`).
 // The compiled template compares a test's result with `=== true`, so every test returns a boolean.
 import { SafeString } from './nunjucks-internals.js';
-import { PyFloat, asString, contains, eq, isFloat, isMapping, isPlainObject } from './values.js';
+import { PyFloat, asString, contains, eq, isFloat, isMapping, isMappingLike, isPlainObject } from './values.js';
 
 export type JinjaTest = (value: unknown, ...args: unknown[]) => boolean;
 
@@ -19,7 +19,7 @@ export const JINJA_TESTS: Record<string, JinjaTest> = {
   // Python bools are numbers too
   number: (v) => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v instanceof PyFloat,
   string: (v) => typeof v === 'string' || v instanceof SafeString,
-  mapping: (v) => isMapping(v),
+  mapping: (v) => isMappingLike(v),
   iterable: (v) =>
     asString(v) !== null || Array.isArray(v) || (typeof v === 'object' && v !== null && (isPlainObject(v) || Symbol.iterator in v)),
   // Jinja: anything with len() and __getitem__ (strings, lists, dicts)

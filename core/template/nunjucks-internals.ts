@@ -129,6 +129,8 @@ export type NjCompilerClass = new (name: string, throwOnUndefined: boolean) => N
 /** Compile-time and run-time variable frames (nunjucks' runtime.Frame). */
 export interface NjFrame {
   parent: NjFrame | null;
+  /** This frame's own names (compile time: the JS variable holding each). */
+  variables: Record<string, unknown>;
   topLevel: boolean;
   set(name: string, value: unknown, resolveUp?: boolean): void;
   lookup(name: string): unknown;

@@ -149,6 +149,17 @@ export function isMapping(v: unknown): boolean {
   return isPlainObject(v) || v instanceof Map;
 }
 
+/**
+ * Marks a class whose instances Python code treats as a Mapping (`x is mapping`) though they are
+ * objects with attributes of their own, not dicts (dbt's relations).
+ */
+export const PY_MAPPING: unique symbol = Symbol('kiln.pyMapping');
+
+/** `x is mapping`: dicts, and instances of classes marked with PY_MAPPING. */
+export function isMappingLike(v: unknown): boolean {
+  return isMapping(v) || (typeof v === 'object' && v !== null && (v as { [PY_MAPPING]?: unknown })[PY_MAPPING] === true);
+}
+
 function pyNumber(n: number): string {
   if (Number.isInteger(n)) return Object.is(n, -0) ? '0' : String(n);
   if (Number.isNaN(n)) return 'nan';

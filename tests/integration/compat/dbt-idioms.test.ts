@@ -138,4 +138,33 @@ describe('dbt idioms from real projects', () => {
     expect(r.code, r.output).toBe(0);
     expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select id from ids order by id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
   });
+
+  it('a generic test tells its model relation from a query by mapping metadata and collects column names in a loop', async () => {
+    // the shape of dbt_expectations' column tests: `model is mapping and model.get('metadata')...`
+    // picks get_columns_in_relation; `{% set xs = xs.append(x) %}` inside a for loop appends each time
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'macros/has_column.sql': [
+        '{% test has_column(model, column_name) %}',
+        "{% if model is mapping and model.get('metadata', {}).get('type', '').endswith('Relation') %}",
+        '  {% set cols = adapter.get_columns_in_relation(model) %}',
+        '{% else %}',
+        "  {{ exceptions.raise_compiler_error('model is not a relation') }}",
+        '{% endif %}',
+        '{% set names = [] %}',
+        '{% for c in cols %}{% set names = names.append(c.name | upper) %}{% endfor %}',
+        "select '{{ names | join(\",\") }}' as seen where {{ (column_name | upper) not in names }}",
+        '{% endtest %}',
+      ].join('\n'),
+      'models/t.sql': "{{ config(materialized='table') }}\nselect 1 as id, 2 as amount",
+      'models/t.yml': 'models:\n  - name: t\n    columns:\n      - name: amount\n        data_tests: [has_column]\n      - name: missing\n        data_tests: [has_column]\n',
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/PASS\s+has_column_t_amount/);
+    expect(r.output).toMatch(/FAIL 1 has_column_t_missing/);
+    const compiled = fs.readFileSync(path.join(dir, 'target/compiled/p/models/t.yml/has_column_t_missing.sql'), 'utf8');
+    expect(compiled).toContain("select 'ID,AMOUNT' as seen where True");
+  });
 });
