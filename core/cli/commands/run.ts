@@ -54,7 +54,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
   const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
   // A clone reads no seed file: its seeds become views on the state's tables.
-  const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading);
+  const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading, session.startedAt.getTime());
   // --empty: seeds are created with their columns and types, without rows.
   const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
