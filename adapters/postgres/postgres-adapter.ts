@@ -92,12 +92,27 @@ export class PostgresAdapter implements Adapter {
 
   open(): Promise<void> {
     this.closed = false;
+    const failedAhead = this.failedAhead;
+    this.failedAhead = null;
+    if (failedAhead) return failedAhead;
     this.opening ??= this.openOnce().catch(async (e: unknown) => {
       await this.shutdown();
       throw e;
     });
     return this.opening;
   }
+
+  connectAhead(): void {
+    const opening = this.open();
+    // A failed opening forgets itself (so that a later open() tries again): the command's own
+    // open() gets this one's error instead of waiting for another attempt.
+    opening.catch(() => {
+      if (!this.closed && this.opening === null) this.failedAhead = opening;
+    });
+  }
+
+  /** See connectAhead. */
+  private failedAhead: Promise<void> | null = null;
 
   async acquire(): Promise<Connection> {
     if (this.closed) throw closedError();
@@ -126,6 +141,7 @@ export class PostgresAdapter implements Adapter {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.failedAhead = null;
     await this.shutdown();
   }
 
@@ -268,12 +284,25 @@ export class PostgresAdapter implements Adapter {
   }
 
   private async openOnce(): Promise<void> {
-    this.meta = await this.connectSession(false);
-    const res = await this.meta.query('show server_version_num');
+    // close() may come while a session connects (connectAhead, then a project that does not
+    // load): a session it could not see is closed here.
+    const meta = await this.connectSession(false);
+    if (this.closed) {
+      await meta.close();
+      throw closedError();
+    }
+    this.meta = meta;
+    const res = await meta.query('show server_version_num');
     this.versionNum = Number(res.rows[0]?.[0]) || 0;
-    this.pool = new SessionPool(this.profile.threads, () => this.connectSession(true));
+    const pool = new SessionPool(this.profile.threads, () => this.connectSession(true));
+    this.pool = pool;
     // One worker session now, so a bad `role` or `search_path` fails here rather than in a node.
-    this.pool.adopt(await this.connectSession(true));
+    const worker = await this.connectSession(true);
+    if (this.closed || this.pool !== pool) {
+      await worker.close();
+      throw closedError();
+    }
+    pool.adopt(worker);
   }
 
   /** The metadata session, reopened if it died. */
