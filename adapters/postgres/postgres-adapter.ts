@@ -109,10 +109,16 @@ export class PostgresAdapter implements Adapter {
     opening.catch(() => {
       if (!this.closed && this.opening === null) this.failedAhead = opening;
     });
+    // A run takes its lock on a session of its own just after open(): that one connects ahead too.
+    const lock = opening.then(() => this.connectSession(false));
+    lock.catch(() => undefined);
+    this.lockAhead = lock;
   }
 
   /** See connectAhead. */
   private failedAhead: Promise<void> | null = null;
+  /** A session connected ahead for acquireRunLock (see connectAhead). */
+  private lockAhead: Promise<PgConnection> | null = null;
 
   async acquire(): Promise<Connection> {
     if (this.closed) throw closedError();
@@ -154,6 +160,10 @@ export class PostgresAdapter implements Adapter {
     this.cache.clear();
     const locks = [...this.lockSessions];
     this.lockSessions.clear();
+    // Not awaited: it waits for the opening, which may be what is shutting down.
+    const lockAhead = this.lockAhead;
+    this.lockAhead = null;
+    void lockAhead?.then((s) => s.close(), () => undefined);
     await Promise.all([pool?.close(), meta?.close(), ...locks.map((s) => s.close())]);
   }
 
@@ -255,7 +265,11 @@ export class PostgresAdapter implements Adapter {
   async acquireRunLock(opts: RunLockOptions): Promise<() => Promise<void>> {
     if (this.closed) throw closedError();
     await this.open();
-    const session = await this.connectSession(false);
+    const ahead = this.lockAhead;
+    this.lockAhead = null;
+    const early = ahead ? await ahead.catch(() => null) : null;
+    const session = early && !early.broken && !this.closed ? early : await this.connectSession(false);
+    if (early && early !== session) void early.close();
     this.lockSessions.add(session);
     const end = async (): Promise<void> => {
       this.lockSessions.delete(session);
