@@ -2,9 +2,11 @@
 // that stops before it touches the warehouse (the project does not parse, a bad --select, a bad
 // seed file, nothing selected) leaves no session behind, and a target it cannot reach fails once,
 // with the error it always gave.
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
-import { adminClient, freshDatabase, pgServer, type FreshDatabase } from '../../helpers/postgres.js';
+import { createAdapter } from '../../../adapters/registry.js';
+import { adminClient, freshDatabase, pgServer, pgTarget, type FreshDatabase } from '../../helpers/postgres.js';
 import { testdir } from '../../helpers/testdir.js';
 
 let db: FreshDatabase;
@@ -66,6 +68,32 @@ describe('connecting ahead while the project is parsed', () => {
       expect((await admin.query('select count(*)::int as n from analytics.s')).rows[0].n).toBe(2);
     } finally {
       await admin.end();
+    }
+  });
+
+  it('tries a server that hangs up once: open() answers with the error of the opening ahead', async () => {
+    let accepted = 0;
+    const server = createServer((socket) => {
+      accepted++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const adapter = await createAdapter(pgTarget(db.database, { fields: { port, connect_retries: 0 } }), process.cwd(), 'profiles.yml');
+    try {
+      adapter.connectAhead!();
+      // The opening ahead has failed before the command asks.
+      for (let i = 0; i < 200 && accepted === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect(adapter.open()).rejects.toThrow(/Cannot connect to PostgreSQL/);
+      expect(accepted).toBe(1);
+      // A later open() tries again.
+      await expect(adapter.open()).rejects.toThrow(/Cannot connect to PostgreSQL/);
+      expect(accepted).toBe(2);
+    } finally {
+      await adapter.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
