@@ -357,6 +357,13 @@ export interface Adapter {
 
   /** Opens the database / pool. Errors are KilnErrors (unreachable, locked, offline). */
   open(): Promise<void>;
+  /**
+   * Optional: starts opening now, for a command that will call open() later (a run): a server's
+   * connection round trips then overlap with kiln parsing the project. Only where opening has no
+   * effect a user could see if the command stops before open() (it creates no file); close()
+   * ends an opening still under way. open() finishes this opening and throws what it met.
+   */
+  connectAhead?(): void;
   /** A connection from the pool; the pool holds at most `threads` connections. */
   acquire(): Promise<Connection>;
   release(conn: Connection): void;

@@ -84,6 +84,7 @@ export interface ParsedNode {
   originalFilePath: string;
   fqn: string[];
   rawCode: string;
+  /** sha256 of the file, hex; a seed over dbt's size limit: its stat stamp (core/seeds/seed-stamp.ts). */
   checksum: string;
   config: NodeConfig;
   description: string;

@@ -92,12 +92,33 @@ export class PostgresAdapter implements Adapter {
 
   open(): Promise<void> {
     this.closed = false;
+    const failedAhead = this.failedAhead;
+    this.failedAhead = null;
+    if (failedAhead) return failedAhead;
     this.opening ??= this.openOnce().catch(async (e: unknown) => {
       await this.shutdown();
       throw e;
     });
     return this.opening;
   }
+
+  connectAhead(): void {
+    const opening = this.open();
+    // A failed opening forgets itself (so that a later open() tries again): the command's own
+    // open() gets this one's error instead of waiting for another attempt.
+    opening.catch(() => {
+      if (!this.closed && this.opening === null) this.failedAhead = opening;
+    });
+    // A run takes its lock on a session of its own just after open(): that one connects ahead too.
+    const lock = opening.then(() => this.connectSession(false));
+    lock.catch(() => undefined);
+    this.lockAhead = lock;
+  }
+
+  /** See connectAhead. */
+  private failedAhead: Promise<void> | null = null;
+  /** A session connected ahead for acquireRunLock (see connectAhead). */
+  private lockAhead: Promise<PgConnection> | null = null;
 
   async acquire(): Promise<Connection> {
     if (this.closed) throw closedError();
@@ -126,6 +147,7 @@ export class PostgresAdapter implements Adapter {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.failedAhead = null;
     await this.shutdown();
   }
 
@@ -138,6 +160,10 @@ export class PostgresAdapter implements Adapter {
     this.cache.clear();
     const locks = [...this.lockSessions];
     this.lockSessions.clear();
+    // Not awaited: it waits for the opening, which may be what is shutting down.
+    const lockAhead = this.lockAhead;
+    this.lockAhead = null;
+    void lockAhead?.then((s) => s.close(), () => undefined);
     await Promise.all([pool?.close(), meta?.close(), ...locks.map((s) => s.close())]);
   }
 
@@ -239,7 +265,11 @@ export class PostgresAdapter implements Adapter {
   async acquireRunLock(opts: RunLockOptions): Promise<() => Promise<void>> {
     if (this.closed) throw closedError();
     await this.open();
-    const session = await this.connectSession(false);
+    const ahead = this.lockAhead;
+    this.lockAhead = null;
+    const early = ahead ? await ahead.catch(() => null) : null;
+    const session = early && !early.broken && !this.closed ? early : await this.connectSession(false);
+    if (early && early !== session) void early.close();
     this.lockSessions.add(session);
     const end = async (): Promise<void> => {
       this.lockSessions.delete(session);
@@ -268,12 +298,25 @@ export class PostgresAdapter implements Adapter {
   }
 
   private async openOnce(): Promise<void> {
-    this.meta = await this.connectSession(false);
-    const res = await this.meta.query('show server_version_num');
+    // close() may come while a session connects (connectAhead, then a project that does not
+    // load): a session it could not see is closed here.
+    const meta = await this.connectSession(false);
+    if (this.closed) {
+      await meta.close();
+      throw closedError();
+    }
+    this.meta = meta;
+    const res = await meta.query('show server_version_num');
     this.versionNum = Number(res.rows[0]?.[0]) || 0;
-    this.pool = new SessionPool(this.profile.threads, () => this.connectSession(true));
+    const pool = new SessionPool(this.profile.threads, () => this.connectSession(true));
+    this.pool = pool;
     // One worker session now, so a bad `role` or `search_path` fails here rather than in a node.
-    this.pool.adopt(await this.connectSession(true));
+    const worker = await this.connectSession(true);
+    if (this.closed || this.pool !== pool) {
+      await worker.close();
+      throw closedError();
+    }
+    pool.adopt(worker);
   }
 
   /** The metadata session, reopened if it died. */

@@ -5,6 +5,7 @@ import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from 
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { varDigests } from '../state/usage.js';
+import { manifestChecksum } from '../seeds/seed-stamp.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -188,7 +189,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     unique_id: n.uniqueId,
     fqn: n.fqn,
     alias: n.alias,
-    checksum: { name: 'sha256', checksum: n.checksum },
+    checksum: manifestChecksum(n.checksum, n.originalFilePath),
     config: configJson(n),
     tags: n.config.tags,
     description: n.description,

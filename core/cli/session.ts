@@ -58,7 +58,8 @@ export interface ReuseAdapter {
   readonly graph?: { readonly manifest: Manifest; readonly dag: Dag };
 }
 
-export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter): Promise<Session> {
+/** `created`: called with the adapter when this session made it (a run starts connecting then). */
+export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter, created?: (adapter: Adapter) => void): Promise<Session> {
   const root = path.resolve(cwd, opts.projectDir ?? '.');
   const invocationId = randomUUID();
   const startedAt = new Date();
@@ -97,6 +98,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
   const adapter = reuse && sameTarget(reuse.target, target) ? reuse.adapter : await createAdapter(target, root, profile.file);
+  if (adapter !== reuse?.adapter) created?.(adapter);
   timings.end();
   const jinja = new JinjaEnv({
     engine,

@@ -5,6 +5,7 @@ import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, type Problems } from '../errors.js';
+import { BIG_SEED_BYTES, seedStamp } from '../seeds/seed-stamp.js';
 import type { FileKind, ProjectFile, ProjectSourceFile } from './types.js';
 
 type RootType = 'model' | 'seed' | 'snapshot' | 'test' | 'macro' | 'analysis' | 'docs';
@@ -99,11 +100,17 @@ export interface FileReuse {
 /**
  * Reads one file as UTF-8 (a BOM is dropped from `contents`) and hashes its bytes (sha256 hex).
  * Binary or invalid UTF-8 content and read failures are FILE_UNREADABLE. `textless` files
- * (seeds, read by the seed loader itself) are only hashed.
+ * (seeds, read by the seed loader itself) are only hashed, or only stamped when over dbt's seed
+ * size limit (seedStamp).
  */
 export function readSourceFile(absPath: string, relPath: string, textless = false): ReadResult {
   let buf: Buffer;
   try {
+    if (textless) {
+      // A seed over dbt's size limit is not read here (core/seeds/seed-stamp.ts).
+      const st = fs.statSync(absPath);
+      if (st.isFile() && st.size > BIG_SEED_BYTES) return { contents: '', checksum: seedStamp(st) };
+    }
     buf = fs.readFileSync(absPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

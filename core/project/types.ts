@@ -88,7 +88,7 @@ export interface ProjectSourceFile {
   /** The resource path it was found under (e.g. `models`). */
   readonly root: string;
   readonly contents: string;
-  /** sha256 of the contents, hex. */
+  /** sha256 of the contents, hex; a seed over dbt's size limit: its stat stamp (core/seeds/seed-stamp.ts). */
   readonly checksum: string;
   /** The installed package the file belongs to; absent for the project's own files. */
   readonly packageName?: string;

@@ -24,7 +24,8 @@ const failedReadings = new WeakSet<SeedLoadReading>();
  * `cacheDir` (the target folder): where what reading each seed found is remembered by the file's
  * content, so an unchanged seed is not read again (core/seeds/seed-cache.ts); null reads every seed.
  * `loadWhileReading`: large seeds not remembered are read during their load (see above); only
- * for an adapter with `loadsSeedsWhileReading`.
+ * for an adapter with `loadsSeedsWhileReading`. `since`: when the invocation started, before
+ * the project was loaded (ms since the epoch; see SeedCache.key); 0 hashes every large seed.
  */
 export function prepareSeeds(
   manifest: Manifest,
@@ -33,6 +34,7 @@ export function prepareSeeds(
   problems: Problems,
   cacheDir: string | null = null,
   loadWhileReading = false,
+  since = 0,
 ): Map<string, SeedLoad> {
   const out = new Map<string, SeedLoad>();
   const cache = SeedCache.open(cacheDir);
@@ -45,7 +47,7 @@ export function prepareSeeds(
     const toColumns = (info: SeedInfo): SeedColumn[] => info.columns.map((c) => ({ name: c.name, sqlType: columnTypes[c.name] ?? dialect.seedType(c.inferred) }));
     const base = { file: node.seedFile, delimiter, quoteColumns: node.config.quote_columns ?? true };
     try {
-      const key = cache.key(node.checksum, { delimiter, columnTypes });
+      const key = cache.key(node.checksum, node.seedFile, { delimiter, columnTypes, since });
       let info = cache.get(key);
       if (!info && loadWhileReading && fileSize(node.seedFile) >= LOAD_WHILE_READING_BYTES) {
         const guess = SeedReading.guess(node.seedFile, node.originalFilePath, { delimiter, columnTypes });

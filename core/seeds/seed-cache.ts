@@ -1,15 +1,19 @@
-// What reading a seed found (column types, row count), remembered in the target folder by the
-// file's content: a seed whose bytes, delimiter and column_types are those of a file kiln read
-// before is not read again. Reading a 1,000,000-row seed costs seconds of CPU before its COPY
-// can start; its bytes were already hashed (SHA-256) when the project was loaded, so an
-// unchanged file costs nothing more. The key also holds a hash of the reading code itself, so
-// a kiln whose inference changed never trusts an old answer. Any problem with the file (missing,
-// corrupt, written by another version) only means reading the seed again.
+// What reading a seed found (column types, row count), remembered in the target folder: a seed
+// whose bytes, delimiter and column_types are those of a file kiln read before is not read again.
+// Reading a 1,000,000-row seed costs seconds of CPU before its COPY can start. A seed up to dbt's
+// size limit is known by the SHA-256 of its bytes, taken when the project was loaded; a larger
+// one by its stat stamp (core/seeds/seed-stamp.ts), so an unchanged file is neither read nor
+// hashed. A stamp taken just after the file was written does not yet stand for its content
+// (racily clean, as git says): such a file is hashed here instead. The key also holds a hash of
+// the reading code itself, so a kiln whose inference changed never trusts an old answer. Any
+// problem with the file (missing, corrupt, written by another version) only means reading the
+// seed again.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SeedInfo } from './read-seed.js';
+import { isSeedStamp, stampSettled } from './seed-stamp.js';
 
 export const SEED_CACHE_FILE = 'seed-inference.json';
 /** Seeds remembered at most (about a kilobyte each). */
@@ -64,14 +68,26 @@ export class SeedCache {
   }
 
   /**
-   * The key of a seed read: null when `checksum` is not a SHA-256 of the file's bytes (then the
-   * file is always read).
+   * The key of a seed read: `checksum` is the node's (a SHA-256 of the file's bytes, or the
+   * stamp of a large seed; see above); `since` is a moment before the project was loaded (the
+   * invocation's start, ms since the epoch). Null when nothing can be remembered (no cache
+   * folder, the file unreadable): then the file is always read.
    */
-  key(checksum: string, opts: { delimiter: string; columnTypes: Readonly<Record<string, string>> }): string | null {
-    if (!this.file || !/^[0-9a-f]{64}$/.test(checksum)) return null;
+  key(checksum: string, file: string, opts: { delimiter: string; columnTypes: Readonly<Record<string, string>>; since: number }): string | null {
+    if (!this.file) return null;
+    let id = checksum;
+    if (isSeedStamp(checksum) && !stampSettled(checksum, opts.since)) {
+      try {
+        id = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+      } catch {
+        return null;
+      }
+    } else if (!isSeedStamp(checksum) && !/^[0-9a-f]{64}$/.test(checksum)) {
+      return null;
+    }
     const types = Object.entries(opts.columnTypes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return createHash('sha256')
-      .update(JSON.stringify([checksum, opts.delimiter, types, readerCodeHash()]))
+      .update(JSON.stringify([id, opts.delimiter, types, readerCodeHash()]))
       .digest('hex');
   }
 

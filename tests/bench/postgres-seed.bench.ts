@@ -5,7 +5,10 @@
 // table of the same column types, alternately in one invocation. Prints figures; asserts
 // nothing about speed.
 //
-//   node --import tsx tests/bench/postgres-seed.bench.ts [--rows 1000000] [--rounds 3]
+//   node --import tsx tests/bench/postgres-seed.bench.ts [--rows 1000000] [--rounds 3] [--baseline DIR]
+//
+// Also a re-seed as a process. --baseline DIR: another kiln checkout (built) timed as a process
+// too in each round, first read and re-seed, for before/after figures taken in one run.
 //
 // The server: KILN_TEST_POSTGRES_URL, else a throwaway cluster (tests/setup/postgres.ts); psql
 // must be on PATH.
@@ -23,7 +26,8 @@ import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCHEMA = 'bench';
 
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' }, baseline: { type: 'string' } } });
+const BASELINE = args.baseline ? path.resolve(args.baseline) : null;
 const ROWS = Number(args.rows);
 const ROUNDS = Number(args.rounds);
 
@@ -112,6 +116,9 @@ async function main(): Promise<void> {
     const kiln: { ms: number; cpuMs: number | null }[] = [];
     const inProcess: { ms: number; cpuMs: number }[] = [];
     const warm: { ms: number; cpuMs: number }[] = [];
+    const warmProcess: { ms: number; cpuMs: number | null }[] = [];
+    const base: { ms: number; cpuMs: number | null }[] = [];
+    const baseWarm: { ms: number; cpuMs: number | null }[] = [];
     // kiln remembers what reading a seed found (target/seed-inference.json): the cold figures
     // forget it first, the warm one is a re-seed of the unchanged file.
     const forget = () => fs.rmSync(path.join(dir, 'target', 'seed-inference.json'), { force: true });
@@ -130,6 +137,10 @@ async function main(): Promise<void> {
       const loaded = Number((await db.query(`select count(*) as n from ${SCHEMA}.orders`)).rows[0].n);
       if (loaded !== ROWS) throw new Error(`kiln seed loaded ${loaded} rows, not ${ROWS}`);
       if (round === 1) console.log(`column types: ${cols.rows.map((r) => `${r.attname} ${r.type}`).join(', ')}`);
+      // Re-seed as a process, from what the process above remembered (a run through the
+      // sources, as in-process below, keys its memory by other code and does not share it).
+      await db.query(`drop schema ${SCHEMA} cascade`);
+      warmProcess.push(timed(process.execPath, [path.join(repoRoot, 'bin/kiln.js'), 'seed'], { cwd: dir }));
       await db.query(`drop table ${SCHEMA}.orders`);
       await db.query(`create table ${SCHEMA}.orders_psql (${cols.rows.map((r) => `"${r.attname}" ${r.type}`).join(', ')})`);
       psql.push(timed('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', `\\copy ${SCHEMA}.orders_psql from '${csv}' with (format csv, header true)`], { cwd: dir, env: psqlEnv }));
@@ -140,9 +151,17 @@ async function main(): Promise<void> {
       inProcess.push(await kilnInProcess(dir));
       await db.query(`drop schema ${SCHEMA} cascade`);
       warm.push(await kilnInProcess(dir));
-      const [k, ki, kw, p] = [kiln[round - 1], inProcess[round - 1], warm[round - 1], psql[round - 1]];
+      if (BASELINE) {
+        await db.query(`drop schema ${SCHEMA} cascade`);
+        forget();
+        base.push(timed(process.execPath, [path.join(BASELINE, 'bin/kiln.js'), 'seed'], { cwd: dir }));
+        await db.query(`drop schema ${SCHEMA} cascade`);
+        baseWarm.push(timed(process.execPath, [path.join(BASELINE, 'bin/kiln.js'), 'seed'], { cwd: dir }));
+      }
+      const [k, ki, kw, kwp, p] = [kiln[round - 1], inProcess[round - 1], warm[round - 1], warmProcess[round - 1], psql[round - 1]];
       console.log(
-        `round ${round}: kiln seed process ${secs(k.ms)} (client CPU ${cpu(k.cpuMs)}), in-process ${secs(ki.ms)} (CPU ${cpu(ki.cpuMs)}), in-process re-seed ${secs(kw.ms)} (CPU ${cpu(kw.cpuMs)}); psql \\copy ${secs(p.ms)} (client CPU ${cpu(p.cpuMs)})`,
+        `round ${round}: kiln seed process ${secs(k.ms)} (client CPU ${cpu(k.cpuMs)}), in-process ${secs(ki.ms)} (CPU ${cpu(ki.cpuMs)}), in-process re-seed ${secs(kw.ms)} (CPU ${cpu(kw.cpuMs)}), process re-seed ${secs(kwp.ms)} (CPU ${cpu(kwp.cpuMs)}); psql \\copy ${secs(p.ms)} (client CPU ${cpu(p.cpuMs)})` +
+          (BASELINE ? `; baseline process ${secs(base[round - 1].ms)} (CPU ${cpu(base[round - 1].cpuMs)}), re-seed ${secs(baseWarm[round - 1].ms)} (CPU ${cpu(baseWarm[round - 1].cpuMs)})` : ''),
       );
     }
     const k = median(kiln.map((x) => x.ms));
@@ -152,6 +171,13 @@ async function main(): Promise<void> {
     const kw = median(warm.map((x) => x.ms));
     console.log(`ratio kiln / psql: ${(k / p).toFixed(2)} as a process, ${(kin / p).toFixed(2)} in-process (target <= 1.3)`);
     console.log(`re-seed of the unchanged file (its reading remembered), in-process: ${secs(kw)}, ratio ${(kw / p).toFixed(2)}`);
+    const kwp = median(warmProcess.map((x) => x.ms));
+    console.log(`re-seed as a process: ${secs(kwp)}, ratio ${(kwp / p).toFixed(2)}`);
+    if (BASELINE) {
+      const b = median(base.map((x) => x.ms));
+      const bw = median(baseWarm.map((x) => x.ms));
+      console.log(`baseline (${BASELINE}) as a process: first read ${secs(b)}, ratio ${(b / p).toFixed(2)}; re-seed ${secs(bw)}, ratio ${(bw / p).toFixed(2)}`);
+    }
     console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
   } finally {
     await db.end().catch(() => undefined);

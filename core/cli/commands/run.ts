@@ -25,6 +25,7 @@ import type { StateManifest } from '../../state/artifacts.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { runProjectHooks } from '../../macros/project-hooks.js';
+import type { Adapter } from '../../../adapters/adapter.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -39,28 +40,24 @@ const TYPES: Record<RunKind, readonly string[]> = {
 
 export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
-  const session = await openSession(opts, io.cwd);
-  reportWarnings(reporter, session.warnings);
-  const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
-  const deferTo = deferState(session, opts);
-  const cloneFrom = kind === 'clone' ? cloneState(session, opts) : null;
-  if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
-    throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
+  // The adapter starts connecting while the project is parsed (Adapter.connectAhead): a
+  // PostgreSQL session costs round trips and a server process, which then overlap kiln's own
+  // work. Until runWith takes the adapter over, an error on the way closes it.
+  let ahead: Adapter | null = null;
+  const connectAhead = (adapter: Adapter): void => {
+    if (!adapter.connectAhead) return;
+    adapter.connectAhead();
+    ahead = adapter;
+  };
+  let prepared: ReturnType<typeof prepareRun>;
+  try {
+    prepared = prepareRun(kind, opts, reporter, await openSession(opts, io.cwd, undefined, connectAhead));
+  } catch (e) {
+    await (ahead as Adapter | null)?.close().catch(() => undefined);
+    throw e;
   }
-  const problems = new Problems();
-  // A run of seeds only may load large seeds while reading them (see prepareSeeds); not with
-  // --empty, which loads nothing (the types must be the whole file's).
-  const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
-  const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
-  // A clone reads no seed file: its seeds become views on the state's tables.
-  const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading);
-  // --empty: seeds are created with their columns and types, without rows.
-  const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
-  checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
-  checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
-  problems.throwIfAny();
-
+  const { session, selected, deferTo, cloneFrom, seeds } = prepared;
+  const timings = session.timings;
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   // target/compiled and target/run go to disk on a worker thread: a file per node (a read to
   // compare, a write, a rename) would otherwise block the event loop every runner thread shares.
@@ -83,6 +80,31 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   }
 }
 
+/** What a run settles before it touches the warehouse: the selection, --defer, the seeds' reading. */
+function prepareRun(kind: RunKind, opts: GlobalOptions, reporter: Reporter, session: Session) {
+  reportWarnings(reporter, session.warnings);
+  const timings = session.timings;
+  const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
+  const deferTo = deferState(session, opts);
+  const cloneFrom = kind === 'clone' ? cloneState(session, opts) : null;
+  if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
+    throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
+  }
+  const problems = new Problems();
+  // A run of seeds only may load large seeds while reading them (see prepareSeeds); not with
+  // --empty, which loads nothing (the types must be the whole file's).
+  const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
+  const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
+  // A clone reads no seed file: its seeds become views on the state's tables.
+  const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading, session.startedAt.getTime());
+  // --empty: seeds are created with their columns and types, without rows.
+  const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
+  checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
+  checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
+  problems.throwIfAny();
+  return { session, selected, deferTo, cloneFrom, seeds };
+}
+
 interface RunSetup {
   readonly session: Session;
   readonly reporter: Reporter;
@@ -99,6 +121,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
     reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
+    await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     return ExitCode.OK;
   }

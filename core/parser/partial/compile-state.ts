@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { codeFingerprint } from './cache-key.js';
 import type { ProjectFile } from '../../project/types.js';
+import { isSeedStamp } from '../../seeds/seed-stamp.js';
 
 /** The record, in the target folder. */
 export const COMPILE_STATE_FILE = 'kiln_compile_state.bin';
@@ -264,8 +265,9 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
   for (let row = 0; row < inputs; row++) {
     const st = fs.statSync(abs(row), { throwIfNoEntry: false });
     if (state.nums[row * 4] !== RACY && sameRow(state, row, st)) continue;
-    // Touched, copied back, or recorded while it might still change: the contents decide.
-    if (!st || !state.sums[row]) return null;
+    // Touched, copied back, or recorded while it might still change: the contents decide. A
+    // large seed recorded by its stamp (core/seeds/seed-stamp.ts) has no hash to compare.
+    if (!st || !state.sums[row] || isSeedStamp(state.sums[row])) return null;
     const bytes = fs.readFileSync(abs(row));
     const checksum = createHash('sha256').update(bytes).digest('hex');
     if (checksum === state.sums[row]) setRow(state, row, st, since);

@@ -70,6 +70,24 @@ describe('loadProject', () => {
     expect(p.root).toBe(dir);
   });
 
+  it('stamps a seed over dbt\'s 1 MiB limit instead of reading it (dbt records its path), and hashes one at the limit', () => {
+    const atLimit = `id\n${'1\n'.repeat((1024 * 1024 - 3) / 2)}`;
+    expect(Buffer.byteLength(atLimit)).toBe(1024 * 1024 - 1);
+    const dir = testdir({ 'dbt_project.yml': 'name: shop\n', 'seeds/small.csv': `${atLimit}\n`, 'seeds/big.csv': `${atLimit}\n1\n` });
+    const files = loadProject({ projectDir: dir }).files;
+    const small = files.find((f) => f.path === 'seeds/small.csv')!;
+    const big = files.find((f) => f.path === 'seeds/big.csv')!;
+    expect(small.checksum).toBe(sha(`${atLimit}\n`));
+    const st = fs.statSync(path.join(dir, 'seeds/big.csv'));
+    expect(st.size).toBe(1024 * 1024 + 2);
+    expect(big.checksum).toBe(`stat:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.dev}:${st.ino}`);
+    expect(big.contents).toBe('');
+    // Written again (same size, other bytes): another stamp.
+    fs.writeFileSync(path.join(dir, 'seeds/big.csv'), `${atLimit}\n2\n`);
+    fs.utimesSync(path.join(dir, 'seeds/big.csv'), new Date(2000, 1, 1), new Date(2000, 1, 1));
+    expect(loadProject({ projectDir: dir }).files.find((f) => f.path === 'seeds/big.csv')!.checksum).not.toBe(big.checksum);
+  });
+
   it('follows configured paths and skips dot-folders, node_modules, target and packages', () => {
     const dir = testdir({
       'dbt_project.yml': 'name: p\nmodel-paths: ["./src/", "more"]\ntarget-path: build\ndocs-paths: [docs]\n',

@@ -165,6 +165,21 @@ describe('result: and source_status: read the previous artifacts', () => {
     expect(sel('result:fail', fromState)).toEqual(['orders']);
   });
 
+  it('a seed over dbt\'s size limit carries dbt\'s path checksum: the same path is unmodified, a hashed one before is modified', () => {
+    const big = (stamp: string) => (m: Manifest) => void (m.nodes.get('seed.shop.raw_payments')!.checksum = stamp);
+    const old = project();
+    big('stat:2000000:1:1:1:1')(old);
+    const json = manifestJson(old, Dag.fromManifest(old), duckdbDialect, META) as { nodes: Record<string, { checksum: unknown }> };
+    expect(json.nodes['seed.shop.raw_payments'].checksum).toEqual({ name: 'path', checksum: 'seeds/raw_payments.csv' });
+    expect(json.nodes['model.shop.orders'].checksum).toEqual({ name: 'sha256', checksum: old.nodes.get('model.shop.orders')!.checksum });
+    // Rewritten since (another stamp): dbt cannot tell either, and judges it the same.
+    expect(names(comparison(big('stat:2000001:2:2:1:1'), old).select('modified'))).toEqual([]);
+    // Grown past the limit since a manifest that hashed it: modified, as in dbt.
+    expect(names(comparison(big('stat:2000001:2:2:1:1')).select('modified'))).toEqual(['raw_payments']);
+    // And back under it: modified again.
+    expect(names(comparison(() => undefined, old).select('modified'))).toEqual(['raw_payments']);
+  });
+
   it('source_status:fresher compares the current freshness results with the --state ones', () => {
     const at = (h: number) => new Date(Date.UTC(2024, 0, 1, h)).toISOString();
     const prev = { results: [{ unique_id: 'source.shop.shop.orders', status: 'pass', max_loaded_at: at(1) }, { unique_id: 'source.shop.shop.customers', status: 'pass', max_loaded_at: at(5) }] };
