@@ -1,6 +1,7 @@
 // `kiln parse` and `kiln compile`: no warehouse access; compile renders the selected nodes with
 // their real relation names and writes target/compiled.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KilnError, KilnErrors } from '../../errors.js';
 import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
@@ -160,7 +161,8 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes) : null;
       const chunks = manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, track?.onEntry);
       // What re-rendering one model alone needs (warm-render.ts): with the whole project compiled alike.
-      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath ? new ManifestSections() : null;
+      // (selectors.yml may hold a default selection: its result may change with the graph.)
+      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections() : null;
       const tracked = track ? track.pieces(chunks) : chunks;
       writer.writeJsonStream('manifest.json', firstPiece(sections ? sections.pieces(tracked) : tracked, (head) => (manifestHead = redact(head))));
       models = track?.models;
@@ -185,6 +187,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
           sections,
           relationOf: (n) => compiler.relationOf(n),
           dialect: session.deps.dialect,
+          hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
         });
       }
       recordCompileState({

@@ -481,6 +481,11 @@ function rerenderBetweenJinja(warm: WarmRecord, node: NodeJson, oldRaw: string, 
     if (!splices || (splices.length && graph.length)) return false;
     graph.push(...splices);
   }
+  if (r.materialized) {
+    // The config() call that changed set it: the old value must be what the config says.
+    if (!node.config || node.config.materialized !== r.materialized[0]) return false;
+    node.config.materialized = r.materialized[1];
+  }
   node.compiled_code = r.compiled;
   node.refs = r.refs;
   node.sources = r.sources;

@@ -17,6 +17,8 @@ export interface WarmRecordInput {
   readonly relationOf: (node: ParsedNode) => RelationValue;
   /** The dialect sources render in (as the compiler's source() makes them). */
   readonly dialect: SqlDialect;
+  /** Whether a package (the project) defines a macro of that name (TemplateEngine.hasMacro). */
+  readonly hasMacro: (name: string, packageName: string) => boolean;
 }
 
 /** Writes the record; on any failure leaves none (the next compile is then full). Never throws. */
@@ -50,7 +52,8 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
       const key = `${s.sourceName}.${s.name}`;
       if (sourceCount.get(key) === 1) sources[key] = [s.uniqueId, pyStr(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, input.dialect, { type: 'table' }))];
     }
-    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests };
+    const namingMacros = ['generate_schema_name', 'generate_alias_name', 'generate_database_name'].some((m) => input.hasMacro(m, input.manifest.projectName));
+    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests, namingMacros };
     writeAtomically(file, JSON.stringify(record));
     return true;
   } catch {

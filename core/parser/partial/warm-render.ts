@@ -12,7 +12,8 @@
 // - the old and the new file are both static templates (core/compiler/static-template.ts:
 //   literal ref/source/config/var calls only), so parse and compile call nothing but those;
 // - the new file's calls are ref('name') and source('a', 'b'), each of a name in the record, and
-//   config(...) calls exactly as the old file had them, in the same order (the same config);
+//   config(...) calls as the old file had them, in the same order (the same config), or with
+//   `materialized` switched between view and table in the one call that sets it;
 // - no var() in the new file (its value is not recorded);
 // - refs to names that resolve to one node, not ephemeral, not private, not deprecated, not
 //   versioned (so no error, warning or CTE can come of them; see resolveDependencies);
@@ -44,6 +45,8 @@ export interface WarmRecord {
   readonly unitTests: boolean;
   /** false once an edge against the recorded topological order was added (the positions then prove nothing). */
   ordered?: boolean;
+  /** Whether the project defines generate_schema_name, generate_alias_name or generate_database_name. */
+  readonly namingMacros?: boolean;
 }
 
 // ---------------------------------------------------------------- recording (full compile; the writer is warm-record.ts)
@@ -126,6 +129,8 @@ export interface Rerendered {
   readonly sources: [string, string][];
   /** depends_on.nodes: ref targets then sources, first occurrence each (resolveDependencies' EdgeList). */
   readonly dependsOn: string[];
+  /** The config's `materialized` changed by the file's config() [from, to] (see configChange). */
+  readonly materialized?: [string, string];
 }
 
 const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
@@ -172,9 +177,43 @@ export function rerenderStatic(record: WarmRecord, oldRaw: string, newRaw: strin
       return null;
     }
   }
-  if (newConfigs.length !== oldConfigs.length || newConfigs.some((c, i) => !sameCall(c, oldConfigs[i]))) return null;
+  const materialized = configChange(record, oldConfigs, newConfigs);
+  if (materialized === null) return null;
   for (const id of sourceIds) if (!dependsOn.includes(id)) dependsOn.push(id);
-  return { compiled, refs, sources, dependsOn };
+  return { compiled, refs, sources, dependsOn, ...(materialized.length ? { materialized } : {}) };
+}
+
+/** Materializations a model may switch between alone: the relation keeps its name, no CTE comes or goes. */
+const LOCAL_MATERIALIZATIONS = new Set(['view', 'table']);
+
+/**
+ * How the config() calls changed: [] when they are the same calls; [from, to] when only one
+ * `materialized=` between view and table changed (with the same keys in the same order, the
+ * merged config differs in that value alone: it is replaced, not merged); null otherwise. A
+ * project's own naming macros may read the config (generate_schema_name(custom, node)): then none.
+ */
+function configChange(record: WarmRecord, before: readonly StaticCall[], after: readonly StaticCall[]): [string, string] | [] | null {
+  if (before.length !== after.length) return null;
+  let change: [string, string] | [] = [];
+  let mentions = 0;
+  for (let i = 0; i < after.length; i++) {
+    const a = before[i];
+    const b = after[i];
+    if (b.kwargs && Object.hasOwn(b.kwargs, 'materialized')) mentions++;
+    if (sameCall(a, b)) continue;
+    if (record.namingMacros !== false || change.length || a.args.length || b.args.length || !a.kwargs || !b.kwargs) return null;
+    const keys = Object.keys(a.kwargs);
+    if (JSON.stringify(keys) !== JSON.stringify(Object.keys(b.kwargs))) return null;
+    for (const k of keys) {
+      const from = a.kwargs[k];
+      const to = b.kwargs[k];
+      if (JSON.stringify(from) === JSON.stringify(to)) continue;
+      if (k !== 'materialized' || typeof from !== 'string' || typeof to !== 'string' || !LOCAL_MATERIALIZATIONS.has(from) || !LOCAL_MATERIALIZATIONS.has(to)) return null;
+      change = [from, to];
+    }
+  }
+  // Set once: the call that changed is the one that decides.
+  return change.length && mentions !== 1 ? null : change;
 }
 
 /** A replacement of bytes [start, end) of manifest.json. */

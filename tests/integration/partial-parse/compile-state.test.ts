@@ -260,6 +260,7 @@ describe('compile with model files changed between their Jinja', () => {
     'models/marts/configured.sql': "{{ config(materialized='view', tags=['x']) }}\nselect * from {{ ref('stg_orders') }}\n",
     'models/marts/eph.sql': "{{ config(materialized='ephemeral') }}\nselect 1 as id\n",
     'models/marts/leaf.sql': "select * from {{ ref('joined') }}\n",
+    'models/marts/after_configured.sql': "select * from {{ ref('configured') }}\n",
   };
 
   /** A copy of the project (no target/) compiled from scratch: its target/ equals `dir`'s. */
@@ -278,6 +279,7 @@ describe('compile with model files changed between their Jinja', () => {
     const steps: [string, () => void][] = [
       ['a CTE between two refs', () => edit(dir, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as')],
       ['text between refs of a model with config()', () => edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *')],
+      ['materialized switched from view to table', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'")],
       ['config() moved after its ref (the same config)', () => edit(dir, 'models/marts/configured.sql', /^(\{\{ config\([^}]*\}\})\n(.*)$/s, '$2$1\n')],
       ['a ref changed to another model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('plain')")],
       ['a ref to a seed', () => edit(dir, 'models/marts/joined.sql', "ref('plain')", "ref('countries')")],
@@ -300,6 +302,8 @@ describe('compile with model files changed between their Jinja', () => {
     expect(await compile(dir, NO_FORMAT)).toBe('none');
     const steps: [string, () => void][] = [
       ['a changed config()', () => edit(dir, 'models/marts/configured.sql', "tags=['x']", "tags=['y']")],
+      ['materialized switched to ephemeral', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='ephemeral'")],
+      ['materialized and a tag changed', () => edit(dir, 'models/marts/configured.sql', "materialized='ephemeral', tags=['y']", "materialized='view', tags=['z']")],
       ['a ref to an ephemeral model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('eph')")],
       ['a var()', () => edit(dir, 'models/marts/joined.sql', "ref('eph')", "ref('stg_customers') }} where {{ var('rate')")],
       ['a tag', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if true %}select * from a{% endif %}')],
@@ -331,6 +335,19 @@ describe('compile with model files changed between their Jinja', () => {
     }
   });
 
+  it('a project naming macro (which may read the config) keeps the config from changing alone', async () => {
+    const dir = await settled({
+      ...STATIC,
+      'macros/naming.sql': '{% macro generate_schema_name(custom_schema_name, node) %}{{ target.schema }}{% endmacro %}\n',
+    });
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'");
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    await expectSameAsColdCopy(dir);
+  });
+
   it('after a ref against the recorded order, a cycle through it is still found', async () => {
     const dir = await settled(STATIC);
     expect(await compile(dir, NO_FORMAT)).toBe('none');
@@ -346,7 +363,7 @@ describe('compile with model files changed between their Jinja', () => {
     expect(warm.output).toContain('Found a cycle');
   });
 
-  it('a selection or unit tests keep the parents from changing alone', async () => {
+  it('a selection, a default selector or unit tests keep the parents from changing alone', async () => {
     const withUnitTest = {
       ...STATIC,
       'models/marts/_unit.yml': 'unit_tests:\n  - name: t_leaf\n    model: leaf\n    given:\n      - input: ref(\'joined\')\n        rows: [{id: 1}]\n    expect:\n      rows: [{id: 1}]\n',
@@ -358,6 +375,12 @@ describe('compile with model files changed between their Jinja', () => {
     edit(dir, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as');
     expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
     await expectSameAsColdCopy(dir);
+    // A default selection in selectors.yml too.
+    const withSelectors = await settled({ ...STATIC, 'selectors.yml': "selectors:\n  - name: everything\n    default: true\n    definition:\n      method: fqn\n      value: '*'\n" });
+    expect(await compile(withSelectors, NO_FORMAT)).toBe('none');
+    expect(await compile(withSelectors, NO_FORMAT)).toBe('all');
+    edit(withSelectors, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as');
+    expect(await compile(withSelectors, NO_FORMAT)).toBe('none');
     const sel = [...NO_FORMAT, '--select', 'marts'];
     expect(await compile(dir, sel)).toBe('none');
     edit(dir, 'models/marts/joined.sql', 'select 2 as two', 'select 3 as three');
