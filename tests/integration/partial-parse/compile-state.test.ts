@@ -284,6 +284,8 @@ describe('compile with model files changed between their Jinja', () => {
       ['a ref changed to another model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('plain')")],
       ['a ref to a seed', () => edit(dir, 'models/marts/joined.sql', "ref('plain')", "ref('countries')")],
       ['a source added', () => edit(dir, 'models/marts/joined.sql', 'select 2 as two', "select * from {{ source('raw', 'customers') }}")],
+      // An edit outside the Jinja (recomposeCompiled) between graph changes: the record follows.
+      ['a comment after the last Jinja of another model', () => edit(dir, 'models/marts/leaf.sql', /\n$/, '\n-- the leaf\n')],
       ['a ref added twice and a parent dropped', () => edit(dir, 'models/marts/joined.sql', "ref('countries')", "ref('stg_orders') }} join {{ ref('stg_orders')")],
       ['a ref to a model later in the compile order (no cycle)', () => edit(dir, 'models/marts/configured.sql', "ref('stg_orders')", "ref('leaf')")],
       ['back to the first text', () => fs.writeFileSync(path.join(dir, 'models/marts/joined.sql'), STATIC['models/marts/joined.sql'])],
@@ -307,6 +309,7 @@ describe('compile with model files changed between their Jinja', () => {
       ['a ref to an ephemeral model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('eph')")],
       ['a var()', () => edit(dir, 'models/marts/joined.sql', "ref('eph')", "ref('stg_customers') }} where {{ var('rate')")],
       ['a tag', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if true %}select * from a{% endif %}')],
+      ['the record of refs gone', () => (fs.rmSync(path.join(dir, 'target', WARM_RENDER_FILE)), edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *'))],
     ];
     for (const [what, change] of steps) {
       change();
