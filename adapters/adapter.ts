@@ -289,6 +289,12 @@ export interface SqlDialect {
 }
 
 /** A retry about to happen after a transient failure (KilnError.transient), for the log. */
+/** A database warning worth the user's attention (see Adapter.onWarning). */
+export interface AdapterWarning {
+  readonly message: string;
+  readonly hint: string;
+}
+
 export interface RetryNotice {
   /** What failed, e.g. `connecting to PostgreSQL at host:5432, database "db", user "u"`. */
   readonly what: string;
@@ -321,6 +327,11 @@ export interface Adapter {
   readonly retryPolicy?: RetryPolicy;
   /** Optional, set by the CLI: told of each retry the adapter makes on its own (connecting). */
   onRetry?: (notice: RetryNotice) => void;
+  /**
+   * Optional, set by the CLI: told of what the database warns about that changes what the user
+   * gets (PostgreSQL: a name cut to 63 bytes), each distinct warning once.
+   */
+  onWarning?: (warning: AdapterWarning) => void;
   /**
    * Final only after open(): some depend on the server (Postgres' MERGE on its version). Read
    * them after opening, never cache them from before.

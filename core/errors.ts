@@ -154,6 +154,7 @@ export const Codes = {
   COLUMN_UNKNOWN: 'KLN507', // a config names a column the model's query does not return
   CONTRACT_MISMATCH: 'KLN508', // an enforced contract's columns/types differ from the query's; nothing built
   CONSTRAINT_NOT_ENFORCED: 'KLN509', // a warning: a declared constraint the database (or materialization) does not enforce
+  NAME_TRUNCATED: 'KLN510', // a warning: the database cut a name (PostgreSQL: 63 bytes)
   // usage
   USAGE: 'KLN601',
   INIT_TARGET_EXISTS: 'KLN602',

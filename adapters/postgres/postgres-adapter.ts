@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
-import { retryDelaySeconds, type Adapter, type AdapterCapabilities, type ColumnDescription, type Connection, type Relation, type RelationDescription, type RelationName, type RetryNotice, type RetryPolicy, type SqlDialect } from '../adapter.js';
+import { retryDelaySeconds, type Adapter, type AdapterCapabilities, type AdapterWarning, type ColumnDescription, type Connection, type Relation, type RelationDescription, type RelationName, type RetryNotice, type RetryPolicy, type SqlDialect } from '../adapter.js';
 import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
 import { describeSession } from './describe.js';
@@ -31,6 +31,7 @@ export class PostgresAdapter implements Adapter {
   readonly dialect: SqlDialect;
   readonly retryPolicy: RetryPolicy;
   onRetry?: (notice: RetryNotice) => void;
+  onWarning?: (warning: AdapterWarning) => void;
 
   private opening: Promise<void> | null = null;
   /** close() was called: acquire() no longer opens implicitly (a late worker must not reconnect). */
@@ -380,6 +381,7 @@ export class PostgresAdapter implements Adapter {
   private async connectWith(choice: TlsChoice): Promise<PgConnection> {
     const ssl: ConnectionOptions | false = tlsOptions(this.profile, choice);
     const client = new pg.Client({ ...clientConfig(this.profile, ssl), types: kilnTypes });
+    client.on('notice', (n) => this.notice(n));
     const conn = new PgConnection(
       client,
       (pid) => this.cancelBackend(pid),
@@ -392,6 +394,21 @@ export class PostgresAdapter implements Adapter {
       throw e;
     }
     return conn;
+  }
+
+  /** Warnings told already: a name cut short is noticed again by each statement naming it. */
+  private readonly warned = new Set<string>();
+
+  /** Server notices the user must see; the rest (a `drop ... if exists` of nothing, ...) stay quiet. */
+  private notice(n: { code?: string; message?: string }): void {
+    // 42622 name_too_long: PostgreSQL keeps the first 63 bytes of a name, so a column or relation
+    // named in full elsewhere (a test, a ref, a BI tool) is not found later.
+    if (n.code !== '42622' || !n.message || this.warned.has(n.message)) return;
+    this.warned.add(n.message);
+    this.onWarning?.({
+      message: `PostgreSQL: ${n.message}`,
+      hint: 'PostgreSQL keeps only the first 63 bytes of a name: alias the column (or set `alias:` on the model) to a shorter name, or tests and queries naming it in full will not find it.',
+    });
   }
 
   private checkDatabase(database: string, what: string): void {

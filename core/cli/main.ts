@@ -123,6 +123,8 @@ Examples:
     .option('--format', `lay out the compiled SQL files with sql-formatter in the target's dialect (default when at most ${FORMAT_LIMIT} nodes are compiled)`)
     .option('--no-format', 'write the compiled SQL exactly as rendered')
     .option('--empty', 'render every ref and source as a zero-row subquery, as `kiln run --empty` runs it')
+    .option('--inline <sql>', "compile this query against the project and print it, writing nothing: \"select * from {{ ref('orders') }}\"")
+    .option('--output <format>', 'how the SQL of nodes named in --select (or --inline) is printed: text or json', 'text')
     .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
@@ -134,6 +136,7 @@ Examples:
   runLike('test', 'run the data tests of the selected resources');
   runLike('snapshot', 'capture the selected snapshots: record changed rows of their sources as new versions (SCD type 2)');
   runLike('build', 'load seeds, build models and run their tests, all in dependency order (a failing test skips what depends on its model)');
+  runLike('clone', "make each selected model, seed and snapshot a view on the relation it has in the --state run's manifest (e.g. production), without building it; existing relations are kept unless --full-refresh");
 
   addProjectOptions(program.command('watch').description('watch the project: on each save, rebuild the changed nodes and what depends on them (inside the selection), run their tests and print a short report'), { selection: true })
     .option('--no-downstream', 'rebuild only the changed nodes (and their tests), not what depends on them')

@@ -113,6 +113,8 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
     problems.errors.push(...out.problems.errors);
     problems.warnings.push(...out.problems.warnings);
   }
-  resolveDependencies(manifest, problems);
+  // Packages whose protected models only they may ref (dbt's `restrict-access`).
+  const restricted = new Set(packages.filter((p) => p.project.raw['restrict-access'] === true).map((p) => p.name));
+  resolveDependencies(manifest, problems, restricted);
   return { manifest, deps: rootOut.deps, problems };
 }

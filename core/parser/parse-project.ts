@@ -818,7 +818,7 @@ function hasConstraints(node: ParsedNode): boolean {
  * installed packages a name resolves in the referring node's package first, then the root
  * project, then any package (core/packages/ref-index.ts).
  */
-export function resolveDependencies(manifest: Manifest, problems: Problems): void {
+export function resolveDependencies(manifest: Manifest, problems: Problems, restricted: ReadonlySet<string> = NO_PACKAGES): void {
   const index = new RefIndex(manifest);
   checkGroups(manifest, problems);
   // Only an unknown ref needs every name (for a suggestion): made then, not on every parse.
@@ -830,7 +830,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems): voi
       const target = index.ref(r, node.packageName);
       if (target) {
         deps.add(target.uniqueId);
-        const denied = accessDenied(node, target);
+        const denied = accessDenied(node, target, restricted);
         if (denied) problems.error(denied);
         if (target.deprecationDate && node.resourceType !== 'test' && pastDate(target.deprecationDate)) {
           problems.warn(new KilnError(Codes.REF_DEPRECATED, `${label(node)} refs ${target.name}${target.version !== undefined ? ` v${target.version}` : ''}, deprecated since ${target.deprecationDate}`, {
@@ -947,17 +947,27 @@ function checkGroups(manifest: Manifest, problems: Problems): void {
   }
 }
 
+const NO_PACKAGES: ReadonlySet<string> = new Set();
+
 /**
- * dbt's access rule for ref(): a private model only from its own group. (A protected one, the
- * default, is referable from any package of the project; dbt limits that only for packages setting
- * `restrict-access`, not read here.) Tests may ref anything: they check the model, not use it.
+ * dbt's access rules for ref(): a private model only from its own group; a protected one (the
+ * default) from any package, unless its package sets `restrict-access: true`: then only from
+ * inside that package. Tests may ref anything: they check the model, not use it.
  */
-function accessDenied(from: ParsedNode, to: ParsedNode): KilnError | null {
+function accessDenied(from: ParsedNode, to: ParsedNode, restricted: ReadonlySet<string>): KilnError | null {
   if (to.resourceType !== 'model' || from.resourceType === 'test' || from.resourceType === 'unit_test') return null;
-  if (to.config.access !== 'private' || from.config.group === to.config.group) return null;
-  const loc = { file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) };
+  const loc = () => ({ file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) });
+  const access = to.config.access ?? 'protected';
+  if (access === 'protected' && from.packageName !== to.packageName && restricted.has(to.packageName)) {
+    return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is protected in package '${to.packageName}' (restrict-access)`, {
+      loc: loc(),
+      node: from.uniqueId,
+      hint: `Package '${to.packageName}' sets \`restrict-access: true\`: only its own models may ref its protected models. Ref a public model of it instead, or ask its owners to make ${to.name} \`access: public\`.`,
+    });
+  }
+  if (access !== 'private' || from.config.group === to.config.group) return null;
   return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
-    loc,
+    loc: loc(),
     node: from.uniqueId,
     hint: `Only models of group '${to.config.group}' may ref it. Move ${from.name} into that group, or make ${to.name} \`access: protected\` or \`public\`.`,
   });

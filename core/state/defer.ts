@@ -4,7 +4,7 @@
 // from production. Decided once before compiling; compile itself stays pure.
 import type { RelationName } from '../../adapters/adapter.js';
 import type { Manifest } from '../nodes.js';
-import type { StateManifest } from './artifacts.js';
+import type { Json, StateManifest } from './artifacts.js';
 
 export interface DeferInput {
   readonly manifest: Manifest;
@@ -37,14 +37,8 @@ export async function planDeferral(input: DeferInput): Promise<Map<string, Relat
   const out = new Map<string, RelationName>();
   for (const id of candidates) {
     const old = state.nodes.get(id);
-    if (!old) continue;
-    const config = (old.config ?? {}) as Record<string, unknown>;
-    if (config.materialized === 'ephemeral' || typeof old.schema !== 'string') continue;
-    const rel: RelationName = {
-      database: typeof old.database === 'string' ? old.database : '',
-      schema: old.schema,
-      identifier: typeof old.alias === 'string' && old.alias ? old.alias : String(old.name ?? ''),
-    };
+    const rel = old ? stateRelation(old) : null;
+    if (!rel) continue;
     const node = manifest.nodes.get(id)!;
     const here: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
     if (sameRelation(rel, here)) continue;
@@ -54,6 +48,17 @@ export async function planDeferral(input: DeferInput): Promise<Map<string, Relat
   return out;
 }
 
-function sameRelation(a: RelationName, b: RelationName): boolean {
+/** The relation a node of a state manifest was built as; null for an ephemeral model or an entry without one. */
+export function stateRelation(old: Json): RelationName | null {
+  const config = (old.config ?? {}) as Record<string, unknown>;
+  if (config.materialized === 'ephemeral' || typeof old.schema !== 'string') return null;
+  return {
+    database: typeof old.database === 'string' ? old.database : '',
+    schema: old.schema,
+    identifier: typeof old.alias === 'string' && old.alias ? old.alias : String(old.name ?? ''),
+  };
+}
+
+export function sameRelation(a: RelationName, b: RelationName): boolean {
   return a.database.toLowerCase() === b.database.toLowerCase() && a.schema.toLowerCase() === b.schema.toLowerCase() && a.identifier.toLowerCase() === b.identifier.toLowerCase();
 }

@@ -1,9 +1,10 @@
 // `kiln parse` and `kiln compile`: no warehouse access; compile renders the selected nodes with
 // their real relation names and writes target/compiled.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { KilnError, KilnErrors } from '../../errors.js';
+import fs from 'node:fs';
+import { Codes, KilnError, KilnErrors } from '../../errors.js';
+import type { Reporter } from '../../reporter/reporter.js';
 import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import type { Compiler } from '../../compiler/compile.js';
 import type { ParsedNode } from '../../nodes.js';
@@ -66,13 +67,22 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
 export interface CompileOptions {
   /** --format (true) / --no-format (false); unset: format when the selection is small. */
   format?: boolean;
+  /** --inline: a query to compile and print instead of the project's nodes. */
+  inline?: string;
+  /** --output: how a printed node's SQL is shown (text, or json as `{"node", "compiled"}`). */
+  output?: string;
 }
 
 export async function compileCommand(opts: GlobalOptions & CompileOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
+  const output = opts.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new KilnError(Codes.USAGE, `Unknown --output '${output}'`, { hint: 'Use text or json.' });
+  if (opts.inline !== undefined) return compileInline(opts, opts.inline, io, reporter, output);
   const started = performance.now();
   const startedAt = Date.now();
   const timings = opts.timings ?? new Timings();
+  // Nodes named in --select have their SQL printed, as `dbt compile --select <name>` does.
+  const printNames = namedInSelection(opts.select);
   // Nothing changed since the last compile: its outputs stand (see compile-state.ts).
   const meta0 = { invocationId: randomUUID(), generatedAt: new Date() };
   const upToDate = opts.retryIds ? null : timings.time('parse cache', () => compileIfUpToDate(opts, io.cwd, meta0));
@@ -80,6 +90,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     const r = upToDate.report;
     if (r.formatNote) reporter.info(formatNote(r.written));
     reporter.info(`Found ${r.found}`);
+    for (const p of r.printed ?? []) printCompiled(reporter, output, p.name, readCompiled(upToDate.targetDir, p.output));
     reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
@@ -91,7 +102,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   session.adapter.onRetry = (n) => reporter.retrying(n);
   let selectionWarnings = 0;
   const selected = timings.time('graph', () =>
-    select(session, opts, ['model', 'analysis', 'snapshot'], (w) => {
+    select(session, opts, compiledTypes(opts), (w) => {
       selectionWarnings++;
       reporter.kilnError(w, 'warn');
     }),
@@ -119,12 +130,25 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;
   let written = 0;
   const outputs: string[] = [];
+  const printed: PrintedNode[] = [];
+  /** A printed node with no compiled file (ephemeral): its SQL cannot be shown from the record. */
+  let printedUnfiled = false;
   const write = ({ node, sql }: { node: ParsedNode; sql: string }) => {
     count++;
-    if (node.config.materialized === 'ephemeral') return;
+    const shown = printNames.has(node.name) ? sql : null;
+    if (node.config.materialized === 'ephemeral') {
+      if (shown !== null) {
+        printed.push({ name: node.name, output: '', sql: shown });
+        printedUnfiled = true;
+      }
+      return;
+    }
     written++;
-    outputs.push(`compiled/${nodeSqlPath(node)}`);
-    writer.writeCompiled(node, layout(sql));
+    const output = `compiled/${nodeSqlPath(node)}`;
+    outputs.push(output);
+    const text = layout(sql);
+    if (shown !== null) printed.push({ name: node.name, output, sql: text });
+    writer.writeCompiled(node, text);
   };
   let manifestHead: string | undefined;
   /** Nodes with ephemeral ancestors injected as CTEs (see EntryOffsets). */
@@ -162,7 +186,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       const chunks = manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, track?.onEntry);
       // What re-rendering one model alone needs (warm-render.ts): with the whole project compiled alike.
       // (selectors.yml may hold a default selection: its result may change with the graph.)
-      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections() : null;
+      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections() : null;
       const tracked = track ? track.pieces(chunks) : chunks;
       writer.writeJsonStream('manifest.json', firstPiece(sections ? sections.pieces(tracked) : tracked, (head) => (manifestHead = redact(head))));
       models = track?.models;
@@ -175,7 +199,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
   const found = foundPhrase(session.manifest);
   // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
-  if (manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
+  if (manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
     const salt = randomUUID();
     timings.time('write artifacts', () => {
       if (sections) {
@@ -204,13 +228,70 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         outputs: [...outputs, 'manifest.json'],
         manifestHead: manifestHead!,
         models,
-        report: { found, count, written, formatNote: formatNoted },
+        report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
         startedAt,
       });
     });
   }
   reporter.info(`Found ${found}`);
+  for (const p of printed) printCompiled(reporter, output, p.name, p.sql);
   reporter.info(compiledLine(count, started, session.loaded.project.targetPath), { reuse: 'none' });
+  return ExitCode.OK;
+}
+
+/**
+ * Data tests are compiled when the command selects (as dbt's compile does: `-s orders` compiles
+ * orders and its tests). A bare `kiln compile` leaves them out: at 10,000 models their 30,000
+ * files cost more than the models' own compile (≈ +40% CPU, +270 MB), and `kiln test`/`build`
+ * write every test's compiled SQL anyway.
+ */
+function compiledTypes(opts: GlobalOptions): readonly string[] {
+  const given = (terms: readonly string[] | undefined) => (terms ?? []).some((t) => t.trim() !== '');
+  const selects = opts.selector !== undefined || given(opts.select) || given(opts.exclude);
+  return selects ? ['model', 'analysis', 'snapshot', 'test'] : ['model', 'analysis', 'snapshot'];
+}
+
+interface PrintedNode {
+  readonly name: string;
+  /** Its compiled file under the target folder ('' for an ephemeral model). */
+  readonly output: string;
+  readonly sql: string;
+}
+
+/**
+ * The node names a --select names outright (`orders`, `+orders+`, `2+orders`, `@orders`, or a
+ * part of an intersection), as dbt prints the SQL of nodes named in its selection; method
+ * terms (`tag:x`, `path:models`) name no node.
+ */
+export function namedInSelection(select: readonly string[] | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const arg of select ?? []) {
+    for (const term of arg.split(/[\s,]+/)) {
+      const name = term.replace(/^(@|\d*\+)/, '').replace(/\+\d*$/, '');
+      if (name && !name.includes(':') && !name.includes('*')) names.add(name);
+    }
+  }
+  return names;
+}
+
+function printCompiled(reporter: Reporter, output: string, name: string | null, sql: string): void {
+  const body = sql.replace(/\s+$/, '');
+  if (output === 'json') reporter.info(JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2));
+  else reporter.info(`${name === null ? 'Compiled inline node is' : `Compiled node '${name}' is`}:\n${body}`);
+}
+
+function readCompiled(targetDir: string, output: string): string {
+  return fs.readFileSync(path.join(targetDir, output), 'utf8');
+}
+
+/** `kiln compile --inline "<sql>"`: the query compiled against the project and printed; nothing written. */
+async function compileInline(opts: GlobalOptions, sql: string, io: Io, reporter: Reporter, output: string): Promise<number> {
+  const { Compiler, openSession, reportWarnings } = await modules();
+  const { inlineNode } = await import('../inline-node.js');
+  const session = await openSession(opts, io.cwd);
+  reportWarnings(reporter, session.warnings);
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
+  printCompiled(reporter, output, null, compiler.compile(inlineNode(session, sql)).sql);
   return ExitCode.OK;
 }
 

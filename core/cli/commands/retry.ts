@@ -10,7 +10,7 @@ import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { runCommand, type RunKind } from './run.js';
 
-const RETRYABLE_COMMANDS: readonly RunKind[] = ['run', 'build', 'test', 'seed', 'snapshot'];
+const RETRYABLE_COMMANDS: readonly RunKind[] = ['run', 'build', 'test', 'seed', 'snapshot', 'clone'];
 const RETRYABLE_STATUSES = ['error', 'fail', 'skipped', 'runtime error', 'partial success'];
 
 export async function retryCommand(opts: GlobalOptions, io: Io): Promise<number> {

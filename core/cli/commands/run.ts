@@ -19,13 +19,23 @@ import type { GlobalOptions } from '../options.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select, type Session } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
+import { previousState } from '../selection.js';
+import { planClone } from '../../state/clone.js';
+import type { StateManifest } from '../../state/artifacts.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { runProjectHooks } from '../../macros/project-hooks.js';
 
-export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot';
+export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
-const TYPES: Record<RunKind, readonly string[]> = { run: ['model'], seed: ['seed'], test: ['test', 'unit_test'], build: ['seed', 'snapshot', 'model', 'test', 'unit_test'], snapshot: ['snapshot'] };
+const TYPES: Record<RunKind, readonly string[]> = {
+  run: ['model'],
+  seed: ['seed'],
+  test: ['test', 'unit_test'],
+  build: ['seed', 'snapshot', 'model', 'test', 'unit_test'],
+  snapshot: ['snapshot'],
+  clone: ['model', 'seed', 'snapshot'],
+};
 
 export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
@@ -34,6 +44,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   const timings = session.timings;
   const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
   const deferTo = deferState(session, opts);
+  const cloneFrom = kind === 'clone' ? cloneState(session, opts) : null;
   if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
     throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
   }
@@ -42,7 +53,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // --empty, which loads nothing (the types must be the whole file's).
   const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
   const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
-  const read = prepareSeeds(session.manifest, selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading);
+  // A clone reads no seed file: its seeds become views on the state's tables.
+  const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading);
   // --empty: seeds are created with their columns and types, without rows.
   const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
@@ -58,7 +70,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
     // here too) and the hooks; without this the whole run showed up as `other`.
-    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, seeds, meta, writer }));
+    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, cloneFrom, seeds, meta, writer }));
     failed = false;
     return code;
   } finally {
@@ -76,12 +88,13 @@ interface RunSetup {
   readonly reporter: Reporter;
   readonly selected: Set<string>;
   readonly deferTo: ReturnType<typeof deferState>;
+  readonly cloneFrom: StateManifest | null;
   readonly seeds: ReturnType<typeof prepareSeeds>;
   readonly meta: ArtifactMeta;
   readonly writer: ArtifactWriter;
 }
 
-async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, seeds, meta, writer }: RunSetup): Promise<number> {
+async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, meta, writer }: RunSetup): Promise<number> {
   reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
@@ -91,11 +104,13 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   }
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
+  session.adapter.onWarning = (w) => reporter.kilnError(new KilnError(Codes.NAME_TRUNCATED, w.message, { hint: w.hint }), 'warn');
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
   const unable = new Problems();
-  checkCapabilities(session.manifest, selected, (db) => session.adapter.capabilitiesFor?.(db) ?? session.adapter.capabilities, unable);
+  // A clone builds views only, whatever the nodes' own materializations need.
+  if (!cloneFrom) checkCapabilities(session.manifest, selected, (db) => session.adapter.capabilitiesFor?.(db) ?? session.adapter.capabilities, unable);
   reportWarnings(reporter, unable.warnings);
   if (!unable.ok) {
     await session.adapter.close();
@@ -131,10 +146,18 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       throw e;
     });
   }
+  const clone = cloneFrom
+    ? await planClone(session.manifest, cloneFrom, selected, session.adapter, !!opts.fullRefresh).catch(async (e: unknown) => {
+        await unlock?.().catch(() => undefined);
+        await session.adapter.close();
+        throw e;
+      })
+    : null;
+  for (const { node, result } of clone?.noops ?? []) reporter.info(`Clone of ${node.name}: nothing to do, ${result.message.replace(/^No-op: /, '')}`, { event: 'clone_noop', unique_id: node.uniqueId });
   const runner = new Runner(
-    session.manifest,
+    clone?.manifest ?? session.manifest,
     session.dag,
-    selected,
+    clone?.selected ?? selected,
     session.adapter,
     compiler,
     {
@@ -156,6 +179,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     {
       // on-run-start runs once the run's schemas exist, as in dbt
       beforeNodes: async () => {
+        if (clone) return; // dbt's clone runs no on-run-start/end hooks
         startHooksFailed = true;
         await runProjectHooks('on-run-start', projectHooks, { nodes: chosen });
         startHooksFailed = false;
@@ -190,7 +214,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       reporter.kilnError(e);
       return ExitCode.NODE_FAILED;
     }
-    await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results }).catch((e: unknown) => {
+    if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
+    else await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results }).catch((e: unknown) => {
       if (!(e instanceof KilnError)) throw e;
       reporter.kilnError(e);
       hookFailed = true;
@@ -214,6 +239,16 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
   // A partial success (some microbatch batches failed) fails the run too, as in dbt.
   return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+}
+
+/** The state manifest `kiln clone` makes views on; --state is required. */
+function cloneState(session: Session, opts: GlobalOptions): StateManifest {
+  if (!opts.state) {
+    throw new KilnError(Codes.STATE_MISSING, 'kiln clone needs --state <dir>: the artifacts of the run whose relations to clone', {
+      hint: 'Pass the folder holding that run\'s manifest.json, e.g. `kiln clone --state prod-artifacts/ -s state:modified+`.',
+    });
+  }
+  return previousState(session, opts).manifest();
 }
 
 function argsOf(opts: GlobalOptions): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
 import { reportWarnings } from './shared.js';
+import { inlineNode } from '../inline-node.js';
 
 export interface ShowOptions {
   inline?: string;
@@ -27,7 +28,7 @@ export async function showCommand(opts: GlobalOptions & ShowOptions, io: Io): Pr
   reportWarnings(reporter, session.warnings);
   let node: ParsedNode;
   if (opts.inline) {
-    node = inlineNode(session.manifest.projectName, opts.inline, session.profile.target.database, session.profile.target.schema);
+    node = inlineNode(session, opts.inline);
   } else {
     const ids = [...select(session, opts, ['model', 'seed', 'snapshot'])];
     if (ids.length !== 1) {
@@ -58,32 +59,6 @@ export async function showCommand(opts: GlobalOptions & ShowOptions, io: Io): Pr
     io.stdout(table(result.columns, result.rows));
   }
   return ExitCode.OK;
-}
-
-function inlineNode(projectName: string, sql: string, database: string, schema: string): ParsedNode {
-  return {
-    uniqueId: `sql_operation.${projectName}.inline_query`,
-    resourceType: 'model',
-    packageName: projectName,
-    name: 'inline_query',
-    path: 'inline_query.sql',
-    originalFilePath: '<inline>',
-    fqn: [projectName, 'inline_query'],
-    rawCode: sql,
-    checksum: '',
-    config: { enabled: true, materialized: 'view', tags: [], meta: {} },
-    description: '',
-    columns: {},
-    refs: [],
-    sources: [],
-    dependsOn: { nodes: [], macros: [] },
-    patchPath: null,
-    database,
-    schema,
-    alias: 'inline_query',
-    loc: { file: '<inline>' },
-    dataTests: [],
-  };
 }
 
 /** An aligned text table; long values are cut with an ellipsis. */

@@ -143,6 +143,8 @@ export interface CompileReport {
   readonly count: number;
   readonly written: number;
   readonly formatNote: boolean;
+  /** Nodes whose SQL the compile printed (named in --select), with their compiled file. */
+  readonly printed?: readonly { readonly name: string; readonly output: string }[];
 }
 
 /** The options that decide what compile writes (cosmetic ones, like the log format, left out). */
@@ -218,6 +220,7 @@ export interface UpToDate {
   /** 'all': nothing changed; 'unchanged models': changed model files recompiled, the rest reused. */
   readonly reuse: 'all' | 'unchanged models';
   readonly targetPath: string;
+  readonly targetDir: string;
 }
 
 /**
@@ -303,7 +306,7 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
   }
   h.manifest = { row: manifestRow, head: newHead.toString('utf8') };
   writeState(file, state);
-  return { report: h.report, targetPath, reuse: changed.size ? 'unchanged models' : 'all' };
+  return { report: h.report, targetPath, targetDir, reuse: changed.size ? 'unchanged models' : 'all' };
 }
 
 /** What may surround a model's Jinja without taking part in it: no braces. */

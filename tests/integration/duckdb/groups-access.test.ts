@@ -77,4 +77,33 @@ describe('groups and access', () => {
     expect(r.output).toMatch(/Declared groups: finance, marketing/);
     expect(r.output).toMatch(/Model 'lonely' is private but in no group/);
   });
+
+  it("refuses a ref to a protected model of a package that sets restrict-access, but not to its public ones", async () => {
+    const files = (restrict: boolean, ref: string) => ({
+      'proj/dbt_project.yml': 'name: p\nprofile: p\n',
+      'proj/profiles.yml': PROFILE,
+      'proj/packages.yml': 'packages:\n  - local: ../lib\n',
+      'proj/models/mine.sql': `select * from {{ ref('lib', '${ref}') }}`,
+      'lib/dbt_project.yml': `name: lib\n${restrict ? 'restrict-access: true\n' : ''}`,
+      'lib/models/inner.sql': 'select 1 as id',
+      'lib/models/outer.sql': "select id from {{ ref('inner') }}",
+      'lib/models/schema.yml': 'models:\n  - name: outer\n    access: public\n',
+    });
+    const run = async (restrict: boolean, ref: string) => {
+      const dir = path.join(testdir(files(restrict, ref)), 'proj');
+      expect((await kiln(['deps'], dir)).code).toBe(0);
+      return { dir, r: await kiln(['build'], dir) };
+    };
+    const denied = await run(true, 'inner');
+    expect(denied.r.code).toBe(2);
+    expect(denied.r.output).toMatch(/KLN310\] Model 'mine' refs inner, which is protected in package 'lib' \(restrict-access\)/);
+    expect(denied.r.output).toMatch(/--> models\/mine\.sql:1/);
+    expect(fs.existsSync(path.join(denied.dir, 'dev.duckdb'))).toBe(false);
+    // The package's own model refs its protected one; the project refs its public one.
+    const allowed = await run(true, 'outer');
+    expect(allowed.r.code, allowed.r.output).toBe(0);
+    // Without restrict-access, protected models are referable from every package (the default).
+    const open = await run(false, 'inner');
+    expect(open.r.code, open.r.output).toBe(0);
+  });
 });

@@ -55,7 +55,7 @@ async function settled(files: Record<string, string> = FILES): Promise<string> {
 async function compile(dir: string, args: string[] = []): Promise<string> {
   const r = await kiln(['compile', '--log-format', 'json', ...args], dir);
   expect(r.code, r.output).toBe(0);
-  const line = r.stdout.split('\n').find((l) => l.includes('"msg":"Compiled '));
+  const line = r.stdout.split('\n').find((l) => l.includes('"msg":"Compiled ') && l.includes('"reuse"'));
   expect(line, r.output).toBeDefined();
   return (JSON.parse(line!) as { reuse: string }).reuse;
 }
