@@ -43,12 +43,17 @@ fs.rmSync(path.join(dir, 'target'), { recursive: true, force: true });
 const modelFile = [...source.project.files.keys()].filter((f) => f.includes('/intermediate/') && f.endsWith('.sql')).sort()[0];
 const modelPath = path.join(dir, modelFile);
 const original = fs.readFileSync(modelPath, 'utf8');
+// Another staging model for its first ref to point at (staging models read sources only: no cycle).
+const firstRef = /ref\('([^']+)'\)/.exec(original);
+const otherStaging = [...source.project.files.keys()].filter((f) => f.includes('/staging/') && f.endsWith('.sql')).map((f) => path.posix.basename(f, '.sql')).sort().find((n) => !original.includes(`'${n}'`));
+if (!firstRef || !otherStaging) throw new Error(`no ref to change in ${modelFile}`);
 
 // 'one model changed' edits the SQL after the model's last Jinja (its select list, as most edits
-// of a model in this shape are); 'between its Jinja' edits a CTE between two refs, which kiln
-// cannot prove leaves the rendered Jinja alone, so it compiles in full.
-type Config = 'cold' | 'warm, nothing changed' | 'warm, one model changed' | 'warm, one model changed between its Jinja';
-const CONFIGS: Config[] = ['cold', 'warm, nothing changed', 'warm, one model changed', 'warm, one model changed between its Jinja'];
+// of a model in this shape are); 'between its Jinja' edits a CTE between two refs; 'a ref changed'
+// points its first ref at another staging model (its parents change: parent_map and child_map
+// too). The last two re-render the model alone from the record (core/parser/partial/warm-render.ts).
+type Config = 'cold' | 'warm, nothing changed' | 'warm, one model changed' | 'warm, one model changed between its Jinja' | 'warm, one model changed: a ref changed';
+const CONFIGS: Config[] = ['cold', 'warm, nothing changed', 'warm, one model changed', 'warm, one model changed between its Jinja', 'warm, one model changed: a ref changed'];
 const PHASES = ['startup', 'load', 'parse cache', 'parse', 'graph', 'compile', 'write artifacts', 'other'];
 interface PhaseEvent {
   phases: { phase: string; seconds: number }[];
@@ -76,6 +81,8 @@ for (let r = 0; r < runs; r++) {
   const firstClose = original.indexOf('}}') + 2;
   fs.writeFileSync(modelPath, `${original.slice(0, firstClose)} -- edited in round ${r + 1}\n${original.slice(firstClose)}-- edited in round ${r + 1}\n`);
   compile('warm, one model changed between its Jinja');
+  fs.writeFileSync(modelPath, original.replace(firstRef[0], `ref('${otherStaging}')`).replace(/\n$/, `\n-- ref edited in round ${r + 1}\n`));
+  compile('warm, one model changed: a ref changed');
   process.stdout.write(`round ${r + 1}/${runs} done (load ${os.loadavg()[0].toFixed(1)})\n`);
 }
 fs.writeFileSync(modelPath, original);
@@ -108,11 +115,13 @@ const figures: Record<string, unknown>[] = [];
 for (const c of CONFIGS) {
   const wall = summarize(measured.get(c)!.map((x) => x.wallMs));
   const rss = summarize(measured.get(c)!.map((x) => x.peakRssMb ?? NaN));
+  // CPU time (user + system): steadier than wall time on a shared machine.
+  const cpu = median(measured.get(c)!.map((x) => x.cpuMs ?? NaN));
   const phaseMedians = Object.fromEntries(PHASES.map((p) => [p, median(phases.get(c)!.map((e) => e.phases.find((x) => x.phase === p)?.seconds ?? 0))]));
-  rows.push([c, wall.median / 1000, wall.min / 1000, Number.isNaN(rss.median) ? null : Math.round(rss.median), ...PHASES.map((p) => phaseMedians[p])]);
-  figures.push({ config: c, wallSeconds: { median: wall.median / 1000, min: wall.min / 1000, runs: wall.runs.map((x) => x / 1000) }, peakRssMb: rss.median, phaseSeconds: phaseMedians });
+  rows.push([c, wall.median / 1000, wall.min / 1000, Number.isNaN(cpu) ? null : cpu / 1000, Number.isNaN(rss.median) ? null : Math.round(rss.median), ...PHASES.map((p) => phaseMedians[p])]);
+  figures.push({ config: c, wallSeconds: { median: wall.median / 1000, min: wall.min / 1000, runs: wall.runs.map((x) => x / 1000) }, cpuSeconds: Number.isNaN(cpu) ? null : cpu / 1000, peakRssMb: rss.median, phaseSeconds: phaseMedians });
 }
-printTable(`kiln compile, ${models.toLocaleString('en-US')} models, ${runs} rounds (seconds; medians; load average ${loads.map((l) => l.toFixed(1)).join(', ')})`, ['', 'wall', 'min', 'RSS MB', ...PHASES], rows);
+printTable(`kiln compile, ${models.toLocaleString('en-US')} models, ${runs} rounds (seconds; medians; load average ${loads.map((l) => l.toFixed(1)).join(', ')})`, ['', 'wall', 'min', 'CPU', 'RSS MB', ...PHASES], rows);
 const ip = Object.fromEntries(Object.entries(inProcess).map(([k, v]) => [k, median(v) / 1000]));
 printTable('In-process (kiln watch): open a session after one model changed (seconds, medians)', ['', 'parse (+cache)', 'whole session'], [
   ['PartialParseState, one file invalidated', ip.warmParse, ip.warmOpen],

@@ -16,19 +16,21 @@ import { Timings } from '../timings.js';
 import { envReadsInProcess, secretValues } from '../../template/env-reads.js';
 import { compileIfUpToDate, forgetCompileState, recordCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
 import { nodeSqlPath } from '../../artifacts/paths.js';
+import { forgetWarmRecord, ManifestSections } from '../../parser/partial/warm-render.js';
 
 /**
  * What parse and a full compile need, imported when used: a compile with nothing changed
  * (compileIfUpToDate) loads none of it.
  */
 async function modules() {
-  const [write, compile, session, defer, shared, engine] = await Promise.all([
+  const [write, compile, session, defer, shared, engine, warmRecord] = await Promise.all([
     import('../../artifacts/write.js'),
     import('../../compiler/compile.js'),
     import('../session.js'),
     import('../defer.js'),
     import('./shared.js'),
     import('../../template/engine.js'),
+    import('../../parser/partial/warm-record.js'),
   ]);
   return {
     ArtifactWriter: write.ArtifactWriter,
@@ -41,6 +43,7 @@ async function modules() {
     redactor: shared.redactor,
     reportWarnings: shared.reportWarnings,
     needsWarehouse: engine.needsWarehouse,
+    writeWarmRecord: warmRecord.writeWarmRecord,
   };
 }
 
@@ -91,7 +94,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
-  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse } = await modules();
+  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord } = await modules();
   const session = await openSession({ ...opts, timings }, io.cwd);
   // The outputs are about to change: the record of the last compile no longer holds.
   forgetCompileState(session.targetDir);
@@ -151,6 +154,8 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   /** Nodes with ephemeral ancestors injected as CTEs (see EntryOffsets). */
   const withCtes = new Set<string>();
   let models: ModelEntry[] | undefined;
+  let sections: ManifestSections | null = null;
+  forgetWarmRecord(session.targetDir);
   try {
     timings.time('compile', () => {
       for (const id of session.dag.topoOrder()) {
@@ -179,7 +184,11 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       // (only while nothing is redacted: then the text written is the text made).
       const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes) : null;
       const chunks = manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, track?.onEntry);
-      writer.writeJsonStream('manifest.json', firstPiece(track ? track.pieces(chunks) : chunks, (head) => (manifestHead = redact(head))));
+      // What re-rendering one model alone needs (warm-render.ts): with the whole project compiled alike.
+      // (selectors.yml may hold a default selection: its result may change with the graph.)
+      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections() : null;
+      const tracked = track ? track.pieces(chunks) : chunks;
+      writer.writeJsonStream('manifest.json', firstPiece(sections ? sections.pieces(tracked) : tracked, (head) => (manifestHead = redact(head))));
       models = track?.models;
     });
   } finally {
@@ -191,8 +200,22 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const found = foundPhrase(session.manifest);
   // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
   if (manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
-    timings.time('write artifacts', () =>
+    const salt = randomUUID();
+    timings.time('write artifacts', () => {
+      if (sections) {
+        writeWarmRecord({
+          targetDir: session.targetDir,
+          salt,
+          manifest: session.manifest,
+          topoOrder: session.dag.topoOrder(),
+          sections,
+          relationOf: (n) => compiler.relationOf(n),
+          dialect: session.deps.dialect,
+          hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
+        });
+      }
       recordCompileState({
+        salt,
         opts,
         cwd: io.cwd,
         root: session.root,
@@ -207,8 +230,8 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         models,
         report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
         startedAt,
-      }),
-    );
+      });
+    });
   }
   reporter.info(`Found ${found}`);
   for (const p of printed) printCompiled(reporter, output, p.name, p.sql);

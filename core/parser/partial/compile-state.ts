@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { codeFingerprint } from './cache-key.js';
+import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmRecord, type Splice, type WarmRecord } from './warm-render.js';
 import type { ProjectFile } from '../../project/types.js';
 import { isSeedStamp } from '../../seeds/seed-stamp.js';
 
@@ -347,6 +348,13 @@ export function recomposeCompiled(oldRaw: string, oldCompiled: string, newRaw: s
 
 interface NodeJson {
   resource_type?: unknown;
+  unique_id?: unknown;
+  name?: unknown;
+  refs?: unknown;
+  sources?: unknown;
+  depends_on?: { nodes?: unknown };
+  constraints?: unknown;
+  columns?: Record<string, { constraints?: unknown }>;
   raw_code?: unknown;
   compiled_code?: unknown;
   checksum?: { checksum?: unknown };
@@ -363,6 +371,8 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
   const byInput = new Map<number, number>();
   for (let k = 0; k < count; k++) byInput.set(m[k * 4], k);
   const edits: { readonly k: number; readonly start: number; readonly end: number; readonly text: Buffer; readonly compiled: string; readonly sameCompiled: boolean }[] = [];
+  let warm: WarmRecord | null | undefined;
+  const graph: Splice[] = [];
   for (const [row, c] of changed) {
     const k = byInput.get(row);
     if (k === undefined) return false;
@@ -380,13 +390,21 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
     const recorded = state.sums[row];
     if (node.resource_type !== 'model' || typeof oldRaw !== 'string' || typeof oldCompiled !== 'string' || node.config?.materialized === 'ephemeral') return false;
     if (!node.checksum || node.checksum.checksum !== recorded || createHash('sha256').update(oldRaw, 'utf8').digest('hex') !== recorded) return false;
-    const compiled = recomposeCompiled(oldRaw, oldCompiled, newRaw);
-    if (compiled === null) return false;
+    let compiled = recomposeCompiled(oldRaw, oldCompiled, newRaw);
+    if (compiled === null) {
+      // Changed between its Jinja: re-rendered from the record of the last compile (warm-render.ts).
+      if (mayShowModelCode('model', newRaw)) return false;
+      warm ??= readWarmRecord(path.dirname(manifestPath), state.header.salt);
+      if (!warm || !rerenderBetweenJinja(warm, node, oldRaw, newRaw, fd, size, graph)) return false;
+      compiled = node.compiled_code as string;
+    }
     node.raw_code = newRaw;
     node.checksum.checksum = c.checksum;
     node.compiled_code = compiled;
     edits.push({ k, start, end, text: Buffer.from(JSON.stringify(node), 'utf8'), compiled, sameCompiled: compiled === oldCompiled });
   }
+  // parent_map and child_map entries come after every node entry: they move no model's range.
+  for (const g of graph) edits.push({ k: -1, start: g.start, end: g.end, text: g.text, compiled: '', sameCompiled: true });
   edits.sort((x, y) => x.start - y.start);
   // manifest.json: the new first part, then the old text with the changed entries replaced.
   const tmp = `${manifestPath}.${process.pid}.tmp`;
@@ -426,6 +444,11 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
     fs.renameSync(t, file);
     setRow(state, row, fs.statSync(file));
   }
+  if (graph.length && warm) {
+    // Where parent_map and child_map now lie; without the record a later change falls back to a full compile.
+    moveTailRanges(warm, size, graph);
+    saveWarmRecord(path.dirname(manifestPath), warm);
+  }
   fs.renameSync(tmp, manifestPath);
   setRow(state, state.header.manifest.row, fs.statSync(manifestPath));
   for (const [row, c] of changed) {
@@ -444,6 +467,34 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
     m[k * 4 + 1] = start + delta;
     m[k * 4 + 2] = e ? start + delta + e.text.length : m[k * 4 + 2] + delta;
   }
+  return true;
+}
+
+/**
+ * A model changed between its Jinja, re-rendered from `warm` (see warm-render.ts): sets its
+ * compiled_code, refs, sources and depends_on in `node`, and adds to `graph` the parent_map and
+ * child_map splices its new parents need (one model's parents at most may change per compile).
+ */
+function rerenderBetweenJinja(warm: WarmRecord, node: NodeJson, oldRaw: string, newRaw: string, fd: number, size: number, graph: Splice[]): boolean {
+  const r = rerenderStatic(warm, oldRaw, newRaw);
+  if (!r || typeof node.unique_id !== 'string' || typeof node.name !== 'string' || !node.depends_on || !Array.isArray(node.depends_on.nodes)) return false;
+  const before = node.depends_on.nodes as string[];
+  if (JSON.stringify(before) !== JSON.stringify(r.dependsOn)) {
+    // Foreign keys to other models add parents too.
+    if (!Array.isArray(node.constraints) || node.constraints.length || Object.values(node.columns ?? {}).some((c) => !Array.isArray(c.constraints) || c.constraints.length)) return false;
+    const splices = graphSplices(warm, fd, size, { id: node.unique_id, name: node.name }, before, r.dependsOn);
+    if (!splices || (splices.length && graph.length)) return false;
+    graph.push(...splices);
+  }
+  if (r.materialized) {
+    // The config() call that changed set it: the old value must be what the config says.
+    if (!node.config || node.config.materialized !== r.materialized[0]) return false;
+    node.config.materialized = r.materialized[1];
+  }
+  node.compiled_code = r.compiled;
+  node.refs = r.refs;
+  node.sources = r.sources;
+  node.depends_on.nodes = r.dependsOn;
   return true;
 }
 
@@ -512,6 +563,8 @@ export interface RecordInput {
   readonly models?: readonly ModelEntry[];
   /** When the compile started, ms since the epoch. */
   readonly startedAt: number;
+  /** The record's salt (random; binds records made beside it, such as warm-render.ts's, to this one). */
+  readonly salt?: string;
 }
 
 /**
@@ -560,7 +613,7 @@ export function recordCompileState(input: RecordInput): boolean {
     const outputs = input.outputs.map((o) => stamp(root, path.join(input.targetDir, o)));
     const manifestIndex = input.outputs.indexOf('manifest.json');
     if (manifestIndex === -1 || outputs.some((o) => o[1] < 0)) return false;
-    const salt = randomUUID();
+    const salt = input.salt ?? randomUUID();
     const env = new Map<string, string | undefined>();
     for (const name of envOfInterest()) env.set(name, process.env[name]);
     env.set('HOME', process.env.HOME);

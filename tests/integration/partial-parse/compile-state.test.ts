@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
 import { COMPILE_STATE_FILE, mayShowModelCode, recomposeCompiled } from '../../../core/parser/partial/compile-state.js';
+import { WARM_RENDER_FILE } from '../../../core/parser/partial/warm-render.js';
 
 const FILES: Record<string, string> = {
   'dbt_project.yml': "name: shop\nprofile: shop\nversion: '1.0'\nvars:\n  rate: 3\nmodels:\n  shop:\n    marts:\n      +materialized: table\n",
@@ -66,7 +67,7 @@ function targetFiles(dir: string): Record<string, string> {
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(abs, e.name), r);
-      else if (r !== COMPILE_STATE_FILE && r !== 'partial_parse.kiln') out[r] = fs.readFileSync(path.join(abs, e.name), 'utf8');
+      else if (r !== COMPILE_STATE_FILE && r !== WARM_RENDER_FILE && r !== 'partial_parse.kiln') out[r] = fs.readFileSync(path.join(abs, e.name), 'utf8');
     }
   };
   walk(path.join(dir, 'target'), '');
@@ -247,6 +248,146 @@ describe('compile with model files changed outside their Jinja', () => {
     edit(dir, 'models/marts/revenue.sql', 'select', "{{ config(materialized='view') }}\nselect");
     expect(await compile(dir, NO_FORMAT)).toBe('none');
     await expectSameAsCold(dir, NO_FORMAT);
+  });
+});
+
+describe('compile with model files changed between their Jinja', () => {
+  const NO_FORMAT = ['--no-format'];
+  // Static models (only literal ref/source/config calls): re-rendered alone from the record.
+  const STATIC: Record<string, string> = {
+    ...FILES,
+    'models/marts/joined.sql': "with a as (\n  select * from {{ ref('stg_orders') }}\n),\nb as (\n  select * from {{ ref('stg_customers') }}\n)\nselect * from a join b using (id)\n",
+    'models/marts/configured.sql': "{{ config(materialized='view', tags=['x']) }}\nselect * from {{ ref('stg_orders') }}\n",
+    'models/marts/eph.sql': "{{ config(materialized='ephemeral') }}\nselect 1 as id\n",
+    'models/marts/leaf.sql': "select * from {{ ref('joined') }}\n",
+    'models/marts/after_configured.sql': "select * from {{ ref('configured') }}\n",
+  };
+
+  /** A copy of the project (no target/) compiled from scratch: its target/ equals `dir`'s. */
+  async function expectSameAsColdCopy(dir: string, args: string[] = NO_FORMAT): Promise<void> {
+    const copy = testdir({});
+    fs.cpSync(dir, copy, { recursive: true, filter: (src) => !src.startsWith(path.join(dir, 'target')) && !src.includes('.duckdb') });
+    expect(await compile(copy, ['--no-partial-parse', ...args])).toBe('none');
+    const warm = targetFiles(dir);
+    const cold = targetFiles(copy);
+    expect(Object.fromEntries(Object.keys(cold).map((k) => [k, warm[k]]))).toEqual(cold);
+  }
+
+  it('re-renders the model alone, exactly as a full compile, for edits that keep or change its parents', async () => {
+    const dir = await settled(STATIC);
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    const steps: [string, () => void][] = [
+      ['a CTE between two refs', () => edit(dir, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as')],
+      ['text between refs of a model with config()', () => edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *')],
+      ['materialized switched from view to table', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'")],
+      ['config() moved after its ref (the same config)', () => edit(dir, 'models/marts/configured.sql', /^(\{\{ config\([^}]*\}\})\n(.*)$/s, '$2$1\n')],
+      ['a ref changed to another model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('plain')")],
+      ['a ref to a seed', () => edit(dir, 'models/marts/joined.sql', "ref('plain')", "ref('countries')")],
+      ['a source added', () => edit(dir, 'models/marts/joined.sql', 'select 2 as two', "select * from {{ source('raw', 'customers') }}")],
+      // An edit outside the Jinja (recomposeCompiled) between graph changes: the record follows.
+      ['a comment after the last Jinja of another model', () => edit(dir, 'models/marts/leaf.sql', /\n$/, '\n-- the leaf\n')],
+      ['a ref added twice and a parent dropped', () => edit(dir, 'models/marts/joined.sql', "ref('countries')", "ref('stg_orders') }} join {{ ref('stg_orders')")],
+      ['a ref to a model later in the compile order (no cycle)', () => edit(dir, 'models/marts/configured.sql', "ref('stg_orders')", "ref('leaf')")],
+      ['back to the first text', () => fs.writeFileSync(path.join(dir, 'models/marts/joined.sql'), STATIC['models/marts/joined.sql'])],
+    ];
+    for (const [what, change] of steps) {
+      change();
+      expect(await compile(dir, NO_FORMAT), what).toBe('unchanged models');
+      await expectSameAsColdCopy(dir);
+    }
+    expect(await compile(dir, NO_FORMAT)).toBe('all');
+    await expectSameAsColdCopy(dir);
+  });
+
+  it('compiles in full what it cannot show to be the same', async () => {
+    const dir = await settled(STATIC);
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    const steps: [string, () => void][] = [
+      ['a changed config()', () => edit(dir, 'models/marts/configured.sql', "tags=['x']", "tags=['y']")],
+      ['materialized switched to ephemeral', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='ephemeral'")],
+      ['materialized and a tag changed', () => edit(dir, 'models/marts/configured.sql', "materialized='ephemeral', tags=['y']", "materialized='view', tags=['z']")],
+      ['a ref to an ephemeral model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('eph')")],
+      ['a var()', () => edit(dir, 'models/marts/joined.sql', "ref('eph')", "ref('stg_customers') }} where {{ var('rate')")],
+      ['a tag', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if true %}select * from a{% endif %}')],
+      ['the record of refs gone', () => (fs.rmSync(path.join(dir, 'target', WARM_RENDER_FILE)), edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *'))],
+    ];
+    for (const [what, change] of steps) {
+      change();
+      expect(await compile(dir, NO_FORMAT), what).toBe('none');
+      expect(await compile(dir, NO_FORMAT), what).toBe('all');
+    }
+    await expectSameAsColdCopy(dir);
+  });
+
+  it('a ref to an unknown model or a cycle fails as a full compile fails', async () => {
+    for (const [file, from, to] of [
+      ['models/marts/joined.sql', "ref('stg_customers')", "ref('nowhere')"],
+      ['models/marts/joined.sql', "ref('stg_customers')", "ref('leaf')"],
+      ['models/marts/joined.sql', "ref('stg_customers')", "ref('joined')"],
+    ] as const) {
+      const dir = await settled(STATIC);
+      expect(await compile(dir, NO_FORMAT)).toBe('none');
+      edit(dir, file, from, to);
+      const warm = await kiln(['compile', ...NO_FORMAT], dir);
+      const cold = await kiln(['compile', '--no-partial-parse', ...NO_FORMAT], dir);
+      expect(warm.code, to).not.toBe(0);
+      expect(warm.code).toBe(cold.code);
+      // The same message, apart from the time of day and the seconds taken.
+      const text = (t: string) => t.replace(/^\d\d:\d\d:\d\d/gm, '-').replace(/\d+\.\d+s/g, '-');
+      expect(text(warm.output)).toBe(text(cold.output));
+    }
+  });
+
+  it('a project naming macro (which may read the config) keeps the config from changing alone', async () => {
+    const dir = await settled({
+      ...STATIC,
+      'macros/naming.sql': '{% macro generate_schema_name(custom_schema_name, node) %}{{ target.schema }}{% endmacro %}\n',
+    });
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'");
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    await expectSameAsColdCopy(dir);
+  });
+
+  it('after a ref against the recorded order, a cycle through it is still found', async () => {
+    const dir = await settled(STATIC);
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    // configured comes before leaf in the recorded order; leaf refs joined.
+    edit(dir, 'models/marts/configured.sql', "ref('stg_orders')", "ref('leaf')");
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    // The walk up from leaf accepted it; the recorded positions prove nothing from now on.
+    expect((JSON.parse(fs.readFileSync(path.join(dir, 'target', WARM_RENDER_FILE), 'utf8')) as { ordered?: boolean }).ordered).toBe(false);
+    await expectSameAsColdCopy(dir);
+    edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('configured')");
+    const warm = await kiln(['compile', ...NO_FORMAT], dir);
+    expect(warm.code).not.toBe(0);
+    expect(warm.output).toContain('Found a cycle');
+  });
+
+  it('a selection, a default selector or unit tests keep the parents from changing alone', async () => {
+    const withUnitTest = {
+      ...STATIC,
+      'models/marts/_unit.yml': 'unit_tests:\n  - name: t_leaf\n    model: leaf\n    given:\n      - input: ref(\'joined\')\n        rows: [{id: 1}]\n    expect:\n      rows: [{id: 1}]\n',
+    };
+    const dir = await settled(withUnitTest);
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('plain')");
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    edit(dir, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    await expectSameAsColdCopy(dir);
+    // A default selection in selectors.yml too.
+    const withSelectors = await settled({ ...STATIC, 'selectors.yml': "selectors:\n  - name: everything\n    default: true\n    definition:\n      method: fqn\n      value: '*'\n" });
+    expect(await compile(withSelectors, NO_FORMAT)).toBe('none');
+    expect(await compile(withSelectors, NO_FORMAT)).toBe('all');
+    edit(withSelectors, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as');
+    expect(await compile(withSelectors, NO_FORMAT)).toBe('none');
+    const sel = [...NO_FORMAT, '--select', 'marts'];
+    expect(await compile(dir, sel)).toBe('none');
+    edit(dir, 'models/marts/joined.sql', 'select 2 as two', 'select 3 as three');
+    expect(await compile(dir, sel)).toBe('none');
   });
 });
 

@@ -1,0 +1,64 @@
+// Writing the record warm-render.ts reads, after a full compile. Apart from warm-render.ts:
+// it needs the template engine's printing (pyStr), which a warm compile does not load.
+import path from 'node:path';
+import { pyStr } from '../../template/index.js';
+import { RelationValue } from '../../compiler/relation.js';
+import type { SqlDialect } from '../../../adapters/adapter.js';
+import type { Manifest, ParsedNode } from '../../nodes.js';
+import { forgetWarmRecord, WARM_RECORD_FORMAT, WARM_RENDER_FILE, writeAtomically, type ManifestSections, type RefEntry, type SourceEntry, type WarmRecord } from './warm-render.js';
+
+export interface WarmRecordInput {
+  readonly targetDir: string;
+  readonly salt: string;
+  readonly manifest: Manifest;
+  readonly topoOrder: readonly string[];
+  readonly sections: ManifestSections;
+  /** The relation a node renders to when ref()'d (Compiler.relationOf). */
+  readonly relationOf: (node: ParsedNode) => RelationValue;
+  /** The dialect sources render in (as the compiler's source() makes them). */
+  readonly dialect: SqlDialect;
+  /** Whether a package (the project) defines a macro of that name (TemplateEngine.hasMacro). */
+  readonly hasMacro: (name: string, packageName: string) => boolean;
+}
+
+/** Writes the record; on any failure leaves none (the next compile is then full). Never throws. */
+export function writeWarmRecord(input: WarmRecordInput): boolean {
+  const file = path.join(input.targetDir, WARM_RENDER_FILE);
+  try {
+    const ranges = input.sections.tailRanges();
+    if (!ranges) throw new Error('manifest sections not seen');
+    const rank = new Map<string, number>();
+    input.topoOrder.forEach((id, i) => rank.set(id, i));
+    // Names a ref() means without a package or version to pick among (RefIndex's one-node case).
+    const byName = new Map<string, number>();
+    let unitTests = false;
+    for (const n of input.manifest.nodes.values()) {
+      if (n.resourceType === 'unit_test') unitTests = true;
+      if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') byName.set(n.name, (byName.get(n.name) ?? 0) + 1);
+    }
+    const refs: Record<string, RefEntry> = {};
+    for (const n of input.manifest.nodes.values()) {
+      if (byName.get(n.name) !== 1 || n.resourceType === 'unit_test' || n.resourceType === 'test' || n.resourceType === 'analysis') continue;
+      if (n.packageName !== input.manifest.projectName || n.version !== undefined || n.latestVersion !== undefined || n.deprecationDate !== undefined) continue;
+      if (n.config.materialized === 'ephemeral' || n.config.access === 'private') continue;
+      const r = rank.get(n.uniqueId);
+      if (r === undefined) continue;
+      refs[n.name] = [n.uniqueId, pyStr(input.relationOf(n)), r];
+    }
+    const sourceCount = new Map<string, number>();
+    for (const s of input.manifest.sources.values()) sourceCount.set(`${s.sourceName}.${s.name}`, (sourceCount.get(`${s.sourceName}.${s.name}`) ?? 0) + 1);
+    const sources: Record<string, SourceEntry> = {};
+    for (const s of input.manifest.sources.values()) {
+      const key = `${s.sourceName}.${s.name}`;
+      if (sourceCount.get(key) === 1) sources[key] = [s.uniqueId, pyStr(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, input.dialect, { type: 'table' }))];
+    }
+    const namingMacros = ['generate_schema_name', 'generate_alias_name', 'generate_database_name'].some((m) => input.hasMacro(m, input.manifest.projectName));
+    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests, namingMacros };
+    writeAtomically(file, JSON.stringify(record));
+    return true;
+  } catch {
+    forgetWarmRecord(input.targetDir);
+    return false;
+  }
+}
+
