@@ -37,6 +37,21 @@ describe('configForPath', () => {
     });
   });
 
+  it('gives every node of a folder the same config, each its own object (levels are merged once and remembered)', () => {
+    const a = configForPath(tree, ['my_project', 'staging', 'stg_a'], 'model');
+    a.materialized = 'changed by the caller';
+    a.extra = 1;
+    const b = configForPath(tree, ['my_project', 'staging', 'stg_b'], 'model');
+    expect(b).not.toBe(a);
+    expect(b).toEqual({ persist_docs: { relation: true }, materialized: 'view', tags: ['all', 'staging'], meta: { owner: 'b', tier: 1 }, pre_hook: ['select 1', 'select 2'] });
+    // A remembered level does not stop a deeper one, or a node-name level, from applying.
+    expect(configForPath(tree, ['my_project', 'staging', 'stg_special'], 'model').alias).toBe('special');
+    expect(configForPath(tree, ['my_project', 'staging', 'legacy', 'y'], 'model')).toMatchObject({ materialized: 'ephemeral', enabled: false });
+    expect(configForPath(tree, ['my_project'], 'model')).toMatchObject({ materialized: 'table', tags: ['all'] });
+    // Another tree (a reloaded project) is walked afresh.
+    expect(configForPath({ my_project: { staging: { '+materialized': 'table' } } }, ['my_project', 'staging', 'x'], 'model')).toEqual({ materialized: 'table' });
+  });
+
   it('matches the node name itself as the last level', () => {
     expect(configForPath(tree, ['my_project', 'staging', 'stg_special'], 'model').alias).toBe('special');
   });
