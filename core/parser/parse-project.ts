@@ -6,7 +6,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
 import type { ColumnInfo, ConstraintDef, DocBlock, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
-import { configForPath, mergeConfigs } from '../project/config-tree.js';
+import { configForPath, configUnder, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
 import { allConstraints, parseConstraints, parseRefText } from '../project/constraints.js';
@@ -496,8 +496,13 @@ export function parseProject(input: ParseInput): ParseOutput {
   function parseTemplatedFresh(f: ProjectSourceFile, resourceType: 'model' | 'test' | 'analysis', name: string, patch: NodePatch | undefined, version?: { v: VersionId; latest: VersionId }): ParsedNode | null {
     const fqn = version ? [...fqnOf(f, name).slice(0, -1), name, `v${version.v}`] : fqnOf(f, name);
     const tree = resourceType === 'model' ? loaded.project.models : resourceType === 'analysis' ? loaded.project.analyses : loaded.project.dataTests;
-    const treeCfg = rootTreeCfg(configForPath(tree, fqn, resourceType), resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests', fqn);
-    const base = mergeConfigs(mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, treeCfg), patch ? governance(patch) : {});
+    const treeName = resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests';
+    // Without a root project's tree over this one, the defaults and the folder's configs are
+    // merged once per folder (configUnder) rather than once per node.
+    const withTree = input.unit?.rootTrees?.[treeName]
+      ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
+      : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
+    const base = patch ? mergeConfigs(withTree, governance(patch)) : withTree;
     const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
     const uniqueId = version ? versionId(name, version.v) : `${resourceType}.${projectName}.${name}`;

@@ -46,6 +46,8 @@ interface Walked {
   readonly merged: Readonly<Record<string, unknown>>;
   readonly node: Readonly<Record<string, unknown>>;
   readonly below: Map<string, Walked>;
+  /** configUnder's answers at this level, by the base config they were merged over. */
+  under?: Map<object, Readonly<Record<string, unknown>>>;
 }
 
 /** The top of each tree (trees are immutable after loading; a reloaded project has new ones). */
@@ -62,6 +64,24 @@ export function configForPath(
   fqnPath: readonly string[],
   _resourceType?: ConfigResourceType,
 ): Record<string, unknown> {
+  return { ...walk(tree, fqnPath).merged };
+}
+
+/**
+ * `mergeConfigs(base, configForPath(tree, fqnPath))`, remembered per level and base: `base` is a
+ * constant (a resource type's defaults) that nothing changes. The result is the caller's to
+ * change; the values in it are shared and must not be.
+ */
+export function configUnder(base: Readonly<Record<string, unknown>>, tree: ConfigTree, fqnPath: readonly string[]): Record<string, unknown> {
+  const at = walk(tree, fqnPath);
+  at.under ??= new Map();
+  let merged = at.under.get(base);
+  if (!merged) at.under.set(base, (merged = mergeConfigs(base, at.merged)));
+  return { ...merged };
+}
+
+/** The deepest level of `tree` along `fqnPath`, its configs merged from the top. */
+function walk(tree: ConfigTree, fqnPath: readonly string[]): Walked {
   let at: Walked | undefined = walkCache.get(tree);
   if (!at) walkCache.set(tree, (at = { merged: { ...levelConfigs(tree) }, node: tree, below: new Map() }));
   for (const part of fqnPath) {
@@ -75,7 +95,7 @@ export function configForPath(
     }
     at = next;
   }
-  return { ...at.merged };
+  return at;
 }
 
 function asList(v: unknown): unknown[] {
@@ -94,8 +114,9 @@ export function mergeConfigs(
   higher: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(lower)) mergeKey(out, normalizeConfigKey(k), v);
-  for (const [k, v] of Object.entries(higher)) mergeKey(out, normalizeConfigKey(k), v);
+  // Keys, not entries: no [key, value] array per key (this runs several times per node).
+  for (const k of Object.keys(lower)) mergeKey(out, normalizeConfigKey(k), lower[k]);
+  for (const k of Object.keys(higher)) mergeKey(out, normalizeConfigKey(k), higher[k]);
   return out;
 }
 
