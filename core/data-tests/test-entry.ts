@@ -22,7 +22,9 @@ export interface TestEntry {
 }
 
 export function readTestEntry(entry: unknown, loc: SourceLocation): TestEntry {
-  if (typeof entry === 'string') return { ...splitName(entry), customName: null, args: {}, config: {} };
+  // Built field by field, without spreads or deletes: 30,000 entries in a large project, and
+  // V8 copies a spread of a fresh object into a literal slowly.
+  if (typeof entry === 'string') return entryOf(entry, null, {}, {});
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
     throw new KilnError(Codes.CONFIG_INVALID, `A test entry must be a test name or a mapping, got ${describe(entry)}`, {
       loc,
@@ -31,11 +33,13 @@ export function readTestEntry(entry: unknown, loc: SourceLocation): TestEntry {
   }
   const obj = entry as Record<string, unknown>;
   let testName: string;
-  let body: Record<string, unknown>;
+  /** The entry's body; `skip` names a key of it that is not part of the body (`test_name`). */
+  let body: Readonly<Record<string, unknown>>;
+  let skip: string | null = null;
   if (typeof obj.test_name === 'string') {
     testName = obj.test_name;
-    const { test_name: _ignored, ...rest } = obj;
-    body = rest;
+    body = obj;
+    skip = 'test_name';
   } else {
     const keys = Object.keys(obj);
     if (keys.length !== 1) {
@@ -44,37 +48,35 @@ export function readTestEntry(entry: unknown, loc: SourceLocation): TestEntry {
         hint: 'Indent the test arguments under the test name, or use `test_name:` with `name:`.',
       });
     }
-    testName = keys[0];
+    testName = keys[0]!;
     const value = obj[testName];
     if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
       throw new KilnError(Codes.CONFIG_INVALID, `The arguments of test '${testName}' must be a mapping, got ${describe(value)}`, { loc });
     }
-    body = { ...((value as Record<string, unknown> | null) ?? {}) };
+    body = (value as Record<string, unknown> | null) ?? {};
   }
   const customName = typeof body.name === 'string' ? body.name : null;
-  delete body.name;
   const config: Record<string, unknown> = {};
-  if (body.config && typeof body.config === 'object' && !Array.isArray(body.config)) Object.assign(config, body.config);
-  delete body.config;
-  let args: Record<string, unknown>;
-  if (body.arguments && typeof body.arguments === 'object' && !Array.isArray(body.arguments)) {
-    args = { ...(body.arguments as Record<string, unknown>) };
-    delete body.arguments;
-    for (const [k, v] of Object.entries(body)) config[k] = v;
-  } else {
-    args = {};
-    for (const [k, v] of Object.entries(body)) {
-      if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
-      else args[k] = v;
-    }
+  const bodyConfig = body.config;
+  if (bodyConfig && typeof bodyConfig === 'object' && !Array.isArray(bodyConfig)) Object.assign(config, bodyConfig);
+  const bodyArgs = body.arguments;
+  const argsKey = !!bodyArgs && typeof bodyArgs === 'object' && !Array.isArray(bodyArgs);
+  const args: Record<string, unknown> = argsKey ? { ...(bodyArgs as Record<string, unknown>) } : {};
+  for (const k of Object.keys(body)) {
+    if (k === skip || k === 'name' || k === 'config' || (argsKey && k === 'arguments')) continue;
+    // With `arguments:`, every other key is a config; without it, only the known config keys.
+    if (argsKey || TEST_CONFIG_KEYS.has(k)) config[k] = body[k];
+    else args[k] = body[k];
   }
-  return { ...splitName(testName), customName, args, config };
+  return entryOf(testName, customName, args, config);
 }
 
-function splitName(name: string): { testName: string; namespace: string | null } {
+/** A TestEntry with the test's name split from its namespace. */
+function entryOf(name: string, customName: string | null, args: Record<string, unknown>, config: Record<string, unknown>): TestEntry {
   const dot = name.lastIndexOf('.');
-  if (dot < 0) return { testName: name, namespace: null };
-  return { testName: name.slice(dot + 1), namespace: name.slice(0, dot) };
+  return dot < 0
+    ? { testName: name, namespace: null, customName, args, config }
+    : { testName: name.slice(dot + 1), namespace: name.slice(0, dot), customName, args, config };
 }
 
 function describe(v: unknown): string {

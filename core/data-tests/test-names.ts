@@ -1,7 +1,7 @@
 // dbt's generated names for generic tests, so `-s not_null_orders_id` keeps working:
 // `<test>_<model>_<arg values>`, or a truncated prefix plus an md5 when 64 characters or longer.
 // crypto.hash: one call, no Hash object per name (30,000 tests in a large project).
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function genericTestName(testName: string, namespace: string | null, target: string, args: Readonly<Record<string, unknown>>): { name: string; fullName: string } {
   const flat: string[] = [];
@@ -27,8 +27,18 @@ export function genericTestName(testName: string, namespace: string | null, targ
  * Equal ids for the same test, so manifests and state comparisons line up with dbt's.
  */
 export function testUniqueId(projectName: string, name: string, metadata: { name: string; namespace: string | null; kwargs: Readonly<Record<string, unknown>> }, modelArg: string): string {
-  const hashable = { kwargs: { ...metadata.kwargs, model: modelArg }, name: metadata.name, namespace: metadata.namespace };
-  return `test.${projectName}.${name}.${createHash('md5').update(name + pyRepr(hashable)).digest('hex').slice(-10)}`;
+  // repr({'kwargs': {**kwargs, 'model': modelArg}, 'name': ..., 'namespace': ...}) written out
+  // directly (the outer keys in sorted order): no copy of kwargs per test.
+  const keys = Object.keys(metadata.kwargs);
+  if (!keys.includes('model')) keys.push('model');
+  keys.sort();
+  let kwargs = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    kwargs += `${i ? ', ' : ''}${pyStrRepr(k)}: ${pyRepr(k === 'model' ? modelArg : metadata.kwargs[k])}`;
+  }
+  const repr = `{'kwargs': ${kwargs}}, 'name': ${pyRepr(metadata.name)}, 'namespace': ${pyRepr(metadata.namespace)}}`;
+  return `test.${projectName}.${name}.${hash('md5', name + repr, 'hex').slice(-10)}`;
 }
 
 /** The `model` kwarg dbt records for a generic test on a model/seed/snapshot or a source table. */
@@ -40,17 +50,34 @@ export function modelArgument(target: { kind: string; name: string; sourceName?:
 
 /** Python's repr() of dbt's hashable form: dicts with sorted keys, lists, everything else str(). */
 function pyRepr(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ', ' : '') + pyRepr(v[i]);
+    return `${out}]`;
+  }
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${pyStrRepr(k)}: ${pyRepr(o[k])}`).join(', ')}}`;
+    const keys = Object.keys(o).sort();
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) out += `${i ? ', ' : ''}${pyStrRepr(keys[i]!)}: ${pyRepr(o[keys[i]!])}`;
+    return `${out}}`;
   }
   return pyStrRepr(pyStr(v));
 }
 
+/** Characters pyStrRepr must look at one by one: quotes, backslash, control characters. */
+const NEEDS_ESCAPE = /['"\\\x00-\x1f\x7f]/;
+
+const BACKSLASH_OR_CONTROL = /[\\\x00-\x1f\x7f]/;
+
 /** Python's repr() of a str: single quotes unless the text has ' and no ", backslash escapes. */
 function pyStrRepr(s: string): string {
+  // Names, columns and most argument values need no escape: quoted as they are.
+  if (!NEEDS_ESCAPE.test(s)) return `'${s}'`;
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  // Quotes but no backslash or control character (a ref in a test's model argument): only the
+  // quote character itself is escaped.
+  if (!BACKSLASH_OR_CONTROL.test(s)) return quote + (quote === "'" ? s.replaceAll("'", "\\'") : s) + quote;
   let out = '';
   for (const ch of s) {
     const code = ch.codePointAt(0)!;

@@ -2,11 +2,41 @@
 // declarations), so state comparisons and tools reading both line up.
 import { describe, expect, it } from 'vitest';
 import { modelArgument, testUniqueId } from '../../../core/data-tests/test-names.js';
+import { readTestEntry } from '../../../core/data-tests/test-entry.js';
 
 describe('generic test ids', () => {
   it("a versioned model's tests hash its ref with the version, as dbt does", () => {
     const meta = { name: 'unique', namespace: null, kwargs: { column_name: 'id' } };
     expect(testUniqueId('ver', 'unique_dim_customers_v1_id', meta, modelArgument({ kind: 'model', name: 'dim_customers', version: 1 }))).toBe('test.ver.unique_dim_customers_v1_id.f55d167630');
     expect(testUniqueId('ver', 'unique_dim_customers_v2_id', meta, modelArgument({ kind: 'model', name: 'dim_customers', version: 2 }))).toBe('test.ver.unique_dim_customers_v2_id.7ee817a038');
+  });
+});
+
+describe('generic test ids of arguments that need quoting', () => {
+  // Ids pinned from the character-by-character repr() that came before the fast paths for
+  // strings without escapes: quotes of both kinds, backslashes, control characters, non-ASCII.
+  it('hash the same repr() whatever the arguments hold', () => {
+    const values = ['new', "it's", 'say "hi"', "both ' and \"", 'back\\slash', 'tab\there', 'nl\nx', 'ctl\x01\x7f', 3, true, null, 'ünï €'];
+    expect(testUniqueId('proj', 'some_test', { name: 'unique', namespace: null, kwargs: { column_name: 'id' } }, modelArgument({ kind: 'model', name: 'orders' }))).toBe('test.proj.some_test.4645820d1a');
+    expect(testUniqueId('proj', 'some_test', { name: 'accepted_values', namespace: null, kwargs: { column_name: 'status', values } }, modelArgument({ kind: 'source', name: 't', sourceName: 's' }))).toBe('test.proj.some_test.e9dbb72e69');
+    const kwargs = { expression: "a > 'b'", model: 'ignored', nested: { z: 1, a: ["x'y"] } };
+    expect(testUniqueId('proj', 'some_test', { name: 'expression_is_true', namespace: 'dbt_utils', kwargs }, modelArgument({ kind: 'model', name: 'm', version: 2 }))).toBe('test.proj.some_test.3b2e4a26e3');
+  });
+});
+
+describe('test entries', () => {
+  const loc = { file: 'models/x.yml', line: 1 };
+  it('reads every spelling of an entry', () => {
+    expect(readTestEntry('dbt_utils.not_empty', loc)).toEqual({ testName: 'not_empty', namespace: 'dbt_utils', customName: null, args: {}, config: {} });
+    expect(readTestEntry({ accepted_values: { values: ['a'], severity: 'warn', name: 'av', config: { where: 'x', severity: 'error' } } }, loc)).toEqual({
+      testName: 'accepted_values', namespace: null, customName: 'av', args: { values: ['a'] }, config: { where: 'x', severity: 'warn' },
+    });
+    expect(readTestEntry({ relationships: { arguments: { to: "ref('a')", field: 'id' }, severity: 'warn', other: 1 } }, loc)).toEqual({
+      testName: 'relationships', namespace: null, customName: null, args: { to: "ref('a')", field: 'id' }, config: { severity: 'warn', other: 1 },
+    });
+    expect(readTestEntry({ test_name: 'pkg.t', name: 7, arguments: null, x: 1, limit: 3 }, loc)).toEqual({ testName: 't', namespace: 'pkg', customName: null, args: { arguments: null, x: 1 }, config: { limit: 3 } });
+    expect(readTestEntry({ unique: null }, loc)).toEqual({ testName: 'unique', namespace: null, customName: null, args: {}, config: {} });
+    expect(() => readTestEntry({ a: 1, b: 2 }, loc)).toThrow(/exactly one test name/);
+    expect(() => readTestEntry({ a: [1] }, loc)).toThrow(/must be a mapping/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configForPath, mergeConfigs } from '../../../core/project/config-tree.js';
+import { configForPath, configUnder, mergeConfigs } from '../../../core/project/config-tree.js';
 
 describe('configForPath', () => {
   const tree = {
@@ -35,6 +35,34 @@ describe('configForPath', () => {
       meta: { owner: 'b', tier: 1 },
       pre_hook: ['select 1', 'select 2'],
     });
+  });
+
+  it('gives every node of a folder the same config, each its own object (levels are merged once and remembered)', () => {
+    const a = configForPath(tree, ['my_project', 'staging', 'stg_a'], 'model');
+    a.materialized = 'changed by the caller';
+    a.extra = 1;
+    const b = configForPath(tree, ['my_project', 'staging', 'stg_b'], 'model');
+    expect(b).not.toBe(a);
+    expect(b).toEqual({ persist_docs: { relation: true }, materialized: 'view', tags: ['all', 'staging'], meta: { owner: 'b', tier: 1 }, pre_hook: ['select 1', 'select 2'] });
+    // A remembered level does not stop a deeper one, or a node-name level, from applying.
+    expect(configForPath(tree, ['my_project', 'staging', 'stg_special'], 'model').alias).toBe('special');
+    expect(configForPath(tree, ['my_project', 'staging', 'legacy', 'y'], 'model')).toMatchObject({ materialized: 'ephemeral', enabled: false });
+    expect(configForPath(tree, ['my_project'], 'model')).toMatchObject({ materialized: 'table', tags: ['all'] });
+    // Another tree (a reloaded project) is walked afresh.
+    expect(configForPath({ my_project: { staging: { '+materialized': 'table' } } }, ['my_project', 'staging', 'x'], 'model')).toEqual({ materialized: 'table' });
+  });
+
+  it('merges a base config under a folder once, each caller getting its own object (configUnder)', () => {
+    const base = { enabled: true, materialized: 'view', tags: [], meta: {} };
+    for (const fqn of [['my_project', 'staging', 'a'], ['my_project', 'staging', 'stg_special'], ['my_project', 'marts', 'b'], ['other', 'x']]) {
+      const first = configUnder(base, tree, fqn);
+      expect(first).toEqual(mergeConfigs(base, configForPath(tree, fqn)));
+      first.materialized = 'changed by the caller';
+      expect(configUnder(base, tree, fqn)).toEqual(mergeConfigs(base, configForPath(tree, fqn)));
+    }
+    expect(base).toEqual({ enabled: true, materialized: 'view', tags: [], meta: {} });
+    // Another base at the same level gets its own merge.
+    expect(configUnder({ materialized: 'seed' }, tree, ['other', 'x'])).toEqual({ materialized: 'seed', persist_docs: { relation: true } });
   });
 
   it('matches the node name itself as the last level', () => {
