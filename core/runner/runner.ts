@@ -72,6 +72,8 @@ export class Runner {
   private interrupted = false;
   private readonly inFlight = new Set<Connection>();
   private readonly startedAt = new Date();
+  /** KILN_TEST_FAIL_AFTER, read once: an environment look-up costs more than the rest of a node's bookkeeping. */
+  private readonly failAfterSpec = process.env.KILN_TEST_FAIL_AFTER;
 
   constructor(
     private readonly manifest: Manifest,
@@ -171,7 +173,7 @@ export class Runner {
             continue;
           }
           const node = this.manifest.nodes.get(id)!;
-          const failedParent = [...parentsOf.get(id)!].find((p) => failedOrSkipped.has(p));
+          const failedParent = failedOrSkipped.size > 0 ? firstIn(parentsOf.get(id)!, failedOrSkipped) : undefined;
           if (this.cancelled || failedParent) {
             skip(node, failedParent ? failedOrSkipped.get(failedParent)! : id);
             notify();
@@ -392,7 +394,7 @@ export class Runner {
       rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
       message = r.message;
     };
-    const failAfter = injectedFailure(node);
+    const failAfter = injectedFailure(this.failAfterSpec, node);
     // Where the connection can send several statements at once, a transaction's statements go
     // together (one round trip instead of one each). Hooks are the user's SQL and run alone;
     // so does everything while a test injects a failure after a given statement.
@@ -608,11 +610,16 @@ function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
 }
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
-function injectedFailure(node?: ParsedNode): number | null {
-  const spec = process.env.KILN_TEST_FAIL_AFTER;
+function injectedFailure(spec: string | undefined, node?: ParsedNode): number | null {
   if (!spec || !node) return null;
   const i = spec.lastIndexOf(':');
   return spec.slice(0, i) === node.name ? Number(spec.slice(i + 1)) : null;
+}
+
+/** The first of `ids` that `set` holds (without copying `ids` into an array). */
+function firstIn(ids: Iterable<string>, set: ReadonlyMap<string, unknown>): string | undefined {
+  for (const id of ids) if (set.has(id)) return id;
+  return undefined;
 }
 
 /** A batch's window as run_results.json writes it. */
