@@ -319,14 +319,16 @@ export class Runner {
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
-      this.hooks.compiled?.(node, compiledSql);
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
-      const outcome = isTest
-        ? await this.runTest(node, compiledSql, conn, statements, attempt)
-        : this.opts.empty && keepsHistory(node, state!)
-          ? await this.checkOnly(compiledSql, conn, statements)
-          : await this.runPlanOrFallback(conn, this.plan(node, compiledSql, state!), nodeHooks!, statements, node, attempt);
+      const sql = compiledSql;
+      const outcome = await this.writingCompiled(node, sql, () =>
+        isTest
+          ? this.runTest(node, sql, conn, statements, attempt)
+          : this.opts.empty && keepsHistory(node, state!)
+            ? this.checkOnly(sql, conn, statements)
+            : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt),
+      );
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
@@ -349,6 +351,27 @@ export class Runner {
     } finally {
       this.inFlight.delete(conn);
     }
+  }
+
+  /**
+   * Starts the node's execution, then hands its compiled SQL to the `compiled` hook (target/compiled):
+   * the first statement is sent before `start` returns, so the database works on it while this
+   * thread writes. The SQL is handed over whatever happens, as it was before the node ran.
+   */
+  private async writingCompiled(node: ParsedNode, sql: string, start: () => Promise<Outcome>): Promise<Outcome> {
+    let running: Promise<Outcome> | undefined;
+    try {
+      running = start();
+    } finally {
+      try {
+        this.hooks.compiled?.(node, sql);
+      } catch (e) {
+        // Not left running unobserved: the node's own failure, if any, is not the one reported.
+        await running?.catch(() => undefined);
+        throw e;
+      }
+    }
+    return running;
   }
 
   /**
