@@ -12,7 +12,8 @@ interface Entry {
   queued: Change[];
 }
 
-const keyOf = (database: string, schema: string): string => JSON.stringify([database, schema]);
+// NUL cannot occur in a Postgres identifier, so the pair is unambiguous (and cheaper than JSON per look-up).
+const keyOf = (database: string, schema: string): string => `${database}\u0000${schema}`;
 
 export class RelationCache {
   private readonly entries = new Map<string, Entry>();

@@ -15,6 +15,7 @@ import type { RunKind } from './commands/run.js';
 import type { CompileOptions } from './commands/compile.js';
 import type { WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/env-reads.js';
+import { consoleSinks, type ConsoleSinks } from './console-sink.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {
@@ -28,25 +29,20 @@ export interface Io {
 
 export const ExitCode = { OK: 0, NODE_FAILED: 1, USER_ERROR: 2, INTERNAL: 3, INTERRUPTED: 130 } as const;
 
-/**
- * Writes to a standard stream that may be closed under us (`kiln ls | head -1`): EPIPE and
- * its like would otherwise surface as an unhandled 'error' event with a stack trace. Once the
- * reader is gone, further output is dropped and the command carries on.
- */
-function streamSink(stream: NodeJS.WriteStream): (text: string) => void {
-  let closed = false;
-  stream.on('error', () => {
-    closed = true;
-  });
-  return (text) => {
-    if (!closed && !stream.destroyed) stream.write(text);
-  };
-}
+/** One pair for the process, however many times main() runs in it: they share the streams. */
+let processSinks: ConsoleSinks | null = null;
 
 export function processIo(): Io {
+  if (!processSinks) {
+    processSinks = consoleSinks(process.stdout, process.stderr);
+    // What the last turn of the event loop gathered reaches the terminal before the process ends
+    // (process.exit, a forced Ctrl-C, or the loop running dry).
+    process.once('exit', processSinks.flush);
+  }
+  const sinks = processSinks;
   return {
-    stdout: streamSink(process.stdout),
-    stderr: streamSink(process.stderr),
+    stdout: sinks.stdout,
+    stderr: sinks.stderr,
     cwd: process.cwd(),
     isTTY: !!process.stdout.isTTY,
     onInterrupt: (handler) => {

@@ -177,7 +177,18 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   // Also for a view kiln found absent: one created meanwhile may have other columns.
   if (!compatibleOnly) return plan;
   const refused = dialect.viewReplaceRefused!.bind(dialect);
-  return { ...plan, fallback: { when: refused, plan: swap() } };
+  // Built when first asked for: a refusal is rare, and every view of a run would otherwise plan
+  // its swap too (the same statements, built on first read).
+  let fallbackPlan: Plan | null = null;
+  return {
+    ...plan,
+    fallback: {
+      when: refused,
+      get plan(): Plan {
+        return (fallbackPlan ??= swap());
+      },
+    },
+  };
 }
 
 /**

@@ -141,7 +141,6 @@ export class Reporter {
   }
 
   private line(left: string, right: string, data: Record<string, unknown>): void {
-    const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
     const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
     this.emit('info', `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
   }
@@ -198,10 +197,24 @@ export function describeNode(node: ParsedNode): string {
   return `sql ${node.config.materialized} model ${rel}`;
 }
 
+/** Length on screen: without colour codes (present only with colour on, so most lines skip the scan). */
+function visible(s: string): number {
+  return s.includes('\x1b') ? s.replace(/\x1b\[[0-9;]*m/g, '').length : s.length;
+}
+
+/** The clock of the last line and the second it shows: a run prints many lines a second. */
+let clockSecond = NaN;
+let clockText = '';
+
 function clock(): string {
-  const d = new Date();
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second === clockSecond) return clockText;
+  const d = new Date(now);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  clockSecond = second;
+  clockText = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return clockText;
 }
 
 /** `3 seeds, 2 view models, 1 table model` style counts. */

@@ -72,6 +72,8 @@ export class Runner {
   private interrupted = false;
   private readonly inFlight = new Set<Connection>();
   private readonly startedAt = new Date();
+  /** KILN_TEST_FAIL_AFTER, read once: an environment look-up costs more than the rest of a node's bookkeeping. */
+  private readonly failAfterSpec = process.env.KILN_TEST_FAIL_AFTER;
 
   constructor(
     private readonly manifest: Manifest,
@@ -171,7 +173,7 @@ export class Runner {
             continue;
           }
           const node = this.manifest.nodes.get(id)!;
-          const failedParent = [...parentsOf.get(id)!].find((p) => failedOrSkipped.has(p));
+          const failedParent = failedOrSkipped.size > 0 ? firstIn(parentsOf.get(id)!, failedOrSkipped) : undefined;
           if (this.cancelled || failedParent) {
             skip(node, failedParent ? failedOrSkipped.get(failedParent)! : id);
             notify();
@@ -317,14 +319,16 @@ export class Runner {
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
-      this.hooks.compiled?.(node, compiledSql);
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
-      const outcome = isTest
-        ? await this.runTest(node, compiledSql, conn, statements, attempt)
-        : this.opts.empty && keepsHistory(node, state!)
-          ? await this.checkOnly(compiledSql, conn, statements)
-          : await this.runPlanOrFallback(conn, this.plan(node, compiledSql, state!), nodeHooks!, statements, node, attempt);
+      const sql = compiledSql;
+      const outcome = await this.writingCompiled(node, sql, () =>
+        isTest
+          ? this.runTest(node, sql, conn, statements, attempt)
+          : this.opts.empty && keepsHistory(node, state!)
+            ? this.checkOnly(sql, conn, statements)
+            : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt),
+      );
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
@@ -347,6 +351,27 @@ export class Runner {
     } finally {
       this.inFlight.delete(conn);
     }
+  }
+
+  /**
+   * Starts the node's execution, then hands its compiled SQL to the `compiled` hook (target/compiled):
+   * the first statement is sent before `start` returns, so the database works on it while this
+   * thread writes. The SQL is handed over whatever happens, as it was before the node ran.
+   */
+  private async writingCompiled(node: ParsedNode, sql: string, start: () => Promise<Outcome>): Promise<Outcome> {
+    let running: Promise<Outcome> | undefined;
+    try {
+      running = start();
+    } finally {
+      try {
+        this.hooks.compiled?.(node, sql);
+      } catch (e) {
+        // Not left running unobserved: the node's own failure, if any, is not the one reported.
+        await running?.catch(() => undefined);
+        throw e;
+      }
+    }
+    return running;
   }
 
   /**
@@ -392,7 +417,7 @@ export class Runner {
       rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
       message = r.message;
     };
-    const failAfter = injectedFailure(node);
+    const failAfter = injectedFailure(this.failAfterSpec, node);
     // Where the connection can send several statements at once, a transaction's statements go
     // together (one round trip instead of one each). Hooks are the user's SQL and run alone;
     // so does everything while a test injects a failure after a given statement.
@@ -608,11 +633,16 @@ function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
 }
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
-function injectedFailure(node?: ParsedNode): number | null {
-  const spec = process.env.KILN_TEST_FAIL_AFTER;
+function injectedFailure(spec: string | undefined, node?: ParsedNode): number | null {
   if (!spec || !node) return null;
   const i = spec.lastIndexOf(':');
   return spec.slice(0, i) === node.name ? Number(spec.slice(i + 1)) : null;
+}
+
+/** The first of `ids` that `set` holds (without copying `ids` into an array). */
+function firstIn(ids: Iterable<string>, set: ReadonlyMap<string, unknown>): string | undefined {
+  for (const id of ids) if (set.has(id)) return id;
+  return undefined;
 }
 
 /** A batch's window as run_results.json writes it. */

@@ -62,6 +62,18 @@ describe('view plans', () => {
     expect(plan.fallback!.when(other)).toBe(false);
   });
 
+  it('PostgreSQL: the fallback swap is planned only when asked for, once', () => {
+    const dialect = postgresDialect('db');
+    let created = 0;
+    const counting = { ...dialect, createViewAs: (rel: Parameters<typeof dialect.createViewAs>[0], sql: string) => (created++, dialect.createViewAs(rel, sql)) };
+    const plan = planNode(node, 'select 1 as a', { existing, leftovers: [] }, { dialect: counting, capabilities: { ...base, replacesCompatibleViewsInPlace: true } });
+    expect(created).toBe(0);
+    const swap = plan.fallback!.plan;
+    expect(created).toBe(1);
+    expect(plan.fallback!.plan).toBe(swap);
+    expect(created).toBe(1);
+  });
+
   it('a table in place of the view swaps (a view cannot replace a table)', () => {
     const plan = planNode(node, 'select 1 as a', { existing: { ...existing, type: 'table' }, leftovers: [] }, { dialect: postgresDialect('db'), capabilities: { ...base, replacesCompatibleViewsInPlace: true } });
     expect(shape(plan)[1]).toBe('create view "db"."s"."v__dbt_tmp"');
