@@ -1,5 +1,6 @@
 // target/run_history.jsonl: one line per run/build/test/seed invocation, newest last, bounded
-// (the last 100 runs, and never much more than 64 MB). The docs site's runs page reads it.
+// (the newest 100 to 200 runs, never much more than 64 MB; readers take the newest 100). The docs
+// site's runs page reads it.
 // A line that does not parse (a crash mid-write by an older version, a hand edit) is skipped.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,8 @@ import type { NodeStatus, RunSummary } from '../runner/results.js';
 
 export const RUN_HISTORY_FILE = 'run_history.jsonl';
 export const RUN_HISTORY_LIMIT = 100;
+/** How many lines run_history.jsonl holds (so a run appends without reading it). */
+export const RUN_HISTORY_COUNT = 'run_history.count';
 const MAX_BYTES = 64 * 1024 * 1024;
 
 export interface HistoryResult {
@@ -63,24 +66,60 @@ export function historyEntry(summary: RunSummary, inv: HistoryInvocation): Histo
   };
 }
 
-/** Appends one entry and trims the file to the newest RUN_HISTORY_LIMIT entries (atomic replace). */
+/**
+ * Appends one entry. The file is rewritten with only its newest RUN_HISTORY_LIMIT entries once it
+ * holds twice that (or MAX_BYTES), not on every run: at 1,000 nodes a run's entry is ~90 KB, and
+ * reading and rewriting 100 of them took every run ~9 MB each way. How many lines the file
+ * holds is kept beside it (RUN_HISTORY_COUNT); without that count the file is compacted (and counted).
+ */
 export function appendRunHistory(targetDir: string, entry: HistoryEntry, redact: (text: string) => string = (t) => t): void {
   const file = path.join(targetDir, RUN_HISTORY_FILE);
+  const countFile = path.join(targetDir, RUN_HISTORY_COUNT);
+  const line = `${redact(JSON.stringify(entry))}\n`;
+  fs.mkdirSync(targetDir, { recursive: true });
+  const counted = readCount(countFile);
+  const size = fileSize(file);
+  if (counted !== null && size !== null && counted + 1 <= 2 * RUN_HISTORY_LIMIT && size + line.length <= MAX_BYTES) {
+    fs.appendFileSync(file, line);
+    writeAtomically(countFile, String(counted + 1));
+    return;
+  }
   const lines = readLines(file);
-  lines.push(redact(JSON.stringify(entry)));
+  lines.push(line.slice(0, -1));
   let keep = lines.slice(-RUN_HISTORY_LIMIT);
   let bytes = keep.reduce((n, l) => n + l.length + 1, 0);
-  while (keep.length > 1 && bytes > MAX_BYTES) {
+  while (keep.length > 1 && bytes > MAX_BYTES / 2) {
     bytes -= keep[0].length + 1;
     keep = keep.slice(1);
   }
-  fs.mkdirSync(targetDir, { recursive: true });
+  writeAtomically(file, `${keep.join('\n')}\n`);
+  writeAtomically(countFile, String(keep.length));
+}
+
+function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${keep.join('\n')}\n`);
+  fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
 }
 
-/** The recorded runs, oldest first. */
+function readCount(file: string): number | null {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8'));
+    return Number.isInteger(n) && n >= 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+function fileSize(file: string): number | null {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return null;
+  }
+}
+
+/** The newest RUN_HISTORY_LIMIT recorded runs, oldest first. */
 export function readRunHistory(targetDir: string): HistoryEntry[] {
   const out: HistoryEntry[] = [];
   for (const line of readLines(path.join(targetDir, RUN_HISTORY_FILE))) {
@@ -91,7 +130,7 @@ export function readRunHistory(targetDir: string): HistoryEntry[] {
       // a torn or hand-edited line: skip it
     }
   }
-  return out;
+  return out.slice(-RUN_HISTORY_LIMIT);
 }
 
 function readLines(file: string): string[] {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendRunHistory, historyEntry, readRunHistory, RUN_HISTORY_FILE, RUN_HISTORY_LIMIT } from '../../../core/docs/run-history.js';
+import { appendRunHistory, historyEntry, readRunHistory, RUN_HISTORY_COUNT, RUN_HISTORY_FILE, RUN_HISTORY_LIMIT } from '../../../core/docs/run-history.js';
 import type { NodeResult, RunSummary } from '../../../core/runner/results.js';
 
 function result(uniqueId: string, status: NodeResult['status'], executionTime: number, extra: Partial<NodeResult> = {}): NodeResult {
@@ -38,6 +38,31 @@ describe('run history', () => {
     expect(runs[0].invocation_id).toBe('run-5');
     expect(runs.at(-1)!.invocation_id).toBe(`run-${RUN_HISTORY_LIMIT + 4}`);
     expect(readRunHistory(path.join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('appends without rewriting until the file holds twice the limit, then keeps the newest; a lost count compacts', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-history-'));
+    const file = path.join(dir, RUN_HISTORY_FILE);
+    const add = (i: number) => appendRunHistory(dir, historyEntry(summary([result('model.p.a', 'success', i)]), { invocationId: `run-${i}`, command: 'run', startedAt: new Date(), target: 'dev' }));
+    const lines = () => fs.readFileSync(file, 'utf8').trim().split('\n').length;
+    for (let i = 0; i < 2 * RUN_HISTORY_LIMIT; i++) add(i);
+    const inode = fs.statSync(file).ino;
+    expect(lines()).toBe(2 * RUN_HISTORY_LIMIT);
+    add(2 * RUN_HISTORY_LIMIT);
+    // Compacted: a new file with the newest entries.
+    expect(lines()).toBe(RUN_HISTORY_LIMIT);
+    expect(fs.statSync(file).ino).not.toBe(inode);
+    expect(readRunHistory(dir).at(-1)!.invocation_id).toBe(`run-${2 * RUN_HISTORY_LIMIT}`);
+    // Appending again writes in place.
+    const compacted = fs.statSync(file).ino;
+    add(999);
+    expect(fs.statSync(file).ino).toBe(compacted);
+    expect(fs.readFileSync(path.join(dir, RUN_HISTORY_COUNT), 'utf8')).toBe(String(RUN_HISTORY_LIMIT + 1));
+    // Without its count (an older kiln, a hand edit), the next run compacts and counts anew.
+    fs.rmSync(path.join(dir, RUN_HISTORY_COUNT));
+    add(1000);
+    expect(lines()).toBe(RUN_HISTORY_LIMIT);
+    expect(readRunHistory(dir).map((e) => e.invocation_id).slice(-2)).toEqual(['run-999', 'run-1000']);
   });
 
   it('redacts what it is told to', () => {
