@@ -166,7 +166,11 @@ export class ParseCache implements ParseMemo {
     for (const name of reads.keys()) if (isSecretEnvName(name)) return value;
     let bytes: Uint8Array;
     try {
-      bytes = this.slabs.keep(v8.serialize(value));
+      bytes = v8.serialize(value);
+      // The first parse (a cold one makes every result) packs them; the few a later parse of a
+      // long-lived process makes keep buffers of their own, freed with them (a shared buffer
+      // lives as long as any result in it).
+      if (this.parse === 0) bytes = this.slabs.keep(bytes);
     } catch {
       return value; // something that does not serialize (a function): simply not cached
     }
