@@ -57,3 +57,17 @@ it('a parse that uses fewer entries than it was offered is dirty (the file would
   expect(cache.stats()).toEqual({ hits: 1, misses: 0, entries: 1 });
   expect(cache.dirty).toBe(true);
 });
+
+it('keeps the bytes of many results, small and large, exactly as serialized', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  cache.beginParse();
+  // Enough results to fill several shared buffers, and one larger than a buffer's share.
+  const value = (i: number) => ({ i, text: `${i}:`.padEnd(i === 7 ? 1 << 20 : 3000, 'x'), list: [i, -0.5, null, undefined] });
+  for (let i = 0; i < 4000; i++) cache.memo(`k${i}`, problems, () => value(i));
+  expect(cache.save(file)).toBe(true);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  for (let i = 0; i < 4000; i++) expect(loaded.memo(`k${i}`, problems, () => 'recomputed')).toStrictEqual(value(i));
+});
