@@ -37,8 +37,16 @@ afterEach(() => {
 
 const READY = /Watching .*Ctrl-C to stop/;
 const REBUILT = /Rebuilt \d+ nodes? in/;
-/** A report of problems, up to the line that says watching goes on. */
-const BROKEN = /nothing was rebuilt[\s\S]*?Watching for changes\./;
+/** A report of problems (on stderr). */
+const BROKEN = /nothing was rebuilt/;
+/**
+ * The n-th report of problems and the line after it that says watching goes on (on stdout: the
+ * two pipes reach this process in no set order, so each is counted on its own).
+ */
+async function brokenThenWatching(w: KilnChild, n: number, rebuilds: number): Promise<void> {
+  await w.waitFor(BROKEN, n);
+  await w.waitFor(/Watching for changes\./, n + rebuilds);
+}
 const write = (dir: string, rel: string, text: string) => fs.writeFileSync(path.join(dir, rel), text);
 
 describe('kiln watch', () => {
@@ -59,15 +67,15 @@ describe('kiln watch', () => {
 
     // Bad Jinja: reported at its line, nothing rebuilt, still watching.
     write(dir, 'models/a.sql', 'select 1 as id\n{{ config( }}\n');
-    await w.waitFor(BROKEN, 1);
+    await brokenThenWatching(w, 1, 1);
     expect(w.output).toMatch(/models\/a\.sql:2/);
 
     // An unknown ref, then broken YAML.
     write(dir, 'models/a.sql', "select * from {{ ref('nope') }}\n");
-    await w.waitFor(BROKEN, 2);
+    await brokenThenWatching(w, 2, 1);
     expect(w.output).toMatch(/KLN\d+\] .*'nope'[\s\S]*models\/a\.sql:1/);
     write(dir, 'models/schema.yml', 'version: 2\nmodels:\n  - name: b\n   columns: [\n');
-    await w.waitFor(BROKEN, 3);
+    await brokenThenWatching(w, 3, 1);
     expect(w.output).toMatch(/models\/schema\.yml:\d+/);
 
     // Fixed: everything saved while broken is rebuilt once the project parses again.
