@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { Codes, KilnError } from '../errors.js';
+import { yamlLib } from '../yaml-lib.js';
 import type { RenderString } from '../project/types.js';
 import { readPackagesFile, type PackageSpec } from './packages-file.js';
 import { resolvePackages, type ResolvedPackage } from './resolve.js';
@@ -87,7 +87,7 @@ export function installPackages(o: InstallOptions): InstallResult {
   }
   if (file.file) {
     const lock = { packages: resolved.map(lockEntry), sha1_hash: createHash('sha1').update(file.text).digest('hex') };
-    fs.writeFileSync(path.join(o.projectDir, LOCK_FILE), stringify(lock));
+    fs.writeFileSync(path.join(o.projectDir, LOCK_FILE), yamlLib().stringify(lock));
   }
   return { file: file.file, installed: resolved, removed };
 }

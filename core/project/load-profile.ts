@@ -8,7 +8,7 @@ import { throwErrorsSince } from './load-project-file.js';
 import { parseBool, parseNumber, renderOne, renderTree } from './render.js';
 import type { ProfileSelection, RenderString, TargetConfig } from './types.js';
 import { closestMatch, describeValue, hasJinja, isPlainObject } from './values.js';
-import { type YamlFile, type YamlPath, locOf, readYamlFile } from './yaml-file.js';
+import { type YamlFile, type YamlPath, locOf, readYamlFile, scalarSourceOf } from './yaml-file.js';
 import { nativeCandidates } from './zod-check.js';
 
 export interface LoadProfileOptions {
@@ -74,7 +74,8 @@ export function loadProfile(opts: LoadProfileOptions): ProfileSelection {
   const { file: absFile, searched } = findProfilesFile(opts);
   if (!absFile) throw profilesMissing(opts.profileName, searched);
   const display = displayPath(absFile, opts.projectDir);
-  const yf = readYamlFile(absFile, display);
+  // The fast reader first: most profiles.yml files are plain, and it spares loading `yaml`.
+  const yf = readYamlFile(absFile, display, { fast: true });
   const loc = (p: YamlPath): SourceLocation => locOf(yf, p);
   const doc = isPlainObject(yf.value) ? yf.value : {};
 
@@ -184,8 +185,7 @@ function renderFields(
       fields[key] = convertByField(key, value);
     } else if (typeof value === 'number' && (STRING_FIELDS.has(key) || SECRET_PATTERN.test(key))) {
       // `password: 0123` is a number to YAML; keep what was written.
-      const node = yf.doc?.getIn(keyPath, true) as { source?: string } | undefined;
-      fields[key] = typeof node?.source === 'string' ? node.source : String(value);
+      fields[key] = scalarSourceOf(yf, keyPath) ?? String(value);
     } else {
       fields[key] = renderTree(value, keyPath, { render, problems, locate: (p) => locOf(yf, p), skip: () => false });
     }

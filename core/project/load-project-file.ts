@@ -10,7 +10,7 @@ import { isConfigEntry } from './config-tree.js';
 import { renderTree } from './render.js';
 import type { ConfigTree, ProjectFile, RenderString } from './types.js';
 import { closestMatch, describeValue, isPlainObject } from './values.js';
-import { type YamlFile, type YamlPath, locOf, parseYaml } from './yaml-file.js';
+import { type YamlFile, type YamlPath, locOf, parseYaml, scalarSourceOf } from './yaml-file.js';
 import { readSourceFile } from './discover.js';
 import { checkValue } from './zod-check.js';
 
@@ -81,7 +81,8 @@ const mapping = z.record(z.string(), z.unknown());
 export function parseProjectFile(text: string, file: string, opts: LoadProjectFileOptions = {}): ProjectFile {
   const problems = opts.problems ?? new Problems();
   const errorsBefore = problems.errors.length;
-  const yf = parseYaml(text, file);
+  // The fast reader first: most dbt_project.yml files are plain, and it spares loading `yaml`.
+  const yf = parseYaml(text, file, { fast: true });
   const loc = (p: YamlPath): SourceLocation => locOf(yf, p);
   if (!isPlainObject(yf.value)) {
     throw new KilnError(Codes.CONFIG_INVALID, `${file} must be a mapping of settings, got ${describeValue(yf.value)}`, {
@@ -278,8 +279,7 @@ function isHookPath(p: YamlPath): boolean {
 
 /** The source text of a scalar (e.g. `1.0` as written, not the number 1). */
 function scalarSource(yf: YamlFile, p: YamlPath): string | undefined {
-  const node = yf.doc?.getIn(p, true) as { source?: string } | undefined;
-  return typeof node?.source === 'string' ? node.source : undefined;
+  return scalarSourceOf(yf, p);
 }
 
 /**

@@ -1,21 +1,9 @@
 // YAML parsing for project files. YAML 1.2 core schema (so `2024-01-01` stays a string), `<<`
 // merge keys enabled (dbt reads YAML with PyYAML, which supports them and projects use them),
 // duplicate keys rejected. Every validation error points at a line found with lineOf().
-import {
-  type Document,
-  LineCounter,
-  type Node as YamlNode,
-  type Pair,
-  type YAMLError,
-  isAlias,
-  isCollection,
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  visit,
-} from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, Pair, YAMLError } from 'yaml';
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
+import { yamlLib } from '../yaml-lib.js';
 import { readSourceFile } from './discover.js';
 import { POS_SCALE, type PositionTable, parseFastYaml } from './yaml-fast.js';
 
@@ -44,12 +32,14 @@ export interface ParseYamlOptions {
 
 /** Parses YAML text; syntax errors (and duplicate keys) throw KilnError(YAML_SYNTAX). */
 export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {}): YamlFile {
-  if (opts.fast) {
+  // A byte-order mark is the full parser's to skip (the fast reader would keep it in the first key).
+  if (opts.fast && text.charCodeAt(0) !== 0xfeff) {
     const fast = parseFastYaml(text);
     if (fast) return { file, text, value: fast.value ?? {}, positions: fast.positions };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  const Y = yamlLib();
+  const lineCounter = new Y.LineCounter();
+  const doc = Y.parseDocument(text, {
     version: '1.2',
     schema: 'core',
     merge: true,
@@ -71,8 +61,26 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
 }
 
 /** Reads and parses a YAML file; an unreadable, binary or non-UTF-8 file is FILE_UNREADABLE. */
-export function readYamlFile(absPath: string, displayPath: string): YamlFile {
-  return parseYaml(readSourceFile(absPath, displayPath).contents, displayPath);
+export function readYamlFile(absPath: string, displayPath: string, opts: ParseYamlOptions = {}): YamlFile {
+  return parseYaml(readSourceFile(absPath, displayPath).contents, displayPath, opts);
+}
+
+/** Full documents of files the fast reader handled, parsed again when a scalar's source text is wanted. */
+const fullDocs = new WeakMap<YamlFile, Document.Parsed | undefined>();
+
+/**
+ * The source text of the scalar at `path` (`1.0` as written, not the number 1). The fast reader
+ * keeps no source text, so a file it read is parsed once more in full: rare (a number where a
+ * string or a version is expected), and it keeps the `yaml` package unloaded otherwise.
+ */
+export function scalarSourceOf(yf: YamlFile, path: YamlPath): string | undefined {
+  let doc = yf.doc;
+  if (!doc) {
+    if (!fullDocs.has(yf)) fullDocs.set(yf, parseYaml(yf.text, yf.file).doc);
+    doc = fullDocs.get(yf);
+  }
+  const node = doc?.getIn(path, true) as { source?: string } | undefined;
+  return typeof node?.source === 'string' ? node.source : undefined;
 }
 
 export function stripBom(s: string): string {
@@ -90,13 +98,13 @@ function findPosition(yf: YamlFile, path: YamlPath): { line: number; col: number
   let node: unknown = doc.contents;
   let pos: number | undefined = rangeStart(node);
   for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
+    if (yamlLib().isAlias(node)) node = node.resolve(doc);
+    if (yamlLib().isMap(node)) {
       const pair = (node.items as Pair[]).find((p) => keyText(p.key) === String(seg));
       if (!pair) break;
       pos = rangeStart(pair.key) ?? pos;
       node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
+    } else if (yamlLib().isSeq(node) && typeof seg === 'number') {
       const item: unknown = node.items[seg];
       if (item === undefined) break;
       pos = rangeStart(item) ?? pos;
@@ -144,7 +152,7 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yamlLib().isScalar(key)) return String(key.value);
   return undefined;
 }
 
@@ -201,11 +209,11 @@ function syntaxError(
 
 function duplicateKeyAt(doc: Document.Parsed, pos: number): string | undefined {
   let found: string | undefined;
-  visit(doc, {
+  yamlLib().visit(doc, {
     Pair(_, pair) {
       if (rangeStart(pair.key) === pos) {
         found = keyText(pair.key);
-        return visit.BREAK;
+        return yamlLib().visit.BREAK;
       }
       return undefined;
     },
@@ -216,7 +224,7 @@ function duplicateKeyAt(doc: Document.Parsed, pos: number): string | undefined {
 /** Position of the first occurrence of the duplicate key found at `pos`. */
 function firstKeyPosition(doc: Document.Parsed, pos: number): number | undefined {
   let result: number | undefined;
-  visit(doc, {
+  yamlLib().visit(doc, {
     Map(_, map) {
       const pairs = map.items as Pair[];
       const dup = pairs.find((p) => rangeStart(p.key) === pos);
@@ -224,7 +232,7 @@ function firstKeyPosition(doc: Document.Parsed, pos: number): number | undefined
       const name = keyText(dup.key);
       const first = pairs.find((p) => p !== dup && keyText(p.key) === name);
       result = rangeStart(first?.key);
-      return visit.BREAK;
+      return yamlLib().visit.BREAK;
     },
   });
   return result;
@@ -233,12 +241,12 @@ function firstKeyPosition(doc: Document.Parsed, pos: number): number | undefined
 function aliasError(e: unknown, doc: Document.Parsed, text: string, file: string, lc: LineCounter): unknown {
   if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) return e;
   let at: { name: string; pos: number } | undefined;
-  visit(doc, {
+  yamlLib().visit(doc, {
     Alias(_, alias) {
       const pos = rangeStart(alias);
       if (pos === undefined || alias.resolve(doc) !== undefined) return undefined;
       at = { name: alias.source, pos };
-      return visit.BREAK;
+      return yamlLib().visit.BREAK;
     },
   });
   if (!at) return new KilnError(Codes.YAML_SYNTAX, `YAML error in ${file}: ${e.message}`, { loc: { file } });
@@ -252,11 +260,11 @@ function aliasError(e: unknown, doc: Document.Parsed, text: string, file: string
 function checkUnquotedJinja(doc: Document.Parsed, text: string, file: string, lc: LineCounter): void {
   let bad: number | undefined;
   // PyYAML rejects such keys as unhashable; nothing in a dbt project uses them.
-  visit(doc, {
+  yamlLib().visit(doc, {
     Pair(_, pair) {
-      if (!isCollection(pair.key)) return undefined;
+      if (!yamlLib().isCollection(pair.key)) return undefined;
       bad = rangeStart(pair.key);
-      return visit.BREAK;
+      return yamlLib().visit.BREAK;
     },
   });
   if (bad === undefined) return;

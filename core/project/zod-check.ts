@@ -1,8 +1,8 @@
 // Checking one YAML value against a zod schema and turning the first issue into the parts of a
 // "`key.sub` must be X, got Y" message. Rendered Jinja text is converted back to native values
 // where the schema wants one (dbt renders YAML natively: "{{ var('on', true) }}" is a boolean).
-import { parse as parseYamlText } from 'yaml';
 import type { z } from 'zod';
+import { yamlLib } from '../yaml-lib.js';
 import { isNullText, parseBool, parseNumber } from './render.js';
 import { closestMatch, hasJinja } from './values.js';
 
@@ -90,7 +90,7 @@ export function nativeCandidates(s: string): unknown[] {
   const t = s.trim();
   if (t.startsWith('[') || t.startsWith('{')) {
     try {
-      out.push(parseYamlText(t));
+      out.push(yamlLib().parse(t));
     } catch {
       // not a list/dict literal: leave it a string
     }

@@ -1,6 +1,6 @@
 // Python-compatible serialisation used by tojson/fromjson/toyaml and dbt's as_native:
 // json.dumps output (', ' / ': ' separators, ensure_ascii) and ast.literal_eval parsing.
-import YAML from 'yaml';
+import { yamlLib } from '../yaml-lib.js';
 import { SafeString } from './nunjucks-internals.js';
 import { KEYWORDS, isPlainObject, pyTypeName, PyFloat } from './values.js';
 
@@ -66,11 +66,11 @@ export function pyJsonDumps(value: unknown, opts: JsonDumpsOptions = {}): string
 
 /** YAML text for a value (dbt's toyaml). */
 export function toYaml(value: unknown, sortKeys = false): string {
-  return YAML.stringify(value, { sortMapEntries: sortKeys });
+  return yamlLib().stringify(value, { sortMapEntries: sortKeys });
 }
 
 export function fromYaml(text: string): unknown {
-  return YAML.parse(text) as unknown;
+  return yamlLib().parse(text) as unknown;
 }
 
 // ---------------------------------------------------------------- ast.literal_eval

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Codes, KilnError } from '../../../core/errors.js';
-import { codeFrame, lineOf, locOf, parseYaml } from '../../../core/project/yaml-file.js';
+import { codeFrame, lineOf, locOf, parseYaml, scalarSourceOf } from '../../../core/project/yaml-file.js';
 
 function syntaxError(text: string, file = 'models/schema.yml'): KilnError {
   try {
@@ -67,6 +67,31 @@ describe('parseYaml', () => {
 
   it('rejects several documents in one file', () => {
     expect(syntaxError('a: 1\n---\nb: 2\n').code).toBe(Codes.YAML_SYNTAX);
+  });
+});
+
+describe('the fast reader through parseYaml', () => {
+  it('reads a plain file without the yaml package, with the same value and positions', () => {
+    const text = 'name: p\nmodels:\n  p:\n    +materialized: table\n';
+    const fast = parseYaml(text, 'f.yml', { fast: true });
+    const full = parseYaml(text, 'f.yml');
+    expect(fast.doc).toBeUndefined();
+    expect(fast.value).toEqual(full.value);
+    expect(locOf(fast, ['models', 'p', '+materialized'])).toEqual(locOf(full, ['models', 'p', '+materialized']));
+  });
+
+  it('leaves a byte-order mark to the full parser', () => {
+    const yf = parseYaml('\ufeffname: p\n', 'f.yml', { fast: true });
+    expect(yf.value).toEqual({ name: 'p' });
+  });
+
+  it('gives the source text of a scalar from a fast-read file (parsed again in full)', () => {
+    const yf = parseYaml('version: 1.0\nx:\n  pw: 0123\ny: z\n', 'f.yml', { fast: true });
+    expect(yf.doc).toBeUndefined();
+    expect(scalarSourceOf(yf, ['version'])).toBe('1.0');
+    expect(scalarSourceOf(yf, ['x', 'pw'])).toBe('0123');
+    expect(scalarSourceOf(yf, ['missing'])).toBeUndefined();
+    expect(scalarSourceOf(parseYaml('version: 1.0\n', 'f.yml'), ['version'])).toBe('1.0');
   });
 });
 
