@@ -6,6 +6,8 @@ import {
   LineCounter,
   type Node as YamlNode,
   type Pair,
+  type ScalarTag,
+  type Tags,
   type YAMLError,
   isAlias,
   isCollection,
@@ -18,6 +20,7 @@ import {
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import { readSourceFile } from './discover.js';
 import { POS_SCALE, type PositionTable, parseFastYaml } from './yaml-fast.js';
+import { FloatScalar, type FloatTexts, noteFloatText, takeFloatScalars } from './yaml-floats.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -32,6 +35,8 @@ export interface YamlFile {
   readonly lineCounter?: LineCounter;
   /** Key/item positions recorded by the fast reader. */
   readonly positions?: PositionTable;
+  /** Float scalars dbt reads otherwise than `value` holds them (yaml-floats.ts); absent when none. */
+  readonly floatTexts?: FloatTexts;
 }
 
 export interface ParseYamlOptions {
@@ -46,13 +51,15 @@ export interface ParseYamlOptions {
 export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {}): YamlFile {
   if (opts.fast) {
     const fast = parseFastYaml(text);
-    if (fast) return { file, text, value: fast.value ?? {}, positions: fast.positions };
+    if (fast) return { file, text, value: fast.value ?? {}, positions: fast.positions, floatTexts: fast.floatTexts };
   }
   const lineCounter = new LineCounter();
+  const noted = { any: false };
   const doc = parseDocument(text, {
     version: '1.2',
     schema: 'core',
     merge: true,
+    customTags: (tags) => floatTags(tags, noted),
     uniqueKeys: true,
     prettyErrors: false,
     lineCounter,
@@ -60,6 +67,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   if (doc.errors.length > 0) throw syntaxError(doc.errors[0]!, text, file, lineCounter, doc);
   // `key: {{ var('x') }}` is valid YAML (a flow mapping used as a key) but never what was meant.
   if (text.includes('{{')) checkUnquotedJinja(doc, text, file, lineCounter);
+  if (noted.any) plainFloatKeys(doc);
   let js: unknown;
   try {
     js = doc.contents === null ? null : doc.toJS({ maxAliasCount: 10_000 });
@@ -67,7 +75,38 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     // `*name` with no `&name` before it: the parser accepts it, resolving it throws.
     throw aliasError(e, doc, text, file, lineCounter);
   }
-  return { file, text, doc, lineCounter, value: js ?? {} };
+  const { value, floatTexts } = takeFloatScalars(js);
+  return { file, text, doc, lineCounter, value: value ?? {}, floatTexts };
+}
+
+const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+/** The core schema's tags, with floats to note (yaml-floats.ts) resolved to FloatScalar. */
+function floatTags(tags: Tags, noted: { any: boolean }): Tags {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== FLOAT_TAG || !('test' in t) || !t.test) return t;
+    const tag = t as ScalarTag;
+    const resolve = tag.resolve.bind(tag);
+    const noting: ScalarTag = {
+      ...tag,
+      resolve: (str, onError, options) => {
+        const n = parseFloat(str);
+        if (!noteFloatText(str, n)) return resolve(str, onError, options);
+        noted.any = true;
+        return new FloatScalar(n, str);
+      },
+    };
+    return noting;
+  });
+}
+
+/** Mapping keys are names: a float written as a key is its number, as before (no FloatScalar). */
+function plainFloatKeys(doc: Document.Parsed): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value instanceof FloatScalar) pair.key.value = pair.key.value.value;
+    },
+  });
 }
 
 /** Reads and parses a YAML file; an unreadable, binary or non-UTF-8 file is FILE_UNREADABLE. */
