@@ -5,6 +5,8 @@ import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode, RefCall } from '../nodes.js';
 import { kwargs, type RenderContext, type TemplateEngine } from '../template/engine.js';
 import { isCallExpression } from '../data-tests/build-tests.js';
+import { isWholeFloat } from '../project/yaml-floats.js';
+import { PyFloat } from '../template/values.js';
 import { runContext, staticRunContext, type ContextDeps, type RunResolver } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
@@ -250,6 +252,8 @@ export class Compiler {
         return v;
       }
       if (Array.isArray(v)) return v.map(renderArg);
+      // `1.0` in YAML renders `1.0`, as in dbt (yaml-floats.ts).
+      if (isWholeFloat(v)) return new PyFloat(v.valueOf());
       if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderArg(x)]));
       return v;
     };

@@ -2,13 +2,15 @@
 // `<test>_<model>_<arg values>`, or a truncated prefix plus an md5 when 64 characters or longer.
 // crypto.hash: one call, no Hash object per name (30,000 tests in a large project).
 import { hash } from 'node:crypto';
+import { isWholeFloat } from '../project/yaml-floats.js';
+import { PyFloat } from '../template/values.js';
 
 export function genericTestName(testName: string, namespace: string | null, target: string, args: Readonly<Record<string, unknown>>): { name: string; fullName: string } {
   const flat: string[] = [];
   for (const key of Object.keys(args).sort()) {
     if (key === 'model') continue;
     const v = args[key];
-    const parts = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : [v];
+    const parts = Array.isArray(v) ? v : v && typeof v === 'object' && !isWholeFloat(v) ? Object.values(v) : [v];
     for (const p of parts) flat.push(pyStr(p));
   }
   const unique = flat.map((a) => a.replace(/[^0-9a-zA-Z_]+/g, '_')).join('__');
@@ -55,7 +57,7 @@ function pyRepr(v: unknown): string {
     for (let i = 0; i < v.length; i++) out += (i ? ', ' : '') + pyRepr(v[i]);
     return `${out}]`;
   }
-  if (v && typeof v === 'object') {
+  if (v && typeof v === 'object' && !isWholeFloat(v)) {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o).sort();
     let out = '{';
@@ -97,5 +99,7 @@ function pyStr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
+  // A whole-number float written `1.0` in YAML (yaml-floats.ts): Python prints `1.0`.
+  if (isWholeFloat(v)) return String(new PyFloat(v.valueOf()));
   return String(v);
 }

@@ -10,6 +10,7 @@ import { renderTree } from './render.js';
 import type { RenderString } from './types.js';
 import { closestMatch, describeValue, isPlainObject } from './values.js';
 import { type YamlFile, type YamlPath, locOf, parseYaml } from './yaml-file.js';
+import { pythonFloats } from './yaml-floats.js';
 import { checkValue } from './zod-check.js';
 
 const NODE_SECTIONS = [
@@ -240,7 +241,31 @@ class EntryReader {
       );
     }
     const key = hasData ? 'data_tests' : 'tests';
-    return this.field(entry, p, key, listOrNull, 'a list of data tests') ?? [];
+    const list = this.field(entry, p, key, listOrNull, 'a list of data tests') ?? [];
+    // Test arguments reach names, ids and SQL through Python's str(): floats as dbt reads them.
+    return this.yf.floatTexts && list.length ? (pythonFloats(entry[key], this.yf.floatTexts) as unknown[]) : list;
+  }
+
+  /** `versions:` entries with their tests' floats as dbt reads them (see dataTests). */
+  private versionsWithFloats(versions: unknown): unknown {
+    const texts = this.yf.floatTexts;
+    if (!texts || !Array.isArray(versions)) return versions;
+    const withTests = (o: unknown): unknown => {
+      if (!isPlainObject(o)) return o;
+      let out = o;
+      for (const k of ['data_tests', 'tests']) {
+        const x = pythonFloats(o[k], texts);
+        if (x !== o[k]) out = { ...out, [k]: x };
+      }
+      return out;
+    };
+    return versions.map((v) => {
+      const e = withTests(v);
+      if (!isPlainObject(e) || !Array.isArray(e.columns)) return e;
+      const own = e.columns as unknown[];
+      const columns = own.map(withTests);
+      return columns.some((c, i) => c !== own[i]) ? { ...e, columns } : e;
+    });
   }
 
   private description(obj: Record<string, unknown>, p: YamlPath): string {
@@ -290,7 +315,7 @@ class EntryReader {
     this.typoWarnings(entry, p, ENTRY_KEYS, resourceType);
     const extra: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(entry)) {
-      if (!['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'meta'].includes(k)) extra[k] = v;
+      if (!['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'meta'].includes(k)) extra[k] = k === 'versions' ? this.versionsWithFloats(v) : v;
     }
     return {
       name: String(entry.name),

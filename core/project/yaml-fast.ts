@@ -5,6 +5,7 @@
 // anchors, tags, multi-line plain or quoted scalars, duplicate keys, tabs, errors — and the
 // caller then uses the `yaml` package, so results are always the same as the full parser's
 // (tests compare both on every shape).
+import { FloatScalar, type FloatTexts, noteFloatText } from './yaml-floats.js';
 
 /**
  * Positions of a container's keys/items: `line * POS_SCALE + col` (both 1-based). A plain Map,
@@ -18,9 +19,12 @@ export const POS_SCALE = 1_000_000;
 export interface FastYaml {
   readonly value: unknown;
   readonly positions: PositionTable;
+  /** Float scalars dbt's YAML reader reads otherwise (see yaml-floats.ts); absent when none. */
+  readonly floatTexts?: FloatTexts;
 }
 
 class GiveUp extends Error {}
+
 const giveUp = (): never => {
   throw new GiveUp();
 };
@@ -47,6 +51,12 @@ const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
 /** YAML 1.2 core schema resolution of a plain scalar (same order as the `yaml` package). */
 export function resolvePlain(s: string): unknown {
+  const v = resolveNoted(s);
+  return v instanceof FloatScalar ? v.value : v;
+}
+
+/** resolvePlain, with floats to note (yaml-floats.ts) returned as FloatScalar. */
+function resolveNoted(s: string): unknown {
   const c = s.charCodeAt(0);
   // Fast exit for the common case: words that cannot be null, bool or a number.
   if (s.length > 5 && !((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return s;
@@ -56,7 +66,15 @@ export function resolvePlain(s: string): unknown {
   if (INT_RE.test(s)) return parseInt(s, 10);
   if (HEX_RE.test(s)) return parseInt(s.slice(2), 16);
   if (NAN_INF_RE.test(s)) return s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? -Infinity : Infinity;
-  if (FLOAT_EXP_RE.test(s) || FLOAT_RE.test(s)) return parseFloat(s);
+  if (FLOAT_RE.test(s)) {
+    // Without an exponent, only whole numbers and `-.5`/`+.5` read otherwise in PyYAML.
+    const n = parseFloat(s);
+    return Number.isInteger(n) || ((c === 43 || c === 45) && s.charCodeAt(1) === 46) ? new FloatScalar(n, s) : n;
+  }
+  if (FLOAT_EXP_RE.test(s)) {
+    const n = parseFloat(s);
+    return noteFloatText(s, n) ? new FloatScalar(n, s) : n;
+  }
   return s;
 }
 
@@ -70,6 +88,7 @@ class FastReader {
   private readonly empty: boolean[];
   private i = 0;
   readonly positions = new Map<object, Map<string | number, number>>();
+  private floatTexts: Map<object, Map<string | number, string>> | undefined;
 
   constructor(private readonly text: string) {
     this.lines = text.split('\n');
@@ -104,7 +123,15 @@ class FastReader {
     const value = this.blockNode(0);
     const rest = this.nextContent();
     if (rest >= 0) giveUp(); // something we did not understand (or a second document)
-    return { value, positions: this.positions };
+    return this.floatTexts ? { value, positions: this.positions, floatTexts: this.floatTexts } : { value, positions: this.positions };
+  }
+
+  /** Notes the text of a float going to `container[key]`; its number, to store there. */
+  note(container: object, key: string | number, v: FloatScalar): number {
+    let m = (this.floatTexts ??= new Map()).get(container);
+    if (!m) this.floatTexts.set(container, (m = new Map()));
+    m.set(key, v.text);
+    return v.value;
   }
 
   /** Index of the next line with content (advancing past blank/comment lines), or -1. */
@@ -156,7 +183,10 @@ class FastReader {
       this.record(arr, idx, j + 1, k + 1);
       if (rest === '-' || rest.startsWith('- ')) giveUp(); // `- - x`
       if (this.startsMapEntry(rest)) arr.push(this.mapping(k, rest, j));
-      else arr.push(this.inlineValue(rest, indent, j, k));
+      else {
+        const v = this.inlineValue(rest, indent, j, k);
+        arr.push(v instanceof FloatScalar ? this.note(arr, idx, v) : v);
+      }
     }
     return arr;
   }
@@ -188,7 +218,8 @@ class FastReader {
       if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key)) giveUp();
       this.record(obj, key, lineIdx + 1, indent + 1);
       const valueCol = indent + (body.length - rest.length);
-      obj[key] = this.valueAfterKey(rest, indent, lineIdx, valueCol);
+      const v = this.valueAfterKey(rest, indent, lineIdx, valueCol);
+      obj[key] = v instanceof FloatScalar ? this.note(obj, key, v) : v;
     }
     return obj;
   }
@@ -253,7 +284,7 @@ class FastReader {
       this.endOfLine(q.rest);
       value = q.value;
     } else if (c === '[' || c === '{') {
-      const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, col + offset + 1));
+      const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, col + offset + 1), this);
       value = f.node();
       this.endOfLine(rest.slice(f.pos));
     } else if (INDICATORS.has(c) && !((c === '-' || c === ':' || c === '?') && rest.length > 1 && rest[1] !== ' ')) {
@@ -263,7 +294,7 @@ class FastReader {
       if (end < 0) end = rest.length;
       const plain = rest.slice(0, end).trimEnd();
       if (plain.includes(': ') || plain.endsWith(':')) giveUp();
-      value = resolvePlain(plain);
+      value = resolveNoted(plain);
     }
     // A deeper line after a one-line value would continue it (multi-line scalar) or be an error.
     const n = this.nextContent();
@@ -413,6 +444,7 @@ class FlowReader {
   constructor(
     private readonly s: string,
     private readonly record: (container: object, key: string | number, offset: number) => void,
+    private readonly into: Pick<FastReader, 'note'>,
   ) {}
 
   private skipSpaces(): void {
@@ -429,7 +461,7 @@ class FlowReader {
       this.pos = this.s.length - q.rest.length;
       return q.value;
     }
-    return resolvePlain(this.plain());
+    return resolveNoted(this.plain());
   }
 
   /** A plain scalar in flow context: ends at `,`, `]`, `}`, `: ` or ` #`. */
@@ -463,7 +495,7 @@ class FlowReader {
       const v = this.node();
       this.skipSpaces();
       if (this.s[this.pos] === ':') giveUp(); // `[a: 1]`: a single-pair map
-      out.push(v);
+      out.push(v instanceof FloatScalar ? this.into.note(out, out.length, v) : v);
       const c = this.s[this.pos];
       this.pos++;
       if (c === ']') return out;
@@ -492,7 +524,8 @@ class FlowReader {
       if (this.s[this.pos] !== ' ') giveUp();
       this.skipSpaces();
       this.record(out, k as string, keyAt);
-      out[k as string] = this.node();
+      const v = this.node();
+      out[k as string] = v instanceof FloatScalar ? this.into.note(out, k as string, v) : v;
       this.skipSpaces();
       const c = this.s[this.pos];
       this.pos++;

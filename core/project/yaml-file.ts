@@ -1,11 +1,12 @@
 // YAML parsing for project files. YAML 1.2 core schema (so `2024-01-01` stays a string), `<<`
 // merge keys enabled (dbt reads YAML with PyYAML, which supports them and projects use them),
 // duplicate keys rejected. Every validation error points at a line found with lineOf().
-import type { Document, LineCounter, Node as YamlNode, Pair, YAMLError } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, Pair, ScalarTag, Tags, YAMLError } from 'yaml';
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import { yamlLib } from '../yaml-lib.js';
 import { readSourceFile } from './discover.js';
 import { POS_SCALE, type PositionTable, parseFastYaml } from './yaml-fast.js';
+import { FloatScalar, type FloatTexts, noteFloatText, takeFloatScalars } from './yaml-floats.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -20,6 +21,8 @@ export interface YamlFile {
   readonly lineCounter?: LineCounter;
   /** Key/item positions recorded by the fast reader. */
   readonly positions?: PositionTable;
+  /** Float scalars dbt reads otherwise than `value` holds them (yaml-floats.ts); absent when none. */
+  readonly floatTexts?: FloatTexts;
 }
 
 export interface ParseYamlOptions {
@@ -35,14 +38,16 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   // A byte-order mark is the full parser's to skip (the fast reader would keep it in the first key).
   if (opts.fast && text.charCodeAt(0) !== 0xfeff) {
     const fast = parseFastYaml(text);
-    if (fast) return { file, text, value: fast.value ?? {}, positions: fast.positions };
+    if (fast) return { file, text, value: fast.value ?? {}, positions: fast.positions, floatTexts: fast.floatTexts };
   }
   const Y = yamlLib();
   const lineCounter = new Y.LineCounter();
+  const noted = { any: false };
   const doc = Y.parseDocument(text, {
     version: '1.2',
     schema: 'core',
     merge: true,
+    customTags: (tags) => floatTags(tags, noted),
     uniqueKeys: true,
     prettyErrors: false,
     lineCounter,
@@ -50,6 +55,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   if (doc.errors.length > 0) throw syntaxError(doc.errors[0]!, text, file, lineCounter, doc);
   // `key: {{ var('x') }}` is valid YAML (a flow mapping used as a key) but never what was meant.
   if (text.includes('{{')) checkUnquotedJinja(doc, text, file, lineCounter);
+  if (noted.any) plainFloatKeys(doc);
   let js: unknown;
   try {
     js = doc.contents === null ? null : doc.toJS({ maxAliasCount: 10_000 });
@@ -57,7 +63,39 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     // `*name` with no `&name` before it: the parser accepts it, resolving it throws.
     throw aliasError(e, doc, text, file, lineCounter);
   }
-  return { file, text, doc, lineCounter, value: js ?? {} };
+  const { value, floatTexts } = takeFloatScalars(js);
+  return { file, text, doc, lineCounter, value: value ?? {}, floatTexts };
+}
+
+const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+/** The core schema's tags, with floats to note (yaml-floats.ts) resolved to FloatScalar. */
+function floatTags(tags: Tags, noted: { any: boolean }): Tags {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== FLOAT_TAG || !('test' in t) || !t.test) return t;
+    const tag = t as ScalarTag;
+    const resolve = tag.resolve.bind(tag);
+    const noting: ScalarTag = {
+      ...tag,
+      resolve: (str, onError, options) => {
+        const n = parseFloat(str);
+        if (!noteFloatText(str, n)) return resolve(str, onError, options);
+        noted.any = true;
+        return new FloatScalar(n, str);
+      },
+    };
+    return noting;
+  });
+}
+
+/** Mapping keys are names: a float written as a key is its number, as before (no FloatScalar). */
+function plainFloatKeys(doc: Document.Parsed): void {
+  const Y = yamlLib();
+  Y.visit(doc, {
+    Pair(_, pair) {
+      if (Y.isScalar(pair.key) && pair.key.value instanceof FloatScalar) pair.key.value = pair.key.value.value;
+    },
+  });
 }
 
 /** Reads and parses a YAML file; an unreadable, binary or non-UTF-8 file is FILE_UNREADABLE. */

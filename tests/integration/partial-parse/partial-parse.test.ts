@@ -14,6 +14,7 @@ import { testdir } from '../../helpers/testdir.js';
 import { kiln } from '../../helpers/cli.js';
 import { flushParseCaches, reparseProject } from '../../../core/cli/reparse.js';
 import { UTILS_PACKAGE } from '../packages/utils-package.js';
+import { isWholeFloat } from '../../../core/project/yaml-floats.js';
 
 const PROJECT = `name: shop
 profile: shop
@@ -278,6 +279,18 @@ describe('partial parsing', () => {
     edit(dir, 'models/staging/_staging.yml', '      - name: payments\n        data_tests: [{unique: {column_name: id}}]\n', '');
     const removed = await warmEqualsCold(dir);
     expect(removed.warm.manifest.sources.has('source.shop.raw.payments')).toBe(false);
+  });
+
+  it('test arguments written as floats (1.0) stay floats in nodes from the cache', async () => {
+    const dir = await primed();
+    edit(dir, 'models/marts/_marts.yml', '              field: id\n', "              field: id\n          - in_range: {min_value: 0.0, max_value: [1.0, 1e3]}\n");
+    write(dir, 'macros/in_range.sql', '{% test in_range(model, column_name, min_value, max_value) %}select {{ min_value }}{% endtest %}\n');
+    await warmEqualsCold(dir);
+    const again = await warmEqualsCold(dir);
+    expect(again.misses).toBe(0);
+    const range = [...again.warm.manifest.nodes.values()].find((n) => n.testMetadata?.name === 'in_range');
+    expect(range?.name).toBe('in_range_orders_id__1_0__1e3__0_0');
+    expect(isWholeFloat(range!.testMetadata!.kwargs.min_value)).toBe(true);
   });
 
   it('macros: a change reaches every node that calls it; added and deleted macros', async () => {

@@ -1,7 +1,8 @@
 // Generic tests' unique ids equal dbt's (ids taken from manifests dbt-core 1.11 wrote for the same
 // declarations), so state comparisons and tools reading both line up.
 import { describe, expect, it } from 'vitest';
-import { modelArgument, testUniqueId } from '../../../core/data-tests/test-names.js';
+import { genericTestName, modelArgument, testUniqueId } from '../../../core/data-tests/test-names.js';
+import { wholeFloat } from '../../../core/project/yaml-floats.js';
 import { readTestEntry } from '../../../core/data-tests/test-entry.js';
 
 describe('generic test ids', () => {
@@ -38,5 +39,22 @@ describe('test entries', () => {
     expect(readTestEntry({ unique: null }, loc)).toEqual({ testName: 'unique', namespace: null, customName: null, args: {}, config: {} });
     expect(() => readTestEntry({ a: 1, b: 2 }, loc)).toThrow(/exactly one test name/);
     expect(() => readTestEntry({ a: [1] }, loc)).toThrow(/must be a mapping/);
+  });
+});
+
+describe('generic test names and ids of float arguments', () => {
+  // dbt-core 1.11 on `in_range` tests of model `m` column `x`/`y` (project `fa`), arguments as
+  // PyYAML reads them: `0.0` a float, `1e3` and `1.5e3` strings (yaml-floats.ts).
+  const model = modelArgument({ kind: 'model', name: 'm' });
+  it.each([
+    [{ column_name: 'x', min_value: wholeFloat(0), max_value: wholeFloat(1) }, 'in_range_m_x__1_0__0_0', '529ec75ee9'],
+    [{ column_name: 'x', min_value: 0.5, max_value: 2.5 }, 'in_range_m_x__2_5__0_5', 'f6ac61d2da'],
+    [{ column_name: 'x', min_value: '1e3', max_value: wholeFloat(1000) }, 'in_range_m_x__1000_0__1e3', 'c6fe49d009'],
+    [{ column_name: 'x', min_value: wholeFloat(-1), max_value: 1 }, 'in_range_m_x__1___1_0', '6372b566c3'],
+    [{ min_value: '1.5e3', max_value: [wholeFloat(1), 2], column_name: 'y' }, 'in_range_m_y__1_0__2__1_5e3', '2cca1ec1ad'],
+  ])('%o', (kwargs, name, hash) => {
+    const n = genericTestName('in_range', null, 'm', kwargs);
+    expect(n.name).toBe(name);
+    expect(testUniqueId('fa', n.fullName, { name: 'in_range', namespace: null, kwargs }, model)).toBe(`test.fa.${name}.${hash}`);
   });
 });

@@ -10,7 +10,8 @@ import { Dag } from '../../../core/graph/dag.js';
 import type { Manifest } from '../../../core/nodes.js';
 import { resolveSelection } from '../../../core/selection/select.js';
 import { readStateManifest } from '../../../core/state/artifacts.js';
-import { StateComparison } from '../../../core/state/compare.js';
+import { StateComparison, equivalent } from '../../../core/state/compare.js';
+import { wholeFloat } from '../../../core/project/yaml-floats.js';
 import { PreviousState } from '../../../core/state/previous-state.js';
 import { testdir } from '../../helpers/testdir.js';
 import { shopManifest } from './fixture.js';
@@ -205,5 +206,15 @@ describe('result: and source_status: read the previous artifacts', () => {
       expect((e as Error).message).toMatch(/target\/sources\.json does not exist.*'source_status:fresher' in --select at column 7/s);
       expect((e as { code?: string }).code).toBe('KLN307');
     }
+  });
+});
+
+describe('equivalent', () => {
+  it('compares whole-number floats of test arguments (Number objects) by value', () => {
+    expect(equivalent({ v: wholeFloat(1) }, { v: wholeFloat(1) })).toBe(true);
+    expect(equivalent({ v: wholeFloat(1) }, { v: wholeFloat(2) })).toBe(false);
+    expect(equivalent({ v: wholeFloat(1) }, { v: 1 })).toBe(false);
+    expect(equivalent({ v: 1 }, { v: wholeFloat(1) })).toBe(false);
+    expect(equivalent({ v: wholeFloat(1) }, { v: {} })).toBe(false);
   });
 });
