@@ -7,6 +7,7 @@ import { Trino } from 'trino-client';
 import { inject } from 'vitest';
 import type { TargetConfig } from '../../core/project/types.js';
 import type { TrinoServerInfo } from '../setup/trino.js';
+import { queryRefusal } from '../setup/trino-server.js';
 
 export type TrinoCatalog = 'memory' | 'iceberg';
 
@@ -31,8 +32,11 @@ export async function trinoReady(timeoutMs = 180_000): Promise<void> {
     try {
       const res = await fetch(`${trinoUrl()}/v1/info`, { signal: AbortSignal.timeout(2_000) });
       const info = (await res.json()) as { starting?: boolean };
-      if (info.starting === false) return;
-      last = 'still starting';
+      if (info.starting === false) {
+        const refused = await queryRefusal(trinoUrl());
+        if (refused === null) return;
+        last = refused;
+      } else last = 'still starting';
     } catch (e) {
       last = (e as Error).message;
     }

@@ -284,7 +284,30 @@ kill -KILL $server 2>/dev/null
 wait $server
 `;
 
-/** Polls /v1/info until the server says it has started and answers a query. */
+/**
+ * Why the server does not yet run a query on a catalog's tables, or null once it does. Right after
+ * start a coordinator answers /v1/info as started while its own worker is not yet registered:
+ * queries then fail with NO_NODES_AVAILABLE (a test run failed on it).
+ */
+export async function queryRefusal(url: string): Promise<string | null> {
+  let next: string | undefined = `${url}/v1/statement`;
+  let first = true;
+  while (next) {
+    const res: Response = await fetch(next, {
+      method: first ? 'POST' : 'GET',
+      headers: { 'X-Trino-User': 'kiln_test', 'X-Trino-Source': 'kiln-tests-ready' },
+      ...(first ? { body: 'select count(*) from memory.information_schema.schemata' } : {}),
+      signal: AbortSignal.timeout(5_000),
+    });
+    first = false;
+    const body = (await res.json()) as { nextUri?: string; error?: { errorName?: string; message?: string } };
+    if (body.error) return `${body.error.errorName ?? 'error'}: ${body.error.message ?? ''}`;
+    next = body.nextUri;
+  }
+  return null;
+}
+
+/** Polls /v1/info until the server says it has started, then until it runs a query. */
 async function waitUntilReady(url: string, exited: () => string | null, logFile: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
@@ -294,8 +317,11 @@ async function waitUntilReady(url: string, exited: () => string | null, logFile:
     try {
       const res = await fetch(`${url}/v1/info`, { signal: AbortSignal.timeout(2_000) });
       const info = (await res.json()) as { starting?: boolean };
-      if (info.starting === false) return;
-      last = 'still starting';
+      if (info.starting === false) {
+        const refused = await queryRefusal(url);
+        if (refused === null) return;
+        last = refused;
+      } else last = 'still starting';
     } catch (e) {
       last = (e as Error).message;
     }
