@@ -965,22 +965,28 @@ const NO_PACKAGES: ReadonlySet<string> = new Set();
  * inside that package. Tests may ref anything: they check the model, not use it.
  */
 function accessDenied(from: ParsedNode, to: ParsedNode, restricted: ReadonlySet<string>): KilnError | null {
+  // Called for every ref of every parse (watch re-parses too): the common cases return before any allocation.
   if (to.resourceType !== 'model' || from.resourceType === 'test' || from.resourceType === 'unit_test') return null;
-  const loc = () => ({ file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) });
-  const access = to.config.access ?? 'protected';
-  if (access === 'protected' && from.packageName !== to.packageName && restricted.has(to.packageName)) {
-    return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is protected in package '${to.packageName}' (restrict-access)`, {
-      loc: loc(),
+  const access = to.config.access;
+  if (access === 'private') {
+    if (from.config.group === to.config.group) return null;
+    return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
+      loc: refLoc(from, to),
       node: from.uniqueId,
-      hint: `Package '${to.packageName}' sets \`restrict-access: true\`: only its own models may ref its protected models. Ref a public model of it instead, or ask its owners to make ${to.name} \`access: public\`.`,
+      hint: `Only models of group '${to.config.group}' may ref it. Move ${from.name} into that group, or make ${to.name} \`access: protected\` or \`public\`.`,
     });
   }
-  if (access !== 'private' || from.config.group === to.config.group) return null;
-  return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is private to the group '${to.config.group}'`, {
-    loc: loc(),
+  if (access === 'public' || restricted.size === 0 || from.packageName === to.packageName || !restricted.has(to.packageName)) return null;
+  return new KilnError(Codes.ACCESS_DENIED, `${label(from)} refs ${to.name}, which is protected in package '${to.packageName}' (restrict-access)`, {
+    loc: refLoc(from, to),
     node: from.uniqueId,
-    hint: `Only models of group '${to.config.group}' may ref it. Move ${from.name} into that group, or make ${to.name} \`access: protected\` or \`public\`.`,
+    hint: `Package '${to.packageName}' sets \`restrict-access: true\`: only its own models may ref its protected models. Ref a public model of it instead, or ask its owners to make ${to.name} \`access: public\`.`,
   });
+}
+
+/** Where `from` refs `to`: its file and the line of the ref() call. */
+function refLoc(from: ParsedNode, to: ParsedNode): SourceLocation {
+  return { file: from.originalFilePath, line: lineOf(from.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(to.name)}['"]`)) };
 }
 
 /** Whether two key part lists hold the same strings (identical strings compare at once). */
