@@ -1,7 +1,7 @@
 // The Adapter contract: everything core/ may ask of a database. Materializations are written
 // once against this interface; they ask for capabilities and SQL builders, never for an
 // adapter's name. A new database is a new folder under adapters/ implementing this file.
-import type { KilnError } from '../core/errors.js';
+import type { ErrorCode, KilnError } from '../core/errors.js';
 
 /** A fully qualified relation name. `database` is the catalog (DuckDB: the attached file's name). */
 export interface RelationName {
@@ -296,6 +296,7 @@ export interface SqlDialect {
 /** A retry about to happen after a transient failure (KilnError.transient), for the log. */
 /** A database warning worth the user's attention (see Adapter.onWarning). */
 export interface AdapterWarning {
+  readonly code: ErrorCode;
   readonly message: string;
   readonly hint: string;
 }

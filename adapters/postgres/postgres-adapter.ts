@@ -449,6 +449,7 @@ export class PostgresAdapter implements Adapter {
     if (n.code !== '42622' || !n.message || this.warned.has(n.message)) return;
     this.warned.add(n.message);
     this.onWarning?.({
+      code: Codes.NAME_TRUNCATED,
       message: `PostgreSQL: ${n.message}`,
       hint: 'PostgreSQL keeps only the first 63 bytes of a name: alias the column (or set `alias:` on the model) to a shorter name, or tests and queries naming it in full will not find it.',
     });

@@ -15,20 +15,20 @@ export interface ClonePlan {
   /** The nodes to clone. */
   readonly selected: Set<string>;
   /** The selected nodes with nothing to do, and why (reported as successes, as dbt does). */
-  readonly noops: readonly { readonly node: ParsedNode; readonly result: NodeResult }[];
+  readonly noops: readonly { readonly node: ParsedNode; readonly why: string; readonly result: NodeResult }[];
 }
 
 export async function planClone(manifest: Manifest, state: StateManifest, selected: ReadonlySet<string>, adapter: Adapter, fullRefresh: boolean): Promise<ClonePlan> {
   const nodes = new Map(manifest.nodes);
   const toClone = new Set<string>();
-  const noops: { node: ParsedNode; result: NodeResult }[] = [];
+  const noops: { node: ParsedNode; why: string; result: NodeResult }[] = [];
   for (const id of selected) {
     const node = manifest.nodes.get(id)!;
     if (node.config.materialized === 'ephemeral') continue;
     const here: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
     const old = state.nodes.get(id);
     const from = old ? stateRelation(old) : null;
-    const noop = (why: string) => noops.push({ node, result: noopResult(node, adapter.dialect.renderRelation(here), why) });
+    const noop = (why: string) => noops.push({ node, why, result: noopResult(node, adapter.dialect.renderRelation(here), why) });
     if (!from) noop(`no relation for it in ${state.file}`);
     else if (sameRelation(from, here)) noop('the state relation is this one');
     else if (!fullRefresh && (await adapter.getRelation(here)) !== null) noop('it already exists (--full-refresh replaces it)');

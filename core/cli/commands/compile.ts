@@ -23,7 +23,7 @@ import { forgetWarmRecord, ManifestSections } from '../../parser/partial/warm-re
  * (compileIfUpToDate) loads none of it.
  */
 async function modules() {
-  const [write, compile, session, defer, shared, engine, warmRecord] = await Promise.all([
+  const [write, compile, session, defer, shared, engine, warmRecord, selection] = await Promise.all([
     import('../../artifacts/write.js'),
     import('../../compiler/compile.js'),
     import('../session.js'),
@@ -31,6 +31,7 @@ async function modules() {
     import('./shared.js'),
     import('../../template/engine.js'),
     import('../../parser/partial/warm-record.js'),
+    import('../../selection/select.js'),
   ]);
   return {
     ArtifactWriter: write.ArtifactWriter,
@@ -44,6 +45,7 @@ async function modules() {
     reportWarnings: shared.reportWarnings,
     needsWarehouse: engine.needsWarehouse,
     writeWarmRecord: warmRecord.writeWarmRecord,
+    isDefaultRequest: selection.isDefaultRequest,
   };
 }
 
@@ -94,7 +96,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
-  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord } = await modules();
+  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, isDefaultRequest } = await modules();
   const session = await openSession({ ...opts, timings }, io.cwd);
   // The outputs are about to change: the record of the last compile no longer holds.
   forgetCompileState(session.targetDir);
@@ -102,7 +104,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   session.adapter.onRetry = (n) => reporter.retrying(n);
   let selectionWarnings = 0;
   const selected = timings.time('graph', () =>
-    select(session, opts, compiledTypes(opts), (w) => {
+    select(session, opts, compiledTypes(isDefaultRequest({ select: opts.select, exclude: opts.exclude, selector: opts.selector })), (w) => {
       selectionWarnings++;
       reporter.kilnError(w, 'warn');
     }),
@@ -245,10 +247,8 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
  * files cost more than the models' own compile (≈ +40% CPU, +270 MB), and `kiln test`/`build`
  * write every test's compiled SQL anyway.
  */
-function compiledTypes(opts: GlobalOptions): readonly string[] {
-  const given = (terms: readonly string[] | undefined) => (terms ?? []).some((t) => t.trim() !== '');
-  const selects = opts.selector !== undefined || given(opts.select) || given(opts.exclude);
-  return selects ? ['model', 'analysis', 'snapshot', 'test'] : ['model', 'analysis', 'snapshot'];
+function compiledTypes(bare: boolean): readonly string[] {
+  return bare ? ['model', 'analysis', 'snapshot'] : ['model', 'analysis', 'snapshot', 'test'];
 }
 
 interface PrintedNode {

@@ -127,7 +127,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   }
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
-  session.adapter.onWarning = (w) => reporter.kilnError(new KilnError(Codes.NAME_TRUNCATED, w.message, { hint: w.hint }), 'warn');
+  session.adapter.onWarning = (w) => reporter.kilnError(new KilnError(w.code, w.message, { hint: w.hint }), 'warn');
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
@@ -162,21 +162,15 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   let startHooksFailed = false;
   const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
-  if (deferTo) {
-    await applyDefer(session, opts, deferTo, selected, compiler, reporter).catch(async (e: unknown) => {
-      await unlock?.().catch(() => undefined);
-      await session.adapter.close();
-      throw e;
-    });
-  }
-  const clone = cloneFrom
-    ? await planClone(session.manifest, cloneFrom, selected, session.adapter, !!opts.fullRefresh).catch(async (e: unknown) => {
-        await unlock?.().catch(() => undefined);
-        await session.adapter.close();
-        throw e;
-      })
-    : null;
-  for (const { node, result } of clone?.noops ?? []) reporter.info(`Clone of ${node.name}: nothing to do, ${result.message.replace(/^No-op: /, '')}`, { event: 'clone_noop', unique_id: node.uniqueId });
+  // A failure before the runner starts releases the lock and the adapter on its way out.
+  const releasing = async (e: unknown): Promise<never> => {
+    await unlock?.().catch(() => undefined);
+    await session.adapter.close();
+    throw e;
+  };
+  if (deferTo) await applyDefer(session, opts, deferTo, selected, compiler, reporter).catch(releasing);
+  const clone = cloneFrom ? await planClone(session.manifest, cloneFrom, selected, session.adapter, !!opts.fullRefresh).catch(releasing) : null;
+  for (const { node, why } of clone?.noops ?? []) reporter.info(`Clone of ${node.name}: nothing to do, ${why}`, { event: 'clone_noop', unique_id: node.uniqueId });
   const runner = new Runner(
     clone?.manifest ?? session.manifest,
     session.dag,
