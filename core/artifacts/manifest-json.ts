@@ -198,7 +198,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
-    docs: { show: true, node_color: null },
+    docs: nodeDocs(n.config.docs),
     patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
     build_path: null,
     unrendered_config: {},
@@ -256,6 +256,15 @@ function contractJson(n: ParsedNode): Record<string, unknown> {
         .digest('hex')
     : null;
   return { enforced, alias_types: c.alias_types !== false, checksum };
+}
+
+const SHOWN = { show: true, node_color: null };
+
+/** A node's `docs` (show, node_color) from its `docs` config: shown, no colour, unless set. */
+function nodeDocs(docs: unknown): { show: boolean; node_color: string | null } {
+  if (docs === null || typeof docs !== 'object') return SHOWN;
+  const { show, node_color } = docs as { show?: unknown; node_color?: unknown };
+  return { show: show !== false, node_color: typeof node_color === 'string' ? node_color : null };
 }
 
 function configJson(n: ParsedNode): Record<string, unknown> {
