@@ -7,6 +7,7 @@ import { nodeSqlPath } from './paths.js';
 import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
 import { modelArgument } from '../data-tests/test-names.js';
+import { resourceRelative } from '../parser/paths.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -127,11 +128,20 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const disabled: Record<string, unknown[]> = {};
   for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
   const ids = () => [...manifest.nodes.keys(), ...manifest.sources.keys()];
+  // Exposures are leaves of dbt's maps (kiln's DAG of runnable nodes leaves them out).
+  const exposures = [...(manifest.exposures?.values() ?? [])];
+  const exposedBy = new Map<string, string[]>();
+  for (const e of exposures) for (const p of e.dependsOn.nodes) (exposedBy.get(p) ?? exposedBy.set(p, []).get(p)!).push(e.uniqueId);
   const parentMap = new LazyMap(function* () {
     for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
+    for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
   });
   const childMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, [...dag.children(id)].sort()] as const;
+    for (const id of ids()) {
+      const exposed = exposedBy.get(id);
+      yield [id, exposed ? [...new Set([...dag.children(id), ...exposed])].sort() : [...dag.children(id)].sort()] as const;
+    }
+    for (const e of exposures) yield [e.uniqueId, []] as const;
   });
   return [
     [
@@ -153,7 +163,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['docs', docs],
     ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e)]))],
     ['metrics', {}],
-    ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: g.originalFilePath, original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
+    ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: resourceRelative(g.originalFilePath), original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
     ['selectors', {}],
     ['disabled', disabled],
     ['parent_map', parentMap],
@@ -203,7 +213,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
     build_path: null,
     unrendered_config: {},
-    relation_name: ephemeral || n.resourceType === 'test' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
+    relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     raw_code: n.rawCode,
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
@@ -318,7 +328,8 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, 
     identifier: s.identifier,
     quoting: { database: null, schema: null, identifier: null, column: null },
     loaded_at_field: s.loadedAtField,
-    freshness: s.freshness ?? { warn_after: { count: null, period: null }, error_after: { count: null, period: null }, filter: null },
+    loaded_at_query: null,
+    freshness: freshnessJson(s.freshness),
     external: null,
     description: s.description,
     columns: Object.fromEntries(Object.values(s.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, tags: c.tags }])),
@@ -330,6 +341,15 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, 
     unrendered_config: {},
     relation_name: dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier }),
   };
+}
+
+const NO_THRESHOLD = { count: null, period: null };
+
+/** A source's freshness with every key dbt writes (an unset threshold as {count: null, period: null}). */
+function freshnessJson(f: unknown): Record<string, unknown> {
+  if (f === null || typeof f !== 'object') return { warn_after: NO_THRESHOLD, error_after: NO_THRESHOLD, filter: null };
+  const { warn_after, error_after, filter, ...rest } = f as Record<string, unknown>;
+  return { warn_after: warn_after ?? NO_THRESHOLD, error_after: error_after ?? NO_THRESHOLD, filter: filter ?? null, ...rest };
 }
 
 function unitTestJson(n: ParsedNode): Record<string, unknown> {

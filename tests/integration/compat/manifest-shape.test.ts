@@ -16,10 +16,24 @@ const PROJECT = {
   'models/docs.md': '{% docs about %}About.{% enddocs %}',
   'macros/double.sql': '{% macro double(x) %}{{ x }} * 2{% endmacro %}',
   'seeds/codes.csv': 'code\na\n',
+  'analyses/count.sql': "select count(*) from {{ ref('plain') }}",
+  'models/exposures.yml': `version: 2
+groups:
+  - name: core
+    owner: {name: Ann}
+exposures:
+  - name: dash
+    type: dashboard
+    owner: {name: Ann}
+    depends_on: [ref('plain')]
+`,
   'models/schema.yml': `version: 2
 sources:
   - name: src
     schema: main
+    loaded_at_field: loaded_at
+    freshness:
+      warn_after: {count: 12, period: hour}
     tables:
       - name: tbl
         columns:
@@ -60,6 +74,11 @@ describe('manifest.json as dbt writes it', () => {
       nodes: Record<string, Node>;
       macros: Record<string, { path: string; original_file_path: string }>;
       docs: Record<string, { path: string; original_file_path: string }>;
+      sources: Record<string, { freshness: unknown; loaded_at_query: unknown }>;
+      exposures: Record<string, { path: string }>;
+      groups: Record<string, { path: string }>;
+      parent_map: Record<string, string[]>;
+      child_map: Record<string, string[]>;
     };
     const test = (prefix: string) => Object.entries(m.nodes).find(([id]) => id.startsWith(`test.fk.${prefix}.`))![1];
 
@@ -80,6 +99,18 @@ describe('manifest.json as dbt writes it', () => {
 
     expect(m.macros['macro.fk.double']).toMatchObject({ path: 'macros/double.sql', original_file_path: 'macros/double.sql' });
     expect(m.docs['doc.fk.about']).toMatchObject({ path: 'docs.md', original_file_path: 'models/docs.md' });
+
+    // Exposures are leaves of the maps; exposures and groups have paths below the resource folder.
+    expect(m.parent_map['exposure.fk.dash']).toEqual(['model.fk.plain']);
+    expect(m.child_map['exposure.fk.dash']).toEqual([]);
+    expect(m.child_map['model.fk.plain']).toContain('exposure.fk.dash');
+    expect(m.exposures['exposure.fk.dash']!.path).toBe('exposures.yml');
+    expect(m.groups['group.fk.core']!.path).toBe('exposures.yml');
+    expect(m.nodes['analysis.fk.count']!.relation_name).toBeNull();
+    expect(m.sources['source.fk.src.tbl']).toMatchObject({
+      loaded_at_query: null,
+      freshness: { warn_after: { count: 12, period: 'hour' }, error_after: { count: null, period: null }, filter: null },
+    });
 
     // dbt's seed keys (besides created_at and doc_blocks): no code, refs, compiled SQL or a model's access/version.
     expect(Object.keys(m.nodes['seed.fk.codes']!)).toEqual([
