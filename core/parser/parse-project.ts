@@ -503,7 +503,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
     const base = patch ? mergeConfigs(withTree, governance(patch)) : withTree;
-    const record: ParseRecord = { refs: [], sources: [], configs: [], macros: [] };
+    const record: ParseRecord = { refs: [], sources: [], configs: [] };
     let config = base;
     const uniqueId = version ? versionId(name, version.v) : `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
@@ -519,9 +519,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
     parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
-    const node = finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version });
-    if (record.macros?.length) node.dependsOn.macros = record.macros;
-    return node;
+    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version });
   }
 
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
@@ -540,7 +538,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         record.configs.length = 0;
       }
     }
-    engine.render(f.path, f.contents, fullCtx(), { macroCalls: record.macros });
+    engine.render(f.path, f.contents, fullCtx());
   }
 
   function parseSeed(f: ProjectSourceFile): ParsedNode | null {
