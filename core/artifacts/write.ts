@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedNode } from '../nodes.js';
 import { FileWrites, type WriteOp } from './file-writes.js';
+import { StreamFile } from './stream-file.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
@@ -30,6 +31,7 @@ export class ArtifactWriter {
   /** Shared with the worker: KB posted and not yet written. */
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private streamIds = 0;
+  private stream: StreamFile | null = null;
   private flushes = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
@@ -52,28 +54,33 @@ export class ArtifactWriter {
   }
 
   /**
-   * Writes `name` from pieces of text (e.g. manifestJsonChunks), a megabyte at a time, replacing
-   * the file atomically: a large artifact is never one string in memory. Pieces must not split a
-   * JSON string, so that redaction sees every value whole.
+   * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
+   * file atomically: a large artifact is never one string in memory. Written on this thread
+   * whatever `background` says: encoding the text here is cheaper than copying it to the writer
+   * thread, and the file does not wait behind the compiled files queued there. Pieces must not
+   * split a JSON string, so that redaction sees every value whole.
    */
   writeJsonStream(name: string, chunks: Iterable<string>): void {
-    const id = ++this.streamIds;
-    this.op({ kind: 'open', id, file: path.join(this.targetDir, name) });
+    if (this.failure) throw this.failure;
+    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
+    this.stream = file;
     try {
-      let buf = '';
-      for (const chunk of chunks) {
-        buf += chunk;
-        if (buf.length >= 1 << 20) {
-          this.op({ kind: 'append', id, text: this.redact(buf) }, true);
-          buf = '';
-        }
-      }
-      if (buf) this.op({ kind: 'append', id, text: this.redact(buf) });
+      for (const chunk of chunks) file.write(this.redact(chunk));
+      file.close();
     } catch (e) {
-      this.op({ kind: 'abort', id });
+      file.abort();
       throw e;
+    } finally {
+      this.stream = null;
     }
-    this.op({ kind: 'close', id }, true);
+  }
+
+  /**
+   * Bytes of the file writeJsonStream is writing, as redacted and encoded so far: read between
+   * its pieces (by a generator it is consuming), the offset at which the next piece starts.
+   */
+  get streamPosition(): number {
+    return this.stream?.position ?? 0;
   }
 
   /** target/compiled/<package>/<original_file_path> */
@@ -128,7 +135,7 @@ export class ArtifactWriter {
       return;
     }
     this.queue.push(op);
-    if (op.kind === 'write' || op.kind === 'append') this.queuedKb += Math.ceil(op.text.length / 1024);
+    this.queuedKb += Math.ceil(op.text.length / 1024);
     if (post || this.queue.length >= BATCH) this.post();
   }
 
