@@ -13,10 +13,19 @@ import { nodeSqlPath } from './paths.js';
 export interface ArtifactWriterOptions {
   /**
    * Write files on a worker thread, so that disk time overlaps the main thread's work (10,000
-   * compiled files and a 90 MB manifest). Callers must `await finish()` before they return.
+   * compiled files). Callers must `await finish()` before they return.
    */
   readonly background?: boolean;
+  /**
+   * With `background`: how many files are written on this thread before the worker starts (a
+   * worker costs ~30 ms of CPU to start and its first write lands ~40 ms later, as much as a
+   * few hundred small files written here; a run of a few models never starts one).
+   */
+  readonly workerAfter?: number;
 }
+
+/** Files written on the calling thread before a background writer starts its worker. */
+export const WORKER_AFTER = 256;
 
 /** Compiled files queued for the worker before a batch is posted. */
 const BATCH = 64;
@@ -35,13 +44,15 @@ export class ArtifactWriter {
   private flushes = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
+  /** Writes left to make on this thread before the worker starts (Infinity: no worker). */
+  private syncLeft: number;
 
   constructor(
     readonly targetDir: string,
     private readonly redact: (text: string) => string = (t) => t,
     opts: ArtifactWriterOptions = {},
   ) {
-    if (opts.background) this.startWorker();
+    this.syncLeft = opts.background ? (opts.workerAfter ?? WORKER_AFTER) : Infinity;
   }
 
   /**
@@ -95,6 +106,7 @@ export class ArtifactWriter {
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
+    this.syncLeft = Infinity;
     const worker = this.worker;
     if (!worker) return;
     this.post();
@@ -128,15 +140,20 @@ export class ArtifactWriter {
     this.op({ kind: 'write', file, text, skipUnchanged });
   }
 
-  private op(op: WriteOp, post = false): void {
+  private op(op: WriteOp): void {
     if (this.failure) throw this.failure;
     if (!this.worker) {
-      this.sync.apply(op);
-      return;
+      if (this.syncLeft > 0) {
+        this.syncLeft--;
+        this.sync.apply(op);
+        return;
+      }
+      // Everything before this write is on disk already: the worker carries on in order.
+      this.startWorker();
     }
     this.queue.push(op);
     this.queuedKb += Math.ceil(op.text.length / 1024);
-    if (post || this.queue.length >= BATCH) this.post();
+    if (this.queue.length >= BATCH) this.post();
   }
 
   private post(): void {
