@@ -22,6 +22,8 @@ export interface ArtifactWriterOptions {
    * few hundred small files written here; a run of a few models never starts one).
    */
   readonly workerAfter?: number;
+  /** With `background`: files the caller expects to write; more than `workerAfter` starts the worker at once. */
+  readonly expected?: number;
 }
 
 /** Files written on the calling thread before a background writer starts its worker. */
@@ -52,7 +54,8 @@ export class ArtifactWriter {
     private readonly redact: (text: string) => string = (t) => t,
     opts: ArtifactWriterOptions = {},
   ) {
-    this.syncLeft = opts.background ? (opts.workerAfter ?? WORKER_AFTER) : Infinity;
+    const after = opts.workerAfter ?? WORKER_AFTER;
+    this.syncLeft = !opts.background ? Infinity : (opts.expected ?? 0) > after ? 0 : after;
   }
 
   /**

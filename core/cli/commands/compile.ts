@@ -126,7 +126,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   // Files go to disk on a worker thread (creating 10,000 files is disk-bound, 1 to 5 s here)
   // from the first compiled node on, while this thread compiles and serializes the manifest.
   const redact = redactor();
-  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
+  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size });
   // Only the files are laid out; what runs (and manifest.json's compiled_code) stays as rendered.
   const format = opts.format ?? selected.size <= FORMAT_LIMIT;
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;

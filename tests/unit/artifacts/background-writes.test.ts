@@ -63,6 +63,13 @@ describe('artifact writes on a worker thread', () => {
     expect(files(dir)['compiled/p/models/late.sql']).toBe('select 1');
   });
 
+  it('start the worker at once when told to expect more files than it would write first', () => {
+    const w = new ArtifactWriter(testdir({}), undefined, { background: true, workerAfter: 3, expected: 4 });
+    w.writeCompiled(node('a'), 'select 1');
+    expect((w as unknown as { worker: Worker | null }).worker).not.toBeNull();
+    return w.finish();
+  });
+
   it('start no worker for a few files (a run of one model)', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true });
