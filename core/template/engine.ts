@@ -529,6 +529,29 @@ export class TemplateEngine {
     return this.findMacro(name) !== undefined;
   }
 
+  /**
+   * Runs `fn` (synchronous renders) and appends to `into` the unique ids of the macros its
+   * templates call directly, in first-call order, as dbt records a node's depends_on.macros.
+   */
+  recordingMacroCalls<T>(into: string[], fn: () => T): T {
+    const st = this.state;
+    const prev = st.macroCalls;
+    const prevDepth = st.macroDepth;
+    st.macroCalls = into;
+    st.macroDepth = 0;
+    try {
+      return fn();
+    } finally {
+      st.macroCalls = prev;
+      st.macroDepth = prevDepth;
+    }
+  }
+
+  /** The package a macro an unqualified call to `name` would run comes from (undefined: none). */
+  macroPackage(name: string): string | undefined {
+    return this.findMacro(name)?.info.packageName;
+  }
+
   /** The registered macro function (for passing around, e.g. adapter.dispatch). */
   getMacro(name: string, packageName?: string): MacroFunction | undefined {
     if (packageName !== undefined) return this.macrosByPkg.get(packageName)?.get(name)?.stub;
@@ -548,7 +571,19 @@ export class TemplateEngine {
         if (impl) return impl.apply(this, args);
         return engine.asyncImpl(rec).then((f) => f.apply(this, args));
       }
-      return rec.fn.apply(this, args);
+      const st = engine.state;
+      if (st.macroCalls === null) return rec.fn.apply(this, args);
+      // dbt records the macros a node calls at depth 0 (not those they call in turn).
+      if (st.macroDepth === 0) {
+        const id = `macro.${rec.info.packageName}.${rec.info.name}`;
+        if (!st.macroCalls.includes(id)) st.macroCalls.push(id);
+      }
+      st.macroDepth++;
+      try {
+        return rec.fn.apply(this, args);
+      } finally {
+        st.macroDepth--;
+      }
     };
     stub[MACRO_INFO] = rec.fn[MACRO_INFO];
     return stub;

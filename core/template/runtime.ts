@@ -49,6 +49,10 @@ export class TemplateState {
   readonly namespaces = new Map<string, Dict>();
   /** Names of registered macros (for "did you mean" hints). */
   readonly macroNames = new Set<string>();
+  /** While a node is parsed: unique ids of the macros its template calls itself (dbt's depends_on.macros). */
+  macroCalls: string[] | null = null;
+  /** How many macro calls are in progress (only kept while macroCalls is set). */
+  macroDepth = 0;
 
   lookup(name: string): unknown {
     const c = this.current;

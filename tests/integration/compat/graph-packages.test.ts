@@ -1,6 +1,7 @@
 // Idioms of graph-walking packages (dbt_project_evaluator's shape, checked side by side with
 // dbt 1.11): vars whose values are Jinja, post-hooks whose macros write into the relation just
 // built, `graph` read from macros. Each project here is small and written for the test.
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
@@ -53,5 +54,42 @@ describe('graph-walking package idioms', () => {
     expect(r.code, r.output).toBe(0);
     expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select x from filled order by x')).toEqual([{ x: 1 }, { x: 11 }, { x: 21 }]);
     expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select n from after')).toEqual([{ n: 3 }]);
+  });
+
+  it("a generic test's config() in its macro body sets its configs (over its YAML config), as dbt reads it at parse time", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'macros/is_empty.sql': "{% test is_empty(model) %}\n  {{ config(severity = var('empty_severity', 'warn')) }}\n  select * from {{ model }}\n{% endtest %}",
+      'models/findings.sql': "{{ config(materialized='table') }}\nselect 1 as finding",
+      'models/findings.yml': 'models:\n  - name: findings\n    data_tests:\n      - is_empty:\n          config:\n            severity: error\n',
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/WARN 1 is_empty_findings_/);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { config: { severity: string } }> };
+    expect(Object.entries(m.nodes).find(([id]) => id.startsWith('test.p.is_empty_findings'))?.[1].config.severity).toBe('warn');
+  });
+
+  it("depends_on.macros lists the macros a node's template and hooks call themselves (not what those call), in first-call order", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'macros/helpers.sql': [
+        '{% macro outer() %}{{ inner() }}{% endmacro %}',
+        '{% macro inner() %}1{% endmacro %}',
+        '{% macro audit(relation) %}select 1{% endmacro %}',
+        '{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0{% endtest %}',
+      ].join('\n'),
+      'models/m.sql': `{{ config(materialized='table', post_hook="{{ audit(this) }}") }}\nselect {{ outer() }} as x, {{ dbt.type_string() }} as s, {{ outer() }} as y`,
+      'models/m.yml': 'models:\n  - name: m\n    columns:\n      - name: x\n        data_tests: [unique, positive]\n',
+    });
+    const r = await kiln(['compile'], dir);
+    expect(r.code, r.output).toBe(0);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { depends_on: { macros: string[] } }> };
+    const macrosOf = (prefix: string) => Object.entries(m.nodes).find(([id]) => id.startsWith(prefix))?.[1].depends_on.macros;
+    expect(macrosOf('model.p.m')).toEqual(['macro.p.outer', 'macro.dbt.type_string', 'macro.p.audit']);
+    expect(macrosOf('test.p.unique_m_x')).toEqual(['macro.dbt.test_unique']);
+    expect(macrosOf('test.p.positive_m_x')).toEqual(['macro.p.test_positive', 'macro.dbt.get_where_subquery']);
   });
 });
