@@ -203,7 +203,8 @@ export interface Exposure {
   name: string;
   label: string | null;
   type: string;
-  owner: { name?: string; email?: string };
+  /** Both keys always present (null when not given), as in dbt's manifest and graph. */
+  owner: { name: string | null; email: string | null };
   description: string;
   url: string | null;
   maturity: string | null;

@@ -215,7 +215,8 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     extra_ctes_injected: n.compiledCode !== undefined,
     extra_ctes: [],
     contract: contractJson(n),
-    access: typeof n.config.access === 'string' ? n.config.access : 'protected',
+    // dbt's models have an access level; its tests, seeds, snapshots and analyses none.
+    ...(n.resourceType === 'model' ? { access: typeof n.config.access === 'string' ? n.config.access : 'protected' } : {}),
     constraints: (n.constraints ?? []).map(constraintJson),
     version: n.version ?? null,
     latest_version: n.latestVersion ?? null,

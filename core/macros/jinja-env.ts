@@ -6,7 +6,7 @@
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { nodeJson, sourceJson } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
-import type { Manifest } from '../nodes.js';
+import type { Manifest, ParsedNode } from '../nodes.js';
 import type { TemplateEngine, RenderContext } from '../template/engine.js';
 import { adapterObject, apiObject, statementResults, type Warehouse } from './adapter-object.js';
 import { DBT_MACROS_FILE, DBT_MACROS_SQL } from './dbt-macros.js';
@@ -124,7 +124,7 @@ export class JinjaEnv {
     if (!m) return { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
     if (this.graphCache?.manifest === m) return this.graphCache.graph;
     const nodes: Record<string, unknown> = {};
-    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = nodeJson(n, this.o.dialect);
+    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = graphNode(n, this.o.dialect);
     const sources: Record<string, unknown> = {};
     for (const s of m.sources.values()) sources[s.uniqueId] = sourceJson(s, this.o.dialect);
     const exposures: Record<string, unknown> = {};
@@ -151,4 +151,22 @@ export class JinjaEnv {
     this.graphCache = { manifest: m, graph };
     return graph;
   }
+}
+
+/**
+ * A node as `graph` shows it: its manifest entry, with the code as dbt reads files for
+ * templates (stripped of surrounding whitespace: dbt_project_evaluator counts its lines).
+ * manifest.json keeps the file as it is (warm compiles check it against the file's checksum).
+ */
+function graphNode(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
+  const json = nodeJson(n, dialect);
+  if (typeof json.raw_code === 'string') json.raw_code = pyStrip(json.raw_code);
+  return json;
+}
+
+/** Python's str.strip(): whitespace as Python counts it (trim() also strips a byte order mark). */
+const PY_SPACE = '[ \\t\\n\\r\\v\\f\\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
+function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, '');
 }

@@ -60,7 +60,7 @@ export interface ParseOutput {
 
 const DEFAULTS: Record<string, Partial<NodeConfig>> = {
   model: { enabled: true, materialized: 'view', tags: [], meta: {}, persist_docs: {}, quoting: {}, column_types: {}, on_schema_change: 'ignore' },
-  seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',' },
+  seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',', on_schema_change: 'ignore' },
   test: { enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' },
   analysis: { enabled: true, materialized: 'view', tags: [], meta: {} },
 };

@@ -92,4 +92,26 @@ describe('graph-walking package idioms', () => {
     expect(macrosOf('test.p.unique_m_x')).toEqual(['macro.dbt.test_unique']);
     expect(macrosOf('test.p.positive_m_x')).toEqual(['macro.p.test_positive', 'macro.dbt.get_where_subquery']);
   });
+
+  it('graph shows nodes as dbt does: code stripped, access on models only, on_schema_change on seeds, exposure owners with both keys', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'seeds/s.csv': 'a\n1\n',
+      'models/two_lines.sql': '\n\nselect 1 as a\nfrom {{ ref(\'s\') }}\n\n',
+      'models/x.yml': 'exposures:\n  - name: dash\n    type: dashboard\n    owner:\n      name: Bob\n    depends_on: [ref(\'two_lines\')]\n',
+      'models/report.sql': [
+        "{{ config(materialized='table') }}",
+        '{% if execute %}',
+        "{% set m = graph.nodes['model.p.two_lines'] %}{% set s = graph.nodes['seed.p.s'] %}",
+        "select {{ m.raw_code.count('\\n') }} as newlines, '{{ m.access }}' as model_access, {{ s.access is defined }} as seed_has_access,",
+        "  '{{ s.config.on_schema_change }}' as seed_osc, '{{ graph.exposures['exposure.p.dash'].owner.email | replace('x', 'y') }}' as email",
+        '{% else %}select 1{% endif %}',
+      ].join('\n'),
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select * from report')).toEqual([{ newlines: 1, model_access: 'protected', seed_has_access: false, seed_osc: 'ignore', email: 'None' }]);
+  });
 });
+
