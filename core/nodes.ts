@@ -234,6 +234,8 @@ export interface Manifest {
   vars?: Readonly<Record<string, unknown>>;
   /** `groups:` of property YAML: who owns which models (a private model is referable only inside its group). */
   groups?: Map<string, GroupDef>;
+  /** Installed packages' folders as file paths begin with them (`dbt_packages/<name>`), by package name. */
+  packageRoots?: ReadonlyMap<string, string>;
 }
 
 export interface GroupDef {

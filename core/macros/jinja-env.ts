@@ -4,7 +4,7 @@
 // contexts get the parse-time adapter (no warehouse); run-time contexts get one bound to the
 // node's connection.
 import type { SqlDialect } from '../../adapters/adapter.js';
-import { nodeJson, sourceJson } from '../artifacts/manifest-json.js';
+import { dbtFilePath, nodeJson, sourceJson, type PackageRoots } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { TemplateEngine, RenderContext } from '../template/engine.js';
@@ -124,9 +124,9 @@ export class JinjaEnv {
     if (!m) return { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
     if (this.graphCache?.manifest === m) return this.graphCache.graph;
     const nodes: Record<string, unknown> = {};
-    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = graphNode(n, this.o.dialect);
+    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = graphNode(n, this.o.dialect, m.packageRoots);
     const sources: Record<string, unknown> = {};
-    for (const s of m.sources.values()) sources[s.uniqueId] = sourceJson(s, this.o.dialect);
+    for (const s of m.sources.values()) sources[s.uniqueId] = sourceJson(s, this.o.dialect, m.packageRoots);
     const exposures: Record<string, unknown> = {};
     for (const e of m.exposures?.values() ?? []) {
       exposures[e.uniqueId] = {
@@ -143,7 +143,7 @@ export class JinjaEnv {
         meta: e.meta,
         config: e.config,
         depends_on: { nodes: e.dependsOn.nodes, macros: e.dependsOn.macros },
-        original_file_path: e.originalFilePath,
+        original_file_path: dbtFilePath(e.originalFilePath, e.packageName, m.packageRoots),
         fqn: e.fqn,
       };
     }
@@ -158,8 +158,8 @@ export class JinjaEnv {
  * templates (stripped of surrounding whitespace: dbt_project_evaluator counts its lines).
  * manifest.json keeps the file as it is (warm compiles check it against the file's checksum).
  */
-function graphNode(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
-  const json = nodeJson(n, dialect);
+function graphNode(n: ParsedNode, dialect: SqlDialect, roots: PackageRoots): Record<string, unknown> {
+  const json = nodeJson(n, dialect, roots);
   if (typeof json.raw_code === 'string') json.raw_code = pyStrip(json.raw_code);
   return json;
 }

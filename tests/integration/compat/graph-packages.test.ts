@@ -113,5 +113,29 @@ describe('graph-walking package idioms', () => {
     expect(r.code, r.output).toBe(0);
     expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select * from report')).toEqual([{ newlines: 1, model_access: 'protected', seed_has_access: false, seed_osc: 'ignore', email: 'None' }]);
   });
+
+  it("a package's files are named from the package's own folder in graph and manifest.json, as dbt names them", async () => {
+    const dir = testdir({
+      'shop/dbt_project.yml': 'name: shop\nprofile: p\n',
+      'shop/profiles.yml': PROFILE,
+      'shop/packages.yml': 'packages:\n  - local: ../auditor\n',
+      'shop/models/orders.sql': "{{ config(materialized='table') }}\nselect 1 as id",
+      'auditor/dbt_project.yml': 'name: auditor\n',
+      'auditor/models/audit.yml': 'models:\n  - name: paths\n    description: where things are\n',
+      'auditor/models/paths.sql': [
+        "{{ config(materialized='table') }}",
+        '{% if execute %}',
+        "select '{{ graph.nodes['model.auditor.paths'].original_file_path }}' as own, '{{ graph.nodes['model.shop.orders'].original_file_path }}' as root_model",
+        '{% else %}select 1{% endif %}',
+      ].join('\n'),
+    });
+    const shop = path.join(dir, 'shop');
+    expect((await kiln(['deps'], shop)).code).toBe(0);
+    const r = await kiln(['build'], shop);
+    expect(r.code, r.output).toBe(0);
+    expect(await queryDuckDb(path.join(shop, 'dev.duckdb'), 'select * from paths')).toEqual([{ own: 'models/paths.sql', root_model: 'models/orders.sql' }]);
+    const m = JSON.parse(fs.readFileSync(path.join(shop, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { original_file_path: string; patch_path: string | null }> };
+    expect(m.nodes['model.auditor.paths']).toMatchObject({ original_file_path: 'models/paths.sql', patch_path: 'auditor://models/audit.yml' });
+  });
 });
 
