@@ -137,5 +137,24 @@ describe('graph-walking package idioms', () => {
     const m = JSON.parse(fs.readFileSync(path.join(shop, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { original_file_path: string; patch_path: string | null }> };
     expect(m.nodes['model.auditor.paths']).toMatchObject({ original_file_path: 'models/paths.sql', patch_path: 'auditor://models/audit.yml' });
   });
+
+  it('on-run-start and on-run-end hooks are operation nodes of graph, as in dbt', async () => {
+    const dir = testdir({
+      'dbt_project.yml': "name: p\nprofile: p\non-run-start:\n  - 'select 1'\non-run-end: ['select 2', 'select 3']\n",
+      'profiles.yml': PROFILE,
+      'models/ops.sql': [
+        "{{ config(materialized='table') }}",
+        '{% if execute %}',
+        "{% set ops = graph.nodes.values() | selectattr('resource_type', 'equalto', 'operation') | list %}",
+        "select '{{ ops | map(attribute='unique_id') | join(',') }}' as ids, '{{ ops[1].raw_code }}' as code, '{{ ops[1].tags[0] }}' as tag, '{{ ops[0].original_file_path }}' as file",
+        '{% else %}select 1{% endif %}',
+      ].join('\n'),
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select * from ops')).toEqual([
+      { ids: 'operation.p.p-on-run-start-0,operation.p.p-on-run-end-0,operation.p.p-on-run-end-1', code: 'select 2', tag: 'on-run-end', file: './dbt_project.yml' },
+    ]);
+  });
 });
 
