@@ -6,6 +6,7 @@ import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
+import { modelArgument } from '../data-tests/test-names.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -117,7 +118,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       name: d.name,
       resource_type: 'doc',
       package_name: d.packageName,
-      path: dbtFilePath(d.originalFilePath, d.packageName, manifest.packageRoots),
+      path: d.path,
       original_file_path: dbtFilePath(d.originalFilePath, d.packageName, manifest.packageRoots),
       unique_id: d.uniqueId,
       block_contents: d.blockContents,
@@ -210,16 +211,25 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
-    docs: { show: true, node_color: null },
+    docs: nodeDocs(n.config.docs),
     patch_path: n.patchPath ? `${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}` : null,
     build_path: null,
     unrendered_config: {},
     relation_name: ephemeral || n.resourceType === 'test' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     raw_code: n.rawCode,
+    // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
+    // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
+    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n)),
+  };
+}
+
+function codeJson(n: ParsedNode): Record<string, unknown> {
+  const code: Record<string, unknown> = {
     language: 'sql',
     refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
     sources: n.sources,
     metrics: [],
+    functions: [],
     depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
     compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n)}` : null,
     compiled: n.compiledCode !== undefined,
@@ -227,21 +237,35 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     extra_ctes_injected: n.compiledCode !== undefined,
     extra_ctes: [],
     contract: contractJson(n),
-    // dbt's models have an access level; its tests, seeds, snapshots and analyses none.
-    ...(n.resourceType === 'model' ? { access: typeof n.config.access === 'string' ? n.config.access : 'protected' } : {}),
-    constraints: (n.constraints ?? []).map(constraintJson),
-    version: n.version ?? null,
-    latest_version: n.latestVersion ?? null,
-    deprecation_date: n.deprecationDate ?? null,
-    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
-    ...(n.resourceType === 'test'
-      ? {
-          test_metadata: n.testMetadata ? { name: n.testMetadata.name, kwargs: n.testMetadata.kwargs, namespace: n.testMetadata.namespace } : undefined,
-          column_name: n.columnName ?? null,
-          attached_node: n.attachedNode ?? null,
-          file_key_name: n.testMetadata ? `models.${n.fqn[n.fqn.length - 1]}` : undefined,
-        }
-      : {}),
+  };
+  if (n.resourceType === 'model') {
+    code.access = typeof n.config.access === 'string' ? n.config.access : 'protected';
+    code.constraints = (n.constraints ?? []).map(constraintJson);
+    code.version = n.version ?? null;
+    code.latest_version = n.latestVersion ?? null;
+    code.deprecation_date = n.deprecationDate ?? null;
+  }
+  return n.resourceType === 'test' ? { ...code, ...testJson(n) } : code;
+}
+
+/**
+ * A test's own keys. A generic test's kwargs end with dbt's `model` argument, and file_key_name
+ * names the YAML entry that declared it (`models.orders`, `sources.shop`); its target is the node
+ * it is attached to, or for a source's test (attached to nothing) its first source.
+ */
+function testJson(n: ParsedNode): Record<string, unknown> {
+  const meta = n.testMetadata;
+  if (!meta) return {}; // a singular test has none of them, as in dbt
+  let target: { kind: string; name: string; sourceName?: string; version?: string } | undefined;
+  if (n.attachedNode) {
+    const [kind, , name, ...version] = n.attachedNode.split('.');
+    target = { kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined };
+  } else if (n.sources[0]) target = { kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] };
+  return {
+    test_metadata: { name: meta.name, kwargs: target ? { ...meta.kwargs, model: modelArgument(target) } : meta.kwargs, namespace: meta.namespace },
+    column_name: n.columnName ?? null,
+    attached_node: n.attachedNode ?? null,
+    file_key_name: target ? `${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}` : undefined,
   };
 }
 
@@ -269,6 +293,15 @@ function contractJson(n: ParsedNode): Record<string, unknown> {
         .digest('hex')
     : null;
   return { enforced, alias_types: c.alias_types !== false, checksum };
+}
+
+const SHOWN = { show: true, node_color: null };
+
+/** A node's `docs` (show, node_color) from its `docs` config: shown, no colour, unless set. */
+function nodeDocs(docs: unknown): { show: boolean; node_color: string | null } {
+  if (docs === null || typeof docs !== 'object') return SHOWN;
+  const { show, node_color } = docs as { show?: unknown; node_color?: unknown };
+  return { show: show !== false, node_color: typeof node_color === 'string' ? node_color : null };
 }
 
 function configJson(n: ParsedNode): Record<string, unknown> {
