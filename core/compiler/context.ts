@@ -32,6 +32,8 @@ export interface ParseRecord {
   readonly sources: [string, string][];
   /** Each `config(...)` call's keyword arguments, in order. */
   readonly configs: Record<string, unknown>[];
+  /** Macros the template itself called (not those its macros called), in call order: dbt's depends_on.macros. */
+  readonly macros?: string[];
 }
 
 export interface NodeIdentity {

@@ -545,16 +545,14 @@ export function parseProject(input: ParseInput): ParseOutput {
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
     const base = patch ? mergeConfigs(withTree, governance(patch)) : withTree;
-    const record: ParseRecord = { refs: [], sources: [], configs: [] };
-    const macros: string[] = [];
+    const record: ParseRecord = { refs: [], sources: [], configs: [], macros: [] };
+    const macros = record.macros!;
     let config = base;
     const uniqueId = version ? versionId(name, version.v) : `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
     try {
       const identity = { name, resourceType, file: f.path, database: provisional.database, schema: provisional.schema, alias: provisional.alias, config: base, uniqueId };
-      engine.recordingMacroCalls(macros, () =>
-        renderForParse(f, record, () => staticParseContext(deps, identity, record, () => config), () => parseContext(deps, identity, profile.profileName, record, () => config)),
-      );
+      renderForParse(f, record, () => staticParseContext(deps, identity, record, () => config), () => parseContext(deps, identity, profile.profileName, record, () => config));
       for (const kw of record.configs) {
         config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
       }
@@ -580,7 +578,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         const sql = String(typeof h === 'object' && h !== null ? ((h as { sql?: unknown }).sql ?? '') : h);
         if (!sql.includes('{{') && !sql.includes('{%')) continue;
         try {
-          engine.recordingMacroCalls(into, () => engine.render('<hook>', sql, ctx()));
+          engine.render('<hook>', sql, ctx(), { macroCalls: into });
         } catch {
           // recorded up to the failure, as dbt's capture_macros render does
         }
@@ -604,7 +602,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         record.configs.length = 0;
       }
     }
-    engine.render(f.path, f.contents, fullCtx());
+    engine.render(f.path, f.contents, fullCtx(), { macroCalls: record.macros });
   }
 
   function parseSeed(f: ProjectSourceFile): ParsedNode | null {

@@ -1,6 +1,6 @@
 // manifest.json fields that tools read from dbt's manifest, as dbt-core 1.11 + dbt-duckdb writes
 // them for the same project (`dbt parse --no-partial-parse`): a generic test's file_key_name, its
-// kwargs' `model`, its depends_on.macros; a macro's path; a doc block's path; a seed's keys.
+// kwargs' `model`, its depends_on.macros; a model's depends_on.macros; a macro's path; a doc block's path; a seed's keys.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,5 +91,8 @@ describe('manifest.json as dbt writes it', () => {
     expect(srcNotNull).not.toHaveProperty('access');
     expect(srcNotNull).not.toHaveProperty('version');
     expect(m.nodes['model.fk.plain']).toMatchObject({ access: 'protected', version: null, functions: [] });
+    // The macros a model's own Jinja calls (project and package macros; kiln's built-ins such as
+    // is_incremental are not macros here, where dbt lists macro.dbt.is_incremental).
+    expect(m.nodes['model.fk.plain']!.depends_on).toEqual({ macros: ['macro.fk.double'], nodes: ['model.fk.vm.v2'] });
   });
 });
