@@ -205,7 +205,8 @@ export interface Exposure {
   name: string;
   label: string | null;
   type: string;
-  owner: { name?: string; email?: string };
+  /** Both keys always present (null when not given), as in dbt's manifest and graph. */
+  owner: { name: string | null; email: string | null };
   description: string;
   url: string | null;
   maturity: string | null;
@@ -235,6 +236,8 @@ export interface Manifest {
   vars?: Readonly<Record<string, unknown>>;
   /** `groups:` of property YAML: who owns which models (a private model is referable only inside its group). */
   groups?: Map<string, GroupDef>;
+  /** Installed packages' folders as file paths begin with them (`dbt_packages/<name>`), by package name. */
+  packageRoots?: ReadonlyMap<string, string>;
 }
 
 export interface GroupDef {

@@ -82,13 +82,13 @@ class LazyMap {
 /** The manifest's top-level keys in order; the large maps are lazy. */
 function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): [string, unknown][] {
   const nodes = new LazyMap(function* () {
-    for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect)] as const;
+    for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots)] as const;
   });
   const unitTests = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType === 'unit_test') yield [n.uniqueId, unitTestJson(n)] as const;
   });
   const sources = new LazyMap(function* () {
-    for (const s of manifest.sources.values()) yield [s.uniqueId, sourceJson(s, dialect)] as const;
+    for (const s of manifest.sources.values()) yield [s.uniqueId, sourceJson(s, dialect, manifest.packageRoots)] as const;
   });
   const macros = new LazyMap(function* () {
     for (const m of manifest.macros.values()) {
@@ -99,7 +99,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           resource_type: 'macro',
           package_name: m.packageName,
           path: m.path,
-          original_file_path: m.originalFilePath,
+          original_file_path: dbtFilePath(m.originalFilePath, m.packageName, manifest.packageRoots),
           unique_id: m.uniqueId,
           macro_sql: m.macroSql,
           depends_on: { macros: [] },
@@ -120,13 +120,13 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       resource_type: 'doc',
       package_name: d.packageName,
       path: d.path,
-      original_file_path: d.originalFilePath,
+      original_file_path: dbtFilePath(d.originalFilePath, d.packageName, manifest.packageRoots),
       unique_id: d.uniqueId,
       block_contents: d.blockContents,
     };
   }
   const disabled: Record<string, unknown[]> = {};
-  for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
+  for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect, manifest.packageRoots));
   const ids = () => [...manifest.nodes.keys(), ...manifest.sources.keys()];
   // Exposures are leaves of dbt's maps (kiln's DAG of runnable nodes leaves them out).
   const exposures = [...(manifest.exposures?.values() ?? [])];
@@ -161,7 +161,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['sources', sources],
     ['macros', macros],
     ['docs', docs],
-    ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e)]))],
+    ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e, manifest.packageRoots)]))],
     ['metrics', {}],
     ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: resourceRelative(g.originalFilePath), original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
     ['selectors', {}],
@@ -187,7 +187,19 @@ function groupMap(manifest: Manifest): Record<string, string[]> {
   return out;
 }
 
-export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unknown> {
+/** Package name → the folder its files' paths begin with (Manifest.packageRoots). */
+export type PackageRoots = ReadonlyMap<string, string> | undefined;
+
+/**
+ * A file's path as dbt records it: a package's files relative to the package's own folder
+ * (`models/x.sql`), where kiln's messages name them from the project (`dbt_packages/pkg/models/x.sql`).
+ */
+export function dbtFilePath(file: string, packageName: string, roots: PackageRoots): string {
+  const root = roots?.get(packageName);
+  return root !== undefined && file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file;
+}
+
+export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots): Record<string, unknown> {
   const ephemeral = n.config.materialized === 'ephemeral';
   return {
     database: n.database,
@@ -196,7 +208,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     resource_type: n.resourceType,
     package_name: n.packageName,
     path: n.path,
-    original_file_path: n.originalFilePath,
+    original_file_path: dbtFilePath(n.originalFilePath, n.packageName, roots),
     unique_id: n.uniqueId,
     fqn: n.fqn,
     alias: n.alias,
@@ -210,7 +222,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
     docs: nodeDocs(n.config.docs),
-    patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
+    patch_path: n.patchPath ? `${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}` : null,
     build_path: null,
     unrendered_config: {},
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
@@ -311,7 +323,7 @@ function configJson(n: ParsedNode): Record<string, unknown> {
   };
 }
 
-export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, unknown> {
+export function sourceJson(s: SourceTable, dialect: SqlDialect, roots?: PackageRoots): Record<string, unknown> {
   return {
     database: s.database,
     schema: s.schema,
@@ -319,7 +331,7 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, 
     resource_type: 'source',
     package_name: s.packageName,
     path: s.path,
-    original_file_path: s.originalFilePath,
+    original_file_path: dbtFilePath(s.originalFilePath, s.packageName, roots),
     unique_id: s.uniqueId,
     fqn: s.fqn,
     source_name: s.sourceName,
@@ -372,13 +384,13 @@ function unitTestJson(n: ParsedNode): Record<string, unknown> {
   };
 }
 
-function exposureJson(e: Exposure): Record<string, unknown> {
+function exposureJson(e: Exposure, roots: PackageRoots): Record<string, unknown> {
   return {
     name: e.name,
     resource_type: 'exposure',
     package_name: e.packageName,
     path: e.path,
-    original_file_path: e.originalFilePath,
+    original_file_path: dbtFilePath(e.originalFilePath, e.packageName, roots),
     unique_id: e.uniqueId,
     fqn: e.fqn,
     type: e.type,

@@ -11,7 +11,7 @@ import { Codes, KilnError, Problems } from '../errors.js';
 import type { Manifest } from '../nodes.js';
 import { parseWithPackages } from '../packages/parse-packages.js';
 import { loadInstalledPackages, type LoadedPackage } from '../packages/installed.js';
-import { JinjaEnv } from '../macros/jinja-env.js';
+import { JinjaEnv, projectHookList } from '../macros/jinja-env.js';
 import { loadProfile } from '../project/load-profile.js';
 import { loadProject, parseCliVars } from '../project/load-project.js';
 import type { LoadedProject, ProfileSelection } from '../project/types.js';
@@ -132,6 +132,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   }
   problems.throwIfAny();
   jinja.manifest = manifest;
+  jinja.operations = projectHookList(loaded.project, packages);
   const dag = timings.time('graph', () => Dag.fromManifestReusing(manifest, reuse?.graph));
   return {
     root,

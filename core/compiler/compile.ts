@@ -14,6 +14,7 @@ import { readStatic, renderStatic } from './static-template.js';
 import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { Warehouse } from '../macros/jinja-env.js';
+import type { NodeHook } from '../macros/hooks.js';
 
 export interface CompiledNode {
   readonly uniqueId: string;
@@ -107,23 +108,27 @@ export class Compiler {
   }
 
   /**
-   * Renders the node's pre_hook / post_hook entries with its run-time context (so `{{ this }}`
-   * is the node's relation); each is `{ sql, transaction }` (transaction: run inside the
-   * node's transaction, the default).
+   * The node's pre_hook / post_hook entries, each rendered only when its turn comes in the plan
+   * (as dbt renders hooks while the materialization runs): a post-hook's Jinja may query or
+   * write the relation just built (`{% call statement() %}insert into {{ this }} ...`).
+   * Rendered with the node's run-time context (`{{ this }}` is its relation); `transaction`:
+   * run inside the node's transaction (the default).
    */
-  async renderHooks(node: ParsedNode, which: 'pre_hook' | 'post_hook', run?: NodeCompileOptions): Promise<{ sql: string; transaction: boolean }[]> {
+  renderHooks(node: ParsedNode, which: 'pre_hook' | 'post_hook', run?: NodeCompileOptions): NodeHook[] {
     const raw = node.config[which];
     const list = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
     if (list.length === 0) return [];
-    const { ctx } = this.contextFor(node, run);
-    const out: { sql: string; transaction: boolean }[] = [];
-    for (const h of list) {
+    let ctx: RenderContext | undefined;
+    return list.map((h) => {
       const item = typeof h === 'object' && h !== null ? (h as { sql?: unknown; transaction?: unknown }) : { sql: h };
       const sql = String(item.sql ?? '');
-      const rendered = sql.includes('{{') || sql.includes('{%') ? await this.engine.renderAsync(node.originalFilePath, sql, ctx) : sql;
-      if (rendered.trim()) out.push({ sql: rendered, transaction: item.transaction !== false });
-    }
-    return out;
+      const render = async (): Promise<string> => {
+        if (!sql.includes('{{') && !sql.includes('{%')) return sql;
+        ctx ??= this.contextFor(node, run).ctx;
+        return this.engine.renderAsync(node.originalFilePath, sql, ctx);
+      };
+      return { transaction: item.transaction !== false, render };
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { DocBlock, RefCall } from '../nodes.js';
 import type { TargetConfig } from '../project/types.js';
 import { splitArgs, type RenderContext } from '../template/engine.js';
 import { PyDateTime } from '../template/pymodules.js';
+import { Scope } from '../template/runtime.js';
 import { RelationValue } from './relation.js';
 import type { Vars } from './vars.js';
 import type { JinjaEnv, Warehouse } from '../macros/jinja-env.js';
@@ -31,6 +32,8 @@ export interface ParseRecord {
   readonly sources: [string, string][];
   /** Each `config(...)` call's keyword arguments, in order. */
   readonly configs: Record<string, unknown>[];
+  /** Macros the template itself called (not those its macros called), in call order: dbt's depends_on.macros. */
+  readonly macros?: string[];
 }
 
 export interface NodeIdentity {
@@ -68,13 +71,22 @@ function shared(deps: ContextDeps, profileName: string): { target: Record<string
   return values;
 }
 
+const hasJinja = (s: string): boolean => s.includes('{{') || s.includes('{%');
+
 /** `var(name, default)` (and `var.has_var`) with the node's package's vars. */
 function varFunction(deps: ContextDeps, node: NodeIdentity | null, loc: SourceLocation | undefined): ((...args: unknown[]) => unknown) & { has_var: (name: string) => boolean } {
   const vars = node?.packageName && deps.varsFor ? deps.varsFor(node.packageName) : deps.vars;
-  const varFn = (...args: unknown[]) => {
+  const varFn = function (this: unknown, ...args: unknown[]): unknown {
     const { positional } = splitArgs(args);
     const name = String(positional[0]);
-    return vars.get(name, loc, positional.length > 1, positional[1]);
+    const value = vars.get(name, loc, positional.length > 1, positional[1]);
+    // dbt renders a string var when it is read, in the reading template's context
+    // (`insert_batch_size: "{{ 500 if target.type == 'bigquery' else 10000 }}"`).
+    if (typeof value !== 'string' || !hasJinja(value) || !deps.jinja) return value;
+    const ctx = this instanceof Scope ? this.current : null;
+    // The static fast path has no render context: its caller falls back to the engine.
+    if (!ctx) throw new Error(`var('${name}') holds Jinja: render with the engine`);
+    return deps.jinja.dispatch.engine.render(loc?.file ?? '<var>', value, ctx);
   };
   return Object.assign(varFn, { has_var: (name: string) => vars.has(name) });
 }

@@ -1,26 +1,27 @@
 // Model hooks in a node's plan. As in dbt, pre-hooks run inside the node's transaction right
-// after it begins and post-hooks right before it commits (so a failing post-hook rolls the
+// after it begins and post-hooks right before it commits, each rendered when its turn comes (so a failing post-hook rolls the
 // build back and the old relation stays); hooks with `transaction: false` run outside it,
 // before the transaction begins and after it commits.
 import type { NodeCompileOptions } from '../compiler/compile.js';
 import type { Plan, Step } from '../materializations/plan.js';
 import type { ParsedNode } from '../nodes.js';
 
-export interface RenderedHook {
-  readonly sql: string;
+export interface NodeHook {
   /** Run inside the node's transaction (the default). */
   readonly transaction: boolean;
+  /** The hook's SQL, rendered when the plan reaches it (blank: nothing runs). */
+  render(): Promise<string>;
 }
 
-function steps(hooks: readonly RenderedHook[], purpose: string): Step[] {
-  return hooks.map((h) => ({ kind: 'sql', sql: h.sql, purpose }));
+function steps(hooks: readonly NodeHook[], purpose: string): Step[] {
+  return hooks.map((h) => ({ kind: 'hook', render: () => h.render(), purpose }));
 }
 
 /**
  * The plan with the node's hooks in place. A plan without a transaction gets one around it
  * when there are hooks to run inside one and the database's DDL is transactional.
  */
-export function withHooks(plan: Plan, pre: readonly RenderedHook[], post: readonly RenderedHook[], transactionalDdl: boolean): Plan {
+export function withHooks(plan: Plan, pre: readonly NodeHook[], post: readonly NodeHook[], transactionalDdl: boolean): Plan {
   if (pre.length === 0 && post.length === 0) return plan;
   const main = plan.steps[plan.mainStep];
   let body = [...plan.steps];
@@ -51,11 +52,11 @@ export function withHooks(plan: Plan, pre: readonly RenderedHook[], post: readon
   return { ...plan, steps: all, mainStep: main ? all.indexOf(main) : plan.mainStep };
 }
 
-/** A node's pre- and post-hooks, rendered with its run-time context. */
-export async function renderNodeHooks(
-  compiler: { renderHooks(node: ParsedNode, which: 'pre_hook' | 'post_hook', run?: NodeCompileOptions): Promise<RenderedHook[]> },
+/** A node's pre- and post-hooks, each to be rendered with its run-time context when it runs. */
+export function nodeHooks(
+  compiler: { renderHooks(node: ParsedNode, which: 'pre_hook' | 'post_hook', run?: NodeCompileOptions): NodeHook[] },
   node: ParsedNode,
   run: NodeCompileOptions,
-): Promise<{ pre: RenderedHook[]; post: RenderedHook[] }> {
-  return { pre: await compiler.renderHooks(node, 'pre_hook', run), post: await compiler.renderHooks(node, 'post_hook', run) };
+): { pre: NodeHook[]; post: NodeHook[] } {
+  return { pre: compiler.renderHooks(node, 'pre_hook', run), post: compiler.renderHooks(node, 'post_hook', run) };
 }

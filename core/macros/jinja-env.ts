@@ -4,13 +4,15 @@
 // contexts get the parse-time adapter (no warehouse); run-time contexts get one bound to the
 // node's connection.
 import type { SqlDialect } from '../../adapters/adapter.js';
-import { nodeJson, sourceJson } from '../artifacts/manifest-json.js';
+import { dbtFilePath, nodeJson, sourceJson, type PackageRoots } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
-import type { Manifest } from '../nodes.js';
+import type { Manifest, ParsedNode } from '../nodes.js';
 import type { TemplateEngine, RenderContext } from '../template/engine.js';
 import { adapterObject, apiObject, statementResults, type Warehouse } from './adapter-object.js';
 import { DBT_MACROS_FILE, DBT_MACROS_SQL } from './dbt-macros.js';
 import type { DispatchSettings } from './dispatch.js';
+import type { ProjectFile } from '../project/types.js';
+import { createHash } from 'node:crypto';
 
 export type { Warehouse } from './adapter-object.js';
 
@@ -40,6 +42,8 @@ export class JinjaEnv {
   readonly dispatch: DispatchSettings;
   /** Set once parsing finished: `graph` and `model` at run time come from it. */
   manifest: Manifest | null = null;
+  /** The project's and packages' on-run-start / on-run-end hooks: `operation` nodes of `graph`, as in dbt. */
+  operations: readonly ProjectOperation[] = [];
   /** `selected_resources` (unique ids) of the invocation. */
   selectedResources: readonly string[] = [];
   private graphCache: { manifest: Manifest; graph: Record<string, unknown> } | null = null;
@@ -124,9 +128,13 @@ export class JinjaEnv {
     if (!m) return { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
     if (this.graphCache?.manifest === m) return this.graphCache.graph;
     const nodes: Record<string, unknown> = {};
-    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = nodeJson(n, this.o.dialect);
+    for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = graphNode(n, this.o.dialect, m.packageRoots);
+    for (const op of this.operations) {
+      const json = operationNode(op, this.o.target);
+      nodes[json.unique_id as string] = json;
+    }
     const sources: Record<string, unknown> = {};
-    for (const s of m.sources.values()) sources[s.uniqueId] = sourceJson(s, this.o.dialect);
+    for (const s of m.sources.values()) sources[s.uniqueId] = sourceJson(s, this.o.dialect, m.packageRoots);
     const exposures: Record<string, unknown> = {};
     for (const e of m.exposures?.values() ?? []) {
       exposures[e.uniqueId] = {
@@ -143,7 +151,7 @@ export class JinjaEnv {
         meta: e.meta,
         config: e.config,
         depends_on: { nodes: e.dependsOn.nodes, macros: e.dependsOn.macros },
-        original_file_path: e.originalFilePath,
+        original_file_path: dbtFilePath(e.originalFilePath, e.packageName, m.packageRoots),
         fqn: e.fqn,
       };
     }
@@ -151,4 +159,73 @@ export class JinjaEnv {
     this.graphCache = { manifest: m, graph };
     return graph;
   }
+}
+
+/**
+ * A node as `graph` shows it: its manifest entry, with the code as dbt reads files for
+ * templates (stripped of surrounding whitespace: dbt_project_evaluator counts its lines).
+ * manifest.json keeps the file as it is (warm compiles check it against the file's checksum).
+ */
+function graphNode(n: ParsedNode, dialect: SqlDialect, roots: PackageRoots): Record<string, unknown> {
+  const json = nodeJson(n, dialect, roots);
+  if (typeof json.raw_code === 'string') json.raw_code = pyStrip(json.raw_code);
+  return json;
+}
+
+/** Python's str.strip(): whitespace as Python counts it (trim() also strips a byte order mark). */
+const PY_SPACE = '[ \\t\\n\\r\\v\\f\\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
+function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, '');
+}
+
+/** A project hook as dbt's graph shows it: an `operation` node named after its place in dbt_project.yml. */
+function operationNode(op: ProjectOperation, target: { database: string; schema: string }): Record<string, unknown> {
+  const name = `${op.packageName}-${op.kind}-${op.index}`;
+  return {
+    database: target.database,
+    schema: target.schema,
+    name,
+    resource_type: 'operation',
+    package_name: op.packageName,
+    path: `hooks/${name}.sql`,
+    original_file_path: './dbt_project.yml',
+    unique_id: `operation.${op.packageName}.${name}`,
+    fqn: [op.packageName, 'hooks', name],
+    alias: name,
+    checksum: { name: 'sha256', checksum: createHash('sha256').update(op.sql, 'utf8').digest('hex') },
+    config: { enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, materialized: 'view', persist_docs: {}, 'post-hook': [], 'pre-hook': [], quoting: {}, column_types: {}, on_schema_change: 'ignore', grants: {}, contract: { enforced: false, alias_types: true } },
+    tags: [op.kind],
+    description: '',
+    columns: {},
+    meta: {},
+    group: null,
+    patch_path: null,
+    relation_name: null,
+    raw_code: op.sql,
+    language: 'sql',
+    refs: [],
+    sources: [],
+    metrics: [],
+    depends_on: { macros: [], nodes: [] },
+    contract: { enforced: false, alias_types: true, checksum: null },
+  };
+}
+
+/** Every on-run-start and on-run-end hook, packages' first (dbt's `operation` nodes of `graph`). */
+export function projectHookList(project: ProjectFile, packages: readonly { readonly name: string; readonly project: ProjectFile }[]): ProjectOperation[] {
+  const out: ProjectOperation[] = [];
+  for (const kind of ['on-run-start', 'on-run-end'] as const) {
+    for (const p of [...packages.map((x) => ({ name: x.name, project: x.project })), { name: project.name, project }]) {
+      (kind === 'on-run-start' ? p.project.onRunStart : p.project.onRunEnd).forEach((sql, index) => out.push({ packageName: p.name, kind, index, sql }));
+    }
+  }
+  return out;
+}
+
+export interface ProjectOperation {
+  readonly packageName: string;
+  readonly kind: 'on-run-start' | 'on-run-end';
+  readonly index: number;
+  readonly sql: string;
 }

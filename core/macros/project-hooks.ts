@@ -54,7 +54,7 @@ export function resultObjects(results: readonly NodeResult[], manifest: Manifest
     const n = manifest.nodes.get(r.uniqueId);
     return {
       unique_id: r.uniqueId,
-      node: n ? nodeJson(n, dialect) : { unique_id: r.uniqueId },
+      node: n ? nodeJson(n, dialect, manifest.packageRoots) : { unique_id: r.uniqueId },
       status: r.status,
       message: r.message,
       execution_time: r.executionTime,

@@ -22,6 +22,8 @@ export type Step =
       readonly onError?: (e: KilnError) => KilnError;
     }
   | { readonly kind: 'begin' }
+  /** A model hook: its SQL is rendered when the plan reaches it (its Jinja may query what the plan built). */
+  | { readonly kind: 'hook'; readonly purpose: string; readonly render: () => Promise<string> }
   /**
    * Microbatch: the steps up to the next `batch` marker write this batch's window (`YYYY-MM-DD
    * HH:MM:SS`, UTC). The runner runs every batch; a failed one is rolled back and the next one

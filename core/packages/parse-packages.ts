@@ -109,6 +109,7 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
     }
   }
   for (const [id, d] of macroDefs) manifest.macros.set(id, d);
+  manifest.packageRoots = new Map(packages.map((p) => [p.name, p.displayRoot]));
   for (const out of [...outputs, rootOut]) {
     problems.errors.push(...out.problems.errors);
     problems.warnings.push(...out.problems.warnings);

@@ -75,7 +75,7 @@ export function parseExposures(input: ExposureInput): Map<string, Exposure> {
         name,
         label: str(raw.label),
         type,
-        owner: { ...(str(owner.name) ? { name: str(owner.name)! } : {}), ...(str(owner.email) ? { email: str(owner.email)! } : {}) },
+        owner: { email: str(owner.email) ?? null, name: str(owner.name) ?? null },
         description: input.describe(str(raw.description) ?? '', loc),
         url: str(raw.url),
         maturity,

@@ -15,7 +15,7 @@ import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../proj
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
-import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
+import { kwargs, type MacroInfo, type RenderContext, type TemplateEngine } from '../template/engine.js';
 import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
 import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
@@ -60,7 +60,7 @@ export interface ParseOutput {
 
 const DEFAULTS: Record<string, Partial<NodeConfig>> = {
   model: { enabled: true, materialized: 'view', tags: [], meta: {}, persist_docs: {}, quoting: {}, column_types: {}, on_schema_change: 'ignore' },
-  seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',' },
+  seed: { enabled: true, materialized: 'seed', tags: [], meta: {}, quote_columns: null, column_types: {}, delimiter: ',', on_schema_change: 'ignore' },
   test: { enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' },
   analysis: { enabled: true, materialized: 'view', tags: [], meta: {} },
 };
@@ -371,6 +371,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseTemplated(f, 'analysis');
     if (node) addNode(node);
   }
+  let macroSources: Map<string, string> | undefined;
   for (const t of genericTests()) {
     // A test that names no test macro fails at load time (as in dbt), not when it runs.
     const meta = t.testMetadata;
@@ -382,11 +383,52 @@ export function parseProject(input: ParseInput): ParseOutput {
       }));
       continue;
     }
+    if (meta) applyTestMacro(t, meta.name, meta.namespace ?? undefined);
     addNode(t);
   }
   const contentsOf = new Map(byKind.properties.map((f) => [f.path, f.contents]));
   const unitTestFiles = propertyFiles.filter((pf) => pf.unitTests.length).map((pf) => ({ file: pf.path, contents: contentsOf.get(pf.path) ?? '', entries: pf.unitTests }));
   for (const t of parseUnitTests(unitTestFiles, manifest, problems)) addNode(t);
+
+  /**
+   * What dbt learns from a generic test's macro at parse time: its depends_on.macros (the test
+   * macro of the package that defines it, and get_where_subquery, which the test's `model`
+   * argument calls) and the config() calls of its body, which win over the test's YAML and
+   * folder configs (`{% test is_empty(model) %}{{ config(severity='warn') }}...`). dbt renders
+   * neither for its own unique and not_null.
+   */
+  function applyTestMacro(t: ParsedNode, name: string, namespace: string | undefined): void {
+    const macroName = `test_${name}`;
+    const pkg = namespace ?? (engine.hasMacro(macroName, t.packageName) ? t.packageName : engine.macroPackage(macroName)) ?? 'dbt';
+    const id = `macro.${pkg}.${macroName}`;
+    if (id === 'macro.dbt.test_unique' || id === 'macro.dbt.test_not_null') {
+      t.dependsOn.macros = [id];
+      return;
+    }
+    t.dependsOn.macros = [id, 'macro.dbt.get_where_subquery'];
+    if (!macroSource(pkg, macroName).includes('config(')) return;
+    const record: ParseRecord = { refs: [], sources: [], configs: [] };
+    const identity = { name: t.name, resourceType: 'test', file: t.originalFilePath, database: t.database, schema: t.schema, alias: t.alias, config: t.config, uniqueId: t.uniqueId };
+    const ctx = parseContext(deps, identity, profile.profileName, record, () => t.config);
+    const args: Record<string, unknown> = { ...(t.testMetadata?.kwargs ?? {}), model: ctx.this };
+    if (t.columnName !== undefined && t.columnName !== null) args.column_name = t.columnName;
+    try {
+      engine.callMacro(macroName, [kwargs(args)], ctx, pkg);
+    } catch {
+      // The body is rendered for its config() calls only; it runs (and reports errors) later.
+    }
+    let config: Record<string, unknown> = t.config;
+    for (const kw of record.configs) config = mergeConfigs(config, validateConfig(kw, 'test', t.loc, problems));
+    if (config !== t.config) t.config = config as NodeConfig;
+  }
+
+  function macroSource(pkg: string, name: string): string {
+    if (!macroSources) {
+      macroSources = new Map();
+      for (const m of engine.listMacros()) macroSources.set(`${m.packageName}.${m.name}`, m.sql);
+    }
+    return macroSources.get(`${pkg}.${name}`) ?? '';
+  }
 
   function addNode(node: ParsedNode): void {
     if (!node.config.enabled) {
@@ -503,7 +545,8 @@ export function parseProject(input: ParseInput): ParseOutput {
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
     const base = patch ? mergeConfigs(withTree, governance(patch)) : withTree;
-    const record: ParseRecord = { refs: [], sources: [], configs: [] };
+    const record: ParseRecord = { refs: [], sources: [], configs: [], macros: [] };
+    const macros = record.macros!;
     let config = base;
     const uniqueId = version ? versionId(name, version.v) : `${resourceType}.${projectName}.${name}`;
     const provisional = resolveRelationName({ name, resourceType, config: base as NodeConfig, version: version?.v }, profile.target);
@@ -513,13 +556,34 @@ export function parseProject(input: ParseInput): ParseOutput {
       for (const kw of record.configs) {
         config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
       }
+      recordHookMacros(config, macros, () => parseContext(deps, identity, profile.profileName, { refs: [], sources: [], configs: [] }, () => config));
     } catch (e) {
       problems.capture(e);
       return null;
     }
     parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
-    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version });
+    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
+  }
+
+  /**
+   * The macros a node's hooks call, after those of its body: dbt renders hooks at parse time to
+   * record them. A hook that cannot render here (it may need the warehouse) records nothing; it
+   * is rendered again when it runs.
+   */
+  function recordHookMacros(config: Record<string, unknown>, into: string[], ctx: () => RenderContext): void {
+    for (const key of ['pre_hook', 'post_hook']) {
+      const raw = config[key];
+      for (const h of Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]) {
+        const sql = String(typeof h === 'object' && h !== null ? ((h as { sql?: unknown }).sql ?? '') : h);
+        if (!sql.includes('{{') && !sql.includes('{%')) continue;
+        try {
+          engine.render('<hook>', sql, ctx(), { macroCalls: into });
+        } catch {
+          // recorded up to the failure, as dbt's capture_macros render does
+        }
+      }
+    }
   }
 
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
@@ -565,6 +629,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     refs: ParsedNode['refs'];
     sources: ParsedNode['sources'];
     version?: { v: VersionId; latest: VersionId };
+    /** Macros the node's template and hooks call directly. */
+    macros?: string[];
   }): ParsedNode {
     const config = normalizeConfig(p.config);
     const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config, version: p.version?.v }, profile.target, callMacro);
@@ -586,7 +652,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
       refs: p.refs,
       sources: p.sources,
-      dependsOn: { nodes: [], macros: [] },
+      dependsOn: { nodes: [], macros: p.macros ?? [] },
       patchPath: p.patch ? p.patch.loc.file : null,
       ...(p.patch ? { patchLoc: p.patch.loc } : {}),
       database: rel.database,

@@ -17,7 +17,7 @@ import { parseContext, type ContextDeps, type ParseRecord } from '../compiler/co
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { snapshotConfig } from '../materializations/snapshot-config.js';
 
-const DEFAULTS: Readonly<Record<string, unknown>> = { enabled: true, materialized: 'snapshot', tags: [], meta: {}, persist_docs: {}, column_types: {} };
+const DEFAULTS: Readonly<Record<string, unknown>> = { enabled: true, materialized: 'snapshot', tags: [], meta: {}, persist_docs: {}, column_types: {}, on_schema_change: 'ignore' };
 
 export interface SnapshotParseInput {
   readonly projectName: string;

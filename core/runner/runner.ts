@@ -13,7 +13,7 @@ import { isoUtc } from '../materializations/microbatch.js';
 import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { pointIntoCompiled } from '../sql-position.js';
-import { renderNodeHooks, withHooks, type RenderedHook } from '../macros/hooks.js';
+import { nodeHooks as hooksOf, withHooks, type NodeHook } from '../macros/hooks.js';
 
 export interface RunnerHooks {
   /** After the run's schemas exist and before any node starts (on-run-start hooks); a throw stops the run. */
@@ -318,7 +318,7 @@ export class Runner {
       const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection } };
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
-      const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
+      const nodeHooks = isTest ? null : hooksOf(this.compiler, node, run);
       const t1 = new Date();
       timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
       const sql = compiledSql;
@@ -380,7 +380,7 @@ export class Runner {
    * fallback plan instead; the refused statements are not kept in target/run. A node with hooks
    * runs the fallback plan straight away: a hook outside the transaction must not run twice.
    */
-  private async runPlanOrFallback(conn: Connection, planned: Plan, hooks: { pre: readonly RenderedHook[]; post: readonly RenderedHook[] }, statements: string[], node: ParsedNode, attempt: Attempt): Promise<Outcome> {
+  private async runPlanOrFallback(conn: Connection, planned: Plan, hooks: { pre: readonly NodeHook[]; post: readonly NodeHook[] }, statements: string[], node: ParsedNode, attempt: Attempt): Promise<Outcome> {
     const txDdl = this.adapter.capabilities.supportsTransactionalDdl;
     const hooked = hooks.pre.length > 0 || hooks.post.length > 0;
     const fallback = planned.fallback;
@@ -474,6 +474,13 @@ export class Runner {
           statements.push(step.sql);
           queue.unshift(...step.then((await conn.query(step.sql)).rows));
           continue;
+        } else if (step.kind === 'hook') {
+          // Rendered now, on this connection: statements its Jinja runs see the plan's work.
+          const sql = await step.render();
+          if (!sql.trim()) continue;
+          if (!inTx) attempt.unsafe = true;
+          statements.push(sql);
+          report(step, await conn.execute(sql));
         } else if (step.kind === 'load') {
           if (!inTx) attempt.unsafe = true;
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount < 0 ? 'read while loading' : `${step.load.rowCount} rows`})`);

@@ -52,6 +52,9 @@ export interface EngineOptions extends BuiltinOptions {
 export interface RenderOptions {
   /** Added to reported line numbers (when the source is a block cut out of a larger file). */
   lineOffset?: number;
+  /** Collects the ids of the macros the template itself calls (`macro.<package>.<name>`, first call
+   *  first; calls made inside those macros are theirs): dbt's depends_on.macros of a node. */
+  macroCalls?: string[];
 }
 
 interface MacroRecord {
@@ -133,6 +136,8 @@ export class TemplateEngine {
   private readonly fileMacros = new Map<string, MacroFileEntry>();
   /** Macro files compiled for async rendering: their top-level variables (the async macros). */
   private readonly asyncFiles = new Map<string, Promise<Dict>>();
+  /** Renders collecting their own macro calls (RenderOptions.macroCalls), by their scope. */
+  private readonly macroCalls = new Map<Scope, string[]>();
   /** Log lines of a synchronous attempt, held back until it is known not to be retried. */
   private heldLogs: (() => void)[] | null = null;
   private logSink: (message: string, info: boolean) => void;
@@ -321,10 +326,14 @@ export class TemplateEngine {
    */
   render(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): string {
     const tpl = this.compile(file, source, opts.lineOffset);
+    const scope = new Scope(this.state, file);
+    if (opts.macroCalls) this.macroCalls.set(scope, opts.macroCalls);
     try {
-      return this.run(tpl, new Scope(this.state, file), context, opts.lineOffset ?? 0);
+      return this.run(tpl, scope, context, opts.lineOffset ?? 0);
     } catch (e) {
       throw e instanceof NeedsAsync ? this.needsWarehouse(e, file) : e;
+    } finally {
+      if (opts.macroCalls) this.macroCalls.delete(scope);
     }
   }
 
@@ -529,10 +538,22 @@ export class TemplateEngine {
     return this.findMacro(name) !== undefined;
   }
 
+  /** The package a macro an unqualified call to `name` would run comes from (undefined: none). */
+  macroPackage(name: string): string | undefined {
+    return this.findMacro(name)?.info.packageName;
+  }
+
   /** The registered macro function (for passing around, e.g. adapter.dispatch). */
   getMacro(name: string, packageName?: string): MacroFunction | undefined {
     if (packageName !== undefined) return this.macrosByPkg.get(packageName)?.get(name)?.stub;
     return this.findMacro(name)?.stub;
+  }
+
+  private noteCall(caller: Scope, rec: MacroRecord): void {
+    const calls = this.macroCalls.get(caller);
+    if (!calls) return;
+    const id = `macro.${rec.info.packageName}.${rec.info.name}`;
+    if (!calls.includes(id)) calls.push(id);
   }
 
   /**
@@ -543,6 +564,8 @@ export class TemplateEngine {
   private stubFor(rec: MacroRecord): MacroFunction {
     const engine = this;
     const stub: MacroFunction = function (this: unknown, ...args: unknown[]): unknown {
+      // `this` is the calling template's scope: a render collecting its own calls notes this one.
+      if (engine.macroCalls.size && this instanceof Scope) engine.noteCall(this, rec);
       if (this instanceof Scope && this.async) {
         const impl = rec.asyncFn;
         if (impl) return impl.apply(this, args);

@@ -298,7 +298,9 @@ function callMethod(owner: unknown, key: unknown, name: string, context: Scope, 
   if (typeof fn !== 'function') throw addTrace(methodError(owner, key, fn, name, context), context.file, line + 1, col + 1);
   if (isAsyncBuiltin(fn)) throw new NeedsAsync(name);
   try {
-    return (fn as (...a: unknown[]) => unknown).apply(owner, args);
+    // macros reached through a namespace (dbt.type_string()) get the calling scope, as in async
+    // renders: a parse render notes them among the node's depends_on.macros
+    return (fn as (...a: unknown[]) => unknown).apply(macroMeta(fn) ? context : owner, args);
   } catch (e) {
     throw addTrace(e, context.file, line + 1, col + 1);
   }
