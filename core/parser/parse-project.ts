@@ -602,7 +602,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         record.configs.length = 0;
       }
     }
-    engine.render(f.path, f.contents, fullCtx());
+    engine.render(f.path, f.contents, fullCtx(), { macroCalls: record.macros });
   }
 
   function parseSeed(f: ProjectSourceFile): ParsedNode | null {
