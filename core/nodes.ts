@@ -1,6 +1,7 @@
 // The nodes of a parsed project. Shapes follow dbt's manifest closely (see
 // ../shared/reference/artifacts-and-output.md) so artifacts can be written almost 1:1.
 import type { SourceLocation } from './errors.js';
+import type { SemanticLayer } from './semantic/types.js';
 
 export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'analysis' | 'source' | 'macro' | 'operation';
 
@@ -233,6 +234,8 @@ export interface Manifest {
   vars?: Readonly<Record<string, unknown>>;
   /** `groups:` of property YAML: who owns which models (a private model is referable only inside its group). */
   groups?: Map<string, GroupDef>;
+  /** `semantic_models:`, `metrics:`, `saved_queries:` and time spines, when the project declares any. */
+  semantic?: SemanticLayer;
 }
 
 export interface GroupDef {

@@ -6,6 +6,7 @@ import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
+import { semanticEdges, semanticSections } from '../semantic/json.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -126,11 +127,20 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const disabled: Record<string, unknown[]> = {};
   for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
   const ids = () => [...manifest.nodes.keys(), ...manifest.sources.keys()];
+  // Semantic models, metrics and saved queries are in the maps too (not in the DAG: nothing runs them).
+  const semantic = semanticSections(manifest, dialect);
+  const extra = semanticEdges(manifest);
+  const withExtra = (id: string, own: readonly string[]): string[] => {
+    const more = extra.children.get(id);
+    return more ? [...own, ...more].sort() : [...own].sort();
+  };
   const parentMap = new LazyMap(function* () {
     for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
+    yield* extra.parents;
   });
   const childMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, [...dag.children(id)].sort()] as const;
+    for (const id of ids()) yield [id, withExtra(id, dag.children(id))] as const;
+    for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
   });
   return [
     [
@@ -151,15 +161,15 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['macros', macros],
     ['docs', docs],
     ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e)]))],
-    ['metrics', {}],
+    ['metrics', semantic.metrics],
     ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: g.originalFilePath, original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
     ['selectors', {}],
     ['disabled', disabled],
     ['parent_map', parentMap],
     ['child_map', childMap],
     ['group_map', groupMap(manifest)],
-    ['saved_queries', {}],
-    ['semantic_models', {}],
+    ['saved_queries', semantic.saved_queries],
+    ['semantic_models', semantic.semantic_models],
     ['unit_tests', unitTests],
   ];
 }
