@@ -7,7 +7,7 @@ import type { MatchContext, StateAccess } from './match.js';
 import { frameOf, parseSelectArg } from './parse-spec.js';
 import { findSelector, type SelectorsFile } from './selectors-file.js';
 import { setOf, type IndirectSelection, type SelectionSpec } from './spec.js';
-import { Universe } from './universe.js';
+import { semanticNodes, Universe } from './universe.js';
 
 export interface SelectionRequest {
   readonly select?: readonly string[];
@@ -90,6 +90,7 @@ export function selectEverything(manifest: Manifest, resourceTypes: readonly str
   }
   if (all || resourceTypes.includes('source')) for (const s of manifest.sources.values()) out.add(s.uniqueId);
   if (all || resourceTypes.includes('exposure')) for (const e of manifest.exposures?.values() ?? []) out.add(e.uniqueId);
+  for (const s of semanticNodes(manifest)) if (all || resourceTypes.includes(s.resourceType)) out.add(s.uniqueId);
   return out;
 }
 
