@@ -79,7 +79,9 @@ export function parseSemanticLayer(input: SemanticParseInput): SemanticLayer {
       if (!sm) return;
       if (!sm.config.enabled) return;
       if (claim(out.semanticModels, sm, 'semantic models', problems)) {
-        for (const m of sm.measures) if (m.create_metric === true) created.push(metricFromMeasure(sm, m, trees.metrics, projectName));
+        sm.measures.forEach((m, i) => {
+          if (m.create_metric === true) created.push(metricFromMeasure(sm, m, { ...sm.at, path: [...sm.at.path, 'measures', i] }, trees.metrics, projectName));
+        });
         // dbt lists the measure as it is once the metric exists.
         for (const m of sm.measures) m.create_metric = false;
       }
@@ -389,7 +391,7 @@ function parseMetric(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInput
 }
 
 /** The simple metric a measure's `create_metric: true` declares (dbt's shape of it). */
-function metricFromMeasure(sm: SemanticModel, m: Record<string, unknown>, tree: ConfigTree, projectName: string): Metric {
+function metricFromMeasure(sm: SemanticModel, m: Record<string, unknown>, at: YamlAt, tree: ConfigTree, projectName: string): Metric {
   const name = String(m.name);
   const fqn = [...sm.fqn.slice(0, -1), name];
   const own = { enabled: true, meta: (m.config as { meta: Record<string, unknown> }).meta };
@@ -408,7 +410,7 @@ function metricFromMeasure(sm: SemanticModel, m: Record<string, unknown>, tree: 
     config: { ...merged, enabled: true, group: typeof merged.group === 'string' ? merged.group : null, meta },
     unrenderedConfig: merged,
     dependsOn: { nodes: [], macros: [] },
-    at: sm.at,
+    at,
     description: `Metric created from measure ${name}`,
     label: typeof m.label === 'string' ? m.label : name,
     type: 'simple',
