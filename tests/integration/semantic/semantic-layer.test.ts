@@ -228,6 +228,23 @@ describe('semantic layer', () => {
     expect(JSON.parse(json[0]!)).toMatchObject({ name: 'revenue', resource_type: 'metric', unique_id: 'metric.shop.revenue', depends_on: { nodes: ['semantic_model.shop.orders'] } });
   });
 
+  it('state:modified and state:new select changed and added semantic models, metrics and saved queries', async () => {
+    const { dir } = await parsed();
+    fs.mkdirSync(path.join(dir, 'prod'));
+    fs.copyFileSync(path.join(dir, 'target', 'manifest.json'), path.join(dir, 'prod', 'manifest.json'));
+    const ls = async (spec: string) => {
+      const r = await kiln(['ls', '-s', spec, '--state', 'prod'], dir);
+      expect(r.code, r.output).toBe(0);
+      return r.stdout.trim().split('\n').filter(Boolean);
+    };
+    expect(await ls('state:modified')).toEqual([]);
+    const yml = path.join(dir, 'models/marts/semantic.yml');
+    fs.writeFileSync(yml, fs.readFileSync(yml, 'utf8').replace('label: Revenue\n', 'label: Sales\n').replace('        expr: amount > 3', '        expr: amount > 4').replace('    description: Daily revenue\n', '    description: Revenue by day\n'));
+    fs.writeFileSync(yml, fs.readFileSync(yml, 'utf8').replace('  - name: cum_revenue\n', '  - name: big\n    label: Big\n    type: simple\n    type_params: {measure: order_count}\n  - name: cum_revenue\n'));
+    expect(await ls('state:modified')).toEqual(['metric:shop.big', 'metric:shop.revenue', 'saved_query:shop.revenue_by_day', 'semantic_model:shop.orders']);
+    expect(await ls('state:new')).toEqual(['metric:shop.big']);
+  });
+
   it('builds the models alone: a selection reaching metrics runs nothing more', async () => {
     const dir = testdir(FILES);
     const r = await kiln(['build', '-s', 'orders+'], dir);
