@@ -246,6 +246,17 @@ describe('semantic layer', () => {
     expect(await ls('state:new')).toEqual(['metric:shop.big']);
   });
 
+  it("templates see them in `graph` (graph.metrics, graph.semantic_models, graph.saved_queries)", async () => {
+    const model = `{%- set ns = namespace(n=0) -%}
+{%- for id, m in graph.metrics.items() if m.type == 'simple' %}{% set ns.n = ns.n + 1 %}{% endfor -%}
+select {{ ns.n }} as simple_metrics, '{{ graph.semantic_models["semantic_model.shop.customers"].node_relation.alias }}' as rel, '{{ graph.saved_queries["saved_query.shop.revenue_by_day"].query_params.metrics | join(",") }}' as asked
+`;
+    const dir = testdir({ ...FILES, 'models/graph_reader.sql': model });
+    const r = await kiln(['compile', '-s', 'graph_reader', '--no-format'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'target/compiled/shop/models/graph_reader.sql'), 'utf8')).toContain("select 3 as simple_metrics, 'dim_customers' as rel, 'revenue,orders_count' as asked");
+  });
+
   it('builds the models alone: a selection reaching metrics runs nothing more', async () => {
     const dir = testdir(FILES);
     const r = await kiln(['build', '-s', 'orders+'], dir);
