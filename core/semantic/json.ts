@@ -38,7 +38,7 @@ export function semanticModelJson(sm: SemanticModel, dialect: SqlDialect): Recor
     dimensions: sm.dimensions,
     metadata: null,
     depends_on: { macros: [], nodes: sm.dependsOn.nodes },
-    refs: sm.ref ? [{ name: sm.ref.name, package: sm.ref.package ?? null, version: sm.ref.version ?? null }] : [],
+    refs: [{ name: sm.ref.name, package: sm.ref.package ?? null, version: sm.ref.version ?? null }],
     config: sm.config,
     unrendered_config: sm.unrenderedConfig,
     primary_entity: sm.primaryEntity,

@@ -30,7 +30,7 @@ export function resolveSemanticLayer(manifest: Manifest, index: RefIndex, proble
 
   // Semantic models → their models.
   for (const sm of layer.semanticModels.values()) {
-    const ref = sm.ref!;
+    const ref = sm.ref;
     const node = index.ref(ref, sm.packageName);
     if (node) {
       sm.dependsOn.nodes = [node.uniqueId];

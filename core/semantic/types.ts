@@ -37,7 +37,7 @@ export interface SemanticModel extends SemanticBase {
   /** `model:` as written (`ref('orders')`). */
   model: string;
   /** The ref `model:` makes. */
-  ref: RefCall | null;
+  ref: RefCall;
   description: string | null;
   label: string | null;
   defaults: { agg_time_dimension: string | null } | null;

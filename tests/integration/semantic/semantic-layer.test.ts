@@ -257,6 +257,40 @@ select {{ ns.n }} as simple_metrics, '{{ graph.semantic_models["semantic_model.s
     expect(fs.readFileSync(path.join(dir, 'target/compiled/shop/models/graph_reader.sql'), 'utf8')).toContain("select 3 as simple_metrics, 'dim_customers' as rel, 'revenue,orders_count' as asked");
   });
 
+  it("an installed package's semantic layer: its ids and models, its measures and metrics usable by the project", async () => {
+    const dir = testdir({
+      'shop/dbt_project.yml': 'name: shop\nprofile: shop\n',
+      'shop/profiles.yml': FILES['profiles.yml']!,
+      'shop/packages.yml': 'packages:\n  - local: ../sales\n',
+      'shop/models/kpis.yml': 'version: 2\nmetrics:\n  - name: big_sales\n    label: Big sales\n    type: simple\n    type_params: {measure: amount_total}\n    filter: "{{ Dimension(\'sale__amount\') }} > 3"\nsaved_queries:\n  - name: weekly\n    query_params:\n      metrics: [sales, big_sales]\n',
+      'sales/dbt_project.yml': 'name: sales\nprofile: shop\n',
+      'sales/models/base_sales.sql': 'select 1 as id, 5.0 as amount, current_date as sold_at\n',
+      'sales/models/sales.yml': `version: 2
+semantic_models:
+  - name: sales
+    model: ref('base_sales')
+    defaults: {agg_time_dimension: sold_at}
+    entities: [{name: sale, type: primary, expr: id}]
+    dimensions: [{name: sold_at, type: time, type_params: {time_granularity: day}}, {name: amount, type: categorical}]
+    measures: [{name: amount_total, agg: sum, expr: amount}]
+metrics:
+  - name: sales
+    label: Sales
+    type: simple
+    type_params: {measure: amount_total}
+`,
+    });
+    const shop = path.join(dir, 'shop');
+    expect((await kiln(['deps'], shop)).code).toBe(0);
+    const r = await kiln(['parse'], shop);
+    expect(r.code, r.output).toBe(0);
+    const m = readJson(shop, 'manifest.json');
+    expect(m.semantic_models['semantic_model.sales.sales']).toMatchObject({ package_name: 'sales', fqn: ['sales', 'sales'], depends_on: { nodes: ['model.sales.base_sales'] }, node_relation: { alias: 'base_sales' } });
+    expect(m.metrics['metric.shop.big_sales'].depends_on.nodes).toEqual(['semantic_model.sales.sales']);
+    expect(m.saved_queries['saved_query.shop.weekly'].depends_on.nodes).toEqual(['metric.sales.sales', 'metric.shop.big_sales']);
+    expect(m.child_map['model.sales.base_sales']).toEqual(['semantic_model.sales.sales']);
+  });
+
   it('builds the models alone: a selection reaching metrics runs nothing more', async () => {
     const dir = testdir(FILES);
     const r = await kiln(['build', '-s', 'orders+'], dir);
