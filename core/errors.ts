@@ -169,6 +169,7 @@ export const Codes = {
   // semantic layer
   SEMANTIC_REF_UNKNOWN: 'KLN801', // a semantic model, metric or saved query names a model, measure, metric or dimension that does not exist
   SEMANTIC_DUPLICATE: 'KLN802', // two semantic models, metrics, saved queries or measures (or two elements of one semantic model) share a name
+  TIME_SPINE_MISSING: 'KLN803', // a warning: metrics but no time spine of day grain or finer (dbt's parse fails)
 } as const;
 
 export type ErrorCode = (typeof Codes)[keyof typeof Codes];

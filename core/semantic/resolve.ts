@@ -153,7 +153,18 @@ export function resolveSemanticLayer(manifest: Manifest, index: RefIndex, proble
     const legacy = index.ref({ name: 'metricflow_time_spine' }, manifest.projectName);
     layer.legacyTimeSpine = legacy ? relationOf(legacy) : null;
   }
+  const fine = layer.legacyTimeSpine || layer.timeSpines.some((ts) => ts.relation && DAY_OR_FINER.includes(ts.granularity ?? ''));
+  const first = layer.metrics.values().next().value;
+  if (first && !fine) {
+    // dbt fails the parse here; kiln builds on, since nothing it runs needs the spine.
+    problems.warn(new KilnError(Codes.TIME_SPINE_MISSING, 'The semantic layer has metrics but no time spine of day grain or finer: `dbt parse` fails on this project, and MetricFlow cannot query its metrics', {
+      loc: entryLoc(first.at),
+      hint: 'Add a model of one row per day and declare it: `time_spine: {standard_granularity_column: date_day}` with `columns: [{name: date_day, granularity: day}]` (https://docs.getdbt.com/docs/build/metricflow-time-spine).',
+    }));
+  }
 }
+
+const DAY_OR_FINER = ['nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day'];
 
 /** Each measure's aggregation time dimension (its own, else the model's default) is a time dimension of its model. */
 function checkAggTimeDimensions(sm: SemanticModel, problems: Problems): void {

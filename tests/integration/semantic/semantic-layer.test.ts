@@ -194,6 +194,15 @@ describe('semantic layer', () => {
     expect(legacy.semantic.project_configuration.time_spines).toEqual([]);
     expect(legacy.semantic.project_configuration.time_spine_table_configurations).toEqual([{ location: '"dev"."main"."metricflow_time_spine"', column_name: 'date_day', grain: 'day' }]);
 
+    // No time spine at all: a warning (dbt's parse fails), pointing at the first metric.
+    const yml = SEMANTIC_YML.replace(/^models:[\s\S]*?(?=^semantic_models:)/m, '');
+    const dir = testdir({ ...FILES, 'models/marts/semantic.yml': yml, 'models/metricflow_time_spine.sql': '' });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain('warning[KLN803] The semantic layer has metrics but no time spine of day grain or finer');
+    expect(r.output).toContain(`models/marts/semantic.yml:${yml.split('\n').indexOf('  - name: revenue') + 1}`);
+    expect(legacy.dir).toBeDefined();
+
     const plain = await parsed({ 'dbt_project.yml': FILES['dbt_project.yml']!, 'profiles.yml': FILES['profiles.yml']!, 'models/a.sql': 'select 1 as id\n' });
     expect([plain.manifest.semantic_models, plain.manifest.metrics, plain.manifest.saved_queries]).toEqual([{}, {}, {}]);
     expect(plain.manifest.child_map).toEqual({ 'model.shop.a': [] });
