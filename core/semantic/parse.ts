@@ -7,7 +7,7 @@ import type { RefCall } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { ConfigTree } from '../project/types.js';
-import { isPlainObject } from '../project/values.js';
+import { hasJinja, isPlainObject } from '../project/values.js';
 import type { YamlPath } from '../project/yaml-file.js';
 import { fqnUnder, relativeUnder } from '../parser/paths.js';
 import type { Metric, SavedQuery, SemanticLayer, SemanticModel, TimeSpine } from './types.js';
@@ -146,6 +146,11 @@ function entryConfig(raw: Raw, at: YamlAt, tree: ConfigTree, fqn: readonly strin
   return { config: { ...merged, enabled, group, meta }, unrenderedConfig: mergeConfigs(treeRest, (raw.config as Raw | null | undefined) ?? {}) };
 }
 
+/** A description with doc() blocks rendered; the entry's line is looked up only for one with Jinja. */
+function describeAt(input: SemanticParseInput, text: string, at: YamlAt): string {
+  return hasJinja(text) ? input.describe(text, entryLoc(at)) : text;
+}
+
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
 }
@@ -273,7 +278,7 @@ function semanticModel(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInp
     at,
     model: modelText,
     ref,
-    description: description === null ? null : input.describe(description, entryLoc(at)),
+    description: description === null ? null : describeAt(input, description, at),
     label: str(raw.label),
     defaults,
     primaryEntity: str(raw.primary_entity),
@@ -378,7 +383,7 @@ function parseMetric(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInput
     unrenderedConfig: base.unrenderedConfig,
     dependsOn: { nodes: [], macros: [] },
     at,
-    description: input.describe(description, entryLoc(at)),
+    description: describeAt(input, description, at),
     label,
     type,
     typeParams,
@@ -469,7 +474,7 @@ function savedQuery(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInput)
     unrenderedConfig: base.unrenderedConfig,
     dependsOn: { nodes: [], macros: [] },
     at,
-    description: description === null ? null : input.describe(description, entryLoc(at)),
+    description: description === null ? null : describeAt(input, description, at),
     label: str(raw.label),
     queryParams: {
       metrics,

@@ -14,18 +14,22 @@ const FILE = 'models/marts/semantic.yml';
 function layerOf(yml: string, projectRaw: Record<string, unknown> = {}) {
   const problems = new Problems();
   const pf = parsePropertyFile(FILE, yml, problems);
+  const reads: string[] = [];
   const layer = parseSemanticLayer({
     projectName: 'shop',
     propertyFiles: [pf],
     rootOf: () => 'models',
     projectRaw,
     target: { database: 'dev', schema: 'main' },
-    locator: yamlLocator((f) => (f === FILE ? yml : undefined)),
-    describe: (text) => text,
+    locator: yamlLocator((f) => {
+      reads.push(f);
+      return f === FILE ? yml : undefined;
+    }),
+    describe: (text, loc) => text.replace(/\{\{ doc\('(\w+)'\) \}\}/, `<$1 at line ${loc.line}>`),
     timeSpineModels: [],
     problems,
   });
-  return { layer, problems };
+  return { layer, problems, reads };
 }
 
 /** Resolves against a manifest without models (what a semantic model names is then unknown). */
@@ -79,6 +83,28 @@ metrics:
     expect(revenue.config.tags).toEqual(['kpi', 'finance']);
     expect(revenue.fqn).toEqual(['shop', 'marts', 'revenue']);
     expect(revenue.unrenderedConfig).toEqual({ tags: ['kpi', 'finance'] });
+  });
+
+  it('renders doc() in descriptions; a parse without errors never reads a file again for lines', () => {
+    const yml = `version: 2
+semantic_models:
+  - name: orders
+    description: Plain text
+    model: ref('orders')
+metrics:
+  - name: revenue
+    description: "{{ doc('revenue') }}"
+    label: Revenue
+    type: simple
+    type_params: {measure: total}
+`;
+    const { layer, problems, reads } = layerOf(yml);
+    expect(errors(problems)).toEqual([]);
+    expect(layer.metrics.get('metric.shop.revenue')!.description).toBe('<revenue at line 7>');
+    expect(reads).toEqual([FILE]); // for the doc() block's line alone
+    const plain = layerOf(yml.replace(`"{{ doc('revenue') }}"`, 'Money'));
+    expect(plain.layer.semanticModels.get('semantic_model.shop.orders')!.description).toBe('Plain text');
+    expect(plain.reads).toEqual([]);
   });
 
   it('reports shape errors and duplicates at their lines', () => {
