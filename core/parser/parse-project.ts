@@ -291,7 +291,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   const timeSpineModels = [...patches.model.values()].filter((p) => p.extra.time_spine !== undefined).map(fullPatch);
   if (hasSemanticLayer(propertyFiles, timeSpineModels)) {
     manifest.semantic = parseSemanticLayer({
-      projectName, propertyFiles, timeSpineModels, problems, describe,
+      projectName, propertyFiles, timeSpineModels, problems, describe, render: renderYaml,
       rootOf: (file) => propertyFileByPath.get(file)?.root ?? '',
       projectRaw: loaded.project.raw,
       target: profile.target,

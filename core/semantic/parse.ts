@@ -6,7 +6,8 @@ import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.
 import type { RefCall } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
-import type { ConfigTree } from '../project/types.js';
+import { renderTree } from '../project/render.js';
+import type { ConfigTree, RenderString } from '../project/types.js';
 import { hasJinja, isPlainObject } from '../project/values.js';
 import type { YamlPath } from '../project/yaml-file.js';
 import { fqnUnder, relativeUnder } from '../parser/paths.js';
@@ -26,6 +27,8 @@ export interface SemanticParseInput {
   readonly locator: (file: string) => (path: YamlPath) => SourceLocation;
   /** Renders descriptions (doc() blocks). */
   readonly describe: (text: string, loc: SourceLocation) => string;
+  /** Renders Jinja in other values (`{{ var('x') }}`), as dbt renders property YAML. */
+  readonly render?: RenderString;
   /** Model entries with `time_spine:` (in full: their columns name the granularity). */
   readonly timeSpineModels: readonly NodePatch[];
   readonly problems: Problems;
@@ -59,9 +62,10 @@ export function parseSemanticLayer(input: SemanticParseInput): SemanticLayer {
     const root = input.rootOf(pf.path);
     const locate = input.locator(pf.path);
     const each = (section: 'semantic_models' | 'metrics' | 'saved_queries', read: (raw: Raw, at: YamlAt, base: Base) => void) => {
-      (pf.other[section] ?? []).forEach((raw, i) => {
+      (pf.other[section] ?? []).forEach((written, i) => {
         const at: YamlAt = { file: pf.path, path: [section, i], locate };
-        if (!isPlainObject(raw)) return; // reported by load-properties
+        if (!isPlainObject(written)) return; // reported by load-properties
+        const raw = renderTree(written, at.path, { render: input.render, locate, problems, skip: noRender }) as Raw;
         const name = raw.name;
         if (typeof name !== 'string' || name.trim() === '') {
           invalid(problems, at, [], `An entry of \`${section}\` has no \`name\``, 'Every entry needs `name: <snake_case_name>`.');
@@ -99,6 +103,13 @@ export function parseSemanticLayer(input: SemanticParseInput): SemanticLayer {
   out.timeSpines = timeSpines(input);
   return out;
 }
+
+/**
+ * Left as written: MetricFlow's own templates (`filter:`, `where:`: `{{ Dimension('x') }}`),
+ * descriptions (doc() is rendered on its own) and `model:` (read as a ref, as dbt does).
+ */
+const NO_RENDER = new Set(['filter', 'where', 'description', 'model']);
+const noRender = (p: YamlPath): boolean => NO_RENDER.has(String(p[p.length - 1]));
 
 interface Base {
   name: string;

@@ -209,6 +209,19 @@ describe('semantic layer', () => {
     expect(plain.semantic.semantic_models).toEqual([]);
   });
 
+  it("renders Jinja in values as dbt does (var(), env_var()), but not MetricFlow's filter/where templates", async () => {
+    const yml = SEMANTIC_YML.replace('  - name: revenue\n    label: Revenue\n', "  - name: revenue\n    label: \"{{ var('revenue_label', 'Rev') }}\"\n")
+      .replace('        agg: sum\n        expr: amount\n', "        agg: sum\n        expr: \"{{ var('amount_column', 'amount') }}\"\n");
+    const dir = testdir({ ...FILES, 'models/marts/semantic.yml': yml });
+    const r = await kiln(['parse', '--vars', '{revenue_label: Sales}'], dir);
+    expect(r.code, r.output).toBe(0);
+    const m = readJson(dir, 'manifest.json');
+    expect(m.metrics['metric.shop.revenue'].label).toBe('Sales');
+    expect(m.semantic_models['semantic_model.shop.orders'].measures[0].expr).toBe('amount');
+    expect(m.metrics['metric.shop.orders_count'].filter).toEqual({ where_filters: [{ where_sql_template: "{{ Dimension('order__is_big') }}" }] });
+    expect(m.saved_queries['saved_query.shop.revenue_by_day'].query_params.where).toEqual({ where_filters: [{ where_sql_template: "{{ Dimension('order__is_big') }}" }] });
+  });
+
   it('disabled entries (config or project tree) are left out', async () => {
     const yml = SEMANTIC_YML.replace('  - name: customers\n    model:', '  - name: customers\n    config:\n      enabled: false\n    model:').replace('    config:\n      tags: [people]\n', '');
     const { manifest } = await parsed({ ...FILES, 'models/marts/semantic.yml': yml, 'dbt_project.yml': FILES['dbt_project.yml']!.replace('+enabled: true', '+enabled: false') });
