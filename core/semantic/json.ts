@@ -144,6 +144,12 @@ export function semanticManifestJson(manifest: Manifest, dialect: SqlDialect): R
     })),
     metrics: [...(layer?.metrics.values() ?? [])].map((m) => {
       const { metric_aggregation_params: _unused, input_measures, ...typeParams } = m.typeParams;
+      // The semantic manifest's cumulative params have no `metric` (dbt-semantic-interfaces 0.9).
+      const cum = typeParams.cumulative_type_params as Record<string, unknown> | null;
+      if (cum) {
+        const { metric: _metric, ...rest } = cum;
+        typeParams.cumulative_type_params = rest;
+      }
       return {
         name: m.name,
         description: m.description,

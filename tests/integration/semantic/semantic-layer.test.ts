@@ -23,6 +23,71 @@ async function parsed(files: Record<string, string> = FILES): Promise<{ dir: str
   return { dir, manifest: readJson(dir, 'manifest.json'), semantic: readJson(dir, 'semantic_manifest.json') };
 }
 
+/** Another semantic model and metrics (dbt parse gave the same entries for it). */
+const EXTRA_YML = `version: 2
+semantic_models:
+  - name: visits
+    model: ref('customers')
+    primary_entity: visit
+    label: Visits
+    defaults:
+      agg_time_dimension: visited_at
+    entities:
+      - name: person
+        type: foreign
+        expr: customer_id
+        role: visitor
+        label: Visitor
+    dimensions:
+      - name: visited_at
+        type: time
+        expr: current_date
+        is_partition: true
+        type_params:
+          time_granularity: day
+    measures:
+      - name: visit_p90
+        agg: percentile
+        expr: customer_id
+        agg_params:
+          percentile: 0.9
+          use_discrete_percentile: true
+      - name: visits
+        agg: count
+        expr: "1"
+        non_additive_dimension:
+          name: visited_at
+          window_choice: max
+          window_groupings: [person]
+      - name: buys
+        agg: sum
+        expr: 1
+        agg_time_dimension: visited_at
+metrics:
+  - name: visit_to_buy
+    label: Visit to buy
+    type: conversion
+    type_params:
+      conversion_type_params:
+        base_measure: visits
+        conversion_measure:
+          name: buys
+          fill_nulls_with: 0
+        entity: person
+        window: 7 days
+        constant_properties:
+          - base_property: person
+            conversion_property: person
+  - name: p90
+    label: P90
+    type: simple
+    time_granularity: month
+    type_params:
+      measure: visit_p90
+    config:
+      meta: {owner: me}
+`;
+
 const measureInput = (name: string, fill: number | null = null) => ({ name, filter: null, alias: null, join_to_timespine: false, fill_nulls_with: fill });
 
 describe('semantic layer', () => {
@@ -145,6 +210,32 @@ describe('semantic layer', () => {
       refs: [],
       tags: [],
     });
+  });
+
+  it('conversion metrics, percentile and non-additive measures, roles, labels and primary entities as dbt writes them', async () => {
+    const { manifest, semantic } = await parsed({ ...FILES, 'models/marts/extra.yml': EXTRA_YML });
+    const visits = manifest.semantic_models['semantic_model.shop.visits'];
+    expect([visits.label, visits.primary_entity, visits.entities[0].role, visits.entities[0].label, visits.dimensions[0].is_partition, visits.dimensions[0].expr]).toEqual(['Visits', 'visit', 'visitor', 'Visitor', true, 'current_date']);
+    expect(visits.measures.map((m: Json) => [m.agg_params, m.non_additive_dimension, m.agg_time_dimension, m.expr])).toEqual([
+      [{ percentile: 0.9, use_discrete_percentile: true, use_approximate_percentile: false }, null, null, 'customer_id'],
+      [null, { name: 'visited_at', window_choice: 'max', window_groupings: ['person'] }, null, '1'],
+      [null, null, 'visited_at', '1'],
+    ]);
+    const conversion = manifest.metrics['metric.shop.visit_to_buy'];
+    expect(conversion.type_params.conversion_type_params).toEqual({
+      base_measure: measureInput('visits'),
+      conversion_measure: measureInput('buys', 0),
+      entity: 'person',
+      calculation: 'conversion_rate',
+      window: { count: 7, granularity: 'day' },
+      constant_properties: [{ base_property: 'person', conversion_property: 'person' }],
+    });
+    expect(conversion.type_params.input_measures).toEqual([measureInput('visits'), measureInput('buys', 0)]);
+    expect(conversion.depends_on.nodes).toEqual(['semantic_model.shop.visits']);
+    const p90 = manifest.metrics['metric.shop.p90'];
+    expect([p90.time_granularity, p90.meta, p90.config]).toEqual(['month', { owner: 'me' }, { enabled: true, group: null, meta: { owner: 'me' }, tags: ['kpi'] }]);
+    // The semantic manifest's cumulative params have no `metric`.
+    expect(semantic.metrics.find((m: Json) => m.name === 'cum_revenue').type_params.cumulative_type_params).toEqual({ window: { count: 7, granularity: 'day' }, grain_to_date: null, period_agg: 'first' });
   });
 
   it('puts them into parent_map and child_map the way dbt does', async () => {
