@@ -333,6 +333,8 @@ describe('semantic layer', () => {
       'shop.marts.customers', 'shop.metricflow_time_spine', 'shop.marts.orders',
       'saved_query:shop.revenue_by_day', 'semantic_model:shop.customers', 'semantic_model:shop.orders',
     ]);
+    // The default selection (made without evaluating) is what evaluating `fqn:*` gives.
+    expect(await ls('-s', 'fqn:*')).toEqual(await ls());
     expect(await ls('--resource-type', 'semantic_model')).toEqual(['semantic_model:shop.customers', 'semantic_model:shop.orders']);
     expect(await ls('-s', '+metric:revenue_per_order')).toEqual(['metric:shop.orders_count', 'metric:shop.revenue', 'metric:shop.revenue_per_order', 'shop.marts.orders', 'semantic_model:shop.orders']);
     expect(await ls('-s', 'semantic_model:customers+', '--output', 'name')).toEqual(['customers']);
