@@ -15,7 +15,7 @@ import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../proj
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
-import { hasSemanticLayer, parseSemanticLayer } from '../semantic/parse.js';
+import { hasSemanticLayer, parseSemanticLayer, TIME_SPINE_COLUMNS } from '../semantic/parse.js';
 import { resolveSemanticLayer } from '../semantic/resolve.js';
 import { yamlLocator } from '../semantic/yaml-at.js';
 import type { MacroInfo, RenderContext, TemplateEngine } from '../template/engine.js';
@@ -288,7 +288,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   if (exposures.size) manifest.exposures = exposures;
 
   // Semantic models, metrics, saved queries and time spines (core/semantic/); resolved with the refs.
-  const timeSpineModels = [...patches.model.values()].filter((p) => p.extra.time_spine !== undefined).map(fullPatch);
+  const timeSpineModels = [...patches.model.values()].filter((p) => p.extra.time_spine !== undefined);
   if (hasSemanticLayer(propertyFiles, timeSpineModels)) {
     manifest.semantic = parseSemanticLayer({
       projectName, propertyFiles, timeSpineModels, problems, describe, render: renderYaml,
@@ -665,8 +665,8 @@ function outlineModels(pf: PropertyFile): PropertyFile {
     // Which files define the model's versions is needed before any model is parsed.
     extra: {
       ...(p.extra.versions !== undefined ? { versions: p.extra.versions, latest_version: p.extra.latest_version } : {}),
-      // A time spine is part of the semantic layer, which every parse builds.
-      ...(p.extra.time_spine !== undefined ? { time_spine: p.extra.time_spine } : {}),
+      // A time spine is part of the semantic layer, which every parse builds (with its columns' grains).
+      ...(p.extra.time_spine !== undefined ? { time_spine: p.extra.time_spine, [TIME_SPINE_COLUMNS]: p.columns.map((c) => ({ name: c.name, granularity: c.extra.granularity })) } : {}),
     },
     outline: { hasTests: p.dataTests.length > 0 || p.columns.some((c) => c.data_tests.length > 0) },
   }));

@@ -29,10 +29,13 @@ export interface SemanticParseInput {
   readonly describe: (text: string, loc: SourceLocation) => string;
   /** Renders Jinja in other values (`{{ var('x') }}`), as dbt renders property YAML. */
   readonly render?: RenderString;
-  /** Model entries with `time_spine:` (in full: their columns name the granularity). */
+  /** Model entries with `time_spine:` (outlines keep their columns' grains under TIME_SPINE_COLUMNS). */
   readonly timeSpineModels: readonly NodePatch[];
   readonly problems: Problems;
 }
+
+/** The key of a model outline's `extra` holding its columns' `granularity` (parse-project.ts outlines model entries). */
+export const TIME_SPINE_COLUMNS = 'kiln_time_spine_columns';
 
 export const ENTITY_TYPES = ['primary', 'unique', 'foreign', 'natural'];
 export const DIMENSION_TYPES = ['categorical', 'time'];
@@ -515,8 +518,9 @@ function timeSpines(input: SemanticParseInput): TimeSpine[] {
       bad(`\`time_spine\` of model '${patch.name}' has no \`standard_granularity_column\``, 'Name the column of its finest grain: `standard_granularity_column: date_day`.');
       continue;
     }
-    const decl = patch.columns.find((c) => c.name === column);
-    const granularity = decl ? str(decl.extra.granularity) : null;
+    const outlined = patch.extra[TIME_SPINE_COLUMNS] as { name: string; granularity: unknown }[] | undefined;
+    const decl = (outlined ?? patch.columns.map((c) => ({ name: c.name, granularity: c.extra.granularity }))).find((c) => c.name === column);
+    const granularity = decl ? str(decl.granularity) : null;
     if (!decl || !granularity) {
       bad(
         `The time spine '${patch.name}': its standard_granularity_column '${column}' ${decl ? 'has no `granularity`' : 'is not among its `columns`'}`,
