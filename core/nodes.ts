@@ -192,6 +192,8 @@ export interface DocBlock {
   name: string;
   packageName: string;
   originalFilePath: string;
+  /** Relative to the resource folder it was found in (`docs.md` for models/docs.md), as dbt's. */
+  path: string;
   blockContents: string;
   loc: SourceLocation;
 }

@@ -5,6 +5,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { ClientConfig } from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
+import { type ProfileFields, profileNumber, profileString } from '../profile-fields.js';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -135,22 +136,14 @@ export function clientConfig(p: PostgresProfile, ssl: ConnectionOptions | false)
   };
 }
 
-function str(f: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const v = f[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw invalid(`'${key}' must be a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function num(f: Readonly<Record<string, unknown>>, key: string): number | undefined {
-  const v = f[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'number') return v;
-  // The profile loader converts rendered numbers, but a hand-built TargetConfig may not.
-  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  throw invalid(`'${key}' must be a number, got ${JSON.stringify(v)}`);
-}
-
 function invalid(message: string, hint?: string): KilnError {
   return new KilnError(Codes.CONFIG_INVALID, `Postgres profile: ${message}`, { hint });
+}
+
+function str(f: ProfileFields, key: string): string | undefined {
+  return profileString(f, key, invalid);
+}
+
+function num(f: ProfileFields, key: string): number | undefined {
+  return profileNumber(f, key, invalid);
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
+import { type ProfileFields, profileNumber, profileString } from '../profile-fields.js';
 
 export interface TrinoProfile {
   readonly host: string;
@@ -130,21 +131,14 @@ export function describeTarget(p: TrinoProfile): string {
   return `${serverUrl(p)}, catalog "${p.catalog}", user "${p.user}"${as}${p.password !== undefined ? ' with a password' : ''}`;
 }
 
-function str(f: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const v = f[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw invalid(`'${key}' must be a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function num(f: Readonly<Record<string, unknown>>, key: string): number | undefined {
-  const v = f[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  throw invalid(`'${key}' must be a number, got ${JSON.stringify(v)}`);
-}
-
-export function invalid(message: string, hint?: string): KilnError {
+function invalid(message: string, hint?: string): KilnError {
   return new KilnError(Codes.CONFIG_INVALID, `Trino profile: ${message}`, { hint });
+}
+
+function str(f: ProfileFields, key: string): string | undefined {
+  return profileString(f, key, invalid);
+}
+
+function num(f: ProfileFields, key: string): number | undefined {
+  return profileNumber(f, key, invalid);
 }

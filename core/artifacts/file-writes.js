@@ -9,8 +9,6 @@ export class FileWrites {
   dirs = new Map();
   /** Files written here already (a second write of one replaces it). */
   written = new Set();
-  /** Open streamed files: id → { fd, tmp, file }. */
-  streams = new Map();
 
   ensureDir(dir) {
     let state = this.dirs.get(dir);
@@ -45,51 +43,11 @@ export class FileWrites {
     fs.renameSync(tmp, file);
   }
 
-  /** Starts a file written in pieces (append), put in place atomically by close. */
-  open(id, file) {
-    this.ensureDir(path.dirname(file));
-    const tmp = `${file}.${process.pid}.${id}.tmp`;
-    this.streams.set(id, { fd: fs.openSync(tmp, 'w'), tmp, file });
-  }
-
-  append(id, text) {
-    fs.writeSync(this.streams.get(id).fd, text);
-  }
-
-  close(id) {
-    const s = this.streams.get(id);
-    this.streams.delete(id);
-    fs.closeSync(s.fd);
-    fs.renameSync(s.tmp, s.file);
-    this.written.add(s.file);
-  }
-
-  /** Closes and removes a streamed file that failed part-way. */
-  abort(id) {
-    const s = this.streams.get(id);
-    if (!s) return;
-    this.streams.delete(id);
-    try {
-      fs.closeSync(s.fd);
-      fs.rmSync(s.tmp, { force: true });
-    } catch {
-      // best effort: the final file was never replaced
-    }
-  }
-
   /** Applies one operation as ArtifactWriter queues them for the worker. */
   apply(op) {
     switch (op.kind) {
       case 'write':
         return this.write(op.file, op.text, op.skipUnchanged);
-      case 'open':
-        return this.open(op.id, op.file);
-      case 'append':
-        return this.append(op.id, op.text);
-      case 'close':
-        return this.close(op.id);
-      case 'abort':
-        return this.abort(op.id);
     }
   }
 }

@@ -6,6 +6,8 @@ import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
+import { modelArgument } from '../data-tests/test-names.js';
+import { resourceRelative } from '../parser/paths.js';
 import { semanticEdges, semanticSections } from '../semantic/json.js';
 
 export const KILN_VERSION = '0.1.0';
@@ -118,7 +120,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       name: d.name,
       resource_type: 'doc',
       package_name: d.packageName,
-      path: d.originalFilePath,
+      path: d.path,
       original_file_path: d.originalFilePath,
       unique_id: d.uniqueId,
       block_contents: d.blockContents,
@@ -127,19 +129,25 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const disabled: Record<string, unknown[]> = {};
   for (const n of manifest.disabled.values()) (disabled[n.uniqueId] ??= []).push(nodeJson(n, dialect));
   const ids = () => [...manifest.nodes.keys(), ...manifest.sources.keys()];
-  // Semantic models, metrics and saved queries are in the maps too (not in the DAG: nothing runs them).
+  // Exposures are leaves of dbt's maps (kiln's DAG of runnable nodes leaves them out).
+  const exposures = [...(manifest.exposures?.values() ?? [])];
+  const exposedBy = new Map<string, string[]>();
+  for (const e of exposures) for (const p of e.dependsOn.nodes) (exposedBy.get(p) ?? exposedBy.set(p, []).get(p)!).push(e.uniqueId);
+  // So are semantic models, metrics and saved queries (nothing runs them either).
   const semantic = semanticSections(manifest, dialect);
   const extra = semanticEdges(manifest);
-  const withExtra = (id: string, own: readonly string[]): string[] => {
-    const more = extra.children.get(id);
-    return more ? [...own, ...more].sort() : [...own].sort();
-  };
   const parentMap = new LazyMap(function* () {
     for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
+    for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
     yield* extra.parents;
   });
   const childMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, withExtra(id, dag.children(id))] as const;
+    for (const id of ids()) {
+      const exposed = exposedBy.get(id);
+      const more = extra.children.get(id);
+      yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])].sort() : [...dag.children(id)].sort()] as const;
+    }
+    for (const e of exposures) yield [e.uniqueId, []] as const;
     for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
   });
   return [
@@ -162,7 +170,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['docs', docs],
     ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e)]))],
     ['metrics', semantic.metrics],
-    ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: g.originalFilePath, original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
+    ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: resourceRelative(g.originalFilePath), original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
     ['selectors', {}],
     ['disabled', disabled],
     ['parent_map', parentMap],
@@ -208,16 +216,25 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
-    docs: { show: true, node_color: null },
+    docs: nodeDocs(n.config.docs),
     patch_path: n.patchPath ? `${n.packageName}://${n.patchPath}` : null,
     build_path: null,
     unrendered_config: {},
-    relation_name: ephemeral || n.resourceType === 'test' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
+    relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     raw_code: n.rawCode,
+    // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
+    // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
+    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n)),
+  };
+}
+
+function codeJson(n: ParsedNode): Record<string, unknown> {
+  const code: Record<string, unknown> = {
     language: 'sql',
     refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
     sources: n.sources,
     metrics: [],
+    functions: [],
     depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
     compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n)}` : null,
     compiled: n.compiledCode !== undefined,
@@ -225,20 +242,35 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect): Record<string, unk
     extra_ctes_injected: n.compiledCode !== undefined,
     extra_ctes: [],
     contract: contractJson(n),
-    access: typeof n.config.access === 'string' ? n.config.access : 'protected',
-    constraints: (n.constraints ?? []).map(constraintJson),
-    version: n.version ?? null,
-    latest_version: n.latestVersion ?? null,
-    deprecation_date: n.deprecationDate ?? null,
-    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : {}),
-    ...(n.resourceType === 'test'
-      ? {
-          test_metadata: n.testMetadata ? { name: n.testMetadata.name, kwargs: n.testMetadata.kwargs, namespace: n.testMetadata.namespace } : undefined,
-          column_name: n.columnName ?? null,
-          attached_node: n.attachedNode ?? null,
-          file_key_name: n.testMetadata ? `models.${n.fqn[n.fqn.length - 1]}` : undefined,
-        }
-      : {}),
+  };
+  if (n.resourceType === 'model') {
+    code.access = typeof n.config.access === 'string' ? n.config.access : 'protected';
+    code.constraints = (n.constraints ?? []).map(constraintJson);
+    code.version = n.version ?? null;
+    code.latest_version = n.latestVersion ?? null;
+    code.deprecation_date = n.deprecationDate ?? null;
+  }
+  return n.resourceType === 'test' ? { ...code, ...testJson(n) } : code;
+}
+
+/**
+ * A test's own keys. A generic test's kwargs end with dbt's `model` argument, and file_key_name
+ * names the YAML entry that declared it (`models.orders`, `sources.shop`); its target is the node
+ * it is attached to, or for a source's test (attached to nothing) its first source.
+ */
+function testJson(n: ParsedNode): Record<string, unknown> {
+  const meta = n.testMetadata;
+  if (!meta) return {}; // a singular test has none of them, as in dbt
+  let target: { kind: string; name: string; sourceName?: string; version?: string } | undefined;
+  if (n.attachedNode) {
+    const [kind, , name, ...version] = n.attachedNode.split('.');
+    target = { kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined };
+  } else if (n.sources[0]) target = { kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] };
+  return {
+    test_metadata: { name: meta.name, kwargs: target ? { ...meta.kwargs, model: modelArgument(target) } : meta.kwargs, namespace: meta.namespace },
+    column_name: n.columnName ?? null,
+    attached_node: n.attachedNode ?? null,
+    file_key_name: target ? `${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}` : undefined,
   };
 }
 
@@ -268,6 +300,15 @@ function contractJson(n: ParsedNode): Record<string, unknown> {
   return { enforced, alias_types: c.alias_types !== false, checksum };
 }
 
+const SHOWN = { show: true, node_color: null };
+
+/** A node's `docs` (show, node_color) from its `docs` config: shown, no colour, unless set. */
+function nodeDocs(docs: unknown): { show: boolean; node_color: string | null } {
+  if (docs === null || typeof docs !== 'object') return SHOWN;
+  const { show, node_color } = docs as { show?: unknown; node_color?: unknown };
+  return { show: show !== false, node_color: typeof node_color === 'string' ? node_color : null };
+}
+
 function configJson(n: ParsedNode): Record<string, unknown> {
   const { pre_hook, post_hook, ...rest } = n.config;
   return {
@@ -294,7 +335,8 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, 
     identifier: s.identifier,
     quoting: { database: null, schema: null, identifier: null, column: null },
     loaded_at_field: s.loadedAtField,
-    freshness: s.freshness ?? { warn_after: { count: null, period: null }, error_after: { count: null, period: null }, filter: null },
+    loaded_at_query: null,
+    freshness: freshnessJson(s.freshness),
     external: null,
     description: s.description,
     columns: Object.fromEntries(Object.values(s.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, tags: c.tags }])),
@@ -306,6 +348,15 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect): Record<string, 
     unrendered_config: {},
     relation_name: dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier }),
   };
+}
+
+const NO_THRESHOLD = { count: null, period: null };
+
+/** A source's freshness with every key dbt writes (an unset threshold as {count: null, period: null}). */
+function freshnessJson(f: unknown): Record<string, unknown> {
+  if (f === null || typeof f !== 'object') return { warn_after: NO_THRESHOLD, error_after: NO_THRESHOLD, filter: null };
+  const { warn_after, error_after, filter, ...rest } = f as Record<string, unknown>;
+  return { warn_after: warn_after ?? NO_THRESHOLD, error_after: error_after ?? NO_THRESHOLD, filter: filter ?? null, ...rest };
 }
 
 function unitTestJson(n: ParsedNode): Record<string, unknown> {

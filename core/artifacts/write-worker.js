@@ -20,7 +20,6 @@ parentPort.on('message', (msg) => {
       writes.apply(op);
     } catch (e) {
       error ??= e instanceof Error ? e.message : String(e);
-      if (op.kind !== 'write') writes.abort(op.id);
     }
   }
   Atomics.sub(inFlight, 0, msg.kb);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedNode } from '../nodes.js';
 import { FileWrites, type WriteOp } from './file-writes.js';
+import { StreamFile } from './stream-file.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
@@ -12,10 +13,21 @@ import { nodeSqlPath } from './paths.js';
 export interface ArtifactWriterOptions {
   /**
    * Write files on a worker thread, so that disk time overlaps the main thread's work (10,000
-   * compiled files and a 90 MB manifest). Callers must `await finish()` before they return.
+   * compiled files). Callers must `await finish()` before they return.
    */
   readonly background?: boolean;
+  /**
+   * With `background`: how many files are written on this thread before the worker starts (a
+   * worker costs ~30 ms of CPU to start and its first write lands ~40 ms later, as much as a
+   * few hundred small files written here; a run of a few models never starts one).
+   */
+  readonly workerAfter?: number;
+  /** With `background`: files the caller expects to write; more than `workerAfter` starts the worker at once. */
+  readonly expected?: number;
 }
+
+/** Files written on the calling thread before a background writer starts its worker. */
+export const WORKER_AFTER = 256;
 
 /** Compiled files queued for the worker before a batch is posted. */
 const BATCH = 64;
@@ -30,16 +42,20 @@ export class ArtifactWriter {
   /** Shared with the worker: KB posted and not yet written. */
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private streamIds = 0;
+  private stream: StreamFile | null = null;
   private flushes = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
+  /** Writes left to make on this thread before the worker starts (Infinity: no worker). */
+  private syncLeft: number;
 
   constructor(
     readonly targetDir: string,
     private readonly redact: (text: string) => string = (t) => t,
     opts: ArtifactWriterOptions = {},
   ) {
-    if (opts.background) this.startWorker();
+    const after = opts.workerAfter ?? WORKER_AFTER;
+    this.syncLeft = !opts.background ? Infinity : (opts.expected ?? 0) > after ? 0 : after;
   }
 
   /**
@@ -52,28 +68,33 @@ export class ArtifactWriter {
   }
 
   /**
-   * Writes `name` from pieces of text (e.g. manifestJsonChunks), a megabyte at a time, replacing
-   * the file atomically: a large artifact is never one string in memory. Pieces must not split a
-   * JSON string, so that redaction sees every value whole.
+   * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
+   * file atomically: a large artifact is never one string in memory. Written on this thread
+   * whatever `background` says: encoding the text here is cheaper than copying it to the writer
+   * thread, and the file does not wait behind the compiled files queued there. Pieces must not
+   * split a JSON string, so that redaction sees every value whole.
    */
   writeJsonStream(name: string, chunks: Iterable<string>): void {
-    const id = ++this.streamIds;
-    this.op({ kind: 'open', id, file: path.join(this.targetDir, name) });
+    if (this.failure) throw this.failure;
+    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
+    this.stream = file;
     try {
-      let buf = '';
-      for (const chunk of chunks) {
-        buf += chunk;
-        if (buf.length >= 1 << 20) {
-          this.op({ kind: 'append', id, text: this.redact(buf) }, true);
-          buf = '';
-        }
-      }
-      if (buf) this.op({ kind: 'append', id, text: this.redact(buf) });
+      for (const chunk of chunks) file.write(this.redact(chunk));
+      file.close();
     } catch (e) {
-      this.op({ kind: 'abort', id });
+      file.abort();
       throw e;
+    } finally {
+      this.stream = null;
     }
-    this.op({ kind: 'close', id }, true);
+  }
+
+  /**
+   * Bytes of the file writeJsonStream is writing, as redacted and encoded so far: read between
+   * its pieces (by a generator it is consuming), the offset at which the next piece starts.
+   */
+  get streamPosition(): number {
+    return this.stream?.position ?? 0;
   }
 
   /** target/compiled/<package>/<original_file_path> */
@@ -88,6 +109,7 @@ export class ArtifactWriter {
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
+    this.syncLeft = Infinity;
     const worker = this.worker;
     if (!worker) return;
     this.post();
@@ -121,15 +143,20 @@ export class ArtifactWriter {
     this.op({ kind: 'write', file, text, skipUnchanged });
   }
 
-  private op(op: WriteOp, post = false): void {
+  private op(op: WriteOp): void {
     if (this.failure) throw this.failure;
     if (!this.worker) {
-      this.sync.apply(op);
-      return;
+      if (this.syncLeft > 0) {
+        this.syncLeft--;
+        this.sync.apply(op);
+        return;
+      }
+      // Everything before this write is on disk already: the worker carries on in order.
+      this.startWorker();
     }
     this.queue.push(op);
-    if (op.kind === 'write' || op.kind === 'append') this.queuedKb += Math.ceil(op.text.length / 1024);
-    if (post || this.queue.length >= BATCH) this.post();
+    this.queuedKb += Math.ceil(op.text.length / 1024);
+    if (this.queue.length >= BATCH) this.post();
   }
 
   private post(): void {

@@ -126,7 +126,10 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     cache: partial?.cache,
   }, packages));
   const parseCacheStats = partial?.cache.stats();
-  if (partial) timings.time('parse cache', () => partial.save());
+  if (partial) {
+    timings.time('parse cache', () => partial.save());
+    await timings.timeAsync('parse cache', () => partial.release());
+  }
   problems.throwIfAny();
   jinja.manifest = manifest;
   const dag = timings.time('graph', () => Dag.fromManifestReusing(manifest, reuse?.graph));

@@ -116,7 +116,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     columns: {},
     refs,
     sources,
-    dependsOn: { nodes: [], macros: [`macro.${entry.namespace ?? 'dbt'}.test_${entry.testName}`] },
+    dependsOn: { nodes: [], macros: testMacros(entry.namespace, entry.testName) },
     patchPath: null,
     database: naming.database,
     schema: naming.schema,
@@ -173,4 +173,14 @@ function toTags(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
   if (typeof v === 'string') return [v];
   return [];
+}
+
+/**
+ * The macros a generic test calls itself, as dbt lists them: its test macro, and get_where_subquery
+ * for its `model` argument, except for dbt's not_null and unique, which dbt builds without
+ * rendering that argument.
+ */
+function testMacros(namespace: string | null | undefined, testName: string): string[] {
+  const test = `macro.${namespace ?? 'dbt'}.test_${testName}`;
+  return (namespace ?? 'dbt') === 'dbt' && (testName === 'not_null' || testName === 'unique') ? [test] : [test, 'macro.dbt.get_where_subquery'];
 }

@@ -71,10 +71,11 @@ export function buildSiteData(input: SiteInput): SiteData {
     return out.sort((a, b) => a - b);
   });
 
-  // Lay out everything but tests (dbt's docs leave tests out of the graph too).
+  // Lay out everything but tests (dbt's docs leave tests out of the graph too) and nodes whose
+  // docs config hides them.
   const laidOut: number[] = [];
   resources.forEach((r, i) => {
-    if (r.resourceType !== 'test') laidOut.push(i);
+    if (r.resourceType !== 'test' && !('config' in r && docsOf(r.config).show === false)) laidOut.push(i);
   });
   const local = new Map(laidOut.map((g, l) => [g, l]));
   const layout = packedLayout(
@@ -117,6 +118,9 @@ export function buildSiteData(input: SiteInput): SiteData {
       node.tags = r.tags;
       return node;
     }
+    const docs = docsOf(r.config);
+    if (docs.show === false) node.hide = 1;
+    if (docs.color) node.color = docs.color;
     if (r.patchPath) node.patch = r.patchPath;
     if (r.testMetadata) node.testName = r.testMetadata.name;
     node.cfg = intern(r.config, ({ pre_hook, post_hook, ...config }) => {
@@ -343,4 +347,12 @@ function schemaFacts(r: ParsedNode): [string, string][] {
   const grants = grantConfig(r);
   if (grants.size) out.push(['Grants', [...grants].map(([p, who]) => `${p}: ${who.join(', ') || '(none)'}`).join('; ')]);
   return out;
+}
+
+/** A node's `docs` config: whether it shows in the docs, and its lineage colour. */
+function docsOf(config: Readonly<Record<string, unknown>>): { show?: boolean; color?: string } {
+  const docs = config.docs;
+  if (docs === null || typeof docs !== 'object') return {};
+  const { show, node_color } = docs as { show?: unknown; node_color?: unknown };
+  return { show: show === false ? false : undefined, color: typeof node_color === 'string' && node_color ? node_color : undefined };
 }

@@ -29,6 +29,10 @@ export interface PackedNode {
   readonly z?: SiteNode['last'];
   readonly w?: string;
   readonly m?: string;
+  /** hide (docs show: false) */
+  readonly e?: 1;
+  /** docs node_color */
+  readonly u?: string;
 }
 
 function defaultId(n: { type: NodeKind; pkg: string; name: string; src?: string }): string {
@@ -72,6 +76,8 @@ export function packNode(n: SiteNode, project: string): PackedNode {
   if (n.last !== undefined) out.z = n.last;
   if (n.patch !== undefined) out.w = n.patch;
   if (n.testName !== undefined) out.m = n.testName;
+  if (n.hide) out.e = 1;
+  if (n.color !== undefined) out.u = n.color;
   return out;
 }
 
@@ -104,5 +110,7 @@ export function unpackNode(p: PackedNode, project: string): SiteNode {
   if (p.z !== undefined) n.last = p.z;
   if (p.w !== undefined) n.patch = p.w;
   if (p.m !== undefined) n.testName = p.m;
+  if (p.e) n.hide = 1;
+  if (p.u !== undefined) n.color = p.u;
   return n;
 }

@@ -37,6 +37,11 @@ export interface SiteNode {
   /** Tests: the node index the test belongs to, and its column. */
   readonly on?: number;
   readonly col?: string;
+  /** `docs: {show: false}`: left out of the sidebar, search and lineage, as in dbt's docs (its
+   *  page still opens from a link). */
+  readonly hide?: 1;
+  /** `docs: {node_color}`: the colour its lineage box is marked with instead of its type's. */
+  readonly color?: string;
   /** Latest recorded result: [status, seconds, index into SiteCore.runs]. */
   readonly last?: readonly [RunStatus, number, number];
 }

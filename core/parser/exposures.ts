@@ -2,6 +2,7 @@
 // Each lists what it depends on as `ref('x')` / `source('s', 't')` strings, rendered like a
 // template at parse time so the graph can select `+exposure:name`.
 import path from 'node:path';
+import { resourceRelative } from './paths.js';
 import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
 import type { Exposure, RefCall } from '../nodes.js';
 import type { PropertyFile } from '../project/properties-types.js';
@@ -85,7 +86,7 @@ export function parseExposures(input: ExposureInput): Map<string, Exposure> {
         sources,
         dependsOn: { nodes: [], macros: [] },
         originalFilePath: pf.path,
-        path: pf.path,
+        path: resourceRelative(pf.path),
         fqn: [input.projectName, ...path.posix.dirname(pf.path).split('/').slice(1).filter((p) => p && p !== '.'), name],
         loc,
       });

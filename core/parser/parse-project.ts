@@ -172,7 +172,7 @@ export function parseProject(input: ParseInput): ParseOutput {
           }));
           continue;
         }
-        const block: DocBlock = { uniqueId: `doc.${projectName}.${b.name}`, name: b.name, packageName: projectName, originalFilePath: f.path, blockContents: b.body.trim(), loc: { file: f.path, line: b.line } };
+        const block: DocBlock = { uniqueId: `doc.${projectName}.${b.name}`, name: b.name, packageName: projectName, originalFilePath: f.path, path: relativeUnder(f.root, f.path), blockContents: b.body.trim(), loc: { file: f.path, line: b.line } };
         docs.set(b.name, block);
         manifest.docs.set(block.uniqueId, block);
       }
@@ -1023,7 +1023,8 @@ export function macroDef(packageName: string, file: ProjectSourceFile, m: MacroI
     name: m.name,
     packageName,
     originalFilePath: file.path,
-    path: path.posix.relative(file.root, file.path),
+    // dbt's macro path is the file's path from the project (or package) root, unlike a node's.
+    path: file.path,
     macroSql: m.sql,
     arguments: m.arguments,
     description: '',

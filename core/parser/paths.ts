@@ -34,3 +34,10 @@ export function fqnUnder(first: string, root: string, file: string, last: string
   out.push(last);
   return out;
 }
+
+/** A property file's path below its resource folder (`schema.yml` for models/schema.yml), as dbt
+ *  gives exposures and groups (fqns take the same folders). */
+export function resourceRelative(file: string): string {
+  const slash = file.indexOf('/');
+  return slash < 0 ? file : file.slice(slash + 1);
+}

@@ -227,6 +227,23 @@ class EntryReader {
     return validateConfig(raw, resourceType, this.loc(base), this.problems, (k) => this.loc([...base, k]));
   }
 
+  /**
+   * dbt reads an entry's top-level `meta:` and `docs:` as configs (`config: {meta, docs}`): they
+   * reach the node's config and manifest.json, over dbt_project.yml's and under the SQL file's
+   * config(). Written in both places, the `config:` one wins.
+   */
+  private withEntryConfigs(config: Record<string, unknown>, entry: Record<string, unknown>, meta: Record<string, unknown>, p: YamlPath, resourceType: ConfigResourceType): Record<string, unknown> {
+    const hasMeta = Object.keys(meta).length > 0;
+    if (!hasMeta && entry.docs === undefined) return config;
+    const out = { ...config };
+    if (hasMeta) out.meta = isPlainObject(config.meta) ? { ...meta, ...config.meta } : meta;
+    if (entry.docs !== undefined && out.docs === undefined) {
+      const docs = validateConfig({ docs: entry.docs }, resourceType, this.loc([...p, 'docs']), this.problems, () => this.loc([...p, 'docs'])).docs;
+      if (docs !== undefined) out.docs = docs;
+    }
+    return out;
+  }
+
   /** `tests:` and `data_tests:` mean the same; both on one entry is an error. */
   private dataTests(entry: Record<string, unknown>, p: YamlPath): unknown[] {
     const hasTests = entry.tests !== undefined;
@@ -317,13 +334,14 @@ class EntryReader {
     for (const [k, v] of Object.entries(entry)) {
       if (!['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'meta'].includes(k)) extra[k] = k === 'versions' ? this.versionsWithFloats(v) : v;
     }
+    const meta = this.meta(entry, p);
     return {
       name: String(entry.name),
       description: this.description(entry, p),
-      config: this.config(entry, p, resourceType),
+      config: this.withEntryConfigs(this.config(entry, p, resourceType), entry, meta, p, resourceType),
       columns: this.columns(entry, p, resourceType),
       dataTests: this.dataTests(entry, p),
-      meta: this.meta(entry, p),
+      meta,
       loc: this.loc(p),
       extra,
     };

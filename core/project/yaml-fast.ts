@@ -41,7 +41,8 @@ export function parseFastYaml(text: string): FastYaml | undefined {
 }
 
 const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
-const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+// PyYAML's (YAML 1.1) booleans, as dbt reads every YAML file: `yes`/`no`/`on`/`off` too.
+const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/;
 const OCT_RE = /^0o[0-7]+$/;
 const INT_RE = /^[-+]?[0-9]+$/;
 const HEX_RE = /^0x[0-9a-fA-F]+$/;
@@ -49,7 +50,8 @@ const NAN_INF_RE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
-/** YAML 1.2 core schema resolution of a plain scalar (same order as the `yaml` package). */
+/** YAML 1.2 core schema resolution of a plain scalar (same order as the `yaml` package), with
+ *  YAML 1.1's yes/no/on/off booleans (yaml-file.ts adds the same to the full parser). */
 export function resolvePlain(s: string): unknown {
   const v = resolveNoted(s);
   return v instanceof FloatScalar ? v.value : v;
@@ -61,7 +63,7 @@ function resolveNoted(s: string): unknown {
   // Fast exit for the common case: words that cannot be null, bool or a number.
   if (s.length > 5 && !((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return s;
   if (NULL_RE.test(s)) return null;
-  if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
+  if (BOOL_RE.test(s)) return isTrueWord(s);
   if (OCT_RE.test(s)) return parseInt(s.slice(2), 8);
   if (INT_RE.test(s)) return parseInt(s, 10);
   if (HEX_RE.test(s)) return parseInt(s.slice(2), 16);
@@ -76,6 +78,12 @@ function resolveNoted(s: string): unknown {
     return noteFloatText(s, n) ? new FloatScalar(n, s) : n;
   }
   return s;
+}
+
+/** A BOOL_RE word's value: true, yes and on are true. */
+function isTrueWord(s: string): boolean {
+  const c = s[0]!.toLowerCase();
+  return c === 't' || c === 'y' || (c === 'o' && s.length === 2);
 }
 
 /** Characters that may not start a plain scalar. */

@@ -1,4 +1,5 @@
-// YAML parsing for project files. YAML 1.2 core schema (so `2024-01-01` stays a string), `<<`
+// YAML parsing for project files. YAML 1.2 core schema (so `2024-01-01` stays a string) with YAML
+// 1.1's yes/no/on/off booleans (PyYAML's, which dbt reads every file with: `flag: off` is false), `<<`
 // merge keys enabled (dbt reads YAML with PyYAML, which supports them and projects use them),
 // duplicate keys rejected. Every validation error points at a line found with lineOf().
 import type { Document, LineCounter, Node as YamlNode, Pair, ScalarTag, Tags, YAMLError } from 'yaml';
@@ -47,8 +48,8 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     version: '1.2',
     schema: 'core',
     merge: true,
-    customTags: (tags) => floatTags(tags, noted),
-    uniqueKeys: true,
+    customTags: (tags) => [...floatTags(tags, noted), YAML11_BOOL],
+    uniqueKeys: sameKey,
     prettyErrors: false,
     lineCounter,
   });
@@ -56,6 +57,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   // `key: {{ var('x') }}` is valid YAML (a flow mapping used as a key) but never what was meant.
   if (text.includes('{{')) checkUnquotedJinja(doc, text, file, lineCounter);
   if (noted.any) plainFloatKeys(doc);
+  if (YAML11_KEY_RE.test(text)) wordKeys(doc);
   let js: unknown;
   try {
     js = doc.contents === null ? null : doc.toJS({ maxAliasCount: 10_000 });
@@ -68,6 +70,14 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
 }
 
 const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+/** YAML 1.1's other boolean words, as PyYAML reads them (the core schema has true/false only). */
+const YAML11_BOOL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  test: /^(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/,
+  resolve: (str) => /^(?:y|on$)/i.test(str),
+};
 
 /** The core schema's tags, with floats to note (yaml-floats.ts) resolved to FloatScalar. */
 function floatTags(tags: Tags, noted: { any: boolean }): Tags {
@@ -85,6 +95,38 @@ function floatTags(tags: Tags, noted: { any: boolean }): Tags {
       },
     };
     return noting;
+  });
+}
+
+const YAML11_WORDS = /^(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/;
+/** A line that may hold such a word as a key (a cheap pre-check before walking the document). */
+const YAML11_KEY_RE = /(?:^|[\s{,\-?])(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)\s*:/m;
+
+/** A key written as a YAML 1.1 boolean word, as its text. */
+function boolWordKey(node: YamlNode): unknown {
+  return yamlLib().isScalar(node) && typeof node.value === 'boolean' && node.source !== undefined && YAML11_WORDS.test(node.source) ? node.source : node;
+}
+
+/** Duplicate keys: the same scalar value, except that a key written `on` or `yes` is its text. */
+function sameKey(a: YamlNode, b: YamlNode): boolean {
+  const Y = yamlLib();
+  if (a === b) return true;
+  if (!Y.isScalar(a) || !Y.isScalar(b)) return false;
+  const ka = boolWordKey(a);
+  const kb = boolWordKey(b);
+  return (ka === a ? a.value : ka) === (kb === b ? b.value : kb);
+}
+
+/** Mapping keys are names: a key written `on` or `no` stays that text (dbt's keys never mean a
+ *  boolean, where PyYAML would make them True/False). */
+function wordKeys(doc: Document.Parsed): void {
+  const Y = yamlLib();
+  Y.visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key as YamlNode;
+      const text = boolWordKey(key);
+      if (text !== key && Y.isScalar(key)) key.value = text;
+    },
   });
 }
 
@@ -190,7 +232,10 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 function keyText(key: unknown): string | undefined {
-  if (yamlLib().isScalar(key)) return String(key.value);
+  if (yamlLib().isScalar(key)) {
+    const word = boolWordKey(key);
+    return typeof word === 'string' ? word : String(key.value);
+  }
   return undefined;
 }
 

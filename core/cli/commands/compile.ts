@@ -129,7 +129,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   // Files go to disk on a worker thread (creating 10,000 files is disk-bound, 1 to 5 s here)
   // from the first compiled node on, while this thread compiles and serializes the manifest.
   const redact = redactor();
-  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
+  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size });
   // Only the files are laid out; what runs (and manifest.json's compiled_code) stays as rendered.
   const format = opts.format ?? selected.size <= FORMAT_LIMIT;
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;
@@ -187,11 +187,11 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
       // Where each model's entry lies in the file, for a later compile that changes only it
       // (only while nothing is redacted: then the text written is the text made).
-      const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes) : null;
+      const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes, () => writer.streamPosition) : null;
       const chunks = manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, track?.onEntry);
       // What re-rendering one model alone needs (warm-render.ts): with the whole project compiled alike.
       // (selectors.yml may hold a default selection: its result may change with the graph.)
-      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections() : null;
+      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections(() => writer.streamPosition) : null;
       const tracked = track ? track.pieces(chunks) : chunks;
       writer.writeJsonStream('manifest.json', firstPiece(sections ? sections.pieces(tracked) : tracked, (head) => (manifestHead = redact(head))));
       writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
@@ -310,15 +310,16 @@ function compiledLine(count: number, started: number, targetPath: string): strin
 /**
  * The byte ranges of model entries in manifest.json as its pieces go by: for each model compiled
  * from a .sql file of the project, its file, the range of its JSON and its compiled file.
+ * `position` is the writer's byte offset, read between pieces (see ManifestSections).
  */
 class EntryOffsets {
   readonly models: ModelEntry[] = [];
-  private offset = 0;
   private pending: { readonly key: string; readonly prefix: string } | null = null;
 
   constructor(
     private readonly session: Session,
     private readonly withCtes: ReadonlySet<string>,
+    private readonly position: () => number,
   ) {}
 
   readonly onEntry = (section: string, key: string, prefix: string): void => {
@@ -327,18 +328,17 @@ class EntryOffsets {
 
   *pieces(chunks: Iterable<string>): Generator<string> {
     for (const c of chunks) {
-      const bytes = Buffer.byteLength(c, 'utf8');
       const p = this.pending;
       this.pending = null;
+      let entry: { input: string; start: number; output: string } | null = null;
       if (p && c.startsWith(p.prefix)) {
         const node = this.session.manifest.nodes.get(p.key);
         if (node && node.resourceType === 'model' && node.packageName === this.session.loaded.project.name && node.originalFilePath.endsWith('.sql') && node.compiledCode !== undefined && node.config.materialized !== 'ephemeral' && !this.withCtes.has(p.key)) {
-          const start = this.offset + Buffer.byteLength(p.prefix, 'utf8');
-          this.models.push({ input: path.join(this.session.root, node.originalFilePath), start, end: this.offset + bytes, output: `compiled/${nodeSqlPath(node)}` });
+          entry = { input: path.join(this.session.root, node.originalFilePath), start: this.position() + Buffer.byteLength(p.prefix, 'utf8'), output: `compiled/${nodeSqlPath(node)}` };
         }
       }
-      this.offset += bytes;
       yield c;
+      if (entry) this.models.push({ input: entry.input, start: entry.start, end: this.position(), output: entry.output });
     }
   }
 }

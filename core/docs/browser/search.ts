@@ -30,9 +30,10 @@ export class SearchIndex {
   private readonly entries: Entry[] = [];
 
   constructor(store: Store) {
-    store.core.nodes.forEach((n, i) =>
-      this.entries.push({ kind: 'node', index: i, type: n.type, name: n.src ? `${n.src}.${n.name}` : n.name, nameL: (n.src ? `${n.src}.${n.name}` : n.name).toLowerCase(), descL: n.desc.toLowerCase(), colsL: n.cols.map((c) => c.toLowerCase()), cols: n.cols, file: n.file, desc: n.desc }),
-    );
+    store.core.nodes.forEach((n, i) => {
+      if (n.hide) return; // docs: {show: false}
+      this.entries.push({ kind: 'node', index: i, type: n.type, name: n.src ? `${n.src}.${n.name}` : n.name, nameL: (n.src ? `${n.src}.${n.name}` : n.name).toLowerCase(), descL: n.desc.toLowerCase(), colsL: n.cols.map((c) => c.toLowerCase()), cols: n.cols, file: n.file, desc: n.desc });
+    });
     store.core.macros.forEach((m, i) =>
       this.entries.push({ kind: 'macro', index: i, type: 'macro', name: m.name, nameL: m.name.toLowerCase(), descL: m.desc.toLowerCase(), colsL: [], cols: [], file: m.file, desc: m.desc }),
     );

@@ -44,7 +44,7 @@ export class Tree {
     const roots = new Map(sections.map(([t, label]) => [t, folder(label, `/${t}`)]));
     this.store.core.nodes.forEach((n, i) => {
       const root = roots.get(n.type);
-      if (!root) return;
+      if (!root || n.hide) return;
       // Sources by source name; everything else by the folders of its fqn (package, dirs).
       const dirs = n.type === 'source' ? [n.src ?? ''] : n.fqn.slice(n.pkg === this.store.core.project.name ? 1 : 0, -1);
       let f = root;

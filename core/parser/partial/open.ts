@@ -11,6 +11,11 @@ export interface PartialParse {
   readonly file: string;
   /** Writes the cache when the parse changed it; true when it wrote. */
   save(): boolean;
+  /**
+   * Frees the cache's memory when nothing will read it again (one parse per process; a
+   * long-lived process keeps it for its next parse). Call after save().
+   */
+  release(): Promise<void>;
 }
 
 export interface OpenParseCacheOptions extends CacheKeyInput {
@@ -34,5 +39,5 @@ export function openParseCache(opts: OpenParseCacheOptions): PartialParse | unde
   }
   cache.beginParse();
   const persist = state?.persist ?? true;
-  return { cache, file, save: () => persist && cache.save(file) };
+  return { cache, file, save: () => persist && cache.save(file), release: async () => (state ? undefined : cache.release()) };
 }

@@ -53,32 +53,38 @@ export interface WarmRecord {
 
 /**
  * Follows manifest.json's pieces as they are written (manifestJsonChunks) and notes where the
- * values of parent_map and child_map lie.
+ * values of parent_map and child_map lie. `position` is the writer's byte offset, read between
+ * pieces (ArtifactWriter.streamPosition): the start of the piece just received, and its end once
+ * the writer asks for the next.
  */
 export class ManifestSections {
-  private offset = 0;
-  private open: { readonly name: 'parentMap' | 'childMap'; readonly start: number } | null = null;
+  private open: { readonly name: 'parentMap' | 'childMap'; start: number } | null = null;
   private readonly found: { parentMap?: [number, number]; childMap?: [number, number] } = {};
+  private end = 0;
+
+  constructor(private readonly position: () => number) {}
 
   /** Bytes seen so far (the file's size once every piece went by). */
   get size(): number {
-    return this.offset;
+    return this.end;
   }
 
   *pieces(chunks: Iterable<string>): Generator<string> {
     for (const c of chunks) {
-      const bytes = Buffer.byteLength(c, 'utf8');
+      let closes = false;
       if (this.open) {
         // The map's closing piece: `}` after its entries, `{}` when it has none (entries start with `{"` or `,"`).
-        if (c === '}' || c === '{}') {
-          this.found[this.open.name] = [this.open.start, this.offset + bytes];
-          this.open = null;
-        }
+        closes = c === '}' || c === '{}';
       } else if (c === ',"parent_map":' || c === ',"child_map":') {
-        this.open = { name: c === ',"parent_map":' ? 'parentMap' : 'childMap', start: this.offset + bytes };
+        this.open = { name: c === ',"parent_map":' ? 'parentMap' : 'childMap', start: -1 };
       }
-      this.offset += bytes;
       yield c;
+      this.end = this.position();
+      if (this.open?.start === -1) this.open.start = this.end;
+      else if (closes && this.open) {
+        this.found[this.open.name] = [this.open.start, this.end];
+        this.open = null;
+      }
     }
   }
 
@@ -86,7 +92,7 @@ export class ManifestSections {
   tailRanges(): { parentMap: TailRange; childMap: TailRange } | null {
     const { parentMap, childMap } = this.found;
     if (!parentMap || !childMap) return null;
-    const tail = (r: [number, number]): TailRange => [this.offset - r[0], this.offset - r[1]];
+    const tail = (r: [number, number]): TailRange => [this.end - r[0], this.end - r[1]];
     return { parentMap: tail(parentMap), childMap: tail(childMap) };
   }
 }

@@ -7,6 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kiln, repoRoot } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
 import { readSite } from './site-files.js';
+import { Store } from '../../../core/docs/browser/data.js';
+import { SearchIndex } from '../../../core/docs/browser/search.js';
+import { focusSet, fullGraph } from '../../../core/docs/browser/lineage/subgraph.js';
+import { packNode } from '../../../core/docs/site-pack.js';
 
 interface CatalogEntry {
   metadata: { type: string; schema: string; name: string; database: string };
@@ -180,6 +184,37 @@ describe('kiln docs generate, odd cases', () => {
     } finally {
       delete process.env.KILN_SECRET_DOCS_TOKEN;
     }
+  });
+
+  it('leaves a node with docs show: false out of the tree, search and lineage, and colours node_color', async () => {
+    const dir = project({
+      'dbt_project.yml': 'name: p\nprofile: p\nmodels:\n  p:\n    internal:\n      +docs:\n        show: false\n',
+      'models/internal/helper.sql': 'select 1 as id',
+      'models/a.sql': "select * from {{ ref('helper') }}",
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    docs:\n      node_color: "#ff8800"\n',
+    });
+    const r = await kiln(['docs', 'generate', '--empty-catalog'], dir);
+    expect(r.code, r.output).toBe(0);
+    const site = readSite(path.join(dir, 'target'));
+    const helper = site.core.nodes[site.index('model.p.helper')];
+    expect(helper.hide).toBe(1);
+    expect(helper.x).toBeUndefined(); // not in the whole graph's layout
+    expect(site.core.nodes[site.index('model.p.b')].color).toBe('#ff8800');
+    expect(site.core.nodes[site.index('model.p.a')].hide).toBeUndefined();
+    // The browser's own modules, on the generated data.
+    const wire = { ...site.core, nodes: site.core.nodes.map((n) => packNode(n, 'p')) };
+    const g = globalThis as { window?: object };
+    g.window = {}; // the Store registers its chunk loader there
+    const store = new Store(wire, '');
+    delete g.window;
+    expect(new SearchIndex(store).search('helper').map((h) => h.entry.name)).toEqual([]);
+    expect(new SearchIndex(store).search('b').map((h) => h.entry.name)).toContain('b');
+    expect([...focusSet(store, site.index('model.p.a'), null, null, false)].map((i) => store.core.nodes[i].name).sort()).toEqual(['a', 'b']);
+    expect(fullGraph(store).nodes.map((i) => store.core.nodes[i].name).sort()).toEqual(['a', 'b']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { docs: unknown }> };
+    expect(manifest.nodes['model.p.helper']!.docs).toEqual({ show: false, node_color: null });
+    expect(manifest.nodes['model.p.b']!.docs).toEqual({ show: true, node_color: '#ff8800' });
   });
 
   it('still writes the site when the warehouse cannot be opened', async () => {

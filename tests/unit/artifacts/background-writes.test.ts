@@ -36,16 +36,54 @@ describe('artifact writes on a worker thread', () => {
     const a = testdir({});
     const b = testdir({});
     await writeAll(new ArtifactWriter(a, redact));
-    await writeAll(new ArtifactWriter(b, redact, { background: true }));
+    await writeAll(new ArtifactWriter(b, redact, { background: true, workerAfter: 0 }));
     expect(files(b)).toEqual(files(a));
     expect(files(b)['compiled/p/models/m0.sql']).toBe('select 0 -- rewritten');
     expect(files(b)['manifest.json']).toBe('{"nodes":{"x":"*****"}}');
     expect(Object.keys(files(b)).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 
-  it('reach disk before a forced exit (drainSync), with no event loop turn', async () => {
+  it('start the worker only once enough files were written on the calling thread, in order', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 3 });
+    const worker = () => (w as unknown as { worker: Worker | null }).worker;
+    for (let i = 0; i < 3; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+    expect(worker()).toBeNull();
+    // Already on disk: written on this thread.
+    expect(Object.keys(files(dir)).length).toBe(3);
+    w.writeCompiled(node('m0'), 'select 0 -- again');
+    expect(worker()).not.toBeNull();
+    for (let i = 3; i < 100; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+    await w.finish();
+    expect(Object.keys(files(dir)).length).toBe(100);
+    expect(files(dir)['compiled/p/models/m0.sql']).toBe('select 0 -- again');
+    // Writes after finish() are made on this thread again.
+    w.writeCompiled(node('late'), 'select 1');
+    expect(worker()).toBeNull();
+    expect(files(dir)['compiled/p/models/late.sql']).toBe('select 1');
+  });
+
+  it('start the worker at once when told to expect more files than it would write first', () => {
+    const w = new ArtifactWriter(testdir({}), undefined, { background: true, workerAfter: 3, expected: 4 });
+    w.writeCompiled(node('a'), 'select 1');
+    expect((w as unknown as { worker: Worker | null }).worker).not.toBeNull();
+    return w.finish();
+  });
+
+  it('start no worker for a few files (a run of one model)', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true });
+    w.writeCompiled(node('a'), 'select 1');
+    w.writeRun(node('a'), ['create view a as select 1']);
+    w.writeJson('run_results.json', { results: [] });
+    expect((w as unknown as { worker: Worker | null }).worker).toBeNull();
+    await w.finish();
+    expect(Object.keys(files(dir)).sort()).toEqual(['compiled/p/models/a.sql', 'run/p/models/a.sql', 'run_results.json']);
+  });
+
+  it('reach disk before a forced exit (drainSync), with no event loop turn', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 10 });
     for (let i = 0; i < 100; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
     w.writeRun(node('m99'), ['create view x as select 99']);
     w.drainSync(30_000);
@@ -56,7 +94,7 @@ describe('artifact writes on a worker thread', () => {
 
   it('fail finish() rather than wait forever when the writer thread is gone', async () => {
     const dir = testdir({});
-    const w = new ArtifactWriter(dir, undefined, { background: true });
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
     w.writeCompiled(node('a'), 'select 1');
     // The thread stopping under the writer (as a worker that cannot load does).
     await (w as unknown as { worker: Worker }).worker.terminate();
@@ -65,7 +103,7 @@ describe('artifact writes on a worker thread', () => {
 
   it('report a failed write when finished', async () => {
     const dir = testdir({ target: 'a file where a folder should be' });
-    const w = new ArtifactWriter(path.join(dir, 'target'), undefined, { background: true });
+    const w = new ArtifactWriter(path.join(dir, 'target'), undefined, { background: true, workerAfter: 0 });
     w.writeCompiled(node('a'), 'select 1');
     await expect(w.finish()).rejects.toThrow(/Could not write artifacts/);
   });

@@ -71,3 +71,32 @@ it('keeps the bytes of many results, small and large, exactly as serialized', ()
   loaded.beginParse();
   for (let i = 0; i < 4000; i++) expect(loaded.memo(`k${i}`, problems, () => 'recomputed')).toStrictEqual(value(i));
 });
+
+it('release() frees the bytes of a cache made or loaded (one parse per process), after which the file still holds them', async () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const value = (i: number) => ({ i, text: `${i}:`.padEnd(3000, 'x') });
+  const made = new ParseCache('k');
+  made.beginParse();
+  for (let i = 0; i < 4000; i++) made.memo(`k${i}`, problems, () => value(i));
+  expect(made.save(file)).toBe(true);
+  const external = process.memoryUsage().external;
+  await made.release();
+  // ~12 MB of results, in buffers now detached (freed once the port closed).
+  expect(external - process.memoryUsage().external).toBeGreaterThan(8 << 20);
+  expect(made.dirty).toBe(false);
+  expect(made.save(file)).toBe(false); // the file keeps them
+
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  expect(loaded.memo('k1', problems, () => 'recomputed')).toStrictEqual(value(1));
+  const before = process.memoryUsage().external;
+  await loaded.release();
+  expect(before - process.memoryUsage().external).toBeGreaterThan(8 << 20);
+  // Emptied: a later parse computes again rather than read detached bytes.
+  loaded.beginParse();
+  expect(loaded.memo('k2', problems, () => 'recomputed')).toBe('recomputed');
+  const again = ParseCache.load(file, 'k');
+  again.beginParse();
+  expect(again.memo('k3', problems, () => 'recomputed')).toStrictEqual(value(3));
+});

@@ -116,7 +116,11 @@ describe('fast YAML reader', () => {
     expect(resolvePlain('.inf')).toBe(Infinity);
     expect(resolvePlain('-.Inf')).toBe(-Infinity);
     expect(resolvePlain('.nan')).toBeNaN();
-    expect(resolvePlain('yes')).toBe('yes');
+    expect(resolvePlain('yes')).toBe(true);
+    expect(resolvePlain('Off')).toBe(false);
+    expect(resolvePlain('ON')).toBe(true);
+    expect(resolvePlain('y')).toBe('y');
+    expect(resolvePlain('oN')).toBe('oN');
     expect(resolvePlain('2024-01-01')).toBe('2024-01-01');
     expect(resolvePlain('1_000')).toBe('1_000');
   });

@@ -13,9 +13,14 @@ function syntaxError(text: string, file = 'models/schema.yml'): KilnError {
 }
 
 describe('parseYaml', () => {
-  it('uses the YAML 1.2 core schema: dates and yes/no stay strings', () => {
-    const yf = parseYaml('d: 2024-01-01\ny: yes\nb: true\nn: 1.5\nz: ~\n', 'f.yml');
-    expect(yf.value).toEqual({ d: '2024-01-01', y: 'yes', b: true, n: 1.5, z: null });
+  it('uses the YAML 1.2 core schema with YAML 1.1 booleans: dates stay strings, yes/no/on/off are booleans as PyYAML reads them', () => {
+    const yf = parseYaml('d: 2024-01-01\ny: yes\nb: true\nn: 1.5\nz: ~\no: Off\nq: "no"\nl: [ON, No, y, n]\n', 'f.yml');
+    expect(yf.value).toEqual({ d: '2024-01-01', y: true, b: true, n: 1.5, z: null, o: false, q: 'no', l: [true, false, 'y', 'n'] });
+  });
+
+  it('keeps a key written as a YAML 1.1 boolean word as its text, and tells such keys apart', () => {
+    expect(parseYaml('on: 1\nyes: 2\nOFF: 3\n', 'f.yml').value).toEqual({ on: 1, yes: 2, OFF: 3 });
+    expect(() => parseYaml('on: 1\non: 2\n', 'f.yml')).toThrow(/duplicate key `on`/);
   });
 
   it('reads an empty or comment-only file as an empty mapping', () => {

@@ -250,15 +250,16 @@ export class GraphView {
       const groups = new Map<string, Path2D>();
       for (const v of visible) {
         const gi = nodes[v];
-        const key = `${this.store.node(gi).type}|${dim(gi) ? 1 : 0}`;
+        const n = this.store.node(gi);
+        const key = `${n.color ?? TYPE_COLOR[n.type]}|${dim(gi) ? 1 : 0}`;
         let p2 = groups.get(key);
         if (!p2) groups.set(key, (p2 = new Path2D()));
         p2.rect(g.x[v], g.y[v], bw, bh);
       }
       for (const [key, p2] of groups) {
-        const [type, faint] = key.split('|');
-        ctx.globalAlpha = faint === '1' ? 0.15 : 0.9;
-        ctx.fillStyle = TYPE_COLOR[type as keyof typeof TYPE_COLOR];
+        const bar = key.lastIndexOf('|');
+        ctx.globalAlpha = key.slice(bar + 1) === '1' ? 0.15 : 0.9;
+        ctx.fillStyle = key.slice(0, bar);
         ctx.fill(p2);
       }
       ctx.globalAlpha = 1;
@@ -279,7 +280,7 @@ export class GraphView {
         const x = g.x[v];
         const y = g.y[v];
         ctx.globalAlpha = dim(gi) || (path !== null && !path.has(gi)) ? 0.28 : 1;
-        const color = TYPE_COLOR[n.type];
+        const color = n.color ?? TYPE_COLOR[n.type];
         ctx.beginPath();
         roundRect(ctx, x, y, bw, bh, 7);
         ctx.fillStyle = v === this.hover ? '#f1f5ff' : '#ffffff';

@@ -34,7 +34,7 @@ export function reach(start: number, depth: number | null, next: (i: number) => 
 }
 
 export function focusSet(store: Store, focus: number, up: number | null, down: number | null, tests: boolean): Set<number> {
-  const keep = (i: number) => tests || store.node(i).type !== 'test';
+  const keep = (i: number) => !store.node(i).hide && (tests || store.node(i).type !== 'test');
   const ups = reach(focus, up, (i) => store.node(i).parents, keep);
   const downs = reach(focus, down, (i) => store.children[i], keep);
   for (const i of downs) ups.add(i);

@@ -164,10 +164,13 @@ export function lineagePage(store: Store, go: (href: string) => void): PageView 
     focusControls.hidden = focus === null;
     status.classList.remove('error');
     let hiddenTests = 0;
+    // Tests unless ticked, and nodes whose docs config hides them (never counted: dbt's docs
+    // leave them out without a word).
     const keepTests = (set: Set<number>) => {
-      if (!state.tests) {
-        for (const i of set) {
-          if (store.node(i).type !== 'test') continue;
+      for (const i of set) {
+        const n = store.node(i);
+        if (n.hide) set.delete(i);
+        else if (!state.tests && n.type === 'test') {
           set.delete(i);
           hiddenTests++;
         }
@@ -192,7 +195,7 @@ export function lineagePage(store: Store, go: (href: string) => void): PageView 
       const depth = (d: number | null | undefined) => (d === null || d === undefined ? 'all' : String(d));
       what = `around ${store.node(focus).name} (${depth(state.up)} up, ${depth(state.down)} down)`;
     } else if (state.tests && store.core.nodes.length <= RELAYOUT_LIMIT) {
-      set = new Set(store.core.nodes.map((_, i) => i));
+      set = keepTests(new Set(store.core.nodes.map((_, i) => i)));
     }
 
     let path: Set<number> | null = null;

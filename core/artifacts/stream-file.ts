@@ -1,0 +1,77 @@
+// A large artifact (manifest.json: ~105 MB at 10,000 models) written from pieces of text as they
+// are made, on the calling thread: each piece is encoded straight into one reused buffer, so the
+// file is never one string, no piece is copied to another thread, and the bytes written so far
+// come for free (callers note where entries lie without measuring every piece again).
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Bytes gathered before a write: large enough that syscalls cost nothing next to encoding. */
+const BUFFER_BYTES = 1 << 20;
+
+export class StreamFile {
+  private readonly tmp: string;
+  private fd: number | null;
+  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
+  private flushed = 0;
+
+  constructor(
+    readonly file: string,
+    id: number,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.tmp = `${file}.${process.pid}.${id}.tmp`;
+    this.fd = fs.openSync(this.tmp, 'w');
+  }
+
+  /** Bytes of the file so far (written or buffered). */
+  get position(): number {
+    return this.flushed + this.used;
+  }
+
+  write(text: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8: with that much room the piece fits whole.
+    const most = text.length * 3;
+    if (this.used + most > this.buf.length) {
+      this.flush();
+      if (most > this.buf.length) {
+        const bytes = Buffer.from(text, 'utf8');
+        this.writeAll(bytes);
+        this.flushed += bytes.length;
+        return;
+      }
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
+  }
+
+  /** Puts the file in place (atomically: readers see the old file or the whole new one). */
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd!);
+    this.fd = null;
+    fs.renameSync(this.tmp, this.file);
+  }
+
+  /** Removes the partial file; the old one (if any) stays. */
+  abort(): void {
+    if (this.fd === null) return;
+    try {
+      fs.closeSync(this.fd);
+      fs.rmSync(this.tmp, { force: true });
+    } catch {
+      // best effort: the final file was never replaced
+    }
+    this.fd = null;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.writeAll(this.buf.subarray(0, this.used));
+    this.flushed += this.used;
+    this.used = 0;
+  }
+
+  private writeAll(bytes: Uint8Array): void {
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(this.fd!, bytes, off, bytes.length - off);
+  }
+}
