@@ -166,6 +166,10 @@ export const Codes = {
   PACKAGE_OFFLINE: 'KLN703', // a git/hub/tarball package with no local copy: kiln does not download
   PACKAGE_NOT_INSTALLED: 'KLN704', // packages.yml lists packages that `kiln deps` has not installed
   PACKAGE_CONFLICT: 'KLN705', // two packages (or a package and the project) share a name
+  // semantic layer
+  SEMANTIC_REF_UNKNOWN: 'KLN801', // a semantic model, metric or saved query names a model, measure, metric or dimension that does not exist
+  SEMANTIC_DUPLICATE: 'KLN802', // two semantic models, metrics, saved queries or measures (or two elements of one semantic model) share a name
+  TIME_SPINE_MISSING: 'KLN803', // a warning: metrics but no time spine of day grain or finer (dbt's parse fails)
 } as const;
 
 export type ErrorCode = (typeof Codes)[keyof typeof Codes];

@@ -1,6 +1,7 @@
 // The nodes of a parsed project. Shapes follow dbt's manifest closely (see
 // ../shared/reference/artifacts-and-output.md) so artifacts can be written almost 1:1.
 import type { SourceLocation } from './errors.js';
+import type { SemanticLayer } from './semantic/types.js';
 
 export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'analysis' | 'source' | 'macro' | 'operation';
 
@@ -238,6 +239,8 @@ export interface Manifest {
   groups?: Map<string, GroupDef>;
   /** Installed packages' folders as file paths begin with them (`dbt_packages/<name>`), by package name. */
   packageRoots?: ReadonlyMap<string, string>;
+  /** `semantic_models:`, `metrics:`, `saved_queries:` and time spines, when the project declares any. */
+  semantic?: SemanticLayer;
 }
 
 export interface GroupDef {

@@ -8,6 +8,7 @@ import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
 import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
+import { semanticEdges, semanticSections } from '../semantic/json.js';
 
 export const KILN_VERSION = '0.1.0';
 /** The dbt release whose artifact shapes kiln writes. */
@@ -132,16 +133,22 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const exposures = [...(manifest.exposures?.values() ?? [])];
   const exposedBy = new Map<string, string[]>();
   for (const e of exposures) for (const p of e.dependsOn.nodes) (exposedBy.get(p) ?? exposedBy.set(p, []).get(p)!).push(e.uniqueId);
+  // So are semantic models, metrics and saved queries (nothing runs them either).
+  const semantic = semanticSections(manifest, dialect);
+  const extra = semanticEdges(manifest);
   const parentMap = new LazyMap(function* () {
     for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
     for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
+    yield* extra.parents;
   });
   const childMap = new LazyMap(function* () {
     for (const id of ids()) {
       const exposed = exposedBy.get(id);
-      yield [id, exposed ? [...new Set([...dag.children(id), ...exposed])].sort() : [...dag.children(id)].sort()] as const;
+      const more = extra.children.get(id);
+      yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])].sort() : [...dag.children(id)].sort()] as const;
     }
     for (const e of exposures) yield [e.uniqueId, []] as const;
+    for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
   });
   return [
     [
@@ -162,15 +169,15 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['macros', macros],
     ['docs', docs],
     ['exposures', Object.fromEntries([...(manifest.exposures?.values() ?? [])].map((e) => [e.uniqueId, exposureJson(e, manifest.packageRoots)]))],
-    ['metrics', {}],
+    ['metrics', semantic.metrics],
     ['groups', Object.fromEntries([...(manifest.groups?.values() ?? [])].map((g) => [g.uniqueId, { name: g.name, resource_type: 'group', package_name: g.packageName, path: resourceRelative(g.originalFilePath), original_file_path: g.originalFilePath, unique_id: g.uniqueId, owner: g.owner, description: g.description || null, config: { meta: {} } }]))],
     ['selectors', {}],
     ['disabled', disabled],
     ['parent_map', parentMap],
     ['child_map', childMap],
     ['group_map', groupMap(manifest)],
-    ['saved_queries', {}],
-    ['semantic_models', {}],
+    ['saved_queries', semantic.saved_queries],
+    ['semantic_models', semantic.semantic_models],
     ['unit_tests', unitTests],
   ];
 }

@@ -60,7 +60,7 @@ export function selectIds(session: Session, opts: GlobalOptions, resourceTypes: 
   if (resourceTypes === 'all') return result.selected;
   const out = new Set<string>();
   for (const id of result.selected) {
-    const type = session.manifest.nodes.get(id)?.resourceType ?? (session.manifest.sources.has(id) ? 'source' : session.manifest.exposures?.has(id) ? 'exposure' : undefined);
+    const type = session.manifest.nodes.get(id)?.resourceType ?? (session.manifest.sources.has(id) ? 'source' : session.manifest.exposures?.has(id) ? 'exposure' : semanticType(session.manifest, id));
     if (type !== undefined && resourceTypes.includes(type)) out.add(id);
   }
   return out;
@@ -79,4 +79,11 @@ function retrySelection(session: Session, ids: ReadonlySet<string>, resourceType
     onWarning?.(new KilnError(Codes.SELECTION_EMPTY, `${gone.length} node${gone.length === 1 ? '' : 's'} of the last run no longer exist${gone.length === 1 ? 's' : ''} and will not be retried: ${gone.join(', ')}`));
   }
   return out;
+}
+
+/** metric, semantic_model or saved_query when `id` is one of the project's (their ids start with the type). */
+function semanticType(manifest: Session['manifest'], id: string): string | undefined {
+  const s = manifest.semantic;
+  if (!s) return undefined;
+  return s.metrics.has(id) ? 'metric' : s.semanticModels.has(id) ? 'semantic_model' : s.savedQueries.has(id) ? 'saved_query' : undefined;
 }

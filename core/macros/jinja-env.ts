@@ -6,6 +6,7 @@
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { dbtFilePath, nodeJson, sourceJson, type PackageRoots } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
+import { semanticSections } from '../semantic/json.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { TemplateEngine, RenderContext } from '../template/engine.js';
 import { adapterObject, apiObject, statementResults, type Warehouse } from './adapter-object.js';
@@ -122,7 +123,7 @@ export class JinjaEnv {
     }
   }
 
-  /** `graph`: every node, source and exposure in the manifest's JSON shape (built once per manifest). */
+  /** `graph`: every node, source, exposure, metric, semantic model and saved query in the manifest's JSON shape (built once per manifest). */
   graph(): Record<string, unknown> {
     const m = this.manifest;
     if (!m) return { nodes: {}, sources: {}, exposures: {}, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
@@ -155,7 +156,8 @@ export class JinjaEnv {
         fqn: e.fqn,
       };
     }
-    const graph = { nodes, sources, exposures, macros: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+    const { metrics, semantic_models, saved_queries } = semanticSections(m, this.o.dialect);
+    const graph = { nodes, sources, exposures, macros: {}, metrics, groups: {}, semantic_models, saved_queries };
     this.graphCache = { manifest: m, graph };
     return graph;
   }

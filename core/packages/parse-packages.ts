@@ -9,6 +9,7 @@ import { macroDef, parseProject, resolveDependencies, type ParseInput, type Pars
 import type { ConfigTree, LoadedProject, ProjectSourceFile } from '../project/types.js';
 import type { TemplateEngine } from '../template/engine.js';
 import type { LoadedPackage } from './installed.js';
+import { mergeSemanticLayer } from '../semantic/parse.js';
 
 export interface PackageUnit {
   /** The root project's config trees; for a package's nodes they win over the package's own. */
@@ -103,6 +104,7 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
       manifest.exposures ??= new Map();
       for (const [id, e] of m.exposures) manifest.exposures.set(id, e);
     }
+    if (m.semantic) mergeSemanticLayer(manifest, m.semantic);
     if (m.groups?.size) {
       manifest.groups ??= new Map();
       for (const [id, g] of m.groups) manifest.groups.set(id, g);

@@ -15,6 +15,9 @@ import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../proj
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { parseExposures } from './exposures.js';
+import { hasSemanticLayer, parseSemanticLayer, TIME_SPINE_COLUMNS } from '../semantic/parse.js';
+import { resolveSemanticLayer } from '../semantic/resolve.js';
+import { yamlLocator } from '../semantic/yaml-at.js';
 import { kwargs, type MacroInfo, type RenderContext, type TemplateEngine } from '../template/engine.js';
 import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
 import { readStatic, renderStatic } from '../compiler/static-template.js';
@@ -283,6 +286,18 @@ export function parseProject(input: ParseInput): ParseOutput {
     },
   });
   if (exposures.size) manifest.exposures = exposures;
+
+  // Semantic models, metrics, saved queries and time spines (core/semantic/); resolved with the refs.
+  const timeSpineModels = [...patches.model.values()].filter((p) => p.extra.time_spine !== undefined);
+  if (hasSemanticLayer(propertyFiles, timeSpineModels)) {
+    manifest.semantic = parseSemanticLayer({
+      projectName, propertyFiles, timeSpineModels, problems, describe, render: renderYaml,
+      rootOf: (file) => propertyFileByPath.get(file)?.root ?? '',
+      projectRaw: loaded.project.raw,
+      target: profile.target,
+      locator: yamlLocator((file) => propertyFileByPath.get(file)?.contents),
+    });
+  }
 
   const names = new Map<string, { file: string; kind: string }>();
   const claimName = (name: string, file: string, kind: string): boolean => {
@@ -714,7 +729,11 @@ function outlineModels(pf: PropertyFile): PropertyFile {
     meta: {},
     loc: p.loc,
     // Which files define the model's versions is needed before any model is parsed.
-    extra: p.extra.versions !== undefined ? { versions: p.extra.versions, latest_version: p.extra.latest_version } : {},
+    extra: {
+      ...(p.extra.versions !== undefined ? { versions: p.extra.versions, latest_version: p.extra.latest_version } : {}),
+      // A time spine is part of the semantic layer, which every parse builds (with its columns' grains).
+      ...(p.extra.time_spine !== undefined ? { time_spine: p.extra.time_spine, [TIME_SPINE_COLUMNS]: p.columns.map((c) => ({ name: c.name, granularity: c.extra.granularity })) } : {}),
+    },
     outline: { hasTests: p.dataTests.length > 0 || p.columns.some((c) => c.data_tests.length > 0) },
   }));
   return { ...pf, models };
@@ -993,6 +1012,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems, rest
     }
     e.dependsOn.nodes = [...deps];
   }
+  if (manifest.semantic) resolveSemanticLayer(manifest, index, problems);
 }
 
 /** Whether a deprecation date (ISO date or date-time, as YAML gives it) lies before now. */

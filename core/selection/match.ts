@@ -80,6 +80,11 @@ export function matchCriteria(c: SelectionCriteria, ctx: MatchContext): Bits {
     case 'exposure':
       add((it) => it.resourceType === 'exposure' && packagedNameMatches(it, v));
       break;
+    case 'metric':
+    case 'semantic_model':
+    case 'saved_query':
+      add((it) => it.resourceType === c.method && packagedNameMatches(it, v));
+      break;
     case 'unit_test':
       add((it) => it.resourceType === 'unit_test' && packagedNameMatches(it, v));
       break;

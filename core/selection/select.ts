@@ -7,7 +7,7 @@ import type { MatchContext, StateAccess } from './match.js';
 import { frameOf, parseSelectArg } from './parse-spec.js';
 import { findSelector, type SelectorsFile } from './selectors-file.js';
 import { setOf, type IndirectSelection, type SelectionSpec } from './spec.js';
-import { Universe } from './universe.js';
+import { semanticNodes, Universe } from './universe.js';
 
 export interface SelectionRequest {
   readonly select?: readonly string[];
@@ -76,9 +76,9 @@ export function isDefaultRequest(req: SelectionRequest): boolean {
 /**
  * The default selection without evaluating it over the graph (a third of a second at 40,000
  * nodes): `fqn:*` matches every node and exposure whose fqn has at least one part, `source:*`
- * and `exposure:*` every source and exposure, so every test is already in and indirect selection
- * adds nothing, whatever its mode. The ids come in the universe's order (nodes, sources,
- * exposures), as evaluation gives them. Null when some node has an empty fqn: then the full
+ * and `exposure:*` every source and exposure (and the semantic layer's entries likewise), so every
+ * test is already in and indirect selection adds nothing, whatever its mode. The ids come in the
+ * universe's order (nodes, sources, exposures, semantic layer), as evaluation gives them. Null when some node has an empty fqn: then the full
  * evaluation decides (such a test may still come in through its parents).
  */
 export function selectEverything(manifest: Manifest, resourceTypes: readonly string[] | 'all'): Set<string> | null {
@@ -90,6 +90,7 @@ export function selectEverything(manifest: Manifest, resourceTypes: readonly str
   }
   if (all || resourceTypes.includes('source')) for (const s of manifest.sources.values()) out.add(s.uniqueId);
   if (all || resourceTypes.includes('exposure')) for (const e of manifest.exposures?.values() ?? []) out.add(e.uniqueId);
+  for (const s of semanticNodes(manifest)) if (all || resourceTypes.includes(s.resourceType)) out.add(s.uniqueId);
   return out;
 }
 

@@ -1,8 +1,9 @@
-// Everything a selector can match (nodes, sources, exposures) seen through one shape, and the
+// Everything a selector can match (nodes, sources, exposures, the semantic layer) seen through one shape, and the
 // graph between them as index arrays. Selection works on bit sets over these indices (one byte
 // per node): unions, intersections and graph walks stay linear and allocation-light, which keeps
 // every selector under a few milliseconds on 10,000-node projects.
 import type { Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import type { SemanticNode } from '../semantic/types.js';
 
 export interface SelectableItem {
   readonly id: string;
@@ -17,6 +18,8 @@ export interface SelectableItem {
   readonly node?: ParsedNode;
   readonly source?: SourceTable;
   readonly exposure?: Exposure;
+  /** A semantic model, metric or saved query. */
+  readonly semantic?: SemanticNode;
 }
 
 /** A set of universe indices: 1 = in the set. */
@@ -39,7 +42,8 @@ export class Universe {
   private byIdMap: ReadonlyMap<string, SelectableItem> | undefined;
 
   private constructor(readonly manifest: Manifest) {
-    const total = manifest.nodes.size + manifest.sources.size + (manifest.exposures?.size ?? 0);
+    const semantic = semanticNodes(manifest);
+    const total = manifest.nodes.size + manifest.sources.size + (manifest.exposures?.size ?? 0) + semantic.length;
     const items: SelectableItem[] = [];
     this.testLike = new Uint8Array(total);
     this.sourceMask = new Uint8Array(total);
@@ -65,6 +69,12 @@ export class Universe {
       add({
         id: e.uniqueId, resourceType: 'exposure', name: e.name, packageName: e.packageName, fqn: e.fqn,
         originalFilePath: e.originalFilePath, patchPath: null, tags: e.tags, config: e.config, exposure: e,
+      });
+    }
+    for (const s of semantic) {
+      add({
+        id: s.uniqueId, resourceType: s.resourceType, name: s.name, packageName: s.packageName, fqn: s.fqn,
+        originalFilePath: s.originalFilePath, patchPath: null, tags: semanticTags(s), config: s.config, semantic: s,
       });
     }
     this.items = items;
@@ -95,12 +105,12 @@ export class Universe {
         if (!dup) flat.push(pi);
       }
     };
-    // Only nodes and exposures have parents; items are in that order with sources between.
+    // Only nodes, exposures and the semantic layer have parents (sources have none).
     const items = this.items;
     for (let i = 0; i < n; i++) {
       parentStart[i] = flat.length;
       const it = items[i]!;
-      const deps = it.node?.dependsOn.nodes ?? it.exposure?.dependsOn.nodes;
+      const deps = it.node?.dependsOn.nodes ?? it.exposure?.dependsOn.nodes ?? it.semantic?.dependsOn.nodes;
       // Ids are unique (nodes, sources and exposures have distinct prefixes); the check only
       // keeps a repeated id from linking twice.
       if (deps && this.index.get(it.id) === i) link(i, deps);
@@ -123,7 +133,8 @@ export class Universe {
 
   /** One universe per manifest (rebuilt if nodes were added or removed since). */
   static of(manifest: Manifest): Universe {
-    const key = `${manifest.nodes.size}/${manifest.sources.size}/${manifest.exposures?.size ?? 0}`;
+    const s = manifest.semantic;
+    const key = `${manifest.nodes.size}/${manifest.sources.size}/${manifest.exposures?.size ?? 0}/${s ? `${s.semanticModels.size}/${s.metrics.size}/${s.savedQueries.size}` : ''}`;
     const hit = Universe.cache.get(manifest);
     if (hit && hit.key === key) return hit.universe;
     const universe = new Universe(manifest);
@@ -234,4 +245,17 @@ export function count(bits: Bits): number {
   let n = 0;
   for (let i = 0; i < bits.length; i++) n += bits[i]!;
   return n;
+}
+
+/** The semantic layer's resources, in manifest.json's order of sections. */
+export function semanticNodes(manifest: Manifest): SemanticNode[] {
+  const s = manifest.semantic;
+  return s ? [...s.metrics.values(), ...s.savedQueries.values(), ...s.semanticModels.values()] : [];
+}
+
+/** Tags a selector sees: those written on the entry and those of its config (project tree included). */
+function semanticTags(s: SemanticNode): string[] {
+  const own = s.resourceType === 'semantic_model' ? [] : s.tags;
+  const config = Array.isArray(s.config.tags) ? s.config.tags.map(String) : [];
+  return own.length ? [...new Set([...own, ...config])] : config;
 }

@@ -14,6 +14,8 @@ export interface StateManifest {
   readonly nodes: ReadonlyMap<string, Json>;
   readonly sources: ReadonlyMap<string, Json>;
   readonly exposures: ReadonlyMap<string, Json>;
+  /** Semantic models, metrics and saved queries (their ids carry their type). */
+  readonly semantic: ReadonlyMap<string, Json>;
   readonly unitTests: ReadonlyMap<string, Json>;
   /** Macro unique id → its source, to see which macros changed. */
   readonly macros: ReadonlyMap<string, string>;
@@ -74,6 +76,7 @@ export function readStateManifest(dir: string, shown: string): StateManifest {
     nodes: new Map(Object.entries(nodes as Record<string, Json>)),
     sources: new Map(Object.entries((json.sources ?? {}) as Record<string, Json>)),
     exposures: new Map(Object.entries((json.exposures ?? {}) as Record<string, Json>)),
+    semantic: new Map(['semantic_models', 'metrics', 'saved_queries'].flatMap((k) => Object.entries((json[k] ?? {}) as Record<string, Json>))),
     unitTests: new Map(Object.entries((json.unit_tests ?? {}) as Record<string, Json>)),
     macros,
     varDigests: digests && typeof digests === 'object' && !Array.isArray(digests) ? (digests as Record<string, string>) : null,

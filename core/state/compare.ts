@@ -8,6 +8,8 @@ import type { Json, StateManifest } from './artifacts.js';
 import { usageOf, varDigest, type Usage } from './usage.js';
 import { isSeedStamp } from '../seeds/seed-stamp.js';
 import { isWholeFloat } from '../project/yaml-floats.js';
+import { semanticDefinition, sameSemantic } from '../semantic/state.js';
+import { semanticNodes } from '../selection/universe.js';
 
 type Aspect = 'body' | 'configs' | 'relation' | 'fqn' | 'persisted_descriptions' | 'contract';
 const CONTENT: readonly Aspect[] = ['body', 'configs', 'relation', 'fqn', 'persisted_descriptions', 'contract'];
@@ -43,6 +45,9 @@ export class StateComparison {
     for (const e of this.current.exposures?.values() ?? []) {
       const now = { depends_on: { nodes: e.dependsOn.nodes }, type: e.type, owner: e.owner, url: e.url, maturity: e.maturity, config: { ...e.config, tags: e.tags } };
       if (this.otherMatches(value, this.old.exposures.get(e.uniqueId), (old) => sameExposure(now, old))) out.add(e.uniqueId);
+    }
+    for (const e of semanticNodes(this.current)) {
+      if (this.otherMatches(value, this.old.semantic.get(e.uniqueId), (old) => sameSemantic(semanticDefinition(e), old, equivalent))) out.add(e.uniqueId);
     }
     this.memo.set(value, out);
     return out;
@@ -80,7 +85,7 @@ export class StateComparison {
     return m;
   }
 
-  /** Sources, exposures and unit tests: new / old / modified (whole definition) only. */
+  /** Sources, exposures, unit tests and the semantic layer: new / old / modified (whole definition) only. */
   private otherMatches(value: string, old: Json | undefined, sameAs: (old: Json) => boolean): boolean {
     switch (value) {
       case 'new':

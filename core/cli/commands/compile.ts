@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { Codes, KilnError, KilnErrors } from '../../errors.js';
 import type { Reporter } from '../../reporter/reporter.js';
 import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
+import { writeSemanticManifest } from '../../semantic/write.js';
 import type { Compiler } from '../../compiler/compile.js';
 import type { ParsedNode } from '../../nodes.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
@@ -57,9 +58,11 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
   reportWarnings(reporter, session.warnings);
   session.adapter.onRetry = (n) => reporter.retrying(n);
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  session.timings.time('write artifacts', () =>
-    new ArtifactWriter(session.targetDir, redactor()).writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta)),
-  );
+  session.timings.time('write artifacts', () => {
+    const writer = new ArtifactWriter(session.targetDir, redactor());
+    writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+    writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
+  });
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
   reporter.info(`Parsed in ${((performance.now() - started) / 1000).toFixed(2)}s; wrote ${session.loaded.project.targetPath}/manifest.json`);
   return ExitCode.OK;
@@ -191,6 +194,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections(() => writer.streamPosition) : null;
       const tracked = track ? track.pieces(chunks) : chunks;
       writer.writeJsonStream('manifest.json', firstPiece(sections ? sections.pieces(tracked) : tracked, (head) => (manifestHead = redact(head))));
+      writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
       models = track?.models;
     });
   } finally {

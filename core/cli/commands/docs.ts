@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { ArtifactWriter } from '../../artifacts/write.js';
 import { KILN_VERSION, manifestJsonChunks } from '../../artifacts/manifest-json.js';
+import { writeSemanticManifest } from '../../semantic/write.js';
 import { Compiler } from '../../compiler/compile.js';
 import { catalogJson, readCatalog, type Catalog } from '../../docs/catalog.js';
 import { readRunHistory, type HistoryEntry } from '../../docs/run-history.js';
@@ -84,6 +85,7 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
   const writer = new ArtifactWriter(session.targetDir, redactor());
   // Streamed, as compile writes it (the same bytes): never the whole object or its ~90 MB string.
   writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+  writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
   writer.writeJson('catalog.json', catalogJson(session.manifest, catalog, meta));
 
   const data = buildSiteData({

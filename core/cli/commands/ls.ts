@@ -4,6 +4,7 @@
 import { manifestJson } from '../../artifacts/manifest-json.js';
 import { Codes, KilnError } from '../../errors.js';
 import type { Exposure } from '../../nodes.js';
+import { semanticNodes } from '../../selection/universe.js';
 import { RESOURCE_TYPES } from '../../selection/methods.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -49,19 +50,22 @@ export async function lsCommand(opts: GlobalOptions & LsOptions, io: Io): Promis
     json = manifestJson(m, session.dag, session.adapter.dialect, meta) as Record<string, Section>;
   }
   const lines: string[] = [];
+  const semantic = m.semantic ? new Map(semanticNodes(m).map((s) => [s.uniqueId, s])) : null;
   for (const id of ids) {
     const node = m.nodes.get(id);
     const src = m.sources.get(id);
     const exp = m.exposures?.get(id);
-    if (output === 'path') lines.push(node?.originalFilePath ?? src?.originalFilePath ?? exp?.originalFilePath ?? '');
-    else if (output === 'name') lines.push(node?.name ?? (src ? `${src.sourceName}.${src.name}` : exp?.name ?? id));
+    const sem = semantic?.get(id);
+    if (output === 'path') lines.push(node?.originalFilePath ?? src?.originalFilePath ?? exp?.originalFilePath ?? sem?.originalFilePath ?? '');
+    else if (output === 'name') lines.push(node?.name ?? (src ? `${src.sourceName}.${src.name}` : exp?.name ?? sem?.name ?? id));
     else if (output === 'selector') {
       if (src) lines.push(`source:${src.packageName}.${src.sourceName}.${src.name}`);
       else if (exp) lines.push(`exposure:${exp.packageName}.${exp.name}`);
+      else if (sem) lines.push(`${sem.resourceType}:${sem.packageName}.${sem.name}`);
       else if (node?.resourceType === 'unit_test') lines.push(`unit_test:${node.packageName}.${node.name}`);
       else lines.push(node!.fqn.join('.'));
     } else {
-      const full = json!.nodes?.[id] ?? json!.sources?.[id] ?? json!.unit_tests?.[id] ?? json!.exposures?.[id] ?? (exp ? exposureJson(exp) : { unique_id: id });
+      const full = json!.nodes?.[id] ?? json!.sources?.[id] ?? json!.unit_tests?.[id] ?? json!.exposures?.[id] ?? json!.metrics?.[id] ?? json!.semantic_models?.[id] ?? json!.saved_queries?.[id] ?? (exp ? exposureJson(exp) : { unique_id: id });
       lines.push(JSON.stringify(outputKeys.length ? pick(full, outputKeys) : pick(full, DEFAULT_KEYS)));
     }
   }

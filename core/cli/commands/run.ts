@@ -5,6 +5,7 @@ import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
 import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
+import { writeSemanticManifest } from '../../semantic/write.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase, type Reporter } from '../../reporter/reporter.js';
 import { prepareSeeds, seedReadingFailed } from '../../runner/preflight.js';
@@ -123,6 +124,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+    writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
     return ExitCode.OK;
   }
 
@@ -243,6 +245,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     await session.adapter.close();
   }
   writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+  writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
   appendRunHistory(
     session.targetDir,

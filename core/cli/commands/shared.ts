@@ -17,9 +17,13 @@ export function foundPhrase(manifest: Manifest): string {
     ['data test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'test').length],
     ['unit test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'unit_test').length],
     ['source', manifest.sources.size],
+    ['semantic model', manifest.semantic?.semanticModels.size ?? 0],
+    ['metric', manifest.semantic?.metrics.size ?? 0],
+    ['saved query', manifest.semantic?.savedQueries.size ?? 0],
     ['macro', manifest.macros.size],
   ];
-  return counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ') || 'nothing';
+  const plural = (k: string) => (k.endsWith('query') ? `${k.slice(0, -1)}ies` : `${k}s`);
+  return counts.filter(([, n]) => n > 0).map(([k, n]) => `${n} ${n === 1 ? k : plural(k)}`).join(', ') || 'nothing';
 }
 
 /** Replaces every secret value read so far with asterisks. */
