@@ -15,7 +15,7 @@ let main;
 let done = () => {};
 if (build !== null && process.env.KILN_BUNDLE !== '0' && fs.existsSync(bundle)) {
   const { loadBundle } = await import('./bundle-loader.js');
-  const loaded = loadBundle(bundle, build);
+  const loaded = loadBundle(bundle, build, process.argv.slice(2).find((a) => !a.startsWith('-')));
   ({ main } = loaded.exports);
   done = loaded.saveCache;
 } else if (build !== null) {

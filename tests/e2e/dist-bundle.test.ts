@@ -11,10 +11,10 @@ import { repoRoot } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
 
 /** Runs `kiln <args>` in `cwd` through the bundle in `out`; what the process printed of itself. */
-function runBundle(out: string, args: readonly string[], cwd: string): { cacheUsed: boolean; code: number; output: string } {
+function runBundle(out: string, args: readonly string[], cwd: string, cacheKey = 'test'): { cacheUsed: boolean; code: number; output: string } {
   const script = `
     const { loadBundle } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'bin', 'bundle-loader.js')).href)});
-    const loaded = loadBundle(${JSON.stringify(path.join(out, BUNDLE))}, 'test');
+    const loaded = loadBundle(${JSON.stringify(path.join(out, BUNDLE))}, 'b1', ${JSON.stringify(cacheKey)});
     let output = '';
     const io = { stdout: (t) => void (output += t), stderr: (t) => void (output += t), cwd: process.cwd(), isTTY: false, onInterrupt: () => () => {} };
     const code = await loaded.exports.main(${JSON.stringify(args)}, io);
@@ -43,7 +43,7 @@ describe('the one-file CLI', () => {
     const first = runBundle(out, ['compile'], dir);
     expect(first.code, first.output).toBe(0);
     expect(first.cacheUsed).toBe(false);
-    expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.test.v8cache'))).toHaveLength(1);
+    expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.b1.test.v8cache'))).toHaveLength(1);
     const compiled = fs.readFileSync(compiledFile, 'utf8');
 
     // the module files of the same build: the same SQL
