@@ -44,7 +44,7 @@ const TABLE_KEYS = [
 const NO_RENDER = new Set(['description', 'tests', 'data_tests', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook']);
 
 const strOrNull = s.string().nullable();
-// Built once: constructing zod schemas is far costlier than using them.
+// Built once (a shape builds its zod schema on first need: far costlier to construct than to use).
 const mappingOrNull = s.record(s.unknown()).nullable();
 const listOrNull = s.array(s.unknown()).nullable();
 const tagsSchema = s.union([s.string(), s.array(s.string())]).nullable();
