@@ -3,10 +3,11 @@
 import { Codes, KilnError } from '../core/errors.js';
 import type { TargetConfig } from '../core/project/types.js';
 import type { Adapter, AdapterFactory } from './adapter.js';
+import { withoutRuntimeProbe } from './postgres/driver-import.js';
 
 const loaders: Record<string, () => Promise<AdapterFactory>> = {
   duckdb: async () => (await import('./duckdb/index.js')).duckdbAdapterFactory,
-  postgres: async () => (await import('./postgres/index.js')).postgresAdapterFactory,
+  postgres: async () => (await withoutRuntimeProbe(() => import('./postgres/index.js'))).postgresAdapterFactory,
   trino: async () => (await import('./trino/index.js')).trinoAdapterFactory,
 };
 

@@ -5,12 +5,18 @@
 // the docs site's browser sources, which are bundled when a site is generated) are copied as
 // they are. Type checking stays with `tsc --noEmit` (npm test).
 //
+// Beside them, the CLI as one CommonJS file (BUNDLE: kiln and its pure-JS dependencies), which
+// bin/kiln.js runs with a V8 code cache (bin/bundle-loader.js): resolving, reading and compiling
+// ~160 modules one by one cost ~100 ms of CPU at every start. Each bundled module sees as
+// `import.meta.url` the URL its own file has in dist/, so what it finds beside itself (sources
+// it hashes, the build stamp, the worker script, the docs site's files) is where it was.
+//
 // Run by `npm run build` and by `prepare` (npm install / npm ci). A failed build warns and
 // exits 0: bin/kiln.js then runs the sources through tsx, as it does whenever dist/ is stale.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SOURCE_ROOTS, STAMP } from './entry.js';
+import { BUNDLE, SOURCE_ROOTS, STAMP } from './entry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // `--out DIR` builds elsewhere (tests build a throwaway copy without touching dist/).
@@ -25,6 +31,22 @@ function walk(dir, out = []) {
     else if (e.isFile()) out.push(rel);
   }
   return out;
+}
+
+/** esbuild plugin: `import.meta.url` in kiln's sources becomes the URL of the module's own file in dist/. */
+function moduleUrls() {
+  return {
+    name: 'kiln-module-urls',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const rel = path.relative(root, args.path);
+        if (rel.startsWith('..') || rel.split(path.sep).includes('node_modules')) return undefined;
+        const own = rel.split(path.sep).join('/').replace(/\.ts$/, '.js');
+        const text = fs.readFileSync(args.path, 'utf8');
+        return { contents: text.replaceAll('import.meta.url', `(__kilnDist + ${JSON.stringify(own)})`), loader: 'ts' };
+      });
+    },
+  };
 }
 
 async function build() {
@@ -43,6 +65,21 @@ async function build() {
     platform: 'node',
     target: 'node20',
     bundle: false,
+    sourcemap: false,
+    logLevel: 'error',
+    tsconfig: path.join(root, 'tsconfig.json'),
+  });
+  await esbuild({
+    entryPoints: [path.join(root, 'core/cli/main.ts')],
+    outfile: path.join(dist, BUNDLE),
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    bundle: true,
+    // native code, and what only some commands load (the docs bundler, the file watcher)
+    external: ['@duckdb/node-api', 'pg-native', 'esbuild', 'chokidar', 'playwright-core'],
+    banner: { js: `const __kilnDist = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, '${path.relative(path.dirname(BUNDLE), '.') || '.'}') + '/').href;` },
+    plugins: [moduleUrls()],
     sourcemap: false,
     logLevel: 'error',
     tsconfig: path.join(root, 'tsconfig.json'),

@@ -8,6 +8,8 @@ import path from 'node:path';
 export const SOURCE_ROOTS = ['core', 'adapters'];
 /** Written last by a successful build: when it started. */
 export const STAMP = '.kiln-build.json';
+/** The CLI as one CommonJS file, under dist/ (see bin/build.js and bin/bundle-loader.js). */
+export const BUNDLE = 'core/cli/main.bundle.cjs';
 /** Files outside SOURCE_ROOTS whose change changes what the build produces. */
 const BUILD_INPUTS = ['tsconfig.json', 'package.json', 'bin/build.js'];
 
@@ -23,18 +25,23 @@ function newestUnder(dir) {
 
 /** True when `root`/dist holds a build made after the last change to any source. */
 export function distIsFresh(root) {
+  return freshBuild(root) !== null;
+}
+
+/** When the build in `root`/dist started (it identifies the build), if it is fresh; else null. */
+export function freshBuild(root) {
   let startedAt;
   try {
     startedAt = JSON.parse(fs.readFileSync(path.join(root, 'dist', STAMP), 'utf8')).startedAt;
   } catch {
-    return false;
+    return null;
   }
-  if (typeof startedAt !== 'number') return false;
+  if (typeof startedAt !== 'number') return null;
   try {
-    for (const f of BUILD_INPUTS) if (fs.statSync(path.join(root, f)).mtimeMs > startedAt) return false;
-    for (const d of SOURCE_ROOTS) if (newestUnder(path.join(root, d)) > startedAt) return false;
+    for (const f of BUILD_INPUTS) if (fs.statSync(path.join(root, f)).mtimeMs > startedAt) return null;
+    for (const d of SOURCE_ROOTS) if (newestUnder(path.join(root, d)) > startedAt) return null;
   } catch {
-    return false;
+    return null;
   }
-  return true;
+  return startedAt;
 }

@@ -57,8 +57,8 @@ export class JinjaEnv {
     this.dispatch = { engine: o.engine, adapterType: o.adapterType, rootPackage: o.rootPackage, packages: o.packages ?? new Set(), searchOrder };
     this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch });
     this.api = apiObject(o.dialect, o.target);
-    o.engine.addMacroFile(DBT_MACROS_FILE, DBT_MACROS_SQL, 'dbt');
-    if (o.adapterMacros) o.engine.addMacroFile(`<kiln>/${o.adapterType}/macros.sql`, o.adapterMacros, 'dbt');
+    o.engine.addMacroFileLazily(DBT_MACROS_FILE, DBT_MACROS_SQL, 'dbt');
+    if (o.adapterMacros) o.engine.addMacroFileLazily(`<kiln>/${o.adapterType}/macros.sql`, o.adapterMacros, 'dbt');
     o.engine.addGlobal('api', this.api);
     o.engine.addGlobal('dbt_version', DBT_COMPAT_VERSION);
   }

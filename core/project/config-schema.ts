@@ -1,7 +1,7 @@
 // Validation of node configs, shared by dbt_project.yml trees (`+key`), property YAML
 // `config:` blocks and in-file `{{ config(...) }}` calls. Known keys are type-checked; unknown
 // keys are kept (real projects carry custom ones) with a warning that suggests a spelling.
-import { z } from 'zod';
+import { s, type Shape } from './shape.js';
 import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
 import { closestMatch, describeValue } from './values.js';
 import { checkValue } from './zod-check.js';
@@ -9,41 +9,42 @@ import { checkValue } from './zod-check.js';
 export type ConfigResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'source' | 'analysis';
 
 interface KeySpec {
-  readonly schema: z.ZodType;
+  readonly schema: Shape;
   /** Human description for "must be X" messages. */
   readonly expected: string;
 }
 
-const spec = (schema: z.ZodType, expected: string): KeySpec => ({ schema, expected });
+const spec = (schema: Shape, expected: string): KeySpec => ({ schema, expected });
 
-const str = spec(z.string(), 'a string');
-const strOrNull = spec(z.string().nullable(), 'a string');
-const bool = spec(z.boolean(), 'true or false');
-const boolOrNull = spec(z.boolean().nullable(), 'true or false');
-const strOrList = spec(z.union([z.string(), z.array(z.string())]), 'a string or a list of strings');
-const strOrListOrNull = spec(z.union([z.string(), z.array(z.string())]).nullable(), 'a string or a list of strings');
-const strList = spec(z.array(z.string()).nullable(), 'a list of strings');
-const mapping = spec(z.record(z.string(), z.unknown()), 'a mapping');
+const str = spec(s.string(), 'a string');
+const strOrNull = spec(s.string().nullable(), 'a string');
+const bool = spec(s.boolean(), 'true or false');
+const boolOrNull = spec(s.boolean().nullable(), 'true or false');
+const strOrList = spec(s.union([s.string(), s.array(s.string())]), 'a string or a list of strings');
+const strOrListOrNull = spec(s.union([s.string(), s.array(s.string())]).nullable(), 'a string or a list of strings');
+const strList = spec(s.array(s.string()).nullable(), 'a list of strings');
+const mapping = spec(s.record(s.unknown()), 'a mapping');
 const oneOf = (values: readonly string[], nullable = true): KeySpec =>
-  spec(nullable ? z.enum(values as [string, ...string[]]).nullable() : z.enum(values as [string, ...string[]]), `one of ${values.join(', ')}`);
+  spec(nullable ? s.enum(values).nullable() : s.enum(values), `one of ${values.join(', ')}`);
 
-const hookItem = z.union([z.string(), z.looseObject({ sql: z.string(), transaction: z.boolean().optional() })]);
+const hookItem = s.union([s.string(), s.looseObject({ sql: s.string(), transaction: s.boolean().optional() })]);
 const hooks = spec(
-  z.union([hookItem, z.array(hookItem)]).nullable(),
+  s.union([hookItem, s.array(hookItem)]).nullable(),
   'a SQL string, a {sql, transaction} mapping, or a list of them',
 );
-const period = z
+const period = s
   .looseObject({
-    count: z.number().int().nullable().optional(),
-    period: z.enum(['minute', 'hour', 'day']).nullable().optional(),
+    count: s.number().int().nullable().optional(),
+    period: s.enum(['minute', 'hour', 'day']).nullable().optional(),
   })
   .nullable();
 const freshness = spec(
-  z.looseObject({ warn_after: period.optional(), error_after: period.optional(), filter: z.string().nullable().optional() }).nullable(),
+  s.looseObject({ warn_after: period.optional(), error_after: period.optional(), filter: s.string().nullable().optional() }).nullable(),
   'a mapping with warn_after/error_after ({count, period}) and filter',
 );
 
-const SPECS: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
+/** The shape and description of every config key kiln checks. */
+export const SPECS: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
   // general
   ['enabled', bool],
   ['materialized', str],
@@ -52,19 +53,19 @@ const SPECS: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
   ['schema', strOrNull],
   ['database', strOrNull],
   ['alias', strOrNull],
-  ['docs', spec(z.looseObject({ show: z.boolean().optional(), node_color: z.string().nullable().optional() }), 'a mapping {show, node_color}')],
-  ['persist_docs', spec(z.looseObject({ relation: z.boolean().optional(), columns: z.boolean().optional() }), 'a mapping {relation, columns}')],
+  ['docs', spec(s.looseObject({ show: s.boolean().optional(), node_color: s.string().nullable().optional() }), 'a mapping {show, node_color}')],
+  ['persist_docs', spec(s.looseObject({ relation: s.boolean().optional(), columns: s.boolean().optional() }), 'a mapping {relation, columns}')],
   ['full_refresh', boolOrNull],
   ['pre_hook', hooks],
   ['post_hook', hooks],
   ['sql_header', strOrNull],
-  ['grants', spec(z.record(z.string(), z.union([z.string(), z.array(z.string())])), 'a mapping of privilege to grantee(s)')],
-  ['contract', spec(z.looseObject({ enforced: z.boolean().optional(), alias_types: z.boolean().optional() }), 'a mapping {enforced, alias_types}')],
-  ['constraints', spec(z.array(z.record(z.string(), z.unknown())), 'a list of constraint mappings')],
-  ['indexes', spec(z.array(z.looseObject({ columns: z.union([z.string(), z.array(z.string())]), unique: z.boolean().optional(), type: z.string().optional() })), 'a list of {columns, unique, type} mappings')],
+  ['grants', spec(s.record(s.union([s.string(), s.array(s.string())])), 'a mapping of privilege to grantee(s)')],
+  ['contract', spec(s.looseObject({ enforced: s.boolean().optional(), alias_types: s.boolean().optional() }), 'a mapping {enforced, alias_types}')],
+  ['constraints', spec(s.array(s.record(s.unknown())), 'a list of constraint mappings')],
+  ['indexes', spec(s.array(s.looseObject({ columns: s.union([s.string(), s.array(s.string())]), unique: s.boolean().optional(), type: s.string().optional() })), 'a list of {columns, unique, type} mappings')],
   ['access', oneOf(['private', 'protected', 'public'], false)],
   ['group', strOrNull],
-  ['quoting', spec(z.looseObject({ database: z.boolean().optional(), schema: z.boolean().optional(), identifier: z.boolean().optional() }), 'a mapping {database, schema, identifier} of booleans')],
+  ['quoting', spec(s.looseObject({ database: s.boolean().optional(), schema: s.boolean().optional(), identifier: s.boolean().optional() }), 'a mapping {database, schema, identifier} of booleans')],
   ['packages', strList],
   ['unlogged', bool],
   // incremental / microbatch
@@ -78,19 +79,19 @@ const SPECS: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
   ['event_time', strOrNull],
   ['batch_size', oneOf(['hour', 'day', 'month', 'year'])],
   ['begin', strOrNull],
-  ['lookback', spec(z.number().int().nonnegative(), 'a whole number')],
+  ['lookback', spec(s.number().int().nonnegative(), 'a whole number')],
   ['concurrent_batches', boolOrNull],
   // seeds
-  ['column_types', spec(z.record(z.string(), z.string()), 'a mapping of column name to type')],
-  ['delimiter', spec(z.string().length(1), 'a single character')],
+  ['column_types', spec(s.record(s.string()), 'a mapping of column name to type')],
+  ['delimiter', spec(s.string().length(1), 'a single character')],
   ['quote_columns', boolOrNull],
   // data tests
-  ['severity', spec(z.string().regex(/^(warn|error)$/i), 'one of warn, error')],
+  ['severity', spec(s.string().regex(/^(warn|error)$/i), 'one of warn, error')],
   ['warn_if', str],
   ['error_if', str],
   ['fail_calc', str],
   ['where', strOrNull],
-  ['limit', spec(z.number().int().nullable(), 'a whole number')],
+  ['limit', spec(s.number().int().nullable(), 'a whole number')],
   ['store_failures', boolOrNull],
   ['store_failures_as', oneOf(['table', 'view', 'ephemeral'])],
   // snapshots
@@ -101,7 +102,7 @@ const SPECS: ReadonlyMap<string, KeySpec> = new Map<string, KeySpec>([
   ['invalidate_hard_deletes', bool],
   ['target_schema', strOrNull],
   ['target_database', strOrNull],
-  ['snapshot_meta_column_names', spec(z.record(z.string(), z.string().nullable()), 'a mapping of meta column to name')],
+  ['snapshot_meta_column_names', spec(s.record(s.string().nullable()), 'a mapping of meta column to name')],
   ['dbt_valid_to_current', strOrNull],
   // sources
   ['freshness', freshness],

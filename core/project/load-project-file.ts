@@ -3,7 +3,7 @@
 // the line it is on. Unknown top-level keys are tolerated (a warning only for likely typos).
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { s, type Shape } from './shape.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
 import { type ConfigResourceType, validateConfig, KNOWN_CONFIG_KEYS, normalizeConfigKey } from './config-schema.js';
 import { isConfigEntry } from './config-tree.js';
@@ -70,12 +70,12 @@ function projectNotFound(projectDir: string): KilnError {
   });
 }
 
-const stringList = z.union([z.string(), z.array(z.string())]);
-const hookList = z
-  .union([z.string(), z.array(z.union([z.string(), z.looseObject({ sql: z.string() })]))])
+const stringList = s.union([s.string(), s.array(s.string())]);
+const hookList = s
+  .union([s.string(), s.array(s.union([s.string(), s.looseObject({ sql: s.string() })]))])
   .nullable();
-const dispatchSchema = z.array(z.looseObject({ macro_namespace: z.string(), search_order: z.array(z.string()) }));
-const mapping = z.record(z.string(), z.unknown());
+const dispatchSchema = s.array(s.looseObject({ macro_namespace: s.string(), search_order: s.array(s.string()) }));
+const mapping = s.record(s.unknown());
 
 /** Parses dbt_project.yml text. `file` is the display path used in locations. */
 export function parseProjectFile(text: string, file: string, opts: LoadProjectFileOptions = {}): ProjectFile {
@@ -96,7 +96,7 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
     skip: (p) => (p.length === 1 && NO_RENDER_TOP.has(String(p[0]))) || (TREE_KEYS.has(String(p[0])) && isHookPath(p)),
   }) as Record<string, unknown>;
 
-  const check = <T>(key: string, schema: z.ZodType<T>, expected: string): T | undefined => {
+  const check = <T>(key: string, schema: Shape<T>, expected: string): T | undefined => {
     if (!(key in raw) || raw[key] === null || raw[key] === undefined) return undefined;
     const r = checkValue(schema, expected, raw[key]);
     if (r.ok) return r.value as T;
@@ -124,7 +124,7 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
       }),
     );
   } else {
-    const n = check('name', z.string(), 'a string');
+    const n = check('name', s.string(), 'a string');
     if (n !== undefined) {
       if (/^[\p{L}_][\p{L}\p{N}_]*$/u.test(n)) {
         name = n;
@@ -143,10 +143,10 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
   // version: `1.0` is read as a number by YAML; keep it as written.
   let version: string | undefined;
   if (typeof raw.version === 'number') version = scalarSource(yf, ['version']) ?? String(raw.version);
-  else version = check('version', z.string(), 'a string');
+  else version = check('version', s.string(), 'a string');
 
-  const profile = check('profile', z.string(), 'a string') ?? name;
-  const configVersion = check('config-version', z.number().int(), 'a whole number');
+  const profile = check('profile', s.string(), 'a string') ?? name;
+  const configVersion = check('config-version', s.number().int(), 'a whole number');
   if (configVersion !== undefined && configVersion !== 2) {
     problems.warn(
       new KilnError(Codes.CONFIG_INVALID, `config-version ${configVersion} is not supported; kiln reads projects as config-version 2`, {
@@ -176,8 +176,8 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
   // dbt's default: docs blocks may live in any resource path.
   const docsPaths = list('docs-paths') ?? unique([...modelPaths, ...seedPaths, ...testPaths, ...analysisPaths, ...macroPaths, ...snapshotPaths]);
   const assetPaths = list('asset-paths') ?? [];
-  const targetPath = check('target-path', z.string(), 'a string') ?? 'target';
-  const packagesInstallPath = check('packages-install-path', z.string(), 'a string') ?? 'dbt_packages';
+  const targetPath = check('target-path', s.string(), 'a string') ?? 'target';
+  const packagesInstallPath = check('packages-install-path', s.string(), 'a string') ?? 'dbt_packages';
   const cleanTargets = list('clean-targets') ?? [targetPath];
   const requireDbtVersion = list('require-dbt-version') ?? [];
   const vars = check('vars', mapping, 'a mapping of variable names to values') ?? {};

@@ -2,7 +2,7 @@
 // its own: a problem is recorded with the line of the offending key and parsing goes on with
 // the next entry. Descriptions and data tests stay as written (rendered later, like dbt);
 // other Jinja values are rendered now through the injected renderer.
-import { z } from 'zod';
+import { s, type Shape } from './shape.js';
 import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
 import { type ConfigResourceType, validateConfig } from './config-schema.js';
 import type { ColumnDecl, NodePatch, PropertyFile, SourceDecl, SourceTableDecl } from './properties-types.js';
@@ -43,12 +43,12 @@ const TABLE_KEYS = [
 /** Rendered later (doc(), test kwargs) or at run time (hooks): never at load time. */
 const NO_RENDER = new Set(['description', 'tests', 'data_tests', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook']);
 
-const strOrNull = z.string().nullable();
-// Built once: constructing zod schemas is far costlier than using them.
-const mappingOrNull = z.record(z.string(), z.unknown()).nullable();
-const listOrNull = z.array(z.unknown()).nullable();
-const tagsSchema = z.union([z.string(), z.array(z.string())]).nullable();
-const boolOrNull = z.boolean().nullable();
+const strOrNull = s.string().nullable();
+// Built once (a shape builds its zod schema on first need: far costlier to construct than to use).
+const mappingOrNull = s.record(s.unknown()).nullable();
+const listOrNull = s.array(s.unknown()).nullable();
+const tagsSchema = s.union([s.string(), s.array(s.string())]).nullable();
+const boolOrNull = s.boolean().nullable();
 
 /** Parses one property YAML file; problems go to `problems`, never thrown. */
 export function parsePropertyFile(relPath: string, contents: string, problems: Problems, render?: RenderString): PropertyFile {
@@ -188,7 +188,7 @@ class EntryReader {
   }
 
   /** The value of `key` if it matches `schema`; else records the problem and returns undefined. */
-  field<T>(obj: Record<string, unknown>, p: YamlPath, key: string, schema: z.ZodType<T>, expected: string): T | undefined {
+  field<T>(obj: Record<string, unknown>, p: YamlPath, key: string, schema: Shape<T>, expected: string): T | undefined {
     const v = obj[key];
     if (v === undefined) return undefined;
     const r = checkValue(schema, expected, v);

@@ -1,7 +1,9 @@
-// Checking one YAML value against a zod schema and turning the first issue into the parts of a
-// "`key.sub` must be X, got Y" message. Rendered Jinja text is converted back to native values
-// where the schema wants one (dbt renders YAML natively: "{{ var('on', true) }}" is a boolean).
+// Checking one YAML value against a shape (see shape.ts: answered by hand when the value is valid,
+// else by its zod schema) and turning zod's first issue into the parts of a "`key.sub` must be
+// X, got Y" message. Rendered Jinja text is converted back to native values where the schema
+// wants one (dbt renders YAML natively: "{{ var('on', true) }}" is a boolean).
 import type { z } from 'zod';
+import type { Shape } from './shape.js';
 import { yamlLib } from '../yaml-lib.js';
 import { isNullText, parseBool, parseNumber } from './render.js';
 import { closestMatch, hasJinja } from './values.js';
@@ -21,8 +23,11 @@ export type CheckResult =
  * `expected` describes the whole value ("a string or a list of strings"); problems deeper in
  * the value are described from the issue. Unrendered Jinja strings pass unchecked.
  */
-export function checkValue(schema: z.ZodType, expected: string, value: unknown): CheckResult {
+export function checkValue(shape: Shape, expected: string, value: unknown): CheckResult {
   if (typeof value === 'string' && hasJinja(value)) return { ok: true, value };
+  const valid = shape.take(value);
+  if (valid) return { ok: true, value: valid.value };
+  const schema = shape.zod();
   const first = schema.safeParse(value);
   if (first.success) return { ok: true, value: first.data };
   const issue = first.error.issues.find((i) => !isJinjaAt(value, i.path));

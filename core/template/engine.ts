@@ -4,7 +4,7 @@
 import nunjucks from 'nunjucks';
 import { Codes, KilnError } from '../errors.js';
 import { baseGlobals, type BuiltinOptions } from './builtins.js';
-import { macroSpans } from './blocks.js';
+import { macroSpans, type MacroSpan } from './blocks.js';
 import { compileAsyncRoot, compileRoot, parseTemplate, type AsyncRootFn, type KnownNames, type RootFn } from './compiler.js';
 import { analyse, interpret } from './interpreter.js';
 import { renderError, syntaxError } from './errors.js';
@@ -69,6 +69,14 @@ interface MacroRecord {
   info: MacroInfo;
   file: string;
   seq: number;
+  /** Set while `fn` is a placeholder that compiles the file (addMacroFileLazily). */
+  lazy?: LazyMacroFile;
+}
+
+/** A macro file added lazily and not compiled yet. */
+interface LazyMacroFile {
+  readonly source: string;
+  readonly records: MacroRecord[];
 }
 
 interface MacroFileEntry {
@@ -121,6 +129,13 @@ function staticTemplate(text: string): Template {
 
 function blankOut(text: string): string {
   return text.replace(/[^\n]/g, ' ');
+}
+
+/** `source` with its materialization blocks blanked out (they are not compiled; lines stay where they were). */
+function blankMaterializations(source: string, spans: readonly MacroSpan[]): string {
+  let src = source;
+  for (const s of spans) if (s.kind === 'materialization') src = src.slice(0, s.start) + blankOut(src.slice(s.start, s.end)) + src.slice(s.end);
+  return src;
 }
 
 export class TemplateEngine {
@@ -406,12 +421,79 @@ export class TemplateEngine {
    * blocks are reported but not compiled. Re-adding a file replaces its earlier macros.
    */
   addMacroFile(file: string, source: string, packageName: string): MacroInfo[] {
+    const { src, infos, fns } = this.compileMacroFile(file, source, packageName);
+    this.checkDuplicates(file, packageName, infos);
+    this.removeMacroFile(file, packageName);
+    const names: string[] = [];
+    for (const info of infos) {
+      if (info.kind === 'materialization') continue;
+      const fn = fns[info.name];
+      if (typeof fn !== 'function') continue;
+      const rec = { fn: fn as MacroFunction, info, file, seq: ++this.seq } as MacroRecord;
+      rec.stub = this.stubFor(rec);
+      this.register(packageName, rec);
+      names.push(info.name);
+    }
+    this.fileMacros.set(`${packageName}\0${file}`, { pkg: packageName, names, source: src });
+    return infos;
+  }
+
+  /**
+   * addMacroFile() for kiln's own macro files (trusted, free of errors): their macros are
+   * registered from a scan of the source and the file is compiled on the first call of any of
+   * them. Compiling kiln's built-in macros cost ~60 ms of every start, and most runs call none.
+   */
+  addMacroFileLazily(file: string, source: string, packageName: string): void {
     const spans = macroSpans(file, source);
-    let src = source;
+    const src = blankMaterializations(source, spans);
+    const infos: MacroInfo[] = [];
+    for (const s of spans) {
+      if (s.kind === 'materialization') continue;
+      // `arguments` are known once the file is compiled (listMacros compiles lazy files first)
+      infos.push({ name: s.kind === 'test' ? `test_${s.name}` : s.name, packageName, arguments: [], line: s.line, sql: source.slice(s.start, s.end), kind: s.kind });
+    }
+    this.checkDuplicates(file, packageName, infos);
+    this.removeMacroFile(file, packageName);
+    const lazy: LazyMacroFile = { source, records: [] };
+    for (const info of infos) {
+      const engine = this;
+      const rec = { info, file, seq: ++this.seq, lazy } as MacroRecord;
+      rec.fn = function (this: unknown, ...args: unknown[]): unknown {
+        engine.compileLazy(rec);
+        return rec.fn.apply(this, args);
+      };
+      rec.stub = this.stubFor(rec);
+      // until compiled: a macro's marker (calls pass template values as they are), with its real one after
+      rec.stub[MACRO_INFO] = { name: info.name, file, packageName, params: [] };
+      lazy.records.push(rec);
+      this.register(packageName, rec);
+    }
+    this.fileMacros.set(`${packageName}\0${file}`, { pkg: packageName, names: infos.map((i) => i.name), source: src });
+  }
+
+  /** Compiles a lazily added file and puts its functions into the records registered for it (their stubs stay the same). */
+  private compileLazy(rec: MacroRecord): void {
+    const lazy = rec.lazy;
+    if (!lazy) return;
+    const { infos, fns } = this.compileMacroFile(rec.file, lazy.source, rec.info.packageName);
+    const byName = new Map(infos.map((i) => [i.name, i]));
+    for (const r of lazy.records) {
+      const fn = fns[r.info.name];
+      if (typeof fn !== 'function') throw new KilnError(Codes.JINJA_RENDER, `kiln's macro '${r.info.name}' did not compile (${r.file})`);
+      r.fn = fn as MacroFunction;
+      r.info.arguments = byName.get(r.info.name)?.arguments ?? [];
+      r.stub[MACRO_INFO] = r.fn[MACRO_INFO];
+      delete r.lazy;
+    }
+  }
+
+  /** Compiles and runs a macro file (materialization blocks blanked): its macros' infos (sorted by line) and functions. */
+  private compileMacroFile(file: string, source: string, packageName: string): { src: string; infos: MacroInfo[]; fns: Dict } {
+    const spans = macroSpans(file, source);
+    const src = blankMaterializations(source, spans);
     const infos: MacroInfo[] = [];
     for (const s of spans) {
       if (s.kind !== 'materialization') continue;
-      src = src.slice(0, s.start) + blankOut(src.slice(s.start, s.end)) + src.slice(s.end);
       infos.push({ name: `materialization_${s.name}_${s.adapter ?? 'default'}`, packageName, arguments: [], line: s.line, sql: source.slice(s.start, s.end), kind: 'materialization' });
     }
     const tpl = this.compile(file, src);
@@ -441,7 +523,11 @@ export class TemplateEngine {
       infos.push({ name, packageName, arguments: args, line, sql: span ? source.slice(span.start, span.end) : '', kind });
     }
     infos.sort((a, b) => a.line - b.line);
+    return { src, infos, fns: scope.vars };
+  }
 
+  /** A macro of `infos` already registered for the package from another file is an error. */
+  private checkDuplicates(file: string, packageName: string, infos: readonly MacroInfo[]): void {
     const pkgMacros = this.macrosByPkg.get(packageName);
     for (const info of infos) {
       const other = pkgMacros?.get(info.name);
@@ -453,19 +539,6 @@ export class TemplateEngine {
         });
       }
     }
-    this.removeMacroFile(file, packageName);
-    const names: string[] = [];
-    for (const info of infos) {
-      if (info.kind === 'materialization') continue;
-      const fn = scope.vars[info.name];
-      if (typeof fn !== 'function') continue;
-      const rec = { fn: fn as MacroFunction, info, file, seq: ++this.seq } as MacroRecord;
-      rec.stub = this.stubFor(rec);
-      this.register(packageName, rec);
-      names.push(info.name);
-    }
-    this.fileMacros.set(`${packageName}\0${file}`, { pkg: packageName, names, source: src });
-    return infos;
   }
 
   /** Unregisters the macros an earlier addMacroFile(file, ..., packageName) added. */
@@ -602,6 +675,7 @@ export class TemplateEngine {
 
   /** All registered macros (materializations are not registered). */
   listMacros(): MacroInfo[] {
+    for (const m of this.macrosByPkg.values()) for (const rec of m.values()) this.compileLazy(rec);
     const out: MacroInfo[] = [];
     for (const m of this.macrosByPkg.values()) for (const rec of m.values()) out.push(rec.info);
     return out;

@@ -1,0 +1,65 @@
+// dist/'s one-file CLI (bin/build.js) run through bin/bundle-loader.js: it behaves as the module
+// files do, finds what lies beside its modules in dist/, and its V8 code cache is written by
+// the first run and used by the next.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUNDLE } from '../../bin/entry.js';
+import { repoRoot } from '../helpers/cli.js';
+import { testdir } from '../helpers/testdir.js';
+
+/** Runs `kiln <args>` in `cwd` through the bundle in `out`; what the process printed of itself. */
+function runBundle(out: string, args: readonly string[], cwd: string, cacheKey = 'test'): { cacheUsed: boolean; code: number; output: string } {
+  const script = `
+    const { loadBundle } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'bin', 'bundle-loader.js')).href)});
+    const loaded = loadBundle(${JSON.stringify(path.join(out, BUNDLE))}, 'b1', ${JSON.stringify(cacheKey)});
+    let output = '';
+    const io = { stdout: (t) => void (output += t), stderr: (t) => void (output += t), cwd: process.cwd(), isTTY: false, onInterrupt: () => () => {} };
+    const code = await loaded.exports.main(${JSON.stringify(args)}, io);
+    loaded.saveCache();
+    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output }));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { cacheUsed: boolean; code: number; output: string };
+}
+
+describe('the one-file CLI', () => {
+  const out = path.join(repoRoot, '.kiln-tmp', `dist-bundle-test-${process.pid}`);
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('builds a project as the module files do, with a code cache from its second run on', async () => {
+    const built = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'build.js'), '--out', out], { encoding: 'utf8' });
+    expect(built.stderr).toBe('');
+    const bundle = fs.readFileSync(path.join(out, BUNDLE), 'utf8');
+    // esbuild turns an `import.meta` it cannot keep into an empty object: every module's URL must have been given
+    expect(bundle).not.toMatch(/import_meta\d* = \{\}/);
+
+    const dir = testdir({});
+    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    const compiledFile = path.join(dir, 'target', 'compiled', 'shop', 'models', 'marts', 'orders.sql');
+    const first = runBundle(out, ['compile'], dir);
+    expect(first.code, first.output).toBe(0);
+    expect(first.cacheUsed).toBe(false);
+    expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.b1.test.v8cache'))).toHaveLength(1);
+    const compiled = fs.readFileSync(compiledFile, 'utf8');
+
+    // the module files of the same build: the same SQL
+    fs.rmSync(path.join(dir, 'target', 'compiled'), { recursive: true });
+    const { main } = (await import(pathToFileURL(path.join(out, 'core', 'cli', 'main.js')).href)) as { main: (argv: string[], io: object) => Promise<number> };
+    let output = '';
+    const io = { stdout: (t: string) => void (output += t), stderr: (t: string) => void (output += t), cwd: dir, isTTY: false, onInterrupt: () => () => undefined };
+    expect(await main(['compile'], io), output).toBe(0);
+    expect(fs.readFileSync(compiledFile, 'utf8')).toBe(compiled);
+
+    // the seeds' reading is remembered under the same code fingerprint whichever runs
+    const second = runBundle(out, ['seed'], dir);
+    expect(second.code, second.output).toBe(0);
+    expect(second.cacheUsed).toBe(true);
+    const inference = fs.readFileSync(path.join(dir, 'target', 'seed-inference.json'), 'utf8');
+    expect(await main(['seed'], io), output).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'target', 'seed-inference.json'), 'utf8')).toBe(inference);
+  }, 120_000);
+});
