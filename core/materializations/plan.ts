@@ -90,14 +90,28 @@ export function suffixed(identifier: string, suffix: string, maxLength: number):
 }
 
 /** The helper relations a build may leave behind if killed: tmp, backup and (snapshots) staging. */
-export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName; staging: RelationName } {
+export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): HelperNames {
+  // Asked for twice a node (warehouse state, then the plan), each time measuring three names in bytes.
+  const known = helperNamesSeen.get(node);
+  if (known && known.database === node.database && known.schema === node.schema && known.alias === node.alias && known.max === caps.maxIdentifierLength) return known.names;
   const at = (identifier: string): RelationName => ({ database: node.database, schema: node.schema, identifier });
-  return {
+  const names: HelperNames = {
     tmp: at(suffixed(node.alias, TMP_SUFFIX, caps.maxIdentifierLength)),
     backup: at(suffixed(node.alias, BACKUP_SUFFIX, caps.maxIdentifierLength)),
     staging: at(suffixed(node.alias, STAGING_SUFFIX, caps.maxIdentifierLength)),
   };
+  helperNamesSeen.set(node, { database: node.database, schema: node.schema, alias: node.alias, max: caps.maxIdentifierLength, names });
+  return names;
 }
+
+export interface HelperNames {
+  readonly tmp: RelationName;
+  readonly backup: RelationName;
+  readonly staging: RelationName;
+}
+
+/** helperNames() by node, with what they were derived from (a node's alias may change in watch mode). */
+const helperNamesSeen = new WeakMap<object, { database: string; schema: string; alias: string; max: number; names: HelperNames }>();
 
 export function targetOf(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>): RelationName {
   return { database: node.database, schema: node.schema, identifier: node.alias };
@@ -176,19 +190,25 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   const plan: Plan = { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep };
   // Also for a view kiln found absent: one created meanwhile may have other columns.
   if (!compatibleOnly) return plan;
-  const refused = dialect.viewReplaceRefused!.bind(dialect);
-  // Built when first asked for: a refusal is rare, and every view of a run would otherwise plan
-  // its swap too (the same statements, built on first read).
-  let fallbackPlan: Plan | null = null;
-  return {
-    ...plan,
-    fallback: {
-      when: refused,
-      get plan(): Plan {
-        return (fallbackPlan ??= swap());
-      },
-    },
-  };
+  return { steps, result: plan.result, dropped: plan.dropped, mainStep, fallback: new LazyFallback(dialect.viewReplaceRefused!.bind(dialect), swap) };
+}
+
+/**
+ * The swap a refused replace falls back to, built when first asked for: a refusal is rare, and
+ * every view of a run would otherwise plan its swap too (the same statements, built on first
+ * read). A class, not an object literal with a getter: V8 builds such a literal slowly, once per view.
+ */
+class LazyFallback {
+  private built: Plan | null = null;
+
+  constructor(
+    readonly when: (e: KilnError) => boolean,
+    private readonly swap: () => Plan,
+  ) {}
+
+  get plan(): Plan {
+    return (this.built ??= this.swap());
+  }
 }
 
 /**

@@ -134,7 +134,7 @@ export class Runner {
         if (this.manifest.nodes.get(child)!.resourceType === 'test') freedTests.push(child);
         else ready.push(child);
       }
-      ready.unshift(...freedTests);
+      if (freedTests.length > 0) ready.unshift(...freedTests);
     };
 
     const skip = (node: ParsedNode, cause: string) => {
@@ -319,8 +319,8 @@ export class Runner {
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
-      const t1 = new Date();
-      timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
+      const compiledAt = new Date().toISOString();
+      timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: compiledAt });
       const sql = compiledSql;
       const outcome = await this.writingCompiled(node, sql, () =>
         isTest
@@ -330,9 +330,9 @@ export class Runner {
             : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt),
       );
       this.hooks.executed?.(node, statements);
-      timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
+      timing.push({ name: 'execute', started_at: compiledAt, completed_at: new Date().toISOString() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
-      return { result: { ...base, ...outcome, ...(error ? { error, message: outcome.status === 'error' ? error.message : outcome.message } : {}), executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql } };
+      return { result: nodeResult(base, outcome, error, (performance.now() - start) / 1000, compiledSql) };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
@@ -682,6 +682,38 @@ function asNodeError(e: unknown, node: ParsedNode, cancelled: boolean): KilnErro
     return new KilnError(e.code, e.message, { loc: { file: node.originalFilePath }, node: node.uniqueId, hint: e.hint, related: e.related });
   }
   throw e;
+}
+
+/**
+ * A node's result from its outcome, built field by field: every result then has one shape (a
+ * spread of the outcome gave each combination of its optional fields a shape of its own, which
+ * made every later read of a result slow). Optional fields are set only when the outcome has them.
+ */
+function nodeResult(
+  base: { uniqueId: string; threadId: string; timing: TimingInfo[]; relationName: string | null },
+  outcome: Outcome,
+  error: KilnError | undefined,
+  executionTime: number,
+  compiledCode: string | null,
+): NodeResult {
+  const r: { -readonly [K in keyof NodeResult]: NodeResult[K] } = {
+    uniqueId: base.uniqueId,
+    threadId: base.threadId,
+    timing: base.timing,
+    relationName: base.relationName,
+    status: outcome.status,
+    message: error && outcome.status === 'error' ? error.message : outcome.message,
+    rowsAffected: outcome.rowsAffected,
+    adapterMessage: outcome.adapterMessage,
+    executionTime,
+    compiledCode,
+  };
+  if ('failures' in outcome) r.failures = outcome.failures;
+  if ('storedFailures' in outcome) r.storedFailures = outcome.storedFailures;
+  if ('batchResults' in outcome) r.batchResults = outcome.batchResults;
+  if (error) r.error = error;
+  else if ('error' in outcome) r.error = outcome.error;
+  return r;
 }
 
 function skippedResult(node: ParsedNode, cause: string, manifest: Manifest): NodeResult {
