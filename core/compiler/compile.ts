@@ -47,8 +47,8 @@ export class Compiler {
   private readonly refs: RefIndex;
   /** Rendered bodies (before injection) and the ephemerals each refers to directly. */
   private readonly rendered = new Map<string, { body: string; ephemeralRefs: string[] }>();
-  /** How a ref to a node renders (relationOf as text), by node: a node is referred to by several. */
-  private readonly relationText = new Map<ParsedNode, string>();
+  /** How a ref to a node renders (relationOf as text), by unique id: a node is referred to by several. */
+  private readonly relationText = new Map<string, string>();
 
   constructor(
     private readonly manifest: Manifest,
@@ -160,7 +160,7 @@ export class Compiler {
    * node or to nothing): the context then renders it, and reports its errors.
    */
   private renderRefsOnly(node: ParsedNode, tpl: StaticTemplate): string | null {
-    const parts = refsOnlyParts(tpl);
+    const parts = refsOnlyParts(node.rawCode, tpl);
     if (!parts) return null;
     let out = '';
     for (const part of parts) {
@@ -171,8 +171,8 @@ export class Compiler {
       if ('name' in part) {
         const target = this.refs.ref(part, node.packageName);
         if (!target || target.config.materialized === 'ephemeral') return null;
-        let text = this.relationText.get(target);
-        if (text === undefined) this.relationText.set(target, (text = String(this.relationOf(target))));
+        let text = this.relationText.get(target.uniqueId);
+        if (text === undefined) this.relationText.set(target.uniqueId, (text = String(this.relationOf(target))));
         out += text;
       } else {
         const s = this.refs.source(part.source, part.table, node.packageName);
@@ -351,16 +351,17 @@ function withoutDoubleAliases(body: string, empties: readonly EmptyRelation[]): 
 
 type RefsOnlyPart = string | RefCall | { readonly source: string; readonly table: string };
 
-/** refsOnlyParts() by template (templates are cached by their text: see readStatic). */
-const refsOnly = new WeakMap<StaticTemplate, readonly RefsOnlyPart[] | null>();
+/** refsOnlyParts() by template text (a string key: its hash is kept with it after readStatic's look-up). */
+const refsOnly = new Map<string, readonly RefsOnlyPart[] | null>();
+const REFS_ONLY_LIMIT = 50_000;
 
 /**
- * The template as text, ref calls (as the run-time `ref` reads its arguments) and source calls,
+ * `source`'s template (`tpl`, from readStatic) as text, ref calls (as the run-time `ref` reads its arguments) and source calls,
  * or null when it calls anything else or passes anything but one or two strings (ref) or two
  * strings (source), without keywords.
  */
-function refsOnlyParts(tpl: StaticTemplate): readonly RefsOnlyPart[] | null {
-  const known = refsOnly.get(tpl);
+function refsOnlyParts(source: string, tpl: StaticTemplate): readonly RefsOnlyPart[] | null {
+  const known = refsOnly.get(source);
   if (known !== undefined) return known;
   let parts: RefsOnlyPart[] | null = [];
   for (const part of tpl) {
@@ -378,6 +379,7 @@ function refsOnlyParts(tpl: StaticTemplate): readonly RefsOnlyPart[] | null {
       break;
     }
   }
-  refsOnly.set(tpl, parts);
+  if (refsOnly.size >= REFS_ONLY_LIMIT) refsOnly.clear();
+  refsOnly.set(source, parts);
   return parts;
 }

@@ -57,5 +57,12 @@ export async function renderNodeHooks(
   node: ParsedNode,
   run: NodeCompileOptions,
 ): Promise<{ pre: RenderedHook[]; post: RenderedHook[] }> {
+  // Most nodes have none: no renders to wait for (two awaits a node otherwise).
+  if (noHooks(node.config.pre_hook) && noHooks(node.config.post_hook)) return { pre: [], post: [] };
   return { pre: await compiler.renderHooks(node, 'pre_hook', run), post: await compiler.renderHooks(node, 'post_hook', run) };
+}
+
+/** A pre_hook / post_hook config that renderHooks turns into no hooks without rendering anything. */
+function noHooks(raw: unknown): boolean {
+  return raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0);
 }

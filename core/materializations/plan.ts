@@ -90,28 +90,14 @@ export function suffixed(identifier: string, suffix: string, maxLength: number):
 }
 
 /** The helper relations a build may leave behind if killed: tmp, backup and (snapshots) staging. */
-export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): HelperNames {
-  // Asked for twice a node (warehouse state, then the plan), each time measuring three names in bytes.
-  const known = helperNamesSeen.get(node);
-  if (known && known.database === node.database && known.schema === node.schema && known.alias === node.alias && known.max === caps.maxIdentifierLength) return known.names;
+export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName; staging: RelationName } {
   const at = (identifier: string): RelationName => ({ database: node.database, schema: node.schema, identifier });
-  const names: HelperNames = {
+  return {
     tmp: at(suffixed(node.alias, TMP_SUFFIX, caps.maxIdentifierLength)),
     backup: at(suffixed(node.alias, BACKUP_SUFFIX, caps.maxIdentifierLength)),
     staging: at(suffixed(node.alias, STAGING_SUFFIX, caps.maxIdentifierLength)),
   };
-  helperNamesSeen.set(node, { database: node.database, schema: node.schema, alias: node.alias, max: caps.maxIdentifierLength, names });
-  return names;
 }
-
-export interface HelperNames {
-  readonly tmp: RelationName;
-  readonly backup: RelationName;
-  readonly staging: RelationName;
-}
-
-/** helperNames() by node, with what they were derived from (a node's alias may change in watch mode). */
-const helperNamesSeen = new WeakMap<object, { database: string; schema: string; alias: string; max: number; names: HelperNames }>();
 
 export function targetOf(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>): RelationName {
   return { database: node.database, schema: node.schema, identifier: node.alias };
@@ -177,7 +163,8 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   if (!(anyColumns || compatibleOnly) || !replace || (state.existing && state.existing.type !== type)) return swap();
   const target = targetOf(node);
   const steps: Step[] = state.leftovers.map((left) => ({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
-  const after = [...(type === 'table' ? indexSteps(node, target, ctx) : []), ...afterBuildSteps(node, { ...target, type }, ctx)];
+  const built = afterBuildSteps(node, { ...target, type }, ctx);
+  const after = type === 'table' ? [...indexSteps(node, target, ctx), ...built] : built;
   // A single statement is atomic by itself; with more after it, they commit together. Where the
   // replace may be refused (or lose a deadlock against a concurrent swap), a transaction keeps
   // the node safe to run again: nothing of it is kept until the commit.

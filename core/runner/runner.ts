@@ -12,6 +12,7 @@ import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
 import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
+import { isoNow } from './iso-now.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { renderNodeHooks, withHooks, type RenderedHook } from '../macros/hooks.js';
 
@@ -287,7 +288,7 @@ export class Runner {
 
   private async executeOnce(node: ParsedNode, conn: Connection, thread: string, attempt: Attempt): Promise<{ result: NodeResult; transient?: string }> {
     const timing: TimingInfo[] = [];
-    const t0 = new Date();
+    const startedAt = isoNow();
     const start = performance.now();
     let compiledSql: string | null = null;
     const statements: string[] = [];
@@ -300,8 +301,7 @@ export class Runner {
         this.inFlight.add(conn);
         const u = await this.opts.runUnitTest!(node, conn, statements);
         this.hooks.executed?.(node, statements);
-        const now = new Date().toISOString();
-        timing.push({ name: 'execute', started_at: t0.toISOString(), completed_at: now });
+        timing.push({ name: 'execute', started_at: startedAt, completed_at: isoNow() });
         return { result: { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql } };
       }
       // Warehouse state first: is_incremental() is answered from it while compiling.
@@ -319,8 +319,8 @@ export class Runner {
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : await renderNodeHooks(this.compiler, node, run);
-      const compiledAt = new Date().toISOString();
-      timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: compiledAt });
+      const compiledAt = isoNow();
+      timing.push({ name: 'compile', started_at: startedAt, completed_at: compiledAt });
       const sql = compiledSql;
       const outcome = await this.writingCompiled(node, sql, () =>
         isTest
@@ -330,7 +330,7 @@ export class Runner {
             : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt),
       );
       this.hooks.executed?.(node, statements);
-      timing.push({ name: 'execute', started_at: compiledAt, completed_at: new Date().toISOString() });
+      timing.push({ name: 'execute', started_at: compiledAt, completed_at: isoNow() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
       return { result: nodeResult(base, outcome, error, (performance.now() - start) / 1000, compiledSql) };
     } catch (e) {
