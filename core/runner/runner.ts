@@ -117,9 +117,10 @@ export class Runner {
     const results = new Map<string, NodeResult>();
     const done = new Set<string>();
     const failedOrSkipped = new Map<string, string>(); // id → root cause id
-    const waiting = new Map<string, Set<string>>();
-    for (const n of nodes) waiting.set(n.uniqueId, new Set(parentsOf.get(n.uniqueId)));
-    const ready: string[] = order.filter((id) => waiting.get(id)!.size === 0);
+    // How many of each node's parents have not completed yet (each completes once).
+    const waiting = new Map<string, number>();
+    for (const n of nodes) waiting.set(n.uniqueId, parentsOf.get(n.uniqueId)!.size);
+    const ready: string[] = order.filter((id) => waiting.get(id) === 0);
 
     await this.createSchemas(reported);
     await this.hooks.beforeNodes?.();
@@ -128,9 +129,9 @@ export class Runner {
       done.add(id);
       const freedTests: string[] = [];
       for (const child of childrenOf.get(id) ?? []) {
-        const w = waiting.get(child)!;
-        w.delete(id);
-        if (w.size > 0 || done.has(child)) continue;
+        const left = waiting.get(child)! - 1;
+        waiting.set(child, left);
+        if (left > 0 || done.has(child)) continue;
         // A model's tests run right after it.
         if (this.manifest.nodes.get(child)!.resourceType === 'test') freedTests.push(child);
         else ready.push(child);
