@@ -1,11 +1,12 @@
 // Contracted tables, grants and comments in the SQL both DuckDB and PostgreSQL accept (standard
 // column and table constraints, `comment on`). Each dialect spreads these in.
+import { sqlBody } from './sql-body.js';
 import type { ConstraintSpec, ContractColumn, Relation, RelationName, SqlDialect } from './adapter.js';
 
 type SchemaBuilders = Required<Pick<SqlDialect, 'createContractTable' | 'insertSelect' | 'comment'>>;
 
 /** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */
-const body = (sql: string): string => sql.replace(/[\s;]+$/, '');
+const body = sqlBody;
 
 export function schemaBuilders(renderRelation: (rel: RelationName) => string, quoteIdentifier: (name: string) => string, quoteLiteral: (v: string) => string): SchemaBuilders {
   const cols = (names: readonly string[]): string => names.map(quoteIdentifier).join(', ');

@@ -2,6 +2,7 @@
 import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 import { dmlBuilders } from '../dml.js';
 import { schemaBuilders } from '../schema-ddl.js';
+import { sqlBody } from '../sql-body.js';
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'INTEGER',
@@ -33,9 +34,7 @@ export function renderRelation(rel: RelationName): string {
 }
 
 /** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */
-function body(sql: string): string {
-  return sql.replace(/[\s;]+$/, '');
-}
+const body = sqlBody;
 
 export const duckdbDialect: SqlDialect = {
   relationClassName: 'DuckDBRelation',

@@ -25,8 +25,11 @@ export class RelationCache {
     return [...(await this.load(database, schema)).values()];
   }
 
-  async get(name: RelationName): Promise<Relation | null> {
-    return (await this.load(name.database, name.schema)).get(keyOf(name.identifier)) ?? null;
+  get(name: RelationName): Promise<Relation | null> {
+    const relations = this.schemas.get(schemaKey(name.database, name.schema))?.relations;
+    // Listed already (every look-up but a schema's first): no async step of its own.
+    if (relations) return Promise.resolve(relations.get(keyOf(name.identifier)) ?? null);
+    return this.load(name.database, name.schema).then((m) => m.get(keyOf(name.identifier)) ?? null);
   }
 
   added(rel: Relation): void {

@@ -22,6 +22,8 @@ export class PgConnection implements Connection {
   private cancelRequested = false;
   /** The last CommandComplete tag (`SELECT 5`, `CREATE VIEW`): pg's Result keeps only its first word. */
   private lastTag = '';
+  /** While a batch runs (sendBatch): the tag of each of its statements, in order. */
+  private batchTags: string[] | null = null;
   /** Views dropped by a cascade in the open transaction: reported on COMMIT, forgotten on ROLLBACK. */
   private cascaded: RelationName[] = [];
   /** Views on relations moved aside in the open transaction, by `schema.new name` (see cascade.ts). */
@@ -51,6 +53,7 @@ export class PgConnection implements Connection {
     });
     client.connection.on('commandComplete', (msg: { text?: string }) => {
       this.lastTag = msg.text ?? '';
+      this.batchTags?.push(this.lastTag);
     });
   }
 
@@ -179,22 +182,23 @@ export class PgConnection implements Connection {
     // A newline before each `;` ends a line comment a statement may close with.
     const text = texts.join('\n;\n');
     const tags: string[] = [];
-    const onComplete = (msg: { text?: string }) => void tags.push(msg.text ?? '');
     return this.run(text, async () => {
       const statusBefore = this.client.getTransactionStatus();
       const openBefore = statusBefore === 'T';
-      this.client.connection.on('commandComplete', onComplete);
+      // Collected by the constructor's listener (one listener added and removed per batch cost more).
+      this.batchTags = tags;
       let res: PgResult | PgResult[];
       try {
         res = (await this.client.query(text)) as PgResult | PgResult[];
       } catch (e) {
+        this.batchTags = null;
         await this.settled(e);
         // Postgres parses the whole text before running any of it: after a syntax error (42601)
         // with the session as it was, nothing ran.
         if (isDatabaseError(e) && e.code === '42601' && this.client.getTransactionStatus() === statusBefore && !openBefore) return null;
         throw this.batchError(e, texts);
       } finally {
-        this.client.connection.off('commandComplete', onComplete);
+        this.batchTags = null;
       }
       const all = Array.isArray(res) ? res : [res];
       let open = openBefore;

@@ -4,6 +4,7 @@ import { Codes, KilnError } from '../../core/errors.js';
 import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 import { dmlBuilders } from '../dml.js';
 import { grantBuilders, schemaBuilders } from '../schema-ddl.js';
+import { sqlBody } from '../sql-body.js';
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'integer',
@@ -35,9 +36,7 @@ export function renderRelation(rel: RelationName): string {
 }
 
 /** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */
-function body(sql: string): string {
-  return sql.replace(/[\s;]+$/, '');
-}
+const body = sqlBody;
 
 /** The error for any attempt to reach a database other than the connected one. */
 export function crossDatabaseError(wanted: string, connected: string, what: string): KilnError {

@@ -10,7 +10,7 @@ import { PyFloat } from '../template/values.js';
 import { runContext, staticRunContext, type ContextDeps, type RunResolver } from './context.js';
 import { injectCtes } from './inject-ctes.js';
 import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
-import { readStatic, renderStatic } from './static-template.js';
+import { readStatic, renderStatic, type StaticTemplate } from './static-template.js';
 import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { Warehouse } from '../macros/jinja-env.js';
@@ -48,6 +48,8 @@ export class Compiler {
   private readonly refs: RefIndex;
   /** Rendered bodies (before injection) and the ephemerals each refers to directly. */
   private readonly rendered = new Map<string, { body: string; ephemeralRefs: string[] }>();
+  /** How a ref to a node renders (relationOf as text), by unique id: a node is referred to by several. */
+  private readonly relationText = new Map<string, string>();
 
   constructor(
     private readonly manifest: Manifest,
@@ -64,6 +66,7 @@ export class Compiler {
   deferTo(relations: ReadonlyMap<string, RelationName>): void {
     this.deferred = relations;
     this.rendered.clear();
+    this.relationText.clear();
   }
 
   compile(node: ParsedNode, run?: NodeCompileOptions): CompiledNode {
@@ -142,12 +145,47 @@ export class Compiler {
     if (node.packageName && node.packageName !== this.deps.projectName) return null;
     const tpl = readStatic(node.rawCode);
     if (!tpl) return null;
+    // Text and refs/sources to relations only: their names joined with the text (no context).
+    if (!this.opts.empty && !run?.batch) {
+      const body = this.renderRefsOnly(node, tpl);
+      if (body !== null) return { body, ephemeralRefs: [] };
+    }
     const { ctx, ephemeralRefs, empties } = this.contextFor(node, run, true);
     try {
       return { body: withoutDoubleAliases(renderStatic(tpl, ctx), empties), ephemeralRefs };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * A static template whose calls are all `ref('m')` / `ref('pkg', 'm')` / `source('s', 't')`
+   * with string arguments, rendered as the run-time context renders it: each call is its target's
+   * relation name. Null for anything else (other calls, keyword arguments, a ref to an ephemeral
+   * node or to nothing): the context then renders it, and reports its errors.
+   */
+  private renderRefsOnly(node: ParsedNode, tpl: StaticTemplate): string | null {
+    const parts = refsOnlyParts(node.rawCode, tpl);
+    if (!parts) return null;
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      if ('name' in part) {
+        const target = this.refs.ref(part, node.packageName);
+        if (!target || target.config.materialized === 'ephemeral') return null;
+        let text = this.relationText.get(target.uniqueId);
+        if (text === undefined) this.relationText.set(target.uniqueId, (text = String(this.relationOf(target))));
+        out += text;
+      } else {
+        const s = this.refs.source(part.source, part.table, node.packageName);
+        if (!s) return null;
+        out += this.deps.dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier });
+      }
+    }
+    return out;
   }
 
   /** The relation a node materializes into (or, under --defer, the state's relation for it). */
@@ -314,4 +352,39 @@ function withModelBatch(ctx: RenderContext, batch: BatchWindow): void {
 /** --empty: the rendered SQL with kiln's alias dropped where the SQL aliases an empty ref itself. */
 function withoutDoubleAliases(body: string, empties: readonly EmptyRelation[]): string {
   return empties.length ? dropUserAliased(body, empties) : body;
+}
+
+type RefsOnlyPart = string | RefCall | { readonly source: string; readonly table: string };
+
+/** refsOnlyParts() by template text (a string key: its hash is kept with it after readStatic's look-up). */
+const refsOnly = new Map<string, readonly RefsOnlyPart[] | null>();
+const REFS_ONLY_LIMIT = 50_000;
+
+/**
+ * `source`'s template (`tpl`, from readStatic) as text, ref calls (as the run-time `ref` reads its arguments) and source calls,
+ * or null when it calls anything else or passes anything but one or two strings (ref) or two
+ * strings (source), without keywords.
+ */
+function refsOnlyParts(source: string, tpl: StaticTemplate): readonly RefsOnlyPart[] | null {
+  const known = refsOnly.get(source);
+  if (known !== undefined) return known;
+  let parts: RefsOnlyPart[] | null = [];
+  for (const part of tpl) {
+    if (typeof part === 'string') {
+      parts.push(part);
+      continue;
+    }
+    const { fn, args } = part;
+    const strings = part.kwargs === null && args.every((a) => typeof a === 'string') ? (args as readonly string[]) : null;
+    if (strings && fn === 'ref' && strings.length === 1) parts.push({ name: strings[0], version: undefined });
+    else if (strings && fn === 'ref' && strings.length === 2) parts.push({ package: strings[0], name: strings[1], version: undefined });
+    else if (strings && fn === 'source' && strings.length === 2) parts.push({ source: strings[0], table: strings[1] });
+    else {
+      parts = null;
+      break;
+    }
+  }
+  if (refsOnly.size >= REFS_ONLY_LIMIT) refsOnly.clear();
+  refsOnly.set(source, parts);
+  return parts;
 }

@@ -46,6 +46,8 @@ export function grantDiff(wanted: ReadonlyMap<string, readonly string[]>, curren
 }
 
 function grantSteps(node: ParsedNode, rel: Relation, ctx: PlanContext): Step[] {
+  // No `grants` (most nodes): grantConfig would be empty; no Map to build.
+  if (!node.config.grants) return [];
   const { dialect, capabilities } = ctx;
   const wanted = grantConfig(node);
   // dbt applies grants only when some are configured: an absent or empty `grants` leaves the relation's as they are.
@@ -108,5 +110,8 @@ function commentSteps(node: ParsedNode, rel: Relation, ctx: PlanContext): Step[]
 /** Comments, then grants, on the relation now in place (inside the build's transaction where there is one). */
 export function afterBuildSteps(node: ParsedNode, rel: Relation, ctx: PlanContext): Step[] {
   if (node.resourceType === 'test') return [];
-  return [...commentSteps(node, rel, ctx), ...grantSteps(node, rel, ctx)];
+  const comments = commentSteps(node, rel, ctx);
+  const grants = grantSteps(node, rel, ctx);
+  // Usually neither (a copy of two empty lists for every node otherwise).
+  return comments.length === 0 ? grants : grants.length === 0 ? comments : [...comments, ...grants];
 }

@@ -165,7 +165,8 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   if (!(anyColumns || compatibleOnly) || !replace || (state.existing && state.existing.type !== type)) return swap();
   const target = targetOf(node);
   const steps: Step[] = state.leftovers.map((left) => ({ kind: 'sql', sql: dialect.drop(left, { cascade: true }), purpose: 'drop leftover' }));
-  const after = [...(type === 'table' ? indexSteps(node, target, ctx) : []), ...afterBuildSteps(node, { ...target, type }, ctx)];
+  const built = afterBuildSteps(node, { ...target, type }, ctx);
+  const after = type === 'table' ? [...indexSteps(node, target, ctx), ...built] : built;
   // A single statement is atomic by itself; with more after it, they commit together. Where the
   // replace may be refused (or lose a deadlock against a concurrent swap), a transaction keeps
   // the node safe to run again: nothing of it is kept until the commit.
@@ -178,19 +179,25 @@ function planReplace(node: ParsedNode, sql: string, state: WarehouseState, ctx: 
   const plan: Plan = { steps, result: { ...target, type }, dropped: [...state.leftovers], mainStep };
   // Also for a view kiln found absent: one created meanwhile may have other columns.
   if (!compatibleOnly) return plan;
-  const refused = dialect.viewReplaceRefused!.bind(dialect);
-  // Built when first asked for: a refusal is rare, and every view of a run would otherwise plan
-  // its swap too (the same statements, built on first read).
-  let fallbackPlan: Plan | null = null;
-  return {
-    ...plan,
-    fallback: {
-      when: refused,
-      get plan(): Plan {
-        return (fallbackPlan ??= swap());
-      },
-    },
-  };
+  return { steps, result: plan.result, dropped: plan.dropped, mainStep, fallback: new LazyFallback(dialect.viewReplaceRefused!.bind(dialect), swap) };
+}
+
+/**
+ * The swap a refused replace falls back to, built when first asked for: a refusal is rare, and
+ * every view of a run would otherwise plan its swap too (the same statements, built on first
+ * read). A class, not an object literal with a getter: V8 builds such a literal slowly, once per view.
+ */
+class LazyFallback {
+  private built: Plan | null = null;
+
+  constructor(
+    readonly when: (e: KilnError) => boolean,
+    private readonly swap: () => Plan,
+  ) {}
+
+  get plan(): Plan {
+    return (this.built ??= this.swap());
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
 import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
+import { isoNow } from './iso-now.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { nodeHooks as hooksOf, withHooks, type NodeHook } from '../macros/hooks.js';
 
@@ -116,9 +117,10 @@ export class Runner {
     const results = new Map<string, NodeResult>();
     const done = new Set<string>();
     const failedOrSkipped = new Map<string, string>(); // id → root cause id
-    const waiting = new Map<string, Set<string>>();
-    for (const n of nodes) waiting.set(n.uniqueId, new Set(parentsOf.get(n.uniqueId)));
-    const ready: string[] = order.filter((id) => waiting.get(id)!.size === 0);
+    // How many of each node's parents have not completed yet (each completes once).
+    const waiting = new Map<string, number>();
+    for (const n of nodes) waiting.set(n.uniqueId, parentsOf.get(n.uniqueId)!.size);
+    const ready: string[] = order.filter((id) => waiting.get(id) === 0);
 
     await this.createSchemas(reported);
     await this.hooks.beforeNodes?.();
@@ -127,14 +129,14 @@ export class Runner {
       done.add(id);
       const freedTests: string[] = [];
       for (const child of childrenOf.get(id) ?? []) {
-        const w = waiting.get(child)!;
-        w.delete(id);
-        if (w.size > 0 || done.has(child)) continue;
+        const left = waiting.get(child)! - 1;
+        waiting.set(child, left);
+        if (left > 0 || done.has(child)) continue;
         // A model's tests run right after it.
         if (this.manifest.nodes.get(child)!.resourceType === 'test') freedTests.push(child);
         else ready.push(child);
       }
-      ready.unshift(...freedTests);
+      if (freedTests.length > 0) ready.unshift(...freedTests);
     };
 
     const skip = (node: ParsedNode, cause: string) => {
@@ -287,7 +289,7 @@ export class Runner {
 
   private async executeOnce(node: ParsedNode, conn: Connection, thread: string, attempt: Attempt): Promise<{ result: NodeResult; transient?: string }> {
     const timing: TimingInfo[] = [];
-    const t0 = new Date();
+    const startedAt = isoNow();
     const start = performance.now();
     let compiledSql: string | null = null;
     const statements: string[] = [];
@@ -300,8 +302,7 @@ export class Runner {
         this.inFlight.add(conn);
         const u = await this.opts.runUnitTest!(node, conn, statements);
         this.hooks.executed?.(node, statements);
-        const now = new Date().toISOString();
-        timing.push({ name: 'execute', started_at: t0.toISOString(), completed_at: now });
+        timing.push({ name: 'execute', started_at: startedAt, completed_at: isoNow() });
         return { result: { ...base, status: u.status, message: u.message, failures: u.failures, rowsAffected: null, adapterMessage: u.status.toUpperCase(), executionTime: (performance.now() - start) / 1000, compiledCode: u.sql } };
       }
       // Warehouse state first: is_incremental() is answered from it while compiling.
@@ -319,8 +320,8 @@ export class Runner {
       this.inFlight.add(conn);
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : hooksOf(this.compiler, node, run);
-      const t1 = new Date();
-      timing.push({ name: 'compile', started_at: t0.toISOString(), completed_at: t1.toISOString() });
+      const compiledAt = isoNow();
+      timing.push({ name: 'compile', started_at: startedAt, completed_at: compiledAt });
       const sql = compiledSql;
       const outcome = await this.writingCompiled(node, sql, () =>
         isTest
@@ -330,9 +331,9 @@ export class Runner {
             : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt),
       );
       this.hooks.executed?.(node, statements);
-      timing.push({ name: 'execute', started_at: t1.toISOString(), completed_at: new Date().toISOString() });
+      timing.push({ name: 'execute', started_at: compiledAt, completed_at: isoNow() });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
-      return { result: { ...base, ...outcome, ...(error ? { error, message: outcome.status === 'error' ? error.message : outcome.message } : {}), executionTime: (performance.now() - start) / 1000, compiledCode: compiledSql } };
+      return { result: nodeResult(base, outcome, error, (performance.now() - start) / 1000, compiledSql) };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
@@ -689,6 +690,38 @@ function asNodeError(e: unknown, node: ParsedNode, cancelled: boolean): KilnErro
     return new KilnError(e.code, e.message, { loc: { file: node.originalFilePath }, node: node.uniqueId, hint: e.hint, related: e.related });
   }
   throw e;
+}
+
+/**
+ * A node's result from its outcome, built field by field: every result then has one shape (a
+ * spread of the outcome gave each combination of its optional fields a shape of its own, which
+ * made every later read of a result slow). Optional fields are set only when the outcome has them.
+ */
+function nodeResult(
+  base: { uniqueId: string; threadId: string; timing: TimingInfo[]; relationName: string | null },
+  outcome: Outcome,
+  error: KilnError | undefined,
+  executionTime: number,
+  compiledCode: string | null,
+): NodeResult {
+  const r: { -readonly [K in keyof NodeResult]: NodeResult[K] } = {
+    uniqueId: base.uniqueId,
+    threadId: base.threadId,
+    timing: base.timing,
+    relationName: base.relationName,
+    status: outcome.status,
+    message: error && outcome.status === 'error' ? error.message : outcome.message,
+    rowsAffected: outcome.rowsAffected,
+    adapterMessage: outcome.adapterMessage,
+    executionTime,
+    compiledCode,
+  };
+  if ('failures' in outcome) r.failures = outcome.failures;
+  if ('storedFailures' in outcome) r.storedFailures = outcome.storedFailures;
+  if ('batchResults' in outcome) r.batchResults = outcome.batchResults;
+  if (error) r.error = error;
+  else if ('error' in outcome) r.error = outcome.error;
+  return r;
 }
 
 function skippedResult(node: ParsedNode, cause: string, manifest: Manifest): NodeResult {
