@@ -25,11 +25,11 @@ import path from 'node:path';
 import { Problems } from '../../errors.js';
 import { TemplateEngine, type RenderContext } from '../../template/engine.js';
 import { JinjaEnv } from '../../macros/jinja-env.js';
+import { DBT_MACROS_SQL } from '../../macros/dbt-macros.js';
 import { createAdapter } from '../../../adapters/registry.js';
 import { loadProfile } from '../../project/load-profile.js';
-import { loadProjectFile } from '../../project/load-project-file.js';
-import { parseCliVars } from '../../project/load-project.js';
-import { validateConfig } from '../../project/config-schema.js';
+import { parseYaml } from '../../project/yaml-file.js';
+import { isPlainObject } from '../../project/values.js';
 import { Vars } from '../../compiler/vars.js';
 import { parseContext, runContext, type ContextDeps, type ParseRecord, type RunResolver } from '../../compiler/context.js';
 import { RelationValue } from '../../compiler/relation.js';
@@ -41,6 +41,8 @@ export const JINJA_UNSAFE_RE = /\b(model|node|doc|env_var|context|graph)\b|\bcon
 
 /** Config keys a model's config() may change alone: they change its own entry and SQL, no other node's. */
 const LOCAL_KEYS = new Set(['materialized', 'unique_key', 'incremental_strategy', 'on_schema_change', 'full_refresh', 'incremental_predicates', 'merge_update_columns', 'merge_exclude_columns']);
+/** Keys every model's config has before any other (parse-project.ts's DEFAULTS.model). */
+const MODEL_DEFAULT_KEYS = new Set(['enabled', 'materialized', 'tags', 'meta', 'persist_docs', 'quoting', 'column_types', 'on_schema_change']);
 /** Keys that name the relation: set by config(), the parse-time `this` differs from the final one. */
 const NAMING_KEYS = new Set(['database', 'schema', 'alias', 'enabled']);
 
@@ -84,6 +86,29 @@ interface Env {
   readonly deps: ContextDeps;
   readonly profileName: string;
   readonly projectName: string;
+  /** Loads kiln's built-in macros when a template may call one (see needsBuiltins). */
+  readonly builtins: { readonly names: ReadonlySet<string>; loaded: boolean; readonly load: () => void };
+}
+
+/** The Jinja of a template: its expressions and statements (text and comments call nothing). */
+const JINJA_RE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+const NAME_RE = /[A-Za-z_]\w*/g;
+/** Names through which a template reaches built-in macros other than by their own names. */
+const BUILTIN_DOORS = ['dbt', 'adapter', 'caller'];
+
+/**
+ * Whether a template may call one of kiln's built-in macros: a name of one (or `dbt.`,
+ * `adapter.dispatch`) anywhere in its Jinja. Parsing them costs more than the rest of a re-render,
+ * and most models call none; loaded later they resolve as loaded first (macros rank by package).
+ */
+function needsBuiltins(names: ReadonlySet<string>, text: string): boolean {
+  for (const part of text.match(JINJA_RE) ?? []) for (const n of part.match(NAME_RE) ?? []) if (names.has(n)) return true;
+  return false;
+}
+
+/** The macro names a macro file defines (`{% test x %}` defines test_x), read without parsing it. */
+function macroNames(sql: string): string[] {
+  return [...sql.matchAll(/\{%-?\s*(macro|test)\s+(\w+)/g)].map((m) => (m[1] === 'test' ? `test_${m[2]}` : m[2]));
 }
 
 const envs = new WeakMap<WarmRecord, Promise<Env | null>>();
@@ -96,19 +121,18 @@ export async function rerenderJinja(record: WarmRecord, root: string, cwd: strin
   const env = await made;
   if (!env || node.package_name !== env.projectName) return null;
   try {
-    return rerender(record, env, node, oldRaw, newRaw);
+    return await rerender(record, env, node, oldRaw, newRaw);
   } catch {
     return null;
   }
 }
 
 async function makeEnv(record: WarmRecord, root: string, cwd: string, opts: JinjaOptions): Promise<Env | null> {
-  const projectText = fs.readFileSync(path.join(root, 'dbt_project.yml'), 'utf8');
-  // A project file with Jinja renders against --vars and the target (session.ts): not rebuilt here.
-  if (projectText.includes('{{') || projectText.includes('{%')) return null;
+  const project = readProject(root);
+  if (!project) return null;
+  // --vars: parsed as load-project.ts parses it (loaded only when given: it loads zod).
+  const cliVars = opts.vars === undefined || opts.vars.trim() === '' ? {} : (await import('../../project/load-project.js')).parseCliVars(opts.vars);
   const problems = new Problems();
-  const project = loadProjectFile(root, { problems });
-  const cliVars = parseCliVars(opts.vars);
   const yamlEngine = new TemplateEngine();
   const render = (text: string, loc: { file: string }) => {
     // var() in profiles.yml reads --vars only (session.ts's projectFileVar): not rebuilt here.
@@ -129,10 +153,24 @@ async function makeEnv(record: WarmRecord, root: string, cwd: string, opts: Jinj
     packages: new Set(),
     dispatch: project.dispatch,
     target: { database: target.database, schema: target.schema },
+    deferBuiltinMacros: true,
   });
-  // As parse adds them: kiln's test macros, then the project's macro files.
-  engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
-  for (const rel of record.jinja!.macroFiles) engine.addMacroFile(rel, fs.readFileSync(path.join(root, rel), 'utf8'), project.name);
+  const names = new Set([...BUILTIN_DOORS, ...macroNames(DBT_MACROS_SQL), ...macroNames(adapter.jinjaMacros ?? ''), ...macroNames(BUILTIN_TESTS_SQL)]);
+  const builtins = {
+    names,
+    loaded: false,
+    // In the order a full compile adds them (JinjaEnv's, then parse's test macros): ties within a package go to the later one.
+    load: () => {
+      jinja.addBuiltinMacros();
+      engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
+      builtins.loaded = true;
+    },
+  };
+  for (const rel of record.jinja!.macroFiles) {
+    const text = fs.readFileSync(path.join(root, rel), 'utf8');
+    engine.addMacroFile(rel, text, project.name);
+    if (!builtins.loaded && needsBuiltins(names, text)) builtins.load();
+  }
   const deps: ContextDeps = {
     dialect: adapter.dialect,
     target,
@@ -144,14 +182,54 @@ async function makeEnv(record: WarmRecord, root: string, cwd: string, opts: Jinj
     flags: { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures, EMPTY: !!opts.empty },
     jinja,
   };
-  return { engine, deps, profileName: profile.profileName, projectName: project.name };
+  return { engine, deps, profileName: profile.profileName, projectName: project.name, builtins };
 }
 
-function rerender(record: WarmRecord, env: Env, node: ModelJson, oldRaw: string, newRaw: string): JinjaRerendered | null {
+interface ProjectBits {
+  readonly name: string;
+  readonly profile: string;
+  readonly vars: Record<string, unknown>;
+  readonly dispatch: { macro_namespace: string; search_order: string[] }[];
+}
+
+/**
+ * What the contexts need of dbt_project.yml, read as load-project-file.ts reads it (the fast YAML
+ * reader), without its validation (it loads zod, ~50 ms): the file is the one a full compile
+ * validated without a problem (compile-state.ts checked it is unchanged). Null for a file with
+ * Jinja (rendered against --vars and the target) or any value not plainly as expected.
+ */
+function readProject(root: string): ProjectBits | null {
+  const text = fs.readFileSync(path.join(root, 'dbt_project.yml'), 'utf8');
+  if (text.includes('{{') || text.includes('{%') || text.charCodeAt(0) === 0xfeff) return null;
+  const v = parseYaml(text, 'dbt_project.yml', { fast: true }).value;
+  if (!isPlainObject(v)) return null;
+  const name = v.name;
+  const profile = v.profile ?? name;
+  const vars = v.vars ?? {};
+  const dispatch = v.dispatch ?? [];
+  if (typeof name !== 'string' || typeof profile !== 'string' || !isPlainObject(vars) || !Array.isArray(dispatch)) return null;
+  const entries = dispatch as unknown[];
+  const ok = (d: unknown): d is { macro_namespace: string; search_order: string[] } =>
+    isPlainObject(d) && typeof d.macro_namespace === 'string' && Array.isArray(d.search_order) && d.search_order.every((x) => typeof x === 'string');
+  if (!entries.every(ok)) return null;
+  return { name, profile, vars, dispatch: entries.filter(ok) };
+}
+
+async function rerender(record: WarmRecord, env: Env, node: ModelJson, oldRaw: string, newRaw: string): Promise<JinjaRerendered | null> {
+  if (!env.builtins.loaded && (needsBuiltins(env.builtins.names, oldRaw) || needsBuiltins(env.builtins.names, newRaw))) env.builtins.load();
   const before = parseRender(env, node, oldRaw);
   const after = parseRender(env, node, newRaw);
-  if (!before || !after) return null;
-  const config = newConfig(node.config, before.configs, after.configs);
+  // The same calls (plain data, equal) validate alike, to what the entry has; others are validated.
+  const same = before.configs.length === after.configs.length && before.configs.every((c, i) => isData(c) && isData(after.configs[i]) && JSON.stringify(c) === JSON.stringify(after.configs[i]));
+  if (!same) {
+    const { validateConfig } = await import('../../project/config-schema.js');
+    const problems = new Problems();
+    const valid = (kw: Record<string, unknown>) => validateConfig(kw, 'model', { file: node.original_file_path }, problems);
+    before.configs = before.configs.map(valid);
+    after.configs = after.configs.map(valid);
+    if (problems.errors.length || problems.warnings.length) return null;
+  }
+  const config = same ? 'same' : newConfig(node.config, before.configs, after.configs);
   if (config === null) return null;
   const refs: Rerendered['refs'] = [];
   const dependsOn: string[] = [];
@@ -182,15 +260,20 @@ function rerender(record: WarmRecord, env: Env, node: ModelJson, oldRaw: string,
   };
 }
 
-/** The parse-time render's record, its config() calls validated; null on any error or warning. */
-function parseRender(env: Env, node: ModelJson, raw: string): ParseRecord | null {
+/** What the parse-time render records (config() calls as made: validated only when they changed). */
+function parseRender(env: Env, node: ModelJson, raw: string): { refs: ParseRecord['refs']; sources: ParseRecord['sources']; configs: Record<string, unknown>[] } {
   const record: ParseRecord = { refs: [], sources: [], configs: [] };
   const identity = { name: node.name, resourceType: 'model', file: node.original_file_path, database: node.database, schema: node.schema, alias: node.alias, config: {}, uniqueId: node.unique_id };
   env.engine.render(node.original_file_path, raw, parseContext(env.deps, identity, env.profileName, record, () => ({})));
-  const problems = new Problems();
-  const configs = record.configs.map((kw) => validateConfig(kw, 'model', { file: node.original_file_path }, problems));
-  if (problems.errors.length || problems.warnings.length) return null;
-  return { refs: record.refs, sources: record.sources, configs };
+  return { refs: record.refs, sources: record.sources, configs: record.configs };
+}
+
+/** Plain data (what JSON keeps exactly): strings, finite numbers, booleans, null, arrays and plain objects of them. */
+function isData(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isData);
+  return isPlainObject(v) && Object.values(v).every(isData);
 }
 
 /**
@@ -217,9 +300,10 @@ export function newConfig(old: Record<string, unknown>, before: readonly Record<
     changed.push(k);
   }
   if (changed.length === 0) return 'same';
-  // Keys first set by a call keep their order: the new calls set the old calls' keys first, in the same order.
-  const oldOrder = [...a.keys()];
-  const newOrder = [...b.keys()].filter((k) => a.has(k) || !Object.hasOwn(old, k));
+  // Keys first set by a call (not a model's defaults, always there first: parse-project.ts) keep
+  // their order: the new calls set the old calls' keys first, in the same order.
+  const oldOrder = [...a.keys()].filter((k) => !MODEL_DEFAULT_KEYS.has(k));
+  const newOrder = [...b.keys()].filter((k) => !MODEL_DEFAULT_KEYS.has(k) && (a.has(k) || !Object.hasOwn(old, k)));
   if (JSON.stringify(newOrder.slice(0, oldOrder.length)) !== JSON.stringify(oldOrder)) return null;
   const appended = newOrder.slice(oldOrder.length);
   const value = (k: string) => {

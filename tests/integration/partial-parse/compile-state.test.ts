@@ -331,6 +331,7 @@ describe('compile with model files changed between their Jinja', () => {
     'models/marts/withvar.sql': "select * from {{ ref('stg_customers') }} where id > {{ var('min_id', 0) }}\n",
     'models/marts/tobe.sql': "{{ config(materialized='view') }}\nselect {% for c in ['id'] %}{{ c }}{% endfor %} from {{ ref('stg_orders') }}\n",
     'models/marts/after_tobe.sql': "select * from {{ ref('tobe') }}\n",
+    'macros/cents.sql': "{% macro cents(col) %}({{ col }} * 100)::int{% endmacro %}\n{% macro default__cents(col) %}{{ cents(col) }}{% endmacro %}\n",
   };
 
   it('re-renders a model with loops, ifs, var() and macro calls alone, exactly as a full compile', async () => {
@@ -347,6 +348,9 @@ describe('compile with model files changed between their Jinja', () => {
       ['a ref made in a loop (the parents change)', () => edit(dir, 'models/marts/looped.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['stg_customers'] %}{{ ref(m) }}{% endfor %}")],
       ['a static model changed to an if block', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if var("rate") > 1 %}select * from a{% else %}select 1{% endif %}')],
       ['an edit outside the Jinja of the re-rendered model', () => edit(dir, 'models/marts/looped.sql', /\n$/, '\n-- looped\n')],
+      // kiln's built-in macros are loaded only for a template that may call one.
+      ['a built-in macro call added', () => edit(dir, 'models/marts/withvar.sql', 'select *', 'select cast(1 as {{ dbt.type_string() }}) as s, *')],
+      ['a dispatched project macro added', () => edit(dir, 'models/marts/incr.sql', 'select *', "select {{ adapter.dispatch('cents')('id') }} as c, *")],
     ];
     for (const [what, change] of steps) {
       change();
