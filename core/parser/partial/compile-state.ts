@@ -501,8 +501,7 @@ function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { rea
     if (!node.config || node.config.materialized !== r.materialized[0]) return false;
     // The relation a ref() gives keeps its name; its type follows (Compiler.relationOf).
     const self = Object.hasOwn(warm.refs, node.name) ? warm.refs[node.name] : undefined;
-    if (!self || self[0] !== node.unique_id || !Array.isArray(self[3])) return false;
-    self[3][3] = r.materialized[1] === 'view' ? 'view' : 'table';
+    if (self && self[0] === node.unique_id && Array.isArray(self[3])) self[3][3] = r.materialized[1] === 'view' ? 'view' : 'table';
     if (!r.config) node.config.materialized = r.materialized[1];
   }
   if (r.config) node.config = r.config;

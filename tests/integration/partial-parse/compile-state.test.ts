@@ -343,6 +343,8 @@ describe('compile with model files changed between their Jinja', () => {
       ["a var()'s default changed", () => edit(dir, 'models/marts/withvar.sql', "var('min_id', 0)", "var('min_id', 10)")],
       ['a var() of the project added', () => edit(dir, 'models/marts/withvar.sql', 'where id', "where {{ var('rate') }} > 0 and id")],
       ['config(materialized=...) changed to incremental with a unique_key', () => edit(dir, 'models/marts/tobe.sql', "materialized='view'", "materialized='incremental', unique_key='id'")],
+      // The record follows: ref('tobe') is a table now (Compiler.relationOf).
+      ["its relation's type read by another model", () => edit(dir, 'models/marts/after_tobe.sql', 'select *', "select '{{ ref(\"tobe\").type }}' as t, *")],
       ['then to table (the unique_key kept)', () => edit(dir, 'models/marts/tobe.sql', "materialized='incremental'", "materialized='table'")],
       ['a macro call added', () => edit(dir, 'models/marts/looped.sql', '1 as one', "{{ cents('amount') }} as one")],
       ['a ref made in a loop (the parents change)', () => edit(dir, 'models/marts/looped.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['stg_customers'] %}{{ ref(m) }}{% endfor %}")],
