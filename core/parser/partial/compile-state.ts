@@ -406,7 +406,11 @@ async function recompileChanged(state: CompileState, abs: (row: number) => strin
         r = await rerenderJinja(warm, where.root, where.cwd, where.opts, node, oldRaw, newRaw);
       }
       if (!r || !applyRerendered(warm, node, r, fd, size, graph)) return false;
-      if (r.materialized) warmChanged = true;
+      // Another changed model may have been rendered with the relation type the record had before.
+      if (r.materialized) {
+        if (changed.size > 1) return false;
+        warmChanged = true;
+      }
       compiled = node.compiled_code as string;
     }
     node.raw_code = newRaw;
