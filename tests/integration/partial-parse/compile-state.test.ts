@@ -375,7 +375,7 @@ describe('compile with model files changed between their Jinja', () => {
       ['env_var() read', () => edit(dir, 'models/marts/incr.sql', 'where id >', "where '{{ env_var('HOME', '') }}' = 'x' and id >")],
       // Each alone would be re-rendered; together the first may render with the second's old relation type.
       ['a materialization switched while another model changed', () => {
-        edit(dir, 'models/marts/incr.sql', "materialized='incremental'", "materialized='table'");
+        edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'");
         edit(dir, 'models/marts/joined.sql', 'select * from a join b', "select {% for c in ['x'] %}1 as {{ c }}, {% endfor %}* from a join b");
       }],
       ['a ref to an ephemeral model in a loop', () => edit(dir, 'models/marts/incr.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['eph'] %}{{ ref(m) }}{% endfor %}")],
