@@ -29,6 +29,8 @@ export interface JinjaEnvOptions {
   /** `dispatch:` from dbt_project.yml. */
   readonly dispatch?: readonly { readonly macro_namespace: string; readonly search_order: readonly string[] }[];
   readonly target: { readonly database: string; readonly schema: string };
+  /** Leave kiln's dbt macros and the adapter's to addBuiltinMacros() (a warm re-render of one model that calls none: core/parser/partial/warm-jinja.ts). */
+  readonly deferBuiltinMacros?: boolean;
 }
 
 /** The node a context is for, as far as these extras need it. */
@@ -57,8 +59,7 @@ export class JinjaEnv {
     this.dispatch = { engine: o.engine, adapterType: o.adapterType, rootPackage: o.rootPackage, packages: o.packages ?? new Set(), searchOrder };
     this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch });
     this.api = apiObject(o.dialect, o.target);
-    o.engine.addMacroFileLazily(DBT_MACROS_FILE, DBT_MACROS_SQL, 'dbt');
-    if (o.adapterMacros) o.engine.addMacroFileLazily(`<kiln>/${o.adapterType}/macros.sql`, o.adapterMacros, 'dbt');
+    if (!o.deferBuiltinMacros) this.addBuiltinMacros();
     o.engine.addGlobal('api', this.api);
     o.engine.addGlobal('dbt_version', DBT_COMPAT_VERSION);
   }
@@ -87,6 +88,13 @@ export class JinjaEnv {
   };
 
   /** Extras of a parse-time context: nothing here reaches the warehouse. */
+  /** kiln's dbt macros, then the adapter's (parsing them costs ~0.1 s). */
+  addBuiltinMacros(): void {
+    // Registered from a scan; each file is compiled when one of its macros is first called.
+    this.o.engine.addMacroFileLazily(DBT_MACROS_FILE, DBT_MACROS_SQL, 'dbt');
+    if (this.o.adapterMacros) this.o.engine.addMacroFileLazily(`<kiln>/${this.o.adapterType}/macros.sql`, this.o.adapterMacros, 'dbt');
+  }
+
   parse(node: ExtrasNode): RenderContext {
     return {
       ...this.localMacros(node),

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
-import { throwErrorsSince } from './load-project-file.js';
+import { throwErrorsSince } from './throw-errors.js';
 import { parseBool, parseNumber, renderOne, renderTree } from './render.js';
 import type { ProfileSelection, RenderString, TargetConfig } from './types.js';
 import { closestMatch, describeValue, hasJinja, isPlainObject } from './values.js';

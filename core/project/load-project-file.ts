@@ -13,6 +13,9 @@ import { closestMatch, describeValue, isPlainObject } from './values.js';
 import { type YamlFile, type YamlPath, locOf, parseYaml, scalarSourceOf } from './yaml-file.js';
 import { readSourceFile } from './discover.js';
 import { checkValue } from './zod-check.js';
+import { throwErrorsSince } from './throw-errors.js';
+
+export { throwErrorsSince };
 
 export const PROJECT_FILE = 'dbt_project.yml';
 
@@ -255,14 +258,6 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
     raw,
     file,
   };
-}
-
-/** Throws the errors added to `problems` since index `since` (one KilnError, or KilnErrors). */
-export function throwErrorsSince(problems: Problems, since: number): void {
-  if (problems.errors.length <= since) return;
-  const p = new Problems();
-  p.errors.push(...problems.errors.slice(since));
-  p.throwIfAny();
 }
 
 function unique(xs: readonly string[]): string[] {

@@ -47,13 +47,23 @@ const original = fs.readFileSync(modelPath, 'utf8');
 const firstRef = /ref\('([^']+)'\)/.exec(original);
 const otherStaging = [...source.project.files.keys()].filter((f) => f.includes('/staging/') && f.endsWith('.sql')).map((f) => path.posix.basename(f, '.sql')).sort().find((n) => !original.includes(`'${n}'`));
 if (!firstRef || !otherStaging) throw new Error(`no ref to change in ${modelFile}`);
+// A model with a Jinja loop, mid-DAG, that the template engine re-renders alone (core/parser/partial/warm-jinja.ts).
+const loopFile = [...source.project.files.keys()].filter((f) => f.includes('/intermediate/') && f.endsWith('.sql')).sort().find((f) => {
+  const text = fs.readFileSync(path.join(dir, f), 'utf8');
+  return text.includes('{%- endfor') && !/\b(model|node|doc|env_var|config)\b/.test(text);
+});
+if (!loopFile) throw new Error('no intermediate model with a loop');
+const loopPath = path.join(dir, loopFile);
+const loopOriginal = fs.readFileSync(loopPath, 'utf8');
 
 // 'one model changed' edits the SQL after the model's last Jinja (its select list, as most edits
 // of a model in this shape are); 'between its Jinja' edits a CTE between two refs; 'a ref changed'
 // points its first ref at another staging model (its parents change: parent_map and child_map
-// too). The last two re-render the model alone from the record (core/parser/partial/warm-render.ts).
-type Config = 'cold' | 'warm, nothing changed' | 'warm, one model changed' | 'warm, one model changed between its Jinja' | 'warm, one model changed: a ref changed';
-const CONFIGS: Config[] = ['cold', 'warm, nothing changed', 'warm, one model changed', 'warm, one model changed between its Jinja', 'warm, one model changed: a ref changed'];
+// too). These two re-render the model alone from the record (core/parser/partial/warm-render.ts).
+// 'inside a Jinja loop' edits the body of another model's for loop: re-rendered alone with the
+// template engine (core/parser/partial/warm-jinja.ts).
+type Config = 'cold' | 'warm, nothing changed' | 'warm, one model changed' | 'warm, one model changed between its Jinja' | 'warm, one model changed: a ref changed' | 'warm, one model changed inside a Jinja loop';
+const CONFIGS: Config[] = ['cold', 'warm, nothing changed', 'warm, one model changed', 'warm, one model changed between its Jinja', 'warm, one model changed: a ref changed', 'warm, one model changed inside a Jinja loop'];
 const PHASES = ['startup', 'load', 'parse cache', 'parse', 'graph', 'compile', 'write artifacts', 'other'];
 interface PhaseEvent {
   phases: { phase: string; seconds: number }[];
@@ -65,6 +75,8 @@ const loads: number[] = [];
 function compile(c: Config): void {
   const run = timeProcess(process.execPath, [kilnBin, 'compile', '--log-format', 'json'], { cwd: dir, env: { KILN_PROFILE: '1' } });
   assertOk(run, `kiln compile (${c})`);
+  // The figure is only the re-render's when the compile took that path.
+  if (c === 'warm, one model changed inside a Jinja loop' && !run.stdout.includes('"reuse":"unchanged models"')) throw new Error(`${c}: compiled in full (${loopFile})`);
   measured.get(c)!.push(run);
   const event = run.stderr.split('\n').filter((l) => l.includes('"event":"timings"')).map((l) => JSON.parse(l) as PhaseEvent)[0];
   if (event) phases.get(c)!.push(event);
@@ -74,6 +86,7 @@ for (let r = 0; r < runs; r++) {
   loads.push(os.loadavg()[0]);
   fs.rmSync(path.join(dir, 'target'), { recursive: true, force: true });
   fs.writeFileSync(modelPath, original);
+  fs.writeFileSync(loopPath, loopOriginal);
   compile('cold');
   compile('warm, nothing changed');
   fs.writeFileSync(modelPath, `${original}-- edited in round ${r + 1}\n`);
@@ -83,9 +96,12 @@ for (let r = 0; r < runs; r++) {
   compile('warm, one model changed between its Jinja');
   fs.writeFileSync(modelPath, original.replace(firstRef[0], `ref('${otherStaging}')`).replace(/\n$/, `\n-- ref edited in round ${r + 1}\n`));
   compile('warm, one model changed: a ref changed');
+  fs.writeFileSync(loopPath, loopOriginal.replace('{%- endfor', `    -- edited in round ${r + 1}\n    {%- endfor`));
+  compile('warm, one model changed inside a Jinja loop');
   process.stdout.write(`round ${r + 1}/${runs} done (load ${os.loadavg()[0].toFixed(1)})\n`);
 }
 fs.writeFileSync(modelPath, original);
+fs.writeFileSync(loopPath, loopOriginal);
 const cacheBytes = fs.statSync(path.join(dir, 'target', 'partial_parse.kiln')).size;
 
 // In-process: what kiln watch would see. One session warms the state; then one model changes.

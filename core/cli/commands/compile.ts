@@ -46,6 +46,7 @@ async function modules() {
     reportWarnings: shared.reportWarnings,
     needsWarehouse: engine.needsWarehouse,
     writeWarmRecord: warmRecord.writeWarmRecord,
+    jinjaRecordOf: warmRecord.jinjaRecordOf,
     isDefaultRequest: selection.isDefaultRequest,
   };
 }
@@ -90,7 +91,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const printNames = namedInSelection(opts.select);
   // Nothing changed since the last compile: its outputs stand (see compile-state.ts).
   const meta0 = { invocationId: randomUUID(), generatedAt: new Date() };
-  const upToDate = opts.retryIds ? null : timings.time('parse cache', () => compileIfUpToDate(opts, io.cwd, meta0));
+  const upToDate = opts.retryIds ? null : await timings.timeAsync('parse cache', () => compileIfUpToDate(opts, io.cwd, meta0));
   if (upToDate) {
     const r = upToDate.report;
     if (r.formatNote) reporter.info(formatNote(r.written));
@@ -99,7 +100,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
-  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, isDefaultRequest } = await modules();
+  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, jinjaRecordOf, isDefaultRequest } = await modules();
   const session = await openSession({ ...opts, timings }, io.cwd);
   // The outputs are about to change: the record of the last compile no longer holds.
   forgetCompileState(session.targetDir);
@@ -218,6 +219,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
           relationOf: (n) => compiler.relationOf(n),
           dialect: session.deps.dialect,
           hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
+          jinja: jinjaRecordOf(session.loaded.files, session.packages.length),
         });
       }
       recordCompileState({

@@ -21,7 +21,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { codeFingerprint } from './cache-key.js';
-import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmRecord, type Splice, type WarmRecord } from './warm-render.js';
+import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmRecord, type Rerendered, type Splice, type WarmRecord } from './warm-render.js';
+import type { JinjaOptions, ModelJson } from './warm-jinja.js';
 import type { ProjectFile } from '../../project/types.js';
 import { isSeedStamp } from '../../seeds/seed-stamp.js';
 
@@ -229,16 +230,16 @@ export interface UpToDate {
  * written: gives manifest.json the new invocation id and time and returns what to print.
  * Otherwise null (the caller compiles in full). Never throws.
  */
-export function compileIfUpToDate(opts: { readonly projectDir?: string; readonly partialParse?: boolean; readonly parseState?: unknown; readonly state?: string; readonly defer?: boolean }, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): UpToDate | null {
+export async function compileIfUpToDate(opts: JinjaOptions & { readonly partialParse?: boolean; readonly parseState?: unknown; readonly state?: string; readonly defer?: boolean }, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): Promise<UpToDate | null> {
   if (opts.partialParse === false || opts.parseState !== undefined || opts.state !== undefined || opts.defer) return null;
   try {
-    return check(opts, cwd, meta);
+    return await check(opts, cwd, meta);
   } catch {
     return null;
   }
 }
 
-function check(opts: { readonly projectDir?: string }, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): UpToDate | null {
+async function check(opts: JinjaOptions, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): Promise<UpToDate | null> {
   const since = Date.now();
   const root = path.resolve(cwd, opts.projectDir ?? '.');
   const targetPath = peekTargetPath(root);
@@ -300,7 +301,7 @@ function check(opts: { readonly projectDir?: string }, cwd: string, meta: { read
       // Same length, same place: the file is valid JSON before and after this one small write.
       fs.writeSync(fd, newHead, 0, newHead.length, 0);
       setRow(state, manifestRow, fs.fstatSync(fd));
-    } else if (!recompileChanged(state, abs, fd, st.size, manifestPath, head.length, newHead, changed, since)) {
+    } else if (!(await recompileChanged(state, abs, fd, st.size, manifestPath, head.length, newHead, changed, since, { root, cwd, opts }))) {
       return null;
     }
   } finally {
@@ -358,20 +359,22 @@ interface NodeJson {
   raw_code?: unknown;
   compiled_code?: unknown;
   checksum?: { checksum?: unknown };
-  config?: { materialized?: unknown };
+  config?: { materialized?: unknown } & Record<string, unknown>;
 }
 
 /**
  * Model files changed outside their Jinja (recomposeCompiled), nothing else: their entries of
  * manifest.json and their compiled files are made anew, the rest of manifest.json is copied.
  */
-function recompileChanged(state: CompileState, abs: (row: number) => string, fd: number, size: number, manifestPath: string, headLength: number, newHead: Buffer, changed: ReadonlyMap<number, { readonly bytes: Buffer; readonly checksum: string; readonly st: fs.Stats }>, since: number): boolean {
+async function recompileChanged(state: CompileState, abs: (row: number) => string, fd: number, size: number, manifestPath: string, headLength: number, newHead: Buffer, changed: ReadonlyMap<number, { readonly bytes: Buffer; readonly checksum: string; readonly st: fs.Stats }>, since: number, where: { readonly root: string; readonly cwd: string; readonly opts: JinjaOptions }): Promise<boolean> {
   const m = state.models;
   const count = m.length / 4;
   const byInput = new Map<number, number>();
   for (let k = 0; k < count; k++) byInput.set(m[k * 4], k);
   const edits: { readonly k: number; readonly start: number; readonly end: number; readonly text: Buffer; readonly compiled: string; readonly sameCompiled: boolean }[] = [];
   let warm: WarmRecord | null | undefined;
+  /** Whether the record changed beyond where the maps lie (a model's relation type). */
+  let warmChanged = false;
   const graph: Splice[] = [];
   for (const [row, c] of changed) {
     const k = byInput.get(row);
@@ -395,7 +398,19 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
       // Changed between its Jinja: re-rendered from the record of the last compile (warm-render.ts).
       if (mayShowModelCode('model', newRaw)) return false;
       warm ??= readWarmRecord(path.dirname(manifestPath), state.header.salt);
-      if (!warm || !rerenderBetweenJinja(warm, node, oldRaw, newRaw, fd, size, graph)) return false;
+      if (!warm) return false;
+      // Static templates from the record alone (warm-render.ts); others with the template engine (warm-jinja.ts).
+      let r: Rerendered | null = rerenderStatic(warm, oldRaw, newRaw);
+      if (!r && warm.jinja && isModelJson(node)) {
+        const { rerenderJinja } = await import('./warm-jinja.js');
+        r = await rerenderJinja(warm, where.root, where.cwd, where.opts, node, oldRaw, newRaw);
+      }
+      if (!r || !applyRerendered(warm, node, r, fd, size, graph)) return false;
+      // Another changed model may have been rendered with the relation type the record had before.
+      if (r.materialized) {
+        if (changed.size > 1) return false;
+        warmChanged = true;
+      }
       compiled = node.compiled_code as string;
     }
     node.raw_code = newRaw;
@@ -444,7 +459,7 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
     fs.renameSync(t, file);
     setRow(state, row, fs.statSync(file));
   }
-  if (graph.length && warm) {
+  if ((graph.length || warmChanged) && warm) {
     // Where parent_map and child_map now lie; without the record a later change falls back to a full compile.
     moveTailRanges(warm, size, graph);
     saveWarmRecord(path.dirname(manifestPath), warm);
@@ -475,9 +490,8 @@ function recompileChanged(state: CompileState, abs: (row: number) => string, fd:
  * compiled_code, refs, sources and depends_on in `node`, and adds to `graph` the parent_map and
  * child_map splices its new parents need (one model's parents at most may change per compile).
  */
-function rerenderBetweenJinja(warm: WarmRecord, node: NodeJson, oldRaw: string, newRaw: string, fd: number, size: number, graph: Splice[]): boolean {
-  const r = rerenderStatic(warm, oldRaw, newRaw);
-  if (!r || typeof node.unique_id !== 'string' || typeof node.name !== 'string' || !node.depends_on || !Array.isArray(node.depends_on.nodes)) return false;
+function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { readonly config?: Record<string, unknown> }, fd: number, size: number, graph: Splice[]): boolean {
+  if (typeof node.unique_id !== 'string' || typeof node.name !== 'string' || !node.depends_on || !Array.isArray(node.depends_on.nodes)) return false;
   const before = node.depends_on.nodes as string[];
   if (JSON.stringify(before) !== JSON.stringify(r.dependsOn)) {
     // Foreign keys to other models add parents too.
@@ -489,13 +503,22 @@ function rerenderBetweenJinja(warm: WarmRecord, node: NodeJson, oldRaw: string, 
   if (r.materialized) {
     // The config() call that changed set it: the old value must be what the config says.
     if (!node.config || node.config.materialized !== r.materialized[0]) return false;
-    node.config.materialized = r.materialized[1];
+    // The relation a ref() gives keeps its name; its type follows (Compiler.relationOf).
+    const self = Object.hasOwn(warm.refs, node.name) ? warm.refs[node.name] : undefined;
+    if (self && self[0] === node.unique_id && Array.isArray(self[3])) self[3][3] = r.materialized[1] === 'view' ? 'view' : 'table';
+    if (!r.config) node.config.materialized = r.materialized[1];
   }
+  if (r.config) node.config = r.config;
   node.compiled_code = r.compiled;
   node.refs = r.refs;
   node.sources = r.sources;
   node.depends_on.nodes = r.dependsOn;
   return true;
+}
+
+function isModelJson(node: NodeJson): node is NodeJson & ModelJson {
+  const n = node as Record<string, unknown>;
+  return ['unique_id', 'name', 'original_file_path', 'database', 'schema', 'alias', 'package_name'].every((k) => typeof n[k] === 'string') && !!n.config && typeof n.config === 'object';
 }
 
 const HEAD_PREFIX = '{"metadata":';

@@ -5,7 +5,7 @@ import { pyStr } from '../../template/index.js';
 import { RelationValue } from '../../compiler/relation.js';
 import type { SqlDialect } from '../../../adapters/adapter.js';
 import type { Manifest, ParsedNode } from '../../nodes.js';
-import { forgetWarmRecord, WARM_RECORD_FORMAT, WARM_RENDER_FILE, writeAtomically, type ManifestSections, type RefEntry, type SourceEntry, type WarmRecord } from './warm-render.js';
+import { forgetWarmRecord, WARM_RECORD_FORMAT, WARM_RENDER_FILE, writeAtomically, type ManifestSections, type RefEntry, type JinjaRecord, type RelationParts, type SourceEntry, type WarmRecord } from './warm-render.js';
 
 export interface WarmRecordInput {
   readonly targetDir: string;
@@ -19,6 +19,8 @@ export interface WarmRecordInput {
   readonly dialect: SqlDialect;
   /** Whether a package (the project) defines a macro of that name (TemplateEngine.hasMacro). */
   readonly hasMacro: (name: string, packageName: string) => boolean;
+  /** The project's macro files, when a model may be re-rendered with the template engine (warm-jinja.ts); null: none may. */
+  readonly jinja: JinjaRecord | null;
 }
 
 /** Writes the record; on any failure leaves none (the next compile is then full). Never throws. */
@@ -43,17 +45,20 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
       if (n.config.materialized === 'ephemeral' || n.config.access === 'private') continue;
       const r = rank.get(n.uniqueId);
       if (r === undefined) continue;
-      refs[n.name] = [n.uniqueId, pyStr(input.relationOf(n)), r];
+      const rel = input.relationOf(n);
+      refs[n.name] = [n.uniqueId, pyStr(rel), r, partsOf(rel)];
     }
     const sourceCount = new Map<string, number>();
     for (const s of input.manifest.sources.values()) sourceCount.set(`${s.sourceName}.${s.name}`, (sourceCount.get(`${s.sourceName}.${s.name}`) ?? 0) + 1);
     const sources: Record<string, SourceEntry> = {};
     for (const s of input.manifest.sources.values()) {
       const key = `${s.sourceName}.${s.name}`;
-      if (sourceCount.get(key) === 1) sources[key] = [s.uniqueId, pyStr(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, input.dialect, { type: 'table' }))];
+      if (sourceCount.get(key) !== 1) continue;
+      const rel = new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, input.dialect, { type: 'table' });
+      sources[key] = [s.uniqueId, pyStr(rel), partsOf(rel)];
     }
     const namingMacros = ['generate_schema_name', 'generate_alias_name', 'generate_database_name'].some((m) => input.hasMacro(m, input.manifest.projectName));
-    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests, namingMacros };
+    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests, namingMacros, ...(input.jinja ? { jinja: input.jinja } : {}) };
     writeAtomically(file, JSON.stringify(record));
     return true;
   } catch {
@@ -62,3 +67,22 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
   }
 }
 
+
+function partsOf(rel: RelationValue): RelationParts {
+  return [rel.database, rel.schema, rel.identifier, rel.type];
+}
+
+/** Macros whose calls a re-render alone cannot answer as a full compile would (see warm-jinja.ts). */
+const MACRO_UNSAFE_RE = /\b(doc|env_var)\s*\(|\bconfig\s*[.[]|\{%-?\s*(include|import|from|extends)\b/;
+
+/**
+ * What warm-jinja.ts needs to re-render a model of the project alone: its macro files, in the
+ * order parse adds them. Null with installed packages (their macros and vars are not rebuilt) or
+ * a macro reading what a re-render alone does not rebuild.
+ */
+export function jinjaRecordOf(files: readonly { readonly kind?: string; readonly path: string; readonly contents: string }[], packages: number): JinjaRecord | null {
+  if (packages) return null;
+  const macros = files.filter((f) => f.kind === 'macro');
+  if (macros.some((f) => MACRO_UNSAFE_RE.test(f.contents))) return null;
+  return { macroFiles: macros.map((f) => f.path) };
+}

@@ -25,12 +25,14 @@ import path from 'node:path';
 import { readStatic, type StaticCall } from '../../compiler/static-scan.js';
 
 export const WARM_RENDER_FILE = 'kiln_warm_render.json';
-export const WARM_RECORD_FORMAT = 1;
+export const WARM_RECORD_FORMAT = 2;
 
-/** [unique id, relation as rendered, position in the topological order]. */
-export type RefEntry = [string, string, number];
-/** [unique id, relation as rendered]. */
-export type SourceEntry = [string, string];
+/** A relation's parts as the compiler makes it: [database, schema, identifier, type] (warm-jinja.ts rebuilds it). */
+export type RelationParts = [string, string, string, string | null];
+/** [unique id, relation as rendered, position in the topological order, its parts]. */
+export type RefEntry = [string, string, number, RelationParts];
+/** [unique id, relation as rendered, its parts]. */
+export type SourceEntry = [string, string, RelationParts];
 /** A byte range of manifest.json as distances from its end: [end - start, end - stop]. */
 type TailRange = [number, number];
 
@@ -47,6 +49,13 @@ export interface WarmRecord {
   ordered?: boolean;
   /** Whether the project defines generate_schema_name, generate_alias_name or generate_database_name. */
   readonly namingMacros?: boolean;
+  /** What a model re-rendered with the template engine needs (warm-jinja.ts); absent: never. */
+  readonly jinja?: JinjaRecord;
+}
+
+export interface JinjaRecord {
+  /** The project's macro files (paths relative to the project root), as the compile read them. */
+  readonly macroFiles: readonly string[];
 }
 
 // ---------------------------------------------------------------- recording (full compile; the writer is warm-record.ts)

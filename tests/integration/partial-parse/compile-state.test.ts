@@ -238,14 +238,18 @@ describe('compile with model files changed outside their Jinja', () => {
     await expectSameAsCold(dir, NO_FORMAT);
   });
 
-  it('compiles in full when the Jinja, or text between Jinja, changed', async () => {
+  it('re-renders with the template engine when the Jinja, or text between Jinja, changed; else compiles in full', async () => {
     const dir = await settled();
     expect(await compile(dir, NO_FORMAT)).toBe('none');
+    // A model calling a macro: re-rendered alone (warm-jinja.ts).
     edit(dir, 'models/marts/orders.sql', "ref('stg_customers')", "ref('stg_orders')");
-    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
     edit(dir, 'models/marts/orders.sql', ' o\njoin', ' as o\njoin');
-    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
     edit(dir, 'models/marts/revenue.sql', 'select', "{{ config(materialized='view') }}\nselect");
+    expect(await compile(dir, NO_FORMAT)).toBe('unchanged models');
+    // A config() naming the relation: other models' SQL may change.
+    edit(dir, 'models/marts/revenue.sql', "materialized='view'", "materialized='view', alias='rev'");
     expect(await compile(dir, NO_FORMAT)).toBe('none');
     await expectSameAsCold(dir, NO_FORMAT);
   });
@@ -307,8 +311,8 @@ describe('compile with model files changed between their Jinja', () => {
       ['materialized switched to ephemeral', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='ephemeral'")],
       ['materialized and a tag changed', () => edit(dir, 'models/marts/configured.sql', "materialized='ephemeral', tags=['y']", "materialized='view', tags=['z']")],
       ['a ref to an ephemeral model', () => edit(dir, 'models/marts/joined.sql', "ref('stg_customers')", "ref('eph')")],
-      ['a var()', () => edit(dir, 'models/marts/joined.sql', "ref('eph')", "ref('stg_customers') }} where {{ var('rate')")],
-      ['a tag', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if true %}select * from a{% endif %}')],
+      ['a var() and config.get() (at parse time it reads the config before the calls)', () => edit(dir, 'models/marts/joined.sql', "ref('eph')", "ref('stg_customers') }} where {{ var('rate') }} = {{ config.get('rate', 1)")],
+      ['a tag reading the model', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if model.name %}select * from a{% endif %}')],
       ['the record of refs gone', () => (fs.rmSync(path.join(dir, 'target', WARM_RENDER_FILE)), edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *'))],
     ];
     for (const [what, change] of steps) {
@@ -317,6 +321,94 @@ describe('compile with model files changed between their Jinja', () => {
       expect(await compile(dir, NO_FORMAT), what).toBe('all');
     }
     await expectSameAsColdCopy(dir);
+  });
+
+  // Models whose Jinja is more than literal calls: re-rendered alone with the template engine (warm-jinja.ts).
+  const JINJA: Record<string, string> = {
+    ...STATIC,
+    'models/marts/looped.sql': "select id,\n{%- for d in [7, 30] %}\n  {{ d }} as d{{ d }},\n{%- endfor %}\n  1 as one\nfrom {{ ref('stg_orders') }}\n",
+    'models/marts/incr.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect * from {{ ref('stg_orders') }}\n{% if is_incremental() %}\nwhere id > (select max(id) from {{ this }})\n{% endif %}\n",
+    'models/marts/withvar.sql': "select * from {{ ref('stg_customers') }} where id > {{ var('min_id', 0) }}\n",
+    'models/marts/tobe.sql': "{{ config(materialized='view') }}\nselect {% for c in ['id'] %}{{ c }}{% endfor %} from {{ ref('stg_orders') }}\n",
+    'models/marts/after_tobe.sql': "select * from {{ ref('tobe') }}\n",
+    'macros/cents.sql': "{% macro cents(col) %}({{ col }} * 100)::int{% endmacro %}\n{% macro default__cents(col) %}{{ cents(col) }}{% endmacro %}\n",
+  };
+
+  it('re-renders a model with loops, ifs, var() and macro calls alone, exactly as a full compile', async () => {
+    const dir = await settled(JINJA);
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    const steps: [string, () => void][] = [
+      ['an edit inside a for loop', () => edit(dir, 'models/marts/looped.sql', '[7, 30]', '[7, 30, 90]')],
+      ['an edit inside an if is_incremental() block', () => edit(dir, 'models/marts/incr.sql', 'where id >', 'where id >=')],
+      ["a var()'s default changed", () => edit(dir, 'models/marts/withvar.sql', "var('min_id', 0)", "var('min_id', 10)")],
+      ['a var() of the project added', () => edit(dir, 'models/marts/withvar.sql', 'where id', "where {{ var('rate') }} > 0 and id")],
+      ['config(materialized=...) changed to incremental with a unique_key', () => edit(dir, 'models/marts/tobe.sql', "materialized='view'", "materialized='incremental', unique_key='id'")],
+      // The record follows: ref('tobe') is a table now (Compiler.relationOf).
+      ["its relation's type read by another model", () => edit(dir, 'models/marts/after_tobe.sql', 'select *', "select '{{ ref(\"tobe\").type }}' as t, *")],
+      ['then to table (the unique_key kept)', () => edit(dir, 'models/marts/tobe.sql', "materialized='incremental'", "materialized='table'")],
+      ['a macro call added', () => edit(dir, 'models/marts/looped.sql', '1 as one', "{{ cents('amount') }} as one")],
+      ['a ref made in a loop (the parents change)', () => edit(dir, 'models/marts/looped.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['stg_customers'] %}{{ ref(m) }}{% endfor %}")],
+      ['a static model changed to an if block', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if var("rate") > 1 %}select * from a{% else %}select 1{% endif %}')],
+      ['an edit outside the Jinja of the re-rendered model', () => edit(dir, 'models/marts/looped.sql', /\n$/, '\n-- looped\n')],
+      // kiln's built-in macros are loaded only for a template that may call one.
+      ['a built-in macro call added', () => edit(dir, 'models/marts/withvar.sql', 'select *', 'select cast(1 as {{ dbt.type_string() }}) as s, *')],
+      ['a dispatched project macro added', () => edit(dir, 'models/marts/incr.sql', 'select *', "select {{ adapter.dispatch('cents')('id') }} as c, *")],
+    ];
+    for (const [what, change] of steps) {
+      change();
+      expect(await compile(dir, NO_FORMAT), what).toBe('unchanged models');
+      await expectSameAsColdCopy(dir);
+    }
+    expect(await compile(dir, NO_FORMAT)).toBe('all');
+    await expectSameAsColdCopy(dir);
+  });
+
+  it('compiles in full what a re-render alone cannot show to be the same', async () => {
+    const dir = await settled(JINJA);
+    expect(await compile(dir, NO_FORMAT)).toBe('none');
+    const steps: [string, () => void][] = [
+      ['a config() naming the schema', () => edit(dir, 'models/marts/looped.sql', 'select id', "{{ config(schema='other') }}select id")],
+      ['a unique_key dropped (its value then comes from below the calls)', () => edit(dir, 'models/marts/incr.sql', ", unique_key='id'", '')],
+      ['tags set in a loop', () => edit(dir, 'models/marts/tobe.sql', 'select', "{% for t in ['a'] %}{{ config(tags=[t]) }}{% endfor %}select")],
+      ['materialized switched to ephemeral', () => edit(dir, 'models/marts/tobe.sql', "materialized='view'", "materialized='ephemeral'")],
+      ['the model object read', () => edit(dir, 'models/marts/withvar.sql', 'where id', "where '{{ model.name }}' = 'x' and id")],
+      ['env_var() read', () => edit(dir, 'models/marts/incr.sql', 'where id >', "where '{{ env_var('HOME', '') }}' = 'x' and id >")],
+      // Each alone would be re-rendered; together the first may render with the second's old relation type.
+      ['a materialization switched while another model changed', () => {
+        edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'");
+        edit(dir, 'models/marts/joined.sql', 'select * from a join b', "select {% for c in ['x'] %}1 as {{ c }}, {% endfor %}* from a join b");
+      }],
+      ['a ref to an ephemeral model in a loop', () => edit(dir, 'models/marts/incr.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['eph'] %}{{ ref(m) }}{% endfor %}")],
+    ];
+    for (const [what, change] of steps) {
+      change();
+      expect(await compile(dir, NO_FORMAT), what).toBe('none');
+      expect(await compile(dir, NO_FORMAT), what).toBe('all');
+    }
+    await expectSameAsColdCopy(dir);
+    // A macro reading env_var(): no model is re-rendered with the engine (the record has no `jinja`).
+    const withEnvMacro = await settled({ ...JINJA, 'macros/home.sql': "{% macro home() %}{{ env_var('HOME', '') }}{% endmacro %}\n" });
+    expect(await compile(withEnvMacro, NO_FORMAT)).toBe('none');
+    expect((JSON.parse(fs.readFileSync(path.join(withEnvMacro, 'target', WARM_RENDER_FILE), 'utf8')) as { jinja?: unknown }).jinja).toBeUndefined();
+    edit(withEnvMacro, 'models/marts/looped.sql', '[7, 30]', '[7, 30, 90]');
+    expect(await compile(withEnvMacro, NO_FORMAT)).toBe('none');
+  });
+
+  it('a ref to an unknown model in a loop, or a cycle made in a loop, fails as a full compile fails', async () => {
+    for (const [file, from, to] of [
+      ['models/marts/looped.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['nowhere'] %}{{ ref(m) }}{% endfor %}"],
+      ['models/marts/joined.sql', "ref('stg_customers')", "ref('leaf' if true else 'x')"],
+    ] as const) {
+      const dir = await settled(JINJA);
+      expect(await compile(dir, NO_FORMAT)).toBe('none');
+      edit(dir, file, from, to);
+      const warm = await kiln(['compile', ...NO_FORMAT], dir);
+      const cold = await kiln(['compile', '--no-partial-parse', ...NO_FORMAT], dir);
+      expect(warm.code, to).not.toBe(0);
+      expect(warm.code).toBe(cold.code);
+      const text = (t: string) => t.replace(/^\d\d:\d\d:\d\d/gm, '-').replace(/\d+\.\d+s/g, '-');
+      expect(text(warm.output)).toBe(text(cold.output));
+    }
   });
 
   it('a ref to an unknown model or a cycle fails as a full compile fails', async () => {
