@@ -5,6 +5,7 @@
 // them) are parsed again, unless a change reaches every node (project file, vars, a macro).
 import path from 'node:path';
 import { PartialParseState } from '../parser/partial/state.js';
+import { incrementalReparse } from '../watch/incremental-parse.js';
 import type { GlobalOptions } from './options.js';
 import { openSession, type Session } from './session.js';
 import { Timings } from './timings.js';
@@ -34,6 +35,12 @@ export const reparseProject: Reparse = ({ opts, cwd, changedFiles, previous }) =
   if (!state) {
     state = new PartialParseState(false);
     states.set(root, state);
+  }
+  // A save of node files only: the previous parse with just their nodes parsed again (null: it
+  // cannot tell, and the project is parsed as below).
+  if (previous && process.env.KILN_WATCH_INCREMENTAL !== '0') {
+    const next = incrementalReparse({ previous, changedFiles, state });
+    if (next) return Promise.resolve(next);
   }
   // Before a first successful parse nothing read earlier is trusted.
   // The watcher reports every add, change and delete: folder listings may be kept when no file came or went.
