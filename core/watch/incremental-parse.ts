@@ -16,7 +16,7 @@ import { Dag } from '../graph/dag.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import { parseProject, resolveDependencies } from '../parser/parse-project.js';
 import type { PartialParseState } from '../parser/partial/state.js';
-import { readSourceFile } from '../project/discover.js';
+import { readSourceFile, type ReadResult } from '../project/discover.js';
 import type { FileKind, LoadedProject, ProjectSourceFile } from '../project/types.js';
 import { parseYaml } from '../project/yaml-file.js';
 import type { Session } from '../cli/session.js';
@@ -48,6 +48,16 @@ export function incrementalReparse(input: IncrementalInput): Session | null {
   return typeof out === 'string' ? null : out;
 }
 
+/**
+ * Makes the index an incremental re-parse of `session` needs, soon and off the path of a save:
+ * the watch calls it after each full parse, so the first save after one does not pay for it.
+ */
+export function prepareIncremental(session: Session, state: PartialParseState): void {
+  const cache = state.cache;
+  if (!cache || session.packages.length || session.warnings.length) return;
+  setTimeout(() => parseIndexOf(session.manifest, session.loaded, cache), 0).unref();
+}
+
 function attempt({ previous, changedFiles, state }: IncrementalInput): Session | string {
   const prev = previous.manifest;
   const cache = state.cache;
@@ -57,9 +67,11 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   if (changedFiles.size === 0) return 'no file saved';
   const index = parseIndexOf(prev, previous.loaded, cache);
   if (index.volatile.size) return 'a file reads per-invocation values';
+  if (index.unitTests) return 'the project has unit tests';
 
   // The saved files' entries in the project's file list, read again.
   const files = previous.loaded.files.slice();
+  const reads = new Map<string, ReadResult>();
   const savedProps: ProjectSourceFile[] = [];
   for (const file of changedFiles) {
     const at = index.fileEntries.get(file);
@@ -71,6 +83,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     } catch {
       return `${file} cannot be read (deleted?)`;
     }
+    reads.set(file, read);
     for (const i of at) {
       files[i] = { ...files[i]!, contents: read.contents, checksum: read.checksum };
       if (files[i]!.kind === 'properties') savedProps.push(files[i]!);
@@ -181,8 +194,8 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
 
   // Success: the state and the index follow.
   jinja.manifest = manifest;
-  // The next full parse reads the saved files again (this one did not tell the state what it read).
-  state.invalidate(changedFiles, { root: previous.root });
+  // What was read is what the next full parse finds (a file saved again is invalidated by the watch).
+  for (const [file, read] of reads) state.set(file, read);
   updatePatched(index, [...part.nodes.values(), ...part.disabled.values()], prev);
   carryIndex(prev, manifest, index);
   return {

@@ -28,6 +28,8 @@ export interface ParseIndex {
   readonly fileOfName: Map<string, string>;
   /** Files that read per-invocation values (never cached: a full parse renders them again each time). */
   readonly volatile: Set<string>;
+  /** Whether the project has unit tests (parsed against the whole manifest). */
+  readonly unitTests: boolean;
 }
 
 const byManifest = new WeakMap<Manifest, ParseIndex>();
@@ -66,6 +68,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo)
   const position = new Map<string, number>();
   const disabledPosition = new Map<string, number>();
   const fileOfName = new Map<string, string>();
+  let unitTests = false;
   for (const [nodes, pos] of [
     [manifest.nodes, position],
     [manifest.disabled, disabledPosition],
@@ -73,6 +76,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo)
     let i = 0;
     for (const n of nodes.values()) {
       pos.set(n.uniqueId, i++);
+      if (n.resourceType === 'unit_test') unitTests = true;
       push(owners, n.originalFilePath, n.uniqueId);
       if (n.attachedNode != null) push(attached, n.attachedNode, n.uniqueId);
       if (n.patchPath !== null) addPatched(patched, n.patchPath, n.uniqueId);
@@ -82,7 +86,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo)
   }
   const volatile = new Set<string>();
   for (const [file, v] of cache.volatility ?? []) if (v.key === null) volatile.add(file);
-  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile };
+  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile, unitTests };
 }
 
 export function addPatched(patched: Map<string, Set<string>>, patchPath: string, id: string): void {

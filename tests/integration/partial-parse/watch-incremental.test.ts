@@ -184,5 +184,9 @@ describe("kiln watch's incremental re-parse", () => {
     expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` })).how).toBe('the last parse had warnings');
     expect((await w.save({ 'models/marts/_marts.yml': replace('  - name: nowhere\n', '') })).how).toBe('the last parse had warnings');
     expect((await w.save({ 'models/marts/orders.sql': replace('-- x\n', '') })).how).toBe('incremental');
+    // Unit tests are parsed against the whole manifest: a project with any is parsed in full.
+    const unitTest = 'unit_tests:\n  - name: adds_up\n    model: revenue\n    given:\n      - input: ref(\'orders\')\n        rows:\n          - {cents: 1}\n    expect:\n      rows:\n        - {total: 1}\n';
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest}` })).how).toMatch(/declares unit_tests/);
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- y\n` })).how).toBe('the project has unit tests');
   });
 });
