@@ -829,18 +829,25 @@ function hasConstraints(node: ParsedNode): boolean {
   return false;
 }
 
+/** Some nodes of a manifest to resolve (kiln watch's incremental re-parse); exposures are left as they are. */
+export interface ResolveScope {
+  readonly nodes: readonly ParsedNode[];
+  /** An index of the manifest's names made earlier, still true of it. */
+  readonly index?: RefIndex;
+}
+
 /**
  * Turns recorded refs and sources into dependency edges; unknown names get a suggestion. With
  * installed packages a name resolves in the referring node's package first, then the root
  * project, then any package (core/packages/ref-index.ts).
  */
-export function resolveDependencies(manifest: Manifest, problems: Problems, restricted: ReadonlySet<string> = NO_PACKAGES, only?: readonly ParsedNode[]): void {
-  const index = new RefIndex(manifest);
+export function resolveDependencies(manifest: Manifest, problems: Problems, restricted: ReadonlySet<string> = NO_PACKAGES, scope?: ResolveScope): void {
+  const only = scope?.nodes;
+  const index = scope?.index ?? new RefIndex(manifest);
   checkGroups(only ?? manifest.nodes.values(), manifest, problems);
   // Only an unknown ref needs every name (for a suggestion): made then, not on every parse.
   let byName: Set<string> | undefined;
 
-  // `only`: just these nodes (of manifest) are resolved, exposures are left as they are (kiln watch).
   for (const node of only ?? manifest.nodes.values()) {
     const deps = new EdgeList(node.dependsOn.nodes);
     for (const r of node.refs) {

@@ -179,7 +179,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   }
   const manifest: Manifest = { ...prev, nodes, disabled, sources: savedProps.length ? part.sources : prev.sources };
   const problems = new Problems();
-  resolveDependencies(manifest, problems, undefined, [...part.nodes.values()]);
+  resolveDependencies(manifest, problems, undefined, { nodes: [...part.nodes.values()], index: index.refs });
   if (problems.errors.length || problems.warnings.length) return 'a parsed node does not resolve (the full parse reports it)';
   for (const now of part.nodes.values()) if (!sameList(now.dependsOn.nodes, prev.nodes.get(now.uniqueId)!.dependsOn.nodes)) sameEdges = false;
   let dag = previous.dag;
@@ -208,6 +208,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     invocationId,
     startedAt,
     timings,
+    incremental: { from: prev, reparsed: new Set([...part.nodes.keys(), ...part.disabled.keys()]), nodesOf: (file) => index.owners.get(file) ?? [] },
     // This re-parse's figures (the cache counts on from the last full parse).
     parseCacheStats: { ...cache.stats(), hits: cache.stats().hits - before.hits, misses: cache.stats().misses - before.misses },
   };

@@ -5,6 +5,7 @@
 // way, then carried from parse to parse: an incremental re-parse changes no node id, file or
 // order (it gives up when it would), so only what a node says of its property file moves.
 import type { Manifest } from '../nodes.js';
+import { RefIndex } from '../packages/ref-index.js';
 import type { ParseMemo } from '../parser/partial/parse-cache.js';
 import type { LoadedProject } from '../project/types.js';
 
@@ -30,6 +31,12 @@ export interface ParseIndex {
   readonly volatile: Set<string>;
   /** Whether the project has unit tests (parsed against the whole manifest). */
   readonly unitTests: boolean;
+  /**
+   * What refs and sources name. Made of this manifest's nodes, it stays true of the manifests an
+   * incremental re-parse makes from it: they have the same names, versions, access, groups and
+   * relations (what resolving a ref reads of its target), else the re-parse is a full one.
+   */
+  readonly refs: RefIndex;
 }
 
 const byManifest = new WeakMap<Manifest, ParseIndex>();
@@ -86,7 +93,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo)
   }
   const volatile = new Set<string>();
   for (const [file, v] of cache.volatility ?? []) if (v.key === null) volatile.add(file);
-  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile, unitTests };
+  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile, unitTests, refs: new RefIndex(manifest) };
 }
 
 export function addPatched(patched: Map<string, Set<string>>, patchPath: string, id: string): void {
