@@ -157,8 +157,11 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   // and any other node the part has (sources' tests). Same nodes, same order.
   if (!sameNodes(part.nodes, prev.nodes, index.position, owned) || !sameNodes(part.disabled, prev.disabled, index.disabledPosition, owned)) return 'a node appeared, disappeared or moved';
   let sameEdges = true;
-  for (const now of part.nodes.values()) {
-    const old = prev.nodes.get(now.uniqueId)!;
+  for (const now of [...part.nodes.values(), ...part.disabled.values()]) {
+    const old = (prev.nodes.get(now.uniqueId) ?? prev.disabled.get(now.uniqueId))!;
+    // The same node, not another of the same id (a test given the `name:` of one elsewhere: a
+    // duplicate that a full parse reports).
+    if (now.originalFilePath !== old.originalFilePath || (now.attachedNode ?? null) !== (old.attachedNode ?? null)) return `${now.uniqueId} now comes from another file or node`;
     // What other nodes' parse reads of this one: refs to it resolve, and are allowed, by these.
     if (now.database !== old.database || now.schema !== old.schema || now.alias !== old.alias) return `${old.name}'s relation changed`;
     if (now.config.access !== old.config.access || now.config.group !== old.config.group || now.deprecationDate !== old.deprecationDate || now.version !== old.version || now.latestVersion !== old.latestVersion) {
