@@ -108,7 +108,6 @@ async function watchSession() {
       }
       const next = await outcome(() => reparseProject({ opts, cwd: dir, changedFiles: new Set(sinceGood), previous: good }));
       const how = incremental.lastFallback ?? 'incremental';
-      if (process.env.SHOW_HOW) console.log(Object.keys(edits).join(","), "=>", how);
       const cold = await outcome(() => openSession({ ...options(), partialParse: false }, dir));
       expect(view(next)).toEqual(view(cold));
       if ('session' in next) {
