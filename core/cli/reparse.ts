@@ -5,6 +5,7 @@
 // them) are parsed again, unless a change reaches every node (project file, vars, a macro).
 import path from 'node:path';
 import { PartialParseState } from '../parser/partial/state.js';
+import { incrementalReparse, prepareIncremental } from '../watch/incremental-parse.js';
 import type { GlobalOptions } from './options.js';
 import { openSession, type Session } from './session.js';
 import { Timings } from './timings.js';
@@ -35,11 +36,22 @@ export const reparseProject: Reparse = ({ opts, cwd, changedFiles, previous }) =
     state = new PartialParseState(false);
     states.set(root, state);
   }
+  // A save of node files only: the previous parse with just their nodes parsed again (null: it
+  // cannot tell, and the project is parsed as below).
+  const incremental = process.env.KILN_WATCH_INCREMENTAL !== '0';
+  if (previous && incremental) {
+    const next = incrementalReparse({ previous, changedFiles, state });
+    if (next) return Promise.resolve(next);
+  }
   // Before a first successful parse nothing read earlier is trusted.
   // The watcher reports every add, change and delete: folder listings may be kept when no file came or went.
   if (previous) state.invalidate(changedFiles, { root });
   else state.invalidateAll();
-  return openSession({ ...opts, parseState: state, timings: new Timings() }, cwd, previous ? { adapter: previous.adapter, target: previous.profile.target, graph: { manifest: previous.manifest, dag: previous.dag } } : undefined);
+  const parsed = openSession({ ...opts, parseState: state, timings: new Timings() }, cwd, previous ? { adapter: previous.adapter, target: previous.profile.target, graph: { manifest: previous.manifest, dag: previous.dag } } : undefined);
+  return parsed.then((next) => {
+    if (incremental) prepareIncremental(next, state);
+    return next;
+  });
 };
 
 /** Writes every in-memory parse cache that changed to its target folder (watch calls it on exit). */

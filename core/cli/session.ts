@@ -45,6 +45,17 @@ export interface Session {
   readonly jinja: JinjaEnv;
   /** Partial parsing's figures for this parse (results reused / computed); absent when off. */
   readonly parseCacheStats?: ParseCacheStats;
+  /** Set when kiln watch re-parsed only some files (core/watch/incremental-parse.ts). */
+  readonly incremental?: IncrementalParse;
+}
+
+/** What an incremental re-parse changed of the manifest it started from. */
+export interface IncrementalParse {
+  readonly from: Manifest;
+  /** The nodes parsed again; every other node is the one of `from` (or a copy without its compiledCode). */
+  readonly reparsed: ReadonlySet<string>;
+  /** The ids of the nodes a file defines (enabled or not). */
+  nodesOf(file: string): readonly string[];
 }
 
 /**

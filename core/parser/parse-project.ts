@@ -53,6 +53,12 @@ export interface ParseInput {
    * file and what it depends on are unchanged. The caller checks the project key.
    */
   readonly cache?: ParseMemo;
+  /**
+   * The files are a subset of the project (kiln watch's incremental re-parse, core/watch/
+   * incremental-parse.ts): the checks that need every node (versions without a file, entries
+   * describing nothing, unit tests, refs) are left to the caller.
+   */
+  readonly scoped?: boolean;
 }
 
 export interface ParseOutput {
@@ -345,7 +351,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseTemplated(f, 'model');
     if (node) addNode(node);
   }
-  for (const model of versioned.values()) {
+  for (const model of input.scoped ? [] : versioned.values()) {
     for (const version of model.versions) {
       const id = versionId(model.name, version.v);
       if (manifest.nodes.has(id) || manifest.disabled.has(id)) continue;
@@ -403,7 +409,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
   const contentsOf = new Map(byKind.properties.map((f) => [f.path, f.contents]));
   const unitTestFiles = propertyFiles.filter((pf) => pf.unitTests.length).map((pf) => ({ file: pf.path, contents: contentsOf.get(pf.path) ?? '', entries: pf.unitTests }));
-  for (const t of parseUnitTests(unitTestFiles, manifest, problems)) addNode(t);
+  if (!input.scoped) for (const t of parseUnitTests(unitTestFiles, manifest, problems)) addNode(t);
 
   /**
    * What dbt learns from a generic test's macro at parse time: its depends_on.macros (the test
@@ -689,7 +695,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       set.add(n.name);
     }
   }
-  for (const [kind, map] of Object.entries(patches) as [keyof typeof patches, Map<string, NodePatch>][]) {
+  for (const [kind, map] of input.scoped ? [] : (Object.entries(patches) as [keyof typeof patches, Map<string, NodePatch>][])) {
     for (const [name, patch] of map) {
       const exists = described.get(kind)?.has(name) === true;
       if (!exists) {
@@ -704,7 +710,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   // With packages, refs resolve once every package is parsed (core/packages/parse-packages.ts).
-  if (!input.unit) resolveDependencies(manifest, problems);
+  if (!input.unit && !input.scoped) resolveDependencies(manifest, problems);
   return { manifest, deps, problems };
 }
 
@@ -908,18 +914,26 @@ function hasConstraints(node: ParsedNode): boolean {
   return false;
 }
 
+/** Some nodes of a manifest to resolve (kiln watch's incremental re-parse); exposures are left as they are. */
+export interface ResolveScope {
+  readonly nodes: readonly ParsedNode[];
+  /** An index of the manifest's names made earlier, still true of it. */
+  readonly index?: RefIndex;
+}
+
 /**
  * Turns recorded refs and sources into dependency edges; unknown names get a suggestion. With
  * installed packages a name resolves in the referring node's package first, then the root
  * project, then any package (core/packages/ref-index.ts).
  */
-export function resolveDependencies(manifest: Manifest, problems: Problems, restricted: ReadonlySet<string> = NO_PACKAGES): void {
-  const index = new RefIndex(manifest);
-  checkGroups(manifest, problems);
+export function resolveDependencies(manifest: Manifest, problems: Problems, restricted: ReadonlySet<string> = NO_PACKAGES, scope?: ResolveScope): void {
+  const only = scope?.nodes;
+  const index = scope?.index ?? new RefIndex(manifest);
+  checkGroups(only ?? manifest.nodes.values(), manifest, problems);
   // Only an unknown ref needs every name (for a suggestion): made then, not on every parse.
   let byName: Set<string> | undefined;
 
-  for (const node of manifest.nodes.values()) {
+  for (const node of only ?? manifest.nodes.values()) {
     const deps = new EdgeList(node.dependsOn.nodes);
     for (const r of node.refs) {
       const target = index.ref(r, node.packageName);
@@ -998,7 +1012,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems, rest
     }
     node.dependsOn.nodes = deps.list;
   }
-  for (const e of manifest.exposures?.values() ?? []) {
+  for (const e of only ? [] : (manifest.exposures?.values() ?? [])) {
     const deps = new Set<string>();
     for (const r of e.refs) {
       const target = index.ref(r, e.packageName);
@@ -1022,9 +1036,9 @@ function pastDate(text: string): boolean {
 }
 
 /** Every `group` a node names is declared; a private model belongs to one. */
-function checkGroups(manifest: Manifest, problems: Problems): void {
+function checkGroups(nodes: Iterable<ParsedNode>, manifest: Manifest, problems: Problems): void {
   const declared = new Set([...(manifest.groups?.values() ?? [])].map((g) => g.name));
-  for (const n of manifest.nodes.values()) {
+  for (const n of nodes) {
     const group = n.config.group;
     if (typeof group === 'string' && group && !declared.has(group)) {
       problems.error(new KilnError(Codes.CONFIG_INVALID, `${label(n)} is in group '${group}', which is not declared`, {

@@ -13,9 +13,10 @@ import { usageOf, type Usage } from '../state/usage.js';
  * model file needs one comparison. Pass null when a change can reach every node (the project
  * file, a macro, a doc block).
  */
-export function changedNodes(before: Manifest, after: Manifest, scope: ReadonlySet<string> | null = null): Set<string> {
+export function changedNodes(before: Manifest, after: Manifest, scope: ReadonlySet<string> | null = null, candidates?: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
-  for (const n of after.nodes.values()) {
+  // `candidates`: the only nodes of `after` that may differ from `before` (an incremental re-parse says which).
+  for (const n of candidates ? nodesAmong(after, candidates) : after.nodes.values()) {
     const old = before.nodes.get(n.uniqueId);
     if (!old) out.add(n.uniqueId);
     else if (old !== n && (scope === null || inScope(old, scope) || inScope(n, scope)) && !sameNode(old, n)) out.add(n.uniqueId);
@@ -42,6 +43,13 @@ export function changedNodes(before: Manifest, after: Manifest, scope: ReadonlyS
     else if (usage && (usage.vars.get(n.uniqueId) ?? []).some((v) => changedVars.has(v))) out.add(n.uniqueId);
   }
   return out;
+}
+
+function* nodesAmong(m: Manifest, ids: ReadonlySet<string>): Iterable<ParsedNode> {
+  for (const id of ids) {
+    const n = m.nodes.get(id);
+    if (n) yield n;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // The project's files as `kiln watch` sees them: chokidar on the project folder (chokidar ≥ 4
 // has no globs, so folders are watched and paths filtered here), saves collected into batches
 // once a burst has been quiet for `debounceMs` (40 ms by default; an editor's save is often
-// several events; a `git checkout` is hundreds).
+// several events; a `git checkout` is hundreds), or for 15 ms while it names a single file.
 import path from 'node:path';
 import type { Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
@@ -16,11 +16,20 @@ const PROJECT_FILE = /\.(sql|ya?ml|csv|md|py)$/i;
  */
 export const DEBOUNCE_MS = 40;
 
+/**
+ * The quiet period while a burst names one file: a save of one file (its write may be reported
+ * twice) is taken after 15 ms of quiet rather than 40; a second file in the burst (several files
+ * saved together, a checkout) makes it the full DEBOUNCE_MS again.
+ */
+export const ONE_FILE_QUIET_MS = 15;
+
 export interface FileWatcherOptions {
   readonly root: string;
   /** Folders (relative to root) never watched: target/, logs/, node_modules/. */
   readonly ignoreDirs: readonly string[];
   readonly debounceMs?: number;
+  /** The quiet period while the burst has only one file (ONE_FILE_QUIET_MS by default). */
+  readonly oneFileQuietMs?: number;
   /** Files outside root that are watched too (a profiles.yml in ~/.dbt or --profiles-dir). */
   readonly extraFiles?: readonly string[];
   /** A burst of saves, as paths relative to root with forward slashes. */
@@ -88,6 +97,6 @@ export class FileWatcher {
       const batch = this.pending;
       this.pending = new Set();
       this.opts.onBatch(batch);
-    }, this.opts.debounceMs ?? DEBOUNCE_MS);
+    }, this.pending.size === 1 ? Math.min(this.opts.oneFileQuietMs ?? ONE_FILE_QUIET_MS, this.opts.debounceMs ?? DEBOUNCE_MS) : (this.opts.debounceMs ?? DEBOUNCE_MS));
   }
 }

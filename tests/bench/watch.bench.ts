@@ -1,6 +1,6 @@
 // `kiln watch` on DuckDB: from the save of one view model to its rebuilt report, on a 10,000-model project.
 //
-//   npm run bench -- watch [-- --models 10000 --saves 5]
+//   npm run bench -- watch [-- --models 10000 --saves 5 [--kiln /other/checkout/bin/kiln.js]]
 //
 // The generated project (every model a view) gets its source tables and the chosen model's
 // ancestors built once (`kiln run -s +<model>`); then one `kiln watch --log-format json` process
@@ -20,14 +20,17 @@ import { median } from './lib/measure.js';
 import { benchProject, resetOutputs } from './lib/projects.js';
 import { machine, printTable, repoRoot, writeResults } from './lib/report.js';
 
-const { values: args } = parseArgs({ options: { models: { type: 'string', default: '10000' }, saves: { type: 'string', default: '5' } } });
+// `--kiln <path to bin/kiln.js>` measures another checkout (already built), for A/B comparisons.
+const { values: args } = parseArgs({ options: { models: { type: 'string', default: '10000' }, saves: { type: 'string', default: '5' }, kiln: { type: 'string' } } });
 const models = Number(args.models);
 const saves = Number(args.saves);
-const kilnBin = path.join(repoRoot, 'bin', 'kiln.js');
+const kilnBin = args.kiln ? path.resolve(args.kiln) : path.join(repoRoot, 'bin', 'kiln.js');
 
 // The shipped configuration runs dist/: build it (as `npm install` does) before measuring.
-const built = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'build.js')], { cwd: repoRoot, encoding: 'utf8' });
-if (built.status !== 0 || built.stderr) throw new Error(`build failed: ${built.stderr}`);
+if (!args.kiln) {
+  const built = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'build.js')], { cwd: repoRoot, encoding: 'utf8' });
+  if (built.status !== 0 || built.stderr) throw new Error(`build failed: ${built.stderr}`);
+}
 
 const { dir, project } = benchProject({ models, viewsOnly: true });
 resetOutputs(dir);

@@ -177,8 +177,13 @@ class WatchLoop {
     const parsed = performance.now();
     const selected = this.selectedOrNull(next);
     if (!selected) return;
-    const changed = previous ? changedNodes(previous.manifest, next.manifest, nodeFilesOnly(previous, next, this.sinceGoodParse)) : new Set<string>();
-    for (const id of nodesOfFiles(next.manifest, this.sinceGoodParse)) changed.add(id);
+    // An incremental re-parse says which nodes it parsed again and which nodes each file has:
+    // only those are compared and looked up (not the 40,000 of a 10,000-model project).
+    const inc = previous && next.incremental?.from === previous.manifest ? next.incremental : undefined;
+    const changed = previous ? changedNodes(previous.manifest, next.manifest, nodeFilesOnly(previous, next, this.sinceGoodParse), inc?.reparsed) : new Set<string>();
+    if (inc) {
+      for (const f of this.sinceGoodParse) for (const id of inc.nodesOf(f)) if (next.manifest.nodes.has(id)) changed.add(id);
+    } else for (const id of nodesOfFiles(next.manifest, this.sinceGoodParse)) changed.add(id);
     this.sinceGoodParse.clear();
     const ids = affectedNodes({ manifest: next.manifest, dag: next.dag, selected, changed, downstream: this.opts.downstream !== false });
     if (![...ids].some((id) => next.manifest.nodes.get(id)!.config.materialized !== 'ephemeral')) {

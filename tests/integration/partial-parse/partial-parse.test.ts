@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSession, type Session } from '../../../core/cli/session.js';
 import type { GlobalOptions } from '../../../core/cli/options.js';
-import { manifestJsonChunks } from '../../../core/artifacts/manifest-json.js';
+import { snapshotOf } from './manifest-snapshot.js';
 import { CACHE_FILE } from '../../../core/parser/partial/parse-cache.js';
 import { PartialParseState } from '../../../core/parser/partial/state.js';
 import { testdir } from '../../helpers/testdir.js';
@@ -77,32 +77,6 @@ models:
 
 function options(extra: Partial<GlobalOptions> = {}): GlobalOptions {
   return { command: 'parse', logFormat: 'text', color: false, ...extra };
-}
-
-/** Everything of a parse that must not depend on partial parsing. */
-function snapshotOf(s: Session): Record<string, unknown> {
-  const m = s.manifest;
-  const meta = { invocationId: 'x', generatedAt: new Date(0), adapterType: s.adapter.type };
-  return {
-    order: {
-      nodes: [...m.nodes.keys()],
-      sources: [...m.sources.keys()],
-      macros: [...m.macros.keys()],
-      docs: [...m.docs.keys()],
-      disabled: [...m.disabled.keys()],
-      exposures: [...(m.exposures?.keys() ?? [])],
-    },
-    nodes: [...m.nodes.values()],
-    sources: [...m.sources.values()],
-    macros: [...m.macros.values()],
-    docs: [...m.docs.values()],
-    disabled: [...m.disabled.values()],
-    exposures: [...(m.exposures?.values() ?? [])],
-    vars: m.vars,
-    warnings: s.warnings.map((w) => `${w.code} ${w.message} ${w.loc?.file ?? ''}:${w.loc?.line ?? ''}`),
-    // manifest.json as written (parent_map and child_map included).
-    json: JSON.parse([...manifestJsonChunks(m, s.dag, s.adapter.dialect, meta)].join('')),
-  };
 }
 
 /** A warm parse (reusing the cache) and a cold one of `dir`, which must agree; the warm one's figures. */

@@ -38,6 +38,9 @@ describe('changedNodes', () => {
     const { before, after } = await edit({ 'models/b.sql': "select {{ double('id') }} + 1 as v from {{ ref('a') }}" });
     expect(names(after, changedNodes(before.manifest, after.manifest))).toEqual(['b']);
     expect(names(after, changedNodes(before.manifest, after.manifest, new Set(['models/b.sql'])))).toEqual(['b']);
+    // The candidates an incremental re-parse names are the only nodes compared.
+    expect(names(after, changedNodes(before.manifest, after.manifest, null, new Set(['model.p.b', 'model.p.c'])))).toEqual(['b']);
+    expect(names(after, changedNodes(before.manifest, after.manifest, null, new Set(['model.p.c'])))).toEqual([]);
   });
 
   it('a macro reaches the nodes calling it, a var the nodes reading it, a source the nodes selecting from it', async () => {

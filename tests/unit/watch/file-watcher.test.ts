@@ -41,3 +41,36 @@ it('batches a burst of saves to project files and ignores target/, hidden folder
   expect([...new Set(batches.flat())].sort()).toEqual(wanted);
   expect(batches.find((b) => b.includes('models/a.sql'))).toContain('models/schema.yml');
 }, 30_000);
+
+it('takes a save of one file after a short quiet period, and waits the full one once a second file comes', async () => {
+  const dir = testdir({ 'models/a.sql': 'select 1', 'models/b.sql': 'select 1' });
+  const batches: { files: string[]; at: number }[] = [];
+  let seen: () => void = () => undefined;
+  let next = new Promise<void>((r) => (seen = r));
+  // A long debounce: only the one-file quiet period can make the first batch come soon.
+  watcher = new FileWatcher({
+    root: dir,
+    ignoreDirs: [],
+    debounceMs: 4000,
+    oneFileQuietMs: 20,
+    onBatch: (files) => {
+      batches.push({ files: [...files].sort(), at: performance.now() });
+      seen();
+    },
+  });
+  await watcher.start();
+  let t0 = performance.now();
+  fs.writeFileSync(path.join(dir, 'models/a.sql'), 'select 2');
+  await next;
+  expect(batches[0]!.files).toEqual(['models/a.sql']);
+  expect(batches[0]!.at - t0).toBeLessThan(2000);
+  // chokidar reports a second change of a file only some time after the first.
+  await new Promise((r) => setTimeout(r, 300));
+  next = new Promise<void>((r) => (seen = r));
+  t0 = performance.now();
+  fs.writeFileSync(path.join(dir, 'models/a.sql'), 'select 3');
+  fs.writeFileSync(path.join(dir, 'models/b.sql'), 'select 3');
+  await next;
+  expect(batches[1]!.files).toEqual(['models/a.sql', 'models/b.sql']);
+  expect(batches[1]!.at - t0).toBeGreaterThanOrEqual(4000);
+}, 30_000);

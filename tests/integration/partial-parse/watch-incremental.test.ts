@@ -1,0 +1,191 @@
+// kiln watch's incremental re-parse (core/watch/incremental-parse.ts): through a session of
+// saves (a model's SQL, its refs, a cycle and its fix, YAML descriptions, tests and sources,
+// seeds, snapshots, added and deleted models), every re-parse gives exactly what a parse from
+// scratch gives (the manifest, parent and child maps, warnings, or the same errors), and the
+// saves it can take alone are re-parsed alone.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { GlobalOptions } from '../../../core/cli/options.js';
+import { reparseProject } from '../../../core/cli/reparse.js';
+import { openSession, type Session } from '../../../core/cli/session.js';
+import { KilnError, KilnErrors } from '../../../core/errors.js';
+import { PartialParseState } from '../../../core/parser/partial/state.js';
+import * as incremental from '../../../core/watch/incremental-parse.js';
+import { testdir } from '../../helpers/testdir.js';
+import { snapshotOf } from './manifest-snapshot.js';
+
+const FILES: Record<string, string> = {
+  'dbt_project.yml': "name: shop\nprofile: shop\nversion: '1.0'\nvars:\n  rate: 3\nmodels:\n  shop:\n    marts:\n      +materialized: table\n",
+  'profiles.yml': 'shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n',
+  'models/staging/stg_orders.sql': "select id, amount, {{ var('rate') }} as rate from {{ source('raw', 'orders') }}\n",
+  'models/staging/stg_customers.sql': "{{ config(materialized='view', tags=['pii']) }}\nselect id, name from {{ source('raw', 'customers') }}\n",
+  'models/staging/_staging.yml': `version: 2
+sources:
+  - name: raw
+    tables:
+      - name: orders
+        columns:
+          - name: id
+            data_tests: [unique]
+      - name: customers
+models:
+  - name: stg_orders
+    description: "{{ doc('orders_doc') }}"
+    columns:
+      - name: id
+        data_tests: [unique, not_null]
+      - name: amount
+        data_tests: [is_even]
+`,
+  'models/marts/orders.sql': "select o.id, {{ cents('o.amount') }} as cents\nfrom {{ ref('stg_orders') }} o\njoin {{ ref('stg_customers') }} c on c.id = o.id\n",
+  'models/marts/revenue.sql': "select sum(cents) as total from {{ ref('orders') }}\n",
+  'models/marts/_marts.yml': `version: 2
+models:
+  - name: orders
+    description: Orders with their customer.
+    config:
+      tags: [finance]
+    columns:
+      - name: id
+        data_tests:
+          - relationships:
+              to: ref('stg_customers')
+              field: id
+`,
+  'models/docs.md': '{% docs orders_doc %}\nOne row per order.\n{% enddocs %}\n',
+  'macros/cents.sql': '{% macro cents(col) %}({{ col }} * 100)::int{% endmacro %}\n',
+  'tests/generic/is_even.sql': '{% test is_even(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} % 2 = 1\n{% endtest %}\n',
+  'tests/assert_revenue_positive.sql': "select * from {{ ref('revenue') }} where total < 0\n",
+  'seeds/countries.csv': 'code,name\nfr,France\nde,Germany\n',
+  'seeds/_seeds.yml': 'version: 2\nseeds:\n  - name: countries\n    columns:\n      - name: code\n        data_tests: [unique]\n',
+  'snapshots/orders_snapshot.sql': "{% snapshot orders_snapshot %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols=['amount']) }}\nselect * from {{ ref('stg_orders') }}\n{% endsnapshot %}\n",
+  'analyses/by_customer.sql': "select * from {{ ref('orders') }}\n",
+};
+
+const options = (): GlobalOptions => ({ command: 'watch', logFormat: 'text', color: false, parseState: undefined });
+
+/** A parse's outcome, as the watch sees it: the session, or the errors (code, message, place). */
+type Outcome = { session: Session } | { errors: string[] };
+
+async function outcome(parse: () => Promise<Session>): Promise<Outcome> {
+  try {
+    return { session: await parse() };
+  } catch (e) {
+    if (!(e instanceof KilnError || e instanceof KilnErrors)) throw e;
+    const errors = e instanceof KilnErrors ? e.errors : [e];
+    return { errors: errors.map((x) => `${x.code} ${x.message} ${x.loc?.file ?? ''}:${x.loc?.line ?? ''} ${x.hint ?? ''}`) };
+  }
+}
+
+const view = (o: Outcome) => ('session' in o ? snapshotOf(o.session) : o.errors);
+
+/**
+ * One watch session on a fresh copy of FILES, with its own parse state (as kiln watch keeps one
+ * per project): `save` edits files and re-parses as the watch loop does (the files saved since
+ * the last good parse, against that parse), checks the outcome against a cold parse and says
+ * how it was re-parsed ('incremental' or why not).
+ */
+async function watchSession() {
+  const dir = testdir(FILES);
+  const state = new PartialParseState(false);
+  const opts = { ...options(), parseState: state };
+  let good = await reparseProject({ opts, cwd: dir, changedFiles: new Set(), previous: null });
+  const sinceGood = new Set<string>();
+  return {
+    dir,
+    /** The last good parse (the one the watch rebuilds from). */
+    current: () => good,
+    async save(edits: Record<string, string | null | ((text: string) => string)>): Promise<{ how: string; outcome: Outcome }> {
+      for (const [rel, edit] of Object.entries(edits)) {
+        const abs = path.join(dir, rel);
+        sinceGood.add(rel);
+        if (edit === null) fs.rmSync(abs);
+        else {
+          fs.mkdirSync(path.dirname(abs), { recursive: true });
+          fs.writeFileSync(abs, typeof edit === 'string' ? edit : edit(fs.readFileSync(abs, 'utf8')));
+        }
+      }
+      const next = await outcome(() => reparseProject({ opts, cwd: dir, changedFiles: new Set(sinceGood), previous: good }));
+      const how = incremental.lastFallback ?? 'incremental';
+      const cold = await outcome(() => openSession({ ...options(), partialParse: false }, dir));
+      expect(view(next)).toEqual(view(cold));
+      if ('session' in next) {
+        good = next.session;
+        sinceGood.clear();
+      }
+      return { how, outcome: next };
+    },
+  };
+}
+
+const replace = (from: string, to: string) => (text: string) => {
+  expect(text, `should contain ${from}`).toContain(from);
+  return text.replace(from, to);
+};
+
+describe("kiln watch's incremental re-parse", () => {
+  it('gives what a cold parse gives through a session of edits, re-parsing alone what it can', async () => {
+    const w = await watchSession();
+    // A model's SQL body; what the last build compiled (kept on its nodes) is not carried over.
+    w.current().manifest.nodes.get('model.shop.revenue')!.compiledCode = 'select 1';
+    expect((await w.save({ 'models/marts/orders.sql': replace('as cents', 'as cents, o.id * 2 as twice') })).how).toBe('incremental');
+    // A ref changed (the graph's edges with it).
+    expect((await w.save({ 'models/marts/revenue.sql': replace("ref('orders')", "ref('stg_orders')") })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/revenue.sql': replace("ref('stg_orders')", "ref('orders')") })).how).toBe('incremental');
+    // A ref that closes a cycle: the same error as a cold parse; then fixed.
+    const cycle = await w.save({ 'models/staging/stg_orders.sql': (t) => `${t}-- {{ ref('revenue') }}\n` });
+    expect('errors' in cycle.outcome && cycle.outcome.errors[0]).toMatch(/^KLN303 Found a cycle/);
+    expect((await w.save({ 'models/staging/stg_orders.sql': replace("-- {{ ref('revenue') }}\n", '') })).how).toBe('incremental');
+    // A ref to nothing: the cold parse's error (with its suggestion); then fixed.
+    const unknown = await w.save({ 'models/marts/orders.sql': replace("ref('stg_customers')", "ref('stg_customer')") });
+    expect('errors' in unknown.outcome && unknown.outcome.errors.join('\n')).toMatch(/KLN301 .*stg_customer'/);
+    expect((await w.save({ 'models/marts/orders.sql': replace("ref('stg_customer')", "ref('stg_customers')") })).how).toBe('incremental');
+    // A Jinja error in a model.
+    const broken = await w.save({ 'models/marts/revenue.sql': (t) => `${t}{{ oops( }}\n` });
+    expect('errors' in broken.outcome).toBe(true);
+    expect((await w.save({ 'models/marts/revenue.sql': replace('{{ oops( }}\n', '') })).how).toBe('incremental');
+    // A config in the SQL (tags), then one that moves the relation (alias): the latter reaches
+    // other nodes (foreign keys), so the project is parsed in full.
+    expect((await w.save({ 'models/staging/stg_customers.sql': replace("tags=['pii']", "tags=['pii', 'crm']") })).how).toBe('incremental');
+    expect((await w.save({ 'models/staging/stg_customers.sql': replace("tags=['pii', 'crm']", "tags=['pii'], alias='customers'") })).how).not.toBe('incremental');
+    // YAML: a description, a column's description, a test's arguments, a new test, a source's column.
+    expect((await w.save({ 'models/marts/_marts.yml': replace('Orders with their customer.', 'Orders.') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/_marts.yml': replace('      - name: id\n', '      - name: id\n        description: The order.\n') })).how).toBe('incremental');
+    await w.save({ 'models/marts/_marts.yml': replace('field: id', 'field: name') });
+    await w.save({ 'models/staging/_staging.yml': replace('data_tests: [unique, not_null]', 'data_tests: [unique, not_null, is_even]') });
+    expect((await w.save({ 'models/staging/_staging.yml': replace('      - name: customers\n', '      - name: customers\n        description: People.\n') })).how).toBe('incremental');
+    // YAML describing a model from another file now (the model moves to the other entry).
+    await w.save({
+      'models/marts/_marts.yml': (t) => `${t}  - name: stg_customers\n    description: Moved here.\n`,
+    });
+    // A seed's data, a snapshot's query, a singular test, an analysis.
+    expect((await w.save({ 'seeds/countries.csv': (t) => `${t}it,Italy\n` })).how).toBe('incremental');
+    expect((await w.save({ 'snapshots/orders_snapshot.sql': replace('select *', 'select id, amount') })).how).toBe('incremental');
+    expect((await w.save({ 'tests/assert_revenue_positive.sql': replace('total < 0', 'total < 1') })).how).toBe('incremental');
+    expect((await w.save({ 'analyses/by_customer.sql': replace('select *', 'select id') })).how).toBe('incremental');
+    // A model added, then changed, then deleted; a macro changed.
+    expect((await w.save({ 'models/marts/big_orders.sql': "select * from {{ ref('orders') }} where cents > 100\n" })).how).not.toBe('incremental');
+    expect((await w.save({ 'models/marts/big_orders.sql': replace('> 100', '> 1000') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/big_orders.sql': null })).how).not.toBe('incremental');
+    expect((await w.save({ 'macros/cents.sql': replace('* 100', '* 1000') })).how).not.toBe('incremental');
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `-- after a macro changed\n${t}` })).how).toBe('incremental');
+    // A model disabled by its config: a node leaves the graph, parsed in full.
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `{{ config(enabled=false) }}\n${t}` })).outcome).toHaveProperty('errors');
+  });
+
+  it('re-parses a deleted file, a file of another kind or a project with warnings in full', async () => {
+    const w = await watchSession();
+    expect((await w.save({ 'dbt_project.yml': (t) => `${t}# a comment\n` })).how).toMatch(/not a file of the last parse/);
+    expect((await w.save({ 'models/docs.md': replace('One row', 'A row') })).how).toMatch(/doc file/);
+    // A property file describing a model that does not exist: a warning, on every parse after it.
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}  - name: nowhere\n` })).how).toMatch(/does not exist/);
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` })).how).toBe('the last parse had warnings');
+    expect((await w.save({ 'models/marts/_marts.yml': replace('  - name: nowhere\n', '') })).how).toBe('the last parse had warnings');
+    expect((await w.save({ 'models/marts/orders.sql': replace('-- x\n', '') })).how).toBe('incremental');
+    // Unit tests are parsed against the whole manifest: a project with any is parsed in full.
+    const unitTest = 'unit_tests:\n  - name: adds_up\n    model: revenue\n    given:\n      - input: ref(\'orders\')\n        rows:\n          - {cents: 1}\n    expect:\n      rows:\n        - {total: 1}\n';
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest}` })).how).toMatch(/declares unit_tests/);
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- y\n` })).how).toBe('the project has unit tests');
+  });
+});
