@@ -353,7 +353,7 @@ interface NodeJson {
   name?: unknown;
   refs?: unknown;
   sources?: unknown;
-  depends_on?: { nodes?: unknown };
+  depends_on?: { nodes?: unknown; macros?: unknown };
   constraints?: unknown;
   columns?: Record<string, { constraints?: unknown }>;
   raw_code?: unknown;
@@ -508,12 +508,25 @@ function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { rea
     if (self && self[0] === node.unique_id && Array.isArray(self[3])) self[3][3] = r.materialized[1] === 'view' ? 'view' : 'table';
     if (!r.config) node.config.materialized = r.materialized[1];
   }
+  // depends_on.macros: the body's calls, then its hooks' (which the record cannot tell apart): a
+  // model with hooks keeps its list only when the body's calls stay as they were.
+  const oldMacros = Array.isArray(node.depends_on.macros) ? (node.depends_on.macros as string[]) : [];
+  const newMacros = r.macros ?? [];
+  if (JSON.stringify(oldMacros) !== JSON.stringify(newMacros)) {
+    if (hasHooks(node.config)) return false;
+    node.depends_on.macros = newMacros;
+  }
   if (r.config) node.config = r.config;
   node.compiled_code = r.compiled;
   node.refs = r.refs;
   node.sources = r.sources;
   node.depends_on.nodes = r.dependsOn;
   return true;
+}
+
+function hasHooks(config: unknown): boolean {
+  const c = (config ?? {}) as Record<string, unknown>;
+  return [c['pre-hook'], c['post-hook']].some((h) => Array.isArray(h) && h.length > 0);
 }
 
 function isModelJson(node: NodeJson): node is NodeJson & ModelJson {

@@ -255,17 +255,19 @@ async function rerender(record: WarmRecord, env: Env, node: ModelJson, oldRaw: s
     refs,
     sources: after.sources.map(([a, b]) => [a, b]),
     dependsOn,
+    macros: after.macros,
     ...(config === 'same' ? {} : { config }),
     ...(typeof from === 'string' && typeof to === 'string' && from !== to ? { materialized: [from, to] as [string, string] } : {}),
   };
 }
 
 /** What the parse-time render records (config() calls as made: validated only when they changed). */
-function parseRender(env: Env, node: ModelJson, raw: string): { refs: ParseRecord['refs']; sources: ParseRecord['sources']; configs: Record<string, unknown>[] } {
-  const record: ParseRecord = { refs: [], sources: [], configs: [] };
+function parseRender(env: Env, node: ModelJson, raw: string): { refs: ParseRecord['refs']; sources: ParseRecord['sources']; configs: Record<string, unknown>[]; macros: string[] } {
+  const record: ParseRecord = { refs: [], sources: [], configs: [], macros: [] };
   const identity = { name: node.name, resourceType: 'model', file: node.original_file_path, database: node.database, schema: node.schema, alias: node.alias, config: {}, uniqueId: node.unique_id };
-  env.engine.render(node.original_file_path, raw, parseContext(env.deps, identity, env.profileName, record, () => ({})));
-  return { refs: record.refs, sources: record.sources, configs: record.configs };
+  // The macros it calls itself, as a full parse records them (depends_on.macros).
+  env.engine.render(node.original_file_path, raw, parseContext(env.deps, identity, env.profileName, record, () => ({})), { macroCalls: record.macros });
+  return { refs: record.refs, sources: record.sources, configs: record.configs, macros: record.macros ?? [] };
 }
 
 /** Plain data (what JSON keeps exactly): strings, finite numbers, booleans, null, arrays and plain objects of them. */

@@ -146,6 +146,8 @@ export interface Rerendered {
   readonly dependsOn: string[];
   /** The config's `materialized` changed by the file's config() [from, to] (see configChange). */
   readonly materialized?: [string, string];
+  /** depends_on.macros: the macros the new text calls itself (absent: a static text, which calls none). */
+  readonly macros?: string[];
 }
 
 const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
