@@ -8,6 +8,7 @@ import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
 import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
+import type { TimeSpine } from '../semantic/types.js';
 import { semanticEdges, semanticSections } from '../semantic/json.js';
 
 export const KILN_VERSION = '0.1.0';
@@ -82,8 +83,9 @@ class LazyMap {
 
 /** The manifest's top-level keys in order; the large maps are lazy. */
 function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): [string, unknown][] {
+  const keys = modelFacts(manifest);
   const nodes = new LazyMap(function* () {
-    for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots)] as const;
+    for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots, keys)] as const;
   });
   const unitTests = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType === 'unit_test') yield [n.uniqueId, unitTestJson(n)] as const;
@@ -206,7 +208,8 @@ export function dbtFilePath(file: string, packageName: string, roots: PackageRoo
   return root !== undefined && file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file;
 }
 
-export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots): Record<string, unknown> {
+/** `facts`: what the rest of the manifest says of models (modelFacts), for dbt's `primary_key` and `time_spine` when given. */
+export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots, facts?: ModelFacts): Record<string, unknown> {
   const ephemeral = n.config.materialized === 'ephemeral';
   return {
     database: n.database,
@@ -236,11 +239,11 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     raw_code: n.rawCode,
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
-    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n)),
+    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts)),
   };
 }
 
-function codeJson(n: ParsedNode): Record<string, unknown> {
+function codeJson(n: ParsedNode, facts: ModelFacts | undefined): Record<string, unknown> {
   const code: Record<string, unknown> = {
     language: 'sql',
     refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
@@ -261,8 +264,65 @@ function codeJson(n: ParsedNode): Record<string, unknown> {
     code.version = n.version ?? null;
     code.latest_version = n.latestVersion ?? null;
     code.deprecation_date = n.deprecationDate ?? null;
+    if (facts) {
+      code.primary_key = primaryKeyOf(n, facts.keys.get(n.uniqueId));
+      const spine = facts.spines.get(`${n.packageName}.${n.name}`);
+      code.time_spine = spine ? { standard_granularity_column: spine.standardGranularityColumn, custom_granularities: spine.customGranularities } : null;
+    }
   }
   return n.resourceType === 'test' ? { ...code, ...testJson(n) } : code;
+}
+
+/**
+ * Each model's data tests that name its columns, as dbt infers a primary key from them: columns
+ * with unique (or unique_combination_of_columns) and not_null tests, enabled or not.
+ */
+export interface KeyTests {
+  notNull: string[];
+  unique: string[];
+  uniqueDisabled: string[];
+}
+
+export interface ModelFacts {
+  readonly keys: ReadonlyMap<string, KeyTests>;
+  /** Declared time spines by `<package>.<model name>`. */
+  readonly spines: ReadonlyMap<string, TimeSpine>;
+}
+
+function modelFacts(manifest: Manifest): ModelFacts {
+  const spines = new Map((manifest.semantic?.timeSpines ?? []).map((t) => [`${t.packageName}.${t.model}`, t]));
+  return { keys: primaryKeys(manifest), spines };
+}
+
+function primaryKeys(manifest: Manifest): Map<string, KeyTests> {
+  const out = new Map<string, KeyTests>();
+  const note = (t: ParsedNode, enabled: boolean) => {
+    const meta = t.testMetadata;
+    if (!meta || !t.attachedNode) return;
+    const isUnique = meta.name === 'unique' || meta.name === 'unique_combination_of_columns';
+    if (!isUnique && meta.name !== 'not_null') return;
+    const kw = meta.kwargs as Record<string, unknown>;
+    const columns = typeof kw.column_name === 'string' ? [kw.column_name] : Array.isArray(kw.combination_of_columns) ? kw.combination_of_columns.map(String) : [];
+    if (!columns.length) return;
+    let k = out.get(t.attachedNode);
+    if (!k) out.set(t.attachedNode, (k = { notNull: [], unique: [], uniqueDisabled: [] }));
+    const into = !isUnique ? k.notNull : enabled ? k.unique : k.uniqueDisabled;
+    for (const c of columns) if (!into.includes(c)) into.push(c);
+  };
+  for (const n of manifest.nodes.values()) if (n.resourceType === 'test') note(n, true);
+  for (const n of manifest.disabled.values()) if (n.resourceType === 'test') note(n, false);
+  return out;
+}
+
+/** dbt's primary_key: a primary_key constraint's columns, else tested columns (see KeyTests). */
+function primaryKeyOf(n: ParsedNode, tests: KeyTests | undefined): string[] {
+  const model = (n.constraints ?? []).find((c) => c.type === 'primary_key' && !c.onColumn);
+  if (model) return model.columns;
+  for (const c of Object.values(n.columns)) if ((c.constraints ?? []).some((x) => x.type === 'primary_key')) return [c.name];
+  if (!tests) return [];
+  const both = tests.notNull.filter((c) => tests.unique.includes(c) || tests.uniqueDisabled.includes(c));
+  if (both.length) return both;
+  return tests.unique.length ? tests.unique : tests.uniqueDisabled;
 }
 
 /**

@@ -122,6 +122,9 @@ describe('manifest.json as dbt writes it', () => {
     expect(srcNotNull).not.toHaveProperty('access');
     expect(srcNotNull).not.toHaveProperty('version');
     expect(m.nodes['model.fk.plain']).toMatchObject({ access: 'protected', version: null, functions: [] });
+    // primary_key as dbt infers it from tests (a unique test on id; not_null alone names none), and time_spine.
+    expect(m.nodes['model.fk.plain']).toMatchObject({ primary_key: ['id'], time_spine: null });
+    expect(m.nodes['model.fk.vm.v1']).toMatchObject({ primary_key: [], time_spine: null });
     // The macros a model's own Jinja calls (project and package macros; kiln's built-ins such as
     // is_incremental are not macros here, where dbt lists macro.dbt.is_incremental).
     expect(m.nodes['model.fk.plain']!.depends_on).toEqual({ macros: ['macro.fk.double'], nodes: ['model.fk.vm.v2'] });
