@@ -123,6 +123,23 @@ interface Base {
   unrenderedConfig: Record<string, unknown>;
 }
 
+/** What every semantic entry made from a Base shares: ids, paths, fqn, configs, where it is. */
+function identity<K extends 'semantic_model' | 'metric' | 'saved_query'>(kind: K, projectName: string, base: Base, at: YamlAt) {
+  return {
+    uniqueId: `${kind}.${projectName}.${base.name}`,
+    resourceType: kind,
+    packageName: projectName,
+    name: base.name,
+    path: base.path,
+    originalFilePath: base.originalFilePath,
+    fqn: base.fqn,
+    config: base.config,
+    unrenderedConfig: base.unrenderedConfig,
+    dependsOn: { nodes: [] as string[], macros: [] as string[] },
+    at,
+  };
+}
+
 function invalid(problems: Problems, at: YamlAt, sub: YamlPath, message: string, hint?: string): void {
   problems.error(new KilnError(Codes.CONFIG_INVALID, message, { loc: entryLoc(at, ...sub), hint }));
 }
@@ -279,17 +296,7 @@ function semanticModel(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInp
   const defaults = isPlainObject(raw.defaults) ? { agg_time_dimension: str(raw.defaults.agg_time_dimension) } : null;
   const description = str(raw.description);
   return {
-    uniqueId: `semantic_model.${input.projectName}.${base.name}`,
-    resourceType: 'semantic_model',
-    packageName: input.projectName,
-    name: base.name,
-    path: base.path,
-    originalFilePath: base.originalFilePath,
-    fqn: base.fqn,
-    config: base.config,
-    unrenderedConfig: base.unrenderedConfig,
-    dependsOn: { nodes: [], macros: [] },
-    at,
+    ...identity('semantic_model', input.projectName, base, at),
     model: modelText,
     ref,
     description: description === null ? null : describeAt(input, description, at),
@@ -386,17 +393,7 @@ function parseMetric(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInput
   const tags = [...new Set([...(Array.isArray(raw.tags) ? raw.tags.map(String) : typeof raw.tags === 'string' ? [raw.tags] : [])])];
   const description = str(raw.description) ?? '';
   return {
-    uniqueId: `metric.${input.projectName}.${base.name}`,
-    resourceType: 'metric',
-    packageName: input.projectName,
-    name: base.name,
-    path: base.path,
-    originalFilePath: base.originalFilePath,
-    fqn: base.fqn,
-    config: base.config,
-    unrenderedConfig: base.unrenderedConfig,
-    dependsOn: { nodes: [], macros: [] },
-    at,
+    ...identity('metric', input.projectName, base, at),
     description: describeAt(input, description, at),
     label,
     type,
@@ -477,17 +474,8 @@ function savedQuery(raw: Raw, at: YamlAt, base: Base, input: SemanticParseInput)
   const tags = Array.isArray(raw.tags) ? raw.tags.map(String) : typeof raw.tags === 'string' ? [raw.tags] : [];
   const cache = isPlainObject(base.config.cache) ? { enabled: base.config.cache.enabled === true } : { enabled: false };
   return {
-    uniqueId: `saved_query.${input.projectName}.${base.name}`,
-    resourceType: 'saved_query',
-    packageName: input.projectName,
-    name: base.name,
-    path: base.path,
-    originalFilePath: base.originalFilePath,
-    fqn: base.fqn,
+    ...identity('saved_query', input.projectName, base, at),
     config: { ...base.config, export_as: str(base.config.export_as), schema: str(base.config.schema), cache },
-    unrenderedConfig: base.unrenderedConfig,
-    dependsOn: { nodes: [], macros: [] },
-    at,
     description: description === null ? null : describeAt(input, description, at),
     label: str(raw.label),
     queryParams: {
