@@ -210,18 +210,24 @@ export function runResultsJson(summary: RunSummary, meta: ArtifactMeta, args: Re
   };
 }
 
+/** dbt's adapter_response code: the status message without its counts (`INSERT 0 150` → `INSERT`). */
+function responseCode(message: string): string {
+  return message.split(' ').filter((w) => w !== '' && !/^\d+$/.test(w)).join(' ');
+}
+
 function resultJson(r: NodeResult): Record<string, unknown> {
   return {
     status: r.status,
     timing: r.timing,
     thread_id: r.threadId,
     execution_time: r.executionTime,
-    adapter_response: r.status === 'skipped' ? {} : { _message: r.adapterMessage, code: r.adapterMessage, rows_affected: r.rowsAffected },
-    message: r.message,
+    adapter_response: r.status === 'skipped' ? {} : { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected },
+    // As dbt: a passing test has no message; a seed (no SQL of its own) no compiled code.
+    message: r.status === 'pass' ? null : r.message,
     failures: r.failures ?? null,
     unique_id: r.uniqueId,
-    compiled: r.compiledCode !== null,
-    compiled_code: r.compiledCode,
+    compiled: r.compiledCode ? true : null,
+    compiled_code: r.compiledCode || null,
     relation_name: r.relationName,
     batch_results: r.batchResults ? { successful: r.batchResults.successful, failed: r.batchResults.failed } : null,
     error: r.error ? r.error.toJSON() : undefined,
