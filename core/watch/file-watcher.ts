@@ -2,8 +2,8 @@
 // has no globs, so folders are watched and paths filtered here), saves collected into batches
 // once a burst has been quiet for `debounceMs` (40 ms by default; an editor's save is often
 // several events; a `git checkout` is hundreds), or for 15 ms while it names a single file.
+import fs, { type Stats } from 'node:fs';
 import path from 'node:path';
-import type { Stats } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 
 /** Files a project is made of; everything else (the DuckDB file, editors' swap files) is noise. */
@@ -23,6 +23,13 @@ export const DEBOUNCE_MS = 40;
  */
 export const ONE_FILE_QUIET_MS = 15;
 
+/**
+ * chokidar drops a file's change events for 50 ms after reporting one (its own throttle, not an
+ * option): a second save that soon is never reported. Every reported file is looked at again this
+ * long after its event, and taken as saved again if it differs from what its batch found.
+ */
+export const RECHECK_MS = 60;
+
 export interface FileWatcherOptions {
   readonly root: string;
   /** Folders (relative to root) never watched: target/, logs/, node_modules/. */
@@ -41,6 +48,9 @@ export class FileWatcher {
   private watcher: FSWatcher | null = null;
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /** Each file of a batch as it was when the batch was taken (`size:mtime`, '' when gone). */
+  private readonly taken = new Map<string, string>();
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
   private readonly ignored: ReadonlySet<string>;
   private readonly extra: ReadonlySet<string>;
 
@@ -67,6 +77,8 @@ export class FileWatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending.clear();
+    for (const t of this.rechecks.values()) clearTimeout(t);
+    this.rechecks.clear();
     await this.watcher?.close();
     this.watcher = null;
   }
@@ -91,12 +103,37 @@ export class FileWatcher {
     const rel = this.relative(p);
     if (!PROJECT_FILE.test(rel)) return;
     this.pending.add(rel);
+    this.scheduleRecheck(rel, p);
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
       const batch = this.pending;
       this.pending = new Set();
+      for (const f of batch) this.taken.set(f, this.stamp(path.resolve(this.opts.root, f)));
       this.opts.onBatch(batch);
     }, this.pending.size === 1 ? Math.min(this.opts.oneFileQuietMs ?? ONE_FILE_QUIET_MS, this.opts.debounceMs ?? DEBOUNCE_MS) : (this.opts.debounceMs ?? DEBOUNCE_MS));
+  }
+
+  /** See RECHECK_MS: a save chokidar did not report (within its throttle) is taken all the same. */
+  private scheduleRecheck(rel: string, abs: string): void {
+    const prev = this.rechecks.get(rel);
+    if (prev) clearTimeout(prev);
+    const t = setTimeout(() => {
+      this.rechecks.delete(rel);
+      const before = this.taken.get(rel);
+      if (this.pending.has(rel) || before === undefined) return;
+      if (this.stamp(abs) !== before) this.saw(abs);
+    }, RECHECK_MS);
+    t.unref();
+    this.rechecks.set(rel, t);
+  }
+
+  private stamp(abs: string): string {
+    try {
+      const st = fs.statSync(abs, { bigint: true });
+      return `${st.size}:${st.mtimeNs}:${st.ino}`;
+    } catch {
+      return '';
+    }
   }
 }

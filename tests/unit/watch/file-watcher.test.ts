@@ -74,3 +74,27 @@ it('takes a save of one file after a short quiet period, and waits the full one 
   expect(batches[1]!.files).toEqual(['models/a.sql', 'models/b.sql']);
   expect(batches[1]!.at - t0).toBeGreaterThanOrEqual(4000);
 }, 30_000);
+
+it('takes a save that comes within chokidar’s 50 ms throttle after the last one (which chokidar does not report)', async () => {
+  const dir = testdir({ 'models/a.sql': 'select 1' });
+  const batches: string[][] = [];
+  let seen: () => void = () => undefined;
+  let next = new Promise<void>((r) => (seen = r));
+  watcher = new FileWatcher({
+    root: dir,
+    ignoreDirs: [],
+    oneFileQuietMs: 5,
+    onBatch: (files) => {
+      batches.push([...files]);
+      seen();
+    },
+  });
+  await watcher.start();
+  fs.writeFileSync(path.join(dir, 'models/a.sql'), 'select 2');
+  await next;
+  next = new Promise<void>((r) => (seen = r));
+  // Right after the batch (a fast rebuild, then the next save): well within 50 ms of the event.
+  fs.writeFileSync(path.join(dir, 'models/a.sql'), 'select 33');
+  await next;
+  expect(batches).toEqual([['models/a.sql'], ['models/a.sql']]);
+}, 30_000);
