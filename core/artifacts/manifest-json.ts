@@ -375,7 +375,7 @@ function contractJson(n: ParsedNode): Record<string, unknown> {
 const SHOWN = { show: true, node_color: null };
 
 /** A node's `docs` (show, node_color) from its `docs` config: shown, no colour, unless set. */
-function nodeDocs(docs: unknown): { show: boolean; node_color: string | null } {
+export function nodeDocs(docs: unknown): { show: boolean; node_color: string | null } {
   if (docs === null || typeof docs !== 'object') return SHOWN;
   const { show, node_color } = docs as { show?: unknown; node_color?: unknown };
   return { show: show !== false, node_color: typeof node_color === 'string' ? node_color : null };

@@ -6,6 +6,7 @@ import type { Dag } from '../graph/dag.js';
 import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import { grantConfig } from '../materializations/grants-and-docs.js';
 import { indexSpecs } from '../materializations/indexes.js';
+import { nodeDocs } from '../artifacts/manifest-json.js';
 import type { Catalog } from './catalog.js';
 import { DEFAULT_LAYOUT, packedLayout } from './layout.js';
 import type { HistoryEntry } from './run-history.js';
@@ -75,7 +76,7 @@ export function buildSiteData(input: SiteInput): SiteData {
   // docs config hides them.
   const laidOut: number[] = [];
   resources.forEach((r, i) => {
-    if (r.resourceType !== 'test' && !('config' in r && docsOf(r.config).show === false)) laidOut.push(i);
+    if (r.resourceType !== 'test' && !('config' in r && !nodeDocs(r.config.docs).show)) laidOut.push(i);
   });
   const local = new Map(laidOut.map((g, l) => [g, l]));
   const layout = packedLayout(
@@ -118,9 +119,9 @@ export function buildSiteData(input: SiteInput): SiteData {
       node.tags = r.tags;
       return node;
     }
-    const docs = docsOf(r.config);
-    if (docs.show === false) node.hide = 1;
-    if (docs.color) node.color = docs.color;
+    const docs = nodeDocs(r.config.docs);
+    if (!docs.show) node.hide = 1;
+    if (docs.node_color) node.color = docs.node_color;
     if (r.patchPath) node.patch = r.patchPath;
     if (r.testMetadata) node.testName = r.testMetadata.name;
     node.cfg = intern(r.config, ({ pre_hook, post_hook, ...config }) => {
@@ -349,10 +350,3 @@ function schemaFacts(r: ParsedNode): [string, string][] {
   return out;
 }
 
-/** A node's `docs` config: whether it shows in the docs, and its lineage colour. */
-function docsOf(config: Readonly<Record<string, unknown>>): { show?: boolean; color?: string } {
-  const docs = config.docs;
-  if (docs === null || typeof docs !== 'object') return {};
-  const { show, node_color } = docs as { show?: unknown; node_color?: unknown };
-  return { show: show === false ? false : undefined, color: typeof node_color === 'string' && node_color ? node_color : undefined };
-}

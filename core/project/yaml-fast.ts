@@ -41,8 +41,11 @@ export function parseFastYaml(text: string): FastYaml | undefined {
 }
 
 const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
-// PyYAML's (YAML 1.1) booleans, as dbt reads every YAML file: `yes`/`no`/`on`/`off` too.
-const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/;
+/** YAML 1.1's boolean words beyond true/false (PyYAML's, as dbt reads every YAML file). */
+export const YAML11_BOOL_WORDS = '[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF';
+/** A whole scalar that is one of YAML11_BOOL_WORDS. */
+export const YAML11_BOOL_RE = new RegExp(`^(?:${YAML11_BOOL_WORDS})$`);
+const BOOL_RE = new RegExp(`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE|${YAML11_BOOL_WORDS})$`);
 const OCT_RE = /^0o[0-7]+$/;
 const INT_RE = /^[-+]?[0-9]+$/;
 const HEX_RE = /^0x[0-9a-fA-F]+$/;
@@ -81,7 +84,7 @@ function resolveNoted(s: string): unknown {
 }
 
 /** A BOOL_RE word's value: true, yes and on are true. */
-function isTrueWord(s: string): boolean {
+export function isTrueWord(s: string): boolean {
   const c = s[0]!.toLowerCase();
   return c === 't' || c === 'y' || (c === 'o' && s.length === 2);
 }

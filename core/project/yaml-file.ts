@@ -6,7 +6,7 @@ import type { Document, LineCounter, Node as YamlNode, Pair, ScalarTag, Tags, YA
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import { yamlLib } from '../yaml-lib.js';
 import { readSourceFile } from './discover.js';
-import { POS_SCALE, type PositionTable, parseFastYaml } from './yaml-fast.js';
+import { POS_SCALE, type PositionTable, isTrueWord, parseFastYaml, YAML11_BOOL_RE, YAML11_BOOL_WORDS } from './yaml-fast.js';
 import { FloatScalar, type FloatTexts, noteFloatText, takeFloatScalars } from './yaml-floats.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -75,8 +75,8 @@ const FLOAT_TAG = 'tag:yaml.org,2002:float';
 const YAML11_BOOL: ScalarTag = {
   tag: 'tag:yaml.org,2002:bool',
   default: true,
-  test: /^(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/,
-  resolve: (str) => /^(?:y|on$)/i.test(str),
+  test: YAML11_BOOL_RE,
+  resolve: isTrueWord,
 };
 
 /** The core schema's tags, with floats to note (yaml-floats.ts) resolved to FloatScalar. */
@@ -98,13 +98,12 @@ function floatTags(tags: Tags, noted: { any: boolean }): Tags {
   });
 }
 
-const YAML11_WORDS = /^(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$/;
 /** A line that may hold such a word as a key (a cheap pre-check before walking the document). */
-const YAML11_KEY_RE = /(?:^|[\s{,\-?])(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)\s*:/m;
+const YAML11_KEY_RE = new RegExp(`(?:^|[\\s{,\\-?])(?:${YAML11_BOOL_WORDS})\\s*:`, 'm');
 
 /** A key written as a YAML 1.1 boolean word, as its text. */
 function boolWordKey(node: YamlNode): unknown {
-  return yamlLib().isScalar(node) && typeof node.value === 'boolean' && node.source !== undefined && YAML11_WORDS.test(node.source) ? node.source : node;
+  return yamlLib().isScalar(node) && typeof node.value === 'boolean' && node.source !== undefined && YAML11_BOOL_RE.test(node.source) ? node.source : node;
 }
 
 /** Duplicate keys: the same scalar value, except that a key written `on` or `yes` is its text. */
