@@ -58,13 +58,18 @@ function registerMacros(engine: TemplateEngine, files: readonly ProjectSourceFil
   return defs;
 }
 
-export function parseWithPackages(input: ParseInput, packages: readonly LoadedPackage[]): ParseOutput {
-  if (packages.length === 0) return parseProject(input);
-  const root = input.loaded;
-  const rootName = root.project.name;
-  const problems = new Problems();
-  const scopes = new Set([rootName, ...packages.map((p) => p.name)]);
+/** How the root project and its packages are parsed side by side: each package's vars, and who may ref whom. */
+export interface PackageScope {
+  readonly varsFor: (packageName: string) => Vars;
+  /** Each package's vars as one mapping (packageVarsObject). */
+  readonly packageVars: ReadonlyMap<string, Record<string, unknown>>;
+  /** Packages whose protected models only they may ref (dbt's `restrict-access`). */
+  readonly restricted: ReadonlySet<string>;
+}
 
+export function packageScope(root: LoadedProject, packages: readonly LoadedPackage[]): PackageScope {
+  const rootName = root.project.name;
+  const scopes = new Set([rootName, ...packages.map((p) => p.name)]);
   const varsByPkg = new Map<string, Vars>();
   const packageVars = new Map<string, Record<string, unknown>>();
   for (const p of packages) {
@@ -73,7 +78,22 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
     varsByPkg.set(p.name, new Vars(obj, root.cliVars, p.name));
   }
   const rootVars = new Vars(root.project.vars, root.cliVars, rootName);
-  const varsFor = (pkg: string): Vars => varsByPkg.get(pkg) ?? rootVars;
+  const restricted = new Set(packages.filter((p) => p.project.raw['restrict-access'] === true).map((p) => p.name));
+  return { varsFor: (pkg) => varsByPkg.get(pkg) ?? rootVars, packageVars, restricted };
+}
+
+/** The root project's files as parseWithPackages parses them (its macros are registered beforehand with the packages'). */
+export function rootUnitInput(input: ParseInput, scope: PackageScope, files: readonly ProjectSourceFile[]): ParseInput {
+  return { ...input, loaded: { ...input.loaded, files: files.filter((f) => f.kind !== 'macro') }, unit: { rootPackage: input.loaded.project.name, varsFor: scope.varsFor } };
+}
+
+export function parseWithPackages(input: ParseInput, packages: readonly LoadedPackage[]): ParseOutput {
+  if (packages.length === 0) return parseProject(input);
+  const root = input.loaded;
+  const rootName = root.project.name;
+  const problems = new Problems();
+  const scope = packageScope(root, packages);
+  const { varsFor, packageVars } = scope;
 
   // Packages' macros, then the project's: the engine ranks the project's above any package's.
   const allFiles = [...packages.flatMap((p) => p.files), ...root.files];
@@ -91,7 +111,7 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
     };
     outputs.push(parseProject({ ...input, loaded, unit: { rootTrees, rootPackage: rootName, varsFor } }));
   }
-  const rootOut = parseProject({ ...input, loaded: { ...root, files: root.files.filter((f) => f.kind !== 'macro') }, unit: { rootPackage: rootName, varsFor } });
+  const rootOut = parseProject(rootUnitInput(input, scope, root.files));
 
   const manifest = rootOut.manifest;
   for (const out of outputs) {
@@ -116,8 +136,6 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
     problems.errors.push(...out.problems.errors);
     problems.warnings.push(...out.problems.warnings);
   }
-  // Packages whose protected models only they may ref (dbt's `restrict-access`).
-  const restricted = new Set(packages.filter((p) => p.project.raw['restrict-access'] === true).map((p) => p.name));
-  resolveDependencies(manifest, problems, restricted);
+  resolveDependencies(manifest, problems, scope.restricted);
   return { manifest, deps: rootOut.deps, problems };
 }

@@ -6,15 +6,19 @@
 //
 // Correctness first: anything that could reach a node outside the parsed files, or whose result
 // might differ from a parse from scratch, answers null and the caller parses the project in
-// full: a file added, deleted or of another kind (project file, macro, doc block, profile), a
-// project with installed packages, warnings, per-invocation values, versions or unit tests, a
+// full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
+// file of an installed package), a project with per-invocation values, versions or unit tests, a
 // node appearing, disappearing or moving, a change of a node's relation name, access, group or
-// deprecation, and any problem at all (the full parse then reports it, exactly as a cold one).
+// deprecation, and any problem that the last parse did not have (the full parse then reports
+// it, exactly as a cold one). The last parse's warnings are kept when the files parsed again
+// give the same ones: a project with a standing warning (an unused config path, a deprecated
+// ref) re-parses its saves alone too.
 import { randomUUID } from 'node:crypto';
-import { Problems } from '../errors.js';
+import { Problems, type KilnError } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
-import { parseProject, resolveDependencies } from '../parser/parse-project.js';
+import { parseProject, resolveDependencies, type ParseInput } from '../parser/parse-project.js';
+import { packageScope, rootUnitInput } from '../packages/parse-packages.js';
 import type { PartialParseState } from '../parser/partial/state.js';
 import { readSourceFile, type ReadResult } from '../project/discover.js';
 import type { FileKind, LoadedProject, ProjectSourceFile } from '../project/types.js';
@@ -54,7 +58,7 @@ export function incrementalReparse(input: IncrementalInput): Session | null {
  */
 export function prepareIncremental(session: Session, state: PartialParseState): void {
   const cache = state.cache;
-  if (!cache || session.packages.length || session.warnings.length) return;
+  if (!cache) return;
   setTimeout(() => parseIndexOf(session.manifest, session.loaded, cache), 0).unref();
 }
 
@@ -62,8 +66,6 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   const prev = previous.manifest;
   const cache = state.cache;
   if (!cache) return 'partial parsing is off';
-  if (previous.packages.length) return 'installed packages';
-  if (previous.warnings.length) return 'the last parse had warnings';
   if (changedFiles.size === 0) return 'no file saved';
   const index = parseIndexOf(prev, previous.loaded, cache);
   if (index.volatile.size) return 'a file reads per-invocation values';
@@ -134,7 +136,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   const before = cache.stats();
   const timings = new Timings();
   timings.begin('parse');
-  const parsed = parseProject({
+  const input: ParseInput = {
     loaded: { ...loaded, files: subFiles.map((i) => files[i]!) },
     profile: previous.profile,
     engine,
@@ -146,10 +148,14 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     jinja,
     cache,
     scoped: true,
-  });
+  };
+  // With installed packages the project is parsed as parseWithPackages parses its own unit.
+  const packages = previous.packages.length ? packageScope(previous.loaded, previous.packages) : null;
+  const parsed = parseProject(packages ? rootUnitInput(input, packages, input.loaded.files) : input);
   // From here on a null answer leaves the previous session's environment as it was.
   jinja.manifest = prev;
-  if (parsed.problems.errors.length || parsed.problems.warnings.length) return 'the saved files have problems (the full parse reports them)';
+  if (parsed.problems.errors.length) return 'the saved files have problems (the full parse reports them)';
+  const newWarnings = parsed.problems.warnings.filter((w) => !loaded.warnings.includes(w));
   for (const f of scope) if (cache.volatility?.get(f)?.key === null) return `${f} reads per-invocation values`;
   const part = parsed.manifest;
 
@@ -168,7 +174,9 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
       return `${old.name}'s access, group, version or deprecation changed`;
     }
   }
-  if (savedProps.length && !sameKeys(prev.sources, part.sources)) return 'a source appeared, disappeared or moved';
+  // The project's sources come first, then installed packages' (parseWithPackages).
+  const ownSources = packages ? new Map([...prev.sources].filter(([, s]) => s.packageName === prev.projectName)) : prev.sources;
+  if (savedProps.length && !sameKeys(ownSources, part.sources)) return 'a source appeared, disappeared or moved';
 
   // The new manifest: the previous one with the parsed nodes in place (same keys: same order),
   // and nothing kept from the previous build (compile records compiledCode on what it compiles).
@@ -180,10 +188,16 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     disabled = new Map(prev.disabled);
     for (const [id, n] of part.disabled) disabled.set(id, n);
   }
-  const manifest: Manifest = { ...prev, nodes, disabled, sources: savedProps.length ? part.sources : prev.sources };
+  let sources = prev.sources;
+  if (savedProps.length) {
+    sources = new Map(part.sources);
+    if (packages) for (const [id, s] of prev.sources) if (s.packageName !== prev.projectName) sources.set(id, s);
+  }
+  const manifest: Manifest = { ...prev, nodes, disabled, sources };
   const problems = new Problems();
-  resolveDependencies(manifest, problems, undefined, { nodes: [...part.nodes.values()], index: index.refs });
-  if (problems.errors.length || problems.warnings.length) return 'a parsed node does not resolve (the full parse reports it)';
+  resolveDependencies(manifest, problems, packages?.restricted, { nodes: [...part.nodes.values()], index: index.refs });
+  if (problems.errors.length) return 'a parsed node does not resolve (the full parse reports it)';
+  if (!sameWarnings(previous.warnings, [...newWarnings, ...problems.warnings], changedFiles, loaded.warnings)) return 'the warnings changed (the full parse reports them)';
   for (const now of part.nodes.values()) if (!sameList(now.dependsOn.nodes, prev.nodes.get(now.uniqueId)!.dependsOn.nodes)) sameEdges = false;
   let dag = previous.dag;
   if (!sameEdges) {
@@ -207,7 +221,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     manifest,
     dag,
     deps: parsed.deps,
-    warnings: [],
+    warnings: previous.warnings,
     invocationId,
     startedAt,
     timings,
@@ -215,6 +229,28 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     // This re-parse's figures (the cache counts on from the last full parse).
     parseCacheStats: { ...cache.stats(), hits: cache.stats().hits - before.hits, misses: cache.stats().misses - before.misses },
   };
+}
+
+/**
+ * Whether the files parsed again warn as they did in the last parse, so its warnings, in its
+ * order, are what a full parse would report: every warning the re-parse gave was given before,
+ * and every earlier warning of a saved file (or of no file, but the project file's) was given
+ * again. A file read again unsaved keeps its earlier warnings unless it gave some but not those:
+ * the checks of a whole project (an entry describing no node) do not run on a part of it, and
+ * what they found of an unchanged file still holds, since no node came or went.
+ */
+function sameWarnings(before: readonly KilnError[], now: readonly KilnError[], saved: ReadonlySet<string>, projectWarnings: readonly KilnError[]): boolean {
+  const text = (w: KilnError) => `${w.code}\0${w.message}\0${w.loc?.file ?? ''}\0${w.loc?.line ?? ''}\0${w.hint ?? ''}`;
+  const given = new Set(now.map(text));
+  const had = new Set(before.map(text));
+  for (const t of given) if (!had.has(t)) return false;
+  const warnedAgain = new Set(now.map((w) => w.loc?.file));
+  for (const w of before) {
+    if (projectWarnings.includes(w)) continue;
+    const file = w.loc?.file;
+    if ((file === undefined || saved.has(file) || warnedAgain.has(file)) && !given.has(text(w))) return false;
+  }
+  return true;
 }
 
 const NOT_NODES: ReadonlySet<FileKind> = new Set(['macro', 'doc', 'properties']);

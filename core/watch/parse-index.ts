@@ -16,7 +16,7 @@ export interface ParseIndex {
   readonly sharedFiles: readonly number[];
   /** Positions of property files: a re-parse reads them all (from the cache) when one was saved. */
   readonly propertyFiles: readonly number[];
-  /** Ids of the nodes (enabled or not) each file defines. */
+  /** Ids of the project's own nodes (enabled or not) each file defines (installed packages' are not indexed by file). */
   readonly owners: Map<string, string[]>;
   /** Ids of the tests attached to each node. */
   readonly attached: Map<string, string[]>;
@@ -84,6 +84,9 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo)
     for (const n of nodes.values()) {
       pos.set(n.uniqueId, i++);
       if (n.resourceType === 'unit_test') unitTests = true;
+      // An installed package's nodes: their files are not the project's (the same relative
+      // path may name both), and only a full parse re-reads them.
+      if (n.packageName !== manifest.projectName) continue;
       push(owners, n.originalFilePath, n.uniqueId);
       if (n.attachedNode != null) push(attached, n.attachedNode, n.uniqueId);
       if (n.patchPath !== null) addPatched(patched, n.patchPath, n.uniqueId);

@@ -14,7 +14,8 @@ import { PartialParseState } from '../../../core/parser/partial/state.js';
 import * as incremental from '../../../core/watch/incremental-parse.js';
 import { testdir } from '../../helpers/testdir.js';
 import { snapshotOf } from './manifest-snapshot.js';
-import { SHOP_FILES } from './shop-project.js';
+import { PROJECT, SHOP_FILES } from './shop-project.js';
+import { UTILS_PACKAGE } from '../packages/utils-package.js';
 
 const FILES = SHOP_FILES;
 
@@ -41,8 +42,8 @@ const view = (o: Outcome) => ('session' in o ? snapshotOf(o.session) : o.errors)
  * the last good parse, against that parse), checks the outcome against a cold parse and says
  * how it was re-parsed ('incremental' or why not).
  */
-async function watchSession() {
-  const dir = testdir(FILES);
+async function watchSession(files: Readonly<Record<string, string>> = FILES) {
+  const dir = testdir(files);
   const state = new PartialParseState(false);
   const opts = { ...options(), parseState: state };
   let good = await reparseProject({ opts, cwd: dir, changedFiles: new Set(), previous: null });
@@ -129,18 +130,54 @@ describe("kiln watch's incremental re-parse", () => {
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `{{ config(enabled=false) }}\n${t}` })).outcome).toHaveProperty('errors');
   });
 
-  it('re-parses a deleted file, a file of another kind or a project with warnings in full', async () => {
+  it('re-parses a deleted file, a file of another kind or a change of warnings in full', async () => {
     const w = await watchSession();
     expect((await w.save({ 'dbt_project.yml': (t) => `${t}# a comment\n` })).how).toMatch(/not a file of the last parse/);
     expect((await w.save({ 'models/docs.md': replace('One row', 'A row') })).how).toMatch(/doc file/);
     // A property file describing a model that does not exist: a warning, on every parse after it.
     expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}  - name: nowhere\n` })).how).toMatch(/does not exist/);
-    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` })).how).toBe('the last parse had warnings');
-    expect((await w.save({ 'models/marts/_marts.yml': replace('  - name: nowhere\n', '') })).how).toBe('the last parse had warnings');
+    // The warning stands: a save the re-parse can take alone keeps it (the YAML is read again and warns the same).
+    const standing = await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` });
+    expect(standing.how).toBe('incremental');
+    expect('session' in standing.outcome && standing.outcome.session.warnings.map((x) => x.message)).toEqual([expect.stringMatching(/nowhere/)]);
+    expect((await w.save({ 'models/staging/stg_orders.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+    // The warning goes: the full parse says so.
+    expect((await w.save({ 'models/marts/_marts.yml': replace('  - name: nowhere\n', '') })).how).toBe('the warnings changed (the full parse reports them)');
     expect((await w.save({ 'models/marts/orders.sql': replace('-- x\n', '') })).how).toBe('incremental');
+    // A model deprecated: refs to it warn, and keep warning on saves re-parsed alone; a new ref
+    // to it, or one removed, changes the warnings: parsed in full.
+    await w.save({ 'models/staging/_staging.yml': replace('  - name: stg_orders\n', '  - name: stg_customers\n    deprecation_date: 2020-01-01\n  - name: stg_orders\n') });
+    expect(w.current().warnings.map((x) => x.code)).toEqual(['KLN311']);
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- y\n` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- {{ ref('stg_customers') }}\n` })).how).toBe('the warnings changed (the full parse reports them)');
+    expect(w.current().warnings.length).toBe(2);
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- again\n` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/revenue.sql': replace("-- {{ ref('stg_customers') }}\n", '') })).how).toBe('the warnings changed (the full parse reports them)');
+    expect(w.current().warnings.length).toBe(1);
     // Unit tests are parsed against the whole manifest: a project with any is parsed in full.
     const unitTest = 'unit_tests:\n  - name: adds_up\n    model: revenue\n    given:\n      - input: ref(\'orders\')\n        rows:\n          - {cents: 1}\n    expect:\n      rows:\n        - {total: 1}\n';
     expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest}` })).how).toMatch(/declares unit_tests/);
     expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- y\n` })).how).toBe('the project has unit tests');
+  });
+
+  it('re-parses the saves of a project with an installed package and a warning of its project file alone', async () => {
+    const w = await watchSession({
+      ...FILES,
+      // An old config-version: a warning of the project file on every parse.
+      'dbt_project.yml': `${PROJECT}config-version: 1\n`,
+      'models/marts/calendar_days.sql': "select count(*) as days, '{{ whoami() }}' as owner from {{ ref('kiln_utils', 'utils_calendar') }}\n",
+      'models/marts/_calendar.yml': 'version: 2\nmodels:\n  - name: calendar_days\n    columns:\n      - name: days\n        data_tests: [not_null]\n',
+      ...Object.fromEntries(Object.entries(UTILS_PACKAGE).map(([k, v]) => [`dbt_packages/kiln_utils/${k}`, v])),
+      // The package has a file at a path the project also has.
+      'dbt_packages/kiln_utils/models/marts/orders.sql': 'select 1 as id\n',
+    });
+    expect(w.current().packages.length).toBe(1);
+    expect(w.current().warnings.map((x) => x.code)).toEqual(['KLN103']);
+    expect((await w.save({ 'models/marts/calendar_days.sql': replace('count(*)', 'count(1)') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/orders.sql': replace('as cents', 'as cents, 1 as one') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/_calendar.yml': replace('[not_null]', '[not_null]\n        description: Days.') })).how).toBe('incremental');
+    expect((await w.save({ 'models/staging/_staging.yml': replace('      - name: customers\n', '      - name: customers\n        description: People.\n') })).how).toBe('incremental');
+    expect((await w.save({ 'dbt_packages/kiln_utils/models/utils_calendar.sql': (t) => `${t}-- changed\n` })).how).toMatch(/not a file of the last parse/);
+    expect((await w.save({ 'models/marts/calendar_days.sql': replace('count(1)', 'count(*)') })).how).toBe('incremental');
   });
 });
