@@ -7,9 +7,9 @@
 // Correctness first: anything that could reach a node outside the parsed files, or whose result
 // might differ from a parse from scratch, answers null and the caller parses the project in
 // full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
-// file of an installed package), a project with per-invocation values, versions or unit tests, a
+// file of an installed package), a project with per-invocation values or versions, a
 // node appearing, disappearing or moving, a change of a node's relation name, access, group or
-// deprecation, and any problem that the last parse did not have (the full parse then reports
+// deprecation, a unit test whose inputs are no longer its model's, and any problem that the last parse did not have (the full parse then reports
 // it, exactly as a cold one). The last parse's warnings are kept when the files parsed again
 // give the same ones: a project with a standing warning (an unused config path, a deprecated
 // ref) re-parses its saves alone too.
@@ -69,7 +69,6 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   if (changedFiles.size === 0) return 'no file saved';
   const index = parseIndexOf(prev, previous.loaded, cache);
   if (index.volatile.size) return 'a file reads per-invocation values';
-  if (index.unitTests) return 'the project has unit tests';
 
   // The saved files' entries in the project's file list, read again.
   const files = previous.loaded.files.slice();
@@ -109,7 +108,8 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   // full parse); the tests attached to them too.
   const owned: string[] = [];
   for (const f of scope) for (const id of index.owners.get(f) ?? []) owned.push(id);
-  for (const id of owned.slice()) for (const t of index.attached.get(id) ?? []) owned.push(t);
+  // Unit tests are made from the whole manifest, not from a file: the ones of re-parsed models are kept and checked below.
+  for (const id of owned.slice()) for (const t of index.attached.get(id) ?? []) if (prev.nodes.get(t)?.resourceType !== 'unit_test') owned.push(t);
   // Every property file when one was saved (an entry may now clash with another file's, a source
   // may have changed); else those describing the files' nodes, whose entries those nodes read.
   const subFiles = [...index.sharedFiles];
@@ -199,6 +199,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   if (problems.errors.length) return 'a parsed node does not resolve (the full parse reports it)';
   if (!sameWarnings(previous.warnings, [...newWarnings, ...problems.warnings], changedFiles, loaded.warnings)) return 'the warnings changed (the full parse reports them)';
   for (const now of part.nodes.values()) if (!sameList(now.dependsOn.nodes, prev.nodes.get(now.uniqueId)!.dependsOn.nodes)) sameEdges = false;
+  if (index.unitTests) for (const now of part.nodes.values()) if (!unitTestsHold(now, index.attached.get(now.uniqueId), prev)) return `a unit test of ${now.name} names an input it no longer has (the full parse reports it)`;
   let dag = previous.dag;
   if (!sameEdges) {
     try {
@@ -249,6 +250,23 @@ function sameWarnings(before: readonly KilnError[], now: readonly KilnError[], s
     if (projectWarnings.includes(w)) continue;
     const file = w.loc?.file;
     if ((file === undefined || saved.has(file) || warnedAgain.has(file)) && !given.has(text(w))) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the unit tests of a re-parsed model still hold: each of their inputs is still one of
+ * its refs or sources (what parse-unit-tests checks of a model; its name, relation and the set
+ * of nodes are unchanged, else the re-parse is a full one).
+ */
+function unitTestsHold(model: ParsedNode, attached: readonly string[] | undefined, prev: Manifest): boolean {
+  for (const id of attached ?? []) {
+    const def = prev.nodes.get(id)?.unitTest;
+    if (!def) continue;
+    for (const g of def.given) {
+      if (g.ref !== undefined && !model.refs.some((r) => r.name === g.ref)) return false;
+      if (g.source !== undefined && !model.sources.some(([a, b]) => a === g.source![0] && b === g.source![1])) return false;
+    }
   }
   return true;
 }

@@ -154,10 +154,16 @@ describe("kiln watch's incremental re-parse", () => {
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- again\n` })).how).toBe('incremental');
     expect((await w.save({ 'models/marts/revenue.sql': replace("-- {{ ref('stg_customers') }}\n", '') })).how).toBe('the warnings changed (the full parse reports them)');
     expect(w.current().warnings.length).toBe(1);
-    // Unit tests are parsed against the whole manifest: a project with any is parsed in full.
+    // Unit tests are parsed against the whole manifest: a save of their YAML is parsed in full;
+    // a save of their model is not, unless an input of theirs is no longer the model's.
     const unitTest = 'unit_tests:\n  - name: adds_up\n    model: revenue\n    given:\n      - input: ref(\'orders\')\n        rows:\n          - {cents: 1}\n    expect:\n      rows:\n        - {total: 1}\n';
     expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest}` })).how).toMatch(/declares unit_tests/);
-    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- y\n` })).how).toBe('the project has unit tests');
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- z\n` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- z\n` })).how).toBe('incremental');
+    const lost = await w.save({ 'models/marts/revenue.sql': replace("ref('orders')", "ref('stg_orders')") });
+    expect(lost.how).toMatch(/unit test of revenue names an input/);
+    expect('errors' in lost.outcome && lost.outcome.errors.join('\n')).toMatch(/not an input of revenue/);
+    expect((await w.save({ 'models/marts/revenue.sql': replace("ref('stg_orders')", "ref('orders')") })).how).toBe('incremental');
   });
 
   it('re-parses the saves of a project with an installed package and a warning of its project file alone', async () => {
