@@ -7,7 +7,7 @@
 // Correctness first: anything that could reach a node outside the parsed files, or whose result
 // might differ from a parse from scratch, answers null and the caller parses the project in
 // full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
-// file of an installed package), a project with per-invocation values or versions, a
+// file of an installed package), a property or package file reading per-invocation values, versions, a
 // node appearing, disappearing or moving, a change of a node's relation name, access, group or
 // deprecation, a unit test whose inputs are no longer its model's, and any problem that the last parse did not have (the full parse then reports
 // it, exactly as a cold one). The last parse's warnings are kept when the files parsed again
@@ -59,7 +59,7 @@ export function incrementalReparse(input: IncrementalInput): Session | null {
 export function prepareIncremental(session: Session, state: PartialParseState): void {
   const cache = state.cache;
   if (!cache) return;
-  setTimeout(() => parseIndexOf(session.manifest, session.loaded, cache), 0).unref();
+  setTimeout(() => parseIndexOf(session.manifest, session.loaded, session.packages, cache), 0).unref();
 }
 
 function attempt({ previous, changedFiles, state }: IncrementalInput): Session | string {
@@ -67,8 +67,8 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   const cache = state.cache;
   if (!cache) return 'partial parsing is off';
   if (changedFiles.size === 0) return 'no file saved';
-  const index = parseIndexOf(prev, previous.loaded, cache);
-  if (index.volatile.size) return 'a file reads per-invocation values';
+  const index = parseIndexOf(prev, previous.loaded, previous.packages, cache);
+  if (index.blocked) return index.blocked;
 
   // The saved files' entries in the project's file list, read again.
   const files = previous.loaded.files.slice();
@@ -92,7 +92,8 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   }
 
   // The files to parse again: the saved ones, and the node files a saved property file describes (before and after).
-  const scope = new Set(changedFiles);
+  // ... and those rendered again on every parse, as a full parse does.
+  const scope = new Set([...changedFiles, ...index.volatile]);
   if (savedProps.length) {
     const described = describedNames(savedProps);
     if (typeof described === 'string') return described;
@@ -156,7 +157,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   jinja.manifest = prev;
   if (parsed.problems.errors.length) return 'the saved files have problems (the full parse reports them)';
   const newWarnings = parsed.problems.warnings.filter((w) => !loaded.warnings.includes(w));
-  for (const f of scope) if (cache.volatility?.get(f)?.key === null) return `${f} reads per-invocation values`;
+  for (const f of savedProps) if (cache.volatility?.get(f.path)?.key === null) return `${f.path} reads per-invocation values`;
   const part = parsed.manifest;
 
   // The old nodes these replace: those of the files parsed again, the tests attached to them,
@@ -215,6 +216,10 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   // What was read is what the next full parse finds (a file saved again is invalidated by the watch).
   for (const [file, read] of reads) state.set(file, read);
   updatePatched(index, [...part.nodes.values(), ...part.disabled.values()], prev);
+  for (const f of changedFiles) {
+    if (cache.volatility?.get(f)?.key === null) index.volatile.add(f);
+    else index.volatile.delete(f);
+  }
   carryIndex(prev, manifest, index);
   return {
     ...previous,

@@ -7,7 +7,9 @@
 import type { Manifest } from '../nodes.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { ParseMemo } from '../parser/partial/parse-cache.js';
-import type { LoadedProject } from '../project/types.js';
+import { fileVolatility } from '../parser/partial/cache-key.js';
+import type { LoadedPackage } from '../packages/installed.js';
+import type { LoadedProject, ProjectSourceFile } from '../project/types.js';
 
 export interface ParseIndex {
   /** Positions in LoadedProject.files of each path's entries (a property file may also be a doc...). */
@@ -27,8 +29,13 @@ export interface ParseIndex {
   readonly disabledPosition: Map<string, number>;
   /** `resourceType\0name` → the file of the first node of that type and name. */
   readonly fileOfName: Map<string, string>;
-  /** Files that read per-invocation values (never cached: a full parse renders them again each time). */
+  /**
+   * The project's node files that read per-invocation values (invocation_id, run_started_at):
+   * never cached, a full parse renders them again each time, and so does an incremental one.
+   */
   readonly volatile: Set<string>;
+  /** Why no re-parse can be incremental whatever is saved (a property file or a package file reading per-invocation values), or null. */
+  readonly blocked: string | null;
   /** Whether the project has unit tests (parsed against the whole manifest). */
   readonly unitTests: boolean;
   /**
@@ -42,9 +49,9 @@ export interface ParseIndex {
 const byManifest = new WeakMap<Manifest, ParseIndex>();
 
 /** The index of `manifest` (parsed from `loaded`), made once. */
-export function parseIndexOf(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo): ParseIndex {
+export function parseIndexOf(manifest: Manifest, loaded: LoadedProject, packages: readonly LoadedPackage[], cache: ParseMemo): ParseIndex {
   let index = byManifest.get(manifest);
-  if (!index) byManifest.set(manifest, (index = buildIndex(manifest, loaded, cache)));
+  if (!index) byManifest.set(manifest, (index = buildIndex(manifest, loaded, packages, cache)));
   return index;
 }
 
@@ -60,7 +67,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo): ParseIndex {
+function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonly LoadedPackage[], cache: ParseMemo): ParseIndex {
   const fileEntries = new Map<string, number[]>();
   const sharedFiles: number[] = [];
   const propertyFiles: number[] = [];
@@ -94,9 +101,23 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, cache: ParseMemo)
       if (!fileOfName.has(key)) fileOfName.set(key, n.originalFilePath);
     }
   }
+  // Macros reading them do not count: a full parse caches the nodes calling them all the same.
   const volatile = new Set<string>();
-  for (const [file, v] of cache.volatility ?? []) if (v.key === null) volatile.add(file);
-  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile, unitTests, refs: new RefIndex(manifest) };
+  let blocked: string | null = null;
+  for (const f of loaded.files) {
+    if (f.kind === 'macro' || f.kind === 'doc' || !readsPerInvocation(f, cache)) continue;
+    if (f.kind === 'properties') blocked ??= `${f.path} reads per-invocation values`;
+    else volatile.add(f.path);
+  }
+  for (const p of packages) for (const f of p.files) if (f.kind !== 'macro' && f.kind !== 'doc' && readsPerInvocation(f, cache)) blocked ??= `${p.displayRoot}/${f.path} reads per-invocation values`;
+  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile, blocked, unitTests, refs: new RefIndex(manifest) };
+}
+
+/** Whether the parse renders `f` again on every invocation (fileVolatility), as the last parse found, else from its text. */
+export function readsPerInvocation(f: ProjectSourceFile, cache: ParseMemo): boolean {
+  const known = cache.volatility?.get(f.path);
+  if (known && known.contents === f.contents) return known.value === null;
+  return fileVolatility(f.contents, {}) === null;
 }
 
 export function addPatched(patched: Map<string, Set<string>>, patchPath: string, id: string): void {

@@ -186,4 +186,29 @@ describe("kiln watch's incremental re-parse", () => {
     expect((await w.save({ 'dbt_packages/kiln_utils/models/utils_calendar.sql': (t) => `${t}-- changed\n` })).how).toMatch(/not a file of the last parse/);
     expect((await w.save({ 'models/marts/calendar_days.sql': replace('count(1)', 'count(*)') })).how).toBe('incremental');
   });
+
+  it('re-parses the files reading per-invocation values with every save, as a full parse does', async () => {
+    const w = await watchSession({
+      ...FILES,
+      'models/marts/audited.sql': "{{ config(tags=['audit']) }}\nselect *, '{{ run_started_at }}' as loaded_at from {{ ref('orders') }}\n",
+    });
+    const before = w.current().manifest.nodes.get('model.shop.audited')!;
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- a\n` })).how).toBe('incremental');
+    // Parsed again (a new node object), not kept from the last parse.
+    expect(w.current().manifest.nodes.get('model.shop.audited')).not.toBe(before);
+    expect((await w.save({ 'models/marts/audited.sql': replace("'audit'", "'audit', 'ops'") })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.audited')!.config.tags).toEqual(['audit', 'ops']);
+    // A file that starts reading them, then stops.
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- {{ invocation_id }}\n` })).how).toBe('incremental');
+    const orders = w.current().manifest.nodes.get('model.shop.orders')!;
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- b\n` })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.orders')).not.toBe(orders);
+    expect((await w.save({ 'models/marts/orders.sql': replace('-- {{ invocation_id }}\n', '') })).how).toBe('incremental');
+    const settled = w.current().manifest.nodes.get('model.shop.orders')!;
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- c\n` })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.orders')).toBe(settled);
+    // A property file reading them: every save is parsed in full.
+    expect((await w.save({ 'models/marts/_marts.yml': replace('Orders with their customer.', "Orders{% if run_started_at %}.{% endif %}") })).how).toMatch(/reads per-invocation values/);
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- d\n` })).how).toMatch(/_marts.yml reads per-invocation values/);
+  });
 });
