@@ -4,6 +4,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
+import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
 import { modelArgument } from '../data-tests/test-names.js';
@@ -84,8 +85,11 @@ class LazyMap {
 /** The manifest's top-level keys in order; the large maps are lazy. */
 function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): [string, unknown][] {
   const keys = modelFacts(manifest);
+  // Project hooks: nodes of dbt's manifest with no edges (absent when there are none).
+  const operations = manifest.operations?.hooks ?? [];
   const nodes = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots, keys)] as const;
+    for (const op of operations) yield [operationId(op), operationJson(op, manifest.operations!.target)] as const;
   });
   const unitTests = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType === 'unit_test') yield [n.uniqueId, unitTestJson(n)] as const;
@@ -141,6 +145,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const parentMap = new LazyMap(function* () {
     for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
     for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
+    for (const op of operations) yield [operationId(op), []] as const;
     yield* extra.parents;
   });
   const childMap = new LazyMap(function* () {
@@ -150,6 +155,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])].sort() : [...dag.children(id)].sort()] as const;
     }
     for (const e of exposures) yield [e.uniqueId, []] as const;
+    for (const op of operations) yield [operationId(op), []] as const;
     for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
   });
   return [
