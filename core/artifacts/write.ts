@@ -102,6 +102,11 @@ export class ArtifactWriter {
     this.write(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
   }
 
+  /** target/compiled/<file>: SQL of something that is no node of kiln's manifest (a project hook: operationSqlPath). */
+  writeCompiledAt(file: string, sql: string): void {
+    this.write(path.join(this.targetDir, 'compiled', file), this.redact(sql));
+  }
+
   /** target/run/<package>/<original_file_path>: the statements that were executed. */
   writeRun(node: ParsedNode, statements: readonly string[]): void {
     this.write(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
@@ -221,7 +226,8 @@ function resultJson(r: NodeResult): Record<string, unknown> {
     timing: r.timing,
     thread_id: r.threadId,
     execution_time: r.executionTime,
-    adapter_response: r.status === 'skipped' ? {} : { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected },
+    // A project hook (an `operation`) has none in dbt.
+    adapter_response: r.status === 'skipped' || r.uniqueId.startsWith('operation.') ? {} : { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected },
     // As dbt: a passing test has no message; a seed (no SQL of its own) no compiled code.
     message: r.status === 'pass' ? null : r.message,
     failures: r.failures ?? null,

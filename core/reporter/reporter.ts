@@ -7,6 +7,7 @@ import { formatLocation, KilnError } from '../errors.js';
 import type { ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
+import { operationSqlPathOfId } from '../artifacts/operation-json.js';
 
 export interface Sinks {
   readonly out: (text: string) => void;
@@ -140,6 +141,18 @@ export class Reporter {
     }
   }
 
+  /** A project hook (on-run-start / on-run-end) starting: `1 of 2 START hook: shop.on-run-start.0`, as dbt 1.11. */
+  hookStarted(name: string, index: number, total: number, id: string): void {
+    this.line(`${index} of ${total} START hook: ${name}`, '[RUN]', { event: 'hook_start', unique_id: id, index, total });
+  }
+
+  hookFinished(name: string, index: number, total: number, r: NodeResult): void {
+    const data = { event: 'hook_finished', unique_id: r.uniqueId, index, total, status: r.status, execution_time: r.executionTime };
+    const secs = `${r.executionTime.toFixed(2)}s`;
+    const word = r.status === 'success' ? this.c.green('OK') : r.status === 'skipped' ? this.c.yellow('SKIP') : this.c.red('ERROR');
+    this.line(`${index} of ${total} ${word} hook: ${name}`, `[${word} in ${secs}]`, data);
+  }
+
   private line(left: string, right: string, data: Record<string, unknown>): void {
     const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
     this.emit('info', `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
@@ -173,14 +186,20 @@ export class Reporter {
   /** What went wrong with one node and where to look. */
   private nodeProblem(r: NodeResult, node: ParsedNode | undefined): void {
     this.info('');
-    const kind = node?.resourceType ?? 'node';
+    // A project hook is no node of kiln's manifest: dbt names it `operation shop-on-run-start-0 (dbt_project.yml)`.
+    const operation = !node && r.uniqueId.startsWith('operation.');
+    const kind = node?.resourceType ?? (operation ? 'operation' : 'node');
     const word = r.status === 'warn' ? this.c.yellow('Warning') : this.c.red('Failure');
-    this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${node?.name ?? r.uniqueId} (${node?.originalFilePath ?? ''})`, {}, 'out');
+    const name = node?.name ?? (operation ? r.uniqueId.split('.').slice(2).join('.') : r.uniqueId);
+    const where = node?.originalFilePath ?? (operation ? (r.error?.loc?.file ?? 'dbt_project.yml') : '');
+    this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${name} (${where})`, {}, 'out');
     if (r.error) this.kilnError(r.error, 'error', 'out');
     else this.info(`  ${r.message}`);
     if (r.storedFailures) this.info(`  failing rows stored in ${r.storedFailures}`);
     if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
       this.info(`  compiled code at target/compiled/${nodeSqlPath(node)}`);
+    } else if (operation && r.compiledCode !== null) {
+      this.info(`  compiled code at target/compiled/${operationSqlPathOfId(r.uniqueId)}`);
     }
   }
 }
