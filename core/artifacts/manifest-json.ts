@@ -245,11 +245,11 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     raw_code: n.rawCode,
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
-    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts)),
+    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
   };
 }
 
-function codeJson(n: ParsedNode, facts: ModelFacts | undefined): Record<string, unknown> {
+function codeJson(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots): Record<string, unknown> {
   const code: Record<string, unknown> = {
     language: 'sql',
     refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
@@ -257,7 +257,7 @@ function codeJson(n: ParsedNode, facts: ModelFacts | undefined): Record<string, 
     metrics: [],
     functions: [],
     depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
-    compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n)}` : null,
+    compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n, roots)}` : null,
     compiled: n.compiledCode !== undefined,
     compiled_code: n.compiledCode ?? null,
     extra_ctes_injected: n.compiledCode !== undefined,

@@ -97,9 +97,9 @@ export class ArtifactWriter {
     return this.stream?.position ?? 0;
   }
 
-  /** target/compiled/<package>/<original_file_path> */
-  writeCompiled(node: ParsedNode, sql: string): void {
-    this.write(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
+  /** target/compiled/<package>/<original_file_path>; `roots`: Manifest.packageRoots (see nodeSqlPath). */
+  writeCompiled(node: ParsedNode, sql: string, roots?: ReadonlyMap<string, string>): void {
+    this.write(path.join(this.targetDir, 'compiled', nodeSqlPath(node, roots)), this.redact(sql));
   }
 
   /** target/compiled/<file>: SQL of something that is no node of kiln's manifest (a project hook: operationSqlPath). */
@@ -108,8 +108,8 @@ export class ArtifactWriter {
   }
 
   /** target/run/<package>/<original_file_path>: the statements that were executed. */
-  writeRun(node: ParsedNode, statements: readonly string[]): void {
-    this.write(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
+  writeRun(node: ParsedNode, statements: readonly string[], roots?: ReadonlyMap<string, string>): void {
+    this.write(path.join(this.targetDir, 'run', nodeSqlPath(node, roots)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */

@@ -4,7 +4,7 @@
 import pc from 'picocolors';
 import type { RetryNotice } from '../../adapters/adapter.js';
 import { formatLocation, KilnError } from '../errors.js';
-import type { ParsedNode } from '../nodes.js';
+import type { Manifest, ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { operationSqlPathOfId } from '../artifacts/operation-json.js';
@@ -158,7 +158,8 @@ export class Reporter {
     this.emit('info', `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
   }
 
-  summary(summary: RunSummary, nodes: ReadonlyMap<string, ParsedNode>, finishedWhat: string): void {
+  summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {
+    const nodes = manifest.nodes;
     const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
@@ -170,7 +171,7 @@ export class Reporter {
     if (failed.length === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
     else if (failed.length === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
     else this.info(this.c.red(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
-    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId));
+    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
     this.info('');
     this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
@@ -184,7 +185,7 @@ export class Reporter {
   }
 
   /** What went wrong with one node and where to look. */
-  private nodeProblem(r: NodeResult, node: ParsedNode | undefined): void {
+  private nodeProblem(r: NodeResult, node: ParsedNode | undefined, roots: ReadonlyMap<string, string> | undefined): void {
     this.info('');
     // A project hook is no node of kiln's manifest: dbt names it `operation shop-on-run-start-0 (dbt_project.yml)`.
     const operation = !node && r.uniqueId.startsWith('operation.');
@@ -197,7 +198,7 @@ export class Reporter {
     else this.info(`  ${r.message}`);
     if (r.storedFailures) this.info(`  failing rows stored in ${r.storedFailures}`);
     if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
-      this.info(`  compiled code at target/compiled/${nodeSqlPath(node)}`);
+      this.info(`  compiled code at target/compiled/${nodeSqlPath(node, roots)}`);
     } else if (operation && r.compiledCode !== null) {
       this.info(`  compiled code at target/compiled/${operationSqlPathOfId(r.uniqueId)}`);
     }

@@ -220,8 +220,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       retrying: (_n, notice) => reporter.retrying(notice),
-      compiled: (n, sql) => writer.writeCompiled(n, sql),
-      executed: (n, statements) => writer.writeRun(n, statements),
+      compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
+      executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
   let interrupts = 0;
@@ -272,7 +272,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   );
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
   const hooks = startResults.length + endResults.length;
-  reporter.summary(summary, session.manifest.nodes, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
+  reporter.summary(summary, session.manifest, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
   if (summary.interrupted) return ExitCode.INTERRUPTED;
   // A seed file found bad while loading: the exit code of a bad file found before the run.
   if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;

@@ -157,3 +157,29 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(r.stdout).not.toContain('operation');
   });
 });
+
+describe('target/compiled and target/run laid out as dbt 1.11 lays them out', () => {
+  it("puts a package's nodes under <package>/<path inside the package>, and no seed under compiled/", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'seeds/codes.csv': 'code\na\n',
+      'models/m.sql': "select * from {{ ref('pm') }}",
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+      // installed under a folder named otherwise than the package, as `kiln deps` may leave it
+      'dbt_packages/pkg_folder/dbt_project.yml': 'name: pkg\nversion: "1.0.0"\n',
+      'dbt_packages/pkg_folder/models/sub/pm.sql': 'select 1 as id',
+      'dbt_packages/pkg_folder/models/sub/schema.yml': 'version: 2\nmodels:\n  - name: pm\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    const files = (sub: string) => (fs.readdirSync(path.join(dir, 'target', sub), { recursive: true }) as string[]).filter((f) => f.endsWith('.sql') || f.endsWith('.csv')).map((f) => f.split(path.sep).join('/')).sort();
+    expect(files('compiled')).toEqual(['p/models/m.sql', 'p/models/schema.yml/unique_m_id.sql', 'pkg/models/sub/pm.sql', 'pkg/models/sub/schema.yml/not_null_pm_id.sql']);
+    expect(files('run')).toEqual(['p/models/m.sql', 'p/models/schema.yml/unique_m_id.sql', 'p/seeds/codes.csv', 'pkg/models/sub/pm.sql', 'pkg/models/sub/schema.yml/not_null_pm_id.sql']);
+    const nodes = manifestNodes(dir);
+    expect(nodes['model.pkg.pm']!.compiled_path).toBe('target/compiled/pkg/models/sub/pm.sql');
+    expect(nodes['model.pkg.pm']!.original_file_path).toBe('models/sub/pm.sql');
+    const test = Object.entries(nodes).find(([id]) => id.startsWith('test.pkg.not_null_pm_id'))![1];
+    expect(test.compiled_path).toBe('target/compiled/pkg/models/sub/schema.yml/not_null_pm_id.sql');
+  });
+});
