@@ -27,6 +27,7 @@ import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { countProjectHooks, runProjectHooks, type HookProgress } from '../../macros/project-hooks.js';
 import type { Adapter } from '../../../adapters/adapter.js';
+import type { ParsedNode } from '../../nodes.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -243,8 +244,13 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       summary = await runner.run();
     } catch (e) {
       if (!(e instanceof KilnError) || !startHooksFailed) throw e;
-      // Nothing runs after a failed on-run-start hook; the summary reports the hook's error.
-      summary = { results: [], elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
+      // Nothing runs after a failed on-run-start hook: every selected node is skipped, as dbt
+      // reports them with skip_nodes_if_on_run_start_fails; the summary reports the hook's error.
+      const failedHook = startResults.find((r) => r.status === 'error')?.uniqueId ?? 'on-run-start';
+      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => hookSkipped(n, failedHook));
+      if (skipped.length) reporter.info('');
+      skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
+      summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
       hookFailed = true;
     }
     if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
@@ -278,6 +284,23 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
   // A partial success (some microbatch batches failed) fails the run too, as in dbt.
   return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+}
+
+/** A node not run because an on-run-start hook failed (`failedHook`: the hook's unique id). */
+function hookSkipped(node: ParsedNode, failedHook: string): NodeResult {
+  return {
+    uniqueId: node.uniqueId,
+    status: 'skipped',
+    message: `Skipped because ${failedHook} failed`,
+    executionTime: 0,
+    timing: [],
+    threadId: 'main',
+    rowsAffected: null,
+    adapterMessage: 'SKIP',
+    compiledCode: null,
+    relationName: null,
+    skippedBecause: failedHook,
+  };
 }
 
 /** The state manifest `kiln clone` makes views on; --state is required. */

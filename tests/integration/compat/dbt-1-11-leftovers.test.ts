@@ -127,7 +127,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(manifest.child_map['operation.p.p-on-run-start-0']).toEqual([]);
   });
 
-  it('records a failed on-run-start hook, skips the hooks after it and runs no node', async () => {
+  it('records a failed on-run-start hook, skips the hooks after it and every node (dbt with skip_nodes_if_on_run_start_fails)', async () => {
     const dir = hooked(['select 1', 'select * from no_such_table_here', 'select 2']);
     const r = await kiln(['run'], dir);
     expect(r.code).toBe(1);
@@ -136,6 +136,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
       ['operation.p.p-on-run-start-0', 'success'],
       ['operation.p.p-on-run-start-1', 'error'],
       ['operation.p.p-on-run-start-2', 'skipped'],
+      ['model.p.m', 'skipped'],
     ]);
     expect(results[1]!.message).toMatch(/^p\.on-run-start\.1 failed, error:\n .*no_such_table_here/);
     expect(results[1]).toMatchObject({ failures: 1, compiled_code: 'select * from no_such_table_here', adapter_response: {} });
@@ -144,7 +145,8 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(r.stdout).toMatch(/3 of 3 SKIP hook: p\.on-run-start\.2 \.+ \[SKIP in/);
     expect(r.output).toContain('Failure in operation p-on-run-start-1 (dbt_project.yml)');
     expect(r.output).toContain('compiled code at target/compiled/p/dbt_project.yml/hooks/p-on-run-start-1.sql');
-    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=1 TOTAL=3');
+    expect(r.stdout).toMatch(/1 of 1 SKIP relation main\.m \.+ \[SKIP\]/);
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
     expect(r.stdout).not.toContain('START sql view model');
   });
 
