@@ -1,5 +1,6 @@
 // The nodes of a parsed project. Shapes follow dbt's manifest closely (see
 // ../shared/reference/artifacts-and-output.md) so artifacts can be written almost 1:1.
+import type { ProjectOperation } from './artifacts/operation-json.js';
 import type { SourceLocation } from './errors.js';
 import type { SemanticLayer } from './semantic/types.js';
 
@@ -239,6 +240,8 @@ export interface Manifest {
   groups?: Map<string, GroupDef>;
   /** Installed packages' folders as file paths begin with them (`dbt_packages/<name>`), by package name. */
   packageRoots?: ReadonlyMap<string, string>;
+  /** on-run-start / on-run-end hooks (dbt's `operation` nodes), when the project or a package has any. */
+  operations?: { readonly hooks: readonly ProjectOperation[]; readonly target: { readonly database: string; readonly schema: string } };
   /** `semantic_models:`, `metrics:`, `saved_queries:` and time spines, when the project declares any. */
   semantic?: SemanticLayer;
 }

@@ -4,6 +4,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
+import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { manifestChecksum } from '../seeds/seed-stamp.js';
 import { modelArgument } from '../data-tests/test-names.js';
@@ -84,8 +85,11 @@ class LazyMap {
 /** The manifest's top-level keys in order; the large maps are lazy. */
 function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): [string, unknown][] {
   const keys = modelFacts(manifest);
+  // Project hooks: nodes of dbt's manifest with no edges (absent when there are none).
+  const operations = manifest.operations?.hooks ?? [];
   const nodes = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots, keys)] as const;
+    for (const op of operations) yield [operationId(op), operationJson(op, manifest.operations!.target)] as const;
   });
   const unitTests = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType === 'unit_test') yield [n.uniqueId, unitTestJson(n)] as const;
@@ -141,6 +145,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const parentMap = new LazyMap(function* () {
     for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
     for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
+    for (const op of operations) yield [operationId(op), []] as const;
     yield* extra.parents;
   });
   const childMap = new LazyMap(function* () {
@@ -150,6 +155,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])].sort() : [...dag.children(id)].sort()] as const;
     }
     for (const e of exposures) yield [e.uniqueId, []] as const;
+    for (const op of operations) yield [operationId(op), []] as const;
     for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
   });
   return [
@@ -239,11 +245,11 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     raw_code: n.rawCode,
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
-    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts)),
+    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
   };
 }
 
-function codeJson(n: ParsedNode, facts: ModelFacts | undefined): Record<string, unknown> {
+function codeJson(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots): Record<string, unknown> {
   const code: Record<string, unknown> = {
     language: 'sql',
     refs: n.refs.map((r) => ({ name: r.name, package: r.package ?? null, version: r.version ?? null })),
@@ -251,7 +257,7 @@ function codeJson(n: ParsedNode, facts: ModelFacts | undefined): Record<string, 
     metrics: [],
     functions: [],
     depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
-    compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n)}` : null,
+    compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n, roots)}` : null,
     compiled: n.compiledCode !== undefined,
     compiled_code: n.compiledCode ?? null,
     extra_ctes_injected: n.compiledCode !== undefined,

@@ -3,9 +3,16 @@
 // (`models/schema.yml/not_null_orders_id.sql`, `snapshots/snapshots.yml/orders_snapshot.sql`).
 import type { ParsedNode } from '../nodes.js';
 
-export function nodeSqlPath(node: Pick<ParsedNode, 'packageName' | 'originalFilePath' | 'name' | 'testMetadata' | 'path'>): string {
-  const inYaml = node.testMetadata || /\.ya?ml$/i.test(node.originalFilePath);
+/**
+ * `roots`: installed packages' folders by package name (Manifest.packageRoots). A package's node
+ * goes under its path inside the package, as dbt writes it (`pkg/models/x.sql`, not
+ * `pkg/dbt_packages/pkg/models/x.sql`).
+ */
+export function nodeSqlPath(node: Pick<ParsedNode, 'packageName' | 'originalFilePath' | 'name' | 'testMetadata' | 'path'>, roots?: ReadonlyMap<string, string>): string {
+  const root = roots?.get(node.packageName);
+  const own = root !== undefined && node.originalFilePath.startsWith(`${root}/`) ? node.originalFilePath.slice(root.length + 1) : node.originalFilePath;
+  const inYaml = node.testMetadata || /\.ya?ml$/i.test(own);
   // A generic test's file is its `path`: the short, hashed name when the full one is 64+ characters (as dbt).
-  const file = inYaml ? `${node.originalFilePath}/${node.testMetadata ? node.path : `${node.name}.sql`}` : node.originalFilePath;
+  const file = inYaml ? `${own}/${node.testMetadata ? node.path : `${node.name}.sql`}` : own;
   return `${node.packageName}/${file}`;
 }

@@ -97,14 +97,19 @@ export class ArtifactWriter {
     return this.stream?.position ?? 0;
   }
 
-  /** target/compiled/<package>/<original_file_path> */
-  writeCompiled(node: ParsedNode, sql: string): void {
-    this.write(path.join(this.targetDir, 'compiled', nodeSqlPath(node)), this.redact(sql));
+  /** target/compiled/<package>/<original_file_path>; `roots`: Manifest.packageRoots (see nodeSqlPath). */
+  writeCompiled(node: ParsedNode, sql: string, roots?: ReadonlyMap<string, string>): void {
+    this.write(path.join(this.targetDir, 'compiled', nodeSqlPath(node, roots)), this.redact(sql));
+  }
+
+  /** target/compiled/<file>: SQL of something that is no node of kiln's manifest (a project hook: operationSqlPath). */
+  writeCompiledAt(file: string, sql: string): void {
+    this.write(path.join(this.targetDir, 'compiled', file), this.redact(sql));
   }
 
   /** target/run/<package>/<original_file_path>: the statements that were executed. */
-  writeRun(node: ParsedNode, statements: readonly string[]): void {
-    this.write(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
+  writeRun(node: ParsedNode, statements: readonly string[], roots?: ReadonlyMap<string, string>): void {
+    this.write(path.join(this.targetDir, 'run', nodeSqlPath(node, roots)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
@@ -221,7 +226,8 @@ function resultJson(r: NodeResult): Record<string, unknown> {
     timing: r.timing,
     thread_id: r.threadId,
     execution_time: r.executionTime,
-    adapter_response: r.status === 'skipped' ? {} : { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected },
+    // A project hook (an `operation`) has none in dbt.
+    adapter_response: r.status === 'skipped' || r.uniqueId.startsWith('operation.') ? {} : { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected },
     // As dbt: a passing test has no message; a seed (no SQL of its own) no compiled code.
     message: r.status === 'pass' ? null : r.message,
     failures: r.failures ?? null,

@@ -144,6 +144,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   problems.throwIfAny();
   jinja.manifest = manifest;
   jinja.operations = projectHookList(loaded.project, packages);
+  if (jinja.operations.length) manifest.operations = { hooks: jinja.operations, target: { database: target.database, schema: target.schema } };
   const dag = timings.time('graph', () => Dag.fromManifestReusing(manifest, reuse?.graph));
   return {
     root,

@@ -144,6 +144,8 @@ function configObject(call: (kwargs: Record<string, unknown>) => void, current: 
   return Object.assign(fn, { get, require });
 }
 
+const IS_INCREMENTAL = 'macro.dbt.is_incremental';
+
 export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName: string, record: ParseRecord, currentConfig: () => Readonly<Record<string, unknown>>): RenderContext {
   const self = new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect);
   return {
@@ -152,7 +154,11 @@ export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName:
     ...parseCalls(deps, node, record, currentConfig),
     this: self,
     model: nodeObject(node),
-    is_incremental: () => false,
+    // A macro in dbt (macro.dbt.is_incremental), so dbt lists it in the node's depends_on.macros.
+    is_incremental: () => {
+      if (record.macros && !record.macros.includes(IS_INCREMENTAL)) record.macros.push(IS_INCREMENTAL);
+      return false;
+    },
     load_relation: () => null,
     ...deps.jinja?.parse(node),
   };

@@ -6,6 +6,7 @@
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { dbtFilePath, nodeJson, sourceJson, type PackageRoots } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
+import { operationJson, type ProjectOperation } from '../artifacts/operation-json.js';
 import { semanticSections } from '../semantic/json.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { TemplateEngine, RenderContext } from '../template/engine.js';
@@ -13,7 +14,6 @@ import { adapterObject, apiObject, statementResults, type Warehouse } from './ad
 import { DBT_MACROS_FILE, DBT_MACROS_SQL } from './dbt-macros.js';
 import type { DispatchSettings } from './dispatch.js';
 import type { ProjectFile } from '../project/types.js';
-import { createHash } from 'node:crypto';
 
 export type { Warehouse } from './adapter-object.js';
 
@@ -139,7 +139,7 @@ export class JinjaEnv {
     const nodes: Record<string, unknown> = {};
     for (const n of m.nodes.values()) if (n.resourceType !== 'unit_test') nodes[n.uniqueId] = graphNode(n, this.o.dialect, m.packageRoots);
     for (const op of this.operations) {
-      const json = operationNode(op, this.o.target);
+      const json = operationJson(op, this.o.target);
       nodes[json.unique_id as string] = json;
     }
     const sources: Record<string, unknown> = {};
@@ -189,39 +189,6 @@ function pyStrip(s: string): string {
   return s.replace(PY_STRIP, '');
 }
 
-/** A project hook as dbt's graph shows it: an `operation` node named after its place in dbt_project.yml. */
-function operationNode(op: ProjectOperation, target: { database: string; schema: string }): Record<string, unknown> {
-  const name = `${op.packageName}-${op.kind}-${op.index}`;
-  return {
-    database: target.database,
-    schema: target.schema,
-    name,
-    resource_type: 'operation',
-    package_name: op.packageName,
-    path: `hooks/${name}.sql`,
-    original_file_path: './dbt_project.yml',
-    unique_id: `operation.${op.packageName}.${name}`,
-    fqn: [op.packageName, 'hooks', name],
-    alias: name,
-    checksum: { name: 'sha256', checksum: createHash('sha256').update(op.sql, 'utf8').digest('hex') },
-    config: { enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, materialized: 'view', persist_docs: {}, 'post-hook': [], 'pre-hook': [], quoting: {}, column_types: {}, on_schema_change: 'ignore', grants: {}, contract: { enforced: false, alias_types: true } },
-    tags: [op.kind],
-    description: '',
-    columns: {},
-    meta: {},
-    group: null,
-    patch_path: null,
-    relation_name: null,
-    raw_code: op.sql,
-    language: 'sql',
-    refs: [],
-    sources: [],
-    metrics: [],
-    depends_on: { macros: [], nodes: [] },
-    contract: { enforced: false, alias_types: true, checksum: null },
-  };
-}
-
 /** Every on-run-start and on-run-end hook, packages' first (dbt's `operation` nodes of `graph`). */
 export function projectHookList(project: ProjectFile, packages: readonly { readonly name: string; readonly project: ProjectFile }[]): ProjectOperation[] {
   const out: ProjectOperation[] = [];
@@ -233,9 +200,4 @@ export function projectHookList(project: ProjectFile, packages: readonly { reado
   return out;
 }
 
-export interface ProjectOperation {
-  readonly packageName: string;
-  readonly kind: 'on-run-start' | 'on-run-end';
-  readonly index: number;
-  readonly sql: string;
-}
+export type { ProjectOperation };

@@ -8,7 +8,9 @@ import { KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { LoadedPackage } from '../packages/installed.js';
 import type { ProjectFile } from '../project/types.js';
-import type { NodeResult } from '../runner/results.js';
+import type { NodeResult, TimingInfo } from '../runner/results.js';
+import { isoNow } from '../runner/iso-now.js';
+import { operationId, operationSqlPath, type ProjectOperation } from '../artifacts/operation-json.js';
 import type { TemplateEngine } from '../template/engine.js';
 import { operationContext } from './operation-context.js';
 
@@ -24,6 +26,8 @@ export interface ProjectHooksInput {
   readonly packages: readonly LoadedPackage[];
   /** One line per hook run (`OK hook: proj.on-run-start.0 in 0.01s`). */
   readonly info?: (message: string) => void;
+  /** A hook's SQL as rendered, with its path under target/compiled/ (operationSqlPath). */
+  readonly onCompiled?: (file: string, sql: string) => void;
 }
 
 interface Hook {
@@ -77,38 +81,72 @@ function schemasOf(nodes: readonly ParsedNode[]): { schemas: string[]; databaseS
   return { schemas: [...new Set(databaseSchemas.map(([, s]) => s))], databaseSchemas };
 }
 
+/** Run-style progress (kiln run/build): a START and a result line per hook, as dbt 1.11 prints them. */
+export interface HookProgress {
+  started(name: string, index: number, total: number, uniqueId: string): void;
+  finished(name: string, index: number, total: number, result: NodeResult): void;
+}
+
 /**
  * Runs the hooks of `kind`. Throws a KilnError naming the hook (file, index) at the first that
- * fails to render or execute.
+ * fails to render or execute. `run.record` receives each hook's result as dbt's run_results.json
+ * has it (an `operation` node), the failed one and those skipped after it included, before the throw.
  */
-export async function runProjectHooks(kind: ProjectHookKind, input: ProjectHooksInput, run: { nodes: readonly ParsedNode[]; results?: readonly NodeResult[] }): Promise<number> {
+export async function runProjectHooks(
+  kind: ProjectHookKind,
+  input: ProjectHooksInput,
+  run: { nodes: readonly ParsedNode[]; results?: readonly NodeResult[]; record?: NodeResult[]; progress?: HookProgress },
+): Promise<number> {
   const hooks = hooksOf(kind, input);
   if (hooks.length === 0) return 0;
-  input.info?.(`Running ${hooks.length} ${kind} hook${hooks.length === 1 ? '' : 's'}`);
+  if (!run.progress) input.info?.(`Running ${hooks.length} ${kind} hook${hooks.length === 1 ? '' : 's'}`);
   const conn = await input.adapter.acquire();
   try {
     const { schemas, databaseSchemas } = schemasOf(run.nodes);
     const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: resultObjects(run.results ?? [], input.manifest, input.deps.dialect) } : {}) };
-    for (const h of hooks) {
+    for (const [at, h] of hooks.entries()) {
       const name = `${h.pkg}.${kind}.${h.index}`;
+      const op = { packageName: h.pkg, kind, index: h.index };
+      run.progress?.started(name, at + 1, hooks.length, operationId(op));
       const started = performance.now();
+      const compileStart = isoNow();
       const ctx = operationContext(
         { manifest: input.manifest, deps: input.deps, profileName: input.profileName, warehouse: { adapter: input.adapter, connection: async () => conn }, file: h.file, packageName: h.pkg === input.project.name ? undefined : h.pkg },
         extra,
       );
+      let sql: string | null = null;
+      let executeStart = '';
       try {
-        const sql = (await input.engine.renderAsync(h.file, h.sql, ctx)).trim();
+        sql = (await input.engine.renderAsync(h.file, h.sql, ctx)).trim();
+        executeStart = isoNow();
+        input.onCompiled?.(operationSqlPath(op), sql);
         if (sql) await conn.execute(sql);
       } catch (e) {
         if (!(e instanceof KilnError)) throw e;
-        throw new KilnError(e.code, `${kind} hook ${h.index + 1} (${name}) failed: ${e.message}`, {
+        const error = new KilnError(e.code, `${kind} hook ${h.index + 1} (${name}) failed: ${e.message}`, {
           loc: e.loc?.file === h.file || !e.loc ? { file: h.file } : e.loc,
           hint: e.hint ?? `The hook is entry ${h.index + 1} of \`${kind}\` in ${h.file}.`,
           related: e.related,
           cause: e,
         });
+        const timing = sql === null ? [] : [{ name: 'compile' as const, started_at: compileStart, completed_at: executeStart }, { name: 'execute' as const, started_at: executeStart, completed_at: isoNow() }];
+        const failed = hookResult(op, 'error', `${name} failed, error:\n ${e.message}`, sql, timing, (performance.now() - started) / 1000, error);
+        run.record?.push(failed);
+        run.progress?.finished(name, at + 1, hooks.length, failed);
+        // dbt skips the hooks after a failed one
+        for (const [later, s] of hooks.slice(at + 1).entries()) {
+          const skippedName = `${s.pkg}.${kind}.${s.index}`;
+          const skipped = hookResult({ packageName: s.pkg, kind, index: s.index }, 'skipped', `${skippedName} skipped`, null, [], 0);
+          run.record?.push(skipped);
+          run.progress?.finished(skippedName, at + 2 + later, hooks.length, skipped);
+        }
+        throw error;
       }
-      input.info?.(`OK hook: ${name} [OK in ${((performance.now() - started) / 1000).toFixed(2)}s]`);
+      const seconds = (performance.now() - started) / 1000;
+      const ok = hookResult(op, 'success', `${name} passed`, sql, [{ name: 'compile', started_at: compileStart, completed_at: executeStart }, { name: 'execute', started_at: executeStart, completed_at: isoNow() }], seconds);
+      run.record?.push(ok);
+      if (run.progress) run.progress.finished(name, at + 1, hooks.length, ok);
+      else input.info?.(`OK hook: ${name} [OK in ${seconds.toFixed(2)}s]`);
     }
     return hooks.length;
   } finally {
@@ -116,3 +154,20 @@ export async function runProjectHooks(kind: ProjectHookKind, input: ProjectHooks
   }
 }
 
+/** A hook's entry of run_results.json, as dbt 1.11 writes it (failures: 0 when it passed, else 1). */
+function hookResult(op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, status: 'success' | 'error' | 'skipped', message: string, sql: string | null, timing: TimingInfo[], seconds: number, error?: KilnError): NodeResult {
+  return {
+    uniqueId: operationId(op),
+    status,
+    message,
+    executionTime: seconds,
+    timing,
+    threadId: 'main',
+    rowsAffected: null,
+    adapterMessage: '',
+    compiledCode: sql,
+    relationName: null,
+    failures: status === 'success' ? 0 : 1,
+    ...(error ? { error } : {}),
+  };
+}

@@ -577,14 +577,17 @@ export function parseProject(input: ParseInput): ParseOutput {
       for (const kw of record.configs) {
         config = mergeConfigs(config, validateConfig(kw, resourceType, { file: f.path, line: lineOf(f.contents, /\bconfig\s*\(/) }, problems));
       }
-      recordHookMacros(config, macros, () => parseContext(deps, identity, profile.profileName, { refs: [], sources: [], configs: [] }, () => config));
+      recordHookMacros(config, macros, () => parseContext(deps, identity, profile.profileName, { refs: [], sources: [], configs: [], macros }, () => config));
     } catch (e) {
       problems.capture(e);
       return null;
     }
     parseRecords.set(uniqueId, record);
     // `-- depends_on: {{ ref('x') }}` is rendered like any other ref, so it is already recorded.
-    return finishNode({ f, name, fqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
+    // dbt files an analysis under `analysis/` in its path and fqn (AnalysisParser); the project's
+    // `analyses:` folder configs above still match the folders as written.
+    const nodeFqn = resourceType === 'analysis' ? [fqn[0]!, 'analysis', ...fqn.slice(1)] : fqn;
+    return finishNode({ f, name, fqn: nodeFqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
   }
 
   /**
@@ -663,7 +666,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       resourceType: p.resourceType,
       packageName: projectName,
       name: p.name,
-      path: relativeUnder(p.f.root, p.f.path),
+      path: p.resourceType === 'analysis' ? `analysis/${relativeUnder(p.f.root, p.f.path)}` : relativeUnder(p.f.root, p.f.path),
       originalFilePath: p.f.path,
       fqn: p.fqn,
       rawCode: p.f.contents,

@@ -4,9 +4,10 @@
 import pc from 'picocolors';
 import type { RetryNotice } from '../../adapters/adapter.js';
 import { formatLocation, KilnError } from '../errors.js';
-import type { ParsedNode } from '../nodes.js';
+import type { Manifest, ParsedNode } from '../nodes.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
+import { operationSqlPathOfId } from '../artifacts/operation-json.js';
 
 export interface Sinks {
   readonly out: (text: string) => void;
@@ -140,12 +141,25 @@ export class Reporter {
     }
   }
 
+  /** A project hook (on-run-start / on-run-end) starting: `1 of 2 START hook: shop.on-run-start.0`, as dbt 1.11. */
+  hookStarted(name: string, index: number, total: number, id: string): void {
+    this.line(`${index} of ${total} START hook: ${name}`, '[RUN]', { event: 'hook_start', unique_id: id, index, total });
+  }
+
+  hookFinished(name: string, index: number, total: number, r: NodeResult): void {
+    const data = { event: 'hook_finished', unique_id: r.uniqueId, index, total, status: r.status, execution_time: r.executionTime };
+    const secs = `${r.executionTime.toFixed(2)}s`;
+    const word = r.status === 'success' ? this.c.green('OK') : r.status === 'skipped' ? this.c.yellow('SKIP') : this.c.red('ERROR');
+    this.line(`${index} of ${total} ${word} hook: ${name}`, `[${word} in ${secs}]`, data);
+  }
+
   private line(left: string, right: string, data: Record<string, unknown>): void {
     const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
     this.emit('info', `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
   }
 
-  summary(summary: RunSummary, nodes: ReadonlyMap<string, ParsedNode>, finishedWhat: string): void {
+  summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {
+    const nodes = manifest.nodes;
     const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
@@ -157,7 +171,7 @@ export class Reporter {
     if (failed.length === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
     else if (failed.length === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
     else this.info(this.c.red(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
-    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId));
+    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
     this.info('');
     this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
@@ -171,16 +185,22 @@ export class Reporter {
   }
 
   /** What went wrong with one node and where to look. */
-  private nodeProblem(r: NodeResult, node: ParsedNode | undefined): void {
+  private nodeProblem(r: NodeResult, node: ParsedNode | undefined, roots: ReadonlyMap<string, string> | undefined): void {
     this.info('');
-    const kind = node?.resourceType ?? 'node';
+    // A project hook is no node of kiln's manifest: dbt names it `operation shop-on-run-start-0 (dbt_project.yml)`.
+    const operation = !node && r.uniqueId.startsWith('operation.');
+    const kind = node?.resourceType ?? (operation ? 'operation' : 'node');
     const word = r.status === 'warn' ? this.c.yellow('Warning') : this.c.red('Failure');
-    this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${node?.name ?? r.uniqueId} (${node?.originalFilePath ?? ''})`, {}, 'out');
+    const name = node?.name ?? (operation ? r.uniqueId.split('.').slice(2).join('.') : r.uniqueId);
+    const where = node?.originalFilePath ?? (operation ? (r.error?.loc?.file ?? 'dbt_project.yml') : '');
+    this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${name} (${where})`, {}, 'out');
     if (r.error) this.kilnError(r.error, 'error', 'out');
     else this.info(`  ${r.message}`);
     if (r.storedFailures) this.info(`  failing rows stored in ${r.storedFailures}`);
     if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
-      this.info(`  compiled code at target/compiled/${nodeSqlPath(node)}`);
+      this.info(`  compiled code at target/compiled/${nodeSqlPath(node, roots)}`);
+    } else if (operation && r.compiledCode !== null) {
+      this.info(`  compiled code at target/compiled/${operationSqlPathOfId(r.uniqueId)}`);
     }
   }
 }

@@ -332,12 +332,12 @@ export class Runner {
       );
       this.hooks.executed?.(node, statements);
       timing.push({ name: 'execute', started_at: compiledAt, completed_at: isoNow() });
-      const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled) : undefined;
+      const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled) : undefined;
       return { result: nodeResult(base, outcome, error, (performance.now() - start) / 1000, compiledSql) };
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
-      const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node)}`), node, this.cancelled);
+      const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
       const result: NodeResult = {
         ...base,
         status: 'error',
@@ -365,7 +365,8 @@ export class Runner {
       running = start();
     } finally {
       try {
-        this.hooks.compiled?.(node, sql);
+        // A seed has no SQL of its own: dbt writes it no file under target/compiled.
+        if (node.resourceType !== 'seed') this.hooks.compiled?.(node, sql);
       } catch (e) {
         // Not left running unobserved: the node's own failure, if any, is not the one reported.
         await running?.catch(() => undefined);

@@ -150,11 +150,11 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       return;
     }
     written++;
-    const output = `compiled/${nodeSqlPath(node)}`;
+    const output = `compiled/${nodeSqlPath(node, session.manifest.packageRoots)}`;
     outputs.push(output);
     const text = layout(sql);
     if (shown !== null) printed.push({ name: node.name, output, sql: text });
-    writer.writeCompiled(node, text);
+    writer.writeCompiled(node, text, session.manifest.packageRoots);
   };
   let manifestHead: string | undefined;
   /** Nodes with ephemeral ancestors injected as CTEs (see EntryOffsets). */

@@ -13,7 +13,7 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failedStatus } from '../../runner/results.js';
+import { failedStatus, type NodeResult } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -25,8 +25,9 @@ import { planClone } from '../../state/clone.js';
 import type { StateManifest } from '../../state/artifacts.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
-import { runProjectHooks } from '../../macros/project-hooks.js';
+import { countProjectHooks, runProjectHooks, type HookProgress } from '../../macros/project-hooks.js';
 import type { Adapter } from '../../../adapters/adapter.js';
+import type { ParsedNode } from '../../nodes.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -162,7 +163,21 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   });
   session.jinja.selectedResources = [...selected];
   let startHooksFailed = false;
-  const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
+  const projectHooks = {
+    manifest: session.manifest,
+    deps: session.deps,
+    profileName: session.profile.profileName,
+    engine: session.engine,
+    adapter: session.adapter,
+    project: session.loaded.project,
+    packages: session.packages,
+    info: (m: string) => reporter.info(m),
+    onCompiled: (file: string, sql: string) => writer.writeCompiledAt(file, sql),
+  };
+  // The hooks' results are the run's too (dbt ≥ 1.8: `operation` entries of run_results.json).
+  const startResults: NodeResult[] = [];
+  const endResults: NodeResult[] = [];
+  const hookProgress: HookProgress = { started: (name, i, total, id) => reporter.hookStarted(name, i, total, id), finished: (name, i, total, r) => reporter.hookFinished(name, i, total, r) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
   // A failure before the runner starts releases the lock and the adapter on its way out.
   const releasing = async (e: unknown): Promise<never> => {
@@ -200,14 +215,14 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       beforeNodes: async () => {
         if (clone) return; // dbt's clone runs no on-run-start/end hooks
         startHooksFailed = true;
-        await runProjectHooks('on-run-start', projectHooks, { nodes: chosen });
+        if (await runProjectHooks('on-run-start', projectHooks, { nodes: chosen, record: startResults, progress: hookProgress })) reporter.info('');
         startHooksFailed = false;
       },
       nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       retrying: (_n, notice) => reporter.retrying(notice),
-      compiled: (n, sql) => writer.writeCompiled(n, sql),
-      executed: (n, statements) => writer.writeRun(n, statements),
+      compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
+      executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
   let interrupts = 0;
@@ -229,16 +244,25 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       summary = await runner.run();
     } catch (e) {
       if (!(e instanceof KilnError) || !startHooksFailed) throw e;
-      // nothing runs after a failed on-run-start hook (dbt)
-      reporter.kilnError(e);
-      return ExitCode.NODE_FAILED;
+      // Nothing runs after a failed on-run-start hook: every selected node is skipped, as dbt
+      // reports them with skip_nodes_if_on_run_start_fails; the summary reports the hook's error.
+      const failedHook = startResults.find((r) => r.status === 'error')?.uniqueId ?? 'on-run-start';
+      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => hookSkipped(n, failedHook));
+      if (skipped.length) reporter.info('');
+      skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
+      summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
+      hookFailed = true;
     }
     if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
-    else await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results }).catch((e: unknown) => {
-      if (!(e instanceof KilnError)) throw e;
-      reporter.kilnError(e);
-      hookFailed = true;
-    });
+    else if (!hookFailed) {
+      if (countProjectHooks('on-run-end', projectHooks) > 0) reporter.info('');
+      // A failure is in endResults; the summary reports it.
+      await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results, record: endResults, progress: hookProgress }).catch((e: unknown) => {
+        if (!(e instanceof KilnError)) throw e;
+        hookFailed = true;
+      });
+    }
+    if (startResults.length || endResults.length) summary = { ...summary, results: [...startResults, ...summary.results, ...endResults] };
   } finally {
     off();
     await unlock?.().catch(() => undefined);
@@ -253,12 +277,30 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     redactor(),
   );
   if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
-  reporter.summary(summary, session.manifest.nodes, countPhrase(chosen, true));
+  const hooks = startResults.length + endResults.length;
+  reporter.summary(summary, session.manifest, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
   if (summary.interrupted) return ExitCode.INTERRUPTED;
   // A seed file found bad while loading: the exit code of a bad file found before the run.
   if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
   // A partial success (some microbatch batches failed) fails the run too, as in dbt.
   return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+}
+
+/** A node not run because an on-run-start hook failed (`failedHook`: the hook's unique id). */
+function hookSkipped(node: ParsedNode, failedHook: string): NodeResult {
+  return {
+    uniqueId: node.uniqueId,
+    status: 'skipped',
+    message: `Skipped because ${failedHook} failed`,
+    executionTime: 0,
+    timing: [],
+    threadId: 'main',
+    rowsAffected: null,
+    adapterMessage: 'SKIP',
+    compiledCode: null,
+    relationName: null,
+    skippedBecause: failedHook,
+  };
 }
 
 /** The state manifest `kiln clone` makes views on; --state is required. */

@@ -20,6 +20,7 @@ export function foundPhrase(manifest: Manifest): string {
     ['semantic model', manifest.semantic?.semanticModels.size ?? 0],
     ['metric', manifest.semantic?.metrics.size ?? 0],
     ['saved query', manifest.semantic?.savedQueries.size ?? 0],
+    ['operation', manifest.operations?.hooks.length ?? 0],
     ['macro', manifest.macros.size],
   ];
   const plural = (k: string) => (k.endsWith('query') ? `${k.slice(0, -1)}ies` : `${k}s`);

@@ -299,8 +299,8 @@ class WatchLoop {
       {
         beforeNodes: () => runProjectHooks('on-run-start', projectHooks, { nodes }).then(() => undefined),
         nodeFinished: (n: ParsedNode, _i, _t, r) => report.node(n, r),
-        compiled: (n, sql) => writer.writeCompiled(n, sql),
-        executed: (n, statements) => writer.writeRun(n, statements),
+        compiled: (n, sql) => writer.writeCompiled(n, sql, manifest.packageRoots),
+        executed: (n, statements) => writer.writeRun(n, statements, manifest.packageRoots),
       },
     );
     this.runner = runner;

@@ -53,8 +53,8 @@ describe.each(targets)('hooks on $name', (target: AdapterTarget) => {
     await target.setup(dir, 'hooks');
     const r = await kiln(['run'], dir);
     expect(r.code, r.output).toBe(0);
-    expect(r.stdout).toContain('Running 2 on-run-start hooks');
-    expect(r.stdout).toMatch(/OK hook: hooks\.on-run-end\.1/);
+    expect(r.stdout).toMatch(/2 of 2 START hook: hooks\.on-run-start\.1 \.+ \[RUN\]/);
+    expect(r.stdout).toMatch(/2 of 2 OK hook: hooks\.on-run-end\.1 \.+ \[OK in/);
     const s = target.schema;
     const audit = (await target.query(dir, `select event, detail from ${s}.audit`)).map((x) => `${x.event}: ${x.detail}`);
     expect(audit[0]).toBe('run start: run');

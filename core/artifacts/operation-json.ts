@@ -1,0 +1,69 @@
+// on-run-start / on-run-end hooks as dbt records them: `operation` nodes named after their place
+// in dbt_project.yml (`operation.shop.shop-on-run-start-0`), in `graph`, manifest.json and
+// run_results.json, compiled to target/compiled/<package>/dbt_project.yml/hooks/<name>.sql.
+import { createHash } from 'node:crypto';
+
+export interface ProjectOperation {
+  readonly packageName: string;
+  readonly kind: 'on-run-start' | 'on-run-end';
+  readonly index: number;
+  readonly sql: string;
+}
+
+/** `shop-on-run-start-0`: the node's name. */
+export function operationName(op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>): string {
+  return `${op.packageName}-${op.kind}-${op.index}`;
+}
+
+export function operationId(op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>): string {
+  return `operation.${op.packageName}.${operationName(op)}`;
+}
+
+/** Under target/compiled/: `shop/dbt_project.yml/hooks/shop-on-run-start-0.sql`, as dbt writes it. */
+export function operationSqlPath(op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>): string {
+  return `${op.packageName}/dbt_project.yml/hooks/${operationName(op)}.sql`;
+}
+
+/** operationSqlPath from the node's unique id (`operation.<package>.<name>`). */
+export function operationSqlPathOfId(uniqueId: string): string {
+  const [, pkg, ...name] = uniqueId.split('.');
+  return `${pkg}/dbt_project.yml/hooks/${name.join('.')}.sql`;
+}
+
+/** A project hook as dbt's manifest and `graph` show it. */
+export function operationJson(op: ProjectOperation, target: { readonly database: string; readonly schema: string }): Record<string, unknown> {
+  const name = operationName(op);
+  return {
+    database: target.database,
+    schema: target.schema,
+    name,
+    resource_type: 'operation',
+    package_name: op.packageName,
+    path: `hooks/${name}.sql`,
+    original_file_path: './dbt_project.yml',
+    unique_id: operationId(op),
+    fqn: [op.packageName, 'hooks', name],
+    alias: name,
+    checksum: { name: 'sha256', checksum: createHash('sha256').update(op.sql, 'utf8').digest('hex') },
+    config: { enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, materialized: 'view', persist_docs: {}, 'post-hook': [], 'pre-hook': [], quoting: {}, column_types: {}, on_schema_change: 'ignore', grants: {}, contract: { enforced: false, alias_types: true } },
+    tags: [op.kind],
+    description: '',
+    columns: {},
+    meta: {},
+    group: null,
+    docs: { show: true, node_color: null },
+    patch_path: null,
+    relation_name: null,
+    raw_code: op.sql,
+    language: 'sql',
+    refs: [],
+    sources: [],
+    metrics: [],
+    functions: [],
+    depends_on: { macros: [], nodes: [] },
+    compiled_path: null,
+    contract: { enforced: false, alias_types: true, checksum: null },
+    // Its place among the hooks of its kind, from 1 (dbt's `index`).
+    index: op.index + 1,
+  };
+}
