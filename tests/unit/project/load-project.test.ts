@@ -165,9 +165,9 @@ describe('loadProject', () => {
     const secret = path.join(dir, 'models/secret.sql');
     // root reads anything: simulate the permission error
     const real = fs.openSync;
-    const spy = vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, ...rest: never[]) => {
+    const spy = vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode | null) => {
       if (p === secret) throw Object.assign(new Error(`EACCES: permission denied, open '${secret}'`), { code: 'EACCES' });
-      return real(p, ...rest);
+      return real(p, flags, mode);
     }) as typeof fs.openSync);
     try {
       const [e] = errorsOf(() => loadProject({ projectDir: dir }));
