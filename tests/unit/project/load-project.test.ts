@@ -167,7 +167,7 @@ describe('loadProject', () => {
     const real = fs.openSync;
     const spy = vi.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode | null) => {
       if (p === secret) throw Object.assign(new Error(`EACCES: permission denied, open '${secret}'`), { code: 'EACCES' });
-      return real(p, flags, mode);
+      return real(p, flags ?? 'r', mode);
     }) as typeof fs.openSync);
     try {
       const [e] = errorsOf(() => loadProject({ projectDir: dir }));
