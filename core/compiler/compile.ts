@@ -50,6 +50,8 @@ export class Compiler {
   private readonly rendered = new Map<string, { body: string; ephemeralRefs: string[] }>();
   /** How a ref to a node renders (relationOf as text), by unique id: a node is referred to by several. */
   private readonly relationText = new Map<string, string>();
+  /** How a source() call renders, by the source table's unique id (quoting each part costs more than the rest of such a render). */
+  private readonly sourceText = new Map<string, string>();
 
   constructor(
     private readonly manifest: Manifest,
@@ -182,7 +184,9 @@ export class Compiler {
       } else {
         const s = this.refs.source(part.source, part.table, node.packageName);
         if (!s) return null;
-        out += this.deps.dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier });
+        let text = this.sourceText.get(s.uniqueId);
+        if (text === undefined) this.sourceText.set(s.uniqueId, (text = this.deps.dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier })));
+        out += text;
       }
     }
     return out;

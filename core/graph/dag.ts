@@ -12,6 +12,13 @@ export class Dag {
   /** Parents and children of each node, without repeats, in the order the edges were added. */
   private readonly preds: string[][] = [];
   private readonly succs: string[][] = [];
+  /**
+   * The same edges by position, children of `i` at childIdx[childStart[i]..childStart[i+1]]:
+   * the cycle check and the sort walk integers instead of looking every id up in `index`
+   * (over half their time at 41,000 nodes).
+   */
+  private childStart = new Int32Array(1);
+  private childIdx = new Int32Array(0);
 
   private constructor() {}
 
@@ -21,6 +28,8 @@ export class Dag {
     // 10,000 models and 30,000 tests.
     const dag = new Dag();
     for (const id of manifest.sources.keys()) dag.addNode(id);
+    const from: number[] = [];
+    const to: number[] = [];
     for (const [id, node] of manifest.nodes) {
       const i = dag.addNode(id);
       for (const parent of node.dependsOn.nodes) {
@@ -33,10 +42,26 @@ export class Dag {
         parents.push(parent);
         if (dag.succs[p] === NONE) dag.succs[p] = [];
         dag.succs[p]!.push(id);
+        from.push(p);
+        to.push(i);
       }
     }
+    dag.indexEdges(from, to);
     dag.assertAcyclic(manifest);
     return dag;
+  }
+
+  /** Lays the edges `from[k]` → `to[k]` out by parent (a counting sort keeps each node's children in order). */
+  private indexEdges(from: readonly number[], to: readonly number[]): void {
+    const n = this.order.length;
+    const start = new Int32Array(n + 1);
+    for (let k = 0; k < from.length; k++) start[from[k]! + 1]++;
+    for (let i = 0; i < n; i++) start[i + 1] += start[i]!;
+    const next = start.slice(0, n);
+    const idx = new Int32Array(from.length);
+    for (let k = 0; k < from.length; k++) idx[next[from[k]!]!++] = to[k]!;
+    this.childStart = start;
+    this.childIdx = idx;
   }
 
   /**
@@ -132,9 +157,12 @@ export class Dag {
     let end = 0;
     for (let i = 0; i < n; i++) if ((indegree[i] = this.preds[i]!.length) === 0) ready[end++] = i;
     let reached = 0;
+    const start = this.childStart;
+    const idx = this.childIdx;
     while (reached < end) {
-      for (const c of this.succs[ready[reached++]!]!) {
-        const ci = this.index.get(c)!;
+      const i = ready[reached++]!;
+      for (let k = start[i]!; k < start[i + 1]!; k++) {
+        const ci = idx[k]!;
         if (--indegree[ci] === 0) ready[end++] = ci;
       }
     }
@@ -179,28 +207,38 @@ export class Dag {
   /** Kahn's sort of `nodes`, smallest ready id first; `nodes` must hold every parent of its members. */
   private sortTopologically(nodes: readonly string[]): string[] {
     // Kahn's algorithm over each id's rank in sorted order: the heap compares small integers
-    // instead of long ids that share their first dozens of characters.
+    // instead of long ids that share their first dozens of characters. Ranks, positions and
+    // edges are integer arrays: no id is looked up after the ranks are set.
     const byRank = [...nodes].sort();
-    const rank = new Map<string, number>();
-    for (let r = 0; r < byRank.length; r++) rank.set(byRank[r]!, r);
-    const indegree = new Int32Array(byRank.length);
+    const m = byRank.length;
+    const rankOf = new Int32Array(this.order.length).fill(-1);
+    const posOf = new Int32Array(m);
+    const indegree = new Int32Array(m);
     // A heap keeps "smallest ready id first" at O(log n) a step; re-sorting an array each time
     // took seconds at 10,000 nodes.
-    const ready = new MinHeap();
-    for (let r = 0; r < byRank.length; r++) {
-      indegree[r] = this.parents(byRank[r]!).length;
-      if (indegree[r] === 0) ready.push(r);
+    const ready = new MinHeap(m);
+    for (let r = 0; r < m; r++) {
+      const i = this.index.get(byRank[r]!)!;
+      rankOf[i] = r;
+      posOf[r] = i;
+      indegree[r] = this.preds[i]!.length;
     }
-    const order: string[] = [];
+    for (let r = 0; r < m; r++) if (indegree[r] === 0) ready.push(r);
+    const start = this.childStart;
+    const idx = this.childIdx;
+    const order: string[] = new Array<string>(m);
+    let done = 0;
     while (ready.size) {
-      const id = byRank[ready.pop()]!;
-      order.push(id);
-      for (const c of this.children(id)) {
+      const r = ready.pop();
+      order[done++] = byRank[r]!;
+      const i = posOf[r]!;
+      for (let k = start[i]!; k < start[i + 1]!; k++) {
         // Children outside `nodes` are not ordered here.
-        const r = rank.get(c);
-        if (r !== undefined && --indegree[r] === 0) ready.push(r);
+        const rc = rankOf[idx[k]!]!;
+        if (rc !== -1 && --indegree[rc] === 0) ready.push(rc);
       }
     }
+    order.length = done;
     return order;
   }
 }
@@ -208,17 +246,18 @@ export class Dag {
 /** The shared empty list of a node without parents or without children (never pushed to). */
 const NONE = Object.freeze([]) as unknown as string[];
 
-/** A binary min-heap of integers. */
+/** A binary min-heap of at most `capacity` integers. */
 class MinHeap {
-  private readonly items: number[] = [];
+  private readonly items: Int32Array;
+  size = 0;
 
-  get size(): number {
-    return this.items.length;
+  constructor(capacity: number) {
+    this.items = new Int32Array(capacity);
   }
 
   push(value: number): void {
     const a = this.items;
-    let i = a.push(value) - 1;
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (a[parent]! <= value) break;
@@ -231,14 +270,15 @@ class MinHeap {
   pop(): number {
     const a = this.items;
     const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length === 0) return top;
+    const n = --this.size;
+    if (n === 0) return top;
+    const last = a[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= a.length) break;
+      if (l >= n) break;
       const r = l + 1;
-      const c = r < a.length && a[r]! < a[l]! ? r : l;
+      const c = r < n && a[r]! < a[l]! ? r : l;
       if (a[c]! >= last) break;
       a[i] = a[c]!;
       i = c;

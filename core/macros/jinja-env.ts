@@ -41,6 +41,18 @@ export interface ExtrasNode {
   readonly database: string;
 }
 
+/** What a run-time context adds to its node's own functions (JinjaEnv.runParts). */
+export interface RunParts {
+  /** An installed package's own macros (empty for the root project's nodes). */
+  readonly local: Readonly<Record<string, unknown>>;
+  readonly adapter: Record<string, unknown>;
+  readonly results: { readonly store_result: unknown; readonly store_raw_result: unknown; readonly load_result: unknown };
+  readonly selectedResources: readonly string[];
+  readonly graph: () => Record<string, unknown>;
+  /** `model` as a getter over `graph`; null when the node has no entry there (the context's own dict stands). */
+  readonly model: (() => unknown) | null;
+}
+
 export class JinjaEnv {
   readonly dispatch: DispatchSettings;
   /** Set once parsing finished: `graph` and `model` at run time come from it. */
@@ -106,29 +118,40 @@ export class JinjaEnv {
   }
 
   /**
-   * Adds the extras of a run-time context to `ctx` itself; `warehouse` binds warehouse calls to a
-   * connection. In place: every node's context gets them, and copying them over as property
-   * descriptors cost more than rendering most models (over a second for 40,000 nodes).
+   * The extras of a run-time context, for runContext to lay out in one object literal: every
+   * node's context gets them, and adding them to a finished context (property by property, and
+   * `model` turned from a value into a getter) left it a slow dictionary object, made and read
+   * 2,000+ times a compile. `warehouse` binds warehouse calls to a connection.
    */
-  addRun(ctx: RenderContext, node: ExtrasNode, warehouse?: Warehouse): void {
+  runParts(node: ExtrasNode, warehouse?: Warehouse): RunParts {
     const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }) : this.parseAdapter;
-    const local = this.localMacros(node);
-    Object.assign(ctx, local);
-    ctx.adapter = adapter;
-    ctx.load_relation = adapter.load_relation;
-    const results = statementResults();
-    Object.assign(ctx, results);
-    ctx.selected_resources = this.selectedResources;
-    ctx.schema = node.schema;
-    ctx.database = node.database;
-    // `graph` (every node as JSON) and `model` (from it) are made on first use: few templates
-    // read them, and building them costs as much as writing manifest.json.
-    Object.defineProperty(ctx, 'graph', { enumerable: true, configurable: true, get: () => this.graph() });
     const id = node.uniqueId;
     const n = id ? this.manifest?.nodes.get(id) : undefined;
-    if (id && n && n.resourceType !== 'unit_test') {
-      Object.defineProperty(ctx, 'model', { enumerable: true, configurable: true, get: () => (this.graph().nodes as Record<string, unknown>)[id] });
-    }
+    return {
+      local: this.localMacros(node),
+      adapter,
+      results: statementResults() as RunParts['results'],
+      selectedResources: this.selectedResources,
+      // `graph` (every node as JSON) and `model` (from it) are made on first use: few templates
+      // read them, and building them costs as much as writing manifest.json.
+      graph: () => this.graph(),
+      model: id && n && n.resourceType !== 'unit_test' ? () => (this.graph().nodes as Record<string, unknown>)[id] : null,
+    };
+  }
+
+  /** Adds the extras of a run-time context to `ctx` itself (runParts, for a context made elsewhere). */
+  addRun(ctx: RenderContext, node: ExtrasNode, warehouse?: Warehouse): void {
+    const parts = this.runParts(node, warehouse);
+    Object.assign(ctx, parts.local);
+    ctx.adapter = parts.adapter;
+    ctx.load_relation = parts.adapter.load_relation;
+    Object.assign(ctx, parts.results);
+    ctx.selected_resources = parts.selectedResources;
+    ctx.schema = node.schema;
+    ctx.database = node.database;
+    Object.defineProperty(ctx, 'graph', { enumerable: true, configurable: true, get: parts.graph });
+    const model = parts.model;
+    if (model) Object.defineProperty(ctx, 'model', { enumerable: true, configurable: true, get: model });
   }
 
   /** `graph`: every node, source, exposure, metric, semantic model and saved query in the manifest's JSON shape (built once per manifest). */

@@ -10,12 +10,15 @@ export function reportWarnings(reporter: Reporter, warnings: readonly KilnError[
 
 /** `5 models, 3 seeds, 2 sources, 4 macros` as dbt prints it after parsing. */
 export function foundPhrase(manifest: Manifest): string {
+  // One pass over the nodes (five copies of 40,000 nodes cost ~20 ms at the end of every compile).
+  const byType = new Map<string, number>();
+  for (const n of manifest.nodes.values()) byType.set(n.resourceType, (byType.get(n.resourceType) ?? 0) + 1);
   const counts: [string, number][] = [
-    ['model', [...manifest.nodes.values()].filter((n) => n.resourceType === 'model').length],
-    ['seed', [...manifest.nodes.values()].filter((n) => n.resourceType === 'seed').length],
-    ['snapshot', [...manifest.nodes.values()].filter((n) => n.resourceType === 'snapshot').length],
-    ['data test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'test').length],
-    ['unit test', [...manifest.nodes.values()].filter((n) => n.resourceType === 'unit_test').length],
+    ['model', byType.get('model') ?? 0],
+    ['seed', byType.get('seed') ?? 0],
+    ['snapshot', byType.get('snapshot') ?? 0],
+    ['data test', byType.get('test') ?? 0],
+    ['unit test', byType.get('unit_test') ?? 0],
     ['source', manifest.sources.size],
     ['semantic model', manifest.semantic?.semanticModels.size ?? 0],
     ['metric', manifest.semantic?.metrics.size ?? 0],

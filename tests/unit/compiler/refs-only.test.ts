@@ -16,7 +16,9 @@ const MODELS: Record<string, string> = {
   'models/src.sql': "select * from {{ source('raw', 'orders') }} o join {{ ref('a') }} a on a.id = o.id",
   'models/eph.sql': "{{ config(materialized='ephemeral') }}select id from {{ ref('a') }}",
   'models/uses_eph.sql': "select * from {{ ref('eph') }} join {{ ref('a') }} using (id)",
-  'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: raw_data\n    tables:\n      - name: orders\n',
+  // Same table name in another source, each source read twice: a source's text is kept per source table.
+  'models/src2.sql': "select * from {{ source('raw2', 'orders') }} join {{ source('raw', 'orders') }} using (id) join {{ source('raw2', 'orders') }} using (id)",
+  'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    schema: raw_data\n    tables:\n      - name: orders\n  - name: raw2\n    schema: raw_two\n    tables:\n      - name: orders\n',
 };
 
 let session: Session | null = null;
@@ -47,6 +49,7 @@ describe('refs-only templates', () => {
     expect(fast).toEqual(compileAll(s, false));
     expect(fast.get('one')).toBe('select * from "dev"."main"."a" join "dev"."main"."a" as again using (id)');
     expect(fast.get('src')).toContain('"dev"."raw_data"."orders"');
+    expect(fast.get('src2')).toBe('select * from "dev"."raw_two"."orders" join "dev"."raw_data"."orders" using (id) join "dev"."raw_two"."orders" using (id)');
     expect(fast.get('uses_eph')).toContain('__dbt__cte__eph');
   });
 
