@@ -393,10 +393,19 @@ export function parseProject(input: ParseInput): ParseOutput {
     if (node) addNode(node);
   }
   let macroSources: Map<string, string> | undefined;
+  // Whether a test macro exists, by namespace and name: 30,000 tests name a handful (no macro is added meanwhile).
+  const testMacros = new Map<string, boolean>();
+  const testMacroPackages = new Map<string, string | undefined>();
+  const hasTestMacro = (name: string, namespace: string | undefined): boolean => {
+    const k = `${namespace ?? ''}\0${name}`;
+    let known = testMacros.get(k);
+    if (known === undefined) testMacros.set(k, (known = engine.hasMacro(name, namespace)));
+    return known;
+  };
   for (const t of genericTests()) {
     // A test that names no test macro fails at load time (as in dbt), not when it runs.
     const meta = t.testMetadata;
-    if (meta && !engine.hasMacro(`test_${meta.name}`, meta.namespace ?? undefined)) {
+    if (meta && !hasTestMacro(`test_${meta.name}`, meta.namespace ?? undefined)) {
       problems.error(new KilnError(Codes.JINJA_RENDER, `Unknown data test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}': no {% test ${meta.name}(...) %} is defined`, {
         loc: t.loc,
         node: t.uniqueId,
@@ -420,7 +429,7 @@ export function parseProject(input: ParseInput): ParseOutput {
    */
   function applyTestMacro(t: ParsedNode, name: string, namespace: string | undefined): void {
     const macroName = `test_${name}`;
-    const pkg = namespace ?? (engine.hasMacro(macroName, t.packageName) ? t.packageName : engine.macroPackage(macroName)) ?? 'dbt';
+    const pkg = namespace ?? (hasTestMacro(macroName, t.packageName) ? t.packageName : macroPackageOf(macroName)) ?? 'dbt';
     const id = `macro.${pkg}.${macroName}`;
     if (id === 'macro.dbt.test_unique' || id === 'macro.dbt.test_not_null') {
       t.dependsOn.macros = [id];
@@ -441,6 +450,12 @@ export function parseProject(input: ParseInput): ParseOutput {
     let config: Record<string, unknown> = t.config;
     for (const kw of record.configs) config = mergeConfigs(config, validateConfig(kw, 'test', t.loc, problems));
     if (config !== t.config) t.config = config as NodeConfig;
+  }
+
+  function macroPackageOf(name: string): string | undefined {
+    const k = `\0\0${name}`;
+    if (!testMacroPackages.has(k)) testMacroPackages.set(k, engine.macroPackage(name));
+    return testMacroPackages.get(k);
   }
 
   function macroSource(pkg: string, name: string): string {
@@ -565,7 +580,10 @@ export function parseProject(input: ParseInput): ParseOutput {
     const withTree = input.unit?.rootTrees?.[treeName]
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
-    const base = patch ? mergeConfigs(withTree, governance(patch)) : withTree;
+    // Most entries configure nothing: merging an empty config over withTree (a merge's result
+    // already, fresh for this node) would only copy it.
+    const own = patch ? governance(patch) : undefined;
+    const base = own && hasKeys(own) ? mergeConfigs(withTree, own) : withTree;
     const record: ParseRecord = { refs: [], sources: [], configs: [], macros: [] };
     const macros = record.macros!;
     let config = base;
@@ -856,8 +874,14 @@ function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
 
 /** A package's own naming macro, else the root project's (dbt's rule); undefined: the default rule. */
 function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileName: string, projectName: string, rootPackage?: string): NamingMacroCall {
+  // Asked three times for each of 40,000 nodes; no macro is added while a project is parsed.
+  const owners = new Map<string, string | undefined>();
   return (macro, args) => {
-    const owner = engine.hasMacro(macro, projectName) ? projectName : rootPackage && engine.hasMacro(macro, rootPackage) ? rootPackage : undefined;
+    let owner = owners.get(macro);
+    if (owner === undefined && !owners.has(macro)) {
+      owner = engine.hasMacro(macro, projectName) ? projectName : rootPackage && engine.hasMacro(macro, rootPackage) ? rootPackage : undefined;
+      owners.set(macro, owner);
+    }
     if (owner === undefined) return undefined;
     const out = engine.callMacro(macro, args, yamlContext(deps, profileName, ''), owner);
     return out === undefined || out === null ? undefined : String(out).trim();
@@ -883,6 +907,11 @@ function escapeRe(s: string): string {
 }
 
 const NO_CONSTRAINTS: readonly ConstraintDef[] = [];
+
+function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
 
 /**
  * Parent ids without repeats, in the order first added. Most nodes have a handful: an array
