@@ -221,9 +221,22 @@ export function parseProject(input: ParseInput): ParseOutput {
   const groups = collectGroups(projectName, propertyFiles, problems);
   if (groups.size) manifest.groups = groups;
   /** The full entry of a model outlined in its property file. */
+  // Each full file's model entries by name (a file may describe hundreds: no search through all of them per model).
+  const fullModelsByName = new Map<PropertyFile, Map<string, NodePatch[]>>();
   const fullPatch = (p: NodePatch): NodePatch => {
     if (!(p as PatchOutline).outline) return p;
-    return fullProperties.get(p.loc.file)?.().models.find((m) => m.name === p.name && m.loc.line === p.loc.line) ?? p;
+    const full = fullProperties.get(p.loc.file)?.();
+    if (!full) return p;
+    let byName = fullModelsByName.get(full);
+    if (!byName) {
+      fullModelsByName.set(full, (byName = new Map()));
+      for (const m of full.models) {
+        const list = byName.get(m.name);
+        if (list) list.push(m);
+        else byName.set(m.name, [m]);
+      }
+    }
+    return byName.get(p.name)?.find((m) => m.loc.line === p.loc.line) ?? p;
   };
 
   const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName, input.unit?.rootPackage);
@@ -705,9 +718,11 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   // Patches for resources that do not exist are worth a warning: usually a typo.
   // Names by resource type, without a key string per node (40,000 of them on each re-parse in kiln watch).
+  // Only the kinds property entries describe (not the 30,000 tests, whose long names would each be hashed).
   const described = new Map<string, Set<string>>();
-  for (const nodes of [manifest.nodes, manifest.disabled]) {
+  for (const nodes of input.scoped ? [] : [manifest.nodes, manifest.disabled]) {
     for (const n of nodes.values()) {
+      if (!Object.hasOwn(patches, n.resourceType)) continue;
       let set = described.get(n.resourceType);
       if (!set) described.set(n.resourceType, (set = new Set()));
       set.add(n.name);
