@@ -79,8 +79,13 @@ export function resolvePlain(s: string): unknown {
 /** resolvePlain, with floats to note (yaml-floats.ts) returned as FloatScalar. */
 function resolveNoted(s: string): unknown {
   const c = s.charCodeAt(0);
-  // Fast exit for the common case: words that cannot be null, bool or a number.
-  if (s.length > 5 && !((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return s;
+  // Every number (and .inf/.nan) starts with a digit, sign or dot: any other text is a null or
+  // bool word (five letters at most) or itself, whatever the other patterns say (`name`, keys).
+  if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) {
+    if (s.length > 5) return s;
+    if (NULL_RE.test(s)) return null;
+    return BOOL_RE.test(s) ? isTrueWord(s) : s;
+  }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return isTrueWord(s);
   if (OCT_RE.test(s)) return parseInt(s.slice(2), 8);

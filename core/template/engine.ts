@@ -147,6 +147,8 @@ export class TemplateEngine {
   private readonly cache = new Map<string, Template>();
   /** Parsed trees by shape: templates differing only in text and string literals parse once (shapes.ts). */
   private readonly shapes = new TemplateShapes((src) => parseTemplate(src, this.extensions));
+  /** analyse()'s answer by shape. */
+  private readonly analysed = new WeakMap<object, boolean>();
   private readonly extensions: object[];
   private readonly known: KnownNames;
   private readonly envInternals: { filters: Dict; tests: Dict };
@@ -268,8 +270,15 @@ export class TemplateEngine {
     if (!TAG_START.test(src)) tpl = staticTemplate(src);
     else {
       try {
-        const ast = this.shapes.tree(src);
-        const interpretable = analyse(ast, this.known) && this.execution !== 'compile';
+        const { ast, shape } = this.shapes.tree(src);
+        // What analyse() finds depends on the tree's structure and on the filters and tests,
+        // which are only ever added: a shape that passed once passes again.
+        let supported = shape ? this.analysed.get(shape) : undefined;
+        if (supported === undefined) {
+          supported = analyse(ast, this.known);
+          if (shape) this.analysed.set(shape, supported);
+        }
+        const interpretable = supported && this.execution !== 'compile';
         tpl = { ast, root: interpretable ? null : compileRoot(ast, this.known), renders: 0 };
       } catch (e) {
         throw syntaxError(file, src, e, lineOffset, { filters: Object.keys(this.envInternals.filters), tests: Object.keys(this.envInternals.tests) });

@@ -43,19 +43,22 @@ export class TemplateShapes {
 
   constructor(private readonly parse: (src: string) => NjNode) {}
 
-  /** The parsed tree of `src`: a copy of its shape's tree when one is known, else parsed. */
-  tree(src: string): NjNode {
+  /**
+   * The parsed tree of `src`: a copy of its shape's tree when one is known, else parsed; with the
+   * shape (an identity for what depends only on the tree's structure), null when not shared.
+   */
+  tree(src: string): { readonly ast: NjNode; readonly shape: object | null } {
     const lexed = lex(src);
     const key = lexed && shapeKey(lexed.tokens);
-    if (!lexed || key === null) return this.parse(src);
+    if (!lexed || key === null) return { ast: this.parse(src), shape: null };
     let shape = this.shapes.get(key);
     if (shape === undefined) {
       shape = this.learn(lexed);
       if (this.shapes.size >= SHAPE_LIMIT) this.shapes.clear();
       this.shapes.set(key, shape);
     }
-    if (shape === null) return this.parse(src);
-    return copy(shape, lexed.tokens);
+    if (shape === null) return { ast: this.parse(src), shape: null };
+    return { ast: copy(shape, lexed.tokens), shape };
   }
 
   private learn(lexed: Lexed): Shape | null {
