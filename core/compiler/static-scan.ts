@@ -89,15 +89,24 @@ class ExprParser {
     private i: number,
   ) {}
 
+  // Character codes rather than a regular expression per character (every model file is scanned).
   private ws(): void {
-    while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
+    const s = this.s;
+    let i = this.i;
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    this.i = i;
   }
 
+  /** `[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters. */
   private name(): string | null {
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.s.slice(this.i, this.i + 64));
-    if (!m) return null;
-    this.i += m[0].length;
-    return m[0];
+    const s = this.s;
+    const start = this.i;
+    const end = Math.min(s.length, start + 64);
+    if (start >= end || !isNameChar(s.charCodeAt(start), true)) return null;
+    let j = start + 1;
+    while (j < end && isNameChar(s.charCodeAt(j), false)) j++;
+    this.i = j;
+    return s.slice(start, j);
   }
 
   call(): StaticCall | null {
@@ -193,3 +202,14 @@ class ExprParser {
 }
 
 const NOT_LITERAL = Symbol('not a literal');
+
+/** What `\s` matches in a JavaScript regular expression. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function isNameChar(c: number, first: boolean): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (!first && c >= 48 && c <= 57);
+}

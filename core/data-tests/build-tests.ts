@@ -85,15 +85,15 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
   else refs.push(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
 
-  const fqn = fqnUnder(ctx.projectName, target.root, target.file, name);
+  const fqn = testFqn(ctx.projectName, target, name);
   const withTree = configUnder(TEST_DEFAULTS, ctx.dataTestsTree, fqn);
   // Most entries configure nothing: merging an empty config would only copy `withTree` again.
   const raw = hasKeys(entry.config) ? mergeConfigs(withTree, validateConfig(entry.config, 'test', t.loc, ctx.problems)) : withTree;
   // dbt records the short name of a long-named test as its configured alias (unless one is given).
   const alias = raw.alias ?? (shortName !== name ? shortName : undefined);
-  // Key by key (the order a spread would give): V8 copies a spread followed by more keys slowly.
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(raw)) out[k] = raw[k];
+  // `raw` is this test's own (configUnder's and mergeConfigs' results are fresh copies): completed
+  // in place, its keys where they are, no second copy of it per test.
+  const out = raw;
   if (alias !== undefined) out.alias = alias;
   out.enabled = raw.enabled !== false;
   out.materialized = 'test';
@@ -130,10 +130,28 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   };
 }
 
+/** The folders of a property file's fqns, by project, root and file: the same for each of its tests. */
+const fqnFolders = new Map<string, readonly string[]>();
+
+/** `fqnUnder(projectName, target.root, target.file, name)`, its folders worked out once per file. */
+function testFqn(projectName: string, target: TestTarget, name: string): string[] {
+  const key = `${projectName}\0${target.root}\0${target.file}`;
+  let folders = fqnFolders.get(key);
+  if (!folders) {
+    if (fqnFolders.size >= 10_000) fqnFolders.clear();
+    fqnFolders.set(key, (folders = fqnUnder(projectName, target.root, target.file, '').slice(0, -1)));
+  }
+  const fqn = folders.slice();
+  fqn.push(name);
+  return fqn;
+}
+
 function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
   for (const _ in o) return true;
   return false;
 }
+
+const NEED_COLUMN = new Set(['not_null', 'unique', 'accepted_values', 'relationships']);
 
 /** The built-in tests' required arguments, checked at load time with the YAML line. */
 function checkArguments(entry: TestEntry, t: DeclaredTest, target: TestTarget): void {
@@ -146,7 +164,7 @@ function checkArguments(entry: TestEntry, t: DeclaredTest, target: TestTarget): 
       });
     }
   };
-  if (['not_null', 'unique', 'accepted_values', 'relationships'].includes(entry.testName) && t.columnName === null && entry.args.column_name === undefined) {
+  if (NEED_COLUMN.has(entry.testName) && t.columnName === null && entry.args.column_name === undefined) {
     throw new KilnError(Codes.CONFIG_INVALID, `Test '${entry.testName}' on ${target.name} needs a column`, {
       loc: t.loc,
       hint: `Declare it under the column (\`columns: [{name: id, data_tests: [${entry.testName}]}]\`) or pass \`column_name\`.`,

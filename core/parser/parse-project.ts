@@ -221,9 +221,22 @@ export function parseProject(input: ParseInput): ParseOutput {
   const groups = collectGroups(projectName, propertyFiles, problems);
   if (groups.size) manifest.groups = groups;
   /** The full entry of a model outlined in its property file. */
+  // Each full file's model entries by name (a file may describe hundreds: no search through all of them per model).
+  const fullModelsByName = new Map<PropertyFile, Map<string, NodePatch[]>>();
   const fullPatch = (p: NodePatch): NodePatch => {
     if (!(p as PatchOutline).outline) return p;
-    return fullProperties.get(p.loc.file)?.().models.find((m) => m.name === p.name && m.loc.line === p.loc.line) ?? p;
+    const full = fullProperties.get(p.loc.file)?.();
+    if (!full) return p;
+    let byName = fullModelsByName.get(full);
+    if (!byName) {
+      fullModelsByName.set(full, (byName = new Map()));
+      for (const m of full.models) {
+        const list = byName.get(m.name);
+        if (list) list.push(m);
+        else byName.set(m.name, [m]);
+      }
+    }
+    return byName.get(p.name)?.find((m) => m.loc.line === p.loc.line) ?? p;
   };
 
   const callMacro = namingMacroCaller(engine, deps, profile.profileName, projectName, input.unit?.rootPackage);
@@ -393,10 +406,19 @@ export function parseProject(input: ParseInput): ParseOutput {
     if (node) addNode(node);
   }
   let macroSources: Map<string, string> | undefined;
+  // Whether a test macro exists, by namespace and name: 30,000 tests name a handful (no macro is added meanwhile).
+  const testMacros = new Map<string, boolean>();
+  const testMacroPackages = new Map<string, string | undefined>();
+  const hasTestMacro = (name: string, namespace: string | undefined): boolean => {
+    const k = `${namespace ?? ''}\0${name}`;
+    let known = testMacros.get(k);
+    if (known === undefined) testMacros.set(k, (known = engine.hasMacro(name, namespace)));
+    return known;
+  };
   for (const t of genericTests()) {
     // A test that names no test macro fails at load time (as in dbt), not when it runs.
     const meta = t.testMetadata;
-    if (meta && !engine.hasMacro(`test_${meta.name}`, meta.namespace ?? undefined)) {
+    if (meta && !hasTestMacro(`test_${meta.name}`, meta.namespace ?? undefined)) {
       problems.error(new KilnError(Codes.JINJA_RENDER, `Unknown data test '${meta.namespace ? `${meta.namespace}.` : ''}${meta.name}': no {% test ${meta.name}(...) %} is defined`, {
         loc: t.loc,
         node: t.uniqueId,
@@ -420,7 +442,7 @@ export function parseProject(input: ParseInput): ParseOutput {
    */
   function applyTestMacro(t: ParsedNode, name: string, namespace: string | undefined): void {
     const macroName = `test_${name}`;
-    const pkg = namespace ?? (engine.hasMacro(macroName, t.packageName) ? t.packageName : engine.macroPackage(macroName)) ?? 'dbt';
+    const pkg = namespace ?? (hasTestMacro(macroName, t.packageName) ? t.packageName : macroPackageOf(macroName)) ?? 'dbt';
     const id = `macro.${pkg}.${macroName}`;
     if (id === 'macro.dbt.test_unique' || id === 'macro.dbt.test_not_null') {
       t.dependsOn.macros = [id];
@@ -441,6 +463,12 @@ export function parseProject(input: ParseInput): ParseOutput {
     let config: Record<string, unknown> = t.config;
     for (const kw of record.configs) config = mergeConfigs(config, validateConfig(kw, 'test', t.loc, problems));
     if (config !== t.config) t.config = config as NodeConfig;
+  }
+
+  function macroPackageOf(name: string): string | undefined {
+    const k = `\0\0${name}`;
+    if (!testMacroPackages.has(k)) testMacroPackages.set(k, engine.macroPackage(name));
+    return testMacroPackages.get(k);
   }
 
   function macroSource(pkg: string, name: string): string {
@@ -565,7 +593,10 @@ export function parseProject(input: ParseInput): ParseOutput {
     const withTree = input.unit?.rootTrees?.[treeName]
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
-    const base = patch ? mergeConfigs(withTree, governance(patch)) : withTree;
+    // Most entries configure nothing: merging an empty config over withTree (a merge's result
+    // already, fresh for this node) would only copy it.
+    const own = patch ? governance(patch) : undefined;
+    const base = own && hasKeys(own) ? mergeConfigs(withTree, own) : withTree;
     const record: ParseRecord = { refs: [], sources: [], configs: [], macros: [] };
     const macros = record.macros!;
     let config = base;
@@ -690,9 +721,11 @@ export function parseProject(input: ParseInput): ParseOutput {
 
   // Patches for resources that do not exist are worth a warning: usually a typo.
   // Names by resource type, without a key string per node (40,000 of them on each re-parse in kiln watch).
+  // Only the kinds property entries describe (not the 30,000 tests, whose long names would each be hashed).
   const described = new Map<string, Set<string>>();
-  for (const nodes of [manifest.nodes, manifest.disabled]) {
+  for (const nodes of input.scoped ? [] : [manifest.nodes, manifest.disabled]) {
     for (const n of nodes.values()) {
+      if (!Object.hasOwn(patches, n.resourceType)) continue;
       let set = described.get(n.resourceType);
       if (!set) described.set(n.resourceType, (set = new Set()));
       set.add(n.name);
@@ -811,7 +844,10 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
 }
 
 function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
-  const out: Record<string, ColumnInfo> = {};
+  // A dictionary from the start (no prototype: V8 keeps such objects in dictionary mode): as an
+  // ordinary object, every node's own column names made a new chain of hidden classes, the
+  // costliest part of this loop over 100,000 columns. Read as a plain dict everywhere (own keys).
+  const out = Object.create(null) as Record<string, ColumnInfo>;
   for (const c of cols) {
     const description = describe(c.description, c.loc);
     // Two literals rather than a conditional spread, which V8 copies slowly (100,000 columns).
@@ -856,8 +892,14 @@ function normalizeConfig(raw: Record<string, unknown>): NodeConfig {
 
 /** A package's own naming macro, else the root project's (dbt's rule); undefined: the default rule. */
 function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileName: string, projectName: string, rootPackage?: string): NamingMacroCall {
+  // Asked three times for each of 40,000 nodes; no macro is added while a project is parsed.
+  const owners = new Map<string, string | undefined>();
   return (macro, args) => {
-    const owner = engine.hasMacro(macro, projectName) ? projectName : rootPackage && engine.hasMacro(macro, rootPackage) ? rootPackage : undefined;
+    let owner = owners.get(macro);
+    if (owner === undefined && !owners.has(macro)) {
+      owner = engine.hasMacro(macro, projectName) ? projectName : rootPackage && engine.hasMacro(macro, rootPackage) ? rootPackage : undefined;
+      owners.set(macro, owner);
+    }
     if (owner === undefined) return undefined;
     const out = engine.callMacro(macro, args, yamlContext(deps, profileName, ''), owner);
     return out === undefined || out === null ? undefined : String(out).trim();
@@ -883,6 +925,11 @@ function escapeRe(s: string): string {
 }
 
 const NO_CONSTRAINTS: readonly ConstraintDef[] = [];
+
+function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in o) return true;
+  return false;
+}
 
 /**
  * Parent ids without repeats, in the order first added. Most nodes have a handful: an array

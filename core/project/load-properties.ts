@@ -304,19 +304,27 @@ class EntryReader {
 
   private column(col: Record<string, unknown>, p: YamlPath, _resourceType: ConfigResourceType): ColumnDecl {
     this.typoWarnings(col, p, COLUMN_KEYS, 'column');
-    const config = this.field(col, p, 'config', mappingOrNull, 'a mapping') ?? {};
-    const configMeta = this.field(config, [...p, 'config'], 'meta', mappingOrNull, 'a mapping') ?? {};
-    const configTags = this.tags(config, [...p, 'config']);
-    const tags = this.tags(col, p);
-    for (const t of configTags) if (!tags.includes(t)) tags.push(t);
+    // 100,000 columns in a large project, most without `config:`, `meta:` or unknown keys: no
+    // path copies, entry lists or spreads unless there is something to read.
+    // (Problems are recorded in the order of the general case: config, its meta and tags, tags, ...)
+    const config = (col.config === undefined ? undefined : this.field(col, p, 'config', mappingOrNull, 'a mapping')) ?? {};
+    let configMeta: Record<string, unknown> | undefined;
+    let tags: string[];
+    if (hasKeys(config)) {
+      const cp = [...p, 'config'];
+      configMeta = this.field(config, cp, 'meta', mappingOrNull, 'a mapping') ?? undefined;
+      const configTags = this.tags(config, cp);
+      tags = this.tags(col, p);
+      for (const t of configTags) if (!tags.includes(t)) tags.push(t);
+    } else tags = this.tags(col, p);
     const extra: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(col)) if (!COLUMN_KEYS.includes(k)) extra[k] = v;
+    for (const k in col) if (!COLUMN_KEYS.includes(k)) extra[k] = col[k];
     if (col.granularity !== undefined) extra.granularity = col.granularity;
     return {
       name: String(col.name),
       description: this.description(col, p),
       data_type: this.field(col, p, 'data_type', strOrNull, 'a string') ?? null,
-      meta: { ...this.meta(col, p), ...configMeta },
+      meta: col.meta === undefined ? (configMeta ? { ...configMeta } : {}) : { ...this.meta(col, p), ...configMeta },
       tags,
       data_tests: this.dataTests(col, p),
       constraints: this.field(col, p, 'constraints', listOrNull, 'a list of constraints') ?? [],
@@ -410,6 +418,11 @@ class EntryReader {
     }
     return config.freshness;
   }
+}
+
+function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function stringOrNull(v: unknown): string | null {

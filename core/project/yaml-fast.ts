@@ -8,12 +8,28 @@
 import { FloatScalar, type FloatTexts, noteFloatText } from './yaml-floats.js';
 
 /**
- * Positions of a container's keys/items: `line * POS_SCALE + col` (both 1-based). A plain Map,
- * not a WeakMap: it lives exactly as long as the parsed value that holds its keys, and hundreds
- * of thousands of WeakMap entries (every mapping and list of a large project's property files)
- * cost the garbage collector more than ordinary ones.
+ * Positions of a container's keys/items: `line * POS_SCALE + col` (both 1-based). A list's are
+ * its items' in order; a mapping's are its keys and their positions, alternating, in the order
+ * written (a few keys each: a scan finds one). Arrays rather than a Map per container: the
+ * property files of a large project have hundreds of thousands of containers, read for a few
+ * error locations. A plain Map, not a WeakMap: it lives exactly as long as the parsed value
+ * that holds its keys, and WeakMap entries cost the garbage collector more.
  */
-export type PositionTable = ReadonlyMap<object, Map<string | number, number>>;
+export type PositionTable = ReadonlyMap<object, readonly (string | number)[]>;
+
+/** Where `key` of `container` is written, from its entry in a PositionTable. */
+export function positionIn(container: object, list: readonly (string | number)[], key: string | number): number | undefined {
+  if (Array.isArray(container)) return list[Number(key)] as number | undefined;
+  const k = String(key);
+  for (let i = 0; i < list.length; i += 2) if (list[i] === k) return list[i + 1] as number;
+  return undefined;
+}
+
+/** The first position of a container's entry in a PositionTable. */
+export function firstPosition(container: object, list: readonly (string | number)[]): number | undefined {
+  return list[Array.isArray(container) ? 0 : 1] as number | undefined;
+}
+
 export const POS_SCALE = 1_000_000;
 
 export interface FastYaml {
@@ -63,8 +79,13 @@ export function resolvePlain(s: string): unknown {
 /** resolvePlain, with floats to note (yaml-floats.ts) returned as FloatScalar. */
 function resolveNoted(s: string): unknown {
   const c = s.charCodeAt(0);
-  // Fast exit for the common case: words that cannot be null, bool or a number.
-  if (s.length > 5 && !((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return s;
+  // Every number (and .inf/.nan) starts with a digit, sign or dot: any other text is a null or
+  // bool word (five letters at most) or itself, whatever the other patterns say (`name`, keys).
+  if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) {
+    if (s.length > 5) return s;
+    if (NULL_RE.test(s)) return null;
+    return BOOL_RE.test(s) ? isTrueWord(s) : s;
+  }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return isTrueWord(s);
   if (OCT_RE.test(s)) return parseInt(s.slice(2), 8);
@@ -98,7 +119,7 @@ class FastReader {
   /** Whether a line holds nothing but spaces and/or a comment. */
   private readonly empty: boolean[];
   private i = 0;
-  readonly positions = new Map<object, Map<string | number, number>>();
+  readonly positions = new Map<object, (string | number)[]>();
   private floatTexts: Map<object, Map<string | number, string>> | undefined;
 
   constructor(private readonly text: string) {
@@ -106,10 +127,13 @@ class FastReader {
     const n = this.lines.length;
     this.indents = new Array<number>(n);
     this.empty = new Array<boolean>(n);
+    const cr = text.includes('\r');
     for (let k = 0; k < n; k++) {
       let line = this.lines[k]!;
-      if (line.endsWith('\r')) line = this.lines[k] = line.slice(0, -1);
-      if (line.includes('\r')) giveUp();
+      if (cr) {
+        if (line.endsWith('\r')) line = this.lines[k] = line.slice(0, -1);
+        if (line.includes('\r')) giveUp();
+      }
       let ind = 0;
       while (ind < line.length && line.charCodeAt(ind) === 32) ind++;
       this.indents[k] = ind;
@@ -153,8 +177,10 @@ class FastReader {
 
   private record(container: object, key: string | number, line: number, col: number): void {
     let m = this.positions.get(container);
-    if (!m) this.positions.set(container, (m = new Map()));
-    m.set(key, line * POS_SCALE + col);
+    if (!m) this.positions.set(container, (m = []));
+    // A list's items are recorded in order (key === m.length); a mapping's keys once each.
+    if (Array.isArray(container)) m.push(line * POS_SCALE + col);
+    else m.push(key, line * POS_SCALE + col);
   }
 
   /** A block mapping or sequence starting on the current content line, at `indent`. */

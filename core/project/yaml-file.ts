@@ -6,7 +6,7 @@ import type { Document, LineCounter, Node as YamlNode, Pair, ScalarTag, Tags, YA
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import { yamlLib } from '../yaml-lib.js';
 import { readSourceFile } from './discover.js';
-import { POS_SCALE, type PositionTable, isTrueWord, parseFastYaml, YAML11_BOOL_RE, YAML11_BOOL_WORDS } from './yaml-fast.js';
+import { POS_SCALE, type PositionTable, firstPosition, isTrueWord, positionIn, parseFastYaml, YAML11_BOOL_RE, YAML11_BOOL_WORDS } from './yaml-fast.js';
 import { FloatScalar, type FloatTexts, noteFloatText, takeFloatScalars } from './yaml-floats.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -200,14 +200,16 @@ function findFastPosition(value: unknown, positions: PositionTable, path: YamlPa
   let packed: number | undefined;
   for (const seg of path) {
     if (node === null || typeof node !== 'object') break;
-    const p = positions.get(node)?.get(Array.isArray(node) ? Number(seg) : String(seg));
+    const list = positions.get(node);
+    const p = list && positionIn(node, list, seg);
     if (p === undefined) break;
     packed = p;
     node = (node as Record<string, unknown>)[seg];
   }
   if (packed === undefined && value !== null && typeof value === 'object') {
     // The path is not there at all: point at the start of the document, as the full parser does.
-    packed = positions.get(value)?.values().next().value;
+    const list = positions.get(value);
+    packed = list && firstPosition(value, list);
   }
   if (packed === undefined) return undefined;
   return { line: Math.floor(packed / POS_SCALE), col: packed % POS_SCALE };

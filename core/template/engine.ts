@@ -11,6 +11,7 @@ import { renderError, syntaxError } from './errors.js';
 import { createFilters, type FilterFn } from './filters.js';
 import { JINJA_TESTS, type JinjaTest } from './jinja-tests.js';
 import { Frame, type NjNode, type NjNodes, type NjParser } from './nunjucks-internals.js';
+import { TemplateShapes } from './shapes.js';
 import { MACRO_INFO, PY_VALUES, Scope, TemplateState, kilnAsyncRuntime, kilnRuntime, macroMeta, type MacroFunction, type RenderContext } from './runtime.js';
 import { plainValue } from './values.js';
 import { NeedsAsync } from './signals.js';
@@ -144,6 +145,10 @@ export class TemplateEngine {
   private readonly state = new TemplateState();
   private readonly builtins: Dict;
   private readonly cache = new Map<string, Template>();
+  /** Parsed trees by shape: templates differing only in text and string literals parse once (shapes.ts). */
+  private readonly shapes = new TemplateShapes((src) => parseTemplate(src, this.extensions));
+  /** analyse()'s answer by shape. */
+  private readonly analysed = new WeakMap<object, boolean>();
   private readonly extensions: object[];
   private readonly known: KnownNames;
   private readonly envInternals: { filters: Dict; tests: Dict };
@@ -265,8 +270,15 @@ export class TemplateEngine {
     if (!TAG_START.test(src)) tpl = staticTemplate(src);
     else {
       try {
-        const ast = parseTemplate(src, this.extensions);
-        const interpretable = analyse(ast, this.known) && this.execution !== 'compile';
+        const { ast, shape } = this.shapes.tree(src);
+        // What analyse() finds depends on the tree's structure and on the filters and tests,
+        // which are only ever added: a shape that passed once passes again.
+        let supported = shape ? this.analysed.get(shape) : undefined;
+        if (supported === undefined) {
+          supported = analyse(ast, this.known);
+          if (shape) this.analysed.set(shape, supported);
+        }
+        const interpretable = supported && this.execution !== 'compile';
         tpl = { ast, root: interpretable ? null : compileRoot(ast, this.known), renders: 0 };
       } catch (e) {
         throw syntaxError(file, src, e, lineOffset, { filters: Object.keys(this.envInternals.filters), tests: Object.keys(this.envInternals.tests) });
