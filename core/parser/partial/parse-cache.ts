@@ -56,6 +56,8 @@ interface Entry {
   value?: unknown;
   /** The parse that last used the entry (ParseCache.parse); entries loaded from disk have none. */
   usedIn?: number;
+  /** Never written (MemoOptions.memoryOnly). */
+  readonly memoryOnly?: boolean;
 }
 
 interface Header {
@@ -71,7 +73,7 @@ export interface ParseMemo {
    * added no error or warning to `problems` (those are reported again on every parse) and is
    * not null. `key` null: never cached.
    */
-  memo<T>(key: string | null, problems: Problems, compute: () => T): T;
+  memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T;
   /** Keeps the entry for `key` (if any) for the next parse without reading it. */
   retain(key: string): void;
   /**
@@ -84,6 +86,15 @@ export interface ParseMemo {
    * process (see KeyMemo).
    */
   readonly keys?: Map<string, Map<string, KeyMemo>>;
+}
+
+export interface MemoOptions {
+  /**
+   * Keep the result in this process's memory only, never in the file: for a result that a later
+   * invocation seldom reads and that costs much to write (a property file in full, ~20 % of the
+   * file at 10,000 models, read back only to parse again a model it describes).
+   */
+  readonly memoryOnly?: boolean;
 }
 
 /** What a file's text makes its cache key: kept while the text (the same string) and the flags are unchanged. */
@@ -201,7 +212,7 @@ export class ParseCache implements ParseMemo {
     this.usedCount++;
   }
 
-  memo<T>(key: string | null, problems: Problems, compute: () => T): T {
+  memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T {
     if (key === null) return compute();
     const found = this.entries.get(key);
     if (found && envUnchanged(found.env)) {
@@ -227,23 +238,25 @@ export class ParseCache implements ParseMemo {
     if (value === null || value === undefined || problems.errors.length !== errors || problems.warnings.length !== warnings) return value;
     // A result made from a secret env var may hold its value: never written to target/.
     for (const name of reads.keys()) if (isSecretEnvName(name)) return value;
-    // Plain data is encoded when the cache is saved; anything else is serialized now, both to
-    // know it can be kept (a function cannot: simply not cached) and because later steps may
-    // change what it holds (a Map), which plain data they never do in place (see fresh()).
-    const holes = jsonHoles(value);
-    let bytes: Buffer | null = null;
-    if (holes === null) {
-      try {
-        bytes = v8.serialize(value);
-      } catch {
-        return value;
+    const env = [...reads].map(([k, v]) => [k, envDigest(v)] as const);
+    let entry: Entry;
+    if (options?.memoryOnly) entry = { bytes: null, format: JSON_VALUE, env, value: fresh(value), memoryOnly: true };
+    else {
+      // Plain data is encoded when the cache is saved; anything else is serialized now, both to
+      // know it can be kept (a function cannot: simply not cached) and because later steps may
+      // change what it holds (a Map), which plain data they never do in place (see fresh()).
+      const holes = jsonHoles(value);
+      if (holes !== null) entry = { bytes: null, format: holes.length > 0 ? JSON_WITH_HOLES : JSON_VALUE, holes, env, value: fresh(value) };
+      else {
+        try {
+          entry = { bytes: v8.serialize(value), format: V8_VALUE, env, value: fresh(value) };
+        } catch {
+          return value;
+        }
       }
     }
     // An entry this parse used already (the same key met twice) is replaced, not counted again.
     if (found?.usedIn === this.parse) this.usedCount--;
-    const env = [...reads].map(([k, v]) => [k, envDigest(v)] as const);
-    const entry: Entry =
-      holes === null ? { bytes, format: V8_VALUE, env, value: fresh(value) } : { bytes: null, format: holes.length > 0 ? JSON_WITH_HOLES : JSON_VALUE, holes, env, value: fresh(value) };
     this.entries.set(key, entry);
     this.markUsed(entry);
     return value;
@@ -282,7 +295,7 @@ export class ParseCache implements ParseMemo {
       out.bytes(MAGIC);
       const index: Header['entries'][number][] = [];
       for (const [k, e] of this.entries) {
-        if (e.usedIn !== this.parse) continue;
+        if (e.usedIn !== this.parse || e.memoryOnly) continue;
         const offset = out.offset;
         if (e.bytes !== null) out.bytes(e.bytes);
         else out.text(JSON.stringify(e.format === JSON_WITH_HOLES ? [e.value, e.holes] : e.value));

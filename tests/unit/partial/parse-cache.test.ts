@@ -180,3 +180,24 @@ it('a damaged file is a cold cache, and an entry whose bytes do not decode is co
   cut.beginParse();
   expect(cut.memo('b', problems, () => 'recomputed')).toBe('recomputed');
 });
+
+it('keeps a memory-only result for the parses of this process, never in the file', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  let calls = 0;
+  const full = () => ({ path: 'models/p.yml', n: ++calls });
+  cache.beginParse();
+  cache.memo('full', problems, full, { memoryOnly: true });
+  cache.memo('outline', problems, () => ({ path: 'models/p.yml' }));
+  expect(cache.save(file)).toBe(true);
+  cache.beginParse();
+  expect(cache.memo('full', problems, full, { memoryOnly: true })).toEqual({ path: 'models/p.yml', n: 1 }); // reused in this process
+  cache.retain('outline');
+  expect(cache.dirty).toBe(false);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  expect(loaded.memo('full', problems, () => 'recomputed', { memoryOnly: true })).toBe('recomputed');
+  expect(loaded.memo('outline', problems, () => 'recomputed')).toEqual({ path: 'models/p.yml' });
+  expect(fs.readFileSync(file, 'latin1')).not.toContain('"n":1');
+});
