@@ -8,12 +8,13 @@
 // and encoded only when the cache is saved, in one pass written out in pieces: a cold parse
 // makes ~20,000 results (~100 MB encoded at 10,000 models), and encoding each as it was made
 // cost a cold compile ~0.8 s and ~150 MB more than parsing without the cache. Results that are
-// plain data (nearly all) are kept as JSON, which V8 writes and reads about twice as fast as
-// v8.serialize; the only things JSON loses in them, properties whose value is undefined, are
-// noted by where they are and put back on reading (JsonShape). Anything else (a boxed number,
-// a Map) is kept with v8.serialize. Entries read from the file keep their bytes, written back
-// as they are; a hit hands out a copy that the parse may own (fresh()), and a long-lived
-// process (kiln watch) reuses the objects of its last parse instead of decoding again.
+// plain data (nearly all) are kept as JSON, which V8 writes about twice as fast as
+// v8.serialize and reads faster; the only thing JSON loses in them, properties whose value is
+// undefined, is noted by where they are and put back on reading (jsonHoles). Anything else (a
+// boxed number, a Map) is kept with v8.serialize. Entries read from the file keep their bytes,
+// written back as they are; a hit hands out a copy that the parse may own (fresh()), and a
+// long-lived process (kiln watch) reuses the objects of its last parse instead of decoding
+// again, also of results never written to the file (MemoOptions.memoryOnly).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,7 @@ const MAGIC = Buffer.from('KILNPP2\n', 'latin1');
 
 /** How an entry's bytes encode its result. */
 const JSON_VALUE = 0;
-/** JSON of [result, its holes] (see JsonShape). */
+/** JSON of [result, its holes] (see jsonHoles). */
 const JSON_WITH_HOLES = 1;
 const V8_VALUE = 2;
 type Format = typeof JSON_VALUE | typeof JSON_WITH_HOLES | typeof V8_VALUE;
