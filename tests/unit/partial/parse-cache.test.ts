@@ -201,3 +201,20 @@ it('keeps a memory-only result for the parses of this process, never in the file
   expect(loaded.memo('outline', problems, () => 'recomputed')).toEqual({ path: 'models/p.yml' });
   expect(fs.readFileSync(file, 'latin1')).not.toContain('"n":1');
 });
+
+it('writes plain results across the writer buffer: multi-byte text at its ends, one result larger than the buffer', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  // ~3.3 KB of UTF-8 each (2- and 3-byte characters): several 4 MB buffers, entries at their ends.
+  const value = (i: number) => ({ i, text: `${i}é日`.repeat(300 + (i % 7)) });
+  const big = { text: 'ü'.repeat(3 << 20) }; // 6 MB of UTF-8 in one result
+  cache.beginParse();
+  for (let i = 0; i < 4000; i++) cache.memo(`k${i}`, problems, () => value(i));
+  cache.memo('big', problems, () => big);
+  expect(cache.save(file)).toBe(true);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  for (let i = 0; i < 4000; i++) expect(loaded.memo(`k${i}`, problems, () => 'recomputed')).toEqual(value(i));
+  expect(loaded.memo('big', problems, () => 'recomputed')).toEqual(big);
+});
