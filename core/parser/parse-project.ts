@@ -32,7 +32,7 @@ import type { PackageUnit } from '../packages/parse-packages.js';
 import type { JinjaEnv } from '../macros/jinja-env.js';
 import { fileVolatility } from './partial/cache-key.js';
 import { fqnUnder, relativeUnder } from './paths.js';
-import type { FileKeyMemo, KeyMemo, ParseMemo } from './partial/parse-cache.js';
+import type { FileKeyMemo, KeyMemo, MemoOptions, ParseMemo } from './partial/parse-cache.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -150,8 +150,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     bySlot.set(slot, { parts, key });
     return key;
   };
-  const memo = <T>(purpose: string, slot: string, parts: readonly (string | null)[], compute: () => T): T =>
-    cache ? cache.memo(memoKey(purpose, slot, parts), problems, compute) : compute();
+  const memo = <T>(purpose: string, slot: string, parts: readonly (string | null)[], compute: () => T, options?: MemoOptions): T =>
+    cache ? cache.memo(memoKey(purpose, slot, parts), problems, compute, options) : compute();
 
   // Macros first: models may call them, and they may replace the naming rules.
   engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
@@ -200,12 +200,14 @@ export function parseProject(input: ParseInput): ParseOutput {
     const fullKey = ['properties', fileKey(f)];
     try {
       propertyFiles.push(memo('properties outline', f.path, ['properties outline', fileKey(f)], () => outlineModels(parseFull())));
-      // Through the cache once even when the outline was just parsed, so the full file is kept.
+      // Through the cache once even when the outline was just parsed, so that a long-lived
+      // process keeps the full file; the cache file does not (memoryOnly): another invocation
+      // parses it again only when a model it describes changed.
       let fetched = false;
       fullProperties.set(f.path, () => {
         if (!fetched) {
           fetched = true;
-          full = memo('properties', f.path, fullKey, parseFull);
+          full = memo('properties', f.path, fullKey, parseFull, { memoryOnly: true });
         }
         return full ?? parseFull();
       });

@@ -4,12 +4,17 @@
 // beyond its own key (the project file, the profile target, vars, macros, doc blocks, kiln
 // itself) is folded into one project key (cache-key.ts): when that differs, nothing is reused.
 //
-// Entries are kept serialized (v8), so saving writes the bytes read from disk back without
-// serializing them again. Results computed here are copied into large shared buffers
-// (ByteSlabs) rather than kept as v8.serialize made them: 20,000 small buffers of malloc'd memory
-// (~90 MB at 10,000 models) would outlive the cache in the process's memory, fragmented. A hit hands out a copy that the parse may own (fresh()): later steps
-// that change nodes (dependency resolution, compile) never touch what the cache holds, and a
-// long-lived process (kiln watch) reuses the objects of its last parse instead of deserializing.
+// A result computed here is kept as an object (a copy the later steps do not change, fresh())
+// and encoded only when the cache is saved, in one pass written out in pieces: a cold parse
+// makes ~20,000 results (~100 MB encoded at 10,000 models), and encoding each as it was made
+// cost a cold compile ~0.8 s and ~150 MB more than parsing without the cache. Results that are
+// plain data (nearly all) are kept as JSON, which V8 writes about twice as fast as
+// v8.serialize and reads faster; the only thing JSON loses in them, properties whose value is
+// undefined, is noted by where they are and put back on reading (jsonHoles). Anything else (a
+// boxed number, a Map) is kept with v8.serialize. Entries read from the file keep their bytes,
+// written back as they are; a hit hands out a copy that the parse may own (fresh()), and a
+// long-lived process (kiln watch) reuses the objects of its last parse instead of decoding
+// again, also of results never written to the file (MemoOptions.memoryOnly).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,25 +26,45 @@ import { isSecretEnvName, trackEnvReads } from '../../template/builtins.js';
 /** The file partial parsing keeps in the target folder. */
 export const CACHE_FILE = 'partial_parse.kiln';
 
-const MAGIC = Buffer.from('KILNPP1\n', 'latin1');
+// Version 2: entries as JSON or v8, the index after them (the file is written in one pass).
+const MAGIC = Buffer.from('KILNPP2\n', 'latin1');
+
+/** How an entry's bytes encode its result. */
+const JSON_VALUE = 0;
+/** JSON of [result, its holes] (see jsonHoles). */
+const JSON_WITH_HOLES = 1;
+const V8_VALUE = 2;
+type Format = typeof JSON_VALUE | typeof JSON_WITH_HOLES | typeof V8_VALUE;
+
+/**
+ * A property whose value is undefined, which JSON leaves out: the keys and indexes leading to
+ * its object, its key, and its place among the object's keys (so it is put back where it was).
+ */
+type Hole = readonly [trail: readonly (string | number)[], key: string, index: number];
 
 interface Entry {
-  readonly bytes: Uint8Array;
+  /** The encoded result: read from the file, or made by memo() for a result kept with v8; null until save() encodes it. */
+  readonly bytes: Buffer | null;
+  readonly format: Format;
+  /** Where the result (a computed one kept as JSON) has properties whose value is undefined. */
+  readonly holes?: readonly Hole[];
   /** env_var() reads made while the result was produced: name → digest of the value (null: unset). */
   readonly env: readonly (readonly [string, string | null])[];
   /**
    * The result as an object, once this process has one: later parses in the same process
-   * (kiln watch) get copies of it instead of deserializing again (see fresh()).
+   * (kiln watch) get copies of it instead of decoding again (see fresh()).
    */
   value?: unknown;
   /** The parse that last used the entry (ParseCache.parse); entries loaded from disk have none. */
   usedIn?: number;
+  /** Never written (MemoOptions.memoryOnly). */
+  readonly memoryOnly?: boolean;
 }
 
 interface Header {
   readonly key: string;
-  /** [key, offset in the blob, length, env reads] */
-  readonly entries: readonly (readonly [string, number, number, Entry['env']])[];
+  /** [key, offset in the file, length, env reads, format] */
+  readonly entries: readonly (readonly [string, number, number, Entry['env'], Format])[];
 }
 
 /** What the parser asks of a cache (core/parser/parse-project.ts). */
@@ -49,7 +74,7 @@ export interface ParseMemo {
    * added no error or warning to `problems` (those are reported again on every parse) and is
    * not null. `key` null: never cached.
    */
-  memo<T>(key: string | null, problems: Problems, compute: () => T): T;
+  memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T;
   /** Keeps the entry for `key` (if any) for the next parse without reading it. */
   retain(key: string): void;
   /**
@@ -62,6 +87,15 @@ export interface ParseMemo {
    * process (see KeyMemo).
    */
   readonly keys?: Map<string, Map<string, KeyMemo>>;
+}
+
+export interface MemoOptions {
+  /**
+   * Keep the result in this process's memory only, never in the file: for a result that a later
+   * invocation seldom reads and that costs much to write (a property file in full, ~20 % of the
+   * file at 10,000 models, read back only to parse again a model it describes).
+   */
+  readonly memoryOnly?: boolean;
 }
 
 /** What a file's text makes its cache key: kept while the text (the same string) and the flags are unchanged. */
@@ -114,42 +148,39 @@ export class ParseCache implements ParseMemo {
   readonly keys = new Map<string, Map<string, KeyMemo>>();
   /** Whether the last parse's entries are what the file holds (nothing to save). */
   private saved = true;
-  /** Where the bytes of results computed here are kept. */
-  private readonly slabs = new ByteSlabs();
 
   constructor(
     /** The project key (cache-key.ts) the entries are valid for. */
     readonly key: string,
     entries: Map<string, Entry> = new Map(),
     /** The file's contents the entries were read from (see release()). */
-    private readonly loaded: Buffer | null = null,
+    private loaded: Buffer | null = null,
   ) {
     this.entries = entries;
   }
 
   /**
-   * Hands the cache's bytes back to the system, for an invocation that parses once: after
-   * save() nothing reads them, but as buffers they would stay until the collector reaches them,
-   * which at 10,000 models is ~100 MB through compile and the writing of manifest.json. The
-   * buffers are detached (transferred to a port closed at once), so they are freed once the
-   * port closes; the promise settles after that. The cache is empty afterwards.
+   * Hands the cache's memory back, for an invocation that parses once: after save() nothing
+   * reads it. The file read (~100 MB at 10,000 models) would stay until the collector reaches
+   * it, through compile and the writing of manifest.json: it is detached (transferred to a port
+   * closed at once), so it is freed once the port closes; the promise settles after that. The
+   * cache is empty afterwards.
    */
   async release(): Promise<void> {
-    const buffers = [...this.slabs.all, ...(this.loaded ? [this.loaded] : [])]
-      // Only buffers that own all of their memory (never a slice of Node's shared pool).
-      .map((b) => (b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength ? b.buffer : null))
-      .filter((b) => b !== null);
+    const b = this.loaded;
+    // Only a buffer that owns all of its memory (never a slice of Node's shared pool).
+    const buffer = b && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength ? b.buffer : null;
     // Nothing left to save: save() after this writes nothing rather than an empty file.
     this.entries.clear();
-    this.slabs.all.length = 0;
+    this.loaded = null;
     this.saved = true;
     this.usedCount = 0;
     this.hits = 0;
     this.misses = 0;
-    if (buffers.length === 0) return;
+    if (buffer === null) return;
     const { port1, port2 } = new MessageChannel();
     try {
-      port1.postMessage(null, buffers);
+      port1.postMessage(null, [buffer]);
     } catch {
       // not transferable after all: left to the collector
     }
@@ -182,14 +213,23 @@ export class ParseCache implements ParseMemo {
     this.usedCount++;
   }
 
-  memo<T>(key: string | null, problems: Problems, compute: () => T): T {
+  memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T {
     if (key === null) return compute();
     const found = this.entries.get(key);
     if (found && envUnchanged(found.env)) {
-      this.hits++;
-      this.markUsed(found);
-      found.value ??= v8.deserialize(found.bytes);
-      return fresh(found.value) as T;
+      if (found.value === undefined) {
+        try {
+          found.value = decode(found);
+        } catch {
+          // bytes that do not decode (a damaged file): computed again below
+          found.value = undefined;
+        }
+      }
+      if (found.value !== undefined) {
+        this.hits++;
+        this.markUsed(found);
+        return fresh(found.value) as T;
+      }
     }
     this.misses++;
     this.saved = false;
@@ -199,19 +239,25 @@ export class ParseCache implements ParseMemo {
     if (value === null || value === undefined || problems.errors.length !== errors || problems.warnings.length !== warnings) return value;
     // A result made from a secret env var may hold its value: never written to target/.
     for (const name of reads.keys()) if (isSecretEnvName(name)) return value;
-    let bytes: Uint8Array;
-    try {
-      bytes = v8.serialize(value);
-      // The first parse (a cold one makes every result) packs them; the few a later parse of a
-      // long-lived process makes keep buffers of their own, freed with them (a shared buffer
-      // lives as long as any result in it).
-      if (this.parse === 0) bytes = this.slabs.keep(bytes);
-    } catch {
-      return value; // something that does not serialize (a function): simply not cached
+    const env = [...reads].map(([k, v]) => [k, envDigest(v)] as const);
+    let entry: Entry;
+    if (options?.memoryOnly) entry = { bytes: null, format: JSON_VALUE, env, value: fresh(value), memoryOnly: true };
+    else {
+      // Plain data is encoded when the cache is saved; anything else is serialized now, both to
+      // know it can be kept (a function cannot: simply not cached) and because later steps may
+      // change what it holds (a Map), which plain data they never do in place (see fresh()).
+      const holes = jsonHoles(value);
+      if (holes !== null) entry = { bytes: null, format: holes.length > 0 ? JSON_WITH_HOLES : JSON_VALUE, holes, env, value: fresh(value) };
+      else {
+        try {
+          entry = { bytes: v8.serialize(value), format: V8_VALUE, env, value: fresh(value) };
+        } catch {
+          return value;
+        }
+      }
     }
     // An entry this parse used already (the same key met twice) is replaced, not counted again.
     if (found?.usedIn === this.parse) this.usedCount--;
-    const entry: Entry = { bytes, env: [...reads].map(([k, v]) => [k, envDigest(v)] as const), value: fresh(value) };
     this.entries.set(key, entry);
     this.markUsed(entry);
     return value;
@@ -235,28 +281,38 @@ export class ParseCache implements ParseMemo {
 
   /**
    * Writes the entries the last parse used to `file` (atomically: a temp file renamed) when
-   * they differ from what was read. Failing to write is not an error: the next parse is cold.
+   * they differ from what was read: the bytes of entries read from the file as they are, the
+   * others encoded now, into one buffer written out each time it fills (never the whole cache
+   * in memory at once). Failing to write is not an error: the next parse is cold.
    */
   save(file: string): boolean {
     if (!this.dirty) return false;
-    const parts: Uint8Array[] = [];
-    const index: [string, number, number, Entry['env']][] = [];
-    let offset = 0;
-    for (const [k, e] of this.entries) {
-      if (e.usedIn !== this.parse) continue;
-      index.push([k, offset, e.bytes.length, e.env]);
-      parts.push(e.bytes);
-      offset += e.bytes.length;
-    }
-    const header = Buffer.from(JSON.stringify({ key: this.key, entries: index } satisfies Header), 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(header.length);
     const tmp = `${file}.${process.pid}.tmp`;
+    let fd: number | null = null;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      writeAll(tmp, [MAGIC, len, header, ...parts]);
+      fd = fs.openSync(tmp, 'w');
+      const out = new PieceWriter(fd);
+      out.bytes(MAGIC);
+      const index: Header['entries'][number][] = [];
+      for (const [k, e] of this.entries) {
+        if (e.usedIn !== this.parse || e.memoryOnly) continue;
+        const offset = out.offset;
+        if (e.bytes !== null) out.bytes(e.bytes);
+        else out.text(JSON.stringify(e.format === JSON_WITH_HOLES ? [e.value, e.holes] : e.value));
+        index.push([k, offset, out.offset - offset, e.env, e.format]);
+      }
+      const header = Buffer.from(JSON.stringify({ key: this.key, entries: index } satisfies Header), 'utf8');
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(header.length);
+      out.bytes(header);
+      out.bytes(len);
+      out.end();
+      fs.closeSync(fd);
+      fd = null;
       fs.renameSync(tmp, file);
     } catch {
+      if (fd !== null) fs.closeSync(fd);
       fs.rmSync(tmp, { force: true });
       return false;
     }
@@ -278,15 +334,15 @@ export class ParseCache implements ParseMemo {
     }
     try {
       if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return new ParseCache(key);
-      const headerLen = buf.readUInt32LE(MAGIC.length);
-      const start = MAGIC.length + 4;
-      const header = JSON.parse(buf.toString('utf8', start, start + headerLen)) as Header;
+      const end = buf.length - 4;
+      const start = end - buf.readUInt32LE(end);
+      if (start < MAGIC.length) return new ParseCache(key);
+      const header = JSON.parse(buf.toString('utf8', start, end)) as Header;
       if (header.key !== key) return new ParseCache(key);
-      const blob = start + headerLen;
       const entries = new Map<string, Entry>();
-      for (const [k, off, len, env] of header.entries) {
-        if (blob + off + len > buf.length) return new ParseCache(key);
-        entries.set(k, { bytes: buf.subarray(blob + off, blob + off + len), env });
+      for (const [k, off, len, env, format] of header.entries) {
+        if (off < MAGIC.length || off + len > start || (format !== JSON_VALUE && format !== JSON_WITH_HOLES && format !== V8_VALUE)) return new ParseCache(key);
+        entries.set(k, { bytes: buf.subarray(off, off + len), format, env });
       }
       return new ParseCache(key, entries, buf);
     } catch {
@@ -295,54 +351,144 @@ export class ParseCache implements ParseMemo {
   }
 }
 
-/**
- * Copies of small byte arrays packed into buffers of a few megabytes. v8.serialize's result is
- * malloc'd memory of its own, freed only when the collector reaches it: copied here at once,
- * it is garbage while still young (freed by the next scavenge, its memory reused by the next
- * result), and what is kept is a few large blocks that leave the process whole once unused.
- */
-class ByteSlabs {
-  private static readonly SIZE = 4 << 20;
-  private slab: Buffer | null = null;
-  private used = 0;
-  /** Every slab made (ParseCache.release()). */
-  readonly all: Buffer[] = [];
+/** An entry's result from its bytes. */
+function decode(e: Entry): unknown {
+  const bytes = e.bytes;
+  if (bytes === null) return undefined;
+  if (e.format === V8_VALUE) return v8.deserialize(bytes);
+  const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+  if (e.format === JSON_VALUE) return parsed;
+  const [value, holes] = parsed as [unknown, Hole[]];
+  return putHoles(value, holes);
+}
 
-  keep(bytes: Uint8Array): Uint8Array {
-    if (bytes.length > ByteSlabs.SIZE / 8) return Buffer.from(bytes);
-    if (!this.slab || this.used + bytes.length > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(ByteSlabs.SIZE);
-      this.all.push(this.slab);
-      this.used = 0;
+/** Deeper than this, a result is taken for a cycle (kept with v8, which keeps cycles). */
+const MAX_DEPTH = 200;
+
+/**
+ * Whether JSON keeps `value` exactly (then the holes it would leave: properties whose value is
+ * undefined), or null: only v8.serialize does (a boxed number such as yaml-floats' whole
+ * floats, a Map, NaN, -0, undefined in an array, a cycle) or nothing does (a function).
+ * Arrays are taken as parsing makes them: without properties besides their elements.
+ */
+function jsonHoles(value: unknown): Hole[] | null {
+  const holes: Hole[] = [];
+  const trail: (string | number)[] = [];
+  const visit = (v: unknown, depth: number): boolean => {
+    if (typeof v === 'string' || typeof v === 'boolean' || v === null) return true;
+    if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+    if (typeof v !== 'object' || depth > MAX_DEPTH) return false;
+    if (Array.isArray(v)) {
+      if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'string') continue;
+        if (x === undefined) return false;
+        trail.push(i);
+        const ok = visit(x, depth + 1);
+        trail.pop();
+        if (!ok) return false;
+      }
+      return true;
     }
-    const start = this.used;
-    this.slab.set(bytes, start);
-    this.used += bytes.length;
-    return this.slab.subarray(start, this.used);
+    if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+    let index = 0;
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x === undefined) holes.push([trail.slice(), k, index]);
+      else if (typeof x !== 'string') {
+        trail.push(k);
+        const ok = visit(x, depth + 1);
+        trail.pop();
+        if (!ok) return false;
+      }
+      index++;
+    }
+    return true;
+  };
+  return visit(value, 0) ? holes : null;
+}
+
+/** `value` (as JSON.parse made it) with its holes' properties put back, each in its place. */
+function putHoles(value: unknown, holes: readonly Hole[]): unknown {
+  let root = value;
+  for (const [trail, key, index] of holes) {
+    let parent: Record<string | number, unknown> | null = null;
+    let o = root as Record<string | number, unknown>;
+    for (const step of trail) {
+      parent = o;
+      o = o[step] as Record<string | number, unknown>;
+    }
+    if (index >= Object.keys(o).length) {
+      // defineProperty, not assignment: `__proto__` too becomes a property of its own.
+      Object.defineProperty(o, key, { value: undefined, writable: true, enumerable: true, configurable: true });
+      continue;
+    }
+    const entries: [string, unknown][] = Object.entries(o);
+    entries.splice(index, 0, [key, undefined]);
+    const rebuilt = Object.fromEntries(entries);
+    if (parent === null) root = rebuilt;
+    else parent[trail[trail.length - 1]] = rebuilt;
+  }
+  return root;
+}
+
+/**
+ * Writes a file in pieces through one buffer of a few megabytes, written out each time it
+ * fills: the cache file (~100 MB at 10,000 models) is never in memory whole.
+ */
+class PieceWriter {
+  private static readonly SIZE = 4 << 20;
+  private readonly buf = Buffer.allocUnsafeSlow(PieceWriter.SIZE);
+  private used = 0;
+  /** Bytes given so far (the offset in the file of the next piece). */
+  offset = 0;
+
+  constructor(private readonly fd: number) {}
+
+  bytes(b: Uint8Array): void {
+    if (b.length > PieceWriter.SIZE - this.used) {
+      this.flush();
+      if (b.length > PieceWriter.SIZE) {
+        writeFully(this.fd, b);
+        this.offset += b.length;
+        return;
+      }
+    }
+    this.buf.set(b, this.used);
+    this.used += b.length;
+    this.offset += b.length;
+  }
+
+  /** `s` as UTF-8. */
+  text(s: string): void {
+    const room = PieceWriter.SIZE - this.used;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: the exact length is counted only near the end of the buffer.
+    if (s.length * 3 > room && Buffer.byteLength(s, 'utf8') > room) {
+      this.flush();
+      if (s.length * 3 > PieceWriter.SIZE && Buffer.byteLength(s, 'utf8') > PieceWriter.SIZE) {
+        this.bytes(Buffer.from(s, 'utf8'));
+        return;
+      }
+    }
+    const n = this.buf.write(s, this.used, 'utf8');
+    this.used += n;
+    this.offset += n;
+  }
+
+  end(): void {
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    writeFully(this.fd, this.buf.subarray(0, this.used));
+    this.used = 0;
   }
 }
 
-/** Writes the pieces in order without first copying them into one buffer (the cache can be ~100 MB). */
-function writeAll(file: string, pieces: readonly Uint8Array[]): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    // writev takes at most IOV_MAX (1,024 on Linux) buffers at once.
-    for (let i = 0; i < pieces.length; i += 1024) {
-      const batch = pieces.slice(i, i + 1024);
-      let skip = fs.writevSync(fd, batch);
-      // After a short write (rare), the rest goes piece by piece.
-      for (const b of batch) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
-        }
-        for (let off = skip; off < b.length; ) off += fs.writeSync(fd, b, off);
-        skip = 0;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+function writeFully(fd: number, b: Uint8Array): void {
+  for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off);
 }
 
 /**
@@ -351,7 +497,8 @@ function writeAll(file: string, pieces: readonly Uint8Array[]): void {
  * `compiledCode` on the node itself), so nodes are copied one level deep with their own
  * `dependsOn` object; its arrays, like everything else (configs, columns, property files), are
  * shared, read-only, between parses of one process (no array is changed in place: two fewer
- * arrays per node on each re-parse in kiln watch).
+ * arrays per node on each re-parse in kiln watch). The same holds between a result's parse
+ * and the save() that encodes it.
  */
 function fresh(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(fresh);

@@ -72,31 +72,149 @@ it('keeps the bytes of many results, small and large, exactly as serialized', ()
   for (let i = 0; i < 4000; i++) expect(loaded.memo(`k${i}`, problems, () => 'recomputed')).toStrictEqual(value(i));
 });
 
-it('release() frees the bytes of a cache made or loaded (one parse per process), after which the file still holds them', async () => {
+it('a cache made by a parse holds no buffers of its results; release() frees the file read by a loaded one', async () => {
   const file = path.join(testdir({}), 'cache.kiln');
   const problems = new Problems();
   const value = (i: number) => ({ i, text: `${i}:`.padEnd(3000, 'x') });
   const made = new ParseCache('k');
+  const before = process.memoryUsage().external;
   made.beginParse();
   for (let i = 0; i < 4000; i++) made.memo(`k${i}`, problems, () => value(i));
+  // ~12 MB of results, encoded only by save(), through one buffer of a few MB.
+  expect(process.memoryUsage().external - before).toBeLessThan(4 << 20);
   expect(made.save(file)).toBe(true);
-  const external = process.memoryUsage().external;
   await made.release();
-  // ~12 MB of results, in buffers now detached (freed once the port closed).
-  expect(external - process.memoryUsage().external).toBeGreaterThan(8 << 20);
   expect(made.dirty).toBe(false);
   expect(made.save(file)).toBe(false); // the file keeps them
 
   const loaded = ParseCache.load(file, 'k');
   loaded.beginParse();
   expect(loaded.memo('k1', problems, () => 'recomputed')).toStrictEqual(value(1));
-  const before = process.memoryUsage().external;
+  const held = process.memoryUsage().external;
   await loaded.release();
-  expect(before - process.memoryUsage().external).toBeGreaterThan(8 << 20);
+  // The file's bytes, detached (freed once the port closed).
+  expect(held - process.memoryUsage().external).toBeGreaterThan(8 << 20);
   // Emptied: a later parse computes again rather than read detached bytes.
   loaded.beginParse();
   expect(loaded.memo('k2', problems, () => 'recomputed')).toBe('recomputed');
   const again = ParseCache.load(file, 'k');
   again.beginParse();
   expect(again.memo('k3', problems, () => 'recomputed')).toStrictEqual(value(3));
+});
+
+/** `v` as a string that tells apart what deep equality does not: the order of keys, a key whose value is undefined, boxed numbers, -0. */
+function shape(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  if (v instanceof Number) return `Number(${v.valueOf()})`;
+  if (v instanceof Map) return `Map(${shape([...v])})`;
+  if (Array.isArray(v)) return `[${v.map(shape).join(',')}]`;
+  return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${shape((v as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+it('gives back from the file exactly what was computed: undefined properties in their places, boxed numbers, Maps, NaN, -0', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const results: Record<string, () => unknown> = {
+    // plain data with properties whose value is undefined, first, in the middle and last, nested
+    holes: () => ({ a: undefined, b: 1, refs: [{ name: 'x', version: undefined }, { name: 'y', version: 2 }], src: { name: 's', freshness: undefined, tables: [{ freshness: undefined, t: 't' }] }, z: undefined }),
+    twoInOne: () => ({ p: 1, q: undefined, r: 2, s: undefined, t: 3 }),
+    integerKeys: () => ({ b: 1, 2: undefined, 1: 'one', a: undefined }),
+    ownProto: () => JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as unknown,
+    wholeFloat: () => ({ args: { min_value: new Number(1), max_value: 2.5 } }),
+    map: () => ({ m: new Map([['a', 1]]) }),
+    odd: () => ({ nan: NaN, negZero: -0, inf: -Infinity }),
+    undefinedInArray: () => ({ list: [1, undefined, null] }),
+    unicode: () => ({ text: 'Grüße 日本 \ud83d\ude00 "quoted" \u2028', lone: '\ud800' }),
+    node: () => ({ uniqueId: 'model.p.m', dependsOn: { nodes: [], macros: ['macro.x'] }, version: undefined }),
+  };
+  const cache = new ParseCache('k');
+  cache.beginParse();
+  for (const [k, f] of Object.entries(results)) cache.memo(k, problems, f);
+  expect(cache.save(file)).toBe(true);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  for (const [k, f] of Object.entries(results)) expect(shape(loaded.memo(k, problems, () => 'recomputed')), k).toBe(shape(f()));
+  expect(loaded.stats()).toEqual({ hits: Object.keys(results).length, misses: 0, entries: Object.keys(results).length });
+});
+
+it('does not keep a result that cannot be encoded, in memory or in the file', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  let calls = 0;
+  const withFunction = () => ({ n: ++calls, f: () => 1 });
+  cache.beginParse();
+  cache.memo('f', problems, withFunction);
+  cache.memo('ok', problems, () => ({ fine: true }));
+  expect(cache.save(file)).toBe(true);
+  cache.beginParse();
+  expect((cache.memo('f', problems, withFunction) as { n: number }).n).toBe(2); // computed again
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  expect(loaded.memo('f', problems, () => 'recomputed')).toBe('recomputed');
+  expect(loaded.memo('ok', problems, () => 'recomputed')).toEqual({ fine: true });
+});
+
+it('a damaged file is a cold cache, and an entry whose bytes do not decode is computed again', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  cache.beginParse();
+  cache.memo('a', problems, () => ({ text: 'aaaaaaaa' }));
+  cache.memo('b', problems, () => ({ text: 'bbbbbbbb' }));
+  expect(cache.save(file)).toBe(true);
+  const bytes = fs.readFileSync(file);
+  // One entry's JSON broken: that entry is computed again, the other read.
+  const at = bytes.indexOf('aaaaaaaa');
+  bytes.write('{', at - 2, 'latin1');
+  fs.writeFileSync(file, bytes);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  expect(loaded.memo('a', problems, () => 'recomputed')).toBe('recomputed');
+  expect(loaded.memo('b', problems, () => 'recomputed')).toEqual({ text: 'bbbbbbbb' });
+  // Cut short: nothing read.
+  fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
+  const cut = ParseCache.load(file, 'k');
+  cut.beginParse();
+  expect(cut.memo('b', problems, () => 'recomputed')).toBe('recomputed');
+});
+
+it('keeps a memory-only result for the parses of this process, never in the file', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  let calls = 0;
+  const full = () => ({ path: 'models/p.yml', n: ++calls });
+  cache.beginParse();
+  cache.memo('full', problems, full, { memoryOnly: true });
+  cache.memo('outline', problems, () => ({ path: 'models/p.yml' }));
+  expect(cache.save(file)).toBe(true);
+  cache.beginParse();
+  expect(cache.memo('full', problems, full, { memoryOnly: true })).toEqual({ path: 'models/p.yml', n: 1 }); // reused in this process
+  cache.retain('outline');
+  expect(cache.dirty).toBe(false);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  expect(loaded.memo('full', problems, () => 'recomputed', { memoryOnly: true })).toBe('recomputed');
+  expect(loaded.memo('outline', problems, () => 'recomputed')).toEqual({ path: 'models/p.yml' });
+  expect(fs.readFileSync(file, 'latin1')).not.toContain('"n":1');
+});
+
+it('writes plain results across the writer buffer: multi-byte text at its ends, one result larger than the buffer', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  const cache = new ParseCache('k');
+  // ~3.3 KB of UTF-8 each (2- and 3-byte characters): several 4 MB buffers, entries at their ends.
+  const value = (i: number) => ({ i, text: `${i}é日`.repeat(300 + (i % 7)) });
+  const big = { text: 'ü'.repeat(3 << 20) }; // 6 MB of UTF-8 in one result
+  cache.beginParse();
+  for (let i = 0; i < 4000; i++) cache.memo(`k${i}`, problems, () => value(i));
+  cache.memo('big', problems, () => big);
+  expect(cache.save(file)).toBe(true);
+  const loaded = ParseCache.load(file, 'k');
+  loaded.beginParse();
+  for (let i = 0; i < 4000; i++) expect(loaded.memo(`k${i}`, problems, () => 'recomputed')).toEqual(value(i));
+  expect(loaded.memo('big', problems, () => 'recomputed')).toEqual(big);
 });
