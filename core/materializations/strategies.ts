@@ -98,7 +98,7 @@ export function strategySteps(input: StrategyInput, dialect: SqlDialect, caps: A
  * row a second time", rolled back). Table columns the model does not write get their default, as
  * the inserted row of delete+insert would. On PostgreSQL (10,000,000 rows, 1% changed) MERGE
  * writes each replaced row once where the delete and the insert visit its page and index entries
- * twice: about 0.7 s against 0.85-1.0 s.
+ * twice: 0.66-0.72 s against 0.82-0.86 s at load 5-7 (README, Benchmarks).
  */
 function replacingByMerge(input: StrategyInput, on: string, dialect: SqlDialect): Step {
   const { target, tmp, columns, tableColumns } = input;
