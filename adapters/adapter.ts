@@ -269,6 +269,12 @@ export interface SqlDialect {
   updateFrom(target: RelationName, source: RelationName, set: readonly (readonly [string, string])[], condition: string): string;
   /** Native `merge into` (only where capabilities.supportsMerge). */
   merge(target: RelationName, source: RelationName, spec: MergeSpec): string;
+  /**
+   * Optional: a catalog query of (index id, column name) rows, one per column of each valid,
+   * non-partial unique index on plain columns of `rel`. Where a unique index covers a
+   * delete+insert model's unique_key, the load runs as one MERGE (same rows; see strategies.ts).
+   */
+  uniqueIndexesQuery?(rel: RelationName): string;
   addColumn(rel: RelationName, column: string, dataType: string): string;
   dropColumn(rel: RelationName, column: string): string;
   /** Changes a column's type, converting the values it holds. */

@@ -74,6 +74,14 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
     ...schemaBuilders(renderRelation, quoteIdentifier, quoteLiteral),
     ...grantBuilders(renderRelation, quoteLiteral),
     currentTimestamp: () => 'now()::timestamp without time zone',
+    uniqueIndexesQuery: (rel) =>
+      `select i.indexrelid::text, a.attname::text
+         from pg_catalog.pg_index i
+         join pg_catalog.pg_class c on c.oid = i.indrelid
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+        where n.nspname = ${quoteLiteral(rel.schema)} and c.relname = ${quoteLiteral(rel.identifier)}
+          and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null`,
   };
 }
 

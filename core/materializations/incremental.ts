@@ -9,7 +9,7 @@ import { findColumn, listNames } from './columns.js';
 import { configError, incrementalApplies, incrementalConfig, type IncrementalConfig } from './incremental-config.js';
 import { contractCheckSteps, contractEnforced, contractTableSteps } from './contract.js';
 import { afterBuildSteps } from './grants-and-docs.js';
-import { indexSteps } from './indexes.js';
+import { indexSpecs, indexSteps } from './indexes.js';
 import { formatUtc } from './microbatch.js';
 import { helperNames, planSwap, targetOf, type Plan, type PlanContext, type Step, type WarehouseState } from './plan.js';
 import { reconcileSchema } from './schema-change.js';
@@ -110,11 +110,28 @@ function applySteps(
   return [
     ...reconciled.steps,
     ...strategySteps(
-      { config, target, tmp, staging: helperNames(node, ctx.capabilities).staging, columns: reconciled.columns, tableColumns: reconciled.tableColumns, keys, updateColumns, window },
+      {
+        config,
+        target,
+        tmp,
+        staging: helperNames(node, ctx.capabilities).staging,
+        columns: reconciled.columns,
+        tableColumns: reconciled.tableColumns,
+        keys,
+        updateColumns,
+        window,
+        uniqueKeyIndexDeclared: config.strategy === 'delete+insert' && uniqueKeyIndexDeclared(node, keys),
+      },
       ctx.dialect,
       ctx.capabilities,
     ),
   ];
+}
+
+/** The `indexes` config has a unique index on plain key columns only (names compared case-insensitively). */
+function uniqueKeyIndexDeclared(node: ParsedNode, keys: readonly string[]): boolean {
+  const lower = new Set(keys.map((k) => k.toLowerCase()));
+  return indexSpecs(node).some((spec) => spec.unique && spec.columns.length > 0 && spec.columns.every((c) => lower.has(c.toLowerCase())));
 }
 
 /** unique_key entries as the columns they name, in the model's output and (when it exists) the table. */

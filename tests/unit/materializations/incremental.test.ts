@@ -7,7 +7,8 @@ import { postgresDialect } from '../../../adapters/postgres/dialect.js';
 import { incrementalConfig, parseUtc } from '../../../core/materializations/incremental-config.js';
 import { batchContext, batchId, batchWindows, ceiling, offset, truncate } from '../../../core/materializations/microbatch.js';
 import { diffColumns } from '../../../core/materializations/schema-change.js';
-import { strategySteps } from '../../../core/materializations/strategies.js';
+import type { Step } from '../../../core/materializations/plan.js';
+import { strategySteps, uniqueIndexCovers } from '../../../core/materializations/strategies.js';
 import type { ParsedNode } from '../../../core/nodes.js';
 
 const t = (s: string) => parseUtc(s)!;
@@ -104,6 +105,31 @@ describe('strategy statements', () => {
     expect(sql({ unique_key: ['id', 'v'], incremental_predicates: ['DBT_INTERNAL_DEST.v > 0'] }, ['id', 'v'])[0]).toBe(
       'delete from "db"."s"."m" as DBT_INTERNAL_DEST\nwhere exists (select 1 from "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE where DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id" and DBT_INTERNAL_SOURCE."v" = DBT_INTERNAL_DEST."v")\nand (DBT_INTERNAL_DEST.v > 0)',
     );
+  });
+
+  it('delete+insert over a declared unique index on the key: one MERGE once the catalog shows the index, else delete + insert', () => {
+    const input = { config: incrementalConfig(node({ unique_key: 'id' }), caps), target, tmp, staging: tmp, columns: ['id', 'v'], tableColumns: ['id', 'v', 'old'], keys: ['id'], updateColumns: [], uniqueKeyIndexDeclared: true };
+    const [step] = strategySteps(input, postgresDialect('db'), caps);
+    if (step.kind !== 'query') throw new Error(`expected the unique index query, got ${step.kind}`);
+    expect(step.sql).toMatch(/indisunique/);
+    const text = (steps: readonly Step[]) => steps.map((s) => (s.kind === 'sql' ? s.sql : s.kind));
+    expect(text(step.then([['17', 'id']]))).toEqual([
+      `merge into "db"."s"."m" as DBT_INTERNAL_DEST
+using "db"."s"."m__dbt_tmp" as DBT_INTERNAL_SOURCE
+on DBT_INTERNAL_SOURCE."id" = DBT_INTERNAL_DEST."id"
+when matched then update set
+    "id" = DBT_INTERNAL_SOURCE."id",
+    "v" = DBT_INTERNAL_SOURCE."v",
+    "old" = default
+when not matched then insert ("id", "v")
+values (DBT_INTERNAL_SOURCE."id", DBT_INTERNAL_SOURCE."v")`,
+    ]);
+    // No index, or only one over another column too: the key may repeat in the table.
+    for (const rows of [[], [['17', 'id'], ['17', 'v']]]) expect(text(step.then(rows))[0]).toMatch(/^delete from .*\nusing /s);
+    expect(uniqueIndexCovers([['1', 'v'], ['2', 'id']], ['id'])).toBe(true);
+    // Without MERGE (or on DuckDB, which has no index query) nothing changes.
+    expect(text(strategySteps(input, postgresDialect('db'), { ...caps, supportsMerge: false }))[0]).toMatch(/^delete from /);
+    expect(text(strategySteps(input, duckdbDialect, caps))[0]).toMatch(/^delete from /);
   });
 
   it('merge: native MERGE in both dialects; update + insert where there is none', () => {
