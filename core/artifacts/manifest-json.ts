@@ -44,29 +44,43 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
 /**
  * manifest.json as text, piece by piece: exactly JSON.stringify(manifestJson(...)), without the
  * whole object or the whole string ever in memory (10,000 models make a manifest of ~90 MB).
+ * Pieces never split a JSON string. `listener` is told where parts land as they are written.
  */
-export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, onEntry?: EntryListener): Generator<string> {
+export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, listener?: ManifestListener): Generator<string> {
   let sep = '{';
   for (const [key, value] of manifestParts(manifest, dag, dialect, meta)) {
     if (!(value instanceof LazyMap)) {
       const text = JSON.stringify(value);
-      if (text !== undefined) yield `${sep}${JSON.stringify(key)}:${text}`;
+      if (text !== undefined) {
+        const piece = `${sep}${str(key)}:${text}`;
+        if (sep === '{') listener?.head?.(piece);
+        yield piece;
+      }
       sep = ',';
       continue;
     }
     let inner = '{';
-    yield `${sep}${JSON.stringify(key)}:`;
+    yield `${sep}${str(key)}:`;
+    const start = listener?.position() ?? 0;
+    const nodes = key === 'nodes' ? listener?.node : undefined;
     for (const [k, text] of value.texts ? value.texts() : jsonTexts(value.entries())) {
       if (text === undefined) continue;
-      const prefix = `${inner}${JSON.stringify(k)}:`;
-      onEntry?.(key, k, prefix);
-      yield prefix + text;
+      const prefix = `${inner}${str(k)}:`;
       inner = ',';
+      if (!nodes) {
+        yield prefix + text;
+        continue;
+      }
+      const at = listener!.position();
+      yield prefix + text;
+      nodes(k, at + Buffer.byteLength(prefix, 'utf8'), listener!.position());
     }
     yield inner === '{' ? '{}' : '}';
+    listener?.section?.(key, start, listener.position());
     sep = ',';
   }
   yield sep === '{' ? '{}' : '}';
+  listener?.end?.(listener.position());
 }
 
 function* jsonTexts(entries: Iterable<readonly [string, unknown]>): Generator<readonly [string, string | undefined]> {
@@ -74,10 +88,21 @@ function* jsonTexts(entries: Iterable<readonly [string, unknown]>): Generator<re
 }
 
 /**
- * Told of each entry of the large maps (`nodes`, `sources`, ...) just before its piece is
- * yielded: the piece is `prefix` followed by the entry's JSON.
+ * Told where parts of manifest.json land as manifestJsonChunks' pieces are written: byte offsets
+ * in the file as written (after any redaction), read from `position` between pieces.
  */
-export type EntryListener = (section: string, key: string, prefix: string) => void;
+export interface ManifestListener {
+  /** Bytes of the file so far (the writer has taken every piece yielded before it is asked). */
+  readonly position: () => number;
+  /** The first piece (`{"metadata":{...}`), as made. */
+  readonly head?: (piece: string) => void;
+  /** An entry of `nodes`: the byte range of its value. */
+  readonly node?: (id: string, start: number, end: number) => void;
+  /** A large map (`nodes`, `parent_map`, ...): the byte range of its value. */
+  readonly section?: (key: string, start: number, end: number) => void;
+  /** The file's size, once every piece was written. */
+  readonly end?: (size: number) => void;
+}
 
 /** A map whose entries are made one at a time, as they are written. */
 class LazyMap {
@@ -150,20 +175,23 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   // So are semantic models, metrics and saved queries (nothing runs them either).
   const semantic = semanticSections(manifest, dialect);
   const extra = semanticEdges(manifest);
-  const parentMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
-    for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
+  function* parents(): Generator<readonly [string, readonly string[]]> {
+    for (const id of ids()) yield [id, dag.parents(id)];
+    for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)]];
     yield* extra.parents;
-  });
-  const childMap = new LazyMap(function* () {
+  }
+  function* children(): Generator<readonly [string, readonly string[]]> {
     for (const id of ids()) {
       const exposed = exposedBy.get(id);
       const more = extra.children.get(id);
-      yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])].sort() : [...dag.children(id)].sort()] as const;
+      yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])] : dag.children(id)];
     }
-    for (const e of exposures) yield [e.uniqueId, []] as const;
-    for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
-  });
+    for (const e of exposures) yield [e.uniqueId, []];
+    for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []];
+  }
+  // Lists of ids, sorted (the DAG's own arrays are copied first).
+  const parentMap = new LazyMap(() => sortedLists(parents()), () => listTexts(parents()));
+  const childMap = new LazyMap(() => sortedLists(children()), () => listTexts(children()));
   return [
     [
       'metadata',
@@ -194,6 +222,15 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['semantic_models', semantic.semantic_models],
     ['unit_tests', unitTests],
   ];
+}
+
+function* sortedLists(entries: Iterable<readonly [string, readonly string[]]>): Generator<readonly [string, string[]]> {
+  for (const [id, list] of entries) yield [id, [...list].sort()];
+}
+
+/** sortedLists' entries with each list as its JSON text (most lists hold none or one id). */
+function* listTexts(entries: Iterable<readonly [string, readonly string[]]>): Generator<readonly [string, string]> {
+  for (const [id, list] of entries) yield [id, list.length === 0 ? '[]' : list.length === 1 && typeof list[0] === 'string' ? `[${str(list[0])}]` : JSON.stringify([...list].sort())];
 }
 
 /** Each group's unique id → the nodes in it. */
