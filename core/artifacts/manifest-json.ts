@@ -1,12 +1,12 @@
 // manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
 import { createHash } from 'node:crypto';
 import type { SqlDialect } from '../../adapters/adapter.js';
-import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
+import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
-import { manifestChecksum } from '../seeds/seed-stamp.js';
+import { isSeedStamp, manifestChecksum } from '../seeds/seed-stamp.js';
 import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
 import type { TimeSpine } from '../semantic/types.js';
@@ -45,41 +45,73 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
 /**
  * manifest.json as text, piece by piece: exactly JSON.stringify(manifestJson(...)), without the
  * whole object or the whole string ever in memory (10,000 models make a manifest of ~90 MB).
+ * Pieces never split a JSON string. `listener` is told where parts land as they are written.
  */
-export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, onEntry?: EntryListener): Generator<string> {
+export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, listener?: ManifestListener): Generator<string> {
   let sep = '{';
   for (const [key, value] of manifestParts(manifest, dag, dialect, meta)) {
     if (!(value instanceof LazyMap)) {
       const text = JSON.stringify(value);
-      if (text !== undefined) yield `${sep}${JSON.stringify(key)}:${text}`;
+      if (text !== undefined) {
+        const piece = `${sep}${str(key)}:${text}`;
+        if (sep === '{') listener?.head?.(piece);
+        yield piece;
+      }
       sep = ',';
       continue;
     }
     let inner = '{';
-    yield `${sep}${JSON.stringify(key)}:`;
-    for (const [k, v] of value.entries()) {
-      const text = JSON.stringify(v);
+    yield `${sep}${str(key)}:`;
+    const start = listener?.position() ?? 0;
+    const nodes = key === 'nodes' ? listener?.node : undefined;
+    for (const [k, text] of value.texts ? value.texts() : jsonTexts(value.entries())) {
       if (text === undefined) continue;
-      const prefix = `${inner}${JSON.stringify(k)}:`;
-      onEntry?.(key, k, prefix);
-      yield prefix + text;
+      const prefix = `${inner}${str(k)}:`;
       inner = ',';
+      if (!nodes) {
+        yield prefix + text;
+        continue;
+      }
+      const at = listener!.position();
+      yield prefix + text;
+      nodes(k, at + Buffer.byteLength(prefix, 'utf8'), listener!.position());
     }
     yield inner === '{' ? '{}' : '}';
+    listener?.section?.(key, start, listener.position());
     sep = ',';
   }
   yield sep === '{' ? '{}' : '}';
+  listener?.end?.(listener.position());
+}
+
+function* jsonTexts(entries: Iterable<readonly [string, unknown]>): Generator<readonly [string, string | undefined]> {
+  for (const [k, v] of entries) yield [k, JSON.stringify(v)];
 }
 
 /**
- * Told of each entry of the large maps (`nodes`, `sources`, ...) just before its piece is
- * yielded: the piece is `prefix` followed by the entry's JSON.
+ * Told where parts of manifest.json land as manifestJsonChunks' pieces are written: byte offsets
+ * in the file as written (after any redaction), read from `position` between pieces.
  */
-export type EntryListener = (section: string, key: string, prefix: string) => void;
+export interface ManifestListener {
+  /** Bytes of the file so far (the writer has taken every piece yielded before it is asked). */
+  readonly position: () => number;
+  /** The first piece (`{"metadata":{...}`), as made. */
+  readonly head?: (piece: string) => void;
+  /** An entry of `nodes`: the byte range of its value. */
+  readonly node?: (id: string, start: number, end: number) => void;
+  /** A large map (`nodes`, `parent_map`, ...): the byte range of its value. */
+  readonly section?: (key: string, start: number, end: number) => void;
+  /** The file's size, once every piece was written. */
+  readonly end?: (size: number) => void;
+}
 
 /** A map whose entries are made one at a time, as they are written. */
 class LazyMap {
-  constructor(readonly entries: () => Iterable<readonly [string, unknown]>) {}
+  constructor(
+    readonly entries: () => Iterable<readonly [string, unknown]>,
+    /** The same entries with each value as its JSON text (undefined: left out), when made faster so. */
+    readonly texts?: () => Iterable<readonly [string, string | undefined]>,
+  ) {}
 }
 
 /** The manifest's top-level keys in order; the large maps are lazy. */
@@ -87,10 +119,16 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   const keys = modelFacts(manifest);
   // Project hooks: nodes of dbt's manifest with no edges (absent when there are none).
   const operations = manifest.operations?.hooks ?? [];
-  const nodes = new LazyMap(function* () {
-    for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots, keys)] as const;
-    for (const op of operations) yield [operationId(op), operationJson(op, manifest.operations!.target)] as const;
-  });
+  const nodes = new LazyMap(
+    function* () {
+      for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeJson(n, dialect, manifest.packageRoots, keys)] as const;
+      for (const op of operations) yield [operationId(op), operationJson(op, manifest.operations!.target)] as const;
+    },
+    function* () {
+      for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeText(n, dialect, manifest.packageRoots, keys)] as const;
+      for (const op of operations) yield [operationId(op), JSON.stringify(operationJson(op, manifest.operations!.target))] as const;
+    },
+  );
   const unitTests = new LazyMap(function* () {
     for (const n of manifest.nodes.values()) if (n.resourceType === 'unit_test') yield [n.uniqueId, unitTestJson(n)] as const;
   });
@@ -142,22 +180,25 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   // So are semantic models, metrics and saved queries (nothing runs them either).
   const semantic = semanticSections(manifest, dialect);
   const extra = semanticEdges(manifest);
-  const parentMap = new LazyMap(function* () {
-    for (const id of ids()) yield [id, [...dag.parents(id)].sort()] as const;
-    for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)].sort()] as const;
-    for (const op of operations) yield [operationId(op), []] as const;
+  function* parents(): Generator<readonly [string, readonly string[]]> {
+    for (const id of ids()) yield [id, dag.parents(id)];
+    for (const e of exposures) yield [e.uniqueId, [...new Set(e.dependsOn.nodes)]];
+    for (const op of operations) yield [operationId(op), []];
     yield* extra.parents;
-  });
-  const childMap = new LazyMap(function* () {
+  }
+  function* children(): Generator<readonly [string, readonly string[]]> {
     for (const id of ids()) {
       const exposed = exposedBy.get(id);
       const more = extra.children.get(id);
-      yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])].sort() : [...dag.children(id)].sort()] as const;
+      yield [id, exposed || more ? [...new Set([...dag.children(id), ...(exposed ?? []), ...(more ?? [])])] : dag.children(id)];
     }
-    for (const e of exposures) yield [e.uniqueId, []] as const;
-    for (const op of operations) yield [operationId(op), []] as const;
-    for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []] as const;
-  });
+    for (const e of exposures) yield [e.uniqueId, []];
+    for (const op of operations) yield [operationId(op), []];
+    for (const id of extra.parents.keys()) yield [id, extra.children.get(id) ?? []];
+  }
+  // Lists of ids, sorted (the DAG's own arrays are copied first).
+  const parentMap = new LazyMap(() => sortedLists(parents()), () => listTexts(parents()));
+  const childMap = new LazyMap(() => sortedLists(children()), () => listTexts(children()));
   return [
     [
       'metadata',
@@ -188,6 +229,15 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['semantic_models', semantic.semantic_models],
     ['unit_tests', unitTests],
   ];
+}
+
+function* sortedLists(entries: Iterable<readonly [string, readonly string[]]>): Generator<readonly [string, string[]]> {
+  for (const [id, list] of entries) yield [id, [...list].sort()];
+}
+
+/** sortedLists' entries with each list as its JSON text (most lists hold none or one id). */
+function* listTexts(entries: Iterable<readonly [string, readonly string[]]>): Generator<readonly [string, string]> {
+  for (const [id, list] of entries) yield [id, list.length === 0 ? '[]' : list.length === 1 && typeof list[0] === 'string' ? `[${str(list[0])}]` : JSON.stringify([...list].sort())];
 }
 
 /** Each group's unique id → the nodes in it. */
@@ -229,7 +279,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     fqn: n.fqn,
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
-    config: configJson(n),
+    config: configJson(n.config),
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
@@ -247,6 +297,200 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
   };
+}
+
+// ---------------------------------------------------------------- node entries as text
+//
+// manifest.json's node entries (40,000 at 10,000 models with their tests) made as text directly:
+// exactly JSON.stringify(nodeJson(...)), without the ~30 objects per node that it builds and
+// then walks (about half of the time manifest.json took, and much of the collector's work).
+// Values passed through from the node keep JSON.stringify's rules (undefined leaves the key
+// out); shapes where building the object changes what is written (a key listed twice, keys that
+// are array indices and so come first, hooks renamed) take the object path.
+
+/** Characters JSON.stringify escapes (lone surrogates included): a string without them is written as is. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function str(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** JSON.stringify(v), answering the most common values (strings, null, empty lists and maps) without a call into it. */
+function json(v: unknown): string | undefined {
+  if (typeof v === 'string') return str(v);
+  if (v === null) return 'null';
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto === Array.prototype) {
+      const a = v as unknown[];
+      if (a.length === 0) return '[]';
+      if (a.length === 1 && typeof a[0] === 'string') return `[${str(a[0])}]`;
+    } else if (proto === Object.prototype && isEmpty(v)) return '{}';
+  }
+  return JSON.stringify(v);
+}
+
+/** No own enumerable keys (JSON.stringify writes `{}`; inherited ones it does not see either). */
+function isEmpty(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return false;
+  return true;
+}
+
+/** `,"key":value`, or nothing when the value has no JSON (undefined). */
+function prop(key: string, v: unknown): string {
+  const t = json(v);
+  return t === undefined ? '' : `,"${key}":${t}`;
+}
+
+/** `{` + props (each with its leading comma) + `}`. */
+function braces(props: string): string {
+  return props === '' ? '{}' : `{${props.slice(1)}}`;
+}
+
+/** A plain object (as parsed from YAML or built by kiln): spreading it copies what JSON.stringify writes of it. */
+function isPlain(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === Object.prototype || proto === null) && !Object.hasOwn(v, 'toJSON');
+}
+
+/** JSON.stringify(nodeJson(n, dialect, roots, facts)), made without building the object. */
+export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots, facts?: ModelFacts): string | undefined {
+  const database = json(n.database);
+  const columns = columnsText(n.columns);
+  const code = n.resourceType === 'seed' ? ',"root_path":null,"depends_on":{"macros":[]}' : codeText(n, facts, roots);
+  // The first key present, columns written in the order given, kwargs without their own `model`: else the object.
+  if (database === undefined || columns === undefined || code === undefined) return JSON.stringify(nodeJson(n, dialect, roots, facts));
+  const ephemeral = n.config.materialized === 'ephemeral';
+  const group = n.config.group;
+  return (
+    `{"database":${database}` +
+    prop('schema', n.schema) +
+    prop('name', n.name) +
+    prop('resource_type', n.resourceType) +
+    prop('package_name', n.packageName) +
+    prop('path', n.path) +
+    prop('original_file_path', dbtFilePath(n.originalFilePath, n.packageName, roots)) +
+    prop('unique_id', n.uniqueId) +
+    prop('fqn', n.fqn) +
+    prop('alias', n.alias) +
+    `,"checksum":${isSeedStamp(n.checksum) ? `{"name":"path"${prop('checksum', n.originalFilePath)}}` : `{"name":"sha256"${prop('checksum', n.checksum)}}`}` +
+    `,"config":${configText(n.config)}` +
+    prop('tags', n.config.tags) +
+    prop('description', n.description) +
+    `,"columns":${columns}` +
+    prop('meta', n.config.meta) +
+    `,"group":${typeof group === 'string' && group ? str(group) : 'null'}` +
+    `,"docs":${docsText(n.config.docs)}` +
+    `,"patch_path":${n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null'}` +
+    ',"build_path":null,"unrendered_config":{}' +
+    prop('relation_name', ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias })) +
+    prop('raw_code', n.rawCode) +
+    code +
+    '}'
+  );
+}
+
+const SHOWN_TEXT = '{"show":true,"node_color":null}';
+
+function docsText(docs: unknown): string {
+  return docs === null || typeof docs !== 'object' ? SHOWN_TEXT : JSON.stringify(nodeDocs(docs));
+}
+
+const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
+
+/** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
+function configText(config: NodeConfig): string {
+  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(configJson(config));
+  const text = JSON.stringify(config);
+  return text === '{}' ? `{${NO_HOOKS}}` : `${text.slice(0, -1)},${NO_HOOKS}}`;
+}
+
+/**
+ * The `columns` object's text, or undefined when a column's name is not the key it is filed
+ * under (Object.fromEntries by name could then merge or reorder entries).
+ */
+function columnsText(columns: ParsedNode['columns']): string | undefined {
+  if (columns === null || typeof columns !== 'object') return undefined;
+  let out = '';
+  for (const key of Object.keys(columns)) {
+    const c = columns[key];
+    if (c.name !== key) return undefined;
+    const name = str(key);
+    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null${prop('tags', c.tags)}}`;
+  }
+  return braces(out);
+}
+
+/** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
+function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots | undefined): string | undefined {
+  const compiled = n.compiledCode;
+  let out =
+    ',"language":"sql"' +
+    `,"refs":${refsText(n.refs)}` +
+    prop('sources', n.sources) +
+    ',"metrics":[],"functions":[]' +
+    `,"depends_on":${braces(prop('macros', n.dependsOn.macros) + prop('nodes', n.dependsOn.nodes))}` +
+    (compiled !== undefined ? `,"compiled_path":${str(`target/compiled/${nodeSqlPath(n, roots)}`)},"compiled":true${prop('compiled_code', compiled ?? null)},"extra_ctes_injected":true` : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
+    ',"extra_ctes":[]' +
+    `,"contract":${contractText(n)}`;
+  if (n.resourceType === 'model') {
+    out +=
+      `,"access":${typeof n.config.access === 'string' ? str(n.config.access) : '"protected"'}` +
+      `,"constraints":${n.constraints?.length ? JSON.stringify(n.constraints.map(constraintJson)) : '[]'}` +
+      prop('version', n.version ?? null) +
+      prop('latest_version', n.latestVersion ?? null) +
+      prop('deprecation_date', n.deprecationDate ?? null);
+    if (facts) {
+      out += `,"primary_key":${JSON.stringify(primaryKeyOf(n, facts.keys.get(n.uniqueId)))}`;
+      const spine = facts.spines.get(`${n.packageName}.${n.name}`);
+      out += `,"time_spine":${spine ? JSON.stringify({ standard_granularity_column: spine.standardGranularityColumn, custom_granularities: spine.customGranularities }) : 'null'}`;
+    }
+  }
+  if (n.resourceType !== 'test') return out;
+  const test = testText(n);
+  return test === undefined ? undefined : out + test;
+}
+
+function refsText(refs: ParsedNode['refs']): string {
+  let out = '';
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    out += `${i ? ',' : ''}${braces(prop('name', r.name) + prop('package', r.package ?? null) + prop('version', r.version ?? null))}`;
+  }
+  return `[${out}]`;
+}
+
+function contractText(n: ParsedNode): string {
+  const c = (n.config.contract ?? {}) as { enforced?: unknown; alias_types?: unknown };
+  if (c.enforced === true) return JSON.stringify(contractJson(n));
+  return `{"enforced":false,"alias_types":${c.alias_types !== false},"checksum":null}`;
+}
+
+/** testJson's text (its keys with their leading commas), or undefined for the object path (kwargs naming `model` themselves). */
+function testText(n: ParsedNode): string | undefined {
+  const meta = n.testMetadata;
+  if (!meta) return '';
+  let target: { kind: string; name: string; sourceName?: string; version?: string } | undefined;
+  if (n.attachedNode) {
+    const [kind, , name, ...version] = n.attachedNode.split('.');
+    target = { kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined };
+  } else if (n.sources[0]) target = { kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] };
+  let kwargs: string | undefined;
+  if (!target) kwargs = prop('kwargs', meta.kwargs);
+  else {
+    const kw = meta.kwargs as unknown;
+    if (!isPlain(kw) || Object.hasOwn(kw, 'model')) return undefined;
+    const text = JSON.stringify(kw);
+    const model = `"model":${str(modelArgument(target))}`;
+    kwargs = `,"kwargs":${text === '{}' ? `{${model}}` : `${text.slice(0, -1)},${model}}`}`;
+  }
+  return (
+    `,"test_metadata":${braces(prop('name', meta.name) + kwargs + prop('namespace', meta.namespace))}` +
+    prop('column_name', n.columnName ?? null) +
+    prop('attached_node', n.attachedNode ?? null) +
+    (target ? `,"file_key_name":${str(`${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}`)}` : '')
+  );
 }
 
 function codeJson(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots): Record<string, unknown> {
@@ -387,8 +631,8 @@ export function nodeDocs(docs: unknown): { show: boolean; node_color: string | n
   return { show: show !== false, node_color: typeof node_color === 'string' ? node_color : null };
 }
 
-function configJson(n: ParsedNode): Record<string, unknown> {
-  const { pre_hook, post_hook, ...rest } = n.config;
+function configJson(config: NodeConfig): Record<string, unknown> {
+  const { pre_hook, post_hook, ...rest } = config;
   return {
     ...rest,
     'pre-hook': (pre_hook ?? []).map((sql) => ({ sql, transaction: true, index: null })),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { Codes, KilnError, KilnErrors } from '../../errors.js';
 import type { Reporter } from '../../reporter/reporter.js';
-import { manifestJsonChunks } from '../../artifacts/manifest-json.js';
+import { manifestJsonChunks, type ManifestListener } from '../../artifacts/manifest-json.js';
 import { writeSemanticManifest } from '../../semantic/write.js';
 import type { Compiler } from '../../compiler/compile.js';
 import type { ParsedNode } from '../../nodes.js';
@@ -188,13 +188,18 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
       // Where each model's entry lies in the file, for a later compile that changes only it
       // (only while nothing is redacted: then the text written is the text made).
-      const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes, () => writer.streamPosition) : null;
-      const chunks = manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, track?.onEntry);
+      const track = !format && secretValues().size === 0 ? new EntryOffsets(session, withCtes) : null;
       // What re-rendering one model alone needs (warm-render.ts): with the whole project compiled alike.
       // (selectors.yml may hold a default selection: its result may change with the graph.)
-      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections(() => writer.streamPosition) : null;
-      const tracked = track ? track.pieces(chunks) : chunks;
-      writer.writeJsonStream('manifest.json', firstPiece(sections ? sections.pieces(tracked) : tracked, (head) => (manifestHead = redact(head))));
+      sections = track && !opts.select?.length && !opts.exclude?.length && !opts.selector && !opts.empty && session.staticFastPath && !fs.existsSync(path.join(session.root, 'selectors.yml')) ? new ManifestSections() : null;
+      const listener: ManifestListener = {
+        position: () => writer.streamPosition,
+        head: (piece) => (manifestHead = redact(piece)),
+        node: track?.onNode,
+        section: sections?.section,
+        end: sections?.done,
+      };
+      writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener));
       writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
       models = track?.models;
     });
@@ -310,49 +315,24 @@ function compiledLine(count: number, started: number, targetPath: string): strin
 }
 
 /**
- * The byte ranges of model entries in manifest.json as its pieces go by: for each model compiled
- * from a .sql file of the project, its file, the range of its JSON and its compiled file.
- * `position` is the writer's byte offset, read between pieces (see ManifestSections).
+ * The byte ranges of model entries in manifest.json as it is written (a ManifestListener's
+ * `node`): for each model compiled from a .sql file of the project, its file, the range of its
+ * JSON and its compiled file.
  */
 class EntryOffsets {
   readonly models: ModelEntry[] = [];
-  private pending: { readonly key: string; readonly prefix: string } | null = null;
 
   constructor(
     private readonly session: Session,
     private readonly withCtes: ReadonlySet<string>,
-    private readonly position: () => number,
   ) {}
 
-  readonly onEntry = (section: string, key: string, prefix: string): void => {
-    this.pending = section === 'nodes' ? { key, prefix } : null;
-  };
-
-  *pieces(chunks: Iterable<string>): Generator<string> {
-    for (const c of chunks) {
-      const p = this.pending;
-      this.pending = null;
-      let entry: { input: string; start: number; output: string } | null = null;
-      if (p && c.startsWith(p.prefix)) {
-        const node = this.session.manifest.nodes.get(p.key);
-        if (node && node.resourceType === 'model' && node.packageName === this.session.loaded.project.name && node.originalFilePath.endsWith('.sql') && node.compiledCode !== undefined && node.config.materialized !== 'ephemeral' && !this.withCtes.has(p.key)) {
-          entry = { input: path.join(this.session.root, node.originalFilePath), start: this.position() + Buffer.byteLength(p.prefix, 'utf8'), output: `compiled/${nodeSqlPath(node)}` };
-        }
-      }
-      yield c;
-      if (entry) this.models.push({ input: entry.input, start: entry.start, end: this.position(), output: entry.output });
+  readonly onNode = (id: string, start: number, end: number): void => {
+    const node = this.session.manifest.nodes.get(id);
+    if (node && node.resourceType === 'model' && node.packageName === this.session.loaded.project.name && node.originalFilePath.endsWith('.sql') && node.compiledCode !== undefined && node.config.materialized !== 'ephemeral' && !this.withCtes.has(id)) {
+      this.models.push({ input: path.join(this.session.root, node.originalFilePath), start, end, output: `compiled/${nodeSqlPath(node)}` });
     }
-  }
-}
-
-/** The pieces as they are, handing the first to `see`. */
-function* firstPiece(chunks: Iterable<string>, see: (first: string) => void): Generator<string> {
-  let first = true;
-  for (const c of chunks) {
-    if (first) see(c);
-    first = false;
-    yield c;
-  }
+  };
 }
 
 /** sql-formatter is loaded only when used: it costs ≈ 0.2 s to import. */

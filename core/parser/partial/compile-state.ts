@@ -36,6 +36,8 @@ const VOLATILE_RE = /\b(invocation_id|run_started_at|modules|microbatch|log|prin
 
 /** Words that let a template see other nodes' code. */
 const GRAPH_RE = /\b(graph|context)\b/;
+/** VOLATILE_RE's words and GRAPH_RE's: a file with none of them (most) is read once, not twice. */
+const VOLATILE_OR_GRAPH_RE = /\b(invocation_id|run_started_at|modules|microbatch|log|print|warn|exceptions|run_query|statement|load_result|random|graph|context)\b/;
 /** In macros (which a model may call), also the calling model itself. */
 const MACRO_SEES_MODEL_RE = /\b(graph|context|model|node)\b/;
 /** A macro or generic test taking `model` or `node` as a parameter: inside it the name is that parameter. */
@@ -176,6 +178,14 @@ function envOfInterest(): string[] {
 function relativeTo(root: string, abs: string): string {
   return abs.length > root.length + 1 && abs.startsWith(root) && abs[root.length] === path.sep && !abs.includes(`${path.sep}.`) ? abs.slice(root.length + 1) : path.relative(root, abs);
 }
+
+/** path.join(dir, rel) for the common case of a plain relative path (`compiled/pkg/models/a.sql`), without normalizing it. */
+function joinUnder(dir: string, rel: string): string {
+  return path.sep === '/' && rel !== '' && !rel.startsWith('/') && !PLAIN_REL_BAD_RE.test(rel) && !dir.endsWith('/') ? `${dir}/${rel}` : path.join(dir, rel);
+}
+
+/** What path.join would change in a relative path: `.` or `..` segments, doubled or trailing slashes. */
+const PLAIN_REL_BAD_RE = /(^|\/)\.\.?(\/|$)|\/\/|\/$/;
 
 function stamp(root: string, abs: string, checksum = ''): Stamp {
   const rel = relativeTo(root, abs);
@@ -610,7 +620,13 @@ export interface RecordInput {
  */
 export function recordCompileState(input: RecordInput): boolean {
   const all = [...input.files, ...input.packages.flatMap((p) => p.files)];
-  for (const f of all) if (VOLATILE_RE.test(f.contents)) return false;
+  /** Whether any file may show a model's own code to another template (see mayShowModelCode). */
+  let showsCode = false;
+  for (const f of all) {
+    if (f.kind !== 'macro' && !VOLATILE_OR_GRAPH_RE.test(f.contents)) continue;
+    if (VOLATILE_RE.test(f.contents)) return false;
+    showsCode ||= mayShowModelCode(f.kind, f.contents);
+  }
   if (!input.manifestHead.startsWith(HEAD_PREFIX)) return false;
   const root = input.root;
   const since = input.startedAt;
@@ -646,7 +662,7 @@ export function recordCompileState(input: RecordInput): boolean {
       addInput(path.join(p.root, 'dbt_project.yml'), null);
       walkProject(p.root, p.project, addDir);
     }
-    const outputs = input.outputs.map((o) => stamp(root, path.join(input.targetDir, o)));
+    const outputs = input.outputs.map((o) => stamp(root, joinUnder(input.targetDir, o)));
     const manifestIndex = input.outputs.indexOf('manifest.json');
     if (manifestIndex === -1 || outputs.some((o) => o[1] < 0)) return false;
     const salt = input.salt ?? randomUUID();
@@ -661,7 +677,7 @@ export function recordCompileState(input: RecordInput): boolean {
     const outputBase = inputs.length + dirRows.length;
     const models: number[] = [];
     // A file that reads the graph may show another model's code: no model changes alone then.
-    if (input.models && !all.some((f) => mayShowModelCode(f.kind, f.contents))) {
+    if (input.models && !showsCode) {
       const inputIndex = new Map(inputs.map((s, i) => [s[0], i]));
       const outputIndex = new Map(input.outputs.map((o, i) => [o, outputBase + i]));
       const perFile = new Map<number, number>();

@@ -29,8 +29,6 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
   try {
     const ranges = input.sections.tailRanges();
     if (!ranges) throw new Error('manifest sections not seen');
-    const rank = new Map<string, number>();
-    input.topoOrder.forEach((id, i) => rank.set(id, i));
     // Names a ref() means without a package or version to pick among (RefIndex's one-node case).
     const byName = new Map<string, number>();
     let unitTests = false;
@@ -38,13 +36,14 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
       if (n.resourceType === 'unit_test') unitTests = true;
       if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') byName.set(n.name, (byName.get(n.name) ?? 0) + 1);
     }
+    // In topological order, each entry's position in it being its rank (readers look names up: the order is free).
     const refs: Record<string, RefEntry> = {};
-    for (const n of input.manifest.nodes.values()) {
-      if (byName.get(n.name) !== 1 || n.resourceType === 'unit_test' || n.resourceType === 'test' || n.resourceType === 'analysis') continue;
+    const topo = input.topoOrder;
+    for (let r = 0; r < topo.length; r++) {
+      const n = input.manifest.nodes.get(topo[r]);
+      if (!n || byName.get(n.name) !== 1 || n.resourceType === 'unit_test' || n.resourceType === 'test' || n.resourceType === 'analysis') continue;
       if (n.packageName !== input.manifest.projectName || n.version !== undefined || n.latestVersion !== undefined || n.deprecationDate !== undefined) continue;
       if (n.config.materialized === 'ephemeral' || n.config.access === 'private') continue;
-      const r = rank.get(n.uniqueId);
-      if (r === undefined) continue;
       const rel = input.relationOf(n);
       refs[n.name] = [n.uniqueId, pyStr(rel), r, partsOf(rel)];
     }

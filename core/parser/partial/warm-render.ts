@@ -61,41 +61,28 @@ export interface JinjaRecord {
 // ---------------------------------------------------------------- recording (full compile; the writer is warm-record.ts)
 
 /**
- * Follows manifest.json's pieces as they are written (manifestJsonChunks) and notes where the
- * values of parent_map and child_map lie. `position` is the writer's byte offset, read between
- * pieces (ArtifactWriter.streamPosition): the start of the piece just received, and its end once
- * the writer asks for the next.
+ * Notes where the values of parent_map and child_map lie in manifest.json as it is written: a
+ * ManifestListener's `section` and `end` (core/artifacts/manifest-json.ts), with byte offsets
+ * read from the writer between pieces (ArtifactWriter.streamPosition).
  */
 export class ManifestSections {
-  private open: { readonly name: 'parentMap' | 'childMap'; start: number } | null = null;
   private readonly found: { parentMap?: [number, number]; childMap?: [number, number] } = {};
   private end = 0;
-
-  constructor(private readonly position: () => number) {}
 
   /** Bytes seen so far (the file's size once every piece went by). */
   get size(): number {
     return this.end;
   }
 
-  *pieces(chunks: Iterable<string>): Generator<string> {
-    for (const c of chunks) {
-      let closes = false;
-      if (this.open) {
-        // The map's closing piece: `}` after its entries, `{}` when it has none (entries start with `{"` or `,"`).
-        closes = c === '}' || c === '{}';
-      } else if (c === ',"parent_map":' || c === ',"child_map":') {
-        this.open = { name: c === ',"parent_map":' ? 'parentMap' : 'childMap', start: -1 };
-      }
-      yield c;
-      this.end = this.position();
-      if (this.open?.start === -1) this.open.start = this.end;
-      else if (closes && this.open) {
-        this.found[this.open.name] = [this.open.start, this.end];
-        this.open = null;
-      }
-    }
-  }
+  readonly section = (key: string, start: number, end: number): void => {
+    if (key === 'parent_map') this.found.parentMap = [start, end];
+    else if (key === 'child_map') this.found.childMap = [start, end];
+    this.end = end;
+  };
+
+  readonly done = (size: number): void => {
+    this.end = size;
+  };
 
   /** The two ranges as distances from the end, or null when either was not seen. */
   tailRanges(): { parentMap: TailRange; childMap: TailRange } | null {

@@ -104,8 +104,11 @@ describe('manifest.json streamed to disk', () => {
 
     const target = path.join(dir, 'target');
     const writer = new ArtifactWriter(target, undefined, { background: true });
-    const sections = new ManifestSections(() => writer.streamPosition);
-    writer.writeJsonStream('manifest.json', sections.pieces(manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta)));
+    const sections = new ManifestSections();
+    const nodes: [string, number, number][] = [];
+    let head = '';
+    const listener = { position: () => writer.streamPosition, head: (p: string) => (head = p), node: (id: string, start: number, end: number) => nodes.push([id, start, end]), section: sections.section, end: sections.done };
+    writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener));
     await writer.finish();
     const bytes = fs.readFileSync(path.join(target, 'manifest.json'));
     expect(bytes.equals(Buffer.from(whole, 'utf8'))).toBe(true);
@@ -115,6 +118,11 @@ describe('manifest.json streamed to disk', () => {
     const at = (r: [number, number]) => bytes.subarray(bytes.length - r[0], bytes.length - r[1]).toString('utf8');
     expect(at(ranges.parentMap)).toBe(JSON.stringify(parsed.parent_map));
     expect(at(ranges.childMap)).toBe(JSON.stringify(parsed.child_map));
+    // The first piece, and each node entry's value where it lies.
+    expect(bytes.subarray(0, Buffer.byteLength(head)).toString('utf8')).toBe(head);
+    expect(head).toBe(`{"metadata":${JSON.stringify(parsed.metadata)}`);
+    expect(nodes.map(([id]) => id)).toEqual(Object.keys(parsed.nodes));
+    for (const [id, start, end] of nodes) expect(bytes.subarray(start, end).toString('utf8')).toBe(JSON.stringify(parsed.nodes[id]));
   });
 });
 

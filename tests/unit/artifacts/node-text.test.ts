@@ -1,0 +1,177 @@
+// manifest.json's node entries are made as text (nodeText) rather than by JSON.stringify of the
+// object nodeJson builds: for any node, the two must be the same bytes.
+import { describe, expect, it } from 'vitest';
+import { manifestJson, manifestJsonChunks, nodeJson, nodeText } from '../../../core/artifacts/manifest-json.js';
+import { Compiler } from '../../../core/compiler/compile.js';
+import { openSession } from '../../../core/cli/session.js';
+import type { ParsedNode } from '../../../core/nodes.js';
+import { testdir } from '../../helpers/testdir.js';
+
+const PROJECT: Record<string, string> = {
+  'dbt_project.yml': 'name: shop\nprofile: shop\nmodels:\n  shop:\n    +meta: {owner: "ann \\"the\\" analyst"}\n',
+  'profiles.yml': 'shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: shop.duckdb\n',
+  'seeds/raw_orders.csv': 'id,amount\n1,10\n',
+  'models/stg_orders.sql': "-- café ☕ 𝔘nicode \"quoted\" \\ back\tslash\nselect * from {{ source('raw', 'orders') }}\n",
+  'models/orders.sql': "{{ config(materialized='table', post_hook=\"select 1\") }}\nselect * from {{ ref('stg_orders') }} join {{ ref('raw_orders') }} using (id)\n",
+  'models/eph.sql': "{{ config(materialized='ephemeral') }}\nselect 1 as id\n",
+  'analyses/a.sql': "select count(*) from {{ ref('orders') }}\n",
+  'tests/no_negative.sql': "select * from {{ ref('orders') }} where amount < 0\n",
+  'models/schema.yml': `version: 2
+sources:
+  - name: raw
+    tables:
+      - name: orders
+        columns:
+          - name: id
+            tests: [not_null]
+models:
+  - name: orders
+    description: "Orders\\nper day — \\u0001 odd"
+    config:
+      access: public
+      contract: {enforced: true}
+    constraints:
+      - type: primary_key
+        columns: [id]
+    columns:
+      - name: id
+        data_type: integer
+        description: "The key ✓"
+        constraints: [{type: not_null}]
+        tests: [unique, not_null]
+      - name: amount
+        data_type: integer
+        tests:
+          - accepted_values:
+              values: [1, 2]
+`,
+};
+
+async function compiledProject(): Promise<{ nodes: ParsedNode[]; text: (n: ParsedNode) => string | undefined; object: (n: ParsedNode) => string }> {
+  const dir = testdir(PROJECT);
+  const session = await openSession({ command: 'compile', logFormat: 'text', color: false }, dir);
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, {});
+  for (const id of session.dag.topoOrder()) {
+    const n = session.manifest.nodes.get(id);
+    if (n && n.resourceType !== 'seed') compiler.compile(n);
+  }
+  const d = session.adapter.dialect;
+  return { nodes: [...session.manifest.nodes.values()], text: (n) => nodeText(n, d), object: (n) => JSON.stringify(nodeJson(n, d)) };
+}
+
+/** What a call gives, or the error it throws (a node that cannot be written fails the same way either way). */
+function outcome(f: () => string | undefined): { text?: string; error?: string } {
+  try {
+    return { text: f() };
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+
+/** A copy of the node deep enough for the edits below. */
+function copy(n: ParsedNode): ParsedNode {
+  return { ...n, config: { ...n.config }, columns: Object.fromEntries(Object.entries(n.columns).map(([k, c]) => [k, { ...c }])), refs: [...n.refs], dependsOn: { ...n.dependsOn }, ...(n.testMetadata ? { testMetadata: { ...n.testMetadata, kwargs: { ...n.testMetadata.kwargs } } } : {}) };
+}
+
+/** Shapes where writing the object's text directly could go wrong, each applied to every node. */
+const EDITS: Record<string, (n: ParsedNode) => void> = {
+  asParsed: () => {},
+  hooks: (n) => {
+    n.config.pre_hook = ['select "1"'];
+    n.config.post_hook = [];
+  },
+  dashedHookKey: (n) => {
+    n.config['pre-hook'] = 'as written';
+  },
+  indexKeysInConfig: (n) => {
+    n.config['2'] = 'two';
+    n.config['10'] = 'ten';
+  },
+  emptyConfig: (n) => {
+    n.config = {} as ParsedNode['config'];
+  },
+  undefinedValues: (n) => {
+    (n as { description?: string }).description = undefined;
+    (n as { path?: string }).path = undefined;
+    n.config.meta = undefined as unknown as Record<string, unknown>;
+    n.config.extra = undefined;
+  },
+  noDatabase: (n) => {
+    (n as { database?: string }).database = undefined;
+  },
+  oddStrings: (n) => {
+    n.name = 'a\u0000b"c\\d\ud800e\u2028';
+    n.alias = '\udc00';
+    n.path = 'ünï/cødé.sql';
+  },
+  columnNamedByOtherKey: (n) => {
+    n.columns = { a: { name: 'b', description: '', data_type: null, meta: {}, tags: [], data_tests: [] }, b: { name: 'b', description: 'second', data_type: null, meta: {}, tags: [], data_tests: [] } };
+  },
+  indexColumns: (n) => {
+    n.columns = { x: { name: 'x', description: '', data_type: null, meta: {}, tags: [], data_tests: [] }, 7: { name: '7', description: '', data_type: 'int', meta: { a: [1] }, tags: ['t'], data_tests: [] } };
+  },
+  columnWithoutName: (n) => {
+    n.columns = { x: { description: '', data_type: null, meta: {}, tags: [], data_tests: [] } as unknown as ParsedNode['columns'][string] };
+  },
+  kwargsNamingModel: (n) => {
+    if (n.testMetadata) n.testMetadata = { ...n.testMetadata, kwargs: { model: 'mine', column_name: 'id' } };
+  },
+  kwargsWithIndexKeys: (n) => {
+    if (n.testMetadata) n.testMetadata = { ...n.testMetadata, kwargs: { 1: 'one', values: [1, 2] } };
+  },
+  emptyKwargs: (n) => {
+    if (n.testMetadata) n.testMetadata = { ...n.testMetadata, kwargs: {} };
+  },
+  testOnSource: (n) => {
+    if (n.testMetadata) {
+      n.attachedNode = null;
+      n.sources = [['raw', 'orders']];
+    }
+  },
+  testWithoutTarget: (n) => {
+    if (n.testMetadata) {
+      n.attachedNode = undefined;
+      n.sources = [];
+    }
+  },
+  versions: (n) => {
+    n.version = 2;
+    n.latestVersion = '3';
+    n.deprecationDate = '2030-01-01';
+    n.refs = [{ name: 'x', package: 'p', version: 1 }, { name: 'y' }];
+  },
+  seedStamp: (n) => {
+    n.checksum = 'stat:1:2:3';
+  },
+  docsConfig: (n) => {
+    n.config.docs = { show: false, node_color: 'red', extra: 1 };
+    n.config.group = 'finance';
+    n.patchPath = 'models/schema.yml';
+  },
+  notCompiled: (n) => {
+    n.compiledCode = undefined;
+  },
+};
+
+describe('nodeText', () => {
+  it('is JSON.stringify(nodeJson(node)) for every kind of node, however shaped', async () => {
+    const { nodes, text, object } = await compiledProject();
+    expect(new Set(nodes.map((n) => n.resourceType))).toEqual(new Set(['model', 'seed', 'test', 'analysis']));
+    expect(nodes.some((n) => n.compiledCode !== undefined && n.resourceType === 'test')).toBe(true);
+    for (const [name, edit] of Object.entries(EDITS)) {
+      for (const n of nodes) {
+        const m = copy(n);
+        edit(m);
+        expect(outcome(() => text(m)), `${name}: ${n.uniqueId}`).toEqual(outcome(() => object(m)));
+      }
+    }
+  });
+
+  it('makes the streamed manifest the same bytes as the whole object', async () => {
+    const dir = testdir(PROJECT);
+    const session = await openSession({ command: 'compile', logFormat: 'text', color: false }, dir);
+    const meta = { invocationId: 'i', generatedAt: new Date(0), adapterType: session.adapter.type };
+    const streamed = [...manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta)].join('');
+    expect(streamed).toBe(JSON.stringify(manifestJson(session.manifest, session.dag, session.adapter.dialect, meta)));
+  });
+});
