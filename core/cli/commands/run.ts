@@ -164,6 +164,10 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   let startHooksFailed = false;
   const projectHooks = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => reporter.info(m) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
+  // manifest.json holds each node's compiled SQL, final once the last node has compiled: it is
+  // made then, while the last nodes execute (and DuckDB checkpoints on close), not after the
+  // run. Should the run not get to writing it (a kiln bug), the partial file is dropped.
+  const manifestJson = new EarlyManifest(writer, () => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   // A failure before the runner starts releases the lock and the adapter on its way out.
   const releasing = async (e: unknown): Promise<never> => {
     await unlock?.().catch(() => undefined);
@@ -207,6 +211,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql),
+      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
+      allCompiled: clone ? undefined : () => manifestJson.start(),
       executed: (n, statements) => writer.writeRun(n, statements),
     },
   );
@@ -228,6 +234,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     try {
       summary = await runner.run();
     } catch (e) {
+      manifestJson.abandon();
       if (!(e instanceof KilnError) || !startHooksFailed) throw e;
       // nothing runs after a failed on-run-start hook (dbt)
       reporter.kilnError(e);
@@ -239,12 +246,18 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       reporter.kilnError(e);
       hookFailed = true;
     });
+  } catch (e) {
+    manifestJson.abandon();
+    throw e;
   } finally {
     off();
     await unlock?.().catch(() => undefined);
-    await session.adapter.close();
+    await session.adapter.close().catch((e: unknown) => {
+      manifestJson.abandon();
+      throw e;
+    });
   }
-  writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+  await manifestJson.finish();
   writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
   appendRunHistory(
@@ -259,6 +272,38 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
   // A partial success (some microbatch batches failed) fails the run too, as in dbt.
   return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+}
+
+/**
+ * manifest.json made on the main thread in slices from start() on (between the events of the
+ * nodes still running), or all at once by finish() when start() never came.
+ */
+class EarlyManifest {
+  private writing: Promise<void> | null = null;
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly writer: ArtifactWriter,
+    private readonly chunks: () => Iterable<string>,
+  ) {}
+
+  start(): void {
+    if (this.writing || this.stop.signal.aborted) return;
+    // Not inside the runner's callback: the node that called it carries on first.
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writer.writeJsonStreamAsync('manifest.json', this.chunks(), this.stop.signal));
+    // Awaited by finish(); abandoned, its abort is no failure.
+    this.writing.catch(() => undefined);
+  }
+
+  /** The run ended without writing artifacts: the old manifest.json stays. */
+  abandon(): void {
+    this.stop.abort();
+  }
+
+  async finish(): Promise<void> {
+    if (this.writing) return this.writing;
+    this.writer.writeJsonStream('manifest.json', this.chunks());
+  }
 }
 
 /** The state manifest `kiln clone` makes views on; --state is required. */
