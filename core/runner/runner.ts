@@ -278,9 +278,12 @@ export class Runner {
     if (wanted.size === 0) return;
     const conn = await this.adapter.acquire();
     try {
+      // One listing per database, not per schema: a round trip each before any node starts.
+      const listed = new Map<string, Promise<Set<string>>>();
       for (const { database, schema } of wanted.values()) {
-        const existing = await this.adapter.listSchemas(database);
-        if (existing.some((s) => s.toLowerCase() === schema.toLowerCase())) continue;
+        let existing = listed.get(database);
+        if (!existing) listed.set(database, (existing = this.adapter.listSchemas(database).then((l) => new Set(l.map((s) => s.toLowerCase())))));
+        if ((await existing).has(schema.toLowerCase())) continue;
         await conn.execute(this.adapter.dialect.createSchema(database, schema));
       }
     } finally {
