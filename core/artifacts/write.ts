@@ -145,6 +145,14 @@ export class ArtifactWriter {
     this.write(path.join(this.targetDir, 'run', nodeSqlPath(node)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
   }
 
+  /**
+   * Hands the files queued here to the worker now rather than when a batch fills or finish()
+   * comes: at a run's end, the worker writes them while this thread does the rest.
+   */
+  sendQueued(): void {
+    this.post();
+  }
+
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
     this.syncLeft = Infinity;

@@ -233,6 +233,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   try {
     try {
       summary = await runner.run();
+      // The last nodes' target/compiled and target/run files: written while DuckDB closes.
+      writer.sendQueued();
     } catch (e) {
       manifestJson.abandon();
       if (!(e instanceof KilnError) || !startHooksFailed) throw e;
