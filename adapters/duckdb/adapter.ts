@@ -89,6 +89,9 @@ export class DuckDBAdapter implements Adapter {
   }
 
   open(): Promise<void> {
+    const failedAhead = this.failedAhead;
+    this.failedAhead = null;
+    if (failedAhead) return failedAhead;
     // Concurrent callers share one opening; a failed one may be retried.
     this.opening ??= this.doOpen().catch((e: unknown) => {
       this.opening = null;
@@ -96,6 +99,23 @@ export class DuckDBAdapter implements Adapter {
     });
     return this.opening;
   }
+
+  /**
+   * Opens an existing file while the project is parsed: DuckDB reads it (and replays its WAL) on
+   * a driver thread meanwhile. Not a file the opening would create, nor an in-memory database.
+   */
+  connectAhead(): void {
+    const { path } = this.profile;
+    if (isMemoryPath(path) || !existsSync(path)) return;
+    const opening = this.open();
+    // The command's own open() gets this opening's error rather than trying again.
+    opening.catch(() => {
+      if (this.opening === null) this.failedAhead = opening;
+    });
+  }
+
+  /** See connectAhead. */
+  private failedAhead: Promise<void> | null = null;
 
   private async doOpen(): Promise<void> {
     const { path } = this.profile;
@@ -116,15 +136,25 @@ export class DuckDBAdapter implements Adapter {
     // A file this open creates is removed again if the open fails after all (a bad setting or
     // extension): a project that does not get going leaves nothing behind.
     const created = !isMemoryPath(path) && !existsSync(path);
-    connectionClass ??= (await import('./connection.js')).DuckDBConn;
-    let instance: DuckDBInstance;
-    try {
-      instance = await duckdbApi().DuckDBInstance.create(path, {
+    // The driver opens the file on a thread of its own from this call on, before this function
+    // first waits: opened ahead (connectAhead), that overlaps the project's parse.
+    const creating = (async () =>
+      duckdbApi().DuckDBInstance.create(path, {
         // Never download at run time: offline it would hang ~0.5 s and then fail obscurely.
         autoinstall_known_extensions: 'false',
         // Extensions already installed (or built in) still load when a function needs them.
         autoload_known_extensions: 'true',
-      });
+      }))();
+    creating.catch(() => undefined); // its failure is thrown below, once awaited
+    let instance: DuckDBInstance;
+    try {
+      connectionClass ??= (await import('./connection.js')).DuckDBConn;
+    } finally {
+      // (a failed import must not leave the file open and locked)
+      if (!connectionClass) await creating.then((i) => i.closeSync(), () => undefined);
+    }
+    try {
+      instance = await creating;
     } catch (e) {
       throw openError(e, path);
     }
@@ -166,6 +196,7 @@ export class DuckDBAdapter implements Adapter {
   async close(): Promise<void> {
     await this.opening?.catch(() => undefined);
     this.opening = null;
+    this.failedAhead = null;
     await this.teardown();
   }
 
@@ -173,13 +204,19 @@ export class DuckDBAdapter implements Adapter {
     const instance = this.instance;
     if (!instance) return;
     this.instance = null;
-    const conns = [...(this.pool?.items() ?? []), ...(this.meta ? [this.meta] : [])];
+    const conns = [...(this.pool?.items() ?? [])];
+    const meta = this.meta;
     this.pool?.close();
     this.pool = null;
     this.meta = null;
     this.cache.clear();
     // Statements still running would keep the process alive (and hold the file lock).
     await Promise.all(conns.map((c) => c.shutdown()));
+    // The checkpoint DuckDB makes when it closes, made first on a driver thread: closeSync then
+    // has little left to block this thread with, and what this thread still does (manifest.json)
+    // overlaps it. Refused (a read-only file, a transaction left open), closeSync does it as before.
+    if (meta && !isMemoryPath(this.profile.path)) await meta.execute('checkpoint').catch(() => undefined);
+    await meta?.shutdown();
     instance.closeSync();
     openFiles.delete(this.profile.path);
   }

@@ -43,6 +43,8 @@ export class ArtifactWriter {
   private readonly inFlight = new Int32Array(new SharedArrayBuffer(4));
   private streamIds = 0;
   private stream: StreamFile | null = null;
+  /** Files writeJsonStreamAsync is writing. */
+  private readonly sliced = new Set<StreamFile>();
   private flushes = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
@@ -90,6 +92,42 @@ export class ArtifactWriter {
   }
 
   /**
+   * writeJsonStream for a file made while other work needs this thread now and then (a run's
+   * last nodes finishing): the event loop gets a turn after every `sliceMs` of writing. Aborted
+   * through `signal` (or by drainSync), the partial file goes and the old one stays.
+   */
+  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4): Promise<void> {
+    if (this.failure) throw this.failure;
+    signal.throwIfAborted();
+    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
+    this.sliced.add(file);
+    // Gone at once: the process may exit before this loop's next turn.
+    const abort = () => file.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      let until = performance.now() + sliceMs;
+      let n = 0;
+      for (const chunk of chunks) {
+        file.write(this.redact(chunk));
+        // The clock is read every 32 pieces: a piece (one node's entry) takes a few microseconds.
+        if ((++n & 31) === 0 && performance.now() > until) {
+          await new Promise((resolve) => setImmediate(resolve));
+          signal.throwIfAborted();
+          until = performance.now() + sliceMs;
+        }
+      }
+      signal.throwIfAborted();
+      file.close();
+    } catch (e) {
+      file.abort();
+      throw e;
+    } finally {
+      signal.removeEventListener('abort', abort);
+      this.sliced.delete(file);
+    }
+  }
+
+  /**
    * Bytes of the file writeJsonStream is writing, as redacted and encoded so far: read between
    * its pieces (by a generator it is consuming), the offset at which the next piece starts.
    */
@@ -110,6 +148,14 @@ export class ArtifactWriter {
   /** target/run/<package>/<original_file_path>: the statements that were executed. */
   writeRun(node: ParsedNode, statements: readonly string[], roots?: ReadonlyMap<string, string>): void {
     this.write(path.join(this.targetDir, 'run', nodeSqlPath(node, roots)), this.redact(statements.map((s) => `${s.trim()};`).join('\n\n') + '\n'));
+  }
+
+  /**
+   * Hands the files queued here to the worker now rather than when a batch fills or finish()
+   * comes: at a run's end, the worker writes them while this thread does the rest.
+   */
+  sendQueued(): void {
+    this.post();
   }
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
@@ -134,6 +180,9 @@ export class ArtifactWriter {
    * forced exit (a second Ctrl-C), where there is no event loop left to await finish() on.
    */
   drainSync(timeoutMs: number): void {
+    // A file half made by writeJsonStreamAsync is not put in place (its loop never runs again).
+    for (const file of this.sliced) file.abort();
+    this.sliced.clear();
     if (!this.worker || this.failure) return;
     this.post();
     const deadline = performance.now() + timeoutMs;

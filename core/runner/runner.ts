@@ -23,6 +23,11 @@ export interface RunnerHooks {
   nodeFinished?(node: ParsedNode, index: number, total: number, result: NodeResult): void;
   /** Called with the compiled SQL of each node (to write target/compiled). */
   compiled?(node: ParsedNode, sql: string): void;
+  /**
+   * Once no node of the run will compile again (each has compiled, failed or been skipped):
+   * what compiling sets on the manifest's nodes (their compiled code) is final from then on.
+   */
+  allCompiled?(): void;
   /** Called with the statements a node executed (to write target/run). */
   executed?(node: ParsedNode, statements: readonly string[]): void;
   /** A node failed transiently with nothing of it committed, and is about to run again. */
@@ -75,6 +80,8 @@ export class Runner {
   private readonly startedAt = new Date();
   /** KILN_TEST_FAIL_AFTER, read once: an environment look-up costs more than the rest of a node's bookkeeping. */
   private readonly failAfterSpec = process.env.KILN_TEST_FAIL_AFTER;
+  /** Told of each node whose compile is final (see RunnerHooks.allCompiled); set by run(). */
+  private settleCompiled: ((node: ParsedNode) => void) | null = null;
 
   constructor(
     private readonly manifest: Manifest,
@@ -125,8 +132,20 @@ export class Runner {
     await this.createSchemas(reported);
     await this.hooks.beforeNodes?.();
 
+    // Nodes that will not compile again. A retried node compiles again (to the same SQL, but
+    // unproven): with a retry policy a node counts only once its result is in.
+    const settledIds = new Set<string>();
+    const settle = (id: string) => {
+      if (settledIds.has(id)) return;
+      settledIds.add(id);
+      if (settledIds.size === nodes.length) this.hooks.allCompiled?.();
+    };
+    const settleOnCompile = this.adapter.retryPolicy === undefined;
+    this.settleCompiled = settleOnCompile ? (node) => settle(node.uniqueId) : null;
+
     const complete = (id: string) => {
       done.add(id);
+      settle(id);
       const freedTests: string[] = [];
       for (const child of childrenOf.get(id) ?? []) {
         const left = waiting.get(child)! - 1;
@@ -259,9 +278,12 @@ export class Runner {
     if (wanted.size === 0) return;
     const conn = await this.adapter.acquire();
     try {
+      // One listing per database, not per schema: a round trip each before any node starts.
+      const listed = new Map<string, Promise<Set<string>>>();
       for (const { database, schema } of wanted.values()) {
-        const existing = await this.adapter.listSchemas(database);
-        if (existing.some((s) => s.toLowerCase() === schema.toLowerCase())) continue;
+        let existing = listed.get(database);
+        if (!existing) listed.set(database, (existing = this.adapter.listSchemas(database).then((l) => new Set(l.map((s) => s.toLowerCase())))));
+        if ((await existing).has(schema.toLowerCase())) continue;
         await conn.execute(this.adapter.dialect.createSchema(database, schema));
       }
     } finally {
@@ -367,6 +389,7 @@ export class Runner {
       try {
         // A seed has no SQL of its own: dbt writes it no file under target/compiled.
         if (node.resourceType !== 'seed') this.hooks.compiled?.(node, sql);
+        this.settleCompiled?.(node);
       } catch (e) {
         // Not left running unobserved: the node's own failure, if any, is not the one reported.
         await running?.catch(() => undefined);

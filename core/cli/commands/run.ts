@@ -179,6 +179,10 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const endResults: NodeResult[] = [];
   const hookProgress: HookProgress = { started: (name, i, total, id) => reporter.hookStarted(name, i, total, id), finished: (name, i, total, r) => reporter.hookFinished(name, i, total, r) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
+  // manifest.json holds each node's compiled SQL, final once the last node has compiled: it is
+  // made then, while the last nodes execute (and DuckDB checkpoints on close), not after the
+  // run. Should the run not get to writing it (a kiln bug), the partial file is dropped.
+  const manifestJson = new EarlyManifest(writer, () => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   // A failure before the runner starts releases the lock and the adapter on its way out.
   const releasing = async (e: unknown): Promise<never> => {
     await unlock?.().catch(() => undefined);
@@ -222,6 +226,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
+      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
+      allCompiled: clone ? undefined : () => manifestJson.start(),
       executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
@@ -242,8 +248,13 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   try {
     try {
       summary = await runner.run();
+      // The last nodes' target/compiled and target/run files: written while DuckDB closes.
+      writer.sendQueued();
     } catch (e) {
-      if (!(e instanceof KilnError) || !startHooksFailed) throw e;
+      if (!(e instanceof KilnError) || !startHooksFailed) {
+        manifestJson.abandon();
+        throw e;
+      }
       // Nothing runs after a failed on-run-start hook: every selected node is skipped, as dbt
       // reports them with skip_nodes_if_on_run_start_fails; the summary reports the hook's error.
       const failedHook = startResults.find((r) => r.status === 'error')?.uniqueId ?? 'on-run-start';
@@ -263,12 +274,18 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       });
     }
     if (startResults.length || endResults.length) summary = { ...summary, results: [...startResults, ...summary.results, ...endResults] };
+  } catch (e) {
+    manifestJson.abandon();
+    throw e;
   } finally {
     off();
     await unlock?.().catch(() => undefined);
-    await session.adapter.close();
+    await session.adapter.close().catch((e: unknown) => {
+      manifestJson.abandon();
+      throw e;
+    });
   }
-  writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+  await manifestJson.finish();
   writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
   appendRunHistory(
@@ -301,6 +318,38 @@ function hookSkipped(node: ParsedNode, failedHook: string): NodeResult {
     relationName: null,
     skippedBecause: failedHook,
   };
+}
+
+/**
+ * manifest.json made on the main thread in slices from start() on (between the events of the
+ * nodes still running), or all at once by finish() when start() never came.
+ */
+class EarlyManifest {
+  private writing: Promise<void> | null = null;
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly writer: ArtifactWriter,
+    private readonly chunks: () => Iterable<string>,
+  ) {}
+
+  start(): void {
+    if (this.writing || this.stop.signal.aborted) return;
+    // Not inside the runner's callback: the node that called it carries on first.
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writer.writeJsonStreamAsync('manifest.json', this.chunks(), this.stop.signal));
+    // Awaited by finish(); abandoned, its abort is no failure.
+    this.writing.catch(() => undefined);
+  }
+
+  /** The run ended without writing artifacts: the old manifest.json stays. */
+  abandon(): void {
+    this.stop.abort();
+  }
+
+  async finish(): Promise<void> {
+    if (this.writing) return this.writing;
+    this.writer.writeJsonStream('manifest.json', this.chunks());
+  }
 }
 
 /** The state manifest `kiln clone` makes views on; --state is required. */

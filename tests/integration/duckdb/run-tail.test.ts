@@ -1,0 +1,134 @@
+// What a run does around its nodes to finish sooner: manifest.json made once the last node has
+// compiled (RunnerHooks.allCompiled, ArtifactWriter.writeJsonStreamAsync), the DuckDB file opened
+// while the project is parsed (connectAhead) and checkpointed before it closes.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { openSession, select, type Session } from '../../../core/cli/session.js';
+import { Compiler } from '../../../core/compiler/compile.js';
+import { Runner } from '../../../core/runner/runner.js';
+import { ArtifactWriter } from '../../../core/artifacts/write.js';
+import { kiln } from '../../helpers/cli.js';
+import { testdir } from '../../helpers/testdir.js';
+import { makeAdapter, tempDir } from './helpers.js';
+
+const PROFILE = `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: main\n      threads: 2\n`;
+
+let session: Session | null = null;
+afterEach(async () => {
+  await session?.adapter.close();
+  session = null;
+});
+
+it('tells allCompiled once, when every node has compiled, failed or been skipped, and before the last one finishes', async () => {
+  const dir = testdir({
+    'dbt_project.yml': 'name: p\nprofile: p\n',
+    'profiles.yml': PROFILE,
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': "select id from {{ ref('a') }}",
+    'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('a') }}",
+    'models/c.sql': "select id from {{ ref('e') }}",
+    'models/bad.sql': 'select no_such_column',
+    'models/after_bad.sql': "select * from {{ ref('bad') }}",
+    // Built last (after every other node): one thread makes the order certain.
+    'models/z.sql': "select b.id from {{ ref('b') }} as b join {{ ref('c') }} as c using (id)",
+  });
+  const opts = { command: 'run', logFormat: 'text', color: false } as const;
+  session = await openSession(opts, dir);
+  const s = session;
+  const selected = select(s, opts, ['model'], () => undefined);
+  await s.adapter.open();
+  const events: string[] = [];
+  const compiledAtHook: Record<string, boolean> = {};
+  const compiler = new Compiler(s.manifest, s.engine, s.deps, s.profile.profileName);
+  const runner = new Runner(s.manifest, s.dag, selected, s.adapter, compiler, { threads: 1, failFast: false, seeds: new Map() }, {
+    nodeFinished: (n) => events.push(`finished ${n.name}`),
+    allCompiled: () => {
+      events.push('allCompiled');
+      for (const n of s.manifest.nodes.values()) compiledAtHook[n.name] = n.compiledCode !== undefined;
+    },
+  });
+  const summary = await runner.run();
+  const status = Object.fromEntries(summary.results.map((r) => [r.uniqueId.split('.').pop(), r.status]));
+  expect(status).toEqual({ a: 'success', b: 'success', c: 'success', bad: 'error', after_bad: 'skipped', z: 'success' });
+  expect(events.filter((e) => e === 'allCompiled')).toHaveLength(1);
+  // Every node that compiles in this run had compiled by then (the skipped one never does).
+  expect(compiledAtHook).toMatchObject({ a: true, b: true, c: true, bad: true, after_bad: false, z: true });
+  // Told once the last node had compiled, while it ran: before its result.
+  expect(events.slice(-2), events.join('\n')).toEqual(['allCompiled', 'finished z']);
+});
+
+it('writes the same manifest.json after `kiln run` as `kiln compile` does, with no file left half made', async () => {
+  const dir = testdir({
+    'dbt_project.yml': 'name: p\nprofile: p\n',
+    'profiles.yml': PROFILE,
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': "select id from {{ ref('a') }}",
+    'models/c.sql': "select id from {{ ref('b') }} where id > {{ 0 }}",
+  });
+  const strip = (text: string) => text.replace(/"(generated_at|invocation_id)":"[^"]*"/g, '');
+  expect((await kiln(['compile'], dir)).code).toBe(0);
+  const compiled = strip(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8'));
+  expect((await kiln(['run'], dir)).code).toBe(0);
+  expect(strip(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8'))).toBe(compiled);
+  expect(readdirSync(join(dir, 'target')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+});
+
+it('writeJsonStreamAsync writes what writeJsonStream does; aborted, it leaves the old file and no partial one', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const pieces = Array.from({ length: 5000 }, (_, i) => `${i === 0 ? '[' : ','}${JSON.stringify({ i, text: 'x'.repeat(i % 50) })}`).concat([']']);
+    const writer = new ArtifactWriter(dir);
+    writer.writeJsonStream('sync.json', pieces);
+    await writer.writeJsonStreamAsync('async.json', pieces, new AbortController().signal, 0);
+    expect(readFileSync(join(dir, 'async.json'), 'utf8')).toBe(readFileSync(join(dir, 'sync.json'), 'utf8'));
+
+    writeFileSync(join(dir, 'old.json'), 'old');
+    const stop = new AbortController();
+    const writing = writer.writeJsonStreamAsync('old.json', pieces, stop.signal, 0);
+    stop.abort();
+    await expect(writing).rejects.toThrow();
+    expect(readFileSync(join(dir, 'old.json'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  } finally {
+    cleanup();
+  }
+});
+
+it('connectAhead opens a file that exists, never creates one, and open() then reports what the opening met', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const missing = makeAdapter(dir, { path: join(dir, 'new.duckdb') });
+    missing.connectAhead();
+    await missing.close();
+    expect(existsSync(join(dir, 'new.duckdb'))).toBe(false);
+
+    const file = join(dir, 'dev.duckdb');
+    const first = makeAdapter(dir, { path: file });
+    await first.open();
+    const conn = await first.acquire();
+    await conn.execute('create table t as select 42 as x');
+    first.release(conn);
+    await first.close();
+    // Checkpointed on close: nothing is left in a write-ahead log.
+    expect(existsSync(`${file}.wal`)).toBe(false);
+
+    const ahead = makeAdapter(dir, { path: file });
+    ahead.connectAhead();
+    await ahead.open();
+    const c = await ahead.acquire();
+    expect((await c.query('select x from t')).rows).toEqual([[42]]);
+    ahead.release(c);
+    await ahead.close();
+
+    // A file that is not a database: the opening ahead fails, and open() throws its error.
+    const bad = join(dir, 'bad.duckdb');
+    writeFileSync(bad, 'not a database file, not at all'.repeat(200));
+    const broken = makeAdapter(dir, { path: bad });
+    broken.connectAhead();
+    await expect(broken.open()).rejects.toMatchObject({ code: expect.any(String) });
+    await broken.close();
+  } finally {
+    cleanup();
+  }
+});
