@@ -113,6 +113,12 @@ export class PostgresAdapter implements Adapter {
     const lock = opening.then(() => this.connectSession(false));
     lock.catch(() => undefined);
     this.lockAhead = lock;
+    // So do the run's other worker sessions (open() opened one): each costs round trips and a
+    // server process that would otherwise hold back the first nodes of every thread but one.
+    void opening.then(
+      () => this.pool?.prewarm(),
+      () => undefined,
+    );
   }
 
   /** See connectAhead. */
