@@ -285,6 +285,9 @@ export class PostgresAdapter implements Adapter {
     try {
       const unlock = await acquireRunLock(session.client, this.database, this.profile.schema, opts);
       return async () => {
+        // Its own from now on: a close() of the adapter meanwhile (a run lets both go at once)
+        // leaves this session to end after its unlock.
+        this.lockSessions.delete(session);
         await unlock();
         await end();
       };

@@ -13,7 +13,8 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failedStatus } from '../../runner/results.js';
+import { failedStatus, type RunSummary } from '../../runner/results.js';
+import type { ParsedNode } from '../../nodes.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -224,6 +225,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   });
   let summary;
   let hookFailed = false;
+  let released: Promise<void> | null = null;
+  let ranToEnd = false;
   try {
     try {
       summary = await runner.run();
@@ -239,11 +242,32 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       reporter.kilnError(e);
       hookFailed = true;
     });
+    ranToEnd = true;
   } finally {
     off();
-    await unlock?.().catch(() => undefined);
-    await session.adapter.close();
+    // The lock and the sessions are let go while the artifacts below are built (both start
+    // here, each with its own round trip): closing a PostgreSQL session waits on the server for
+    // up to tens of ms. A run ending here waits for them.
+    released = Promise.all([unlock?.().catch(() => undefined), session.adapter.close()]).then(() => undefined);
+    if (!ranToEnd) await released;
   }
+  try {
+    return writeRunArtifacts(kind, opts, io, { session, reporter, seeds, meta, writer }, chosen, summary, hookFailed);
+  } finally {
+    await released;
+  }
+}
+
+/** After a run: the artifacts, the summary, and the exit code. */
+function writeRunArtifacts(
+  kind: RunKind,
+  opts: GlobalOptions,
+  io: Io,
+  { session, reporter, seeds, meta, writer }: Pick<RunSetup, 'session' | 'reporter' | 'seeds' | 'meta' | 'writer'>,
+  chosen: readonly ParsedNode[],
+  summary: RunSummary,
+  hookFailed: boolean,
+): number {
   writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
   writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
