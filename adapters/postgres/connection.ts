@@ -13,6 +13,7 @@ import {
 } from './cascade.js';
 import { databaseError, isConnectionLoss, isDatabaseError } from './errors.js';
 import { copyCsv, copySql } from './load-csv.js';
+import { rowCountOf, TagQuery } from './tag-query.js';
 
 export class PgConnection implements Connection {
   /** The session died (socket error, server restart, terminated backend): never reuse it. */
@@ -20,10 +21,6 @@ export class PgConnection implements Connection {
   private running = 0;
   /** cancel() was called during the statement(s) now running. */
   private cancelRequested = false;
-  /** The last CommandComplete tag (`SELECT 5`, `CREATE VIEW`): pg's Result keeps only its first word. */
-  private lastTag = '';
-  /** While a batch runs (sendBatch): the tag of each of its statements, in order. */
-  private batchTags: string[] | null = null;
   /** Views dropped by a cascade in the open transaction: reported on COMMIT, forgotten on ROLLBACK. */
   private cascaded: RelationName[] = [];
   /** Views on relations moved aside in the open transaction, by `schema.new name` (see cascade.ts). */
@@ -51,10 +48,6 @@ export class PgConnection implements Connection {
     client.on('end', () => {
       this.broken = true;
     });
-    client.connection.on('commandComplete', (msg: { text?: string }) => {
-      this.lastTag = msg.text ?? '';
-      this.batchTags?.push(this.lastTag);
-    });
   }
 
   /** The server process id of this session (from the start-up handshake). */
@@ -76,10 +69,9 @@ export class PgConnection implements Connection {
       const dropping = cascadeDropTarget(sql);
       const known = dropping ? this.tx.dependents.get(keyOf(dropping)) : undefined;
       let dependents = dropping && this.client.getTransactionStatus() !== 'E' ? (known ?? (await this.dependentViews(dropping))) : [];
-      this.lastTag = '';
-      const res = (await this.client.query(sql)) as PgResult | PgResult[];
-      const last = Array.isArray(res) ? res[res.length - 1] : res;
-      const message = this.lastTag || 'OK';
+      const { tags } = await TagQuery.run(this.client, sql);
+      const tag = lastTag(tags);
+      const message = tag || 'OK';
       track(this.tx, sql, open);
       const keep = dropping && open ? this.movedAside.get(`${dropping.schema}.${dropping.identifier}`) : undefined;
       if (keep) {
@@ -88,7 +80,7 @@ export class PgConnection implements Connection {
       }
       this.cascaded.push(...dependents);
       this.afterStatement(message);
-      return { rowsAffected: last?.rowCount ?? null, message };
+      return { rowsAffected: tag ? rowCountOf(tag) : null, message };
     });
   }
 
@@ -181,31 +173,25 @@ export class PgConnection implements Connection {
     const texts = items.map((item) => (item === 'begin' ? 'begin' : item === 'commit' ? 'commit' : item.sql));
     // A newline before each `;` ends a line comment a statement may close with.
     const text = texts.join('\n;\n');
-    const tags: string[] = [];
     return this.run(text, async () => {
       const statusBefore = this.client.getTransactionStatus();
       const openBefore = statusBefore === 'T';
-      // Collected by the constructor's listener (one listener added and removed per batch cost more).
-      this.batchTags = tags;
-      let res: PgResult | PgResult[];
+      let tags: readonly string[];
       try {
-        res = (await this.client.query(text)) as PgResult | PgResult[];
+        ({ tags } = await TagQuery.run(this.client, text));
       } catch (e) {
-        this.batchTags = null;
         await this.settled(e);
         // Postgres parses the whole text before running any of it: after a syntax error (42601)
         // with the session as it was, nothing ran.
         if (isDatabaseError(e) && e.code === '42601' && this.client.getTransactionStatus() === statusBefore && !openBefore) return null;
         throw this.batchError(e, texts);
-      } finally {
-        this.batchTags = null;
       }
-      const all = Array.isArray(res) ? res : [res];
       let open = openBefore;
       const out = texts.map((t, k): ExecResult => {
         if (t === 'begin') open = true;
         else if (t !== 'commit') track(this.tx, t, open);
-        return { rowsAffected: all[k]?.rowCount ?? null, message: tags[k] || 'OK' };
+        const tag = tags[k] ?? '';
+        return { rowsAffected: tag ? rowCountOf(tag) : null, message: tag || 'OK' };
       });
       const last = out[out.length - 1].message;
       this.afterStatement(last);
@@ -435,6 +421,12 @@ function track(tx: TxKnowledge, sql: string, open: boolean): void {
   }
   const renaming = dialectRename(sql);
   if (renaming && tx.created.delete(keyOf(renaming.from))) tx.created.add(keyOf({ ...renaming.from, identifier: renaming.to }));
+}
+
+/** The tag of the last statement that had one (an empty statement has none). */
+function lastTag(tags: readonly string[]): string {
+  for (let k = tags.length - 1; k >= 0; k--) if (tags[k]) return tags[k];
+  return '';
 }
 
 function rolledBack(): KilnError {

@@ -60,6 +60,32 @@ export class SessionPool {
     this.release(c);
   }
 
+  /**
+   * Opens every session the pool may hold that is not open or opening yet, ahead of any caller,
+   * so the workers of a run start on open sessions. A session that fails to open is not
+   * reported here: the caller that needs it opens one of its own (and gets that one's error).
+   */
+  prewarm(): void {
+    while (!this.closed && this.open.size + this.opening < this.size) {
+      this.opening++;
+      this.connect().then(
+        (c) => {
+          this.opening--;
+          if (this.closed) {
+            void c.close();
+            return;
+          }
+          this.open.add(c);
+          this.release(c);
+        },
+        () => {
+          this.opening--;
+          this.grow();
+        },
+      );
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w.reject(closedError());

@@ -113,6 +113,12 @@ export class PostgresAdapter implements Adapter {
     const lock = opening.then(() => this.connectSession(false));
     lock.catch(() => undefined);
     this.lockAhead = lock;
+    // So do the run's other worker sessions (open() opened one): each costs round trips and a
+    // server process that would otherwise hold back the first nodes of every thread but one.
+    void opening.then(
+      () => this.pool?.prewarm(),
+      () => undefined,
+    );
   }
 
   /** See connectAhead. */
@@ -279,6 +285,9 @@ export class PostgresAdapter implements Adapter {
     try {
       const unlock = await acquireRunLock(session.client, this.database, this.profile.schema, opts);
       return async () => {
+        // Its own from now on: a close() of the adapter meanwhile (a run lets both go at once)
+        // leaves this session to end after its unlock.
+        this.lockSessions.delete(session);
         await unlock();
         await end();
       };

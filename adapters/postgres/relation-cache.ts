@@ -12,6 +12,8 @@ interface Entry {
   queued: Change[];
 }
 
+const NONE: Promise<null> = Promise.resolve(null);
+
 // NUL cannot occur in a Postgres identifier, so the pair is unambiguous (and cheaper than JSON per look-up).
 const keyOf = (database: string, schema: string): string => `${database}\u0000${schema}`;
 
@@ -25,10 +27,25 @@ export class RelationCache {
   }
 
   get(name: RelationName): Promise<Relation | null> {
-    const relations = this.entries.get(keyOf(name.database, name.schema))?.relations;
-    // Listed already (every look-up but a schema's first): no async step of its own.
-    if (relations) return Promise.resolve(relations.get(name.identifier) ?? null);
+    const relations = this.listed(name.database, name.schema);
+    // Listed already (every look-up but a schema's first): no async step of its own, and for a
+    // relation that is not there (three of a node's four look-ups) no new promise either.
+    if (relations) {
+      const rel = relations.get(name.identifier);
+      return rel ? Promise.resolve(rel) : NONE;
+    }
     return this.load(name.database, name.schema).then((m) => m.get(name.identifier) ?? null);
+  }
+
+  /** The last schema looked up, kept apart: a run's look-ups are nearly all in one schema. */
+  private last: { database: string; schema: string; relations: Map<string, Relation> } | null = null;
+
+  private listed(database: string, schema: string): Map<string, Relation> | null {
+    const last = this.last;
+    if (last && last.database === database && last.schema === schema) return last.relations;
+    const relations = this.entries.get(keyOf(database, schema))?.relations ?? null;
+    if (relations) this.last = { database, schema, relations };
+    return relations;
   }
 
   /** Whether a schema's listing is held (for tests and diagnostics). */
@@ -57,6 +74,7 @@ export class RelationCache {
 
   clear(): void {
     this.entries.clear();
+    this.last = null;
   }
 
   private change(where: { database: string; schema: string }, op: Change): void {

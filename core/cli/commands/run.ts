@@ -245,6 +245,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   });
   let summary;
   let hookFailed = false;
+  let released: Promise<void> | null = null;
+  let ranToEnd = false;
   try {
     try {
       summary = await runner.run();
@@ -274,33 +276,45 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       });
     }
     if (startResults.length || endResults.length) summary = { ...summary, results: [...startResults, ...summary.results, ...endResults] };
+    ranToEnd = true;
   } catch (e) {
     manifestJson.abandon();
     throw e;
   } finally {
     off();
-    await unlock?.().catch(() => undefined);
-    await session.adapter.close().catch((e: unknown) => {
-      manifestJson.abandon();
-      throw e;
-    });
+    // The lock and the sessions are let go while the artifacts below are made (both start here,
+    // each with its own round trip: closing a PostgreSQL session waits on the server for up to
+    // tens of ms; DuckDB checkpoints on a driver thread). A run ending here waits for them; a
+    // close that fails drops a manifest.json still being written (the old one stays).
+    released = Promise.all([unlock?.().catch(() => undefined), session.adapter.close()]).then(
+      () => undefined,
+      (e: unknown) => {
+        manifestJson.abandon();
+        throw e;
+      },
+    );
+    if (!ranToEnd) await released;
   }
-  await manifestJson.finish();
-  writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-  writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
-  appendRunHistory(
-    session.targetDir,
-    historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
-    redactor(),
-  );
-  if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
-  const hooks = startResults.length + endResults.length;
-  reporter.summary(summary, session.manifest, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
-  if (summary.interrupted) return ExitCode.INTERRUPTED;
-  // A seed file found bad while loading: the exit code of a bad file found before the run.
-  if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
-  // A partial success (some microbatch batches failed) fails the run too, as in dbt.
-  return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+  try {
+    await manifestJson.finish();
+    writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
+    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+    appendRunHistory(
+      session.targetDir,
+      historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
+      redactor(),
+    );
+    if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
+    const hooks = startResults.length + endResults.length;
+    reporter.summary(summary, session.manifest, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
+    if (summary.interrupted) return ExitCode.INTERRUPTED;
+    // A seed file found bad while loading: the exit code of a bad file found before the run.
+    if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
+    // A partial success (some microbatch batches failed) fails the run too, as in dbt.
+    return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+  } finally {
+    await released;
+  }
 }
 
 /** A node not run because an on-run-start hook failed (`failedHook`: the hook's unique id). */

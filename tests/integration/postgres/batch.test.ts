@@ -107,6 +107,22 @@ describe('executeBatch', () => {
     expect(await viewsIn()).toEqual(['on_v1', 'v1']);
   });
 
+  it('tells each statement of a batch its own tag and row count', async () => {
+    const d = adapter.dialect;
+    const t: RelationName = rel('t_counts', 'table');
+    const { result, trips } = await roundTrips(conn, () =>
+      conn.executeBatch(['begin', { sql: d.createTableAs(t, 'select 1 as v') }, { sql: 'insert into kiln.t_counts select g from generate_series(1, 3) g' }, { sql: 'delete from kiln.t_counts where v < 3' }, 'commit']),
+    );
+    expect(trips).toBe(1);
+    expect(result.map((r) => [r.message, r.rowsAffected])).toEqual([
+      ['BEGIN', null],
+      ['SELECT 1', 1],
+      ['INSERT 0 3', 3],
+      ['DELETE 3', 3],
+      ['COMMIT', null],
+    ]);
+  });
+
   it('runs statements outside a transaction one by one (a batch would make them one transaction)', async () => {
     const d = adapter.dialect;
     const t: RelationName = rel('t_out', 'table');

@@ -71,6 +71,24 @@ describe('connecting ahead while the project is parsed', () => {
     }
   });
 
+  it('opens every worker session ahead, so no thread of the run waits for one', async () => {
+    const adapter = await createAdapter(pgTarget(db.database, { threads: 3 }), process.cwd(), 'profiles.yml');
+    const pooled = () => (adapter as unknown as { pooledSessions: number }).pooledSessions;
+    try {
+      adapter.connectAhead!();
+      await adapter.open();
+      for (let i = 0; i < 500 && pooled() < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(pooled()).toBe(3);
+      const conns = await Promise.all([1, 2, 3].map(() => adapter.acquire()));
+      expect(new Set(conns).size).toBe(3);
+      expect(pooled()).toBe(3);
+      for (const c of conns) adapter.release(c);
+    } finally {
+      await adapter.close();
+    }
+    expect(await sessionsLeft()).toBe(0);
+  });
+
   it('tries a server that hangs up once: open() answers with the error of the opening ahead', async () => {
     let accepted = 0;
     const server = createServer((socket) => {
