@@ -69,15 +69,7 @@ export class SessionPool {
     while (!this.closed && this.open.size + this.opening < this.size) {
       this.opening++;
       this.connect().then(
-        (c) => {
-          this.opening--;
-          if (this.closed) {
-            void c.close();
-            return;
-          }
-          this.open.add(c);
-          this.release(c);
-        },
+        (c) => this.opened(c),
         () => {
           this.opening--;
           this.grow();
@@ -100,20 +92,23 @@ export class SessionPool {
     void c.close();
   }
 
+  /** A session this pool opened: in use by the first waiter, idle otherwise (closed at once when the pool closed meanwhile). */
+  private opened(c: PgConnection): void {
+    this.opening--;
+    if (this.closed) {
+      void c.close();
+      return;
+    }
+    this.open.add(c);
+    this.release(c);
+  }
+
   /** Opens a session for the first waiter if there is room; a failure goes to that waiter. */
   private grow(): void {
     if (this.closed || this.open.size + this.opening >= this.size || this.waiters.length <= this.opening) return;
     this.opening++;
     this.connect().then(
-      (c) => {
-        this.opening--;
-        if (this.closed) {
-          void c.close();
-          return;
-        }
-        this.open.add(c);
-        this.release(c);
-      },
+      (c) => this.opened(c),
       (e: unknown) => {
         this.opening--;
         this.waiters.shift()?.reject(e);

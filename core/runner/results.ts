@@ -58,3 +58,23 @@ export interface RunSummary {
   /** Stopped by Ctrl-C / SIGTERM. */
   readonly interrupted: boolean;
 }
+
+/**
+ * The result of a node not run: `cause` is the failed node (or hook) it waited on, named
+ * `causeName` in the message; the node itself when the run was stopped.
+ */
+export function skippedResult(node: { readonly uniqueId: string }, cause: string, causeName: string): NodeResult {
+  return {
+    uniqueId: node.uniqueId,
+    status: 'skipped',
+    message: cause === node.uniqueId ? 'Skipped: the run was stopped' : `Skipped because ${causeName} failed`,
+    executionTime: 0,
+    timing: [],
+    threadId: 'main',
+    rowsAffected: null,
+    adapterMessage: 'SKIP',
+    compiledCode: null,
+    relationName: null,
+    skippedBecause: cause,
+  };
+}

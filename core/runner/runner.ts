@@ -10,7 +10,7 @@ import { planNode, type Plan, type Step, type WarehouseState } from '../material
 import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../materializations/warehouse-state.js';
 import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
-import { failedStatus, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
+import { failedStatus, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { isoNow } from './iso-now.js';
 import { pointIntoCompiled } from '../sql-position.js';
@@ -161,7 +161,7 @@ export class Runner {
     const skip = (node: ParsedNode, cause: string) => {
       failedOrSkipped.set(node.uniqueId, cause);
       if (node.config.materialized !== 'ephemeral') {
-        const r = skippedResult(node, cause, this.manifest);
+        const r = skippedResult(node, cause, this.manifest.nodes.get(cause)?.name ?? cause);
         results.set(node.uniqueId, r);
         this.hooks.nodeFinished?.(node, indexFor(node.uniqueId), total, r);
       }
@@ -746,23 +746,6 @@ function nodeResult(
   if (error) r.error = error;
   else if ('error' in outcome) r.error = outcome.error;
   return r;
-}
-
-function skippedResult(node: ParsedNode, cause: string, manifest: Manifest): NodeResult {
-  const causeNode = manifest.nodes.get(cause);
-  return {
-    uniqueId: node.uniqueId,
-    status: 'skipped',
-    message: cause === node.uniqueId ? 'Skipped: the run was stopped' : `Skipped because ${causeNode?.name ?? cause} failed`,
-    executionTime: 0,
-    timing: [],
-    threadId: 'main',
-    rowsAffected: null,
-    adapterMessage: 'SKIP',
-    compiledCode: null,
-    relationName: null,
-    skippedBecause: cause,
-  };
 }
 
 /** Relations whose rows a run with no input would destroy rather than rebuild: existing snapshots and microbatch models. */

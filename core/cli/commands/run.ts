@@ -13,7 +13,7 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failedStatus, type NodeResult } from '../../runner/results.js';
+import { failedStatus, skippedResult, type NodeResult } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -27,7 +27,6 @@ import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { countProjectHooks, runProjectHooks, type HookProgress } from '../../macros/project-hooks.js';
 import type { Adapter } from '../../../adapters/adapter.js';
-import type { ParsedNode } from '../../nodes.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -260,7 +259,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       // Nothing runs after a failed on-run-start hook: every selected node is skipped, as dbt
       // reports them with skip_nodes_if_on_run_start_fails; the summary reports the hook's error.
       const failedHook = startResults.find((r) => r.status === 'error')?.uniqueId ?? 'on-run-start';
-      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => hookSkipped(n, failedHook));
+      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => skippedResult(n, failedHook, failedHook));
       if (skipped.length) reporter.info('');
       skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
       summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
@@ -315,23 +314,6 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   } finally {
     await released;
   }
-}
-
-/** A node not run because an on-run-start hook failed (`failedHook`: the hook's unique id). */
-function hookSkipped(node: ParsedNode, failedHook: string): NodeResult {
-  return {
-    uniqueId: node.uniqueId,
-    status: 'skipped',
-    message: `Skipped because ${failedHook} failed`,
-    executionTime: 0,
-    timing: [],
-    threadId: 'main',
-    rowsAffected: null,
-    adapterMessage: 'SKIP',
-    compiledCode: null,
-    relationName: null,
-    skippedBecause: failedHook,
-  };
 }
 
 /**
