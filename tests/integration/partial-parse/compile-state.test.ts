@@ -277,10 +277,33 @@ describe('compile with model files changed between their Jinja', () => {
     expect(Object.fromEntries(Object.keys(cold).map((k) => [k, warm[k]]))).toEqual(cold);
   }
 
+  type Step = [what: string, change: () => void];
+
+  /** Each step compiles reusing every unchanged model, exactly as a cold copy; then nothing changed reuses all. */
+  async function expectRerenderedAlone(dir: string, steps: Step[]): Promise<void> {
+    for (const [what, change] of steps) {
+      change();
+      expect(await compile(dir, NO_FORMAT), what).toBe('unchanged models');
+      await expectSameAsColdCopy(dir);
+    }
+    expect(await compile(dir, NO_FORMAT)).toBe('all');
+    await expectSameAsColdCopy(dir);
+  }
+
+  /** Each step compiles in full, and the compile after it reuses everything. */
+  async function expectCompiledInFull(dir: string, steps: Step[]): Promise<void> {
+    for (const [what, change] of steps) {
+      change();
+      expect(await compile(dir, NO_FORMAT), what).toBe('none');
+      expect(await compile(dir, NO_FORMAT), what).toBe('all');
+    }
+    await expectSameAsColdCopy(dir);
+  }
+
   it('re-renders the model alone, exactly as a full compile, for edits that keep or change its parents', async () => {
     const dir = await settled(STATIC);
     expect(await compile(dir, NO_FORMAT)).toBe('none');
-    const steps: [string, () => void][] = [
+    const steps: Step[] = [
       ['a CTE between two refs', () => edit(dir, 'models/marts/joined.sql', '),\nb as', '),\nmid as (\n  select 2 as two\n),\nb as')],
       ['text between refs of a model with config()', () => edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *')],
       ['materialized switched from view to table', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='table'")],
@@ -294,19 +317,13 @@ describe('compile with model files changed between their Jinja', () => {
       ['a ref to a model later in the compile order (no cycle)', () => edit(dir, 'models/marts/configured.sql', "ref('stg_orders')", "ref('leaf')")],
       ['back to the first text', () => fs.writeFileSync(path.join(dir, 'models/marts/joined.sql'), STATIC['models/marts/joined.sql'])],
     ];
-    for (const [what, change] of steps) {
-      change();
-      expect(await compile(dir, NO_FORMAT), what).toBe('unchanged models');
-      await expectSameAsColdCopy(dir);
-    }
-    expect(await compile(dir, NO_FORMAT)).toBe('all');
-    await expectSameAsColdCopy(dir);
+    await expectRerenderedAlone(dir, steps);
   });
 
   it('compiles in full what it cannot show to be the same', async () => {
     const dir = await settled(STATIC);
     expect(await compile(dir, NO_FORMAT)).toBe('none');
-    const steps: [string, () => void][] = [
+    const steps: Step[] = [
       ['a changed config()', () => edit(dir, 'models/marts/configured.sql', "tags=['x']", "tags=['y']")],
       ['materialized switched to ephemeral', () => edit(dir, 'models/marts/configured.sql', "materialized='view'", "materialized='ephemeral'")],
       ['materialized and a tag changed', () => edit(dir, 'models/marts/configured.sql', "materialized='ephemeral', tags=['y']", "materialized='view', tags=['z']")],
@@ -315,12 +332,7 @@ describe('compile with model files changed between their Jinja', () => {
       ['a tag reading the model', () => edit(dir, 'models/marts/joined.sql', 'select * from a', '{% if model.name %}select * from a{% endif %}')],
       ['the record of refs gone', () => (fs.rmSync(path.join(dir, 'target', WARM_RENDER_FILE)), edit(dir, 'models/marts/configured.sql', 'select *', 'select id, *'))],
     ];
-    for (const [what, change] of steps) {
-      change();
-      expect(await compile(dir, NO_FORMAT), what).toBe('none');
-      expect(await compile(dir, NO_FORMAT), what).toBe('all');
-    }
-    await expectSameAsColdCopy(dir);
+    await expectCompiledInFull(dir, steps);
   });
 
   // Models whose Jinja is more than literal calls: re-rendered alone with the template engine (warm-jinja.ts).
@@ -337,7 +349,7 @@ describe('compile with model files changed between their Jinja', () => {
   it('re-renders a model with loops, ifs, var() and macro calls alone, exactly as a full compile', async () => {
     const dir = await settled(JINJA);
     expect(await compile(dir, NO_FORMAT)).toBe('none');
-    const steps: [string, () => void][] = [
+    const steps: Step[] = [
       ['an edit inside a for loop', () => edit(dir, 'models/marts/looped.sql', '[7, 30]', '[7, 30, 90]')],
       ['an edit inside an if is_incremental() block', () => edit(dir, 'models/marts/incr.sql', 'where id >', 'where id >=')],
       ["a var()'s default changed", () => edit(dir, 'models/marts/withvar.sql', "var('min_id', 0)", "var('min_id', 10)")],
@@ -354,19 +366,13 @@ describe('compile with model files changed between their Jinja', () => {
       ['a built-in macro call added', () => edit(dir, 'models/marts/withvar.sql', 'select *', 'select cast(1 as {{ dbt.type_string() }}) as s, *')],
       ['a dispatched project macro added', () => edit(dir, 'models/marts/incr.sql', 'select *', "select {{ adapter.dispatch('cents')('id') }} as c, *")],
     ];
-    for (const [what, change] of steps) {
-      change();
-      expect(await compile(dir, NO_FORMAT), what).toBe('unchanged models');
-      await expectSameAsColdCopy(dir);
-    }
-    expect(await compile(dir, NO_FORMAT)).toBe('all');
-    await expectSameAsColdCopy(dir);
+    await expectRerenderedAlone(dir, steps);
   });
 
   it('compiles in full what a re-render alone cannot show to be the same', async () => {
     const dir = await settled(JINJA);
     expect(await compile(dir, NO_FORMAT)).toBe('none');
-    const steps: [string, () => void][] = [
+    const steps: Step[] = [
       ['a config() naming the schema', () => edit(dir, 'models/marts/looped.sql', 'select id', "{{ config(schema='other') }}select id")],
       ['a unique_key dropped (its value then comes from below the calls)', () => edit(dir, 'models/marts/incr.sql', ", unique_key='id'", '')],
       ['tags set in a loop', () => edit(dir, 'models/marts/tobe.sql', 'select', "{% for t in ['a'] %}{{ config(tags=[t]) }}{% endfor %}select")],
@@ -380,12 +386,7 @@ describe('compile with model files changed between their Jinja', () => {
       }],
       ['a ref to an ephemeral model in a loop', () => edit(dir, 'models/marts/incr.sql', "from {{ ref('stg_orders') }}", "from {% for m in ['eph'] %}{{ ref(m) }}{% endfor %}")],
     ];
-    for (const [what, change] of steps) {
-      change();
-      expect(await compile(dir, NO_FORMAT), what).toBe('none');
-      expect(await compile(dir, NO_FORMAT), what).toBe('all');
-    }
-    await expectSameAsColdCopy(dir);
+    await expectCompiledInFull(dir, steps);
     // A macro reading env_var(): no model is re-rendered with the engine (the record has no `jinja`).
     const withEnvMacro = await settled({ ...JINJA, 'macros/home.sql': "{% macro home() %}{{ env_var('HOME', '') }}{% endmacro %}\n" });
     expect(await compile(withEnvMacro, NO_FORMAT)).toBe('none');
