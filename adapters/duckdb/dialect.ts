@@ -1,8 +1,11 @@
 // SQL text in DuckDB's dialect. Pure string building.
-import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import type { Relation, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 import { dmlBuilders } from '../dml.js';
 import { schemaBuilders } from '../schema-ddl.js';
 import { sqlBody } from '../sql-body.js';
+import { quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
+
+export { quoteIdentifier, renderRelation };
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'INTEGER',
@@ -17,20 +20,12 @@ const SEED_TYPES: Record<SeedColumnType, string> = {
   text: 'VARCHAR',
 };
 
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 export function quoteLiteral(value: string | number | boolean | null): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `'${value}'::DOUBLE`;
   // Standard SQL strings: only the quote needs escaping (backslash is literal in DuckDB).
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-export function renderRelation(rel: RelationName): string {
-  return `${quoteIdentifier(rel.database)}.${quoteIdentifier(rel.schema)}.${quoteIdentifier(rel.identifier)}`;
+  return quoteString(value);
 }
 
 /** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */

@@ -1,10 +1,13 @@
 // SQL text in PostgreSQL's dialect. Pure string building; the only state is the database the
 // adapter is connected to, since Postgres cannot touch objects in any other database.
 import { Codes, KilnError } from '../../core/errors.js';
-import type { Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import type { Relation, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
 import { dmlBuilders } from '../dml.js';
 import { grantBuilders, schemaBuilders } from '../schema-ddl.js';
 import { sqlBody } from '../sql-body.js';
+import { quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
+
+export { quoteIdentifier, renderRelation };
 
 const SEED_TYPES: Record<SeedColumnType, string> = {
   integer: 'integer',
@@ -16,10 +19,6 @@ const SEED_TYPES: Record<SeedColumnType, string> = {
   text: 'text',
 };
 
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Every session runs with standard_conforming_strings on, so a backslash is an ordinary character. */
 export function quoteLiteral(value: string | number | boolean | null): string {
   if (value === null) return 'null';
@@ -28,11 +27,7 @@ export function quoteLiteral(value: string | number | boolean | null): string {
     if (Number.isFinite(value)) return String(value);
     return `'${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'}'::double precision`;
   }
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-export function renderRelation(rel: RelationName): string {
-  return `${quoteIdentifier(rel.database)}.${quoteIdentifier(rel.schema)}.${quoteIdentifier(rel.identifier)}`;
+  return quoteString(value);
 }
 
 /** A model's SQL without the trailing `;` users sometimes leave, which breaks `as (...)`. */

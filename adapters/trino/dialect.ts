@@ -2,6 +2,9 @@
 // protocol, so every literal kiln sends is quoted here.
 import { Codes, KilnError } from '../../core/errors.js';
 import type { ConstraintSpec, ContractColumn, Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import { quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
+
+export { quoteIdentifier, renderRelation };
 
 /** The aliases kiln's incremental and snapshot plans write their conditions over (dbt's names). */
 const DEST = 'DBT_INTERNAL_DEST';
@@ -26,10 +29,6 @@ const SEED_TYPES: Record<SeedColumnType, string> = {
   text: 'varchar',
 };
 
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Trino string literals have no escapes but the doubled quote. */
 export function quoteLiteral(value: string | number | boolean | null): string {
   if (value === null) return 'null';
@@ -40,11 +39,7 @@ export function quoteLiteral(value: string | number | boolean | null): string {
     // Integers stay integers; other numbers are doubles (a plain `2.5` would be a decimal).
     return Number.isInteger(value) ? String(value) : `double '${value}'`;
   }
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-export function renderRelation(rel: RelationName): string {
-  return `${quoteIdentifier(rel.database)}.${quoteIdentifier(rel.schema)}.${quoteIdentifier(rel.identifier)}`;
+  return quoteString(value);
 }
 
 /**
