@@ -16,6 +16,7 @@ import type { CompileOptions } from './commands/compile.js';
 import type { WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/env-reads.js';
 import { consoleSinks, type ConsoleSinks } from './console-sink.js';
+import { fileSystemError } from './fs-errors.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {
@@ -202,6 +203,11 @@ export function reportFailure(e: unknown, opts: GlobalOptions | null, io: Io): n
   }
   if (e instanceof KilnError) {
     reporter.kilnError(e);
+    return ExitCode.USER_ERROR;
+  }
+  const machine = fileSystemError(e, opts?.projectDir ?? '.');
+  if (machine) {
+    reporter.kilnError(machine);
     return ExitCode.USER_ERROR;
   }
   const err = e instanceof Error ? e : new Error(String(e));

@@ -19,6 +19,7 @@ import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
 import { Timings } from './timings.js';
+import { ensureTargetDir } from './fs-errors.js';
 import { openParseCache } from '../parser/partial/open.js';
 import type { ParseCacheStats } from '../parser/partial/parse-cache.js';
 
@@ -123,6 +124,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   });
   const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures, EMPTY: !!opts.empty };
   const targetDir = path.resolve(root, loaded.project.targetPath);
+  ensureTargetDir(targetDir, root);
   const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
     loaded,
