@@ -8,6 +8,8 @@ export interface ProjectOperation {
   readonly kind: 'on-run-start' | 'on-run-end';
   readonly index: number;
   readonly sql: string;
+  /** The hook's SQL as last rendered in this invocation (compile, or run before it executed). */
+  compiledCode?: string;
 }
 
 /** `shop-on-run-start-0`: the node's name. */
@@ -61,7 +63,10 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
     metrics: [],
     functions: [],
     depends_on: { macros: [], nodes: [] },
-    compiled_path: null,
+    // Once rendered, as dbt 1.11 records a hook it compiled (the path keeps dbt's `./`).
+    ...(op.compiledCode === undefined
+      ? { compiled_path: null }
+      : { compiled_path: `target/compiled/${op.packageName}/./dbt_project.yml/hooks/${name}.sql`, compiled: true, compiled_code: op.compiledCode, extra_ctes_injected: true, extra_ctes: [] }),
     contract: { enforced: false, alias_types: true, checksum: null },
     // Its place among the hooks of its kind, from 1 (dbt's `index`).
     index: op.index + 1,

@@ -11,8 +11,9 @@ import type { ProjectFile } from '../project/types.js';
 import type { NodeResult, TimingInfo } from '../runner/results.js';
 import { isoNow } from '../runner/iso-now.js';
 import { operationId, operationSqlPath, type ProjectOperation } from '../artifacts/operation-json.js';
-import type { TemplateEngine } from '../template/engine.js';
+import { needsWarehouse, type TemplateEngine } from '../template/engine.js';
 import { operationContext } from './operation-context.js';
+import type { Warehouse } from './adapter-object.js';
 
 export type ProjectHookKind = 'on-run-start' | 'on-run-end';
 
@@ -81,6 +82,55 @@ function schemasOf(nodes: readonly ParsedNode[]): { schemas: string[]; databaseS
   return { schemas: [...new Set(databaseSchemas.map(([, s]) => s))], databaseSchemas };
 }
 
+/** A hook's SQL as `kiln compile` renders it, for target/compiled/<operationSqlPath>. */
+export interface CompiledHook {
+  readonly file: string;
+  readonly sql: string;
+}
+
+/**
+ * `kiln compile` without a selection: every hook rendered as dbt's compile renders it (on-run-end
+ * sees no `results` yet), recorded on its operation node; nothing executes. A hook whose template
+ * queries the warehouse renders on a connection `withWarehouse` lends, once the others are done.
+ */
+export async function compileProjectHooks(
+  input: ProjectHooksInput,
+  nodes: readonly ParsedNode[],
+  withWarehouse: (render: (warehouse: Warehouse) => Promise<void>) => Promise<void>,
+): Promise<CompiledHook[]> {
+  const { schemas, databaseSchemas } = schemasOf(nodes);
+  const out: CompiledHook[] = [];
+  const pending: { kind: ProjectHookKind; hook: Hook }[] = [];
+  const render = async (kind: ProjectHookKind, h: Hook, warehouse?: Warehouse): Promise<void> => {
+    const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: [] } : {}) };
+    const ctx = operationContext({ manifest: input.manifest, deps: input.deps, profileName: input.profileName, warehouse, file: h.file, packageName: h.pkg === input.project.name ? undefined : h.pkg }, extra);
+    const op = { packageName: h.pkg, kind, index: h.index };
+    let sql: string;
+    try {
+      sql = (warehouse ? await input.engine.renderAsync(h.file, h.sql, ctx) : input.engine.render(h.file, h.sql, ctx)).trim();
+    } catch (e) {
+      if (!warehouse && needsWarehouse(e)) {
+        pending.push({ kind, hook: h });
+        return;
+      }
+      if (!(e instanceof KilnError)) throw e;
+      throw new KilnError(e.code, `${kind} hook ${h.index + 1} (${h.pkg}.${kind}.${h.index}) failed to compile: ${e.message}`, {
+        loc: e.loc ?? { file: h.file },
+        hint: e.hint ?? `The hook is entry ${h.index + 1} of \`${kind}\` in ${h.file}.`,
+        related: e.related,
+        cause: e,
+      });
+    }
+    recordCompiled(input.manifest, op, sql);
+    out.push({ file: operationSqlPath(op), sql });
+  };
+  for (const kind of ['on-run-start', 'on-run-end'] as const) for (const h of hooksOf(kind, input)) await render(kind, h);
+  if (pending.length) await withWarehouse(async (w) => {
+    for (const p of pending) await render(p.kind, p.hook, w);
+  });
+  return out;
+}
+
 /** Run-style progress (kiln run/build): a START and a result line per hook, as dbt 1.11 prints them. */
 export interface HookProgress {
   started(name: string, index: number, total: number, uniqueId: string): void;
@@ -119,6 +169,7 @@ export async function runProjectHooks(
       try {
         sql = (await input.engine.renderAsync(h.file, h.sql, ctx)).trim();
         executeStart = isoNow();
+        recordCompiled(input.manifest, op, sql);
         input.onCompiled?.(operationSqlPath(op), sql);
         if (sql) await conn.execute(sql);
       } catch (e) {
@@ -152,6 +203,12 @@ export async function runProjectHooks(
   } finally {
     input.adapter.release(conn);
   }
+}
+
+/** The manifest's operation node of a hook keeps the SQL it rendered to (manifest.json's compiled_code). */
+export function recordCompiled(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, sql: string): void {
+  const node = manifest.operations?.hooks.find((h) => h.packageName === op.packageName && h.kind === op.kind && h.index === op.index);
+  if (node) node.compiledCode = sql;
 }
 
 /** A hook's entry of run_results.json, as dbt 1.11 writes it (failures: 0 when it passed, else 1). */

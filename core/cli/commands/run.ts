@@ -225,8 +225,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
-      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
-      allCompiled: clone ? undefined : () => manifestJson.start(),
+      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run; so
+      // is it with on-run-end hooks, whose compiled_code it records once they rendered.
+      allCompiled: clone || countProjectHooks('on-run-end', projectHooks) > 0 ? undefined : () => manifestJson.start(),
       executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
