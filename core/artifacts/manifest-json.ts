@@ -432,7 +432,7 @@ function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
     ',"metrics":[],"functions":[]' +
     `,"depends_on":${braces(prop('macros', n.dependsOn.macros) + prop('nodes', n.dependsOn.nodes))}` +
     (compiled !== undefined ? `,"compiled_path":${str(`target/compiled/${nodeSqlPath(n, roots)}`)},"compiled":true${prop('compiled_code', compiled ?? null)},"extra_ctes_injected":true` : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
-    ',"extra_ctes":[]' +
+    `,"extra_ctes":${extraCtesText(n)}` +
     `,"contract":${contractText(n)}`;
   if (n.resourceType === 'model') {
     out +=
@@ -505,7 +505,7 @@ function codeJson(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
     compiled: n.compiledCode !== undefined,
     compiled_code: n.compiledCode ?? null,
     extra_ctes_injected: n.compiledCode !== undefined,
-    extra_ctes: [],
+    extra_ctes: n.extraCtes ?? [],
     contract: contractJson(n),
   };
   if (n.resourceType === 'model') {
@@ -725,4 +725,9 @@ function exposureJson(e: Exposure, roots: PackageRoots): Record<string, unknown>
     sources: e.sources,
     metrics: [],
   };
+}
+
+// compat3: manifest.json's extra_ctes (the ephemeral models compile inlined), kept apart from the writer's code.
+function extraCtesText(n: ParsedNode): string {
+  return n.extraCtes ? JSON.stringify(n.extraCtes) : '[]';
 }

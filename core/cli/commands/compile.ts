@@ -118,7 +118,12 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     }),
   );
   const deferTo = deferState(session, opts);
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, empty: !!opts.empty });
+  // Ephemeral models outside the selection that selected nodes inline: compiled and filed too, as dbt does.
+  const unselectedEphemerals: { node: ParsedNode; sql: string }[] = [];
+  const onEphemeral = (node: ParsedNode, sql: string) => {
+    if (!selected.has(node.uniqueId)) unselectedEphemerals.push({ node, sql });
+  };
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, empty: !!opts.empty, onEphemeral });
   if (deferTo) {
     // Deferral asks the target which relations exist: the one warehouse read compile makes.
     await session.adapter.open();
@@ -141,18 +146,9 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   let written = 0;
   const outputs: string[] = [];
   const printed: PrintedNode[] = [];
-  /** A printed node with no compiled file (ephemeral): its SQL cannot be shown from the record. */
-  let printedUnfiled = false;
   const write = ({ node, sql }: { node: ParsedNode; sql: string }) => {
     count++;
     const shown = printNames.has(node.name) ? sql : null;
-    if (node.config.materialized === 'ephemeral') {
-      if (shown !== null) {
-        printed.push({ name: node.name, output: '', sql: shown });
-        printedUnfiled = true;
-      }
-      return;
-    }
     written++;
     const output = `compiled/${nodeSqlPath(node, session.manifest.packageRoots)}`;
     outputs.push(output);
@@ -189,6 +185,11 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       const compiled: { node: ParsedNode; sql: string }[] = [];
       await compileWithWarehouse(session, compiler, queries, compiled, errors);
       compiled.forEach(write);
+    }
+    for (const { node, sql } of unselectedEphemerals) {
+      const output = `compiled/${nodeSqlPath(node, session.manifest.packageRoots)}`;
+      outputs.push(output);
+      writer.writeCompiled(node, layout(sql), session.manifest.packageRoots);
     }
     // The project hooks, when the whole project compiles (as dbt's compile writes them; not with --select).
     if (bare && session.manifest.operations) {
@@ -235,7 +236,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
   const found = foundPhrase(session.manifest);
   // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
-  if (manifestHead !== undefined && !deferTo && !queries.length && !hooksQueried && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
+  if (manifestHead !== undefined && !deferTo && !queries.length && !hooksQueried && !session.warnings.length && !selectionWarnings && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
     const salt = randomUUID();
     timings.time('write artifacts', () => {
       if (sections) {
@@ -288,7 +289,7 @@ function compiledTypes(bare: boolean): readonly string[] {
 
 interface PrintedNode {
   readonly name: string;
-  /** Its compiled file under the target folder ('' for an ephemeral model). */
+  /** Its compiled file under the target folder. */
   readonly output: string;
   readonly sql: string;
 }

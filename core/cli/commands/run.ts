@@ -27,6 +27,7 @@ import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { countProjectHooks, runProjectHooks, type HookProgress } from '../../macros/project-hooks.js';
 import type { Adapter } from '../../../adapters/adapter.js';
+import type { ParsedNode } from '../../nodes.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -177,7 +178,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const startResults: NodeResult[] = [];
   const endResults: NodeResult[] = [];
   const hookProgress: HookProgress = { started: (name, i, total, id) => reporter.hookStarted(name, i, total, id), finished: (name, i, total, r) => reporter.hookFinished(name, i, total, r) };
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
+  // An ephemeral model is compiled, and its file written, when a node using it compiles (as in dbt).
+  const onEphemeral = (n: ParsedNode, sql: string) => writer.writeCompiled(n, sql, session.manifest.packageRoots);
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty, onEphemeral });
   // manifest.json holds each node's compiled SQL, final once the last node has compiled: it is
   // made then, while the last nodes execute (and DuckDB checkpoints on close), not after the
   // run. Should the run not get to writing it (a kiln bug), the partial file is dropped.
