@@ -20,6 +20,8 @@ export interface ArtifactMeta {
   readonly invocationId: string;
   readonly generatedAt: Date;
   readonly adapterType: string;
+  /** When the invocation started (dbt's invocation_started_at); default generatedAt, which commands set to it. */
+  readonly invocationStartedAt?: Date;
 }
 
 export function metadata(meta: ArtifactMeta, schema: string): Record<string, unknown> {
@@ -34,6 +36,7 @@ export function metadata(meta: ArtifactMeta, schema: string): Record<string, unk
     kiln_version: KILN_VERSION,
     generated_at: meta.generatedAt.toISOString(),
     invocation_id: meta.invocationId,
+    invocation_started_at: (meta.invocationStartedAt ?? meta.generatedAt).toISOString(),
     env,
   };
 }

@@ -1,7 +1,8 @@
 // on-run-start / on-run-end: the hooks of dbt_project.yml (installed packages' first, then the
 // project's), rendered with an operation context (`schemas`, `database_schemas`, and for
 // on-run-end `results`) and run one by one on a connection of their own, each committed.
-import type { Adapter, SqlDialect } from '../../adapters/adapter.js';
+import type { Adapter, AdapterResponseStyle, SqlDialect } from '../../adapters/adapter.js';
+import { adapterResponseJson, resultMessage } from '../artifacts/adapter-response.js';
 import { nodeJson } from '../artifacts/manifest-json.js';
 import type { ContextDeps } from '../compiler/context.js';
 import { KilnError } from '../errors.js';
@@ -54,19 +55,19 @@ export function countProjectHooks(kind: ProjectHookKind, input: ProjectHooksInpu
 }
 
 /** dbt's RunResult as on-run-end sees it: `result.node`, `.status`, `.message`, `.adapter_response`, ... */
-export function resultObjects(results: readonly NodeResult[], manifest: Manifest, dialect: SqlDialect): Record<string, unknown>[] {
+export function resultObjects(results: readonly NodeResult[], manifest: Manifest, dialect: SqlDialect, style?: AdapterResponseStyle): Record<string, unknown>[] {
   return results.map((r) => {
     const n = manifest.nodes.get(r.uniqueId);
     return {
       unique_id: r.uniqueId,
       node: n ? nodeJson(n, dialect, manifest.packageRoots) : { unique_id: r.uniqueId },
       status: r.status,
-      message: r.message,
+      message: resultMessage(r, style),
       execution_time: r.executionTime,
       thread_id: r.threadId,
       timing: r.timing,
       failures: r.failures ?? null,
-      adapter_response: { _message: r.adapterMessage, rows_affected: r.rowsAffected },
+      adapter_response: adapterResponseJson(r, style),
     };
   });
 }
@@ -153,7 +154,7 @@ export async function runProjectHooks(
   const conn = await input.adapter.acquire();
   try {
     const { schemas, databaseSchemas } = schemasOf(run.nodes);
-    const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: resultObjects(run.results ?? [], input.manifest, input.deps.dialect) } : {}) };
+    const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: resultObjects(run.results ?? [], input.manifest, input.deps.dialect, input.adapter.adapterResponse) } : {}) };
     for (const [at, h] of hooks.entries()) {
       const name = `${h.pkg}.${kind}.${h.index}`;
       const op = { packageName: h.pkg, kind, index: h.index };

@@ -301,7 +301,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   try {
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
