@@ -4,6 +4,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
+import { configDefaultsText, withConfigDefaults } from './config-defaults.js';
 import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { isSeedStamp, manifestChecksum } from '../seeds/seed-stamp.js';
@@ -282,7 +283,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     fqn: n.fqn,
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
-    config: configJson(n.config),
+    config: withConfigDefaults(configJson(n.config), n.resourceType),
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
@@ -378,7 +379,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     prop('fqn', n.fqn) +
     prop('alias', n.alias) +
     `,"checksum":${isSeedStamp(n.checksum) ? `{"name":"path"${prop('checksum', n.originalFilePath)}}` : `{"name":"sha256"${prop('checksum', n.checksum)}}`}` +
-    `,"config":${configText(n.config)}` +
+    `,"config":${configText(n.config, n.resourceType)}` +
     prop('tags', n.config.tags) +
     prop('description', n.description) +
     `,"columns":${columns}` +
@@ -403,10 +404,12 @@ function docsText(docs: unknown): string {
 const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
-function configText(config: NodeConfig): string {
-  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(configJson(config));
+function configText(config: NodeConfig, resourceType: string): string {
+  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config), resourceType));
   const text = JSON.stringify(config);
-  return text === '{}' ? `{${NO_HOOKS}}` : `${text.slice(0, -1)},${NO_HOOKS}}`;
+  // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
+  const defaults = configDefaultsText(config, resourceType);
+  return text === '{}' ? `{${NO_HOOKS}${defaults}}` : `${text.slice(0, -1)},${NO_HOOKS}${defaults}}`;
 }
 
 /**
