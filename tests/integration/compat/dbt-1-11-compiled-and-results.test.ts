@@ -157,3 +157,44 @@ describe('kiln build as dbt 1.11 records it', () => {
     expect(r.stdout).toMatch(/SKIP relation main\.after/);
   });
 });
+
+describe('manifest.json configs as dbt 1.11 writes them', () => {
+  it("writes the keys dbt writes at their defaults, a node's own values kept, and state:modified sees no change", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'seeds/codes.csv': 'code\na\n',
+      'models/m.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id",
+      'models/v.sql': 'select 1 as id',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: v\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { config: Record<string, unknown> }> }).nodes;
+    expect(nodes['model.p.v']!.config).toMatchObject({
+      alias: null,
+      schema: null,
+      unique_key: null,
+      lookback: 1,
+      on_configuration_change: 'apply',
+      grants: {},
+      packages: [],
+      docs: { show: true, node_color: null },
+      contract: { enforced: false, alias_types: true },
+      access: 'protected',
+      freshness: null,
+    });
+    expect(nodes['model.p.m']!.config).toMatchObject({ materialized: 'incremental', unique_key: 'id', access: 'protected' });
+    expect(nodes['seed.p.codes']!.config).toMatchObject({ persist_docs: {}, quoting: {}, lookback: 1 });
+    expect(nodes['seed.p.codes']!.config).not.toHaveProperty('access');
+    const test = Object.entries(nodes).find(([id]) => id.startsWith('test.p.not_null_v_id'))![1];
+    expect(test.config).toMatchObject({ alias: null, database: null, store_failures_as: null, severity: 'ERROR' });
+    expect(test.config).not.toHaveProperty('contract');
+    // A manifest with the defaults written out compares equal to the project it came from.
+    fs.mkdirSync(path.join(dir, 'prod'));
+    fs.copyFileSync(path.join(dir, 'target/manifest.json'), path.join(dir, 'prod/manifest.json'));
+    const ls = await kiln(['ls', '-s', 'state:modified', '--state', 'prod'], dir);
+    expect(ls.code, ls.output).toBe(0);
+    expect(ls.stdout).not.toMatch(/p\.(m|v|codes)\b/);
+  });
+});
