@@ -155,6 +155,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           description: m.description,
           meta: {},
           docs: { show: true, node_color: null },
+          config: { meta: {}, docs: { show: true, node_color: null } },
           patch_path: null,
           arguments: m.arguments.map((name) => ({ name, type: null, description: '' })),
           supported_languages: null,
@@ -287,7 +288,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
-      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, tags: c.tags }]),
+      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null }]),
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
@@ -423,7 +424,8 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
     const c = columns[key];
     if (c.name !== key) return undefined;
     const name = str(key);
-    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null${prop('tags', c.tags)}}`;
+    // (compat3: dbt 1.11's column `config` holds the column's meta and tags; `granularity` after them)
+    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null,"config":${braces(prop('meta', c.meta) + prop('tags', c.tags))}${prop('tags', c.tags)},"granularity":null}`;
   }
   return braces(out);
 }

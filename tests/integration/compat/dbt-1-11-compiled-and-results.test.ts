@@ -198,3 +198,21 @@ describe('manifest.json configs as dbt 1.11 writes them', () => {
     expect(ls.stdout).not.toMatch(/p\.(m|v|codes)\b/);
   });
 });
+
+describe('columns and macros in manifest.json as dbt 1.11 writes them', () => {
+  it('gives a column its config (its meta and tags) and granularity, and a macro its config', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        meta: {a: 1}\n        tags: [x]\n',
+      'macros/twice.sql': '{% macro twice(x) %}{{ x }} * 2{% endmacro %}',
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { columns: Record<string, unknown> }>; macros: Record<string, Record<string, unknown>> };
+    expect(m.nodes['model.p.m']!.columns.id).toEqual({ name: 'id', description: '', meta: { a: 1 }, data_type: null, constraints: [], quote: null, config: { meta: { a: 1 }, tags: ['x'] }, tags: ['x'], granularity: null });
+    expect(m.macros['macro.p.twice']!.config).toEqual({ meta: {}, docs: { show: true, node_color: null } });
+    expect(Object.keys(m.macros['macro.p.twice']!).slice(8, 13)).toEqual(['description', 'meta', 'docs', 'config', 'patch_path']);
+  });
+});
