@@ -32,6 +32,13 @@ export interface RelationDescription extends Relation {
   readonly owner: string | null;
 }
 
+/**
+ * What dbt's adapter for a database puts in run_results.json's adapter_response for a node's SQL:
+ * 'status', the statement's status tag with its code and row count (dbt-postgres); 'ok',
+ * `{_message: 'OK'}` whatever ran (dbt-duckdb). Seeds report their INSERT either way.
+ */
+export type AdapterResponseStyle = 'status' | 'ok';
+
 export interface QueryResult {
   readonly columns: readonly string[];
   /** Values converted to JS: numbers, strings, booleans, null; BIGINT beyond 2^53 as string. */
@@ -348,6 +355,8 @@ export interface Adapter {
    * Final only after open(): some depend on the server (Postgres' MERGE on its version). Read
    * them after opening, never cache them from before.
    */
+  /** Optional, default 'status': how run_results.json reports what a node's SQL did (AdapterResponseStyle). */
+  readonly adapterResponse?: AdapterResponseStyle;
   readonly capabilities: AdapterCapabilities;
   /**
    * Optional: the capabilities for relations in `database` where they differ by database (Trino:

@@ -75,6 +75,13 @@ export interface DependsOn {
   macros: string[];
 }
 
+/** An ephemeral model inlined as a CTE, as manifest.json's `extra_ctes` list it (dbt's `{id, sql}`). */
+export interface ExtraCte {
+  readonly id: string;
+  /** The CTE's definition as injected, after a space as dbt writes it (` __dbt__cte__x as (...)`). */
+  readonly sql: string;
+}
+
 export interface ParsedNode {
   uniqueId: string;
   resourceType: 'model' | 'seed' | 'snapshot' | 'test' | 'analysis' | 'unit_test';
@@ -109,6 +116,8 @@ export interface ParsedNode {
   constraints?: ConstraintDef[];
   /** Set by compile. */
   compiledCode?: string;
+  /** Set by compile: the ephemeral ancestors injected into compiledCode (absent when none). */
+  extraCtes?: readonly ExtraCte[];
   /** Seeds: absolute path of the CSV. */
   seedFile?: string;
   /** Generic tests: which test, with what arguments (as written in YAML). */

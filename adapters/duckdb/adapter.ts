@@ -39,6 +39,8 @@ export function versionHasMerge(v: string): boolean {
 
 export class DuckDBAdapter implements Adapter {
   readonly type = 'duckdb';
+  // dbt-duckdb reports every statement as `OK` (its cursor has no status message).
+  readonly adapterResponse = 'ok' as const;
   readonly dialect = duckdbDialect;
   readonly formatterDialect = 'duckdb';
   readonly jinjaMacros = DUCKDB_MACROS_SQL;

@@ -4,6 +4,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
+import { configDefaultsText, withConfigDefaults } from './config-defaults.js';
 import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { isSeedStamp, manifestChecksum } from '../seeds/seed-stamp.js';
@@ -20,6 +21,8 @@ export interface ArtifactMeta {
   readonly invocationId: string;
   readonly generatedAt: Date;
   readonly adapterType: string;
+  /** When the invocation started (dbt's invocation_started_at); default generatedAt, which commands set to it. */
+  readonly invocationStartedAt?: Date;
 }
 
 export function metadata(meta: ArtifactMeta, schema: string): Record<string, unknown> {
@@ -34,6 +37,7 @@ export function metadata(meta: ArtifactMeta, schema: string): Record<string, unk
     kiln_version: KILN_VERSION,
     generated_at: meta.generatedAt.toISOString(),
     invocation_id: meta.invocationId,
+    invocation_started_at: (meta.invocationStartedAt ?? meta.generatedAt).toISOString(),
     env,
   };
 }
@@ -151,6 +155,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           description: m.description,
           meta: {},
           docs: { show: true, node_color: null },
+          config: { meta: {}, docs: { show: true, node_color: null } },
           patch_path: null,
           arguments: m.arguments.map((name) => ({ name, type: null, description: '' })),
           supported_languages: null,
@@ -279,11 +284,11 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     fqn: n.fqn,
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
-    config: configJson(n.config),
+    config: withConfigDefaults(configJson(n.config), n.resourceType),
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
-      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, tags: c.tags }]),
+      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null }]),
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
@@ -375,7 +380,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     prop('fqn', n.fqn) +
     prop('alias', n.alias) +
     `,"checksum":${isSeedStamp(n.checksum) ? `{"name":"path"${prop('checksum', n.originalFilePath)}}` : `{"name":"sha256"${prop('checksum', n.checksum)}}`}` +
-    `,"config":${configText(n.config)}` +
+    `,"config":${configText(n.config, n.resourceType)}` +
     prop('tags', n.config.tags) +
     prop('description', n.description) +
     `,"columns":${columns}` +
@@ -400,10 +405,12 @@ function docsText(docs: unknown): string {
 const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
-function configText(config: NodeConfig): string {
-  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(configJson(config));
+function configText(config: NodeConfig, resourceType: string): string {
+  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config), resourceType));
   const text = JSON.stringify(config);
-  return text === '{}' ? `{${NO_HOOKS}}` : `${text.slice(0, -1)},${NO_HOOKS}}`;
+  // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
+  const defaults = configDefaultsText(config, resourceType);
+  return text === '{}' ? `{${NO_HOOKS}${defaults}}` : `${text.slice(0, -1)},${NO_HOOKS}${defaults}}`;
 }
 
 /**
@@ -417,7 +424,8 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
     const c = columns[key];
     if (c.name !== key) return undefined;
     const name = str(key);
-    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null${prop('tags', c.tags)}}`;
+    // (compat3: dbt 1.11's column `config` holds the column's meta and tags; `granularity` after them)
+    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null,"config":${braces(prop('meta', c.meta) + prop('tags', c.tags))}${prop('tags', c.tags)},"granularity":null}`;
   }
   return braces(out);
 }
@@ -432,7 +440,7 @@ function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
     ',"metrics":[],"functions":[]' +
     `,"depends_on":${braces(prop('macros', n.dependsOn.macros) + prop('nodes', n.dependsOn.nodes))}` +
     (compiled !== undefined ? `,"compiled_path":${str(`target/compiled/${nodeSqlPath(n, roots)}`)},"compiled":true${prop('compiled_code', compiled ?? null)},"extra_ctes_injected":true` : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
-    ',"extra_ctes":[]' +
+    `,"extra_ctes":${extraCtesText(n)}` +
     `,"contract":${contractText(n)}`;
   if (n.resourceType === 'model') {
     out +=
@@ -505,7 +513,7 @@ function codeJson(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
     compiled: n.compiledCode !== undefined,
     compiled_code: n.compiledCode ?? null,
     extra_ctes_injected: n.compiledCode !== undefined,
-    extra_ctes: [],
+    extra_ctes: n.extraCtes ?? [],
     contract: contractJson(n),
   };
   if (n.resourceType === 'model') {
@@ -725,4 +733,9 @@ function exposureJson(e: Exposure, roots: PackageRoots): Record<string, unknown>
     sources: e.sources,
     metrics: [],
   };
+}
+
+// compat3: manifest.json's extra_ctes (the ephemeral models compile inlined), kept apart from the writer's code.
+function extraCtesText(n: ParsedNode): string {
+  return n.extraCtes ? JSON.stringify(n.extraCtes) : '[]';
 }

@@ -8,6 +8,8 @@ export interface ProjectOperation {
   readonly kind: 'on-run-start' | 'on-run-end';
   readonly index: number;
   readonly sql: string;
+  /** The hook's SQL as last rendered in this invocation (compile, or run before it executed). */
+  compiledCode?: string;
 }
 
 /** `shop-on-run-start-0`: the node's name. */
@@ -45,7 +47,37 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
     fqn: [op.packageName, 'hooks', name],
     alias: name,
     checksum: { name: 'sha256', checksum: createHash('sha256').update(op.sql, 'utf8').digest('hex') },
-    config: { enabled: true, alias: null, schema: null, database: null, tags: [], meta: {}, materialized: 'view', persist_docs: {}, 'post-hook': [], 'pre-hook': [], quoting: {}, column_types: {}, on_schema_change: 'ignore', grants: {}, contract: { enforced: false, alias_types: true } },
+    // dbt 1.11's keys, in its order
+    config: {
+      enabled: true,
+      alias: null,
+      schema: null,
+      database: null,
+      tags: [],
+      meta: {},
+      group: null,
+      static_analysis: null,
+      materialized: 'view',
+      incremental_strategy: null,
+      batch_size: null,
+      lookback: 1,
+      begin: null,
+      persist_docs: {},
+      'post-hook': [],
+      'pre-hook': [],
+      quoting: {},
+      column_types: {},
+      full_refresh: null,
+      unique_key: null,
+      on_schema_change: 'ignore',
+      on_configuration_change: 'apply',
+      grants: {},
+      packages: [],
+      docs: { show: true, node_color: null },
+      contract: { enforced: false, alias_types: true },
+      event_time: null,
+      concurrent_batches: null,
+    },
     tags: [op.kind],
     description: '',
     columns: {},
@@ -61,7 +93,10 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
     metrics: [],
     functions: [],
     depends_on: { macros: [], nodes: [] },
-    compiled_path: null,
+    // Once rendered, as dbt 1.11 records a hook it compiled (the path keeps dbt's `./`).
+    ...(op.compiledCode === undefined
+      ? { compiled_path: null }
+      : { compiled_path: `target/compiled/${op.packageName}/./dbt_project.yml/hooks/${name}.sql`, compiled: true, compiled_code: op.compiledCode, extra_ctes_injected: true, extra_ctes: [] }),
     contract: { enforced: false, alias_types: true, checksum: null },
     // Its place among the hooks of its kind, from 1 (dbt's `index`).
     index: op.index + 1,

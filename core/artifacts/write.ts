@@ -9,6 +9,8 @@ import { StreamFile } from './stream-file.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
+import { adapterResponseJson, resultMessage } from './adapter-response.js';
+import type { AdapterResponseStyle } from '../../adapters/adapter.js';
 
 export interface ArtifactWriterOptions {
   /**
@@ -255,35 +257,29 @@ export class ArtifactWriter {
   }
 }
 
-export function runResultsJson(summary: RunSummary, meta: ArtifactMeta, args: Record<string, unknown>): Record<string, unknown> {
+export function runResultsJson(summary: RunSummary, meta: ArtifactMeta, args: Record<string, unknown>, style?: AdapterResponseStyle): Record<string, unknown> {
   return {
     metadata: metadata(meta, 'run-results/v6'),
-    results: summary.results.map(resultJson),
+    results: summary.results.map((r) => resultJson(r, style)),
     elapsed_time: summary.elapsedSeconds,
     args,
   };
 }
 
-/** dbt's adapter_response code: the status message without its counts (`INSERT 0 150` → `INSERT`). */
-function responseCode(message: string): string {
-  return message.split(' ').filter((w) => w !== '' && !/^\d+$/.test(w)).join(' ');
-}
-
-function resultJson(r: NodeResult): Record<string, unknown> {
+function resultJson(r: NodeResult, style: AdapterResponseStyle | undefined): Record<string, unknown> {
   return {
     status: r.status,
     timing: r.timing,
     thread_id: r.threadId,
     execution_time: r.executionTime,
-    // A project hook (an `operation`) has none in dbt.
-    adapter_response: r.status === 'skipped' || r.uniqueId.startsWith('operation.') ? {} : { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected },
-    // As dbt: a passing test has no message; a seed (no SQL of its own) no compiled code.
-    message: r.status === 'pass' ? null : r.message,
+    adapter_response: adapterResponseJson(r, style),
+    message: resultMessage(r, style),
     failures: r.failures ?? null,
     unique_id: r.uniqueId,
     compiled: r.compiledCode ? true : null,
     compiled_code: r.compiledCode || null,
-    relation_name: r.relationName,
+    // As dbt: a seed (no SQL of its own) has no compiled code, and no relation_name here either.
+    relation_name: r.uniqueId.startsWith('seed.') ? null : r.relationName,
     batch_results: r.batchResults ? { successful: r.batchResults.successful, failed: r.batchResults.failed } : null,
     error: r.error ? r.error.toJSON() : undefined,
   };

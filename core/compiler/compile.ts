@@ -8,7 +8,7 @@ import { isCallExpression } from '../data-tests/build-tests.js';
 import { isWholeFloat } from '../project/yaml-floats.js';
 import { PyFloat } from '../template/values.js';
 import { runContext, staticRunContext, type ContextDeps, type RunResolver } from './context.js';
-import { injectCtes } from './inject-ctes.js';
+import { cteDefinition, injectCtes } from './inject-ctes.js';
 import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
 import { readStatic, renderStatic, type StaticTemplate } from './static-template.js';
 import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
@@ -31,6 +31,11 @@ export interface CompileOptions {
   readonly staticFastPath?: boolean;
   /** --empty: refs and sources render as zero-row subqueries (dbt's `where false limit 0`). */
   readonly empty?: boolean;
+  /**
+   * Called once for each ephemeral model a compiled node inlines, with the ephemeral's own
+   * compiled SQL (dbt compiles, records and writes an ephemeral when a node using it compiles).
+   */
+  readonly onEphemeral?: (node: ParsedNode, sql: string) => void;
 }
 
 /** Run-time answers for one compile of one node, from warehouse state (see core/materializations). */
@@ -86,9 +91,26 @@ export class Compiler {
     });
     const sql = injectCtes(body, ctes);
     // A batch's SQL is one of many; the node keeps its unnarrowed compile.
-    if (!run?.batch) node.compiledCode = sql;
+    if (!run?.batch) {
+      node.compiledCode = sql;
+      // (set only where there are some: most nodes never get the property)
+      if (ctes.length) node.extraCtes = ctes.map((c, i) => ({ id: order[i], sql: ` ${cteDefinition(c)}` }));
+      else if (node.extraCtes) node.extraCtes = undefined;
+    }
+    const onEphemeral = this.opts.onEphemeral;
+    if (onEphemeral) {
+      for (const id of order) {
+        if (this.ephemeralsCompiled.has(id)) continue;
+        this.ephemeralsCompiled.add(id);
+        const eph = this.manifest.nodes.get(id)!;
+        onEphemeral(eph, this.finish(eph, undefined, this.render(eph)).sql);
+      }
+    }
     return { uniqueId: node.uniqueId, sql, ephemerals: order };
   }
+
+  /** Ephemeral models compiled for onEphemeral. */
+  private readonly ephemeralsCompiled = new Set<string>();
 
   /**
    * compile() for templates that may query the warehouse (run_query, statement, adapter

@@ -7,9 +7,14 @@ export interface Cte {
   readonly sql: string;
 }
 
+/** One CTE as injected (`__dbt__cte__x as (\n...\n)`); manifest.json's extra_ctes hold these. */
+export function cteDefinition(c: Cte): string {
+  return `${c.name} as (\n${c.sql.trim()}\n)`;
+}
+
 export function injectCtes(sql: string, ctes: readonly Cte[]): string {
   if (ctes.length === 0) return sql;
-  const list = ctes.map((c) => `${c.name} as (\n${c.sql.trim()}\n)`).join(',\n');
+  const list = ctes.map(cteDefinition).join(',\n');
   const at = leadingWith(sql);
   if (at === null) return `with ${list}\n${sql.replace(/^\s+/, '')}`;
   return `${sql.slice(0, at.end)} ${list},\n${sql.slice(at.end).replace(/^[ \t]*\n?/, '')}`;

@@ -14,7 +14,8 @@ export interface OperationInput {
   readonly manifest: Manifest;
   readonly deps: ContextDeps;
   readonly profileName: string;
-  readonly warehouse: Warehouse;
+  /** Where warehouse calls run; none for `kiln compile`'s render (a call then asks for one: needsWarehouse). */
+  readonly warehouse?: Warehouse;
   /** Where the operation's template text comes from, for errors (e.g. dbt_project.yml). */
   readonly file: string;
   /** The package whose hook or macro this is (its vars apply); default: the root project. */

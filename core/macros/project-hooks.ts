@@ -1,7 +1,8 @@
 // on-run-start / on-run-end: the hooks of dbt_project.yml (installed packages' first, then the
 // project's), rendered with an operation context (`schemas`, `database_schemas`, and for
 // on-run-end `results`) and run one by one on a connection of their own, each committed.
-import type { Adapter, SqlDialect } from '../../adapters/adapter.js';
+import type { Adapter, AdapterResponseStyle, SqlDialect } from '../../adapters/adapter.js';
+import { adapterResponseJson, resultMessage } from '../artifacts/adapter-response.js';
 import { nodeJson } from '../artifacts/manifest-json.js';
 import type { ContextDeps } from '../compiler/context.js';
 import { KilnError } from '../errors.js';
@@ -11,8 +12,9 @@ import type { ProjectFile } from '../project/types.js';
 import type { NodeResult, TimingInfo } from '../runner/results.js';
 import { isoNow } from '../runner/iso-now.js';
 import { operationId, operationSqlPath, type ProjectOperation } from '../artifacts/operation-json.js';
-import type { TemplateEngine } from '../template/engine.js';
+import { needsWarehouse, type TemplateEngine } from '../template/engine.js';
 import { operationContext } from './operation-context.js';
+import type { Warehouse } from './adapter-object.js';
 
 export type ProjectHookKind = 'on-run-start' | 'on-run-end';
 
@@ -53,19 +55,19 @@ export function countProjectHooks(kind: ProjectHookKind, input: ProjectHooksInpu
 }
 
 /** dbt's RunResult as on-run-end sees it: `result.node`, `.status`, `.message`, `.adapter_response`, ... */
-export function resultObjects(results: readonly NodeResult[], manifest: Manifest, dialect: SqlDialect): Record<string, unknown>[] {
+export function resultObjects(results: readonly NodeResult[], manifest: Manifest, dialect: SqlDialect, style?: AdapterResponseStyle): Record<string, unknown>[] {
   return results.map((r) => {
     const n = manifest.nodes.get(r.uniqueId);
     return {
       unique_id: r.uniqueId,
       node: n ? nodeJson(n, dialect, manifest.packageRoots) : { unique_id: r.uniqueId },
       status: r.status,
-      message: r.message,
+      message: resultMessage(r, style),
       execution_time: r.executionTime,
       thread_id: r.threadId,
       timing: r.timing,
       failures: r.failures ?? null,
-      adapter_response: { _message: r.adapterMessage, rows_affected: r.rowsAffected },
+      adapter_response: adapterResponseJson(r, style),
     };
   });
 }
@@ -79,6 +81,55 @@ function schemasOf(nodes: readonly ParsedNode[]): { schemas: string[]; databaseS
   }
   const databaseSchemas = [...seen.values()];
   return { schemas: [...new Set(databaseSchemas.map(([, s]) => s))], databaseSchemas };
+}
+
+/** A hook's SQL as `kiln compile` renders it, for target/compiled/<operationSqlPath>. */
+export interface CompiledHook {
+  readonly file: string;
+  readonly sql: string;
+}
+
+/**
+ * `kiln compile` without a selection: every hook rendered as dbt's compile renders it (on-run-end
+ * sees no `results` yet), recorded on its operation node; nothing executes. A hook whose template
+ * queries the warehouse renders on a connection `withWarehouse` lends, once the others are done.
+ */
+export async function compileProjectHooks(
+  input: ProjectHooksInput,
+  nodes: readonly ParsedNode[],
+  withWarehouse: (render: (warehouse: Warehouse) => Promise<void>) => Promise<void>,
+): Promise<CompiledHook[]> {
+  const { schemas, databaseSchemas } = schemasOf(nodes);
+  const out: CompiledHook[] = [];
+  const pending: { kind: ProjectHookKind; hook: Hook }[] = [];
+  const render = async (kind: ProjectHookKind, h: Hook, warehouse?: Warehouse): Promise<void> => {
+    const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: [] } : {}) };
+    const ctx = operationContext({ manifest: input.manifest, deps: input.deps, profileName: input.profileName, warehouse, file: h.file, packageName: h.pkg === input.project.name ? undefined : h.pkg }, extra);
+    const op = { packageName: h.pkg, kind, index: h.index };
+    let sql: string;
+    try {
+      sql = (warehouse ? await input.engine.renderAsync(h.file, h.sql, ctx) : input.engine.render(h.file, h.sql, ctx)).trim();
+    } catch (e) {
+      if (!warehouse && needsWarehouse(e)) {
+        pending.push({ kind, hook: h });
+        return;
+      }
+      if (!(e instanceof KilnError)) throw e;
+      throw new KilnError(e.code, `${kind} hook ${h.index + 1} (${h.pkg}.${kind}.${h.index}) failed to compile: ${e.message}`, {
+        loc: e.loc ?? { file: h.file },
+        hint: e.hint ?? `The hook is entry ${h.index + 1} of \`${kind}\` in ${h.file}.`,
+        related: e.related,
+        cause: e,
+      });
+    }
+    recordCompiled(input.manifest, op, sql);
+    out.push({ file: operationSqlPath(op), sql });
+  };
+  for (const kind of ['on-run-start', 'on-run-end'] as const) for (const h of hooksOf(kind, input)) await render(kind, h);
+  if (pending.length) await withWarehouse(async (w) => {
+    for (const p of pending) await render(p.kind, p.hook, w);
+  });
+  return out;
 }
 
 /** Run-style progress (kiln run/build): a START and a result line per hook, as dbt 1.11 prints them. */
@@ -103,7 +154,7 @@ export async function runProjectHooks(
   const conn = await input.adapter.acquire();
   try {
     const { schemas, databaseSchemas } = schemasOf(run.nodes);
-    const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: resultObjects(run.results ?? [], input.manifest, input.deps.dialect) } : {}) };
+    const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: resultObjects(run.results ?? [], input.manifest, input.deps.dialect, input.adapter.adapterResponse) } : {}) };
     for (const [at, h] of hooks.entries()) {
       const name = `${h.pkg}.${kind}.${h.index}`;
       const op = { packageName: h.pkg, kind, index: h.index };
@@ -119,6 +170,7 @@ export async function runProjectHooks(
       try {
         sql = (await input.engine.renderAsync(h.file, h.sql, ctx)).trim();
         executeStart = isoNow();
+        recordCompiled(input.manifest, op, sql);
         input.onCompiled?.(operationSqlPath(op), sql);
         if (sql) await conn.execute(sql);
       } catch (e) {
@@ -152,6 +204,12 @@ export async function runProjectHooks(
   } finally {
     input.adapter.release(conn);
   }
+}
+
+/** The manifest's operation node of a hook keeps the SQL it rendered to (manifest.json's compiled_code). */
+export function recordCompiled(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, sql: string): void {
+  const node = manifest.operations?.hooks.find((h) => h.packageName === op.packageName && h.kind === op.kind && h.index === op.index);
+  if (node) node.compiledCode = sql;
 }
 
 /** A hook's entry of run_results.json, as dbt 1.11 writes it (failures: 0 when it passed, else 1). */

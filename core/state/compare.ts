@@ -3,6 +3,7 @@
 // relation, persisted descriptions or contract differ, or when a macro it calls (directly or
 // through other macros) or a var it reads changed. Each aspect is compared only when asked for,
 // and without building strings: a 10,000-node comparison takes milliseconds.
+import { isConfigDefault } from '../artifacts/config-defaults.js';
 import type { Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Json, StateManifest } from './artifacts.js';
 import { usageOf, varDigest, type Usage } from './usage.js';
@@ -184,13 +185,14 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
 
 /** Configs, key by key; hooks as lists of SQL (manifest.json writes them as `pre-hook` objects). */
 function sameConfig(now: Readonly<Record<string, unknown>>, old: Json): boolean {
+  // A key one side leaves out and the other writes at dbt's default (config-defaults.ts) is the same.
   for (const k in now) {
     if (k === 'pre_hook' || k === 'post_hook') continue;
-    if (!equivalent(now[k], old[k])) return false;
+    if (!equivalent(now[k], old[k]) && (k in old || !isConfigDefault(k, now[k]))) return false;
   }
   for (const k in old) {
     if (k === 'pre-hook' || k === 'post-hook' || k in now) continue;
-    if (!isEmpty(old[k])) return false;
+    if (!isEmpty(old[k]) && !isConfigDefault(k, old[k])) return false;
   }
   return equivalent(now.pre_hook, isEmpty(old['pre-hook']) ? null : hookSql(old['pre-hook'])) && equivalent(now.post_hook, isEmpty(old['post-hook']) ? null : hookSql(old['post-hook']));
 }

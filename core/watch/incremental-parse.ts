@@ -342,6 +342,6 @@ function sameKeys(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknow
 }
 
 function withoutCompiled(n: ParsedNode): ParsedNode {
-  const { compiledCode: _, ...rest } = n;
+  const { compiledCode: _, extraCtes: __, ...rest } = n;
   return rest;
 }

@@ -39,6 +39,7 @@ function outputs(dir: string): { manifest: unknown; compiled: Record<string, str
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8'));
   delete manifest.metadata.generated_at;
   delete manifest.metadata.invocation_id;
+  delete manifest.metadata.invocation_started_at;
   const compiled: Record<string, string> = {};
   const root = path.join(dir, 'target', 'compiled');
   const walk = (d: string) => {

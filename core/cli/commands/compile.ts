@@ -9,6 +9,7 @@ import { manifestJsonChunks, type ManifestListener } from '../../artifacts/manif
 import { writeSemanticManifest } from '../../semantic/write.js';
 import type { Compiler } from '../../compiler/compile.js';
 import type { ParsedNode } from '../../nodes.js';
+import type { Connection } from '../../../adapters/adapter.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import { FORMAT_LIMIT, type GlobalOptions } from '../options.js';
 export { FORMAT_LIMIT };
@@ -24,7 +25,7 @@ import { forgetWarmRecord, ManifestSections } from '../../parser/partial/warm-re
  * (compileIfUpToDate) loads none of it.
  */
 async function modules() {
-  const [write, compile, session, defer, shared, engine, warmRecord, selection] = await Promise.all([
+  const [write, compile, session, defer, shared, engine, warmRecord, selection, projectHooks] = await Promise.all([
     import('../../artifacts/write.js'),
     import('../../compiler/compile.js'),
     import('../session.js'),
@@ -33,6 +34,7 @@ async function modules() {
     import('../../template/engine.js'),
     import('../../parser/partial/warm-record.js'),
     import('../../selection/select.js'),
+    import('../../macros/project-hooks.js'),
   ]);
   return {
     ArtifactWriter: write.ArtifactWriter,
@@ -48,6 +50,7 @@ async function modules() {
     writeWarmRecord: warmRecord.writeWarmRecord,
     jinjaRecordOf: warmRecord.jinjaRecordOf,
     isDefaultRequest: selection.isDefaultRequest,
+    compileProjectHooks: projectHooks.compileProjectHooks,
   };
 }
 
@@ -100,21 +103,27 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
-  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, jinjaRecordOf, isDefaultRequest } = await modules();
+  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, jinjaRecordOf, isDefaultRequest, compileProjectHooks } = await modules();
   const session = await openSession({ ...opts, timings }, io.cwd);
   // The outputs are about to change: the record of the last compile no longer holds.
   forgetCompileState(session.targetDir);
   reportWarnings(reporter, session.warnings);
   session.adapter.onRetry = (n) => reporter.retrying(n);
   let selectionWarnings = 0;
+  const bare = isDefaultRequest({ select: opts.select, exclude: opts.exclude, selector: opts.selector });
   const selected = timings.time('graph', () =>
-    select(session, opts, compiledTypes(isDefaultRequest({ select: opts.select, exclude: opts.exclude, selector: opts.selector })), (w) => {
+    select(session, opts, COMPILED_TYPES, (w) => {
       selectionWarnings++;
       reporter.kilnError(w, 'warn');
     }),
   );
   const deferTo = deferState(session, opts);
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, empty: !!opts.empty });
+  // Ephemeral models outside the selection that selected nodes inline: compiled and filed too, as dbt does.
+  const unselectedEphemerals: { node: ParsedNode; sql: string }[] = [];
+  const onEphemeral = (node: ParsedNode, sql: string) => {
+    if (!selected.has(node.uniqueId)) unselectedEphemerals.push({ node, sql });
+  };
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, empty: !!opts.empty, onEphemeral });
   if (deferTo) {
     // Deferral asks the target which relations exist: the one warehouse read compile makes.
     await session.adapter.open();
@@ -137,18 +146,9 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   let written = 0;
   const outputs: string[] = [];
   const printed: PrintedNode[] = [];
-  /** A printed node with no compiled file (ephemeral): its SQL cannot be shown from the record. */
-  let printedUnfiled = false;
   const write = ({ node, sql }: { node: ParsedNode; sql: string }) => {
     count++;
     const shown = printNames.has(node.name) ? sql : null;
-    if (node.config.materialized === 'ephemeral') {
-      if (shown !== null) {
-        printed.push({ name: node.name, output: '', sql: shown });
-        printedUnfiled = true;
-      }
-      return;
-    }
     written++;
     const output = `compiled/${nodeSqlPath(node, session.manifest.packageRoots)}`;
     outputs.push(output);
@@ -157,6 +157,8 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     writer.writeCompiled(node, text, session.manifest.packageRoots);
   };
   let manifestHead: string | undefined;
+  /** A project hook rendered against the warehouse: the compile depends on more than files. */
+  let hooksQueried = false;
   /** Nodes with ephemeral ancestors injected as CTEs (see EntryOffsets). */
   const withCtes = new Set<string>();
   let models: ModelEntry[] | undefined;
@@ -183,6 +185,29 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       const compiled: { node: ParsedNode; sql: string }[] = [];
       await compileWithWarehouse(session, compiler, queries, compiled, errors);
       compiled.forEach(write);
+    }
+    for (const { node, sql } of unselectedEphemerals) {
+      const output = `compiled/${nodeSqlPath(node, session.manifest.packageRoots)}`;
+      outputs.push(output);
+      writer.writeCompiled(node, layout(sql), session.manifest.packageRoots);
+    }
+    // The project hooks, when the whole project compiles (as dbt's compile writes them; not with --select).
+    if (bare && session.manifest.operations) {
+      const input = { manifest: session.manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter: session.adapter, project: session.loaded.project, packages: session.packages };
+      const nodes = [...selected].map((id) => session.manifest.nodes.get(id)!);
+      try {
+        const hooks = await compileProjectHooks(input, nodes, async (render) => {
+          hooksQueried = true;
+          await withConnection(session, (conn) => render({ adapter: session.adapter, connection: async () => conn }));
+        });
+        for (const h of hooks) {
+          writer.writeCompiledAt(h.file, h.sql);
+          outputs.push(`compiled/${h.file}`);
+        }
+      } catch (e) {
+        if (!(e instanceof KilnError)) throw e;
+        errors.push(e);
+      }
     }
     timings.time('write artifacts', () => {
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
@@ -211,7 +236,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
   const found = foundPhrase(session.manifest);
   // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
-  if (manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
+  if (manifestHead !== undefined && !deferTo && !queries.length && !hooksQueried && !session.warnings.length && !selectionWarnings && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
     const salt = randomUUID();
     timings.time('write artifacts', () => {
       if (sections) {
@@ -253,18 +278,16 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
 }
 
 /**
- * Data tests are compiled when the command selects (as dbt's compile does: `-s orders` compiles
- * orders and its tests). A bare `kiln compile` leaves them out: at 10,000 models their 30,000
- * files cost more than the models' own compile (≈ +40% CPU, +270 MB), and `kiln test`/`build`
- * write every test's compiled SQL anyway.
+ * What compile renders: models, analyses, snapshots and data tests, with or without a selection,
+ * as dbt's compile does (its files under target/compiled/.../schema.yml/ and compiled_code in
+ * manifest.json are what users and tools read). At 10,000 models with 30,000 tests the tests cost
+ * ≈ +30% CPU and +30 MB; `--exclude resource_type:test` leaves them out.
  */
-function compiledTypes(bare: boolean): readonly string[] {
-  return bare ? ['model', 'analysis', 'snapshot'] : ['model', 'analysis', 'snapshot', 'test'];
-}
+const COMPILED_TYPES: readonly string[] = ['model', 'analysis', 'snapshot', 'test'];
 
 interface PrintedNode {
   readonly name: string;
-  /** Its compiled file under the target folder ('' for an ephemeral model). */
+  /** Its compiled file under the target folder. */
   readonly output: string;
   readonly sql: string;
 }
@@ -345,9 +368,7 @@ async function formatter(dialect: string): Promise<(sql: string) => string> {
 }
 
 async function compileWithWarehouse(session: Session, compiler: Compiler, nodes: readonly ParsedNode[], compiled: { node: ParsedNode; sql: string }[], errors: KilnError[]): Promise<void> {
-  await session.adapter.open();
-  const conn = await session.adapter.acquire();
-  try {
+  await withConnection(session, async (conn) => {
     const warehouse = { adapter: session.adapter, connection: async () => conn };
     for (const node of nodes) {
       try {
@@ -357,6 +378,15 @@ async function compileWithWarehouse(session: Session, compiler: Compiler, nodes:
         else throw e;
       }
     }
+  });
+}
+
+/** One connection of the target, opened for `use` and closed after it. */
+async function withConnection(session: Session, use: (conn: Connection) => Promise<void>): Promise<void> {
+  await session.adapter.open();
+  const conn = await session.adapter.acquire();
+  try {
+    await use(conn);
   } finally {
     session.adapter.release(conn);
     await session.adapter.close();

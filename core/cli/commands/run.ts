@@ -27,6 +27,7 @@ import { KILN_VERSION } from '../../artifacts/manifest-json.js';
 import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { countProjectHooks, runProjectHooks, type HookProgress } from '../../macros/project-hooks.js';
 import type { Adapter } from '../../../adapters/adapter.js';
+import type { ParsedNode } from '../../nodes.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -177,7 +178,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const startResults: NodeResult[] = [];
   const endResults: NodeResult[] = [];
   const hookProgress: HookProgress = { started: (name, i, total, id) => reporter.hookStarted(name, i, total, id), finished: (name, i, total, r) => reporter.hookFinished(name, i, total, r) };
-  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
+  // An ephemeral model is compiled, and its file written, when a node using it compiles (as in dbt).
+  const onEphemeral = (n: ParsedNode, sql: string) => writer.writeCompiled(n, sql, session.manifest.packageRoots);
+  const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty, onEphemeral });
   // manifest.json holds each node's compiled SQL, final once the last node has compiled: it is
   // made then, while the last nodes execute (and DuckDB checkpoints on close), not after the
   // run. Should the run not get to writing it (a kiln bug), the partial file is dropped.
@@ -225,8 +228,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
-      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
-      allCompiled: clone ? undefined : () => manifestJson.start(),
+      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run; so
+      // is it with on-run-end hooks, whose compiled_code it records once they rendered.
+      allCompiled: clone || countProjectHooks('on-run-end', projectHooks) > 0 ? undefined : () => manifestJson.start(),
       executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
@@ -297,7 +301,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   try {
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),

@@ -319,7 +319,7 @@ class WatchLoop {
       if (this.reopensPerRebuild(session)) await adapter.close();
     }
     const meta = { invocationId: session.invocationId, generatedAt: new Date(), adapterType: adapter.type };
-    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: 'watch', select: this.opts.select ?? [], exclude: this.opts.exclude ?? [] }));
+    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: 'watch', select: this.opts.select ?? [], exclude: this.opts.exclude ?? [] }, adapter.adapterResponse));
     const done = performance.now();
     report.done(summary, manifest.nodes, { total: (done - t.started) / 1000, parse: (t.parsed - t.started) / 1000, build: (done - buildStarted) / 1000 });
   }

@@ -15,6 +15,7 @@
 // - What can differ between two compiles of the same files is never recorded: results that
 //   read per-invocation values or call log/print/modules (searched for in every file's text),
 //   warnings, nodes compiled against the warehouse, --defer/--state, a long-lived process.
+import { withConfigDefaults } from '../../artifacts/config-defaults.js';
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -297,6 +298,7 @@ async function check(opts: JinjaOptions, cwd: string, meta: { readonly invocatio
   if (typeof metadata.generated_at !== 'string' || typeof metadata.invocation_id !== 'string') return null;
   metadata.generated_at = meta.generatedAt.toISOString();
   metadata.invocation_id = meta.invocationId;
+  if (typeof metadata.invocation_started_at === 'string') metadata.invocation_started_at = meta.generatedAt.toISOString();
   const newHead = Buffer.from(HEAD_PREFIX + JSON.stringify(metadata), 'utf8');
   // A link would be written through in place, where a compile replaces it with a file.
   if (fs.lstatSync(manifestPath).isSymbolicLink()) return null;
@@ -526,7 +528,7 @@ function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { rea
     if (hasHooks(node.config)) return false;
     node.depends_on.macros = newMacros;
   }
-  if (r.config) node.config = r.config;
+  if (r.config) node.config = withConfigDefaults(r.config, 'model');
   node.compiled_code = r.compiled;
   node.refs = r.refs;
   node.sources = r.sources;

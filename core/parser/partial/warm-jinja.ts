@@ -285,7 +285,8 @@ function isData(v: unknown): boolean {
  * otherwise. Keys keep their place; a key new to the config comes last (before the hooks), as
  * merging appends it.
  */
-export function newConfig(old: Record<string, unknown>, before: readonly Record<string, unknown>[], after: readonly Record<string, unknown>[]): Record<string, unknown> | 'same' | null {
+export function newConfig(entry: Record<string, unknown>, before: readonly Record<string, unknown>[], after: readonly Record<string, unknown>[]): Record<string, unknown> | 'same' | null {
+  const old = configProper(entry);
   const seq = (calls: readonly Record<string, unknown>[]) => {
     const out = new Map<string, unknown[]>();
     for (const c of calls) for (const k of Object.keys(c)) if (c[k] !== undefined) (out.get(k) ?? out.set(k, []).get(k)!).push(c[k]);
@@ -329,6 +330,17 @@ export function newConfig(old: Record<string, unknown>, before: readonly Record<
   }
   if (!placed) return null;
   return out;
+}
+
+/**
+ * An entry's config without the defaults manifest.json writes after the hooks (config-defaults.ts):
+ * the config as the model has it, whose keys a change places (the entry gets the defaults again).
+ */
+function configProper(entry: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(entry);
+  const end = keys.indexOf('post-hook');
+  if (end < 0 || end === keys.length - 1) return entry;
+  return Object.fromEntries(keys.slice(0, end + 1).map((k) => [k, entry[k]]));
 }
 
 /** The run-time render, refs and sources resolved through the record; null when one is not in it. */

@@ -22,11 +22,18 @@ const files = {
 const read = (dir: string, rel: string) => fs.readFileSync(path.join(dir, 'target/compiled/p', rel), 'utf8');
 
 describe('kiln compile: tests, printed nodes, --inline', () => {
-  it('compiles generic and singular data tests when the command selects; a bare compile leaves them out', async () => {
+  it('compiles generic and singular data tests, with a selection or without (as dbt 1.11 does); --exclude resource_type:test leaves them out', async () => {
     const dir = testdir(files);
     const bare = await kiln(['compile', '--no-format'], dir);
     expect(bare.code, bare.output).toBe(0);
-    expect(bare.output).toContain('Compiled 3 nodes');
+    expect(bare.output).toContain('Compiled 6 nodes');
+    expect(read(dir, 'models/schema.yml/not_null_b_id.sql')).toContain('from "dev"."main"."b"');
+    expect(read(dir, 'tests/no_negative.sql')).toBe('select * from "dev"."main"."b" where id < 0');
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { compiled: boolean; compiled_path: string | null }> };
+    expect(manifest.nodes['test.p.no_negative']).toMatchObject({ compiled: true, compiled_path: 'target/compiled/p/tests/no_negative.sql' });
+    fs.rmSync(path.join(dir, 'target'), { recursive: true });
+    const lean = await kiln(['compile', '--no-format', '--exclude', 'resource_type:test'], dir);
+    expect(lean.output).toContain('Compiled 3 nodes');
     expect(fs.existsSync(path.join(dir, 'target/compiled/p/models/schema.yml'))).toBe(false);
     const r = await kiln(['compile', '--no-format', '--exclude', 'e'], dir);
     expect(r.code, r.output).toBe(0);
@@ -58,10 +65,11 @@ describe('kiln compile: tests, printed nodes, --inline', () => {
     const json = await kiln(['compile', '-s', '+b', '--output', 'json', '--no-format'], dir);
     expect(json.code, json.output).toBe(0);
     expect(json.stdout).toContain(JSON.stringify({ node: 'b', compiled: 'select id from "dev"."main"."a" where id > 1' }, null, 2));
-    // An ephemeral model has no file; its SQL is printed all the same, on every compile.
+    // An ephemeral model has its compiled file too (as in dbt 1.11); its SQL is printed as filed, on every compile.
     for (let i = 0; i < 2; i++) {
-      const eph = await kiln(['compile', '-s', 'e'], dir);
+      const eph = await kiln(['compile', '-s', 'e', '--no-format'], dir);
       expect(eph.stdout).toContain(`Compiled node 'e' is:\n select id from "dev"."main"."a"\n`);
+      expect(fs.readFileSync(path.join(dir, 'target/compiled/p/models/e.sql'), 'utf8')).toBe(' select id from "dev"."main"."a"');
     }
   });
 

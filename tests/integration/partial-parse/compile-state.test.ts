@@ -71,7 +71,7 @@ function targetFiles(dir: string): Record<string, string> {
     }
   };
   walk(path.join(dir, 'target'), '');
-  out['manifest.json'] = out['manifest.json'].replace(/"generated_at":"[^"]*","invocation_id":"[^"]*"/, '"generated_at":"-","invocation_id":"-"');
+  out['manifest.json'] = out['manifest.json'].replace(/"generated_at":"[^"]*","invocation_id":"[^"]*","invocation_started_at":"[^"]*"/, '"generated_at":"-","invocation_id":"-","invocation_started_at":"-"');
   return out;
 }
 

@@ -17,6 +17,13 @@ describe('newConfig', () => {
     expect(Object.keys(out as object)).toEqual(['enabled', 'materialized', 'tags', 'meta', 'schema', 'unique_key', 'pre-hook', 'post-hook']);
   });
 
+  it('reads the config as the model has it: the defaults manifest.json writes after the hooks are no keys of it', () => {
+    const written = { ...ENTRY, alias: null, unique_key: null, lookback: 1, access: 'protected' };
+    const out = newConfig(written, [{ materialized: 'view' }], [{ materialized: 'incremental', unique_key: 'id' }]);
+    expect(out).toEqual({ ...ENTRY, materialized: 'incremental', unique_key: 'id' });
+    expect(Object.keys(out as object)).toEqual(['enabled', 'materialized', 'tags', 'meta', 'schema', 'unique_key', 'pre-hook', 'post-hook']);
+  });
+
   it("a model's default keys keep their place whatever the order of the calls", () => {
     const out = newConfig(ENTRY, [{ materialized: 'view' }], [{ unique_key: 'id', materialized: 'incremental' }]);
     expect(Object.keys(out as object)).toEqual(['enabled', 'materialized', 'tags', 'meta', 'schema', 'unique_key', 'pre-hook', 'post-hook']);
