@@ -7,17 +7,20 @@
 // Correctness first: anything that could reach a node outside the parsed files, or whose result
 // might differ from a parse from scratch, answers null and the caller parses the project in
 // full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
-// file of an installed package), a property or package file reading per-invocation values, versions, a
-// node appearing, disappearing or moving, a change of a node's relation name, access, group or
-// deprecation, a unit test whose inputs are no longer its model's, and any problem that the last parse did not have (the full parse then reports
-// it, exactly as a cold one). The last parse's warnings are kept when the files parsed again
+// file of an installed package), a property or package file reading per-invocation values, groups
+// or the semantic layer in a saved property file, a node appearing, disappearing or moving (a
+// version renamed), a change of a node's relation name, access, group or deprecation, a unit test
+// whose inputs are no longer its model's, and any problem that the last parse did not have (the
+// full parse then reports it, exactly as a cold one). Unit tests and exposures of saved property
+// files are made again; a versioned model's latest version may move (what refs it is parsed again). The last parse's warnings are kept when the files parsed again
 // give the same ones: a project with a standing warning (an unused config path, a deprecated
 // ref) re-parses its saves alone too.
 import { randomUUID } from 'node:crypto';
 import { Problems, type KilnError } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
-import { parseProject, resolveDependencies, type ParseInput } from '../parser/parse-project.js';
+import { parseProject, resolveDependencies, resolveExposures, type ParseInput } from '../parser/parse-project.js';
+import { RefIndex } from '../packages/ref-index.js';
 import { packageScope, rootUnitInput } from '../packages/parse-packages.js';
 import type { PartialParseState } from '../parser/partial/state.js';
 import { readSourceFile, type ReadResult } from '../project/discover.js';
@@ -26,11 +29,16 @@ import { parseYaml } from '../project/yaml-file.js';
 import type { Session } from '../cli/session.js';
 import { Timings } from '../cli/timings.js';
 import { addPatched, carryIndex, parseIndexOf, stripPackage, type ParseIndex } from './parse-index.js';
+import { unitTestsAgain } from './unit-tests-again.js';
 
 /** Kinds of files whose only effect is the nodes they define or describe. */
 const NODE_KINDS: ReadonlySet<FileKind> = new Set(['model', 'seed', 'snapshot', 'test', 'analysis', 'properties']);
-/** What a saved property file may declare to be re-parsed alone (exposures, groups, unit tests... reach other nodes). */
-const PROPERTY_KEYS: ReadonlySet<string> = new Set(['version', 'models', 'seeds', 'snapshots', 'sources']);
+/**
+ * What a saved property file may declare to be re-parsed alone: its nodes' entries, sources,
+ * exposures (every property file is parsed again with it, and exposures are resolved again) and
+ * unit tests (unit-tests-again.ts). Groups and the semantic layer reach other nodes: a full parse.
+ */
+const PROPERTY_KEYS: ReadonlySet<string> = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'exposures', 'unit_tests']);
 const DESCRIBED_KINDS = { models: 'model', seeds: 'seed', snapshots: 'snapshot' } as const;
 
 export interface IncrementalInput {
@@ -94,21 +102,31 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   // The files to parse again: the saved ones, and the node files a saved property file describes (before and after).
   // ... and those rendered again on every parse, as a full parse does.
   const scope = new Set([...changedFiles, ...index.volatile]);
+  let declared: Declared = { names: new Set(), versioned: new Set(), unitTests: new Set() };
+  // Versioned models whose latest version may move: what refs them is parsed again with them.
+  let refersToVersioned = new Set<string>();
   if (savedProps.length) {
-    const described = describedNames(savedProps);
-    if (typeof described === 'string') return described;
-    for (const key of described) {
-      const file = index.fileOfName.get(key);
-      if (file === undefined) return `a saved property file describes ${key.replace('\0', ' ')}, which does not exist`;
-      scope.add(file);
+    const found = describedNames(savedProps);
+    if (typeof found === 'string') return found;
+    declared = found;
+    for (const key of declared.names) {
+      const files = index.filesOfName.get(key);
+      if (files === undefined) return `a saved property file describes ${key.replace('\0', ' ')}, which does not exist`;
+      for (const file of files) scope.add(file);
     }
     for (const f of savedProps) for (const id of index.patched.get(f.path) ?? []) scope.add((prev.nodes.get(id) ?? prev.disabled.get(id))!.originalFilePath);
+    if (declared.versioned.size) {
+      const referrers = filesReferring(prev, declared.versioned);
+      if (typeof referrers === 'string') return referrers;
+      for (const f of referrers) scope.add(f);
+      refersToVersioned = declared.versioned;
+    }
   }
   const loaded: LoadedProject = { ...previous.loaded, files };
   // The nodes these files define now are the nodes they defined before (else the answer is a
   // full parse); the tests attached to them too.
   const owned: string[] = [];
-  for (const f of scope) for (const id of index.owners.get(f) ?? []) owned.push(id);
+  for (const f of scope) for (const id of index.owners.get(f) ?? []) if (prev.nodes.get(id)?.resourceType !== 'unit_test') owned.push(id);
   // Unit tests are made from the whole manifest, not from a file: the ones of re-parsed models are kept and checked below.
   for (const id of owned.slice()) for (const t of index.attached.get(id) ?? []) if (prev.nodes.get(t)?.resourceType !== 'unit_test') owned.push(t);
   // Every property file when one was saved (an entry may now clash with another file's, a source
@@ -164,6 +182,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   // and any other node the part has (sources' tests). Same nodes, same order.
   if (!sameNodes(part.nodes, prev.nodes, index.position, owned) || !sameNodes(part.disabled, prev.disabled, index.disabledPosition, owned)) return 'a node appeared, disappeared or moved';
   let sameEdges = true;
+  let latestMoved = false;
   for (const now of [...part.nodes.values(), ...part.disabled.values()]) {
     const old = (prev.nodes.get(now.uniqueId) ?? prev.disabled.get(now.uniqueId))!;
     // The same node, not another of the same id (a test given the `name:` of one elsewhere: a
@@ -171,8 +190,14 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     if (now.originalFilePath !== old.originalFilePath || (now.attachedNode ?? null) !== (old.attachedNode ?? null)) return `${now.uniqueId} now comes from another file or node`;
     // What other nodes' parse reads of this one: refs to it resolve, and are allowed, by these.
     if (now.database !== old.database || now.schema !== old.schema || now.alias !== old.alias) return `${old.name}'s relation changed`;
-    if (now.config.access !== old.config.access || now.config.group !== old.config.group || now.deprecationDate !== old.deprecationDate || now.version !== old.version || now.latestVersion !== old.latestVersion) {
+    if (now.config.access !== old.config.access || now.config.group !== old.config.group || now.deprecationDate !== old.deprecationDate || now.version !== old.version) {
       return `${old.name}'s access, group, version or deprecation changed`;
+    }
+    if (now.latestVersion !== old.latestVersion) {
+      // What refs it without a version now means another node: parsed again here when the save
+      // declared its versions (filesReferring); the semantic layer would be resolved again too.
+      if (!refersToVersioned.has(old.name) || prev.semantic) return `${old.name}'s latest version changed (the full parse resolves what refs it)`;
+      latestMoved = true;
     }
   }
   // The project's sources come first, then installed packages' (parseWithPackages).
@@ -184,6 +209,15 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   const nodes = new Map(prev.nodes);
   for (const [id, n] of nodes) if (n.compiledCode !== undefined) nodes.set(id, withoutCompiled(n));
   for (const [id, n] of part.nodes) nodes.set(id, n);
+  // What a saved file declares beyond nodes: parsed again whenever a property file was saved
+  // (the part holds every property file's), resolved below against the new manifest.
+  let exposures = prev.exposures;
+  if (savedProps.length) {
+    const next = new Map(part.exposures ?? []);
+    // Installed packages' exposures come after the project's (parseWithPackages).
+    for (const [id, e] of prev.exposures ?? []) if (e.packageName !== prev.projectName) next.set(id, e);
+    exposures = next.size ? next : undefined;
+  }
   let disabled = prev.disabled;
   if (part.disabled.size) {
     disabled = new Map(prev.disabled);
@@ -195,9 +229,33 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     if (packages) for (const [id, s] of prev.sources) if (s.packageName !== prev.projectName) sources.set(id, s);
   }
   const manifest: Manifest = { ...prev, nodes, disabled, sources };
+  if (exposures) manifest.exposures = exposures;
+  else delete manifest.exposures;
   const problems = new Problems();
-  resolveDependencies(manifest, problems, packages?.restricted, { nodes: [...part.nodes.values()], index: index.refs });
+  // A latest version moved: refs without a version mean another node now.
+  const refs = latestMoved ? new RefIndex(manifest) : index.refs;
+  resolveDependencies(manifest, problems, packages?.restricted, { nodes: [...part.nodes.values()], index: refs });
   if (problems.errors.length) return 'a parsed node does not resolve (the full parse reports it)';
+  if (savedProps.length && part.exposures) {
+    resolveExposures(part.exposures.values(), refs, problems);
+    if (problems.errors.length) return 'an exposure does not resolve (the full parse reports it)';
+  }
+  // Unit tests of the saved property files that declare or declared some, made again.
+  let unitTests: ParsedNode[] | null = null;
+  const unitTestsOf = (file: string) => (index.owners.get(file) ?? []).flatMap((id) => (prev.nodes.get(id)?.resourceType === 'unit_test' ? [prev.nodes.get(id)!] : []));
+  const unitTestFiles = savedProps.filter((f) => declared.unitTests.has(f.path) || unitTestsOf(f.path).length);
+  if (unitTestFiles.length) {
+    const made = unitTestsAgain({ manifest, saved: unitTestFiles, propertyFiles: index.propertyFiles.map((i) => files[i]!.path), oldOf: unitTestsOf });
+    if (typeof made === 'string') return made;
+    unitTests = made;
+    const before = index.propertyFiles.flatMap((i) => unitTestsOf(files[i]!.path).map((t) => t.uniqueId));
+    if (sameList(before, made.map((t) => t.uniqueId))) for (const t of made) nodes.set(t.uniqueId, t);
+    else {
+      // Unit tests are the project's last nodes, before installed packages' (parseWithPackages).
+      manifest.nodes = withUnitTests(nodes, made, prev.projectName);
+      sameEdges = false;
+    }
+  }
   if (!sameWarnings(previous.warnings, [...newWarnings, ...problems.warnings], changedFiles, loaded.warnings)) return 'the warnings changed (the full parse reports them)';
   for (const now of part.nodes.values()) if (!sameList(now.dependsOn.nodes, prev.nodes.get(now.uniqueId)!.dependsOn.nodes)) sameEdges = false;
   if (index.unitTests) for (const now of part.nodes.values()) if (!unitTestsHold(now, index.attached.get(now.uniqueId), prev)) return `a unit test of ${now.name} names an input it no longer has (the full parse reports it)`;
@@ -216,6 +274,8 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   // What was read is what the next full parse finds (a file saved again is invalidated by the watch).
   for (const [file, read] of reads) state.set(file, read);
   updatePatched(index, [...part.nodes.values(), ...part.disabled.values()], prev);
+  if (unitTests) updateUnitTests(index, unitTestFiles.map((f) => f.path), unitTests, prev);
+  if (latestMoved) index.refs = refs;
   for (const f of changedFiles) {
     if (cache.volatility?.get(f)?.key === null) index.volatile.add(f);
     else index.volatile.delete(f);
@@ -231,7 +291,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     invocationId,
     startedAt,
     timings,
-    incremental: { from: prev, reparsed: new Set([...part.nodes.keys(), ...part.disabled.keys()]), nodesOf: (file) => index.owners.get(file) ?? [] },
+    incremental: { from: prev, reparsed: new Set([...part.nodes.keys(), ...part.disabled.keys(), ...(unitTests ?? []).map((t) => t.uniqueId)]), nodesOf: (file) => index.owners.get(file) ?? [] },
     // This re-parse's figures (the cache counts on from the last full parse).
     parseCacheStats: { ...cache.stats(), hits: cache.stats().hits - before.hits, misses: cache.stats().misses - before.misses },
   };
@@ -293,9 +353,19 @@ function sameNodes(part: ReadonlyMap<string, ParsedNode>, old: ReadonlyMap<strin
   return true;
 }
 
-/** `kind\0name` of every entry the property files describe; a reason when they cannot be re-parsed alone. */
-function describedNames(files: readonly ProjectSourceFile[]): Set<string> | string {
-  const out = new Set<string>();
+/** What saved property files declare. */
+interface Declared {
+  /** `kind\0name` of every entry they describe. */
+  readonly names: Set<string>;
+  /** Models they give `versions:`. */
+  readonly versioned: Set<string>;
+  /** The files among them with `unit_tests:` entries. */
+  readonly unitTests: Set<string>;
+}
+
+/** What the property files declare; a reason when they cannot be re-parsed alone. */
+function describedNames(files: readonly ProjectSourceFile[]): Declared | string {
+  const out: Declared = { names: new Set(), versioned: new Set(), unitTests: new Set() };
   for (const f of files) {
     let value: unknown;
     try {
@@ -307,17 +377,86 @@ function describedNames(files: readonly ProjectSourceFile[]): Set<string> | stri
     if (typeof value !== 'object' || Array.isArray(value)) return `${f.path} is not a mapping`;
     for (const [key, entries] of Object.entries(value as Record<string, unknown>)) {
       if (!PROPERTY_KEYS.has(key)) return `${f.path} declares ${key}`;
+      if (key === 'unit_tests' && Array.isArray(entries) && entries.length) out.unitTests.add(f.path);
       if (!(key in DESCRIBED_KINDS) || entries === null) continue;
       if (!Array.isArray(entries)) return `${f.path}: ${key} is not a list`;
       for (const e of entries) {
         const entry = e && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>) : null;
         if (!entry || typeof entry.name !== 'string' || entry.name.includes('{')) return `${f.path}: an entry without a plain name`;
-        if ('versions' in entry) return `${f.path}: a versioned model`;
-        out.add(`${DESCRIBED_KINDS[key as keyof typeof DESCRIBED_KINDS]}\0${entry.name}`);
+        if (key === 'models' && ('versions' in entry || 'latest_version' in entry)) out.versioned.add(entry.name);
+        out.names.add(`${DESCRIBED_KINDS[key as keyof typeof DESCRIBED_KINDS]}\0${entry.name}`);
       }
     }
   }
   return out;
+}
+
+/**
+ * The files to parse again so that what refs `models` (versioned: which node a ref without a
+ * version means follows latest_version) is resolved again: the files of the project's nodes
+ * referring to them, or of the nodes their tests are attached to (a test is made with its node;
+ * a source's tests are made with every property file). A reason when an installed package's
+ * node refers to one (only a full parse parses it again).
+ */
+function filesReferring(prev: Manifest, models: ReadonlySet<string>): Set<string> | string {
+  const out = new Set<string>();
+  for (const n of prev.nodes.values()) {
+    if (!n.refs.some((r) => models.has(r.name))) continue;
+    if (n.packageName !== prev.projectName) return `${n.uniqueId} of an installed package refs a versioned model of a saved file`;
+    if (n.attachedNode == null) out.add(n.originalFilePath);
+    else {
+      const to = prev.nodes.get(n.attachedNode) ?? prev.disabled.get(n.attachedNode);
+      if (to) out.add(to.originalFilePath);
+    }
+  }
+  return out;
+}
+
+/** `nodes` with the project's unit tests replaced by `tests`, where a full parse puts them: after the project's other nodes. */
+function withUnitTests(nodes: ReadonlyMap<string, ParsedNode>, tests: readonly ParsedNode[], projectName: string): Map<string, ParsedNode> {
+  const out = new Map<string, ParsedNode>();
+  let placed = false;
+  const place = () => {
+    placed = true;
+    for (const t of tests) out.set(t.uniqueId, t);
+  };
+  for (const [id, n] of nodes) {
+    if (n.packageName === projectName) {
+      if (n.resourceType !== 'unit_test') out.set(id, n);
+      continue;
+    }
+    if (!placed) place();
+    out.set(id, n);
+  }
+  if (!placed) place();
+  return out;
+}
+
+/** The index after the unit tests of `files` were made again (`tests`: all of the project's). */
+function updateUnitTests(index: ParseIndex, files: readonly string[], tests: readonly ParsedNode[], prev: Manifest): void {
+  const saved = new Set(files);
+  for (const file of files) {
+    const kept: string[] = [];
+    for (const id of index.owners.get(file) ?? []) {
+      const old = prev.nodes.get(id);
+      if (old?.resourceType !== 'unit_test') kept.push(id);
+      else if (old.attachedNode != null) {
+        const list = index.attached.get(old.attachedNode);
+        if (list) index.attached.set(old.attachedNode, list.filter((x) => x !== id));
+      }
+    }
+    index.owners.set(file, kept);
+  }
+  for (const t of tests) {
+    if (!saved.has(t.originalFilePath)) continue;
+    index.owners.get(t.originalFilePath)!.push(t.uniqueId);
+    if (t.attachedNode != null) {
+      const list = index.attached.get(t.attachedNode);
+      if (list) list.push(t.uniqueId);
+      else index.attached.set(t.attachedNode, [t.uniqueId]);
+    }
+    index.unitTests = true;
+  }
 }
 
 /** Moves the re-parsed nodes to the property files that now describe them. */

@@ -154,10 +154,10 @@ describe("kiln watch's incremental re-parse", () => {
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- again\n` })).how).toBe('incremental');
     expect((await w.save({ 'models/marts/revenue.sql': replace("-- {{ ref('stg_customers') }}\n", '') })).how).toBe('the warnings changed (the full parse reports them)');
     expect(w.current().warnings.length).toBe(1);
-    // Unit tests are parsed against the whole manifest: a save of their YAML is parsed in full;
-    // a save of their model is not, unless an input of theirs is no longer the model's.
+    // Unit tests are parsed against the whole manifest: a save of their YAML makes them again;
+    // a save of their model keeps them, unless an input of theirs is no longer the model's.
     const unitTest = 'unit_tests:\n  - name: adds_up\n    model: revenue\n    given:\n      - input: ref(\'orders\')\n        rows:\n          - {cents: 1}\n    expect:\n      rows:\n        - {total: 1}\n';
-    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest}` })).how).toMatch(/declares unit_tests/);
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest}` })).how).toBe('incremental');
     expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- z\n` })).how).toBe('incremental');
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- z\n` })).how).toBe('incremental');
     const lost = await w.save({ 'models/marts/revenue.sql': replace("ref('orders')", "ref('stg_orders')") });
@@ -210,5 +210,111 @@ describe("kiln watch's incremental re-parse", () => {
     // A property file reading them: every save is parsed in full.
     expect((await w.save({ 'models/marts/_marts.yml': replace('Orders with their customer.', "Orders{% if run_started_at %}.{% endif %}") })).how).toMatch(/reads per-invocation values/);
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- d\n` })).how).toMatch(/_marts.yml reads per-invocation values/);
+  });
+});
+
+/** An exposure entry of property YAML. */
+const exposure = (name: string, ...deps: string[]) =>
+  `  - name: ${name}\n    type: dashboard\n    owner: {email: bi@example.com}\n    depends_on:\n${deps.map((d) => `      - ${d}\n`).join('')}`;
+
+/** A unit test entry of property YAML. */
+const unitTest = (name: string, model: string, input: string, rows = '{cents: 1}') =>
+  `  - name: ${name}\n    model: ${model}\n    given:\n      - input: ${input}\n        rows:\n          - ${rows}\n    expect:\n      rows:\n        - {total: 1}\n`;
+
+describe("kiln watch's incremental re-parse of exposures, unit tests and model versions", () => {
+  it('re-parses a property file declaring exposures alone, and a broken one as a cold parse does', async () => {
+    const w = await watchSession({
+      ...FILES,
+      'models/marts/_marts.yml': `${FILES['models/marts/_marts.yml']}exposures:\n${exposure('weekly', "ref('revenue')")}`,
+    });
+    const depsOf = (name: string) => w.current().manifest.exposures?.get(`exposure.shop.${name}`)?.dependsOn.nodes;
+    expect(depsOf('weekly')).toEqual(['model.shop.revenue']);
+    // depends_on edited: the exposure's edges (child_map) follow.
+    expect((await w.save({ 'models/marts/_marts.yml': replace("- ref('revenue')", "- ref('orders')\n      - source('raw', 'customers')") })).how).toBe('incremental');
+    expect(depsOf('weekly')).toEqual(['model.shop.orders', 'source.shop.raw.customers']);
+    // Another file's exposure, a model's description beside it, a model saved: exposures stay.
+    expect((await w.save({ 'models/staging/_staging.yml': (t) => `${t}exposures:\n${exposure('churn', "ref('stg_customers')")}` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/_marts.yml': replace('Orders with their customer.', 'Orders.') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+    expect([...(w.current().manifest.exposures?.keys() ?? [])]).toEqual(['exposure.shop.weekly', 'exposure.shop.churn']);
+    // A ref into an exposure broken: the cold parse's error; then fixed.
+    const broken = await w.save({ 'models/marts/_marts.yml': replace("- ref('orders')", "- ref('order')") });
+    expect(broken.how).toBe('an exposure does not resolve (the full parse reports it)');
+    expect('errors' in broken.outcome && broken.outcome.errors.join('\n')).toMatch(/KLN301 Exposure 'weekly' depends on 'order', which was not found/);
+    expect((await w.save({ 'models/marts/_marts.yml': replace("- ref('order')", "- ref('orders')") })).how).toBe('incremental');
+    // Two exposures of one name: the cold parse's error.
+    const twice = await w.save({ 'models/staging/_staging.yml': replace('name: churn', 'name: weekly') });
+    expect('errors' in twice.outcome && twice.outcome.errors.join('\n')).toMatch(/Two exposures are named 'weekly'/);
+    expect((await w.save({ 'models/staging/_staging.yml': replace('name: weekly', 'name: churn') })).how).toBe('incremental');
+    // Removed, one then the other (no exposure left).
+    expect((await w.save({ 'models/staging/_staging.yml': (t) => t.slice(0, t.indexOf('exposures:\n')) })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => t.slice(0, t.indexOf('exposures:\n')) })).how).toBe('incremental');
+    expect(w.current().manifest.exposures).toBeUndefined();
+  });
+
+  it('makes the unit tests of a saved property file again, in the order of a cold parse', async () => {
+    const w = await watchSession();
+    const unitTests = () => [...w.current().manifest.nodes.values()].filter((n) => n.resourceType === 'unit_test').map((n) => n.name);
+    // Added: a new node (rebuilt by the watch, as it was re-parsed).
+    const added = await w.save({ 'models/marts/_marts.yml': (t) => `${t}unit_tests:\n${unitTest('adds_up', 'revenue', "ref('orders')")}` });
+    expect(added.how).toBe('incremental');
+    expect('session' in added.outcome && added.outcome.session.incremental?.reparsed.has('unit_test.shop.revenue.adds_up')).toBe(true);
+    // Its rows edited; one added to a file read before it and one after it in the same file.
+    expect((await w.save({ 'models/marts/_marts.yml': replace('{cents: 1}', '{cents: 2}') })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('unit_test.shop.revenue.adds_up')!.unitTest!.given[0]!.rows).toEqual([{ cents: 2 }]);
+    expect((await w.save({ 'models/staging/_staging.yml': (t) => `${t}unit_tests:\n${unitTest('keeps_ids', 'orders', "ref('stg_orders')")}` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest('adds_more', 'revenue', "ref('orders')")}` })).how).toBe('incremental');
+    expect(unitTests()).toEqual(['adds_up', 'adds_more', 'keeps_ids']);
+    // An input that is not the model's: the cold parse's error; then fixed.
+    const wrong = await w.save({ 'models/marts/_marts.yml': replace("name: adds_more\n    model: revenue\n    given:\n      - input: ref('orders')", "name: adds_more\n    model: revenue\n    given:\n      - input: ref('stg_orders')") });
+    expect(wrong.how).toBe('a unit test of a saved file does not check (the full parse reports it)');
+    expect('errors' in wrong.outcome && wrong.outcome.errors.join('\n')).toMatch(/'stg_orders' is not an input of revenue/);
+    expect((await w.save({ 'models/marts/_marts.yml': replace("input: ref('stg_orders')", "input: ref('orders')") })).how).toBe('incremental');
+    // Removed (the first of the file, then all of it); a model of theirs saved in between.
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => t.replace(unitTest('adds_up', 'revenue', "ref('orders')", '{cents: 2}'), '') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+    expect((await w.save({ 'models/staging/_staging.yml': (t) => t.slice(0, t.indexOf('unit_tests:\n')) })).how).toBe('incremental');
+    expect(unitTests()).toEqual(['adds_more']);
+    // Two of one name for one model: the cold parse's error.
+    const twice = await w.save({ 'models/marts/_marts.yml': (t) => `${t}${unitTest('adds_more', 'revenue', "ref('orders')")}` });
+    expect('errors' in twice.outcome).toBe(true);
+  });
+
+  it('places unit tests before an installed package’s nodes, as a cold parse does', async () => {
+    const w = await watchSession({
+      ...FILES,
+      ...Object.fromEntries(Object.entries(UTILS_PACKAGE).map(([k, v]) => [`dbt_packages/kiln_utils/${k}`, v])),
+    });
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}unit_tests:\n${unitTest('adds_up', 'revenue', "ref('orders')")}` })).how).toBe('incremental');
+    const ids = [...w.current().manifest.nodes.keys()];
+    expect(ids.indexOf('unit_test.shop.revenue.adds_up')).toBeLessThan(ids.findIndex((id) => id.includes('.kiln_utils.')));
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => t.slice(0, t.indexOf('unit_tests:\n')) })).how).toBe('incremental');
+  });
+
+  it('re-parses the saves of a project with versioned models alone, a moved latest version too', async () => {
+    const w = await watchSession({
+      ...FILES,
+      'models/marts/dim_v1.sql': 'select 1 as id\n',
+      'models/marts/dim_v2.sql': "select 2 as id, 'b' as name\n",
+      'models/marts/uses_dim.sql': "select * from {{ ref('dim') }} join {{ ref('dim', v=1) }} using (id)\n",
+      'models/marts/_dim.yml': `models:\n  - name: dim\n    latest_version: 2\n    columns:\n      - name: id\n        data_tests: [unique]\n    versions:\n      - v: 1\n      - v: 2\nexposures:\n${exposure('dim_board', "ref('dim')")}`,
+    });
+    const parents = (id: string) => w.current().manifest.nodes.get(id)!.dependsOn.nodes;
+    expect(parents('model.shop.uses_dim')).toEqual(['model.shop.dim.v2', 'model.shop.dim.v1']);
+    // A version's SQL, a model that refs it, the versions' YAML (a description).
+    expect((await w.save({ 'models/marts/dim_v1.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/uses_dim.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/_dim.yml': replace('  - name: dim\n', '  - name: dim\n    description: Dimension.\n') })).how).toBe('incremental');
+    // latest_version moved: what refs 'dim' without a version (a model, an exposure) follows.
+    expect((await w.save({ 'models/marts/_dim.yml': replace('latest_version: 2', 'latest_version: 1') })).how).toBe('incremental');
+    expect(parents('model.shop.uses_dim')).toEqual(['model.shop.dim.v1']);
+    expect(w.current().manifest.exposures?.get('exposure.shop.dim_board')?.dependsOn.nodes).toEqual(['model.shop.dim.v1']);
+    expect((await w.save({ 'models/marts/_dim.yml': replace('latest_version: 1', 'latest_version: 2') })).how).toBe('incremental');
+    expect(parents('model.shop.uses_dim')).toEqual(['model.shop.dim.v2', 'model.shop.dim.v1']);
+    // A version renamed: new node ids, parsed in full.
+    const renamed = await w.save({ 'models/marts/_dim.yml': (t) => t.replace('latest_version: 2', 'latest_version: 3').replace('      - v: 2\n', '      - v: 3\n        defined_in: dim_v2\n') });
+    expect(renamed.how).toBe('a node appeared, disappeared or moved');
+    expect(parents('model.shop.uses_dim')).toEqual(['model.shop.dim.v3', 'model.shop.dim.v1']);
+    expect((await w.save({ 'models/marts/dim_v2.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
   });
 });
