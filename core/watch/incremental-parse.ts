@@ -395,8 +395,8 @@ function describedNames(files: readonly ProjectSourceFile[]): Declared | string 
  * The files to parse again so that what refs `models` (versioned: which node a ref without a
  * version means follows latest_version) is resolved again: the files of the project's nodes
  * referring to them, or of the nodes their tests are attached to (a test is made with its node;
- * a source's tests are made with every property file). A reason when an installed package's
- * node refers to one (only a full parse parses it again).
+ * a source's tests are made with every property file; so are the project's exposures). A reason
+ * when an installed package's node or exposure refers to one (only a full parse parses it again).
  */
 function filesReferring(prev: Manifest, models: ReadonlySet<string>): Set<string> | string {
   const out = new Set<string>();
@@ -408,6 +408,9 @@ function filesReferring(prev: Manifest, models: ReadonlySet<string>): Set<string
       const to = prev.nodes.get(n.attachedNode) ?? prev.disabled.get(n.attachedNode);
       if (to) out.add(to.originalFilePath);
     }
+  }
+  for (const e of prev.exposures?.values() ?? []) {
+    if (e.packageName !== prev.projectName && e.refs.some((r) => models.has(r.name))) return `${e.uniqueId} of an installed package refs a versioned model of a saved file`;
   }
   return out;
 }
