@@ -8,11 +8,11 @@
 // might differ from a parse from scratch, answers null and the caller parses the project in
 // full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
 // file of an installed package), a property or package file reading per-invocation values, groups
-// or the semantic layer in a saved property file, a node appearing, disappearing or moving (a
+// in a saved property file (or an installed package's semantic layer), a node appearing, disappearing or moving (a
 // version renamed), a change of a node's relation name, access, group or deprecation, a unit test
 // whose inputs are no longer its model's, and any problem that the last parse did not have (the
-// full parse then reports it, exactly as a cold one). Unit tests and exposures of saved property
-// files are made again; a versioned model's latest version may move (what refs it is parsed again). The last parse's warnings are kept when the files parsed again
+// full parse then reports it, exactly as a cold one). Unit tests, exposures and the semantic
+// layer of saved property files are made again; a versioned model's latest version may move (what refs it is parsed again). The last parse's warnings are kept when the files parsed again
 // give the same ones: a project with a standing warning (an unused config path, a deprecated
 // ref) re-parses its saves alone too.
 import { randomUUID } from 'node:crypto';
@@ -27,6 +27,7 @@ import { readSourceFile, type ReadResult } from '../project/discover.js';
 import type { FileKind, LoadedProject, ProjectSourceFile } from '../project/types.js';
 import { parseYaml } from '../project/yaml-file.js';
 import type { Session } from '../cli/session.js';
+import type { SemanticLayer } from '../semantic/types.js';
 import { Timings } from '../cli/timings.js';
 import { addPatched, carryIndex, parseIndexOf, stripPackage, type ParseIndex } from './parse-index.js';
 import { unitTestsAgain } from './unit-tests-again.js';
@@ -35,10 +36,11 @@ import { unitTestsAgain } from './unit-tests-again.js';
 const NODE_KINDS: ReadonlySet<FileKind> = new Set(['model', 'seed', 'snapshot', 'test', 'analysis', 'properties']);
 /**
  * What a saved property file may declare to be re-parsed alone: its nodes' entries, sources,
- * exposures (every property file is parsed again with it, and exposures are resolved again) and
- * unit tests (unit-tests-again.ts). Groups and the semantic layer reach other nodes: a full parse.
+ * exposures and the semantic layer (every property file is parsed again with it: both are made
+ * again and resolved) and unit tests (unit-tests-again.ts). Groups reach other nodes' access: a
+ * full parse.
  */
-const PROPERTY_KEYS: ReadonlySet<string> = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'exposures', 'unit_tests']);
+const PROPERTY_KEYS: ReadonlySet<string> = new Set(['version', 'models', 'seeds', 'snapshots', 'sources', 'exposures', 'unit_tests', 'semantic_models', 'metrics', 'saved_queries']);
 const DESCRIBED_KINDS = { models: 'model', seeds: 'seed', snapshots: 'snapshot' } as const;
 
 export interface IncrementalInput {
@@ -196,7 +198,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     if (now.latestVersion !== old.latestVersion) {
       // What refs it without a version now means another node: parsed again here when the save
       // declared its versions (filesReferring); the semantic layer would be resolved again too.
-      if (!refersToVersioned.has(old.name) || prev.semantic) return `${old.name}'s latest version changed (the full parse resolves what refs it)`;
+      if (!refersToVersioned.has(old.name)) return `${old.name}'s latest version changed (the full parse resolves what refs it)`;
       latestMoved = true;
     }
   }
@@ -228,14 +230,23 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     sources = new Map(part.sources);
     if (packages) for (const [id, s] of prev.sources) if (s.packageName !== prev.projectName) sources.set(id, s);
   }
+  // The semantic layer too (time spines are model entries' `time_spine:`); installed packages'
+  // layers are merged into the project's by a full parse only.
+  let semantic = prev.semantic;
+  if (savedProps.length && (prev.semantic || part.semantic)) {
+    if (prev.semantic && hasPackageEntries(prev.semantic, prev.projectName)) return 'an installed package has a semantic layer (the full parse merges it with the project\'s)';
+    semantic = part.semantic;
+  }
   const manifest: Manifest = { ...prev, nodes, disabled, sources };
   if (exposures) manifest.exposures = exposures;
   else delete manifest.exposures;
+  if (semantic) manifest.semantic = semantic;
+  else delete manifest.semantic;
   const problems = new Problems();
   // A latest version moved: refs without a version mean another node now.
   const refs = latestMoved ? new RefIndex(manifest) : index.refs;
   resolveDependencies(manifest, problems, packages?.restricted, { nodes: [...part.nodes.values()], index: refs });
-  if (problems.errors.length) return 'a parsed node does not resolve (the full parse reports it)';
+  if (problems.errors.length) return 'a parsed node or the semantic layer does not resolve (the full parse reports it)';
   if (savedProps.length && part.exposures) {
     resolveExposures(part.exposures.values(), refs, problems);
     if (problems.errors.length) return 'an exposure does not resolve (the full parse reports it)';
@@ -413,6 +424,11 @@ function filesReferring(prev: Manifest, models: ReadonlySet<string>): Set<string
     if (e.packageName !== prev.projectName && e.refs.some((r) => models.has(r.name))) return `${e.uniqueId} of an installed package refs a versioned model of a saved file`;
   }
   return out;
+}
+
+function hasPackageEntries(layer: SemanticLayer, projectName: string): boolean {
+  const other = (e: { readonly packageName: string }) => e.packageName !== projectName;
+  return [...layer.semanticModels.values()].some(other) || [...layer.metrics.values()].some(other) || [...layer.savedQueries.values()].some(other) || layer.timeSpines.some(other);
 }
 
 /** `nodes` with the project's unit tests replaced by `tests`, where a full parse puts them: after the project's other nodes. */

@@ -16,6 +16,7 @@ import { testdir } from '../../helpers/testdir.js';
 import { snapshotOf } from './manifest-snapshot.js';
 import { PROJECT, SHOP_FILES } from './shop-project.js';
 import { UTILS_PACKAGE } from '../packages/utils-package.js';
+import { FILES as SEMANTIC_FILES } from '../semantic/fixture.js';
 
 const FILES = SHOP_FILES;
 
@@ -316,5 +317,36 @@ describe("kiln watch's incremental re-parse of exposures, unit tests and model v
     expect(renamed.how).toBe('a node appeared, disappeared or moved');
     expect(parents('model.shop.uses_dim')).toEqual(['model.shop.dim.v3', 'model.shop.dim.v1']);
     expect((await w.save({ 'models/marts/dim_v2.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+  });
+});
+
+describe("kiln watch's incremental re-parse of a semantic layer", () => {
+  it('re-parses saves of semantic YAML alone, and a broken name as a cold parse does', async () => {
+    const w = await watchSession(SEMANTIC_FILES);
+    const yml = 'models/marts/semantic.yml';
+    const metrics = () => [...(w.current().manifest.semantic?.metrics.keys() ?? [])];
+    expect((await w.save({ [yml]: replace('description: Order facts', 'description: Orders') })).how).toBe('incremental');
+    expect(w.current().manifest.semantic?.semanticModels.get('semantic_model.shop.orders')?.description).toBe('Orders');
+    expect((await w.save({ [yml]: replace('  - name: revenue\n    label: Revenue\n', '  - name: order_count_metric\n    label: Count\n    type: simple\n    type_params:\n      measure: order_count\n  - name: revenue\n    label: Revenue\n') })).how).toBe('incremental');
+    expect(metrics()).toContain('metric.shop.order_count_metric');
+    // A semantic model moved to another model: its edges follow (parent and child maps).
+    expect((await w.save({ [yml]: replace("model: ref('customers')", "model: ref('orders')") })).how).toBe('incremental');
+    expect((await w.save({ [yml]: replace("  - name: customers\n    model: ref('orders')", "  - name: customers\n    model: ref('customers')") })).how).toBe('incremental');
+    // The time spine's entry (a model entry) and a model's SQL.
+    expect((await w.save({ [yml]: replace('  - name: metricflow_time_spine\n', '  - name: metricflow_time_spine\n    description: Days.\n') })).how).toBe('incremental');
+    expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
+    // A metric naming a measure that does not exist: the cold parse's error; then fixed.
+    const broken = await w.save({ [yml]: replace('      measure: order_total\n    ', '      measure: order_totl\n    ') });
+    expect(broken.how).toBe('a parsed node or the semantic layer does not resolve (the full parse reports it)');
+    expect('errors' in broken.outcome && broken.outcome.errors.join('\n')).toMatch(/order_totl/);
+    expect((await w.save({ [yml]: replace('measure: order_totl', 'measure: order_total') })).how).toBe('incremental');
+  });
+
+  it("re-parses a save of a time spine's own property file alone", async () => {
+    const spine = 'models:\n  - name: metricflow_time_spine\n    time_spine:\n      standard_granularity_column: date_day\n    columns:\n      - name: date_day\n        granularity: day\n';
+    const yml = SEMANTIC_FILES['models/marts/semantic.yml']!;
+    const w = await watchSession({ ...SEMANTIC_FILES, 'models/marts/semantic.yml': `version: 2\n${yml.slice(yml.indexOf('semantic_models:'))}`, 'models/_spine.yml': spine });
+    expect((await w.save({ 'models/_spine.yml': replace('      standard_granularity_column: date_day\n', '      standard_granularity_column: date_day\n      custom_granularities:\n        - {name: fiscal_day, column_name: date_day}\n') })).how).toBe('incremental');
+    expect(w.current().manifest.semantic?.timeSpines[0]?.customGranularities).toEqual([{ name: 'fiscal_day', column_name: 'date_day' }]);
   });
 });
