@@ -7,7 +7,7 @@
 // Correctness first: anything that could reach a node outside the parsed files, or whose result
 // might differ from a parse from scratch, answers null and the caller parses the project in
 // full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
-// file of an installed package), a property or package file reading per-invocation values, groups
+// file of an installed package), an installed package's file reading per-invocation values, groups
 // in a saved property file (or an installed package's semantic layer), a node appearing, disappearing or moving (a
 // version renamed), a change of a node's relation name, access, group or deprecation, a unit test
 // whose inputs are no longer its model's, and any problem that the last parse did not have (the
@@ -100,6 +100,11 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
       if (files[i]!.kind === 'properties') savedProps.push(files[i]!);
     }
   }
+  // A property file reading per-invocation values is rendered again by every parse: as if saved.
+  for (const file of index.volatile) {
+    if (changedFiles.has(file)) continue;
+    for (const i of index.fileEntries.get(file) ?? []) if (files[i]!.kind === 'properties') savedProps.push(files[i]!);
+  }
 
   // The files to parse again: the saved ones, and the node files a saved property file describes (before and after).
   // ... and those rendered again on every parse, as a full parse does.
@@ -177,7 +182,6 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   jinja.manifest = prev;
   if (parsed.problems.errors.length) return 'the saved files have problems (the full parse reports them)';
   const newWarnings = parsed.problems.warnings.filter((w) => !loaded.warnings.includes(w));
-  for (const f of savedProps) if (cache.volatility?.get(f.path)?.key === null) return `${f.path} reads per-invocation values`;
   const part = parsed.manifest;
 
   // The old nodes these replace: those of the files parsed again, the tests attached to them,
@@ -267,7 +271,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
       sameEdges = false;
     }
   }
-  if (!sameWarnings(previous.warnings, [...newWarnings, ...problems.warnings], changedFiles, loaded.warnings)) return 'the warnings changed (the full parse reports them)';
+  if (!sameWarnings(previous.warnings, [...newWarnings, ...problems.warnings], new Set([...changedFiles, ...savedProps.map((f) => f.path)]), loaded.warnings)) return 'the warnings changed (the full parse reports them)';
   for (const now of part.nodes.values()) if (!sameList(now.dependsOn.nodes, prev.nodes.get(now.uniqueId)!.dependsOn.nodes)) sameEdges = false;
   if (index.unitTests) for (const now of part.nodes.values()) if (!unitTestsHold(now, index.attached.get(now.uniqueId), prev)) return `a unit test of ${now.name} names an input it no longer has (the full parse reports it)`;
   let dag = previous.dag;

@@ -34,11 +34,12 @@ export interface ParseIndex {
   /** `resourceType\0name` → the files of the nodes of that type and name (several: a versioned model's versions). */
   readonly filesOfName: Map<string, string[]>;
   /**
-   * The project's node files that read per-invocation values (invocation_id, run_started_at):
-   * never cached, a full parse renders them again each time, and so does an incremental one.
+   * The project's node and property files that read per-invocation values (invocation_id,
+   * run_started_at): never cached, a full parse renders them again each time, and so does an
+   * incremental one (a property file as if it was saved: what it describes is parsed again).
    */
   readonly volatile: Set<string>;
-  /** Why no re-parse can be incremental whatever is saved (a property file or a package file reading per-invocation values), or null. */
+  /** Why no re-parse can be incremental whatever is saved (a package file reading per-invocation values), or null. */
   readonly blocked: string | null;
   /** Whether the project has unit tests (parsed against the whole manifest). */
   unitTests: boolean;
@@ -113,8 +114,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
   let blocked: string | null = null;
   for (const f of loaded.files) {
     if (f.kind === 'macro' || f.kind === 'doc' || !readsPerInvocation(f, cache)) continue;
-    if (f.kind === 'properties') blocked ??= `${f.path} reads per-invocation values`;
-    else volatile.add(f.path);
+    volatile.add(f.path);
   }
   for (const p of packages) for (const f of p.files) if (f.kind !== 'macro' && f.kind !== 'doc' && readsPerInvocation(f, cache)) blocked ??= `${p.displayRoot}/${f.path} reads per-invocation values`;
   return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, filesOfName, volatile, blocked, unitTests, refs: new RefIndex(manifest) };

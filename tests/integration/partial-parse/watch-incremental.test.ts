@@ -208,9 +208,17 @@ describe("kiln watch's incremental re-parse", () => {
     const settled = w.current().manifest.nodes.get('model.shop.orders')!;
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- c\n` })).how).toBe('incremental');
     expect(w.current().manifest.nodes.get('model.shop.orders')).toBe(settled);
-    // A property file reading them: every save is parsed in full.
-    expect((await w.save({ 'models/marts/_marts.yml': replace('Orders with their customer.', "Orders{% if run_started_at %}.{% endif %}") })).how).toMatch(/reads per-invocation values/);
-    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- d\n` })).how).toMatch(/_marts.yml reads per-invocation values/);
+    // A property file reading them: rendered again with every save, as if saved (what it
+    // describes is parsed again), until it stops reading them.
+    expect((await w.save({ 'models/marts/_marts.yml': replace('Orders with their customer.', "Orders{% if run_started_at %}.{% endif %}") })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.orders')!.description).toBe('Orders.');
+    const described = w.current().manifest.nodes.get('model.shop.orders')!;
+    expect((await w.save({ 'models/staging/stg_orders.sql': (t) => `${t}-- d\n` })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.orders')).not.toBe(described);
+    expect((await w.save({ 'models/marts/_marts.yml': replace("Orders{% if run_started_at %}.{% endif %}", 'Orders.') })).how).toBe('incremental');
+    const still = w.current().manifest.nodes.get('model.shop.orders')!;
+    expect((await w.save({ 'models/staging/stg_orders.sql': (t) => `${t}-- e\n` })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.orders')).toBe(still);
   });
 });
 
@@ -221,6 +229,19 @@ const exposure = (name: string, ...deps: string[]) =>
 /** A unit test entry of property YAML. */
 const unitTest = (name: string, model: string, input: string, rows = '{cents: 1}') =>
   `  - name: ${name}\n    model: ${model}\n    given:\n      - input: ${input}\n        rows:\n          - ${rows}\n    expect:\n      rows:\n        - {total: 1}\n`;
+
+describe("kiln watch's incremental re-parse of a project whose property file reads per-invocation values", () => {
+  it('renders that file again with every save, alone', async () => {
+    const w = await watchSession({
+      ...FILES,
+      'models/marts/_marts.yml': FILES['models/marts/_marts.yml']!.replace('Orders with their customer.', "Orders{% if invocation_id %}.{% endif %}"),
+    });
+    const before = w.current().manifest.nodes.get('model.shop.orders')!;
+    expect((await w.save({ 'models/marts/revenue.sql': (t) => `${t}-- a\n` })).how).toBe('incremental');
+    expect(w.current().manifest.nodes.get('model.shop.orders')).not.toBe(before);
+    expect((await w.save({ 'models/staging/_staging.yml': replace('      - name: customers\n', '      - name: customers\n        description: People.\n') })).how).toBe('incremental');
+  });
+});
 
 describe("kiln watch's incremental re-parse of exposures, unit tests and model versions", () => {
   it('re-parses a property file declaring exposures alone, and a broken one as a cold parse does', async () => {
