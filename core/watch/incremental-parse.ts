@@ -257,13 +257,13 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   }
   // Unit tests of the saved property files that declare or declared some, made again.
   let unitTests: ParsedNode[] | null = null;
-  const unitTestsOf = (file: string) => (index.owners.get(file) ?? []).flatMap((id) => (prev.nodes.get(id)?.resourceType === 'unit_test' ? [prev.nodes.get(id)!] : []));
-  const unitTestFiles = savedProps.filter((f) => declared.unitTests.has(f.path) || unitTestsOf(f.path).length);
+  const unitTestFiles = savedProps.filter((f) => declared.unitTests.has(f.path) || index.unitTestsOf.has(f.path));
   if (unitTestFiles.length) {
-    const made = unitTestsAgain({ manifest, saved: unitTestFiles, propertyFiles: index.propertyFiles.map((i) => files[i]!.path), oldOf: unitTestsOf });
+    const oldOf = (file: string) => (index.unitTestsOf.get(file) ?? []).map((id) => prev.nodes.get(id)!);
+    const made = unitTestsAgain({ manifest, saved: unitTestFiles, propertyFiles: index.propertyFiles.map((i) => files[i]!.path), oldOf });
     if (typeof made === 'string') return made;
     unitTests = made;
-    const before = index.propertyFiles.flatMap((i) => unitTestsOf(files[i]!.path).map((t) => t.uniqueId));
+    const before = index.propertyFiles.flatMap((i) => index.unitTestsOf.get(files[i]!.path) ?? []);
     if (sameList(before, made.map((t) => t.uniqueId))) for (const t of made) nodes.set(t.uniqueId, t);
     else {
       // Unit tests are the project's last nodes, before installed packages' (parseWithPackages).
@@ -469,10 +469,14 @@ function updateUnitTests(index: ParseIndex, files: readonly string[], tests: rea
       }
     }
     index.owners.set(file, kept);
+    index.unitTestsOf.delete(file);
   }
   for (const t of tests) {
     if (!saved.has(t.originalFilePath)) continue;
     index.owners.get(t.originalFilePath)!.push(t.uniqueId);
+    const ofFile = index.unitTestsOf.get(t.originalFilePath);
+    if (ofFile) ofFile.push(t.uniqueId);
+    else index.unitTestsOf.set(t.originalFilePath, [t.uniqueId]);
     if (t.attachedNode != null) {
       const list = index.attached.get(t.attachedNode);
       if (list) list.push(t.uniqueId);

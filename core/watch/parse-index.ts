@@ -20,6 +20,8 @@ export interface ParseIndex {
   readonly propertyFiles: readonly number[];
   /** Ids of the project's own nodes (enabled or not) each file defines (installed packages' are not indexed by file). */
   readonly owners: Map<string, string[]>;
+  /** Ids of the unit tests each property file defines, in the manifest's order. */
+  readonly unitTestsOf: Map<string, string[]>;
   /** Ids of the tests attached to each node. */
   readonly attached: Map<string, string[]>;
   /** Ids of the nodes (enabled or not) each property file describes (patch_path). */
@@ -84,6 +86,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
   });
   const owners = new Map<string, string[]>();
   const attached = new Map<string, string[]>();
+  const unitTestsOf = new Map<string, string[]>();
   const patched = new Map<string, Set<string>>();
   const position = new Map<string, number>();
   const disabledPosition = new Map<string, number>();
@@ -101,6 +104,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
       // path may name both), and only a full parse re-reads them.
       if (n.packageName !== manifest.projectName) continue;
       push(owners, n.originalFilePath, n.uniqueId);
+      if (n.resourceType === 'unit_test') push(unitTestsOf, n.originalFilePath, n.uniqueId);
       if (n.attachedNode != null) push(attached, n.attachedNode, n.uniqueId);
       if (n.patchPath !== null) addPatched(patched, n.patchPath, n.uniqueId);
       const key = `${n.resourceType}\0${n.name}`;
@@ -117,7 +121,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
     volatile.add(f.path);
   }
   for (const p of packages) for (const f of p.files) if (f.kind !== 'macro' && f.kind !== 'doc' && readsPerInvocation(f, cache)) blocked ??= `${p.displayRoot}/${f.path} reads per-invocation values`;
-  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, filesOfName, volatile, blocked, unitTests, refs: new RefIndex(manifest) };
+  return { fileEntries, sharedFiles, propertyFiles, owners, unitTestsOf, attached, patched, position, disabledPosition, filesOfName, volatile, blocked, unitTests, refs: new RefIndex(manifest) };
 }
 
 /** Whether the parse renders `f` again on every invocation (fileVolatility), as the last parse found, else from its text. */
