@@ -242,10 +242,15 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     semantic = part.semantic;
   }
   const manifest: Manifest = { ...prev, nodes, disabled, sources };
-  if (exposures) manifest.exposures = exposures;
-  else delete manifest.exposures;
-  if (semantic) manifest.semantic = semantic;
-  else delete manifest.semantic;
+  // (Absent rather than undefined when there are none, as in a parse from scratch.)
+  if (exposures !== prev.exposures) {
+    if (exposures) manifest.exposures = exposures;
+    else delete manifest.exposures;
+  }
+  if (semantic !== prev.semantic) {
+    if (semantic) manifest.semantic = semantic;
+    else delete manifest.semantic;
+  }
   const problems = new Problems();
   // A latest version moved: refs without a version mean another node now.
   const refs = latestMoved ? new RefIndex(manifest) : index.refs;
