@@ -7,14 +7,15 @@
 // Correctness first: anything that could reach a node outside the parsed files, or whose result
 // might differ from a parse from scratch, answers null and the caller parses the project in
 // full: a file added, deleted or of another kind (project file, macro, doc block, profile, a
-// file of an installed package), an installed package's file reading per-invocation values, groups
-// in a saved property file (or an installed package's semantic layer), a node appearing, disappearing or moving (a
-// version renamed), a change of a node's relation name, access, group or deprecation, a unit test
-// whose inputs are no longer its model's, and any problem that the last parse did not have (the
-// full parse then reports it, exactly as a cold one). Unit tests, exposures and the semantic
-// layer of saved property files are made again; a versioned model's latest version may move (what refs it is parsed again). The last parse's warnings are kept when the files parsed again
-// give the same ones: a project with a standing warning (an unused config path, a deprecated
-// ref) re-parses its saves alone too.
+// file of an installed package), an installed package's file reading per-invocation values,
+// groups in a saved property file (or an installed package's semantic layer), a node appearing,
+// disappearing or moving (a version renamed), a change of a node's relation name, access, group
+// or deprecation, a unit test whose inputs are no longer its model's, and any problem that the
+// last parse did not have (the full parse then reports it, exactly as a cold one). Unit tests,
+// exposures and the semantic layer of saved property files are made again; a versioned model's
+// latest version may move (what refs it is parsed again). The last parse's warnings are kept
+// when the files parsed again give the same ones: a project with a standing warning (an unused
+// config path, a deprecated ref) re-parses its saves alone too.
 import { randomUUID } from 'node:crypto';
 import { Problems, type KilnError } from '../errors.js';
 import { Dag } from '../graph/dag.js';
@@ -201,7 +202,8 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     }
     if (now.latestVersion !== old.latestVersion) {
       // What refs it without a version now means another node: parsed again here when the save
-      // declared its versions (filesReferring); the semantic layer would be resolved again too.
+      // declared its versions (filesReferring); exposures and the semantic layer are resolved
+      // again with any saved property file.
       if (!refersToVersioned.has(old.name)) return `${old.name}'s latest version changed (the full parse resolves what refs it)`;
       latestMoved = true;
     }
