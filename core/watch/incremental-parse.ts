@@ -280,7 +280,9 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
   }
   if (!sameWarnings(previous.warnings, [...newWarnings, ...problems.warnings], new Set([...changedFiles, ...savedProps.map((f) => f.path)]), loaded.warnings)) return 'the warnings changed (the full parse reports them)';
   for (const now of part.nodes.values()) if (!sameList(now.dependsOn.nodes, prev.nodes.get(now.uniqueId)!.dependsOn.nodes)) sameEdges = false;
-  if (index.unitTests) for (const now of part.nodes.values()) if (!unitTestsHold(now, index.attached.get(now.uniqueId), prev)) return `a unit test of ${now.name} names an input it no longer has (the full parse reports it)`;
+  // (Those of the files whose unit tests were made again were checked against the new models then.)
+  const remade = new Set(unitTestFiles.map((f) => f.path));
+  if (index.unitTests) for (const now of part.nodes.values()) if (!unitTestsHold(now, index.attached.get(now.uniqueId), prev, remade)) return `a unit test of ${now.name} names an input it no longer has (the full parse reports it)`;
   let dag = previous.dag;
   if (!sameEdges) {
     try {
@@ -344,12 +346,14 @@ function sameWarnings(before: readonly KilnError[], now: readonly KilnError[], s
 /**
  * Whether the unit tests of a re-parsed model still hold: each of their inputs is still one of
  * its refs or sources (what parse-unit-tests checks of a model; its name, relation and the set
- * of nodes are unchanged, else the re-parse is a full one).
+ * of nodes are unchanged, else the re-parse is a full one). Those kept: the unit tests of the
+ * files in `remade` were made again, against the model as it is now.
  */
-function unitTestsHold(model: ParsedNode, attached: readonly string[] | undefined, prev: Manifest): boolean {
+function unitTestsHold(model: ParsedNode, attached: readonly string[] | undefined, prev: Manifest, remade: ReadonlySet<string>): boolean {
   for (const id of attached ?? []) {
-    const def = prev.nodes.get(id)?.unitTest;
-    if (!def) continue;
+    const old = prev.nodes.get(id);
+    const def = old?.unitTest;
+    if (!def || remade.has(old.originalFilePath)) continue;
     for (const g of def.given) {
       if (g.ref !== undefined && !model.refs.some((r) => r.name === g.ref)) return false;
       if (g.source !== undefined && !model.sources.some(([a, b]) => a === g.source![0] && b === g.source![1])) return false;

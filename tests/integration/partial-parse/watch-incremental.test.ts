@@ -292,6 +292,16 @@ describe("kiln watch's incremental re-parse of exposures, unit tests and model v
     expect(wrong.how).toBe('a unit test of a saved file does not check (the full parse reports it)');
     expect('errors' in wrong.outcome && wrong.outcome.errors.join('\n')).toMatch(/'stg_orders' is not an input of revenue/);
     expect((await w.save({ 'models/marts/_marts.yml': replace("input: ref('stg_orders')", "input: ref('orders')") })).how).toBe('incremental');
+    // One burst: the model's ref and its unit tests' inputs change together (made against the model parsed again).
+    const both = await w.save({
+      'models/marts/revenue.sql': replace("ref('orders')", "ref('stg_orders')"),
+      'models/marts/_marts.yml': (t) => t.replaceAll("input: ref('orders')", "input: ref('stg_orders')").replaceAll('{cents: 2}', '{amount: 2}').replaceAll('{cents: 1}', '{amount: 1}'),
+    });
+    expect(both.how).toBe('incremental');
+    expect((await w.save({
+      'models/marts/revenue.sql': replace("ref('stg_orders')", "ref('orders')"),
+      'models/marts/_marts.yml': (t) => t.replaceAll("input: ref('stg_orders')", "input: ref('orders')").replaceAll('{amount: 2}', '{cents: 2}').replaceAll('{amount: 1}', '{cents: 1}'),
+    })).how).toBe('incremental');
     // Removed (the first of the file, then all of it); a model of theirs saved in between.
     expect((await w.save({ 'models/marts/_marts.yml': (t) => t.replace(unitTest('adds_up', 'revenue', "ref('orders')", '{cents: 2}'), '') })).how).toBe('incremental');
     expect((await w.save({ 'models/marts/orders.sql': (t) => `${t}-- x\n` })).how).toBe('incremental');
