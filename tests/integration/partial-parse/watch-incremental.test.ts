@@ -312,11 +312,15 @@ describe("kiln watch's incremental re-parse of exposures, unit tests and model v
     expect('errors' in twice.outcome).toBe(true);
   });
 
-  it('places unit tests before an installed package’s nodes, as a cold parse does', async () => {
+  it('places unit tests before an installed package’s nodes, and exposures before its exposures, as a cold parse does', async () => {
     const w = await watchSession({
       ...FILES,
       ...Object.fromEntries(Object.entries(UTILS_PACKAGE).map(([k, v]) => [`dbt_packages/kiln_utils/${k}`, v])),
+      'dbt_packages/kiln_utils/models/_exposures.yml': `exposures:\n${exposure('calendar_app', "ref('utils_calendar')")}`,
     });
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}exposures:\n${exposure('weekly', "ref('revenue')")}` })).how).toBe('incremental');
+    expect([...(w.current().manifest.exposures?.keys() ?? [])]).toEqual(['exposure.shop.weekly', 'exposure.kiln_utils.calendar_app']);
+    expect((await w.save({ 'models/marts/_marts.yml': (t) => t.slice(0, t.indexOf('exposures:\n')) })).how).toBe('incremental');
     expect((await w.save({ 'models/marts/_marts.yml': (t) => `${t}unit_tests:\n${unitTest('adds_up', 'revenue', "ref('orders')")}` })).how).toBe('incremental');
     const ids = [...w.current().manifest.nodes.keys()];
     expect(ids.indexOf('unit_test.shop.revenue.adds_up')).toBeLessThan(ids.findIndex((id) => id.includes('.kiln_utils.')));
