@@ -5,7 +5,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
-import type { ColumnInfo, ConstraintDef, DocBlock, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
+import type { ColumnInfo, ConstraintDef, DocBlock, Exposure, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, configUnder, mergeConfigs } from '../project/config-tree.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
@@ -966,7 +966,7 @@ function hasConstraints(node: ParsedNode): boolean {
   return false;
 }
 
-/** Some nodes of a manifest to resolve (kiln watch's incremental re-parse); exposures are left as they are. */
+/** Some nodes of a manifest to resolve (kiln watch's incremental re-parse); exposures are left as they are (resolveExposures). */
 export interface ResolveScope {
   readonly nodes: readonly ParsedNode[];
   /** An index of the manifest's names made earlier, still true of it. */
@@ -1064,7 +1064,13 @@ export function resolveDependencies(manifest: Manifest, problems: Problems, rest
     }
     node.dependsOn.nodes = deps.list;
   }
-  for (const e of only ? [] : (manifest.exposures?.values() ?? [])) {
+  if (!only) resolveExposures(manifest.exposures?.values() ?? [], index, problems);
+  if (manifest.semantic) resolveSemanticLayer(manifest, index, problems);
+}
+
+/** Exposures' depends_on → edges (also kiln watch's incremental re-parse of property files declaring them). */
+export function resolveExposures(exposures: Iterable<Exposure>, index: RefIndex, problems: Problems): void {
+  for (const e of exposures) {
     const deps = new Set<string>();
     for (const r of e.refs) {
       const target = index.ref(r, e.packageName);
@@ -1078,7 +1084,6 @@ export function resolveDependencies(manifest: Manifest, problems: Problems, rest
     }
     e.dependsOn.nodes = [...deps];
   }
-  if (manifest.semantic) resolveSemanticLayer(manifest, index, problems);
 }
 
 /** Whether a deprecation date (ISO date or date-time, as YAML gives it) lies before now. */

@@ -20,30 +20,38 @@ export interface ParseIndex {
   readonly propertyFiles: readonly number[];
   /** Ids of the project's own nodes (enabled or not) each file defines (installed packages' are not indexed by file). */
   readonly owners: Map<string, string[]>;
+  /** Ids of the unit tests each property file defines, in the manifest's order. */
+  readonly unitTestsOf: Map<string, string[]>;
   /** Ids of the tests attached to each node. */
   readonly attached: Map<string, string[]>;
   /** Ids of the nodes (enabled or not) each property file describes (patch_path). */
   readonly patched: Map<string, Set<string>>;
-  /** Order of the enabled nodes, and of the disabled ones. */
+  /**
+   * Order of the enabled nodes, and of the disabled ones. Only the project's nodes other than
+   * unit tests are looked up (what a scoped parse gives back): unit tests, last of the project's
+   * nodes, may come and go (they shift the installed packages' nodes after them).
+   */
   readonly position: Map<string, number>;
   readonly disabledPosition: Map<string, number>;
-  /** `resourceType\0name` → the file of the first node of that type and name. */
-  readonly fileOfName: Map<string, string>;
+  /** `resourceType\0name` → the files of the nodes of that type and name (several: a versioned model's versions). */
+  readonly filesOfName: Map<string, string[]>;
   /**
-   * The project's node files that read per-invocation values (invocation_id, run_started_at):
-   * never cached, a full parse renders them again each time, and so does an incremental one.
+   * The project's node and property files that read per-invocation values (invocation_id,
+   * run_started_at): never cached, a full parse renders them again each time, and so does an
+   * incremental one (a property file as if it was saved: what it describes is parsed again).
    */
   readonly volatile: Set<string>;
-  /** Why no re-parse can be incremental whatever is saved (a property file or a package file reading per-invocation values), or null. */
+  /** Why no re-parse can be incremental whatever is saved (a package file reading per-invocation values), or null. */
   readonly blocked: string | null;
   /** Whether the project has unit tests (parsed against the whole manifest). */
-  readonly unitTests: boolean;
+  unitTests: boolean;
   /**
    * What refs and sources name. Made of this manifest's nodes, it stays true of the manifests an
    * incremental re-parse makes from it: they have the same names, versions, access, groups and
-   * relations (what resolving a ref reads of its target), else the re-parse is a full one.
+   * relations (what resolving a ref reads of its target), else the re-parse is a full one; a
+   * re-parse that moves a versioned model's latest version makes it again.
    */
-  readonly refs: RefIndex;
+  refs: RefIndex;
 }
 
 const byManifest = new WeakMap<Manifest, ParseIndex>();
@@ -78,10 +86,11 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
   });
   const owners = new Map<string, string[]>();
   const attached = new Map<string, string[]>();
+  const unitTestsOf = new Map<string, string[]>();
   const patched = new Map<string, Set<string>>();
   const position = new Map<string, number>();
   const disabledPosition = new Map<string, number>();
-  const fileOfName = new Map<string, string>();
+  const filesOfName = new Map<string, string[]>();
   let unitTests = false;
   for (const [nodes, pos] of [
     [manifest.nodes, position],
@@ -95,10 +104,13 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
       // path may name both), and only a full parse re-reads them.
       if (n.packageName !== manifest.projectName) continue;
       push(owners, n.originalFilePath, n.uniqueId);
+      if (n.resourceType === 'unit_test') push(unitTestsOf, n.originalFilePath, n.uniqueId);
       if (n.attachedNode != null) push(attached, n.attachedNode, n.uniqueId);
       if (n.patchPath !== null) addPatched(patched, n.patchPath, n.uniqueId);
       const key = `${n.resourceType}\0${n.name}`;
-      if (!fileOfName.has(key)) fileOfName.set(key, n.originalFilePath);
+      const files = filesOfName.get(key);
+      if (!files) filesOfName.set(key, [n.originalFilePath]);
+      else if (!files.includes(n.originalFilePath)) files.push(n.originalFilePath);
     }
   }
   // Macros reading them do not count: a full parse caches the nodes calling them all the same.
@@ -106,11 +118,10 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
   let blocked: string | null = null;
   for (const f of loaded.files) {
     if (f.kind === 'macro' || f.kind === 'doc' || !readsPerInvocation(f, cache)) continue;
-    if (f.kind === 'properties') blocked ??= `${f.path} reads per-invocation values`;
-    else volatile.add(f.path);
+    volatile.add(f.path);
   }
   for (const p of packages) for (const f of p.files) if (f.kind !== 'macro' && f.kind !== 'doc' && readsPerInvocation(f, cache)) blocked ??= `${p.displayRoot}/${f.path} reads per-invocation values`;
-  return { fileEntries, sharedFiles, propertyFiles, owners, attached, patched, position, disabledPosition, fileOfName, volatile, blocked, unitTests, refs: new RefIndex(manifest) };
+  return { fileEntries, sharedFiles, propertyFiles, owners, unitTestsOf, attached, patched, position, disabledPosition, filesOfName, volatile, blocked, unitTests, refs: new RefIndex(manifest) };
 }
 
 /** Whether the parse renders `f` again on every invocation (fileVolatility), as the last parse found, else from its text. */

@@ -1,8 +1,9 @@
 // What two parses of one project must agree on, whatever cache or shortcut made them (partial
 // parsing, kiln watch's incremental re-parse): nodes, sources, macros, docs, their order,
-// warnings and manifest.json as written (parent and child maps included).
+// warnings and manifest.json as written (parent and child maps included), semantic_manifest.json.
 import type { Session } from '../../../core/cli/session.js';
 import { manifestJsonChunks } from '../../../core/artifacts/manifest-json.js';
+import { semanticManifestJson } from '../../../core/semantic/json.js';
 
 /** Everything of a parse that must not depend on partial parsing. */
 export function snapshotOf(s: Session): Record<string, unknown> {
@@ -27,5 +28,6 @@ export function snapshotOf(s: Session): Record<string, unknown> {
     warnings: s.warnings.map((w) => `${w.code} ${w.message} ${w.loc?.file ?? ''}:${w.loc?.line ?? ''}`),
     // manifest.json as written (parent_map and child_map included).
     json: JSON.parse([...manifestJsonChunks(m, s.dag, s.adapter.dialect, meta)].join('')),
+    semantic: m.semantic ? semanticManifestJson(m, s.adapter.dialect) : null,
   };
 }
