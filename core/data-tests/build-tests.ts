@@ -113,7 +113,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     checksum: '',
     config,
     description: '',
-    columns: {},
+    columns: NO_COLUMNS,
     refs,
     sources,
     // Provisional: the parse replaces it once macros are known (parse-project.ts applyTestMacro).
@@ -123,12 +123,16 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     schema: naming.schema,
     alias: naming.alias,
     loc: t.loc,
-    dataTests: [],
+    dataTests: NO_TESTS,
     testMetadata,
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };
 }
+
+/** A test's columns and own tests: none. Shared by every test node (30,000 in a large project), frozen. */
+const NO_COLUMNS = Object.freeze({}) as ParsedNode['columns'];
+const NO_TESTS = Object.freeze([]) as unknown as ParsedNode['dataTests'];
 
 /** The folders of a property file's fqns, by project, root and file: the same for each of its tests. */
 const fqnFolders = new Map<string, readonly string[]>();
