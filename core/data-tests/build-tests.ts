@@ -109,7 +109,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     path: `${shortName}.sql`,
     originalFilePath: target.file,
     fqn,
-    rawCode: `{{ test_${entry.testName}(**_dbt_generic_test_kwargs) }}`,
+    rawCode: testText(entry.testName).rawCode,
     checksum: '',
     config,
     description: '',
@@ -117,7 +117,7 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     refs,
     sources,
     // Provisional: the parse replaces it once macros are known (parse-project.ts applyTestMacro).
-    dependsOn: { nodes: [], macros: [`macro.${entry.namespace ?? 'dbt'}.test_${entry.testName}`] },
+    dependsOn: { nodes: [], macros: [entry.namespace === null ? testText(entry.testName).dbtMacro : `macro.${entry.namespace}.test_${entry.testName}`] },
     patchPath: null,
     database: naming.database,
     schema: naming.schema,
@@ -128,6 +128,18 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };
+}
+
+/** The texts every test of one test macro shares, made once (30,000 tests name a handful of macros). */
+const testTexts = new Map<string, { readonly rawCode: string; readonly dbtMacro: string }>();
+
+function testText(testName: string): { readonly rawCode: string; readonly dbtMacro: string } {
+  let t = testTexts.get(testName);
+  if (!t) {
+    if (testTexts.size >= 10_000) testTexts.clear();
+    testTexts.set(testName, (t = { rawCode: `{{ test_${testName}(**_dbt_generic_test_kwargs) }}`, dbtMacro: `macro.dbt.test_${testName}` }));
+  }
+  return t;
 }
 
 /** A test's columns and own tests: none. Shared by every test node (30,000 in a large project), frozen. */
