@@ -20,9 +20,9 @@ import { resolveSemanticLayer } from '../semantic/resolve.js';
 import { yamlLocator } from '../semantic/yaml-at.js';
 import { kwargs, type MacroInfo, type RenderContext, type TemplateEngine } from '../template/engine.js';
 import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
-import { readStatic, renderStatic } from '../compiler/static-template.js';
+import { readStatic } from '../compiler/static-template.js';
 import { readParseCalls } from '../compiler/static-scan.js';
-import { runParseOps, testsIncremental } from './run-parse-ops.js';
+import { runParseOps, runStaticCalls, testsIncremental } from './run-parse-ops.js';
 import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
@@ -656,7 +656,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       try {
         // The static fast path calls only ref/source/config/var: the root project's nodes need
         // no full context for that (installed packages' nodes may have macros of those names).
-        if (tpl) renderStatic(tpl, rootNode ? staticCtx() : fullCtx());
+        if (tpl) runStaticCalls(tpl, rootNode ? staticCtx() : fullCtx());
         else runParseOps(ops!, testsIncremental(ops!) ? fullCtx() : staticCtx());
         return;
       } catch {

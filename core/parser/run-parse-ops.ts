@@ -3,7 +3,7 @@
 // (a call in a loop body once per item), and nothing is printed, since a parse keeps only what
 // the calls record. The models of a large project that loop over a literal list or test
 // is_incremental() otherwise each cost a lex, a copied syntax tree and an interpreted render.
-import type { ParseOp, StaticCall } from '../compiler/static-scan.js';
+import type { ParseOp, StaticCall, StaticTemplate } from '../compiler/static-scan.js';
 import { kwargs, type RenderContext } from '../template/engine.js';
 
 export function runParseOps(ops: readonly ParseOp[], context: RenderContext): void {
@@ -20,6 +20,14 @@ export function runParseOps(ops: readonly ParseOp[], context: RenderContext): vo
       if (answer) runParseOps(op.body, context);
     }
   }
+}
+
+/**
+ * A static template (readStatic) run at parse time: its calls made as renderStatic makes them,
+ * their results not printed (quoting every ref's relation name only to drop the text).
+ */
+export function runStaticCalls(tpl: StaticTemplate, context: RenderContext): void {
+  for (const part of tpl) if (typeof part !== 'string') call(part, context);
 }
 
 function call(part: StaticCall, context: RenderContext): void {

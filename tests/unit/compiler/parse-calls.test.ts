@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readParseCalls } from '../../../core/compiler/static-scan.js';
-import { runParseOps } from '../../../core/parser/run-parse-ops.js';
+import { readParseCalls, readStatic } from '../../../core/compiler/static-scan.js';
+import { renderStatic } from '../../../core/compiler/static-template.js';
+import { runParseOps, runStaticCalls } from '../../../core/parser/run-parse-ops.js';
 import { TemplateEngine, splitArgs, type RenderContext } from '../../../core/template/index.js';
 
 /** A parse-time context whose functions log their calls; is_incremental() answers `incremental`. */
@@ -82,5 +83,15 @@ describe('the parse-time fast path for loops and is_incremental()', () => {
   it('leaves a context whose is_incremental() is no boolean to the engine', () => {
     const ctx = { ...recordingContext([], false), is_incremental: () => 'yes' };
     expect(() => runParseOps(readParseCalls('{% if is_incremental() %}a{% endif %}')!, ctx)).toThrow();
+  });
+
+  it('runs a static template with the calls renderStatic makes, printing nothing', () => {
+    const source = "{{ config(materialized='table', tags=['a']) }}select * from {{ ref('a') }} join {{ source('raw', 'b') }} using ({{ var('k') }})";
+    const fast: string[] = [];
+    const slow: string[] = [];
+    runStaticCalls(readStatic(source)!, recordingContext(fast, false));
+    renderStatic(readStatic(source)!, recordingContext(slow, false));
+    expect(fast).toEqual(slow);
+    expect(fast).toHaveLength(4);
   });
 });
