@@ -918,10 +918,11 @@ function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileNam
 
 /** Line of the first match in a file's text (1-based), for errors about a call in a template. */
 export function lineOf(text: string, re: RegExp): number | undefined {
-  const m = re.exec(text);
-  if (!m) return undefined;
+  // search(), not exec(): only the place is needed, no match array (one per config() call).
+  const at = text.search(re);
+  if (at < 0) return undefined;
   let line = 1;
-  for (let i = 0; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
 
