@@ -6,14 +6,21 @@ import { isWholeFloat } from '../project/yaml-floats.js';
 import { PyFloat } from '../template/values.js';
 
 export function genericTestName(testName: string, namespace: string | null, target: string, args: Readonly<Record<string, unknown>>): { name: string; fullName: string } {
-  const flat: string[] = [];
+  // The argument values' str(), each cleaned, joined by `__`: written out directly (no arrays per test).
+  let unique = '';
+  let first = true;
+  const add = (p: unknown): void => {
+    const a = pyStr(p).replace(/[^0-9a-zA-Z_]+/g, '_');
+    unique = first ? a : `${unique}__${a}`;
+    first = false;
+  };
   for (const key of sortedInPlace(Object.keys(args))) {
     if (key === 'model') continue;
     const v = args[key];
-    const parts = Array.isArray(v) ? v : v && typeof v === 'object' && !isWholeFloat(v) ? Object.values(v) : [v];
-    for (const p of parts) flat.push(pyStr(p));
+    if (Array.isArray(v)) for (const p of v) add(p);
+    else if (v && typeof v === 'object' && !isWholeFloat(v)) for (const p of Object.values(v)) add(p);
+    else add(v);
   }
-  const unique = flat.map((a) => a.replace(/[^0-9a-zA-Z_]+/g, '_')).join('__');
   const identifier = `${namespace ? `${namespace.replace(/\./g, '_')}_` : ''}${testName}_${target}`;
   const fullName = `${identifier}_${unique}`;
   if (fullName.length >= 64) {
