@@ -150,6 +150,45 @@ class ExprParser {
     }
   }
 
+  /** A name after whitespace (a tag's, a variable's), or null. */
+  word(): string | null {
+    this.ws();
+    return this.name();
+  }
+
+  /** After a tag's words: whitespace then `%}` or `-%}`; the index after it, or -1. */
+  tagEnd(): number {
+    this.ws();
+    if (this.s.startsWith('-%}', this.i)) return this.i + 3;
+    if (this.s.startsWith('%}', this.i)) return this.i + 2;
+    return -1;
+  }
+
+  /** The rest of `{% for <name> in [<literals>] %}` after `for`, or null. */
+  forHead(): { name: string; items: number; next: number } | null {
+    const name = this.word();
+    if (name === null || !isSpace(this.s.charCodeAt(this.i))) return null;
+    if (this.word() !== 'in') return null;
+    this.ws();
+    if (this.s[this.i] !== '[') return null;
+    const items = this.literal();
+    if (!Array.isArray(items)) return null;
+    const next = this.tagEnd();
+    return next === -1 ? null : { name, items: items.length, next };
+  }
+
+  /** The rest of `{% if is_incremental() %}` after `if`: the index after it, or -1. */
+  isIncrementalHead(): number {
+    if (this.word() !== 'is_incremental') return -1;
+    this.ws();
+    if (this.s[this.i] !== '(') return -1;
+    this.i++;
+    this.ws();
+    if (this.s[this.i] !== ')') return -1;
+    this.i++;
+    return this.tagEnd();
+  }
+
   /** After the call: whitespace then `}}` or `-}}`. */
   end(): End {
     this.ws();
@@ -212,4 +251,107 @@ function isSpace(c: number): boolean {
 
 function isNameChar(c: number, first: boolean): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (!first && c >= 48 && c <= 57);
+}
+
+// ---------------------------------------------------------------- the calls a parse makes
+
+/**
+ * What rendering a template at parse time does, when all it does is call context functions with
+ * literal arguments: the calls in order, loops over literal lists (`{% for d in [7, 30] %}`) and
+ * `{% if is_incremental() %}` blocks, whose body runs only when the context's is_incremental()
+ * says so. The output is not needed at parse time (only what ref/source/config/var record), so
+ * text and printed loop variables or `this` are skipped. Null when the template needs the engine.
+ */
+export type ParseOp =
+  | { readonly kind: 'call'; readonly call: StaticCall }
+  | { readonly kind: 'for'; readonly items: number; readonly body: readonly ParseOp[] }
+  | { readonly kind: 'if-incremental'; readonly body: readonly ParseOp[] };
+
+/** Names a loop variable may not take: a call or `this` in its body would mean something else. */
+const RESERVED = new Set([...CALLS, 'is_incremental', 'this', 'loop', 'in', 'for', 'if', 'not', 'and', 'or', 'true', 'false', 'none', 'True', 'False', 'None']);
+
+export function readParseCalls(source: string): readonly ParseOp[] | null {
+  const r = new OpReader(source);
+  const ops = r.block([], null);
+  return ops && r.done() ? ops : null;
+}
+
+class OpReader {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  done(): boolean {
+    return this.i >= this.s.length;
+  }
+
+  /** Ops up to the end of the source (closer null) or up to and including `{% <closer> %}`. */
+  block(loopVars: readonly string[], closer: 'endfor' | 'endif' | null): ParseOp[] | null {
+    const s = this.s;
+    const ops: ParseOp[] = [];
+    for (;;) {
+      const open = s.indexOf('{', this.i);
+      if (open === -1) {
+        this.i = s.length;
+        return closer === null ? ops : null;
+      }
+      const next = s[open + 1];
+      if (next !== '{' && next !== '%' && next !== '#') {
+        this.i = open + 1;
+        continue;
+      }
+      const start = open + (s[open + 2] === '-' ? 3 : 2);
+      if (s[open + 2] === '+') return null;
+      if (next === '#') {
+        const close = s.indexOf('#}', open + 2);
+        if (close === -1) return null;
+        this.i = close + 2;
+        continue;
+      }
+      const p = new ExprParser(s, start);
+      if (next === '{') {
+        const call = p.call();
+        if (call) ops.push({ kind: 'call', call });
+        else {
+          // `{{ d }}` (a loop variable) or `{{ this }}`: printed, nothing recorded.
+          const q = new ExprParser(s, start);
+          const name = q.word();
+          if (name === null || (name !== 'this' && !loopVars.includes(name))) return null;
+          const end = q.end();
+          if (end === -1) return null;
+          this.i = end.next;
+          continue;
+        }
+        const end = p.end();
+        if (end === -1) return null;
+        this.i = end.next;
+        continue;
+      }
+      const tag = p.word();
+      if (tag === closer && closer !== null) {
+        const end = p.tagEnd();
+        if (end === -1) return null;
+        this.i = end;
+        return ops;
+      }
+      if (tag === 'for') {
+        const head = p.forHead();
+        if (!head || RESERVED.has(head.name)) return null;
+        this.i = head.next;
+        const body = this.block([...loopVars, head.name], 'endfor');
+        if (!body) return null;
+        ops.push({ kind: 'for', items: head.items, body });
+        continue;
+      }
+      if (tag === 'if') {
+        const end = p.isIncrementalHead();
+        if (end === -1) return null;
+        this.i = end;
+        const body = this.block(loopVars, 'endif');
+        if (!body) return null;
+        ops.push({ kind: 'if-incremental', body });
+        continue;
+      }
+      return null;
+    }
+  }
 }

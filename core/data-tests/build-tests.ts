@@ -48,11 +48,32 @@ export function isCallExpression(value: string): boolean {
   return /^\s*(ref|source)\s*\(.*\)\s*$/s.test(value);
 }
 
+/**
+ * What every test of one target has in common: its `model` argument, and the refs and sources of
+ * a test whose arguments ref nothing (shared and frozen: most tests of a large project).
+ */
+interface TargetParts {
+  readonly modelArg: string;
+  readonly refs: readonly RefCall[];
+  readonly sources: readonly (readonly [string, string])[];
+}
+
+const NO_REFS = Object.freeze([]) as readonly RefCall[];
+const NO_SOURCES = Object.freeze([]) as readonly (readonly [string, string])[];
+
+function targetParts(target: TestTarget): TargetParts {
+  const modelArg = modelArgument(target);
+  if (target.kind === 'source') return { modelArg, refs: NO_REFS, sources: Object.freeze([Object.freeze([target.sourceName!, target.name] as const)]) };
+  const ref: RefCall = Object.freeze(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
+  return { modelArg, refs: Object.freeze([ref]), sources: NO_SOURCES };
+}
+
 export function buildGenericTests(target: TestTarget, tests: readonly DeclaredTest[], ctx: TestBuildContext): ParsedNode[] {
   const out: ParsedNode[] = [];
+  const parts = tests.length ? targetParts(target) : null;
   for (const t of tests) {
     try {
-      const node = buildOne(target, t, ctx);
+      const node = buildOne(target, parts!, t, ctx);
       if (node) out.push(node);
     } catch (e) {
       ctx.problems.capture(e);
@@ -61,7 +82,7 @@ export function buildGenericTests(target: TestTarget, tests: readonly DeclaredTe
   return out;
 }
 
-function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): ParsedNode | null {
+function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: TestBuildContext): ParsedNode | null {
   const entry = readTestEntry(t.entry, t.loc);
   checkArguments(entry, t, target);
   const kwargs: Record<string, unknown> = { ...entry.args };
@@ -74,16 +95,16 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
   const name = entry.customName ?? generated.fullName;
   const shortName = entry.customName ?? generated.name;
   const testMetadata = { name: entry.testName, namespace: entry.namespace, kwargs };
-  const uniqueId = testUniqueId(ctx.projectName, name, testMetadata, modelArgument(target));
+  const uniqueId = testUniqueId(ctx.projectName, name, testMetadata, parts.modelArg);
 
-  const refs: RefCall[] = [];
-  const sources: [string, string][] = [];
   // dbt records the arguments' refs first (`to: ref('customers')`), then the tested model's.
+  let argRefs: RefCall[] | null = null;
+  let argSources: [string, string][] | null = null;
   walkStrings(entry.args, (s) => {
-    if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, refs, sources);
+    if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, (argRefs ??= []), (argSources ??= []));
   });
-  if (target.kind === 'source') sources.push([target.sourceName!, target.name]);
-  else refs.push(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
+  const refs = argRefs === null ? parts.refs : [...(argRefs as RefCall[]), ...parts.refs];
+  const sources = argSources === null ? parts.sources : [...(argSources as [string, string][]), ...parts.sources];
 
   const fqn = testFqn(ctx.projectName, target, name);
   const withTree = configUnder(TEST_DEFAULTS, ctx.dataTestsTree, fqn);
@@ -109,26 +130,43 @@ function buildOne(target: TestTarget, t: DeclaredTest, ctx: TestBuildContext): P
     path: `${shortName}.sql`,
     originalFilePath: target.file,
     fqn,
-    rawCode: `{{ test_${entry.testName}(**_dbt_generic_test_kwargs) }}`,
+    rawCode: testText(entry.testName).rawCode,
     checksum: '',
     config,
     description: '',
-    columns: {},
-    refs,
-    sources,
+    columns: NO_COLUMNS,
+    // Shared and frozen when the test's arguments ref nothing (nothing changes a node's refs in place).
+    refs: refs as RefCall[],
+    sources: sources as [string, string][],
     // Provisional: the parse replaces it once macros are known (parse-project.ts applyTestMacro).
-    dependsOn: { nodes: [], macros: [`macro.${entry.namespace ?? 'dbt'}.test_${entry.testName}`] },
+    dependsOn: { nodes: [], macros: [entry.namespace === null ? testText(entry.testName).dbtMacro : `macro.${entry.namespace}.test_${entry.testName}`] },
     patchPath: null,
     database: naming.database,
     schema: naming.schema,
     alias: naming.alias,
     loc: t.loc,
-    dataTests: [],
+    dataTests: NO_TESTS,
     testMetadata,
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };
 }
+
+/** The texts every test of one test macro shares, made once (30,000 tests name a handful of macros). */
+const testTexts = new Map<string, { readonly rawCode: string; readonly dbtMacro: string }>();
+
+function testText(testName: string): { readonly rawCode: string; readonly dbtMacro: string } {
+  let t = testTexts.get(testName);
+  if (!t) {
+    if (testTexts.size >= 10_000) testTexts.clear();
+    testTexts.set(testName, (t = { rawCode: `{{ test_${testName}(**_dbt_generic_test_kwargs) }}`, dbtMacro: `macro.dbt.test_${testName}` }));
+  }
+  return t;
+}
+
+/** A test's columns and own tests: none. Shared by every test node (30,000 in a large project), frozen. */
+const NO_COLUMNS = Object.freeze({}) as ParsedNode['columns'];
+const NO_TESTS = Object.freeze([]) as unknown as ParsedNode['dataTests'];
 
 /** The folders of a property file's fqns, by project, root and file: the same for each of its tests. */
 const fqnFolders = new Map<string, readonly string[]>();

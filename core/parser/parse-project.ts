@@ -20,7 +20,9 @@ import { resolveSemanticLayer } from '../semantic/resolve.js';
 import { yamlLocator } from '../semantic/yaml-at.js';
 import { kwargs, type MacroInfo, type RenderContext, type TemplateEngine } from '../template/engine.js';
 import { compareVersions, sameVersion, versionPatch, versionsOf, type VersionDecl, type VersionedModel, type VersionId } from './versions.js';
-import { readStatic, renderStatic } from '../compiler/static-template.js';
+import { readStatic } from '../compiler/static-template.js';
+import { readParseCalls } from '../compiler/static-scan.js';
+import { runParseOps, runStaticCalls, testsIncremental } from './run-parse-ops.js';
 import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
@@ -646,17 +648,23 @@ export function parseProject(input: ParseInput): ParseOutput {
   /** Renders a model or test at parse time: the static fast path when it applies, else the engine. */
   function renderForParse(f: ProjectSourceFile, record: ParseRecord, staticCtx: () => RenderContext, fullCtx: () => RenderContext): void {
     const tpl = input.staticFastPath === false ? null : readStatic(f.contents);
-    if (tpl) {
+    const rootNode = !input.unit || input.unit.rootPackage === projectName;
+    // Loops over literal lists and is_incremental() blocks, at parse time only (nothing printed
+    // is kept): the root project's nodes, whose context has no macros of the names called.
+    const ops = tpl || input.staticFastPath === false || !rootNode ? null : readParseCalls(f.contents);
+    if (tpl || ops) {
       try {
         // The static fast path calls only ref/source/config/var: the root project's nodes need
         // no full context for that (installed packages' nodes may have macros of those names).
-        renderStatic(tpl, !input.unit || input.unit.rootPackage === projectName ? staticCtx() : fullCtx());
+        if (tpl) runStaticCalls(tpl, rootNode ? staticCtx() : fullCtx());
+        else runParseOps(ops!, testsIncremental(ops!) ? fullCtx() : staticCtx());
         return;
       } catch {
         // The engine reports the error with its line and column; start the record afresh.
         record.refs.length = 0;
         record.sources.length = 0;
         record.configs.length = 0;
+        if (record.macros) record.macros.length = 0;
       }
     }
     engine.render(f.path, f.contents, fullCtx(), { macroCalls: record.macros });
@@ -910,10 +918,11 @@ function namingMacroCaller(engine: TemplateEngine, deps: ContextDeps, profileNam
 
 /** Line of the first match in a file's text (1-based), for errors about a call in a template. */
 export function lineOf(text: string, re: RegExp): number | undefined {
-  const m = re.exec(text);
-  if (!m) return undefined;
+  // search(), not exec(): only the place is needed, no match array (one per config() call).
+  const at = text.search(re);
+  if (at < 0) return undefined;
   let line = 1;
-  for (let i = 0; i < m.index; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
 

@@ -307,7 +307,7 @@ class EntryReader {
     // 100,000 columns in a large project, most without `config:`, `meta:` or unknown keys: no
     // path copies, entry lists or spreads unless there is something to read.
     // (Problems are recorded in the order of the general case: config, its meta and tags, tags, ...)
-    const config = (col.config === undefined ? undefined : this.field(col, p, 'config', mappingOrNull, 'a mapping')) ?? {};
+    const config = (col.config === undefined ? undefined : this.field(col, p, 'config', mappingOrNull, 'a mapping')) ?? NO_KEYS;
     let configMeta: Record<string, unknown> | undefined;
     let tags: string[];
     if (hasKeys(config)) {
@@ -316,18 +316,18 @@ class EntryReader {
       const configTags = this.tags(config, cp);
       tags = this.tags(col, p);
       for (const t of configTags) if (!tags.includes(t)) tags.push(t);
-    } else tags = this.tags(col, p);
-    const extra: Record<string, unknown> = {};
-    for (const k in col) if (!COLUMN_KEYS.includes(k)) extra[k] = col[k];
-    if (col.granularity !== undefined) extra.granularity = col.granularity;
+    } else tags = col.tags === undefined ? NO_ITEMS : this.tags(col, p);
+    let extra: Record<string, unknown> = NO_KEYS;
+    for (const k in col) if (!COLUMN_KEYS.includes(k)) (extra === NO_KEYS ? (extra = {}) : extra)[k] = col[k];
+    if (col.granularity !== undefined) (extra === NO_KEYS ? (extra = {}) : extra).granularity = col.granularity;
     return {
       name: String(col.name),
       description: this.description(col, p),
       data_type: this.field(col, p, 'data_type', strOrNull, 'a string') ?? null,
-      meta: col.meta === undefined ? (configMeta ? { ...configMeta } : {}) : { ...this.meta(col, p), ...configMeta },
+      meta: col.meta === undefined ? (configMeta ? { ...configMeta } : NO_KEYS) : { ...this.meta(col, p), ...configMeta },
       tags,
-      data_tests: this.dataTests(col, p),
-      constraints: this.field(col, p, 'constraints', listOrNull, 'a list of constraints') ?? [],
+      data_tests: col.tests === undefined && col.data_tests === undefined ? NO_ITEMS : this.dataTests(col, p),
+      constraints: this.field(col, p, 'constraints', listOrNull, 'a list of constraints') ?? NO_ITEMS,
       quote: this.field(col, p, 'quote', boolOrNull, 'true or false') ?? null,
       config,
       loc: this.loc(p),
@@ -419,6 +419,14 @@ class EntryReader {
     return config.freshness;
   }
 }
+
+/**
+ * What a column without `config:`, `meta:`, `tags:`, tests, constraints or other keys holds: one
+ * shared, frozen empty object and list instead of five fresh ones per column (100,000 columns in
+ * a large project, all alive until the end of the parse). Frozen: a change throws, never leaks.
+ */
+const NO_KEYS = Object.freeze({}) as Record<string, unknown>;
+const NO_ITEMS = Object.freeze([]) as unknown as never[];
 
 function hasKeys(o: Readonly<Record<string, unknown>>): boolean {
   for (const _ in o) return true;

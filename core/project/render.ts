@@ -35,7 +35,9 @@ function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions
   }
   if (isPlainObject(value)) {
     let out: Record<string, unknown> | undefined;
-    for (const [k, v0] of Object.entries(value)) {
+    // Keys rather than entries: no [key, value] pair per key of every YAML mapping.
+    for (const k of Object.keys(value)) {
+      const v0 = value[k];
       path.push(k);
       const v = opts.skip(path) ? v0 : walk(v0, path, opts);
       path.pop();

@@ -110,6 +110,11 @@ export function isTrueWord(s: string): boolean {
   return c === 't' || c === 'y' || (c === 'o' && s.length === 2);
 }
 
+/** Whether `line` holds a sequence item's dash at `at` (`-` alone or `- ...`), without slicing it. */
+function isDashAt(line: string, at: number): boolean {
+  return line.charCodeAt(at) === 45 && (line.length === at + 1 || line.charCodeAt(at + 1) === 32);
+}
+
 /** Characters that may not start a plain scalar. */
 const INDICATORS = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
 
@@ -186,8 +191,7 @@ class FastReader {
   /** A block mapping or sequence starting on the current content line, at `indent`. */
   private blockNode(indent: number): unknown {
     const j = this.nextContent();
-    const body = this.lines[j]!.slice(indent);
-    if (body === '-' || body.startsWith('- ')) return this.sequence(indent);
+    if (isDashAt(this.lines[j]!, indent)) return this.sequence(indent);
     return this.mapping(indent);
   }
 
@@ -199,8 +203,7 @@ class FastReader {
       if (j < 0 || this.indents[j]! < indent) break;
       if (this.indents[j]! > indent) giveUp();
       const line = this.lines[j]!;
-      const body = line.slice(indent);
-      if (!(body === '-' || body.startsWith('- '))) break;
+      if (!isDashAt(line, indent)) break;
       this.i = j + 1;
       let k = indent + 1;
       while (k < line.length && line.charCodeAt(k) === 32) k++;
@@ -246,8 +249,8 @@ class FastReader {
         const j = this.nextContent();
         if (j < 0 || this.indents[j]! < indent) break;
         if (this.indents[j]! > indent) giveUp();
+        if (isDashAt(this.lines[j]!, indent)) break; // a sequence at the key's indent ends here
         body = this.lines[j]!.slice(indent);
-        if (body === '-' || body.startsWith('- ')) break; // a sequence at the key's indent ends here
         lineIdx = j;
         this.i = j + 1;
       }
