@@ -160,6 +160,8 @@ export const Codes = {
   INIT_TARGET_EXISTS: 'KLN602',
   DOCS_NOT_GENERATED: 'KLN603',
   PORT_IN_USE: 'KLN604',
+  /** The machine refuses a file kiln writes: target path is a file, no permission, read-only or full disk. */
+  FILE_SYSTEM: 'KLN605',
   // packages
   PACKAGES_INVALID: 'KLN701', // packages.yml / dependencies.yml is malformed
   PACKAGE_NOT_FOUND: 'KLN702', // a local package's folder (or its dbt_project.yml) is missing

@@ -3,9 +3,9 @@
 // a KilnError (KLN605) naming the path and what to do, instead of "Internal error".
 import fs from 'node:fs';
 import path from 'node:path';
-import { KilnError } from '../errors.js';
+import { Codes, KilnError } from '../errors.js';
 
-const CODE = 'KLN605';
+const CODE = Codes.FILE_SYSTEM;
 
 /** errno codes that say something about the machine, never about kiln's logic. */
 const CAUSES: Readonly<Record<string, { readonly reason: string; readonly hint: string }>> = {
