@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BatchItem } from '../../../adapters/adapter.js';
 import { PgConnection } from '../../../adapters/postgres/connection.js';
+import { main } from '../../../core/cli/main.js';
 import { kiln } from '../../helpers/cli.js';
 import { adminClient, freshDatabase, pgServer, type FreshDatabase } from '../../helpers/postgres.js';
 import { testdir } from '../../helpers/testdir.js';
@@ -231,5 +232,65 @@ describe('ready nodes grouped into one round trip', () => {
     expect(statuses(grouped)).toEqual(statuses(single));
     expect(ranFiles(grouped)).toEqual(ranFiles(single));
     expect(Object.keys(await warehouse())).toHaveLength(2 * ROOTS - 2);
+  });
+
+  it('--fail-fast: the failed node of a group stops the run; the earlier nodes of its group stay built', async () => {
+    await emptySchema();
+    const groups = spyGroups();
+    const dir = project(3, models({ r07: 'select no_such_column as id' }));
+    const res = await kiln(['run', '--fail-fast'], dir);
+    expect(res.code).toBe(1);
+    const failedIn = groups.find((g) => g.includes('r07'))!;
+    const at = failedIn.indexOf('r07');
+    const results = runResults(dir);
+    expect(results.get('r07')!.status).toBe('error');
+    const built = await warehouse();
+    for (const name of failedIn.slice(0, at)) {
+      expect(results.get(name)!.status, name).toBe('success');
+      expect(built[name], name).toBeDefined();
+    }
+    // The group's later nodes never ran: skipped, as nodes not started.
+    for (const name of failedIn.slice(at + 1)) {
+      expect(results.get(name)!.status, name).toBe('skipped');
+      expect(built[name], name).toBeUndefined();
+    }
+  });
+
+  it('Ctrl-C during a group: the running node is cancelled and rolled back, the earlier nodes of its group stay, nothing else starts', async () => {
+    await emptySchema();
+    const groups = spyGroups();
+    const dir = project(3, models({ r07: "{{ config(materialized='table') }}\nselect pg_sleep(30)::text as id, 'slow' as label" }));
+    let interrupt: (() => void) | null = null;
+    let output = '';
+    const t0 = performance.now();
+    const running = main(['run'], {
+      stdout: (t) => void (output += t),
+      stderr: (t) => void (output += t),
+      cwd: dir,
+      isTTY: false,
+      onInterrupt: (handler) => {
+        interrupt = handler;
+        return () => undefined;
+      },
+    });
+    // Once the group holding r07 is at the server.
+    for (let i = 0; i < 200 && !groups.some((g) => g.includes('r07')); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300));
+    interrupt!();
+    const code = await running;
+    expect(performance.now() - t0, output).toBeLessThan(20_000);
+    expect(code, output).not.toBe(0);
+    const failedIn = groups.find((g) => g.includes('r07'))!;
+    const at = failedIn.indexOf('r07');
+    const results = runResults(dir);
+    expect(results.get('r07')!.status).toBe('error');
+    expect(results.get('r07')!.message).toMatch(/^Cancelled/);
+    const built = await warehouse();
+    expect(built.r07).toBeUndefined();
+    expect(Object.keys(built).filter((n) => n.includes('__dbt_'))).toEqual([]);
+    for (const name of failedIn.slice(0, at)) expect(built[name], name).toBeDefined();
+    // Sent with r07 but never run: cancelled as nodes in flight are.
+    for (const name of failedIn.slice(at + 1)) expect(results.get(name)!.message, name).toMatch(/^Cancelled/);
+    expect([...runResults(dir).values()].filter((r) => r.status === 'skipped').length).toBeGreaterThan(0);
   });
 });
