@@ -209,12 +209,15 @@ export class Runner {
 
     /**
      * `first` and more ready nodes to run on one connection with their transactions in one round
-     * trip: about an equal share of what is ready per thread (at most MAX_GROUP), so that every
-     * thread still has work. Only nodes whose plan can be one plain transaction (see groupable).
+     * trip: an equal share of what is ready among the threads free to take it (the busy ones are
+     * not), at most MAX_GROUP, so every free thread still finds work. Only nodes that can be one
+     * plain transaction (see groupable).
      */
     const threads = Math.max(1, this.opts.threads);
+    /** Threads running a node or a group now. */
+    let busy = 0;
     const takeGroup = (first: ParsedNode): ParsedNode[] => {
-      const size = Math.min(MAX_GROUP, Math.ceil((ready.length + 1) / threads));
+      const size = Math.min(MAX_GROUP, Math.ceil((ready.length + 1) / Math.max(1, threads - busy)));
       const group = [first];
       for (let k = 0; k < ready.length && group.length < size && k < size * 4; ) {
         const n = this.manifest.nodes.get(ready[k])!;
@@ -303,15 +306,17 @@ export class Runner {
           conn ??= await this.adapter.acquire();
           // More ready than threads: several nodes share a round trip (threads: 1 runs one at a time).
           const group = threads > 1 && conn.executeGroup && !this.cancelled && this.groupable(node) ? takeGroup(node) : [node];
-          if (group.length > 1) {
-            await runGroup(group, conn, thread);
-            notify();
-            continue;
+          busy++;
+          try {
+            if (group.length > 1) await runGroup(group, conn, thread);
+            else {
+              announce(node);
+              // (Alone, a node always has a result: only a group's nodes may be put back.)
+              await finish(node, (await this.execute(node, conn, thread))!);
+            }
+          } finally {
+            busy--;
           }
-          announce(node);
-          const result = await this.execute(node, conn, thread);
-          if (result === null) ready.unshift(id);
-          else await finish(node, result);
           notify();
         }
       } finally {
@@ -327,13 +332,16 @@ export class Runner {
   }
 
   /**
-   * Whether a node may join a group, told before it compiles: a model built as a view or a table
-   * with no hooks, contract or grants (whose plans read results between statements). Its plan
-   * decides in the end: one that is not a single plain transaction runs alone (see runPlan).
+   * Whether a node may join a group, told before it compiles: a view model with no hooks, contract
+   * or grants (whose plans read results between statements). Views only: their transaction is DDL,
+   * milliseconds whatever the data, while a table's build may take minutes; in a group it would
+   * hold back the group's other nodes and their children (PostgreSQL answers a multi-statement
+   * query's commits together, at its end). Its plan decides in the end: one that is not a single
+   * plain transaction runs alone (see runPlan).
    */
   private groupable(node: ParsedNode): boolean {
     const c = node.config;
-    if (node.resourceType !== 'model' || (c.materialized !== 'view' && c.materialized !== 'table')) return false;
+    if (node.resourceType !== 'model' || c.materialized !== 'view') return false;
     if (hasAny(c.pre_hook) || hasAny(c.post_hook) || c.grants || contractEnforced(node)) return false;
     return injectedFailure(this.failAfterSpec, node) === null;
   }
