@@ -335,9 +335,9 @@ export class Runner {
    * Whether a node may join a group, told before it compiles: a view model with no hooks, contract
    * or grants (whose plans read results between statements). Views only: their transaction is DDL,
    * milliseconds whatever the data, while a table's build may take minutes; in a group it would
-   * hold back the group's other nodes and their children (PostgreSQL answers a multi-statement
-   * query's commits together, at its end). Its plan decides in the end: one that is not a single
-   * plain transaction runs alone (see runPlan).
+   * hold back the group's other nodes and their children (a database may answer a group's
+   * commits only once all of it is done). Its plan decides in the end: one
+   * that is not a single plain transaction runs alone (see runPlan).
    */
   private groupable(node: ParsedNode): boolean {
     const c = node.config;
