@@ -236,7 +236,10 @@ export interface GroupResult {
 export interface GroupCommit {
   /** One per item, as executeBatch answers (begin and commit included). */
   readonly results: readonly ExecResult[];
-  /** performance.now() when the database's answer to this transaction's commit arrived: the node's end. */
+  /**
+   * performance.now() when the database's answer to this transaction's commit arrived: the node's
+   * end. (PostgreSQL sends a query's answers together once all of it has run: in one group, equal.)
+   */
   readonly endedAt: number;
 }
 

@@ -1,6 +1,8 @@
 // Execute: run every selected node with `threads` workers in DAG order. A failure skips the
 // node's descendants and nothing else; --fail-fast and Ctrl-C stop the run, roll back what is
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
+// Where the connection can (Connection.executeGroup), several ready views share one round trip,
+// each still its own transaction and result.
 import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
