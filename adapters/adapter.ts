@@ -218,10 +218,37 @@ export interface Connection {
    * left open for the caller to roll back.
    */
   executeBatch?(items: readonly BatchItem[]): Promise<readonly ExecResult[]>;
+  /**
+   * Optional: runs several independent transactions, in order, in as few round trips as the
+   * database's protocol allows (PostgreSQL: as one multi-statement query), so that nodes ready at
+   * the same time share a round trip. Called outside a transaction; each item list is one whole
+   * transaction, `begin` first and `commit` last, with statements only between (the runner groups
+   * only plans of that shape). Each transaction commits or fails on its own: the first failure is
+   * rolled back before this returns, and the transactions after it are not run (the caller runs
+   * them again). Never rejects for a database error: that is `failed`.
+   */
+  executeGroup?(transactions: readonly (readonly BatchItem[])[]): Promise<GroupResult>;
 }
 
 /** One item of Connection.executeBatch: a statement, or the start or end of a transaction. */
 export type BatchItem = { readonly sql: string } | 'begin' | 'commit';
+
+/** What Connection.executeGroup did: the first `committed.length` transactions committed; the next one failed, if `failed`; the rest did not run. */
+export interface GroupResult {
+  readonly committed: readonly GroupCommit[];
+  /** The transaction after the committed ones, rolled back; its error as executeBatch would throw it. */
+  readonly failed?: { readonly error: KilnError };
+}
+
+export interface GroupCommit {
+  /** One per item, as executeBatch answers (begin and commit included). */
+  readonly results: readonly ExecResult[];
+  /**
+   * performance.now() when the database's answer to this transaction's commit arrived: the node's
+   * end. (PostgreSQL sends a query's answers together once all of it has run: in one group, equal.)
+   */
+  readonly endedAt: number;
+}
 
 /** Builds SQL text in the adapter's dialect. Pure: no I/O. */
 export interface SqlDialect {

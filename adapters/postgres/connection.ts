@@ -1,7 +1,7 @@
 // One Postgres session behind kiln's Connection contract.
 import type { Client, QueryArrayResult, QueryResult as PgResult } from 'pg';
 import { Codes, KilnError } from '../../core/errors.js';
-import type { BatchItem, Connection, ExecResult, QueryResult, RelationName, SeedLoad } from '../adapter.js';
+import type { BatchItem, Connection, ExecResult, GroupCommit, GroupResult, QueryResult, RelationName, SeedLoad } from '../adapter.js';
 import {
   cascadeDropTarget,
   DEPENDENT_VIEW_DEFINITIONS_SQL,
@@ -13,7 +13,7 @@ import {
 } from './cascade.js';
 import { databaseError, isConnectionLoss, isDatabaseError } from './errors.js';
 import { copyCsv, copySql } from './load-csv.js';
-import { rowCountOf, TagQuery } from './tag-query.js';
+import { rowCountOf, TagQuery, type TimedTags } from './tag-query.js';
 
 export class PgConnection implements Connection {
   /** The session died (socket error, server restart, terminated backend): never reuse it. */
@@ -137,6 +137,94 @@ export class PgConnection implements Connection {
       i++;
     }
     return results;
+  }
+
+  /**
+   * Runs whole transactions in order: each run of them whose statements need nothing read from
+   * the catalog first goes as ONE multi-statement query (`begin; create or replace view a ...;
+   * commit; begin; ... commit`); any other runs alone, as executeBatch runs it. Postgres stops a
+   * multi-statement query at its first error: the transactions whose commit was answered before it
+   * committed, the failing one is rolled back here, and the rest never ran.
+   */
+  async executeGroup(transactions: readonly (readonly BatchItem[])[]): Promise<GroupResult> {
+    if (this.client.getTransactionStatus() !== 'I') throw new Error('internal: executeGroup inside a transaction');
+    const committed: GroupCommit[] = [];
+    let i = 0;
+    while (i < transactions.length) {
+      let j = i;
+      while (j < transactions.length && this.plainTransaction(transactions[j])) j++;
+      const sent = j > i ? await this.sendGroup(transactions.slice(i, j)) : await this.oneByOne(transactions.slice(i, i + 1));
+      committed.push(...sent.committed);
+      if (sent.failed) return { committed, failed: sent.failed };
+      i = Math.max(j, i + 1);
+    }
+    return { committed };
+  }
+
+  /** One whole transaction (`begin`, statements, `commit`) whose statements can all go in a batch. */
+  private plainTransaction(items: readonly BatchItem[]): boolean {
+    if (items.length < 2 || items[0] !== 'begin' || items[items.length - 1] !== 'commit') return false;
+    const sim = newTxKnowledge();
+    for (let k = 1; k < items.length - 1; k++) {
+      const item = items[k];
+      if (typeof item === 'string' || !this.plain(item.sql, sim)) return false;
+      track(sim, item.sql, true);
+    }
+    return true;
+  }
+
+  /** Transactions as one query; see executeGroup. */
+  private async sendGroup(transactions: readonly (readonly BatchItem[])[]): Promise<GroupResult> {
+    const texts: string[] = [];
+    for (const tx of transactions) for (const item of tx) texts.push(item === 'begin' ? 'begin' : item === 'commit' ? 'commit' : item.sql);
+    const text = texts.join('\n;\n');
+    let answered: TimedTags;
+    try {
+      answered = await this.run(text, () => TagQuery.runTimed(this.client, text));
+    } catch (e) {
+      // The session was already unusable: nothing ran.
+      return { committed: [], failed: { error: databaseError(e, undefined, this.cancelRequested) } };
+    }
+    const { tags, times, error } = answered;
+    const committed: GroupCommit[] = [];
+    let at = 0;
+    for (const tx of transactions) {
+      const end = at + tx.length;
+      if (end > tags.length) break;
+      const results = tags.slice(at, end).map((tag): ExecResult => ({ rowsAffected: tag ? rowCountOf(tag) : null, message: tag || 'OK' }));
+      // A commit answered with ROLLBACK (a failed transaction) cannot happen here: the error that failed it ended the text.
+      if (results[results.length - 1].message !== 'COMMIT') throw new Error(`internal: a grouped transaction ended with ${results[results.length - 1].message}`);
+      committed.push({ results, endedAt: times[end - 1] });
+      at = end;
+    }
+    this.tx = newTxKnowledge();
+    if (error === undefined) {
+      this.afterStatement('COMMIT');
+      return { committed };
+    }
+    await this.settled(error);
+    // Postgres parses the whole text before running any of it: after a syntax error nothing ran.
+    // Each transaction then runs alone, as executeBatch runs it, so the error is told against its
+    // own statement (an unclosed parenthesis reaches into the next statement's text).
+    if (isDatabaseError(error) && error.code === '42601' && tags.length === 0 && this.client.getTransactionStatus() === 'I') return this.oneByOne(transactions);
+    const failed = { error: this.batchError(error, texts) };
+    if (!this.broken && this.client.getTransactionStatus() !== 'I') await this.rollback().catch(() => undefined);
+    return { committed, failed };
+  }
+
+  /** Transactions one after the other through executeBatch, up to the first failure (rolled back). */
+  private async oneByOne(transactions: readonly (readonly BatchItem[])[]): Promise<GroupResult> {
+    const committed: GroupCommit[] = [];
+    for (const tx of transactions) {
+      try {
+        const results = await this.executeBatch(tx);
+        committed.push({ results, endedAt: performance.now() });
+      } catch (e) {
+        if (this.inTransaction) await this.rollback().catch(() => undefined);
+        return { committed, failed: { error: databaseError(e, undefined, this.cancelRequested) } };
+      }
+    }
+    return { committed };
   }
 
   /** A statement that can go in a batch: its effects on the relation cache are known without asking the catalog. */

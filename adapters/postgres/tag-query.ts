@@ -12,6 +12,14 @@ export interface Tagged {
   readonly tags: readonly string[];
 }
 
+/** What TagQuery.runTimed learned: the tags that arrived, when each did, and the error that ended the text early. */
+export interface TimedTags extends Tagged {
+  /** performance.now() at the arrival of each tag (same index as `tags`). */
+  readonly times: readonly number[];
+  /** The server's (or the connection's) error, after which the rest of the text did not run. */
+  readonly error?: unknown;
+}
+
 export class TagQuery implements Submittable {
   private readonly tags: string[] = [];
   private settled = false;
@@ -20,6 +28,8 @@ export class TagQuery implements Submittable {
     readonly text: string,
     private readonly resolve: (r: Tagged) => void,
     private readonly reject: (e: unknown) => void,
+    /** When set, the arrival time of each tag is pushed here (a group of transactions: each one's commit). */
+    private readonly times: number[] | null = null,
   ) {}
 
   /** Sends `text` on the client and resolves with the tags once the server is ready again. */
@@ -29,16 +39,30 @@ export class TagQuery implements Submittable {
     });
   }
 
+  /**
+   * Like run(), and also when each tag arrived; never rejects: an error comes back with the tags
+   * that arrived before it (a multi-transaction text: those committed).
+   */
+  static runTimed(client: { query<T extends Submittable>(q: T): T }, text: string): Promise<TimedTags> {
+    const times: number[] = [];
+    return new Promise<TimedTags>((resolve) => {
+      const q: TagQuery = new TagQuery(text, ({ tags }) => resolve({ tags, times }), (error: unknown) => resolve({ tags: q.tags, times, error }), times);
+      client.query(q);
+    });
+  }
+
   submit(connection: PgWire): void {
     connection.query(this.text);
   }
 
   handleCommandComplete(msg: { text?: string }): void {
     this.tags.push(msg.text ?? '');
+    this.times?.push(performance.now());
   }
 
   handleEmptyQuery(): void {
     this.tags.push('');
+    this.times?.push(performance.now());
   }
 
   // Rows of a statement that returns some are not kept.

@@ -1,7 +1,9 @@
 // Execute: run every selected node with `threads` workers in DAG order. A failure skips the
 // node's descendants and nothing else; --fail-fast and Ctrl-C stop the run, roll back what is
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
-import { retryDelaySeconds, type Adapter, type Connection, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
+// Where the connection can (Connection.executeGroup), several ready views share one round trip,
+// each still its own transaction and result.
+import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { Compiler } from '../compiler/compile.js';
@@ -13,8 +15,10 @@ import { isoUtc } from '../materializations/microbatch.js';
 import { failedStatus, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { isoNow } from './iso-now.js';
+import { GroupSlot, NotRunInGroup } from './group-slot.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { nodeHooks as hooksOf, withHooks, type NodeHook } from '../macros/hooks.js';
+import { contractEnforced } from '../materializations/contract.js';
 
 export interface RunnerHooks {
   /** After the run's schemas exist and before any node starts (on-run-start hooks); a throw stops the run. */
@@ -76,7 +80,8 @@ export interface RunnerOptions {
 export class Runner {
   private cancelled = false;
   private interrupted = false;
-  private readonly inFlight = new Set<Connection>();
+  /** Connections running a node's statements, with how many nodes use each (a group shares one). */
+  private readonly inFlight = new Map<Connection, number>();
   private readonly startedAt = new Date();
   /** KILN_TEST_FAIL_AFTER, read once: an environment look-up costs more than the rest of a node's bookkeeping. */
   private readonly failAfterSpec = process.env.KILN_TEST_FAIL_AFTER;
@@ -98,7 +103,17 @@ export class Runner {
     if (opts.interrupted) this.interrupted = true;
     if (this.cancelled) return;
     this.cancelled = true;
-    await Promise.allSettled([...this.inFlight].map((c) => c.cancel()));
+    await Promise.allSettled([...this.inFlight.keys()].map((c) => c.cancel()));
+  }
+
+  private hold(conn: Connection): void {
+    this.inFlight.set(conn, (this.inFlight.get(conn) ?? 0) + 1);
+  }
+
+  private unhold(conn: Connection): void {
+    const n = (this.inFlight.get(conn) ?? 1) - 1;
+    if (n > 0) this.inFlight.set(conn, n);
+    else this.inFlight.delete(conn);
   }
 
   get wasCancelled(): boolean {
@@ -175,6 +190,90 @@ export class Runner {
       w?.();
     };
 
+    // Told once per node: a node of a group that did not run (an earlier one failed) starts again untold.
+    const announced = new Set<string>();
+    const announce = (node: ParsedNode) => {
+      const index = indexFor(node.uniqueId);
+      if (announced.has(node.uniqueId)) return;
+      announced.add(node.uniqueId);
+      this.hooks.nodeStarted?.(node, index, total);
+    };
+    const finish = async (node: ParsedNode, result: NodeResult) => {
+      const id = node.uniqueId;
+      results.set(id, result);
+      if (failedStatus(result.status)) {
+        failedOrSkipped.set(id, id);
+        if (this.opts.failFast) await this.cancel({ interrupted: false });
+      }
+      this.hooks.nodeFinished?.(node, indexFor(id), total, result);
+      complete(id);
+    };
+
+    /**
+     * `first` and more ready nodes to run on one connection with their transactions in one round
+     * trip: an equal share of what is ready among the threads free to take it (the busy ones are
+     * not), at most MAX_GROUP, so every free thread still finds work. Only nodes that can be one
+     * plain transaction (see groupable).
+     */
+    const threads = Math.max(1, this.opts.threads);
+    /** Threads running a node or a group now. */
+    let busy = 0;
+    const takeGroup = (first: ParsedNode): ParsedNode[] => {
+      const size = Math.min(MAX_GROUP, Math.ceil((ready.length + 1) / Math.max(1, threads - busy)));
+      const group = [first];
+      for (let k = 0; k < ready.length && group.length < size && k < size * 4; ) {
+        const n = this.manifest.nodes.get(ready[k])!;
+        const failedParent = failedOrSkipped.size > 0 && firstIn(parentsOf.get(n.uniqueId)!, failedOrSkipped) !== undefined;
+        if (this.groupable(n) && !failedParent) {
+          group.push(n);
+          ready.splice(k, 1);
+        } else k++;
+      }
+      return group;
+    };
+
+    /**
+     * Each node of the group runs as usual up to its plan's transaction, one after the other (so
+     * nothing of one interleaves with another's on the connection), and offers it; then all the
+     * offered transactions go at once. A node that did not run goes back to the ready queue.
+     */
+    const runGroup = async (group: readonly ParsedNode[], conn: Connection, thread: string) => {
+      const slots = group.map(() => new GroupSlot());
+      const running: Promise<NodeResult | null>[] = [];
+      this.hold(conn);
+      let outcomes: (NodeResult | null)[];
+      try {
+        for (let k = 0; k < group.length; k++) {
+          // Cancelled meanwhile: the rest of the group has not started (and is skipped as such).
+          if (this.cancelled) break;
+          announce(group[k]);
+          const node = this.execute(group[k], conn, thread, slots[k]);
+          running.push(node);
+          await Promise.race([slots[k].offered, node.then(noop, noop)]);
+        }
+        const offered = slots.filter((s) => s.items !== null);
+        if (offered.length > 0 && this.cancelled) for (const s of offered) s.notRun();
+        else if (offered.length > 0) {
+          try {
+            const out = await conn.executeGroup!(offered.map((s) => s.items!));
+            offered.forEach((s, k) => (k < out.committed.length ? s.committed(out.committed[k]) : k === out.committed.length && out.failed ? s.failed(out.failed.error) : s.notRun()));
+          } catch (e) {
+            for (const s of offered) s.failed(e);
+          }
+        }
+        outcomes = await Promise.all(running);
+      } finally {
+        this.unhold(conn);
+      }
+      const again: string[] = [];
+      for (let k = 0; k < group.length; k++) {
+        const result = k < outcomes.length ? outcomes[k] : null;
+        if (result === null) again.push(group[k].uniqueId);
+        else await finish(group[k], result);
+      }
+      ready.unshift(...again);
+    };
+
     const worker = async (workerNo: number) => {
       const thread = `Thread-${workerNo}`;
       let conn: Connection | null = null;
@@ -207,16 +306,19 @@ export class Runner {
             continue;
           }
           conn ??= await this.adapter.acquire();
-          const index = indexFor(id);
-          this.hooks.nodeStarted?.(node, index, total);
-          const result = await this.execute(node, conn, thread);
-          results.set(id, result);
-          if (failedStatus(result.status)) {
-            failedOrSkipped.set(id, id);
-            if (this.opts.failFast) await this.cancel({ interrupted: false });
+          // More ready than threads: several nodes share a round trip (threads: 1 runs one at a time).
+          const group = threads > 1 && conn.executeGroup && !this.cancelled && this.groupable(node) ? takeGroup(node) : [node];
+          busy++;
+          try {
+            if (group.length > 1) await runGroup(group, conn, thread);
+            else {
+              announce(node);
+              // (Alone, a node always has a result: only a group's nodes may be put back.)
+              await finish(node, (await this.execute(node, conn, thread))!);
+            }
+          } finally {
+            busy--;
           }
-          this.hooks.nodeFinished?.(node, index, total, result);
-          complete(id);
           notify();
         }
       } finally {
@@ -229,6 +331,21 @@ export class Runner {
     await Promise.all(workers);
     const ordered = reported.map((n) => results.get(n.uniqueId)!).filter(Boolean);
     return { results: ordered, elapsedSeconds: (performance.now() - started) / 1000, cancelled: this.cancelled, interrupted: this.interrupted };
+  }
+
+  /**
+   * Whether a node may join a group, told before it compiles: a view model with no hooks, contract
+   * or grants (whose plans read results between statements). Views only: their transaction is DDL,
+   * milliseconds whatever the data, while a table's build may take minutes; in a group it would
+   * hold back the group's other nodes and their children (a database may answer a group's
+   * commits only once all of it is done). Its plan decides in the end: one
+   * that is not a single plain transaction runs alone (see runPlan).
+   */
+  private groupable(node: ParsedNode): boolean {
+    const c = node.config;
+    if (node.resourceType !== 'model' || c.materialized !== 'view') return false;
+    if (hasAny(c.pre_hook) || hasAny(c.post_hook) || c.grants || contractEnforced(node)) return false;
+    return injectedFailure(this.failAfterSpec, node) === null;
   }
 
   /**
@@ -295,13 +412,15 @@ export class Runner {
    * Runs a node; runs it again, after a growing wait, when it failed transiently (a deadlock, a
    * serialization failure: its error has `transient`) and nothing of the failed attempt can have
    * been kept: everything it ran was in a transaction that was rolled back.
+   * With a `slot`, its first attempt offers its transaction to a group (see GroupSlot); null: the
+   * group failed before the node's transaction ran, so nothing of it ran and it is to run again.
    */
-  private async execute(node: ParsedNode, conn: Connection, thread: string): Promise<NodeResult> {
+  private async execute(node: ParsedNode, conn: Connection, thread: string, slot?: GroupSlot): Promise<NodeResult | null> {
     const policy = this.adapter.retryPolicy;
     for (let retry = 1; ; retry++) {
       const attempt: Attempt = { unsafe: !this.adapter.capabilities.supportsTransactionalDdl };
-      const { result, transient } = await this.executeOnce(node, conn, thread, attempt);
-      if (transient === undefined || attempt.unsafe || !policy || retry > policy.retries || this.cancelled) return result;
+      const { result, transient } = await this.executeOnce(node, conn, thread, attempt, retry === 1 ? slot : undefined);
+      if (result === null || transient === undefined || attempt.unsafe || !policy || retry > policy.retries || this.cancelled) return result;
       const delaySeconds = retryDelaySeconds(policy, retry);
       this.hooks.retrying?.(node, { what: `${node.resourceType} ${node.name}`, reason: transient, attempt: retry + 1, attempts: policy.retries + 1, delaySeconds });
       await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
@@ -309,7 +428,8 @@ export class Runner {
     }
   }
 
-  private async executeOnce(node: ParsedNode, conn: Connection, thread: string, attempt: Attempt): Promise<{ result: NodeResult; transient?: string }> {
+  private async executeOnce(node: ParsedNode, conn: Connection, thread: string, attempt: Attempt, slot?: GroupSlot): Promise<{ result: NodeResult | null; transient?: string }> {
+    let held = false;
     const timing: TimingInfo[] = [];
     const startedAt = isoNow();
     const start = performance.now();
@@ -321,7 +441,8 @@ export class Runner {
     try {
       if (node.resourceType === 'unit_test') {
         attempt.unsafe = true; // its fixtures are not built in one transaction
-        this.inFlight.add(conn);
+        this.hold(conn);
+        held = true;
         const u = await this.opts.runUnitTest!(node, conn, statements);
         this.hooks.executed?.(node, statements);
         timing.push({ name: 'execute', started_at: startedAt, completed_at: isoNow() });
@@ -339,24 +460,33 @@ export class Runner {
         return conn;
       };
       const run = { isIncremental: state !== null && isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection } };
-      this.inFlight.add(conn);
+      this.hold(conn);
+      held = true;
       compiledSql = (await this.compiler.compileAsync(node, run)).sql;
       const nodeHooks = isTest ? null : hooksOf(this.compiler, node, run);
       const compiledAt = isoNow();
       timing.push({ name: 'compile', started_at: startedAt, completed_at: compiledAt });
       const sql = compiledSql;
-      const outcome = await this.writingCompiled(node, sql, () =>
-        isTest
-          ? this.runTest(node, sql, conn, statements, attempt)
-          : this.opts.empty && keepsHistory(node, state!)
-            ? this.checkOnly(sql, conn, statements)
-            : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt),
+      const outcome = await this.writingCompiled(
+        node,
+        sql,
+        () =>
+          isTest
+            ? this.runTest(node, sql, conn, statements, attempt)
+            : this.opts.empty && keepsHistory(node, state!)
+              ? this.checkOnly(sql, conn, statements)
+              : this.runPlanOrFallback(conn, this.plan(node, sql, state!), nodeHooks!, statements, node, attempt, slot),
+        slot !== undefined,
       );
       this.hooks.executed?.(node, statements);
-      timing.push({ name: 'execute', started_at: compiledAt, completed_at: isoNow() });
+      // In a group, the node ended when its commit was answered, not when the group's last one was.
+      const ended = slot?.endedAt ?? null;
+      timing.push({ name: 'execute', started_at: compiledAt, completed_at: ended === null ? isoNow() : isoNow(Math.round(performance.timeOrigin + ended)) });
       const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled) : undefined;
-      return { result: nodeResult(base, outcome, error, (performance.now() - start) / 1000, compiledSql) };
+      return { result: nodeResult(base, outcome, error, ((ended ?? performance.now()) - start) / 1000, compiledSql) };
     } catch (e) {
+      // Nothing of it ran (an earlier transaction of its group failed): it runs again, as if not started.
+      if (e instanceof NotRunInGroup && !this.cancelled) return { result: null };
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
       const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
@@ -372,7 +502,7 @@ export class Runner {
       };
       return { result, transient: e instanceof KilnError ? e.transient : undefined };
     } finally {
-      this.inFlight.delete(conn);
+      if (held) this.unhold(conn);
     }
   }
 
@@ -381,7 +511,7 @@ export class Runner {
    * the first statement is sent before `start` returns, so the database works on it while this
    * thread writes. The SQL is handed over whatever happens, as it was before the node ran.
    */
-  private async writingCompiled(node: ParsedNode, sql: string, start: () => Promise<Outcome>): Promise<Outcome> {
+  private async writingCompiled(node: ParsedNode, sql: string, start: () => Promise<Outcome>, grouped: boolean): Promise<Outcome> {
     let running: Promise<Outcome> | undefined;
     try {
       running = start();
@@ -389,7 +519,8 @@ export class Runner {
       try {
         // A seed has no SQL of its own: dbt writes it no file under target/compiled.
         if (node.resourceType !== 'seed') this.hooks.compiled?.(node, sql);
-        this.settleCompiled?.(node);
+        // A node of a group may not run yet and compile again: it settles when its result is in.
+        if (!grouped) this.settleCompiled?.(node);
       } catch (e) {
         // Not left running unobserved: the node's own failure, if any, is not the one reported.
         await running?.catch(() => undefined);
@@ -405,17 +536,26 @@ export class Runner {
    * fallback plan instead; the refused statements are not kept in target/run. A node with hooks
    * runs the fallback plan straight away: a hook outside the transaction must not run twice.
    */
-  private async runPlanOrFallback(conn: Connection, planned: Plan, hooks: { pre: readonly NodeHook[]; post: readonly NodeHook[] }, statements: string[], node: ParsedNode, attempt: Attempt): Promise<Outcome> {
+  private async runPlanOrFallback(
+    conn: Connection,
+    planned: Plan,
+    hooks: { pre: readonly NodeHook[]; post: readonly NodeHook[] },
+    statements: string[],
+    node: ParsedNode,
+    attempt: Attempt,
+    slot?: GroupSlot,
+  ): Promise<Outcome> {
     const txDdl = this.adapter.capabilities.supportsTransactionalDdl;
     const hooked = hooks.pre.length > 0 || hooks.post.length > 0;
     const fallback = planned.fallback;
-    if (!fallback || hooked) return this.runPlan(conn, withHooks(hooked && fallback ? fallback.plan : planned, hooks.pre, hooks.post, txDdl), statements, node, attempt);
+    if (!fallback || hooked) return this.runPlan(conn, withHooks(hooked && fallback ? fallback.plan : planned, hooks.pre, hooks.post, txDdl), statements, node, attempt, slot);
     const mark = statements.length;
     const unsafe = attempt.unsafe;
     try {
-      return await this.runPlan(conn, planned, statements, node, attempt);
+      return await this.runPlan(conn, planned, statements, node, attempt, slot);
     } catch (e) {
       if (!(e instanceof KilnError) || this.cancelled || !fallback.when(e)) throw e;
+      // (In a group, the refusal ended the group's query: the fallback runs alone, on this connection.)
       // Refused and rolled back (or, alone, never applied): as if it had not run.
       statements.length = mark;
       attempt.unsafe = unsafe;
@@ -430,7 +570,7 @@ export class Runner {
    * recorded, and the next one runs, unless the failed one was to build the table. Some batches
    * failed: partial success; all of them: error. Either way `batchResults` says which.
    */
-  private async runPlan(conn: Connection, plan: Plan, statements: string[], node: ParsedNode | undefined, attempt: Attempt): Promise<Outcome> {
+  private async runPlan(conn: Connection, plan: Plan, statements: string[], node: ParsedNode | undefined, attempt: Attempt, slot?: GroupSlot): Promise<Outcome> {
     let rows: number | null = null;
     let message = '';
     let inTx = false;
@@ -465,11 +605,15 @@ export class Runner {
           anyBatch = true;
           continue;
         }
-        const group = batching && (step.kind === 'begin' || (inTx && step.kind === 'sql')) ? batchGroup(step, queue) : [step];
+        const group: readonly Step[] = batching && (step.kind === 'begin' || (inTx && step.kind === 'sql')) ? batchGroup(step, queue) : [step];
         if (group.length > 1) {
-          if (group[0].kind === 'begin') inTx = true;
+          // The plan's last steps are one whole transaction: in a group, it goes with the other
+          // nodes' (executeGroup commits it, or rolls it back, before answering).
+          const grouped: boolean = slot !== undefined && group[0].kind === 'begin' && group[group.length - 1].kind === 'commit' && queue.length === 0 && !anyBatch;
+          if (group[0].kind === 'begin') inTx = !grouped;
           for (const s of group) if (s.kind === 'sql') statements.push(s.sql);
-          const results = await conn.executeBatch!(group.map((s) => (s.kind === 'sql' ? { sql: s.sql } : s.kind === 'begin' ? 'begin' : 'commit')));
+          const items = group.map((s): BatchItem => (s.kind === 'sql' ? { sql: s.sql } : s.kind === 'begin' ? 'begin' : 'commit'));
+          const results = grouped && slot ? await slot.run(items) : await conn.executeBatch!(items);
           group.forEach((s, k) => {
             if (s.kind === 'sql') report(s, results[k]);
           });
@@ -670,6 +814,16 @@ function injectedFailure(spec: string | undefined, node?: ParsedNode): number | 
   const i = spec.lastIndexOf(':');
   return spec.slice(0, i) === node.name ? Number(spec.slice(i + 1)) : null;
 }
+
+/** A config's hook list (or single hook) holds something. */
+function hasAny(v: unknown): boolean {
+  return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== '';
+}
+
+const noop = (): void => undefined;
+
+/** The most nodes one group takes: beyond a few dozen, a group's compile time delays its first node more than it saves. */
+const MAX_GROUP = 16;
 
 /** The first of `ids` that `set` holds (without copying `ids` into an array). */
 function firstIn(ids: Iterable<string>, set: ReadonlyMap<string, unknown>): string | undefined {
