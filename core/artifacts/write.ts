@@ -93,10 +93,12 @@ export class ArtifactWriter {
 
   /**
    * writeJsonStream for a file made while other work needs this thread now and then (a run's
-   * last nodes finishing): the event loop gets a turn after every `sliceMs` of writing. Aborted
-   * through `signal` (or by drainSync), the partial file goes and the old one stays.
+   * nodes executing): the event loop gets a turn after every `sliceMs` of writing, and, given
+   * `ready`, before each piece whenever `ready()` returns a promise (the next piece is not final
+   * yet: it is made once that settles). Aborted through `signal` (or by drainSync), the partial
+   * file goes and the old one stays.
    */
-  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4): Promise<void> {
+  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4, ready?: () => Promise<void> | null): Promise<void> {
     if (this.failure) throw this.failure;
     signal.throwIfAborted();
     const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
@@ -104,11 +106,19 @@ export class ArtifactWriter {
     // Gone at once: the process may exit before this loop's next turn.
     const abort = () => file.abort();
     signal.addEventListener('abort', abort, { once: true });
+    const pieces = chunks[Symbol.iterator]();
     try {
       let until = performance.now() + sliceMs;
       let n = 0;
-      for (const chunk of chunks) {
-        file.write(this.redact(chunk));
+      for (;;) {
+        for (let wait = ready?.(); wait; wait = ready!()) {
+          await wait;
+          signal.throwIfAborted();
+          until = performance.now() + sliceMs;
+        }
+        const next = pieces.next();
+        if (next.done) break;
+        file.write(this.redact(next.value));
         // The clock is read every 32 pieces: a piece (one node's entry) takes a few microseconds.
         if ((++n & 31) === 0 && performance.now() > until) {
           await new Promise((resolve) => setImmediate(resolve));
@@ -120,6 +130,7 @@ export class ArtifactWriter {
       file.close();
     } catch (e) {
       file.abort();
+      pieces.return?.();
       throw e;
     } finally {
       signal.removeEventListener('abort', abort);

@@ -5,6 +5,7 @@ import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
 import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
+import { EarlyManifest, manifestNodeOrder } from '../../artifacts/early-manifest.js';
 import { writeSemanticManifest } from '../../semantic/write.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase, type Reporter } from '../../reporter/reporter.js';
@@ -178,10 +179,15 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const endResults: NodeResult[] = [];
   const hookProgress: HookProgress = { started: (name, i, total, id) => reporter.hookStarted(name, i, total, id), finished: (name, i, total, r) => reporter.hookFinished(name, i, total, r) };
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty });
-  // manifest.json holds each node's compiled SQL, final once the last node has compiled: it is
-  // made then, while the last nodes execute (and DuckDB checkpoints on close), not after the
-  // run. Should the run not get to writing it (a kiln bug), the partial file is dropped.
-  const manifestJson = new EarlyManifest(writer, () => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+  // manifest.json holds each node's compiled SQL, final once the node's result is in: each entry
+  // is made then, while later nodes execute, not after the run. Should the run not get to
+  // writing it (a kiln bug), the partial file is dropped.
+  const manifestJson = new EarlyManifest(
+    writer,
+    (listener) => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener),
+    // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
+    cloneFrom ? null : { order: manifestNodeOrder(session.manifest), pending: selected },
+  );
   // A failure before the runner starts releases the lock and the adapter on its way out.
   const releasing = async (e: unknown): Promise<never> => {
     await unlock?.().catch(() => undefined);
@@ -221,12 +227,18 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
         if (await runProjectHooks('on-run-start', projectHooks, { nodes: chosen, record: startResults, progress: hookProgress })) reporter.info('');
         startHooksFailed = false;
       },
-      nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
-      nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
+      nodeStarted: (n, i, total) => {
+        reporter.nodeStarted(n, i, total);
+        // From the first node on: the first statement goes out before any of it is made.
+        if (!clone) manifestJson.start();
+      },
+      nodeFinished: (n, i, total, r) => {
+        reporter.nodeFinished(n, i, total, r);
+        manifestJson.settle(n.uniqueId);
+      },
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
-      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
-      allCompiled: clone ? undefined : () => manifestJson.start(),
+      allCompiled: clone ? undefined : () => manifestJson.settleAll(),
       executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
@@ -313,38 +325,6 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
   } finally {
     await released;
-  }
-}
-
-/**
- * manifest.json made on the main thread in slices from start() on (between the events of the
- * nodes still running), or all at once by finish() when start() never came.
- */
-class EarlyManifest {
-  private writing: Promise<void> | null = null;
-  private readonly stop = new AbortController();
-
-  constructor(
-    private readonly writer: ArtifactWriter,
-    private readonly chunks: () => Iterable<string>,
-  ) {}
-
-  start(): void {
-    if (this.writing || this.stop.signal.aborted) return;
-    // Not inside the runner's callback: the node that called it carries on first.
-    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writer.writeJsonStreamAsync('manifest.json', this.chunks(), this.stop.signal));
-    // Awaited by finish(); abandoned, its abort is no failure.
-    this.writing.catch(() => undefined);
-  }
-
-  /** The run ended without writing artifacts: the old manifest.json stays. */
-  abandon(): void {
-    this.stop.abort();
-  }
-
-  async finish(): Promise<void> {
-    if (this.writing) return this.writing;
-    this.writer.writeJsonStream('manifest.json', this.chunks());
   }
 }
 
