@@ -14,6 +14,8 @@ export class StreamFile {
   private buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private flushed = 0;
+  /** closeAsync is closing and renaming. */
+  private closing = false;
 
   constructor(
     readonly file: string,
@@ -52,8 +54,34 @@ export class StreamFile {
     fs.renameSync(this.tmp, this.file);
   }
 
+  /**
+   * close() with the closing and the rename on libuv's threads: replacing a file by rename makes
+   * ext4 start writing the new file's data (auto_da_alloc), tens of ms for a manifest.json of a
+   * few MB that this thread need not wait through.
+   */
+  async closeAsync(): Promise<void> {
+    this.flush();
+    const fd = this.fd!;
+    this.fd = null;
+    this.closing = true;
+    try {
+      await new Promise<void>((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
+      await fs.promises.rename(this.tmp, this.file);
+    } catch (e) {
+      fs.rmSync(this.tmp, { force: true });
+      throw e;
+    } finally {
+      this.closing = false;
+    }
+  }
+
   /** Removes the partial file; the old one (if any) stays. */
   abort(): void {
+    if (this.closing) {
+      // closeAsync's rename may be under way: if it has not happened, it finds no file and fails.
+      fs.rmSync(this.tmp, { force: true });
+      return;
+    }
     if (this.fd === null) return;
     try {
       fs.closeSync(this.fd);

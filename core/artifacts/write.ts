@@ -127,7 +127,7 @@ export class ArtifactWriter {
         }
       }
       signal.throwIfAborted();
-      file.close();
+      await file.closeAsync();
     } catch (e) {
       file.abort();
       pieces.return?.();
