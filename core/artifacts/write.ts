@@ -69,6 +69,11 @@ export class ArtifactWriter {
     this.write(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
   }
 
+  /** Writes `name` holding `text`, JSON already made (e.g. runResultsText). */
+  writeJsonText(name: string, text: string): void {
+    this.write(path.join(this.targetDir, name), this.redact(text), false);
+  }
+
   /**
    * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
    * file atomically: a large artifact is never one string in memory. Written on this thread
@@ -280,7 +285,7 @@ function responseCode(message: string): string {
   return message.split(' ').filter((w) => w !== '' && !/^\d+$/.test(w)).join(' ');
 }
 
-function resultJson(r: NodeResult): Record<string, unknown> {
+export function resultJson(r: NodeResult): Record<string, unknown> {
   return {
     status: r.status,
     timing: r.timing,

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
-import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
+import { ArtifactWriter } from '../../artifacts/write.js';
+import { ResultTexts, runResultsText } from '../../artifacts/run-results.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
 import { EarlyManifest, manifestNodeOrder } from '../../artifacts/early-manifest.js';
 import { writeSemanticManifest } from '../../semantic/write.js';
@@ -188,6 +189,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run.
     cloneFrom ? null : { order: manifestNodeOrder(session.manifest), pending: selected },
   );
+  // run_results.json's entries, made as results come in.
+  const resultTexts = new ResultTexts();
   // A failure before the runner starts releases the lock and the adapter on its way out.
   const releasing = async (e: unknown): Promise<never> => {
     await unlock?.().catch(() => undefined);
@@ -235,6 +238,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeFinished: (n, i, total, r) => {
         reporter.nodeFinished(n, i, total, r);
         manifestJson.settle(n.uniqueId);
+        resultTexts.add(r);
       },
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
@@ -309,7 +313,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   try {
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }));
+    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts) }, resultTexts.textOf));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),

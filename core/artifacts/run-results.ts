@@ -1,0 +1,51 @@
+// run_results.json as text, with each result's entry made once, when it comes in, between the
+// events of the nodes still running: at the run's end only the frame around them is left to
+// make. The text is exactly JSON.stringify(runResultsJson(...), null, 2).
+import type { NodeResult, RunSummary } from '../runner/results.js';
+import type { ArtifactMeta } from './manifest-json.js';
+import { metadata } from './manifest-json.js';
+import { resultJson, runResultsJson } from './write.js';
+
+/** A result entry's place in the frame: no JSON value made by kiln holds a NUL (argv and the environment cannot). */
+const SLOT = '\u0000kiln:results\u0000';
+const SLOT_JSON = JSON.stringify(SLOT);
+
+/** One entry of `results` as it stands in the file: indented for its depth (two levels). */
+export function resultText(r: NodeResult): string {
+  // JSON text holds no raw line break but those JSON.stringify puts between values.
+  return JSON.stringify(resultJson(r), null, 2).replace(/\n/g, '\n    ');
+}
+
+/** JSON.stringify(runResultsJson(summary, meta, args), null, 2), with `textOf` making each entry. */
+export function runResultsText(summary: RunSummary, meta: ArtifactMeta, args: Record<string, unknown>, textOf: (r: NodeResult) => string = resultText): string {
+  if (summary.results.length === 0) return JSON.stringify(runResultsJson(summary, meta, args), null, 2);
+  const frame = JSON.stringify({ metadata: metadata(meta, 'run-results/v6'), results: [SLOT], elapsed_time: summary.elapsedSeconds, args }, null, 2);
+  const at = frame.indexOf(SLOT_JSON);
+  return frame.slice(0, at) + summary.results.map(textOf).join(',\n    ') + frame.slice(at + SLOT_JSON.length);
+}
+
+/**
+ * Entries of results as they come in (add()), made a batch at a time from the next turn of the
+ * event loop: a node's result never waits for its text before the next node starts.
+ */
+export class ResultTexts {
+  private readonly texts = new Map<NodeResult, string>();
+  private queued: NodeResult[] = [];
+
+  add(r: NodeResult): void {
+    if (this.queued.push(r) === 1) setImmediate(() => this.make());
+  }
+
+  /** The entry of `r` (made now if it was not yet). */
+  readonly textOf = (r: NodeResult): string => {
+    let text = this.texts.get(r);
+    if (text === undefined) this.texts.set(r, (text = resultText(r)));
+    return text;
+  };
+
+  private make(): void {
+    const batch = this.queued;
+    this.queued = [];
+    for (const r of batch) this.textOf(r);
+  }
+}
