@@ -10,10 +10,14 @@ import { resultJson, runResultsJson } from './write.js';
 const SLOT = '\u0000kiln:results\u0000';
 const SLOT_JSON = JSON.stringify(SLOT);
 
-/** One entry of `results` as it stands in the file: indented for its depth (two levels). */
+/** `[[` and `]]` around an entry made at the depth of the file's results: what resultText cuts off. */
+const OPEN = '[\n  [\n    '.length;
+const CLOSE = '\n  ]\n]'.length;
+
+/** One entry of `results` as it stands in the file: made two levels deep, so indented as there. */
 export function resultText(r: NodeResult): string {
-  // JSON text holds no raw line break but those JSON.stringify puts between values.
-  return JSON.stringify(resultJson(r), null, 2).replace(/\n/g, '\n    ');
+  const text = JSON.stringify([[resultJson(r)]], null, 2);
+  return text.slice(OPEN, text.length - CLOSE);
 }
 
 /** JSON.stringify(runResultsJson(summary, meta, args), null, 2), with `textOf` making each entry. */
