@@ -6,6 +6,9 @@ import type { ArtifactWriter } from './write.js';
 import type { ManifestListener } from './manifest-json.js';
 import type { Manifest } from '../nodes.js';
 
+/** Entries made per wake-up while the run goes on. */
+const BATCH = 32;
+
 export interface EarlyManifestOptions {
   /**
    * The ids of manifest.json's `nodes` entries in the order manifestJsonChunks writes them. A
@@ -29,6 +32,8 @@ export class EarlyManifest {
   private offOrder = false;
   private wake: (() => void) | null = null;
   private waking = false;
+  /** finalPrefix() at which a waiting writer is woken. */
+  private target = Infinity;
 
   constructor(
     private readonly writer: ArtifactWriter,
@@ -54,7 +59,7 @@ export class EarlyManifest {
   /** Node `id`'s entry is final (its result is in). */
   settle(id: string): void {
     this.settled.add(id);
-    this.kick();
+    if (this.wake && this.finalPrefix() >= this.target) this.kick();
   }
 
   /** Every entry is final (no node of the run compiles again). */
@@ -83,15 +88,22 @@ export class EarlyManifest {
   /** Null when the next piece may be made now; else a promise settled when it may be. */
   private ready(): Promise<void> | null {
     if (this.all || this.stop.signal.aborted) return null;
-    const { order, pending } = this.opts!;
+    const order = this.opts!.order;
     // The listener hears of an entry when the piece after it is asked for: the next piece may
     // hold the entry after the last one heard of, so that one must be final too.
     const need = this.entries + 2;
-    if (!this.offOrder && need <= order.length) {
-      while (this.finalUpTo < need && (!pending.has(order[this.finalUpTo]) || this.settled.has(order[this.finalUpTo]))) this.finalUpTo++;
-      if (this.finalUpTo >= need) return null;
-    }
+    const reachable = !this.offOrder && need <= order.length;
+    if (reachable && this.finalPrefix() >= need) return null;
+    // Woken for a batch of entries (or by settleAll): a wake-up per entry cost more than the entry.
+    this.target = reachable ? Math.min(need + BATCH - 1, order.length) : Infinity;
     return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  /** How many entries from the first on are final. */
+  private finalPrefix(): number {
+    const { order, pending } = this.opts!;
+    while (this.finalUpTo < order.length && (!pending.has(order[this.finalUpTo]) || this.settled.has(order[this.finalUpTo]))) this.finalUpTo++;
+    return this.finalUpTo;
   }
 
   private kick(): void {
