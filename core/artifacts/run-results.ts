@@ -28,16 +28,20 @@ export function runResultsText(summary: RunSummary, meta: ArtifactMeta, args: Re
   return frame.slice(0, at) + summary.results.map(textOf).join(',\n    ') + frame.slice(at + SLOT_JSON.length);
 }
 
+/** Results gathered before their entries are made (a turn of the event loop each time costs more than an entry). */
+const BATCH = 32;
+
 /**
- * Entries of results as they come in (add()), made a batch at a time from the next turn of the
- * event loop: a node's result never waits for its text before the next node starts.
+ * Entries of results as they come in (add()), made BATCH at a time from the next turn of the
+ * event loop: a node's result never waits for its text before the next node starts. textOf()
+ * makes those not made yet.
  */
 export class ResultTexts {
   private readonly texts = new Map<NodeResult, string>();
   private queued: NodeResult[] = [];
 
   add(r: NodeResult): void {
-    if (this.queued.push(r) === 1) setImmediate(() => this.make());
+    if (this.queued.push(r) === BATCH) setImmediate(() => this.make());
   }
 
   /** The entry of `r` (made now if it was not yet). */

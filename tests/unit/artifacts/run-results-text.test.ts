@@ -54,13 +54,23 @@ describe('runResultsText', () => {
     expect(runResultsText(summary, meta, args)).toBe(JSON.stringify(runResultsJson(summary, meta, args), null, 2));
   });
 
-  it('makes the entries added between turns of the event loop, each once', async () => {
+  it('makes the entries added, a batch at a time between turns of the event loop, each once', async () => {
     const texts = new ResultTexts();
-    const r = result('model.p.a');
-    texts.add(r);
-    await new Promise((resolve) => setImmediate(resolve));
-    const made = texts.textOf(r);
-    expect(texts.textOf(r)).toBe(made);
-    expect(made.startsWith('{\n      "status": "success"')).toBe(true);
+    const rs = Array.from({ length: 50 }, (_, i) => result(`model.p.m${i}`));
+    const made = (texts as unknown as { texts: Map<NodeResult, string> }).texts;
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    rs.slice(0, 31).forEach((r) => texts.add(r));
+    await turn();
+    expect(made.size).toBe(0);
+    rs.slice(31, 40).forEach((r) => texts.add(r));
+    await turn();
+    expect(made.size).toBe(40);
+    // The last ones (fewer than a batch) are made when asked for.
+    rs.slice(40).forEach((r) => texts.add(r));
+    await turn();
+    expect(made.size).toBe(40);
+    expect(texts.textOf(rs[49])).toBe(texts.textOf(rs[49]));
+    expect(made.size).toBe(41);
+    expect(texts.textOf(rs[0]).startsWith('{\n      "status": "success"')).toBe(true);
   });
 });
