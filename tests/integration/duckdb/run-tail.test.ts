@@ -142,6 +142,29 @@ it('writeJsonStreamAsync writes what writeJsonStream does; aborted, it leaves th
   }
 });
 
+it('writeJsonStreamAsync waits on `ready` before each piece, and has no file on disk until it has 1 MB or is done', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const pieces = Array.from({ length: 100 }, (_, i) => `${i === 0 ? '[' : ','}${i}`).concat([']']);
+    let open = 10;
+    let release: (() => void) | null = null;
+    let asked = 0;
+    const ready = () => (++asked <= open ? null : new Promise<void>((resolve) => (release = resolve)));
+    const writing = new ArtifactWriter(dir).writeJsonStreamAsync('gated.json', pieces, new AbortController().signal, 4, ready);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Ten pieces made, the eleventh waits: nothing on disk yet, not even the temporary file.
+    expect(asked).toBe(11);
+    expect(readdirSync(dir)).toEqual([]);
+    open = Infinity;
+    release!();
+    await writing;
+    expect(readFileSync(join(dir, 'gated.json'), 'utf8')).toBe(pieces.join(''));
+    expect(readdirSync(dir)).toEqual(['gated.json']);
+  } finally {
+    cleanup();
+  }
+});
+
 it('connectAhead opens a file that exists, never creates one, and open() then reports what the opening met', async () => {
   const { dir, cleanup } = tempDir();
   try {
