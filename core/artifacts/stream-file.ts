@@ -10,10 +10,15 @@ const BUFFER_BYTES = 1 << 20;
 
 export class StreamFile {
   private readonly tmp: string;
-  private fd: number | null;
+  /** Opened by the first write to disk: a file made during a whole run exists on disk only once it has 1 MB. */
+  private fd: number | null = null;
+  /** Closed or aborted. */
+  private done = false;
   private buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private flushed = 0;
+  /** closeAsync is closing and renaming. */
+  private closing = false;
 
   constructor(
     readonly file: string,
@@ -21,7 +26,6 @@ export class StreamFile {
   ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.tmp = `${file}.${process.pid}.${id}.tmp`;
-    this.fd = fs.openSync(this.tmp, 'w');
   }
 
   /** Bytes of the file so far (written or buffered). */
@@ -47,21 +51,55 @@ export class StreamFile {
   /** Puts the file in place (atomically: readers see the old file or the whole new one). */
   close(): void {
     this.flush();
-    fs.closeSync(this.fd!);
+    fs.closeSync(this.open());
     this.fd = null;
+    this.done = true;
     fs.renameSync(this.tmp, this.file);
+  }
+
+  /**
+   * close() with the closing and the rename on libuv's threads: replacing a file by rename makes
+   * ext4 start writing the new file's data (auto_da_alloc), tens of ms for a manifest.json of a
+   * few MB that this thread need not wait through.
+   */
+  async closeAsync(): Promise<void> {
+    this.flush();
+    const fd = this.open();
+    this.fd = null;
+    this.done = true;
+    this.closing = true;
+    try {
+      await new Promise<void>((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
+      await fs.promises.rename(this.tmp, this.file);
+    } catch (e) {
+      fs.rmSync(this.tmp, { force: true });
+      throw e;
+    } finally {
+      this.closing = false;
+    }
   }
 
   /** Removes the partial file; the old one (if any) stays. */
   abort(): void {
-    if (this.fd === null) return;
+    if (this.closing) {
+      // closeAsync's rename may be under way: if it has not happened, it finds no file and fails.
+      fs.rmSync(this.tmp, { force: true });
+      return;
+    }
+    if (this.done) return;
+    this.done = true;
     try {
-      fs.closeSync(this.fd);
+      if (this.fd !== null) fs.closeSync(this.fd);
       fs.rmSync(this.tmp, { force: true });
     } catch {
       // best effort: the final file was never replaced
     }
     this.fd = null;
+  }
+
+  private open(): number {
+    this.fd ??= fs.openSync(this.tmp, 'w');
+    return this.fd;
   }
 
   private flush(): void {
@@ -72,6 +110,7 @@ export class StreamFile {
   }
 
   private writeAll(bytes: Uint8Array): void {
-    for (let off = 0; off < bytes.length; ) off += fs.writeSync(this.fd!, bytes, off, bytes.length - off);
+    const fd = this.open();
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
   }
 }

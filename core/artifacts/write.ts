@@ -71,6 +71,11 @@ export class ArtifactWriter {
     this.write(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
   }
 
+  /** Writes `name` holding `text`, JSON already made (e.g. runResultsText). */
+  writeJsonText(name: string, text: string): void {
+    this.write(path.join(this.targetDir, name), this.redact(text), false);
+  }
+
   /**
    * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
    * file atomically: a large artifact is never one string in memory. Written on this thread
@@ -95,10 +100,12 @@ export class ArtifactWriter {
 
   /**
    * writeJsonStream for a file made while other work needs this thread now and then (a run's
-   * last nodes finishing): the event loop gets a turn after every `sliceMs` of writing. Aborted
-   * through `signal` (or by drainSync), the partial file goes and the old one stays.
+   * nodes executing): the event loop gets a turn after every `sliceMs` of writing, and, given
+   * `ready`, before each piece whenever `ready()` returns a promise (the next piece is not final
+   * yet: it is made once that settles). Aborted through `signal` (or by drainSync), the partial
+   * file goes and the old one stays.
    */
-  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4): Promise<void> {
+  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4, ready?: () => Promise<void> | null): Promise<void> {
     if (this.failure) throw this.failure;
     signal.throwIfAborted();
     const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
@@ -106,11 +113,19 @@ export class ArtifactWriter {
     // Gone at once: the process may exit before this loop's next turn.
     const abort = () => file.abort();
     signal.addEventListener('abort', abort, { once: true });
+    const pieces = chunks[Symbol.iterator]();
     try {
       let until = performance.now() + sliceMs;
       let n = 0;
-      for (const chunk of chunks) {
-        file.write(this.redact(chunk));
+      for (;;) {
+        for (let wait = ready?.(); wait; wait = ready!()) {
+          await wait;
+          signal.throwIfAborted();
+          until = performance.now() + sliceMs;
+        }
+        const next = pieces.next();
+        if (next.done) break;
+        file.write(this.redact(next.value));
         // The clock is read every 32 pieces: a piece (one node's entry) takes a few microseconds.
         if ((++n & 31) === 0 && performance.now() > until) {
           await new Promise((resolve) => setImmediate(resolve));
@@ -119,9 +134,10 @@ export class ArtifactWriter {
         }
       }
       signal.throwIfAborted();
-      file.close();
+      await file.closeAsync();
     } catch (e) {
       file.abort();
+      pieces.return?.();
       throw e;
     } finally {
       signal.removeEventListener('abort', abort);
@@ -266,7 +282,7 @@ export function runResultsJson(summary: RunSummary, meta: ArtifactMeta, args: Re
   };
 }
 
-function resultJson(r: NodeResult, style: AdapterResponseStyle | undefined): Record<string, unknown> {
+export function resultJson(r: NodeResult, style?: AdapterResponseStyle): Record<string, unknown> {
   return {
     status: r.status,
     timing: r.timing,

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
-import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
+import { ArtifactWriter } from '../../artifacts/write.js';
+import { ResultTexts, runResultsText } from '../../artifacts/run-results.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
+import { EarlyManifest, manifestNodeOrder } from '../../artifacts/early-manifest.js';
 import { writeSemanticManifest } from '../../semantic/write.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase, type Reporter } from '../../reporter/reporter.js';
@@ -181,10 +183,19 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   // An ephemeral model is compiled, and its file written, when a node using it compiles (as in dbt).
   const onEphemeral = (n: ParsedNode, sql: string) => writer.writeCompiled(n, sql, session.manifest.packageRoots);
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName, { empty: !!opts.empty, onEphemeral });
-  // manifest.json holds each node's compiled SQL, final once the last node has compiled: it is
-  // made then, while the last nodes execute (and DuckDB checkpoints on close), not after the
-  // run. Should the run not get to writing it (a kiln bug), the partial file is dropped.
-  const manifestJson = new EarlyManifest(writer, () => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
+  // manifest.json holds each node's compiled SQL, final once the node's result is in: each entry
+  // is made then, while later nodes execute, not after the run. Should the run not get to
+  // writing it (a kiln bug), the partial file is dropped. A clone's nodes are copies
+  // (clone.manifest), and on-run-end hooks record their compiled_code once they rendered: then
+  // manifest.json is made after the run.
+  const lateManifest = !!cloneFrom || countProjectHooks('on-run-end', projectHooks) > 0;
+  const manifestJson = new EarlyManifest(
+    writer,
+    (listener) => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener),
+    lateManifest ? null : { order: manifestNodeOrder(session.manifest), pending: selected },
+  );
+  // run_results.json's entries, made as results come in.
+  const resultTexts = new ResultTexts(session.adapter.adapterResponse);
   // A failure before the runner starts releases the lock and the adapter on its way out.
   const releasing = async (e: unknown): Promise<never> => {
     await unlock?.().catch(() => undefined);
@@ -224,13 +235,19 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
         if (await runProjectHooks('on-run-start', projectHooks, { nodes: chosen, record: startResults, progress: hookProgress })) reporter.info('');
         startHooksFailed = false;
       },
-      nodeStarted: (n, i, total) => reporter.nodeStarted(n, i, total),
-      nodeFinished: (n, i, total, r) => reporter.nodeFinished(n, i, total, r),
+      nodeStarted: (n, i, total) => {
+        reporter.nodeStarted(n, i, total);
+        // From the first node on: the first statement goes out before any of it is made.
+        if (!lateManifest) manifestJson.start();
+      },
+      nodeFinished: (n, i, total, r) => {
+        reporter.nodeFinished(n, i, total, r);
+        manifestJson.settle(n.uniqueId);
+        resultTexts.add(r);
+      },
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
-      // A clone's nodes are copies (clone.manifest): its manifest.json is made after the run; so
-      // is it with on-run-end hooks, whose compiled_code it records once they rendered.
-      allCompiled: clone || countProjectHooks('on-run-end', projectHooks) > 0 ? undefined : () => manifestJson.start(),
+      allCompiled: lateManifest ? undefined : () => manifestJson.settleAll(),
       executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );
@@ -301,7 +318,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   try {
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJson('run_results.json', runResultsJson(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse));
+    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse, resultTexts.textOf));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
@@ -317,38 +334,6 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
   } finally {
     await released;
-  }
-}
-
-/**
- * manifest.json made on the main thread in slices from start() on (between the events of the
- * nodes still running), or all at once by finish() when start() never came.
- */
-class EarlyManifest {
-  private writing: Promise<void> | null = null;
-  private readonly stop = new AbortController();
-
-  constructor(
-    private readonly writer: ArtifactWriter,
-    private readonly chunks: () => Iterable<string>,
-  ) {}
-
-  start(): void {
-    if (this.writing || this.stop.signal.aborted) return;
-    // Not inside the runner's callback: the node that called it carries on first.
-    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writer.writeJsonStreamAsync('manifest.json', this.chunks(), this.stop.signal));
-    // Awaited by finish(); abandoned, its abort is no failure.
-    this.writing.catch(() => undefined);
-  }
-
-  /** The run ended without writing artifacts: the old manifest.json stays. */
-  abandon(): void {
-    this.stop.abort();
-  }
-
-  async finish(): Promise<void> {
-    if (this.writing) return this.writing;
-    this.writer.writeJsonStream('manifest.json', this.chunks());
   }
 }
 

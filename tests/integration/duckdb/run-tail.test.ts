@@ -1,5 +1,5 @@
-// What a run does around its nodes to finish sooner: manifest.json made once the last node has
-// compiled (RunnerHooks.allCompiled, ArtifactWriter.writeJsonStreamAsync), the DuckDB file opened
+// What a run does around its nodes to finish sooner: manifest.json made node by node as results
+// come in (EarlyManifest, RunnerHooks.allCompiled, ArtifactWriter.writeJsonStreamAsync), the DuckDB file opened
 // while the project is parsed (connectAhead) and checkpointed before it closes.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { openSession, select, type Session } from '../../../core/cli/session.js'
 import { Compiler } from '../../../core/compiler/compile.js';
 import { Runner } from '../../../core/runner/runner.js';
 import { ArtifactWriter } from '../../../core/artifacts/write.js';
+import { EarlyManifest, manifestNodeOrder } from '../../../core/artifacts/early-manifest.js';
+import { manifestJsonChunks } from '../../../core/artifacts/manifest-json.js';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
 import { makeAdapter, tempDir } from './helpers.js';
@@ -74,6 +76,51 @@ it('writes the same manifest.json after `kiln run` as `kiln compile` does, with 
   expect(readdirSync(join(dir, 'target')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });
 
+it('EarlyManifest writes, node by node during a run, the manifest.json made after it: nodes finishing out of order, ephemeral, failed and skipped', async () => {
+  const dir = testdir({
+    'dbt_project.yml': 'name: p\nprofile: p\n',
+    'profiles.yml': PROFILE,
+    // Manifest order is file order; the DAG runs z and y first, and e (ephemeral) is inlined.
+    'models/a.sql': "select id from {{ ref('y') }}",
+    'models/b.sql': "select id from {{ ref('e') }} where id > {{ 0 }}",
+    'models/bad.sql': "select no_such_column from {{ ref('z') }}",
+    'models/c.sql': "select * from {{ ref('bad') }}",
+    'models/d.sql': "select id from {{ ref('a') }} join {{ ref('b') }} using (id)",
+    'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('z') }}",
+    'models/y.sql': "select id from {{ ref('z') }}",
+    'models/z.sql': 'select 1 as id',
+  });
+  const opts = { command: 'run', logFormat: 'text', color: false } as const;
+  session = await openSession(opts, dir);
+  const s = session;
+  const selected = select(s, opts, ['model'], () => undefined);
+  await s.adapter.open();
+  const meta = { invocationId: s.invocationId, generatedAt: s.startedAt, adapterType: s.adapter.type };
+  const chunks = () => manifestJsonChunks(s.manifest, s.dag, s.adapter.dialect, meta);
+  const writer = new ArtifactWriter(join(dir, 'target'));
+  // As `kiln run` drives it, and with an order that is not manifestJsonChunks' (all waits for the end).
+  const inOrder = new EarlyManifest(writer, (l) => manifestJsonChunks(s.manifest, s.dag, s.adapter.dialect, meta, l), { order: manifestNodeOrder(s.manifest), pending: selected });
+  const offOrder = new EarlyManifest(
+    new ArtifactWriter(join(dir, 'target', 'off')),
+    (l) => manifestJsonChunks(s.manifest, s.dag, s.adapter.dialect, meta, l),
+    { order: [...manifestNodeOrder(s.manifest)].reverse(), pending: selected },
+  );
+  const both = [inOrder, offOrder];
+  const compiler = new Compiler(s.manifest, s.engine, s.deps, s.profile.profileName);
+  const runner = new Runner(s.manifest, s.dag, selected, s.adapter, compiler, { threads: 2, failFast: false, seeds: new Map() }, {
+    nodeStarted: () => both.forEach((m) => m.start()),
+    nodeFinished: (n) => both.forEach((m) => m.settle(n.uniqueId)),
+    allCompiled: () => both.forEach((m) => m.settleAll()),
+  });
+  const summary = await runner.run();
+  expect(summary.results.map((r) => r.status).sort()).toEqual(['error', 'skipped', 'success', 'success', 'success', 'success', 'success']);
+  await Promise.all(both.map((m) => m.finish()));
+  const after = [...chunks()].join('');
+  expect(JSON.parse(after).nodes['model.p.d'].compiled_code).toContain('"a"');
+  expect(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')).toBe(after);
+  expect(readFileSync(join(dir, 'target', 'off', 'manifest.json'), 'utf8')).toBe(after);
+});
+
 it('writeJsonStreamAsync writes what writeJsonStream does; aborted, it leaves the old file and no partial one', async () => {
   const { dir, cleanup } = tempDir();
   try {
@@ -90,6 +137,29 @@ it('writeJsonStreamAsync writes what writeJsonStream does; aborted, it leaves th
     await expect(writing).rejects.toThrow();
     expect(readFileSync(join(dir, 'old.json'), 'utf8')).toBe('old');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  } finally {
+    cleanup();
+  }
+});
+
+it('writeJsonStreamAsync waits on `ready` before each piece, and has no file on disk until it has 1 MB or is done', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const pieces = Array.from({ length: 100 }, (_, i) => `${i === 0 ? '[' : ','}${i}`).concat([']']);
+    let open = 10;
+    let release: (() => void) | null = null;
+    let asked = 0;
+    const ready = () => (++asked <= open ? null : new Promise<void>((resolve) => (release = resolve)));
+    const writing = new ArtifactWriter(dir).writeJsonStreamAsync('gated.json', pieces, new AbortController().signal, 4, ready);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Ten pieces made, the eleventh waits: nothing on disk yet, not even the temporary file.
+    expect(asked).toBe(11);
+    expect(readdirSync(dir)).toEqual([]);
+    open = Infinity;
+    release!();
+    await writing;
+    expect(readFileSync(join(dir, 'gated.json'), 'utf8')).toBe(pieces.join(''));
+    expect(readdirSync(dir)).toEqual(['gated.json']);
   } finally {
     cleanup();
   }
