@@ -110,6 +110,7 @@ function shape(v: unknown): string {
   if (v instanceof Number) return `Number(${v.valueOf()})`;
   if (v instanceof Map) return `Map(${shape([...v])})`;
   if (Array.isArray(v)) return `[${v.map(shape).join(',')}]`;
+  if (Object.getPrototypeOf(v) === null) return `bare{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${shape((v as Record<string, unknown>)[k])}`).join(',')}}`;
   return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${shape((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
@@ -128,6 +129,9 @@ it('gives back from the file exactly what was computed: undefined properties in 
     undefinedInArray: () => ({ list: [1, undefined, null] }),
     unicode: () => ({ text: 'Grüße 日本 \ud83d\ude00 "quoted" \u2028', lone: '\ud800' }),
     node: () => ({ uniqueId: 'model.p.m', dependsOn: { nodes: [], macros: ['macro.x'] }, version: undefined }),
+    // a node's columns: an object without a prototype (a column may be named __proto__), nested, with holes
+    bare: () => ({ columns: Object.assign(Object.create(null) as object, JSON.parse('{"__proto__": {"name": "__proto__"}, "id": {"name": "id"}}') as object, { x: { name: 'x', type: undefined, meta: Object.assign(Object.create(null) as object, { a: 1 }) } }), after: undefined }),
+    bareWithHole: () => Object.assign(Object.create(null) as object, { a: undefined, b: 1 }),
   };
   const cache = new ParseCache('k');
   cache.beginParse();
