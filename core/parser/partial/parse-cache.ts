@@ -68,6 +68,8 @@ interface Entry {
   usedIn?: number;
   /** Never written (MemoOptions.memoryOnly). */
   readonly memoryOnly?: boolean;
+  /** What memoBuilt() built from the result, kept in memory only (never written). */
+  built?: unknown;
 }
 
 interface Header {
@@ -84,6 +86,12 @@ export interface ParseMemo {
    * not null. `key` null: never cached.
    */
   memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T;
+  /**
+   * Like memo(), for a result cheaper to build again from a smaller one than to keep (a node's
+   * tests from their declarations): the cache keeps what `declare` gives; `build` makes the
+   * result from it on each parse, and a long-lived process keeps the result in memory too.
+   */
+  memoBuilt<D, T>(key: string | null, problems: Problems, declare: () => D, build: (declared: D) => T): T;
   /** Keeps the entry for `key` (if any) for the next parse without reading it. */
   retain(key: string): void;
   /**
@@ -157,6 +165,11 @@ export class ParseCache implements ParseMemo {
   readonly keys = new Map<string, Map<string, KeyMemo>>();
   /** Whether the last parse's entries are what the file holds (nothing to save). */
   private saved = true;
+  /**
+   * Whether results kept in memory only are kept (MemoOptions.memoryOnly): not by an invocation
+   * that parses once (see forOneParse()).
+   */
+  private keepsMemoryOnly = true;
 
   constructor(
     /** The project key (cache-key.ts) the entries are valid for. */
@@ -199,6 +212,16 @@ export class ParseCache implements ParseMemo {
     for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
+  /**
+   * For an invocation that parses once: results meant for this process's memory only are
+   * computed and not kept, since no later parse would read them (copying and holding them
+   * would cost a cold compile of 10,000 models ~30,000 test nodes).
+   */
+  forOneParse(): this {
+    this.keepsMemoryOnly = false;
+    return this;
+  }
+
   /** Starts a parse (a no-op before the first one): what the last parse used is what is offered. */
   beginParse(): void {
     if (this.hits + this.misses > 0) {
@@ -224,6 +247,11 @@ export class ParseCache implements ParseMemo {
 
   memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T {
     if (key === null) return compute();
+    if (options?.memoryOnly && !this.keepsMemoryOnly) {
+      // Computed all the same (a parse), and nothing the file holds changes.
+      this.misses++;
+      return compute();
+    }
     const found = this.entries.get(key);
     if (found && envUnchanged(found.env)) {
       if (found.value === undefined) {
@@ -272,6 +300,21 @@ export class ParseCache implements ParseMemo {
     if (found?.usedIn === this.parse) this.usedCount--;
     this.entries.set(key, entry);
     this.markUsed(entry);
+    return value;
+  }
+
+  memoBuilt<D, T>(key: string | null, problems: Problems, declare: () => D, build: (declared: D) => T): T {
+    const declared = this.memo(key, problems, declare);
+    // The entry this parse used or made for `key` (a result computed again makes a new one; one
+    // left in the map unused, as when an env var it read changed, is not it).
+    const found = key === null ? undefined : this.entries.get(key);
+    const entry = found?.usedIn === this.parse ? found : undefined;
+    if (entry?.built !== undefined) return fresh(entry.built) as T;
+    const errors = problems.errors.length;
+    const warnings = problems.warnings.length;
+    const { value, reads } = trackEnvReads(() => build(declared));
+    // Kept under the rules of memo(), and only when building read no env var (its own key does not say which).
+    if (entry && this.keepsMemoryOnly && reads.size === 0 && value !== null && value !== undefined && problems.errors.length === errors && problems.warnings.length === warnings) entry.built = fresh(value);
     return value;
   }
 
