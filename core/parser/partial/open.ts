@@ -32,7 +32,7 @@ export function openParseCache(opts: OpenParseCacheOptions): PartialParse | unde
   const file = path.join(opts.targetDir, CACHE_FILE);
   const key = projectCacheKey(opts);
   const state = opts.state;
-  const cache = state?.cache?.key === key ? state.cache : ParseCache.load(file, key);
+  const cache = state?.cache?.key === key ? state.cache : state ? ParseCache.load(file, key) : ParseCache.load(file, key).forOneParse();
   if (state) {
     state.cache = cache;
     state.file = file;

@@ -8,10 +8,10 @@
 // and encoded only when the cache is saved, in one pass written out in pieces: a cold parse
 // makes ~20,000 results (~100 MB encoded at 10,000 models), and encoding each as it was made
 // cost a cold compile ~0.8 s and ~150 MB more than parsing without the cache. Results that are
-// plain data (nearly all) are kept as JSON, which V8 writes about twice as fast as
-// v8.serialize and reads faster; the only thing JSON loses in them, properties whose value is
-// undefined, is noted by where they are and put back on reading (jsonHoles). Anything else (a
-// boxed number, a Map) is kept with v8.serialize. Entries read from the file keep their bytes,
+// plain data (nearly all) are kept as JSON, which V8 writes several times faster than
+// v8.serialize and reads faster; what JSON loses in them, properties whose value is undefined
+// and objects without a prototype (a node's columns), is noted by where it is and put back on
+// reading (jsonMarks). Anything else (a boxed number, a Map) is kept with v8.serialize. Entries read from the file keep their bytes,
 // written back as they are; a hit hands out a copy that the parse may own (fresh()), and a
 // long-lived process (kiln watch) reuses the objects of its last parse instead of decoding
 // again, also of results never written to the file (MemoOptions.memoryOnly).
@@ -26,28 +26,37 @@ import { isSecretEnvName, trackEnvReads } from '../../template/builtins.js';
 /** The file partial parsing keeps in the target folder. */
 export const CACHE_FILE = 'partial_parse.kiln';
 
-// Version 2: entries as JSON or v8, the index after them (the file is written in one pass).
-const MAGIC = Buffer.from('KILNPP2\n', 'latin1');
+// Version 3: entries as JSON (with objects without a prototype) or v8, the index after them
+// (the file is written in one pass).
+const MAGIC = Buffer.from('KILNPP3\n', 'latin1');
 
 /** How an entry's bytes encode its result. */
 const JSON_VALUE = 0;
-/** JSON of [result, its holes] (see jsonHoles). */
-const JSON_WITH_HOLES = 1;
+/** JSON of [result, its holes, its objects without a prototype] (see jsonMarks). */
+const JSON_WITH_MARKS = 1;
 const V8_VALUE = 2;
-type Format = typeof JSON_VALUE | typeof JSON_WITH_HOLES | typeof V8_VALUE;
+type Format = typeof JSON_VALUE | typeof JSON_WITH_MARKS | typeof V8_VALUE;
 
 /**
  * A property whose value is undefined, which JSON leaves out: the keys and indexes leading to
  * its object, its key, and its place among the object's keys (so it is put back where it was).
  */
 type Hole = readonly [trail: readonly (string | number)[], key: string, index: number];
+/** The keys and indexes leading to an object without a prototype (Object.create(null)). */
+type Trail = readonly (string | number)[];
+
+/** What JSON does not keep of a plain result (see jsonMarks). */
+interface Marks {
+  readonly holes: Hole[];
+  readonly bare: Trail[];
+}
 
 interface Entry {
   /** The encoded result: read from the file, or made by memo() for a result kept with v8; null until save() encodes it. */
   readonly bytes: Buffer | null;
   readonly format: Format;
-  /** Where the result (a computed one kept as JSON) has properties whose value is undefined. */
-  readonly holes?: readonly Hole[];
+  /** What JSON does not keep of the result (a computed one kept as JSON with marks). */
+  readonly marks?: Marks;
   /** env_var() reads made while the result was produced: name → digest of the value (null: unset). */
   readonly env: readonly (readonly [string, string | null])[];
   /**
@@ -59,6 +68,8 @@ interface Entry {
   usedIn?: number;
   /** Never written (MemoOptions.memoryOnly). */
   readonly memoryOnly?: boolean;
+  /** What memoBuilt() built from the result, kept in memory only (never written). */
+  built?: unknown;
 }
 
 interface Header {
@@ -75,6 +86,12 @@ export interface ParseMemo {
    * not null. `key` null: never cached.
    */
   memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T;
+  /**
+   * Like memo(), for a result cheaper to build again from a smaller one than to keep (a node's
+   * tests from their declarations): the cache keeps what `declare` gives; `build` makes the
+   * result from it on each parse, and a long-lived process keeps the result in memory too.
+   */
+  memoBuilt<D, T>(key: string | null, problems: Problems, declare: () => D, build: (declared: D) => T): T;
   /** Keeps the entry for `key` (if any) for the next parse without reading it. */
   retain(key: string): void;
   /**
@@ -148,6 +165,11 @@ export class ParseCache implements ParseMemo {
   readonly keys = new Map<string, Map<string, KeyMemo>>();
   /** Whether the last parse's entries are what the file holds (nothing to save). */
   private saved = true;
+  /**
+   * Whether results kept in memory only are kept (MemoOptions.memoryOnly): not by an invocation
+   * that parses once (see forOneParse()).
+   */
+  private keepsMemoryOnly = true;
 
   constructor(
     /** The project key (cache-key.ts) the entries are valid for. */
@@ -190,6 +212,16 @@ export class ParseCache implements ParseMemo {
     for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
+  /**
+   * For an invocation that parses once: results meant for this process's memory only are
+   * computed and not kept, since no later parse would read them (copying and holding them
+   * would cost a cold compile of 10,000 models ~30,000 test nodes).
+   */
+  forOneParse(): this {
+    this.keepsMemoryOnly = false;
+    return this;
+  }
+
   /** Starts a parse (a no-op before the first one): what the last parse used is what is offered. */
   beginParse(): void {
     if (this.hits + this.misses > 0) {
@@ -215,6 +247,11 @@ export class ParseCache implements ParseMemo {
 
   memo<T>(key: string | null, problems: Problems, compute: () => T, options?: MemoOptions): T {
     if (key === null) return compute();
+    if (options?.memoryOnly && !this.keepsMemoryOnly) {
+      // Computed all the same (a parse), and nothing the file holds changes.
+      this.misses++;
+      return compute();
+    }
     const found = this.entries.get(key);
     if (found && envUnchanged(found.env)) {
       if (found.value === undefined) {
@@ -246,8 +283,11 @@ export class ParseCache implements ParseMemo {
       // Plain data is encoded when the cache is saved; anything else is serialized now, both to
       // know it can be kept (a function cannot: simply not cached) and because later steps may
       // change what it holds (a Map), which plain data they never do in place (see fresh()).
-      const holes = jsonHoles(value);
-      if (holes !== null) entry = { bytes: null, format: holes.length > 0 ? JSON_WITH_HOLES : JSON_VALUE, holes, env, value: fresh(value) };
+      const marks = jsonMarks(value);
+      if (marks !== null) {
+        const marked = marks.holes.length > 0 || marks.bare.length > 0;
+        entry = marked ? { bytes: null, format: JSON_WITH_MARKS, marks, env, value: fresh(value) } : { bytes: null, format: JSON_VALUE, env, value: fresh(value) };
+      }
       else {
         try {
           entry = { bytes: v8.serialize(value), format: V8_VALUE, env, value: fresh(value) };
@@ -260,6 +300,21 @@ export class ParseCache implements ParseMemo {
     if (found?.usedIn === this.parse) this.usedCount--;
     this.entries.set(key, entry);
     this.markUsed(entry);
+    return value;
+  }
+
+  memoBuilt<D, T>(key: string | null, problems: Problems, declare: () => D, build: (declared: D) => T): T {
+    const declared = this.memo(key, problems, declare);
+    // The entry this parse used or made for `key` (a result computed again makes a new one; one
+    // left in the map unused, as when an env var it read changed, is not it).
+    const found = key === null ? undefined : this.entries.get(key);
+    const entry = found?.usedIn === this.parse ? found : undefined;
+    if (entry?.built !== undefined) return fresh(entry.built) as T;
+    const errors = problems.errors.length;
+    const warnings = problems.warnings.length;
+    const { value, reads } = trackEnvReads(() => build(declared));
+    // Kept under the rules of memo(), and only when building read no env var (its own key does not say which).
+    if (entry && this.keepsMemoryOnly && reads.size === 0 && value !== null && value !== undefined && problems.errors.length === errors && problems.warnings.length === warnings) entry.built = fresh(value);
     return value;
   }
 
@@ -299,7 +354,7 @@ export class ParseCache implements ParseMemo {
         if (e.usedIn !== this.parse || e.memoryOnly) continue;
         const offset = out.offset;
         if (e.bytes !== null) out.bytes(e.bytes);
-        else out.text(JSON.stringify(e.format === JSON_WITH_HOLES ? [e.value, e.holes] : e.value));
+        else out.text(JSON.stringify(e.format === JSON_WITH_MARKS ? [e.value, e.marks?.holes ?? [], e.marks?.bare ?? []] : e.value));
         index.push([k, offset, out.offset - offset, e.env, e.format]);
       }
       const header = Buffer.from(JSON.stringify({ key: this.key, entries: index } satisfies Header), 'utf8');
@@ -341,7 +396,7 @@ export class ParseCache implements ParseMemo {
       if (header.key !== key) return new ParseCache(key);
       const entries = new Map<string, Entry>();
       for (const [k, off, len, env, format] of header.entries) {
-        if (off < MAGIC.length || off + len > start || (format !== JSON_VALUE && format !== JSON_WITH_HOLES && format !== V8_VALUE)) return new ParseCache(key);
+        if (off < MAGIC.length || off + len > start || (format !== JSON_VALUE && format !== JSON_WITH_MARKS && format !== V8_VALUE)) return new ParseCache(key);
         entries.set(k, { bytes: buf.subarray(off, off + len), format, env });
       }
       return new ParseCache(key, entries, buf);
@@ -358,21 +413,23 @@ function decode(e: Entry): unknown {
   if (e.format === V8_VALUE) return v8.deserialize(bytes);
   const parsed: unknown = JSON.parse(bytes.toString('utf8'));
   if (e.format === JSON_VALUE) return parsed;
-  const [value, holes] = parsed as [unknown, Hole[]];
-  return putHoles(value, holes);
+  const [value, holes, bare] = parsed as [unknown, Hole[], Trail[]];
+  return putBare(putHoles(value, holes), bare);
 }
 
 /** Deeper than this, a result is taken for a cycle (kept with v8, which keeps cycles). */
 const MAX_DEPTH = 200;
 
 /**
- * Whether JSON keeps `value` exactly (then the holes it would leave: properties whose value is
- * undefined), or null: only v8.serialize does (a boxed number such as yaml-floats' whole
- * floats, a Map, NaN, -0, undefined in an array, a cycle) or nothing does (a function).
- * Arrays are taken as parsing makes them: without properties besides their elements.
+ * Whether JSON keeps `value` exactly once its marks are put back (then those marks: properties
+ * whose value is undefined, which JSON leaves out, and objects without a prototype, which it
+ * reads back as plain objects), or null: only v8.serialize does (a boxed number such as
+ * yaml-floats' whole floats, a Map, NaN, -0, undefined in an array, a cycle) or nothing does (a
+ * function). Arrays are taken as parsing makes them: without properties besides their elements.
  */
-function jsonHoles(value: unknown): Hole[] | null {
+function jsonMarks(value: unknown): Marks | null {
   const holes: Hole[] = [];
+  const bare: Trail[] = [];
   const trail: (string | number)[] = [];
   const visit = (v: unknown, depth: number): boolean => {
     if (typeof v === 'string' || typeof v === 'boolean' || v === null) return true;
@@ -391,7 +448,9 @@ function jsonHoles(value: unknown): Hole[] | null {
       }
       return true;
     }
-    if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto === null) bare.push(trail.slice());
+    else if (proto !== Object.prototype) return false;
     let index = 0;
     for (const k in v) {
       const x = (v as Record<string, unknown>)[k];
@@ -406,7 +465,7 @@ function jsonHoles(value: unknown): Hole[] | null {
     }
     return true;
   };
-  return visit(value, 0) ? holes : null;
+  return visit(value, 0) ? { holes, bare } : null;
 }
 
 /** `value` (as JSON.parse made it) with its holes' properties put back, each in its place. */
@@ -431,6 +490,17 @@ function putHoles(value: unknown, holes: readonly Hole[]): unknown {
     else parent[trail[trail.length - 1]] = rebuilt;
   }
   return root;
+}
+
+/** `value` with the objects at `bare` made objects without a prototype again (after putHoles: it may rebuild them). */
+function putBare(value: unknown, bare: readonly Trail[]): unknown {
+  for (const trail of bare) {
+    let o = value as Record<string | number, unknown>;
+    for (const step of trail) o = o[step] as Record<string | number, unknown>;
+    // Their own properties stay as JSON.parse made them (`__proto__` among them).
+    Object.setPrototypeOf(o, null);
+  }
+  return value;
 }
 
 /**

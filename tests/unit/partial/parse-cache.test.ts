@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { Problems } from '../../../core/errors.js';
+import { Codes, KilnError, Problems } from '../../../core/errors.js';
 import { ParseCache } from '../../../core/parser/partial/parse-cache.js';
 import { testdir } from '../../helpers/testdir.js';
 
@@ -110,6 +110,7 @@ function shape(v: unknown): string {
   if (v instanceof Number) return `Number(${v.valueOf()})`;
   if (v instanceof Map) return `Map(${shape([...v])})`;
   if (Array.isArray(v)) return `[${v.map(shape).join(',')}]`;
+  if (Object.getPrototypeOf(v) === null) return `bare{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${shape((v as Record<string, unknown>)[k])}`).join(',')}}`;
   return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${shape((v as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
@@ -128,6 +129,9 @@ it('gives back from the file exactly what was computed: undefined properties in 
     undefinedInArray: () => ({ list: [1, undefined, null] }),
     unicode: () => ({ text: 'Grüße 日本 \ud83d\ude00 "quoted" \u2028', lone: '\ud800' }),
     node: () => ({ uniqueId: 'model.p.m', dependsOn: { nodes: [], macros: ['macro.x'] }, version: undefined }),
+    // a node's columns: an object without a prototype (a column may be named __proto__), nested, with holes
+    bare: () => ({ columns: Object.assign(Object.create(null) as object, JSON.parse('{"__proto__": {"name": "__proto__"}, "id": {"name": "id"}}') as object, { x: { name: 'x', type: undefined, meta: Object.assign(Object.create(null) as object, { a: 1 }) } }), after: undefined }),
+    bareWithHole: () => Object.assign(Object.create(null) as object, { a: undefined, b: 1 }),
   };
   const cache = new ParseCache('k');
   cache.beginParse();
@@ -217,4 +221,43 @@ it('writes plain results across the writer buffer: multi-byte text at its ends, 
   loaded.beginParse();
   for (let i = 0; i < 4000; i++) expect(loaded.memo(`k${i}`, problems, () => 'recomputed')).toEqual(value(i));
   expect(loaded.memo('big', problems, () => 'recomputed')).toEqual(big);
+});
+
+it('memoBuilt: the file keeps what declares a result; it is built on each parse, and kept built only in a long-lived process', () => {
+  const file = path.join(testdir({}), 'cache.kiln');
+  const problems = new Problems();
+  let declared = 0;
+  let built = 0;
+  const declare = () => ({ n: ++declared, names: ['a', 'b'] });
+  const build = (d: { n: number; names: string[] }) => d.names.map((name) => ({ name, from: d.n, dependsOn: { nodes: [], macros: [] }, build: ++built }));
+  const longLived = new ParseCache('k');
+  longLived.beginParse();
+  expect(longLived.memoBuilt('t', problems, declare, build)).toEqual([expect.objectContaining({ name: 'a', build: 1 }), expect.objectContaining({ name: 'b', build: 2 })]);
+  expect(longLived.save(file)).toBe(true);
+  longLived.beginParse();
+  // Reused as built, a copy the parse may own.
+  const again = longLived.memoBuilt('t', problems, declare, build);
+  expect(again.map((t) => t.build)).toEqual([1, 2]);
+  expect(longLived.stats()).toEqual({ hits: 1, misses: 0, entries: 1 });
+  expect(fs.readFileSync(file, 'latin1')).not.toContain('"build"');
+
+  // Another invocation: the declarations from the file, built again on each parse.
+  const oneParse = ParseCache.load(file, 'k').forOneParse();
+  oneParse.beginParse();
+  expect(oneParse.memoBuilt('t', problems, () => ({ n: -1, names: [] }), build)).toEqual([expect.objectContaining({ name: 'a', from: 1, build: 3 }), expect.objectContaining({ name: 'b', from: 1, build: 4 })]);
+  expect(oneParse.stats()).toEqual({ hits: 1, misses: 0, entries: 1 });
+  expect(declared).toBe(1);
+
+  // A build that warns is not kept built: its warning comes again on every parse.
+  const warns = new ParseCache('k');
+  warns.beginParse();
+  const warning = () => {
+    problems.warn(new KilnError(Codes.USAGE, 'deprecated'));
+    return build({ n: 0, names: ['w'] });
+  };
+  warns.memoBuilt('w', problems, declare, warning);
+  warns.beginParse();
+  const before = problems.warnings.length;
+  warns.memoBuilt('w', problems, declare, warning);
+  expect(problems.warnings.length).toBe(before + 1);
 });
