@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedNode } from '../nodes.js';
-import { FileWrites, type WriteOp } from './file-writes.js';
+import { FileWrites, type WriteOp, type WrittenStat } from './file-writes.js';
 import { StreamFile } from './stream-file.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
@@ -24,6 +24,8 @@ export interface ArtifactWriterOptions {
   readonly workerAfter?: number;
   /** With `background`: files the caller expects to write; more than `workerAfter` starts the worker at once. */
   readonly expected?: number;
+  /** Keep the stat of every file written (writtenStats), taken where it was written. */
+  readonly recordStats?: boolean;
 }
 
 /** Files written on the calling thread before a background writer starts its worker. */
@@ -35,7 +37,10 @@ const BATCH = 64;
 const MAX_IN_FLIGHT_KB = 32 * 1024;
 
 export class ArtifactWriter {
-  private readonly sync = new FileWrites();
+  private readonly sync: FileWrites;
+  private readonly recordStats: boolean;
+  /** With recordStats: stats of the files written, in the order written (this thread's at once, the worker's at its flushes). */
+  private readonly stats = new Map<string, WrittenStat>();
   private worker: Worker | null = null;
   private queue: WriteOp[] = [];
   private queuedKb = 0;
@@ -56,6 +61,8 @@ export class ArtifactWriter {
     private readonly redact: (text: string) => string = (t) => t,
     opts: ArtifactWriterOptions = {},
   ) {
+    this.recordStats = opts.recordStats === true;
+    this.sync = new FileWrites(this.recordStats ? this.stats : null);
     const after = opts.workerAfter ?? WORKER_AFTER;
     this.syncLeft = !opts.background ? Infinity : (opts.expected ?? 0) > after ? 0 : after;
   }
@@ -158,6 +165,14 @@ export class ArtifactWriter {
     this.post();
   }
 
+  /**
+   * With `recordStats`, after finish(): each file written (absolute path) → its stat once written
+   * (size, mtimeMs, ctimeMs, ino). A file written more than once has its last write's.
+   */
+  writtenStats(): ReadonlyMap<string, WrittenStat> {
+    return this.stats;
+  }
+
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
     this.syncLeft = Infinity;
@@ -234,8 +249,10 @@ export class ArtifactWriter {
   private startWorker(): void {
     // The worker is plain JavaScript: it needs none of this process's loaders (tsx's --import,
     // resolved from the current folder, fails once a command runs in a project folder).
-    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer }, execArgv: [] });
-    worker.on('message', (msg: { flushed: number; error: string | null }) => {
+    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer, recordStats: this.recordStats }, execArgv: [] });
+    worker.on('message', (msg: { flushed: number; error: string | null; stats: { files: string[]; nums: Float64Array } }) => {
+      const { files, nums } = msg.stats;
+      for (let i = 0; i < files.length; i++) this.stats.set(files[i], [nums[i * 4], nums[i * 4 + 1], nums[i * 4 + 2], nums[i * 4 + 3]]);
       const w = this.waiting.get(msg.flushed);
       this.waiting.delete(msg.flushed);
       if (msg.error) w?.reject(new Error(`Could not write artifacts in ${this.targetDir}: ${msg.error}`));

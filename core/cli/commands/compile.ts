@@ -15,7 +15,8 @@ export { FORMAT_LIMIT };
 import type { Session } from '../session.js';
 import { Timings } from '../timings.js';
 import { envReadsInProcess, secretValues } from '../../template/env-reads.js';
-import { compileIfUpToDate, forgetCompileState, recordCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
+import { beginCompileState, compileIfUpToDate, forgetCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
+import type { WrittenStat } from '../../artifacts/file-writes.js';
 import { nodeSqlPath } from '../../artifacts/paths.js';
 import { forgetWarmRecord, ManifestSections } from '../../parser/partial/warm-render.js';
 
@@ -130,7 +131,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   // Files go to disk on a worker thread (creating 10,000 files is disk-bound, 1 to 5 s here)
   // from the first compiled node on, while this thread compiles and serializes the manifest.
   const redact = redactor();
-  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size });
+  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size, recordStats: true });
   // Only the files are laid out; what runs (and manifest.json's compiled_code) stays as rendered.
   const format = opts.format ?? selected.size <= FORMAT_LIMIT;
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;
@@ -161,6 +162,10 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const withCtes = new Set<string>();
   let models: ModelEntry[] | undefined;
   let sections: ManifestSections | null = null;
+  /** The compile record, made but for the outputs' stats, which the writer has once finished. */
+  let completeRecord: ((written: ReadonlyMap<string, WrittenStat>) => boolean) | null = null;
+  let formatNoted = false;
+  let found = '';
   forgetWarmRecord(session.targetDir);
   try {
     timings.time('compile', () => {
@@ -203,48 +208,53 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
       models = track?.models;
     });
+    formatNoted = opts.format === undefined && !format && written > 0;
+    found = foundPhrase(session.manifest);
+    // Recorded for the next compile only when its outputs depend on files, arguments and the
+    // environment alone. Made while the writer thread may still be writing compiled files.
+    if (!errors.length && manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
+      const salt = randomUUID();
+      completeRecord = timings.time('write artifacts', () => {
+        if (sections) {
+          writeWarmRecord({
+            targetDir: session.targetDir,
+            salt,
+            manifest: session.manifest,
+            topoOrder: session.dag.topoOrder(),
+            sections,
+            relationOf: (n) => compiler.relationOf(n),
+            dialect: session.deps.dialect,
+            hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
+            jinja: jinjaRecordOf(session.loaded.files, session.packages.length),
+          });
+        }
+        return beginCompileState({
+          salt,
+          opts,
+          cwd: io.cwd,
+          root: session.root,
+          targetDir: session.targetDir,
+          project: session.loaded.project,
+          files: session.loaded.files,
+          packages: session.packages,
+          profileFile: session.profile.file,
+          envReads: envReadsInProcess(),
+          outputs: [...outputs, 'manifest.json'],
+          manifestHead: manifestHead!,
+          models,
+          report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
+          startedAt,
+        });
+      });
+    }
   } finally {
     await timings.timeAsync('write artifacts', () => writer.finish());
   }
-  const formatNoted = opts.format === undefined && !format && written > 0;
   if (formatNoted) reporter.info(formatNote(written));
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
-  const found = foundPhrase(session.manifest);
-  // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
-  if (manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
-    const salt = randomUUID();
-    timings.time('write artifacts', () => {
-      if (sections) {
-        writeWarmRecord({
-          targetDir: session.targetDir,
-          salt,
-          manifest: session.manifest,
-          topoOrder: session.dag.topoOrder(),
-          sections,
-          relationOf: (n) => compiler.relationOf(n),
-          dialect: session.deps.dialect,
-          hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
-          jinja: jinjaRecordOf(session.loaded.files, session.packages.length),
-        });
-      }
-      recordCompileState({
-        salt,
-        opts,
-        cwd: io.cwd,
-        root: session.root,
-        targetDir: session.targetDir,
-        project: session.loaded.project,
-        files: session.loaded.files,
-        packages: session.packages,
-        profileFile: session.profile.file,
-        envReads: envReadsInProcess(),
-        outputs: [...outputs, 'manifest.json'],
-        manifestHead: manifestHead!,
-        models,
-        report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
-        startedAt,
-      });
-    });
+  if (completeRecord) {
+    const complete = completeRecord;
+    timings.time('write artifacts', () => complete(writer.writtenStats()));
   }
   reporter.info(`Found ${found}`);
   for (const p of printed) printCompiled(reporter, output, p.name, p.sql);
