@@ -43,6 +43,27 @@ describe('artifact writes on a worker thread', () => {
     expect(Object.keys(files(b)).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 
+  it('keep the stat of every file as written, on either thread (recordStats)', async () => {
+    for (const opts of [{}, { background: true, workerAfter: 3 }]) {
+      const dir = testdir({});
+      const w = new ArtifactWriter(dir, undefined, { ...opts, recordStats: true });
+      for (let i = 0; i < 50; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+      // Rewritten (replaced through a rename) and written again unchanged.
+      w.writeCompiled(node('m1'), 'select 1 -- longer');
+      w.writeCompiled(node('m2'), 'select 2');
+      await w.finish();
+      // Written again into a folder that now exists, after the worker stopped.
+      w.writeCompiled(node('m3'), 'select 3 -- after');
+      const stats = w.writtenStats();
+      expect(stats.size).toBe(50);
+      for (let i = 0; i < 50; i++) {
+        const file = path.join(dir, 'compiled', 'p', 'models', `m${i}.sql`);
+        const st = fs.statSync(file);
+        expect(stats.get(file)).toEqual([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
+      }
+    }
+  });
+
   it('start the worker only once enough files were written on the calling thread, in order', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 3 });
