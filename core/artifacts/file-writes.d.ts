@@ -1,5 +1,10 @@
 // Types for file-writes.js (plain JavaScript: a worker thread loads it without a TypeScript loader).
-export type WriteOp = { readonly kind: 'write'; readonly file: string; readonly text: string; readonly skipUnchanged: boolean };
+export type WriteOp =
+  | { readonly kind: 'write'; readonly file: string; readonly text: string; readonly skipUnchanged: boolean }
+  /** Bytes of a file StreamFile streams, to write at `position` of its descriptor. */
+  | { readonly kind: 'append'; readonly fd: number; readonly bytes: Uint8Array; readonly position: number }
+  /** After its appends: closes a streamed file and puts it in place (keep, unless a write failed) or removes it. */
+  | { readonly kind: 'closeStream'; readonly fd: number; readonly tmp: string; readonly file: string; readonly keep: boolean };
 
 /** A file's stat as written: size, mtimeMs, ctimeMs, ino. */
 export type WrittenStat = readonly [number, number, number, number];

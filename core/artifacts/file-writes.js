@@ -88,11 +88,32 @@ export class FileWrites {
     return { files, nums };
   }
 
+  /** Descriptors of streamed files (StreamFile) a write to failed: not put in place. */
+  failedStreams = new Set();
+
   /** Applies one operation as ArtifactWriter queues them for the worker. */
   apply(op) {
     switch (op.kind) {
       case 'write':
         return this.write(op.file, op.text, op.skipUnchanged);
+      case 'append': {
+        // Bytes of a streamed file, at their own offset (StreamFile's offload).
+        const b = op.bytes;
+        try {
+          for (let off = 0; off < b.length; ) off += fs.writeSync(op.fd, b, off, b.length - off, op.position + off);
+        } catch (e) {
+          this.failedStreams.add(op.fd);
+          throw e;
+        }
+        return;
+      }
+      case 'closeStream': {
+        const keep = op.keep && !this.failedStreams.delete(op.fd);
+        fs.closeSync(op.fd);
+        if (keep) fs.renameSync(op.tmp, op.file);
+        else fs.rmSync(op.tmp, { force: true });
+        return;
+      }
     }
   }
 }

@@ -8,16 +8,30 @@ import path from 'node:path';
 /** Bytes gathered before a write: large enough that syscalls cost nothing next to encoding. */
 const BUFFER_BYTES = 1 << 20;
 
+/**
+ * Another thread that may take a full buffer's write (ArtifactWriter's worker, when idle): the
+ * bytes go at their own offset, so writes made here and there need no order between them.
+ */
+export interface StreamOffload {
+  /** Takes `bytes` (whose memory it then owns) to write at `position` of `fd`, or declines (false). */
+  write(fd: number, bytes: Buffer, position: number): boolean;
+  /** Once `write` took some bytes: after those writes, closes `fd` and puts `tmp` in place as `file` (keep) or removes it. */
+  close(fd: number, tmp: string, file: string, keep: boolean): void;
+}
+
 export class StreamFile {
   private readonly tmp: string;
   private fd: number | null;
-  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
   private used = 0;
   private flushed = 0;
+  /** Whether `offload` took a write: closing is then its to do. */
+  private handedOff = false;
 
   constructor(
     readonly file: string,
     id: number,
+    private readonly offload?: StreamOffload,
   ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.tmp = `${file}.${process.pid}.${id}.tmp`;
@@ -36,7 +50,7 @@ export class StreamFile {
       this.flush();
       if (most > this.buf.length) {
         const bytes = Buffer.from(text, 'utf8');
-        this.writeAll(bytes);
+        this.writeAll(bytes, this.flushed);
         this.flushed += bytes.length;
         return;
       }
@@ -47,31 +61,41 @@ export class StreamFile {
   /** Puts the file in place (atomically: readers see the old file or the whole new one). */
   close(): void {
     this.flush();
-    fs.closeSync(this.fd!);
+    const fd = this.fd!;
     this.fd = null;
+    if (this.handedOff) return this.offload!.close(fd, this.tmp, this.file, true);
+    fs.closeSync(fd);
     fs.renameSync(this.tmp, this.file);
   }
 
   /** Removes the partial file; the old one (if any) stays. */
   abort(): void {
     if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
     try {
-      fs.closeSync(this.fd);
+      if (this.handedOff) return this.offload!.close(fd, this.tmp, this.file, false);
+      fs.closeSync(fd);
       fs.rmSync(this.tmp, { force: true });
     } catch {
       // best effort: the final file was never replaced
     }
-    this.fd = null;
   }
 
   private flush(): void {
     if (this.used === 0) return;
-    this.writeAll(this.buf.subarray(0, this.used));
+    const bytes = this.buf.subarray(0, this.used);
+    if (this.offload?.write(this.fd!, bytes, this.flushed)) {
+      this.handedOff = true;
+      this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
+    } else {
+      this.writeAll(bytes, this.flushed);
+    }
     this.flushed += this.used;
     this.used = 0;
   }
 
-  private writeAll(bytes: Uint8Array): void {
-    for (let off = 0; off < bytes.length; ) off += fs.writeSync(this.fd!, bytes, off, bytes.length - off);
+  private writeAll(bytes: Uint8Array, position: number): void {
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(this.fd!, bytes, off, bytes.length - off, position + off);
   }
 }

@@ -1,11 +1,12 @@
 // Writing artifacts into target/: manifest.json, run_results.json, compiled and executed SQL.
 // Secrets are redacted from everything written; files are replaced atomically (write + rename)
 // so a reader never sees half a JSON file.
+import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedNode } from '../nodes.js';
 import { FileWrites, type WriteOp, type WrittenStat } from './file-writes.js';
-import { StreamFile } from './stream-file.js';
+import { StreamFile, type StreamOffload } from './stream-file.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
@@ -35,6 +36,8 @@ export const WORKER_AFTER = 256;
 const BATCH = 64;
 /** Text posted to the worker but not yet written, in KB, beyond which the main thread waits. */
 const MAX_IN_FLIGHT_KB = 32 * 1024;
+/** Work left to the worker, in KB, below which it takes a streamed file's next buffer (writeJsonStream's `offload`). */
+const OFFLOAD_BELOW_KB = 2 * 1024;
 
 export class ArtifactWriter {
   private readonly sync: FileWrites;
@@ -78,14 +81,17 @@ export class ArtifactWriter {
 
   /**
    * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
-   * file atomically: a large artifact is never one string in memory. Written on this thread
+   * file atomically: a large artifact is never one string in memory. Encoded on this thread
    * whatever `background` says: encoding the text here is cheaper than copying it to the writer
-   * thread, and the file does not wait behind the compiled files queued there. Pieces must not
-   * split a JSON string, so that redaction sees every value whole.
+   * thread. Pieces must not split a JSON string, so that redaction sees every value whole.
+   *
+   * `offload`: with the worker running, each full buffer it is nearly idle for is written there
+   * (the rest here, each at its offset), and the file is then put in place there, by finish():
+   * this thread goes on making text meanwhile, and never waits behind the files queued there.
    */
-  writeJsonStream(name: string, chunks: Iterable<string>): void {
+  writeJsonStream(name: string, chunks: Iterable<string>, opts: { offload?: boolean } = {}): void {
     if (this.failure) throw this.failure;
-    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
+    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds, opts.offload && this.worker ? this.offloader : undefined);
     this.stream = file;
     try {
       for (const chunk of chunks) file.write(this.redact(chunk));
@@ -97,6 +103,31 @@ export class ArtifactWriter {
       this.stream = null;
     }
   }
+
+  /** StreamFile's writes and close on the worker (see writeJsonStream's `offload`). */
+  private readonly offloader: StreamOffload = {
+    write: (fd, bytes, position) => {
+      const worker = this.worker;
+      if (!worker || this.failure || Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB) return false;
+      const kb = Math.ceil(bytes.length / 1024);
+      Atomics.add(this.inFlight, 0, kb);
+      const op: WriteOp = { kind: 'append', fd, bytes, position };
+      worker.postMessage({ ops: [op], kb }, [bytes.buffer as ArrayBuffer]);
+      return true;
+    },
+    close: (fd, tmp, file, keep) => {
+      const worker = this.worker;
+      if (!worker || this.failure) {
+        // The worker is gone: what it was given may be unwritten, the file is not put in place.
+        fs.closeSync(fd);
+        fs.rmSync(tmp, { force: true });
+        if (keep) throw this.failure ?? new Error(`Could not write artifacts in ${this.targetDir}: the writer thread stopped`);
+        return;
+      }
+      const op: WriteOp = { kind: 'closeStream', fd, tmp, file, keep };
+      worker.postMessage({ ops: [op], kb: 0 });
+    },
+  };
 
   /**
    * writeJsonStream for a file made while other work needs this thread now and then (a run's
@@ -224,7 +255,7 @@ export class ArtifactWriter {
       this.startWorker();
     }
     this.queue.push(op);
-    this.queuedKb += Math.ceil(op.text.length / 1024);
+    if (op.kind === 'write') this.queuedKb += Math.ceil(op.text.length / 1024);
     if (this.queue.length >= BATCH) this.post();
   }
 

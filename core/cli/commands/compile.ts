@@ -204,7 +204,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         section: sections?.section,
         end: sections?.done,
       };
-      writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener));
+      writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener), { offload: true });
       writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
       models = track?.models;
     });

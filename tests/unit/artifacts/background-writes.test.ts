@@ -64,6 +64,53 @@ describe('artifact writes on a worker thread', () => {
     }
   });
 
+  it('write a streamed file partly on the worker (offload), whole and in place once finished', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    w.writeCompiled(node('m0'), 'select 0');
+    const worker = (w as unknown as { worker: Worker }).worker;
+    const post = worker.postMessage.bind(worker);
+    let appends = 0;
+    worker.postMessage = (msg: { ops?: { kind: string }[] }, transfer?: Parameters<Worker['postMessage']>[1]) => {
+      appends += msg.ops?.filter((op) => op.kind === 'append').length ?? 0;
+      post(msg, transfer);
+    };
+    // ~6 MB in pieces: several buffers, some taken by the idle worker, some written here.
+    const pieces = Array.from({ length: 3000 }, (_, i) => `"k${i}":"${'é'.repeat(i % 7)}${'x'.repeat(2000)}"`);
+    const expected = `{${pieces.join(',')}}`;
+    const positions: number[] = [];
+    const chunks = function* () {
+      yield '{';
+      for (let i = 0; i < pieces.length; i++) {
+        positions.push(w.streamPosition);
+        yield (i ? ',' : '') + pieces[i];
+      }
+      yield '}';
+    };
+    w.writeJsonStream('manifest.json', chunks(), { offload: true });
+    await w.finish();
+    const bytes = fs.readFileSync(path.join(dir, 'manifest.json'));
+    expect(bytes.toString('utf8')).toBe(expected);
+    // The offsets read between pieces are where the pieces lie in the file.
+    expect(positions[1]).toBe(Buffer.byteLength(`{${pieces[0]}`));
+    expect(appends).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('leave the old streamed file in place when making the new one fails (offload)', async () => {
+    const dir = testdir({ 'manifest.json': 'old' });
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    w.writeCompiled(node('m0'), 'select 0');
+    const chunks = function* () {
+      for (let i = 0; i < 2000; i++) yield `"${'x'.repeat(2000)}",`;
+      throw new Error('broken generator');
+    };
+    expect(() => w.writeJsonStream('manifest.json', chunks(), { offload: true })).toThrow('broken generator');
+    await w.finish();
+    expect(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).toBe('old');
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('start the worker only once enough files were written on the calling thread, in order', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 3 });
