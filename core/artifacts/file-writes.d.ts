@@ -4,7 +4,9 @@ export type WriteOp =
   /** Bytes of a file StreamFile streams, to write at `position` of its descriptor. */
   | { readonly kind: 'append'; readonly fd: number; readonly bytes: Uint8Array; readonly position: number }
   /** After its appends: closes a streamed file and puts it in place (keep, unless a write failed) or removes it. */
-  | { readonly kind: 'closeStream'; readonly fd: number; readonly tmp: string; readonly file: string; readonly keep: boolean };
+  | { readonly kind: 'closeStream'; readonly fd: number; readonly tmp: string; readonly file: string; readonly keep: boolean }
+  /** Stats of these files for the caller (kept as stats of files written are; absent: size -1). */
+  | { readonly kind: 'stat'; readonly files: readonly string[] };
 
 /** A file's stat as written: size, mtimeMs, ctimeMs, ino. */
 export type WrittenStat = readonly [number, number, number, number];

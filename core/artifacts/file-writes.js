@@ -107,6 +107,14 @@ export class FileWrites {
         }
         return;
       }
+      case 'stat':
+        // Files read elsewhere whose stats the caller wants (ArtifactWriter.statOnWriter); absent: size -1.
+        for (const file of op.files) {
+          const st = fs.statSync(file, { throwIfNoEntry: false });
+          if (st) this.note(file, st);
+          else this.stats.set(file, [-1, 0, 0, 0]);
+        }
+        return;
       case 'closeStream': {
         const keep = op.keep && !this.failedStreams.delete(op.fd);
         fs.closeSync(op.fd);

@@ -44,6 +44,8 @@ export class ArtifactWriter {
   private readonly recordStats: boolean;
   /** With recordStats: stats of the files written, in the order written (this thread's at once, the worker's at its flushes). */
   private readonly stats = new Map<string, WrittenStat>();
+  /** Work for the worker once it is nearly idle (statOnWriter), else at finish(). */
+  private idleJobs: WriteOp[] = [];
   private worker: Worker | null = null;
   private queue: WriteOp[] = [];
   private queuedKb = 0;
@@ -107,6 +109,7 @@ export class ArtifactWriter {
   /** StreamFile's writes and close on the worker (see writeJsonStream's `offload`). */
   private readonly offloader: StreamOffload = {
     write: (fd, bytes, position) => {
+      this.postIdleJobs(false);
       const worker = this.worker;
       if (!worker || this.failure || Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB) return false;
       const kb = Math.ceil(bytes.length / 1024);
@@ -198,10 +201,31 @@ export class ArtifactWriter {
 
   /**
    * With `recordStats`, after finish(): each file written (absolute path) → its stat once written
-   * (size, mtimeMs, ctimeMs, ino). A file written more than once has its last write's.
+   * (size, mtimeMs, ctimeMs, ino). A file written more than once has its last write's. Also the
+   * files statOnWriter took (a missing one with size -1).
    */
   writtenStats(): ReadonlyMap<string, WrittenStat> {
     return this.stats;
+  }
+
+  /**
+   * With `recordStats`: has the worker stat `files` (absolute paths) after what it was given so
+   * far, when it is nearly idle, their stats then coming with writtenStats() after finish().
+   * False: it did not take them (no worker, or a busy one).
+   */
+  statOnWriter(files: readonly string[]): boolean {
+    if (!this.recordStats || !this.worker || this.failure) return false;
+    this.idleJobs.push({ kind: 'stat', files });
+    this.postIdleJobs(false);
+    return true;
+  }
+
+  /** Hands the worker the jobs kept for when it is nearly idle (statOnWriter), or now (`now`: finish). */
+  private postIdleJobs(now: boolean): void {
+    if (this.idleJobs.length === 0 || !this.worker || (!now && Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB)) return;
+    this.queue.push(...this.idleJobs);
+    this.idleJobs = [];
+    this.post();
   }
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
@@ -209,6 +233,7 @@ export class ArtifactWriter {
     this.syncLeft = Infinity;
     const worker = this.worker;
     if (!worker) return;
+    this.postIdleJobs(true);
     this.post();
     const n = ++this.flushes;
     const done = this.failure ? Promise.reject(this.failure) : new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));

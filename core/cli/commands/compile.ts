@@ -15,8 +15,7 @@ export { FORMAT_LIMIT };
 import type { Session } from '../session.js';
 import { Timings } from '../timings.js';
 import { envReadsInProcess, secretValues } from '../../template/env-reads.js';
-import { beginCompileState, compileIfUpToDate, forgetCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
-import type { WrittenStat } from '../../artifacts/file-writes.js';
+import { beginCompileState, compileIfUpToDate, forgetCompileState, type ModelEntry, type RecordInput } from '../../parser/partial/compile-state.js';
 import { nodeSqlPath } from '../../artifacts/paths.js';
 import { forgetWarmRecord, ManifestSections } from '../../parser/partial/warm-render.js';
 
@@ -162,8 +161,9 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const withCtes = new Set<string>();
   let models: ModelEntry[] | undefined;
   let sections: ManifestSections | null = null;
-  /** The compile record, made but for the outputs' stats, which the writer has once finished. */
-  let completeRecord: ((written: ReadonlyMap<string, WrittenStat>) => boolean) | null = null;
+  /** The compile record's inputs' side (beginCompileState), while the compile may still be recorded. */
+  let recordBegun: ReturnType<typeof beginCompileState> = null;
+  let recordInput: RecordInput | null = null;
   let formatNoted = false;
   let found = '';
   forgetWarmRecord(session.targetDir);
@@ -189,6 +189,17 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
       await compileWithWarehouse(session, compiler, queries, compiled, errors);
       compiled.forEach(write);
     }
+    // Recorded for the next compile only when its outputs depend on files, arguments and the
+    // environment alone. The inputs' stats are taken meanwhile, on the writer thread once it is idle.
+    const recordable = () => !errors.length && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && !!session.parseCacheStats && !opts.parseState && !opts.retryIds;
+    if (recordable()) {
+      recordBegun = timings.time('write artifacts', () =>
+        beginCompileState(
+          { opts, cwd: io.cwd, root: session.root, targetDir: session.targetDir, project: session.loaded.project, files: session.loaded.files, packages: session.packages, profileFile: session.profile.file, startedAt },
+          (files) => writer.statOnWriter(files),
+        ),
+      );
+    }
     timings.time('write artifacts', () => {
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
       // Where each model's entry lies in the file, for a later compile that changes only it
@@ -210,11 +221,9 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     });
     formatNoted = opts.format === undefined && !format && written > 0;
     found = foundPhrase(session.manifest);
-    // Recorded for the next compile only when its outputs depend on files, arguments and the
-    // environment alone. Made while the writer thread may still be writing compiled files.
-    if (!errors.length && manifestHead !== undefined && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !printedUnfiled && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
+    if (recordBegun && manifestHead !== undefined && recordable()) {
       const salt = randomUUID();
-      completeRecord = timings.time('write artifacts', () => {
+      timings.time('write artifacts', () => {
         if (sections) {
           writeWarmRecord({
             targetDir: session.targetDir,
@@ -228,33 +237,33 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
             jinja: jinjaRecordOf(session.loaded.files, session.packages.length),
           });
         }
-        return beginCompileState({
-          salt,
-          opts,
-          cwd: io.cwd,
-          root: session.root,
-          targetDir: session.targetDir,
-          project: session.loaded.project,
-          files: session.loaded.files,
-          packages: session.packages,
-          profileFile: session.profile.file,
-          envReads: envReadsInProcess(),
-          outputs: [...outputs, 'manifest.json'],
-          manifestHead: manifestHead!,
-          models,
-          report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
-          startedAt,
-        });
       });
+      recordInput = {
+        salt,
+        opts,
+        cwd: io.cwd,
+        root: session.root,
+        targetDir: session.targetDir,
+        project: session.loaded.project,
+        files: session.loaded.files,
+        packages: session.packages,
+        profileFile: session.profile.file,
+        envReads: envReadsInProcess(),
+        outputs: [...outputs, 'manifest.json'],
+        manifestHead,
+        models,
+        report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
+        startedAt,
+      };
     }
   } finally {
     await timings.timeAsync('write artifacts', () => writer.finish());
   }
   if (formatNoted) reporter.info(formatNote(written));
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
-  if (completeRecord) {
-    const complete = completeRecord;
-    timings.time('write artifacts', () => complete(writer.writtenStats()));
+  if (recordBegun && recordInput) {
+    const [complete, input] = [recordBegun, recordInput];
+    timings.time('write artifacts', () => complete(input, writer.writtenStats()));
   }
   reporter.info(`Found ${found}`);
   for (const p of printed) printCompiled(reporter, output, p.name, p.sql);

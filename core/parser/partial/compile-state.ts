@@ -621,17 +621,23 @@ export interface RecordInput {
  */
 export function recordCompileState(input: RecordInput, written?: ReadonlyMap<string, WrittenStat>): boolean {
   const complete = beginCompileState(input);
-  return complete !== null && complete(written);
+  return complete !== null && complete(input, written);
 }
+
+/** What beginCompileState needs: the inputs' side of a RecordInput. */
+export type RecordInputs = Pick<RecordInput, 'opts' | 'cwd' | 'root' | 'targetDir' | 'project' | 'files' | 'packages' | 'profileFile' | 'startedAt'>;
 
 /**
  * recordCompileState in two steps: first what depends on the inputs alone (their stats and
  * digests, the folders), which a compile makes while its writer thread is still writing the
  * outputs; then, given every output written, the record. `written`: the outputs' stats as
  * written (ArtifactWriter.writtenStats, by absolute path); an output missing there is stat'ed.
- * Null: there is nothing to record (the old record, if any, stays forgotten).
+ * `statElsewhere`: offered the input files to stat on another thread (ArtifactWriter.statOnWriter);
+ * when it takes them, their stats must then be in `written` (absent ones with size -1), else
+ * each missing one is stat'ed here. Null: there is nothing to record (the old record, if any,
+ * stays forgotten).
  */
-export function beginCompileState(input: RecordInput): ((written?: ReadonlyMap<string, WrittenStat>) => boolean) | null {
+export function beginCompileState(input: RecordInputs, statElsewhere?: (files: readonly string[]) => boolean): ((record: RecordInput, written?: ReadonlyMap<string, WrittenStat>) => boolean) | null {
   const all = [...input.files, ...input.packages.flatMap((p) => p.files)];
   /** Whether any file may show a model's own code to another template (see mayShowModelCode). */
   let showsCode = false;
@@ -640,22 +646,18 @@ export function beginCompileState(input: RecordInput): ((written?: ReadonlyMap<s
     if (VOLATILE_RE.test(f.contents)) return null;
     showsCode ||= mayShowModelCode(f.kind, f.contents);
   }
-  if (!input.manifestHead.startsWith(HEAD_PREFIX)) return null;
   const root = input.root;
   const since = input.startedAt;
-  let inputs: Stamp[];
+  /** Input files (absolute) in the record's order, with the digest the compile made of each (null: none). */
+  const wanted: [string, string | null][] = [];
+  let inputs: Stamp[] | null = null;
   let dirRows: Stamp[];
   try {
-    inputs = [];
     const seen = new Set<string>();
     const addInput = (abs: string, checksum: string | null) => {
       if (seen.has(abs)) return;
       seen.add(abs);
-      let s = stamp(root, abs);
-      // A file the compile did not hash is hashed now, unless it may have changed since it was read.
-      if (racy(s, since)) s = [s[0], RACY, s[2], s[3], s[4], checksum ?? ''];
-      else s[5] = checksum ?? (s[1] === ABSENT ? '' : (sha256File(abs) ?? ''));
-      inputs.push(s);
+      wanted.push([abs, checksum]);
     };
     const fixed = ['dbt_project.yml', 'selectors.yml', 'packages.yml', 'dependencies.yml', 'package-lock.yml', 'profiles.yml'];
     for (const f of fixed) addInput(path.join(root, f), null);
@@ -678,26 +680,41 @@ export function beginCompileState(input: RecordInput): ((written?: ReadonlyMap<s
       walkProject(p.root, p.project, addDir);
     }
     dirRows = [...dirs.values()];
+    // The inputs' stats are taken here unless another thread takes them meanwhile (they then come with `written`).
+    if (!statElsewhere?.(wanted.map((w) => w[0]))) inputs = inputStamps(root, since, wanted);
   } catch {
     forgetCompileState(input.targetDir);
     return null;
   }
-  return (written) => {
+  return (record, written) => {
+    if (!record.manifestHead.startsWith(HEAD_PREFIX)) return false;
     try {
-      const outputs = input.outputs.map((o) => {
+      inputs ??= inputStamps(root, since, wanted, written);
+      const outputs = record.outputs.map((o) => {
         const abs = joinUnder(input.targetDir, o);
         const st = written?.get(abs);
         return st ? ([relativeTo(root, abs), st[0], st[1], st[2], st[3], ''] as Stamp) : stamp(root, abs);
       });
-      const manifestIndex = input.outputs.indexOf('manifest.json');
+      const manifestIndex = record.outputs.indexOf('manifest.json');
       if (manifestIndex === -1 || outputs.some((o) => o[1] < 0)) return false;
-      writeState(path.join(input.targetDir, COMPILE_STATE_FILE), stateOf(input, inputs, dirRows, outputs, manifestIndex, showsCode));
+      writeState(path.join(input.targetDir, COMPILE_STATE_FILE), stateOf(record, inputs, dirRows, outputs, manifestIndex, showsCode));
       return true;
     } catch {
       forgetCompileState(input.targetDir);
       return false;
     }
   };
+}
+
+/** The inputs' stamps: `stats` (by absolute path) where given, else a stat; a file the compile did not hash is hashed now, unless it may have changed since it was read. */
+function inputStamps(root: string, since: number, wanted: readonly (readonly [string, string | null])[], stats?: ReadonlyMap<string, WrittenStat>): Stamp[] {
+  return wanted.map(([abs, checksum]) => {
+    const st = stats?.get(abs);
+    let s: Stamp = !st ? stamp(root, abs) : st[0] === ABSENT ? [relativeTo(root, abs), ABSENT, 0, 0, 0, ''] : [relativeTo(root, abs), st[0], st[1], st[2], st[3], ''];
+    if (racy(s, since)) s = [s[0], RACY, s[2], s[3], s[4], checksum ?? ''];
+    else s[5] = checksum ?? (s[1] === ABSENT ? '' : (sha256File(abs) ?? ''));
+    return s;
+  });
 }
 
 /** The record of a compile from the stamps of its inputs, folders and outputs. */
