@@ -111,6 +111,24 @@ describe('artifact writes on a worker thread', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('stat files read elsewhere on the worker when asked (statOnWriter), a missing one as size -1', async () => {
+    const dir = testdir({ 'models/a.sql': 'select 1', 'models/b.sql': 'select 22' });
+    const inputs = ['models/a.sql', 'models/b.sql', 'models/gone.sql'].map((f) => path.join(dir, f));
+    // Without a worker it declines: the caller stats them itself.
+    expect(new ArtifactWriter(path.join(dir, 'target'), undefined, { recordStats: true }).statOnWriter(inputs)).toBe(false);
+    const w = new ArtifactWriter(path.join(dir, 'target'), undefined, { background: true, workerAfter: 0, recordStats: true });
+    w.writeCompiled(node('m0'), 'select 0');
+    expect(w.statOnWriter(inputs)).toBe(true);
+    await w.finish();
+    const stats = w.writtenStats();
+    for (const f of inputs.slice(0, 2)) {
+      const st = fs.statSync(f);
+      expect(stats.get(f)).toEqual([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
+    }
+    expect(stats.get(inputs[2])).toEqual([-1, 0, 0, 0]);
+    expect(stats.has(path.join(dir, 'target', 'compiled', 'p', 'models', 'm0.sql'))).toBe(true);
+  });
+
   it('start the worker only once enough files were written on the calling thread, in order', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 3 });
