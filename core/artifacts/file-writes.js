@@ -104,6 +104,8 @@ export class FileWrites {
         } catch (e) {
           this.failedStreams.add(op.fd);
           throw e;
+        } finally {
+          Atomics.store(op.slots, op.slot, 0);
         }
         return;
       }

@@ -13,7 +13,7 @@ const BUFFER_BYTES = 1 << 20;
  * bytes go at their own offset, so writes made here and there need no order between them.
  */
 export interface StreamOffload {
-  /** Takes `bytes` (whose memory it then owns) to write at `position` of `fd`, or declines (false). */
+  /** Takes `bytes` to write at `position` of `fd` (copying them: the buffer stays the caller's), or declines (false). */
   write(fd: number, bytes: Buffer, position: number): boolean;
   /** Once `write` took some bytes: after those writes, closes `fd` and puts `tmp` in place as `file` (keep) or removes it. */
   close(fd: number, tmp: string, file: string, keep: boolean): void;
@@ -22,7 +22,7 @@ export interface StreamOffload {
 export class StreamFile {
   private readonly tmp: string;
   private fd: number | null;
-  private buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
+  private readonly buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private flushed = 0;
   /** Whether `offload` took a write: closing is then its to do. */
@@ -85,12 +85,8 @@ export class StreamFile {
   private flush(): void {
     if (this.used === 0) return;
     const bytes = this.buf.subarray(0, this.used);
-    if (this.offload?.write(this.fd!, bytes, this.flushed)) {
-      this.handedOff = true;
-      this.buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
-    } else {
-      this.writeAll(bytes, this.flushed);
-    }
+    if (this.offload?.write(this.fd!, bytes, this.flushed)) this.handedOff = true;
+    else this.writeAll(bytes, this.flushed);
     this.flushed += this.used;
     this.used = 0;
   }

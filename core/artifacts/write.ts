@@ -38,12 +38,17 @@ const BATCH = 64;
 const MAX_IN_FLIGHT_KB = 32 * 1024;
 /** Work left to the worker, in KB, below which it takes a streamed file's next buffer (writeJsonStream's `offload`). */
 const OFFLOAD_BELOW_KB = 2 * 1024;
+/** Buffers of shared memory a streamed file's bytes are copied into for the worker, and their size (StreamFile's). */
+const STREAM_SLOTS = 4;
+const STREAM_SLOT_BYTES = 1 << 20;
 
 export class ArtifactWriter {
   private readonly sync: FileWrites;
   private readonly recordStats: boolean;
   /** With recordStats: stats of the files written, in the order written (this thread's at once, the worker's at its flushes). */
   private readonly stats = new Map<string, WrittenStat>();
+  /** Shared memory for offloaded stream writes, made when first used; state[i] 1: slot i is the worker's. */
+  private streamSlots: { readonly memory: SharedArrayBuffer; readonly state: Int32Array } | null = null;
   /** Work for the worker once it is nearly idle (statOnWriter), else at finish(). */
   private idleJobs: WriteOp[] = [];
   private worker: Worker | null = null;
@@ -87,9 +92,10 @@ export class ArtifactWriter {
    * whatever `background` says: encoding the text here is cheaper than copying it to the writer
    * thread. Pieces must not split a JSON string, so that redaction sees every value whole.
    *
-   * `offload`: with the worker running, each full buffer it is nearly idle for is written there
-   * (the rest here, each at its offset), and the file is then put in place there, by finish():
-   * this thread goes on making text meanwhile, and never waits behind the files queued there.
+   * `offload`: with the worker running, each full buffer it is nearly idle for (and a free slot
+   * of 4 MB of shared memory) is copied there and written there, the rest here, each at its
+   * offset; the file is then put in place there, by finish(). This thread goes on making text
+   * meanwhile, and never waits behind the files queued there.
    */
   writeJsonStream(name: string, chunks: Iterable<string>, opts: { offload?: boolean } = {}): void {
     if (this.failure) throw this.failure;
@@ -111,11 +117,18 @@ export class ArtifactWriter {
     write: (fd, bytes, position) => {
       this.postIdleJobs(false);
       const worker = this.worker;
-      if (!worker || this.failure || Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB) return false;
+      if (!worker || this.failure || bytes.length > STREAM_SLOT_BYTES || Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB) return false;
+      // A free slot of shared memory (the worker frees it once written): the memory this takes stays fixed.
+      const slots = (this.streamSlots ??= { memory: new SharedArrayBuffer(STREAM_SLOTS * STREAM_SLOT_BYTES), state: new Int32Array(new SharedArrayBuffer(4 * STREAM_SLOTS)) });
+      let slot = 0;
+      while (slot < STREAM_SLOTS && Atomics.compareExchange(slots.state, slot, 0, 1) !== 0) slot++;
+      if (slot === STREAM_SLOTS) return false;
+      const view = new Uint8Array(slots.memory, slot * STREAM_SLOT_BYTES, bytes.length);
+      view.set(bytes);
       const kb = Math.ceil(bytes.length / 1024);
       Atomics.add(this.inFlight, 0, kb);
-      const op: WriteOp = { kind: 'append', fd, bytes, position };
-      worker.postMessage({ ops: [op], kb }, [bytes.buffer as ArrayBuffer]);
+      const op: WriteOp = { kind: 'append', fd, bytes: view, position, slots: slots.state, slot };
+      worker.postMessage({ ops: [op], kb });
       return true;
     },
     close: (fd, tmp, file, keep) => {
@@ -305,7 +318,7 @@ export class ArtifactWriter {
   private startWorker(): void {
     // The worker is plain JavaScript: it needs none of this process's loaders (tsx's --import,
     // resolved from the current folder, fails once a command runs in a project folder).
-    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer, recordStats: this.recordStats }, execArgv: [] });
+    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer, recordStats: this.recordStats }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     worker.on('message', (msg: { flushed: number; error: string | null; stats: { files: string[]; nums: Float64Array } }) => {
       const { files, nums } = msg.stats;
       for (let i = 0; i < files.length; i++) this.stats.set(files[i], [nums[i * 4], nums[i * 4 + 1], nums[i * 4 + 2], nums[i * 4 + 3]]);
