@@ -8,21 +8,35 @@ import path from 'node:path';
 /** Bytes gathered before a write: large enough that syscalls cost nothing next to encoding. */
 const BUFFER_BYTES = 1 << 20;
 
+/**
+ * Another thread that may take a full buffer's write (ArtifactWriter's worker, when idle): the
+ * bytes go at their own offset, so writes made here and there need no order between them.
+ */
+export interface StreamOffload {
+  /** Takes `bytes` to write at `position` of `fd` (copying them: the buffer stays the caller's), or declines (false). */
+  write(fd: number, bytes: Buffer, position: number): boolean;
+  /** Once `write` took some bytes: after those writes, closes `fd` and puts `tmp` in place as `file` (keep) or removes it. */
+  close(fd: number, tmp: string, file: string, keep: boolean): void;
+}
+
 export class StreamFile {
   private readonly tmp: string;
   /** Opened by the first write to disk: a file made during a whole run exists on disk only once it has 1 MB. */
   private fd: number | null = null;
   /** Closed or aborted. */
   private done = false;
-  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  private readonly buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private flushed = 0;
   /** closeAsync is closing and renaming. */
   private closing = false;
+  /** Whether `offload` took a write: closing is then its to do. */
+  private handedOff = false;
 
   constructor(
     readonly file: string,
     id: number,
+    private readonly offload?: StreamOffload,
   ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.tmp = `${file}.${process.pid}.${id}.tmp`;
@@ -40,7 +54,7 @@ export class StreamFile {
       this.flush();
       if (most > this.buf.length) {
         const bytes = Buffer.from(text, 'utf8');
-        this.writeAll(bytes);
+        this.writeAll(bytes, this.flushed);
         this.flushed += bytes.length;
         return;
       }
@@ -51,9 +65,11 @@ export class StreamFile {
   /** Puts the file in place (atomically: readers see the old file or the whole new one). */
   close(): void {
     this.flush();
-    fs.closeSync(this.open());
+    const fd = this.open();
     this.fd = null;
     this.done = true;
+    if (this.handedOff) return this.offload!.close(fd, this.tmp, this.file, true);
+    fs.closeSync(fd);
     fs.renameSync(this.tmp, this.file);
   }
 
@@ -67,6 +83,7 @@ export class StreamFile {
     const fd = this.open();
     this.fd = null;
     this.done = true;
+    if (this.handedOff) return this.offload!.close(fd, this.tmp, this.file, true);
     this.closing = true;
     try {
       await new Promise<void>((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
@@ -88,13 +105,15 @@ export class StreamFile {
     }
     if (this.done) return;
     this.done = true;
+    const fd = this.fd;
+    this.fd = null;
     try {
-      if (this.fd !== null) fs.closeSync(this.fd);
+      if (fd !== null && this.handedOff) return this.offload!.close(fd, this.tmp, this.file, false);
+      if (fd !== null) fs.closeSync(fd);
       fs.rmSync(this.tmp, { force: true });
     } catch {
       // best effort: the final file was never replaced
     }
-    this.fd = null;
   }
 
   private open(): number {
@@ -104,13 +123,15 @@ export class StreamFile {
 
   private flush(): void {
     if (this.used === 0) return;
-    this.writeAll(this.buf.subarray(0, this.used));
+    const bytes = this.buf.subarray(0, this.used);
+    if (this.offload?.write(this.open(), bytes, this.flushed)) this.handedOff = true;
+    else this.writeAll(bytes, this.flushed);
     this.flushed += this.used;
     this.used = 0;
   }
 
-  private writeAll(bytes: Uint8Array): void {
+  private writeAll(bytes: Uint8Array, position: number): void {
     const fd = this.open();
-    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off, position + off);
   }
 }

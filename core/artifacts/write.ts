@@ -1,11 +1,12 @@
 // Writing artifacts into target/: manifest.json, run_results.json, compiled and executed SQL.
 // Secrets are redacted from everything written; files are replaced atomically (write + rename)
 // so a reader never sees half a JSON file.
+import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedNode } from '../nodes.js';
-import { FileWrites, type WriteOp } from './file-writes.js';
-import { StreamFile } from './stream-file.js';
+import { FileWrites, type WriteOp, type WrittenStat } from './file-writes.js';
+import { StreamFile, type StreamOffload } from './stream-file.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import { metadata, type ArtifactMeta } from './manifest-json.js';
 import { nodeSqlPath } from './paths.js';
@@ -26,6 +27,8 @@ export interface ArtifactWriterOptions {
   readonly workerAfter?: number;
   /** With `background`: files the caller expects to write; more than `workerAfter` starts the worker at once. */
   readonly expected?: number;
+  /** Keep the stat of every file written (writtenStats), taken where it was written. */
+  readonly recordStats?: boolean;
 }
 
 /** Files written on the calling thread before a background writer starts its worker. */
@@ -35,9 +38,21 @@ export const WORKER_AFTER = 256;
 const BATCH = 64;
 /** Text posted to the worker but not yet written, in KB, beyond which the main thread waits. */
 const MAX_IN_FLIGHT_KB = 32 * 1024;
+/** Work left to the worker, in KB, below which it takes a streamed file's next buffer (writeJsonStream's `offload`). */
+const OFFLOAD_BELOW_KB = 2 * 1024;
+/** Buffers of shared memory a streamed file's bytes are copied into for the worker, and their size (StreamFile's). */
+const STREAM_SLOTS = 4;
+const STREAM_SLOT_BYTES = 1 << 20;
 
 export class ArtifactWriter {
-  private readonly sync = new FileWrites();
+  private readonly sync: FileWrites;
+  private readonly recordStats: boolean;
+  /** With recordStats: stats of the files written, in the order written (this thread's at once, the worker's at its flushes). */
+  private readonly stats = new Map<string, WrittenStat>();
+  /** Shared memory for offloaded stream writes, made when first used; state[i] 1: slot i is the worker's. */
+  private streamSlots: { readonly memory: SharedArrayBuffer; readonly state: Int32Array } | null = null;
+  /** Work for the worker once it is nearly idle (statOnWriter), else at finish(). */
+  private idleJobs: WriteOp[] = [];
   private worker: Worker | null = null;
   private queue: WriteOp[] = [];
   private queuedKb = 0;
@@ -58,6 +73,8 @@ export class ArtifactWriter {
     private readonly redact: (text: string) => string = (t) => t,
     opts: ArtifactWriterOptions = {},
   ) {
+    this.recordStats = opts.recordStats === true;
+    this.sync = new FileWrites(this.recordStats ? this.stats : null);
     const after = opts.workerAfter ?? WORKER_AFTER;
     this.syncLeft = !opts.background ? Infinity : (opts.expected ?? 0) > after ? 0 : after;
   }
@@ -78,14 +95,18 @@ export class ArtifactWriter {
 
   /**
    * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
-   * file atomically: a large artifact is never one string in memory. Written on this thread
+   * file atomically: a large artifact is never one string in memory. Encoded on this thread
    * whatever `background` says: encoding the text here is cheaper than copying it to the writer
-   * thread, and the file does not wait behind the compiled files queued there. Pieces must not
-   * split a JSON string, so that redaction sees every value whole.
+   * thread. Pieces must not split a JSON string, so that redaction sees every value whole.
+   *
+   * `offload`: with the worker running, each full buffer it is nearly idle for (and a free slot
+   * of 4 MB of shared memory) is copied there and written there, the rest here, each at its
+   * offset; the file is then put in place there, by finish(). This thread goes on making text
+   * meanwhile, and never waits behind the files queued there.
    */
-  writeJsonStream(name: string, chunks: Iterable<string>): void {
+  writeJsonStream(name: string, chunks: Iterable<string>, opts: { offload?: boolean } = {}): void {
     if (this.failure) throw this.failure;
-    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
+    const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds, opts.offload && this.worker ? this.offloader : undefined);
     this.stream = file;
     try {
       for (const chunk of chunks) file.write(this.redact(chunk));
@@ -97,6 +118,39 @@ export class ArtifactWriter {
       this.stream = null;
     }
   }
+
+  /** StreamFile's writes and close on the worker (see writeJsonStream's `offload`). */
+  private readonly offloader: StreamOffload = {
+    write: (fd, bytes, position) => {
+      this.postIdleJobs(false);
+      const worker = this.worker;
+      if (!worker || this.failure || bytes.length > STREAM_SLOT_BYTES || Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB) return false;
+      // A free slot of shared memory (the worker frees it once written): the memory this takes stays fixed.
+      const slots = (this.streamSlots ??= { memory: new SharedArrayBuffer(STREAM_SLOTS * STREAM_SLOT_BYTES), state: new Int32Array(new SharedArrayBuffer(4 * STREAM_SLOTS)) });
+      let slot = 0;
+      while (slot < STREAM_SLOTS && Atomics.compareExchange(slots.state, slot, 0, 1) !== 0) slot++;
+      if (slot === STREAM_SLOTS) return false;
+      const view = new Uint8Array(slots.memory, slot * STREAM_SLOT_BYTES, bytes.length);
+      view.set(bytes);
+      const kb = Math.ceil(bytes.length / 1024);
+      Atomics.add(this.inFlight, 0, kb);
+      const op: WriteOp = { kind: 'append', fd, bytes: view, position, slots: slots.state, slot };
+      worker.postMessage({ ops: [op], kb });
+      return true;
+    },
+    close: (fd, tmp, file, keep) => {
+      const worker = this.worker;
+      if (!worker || this.failure) {
+        // The worker is gone: what it was given may be unwritten, the file is not put in place.
+        fs.closeSync(fd);
+        fs.rmSync(tmp, { force: true });
+        if (keep) throw this.failure ?? new Error(`Could not write artifacts in ${this.targetDir}: the writer thread stopped`);
+        return;
+      }
+      const op: WriteOp = { kind: 'closeStream', fd, tmp, file, keep };
+      worker.postMessage({ ops: [op], kb: 0 });
+    },
+  };
 
   /**
    * writeJsonStream for a file made while other work needs this thread now and then (a run's
@@ -176,11 +230,41 @@ export class ArtifactWriter {
     this.post();
   }
 
+  /**
+   * With `recordStats`, after finish(): each file written (absolute path) → its stat once written
+   * (size, mtimeMs, ctimeMs, ino). A file written more than once has its last write's. Also the
+   * files statOnWriter took (a missing one with size -1).
+   */
+  writtenStats(): ReadonlyMap<string, WrittenStat> {
+    return this.stats;
+  }
+
+  /**
+   * With `recordStats`: has the worker stat `files` (absolute paths) after what it was given so
+   * far, when it is nearly idle, their stats then coming with writtenStats() after finish().
+   * False: it did not take them (no worker, or a busy one).
+   */
+  statOnWriter(files: readonly string[]): boolean {
+    if (!this.recordStats || !this.worker || this.failure) return false;
+    this.idleJobs.push({ kind: 'stat', files });
+    this.postIdleJobs(false);
+    return true;
+  }
+
+  /** Hands the worker the jobs kept for when it is nearly idle (statOnWriter), or now (`now`: finish). */
+  private postIdleJobs(now: boolean): void {
+    if (this.idleJobs.length === 0 || !this.worker || (!now && Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB)) return;
+    this.queue.push(...this.idleJobs);
+    this.idleJobs = [];
+    this.post();
+  }
+
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
     this.syncLeft = Infinity;
     const worker = this.worker;
     if (!worker) return;
+    this.postIdleJobs(true);
     this.post();
     const n = ++this.flushes;
     const done = this.failure ? Promise.reject(this.failure) : new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
@@ -227,7 +311,7 @@ export class ArtifactWriter {
       this.startWorker();
     }
     this.queue.push(op);
-    this.queuedKb += Math.ceil(op.text.length / 1024);
+    if (op.kind === 'write') this.queuedKb += Math.ceil(op.text.length / 1024);
     if (this.queue.length >= BATCH) this.post();
   }
 
@@ -252,8 +336,10 @@ export class ArtifactWriter {
   private startWorker(): void {
     // The worker is plain JavaScript: it needs none of this process's loaders (tsx's --import,
     // resolved from the current folder, fails once a command runs in a project folder).
-    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer }, execArgv: [] });
-    worker.on('message', (msg: { flushed: number; error: string | null }) => {
+    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer, recordStats: this.recordStats }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    worker.on('message', (msg: { flushed: number; error: string | null; stats: { files: string[]; nums: Float64Array } }) => {
+      const { files, nums } = msg.stats;
+      for (let i = 0; i < files.length; i++) this.stats.set(files[i], [nums[i * 4], nums[i * 4 + 1], nums[i * 4 + 2], nums[i * 4 + 3]]);
       const w = this.waiting.get(msg.flushed);
       this.waiting.delete(msg.flushed);
       if (msg.error) w?.reject(new Error(`Could not write artifacts in ${this.targetDir}: ${msg.error}`));

@@ -16,7 +16,7 @@ export { FORMAT_LIMIT };
 import type { Session } from '../session.js';
 import { Timings } from '../timings.js';
 import { envReadsInProcess, secretValues } from '../../template/env-reads.js';
-import { compileIfUpToDate, forgetCompileState, recordCompileState, type ModelEntry } from '../../parser/partial/compile-state.js';
+import { beginCompileState, compileIfUpToDate, forgetCompileState, type ModelEntry, type RecordInput } from '../../parser/partial/compile-state.js';
 import { nodeSqlPath } from '../../artifacts/paths.js';
 import { forgetWarmRecord, ManifestSections } from '../../parser/partial/warm-render.js';
 
@@ -139,7 +139,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   // Files go to disk on a worker thread (creating 10,000 files is disk-bound, 1 to 5 s here)
   // from the first compiled node on, while this thread compiles and serializes the manifest.
   const redact = redactor();
-  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size });
+  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size, recordStats: true });
   // Only the files are laid out; what runs (and manifest.json's compiled_code) stays as rendered.
   const format = opts.format ?? selected.size <= FORMAT_LIMIT;
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;
@@ -163,6 +163,11 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   const withCtes = new Set<string>();
   let models: ModelEntry[] | undefined;
   let sections: ManifestSections | null = null;
+  /** The compile record's inputs' side (beginCompileState), while the compile may still be recorded. */
+  let recordBegun: ReturnType<typeof beginCompileState> = null;
+  let recordInput: RecordInput | null = null;
+  let formatNoted = false;
+  let found = '';
   forgetWarmRecord(session.targetDir);
   try {
     timings.time('compile', () => {
@@ -209,6 +214,17 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         errors.push(e);
       }
     }
+    // Recorded for the next compile only when its outputs depend on files, arguments and the
+    // environment alone. The inputs' stats are taken meanwhile, on the writer thread once it is idle.
+    const recordable = () => !errors.length && !deferTo && !queries.length && !session.warnings.length && !selectionWarnings && !hooksQueried && !!session.parseCacheStats && !opts.parseState && !opts.retryIds;
+    if (recordable()) {
+      recordBegun = timings.time('write artifacts', () =>
+        beginCompileState(
+          { opts, cwd: io.cwd, root: session.root, targetDir: session.targetDir, project: session.loaded.project, files: session.loaded.files, packages: session.packages, profileFile: session.profile.file, startedAt },
+          (files) => writer.statOnWriter(files),
+        ),
+      );
+    }
     timings.time('write artifacts', () => {
       const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
       // Where each model's entry lies in the file, for a later compile that changes only it
@@ -224,35 +240,30 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         section: sections?.section,
         end: sections?.done,
       };
-      writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener));
+      writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener), { offload: true });
       writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
       models = track?.models;
     });
-  } finally {
-    await timings.timeAsync('write artifacts', () => writer.finish());
-  }
-  const formatNoted = opts.format === undefined && !format && written > 0;
-  if (formatNoted) reporter.info(formatNote(written));
-  if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
-  const found = foundPhrase(session.manifest);
-  // Recorded for the next compile only when its outputs depend on files, arguments and the environment alone.
-  if (manifestHead !== undefined && !deferTo && !queries.length && !hooksQueried && !session.warnings.length && !selectionWarnings && session.parseCacheStats && !opts.parseState && !opts.retryIds) {
-    const salt = randomUUID();
-    timings.time('write artifacts', () => {
-      if (sections) {
-        writeWarmRecord({
-          targetDir: session.targetDir,
-          salt,
-          manifest: session.manifest,
-          topoOrder: session.dag.topoOrder(),
-          sections,
-          relationOf: (n) => compiler.relationOf(n),
-          dialect: session.deps.dialect,
-          hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
-          jinja: jinjaRecordOf(session.loaded.files, session.packages.length),
-        });
-      }
-      recordCompileState({
+    formatNoted = opts.format === undefined && !format && written > 0;
+    found = foundPhrase(session.manifest);
+    if (recordBegun && manifestHead !== undefined && recordable()) {
+      const salt = randomUUID();
+      timings.time('write artifacts', () => {
+        if (sections) {
+          writeWarmRecord({
+            targetDir: session.targetDir,
+            salt,
+            manifest: session.manifest,
+            topoOrder: session.dag.topoOrder(),
+            sections,
+            relationOf: (n) => compiler.relationOf(n),
+            dialect: session.deps.dialect,
+            hasMacro: (name, pkg) => session.engine.hasMacro(name, pkg),
+            jinja: jinjaRecordOf(session.loaded.files, session.packages.length),
+          });
+        }
+      });
+      recordInput = {
         salt,
         opts,
         cwd: io.cwd,
@@ -264,12 +275,20 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
         profileFile: session.profile.file,
         envReads: envReadsInProcess(),
         outputs: [...outputs, 'manifest.json'],
-        manifestHead: manifestHead!,
+        manifestHead,
         models,
         report: { found, count, written, formatNote: formatNoted, ...(printed.length ? { printed: printed.map(({ name, output }) => ({ name, output })) } : {}) },
         startedAt,
-      });
-    });
+      };
+    }
+  } finally {
+    await timings.timeAsync('write artifacts', () => writer.finish());
+  }
+  if (formatNoted) reporter.info(formatNote(written));
+  if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);
+  if (recordBegun && recordInput) {
+    const [complete, input] = [recordBegun, recordInput];
+    timings.time('write artifacts', () => complete(input, writer.writtenStats()));
   }
   reporter.info(`Found ${found}`);
   for (const p of printed) printCompiled(reporter, output, p.name, p.sql);

@@ -26,6 +26,7 @@ import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmR
 import type { JinjaOptions, ModelJson } from './warm-jinja.js';
 import type { ProjectFile } from '../../project/types.js';
 import { isSeedStamp } from '../../seeds/seed-stamp.js';
+import type { WrittenStat } from '../../artifacts/file-writes.js';
 
 /** The record, in the target folder. */
 export const COMPILE_STATE_FILE = 'kiln_compile_state.bin';
@@ -620,29 +621,45 @@ export interface RecordInput {
  * files, arguments and the environment alone: the caller checks warnings, warehouse use,
  * --defer and --state. Failing to record is not an error.
  */
-export function recordCompileState(input: RecordInput): boolean {
+export function recordCompileState(input: RecordInput, written?: ReadonlyMap<string, WrittenStat>): boolean {
+  const complete = beginCompileState(input);
+  return complete !== null && complete(input, written);
+}
+
+/** What beginCompileState needs: the inputs' side of a RecordInput. */
+export type RecordInputs = Pick<RecordInput, 'opts' | 'cwd' | 'root' | 'targetDir' | 'project' | 'files' | 'packages' | 'profileFile' | 'startedAt'>;
+
+/**
+ * recordCompileState in two steps: first what depends on the inputs alone (their stats and
+ * digests, the folders), which a compile makes while its writer thread is still writing the
+ * outputs; then, given every output written, the record. `written`: the outputs' stats as
+ * written (ArtifactWriter.writtenStats, by absolute path); an output missing there is stat'ed.
+ * `statElsewhere`: offered the input files to stat on another thread (ArtifactWriter.statOnWriter);
+ * when it takes them, their stats must then be in `written` (absent ones with size -1), else
+ * each missing one is stat'ed here. Null: there is nothing to record (the old record, if any,
+ * stays forgotten).
+ */
+export function beginCompileState(input: RecordInputs, statElsewhere?: (files: readonly string[]) => boolean): ((record: RecordInput, written?: ReadonlyMap<string, WrittenStat>) => boolean) | null {
   const all = [...input.files, ...input.packages.flatMap((p) => p.files)];
   /** Whether any file may show a model's own code to another template (see mayShowModelCode). */
   let showsCode = false;
   for (const f of all) {
     if (f.kind !== 'macro' && !VOLATILE_OR_GRAPH_RE.test(f.contents)) continue;
-    if (VOLATILE_RE.test(f.contents)) return false;
+    if (VOLATILE_RE.test(f.contents)) return null;
     showsCode ||= mayShowModelCode(f.kind, f.contents);
   }
-  if (!input.manifestHead.startsWith(HEAD_PREFIX)) return false;
   const root = input.root;
   const since = input.startedAt;
+  /** Input files (absolute) in the record's order, with the digest the compile made of each (null: none). */
+  const wanted: [string, string | null][] = [];
+  let inputs: Stamp[] | null = null;
+  let dirRows: Stamp[];
   try {
-    const inputs: Stamp[] = [];
     const seen = new Set<string>();
     const addInput = (abs: string, checksum: string | null) => {
       if (seen.has(abs)) return;
       seen.add(abs);
-      let s = stamp(root, abs);
-      // A file the compile did not hash is hashed now, unless it may have changed since it was read.
-      if (racy(s, since)) s = [s[0], RACY, s[2], s[3], s[4], checksum ?? ''];
-      else s[5] = checksum ?? (s[1] === ABSENT ? '' : (sha256File(abs) ?? ''));
-      inputs.push(s);
+      wanted.push([abs, checksum]);
     };
     const fixed = ['dbt_project.yml', 'selectors.yml', 'packages.yml', 'dependencies.yml', 'package-lock.yml', 'profiles.yml'];
     for (const f of fixed) addInput(path.join(root, f), null);
@@ -664,61 +681,98 @@ export function recordCompileState(input: RecordInput): boolean {
       addInput(path.join(p.root, 'dbt_project.yml'), null);
       walkProject(p.root, p.project, addDir);
     }
-    const outputs = input.outputs.map((o) => stamp(root, joinUnder(input.targetDir, o)));
-    const manifestIndex = input.outputs.indexOf('manifest.json');
-    if (manifestIndex === -1 || outputs.some((o) => o[1] < 0)) return false;
-    const salt = input.salt ?? randomUUID();
-    const env = new Map<string, string | undefined>();
-    for (const name of envOfInterest()) env.set(name, process.env[name]);
-    env.set('HOME', process.env.HOME);
-    env.set('USERPROFILE', process.env.USERPROFILE);
-    // Names read by env_var() in this process (this compile's among them, with the values it saw).
-    for (const name of input.envReads.keys()) env.set(name, process.env[name]);
-    const dirRows = [...dirs.values()];
-    const rows = [...inputs, ...dirRows, ...outputs];
-    const outputBase = inputs.length + dirRows.length;
-    const models: number[] = [];
-    // A file that reads the graph may show another model's code: no model changes alone then.
-    if (input.models && !showsCode) {
-      const inputIndex = new Map(inputs.map((s, i) => [s[0], i]));
-      const outputIndex = new Map(input.outputs.map((o, i) => [o, outputBase + i]));
-      const perFile = new Map<number, number>();
-      const found: number[][] = [];
-      for (const m of input.models) {
-        const i = inputIndex.get(relativeTo(root, m.input));
-        const o = outputIndex.get(m.output);
-        if (i === undefined || o === undefined) continue;
-        perFile.set(i, (perFile.get(i) ?? 0) + 1);
-        found.push([i, m.start, m.end, o]);
-      }
-      // One file, one node.
-      for (const f of found) if (perFile.get(f[0]) === 1) models.push(...f);
-    }
-    const nums = new Float64Array(rows.length * 4);
-    rows.forEach((r, i) => nums.set([r[1], r[2], r[3], r[4]], i * 4));
-    const state: CompileState = {
-      header: {
-        format: FORMAT,
-        key: argsKey(input.opts, root),
-        targetPath: path.relative(root, input.targetDir) || '.',
-        env: [...env].map(([k, v]) => [k, envDigest(salt, k, v)]),
-        envNames: envOfInterest().join('\0'),
-        salt,
-        manifest: { row: outputBase + manifestIndex, head: input.manifestHead },
-        report: input.report,
-        counts: { inputs: inputs.length, dirs: dirRows.length, outputs: outputs.length, models: models.length / 4 },
-      },
-      paths: rows.map((r) => r[0]),
-      nums,
-      sums: inputs.map((r) => r[5]),
-      models: new Float64Array(models),
-    };
-    writeState(path.join(input.targetDir, COMPILE_STATE_FILE), state);
-    return true;
+    dirRows = [...dirs.values()];
+    // The inputs' stats are taken here unless another thread takes them meanwhile (they then come with `written`).
+    if (!statElsewhere?.(wanted.map((w) => w[0]))) inputs = inputStamps(root, since, wanted);
   } catch {
     forgetCompileState(input.targetDir);
-    return false;
+    return null;
   }
+  return (record, written) => {
+    if (!record.manifestHead.startsWith(HEAD_PREFIX)) return false;
+    try {
+      inputs ??= inputStamps(root, since, wanted, written);
+      const outputs = record.outputs.map((o) => {
+        const abs = joinUnder(input.targetDir, o);
+        const st = written?.get(abs);
+        return st ? ([relativeTo(root, abs), st[0], st[1], st[2], st[3], ''] as Stamp) : stamp(root, abs);
+      });
+      const manifestIndex = record.outputs.indexOf('manifest.json');
+      if (manifestIndex === -1 || outputs.some((o) => o[1] < 0)) return false;
+      writeState(path.join(input.targetDir, COMPILE_STATE_FILE), stateOf(record, inputs, dirRows, outputs, manifestIndex, showsCode));
+      return true;
+    } catch {
+      forgetCompileState(input.targetDir);
+      return false;
+    }
+  };
+}
+
+/** The inputs' stamps: `stats` (by absolute path) where given, else a stat; a file the compile did not hash is hashed now, unless it may have changed since it was read. */
+function inputStamps(root: string, since: number, wanted: readonly (readonly [string, string | null])[], stats?: ReadonlyMap<string, WrittenStat>): Stamp[] {
+  return wanted.map(([abs, checksum]) => {
+    const st = stats?.get(abs);
+    let s: Stamp = !st ? stamp(root, abs) : st[0] === ABSENT ? [relativeTo(root, abs), ABSENT, 0, 0, 0, ''] : [relativeTo(root, abs), st[0], st[1], st[2], st[3], ''];
+    if (racy(s, since)) s = [s[0], RACY, s[2], s[3], s[4], checksum ?? ''];
+    else s[5] = checksum ?? (s[1] === ABSENT ? '' : (sha256File(abs) ?? ''));
+    return s;
+  });
+}
+
+/** The record of a compile from the stamps of its inputs, folders and outputs. */
+function stateOf(input: RecordInput, inputs: readonly Stamp[], dirRows: readonly Stamp[], outputs: readonly Stamp[], manifestIndex: number, showsCode: boolean): CompileState {
+  const root = input.root;
+  const salt = input.salt ?? randomUUID();
+  const env = new Map<string, string | undefined>();
+  for (const name of envOfInterest()) env.set(name, process.env[name]);
+  env.set('HOME', process.env.HOME);
+  env.set('USERPROFILE', process.env.USERPROFILE);
+  // Names read by env_var() in this process (this compile's among them, with the values it saw).
+  for (const name of input.envReads.keys()) env.set(name, process.env[name]);
+  const rows = [...inputs, ...dirRows, ...outputs];
+  const outputBase = inputs.length + dirRows.length;
+  const models: number[] = [];
+  // A file that reads the graph may show another model's code: no model changes alone then.
+  if (input.models && !showsCode) {
+    const inputIndex = new Map(inputs.map((s, i) => [s[0], i]));
+    const outputIndex = new Map(input.outputs.map((o, i) => [o, outputBase + i]));
+    const perFile = new Map<number, number>();
+    const found: number[][] = [];
+    for (const m of input.models) {
+      const i = inputIndex.get(relativeTo(root, m.input));
+      const o = outputIndex.get(m.output);
+      if (i === undefined || o === undefined) continue;
+      perFile.set(i, (perFile.get(i) ?? 0) + 1);
+      found.push([i, m.start, m.end, o]);
+    }
+    // One file, one node.
+    for (const f of found) if (perFile.get(f[0]) === 1) models.push(...f);
+  }
+  const nums = new Float64Array(rows.length * 4);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    nums[i * 4] = r[1];
+    nums[i * 4 + 1] = r[2];
+    nums[i * 4 + 2] = r[3];
+    nums[i * 4 + 3] = r[4];
+  }
+  return {
+    header: {
+      format: FORMAT,
+      key: argsKey(input.opts, root),
+      targetPath: path.relative(root, input.targetDir) || '.',
+      env: [...env].map(([k, v]) => [k, envDigest(salt, k, v)]),
+      envNames: envOfInterest().join('\0'),
+      salt,
+      manifest: { row: outputBase + manifestIndex, head: input.manifestHead },
+      report: input.report,
+      counts: { inputs: inputs.length, dirs: dirRows.length, outputs: outputs.length, models: models.length / 4 },
+    },
+    paths: rows.map((r) => r[0]),
+    nums,
+    sums: inputs.map((r) => r[5]),
+    models: new Float64Array(models),
+  };
 }
 
 /** Every folder discovery lists for a project (or package) at `root` (see core/project/discover.ts), and its roots even when missing. */

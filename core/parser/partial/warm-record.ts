@@ -41,7 +41,8 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
     const topo = input.topoOrder;
     for (let r = 0; r < topo.length; r++) {
       const n = input.manifest.nodes.get(topo[r]);
-      if (!n || byName.get(n.name) !== 1 || n.resourceType === 'unit_test' || n.resourceType === 'test' || n.resourceType === 'analysis') continue;
+      // (The kind first: tests, three in four nodes here, skip the name lookup.)
+      if (!n || n.resourceType === 'unit_test' || n.resourceType === 'test' || n.resourceType === 'analysis' || byName.get(n.name) !== 1) continue;
       if (n.packageName !== input.manifest.projectName || n.version !== undefined || n.latestVersion !== undefined || n.deprecationDate !== undefined) continue;
       if (n.config.materialized === 'ephemeral' || n.config.access === 'private') continue;
       const rel = input.relationOf(n);

@@ -43,6 +43,92 @@ describe('artifact writes on a worker thread', () => {
     expect(Object.keys(files(b)).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 
+  it('keep the stat of every file as written, on either thread (recordStats)', async () => {
+    for (const opts of [{}, { background: true, workerAfter: 3 }]) {
+      const dir = testdir({});
+      const w = new ArtifactWriter(dir, undefined, { ...opts, recordStats: true });
+      for (let i = 0; i < 50; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+      // Rewritten (replaced through a rename) and written again unchanged.
+      w.writeCompiled(node('m1'), 'select 1 -- longer');
+      w.writeCompiled(node('m2'), 'select 2');
+      await w.finish();
+      // Written again into a folder that now exists, after the worker stopped.
+      w.writeCompiled(node('m3'), 'select 3 -- after');
+      const stats = w.writtenStats();
+      expect(stats.size).toBe(50);
+      for (let i = 0; i < 50; i++) {
+        const file = path.join(dir, 'compiled', 'p', 'models', `m${i}.sql`);
+        const st = fs.statSync(file);
+        expect(stats.get(file)).toEqual([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
+      }
+    }
+  });
+
+  it('write a streamed file partly on the worker (offload), whole and in place once finished', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    w.writeCompiled(node('m0'), 'select 0');
+    const worker = (w as unknown as { worker: Worker }).worker;
+    const post = worker.postMessage.bind(worker);
+    let appends = 0;
+    worker.postMessage = (msg: { ops?: { kind: string }[] }, transfer?: Parameters<Worker['postMessage']>[1]) => {
+      appends += msg.ops?.filter((op) => op.kind === 'append').length ?? 0;
+      post(msg, transfer);
+    };
+    // ~6 MB in pieces: several buffers, some taken by the idle worker, some written here.
+    const pieces = Array.from({ length: 3000 }, (_, i) => `"k${i}":"${'é'.repeat(i % 7)}${'x'.repeat(2000)}"`);
+    const expected = `{${pieces.join(',')}}`;
+    const positions: number[] = [];
+    const chunks = function* () {
+      yield '{';
+      for (let i = 0; i < pieces.length; i++) {
+        positions.push(w.streamPosition);
+        yield (i ? ',' : '') + pieces[i];
+      }
+      yield '}';
+    };
+    w.writeJsonStream('manifest.json', chunks(), { offload: true });
+    await w.finish();
+    const bytes = fs.readFileSync(path.join(dir, 'manifest.json'));
+    expect(bytes.toString('utf8')).toBe(expected);
+    // The offsets read between pieces are where the pieces lie in the file.
+    expect(positions[1]).toBe(Buffer.byteLength(`{${pieces[0]}`));
+    expect(appends).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('leave the old streamed file in place when making the new one fails (offload)', async () => {
+    const dir = testdir({ 'manifest.json': 'old' });
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    w.writeCompiled(node('m0'), 'select 0');
+    const chunks = function* () {
+      for (let i = 0; i < 2000; i++) yield `"${'x'.repeat(2000)}",`;
+      throw new Error('broken generator');
+    };
+    expect(() => w.writeJsonStream('manifest.json', chunks(), { offload: true })).toThrow('broken generator');
+    await w.finish();
+    expect(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).toBe('old');
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('stat files read elsewhere on the worker when asked (statOnWriter), a missing one as size -1', async () => {
+    const dir = testdir({ 'models/a.sql': 'select 1', 'models/b.sql': 'select 22' });
+    const inputs = ['models/a.sql', 'models/b.sql', 'models/gone.sql'].map((f) => path.join(dir, f));
+    // Without a worker it declines: the caller stats them itself.
+    expect(new ArtifactWriter(path.join(dir, 'target'), undefined, { recordStats: true }).statOnWriter(inputs)).toBe(false);
+    const w = new ArtifactWriter(path.join(dir, 'target'), undefined, { background: true, workerAfter: 0, recordStats: true });
+    w.writeCompiled(node('m0'), 'select 0');
+    expect(w.statOnWriter(inputs)).toBe(true);
+    await w.finish();
+    const stats = w.writtenStats();
+    for (const f of inputs.slice(0, 2)) {
+      const st = fs.statSync(f);
+      expect(stats.get(f)).toEqual([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
+    }
+    expect(stats.get(inputs[2])).toEqual([-1, 0, 0, 0]);
+    expect(stats.has(path.join(dir, 'target', 'compiled', 'p', 'models', 'm0.sql'))).toBe(true);
+  });
+
   it('start the worker only once enough files were written on the calling thread, in order', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 3 });
