@@ -168,7 +168,9 @@ async function baseline(s: PgServerInfo, database: string, models: readonly Mode
 function kilnRun(dir: string): { ms: number; cpuMs: number | null; timings: string } {
   const cpuFile = path.join(os.tmpdir(), `kiln-bench-cpu-${process.pid}.txt`);
   const gnuTime = fs.existsSync('/usr/bin/time');
-  const argv = [path.join(repoRoot, 'bin/kiln.js'), 'run'];
+  // KILN_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each process run there (for finding where kiln's time goes).
+  const prof = process.env.KILN_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KILN_BENCH_CPU_PROF}`] : [];
+  const argv = [...prof, path.join(repoRoot, 'bin/kiln.js'), 'run'];
   const [file, args] = gnuTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, ...argv]] : [process.execPath, argv];
   const t0 = performance.now();
   const r = spawnSync(file, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', KILN_PROFILE: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
