@@ -95,6 +95,25 @@ async function emptySchema(): Promise<void> {
   await client.query('drop schema if exists grp cascade');
 }
 
+/**
+ * The project with `failing` (a root) given `sql`, run on 1 thread (never grouped) and on 3 from
+ * an empty schema each time; both runs fail. The groups sent, and the one holding `failing`.
+ */
+async function aloneAndGrouped(failing: string, sql: string) {
+  const files = models({ [failing]: sql });
+  await emptySchema();
+  const single = project(1, files);
+  const one = await kiln(['run'], single);
+  expect(one.code).toBe(1);
+  await emptySchema();
+  const groups = spyGroups();
+  const grouped = project(3, files);
+  const three = await kiln(['run'], grouped);
+  expect(three.code).toBe(1);
+  const failedIn = groups.find((g) => g.includes(failing))!;
+  return { single, one, grouped, three, groups, failedIn };
+}
+
 /** Records the model names of each executeGroup call's transactions, in order. */
 function spyGroups(): string[][] {
   const groups: string[][] = [];
@@ -172,18 +191,7 @@ describe('ready nodes grouped into one round trip', () => {
   });
 
   it('a failing model in the middle of a group: its error as alone, the rest of the group built, its descendants skipped', async () => {
-    const files = models({ r07: 'select 1 as id,\n  no_such_column as label' });
-    await emptySchema();
-    const single = project(1, files);
-    const one = await kiln(['run'], single);
-    expect(one.code).toBe(1);
-
-    await emptySchema();
-    const groups = spyGroups();
-    const grouped = project(3, files);
-    const three = await kiln(['run'], grouped);
-    expect(three.code).toBe(1);
-    const failedIn = groups.find((g) => g.includes('r07'))!;
+    const { single, one, grouped, three, groups, failedIn } = await aloneAndGrouped('r07', 'select 1 as id,\n  no_such_column as label');
     const at = failedIn.indexOf('r07');
     expect(at, JSON.stringify(groups)).toBeGreaterThan(0);
     expect(at, JSON.stringify(groups)).toBeLessThan(failedIn.length - 1);
@@ -215,18 +223,7 @@ describe('ready nodes grouped into one round trip', () => {
   });
 
   it('a syntax error in the middle of a group (nothing of the group ran): the same error, every other node built', async () => {
-    const files = models({ r08: "select (1 as id, 'x' as label" });
-    await emptySchema();
-    const single = project(1, files);
-    const one = await kiln(['run'], single);
-    expect(one.code).toBe(1);
-
-    await emptySchema();
-    const groups = spyGroups();
-    const grouped = project(3, files);
-    const three = await kiln(['run'], grouped);
-    expect(three.code).toBe(1);
-    const failedIn = groups.find((g) => g.includes('r08'))!;
+    const { single, grouped, groups, failedIn } = await aloneAndGrouped('r08', "select (1 as id, 'x' as label");
     expect(failedIn.indexOf('r08'), JSON.stringify(groups)).toBeGreaterThan(0);
     const results = runResults(grouped);
     expect(results.get('r08')!.message).toBe(runResults(single).get('r08')!.message);
