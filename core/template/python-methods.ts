@@ -364,6 +364,21 @@ function dictKey(k: unknown): string {
   return asString(k) ?? String(k);
 }
 
+/** Dict methods that change the dict. */
+const MUTATING_DICT_METHODS = new Set(['update', 'pop', 'popitem', 'setdefault', 'clear']);
+
+/**
+ * What a changing method does on a frozen dict: kiln shares one empty config, meta or tags mapping
+ * between the columns and tests that have none, so changing it would change them all.
+ */
+function readOnlyDict(method: string): Method<Dict> {
+  return () => {
+    throw new TypeError(
+      `.${method}() cannot change this mapping: it is read-only (kiln shares it between every column or test that has none). Change a copy instead: {% set meta = dict(column.meta) %}{% do meta.${method === 'update' ? 'update({...})' : `${method}(...)`} %}`,
+    );
+  };
+}
+
 export const DICT_METHODS: Record<string, Method<Dict>> = {
   keys: (d) => Object.keys(d).filter((k) => k !== KEYWORDS),
   values: (d) => Object.keys(d).filter((k) => k !== KEYWORDS).map((k) => d[k]),
@@ -517,6 +532,7 @@ export function memberLookup(obj: unknown, key: unknown, stop?: unknown, step?: 
     const v = obj[k];
     if (v !== undefined && (v !== objectProto[k] || Object.prototype.hasOwnProperty.call(obj, k))) return v;
     const m = DICT_METHODS[k];
+    if (m !== undefined && MUTATING_DICT_METHODS.has(k) && Object.isFrozen(obj)) return bound(readOnlyDict(k), obj);
     return m === undefined ? undefined : bound(m, obj);
   }
   if (obj instanceof Set) {

@@ -67,6 +67,12 @@ describe.each(MODES)('Python methods (%s)', (mode) => {
   });
 
   describe('dict', () => {
+    it('refuses to change a frozen (shared) mapping, saying what to do instead; a copy changes', () => {
+      const shared = Object.freeze({});
+      expect(() => r("{% do meta.update({'x': 1}) %}", { meta: shared })).toThrow(/\.update\(\) cannot change this mapping: it is read-only .* dict\(column\.meta\)/);
+      expect(() => r("{% do meta.setdefault('x', 1) %}", { meta: shared })).toThrow(/\.setdefault\(\) cannot change this mapping/);
+      expect(r("{% set m = dict(meta) %}{% do m.update({'x': 1}) %}{{ m.x }} {{ meta.get('x') }}", { meta: shared })).toBe('1 None');
+    });
     it('exposes keys/values/items/get', () => {
       expect(r("{% set d = {'a': 1, 'b': 2} %}{{ d.keys() | list }} {{ d.values() | list }} {{ d.get('a') }} {{ d.get('z') }} {{ d.get('z', 0) }}")).toBe("['a', 'b'] [1, 2] 1 None 0");
     });
