@@ -60,7 +60,7 @@ export function parseSnapshots(input: SnapshotParseInput): ParsedNode[] {
         code: b.body,
         lineOffset: b.bodyLine - 1,
         loc: { file: f.path, line: b.line },
-        checksum: f.checksum,
+        checksum: f.dbtChecksum,
         patch: input.patches.get(b.name),
       });
       if (node) out.push(node);
