@@ -200,6 +200,16 @@ export interface MacroDef {
   arguments: string[];
   description: string;
   loc: SourceLocation;
+  /** The property file whose `macros:` entry describes it (core/parser/macro-patches.ts). */
+  patchPath?: string;
+  /** The arguments that entry describes (manifest.json's `arguments`; without one, the names above). */
+  argumentDocs?: MacroArgumentDoc[];
+}
+
+export interface MacroArgumentDoc {
+  name: string;
+  type: string | null;
+  description: string;
 }
 
 export interface DocBlock {

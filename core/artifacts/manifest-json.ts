@@ -157,8 +157,8 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           meta: {},
           docs: { show: true, node_color: null },
           config: { meta: {}, docs: { show: true, node_color: null } },
-          patch_path: null,
-          arguments: m.arguments.map((name) => ({ name, type: null, description: '' })),
+          patch_path: m.patchPath ? `${m.packageName}://${dbtFilePath(m.patchPath, m.packageName, manifest.packageRoots)}` : null,
+          arguments: m.argumentDocs ?? m.arguments.map((name) => ({ name, type: null, description: '' })),
           supported_languages: null,
         },
       ] as const;

@@ -1,6 +1,7 @@
 // Parse: turn a loaded project's files into nodes (models, seeds), sources, macros and doc
 // blocks; apply config precedence (project tree < property YAML < in-file config()); resolve
 // refs and sources into dependency edges. Collects every problem instead of stopping at one.
+import { applyMacroPatches } from './macro-patches.js';
 import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
@@ -256,6 +257,8 @@ export function parseProject(input: ParseInput): ParseOutput {
       return text;
     }
   };
+
+  applyMacroPatches(manifest.macros, projectName, propertyFiles, describe, problems);
 
   // Sources.
   for (const pf of propertyFiles) {
