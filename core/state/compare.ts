@@ -160,7 +160,7 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
         if (typeof sum === 'string' && sum) return n.checksum === sum || n.fileChecksum === sum;
       }
       // Stripped as dbt strips files; the old one too: a manifest.json kiln wrote before kept the file as it was.
-      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : pyStrip(j.raw_code));
+      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : withoutBom(pyStrip(j.raw_code)));
       return n.checksum !== '' && n.checksum === sum;
     }
     case 'configs':
@@ -188,6 +188,11 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
       return equivalent(Object.fromEntries(Object.values(n.columns).map((c) => [c.name, c.data_type])), Object.fromEntries(Object.entries(cols).map(([k, c]) => [k, c?.data_type ?? null])));
     }
   }
+}
+
+/** dbt keeps a file's byte order mark in raw_code; kiln reads files without it. */
+function withoutBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
 /** Configs, key by key; hooks as lists of SQL (manifest.json writes them as `pre-hook` objects). */
