@@ -385,11 +385,11 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseSeed(f);
     if (node) addNode(node);
   }
-  const propertyRoots = new Map(byKind.properties.map((f) => [f.path, f.root]));
+  const propertySources = new Map(byKind.properties.map((f) => [f.path, f]));
   const snapshots = parseSnapshots({
     projectName,
     files: byKind.snapshot,
-    propertyFiles: propertyFiles.map((file) => ({ file, root: propertyRoots.get(file.path) ?? '' })),
+    propertyFiles: propertyFiles.map((file) => ({ file, root: propertySources.get(file.path)?.root ?? '', checksum: propertySources.get(file.path)?.dbtChecksum ?? '' })),
     patches: patches.snapshot,
     tree: loaded.project.snapshots,
     target: profile.target,
