@@ -611,9 +611,16 @@ export function parseProject(input: ParseInput): ParseOutput {
     const treeName = resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests';
     // Without a root project's tree over this one, the defaults and the folder's configs are
     // merged once per folder (configUnder) rather than once per node.
-    const withTree = input.unit?.rootTrees?.[treeName]
+    let withTree = input.unit?.rootTrees?.[treeName]
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
+    if (resourceType === 'analysis') {
+      // dbt configures analyses from `models:` (along their fqn, `analysis` included); kiln's
+      // own `analyses:` folder configs win over those.
+      const analysisFqn = [fqn[0]!, 'analysis', ...fqn.slice(1)];
+      const fromModels = rootTreeCfg(configForPath(loaded.project.models, analysisFqn), 'models', analysisFqn);
+      if (hasKeys(fromModels)) withTree = mergeConfigs(mergeConfigs(DEFAULTS.analysis as Record<string, unknown>, fromModels), rootTreeCfg(configForPath(tree, fqn), treeName, fqn));
+    }
     // Most entries configure nothing: merging an empty config over withTree (a merge's result
     // already, fresh for this node) would only copy it.
     const own = patch ? governance(patch) : undefined;

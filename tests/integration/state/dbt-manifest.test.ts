@@ -49,6 +49,11 @@ describe('state: against a manifest.json dbt 1.11 wrote', () => {
       expect(ours.nodes[id]?.raw_code, id).toBe(raw);
     }
     expect([...kinds].sort()).toEqual(['analysis', 'model', 'seed', 'snapshot', 'test']);
+    // dbt configures analyses from `models:` (their fqn has `analysis` in it).
+    const config = (m: typeof dbt) => m.nodes['analysis.dbtstate.an']!.config as Json;
+    expect(config(ours).tags).toEqual(['nightly', 'adhoc']);
+    expect(config(ours).materialized).toBe('table');
+    expect(config(ours)).toEqual(config(dbt));
     const mine = ours.macros['macro.dbtstate.my_macro']!;
     const theirs = dbt.macros['macro.dbtstate.my_macro']!;
     for (const k of ['macro_sql', 'description', 'patch_path', 'arguments']) expect(mine[k], k).toEqual(theirs[k]);
