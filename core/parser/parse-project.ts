@@ -1,7 +1,6 @@
 // Parse: turn a loaded project's files into nodes (models, seeds), sources, macros and doc
 // blocks; apply config precedence (project tree < property YAML < in-file config()); resolve
 // refs and sources into dependency edges. Collects every problem instead of stopping at one.
-import { applyMacroPatches } from './macro-patches.js';
 import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import type { SqlDialect } from '../../adapters/adapter.js';
@@ -15,6 +14,7 @@ import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
+import { applyMacroPatches } from './macro-patches.js';
 import { parseExposures } from './exposures.js';
 import { hasSemanticLayer, parseSemanticLayer, TIME_SPINE_COLUMNS } from '../semantic/parse.js';
 import { resolveSemanticLayer } from '../semantic/resolve.js';

@@ -160,7 +160,7 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
         if (typeof sum === 'string' && sum) return n.checksum === sum || n.fileChecksum === sum;
       }
       // Stripped as dbt strips files; the old one too: a manifest.json kiln wrote before kept the file as it was.
-      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : withoutBom(pyStrip(j.raw_code)));
+      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : pyStrip(withoutBom(j.raw_code)));
       return n.checksum !== '' && n.checksum === sum;
     }
     case 'configs':
