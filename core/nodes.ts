@@ -93,8 +93,13 @@ export interface ParsedNode {
   originalFilePath: string;
   fqn: string[];
   rawCode: string;
-  /** sha256 of the file, hex; a seed over dbt's size limit: its stat stamp (core/seeds/seed-stamp.ts). */
+  /**
+   * dbt's checksum, hex: the sha256 of the file stripped of surrounding whitespace (as dbt reads
+   * files, core/project/dbt-strip.ts); a seed over dbt's size limit: its stat stamp (core/seeds/seed-stamp.ts).
+   */
   checksum: string;
+  /** A seed's sha256 of all its bytes, when it differs from `checksum` (the seed cache tells whitespace changes apart). */
+  fileChecksum?: string;
   config: NodeConfig;
   description: string;
   columns: Record<string, ColumnInfo>;
@@ -195,6 +200,16 @@ export interface MacroDef {
   arguments: string[];
   description: string;
   loc: SourceLocation;
+  /** The property file whose `macros:` entry describes it (core/parser/macro-patches.ts). */
+  patchPath?: string;
+  /** The arguments that entry describes (manifest.json's `arguments`; without one, the names above). */
+  argumentDocs?: MacroArgumentDoc[];
+}
+
+export interface MacroArgumentDoc {
+  name: string;
+  type: string | null;
+  description: string;
 }
 
 export interface DocBlock {

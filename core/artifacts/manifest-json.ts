@@ -8,6 +8,7 @@ import { configDefaultsText, withConfigDefaults } from './config-defaults.js';
 import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { isSeedStamp, manifestChecksum } from '../seeds/seed-stamp.js';
+import { dbtRawCode } from '../project/dbt-strip.js';
 import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
 import type { TimeSpine } from '../semantic/types.js';
@@ -156,8 +157,8 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           meta: {},
           docs: { show: true, node_color: null },
           config: { meta: {}, docs: { show: true, node_color: null } },
-          patch_path: null,
-          arguments: m.arguments.map((name) => ({ name, type: null, description: '' })),
+          patch_path: m.patchPath ? `${m.packageName}://${dbtFilePath(m.patchPath, m.packageName, manifest.packageRoots)}` : null,
+          arguments: m.argumentDocs ?? m.arguments.map((name) => ({ name, type: null, description: '' })),
           supported_languages: null,
         },
       ] as const;
@@ -297,7 +298,8 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     build_path: null,
     unrendered_config: {},
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
-    raw_code: n.rawCode,
+    // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
+    raw_code: dbtRawCode(n),
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
@@ -379,7 +381,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     prop('unique_id', n.uniqueId) +
     prop('fqn', n.fqn) +
     prop('alias', n.alias) +
-    `,"checksum":${isSeedStamp(n.checksum) ? `{"name":"path"${prop('checksum', n.originalFilePath)}}` : `{"name":"sha256"${prop('checksum', n.checksum)}}`}` +
+    `,"checksum":${isSeedStamp(n.checksum) ? `{"name":"path"${prop('checksum', n.originalFilePath)}}` : n.checksum === '' ? NO_CHECKSUM : `{"name":"sha256"${prop('checksum', n.checksum)}}`}` +
     `,"config":${configText(n.config, n.resourceType)}` +
     prop('tags', n.config.tags) +
     prop('description', n.description) +
@@ -390,11 +392,14 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     `,"patch_path":${n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null'}` +
     ',"build_path":null,"unrendered_config":{}' +
     prop('relation_name', ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias })) +
-    prop('raw_code', n.rawCode) +
+    prop('raw_code', dbtRawCode(n)) +
     code +
     '}'
   );
 }
+
+/** dbt's FileHash.empty(): a node without a file of its own (a generic test). */
+const NO_CHECKSUM = '{"name":"none","checksum":""}';
 
 const SHOWN_TEXT = '{"show":true,"node_color":null}';
 

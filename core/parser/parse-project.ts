@@ -14,6 +14,7 @@ import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
+import { applyMacroPatches } from './macro-patches.js';
 import { parseExposures } from './exposures.js';
 import { hasSemanticLayer, parseSemanticLayer, TIME_SPINE_COLUMNS } from '../semantic/parse.js';
 import { resolveSemanticLayer } from '../semantic/resolve.js';
@@ -257,6 +258,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   };
 
+  applyMacroPatches(manifest.macros, projectName, propertyFiles, describe, problems);
+
   // Sources.
   for (const pf of propertyFiles) {
     for (const src of pf.sources) {
@@ -382,11 +385,11 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseSeed(f);
     if (node) addNode(node);
   }
-  const propertyRoots = new Map(byKind.properties.map((f) => [f.path, f.root]));
+  const propertySources = new Map(byKind.properties.map((f) => [f.path, f]));
   const snapshots = parseSnapshots({
     projectName,
     files: byKind.snapshot,
-    propertyFiles: propertyFiles.map((file) => ({ file, root: propertyRoots.get(file.path) ?? '' })),
+    propertyFiles: propertyFiles.map((file) => ({ file, root: propertySources.get(file.path)?.root ?? '', checksum: propertySources.get(file.path)?.dbtChecksum ?? '' })),
     patches: patches.snapshot,
     tree: loaded.project.snapshots,
     target: profile.target,
@@ -608,9 +611,16 @@ export function parseProject(input: ParseInput): ParseOutput {
     const treeName = resourceType === 'model' ? 'models' : resourceType === 'analysis' ? 'analyses' : 'dataTests';
     // Without a root project's tree over this one, the defaults and the folder's configs are
     // merged once per folder (configUnder) rather than once per node.
-    const withTree = input.unit?.rootTrees?.[treeName]
+    let withTree = input.unit?.rootTrees?.[treeName]
       ? mergeConfigs(DEFAULTS[resourceType] as Record<string, unknown>, rootTreeCfg(configForPath(tree, fqn, resourceType), treeName, fqn))
       : configUnder(DEFAULTS[resourceType] as Record<string, unknown>, tree, fqn);
+    if (resourceType === 'analysis') {
+      // dbt configures analyses from `models:` (along their fqn, `analysis` included); kiln's
+      // own `analyses:` folder configs win over those.
+      const analysisFqn = [fqn[0]!, 'analysis', ...fqn.slice(1)];
+      const fromModels = rootTreeCfg(configForPath(loaded.project.models, analysisFqn), 'models', analysisFqn);
+      if (hasKeys(fromModels)) withTree = mergeConfigs(mergeConfigs(DEFAULTS.analysis as Record<string, unknown>, fromModels), rootTreeCfg(configForPath(tree, fqn), treeName, fqn));
+    }
     // Most entries configure nothing: merging an empty config over withTree (a merge's result
     // already, fresh for this node) would only copy it.
     const own = patch ? governance(patch) : undefined;
@@ -725,7 +735,8 @@ export function parseProject(input: ParseInput): ParseOutput {
       originalFilePath: p.f.path,
       fqn: p.fqn,
       rawCode: p.f.contents,
-      checksum: p.f.checksum,
+      checksum: p.f.dbtChecksum,
+      ...(p.resourceType === 'seed' && p.f.checksum !== p.f.dbtChecksum ? { fileChecksum: p.f.checksum } : {}),
       config,
       description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
       columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),

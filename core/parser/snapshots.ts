@@ -22,8 +22,8 @@ const DEFAULTS: Readonly<Record<string, unknown>> = { enabled: true, materialize
 export interface SnapshotParseInput {
   readonly projectName: string;
   readonly files: readonly ProjectSourceFile[];
-  /** Property files with their resource roots (for the fqn of YAML-declared snapshots). */
-  readonly propertyFiles: readonly { readonly file: PropertyFile; readonly root: string }[];
+  /** Property files with their resource roots (for the fqn of YAML-declared snapshots) and dbt's checksums (theirs too). */
+  readonly propertyFiles: readonly { readonly file: PropertyFile; readonly root: string; readonly checksum: string }[];
   /** `snapshots:` entries without `relation:` describe block snapshots. */
   readonly patches: ReadonlyMap<string, NodePatch>;
   readonly tree: ConfigTree;
@@ -60,13 +60,13 @@ export function parseSnapshots(input: SnapshotParseInput): ParsedNode[] {
         code: b.body,
         lineOffset: b.bodyLine - 1,
         loc: { file: f.path, line: b.line },
-        checksum: f.checksum,
+        checksum: f.dbtChecksum,
         patch: input.patches.get(b.name),
       });
       if (node) out.push(node);
     }
   }
-  for (const { file, root } of input.propertyFiles) {
+  for (const { file, root, checksum } of input.propertyFiles) {
     for (const entry of file.snapshots) {
       const relation = entry.extra.relation;
       if (relation === undefined || relation === null) continue;
@@ -81,7 +81,8 @@ export function parseSnapshots(input: SnapshotParseInput): ParsedNode[] {
         code: `select * from ${text.includes('{{') ? text : `{{ ${text} }}`}`,
         lineOffset: 0,
         loc: entry.loc,
-        checksum: '',
+        // dbt's: the property file's.
+        checksum,
         patch: entry,
       });
       if (node) out.push(node);

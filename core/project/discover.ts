@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, type Problems } from '../errors.js';
 import { BIG_SEED_BYTES, seedStamp } from '../seeds/seed-stamp.js';
+import { dbtChecksum } from './dbt-strip.js';
 import type { FileKind, ProjectFile, ProjectSourceFile } from './types.js';
 
 type RootType = 'model' | 'seed' | 'snapshot' | 'test' | 'macro' | 'analysis' | 'docs';
@@ -77,6 +78,8 @@ export function listFiles(absDir: string, relDir: string, skipDir: (rel: string)
 export interface ReadResult {
   readonly contents: string;
   readonly checksum: string;
+  /** dbt's checksum: of the text stripped of surrounding whitespace (dbt-strip.ts). */
+  readonly dbtChecksum: string;
 }
 
 /**
@@ -109,7 +112,10 @@ export function readSourceFile(absPath: string, relPath: string, textless = fals
     if (textless) {
       // A seed over dbt's size limit is not read here (core/seeds/seed-stamp.ts).
       const st = fs.statSync(absPath);
-      if (st.isFile() && st.size > BIG_SEED_BYTES) return { contents: '', checksum: seedStamp(st) };
+      if (st.isFile() && st.size > BIG_SEED_BYTES) {
+        const stamp = seedStamp(st);
+        return { contents: '', checksum: stamp, dbtChecksum: stamp };
+      }
     }
     buf = fs.readFileSync(absPath);
   } catch (e) {
@@ -123,7 +129,9 @@ export function readSourceFile(absPath: string, relPath: string, textless = fals
   }
   // crypto.hash: one call, no Hash object per file (~5x faster for 10,000 small files).
   const checksum = hash('sha256', buf, 'hex');
-  if (textless) return { contents: '', checksum };
+  // From the bytes read (no second read); a second hash only when the file has surrounding whitespace.
+  const dbtSum = dbtChecksum(buf, checksum);
+  if (textless) return { contents: '', checksum, dbtChecksum: dbtSum };
   const nul = buf.indexOf(0);
   if (nul !== -1) {
     throw new KilnError(Codes.FILE_UNREADABLE, `${relPath} is not a text file (it contains NUL bytes)`, {
@@ -142,7 +150,7 @@ export function readSourceFile(absPath: string, relPath: string, textless = fals
   }
   let contents = buf.toString('utf8');
   if (contents.charCodeAt(0) === 0xfeff) contents = contents.slice(1);
-  return { contents, checksum };
+  return { contents, checksum, dbtChecksum: dbtSum };
 }
 
 function lineAt(buf: Buffer, offset: number): number {
@@ -270,7 +278,7 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
           out.push(known);
           continue;
         }
-        const entry: ProjectSourceFile = { kind, path: rel, absPath: path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum };
+        const entry: ProjectSourceFile = { kind, path: rel, absPath: path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum, dbtChecksum: read.dbtChecksum };
         entries?.set(rel, entry);
         out.push(entry);
       }

@@ -90,6 +90,8 @@ export interface ProjectSourceFile {
   readonly contents: string;
   /** sha256 of the contents, hex; a seed over dbt's size limit: its stat stamp (core/seeds/seed-stamp.ts). */
   readonly checksum: string;
+  /** dbt's checksum (manifest.json): of the contents stripped of surrounding whitespace (dbt-strip.ts); `checksum` when nothing is stripped. */
+  readonly dbtChecksum: string;
   /** The installed package the file belongs to; absent for the project's own files. */
   readonly packageName?: string;
 }

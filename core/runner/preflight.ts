@@ -47,7 +47,7 @@ export function prepareSeeds(
     const toColumns = (info: SeedInfo): SeedColumn[] => info.columns.map((c) => ({ name: c.name, sqlType: columnTypes[c.name] ?? dialect.seedType(c.inferred) }));
     const base = { file: node.seedFile, delimiter, quoteColumns: node.config.quote_columns ?? true };
     try {
-      const key = cache.key(node.checksum, node.seedFile, { delimiter, columnTypes, since });
+      const key = cache.key(node.fileChecksum ?? node.checksum, node.seedFile, { delimiter, columnTypes, since });
       let info = cache.get(key);
       if (!info && loadWhileReading && fileSize(node.seedFile) >= LOAD_WHILE_READING_BYTES) {
         const guess = SeedReading.guess(node.seedFile, node.originalFilePath, { delimiter, columnTypes });

@@ -21,9 +21,9 @@ export function isSeedStamp(checksum: string): boolean {
   return checksum.startsWith(PREFIX);
 }
 
-/** manifest.json's checksum of a node: dbt's path checksum for a large seed, else the SHA-256. */
-export function manifestChecksum(checksum: string, originalFilePath: string): { readonly name: 'sha256' | 'path'; readonly checksum: string } {
-  return isSeedStamp(checksum) ? { name: 'path', checksum: originalFilePath } : { name: 'sha256', checksum };
+/** manifest.json's checksum of a node: dbt's path checksum for a large seed, `none` for a node without a file (a generic test), else the SHA-256. */
+export function manifestChecksum(checksum: string, originalFilePath: string): { readonly name: 'sha256' | 'path' | 'none'; readonly checksum: string } {
+  return isSeedStamp(checksum) ? { name: 'path', checksum: originalFilePath } : checksum === '' ? { name: 'none', checksum: '' } : { name: 'sha256', checksum };
 }
 
 /**

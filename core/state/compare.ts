@@ -8,6 +8,7 @@ import type { Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { Json, StateManifest } from './artifacts.js';
 import { usageOf, varDigest, type Usage } from './usage.js';
 import { isSeedStamp } from '../seeds/seed-stamp.js';
+import { dbtRawCode, pyStrip } from '../project/dbt-strip.js';
 import { isWholeFloat } from '../project/yaml-floats.js';
 import { semanticDefinition, sameSemantic } from '../semantic/state.js';
 import { semanticNodes } from '../selection/universe.js';
@@ -150,11 +151,17 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
       if (n.testMetadata) return true;
       const old = j.checksum as Json | undefined;
       const sum = old?.checksum;
-      // A seed over dbt's size limit has dbt's path checksum: the same path is the same seed, as
-      // dbt judges it (it cannot tell either), and a hashed one before is a changed one.
-      if (isSeedStamp(n.checksum)) return old?.name === 'path' && sum === n.originalFilePath;
-      if (n.checksum && typeof sum === 'string' && sum) return n.checksum === sum;
-      return n.rawCode === j.raw_code;
+      // As dbt: a seed is its checksum, any other node its raw_code (a snapshot's is its block).
+      if (n.resourceType === 'seed') {
+        // A seed over dbt's size limit has dbt's path checksum: the same path is the same seed, as
+        // dbt judges it (it cannot tell either), and a hashed one before is a changed one.
+        if (isSeedStamp(n.checksum)) return old?.name === 'path' && sum === n.originalFilePath;
+        // The hash of all its bytes: a manifest.json kiln wrote before it hashed as dbt does.
+        if (typeof sum === 'string' && sum) return n.checksum === sum || n.fileChecksum === sum;
+      }
+      // Stripped as dbt strips files; the old one too: a manifest.json kiln wrote before kept the file as it was.
+      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : pyStrip(withoutBom(j.raw_code)));
+      return n.checksum !== '' && n.checksum === sum;
     }
     case 'configs':
       return sameConfig(n.config, oldConfig);
@@ -181,6 +188,11 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
       return equivalent(Object.fromEntries(Object.values(n.columns).map((c) => [c.name, c.data_type])), Object.fromEntries(Object.entries(cols).map(([k, c]) => [k, c?.data_type ?? null])));
     }
   }
+}
+
+/** dbt keeps a file's byte order mark in raw_code; kiln reads files without it. */
+function withoutBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
 /** Configs, key by key; hooks as lists of SQL (manifest.json writes them as `pre-hook` objects). */

@@ -97,7 +97,7 @@ function attempt({ previous, changedFiles, state }: IncrementalInput): Session |
     }
     reads.set(file, read);
     for (const i of at) {
-      files[i] = { ...files[i]!, contents: read.contents, checksum: read.checksum };
+      files[i] = { ...files[i]!, contents: read.contents, checksum: read.checksum, dbtChecksum: read.dbtChecksum };
       if (files[i]!.kind === 'properties') savedProps.push(files[i]!);
     }
   }

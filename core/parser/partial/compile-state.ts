@@ -26,6 +26,7 @@ import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmR
 import type { JinjaOptions, ModelJson } from './warm-jinja.js';
 import type { ProjectFile } from '../../project/types.js';
 import { isSeedStamp } from '../../seeds/seed-stamp.js';
+import { dbtChecksum, pyStrip } from '../../project/dbt-strip.js';
 import type { WrittenStat } from '../../artifacts/file-writes.js';
 
 /** The record, in the target folder. */
@@ -401,11 +402,15 @@ async function recompileChanged(state: CompileState, abs: (row: number) => strin
     const buf = Buffer.alloc(end - start);
     if (fs.readSync(fd, buf, 0, buf.length, start) !== buf.length) return false;
     const node = JSON.parse(buf.toString('utf8')) as NodeJson;
-    const oldRaw = node.raw_code;
+    const strippedRaw = node.raw_code;
     const oldCompiled = node.compiled_code;
     const recorded = state.sums[row];
-    if (node.resource_type !== 'model' || typeof oldRaw !== 'string' || typeof oldCompiled !== 'string' || node.config?.materialized === 'ephemeral') return false;
-    if (!node.checksum || node.checksum.checksum !== recorded || createHash('sha256').update(oldRaw, 'utf8').digest('hex') !== recorded) return false;
+    if (node.resource_type !== 'model' || typeof strippedRaw !== 'string' || typeof oldCompiled !== 'string' || node.config?.materialized === 'ephemeral') return false;
+    // manifest.json has the file as dbt reads it (stripped, dbt-strip.ts); the file itself was
+    // that text and a final line break, or that text alone (any other file is compiled anew).
+    if (!node.checksum || node.checksum.checksum !== createHash('sha256').update(strippedRaw, 'utf8').digest('hex')) return false;
+    const oldRaw = [`${strippedRaw}\n`, strippedRaw, `${strippedRaw}\r\n`].find((text) => createHash('sha256').update(text, 'utf8').digest('hex') === recorded);
+    if (oldRaw === undefined) return false;
     let compiled = recomposeCompiled(oldRaw, oldCompiled, newRaw);
     if (compiled === null) {
       // Changed between its Jinja: re-rendered from the record of the last compile (warm-render.ts).
@@ -426,8 +431,8 @@ async function recompileChanged(state: CompileState, abs: (row: number) => strin
       }
       compiled = node.compiled_code as string;
     }
-    node.raw_code = newRaw;
-    node.checksum.checksum = c.checksum;
+    node.raw_code = pyStrip(newRaw);
+    node.checksum.checksum = dbtChecksum(c.bytes, c.checksum);
     node.compiled_code = compiled;
     edits.push({ k, start, end, text: Buffer.from(JSON.stringify(node), 'utf8'), compiled, sameCompiled: compiled === oldCompiled });
   }

@@ -131,6 +131,18 @@ describe("kiln watch's incremental re-parse", () => {
     expect((await w.save({ 'models/marts/revenue.sql': (t) => `{{ config(enabled=false) }}\n${t}` })).outcome).toHaveProperty('errors');
   });
 
+  it("keeps a YAML snapshot's checksum (its property file's) and a macro's patch as a cold parse has them", async () => {
+    const w = await watchSession({
+      ...FILES,
+      'snapshots/_snapshots.yml': "snapshots:\n  - name: orders_yaml\n    relation: ref('stg_orders')\n    config:\n      unique_key: id\n      strategy: check\n      check_cols: all\n      target_schema: snapshots\n",
+      'macros/_macros.yml': 'macros:\n  - name: cents\n    description: To cents.\n    arguments:\n      - name: x\n        type: number\n',
+    });
+    expect(w.current().manifest.nodes.get('snapshot.shop.orders_yaml')!.checksum).toMatch(/^[0-9a-f]{64}$/);
+    await w.save({ 'snapshots/_snapshots.yml': (t) => `${t}\n# a comment changes the file's checksum\n` });
+    await w.save({ 'macros/_macros.yml': replace('To cents.', 'Into cents.') });
+    expect(w.current().manifest.macros.get('macro.shop.cents')!.description).toBe('Into cents.');
+  });
+
   it('re-parses a deleted file, a file of another kind or a change of warnings in full', async () => {
     const w = await watchSession();
     expect((await w.save({ 'dbt_project.yml': (t) => `${t}# a comment\n` })).how).toMatch(/not a file of the last parse/);

@@ -181,6 +181,34 @@ describe('result: and source_status: read the previous artifacts', () => {
     expect(names(comparison(() => undefined, old).select('modified'))).toEqual(['raw_payments']);
   });
 
+  it("compares code as dbt strips files: an old manifest's unstripped code or dbt's byte order mark is no change; a seed by its checksum", () => {
+    const old = project();
+    const dir = testdir({});
+    const json = manifestJson(old, Dag.fromManifest(old), duckdbDialect, META) as { nodes: Record<string, { raw_code: string; checksum: { checksum: string } }> };
+    const against = (json: unknown, dir: string, edit: (m: Manifest) => void = () => undefined) => {
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(json));
+      const current = project();
+      edit(current);
+      return names(new StateComparison(current, readStateManifest(dir, 'prod')).select('modified'));
+    };
+    const orders = json.nodes['model.shop.orders']!;
+    const code = orders.raw_code;
+    // Written by kiln before it stripped (the file as it was), or by dbt with a byte order mark.
+    orders.raw_code = `\n${code}\n\n`;
+    expect(against(json, dir)).toEqual([]);
+    orders.raw_code = `\uFEFF \n${code}`;
+    expect(against(json, dir)).toEqual([]);
+    // Whitespace around the current file is no change either; inside it is.
+    expect(against(json, dir, (m) => void (m.nodes.get('model.shop.orders')!.rawCode = `\n\n${code}\n`))).toEqual([]);
+    expect(against(json, dir, (m) => void (m.nodes.get('model.shop.orders')!.rawCode = code.replace(' ', '  ')))).toEqual(['orders']);
+    // A seed: its checksum, or the hash of all its bytes an older kiln wrote.
+    orders.raw_code = code;
+    const seed = json.nodes['seed.shop.raw_payments']!;
+    seed.checksum.checksum = 'bytes-sum';
+    expect(against(json, dir)).toEqual(['raw_payments']);
+    expect(against(json, dir, (m) => void (m.nodes.get('seed.shop.raw_payments')!.fileChecksum = 'bytes-sum'))).toEqual([]);
+  });
+
   it('source_status:fresher compares the current freshness results with the --state ones', () => {
     const at = (h: number) => new Date(Date.UTC(2024, 0, 1, h)).toISOString();
     const prev = { results: [{ unique_id: 'source.shop.shop.orders', status: 'pass', max_loaded_at: at(1) }, { unique_id: 'source.shop.shop.customers', status: 'pass', max_loaded_at: at(5) }] };
