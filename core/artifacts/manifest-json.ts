@@ -433,17 +433,26 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
 }
 
 /** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
-const WHERE_SUBQUERY = 'macro.dbt.get_where_subquery';
+const WHERE_SUBQUERY = ['macro.dbt.get_where_subquery'];
+/** What dbt's test materialization calls, listed once it ran (pass, fail, warn or error alike). */
+const TEST_MATERIALIZATION = ['macro.dbt.get_limit_subquery_sql', 'macro.dbt.should_store_failures', 'macro.dbt.statement'];
 
 /**
- * depends_on.macros as dbt writes them: a generic test it compiled also lists get_where_subquery,
- * which rendering its `model` argument called (dbt's parse lists it for all but its own unique
- * and not_null, whose bodies it does not render then).
+ * depends_on.macros as dbt writes them for a data test: once compiled, a generic test also lists
+ * get_where_subquery, which rendering its `model` argument called (dbt's parse lists it for all
+ * but its own unique and not_null, whose bodies it does not render then); once executed, any
+ * test lists the macros of the materialization that ran it.
  */
 function dependsOnMacros(n: ParsedNode): readonly string[] {
   const macros = n.dependsOn.macros;
-  if (n.compiledCode === undefined || n.resourceType !== 'test' || !n.testMetadata || macros.includes(WHERE_SUBQUERY)) return macros;
-  return [...macros, WHERE_SUBQUERY];
+  if (n.resourceType !== 'test' || n.compiledCode === undefined) return macros;
+  let out = macros;
+  const add = (ids: readonly string[]) => {
+    for (const id of ids) if (!out.includes(id)) out = [...out, id];
+  };
+  if (n.testMetadata) add(WHERE_SUBQUERY);
+  if (n.testExecuted) add(TEST_MATERIALIZATION);
+  return out;
 }
 
 function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots | undefined): string | undefined {

@@ -706,6 +706,8 @@ export class Runner {
    * with the same atomic swap as models).
    */
   private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[], attempt: Attempt): Promise<Outcome> {
+    // Before the first await: the node's manifest.json entry may be made as soon as this returns.
+    node.testExecuted = true;
     const c = node.config;
     const failCalc = String(c.fail_calc ?? 'count(*)');
     const warnIf = String(c.warn_if ?? '!= 0');

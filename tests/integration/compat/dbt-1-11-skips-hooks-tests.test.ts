@@ -2,8 +2,8 @@
 // project (checked with `dbt compile`, `dbt build` and `dbt run` side by side): a skipped node's
 // result names its relation and says `compiled: false`; a project hook's `index` is its place in
 // its list from 0 as parsed and its place in the run from 1 after hooks ran (dbt's
-// RunTask.safe_run_hooks sets it); data tests' configs have no hooks; a compiled built-in generic
-// test lists get_where_subquery. And `kiln watch` files the ephemeral models it inlines, as `run`.
+// RunTask.safe_run_hooks sets it); data tests' configs have no hooks; a compiled generic test
+// lists get_where_subquery, an executed test the macros of the test materialization. And `kiln watch` files the ephemeral models it inlines, as `run`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,15 @@ describe('dbt 1.11 shapes of skipped results, hooks and data tests', () => {
     // What ran keeps its fields.
     expect(of('model.p.bad')).toMatchObject({ status: 'error', compiled: true, relation_name: '"p"."main"."bad"' });
     expect(of('model.p.base')).toMatchObject({ status: 'success', compiled: true });
+    // A test that ran (pass or fail alike) lists the macros of dbt's test materialization; a skipped one as parsed.
+    const nodes = nodesOf(dir);
+    const ran = ['macro.dbt.get_limit_subquery_sql', 'macro.dbt.should_store_failures', 'macro.dbt.statement'];
+    expect(byPrefix(nodes, 'test.p.not_null_base_id').depends_on.macros).toEqual(['macro.dbt.test_not_null', 'macro.dbt.get_where_subquery', ...ran]);
+    expect(byPrefix(nodes, 'test.p.relationships_base_id').depends_on.macros).toEqual(['macro.dbt.test_relationships', 'macro.dbt.get_where_subquery', ...ran]);
+    expect(nodes['test.p.passing']!.depends_on.macros).toEqual(ran);
+    expect(byPrefix(nodes, 'test.p.not_null_after_bad_id').depends_on.macros).toEqual(['macro.dbt.test_not_null']);
+    // Models list no macros of their materialization.
+    expect(nodes['model.p.base']!.depends_on.macros).toEqual([]);
   });
 
   it('skips every node and later hook after a failed on-run-start hook, with relation_name and compiled: false', async () => {
