@@ -432,7 +432,6 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
   return braces(out);
 }
 
-/** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
 const WHERE_SUBQUERY = ['macro.dbt.get_where_subquery'];
 /** What dbt's test materialization calls, listed once it ran (pass, fail, warn or error alike). */
 const TEST_MATERIALIZATION = ['macro.dbt.get_limit_subquery_sql', 'macro.dbt.should_store_failures', 'macro.dbt.statement'];
@@ -455,6 +454,7 @@ function dependsOnMacros(n: ParsedNode): readonly string[] {
   return out;
 }
 
+/** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
 function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots | undefined): string | undefined {
   const compiled = n.compiledCode;
   let out =
