@@ -121,6 +121,8 @@ export interface ParsedNode {
   constraints?: ConstraintDef[];
   /** Set by compile. */
   compiledCode?: string;
+  /** Set by the runner on a data test whose query it sent (manifest.json then lists the macros dbt's test materialization calls). */
+  testExecuted?: true;
   /** Set by compile: the ephemeral ancestors injected into compiledCode (absent when none). */
   extraCtes?: readonly ExtraCte[];
   /** Seeds: absolute path of the CSV. */

@@ -285,7 +285,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     fqn: n.fqn,
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
-    config: withConfigDefaults(configJson(n.config), n.resourceType),
+    config: withConfigDefaults(configJson(n.config, n.resourceType), n.resourceType),
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
@@ -411,11 +411,13 @@ const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
 function configText(config: NodeConfig, resourceType: string): string {
-  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config), resourceType));
+  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
   const text = JSON.stringify(config);
   // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
   const defaults = configDefaultsText(config, resourceType);
-  return text === '{}' ? `{${NO_HOOKS}${defaults}}` : `${text.slice(0, -1)},${NO_HOOKS}${defaults}}`;
+  const hooks = resourceType === 'test' ? '' : NO_HOOKS;
+  if (text === '{}') return `{${hooks}${hooks ? defaults : defaults.slice(1)}}`;
+  return `${text.slice(0, -1)}${hooks ? `,${hooks}` : ''}${defaults}}`;
 }
 
 /**
@@ -435,6 +437,28 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
   return braces(out);
 }
 
+const WHERE_SUBQUERY = ['macro.dbt.get_where_subquery'];
+/** What dbt's test materialization calls, listed once it ran (pass, fail, warn or error alike). */
+const TEST_MATERIALIZATION = ['macro.dbt.get_limit_subquery_sql', 'macro.dbt.should_store_failures', 'macro.dbt.statement'];
+
+/**
+ * depends_on.macros as dbt writes them for a data test: once compiled, a generic test also lists
+ * get_where_subquery, which rendering its `model` argument called (dbt's parse lists it for all
+ * but its own unique and not_null, whose bodies it does not render then); once executed, any
+ * test lists the macros of the materialization that ran it.
+ */
+function dependsOnMacros(n: ParsedNode): readonly string[] {
+  const macros = n.dependsOn.macros;
+  if (n.resourceType !== 'test' || n.compiledCode === undefined) return macros;
+  let out = macros;
+  const add = (ids: readonly string[]) => {
+    for (const id of ids) if (!out.includes(id)) out = [...out, id];
+  };
+  if (n.testMetadata) add(WHERE_SUBQUERY);
+  if (n.testExecuted) add(TEST_MATERIALIZATION);
+  return out;
+}
+
 /** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
 function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots | undefined): string | undefined {
   const compiled = n.compiledCode;
@@ -443,7 +467,7 @@ function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
     `,"refs":${refsText(n.refs)}` +
     prop('sources', n.sources) +
     ',"metrics":[],"functions":[]' +
-    `,"depends_on":${braces(prop('macros', n.dependsOn.macros) + prop('nodes', n.dependsOn.nodes))}` +
+    `,"depends_on":${braces(prop('macros', dependsOnMacros(n)) + prop('nodes', n.dependsOn.nodes))}` +
     (compiled !== undefined ? `,"compiled_path":${str(`target/compiled/${nodeSqlPath(n, roots)}`)},"compiled":true${prop('compiled_code', compiled ?? null)},"extra_ctes_injected":true` : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
     `,"extra_ctes":${extraCtesText(n)}` +
     `,"contract":${contractText(n)}`;
@@ -513,7 +537,7 @@ function codeJson(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
     sources: n.sources,
     metrics: [],
     functions: [],
-    depends_on: { macros: n.dependsOn.macros, nodes: n.dependsOn.nodes },
+    depends_on: { macros: dependsOnMacros(n), nodes: n.dependsOn.nodes },
     compiled_path: n.compiledCode !== undefined ? `target/compiled/${nodeSqlPath(n, roots)}` : null,
     compiled: n.compiledCode !== undefined,
     compiled_code: n.compiledCode ?? null,
@@ -644,8 +668,10 @@ export function nodeDocs(docs: unknown): { show: boolean; node_color: string | n
   return { show: show !== false, node_color: typeof node_color === 'string' ? node_color : null };
 }
 
-function configJson(config: NodeConfig): Record<string, unknown> {
+/** A node's config as dbt writes it: hooks as `pre-hook`/`post-hook` lists, none on a data test (dbt's test configs have no hooks). */
+function configJson(config: NodeConfig, resourceType: string): Record<string, unknown> {
   const { pre_hook, post_hook, ...rest } = config;
+  if (resourceType === 'test') return rest;
   return {
     ...rest,
     'pre-hook': (pre_hook ?? []).map((sql) => ({ sql, transaction: true, index: null })),

@@ -10,6 +10,8 @@ export interface ProjectOperation {
   readonly sql: string;
   /** The hook's SQL as last rendered in this invocation (compile, or run before it executed). */
   compiledCode?: string;
+  /** Its place, from 1, among the hooks of its kind this invocation ran (or skipped): see `index`. */
+  runOrdinal?: number;
 }
 
 /** `shop-on-run-start-0`: the node's name. */
@@ -98,7 +100,9 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
       ? { compiled_path: null }
       : { compiled_path: `target/compiled/${op.packageName}/./dbt_project.yml/hooks/${name}.sql`, compiled: true, compiled_code: op.compiledCode, extra_ctes_injected: true, extra_ctes: [] }),
     contract: { enforced: false, alias_types: true, checksum: null },
-    // Its place among the hooks of its kind, from 1 (dbt's `index`).
-    index: op.index + 1,
+    // dbt's `index`: the hook's place in its project's list, from 0, as parsed; running the hooks
+    // sets it to their place in the run, from 1 (dbt's RunTask.safe_run_hooks), which the
+    // manifest written after a run keeps.
+    index: op.runOrdinal ?? op.index,
   };
 }

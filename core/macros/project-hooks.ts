@@ -158,6 +158,7 @@ export async function runProjectHooks(
     for (const [at, h] of hooks.entries()) {
       const name = `${h.pkg}.${kind}.${h.index}`;
       const op = { packageName: h.pkg, kind, index: h.index };
+      recordRunOrdinal(input.manifest, op, at + 1);
       run.progress?.started(name, at + 1, hooks.length, operationId(op));
       const started = performance.now();
       const compileStart = isoNow();
@@ -188,6 +189,7 @@ export async function runProjectHooks(
         // dbt skips the hooks after a failed one
         for (const [later, s] of hooks.slice(at + 1).entries()) {
           const skippedName = `${s.pkg}.${kind}.${s.index}`;
+          recordRunOrdinal(input.manifest, { packageName: s.pkg, kind, index: s.index }, at + 2 + later);
           const skipped = hookResult({ packageName: s.pkg, kind, index: s.index }, 'skipped', `${skippedName} skipped`, null, [], 0);
           run.record?.push(skipped);
           run.progress?.finished(skippedName, at + 2 + later, hooks.length, skipped);
@@ -206,10 +208,20 @@ export async function runProjectHooks(
   }
 }
 
+function operationOf(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>): ProjectOperation | undefined {
+  return manifest.operations?.hooks.find((h) => h.packageName === op.packageName && h.kind === op.kind && h.index === op.index);
+}
+
 /** The manifest's operation node of a hook keeps the SQL it rendered to (manifest.json's compiled_code). */
 export function recordCompiled(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, sql: string): void {
-  const node = manifest.operations?.hooks.find((h) => h.packageName === op.packageName && h.kind === op.kind && h.index === op.index);
+  const node = operationOf(manifest, op);
   if (node) node.compiledCode = sql;
+}
+
+/** A hook run (or skipped) as the `ordinal`-th of its kind: manifest.json's `index` after a run, as dbt. */
+function recordRunOrdinal(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, ordinal: number): void {
+  const node = operationOf(manifest, op);
+  if (node) node.runOrdinal = ordinal;
 }
 
 /** A hook's entry of run_results.json, as dbt 1.11 writes it (failures: 0 when it passed, else 1). */

@@ -1,5 +1,6 @@
 // What running one node produced; the runner fills these, the reporter prints them and
 // core/artifacts writes them into run_results.json.
+import type { RelationName } from '../../adapters/adapter.js';
 import type { KilnError } from '../errors.js';
 
 /**
@@ -60,10 +61,22 @@ export interface RunSummary {
 }
 
 /**
- * The result of a node not run: `cause` is the failed node (or hook) it waited on, named
- * `causeName` in the message; the node itself when the run was stopped.
+ * run_results.json's `relation_name` of a node: its relation, rendered as in SQL; none for a
+ * data or unit test (dbt's, whether the node ran or was skipped).
  */
-export function skippedResult(node: { readonly uniqueId: string }, cause: string, causeName: string): NodeResult {
+export function resultRelationName(
+  node: { readonly resourceType: string; readonly database: string; readonly schema: string; readonly alias: string },
+  renderRelation: (rel: RelationName) => string,
+): string | null {
+  return node.resourceType === 'test' || node.resourceType === 'unit_test' ? null : renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+}
+
+/**
+ * The result of a node not run: `cause` is the failed node (or hook) it waited on, named
+ * `causeName` in the message; the node itself when the run was stopped. `relationName`: as
+ * dbt, a skipped node's result still names its relation (resultRelationName).
+ */
+export function skippedResult(node: { readonly uniqueId: string }, cause: string, causeName: string, relationName: string | null = null): NodeResult {
   return {
     uniqueId: node.uniqueId,
     status: 'skipped',
@@ -74,7 +87,7 @@ export function skippedResult(node: { readonly uniqueId: string }, cause: string
     rowsAffected: null,
     adapterMessage: 'SKIP',
     compiledCode: null,
-    relationName: null,
+    relationName,
     skippedBecause: cause,
   };
 }

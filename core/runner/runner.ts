@@ -12,7 +12,7 @@ import { planNode, type Plan, type Step, type WarehouseState } from '../material
 import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../materializations/warehouse-state.js';
 import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
-import { failedStatus, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
+import { failedStatus, resultRelationName, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { isoNow } from './iso-now.js';
 import { GroupSlot, NotRunInGroup } from './group-slot.js';
@@ -176,7 +176,7 @@ export class Runner {
     const skip = (node: ParsedNode, cause: string) => {
       failedOrSkipped.set(node.uniqueId, cause);
       if (node.config.materialized !== 'ephemeral') {
-        const r = skippedResult(node, cause, this.manifest.nodes.get(cause)?.name ?? cause);
+        const r = skippedResult(node, cause, this.manifest.nodes.get(cause)?.name ?? cause, resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel)));
         results.set(node.uniqueId, r);
         this.hooks.nodeFinished?.(node, indexFor(node.uniqueId), total, r);
       }
@@ -436,7 +436,7 @@ export class Runner {
     let compiledSql: string | null = null;
     const statements: string[] = [];
     const isTest = node.resourceType === 'test';
-    const relationName = isTest || node.resourceType === 'unit_test' ? null : this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+    const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
     const base = { uniqueId: node.uniqueId, threadId: thread, timing, relationName };
     try {
       if (node.resourceType === 'unit_test') {
@@ -706,6 +706,8 @@ export class Runner {
    * with the same atomic swap as models).
    */
   private async runTest(node: ParsedNode, sql: string, conn: Connection, statements: string[], attempt: Attempt): Promise<Outcome> {
+    // Before the first await: the node's manifest.json entry may be made as soon as this returns.
+    node.testExecuted = true;
     const c = node.config;
     const failCalc = String(c.fail_calc ?? 'count(*)');
     const warnIf = String(c.warn_if ?? '!= 0');

@@ -15,7 +15,7 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failedStatus, skippedResult, type NodeResult } from '../../runner/results.js';
+import { failedStatus, resultRelationName, skippedResult, type NodeResult } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -280,7 +280,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       // Nothing runs after a failed on-run-start hook: every selected node is skipped, as dbt
       // reports them with skip_nodes_if_on_run_start_fails; the summary reports the hook's error.
       const failedHook = startResults.find((r) => r.status === 'error')?.uniqueId ?? 'on-run-start';
-      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => skippedResult(n, failedHook, failedHook));
+      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => skippedResult(n, failedHook, failedHook, resultRelationName(n, (rel) => session.adapter.dialect.renderRelation(rel))));
       if (skipped.length) reporter.info('');
       skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
       summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };

@@ -281,7 +281,9 @@ class WatchLoop {
     });
     session.jinja.selectedResources = [...ids];
     const projectHooks = { manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => this.reporter.info(m) };
-    const compiler = new Compiler(manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath });
+    // As `kiln run`: an ephemeral model's file is written when a node inlining it compiles.
+    const onEphemeral = (n: ParsedNode, sql: string) => writer.writeCompiled(n, sql, manifest.packageRoots);
+    const compiler = new Compiler(manifest, session.engine, session.deps, session.profile.profileName, { staticFastPath: session.staticFastPath, onEphemeral });
     const runner = new Runner(
       manifest,
       rebuildDag(manifest, ids),
