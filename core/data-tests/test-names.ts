@@ -35,7 +35,19 @@ export function genericTestName(testName: string, namespace: string | null, targ
  * sorted, scalars as Python str()) and its kwargs holding the `model` argument as dbt writes it.
  * Equal ids for the same test, so manifests and state comparisons line up with dbt's.
  */
-export function testUniqueId(projectName: string, name: string, metadata: { name: string; namespace: string | null; kwargs: Readonly<Record<string, unknown>> }, modelArg: string): string {
+export function testUniqueId(projectName: string, name: string, metadata: TestMetadata, modelArg: string): string {
+  return `test.${projectName}.${name}.${testIdHash(name, metadata, modelArg)}`;
+}
+
+/** What a test's unique_id hashes (dbt's test_metadata). */
+export interface TestMetadata {
+  readonly name: string;
+  readonly namespace: string | null;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+}
+
+/** The hash that ends a test's unique_id (testUniqueId): ten hex digits. */
+export function testIdHash(name: string, metadata: TestMetadata, modelArg: string): string {
   // repr({'kwargs': {**kwargs, 'model': modelArg}, 'name': ..., 'namespace': ...}) written out
   // directly (the outer keys in sorted order): no copy of kwargs per test.
   const keys = Object.keys(metadata.kwargs);
@@ -47,7 +59,7 @@ export function testUniqueId(projectName: string, name: string, metadata: { name
     kwargs += `${i ? ', ' : ''}${pyStrRepr(k)}: ${pyRepr(k === 'model' ? modelArg : metadata.kwargs[k])}`;
   }
   const repr = `{'kwargs': ${kwargs}}, 'name': ${pyRepr(metadata.name)}, 'namespace': ${pyRepr(metadata.namespace)}}`;
-  return `test.${projectName}.${name}.${hash('md5', name + repr, 'hex').slice(-10)}`;
+  return hash('md5', name + repr, 'hex').slice(-10);
 }
 
 /** The `model` kwarg dbt records for a generic test on a model/seed/snapshot or a source table. */
