@@ -28,7 +28,7 @@ export function genericTestName(testName: string, namespace: string | null, targ
 const NOT_NAME_CHAR = /[^0-9a-zA-Z_]/;
 const NOT_NAME_CHARS = /[^0-9a-zA-Z_]+/g;
 
-/** `so_far` and the cleaned str() of one argument value, joined by `__` (most values, column names, need no cleaning). */
+/** `soFar` and the cleaned str() of one argument value, joined by `__` (most values, column names, need no cleaning). */
 function joined(soFar: string | null, value: unknown): string {
   const s = pyStr(value);
   const a = NOT_NAME_CHAR.test(s) ? s.replace(NOT_NAME_CHARS, '_') : s;
