@@ -7,7 +7,7 @@ import { configUnder, mergeConfigs } from '../project/config-tree.js';
 import type { ConfigTree } from '../project/types.js';
 import { validateConfig } from '../project/config-schema.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
-import { genericTestName, modelArgument, testUniqueId } from './test-names.js';
+import { genericTestName, modelArgument, testIdHash } from './test-names.js';
 import { fqnUnder } from '../parser/paths.js';
 
 export interface TestTarget {
@@ -29,6 +29,13 @@ export interface DeclaredTest {
   readonly entry: unknown;
   readonly columnName: string | null;
   readonly loc: SourceLocation;
+  /**
+   * The hash that ends the test's unique id (testIdHash: an md5, the costliest part of building a
+   * test), noted by the first build. It follows from the declaration and the project name alone
+   * (both in the partial-parse cache's keys), so it is kept with the declaration in the cache and
+   * a warm parse does not hash 30,000 tests again.
+   */
+  idHash?: string;
 }
 
 export interface TestBuildContext {
@@ -54,6 +61,10 @@ export function isCallExpression(value: string): boolean {
  */
 interface TargetParts {
   readonly modelArg: string;
+  /** The target as test names spell it (`orders`, `orders_v2`, `shop_orders` for a source table). */
+  readonly label: string;
+  /** The folders of the tests' fqns (those of the property file). */
+  readonly folders: readonly string[];
   readonly refs: readonly RefCall[];
   readonly sources: readonly (readonly [string, string])[];
 }
@@ -61,16 +72,20 @@ interface TargetParts {
 const NO_REFS = Object.freeze([]) as readonly RefCall[];
 const NO_SOURCES = Object.freeze([]) as readonly (readonly [string, string])[];
 
-function targetParts(target: TestTarget): TargetParts {
+function targetParts(projectName: string, target: TestTarget): TargetParts {
   const modelArg = modelArgument(target);
-  if (target.kind === 'source') return { modelArg, refs: NO_REFS, sources: Object.freeze([Object.freeze([target.sourceName!, target.name] as const)]) };
+  const folders = fqnFoldersOf(projectName, target);
+  if (target.kind === 'source') {
+    return { modelArg, label: `${target.sourceName}_${target.name}`, folders, refs: NO_REFS, sources: Object.freeze([Object.freeze([target.sourceName!, target.name] as const)]) };
+  }
   const ref: RefCall = Object.freeze(target.version !== undefined ? { name: target.name, version: target.version } : { name: target.name });
-  return { modelArg, refs: Object.freeze([ref]), sources: NO_SOURCES };
+  const label = target.version !== undefined ? `${target.name}_v${target.version}` : target.name;
+  return { modelArg, label, folders, refs: Object.freeze([ref]), sources: NO_SOURCES };
 }
 
 export function buildGenericTests(target: TestTarget, tests: readonly DeclaredTest[], ctx: TestBuildContext): ParsedNode[] {
   const out: ParsedNode[] = [];
-  const parts = tests.length ? targetParts(target) : null;
+  const parts = tests.length ? targetParts(ctx.projectName, target) : null;
   for (const t of tests) {
     try {
       const node = buildOne(target, parts!, t, ctx);
@@ -87,15 +102,16 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   checkArguments(entry, t, target);
   const kwargs: Record<string, unknown> = { ...entry.args };
   if (t.columnName !== null) kwargs.column_name = t.columnName;
-  const targetLabel = target.kind === 'source' ? `${target.sourceName}_${target.name}` : target.version !== undefined ? `${target.name}_v${target.version}` : target.name;
   const testType = target.kind === 'source' ? `source_${entry.testName}` : entry.testName;
-  const generated = genericTestName(testType, entry.namespace, targetLabel, kwargs);
+  const generated = genericTestName(testType, entry.namespace, parts.label, kwargs);
   // As dbt: the node's name (and fqn, unique_id) is the full generated name; when that is 64
   // characters or longer, the relation and compiled file use the short, hashed one.
   const name = entry.customName ?? generated.fullName;
   const shortName = entry.customName ?? generated.name;
   const testMetadata = { name: entry.testName, namespace: entry.namespace, kwargs };
-  const uniqueId = testUniqueId(ctx.projectName, name, testMetadata, parts.modelArg);
+  // The hash noted on the declaration by an earlier build (kept with it in the cache), else made and noted.
+  const idHash = (t.idHash ??= testIdHash(name, testMetadata, parts.modelArg));
+  const uniqueId = `test.${ctx.projectName}.${name}.${idHash}`;
 
   // dbt records the arguments' refs first (`to: ref('customers')`), then the tested model's.
   let argRefs: RefCall[] | null = null;
@@ -106,7 +122,8 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   const refs = argRefs === null ? parts.refs : [...(argRefs as RefCall[]), ...parts.refs];
   const sources = argSources === null ? parts.sources : [...(argSources as [string, string][]), ...parts.sources];
 
-  const fqn = testFqn(ctx.projectName, target, name);
+  const fqn = parts.folders.slice();
+  fqn.push(name);
   const withTree = configUnder(TEST_DEFAULTS, ctx.dataTestsTree, fqn);
   // Most entries configure nothing: merging an empty config would only copy `withTree` again.
   const raw = hasKeys(entry.config) ? mergeConfigs(withTree, validateConfig(entry.config, 'test', t.loc, ctx.problems)) : withTree;
@@ -171,17 +188,15 @@ const NO_TESTS = Object.freeze([]) as unknown as ParsedNode['dataTests'];
 /** The folders of a property file's fqns, by project, root and file: the same for each of its tests. */
 const fqnFolders = new Map<string, readonly string[]>();
 
-/** `fqnUnder(projectName, target.root, target.file, name)`, its folders worked out once per file. */
-function testFqn(projectName: string, target: TestTarget, name: string): string[] {
+/** The folders of `fqnUnder(projectName, target.root, target.file, name)`, worked out once per file. */
+function fqnFoldersOf(projectName: string, target: TestTarget): readonly string[] {
   const key = `${projectName}\0${target.root}\0${target.file}`;
   let folders = fqnFolders.get(key);
   if (!folders) {
     if (fqnFolders.size >= 10_000) fqnFolders.clear();
     fqnFolders.set(key, (folders = fqnUnder(projectName, target.root, target.file, '').slice(0, -1)));
   }
-  const fqn = folders.slice();
-  fqn.push(name);
-  return fqn;
+  return folders;
 }
 
 function hasKeys(o: Readonly<Record<string, unknown>>): boolean {

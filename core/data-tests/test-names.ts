@@ -6,27 +6,33 @@ import { isWholeFloat } from '../project/yaml-floats.js';
 import { PyFloat } from '../template/values.js';
 
 export function genericTestName(testName: string, namespace: string | null, target: string, args: Readonly<Record<string, unknown>>): { name: string; fullName: string } {
-  // The argument values' str(), each cleaned, joined by `__`: written out directly (no arrays per test).
-  let unique = '';
-  let first = true;
-  const add = (p: unknown): void => {
-    const a = pyStr(p).replace(/[^0-9a-zA-Z_]+/g, '_');
-    unique = first ? a : `${unique}__${a}`;
-    first = false;
-  };
+  // The argument values' str(), each cleaned, joined by `__`: written out directly (no arrays
+  // or closures per test).
+  let unique: string | null = null;
   for (const key of sortedInPlace(Object.keys(args))) {
     if (key === 'model') continue;
     const v = args[key];
-    if (Array.isArray(v)) for (const p of v) add(p);
-    else if (v && typeof v === 'object' && !isWholeFloat(v)) for (const p of Object.values(v)) add(p);
-    else add(v);
+    if (Array.isArray(v)) for (const p of v) unique = joined(unique, p);
+    else if (v && typeof v === 'object' && !isWholeFloat(v)) for (const p of Object.values(v)) unique = joined(unique, p);
+    else unique = joined(unique, v);
   }
   const identifier = `${namespace ? `${namespace.replace(/\./g, '_')}_` : ''}${testName}_${target}`;
-  const fullName = `${identifier}_${unique}`;
+  const fullName = `${identifier}_${unique ?? ''}`;
   if (fullName.length >= 64) {
     return { name: `${identifier.slice(0, 30)}_${hash('md5', fullName, 'hex')}`, fullName };
   }
   return { name: fullName, fullName };
+}
+
+/** A character a name's argument part replaces (runs of them become one `_`). */
+const NOT_NAME_CHAR = /[^0-9a-zA-Z_]/;
+const NOT_NAME_CHARS = /[^0-9a-zA-Z_]+/g;
+
+/** `soFar` and the cleaned str() of one argument value, joined by `__` (most values, column names, need no cleaning). */
+function joined(soFar: string | null, value: unknown): string {
+  const s = pyStr(value);
+  const a = NOT_NAME_CHAR.test(s) ? s.replace(NOT_NAME_CHARS, '_') : s;
+  return soFar === null ? a : `${soFar}__${a}`;
 }
 
 /**
@@ -35,7 +41,19 @@ export function genericTestName(testName: string, namespace: string | null, targ
  * sorted, scalars as Python str()) and its kwargs holding the `model` argument as dbt writes it.
  * Equal ids for the same test, so manifests and state comparisons line up with dbt's.
  */
-export function testUniqueId(projectName: string, name: string, metadata: { name: string; namespace: string | null; kwargs: Readonly<Record<string, unknown>> }, modelArg: string): string {
+export function testUniqueId(projectName: string, name: string, metadata: TestMetadata, modelArg: string): string {
+  return `test.${projectName}.${name}.${testIdHash(name, metadata, modelArg)}`;
+}
+
+/** What a test's unique_id hashes (dbt's test_metadata). */
+export interface TestMetadata {
+  readonly name: string;
+  readonly namespace: string | null;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+}
+
+/** The hash that ends a test's unique_id (testUniqueId): ten hex digits. */
+export function testIdHash(name: string, metadata: TestMetadata, modelArg: string): string {
   // repr({'kwargs': {**kwargs, 'model': modelArg}, 'name': ..., 'namespace': ...}) written out
   // directly (the outer keys in sorted order): no copy of kwargs per test.
   const keys = Object.keys(metadata.kwargs);
@@ -47,7 +65,7 @@ export function testUniqueId(projectName: string, name: string, metadata: { name
     kwargs += `${i ? ', ' : ''}${pyStrRepr(k)}: ${pyRepr(k === 'model' ? modelArg : metadata.kwargs[k])}`;
   }
   const repr = `{'kwargs': ${kwargs}}, 'name': ${pyRepr(metadata.name)}, 'namespace': ${pyRepr(metadata.namespace)}}`;
-  return `test.${projectName}.${name}.${hash('md5', name + repr, 'hex').slice(-10)}`;
+  return hash('md5', name + repr, 'hex').slice(-10);
 }
 
 /** The `model` kwarg dbt records for a generic test on a model/seed/snapshot or a source table. */

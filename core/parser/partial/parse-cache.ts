@@ -90,6 +90,9 @@ export interface ParseMemo {
    * Like memo(), for a result cheaper to build again from a smaller one than to keep (a node's
    * tests from their declarations): the cache keeps what `declare` gives; `build` makes the
    * result from it on each parse, and a long-lived process keeps the result in memory too.
+   * `build` may note on the declaration what it derives from the declaration alone and is costly
+   * to make again (a test's id hash): a declaration computed by this parse is encoded when the
+   * cache is saved, after the build, so the note is kept with it.
    */
   memoBuilt<D, T>(key: string | null, problems: Problems, declare: () => D, build: (declared: D) => T): T;
   /** Keeps the entry for `key` (if any) for the next parse without reading it. */
