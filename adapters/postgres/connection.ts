@@ -70,8 +70,7 @@ export class PgConnection implements Connection {
       const known = dropping ? this.tx.dependents.get(keyOf(dropping)) : undefined;
       let dependents = dropping && this.client.getTransactionStatus() !== 'E' ? (known ?? (await this.dependentViews(dropping))) : [];
       const { tags } = await TagQuery.run(this.client, sql);
-      const tag = lastTag(tags);
-      const message = tag || 'OK';
+      const result = execResultOf(lastTag(tags));
       track(this.tx, sql, open);
       const keep = dropping && open ? this.movedAside.get(`${dropping.schema}.${dropping.identifier}`) : undefined;
       if (keep) {
@@ -79,8 +78,8 @@ export class PgConnection implements Connection {
         dependents = dependents.filter((d) => !kept.has(`${d.schema}.${d.identifier}`));
       }
       this.cascaded.push(...dependents);
-      this.afterStatement(message);
-      return { rowsAffected: tag ? rowCountOf(tag) : null, message };
+      this.afterStatement(result.message);
+      return result;
     });
   }
 
@@ -191,7 +190,7 @@ export class PgConnection implements Connection {
     for (const tx of transactions) {
       const end = at + tx.length;
       if (end > tags.length) break;
-      const results = tags.slice(at, end).map((tag): ExecResult => ({ rowsAffected: tag ? rowCountOf(tag) : null, message: tag || 'OK' }));
+      const results = tags.slice(at, end).map(execResultOf);
       // A commit answered with ROLLBACK (a failed transaction) cannot happen here: the error that failed it ended the text.
       if (results[results.length - 1].message !== 'COMMIT') throw new Error(`internal: a grouped transaction ended with ${results[results.length - 1].message}`);
       committed.push({ results, endedAt: times[end - 1] });
@@ -278,8 +277,7 @@ export class PgConnection implements Connection {
       const out = texts.map((t, k): ExecResult => {
         if (t === 'begin') open = true;
         else if (t !== 'commit') track(this.tx, t, open);
-        const tag = tags[k] ?? '';
-        return { rowsAffected: tag ? rowCountOf(tag) : null, message: tag || 'OK' };
+        return execResultOf(tags[k] ?? '');
       });
       const last = out[out.length - 1].message;
       this.afterStatement(last);
@@ -509,6 +507,11 @@ function track(tx: TxKnowledge, sql: string, open: boolean): void {
   }
   const renaming = dialectRename(sql);
   if (renaming && tx.created.delete(keyOf(renaming.from))) tx.created.add(keyOf({ ...renaming.from, identifier: renaming.to }));
+}
+
+/** A statement's result from its command tag (`INSERT 0 5`: 5 rows); no tag (an empty statement): `OK`. */
+function execResultOf(tag: string): ExecResult {
+  return { rowsAffected: tag ? rowCountOf(tag) : null, message: tag || 'OK' };
 }
 
 /** The tag of the last statement that had one (an empty statement has none). */

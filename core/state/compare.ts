@@ -9,6 +9,7 @@ import type { Json, StateManifest } from './artifacts.js';
 import { usageOf, varDigest, type Usage } from './usage.js';
 import { isSeedStamp } from '../seeds/seed-stamp.js';
 import { dbtRawCode, pyStrip } from '../project/dbt-strip.js';
+import { stripBom } from '../project/yaml-file.js';
 import { isWholeFloat } from '../project/yaml-floats.js';
 import { semanticDefinition, sameSemantic } from '../semantic/state.js';
 import { semanticNodes } from '../selection/universe.js';
@@ -159,8 +160,9 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
         // The hash of all its bytes: a manifest.json kiln wrote before it hashed as dbt does.
         if (typeof sum === 'string' && sum) return n.checksum === sum || n.fileChecksum === sum;
       }
-      // Stripped as dbt strips files; the old one too: a manifest.json kiln wrote before kept the file as it was.
-      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : pyStrip(withoutBom(j.raw_code)));
+      // Stripped as dbt strips files; the old one too: a manifest.json kiln wrote before kept the file
+      // as it was, and dbt keeps a file's byte order mark in raw_code (kiln reads files without it).
+      if (typeof j.raw_code === 'string') return dbtRawCode(n) === (n.resourceType === 'snapshot' ? j.raw_code : pyStrip(stripBom(j.raw_code)));
       return n.checksum !== '' && n.checksum === sum;
     }
     case 'configs':
@@ -188,11 +190,6 @@ function same(aspect: Aspect, n: ParsedNode, j: Json): boolean {
       return equivalent(Object.fromEntries(Object.values(n.columns).map((c) => [c.name, c.data_type])), Object.fromEntries(Object.entries(cols).map(([k, c]) => [k, c?.data_type ?? null])));
     }
   }
-}
-
-/** dbt keeps a file's byte order mark in raw_code; kiln reads files without it. */
-function withoutBom(s: string): string {
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
 /** Configs, key by key; hooks as lists of SQL (manifest.json writes them as `pre-hook` objects). */

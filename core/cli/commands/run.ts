@@ -188,7 +188,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   // writing it (a kiln bug), the partial file is dropped. A clone's nodes are copies
   // (clone.manifest), and on-run-end hooks record their compiled_code once they rendered: then
   // manifest.json is made after the run.
-  const lateManifest = !!cloneFrom || countProjectHooks('on-run-end', projectHooks) > 0;
+  const endHooks = countProjectHooks('on-run-end', projectHooks);
+  const lateManifest = !!cloneFrom || endHooks > 0;
   const manifestJson = new EarlyManifest(
     writer,
     (listener) => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener),
@@ -288,7 +289,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     }
     if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
     else if (!hookFailed) {
-      if (countProjectHooks('on-run-end', projectHooks) > 0) reporter.info('');
+      if (endHooks > 0) reporter.info('');
       // A failure is in endResults; the summary reports it.
       await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results, record: endResults, progress: hookProgress }).catch((e: unknown) => {
         if (!(e instanceof KilnError)) throw e;

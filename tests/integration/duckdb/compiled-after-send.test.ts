@@ -3,12 +3,11 @@
 // the node fails.
 import { afterEach, expect, it } from 'vitest';
 import type { Connection } from '../../../adapters/adapter.js';
-import { openSession, select, type Session } from '../../../core/cli/session.js';
+import type { Session } from '../../../core/cli/session.js';
+import { openRunSession } from './helpers.js';
 import { Compiler } from '../../../core/compiler/compile.js';
 import { Runner } from '../../../core/runner/runner.js';
-import { testdir } from '../../helpers/testdir.js';
 
-const PROFILE = `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: main\n      threads: 1\n`;
 
 let session: Session | null = null;
 afterEach(async () => {
@@ -17,18 +16,13 @@ afterEach(async () => {
 });
 
 it('hands the compiled SQL over after sending the first statement, and also for a node that fails', async () => {
-  const dir = testdir({
-    'dbt_project.yml': 'name: p\nprofile: p\n',
-    'profiles.yml': PROFILE,
+  const opened = await openRunSession({
     'models/a.sql': 'select 1 as id',
     'models/b.sql': "select id from {{ ref('a') }}",
     'models/bad.sql': "select no_such_column from {{ ref('a') }}",
-  });
-  const opts = { command: 'run', logFormat: 'text', color: false } as const;
-  session = await openSession(opts, dir);
-  const s = session;
-  const selected = select(s, opts, ['model'], () => undefined);
-  await s.adapter.open();
+  }, 1);
+  session = opened.session;
+  const { dir, selected, session: s } = opened;
   const events: string[] = [];
   // Each statement sent is recorded the moment it is handed to the connection (methods patched on
   // the connection itself: the pool takes back only the connections it gave out).

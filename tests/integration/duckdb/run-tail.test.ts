@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { openSession, select, type Session } from '../../../core/cli/session.js';
+import type { Session } from '../../../core/cli/session.js';
 import { Compiler } from '../../../core/compiler/compile.js';
 import { Runner } from '../../../core/runner/runner.js';
 import { ArtifactWriter } from '../../../core/artifacts/write.js';
@@ -12,7 +12,7 @@ import { EarlyManifest, manifestNodeOrder } from '../../../core/artifacts/early-
 import { manifestJsonChunks } from '../../../core/artifacts/manifest-json.js';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
-import { makeAdapter, tempDir } from './helpers.js';
+import { makeAdapter, openRunSession, tempDir } from './helpers.js';
 
 const PROFILE = `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: main\n      threads: 2\n`;
 
@@ -23,9 +23,7 @@ afterEach(async () => {
 });
 
 it('tells allCompiled once, when every node has compiled, failed or been skipped, and before the last one finishes', async () => {
-  const dir = testdir({
-    'dbt_project.yml': 'name: p\nprofile: p\n',
-    'profiles.yml': PROFILE,
+  const opened = await openRunSession({
     'models/a.sql': 'select 1 as id',
     'models/b.sql': "select id from {{ ref('a') }}",
     'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('a') }}",
@@ -34,12 +32,9 @@ it('tells allCompiled once, when every node has compiled, failed or been skipped
     'models/after_bad.sql': "select * from {{ ref('bad') }}",
     // Built last (after every other node): one thread makes the order certain.
     'models/z.sql': "select b.id from {{ ref('b') }} as b join {{ ref('c') }} as c using (id)",
-  });
-  const opts = { command: 'run', logFormat: 'text', color: false } as const;
-  session = await openSession(opts, dir);
-  const s = session;
-  const selected = select(s, opts, ['model'], () => undefined);
-  await s.adapter.open();
+  }, 2);
+  session = opened.session;
+  const { dir, selected, session: s } = opened;
   const events: string[] = [];
   const compiledAtHook: Record<string, boolean> = {};
   const compiler = new Compiler(s.manifest, s.engine, s.deps, s.profile.profileName);
@@ -77,9 +72,7 @@ it('writes the same manifest.json after `kiln run` as `kiln compile` does, with 
 });
 
 it('EarlyManifest writes, node by node during a run, the manifest.json made after it: nodes finishing out of order, ephemeral, failed and skipped', async () => {
-  const dir = testdir({
-    'dbt_project.yml': 'name: p\nprofile: p\n',
-    'profiles.yml': PROFILE,
+  const opened = await openRunSession({
     // Manifest order is file order; the DAG runs z and y first, and e (ephemeral) is inlined.
     'models/a.sql': "select id from {{ ref('y') }}",
     'models/b.sql': "select id from {{ ref('e') }} where id > {{ 0 }}",
@@ -89,12 +82,9 @@ it('EarlyManifest writes, node by node during a run, the manifest.json made afte
     'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('z') }}",
     'models/y.sql': "select id from {{ ref('z') }}",
     'models/z.sql': 'select 1 as id',
-  });
-  const opts = { command: 'run', logFormat: 'text', color: false } as const;
-  session = await openSession(opts, dir);
-  const s = session;
-  const selected = select(s, opts, ['model'], () => undefined);
-  await s.adapter.open();
+  }, 2);
+  session = opened.session;
+  const { dir, selected, session: s } = opened;
   const meta = { invocationId: s.invocationId, generatedAt: s.startedAt, adapterType: s.adapter.type };
   const chunks = () => manifestJsonChunks(s.manifest, s.dag, s.adapter.dialect, meta);
   const writer = new ArtifactWriter(join(dir, 'target'));
