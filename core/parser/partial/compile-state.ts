@@ -621,23 +621,15 @@ export interface RecordInput {
   readonly salt?: string;
 }
 
-/**
- * Records a successful compile (see the top of this file). Only for a compile that depends on
- * files, arguments and the environment alone: the caller checks warnings, warehouse use,
- * --defer and --state. Failing to record is not an error.
- */
-export function recordCompileState(input: RecordInput, written?: ReadonlyMap<string, WrittenStat>): boolean {
-  const complete = beginCompileState(input);
-  return complete !== null && complete(input, written);
-}
-
 /** What beginCompileState needs: the inputs' side of a RecordInput. */
 export type RecordInputs = Pick<RecordInput, 'opts' | 'cwd' | 'root' | 'targetDir' | 'project' | 'files' | 'packages' | 'profileFile' | 'startedAt'>;
 
 /**
- * recordCompileState in two steps: first what depends on the inputs alone (their stats and
- * digests, the folders), which a compile makes while its writer thread is still writing the
- * outputs; then, given every output written, the record. `written`: the outputs' stats as
+ * Records a successful compile (see the top of this file), in two steps. Only for a compile that
+ * depends on files, arguments and the environment alone: the caller checks warnings, warehouse
+ * use, --defer and --state; failing to record is not an error. First what depends on the inputs
+ * alone (their stats and digests, the folders), which a compile makes while its writer thread is
+ * still writing the outputs; then, given every output written, the record. `written`: the outputs' stats as
  * written (ArtifactWriter.writtenStats, by absolute path); an output missing there is stat'ed.
  * `statElsewhere`: offered the input files to stat on another thread (ArtifactWriter.statOnWriter);
  * when it takes them, their stats must then be in `written` (absent ones with size -1), else
