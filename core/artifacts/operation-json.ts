@@ -15,7 +15,7 @@ export interface ProjectOperation {
 }
 
 /** `shop-on-run-start-0`: the node's name. */
-export function operationName(op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>): string {
+function operationName(op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>): string {
   return `${op.packageName}-${op.kind}-${op.index}`;
 }
 

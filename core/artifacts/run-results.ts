@@ -16,7 +16,7 @@ const OPEN = '[\n  [\n    '.length;
 const CLOSE = '\n  ]\n]'.length;
 
 /** One entry of `results` as it stands in the file: made two levels deep, so indented as there. */
-export function resultText(r: NodeResult, style?: AdapterResponseStyle): string {
+function resultText(r: NodeResult, style?: AdapterResponseStyle): string {
   const text = JSON.stringify([[resultJson(r, style)]], null, 2);
   return text.slice(OPEN, text.length - CLOSE);
 }

@@ -55,7 +55,7 @@ export function countProjectHooks(kind: ProjectHookKind, input: ProjectHooksInpu
 }
 
 /** dbt's RunResult as on-run-end sees it: `result.node`, `.status`, `.message`, `.adapter_response`, ... */
-export function resultObjects(results: readonly NodeResult[], manifest: Manifest, dialect: SqlDialect, style?: AdapterResponseStyle): Record<string, unknown>[] {
+function resultObjects(results: readonly NodeResult[], manifest: Manifest, dialect: SqlDialect, style?: AdapterResponseStyle): Record<string, unknown>[] {
   return results.map((r) => {
     const n = manifest.nodes.get(r.uniqueId);
     return {
@@ -213,7 +213,7 @@ function operationOf(manifest: Manifest, op: Pick<ProjectOperation, 'packageName
 }
 
 /** The manifest's operation node of a hook keeps the SQL it rendered to (manifest.json's compiled_code). */
-export function recordCompiled(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, sql: string): void {
+function recordCompiled(manifest: Manifest, op: Pick<ProjectOperation, 'packageName' | 'kind' | 'index'>, sql: string): void {
   const node = operationOf(manifest, op);
   if (node) node.compiledCode = sql;
 }

@@ -125,7 +125,7 @@ function buildIndex(manifest: Manifest, loaded: LoadedProject, packages: readonl
 }
 
 /** Whether the parse renders `f` again on every invocation (fileVolatility), as the last parse found, else from its text. */
-export function readsPerInvocation(f: ProjectSourceFile, cache: ParseMemo): boolean {
+function readsPerInvocation(f: ProjectSourceFile, cache: ParseMemo): boolean {
   const known = cache.volatility?.get(f.path);
   if (known && known.contents === f.contents) return known.value === null;
   return fileVolatility(f.contents, {}) === null;
