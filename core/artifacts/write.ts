@@ -336,7 +336,14 @@ export class ArtifactWriter {
   private startWorker(): void {
     // The worker is plain JavaScript: it needs none of this process's loaders (tsx's --import,
     // resolved from the current folder, fails once a command runs in a project folder).
-    const worker = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { inFlight: this.inFlight.buffer, recordStats: this.recordStats }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    // trackUnmanagedFds off: the worker closes file descriptors this thread opened (a StreamFile's
+    // handed-off buffers); tracked, each such close prints a Node warning to the user's terminal.
+    const worker = new Worker(new URL('./write-worker.js', import.meta.url), {
+      workerData: { inFlight: this.inFlight.buffer, recordStats: this.recordStats },
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      trackUnmanagedFds: false,
+    });
     worker.on('message', (msg: { flushed: number; error: string | null; stats: { files: string[]; nums: Float64Array } }) => {
       const { files, nums } = msg.stats;
       for (let i = 0; i < files.length; i++) this.stats.set(files[i], [nums[i * 4], nums[i * 4 + 1], nums[i * 4 + 2], nums[i * 4 + 3]]);
