@@ -198,15 +198,20 @@ export class Runner {
       announced.add(node.uniqueId);
       this.hooks.nodeStarted?.(node, index, total);
     };
-    const finish = async (node: ParsedNode, result: NodeResult) => {
+    const finished = (node: ParsedNode, result: NodeResult) => {
+      this.hooks.nodeFinished?.(node, indexFor(node.uniqueId), total, result);
+      complete(node.uniqueId);
+    };
+    // A promise only where --fail-fast stops the run first (no await, and no promise, per node otherwise).
+    const finish = (node: ParsedNode, result: NodeResult): Promise<void> | undefined => {
       const id = node.uniqueId;
       results.set(id, result);
       if (failedStatus(result.status)) {
         failedOrSkipped.set(id, id);
-        if (this.opts.failFast) await this.cancel({ interrupted: false });
+        if (this.opts.failFast) return this.cancel({ interrupted: false }).then(() => finished(node, result));
       }
-      this.hooks.nodeFinished?.(node, indexFor(id), total, result);
-      complete(id);
+      finished(node, result);
+      return undefined;
     };
 
     /**
@@ -290,8 +295,12 @@ export class Runner {
       const again: string[] = [];
       for (let k = 0; k < group.length; k++) {
         const result = k < outcomes.length ? outcomes[k] : null;
-        if (result === null) again.push(group[k].uniqueId);
-        else await finish(group[k], result);
+        if (result === null) {
+          again.push(group[k].uniqueId);
+          continue;
+        }
+        const stopping = finish(group[k], result);
+        if (stopping) await stopping;
       }
       ready.unshift(...again);
     };
