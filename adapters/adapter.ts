@@ -420,6 +420,11 @@ export interface Adapter {
   /** The relation if it exists (through the cache). */
   getRelation(name: RelationName): Promise<Relation | null>;
   /**
+   * getRelation's answer without waiting, where the cache holds it now (null: no such relation);
+   * undefined when only getRelation can tell (the schema not listed yet, another database).
+   */
+  peekRelation?(name: RelationName): Relation | null | undefined;
+  /**
    * Columns of a relation, in order. Pass `conn` to look through that connection, so that a
    * relation created in its still-open transaction is visible (DuckDB and Postgres hide
    * uncommitted DDL from other connections). Not cached; none for a relation that does not exist.

@@ -184,6 +184,10 @@ export class PostgresAdapter implements Adapter {
     return this.cache.get(name);
   }
 
+  peekRelation(name: RelationName): Relation | null | undefined {
+    return name.database === this.database ? this.cache.peek(name) : undefined;
+  }
+
   /**
    * Not cached. Pass the connection of an open transaction to see a relation it created but
    * has not committed yet (other sessions cannot see it).

@@ -37,6 +37,12 @@ export class RelationCache {
     return this.load(name.database, name.schema).then((m) => m.get(name.identifier) ?? null);
   }
 
+  /** get() answered now, once the schema is listed (undefined before). */
+  peek(name: RelationName): Relation | null | undefined {
+    const relations = this.listed(name.database, name.schema);
+    return relations ? (relations.get(name.identifier) ?? null) : undefined;
+  }
+
   /** The last schema looked up, kept apart: a run's look-ups are nearly all in one schema. */
   private last: { database: string; schema: string; relations: Map<string, Relation> } | null = null;
 

@@ -109,6 +109,19 @@ export class Compiler {
     return { uniqueId: node.uniqueId, sql, ephemerals: order };
   }
 
+  /**
+   * compile() of a template whose only Jinja is ref/source calls (see renderRefsOnly): no run-time
+   * answer (is_incremental(), the warehouse) can change it, so it needs no await. Null for any
+   * other node; compileAsync then compiles it.
+   */
+  compileRefsOnly(node: ParsedNode): CompiledNode | null {
+    if (node.resourceType === 'seed' || node.testMetadata || this.opts.staticFastPath === false || this.opts.empty) return null;
+    if (node.packageName && node.packageName !== this.deps.projectName) return null;
+    const tpl = readStatic(node.rawCode);
+    const body = tpl ? this.renderRefsOnly(node, tpl) : null;
+    return body === null ? null : this.finish(node, undefined, { body, ephemeralRefs: [] });
+  }
+
   /** Ephemeral models compiled for onEphemeral. */
   private readonly ephemeralsCompiled = new Set<string>();
 

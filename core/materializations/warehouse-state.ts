@@ -18,6 +18,24 @@ export async function readWarehouseState(adapter: Pick<Adapter, 'getRelation' | 
   return { existing, leftovers, fullRefresh };
 }
 
+/**
+ * readWarehouseState without waiting, where the adapter's cache can answer every look-up now
+ * (Adapter.peekRelation); null otherwise.
+ */
+export function peekWarehouseState(adapter: Pick<Adapter, 'peekRelation' | 'capabilities'>, node: ParsedNode, fullRefresh: boolean): WarehouseState | null {
+  if (!adapter.peekRelation) return null;
+  const { tmp, backup, staging } = helperNames(node, adapter.capabilities);
+  const existing = adapter.peekRelation(targetOf(node));
+  if (existing === undefined) return null;
+  const leftovers: Relation[] = [];
+  for (const name of [tmp, backup, staging]) {
+    const rel = adapter.peekRelation(name);
+    if (rel === undefined) return null;
+    if (rel) leftovers.push(rel);
+  }
+  return { existing, leftovers, fullRefresh };
+}
+
 /** is_incremental() for a node in this state. */
 export function isIncrementalRun(node: ParsedNode, state: WarehouseState): boolean {
   return incrementalApplies(node, state.existing, !!state.fullRefresh);

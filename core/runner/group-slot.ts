@@ -48,3 +48,19 @@ export class GroupSlot {
     this.settle.reject(new NotRunInGroup());
   }
 }
+
+/**
+ * The slot of a node whose group has run already, its transaction failed there (see
+ * Runner.prepareGrouped): the node runs again up to its transaction and is told that error at
+ * once, so it handles it as a node of the group would have (a refused view's fallback, a retry).
+ */
+export class ToldSlot extends GroupSlot {
+  constructor(private readonly error: unknown) {
+    super();
+  }
+
+  override run(items: readonly BatchItem[]): Promise<readonly ExecResult[]> {
+    this.items = items;
+    return Promise.reject(this.error);
+  }
+}

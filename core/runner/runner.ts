@@ -3,19 +3,19 @@
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
 // Where the connection can (Connection.executeGroup), several ready views share one round trip,
 // each still its own transaction and result.
-import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
+import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { Compiler } from '../compiler/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
-import { isIncrementalRun, microbatchBatches, readWarehouseState } from '../materializations/warehouse-state.js';
+import { isIncrementalRun, microbatchBatches, peekWarehouseState, readWarehouseState } from '../materializations/warehouse-state.js';
 import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
 import { failedStatus, resultRelationName, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { isoNow } from './iso-now.js';
-import { GroupSlot, NotRunInGroup } from './group-slot.js';
+import { GroupSlot, NotRunInGroup, ToldSlot } from './group-slot.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { nodeHooks as hooksOf, withHooks, type NodeHook } from '../macros/hooks.js';
 import { contractEnforced } from '../materializations/contract.js';
@@ -198,15 +198,20 @@ export class Runner {
       announced.add(node.uniqueId);
       this.hooks.nodeStarted?.(node, index, total);
     };
-    const finish = async (node: ParsedNode, result: NodeResult) => {
+    const finished = (node: ParsedNode, result: NodeResult) => {
+      this.hooks.nodeFinished?.(node, indexFor(node.uniqueId), total, result);
+      complete(node.uniqueId);
+    };
+    // A promise only where --fail-fast stops the run first (no await, and no promise, per node otherwise).
+    const finish = (node: ParsedNode, result: NodeResult): Promise<void> | undefined => {
       const id = node.uniqueId;
       results.set(id, result);
       if (failedStatus(result.status)) {
         failedOrSkipped.set(id, id);
-        if (this.opts.failFast) await this.cancel({ interrupted: false });
+        if (this.opts.failFast) return this.cancel({ interrupted: false }).then(() => finished(node, result));
       }
-      this.hooks.nodeFinished?.(node, indexFor(id), total, result);
-      complete(id);
+      finished(node, result);
+      return undefined;
     };
 
     /**
@@ -238,8 +243,10 @@ export class Runner {
      * offered transactions go at once. A node that did not run goes back to the ready queue.
      */
     const runGroup = async (group: readonly ParsedNode[], conn: Connection, thread: string) => {
-      const slots = group.map(() => new GroupSlot());
-      const running: Promise<NodeResult | null>[] = [];
+      // Per node: its statements made without an await (prepared), or its slot (the node runs as usual).
+      const prepared: (Prepared | null)[] = [];
+      const slots: (GroupSlot | null)[] = [];
+      const running: (Promise<NodeResult | null> | null)[] = [];
       this.hold(conn);
       let outcomes: (NodeResult | null)[];
       try {
@@ -247,29 +254,53 @@ export class Runner {
           // Cancelled meanwhile: the rest of the group has not started (and is skipped as such).
           if (this.cancelled) break;
           announce(group[k]);
-          const node = this.execute(group[k], conn, thread, slots[k]);
+          const ready = this.prepareGrouped(group[k]);
+          prepared.push(ready);
+          if (ready) {
+            slots.push(null);
+            running.push(null);
+            this.hooks.compiled?.(group[k], ready.sql);
+            continue;
+          }
+          const slot = new GroupSlot();
+          slots.push(slot);
+          const node = this.execute(group[k], conn, thread, slot);
           running.push(node);
-          await Promise.race([slots[k].offered, node.then(noop, noop)]);
+          await Promise.race([slot.offered, node.then(noop, noop)]);
         }
-        const offered = slots.filter((s) => s.items !== null);
-        if (offered.length > 0 && this.cancelled) for (const s of offered) s.notRun();
+        // What became of each prepared node's transaction (see Told).
+        const told: Told[] = [];
+        const offered: number[] = [];
+        for (let k = 0; k < running.length; k++) if (prepared[k] || slots[k]!.items !== null) offered.push(k);
+        const tell = (k: number, outcome: Told) => {
+          const slot = slots[k];
+          if (!slot) told[k] = outcome;
+          else if (outcome === NOT_RUN) slot.notRun();
+          else if ('error' in outcome) slot.failed(outcome.error);
+          else slot.committed(outcome);
+        };
+        if (offered.length > 0 && this.cancelled) for (const k of offered) tell(k, NOT_RUN);
         else if (offered.length > 0) {
           try {
-            const out = await conn.executeGroup!(offered.map((s) => s.items!));
-            offered.forEach((s, k) => (k < out.committed.length ? s.committed(out.committed[k]) : k === out.committed.length && out.failed ? s.failed(out.failed.error) : s.notRun()));
+            const out = await conn.executeGroup!(offered.map((k) => prepared[k]?.items ?? slots[k]!.items!));
+            offered.forEach((k, i) => tell(k, i < out.committed.length ? out.committed[i] : i === out.committed.length && out.failed ? { error: out.failed.error } : NOT_RUN));
           } catch (e) {
-            for (const s of offered) s.failed(e);
+            for (const k of offered) tell(k, { error: e });
           }
         }
-        outcomes = await Promise.all(running);
+        outcomes = await Promise.all(running.map((r, k) => r ?? this.afterGroup(prepared[k]!, told[k]!, conn, thread)));
       } finally {
         this.unhold(conn);
       }
       const again: string[] = [];
       for (let k = 0; k < group.length; k++) {
         const result = k < outcomes.length ? outcomes[k] : null;
-        if (result === null) again.push(group[k].uniqueId);
-        else await finish(group[k], result);
+        if (result === null) {
+          again.push(group[k].uniqueId);
+          continue;
+        }
+        const stopping = finish(group[k], result);
+        if (stopping) await stopping;
       }
       ready.unshift(...again);
     };
@@ -307,10 +338,12 @@ export class Runner {
           }
           conn ??= await this.adapter.acquire();
           // More ready than threads: several nodes share a round trip (threads: 1 runs one at a time).
-          const group = threads > 1 && conn.executeGroup && !this.cancelled && this.groupable(node) ? takeGroup(node) : [node];
+          // (A group of one too: its view's statements are then made without an await, see prepareGrouped.)
+          const grouping = threads > 1 && conn.executeGroup !== undefined && !this.cancelled && this.groupable(node);
+          const group = grouping ? takeGroup(node) : [node];
           busy++;
           try {
-            if (group.length > 1) await runGroup(group, conn, thread);
+            if (grouping) await runGroup(group, conn, thread);
             else {
               announce(node);
               // (Alone, a node always has a result: only a group's nodes may be put back.)
@@ -504,6 +537,75 @@ export class Runner {
     } finally {
       if (held) this.unhold(conn);
     }
+  }
+
+  /**
+   * A node of a group whose statements can be made without an await: a view whose template is
+   * text and refs only (Compiler.compileRefsOnly), whose warehouse state the adapter's cache
+   * holds (peekWarehouseState), and whose plan is one plain transaction. Everything executeOnce
+   * would do up to offering that transaction, done at once; null for any other node (it runs
+   * through executeOnce). Per node, this spares the awaits and objects of the general path.
+   */
+  private prepareGrouped(node: ParsedNode): Prepared | null {
+    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    const startedAt = isoNow();
+    const start = performance.now();
+    try {
+      const state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      const compiled = state && this.compiler.compileRefsOnly(node);
+      if (!state || !compiled) return null;
+      const compiledAt = isoNow();
+      const plan = this.plan(node, compiled.sql, state);
+      const steps = plan.steps;
+      if (steps.length < 3 || steps[0].kind !== 'begin' || steps[steps.length - 1].kind !== 'commit' || plan.mainStep < 0) return null;
+      const items: BatchItem[] = ['begin'];
+      const statements: string[] = [];
+      for (let k = 1; k < steps.length - 1; k++) {
+        const step = steps[k];
+        if (!isPlanSql(step)) return null;
+        items.push({ sql: step.sql });
+        statements.push(step.sql);
+      }
+      items.push('commit');
+      const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
+      return { node, sql: compiled.sql, plan, items, statements, start, startedAt, compiledAt, relationName };
+    } catch {
+      // (executeOnce does it again, and reports the error)
+      return null;
+    }
+  }
+
+  /**
+   * The result of a prepared node once its group ran, as executeOnce makes it: committed, the
+   * main statement's answer; not run, null (it runs again later) or, the run cancelled, the
+   * error; failed, the node runs again through executeOnce and is told the error at its
+   * transaction (ToldSlot), which then falls back, retries or fails it as for any node.
+   */
+  private afterGroup(p: Prepared, told: Told, conn: Connection, thread: string): NodeResult | null | Promise<NodeResult | null> {
+    const { node, plan } = p;
+    const compileTiming: TimingInfo = { name: 'compile', started_at: p.startedAt, completed_at: p.compiledAt };
+    if (told !== NOT_RUN && 'error' in told) {
+      if (!this.cancelled) return this.execute(node, conn, thread, new ToldSlot(told.error));
+    } else if (told !== NOT_RUN) {
+      let rows: number | null = null;
+      let message = '';
+      const mainStep = plan.steps[plan.mainStep];
+      plan.steps.forEach((step, k) => {
+        if (step !== mainStep && !(step.kind === 'sql' && step.main)) return;
+        const r = told.results[k];
+        rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
+        message = r.message;
+      });
+      this.applyCache(plan);
+      this.hooks.executed?.(node, p.statements);
+      const timing = [compileTiming, { name: 'execute' as const, started_at: p.compiledAt, completed_at: isoNow(Math.round(performance.timeOrigin + told.endedAt)) }];
+      const outcome: Outcome = { status: 'success', message: message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+      return nodeResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, outcome, undefined, (told.endedAt - p.start) / 1000, p.sql);
+    } else if (!this.cancelled) return null;
+    // Cancelled: as executeOnce reports a node of a group that was stopped.
+    this.hooks.executed?.(node, p.statements);
+    const error = asNodeError(null, node, true);
+    return { uniqueId: node.uniqueId, threadId: thread, timing: [compileTiming], relationName: p.relationName, status: 'error', message: error.message, executionTime: (performance.now() - p.start) / 1000, rowsAffected: null, adapterMessage: 'ERROR', compiledCode: p.sql, error };
   }
 
   /**
@@ -785,6 +887,26 @@ export class Runner {
 
 type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures' | 'batchResults' | 'error'>;
 
+/** A node prepared for its group (Runner.prepareGrouped). */
+interface Prepared {
+  readonly node: ParsedNode;
+  readonly sql: string;
+  readonly plan: Plan;
+  /** The plan's transaction, as offered to the group. */
+  readonly items: readonly BatchItem[];
+  /** Its statements, as target/run records them. */
+  readonly statements: readonly string[];
+  /** performance.now() and isoNow() when it started, isoNow() when it had compiled. */
+  readonly start: number;
+  readonly startedAt: string;
+  readonly compiledAt: string;
+  readonly relationName: string | null;
+}
+
+/** What became of a transaction offered to a group: its commit, its error, or not run (an earlier one failed, or the run was stopped). */
+type Told = GroupCommit | { readonly error: unknown } | typeof NOT_RUN;
+const NOT_RUN = Symbol('not run');
+
 type BatchStep = Extract<Step, { kind: 'sql' | 'begin' | 'commit' }>;
 
 /**
@@ -792,8 +914,6 @@ type BatchStep = Extract<Step, { kind: 'sql' | 'begin' | 'commit' }>;
  * statements up to and including the transaction's commit. Empty of extras when none follow.
  */
 function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
-  // Hooks (the user's SQL) and steps that retell their own errors (grants) run alone.
-  const isPlanSql = (s: Step): s is Extract<Step, { kind: 'sql' }> => s.kind === 'sql' && !s.purpose.endsWith('hook') && !s.onError;
   if (first.kind === 'sql' && !isPlanSql(first)) return [first];
   const group: BatchStep[] = [first];
   while (queue.length > 0) {
@@ -808,6 +928,11 @@ function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
     queue.shift();
   }
   return group;
+}
+
+/** A statement of the plan's own that may share a batch: hooks (the user's SQL) and steps that retell their own errors (grants) run alone. */
+function isPlanSql(s: Step): s is Extract<Step, { kind: 'sql' }> {
+  return s.kind === 'sql' && !s.purpose.endsWith('hook') && !s.onError;
 }
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { BatchItem } from '../../../adapters/adapter.js';
 import { PgConnection } from '../../../adapters/postgres/connection.js';
 import { main } from '../../../core/cli/main.js';
+import { Compiler } from '../../../core/compiler/compile.js';
 import { kiln } from '../../helpers/cli.js';
 import { adminClient, freshDatabase, pgServer, type FreshDatabase } from '../../helpers/postgres.js';
 import { testdir } from '../../helpers/testdir.js';
@@ -220,6 +221,30 @@ describe('ready nodes grouped into one round trip', () => {
     expect(Object.keys(built)).toHaveLength(2 * ROOTS - 2);
     expect(built.r07).toBeUndefined();
     expect(built.c08).toBeDefined();
+  });
+
+  it('views of text and refs are prepared without an await; a failed one is run again through the general path, once', async () => {
+    await emptySchema();
+    const compiledAsync: string[] = [];
+    const original = Compiler.prototype.compileAsync;
+    vi.spyOn(Compiler.prototype, 'compileAsync').mockImplementation(function (this: Compiler, ...args: Parameters<Compiler['compileAsync']>) {
+      compiledAsync.push(args[0].name);
+      return original.apply(this, args);
+    });
+    const dir = project(3, models({ r07: 'select 1 as id,\n  no_such_column as label' }));
+    const res = await kiln(['run'], dir);
+    expect(res.code).toBe(1);
+    // The tables (a config() call) and r07, told its group's error, took the general path, and
+    // views only while the schema's relations were not listed yet (a thread's first node).
+    const tables = Array.from({ length: ROOTS / 3 }, (_, i) => root(3 * (i + 1)));
+    for (const t of tables) expect(compiledAsync, t).toContain(t);
+    expect(compiledAsync.filter((n) => n === 'r07')).toEqual(['r07']);
+    expect(compiledAsync.filter((n) => !tables.includes(n) && n !== 'r07').length, compiledAsync.join(' ')).toBeLessThanOrEqual(3);
+    expect(runResults(dir).get('r07')!.message).toMatch(/column "no_such_column" does not exist/);
+    expect(statuses(dir).c07).toBe('skipped');
+    // Their compiled SQL reached manifest.json as through the general path.
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { compiled_code?: string }> };
+    expect(manifest.nodes['model.p.c05'].compiled_code).toBe('select label, id from "' + db.database + '"."grp"."r05"');
   });
 
   it('a syntax error in the middle of a group (nothing of the group ran): the same error, every other node built', async () => {
