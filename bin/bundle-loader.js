@@ -7,10 +7,11 @@
 // named by the build's start so a process of an older build never writes a cache that a newer
 // build would read. V8 checks a cache against the source only by its length; the name is what
 // keeps it to its own bundle.
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+'use strict';
+const fs = require('node:fs');
+const Module = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
 
 /**
  * Loads the bundle at `file` (built at `buildId`) with the cache kept for `command` (a command
@@ -18,8 +19,9 @@ import vm from 'node:vm';
  * and `saveCache()`, to be called when the command is done (it writes the cache if there was
  * none or V8 rejected it).
  */
-export function loadBundle(file, buildId, command = 'default') {
-  const source = fs.readFileSync(file, 'utf8');
+function loadBundle(file, buildId, command = 'default') {
+  // ASCII (bin/build.js escapes what is not): read as Latin-1, as UTF-8 would read it, for less
+  const source = fs.readFileSync(file, 'latin1');
   const cacheFile = `${file}.${buildId}.${/^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'other'}.v8cache`;
   let cachedData;
   try {
@@ -30,18 +32,21 @@ export function loadBundle(file, buildId, command = 'default') {
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const fn = script.runInThisContext();
   const mod = { exports: {}, filename: file, id: file, loaded: false };
-  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   mod.loaded = true;
   const saveCache = () => {
     if (cachedData && !script.cachedDataRejected) return;
+    // written aside and renamed: a concurrent reader sees no cache or a whole one
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
-      // written aside and renamed: a concurrent reader sees no cache or a whole one
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile);
     } catch {
-      // a read-only install: run without a cache
+      // a read-only install or a full disk: run without a cache
+      fs.rmSync(tmp, { force: true });
     }
   };
   return { exports: mod.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, saveCache };
 }
+
+module.exports = { loadBundle };

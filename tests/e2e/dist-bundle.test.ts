@@ -36,6 +36,11 @@ describe('the one-file CLI', () => {
     const bundle = fs.readFileSync(path.join(out, BUNDLE), 'utf8');
     // esbuild turns an `import.meta` it cannot keep into an empty object: every module's URL must have been given
     expect(bundle).not.toMatch(/import_meta\d* = \{\}/);
+    // the DuckDB driver's JavaScript is in the bundle (and in its code cache); only its native part is required from node_modules
+    expect(bundle).not.toMatch(/"@duckdb\/node-api"\)/);
+    expect(bundle).toMatch(/require\("@duckdb\/node-bindings"\)/);
+    // ASCII, which bin/bundle-loader.js reads as Latin-1
+    expect(/[^\x00-\x7f]/.test(bundle)).toBe(false);
 
     const dir = testdir({});
     fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
