@@ -89,6 +89,26 @@ function lazySqlDialects() {
   };
 }
 
+/**
+ * esbuild plugin: commander requires node:child_process, ≈4 ms of CPU at every start, for
+ * commands run as separate executables, which kiln has none of; it is required when first used.
+ * Applied only where the line is exactly as expected.
+ */
+function lazyChildProcess() {
+  const line = "const childProcess = require('node:child_process');";
+  return {
+    name: 'kiln-lazy-child-process',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (!text.includes(line)) return undefined;
+        const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+        return { contents: text.replace(line, lazy), loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
 async function build() {
   // Sources changed after this instant make the build stale (see bin/entry.js).
   const startedAt = Date.now();
@@ -120,7 +140,7 @@ async function build() {
     // native code, and what only some commands load (the docs bundler, the file watcher)
     external: ['@duckdb/node-bindings', 'pg-native', 'esbuild', 'chokidar', 'playwright-core'],
     banner: { js: `const __kilnDist = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, '${path.relative(path.dirname(BUNDLE), '.') || '.'}') + '/').href;` },
-    plugins: [moduleUrls(), lazySqlDialects()],
+    plugins: [moduleUrls(), lazySqlDialects(), lazyChildProcess()],
     charset: 'ascii',
     sourcemap: false,
     logLevel: 'error',

@@ -10,8 +10,16 @@ import { BUNDLE } from '../../bin/entry.js';
 import { repoRoot } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
 
+interface BundleRun {
+  readonly cacheUsed: boolean;
+  readonly code: number;
+  readonly output: string;
+  /** Whether the process loaded node:child_process (only `kiln deps` and `docs serve` need it). */
+  readonly childProcess: boolean;
+}
+
 /** Runs `kiln <args>` in `cwd` through the bundle in `out`; what the process printed of itself. */
-function runBundle(out: string, args: readonly string[], cwd: string, cacheKey = 'test'): { cacheUsed: boolean; code: number; output: string } {
+function runBundle(out: string, args: readonly string[], cwd: string, cacheKey = 'test'): BundleRun {
   const script = `
     const { loadBundle } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'bin', 'bundle-loader.js')).href)});
     const loaded = loadBundle(${JSON.stringify(path.join(out, BUNDLE))}, 'b1', ${JSON.stringify(cacheKey)});
@@ -19,11 +27,12 @@ function runBundle(out: string, args: readonly string[], cwd: string, cacheKey =
     const io = { stdout: (t) => void (output += t), stderr: (t) => void (output += t), cwd: process.cwd(), isTTY: false, onInterrupt: () => () => {} };
     const code = await loaded.exports.main(${JSON.stringify(args)}, io);
     loaded.saveCache();
-    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output }));
+    const childProcess = process.moduleLoadList.includes('NativeModule child_process');
+    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output, childProcess }));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { cacheUsed: boolean; code: number; output: string };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as BundleRun;
 }
 
 describe('the one-file CLI', () => {
@@ -50,6 +59,7 @@ describe('the one-file CLI', () => {
     const first = runBundle(out, ['compile'], dir);
     expect(first.code, first.output).toBe(0);
     expect(first.cacheUsed).toBe(false);
+    expect(first.childProcess).toBe(false);
     expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.b1.test.v8cache'))).toHaveLength(1);
     const compiled = fs.readFileSync(compiledFile, 'utf8');
 
