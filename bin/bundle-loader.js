@@ -73,7 +73,16 @@ function loadBundle(file, buildId, command = 'default') {
     if (writeWhole(cacheFile, data)) return;
     // dist/ is read-only to this user: their own folder (0700: a cache is code this process runs)
     try {
-      fs.mkdirSync(userCacheDir(), { recursive: true, mode: 0o700 });
+      // the folder and its parent, one by one: Node 20's recursive mkdir loops forever where
+      // mkdir answers ENOENT under an existing parent (e.g. /proc)
+      const dir = userCacheDir();
+      for (const d of [path.dirname(dir), dir]) {
+        try {
+          fs.mkdirSync(d, { mode: 0o700 });
+        } catch (e) {
+          if (e.code !== 'EEXIST') throw e;
+        }
+      }
       writeWhole(userFile(), data);
     } catch {
       // no writable cache folder at all: run without a cache
