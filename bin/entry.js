@@ -28,7 +28,7 @@ function sourceTree(root) {
     for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory()) walk(rel);
-      else files.push(rel);
+      else if (e.isFile()) files.push(rel);
     }
   };
   for (const d of SOURCE_ROOTS) walk(d);
