@@ -6,11 +6,48 @@
 // again when V8 rejects it: another Node version or other V8 flags), after the command finished,
 // named by the build's start so a process of an older build never writes a cache that a newer
 // build would read. V8 checks a cache against the source only by its length; the name is what
-// keeps it to its own bundle.
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+// keeps it to its own bundle. Where dist/ cannot be written (an install owned by another user),
+// the cache goes to the user's cache folder instead, named by the bundle's path as well.
+'use strict';
+const fs = require('node:fs');
+const Module = require('node:module');
+const os = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
+
+/** The user's own cache folder for kiln's code caches (XDG_CACHE_HOME, else ~/.cache). */
+function userCacheDir() {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kiln');
+}
+
+/** A short, stable name for `text` (FNV-1a, 32 bits): it tells bundles at different paths apart. */
+function shortHash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Reads `file`, or undefined when it cannot be read. */
+function readOrUndefined(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `data` to `file` aside and renames it: a concurrent reader sees no file or a whole one. */
+function writeWhole(file, data) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+    return true;
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
+}
 
 /**
  * Loads the bundle at `file` (built at `buildId`) with the cache kept for `command` (a command
@@ -18,30 +55,40 @@ import vm from 'node:vm';
  * and `saveCache()`, to be called when the command is done (it writes the cache if there was
  * none or V8 rejected it).
  */
-export function loadBundle(file, buildId, command = 'default') {
-  const source = fs.readFileSync(file, 'utf8');
-  const cacheFile = `${file}.${buildId}.${/^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'other'}.v8cache`;
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
+function loadBundle(file, buildId, command = 'default') {
+  // ASCII (bin/build.js escapes what is not): read as Latin-1, as UTF-8 would read it, for less
+  const source = fs.readFileSync(file, 'latin1');
+  const name = `${buildId}.${/^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'other'}.v8cache`;
+  const cacheFile = `${file}.${name}`;
+  const userFile = () => path.join(userCacheDir(), `${path.basename(file)}.${shortHash(path.resolve(file))}.${name}`);
+  const cachedData = readOrUndefined(cacheFile) ?? readOrUndefined(userFile());
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const fn = script.runInThisContext();
   const mod = { exports: {}, filename: file, id: file, loaded: false };
-  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   mod.loaded = true;
   const saveCache = () => {
     if (cachedData && !script.cachedDataRejected) return;
+    const data = script.createCachedData();
+    if (writeWhole(cacheFile, data)) return;
+    // dist/ is read-only to this user: their own folder (0700: a cache is code this process runs)
     try {
-      // written aside and renamed: a concurrent reader sees no cache or a whole one
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
+      // the folder and its parent, one by one: Node 20's recursive mkdir loops forever where
+      // mkdir answers ENOENT under an existing parent (e.g. /proc)
+      const dir = userCacheDir();
+      for (const d of [path.dirname(dir), dir]) {
+        try {
+          fs.mkdirSync(d, { mode: 0o700 });
+        } catch (e) {
+          if (e.code !== 'EEXIST') throw e;
+        }
+      }
+      writeWhole(userFile(), data);
     } catch {
-      // a read-only install: run without a cache
+      // no writable cache folder at all: run without a cache
     }
   };
   return { exports: mod.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected, saveCache };
 }
+
+module.exports = { loadBundle };

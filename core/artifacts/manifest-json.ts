@@ -13,8 +13,9 @@ import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
 import type { TimeSpine } from '../semantic/types.js';
 import { semanticEdges, semanticSections } from '../semantic/json.js';
+import { KILN_VERSION } from '../version.js';
 
-export const KILN_VERSION = '0.1.0';
+export { KILN_VERSION };
 /** The dbt release whose artifact shapes kiln writes. */
 export const DBT_COMPAT_VERSION = '1.10.0';
 

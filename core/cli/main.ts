@@ -2,7 +2,7 @@
 // user errors (KilnError) exit 2, failed nodes exit 1, anything else is a kiln bug (exit 3).
 import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
-import { KILN_VERSION } from '../artifacts/manifest-json.js';
+import { KILN_VERSION } from '../version.js';
 import { Reporter } from '../reporter/reporter.js';
 import { addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
 // Each command's module is imported when that command runs: starting the CLI loads no other

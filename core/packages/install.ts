@@ -7,10 +7,8 @@ import path from 'node:path';
 import { Codes, KilnError } from '../errors.js';
 import { yamlLib } from '../yaml-lib.js';
 import type { RenderString } from '../project/types.js';
-import { readPackagesFile, type PackageSpec } from './packages-file.js';
+import { LOCK_FILE, readPackagesFile, type PackageSpec } from './packages-file.js';
 import { resolvePackages, type ResolvedPackage } from './resolve.js';
-
-export const LOCK_FILE = 'package-lock.yml';
 
 export interface InstallOptions {
   readonly projectDir: string;

@@ -9,8 +9,7 @@ import { discoverFiles } from '../project/discover.js';
 import { loadProjectFile } from '../project/load-project-file.js';
 import type { ProjectFile, ProjectSourceFile, RenderString } from '../project/types.js';
 import { parseYaml } from '../project/yaml-file.js';
-import { candidateNames, describeSpec, readPackagesFile } from './packages-file.js';
-import { LOCK_FILE } from './install.js';
+import { candidateNames, describeSpec, LOCK_FILE, readPackagesFile } from './packages-file.js';
 
 export interface LoadedPackage {
   readonly name: string;

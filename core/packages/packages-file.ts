@@ -24,6 +24,8 @@ export interface PackagesFile {
 }
 
 const FILES = ['packages.yml', 'dependencies.yml'] as const;
+/** What `kiln deps` records of what it installed (here rather than in install.ts: reading it must not load the installer, which loads git's child_process). */
+export const LOCK_FILE = 'package-lock.yml';
 
 function invalid(message: string, loc: SourceLocation, hint?: string): KilnError {
   return new KilnError(Codes.PACKAGES_INVALID, message, { loc, hint });

@@ -5,13 +5,15 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { distIsFresh, STAMP } from '../../bin/entry.js';
+import { distIsFresh, sourceTree, STAMP, writeStamp } from '../../bin/entry.js';
 import type { Io } from '../../core/cli/main.js';
 import { kiln, repoRoot } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
 
-function tree(): string {
+/** A checkout's files, a minute old; `git`: with its .git (where sources get edited). */
+function tree(git = true): string {
   const root = testdir({
+    ...(git ? { '.git/HEAD': 'ref: refs/heads/main\n' } : {}),
     'core/cli/main.ts': 'export {};',
     'core/parser/parse.ts': 'export {};',
     'adapters/duckdb/index.ts': 'export {};',
@@ -33,7 +35,7 @@ function tree(): string {
 
 function stamp(root: string, at: number): void {
   fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'dist', STAMP), JSON.stringify({ startedAt: at }));
+  writeStamp(path.join(root, 'dist'), at, sourceTree(root));
 }
 
 describe('choosing between dist/ and the sources', () => {
@@ -44,11 +46,23 @@ describe('choosing between dist/ and the sources', () => {
     expect(distIsFresh(root)).toBe(true);
     fs.writeFileSync(path.join(root, 'dist', STAMP), 'not json');
     expect(distIsFresh(root)).toBe(false); // a failed or partial build
+    fs.writeFileSync(path.join(root, 'dist', STAMP), JSON.stringify({ startedAt: Date.now() - 30_000 }));
+    expect(distIsFresh(root)).toBe(false); // a stamp without the sources it was built from
+  });
+
+  it('trusts the build of an installed copy (no .git) without looking at its sources', () => {
+    const root = tree(false);
+    stamp(root, Date.now() - 30_000);
+    fs.writeFileSync(path.join(root, 'core/parser/parse.ts'), 'export const x = 1;');
+    expect(distIsFresh(root)).toBe(true);
+    fs.rmSync(path.join(root, 'dist', STAMP));
+    expect(distIsFresh(root)).toBe(false);
   });
 
   it.each([
     ['an edited source', (root: string) => fs.writeFileSync(path.join(root, 'core/parser/parse.ts'), 'export const x = 1;')],
     ['a new source file', (root: string) => fs.writeFileSync(path.join(root, 'adapters/duckdb/extra.ts'), '')],
+    ['a new source folder', (root: string) => fs.mkdirSync(path.join(root, 'core/extra'))],
     ['a deleted source file', (root: string) => fs.rmSync(path.join(root, 'core/parser/parse.ts'))],
     ['a changed tsconfig.json', (root: string) => fs.writeFileSync(path.join(root, 'tsconfig.json'), '{ }')],
   ])('treats dist/ as stale after %s', (_what, change) => {

@@ -5,13 +5,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE } from '../../bin/entry.js';
 import { repoRoot } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
 
+interface BundleRun {
+  readonly cacheUsed: boolean;
+  readonly code: number;
+  readonly output: string;
+  /** Whether the process loaded node:child_process (only `kiln deps` and `docs serve` need it). */
+  readonly childProcess: boolean;
+}
+
 /** Runs `kiln <args>` in `cwd` through the bundle in `out`; what the process printed of itself. */
-function runBundle(out: string, args: readonly string[], cwd: string, cacheKey = 'test'): { cacheUsed: boolean; code: number; output: string } {
+function runBundle(out: string, args: readonly string[], cwd: string, cacheKey = 'test', env: Record<string, string> = {}): BundleRun {
   const script = `
     const { loadBundle } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'bin', 'bundle-loader.js')).href)});
     const loaded = loadBundle(${JSON.stringify(path.join(out, BUNDLE))}, 'b1', ${JSON.stringify(cacheKey)});
@@ -19,23 +27,33 @@ function runBundle(out: string, args: readonly string[], cwd: string, cacheKey =
     const io = { stdout: (t) => void (output += t), stderr: (t) => void (output += t), cwd: process.cwd(), isTTY: false, onInterrupt: () => () => {} };
     const code = await loaded.exports.main(${JSON.stringify(args)}, io);
     loaded.saveCache();
-    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output }));
+    const childProcess = process.moduleLoadList.includes('NativeModule child_process');
+    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output, childProcess }));
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { cacheUsed: boolean; code: number; output: string };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as BundleRun;
 }
 
 describe('the one-file CLI', () => {
   const out = path.join(repoRoot, '.kiln-tmp', `dist-bundle-test-${process.pid}`);
+  beforeAll(() => {
+    const built = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'build.js'), '--out', out], { encoding: 'utf8' });
+    expect(built.stderr).toBe('');
+  }, 120_000);
   afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
   it('builds a project as the module files do, with a code cache from its second run on', async () => {
-    const built = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'build.js'), '--out', out], { encoding: 'utf8' });
-    expect(built.stderr).toBe('');
     const bundle = fs.readFileSync(path.join(out, BUNDLE), 'utf8');
     // esbuild turns an `import.meta` it cannot keep into an empty object: every module's URL must have been given
     expect(bundle).not.toMatch(/import_meta\d* = \{\}/);
+    // the DuckDB driver's JavaScript is in the bundle (and in its code cache); only its native part is required from node_modules
+    expect(bundle).not.toMatch(/"@duckdb\/node-api"\)/);
+    expect(bundle).toMatch(/require\("@duckdb\/node-bindings"\)/);
+    // sql-formatter's dialects load on first use (each expands its keyword lists when loaded)
+    expect(bundle).toMatch(/"db2i": \{ enumerable: true, get: /);
+    // ASCII, which bin/bundle-loader.js reads as Latin-1
+    expect(/[^\x00-\x7f]/.test(bundle)).toBe(false);
 
     const dir = testdir({});
     fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
@@ -43,6 +61,7 @@ describe('the one-file CLI', () => {
     const first = runBundle(out, ['compile'], dir);
     expect(first.code, first.output).toBe(0);
     expect(first.cacheUsed).toBe(false);
+    expect(first.childProcess).toBe(false);
     expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.b1.test.v8cache'))).toHaveLength(1);
     const compiled = fs.readFileSync(compiledFile, 'utf8');
 
@@ -61,5 +80,34 @@ describe('the one-file CLI', () => {
     const inference = fs.readFileSync(path.join(dir, 'target', 'seed-inference.json'), 'utf8');
     expect(await main(['seed'], io), output).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'target', 'seed-inference.json'), 'utf8')).toBe(inference);
+  }, 120_000);
+
+  it('runs without a cache V8 rejects, and keeps one in the user cache folder where dist/ cannot take it', () => {
+    const dir = testdir({});
+    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    const cacheFile = `${path.join(out, BUNDLE)}.b1.ls.v8cache`;
+    fs.writeFileSync(cacheFile, 'not a V8 code cache');
+    const rejected = runBundle(out, ['ls'], dir, 'ls');
+    expect(rejected.code, rejected.output).toBe(0);
+    expect(rejected.cacheUsed).toBe(false);
+    expect(runBundle(out, ['ls'], dir, 'ls').cacheUsed).toBe(true); // rewritten by the run that rejected it
+
+    // a folder where the cache file would go: dist/ cannot take the cache (as when it is read-only)
+    const userCache = testdir({});
+    fs.mkdirSync(`${path.join(out, BUNDLE)}.b1.parse.v8cache`);
+    const env = { XDG_CACHE_HOME: userCache };
+    expect(runBundle(out, ['parse'], dir, 'parse', env).cacheUsed).toBe(false);
+    expect(fs.readdirSync(path.join(userCache, 'kiln')).filter((f) => f.endsWith('.b1.parse.v8cache'))).toHaveLength(1);
+    const again = runBundle(out, ['parse'], dir, 'parse', env);
+    expect(again.code, again.output).toBe(0);
+    expect(again.cacheUsed).toBe(true);
+
+    // nowhere to keep it: the run ends all the same (Node 20's recursive mkdir loops forever under /proc)
+    if (process.platform === 'linux') {
+      fs.mkdirSync(`${path.join(out, BUNDLE)}.b1.nowhere.v8cache`);
+      const nowhere = runBundle(out, ['ls'], dir, 'nowhere', { XDG_CACHE_HOME: '/proc/kiln-no-such-folder' });
+      expect(nowhere.code, nowhere.output).toBe(0);
+      expect(nowhere.cacheUsed).toBe(false);
+    }
   }, 120_000);
 });
