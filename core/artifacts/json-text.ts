@@ -10,6 +10,15 @@ export function str(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
 }
 
+/**
+ * Whether `s` has nothing JSON.stringify escapes, so that its JSON is `"` + s + `"`. Strings
+ * concatenated can be tested at once: no escaped character can come of two put together (any
+ * surrogate counts, paired or not).
+ */
+export function isBare(s: string): boolean {
+  return !NEEDS_ESCAPE.test(s);
+}
+
 /** No own enumerable keys (JSON.stringify writes `{}`; inherited ones it does not see either). */
 export function isEmpty(o: object): boolean {
   for (const k in o) if (Object.hasOwn(o, k)) return false;

@@ -13,7 +13,7 @@ import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
 import type { TimeSpine } from '../semantic/types.js';
 import { semanticEdges, semanticSections } from '../semantic/json.js';
-import { braces, isPlain, json, prop, str } from './json-text.js';
+import { braces, isBare, isPlain, json, prop, str } from './json-text.js';
 import { FlatTextMemo } from './flat-text-memo.js';
 
 export const KILN_VERSION = '0.1.0';
@@ -356,50 +356,99 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
 
 /** JSON.stringify(nodeJson(n, dialect, roots, facts)), made without building the object. */
 export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots, facts?: ModelFacts): string | undefined {
-  const database = json(n.database);
   const columns = columnsText(n.columns);
   const code = n.resourceType === 'seed' ? ',"root_path":null,"depends_on":{"macros":[]}' : codeText(n, facts, roots);
+  const head = headText(n, roots);
   // The first key present, columns written in the order given, kwargs without their own `model`: else the object.
-  if (database === undefined || columns === undefined || code === undefined) return JSON.stringify(nodeJson(n, dialect, roots, facts));
+  if (head === undefined || columns === undefined || code === undefined) return JSON.stringify(nodeJson(n, dialect, roots, facts));
   const ephemeral = n.config.materialized === 'ephemeral';
   const group = n.config.group;
   const docs = n.config.docs;
+  const tags = json(n.config.tags);
+  const description = n.description;
+  const meta = json(n.config.meta);
+  const plainEnd = !(typeof group === 'string' && group) && (docs === null || typeof docs !== 'object') && !n.patchPath;
   // Key prefixes are constants (`,"schema":`), and runs of keys most nodes write alike are one string.
   return (
-    '{"database":' +
-    database +
-    prop(',"schema":', n.schema) +
-    prop(',"name":', n.name) +
-    prop(',"resource_type":', n.resourceType) +
-    prop(',"package_name":', n.packageName) +
-    prop(',"path":', n.path) +
-    prop(',"original_file_path":', dbtFilePath(n.originalFilePath, n.packageName, roots)) +
-    prop(',"unique_id":', n.uniqueId) +
-    prop(',"fqn":', n.fqn) +
-    prop(',"alias":', n.alias) +
+    head +
     ',"checksum":' +
     (isSeedStamp(n.checksum) ? '{"name":"path"' + prop(',"checksum":', n.originalFilePath) + '}' : n.checksum === '' ? NO_CHECKSUM : '{"name":"sha256"' + prop(',"checksum":', n.checksum) + '}') +
     ',"config":' +
     configText(n.config, n.resourceType) +
-    prop(',"tags":', n.config.tags) +
-    prop(',"description":', n.description) +
-    ',"columns":' +
-    columns +
-    prop(',"meta":', n.config.meta) +
-    (!(typeof group === 'string' && group) && (docs === null || typeof docs !== 'object') && !n.patchPath
-      ? PLAIN_GROUP_TO_CONFIG
-      : ',"group":' +
-        (typeof group === 'string' && group ? str(group) : 'null') +
-        ',"docs":' +
-        docsText(docs) +
-        ',"patch_path":' +
-        (n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null') +
-        ',"build_path":null,"unrendered_config":{}') +
-    prop(',"relation_name":', ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias })) +
-    prop(',"raw_code":', dbtRawCode(n)) +
+    (plainEnd && tags === '[]' && description === '' && columns === '{}' && meta === '{}'
+      ? BARE_TAGS_TO_CONFIG
+      : (tags === undefined ? '' : ',"tags":' + tags) +
+        prop(',"description":', description) +
+        ',"columns":' +
+        columns +
+        (meta === undefined ? '' : ',"meta":' + meta) +
+        (plainEnd
+          ? PLAIN_GROUP_TO_CONFIG
+          : ',"group":' +
+            (typeof group === 'string' && group ? str(group) : 'null') +
+            ',"docs":' +
+            docsText(docs) +
+            ',"patch_path":' +
+            (n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null') +
+            ',"build_path":null,"unrendered_config":{}')) +
+    (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
+    rawCodeText(dbtRawCode(n)) +
     code +
     '}'
   );
+}
+
+/**
+ * From `{` to `alias`, or undefined when the first key has no JSON (the object path). When the
+ * node's names are all strings with nothing to escape (one test of them all), each is put between
+ * constants that hold its quotes: two concatenations a key rather than four.
+ */
+function headText(n: ParsedNode, roots: PackageRoots | undefined): string | undefined {
+  const { database, schema, name, resourceType, packageName, path, uniqueId, alias } = n;
+  const file = dbtFilePath(n.originalFilePath, n.packageName, roots);
+  if (
+    typeof database === 'string' &&
+    typeof schema === 'string' &&
+    typeof name === 'string' &&
+    typeof resourceType === 'string' &&
+    typeof packageName === 'string' &&
+    typeof path === 'string' &&
+    typeof file === 'string' &&
+    typeof uniqueId === 'string' &&
+    typeof alias === 'string' &&
+    isBare(database + schema + name + resourceType + packageName + path + file + uniqueId + alias)
+  ) {
+    return '{"database":"' + database + '","schema":"' + schema + '","name":"' + name + '","resource_type":"' + resourceType + '","package_name":"' + packageName + '","path":"' + path + '","original_file_path":"' + file + '","unique_id":"' + uniqueId + '"' + prop(',"fqn":', n.fqn) + ',"alias":"' + alias + '"';
+  }
+  const first = json(database);
+  if (first === undefined) return undefined;
+  return (
+    '{"database":' +
+    first +
+    prop(',"schema":', schema) +
+    prop(',"name":', name) +
+    prop(',"resource_type":', resourceType) +
+    prop(',"package_name":', packageName) +
+    prop(',"path":', path) +
+    prop(',"original_file_path":', file) +
+    prop(',"unique_id":', uniqueId) +
+    prop(',"fqn":', n.fqn) +
+    prop(',"alias":', alias)
+  );
+}
+
+/** The last raw_code written and its text (a generic test's is one of a few calls). */
+let lastRawCode = '';
+let lastRawCodeText = ',"raw_code":""';
+
+function rawCodeText(code: string): string {
+  if (code === lastRawCode) return lastRawCodeText;
+  const text = prop(',"raw_code":', code);
+  if (typeof code === 'string') {
+    lastRawCode = code;
+    lastRawCodeText = text;
+  }
+  return text;
 }
 
 /** dbt's FileHash.empty(): a node without a file of its own (a generic test). */
@@ -409,6 +458,9 @@ const SHOWN_TEXT = '{"show":true,"node_color":null}';
 
 /** From `group` to `unrendered_config` for a node in no group, with no docs config and no patch file (every generic test). */
 const PLAIN_GROUP_TO_CONFIG = `,"group":null,"docs":${SHOWN_TEXT},"patch_path":null,"build_path":null,"unrendered_config":{}`;
+
+/** From `tags` to `unrendered_config` for such a node with no tags, description, columns or meta. */
+const BARE_TAGS_TO_CONFIG = `,"tags":[],"description":"","columns":{},"meta":{}${PLAIN_GROUP_TO_CONFIG}`;
 
 function docsText(docs: unknown): string {
   return docs === null || typeof docs !== 'object' ? SHOWN_TEXT : JSON.stringify(nodeDocs(docs));
@@ -439,6 +491,9 @@ function configText(config: NodeConfig, resourceType: string): string {
 
 /** A column's keys from `quote` on, when its meta and tags are empty (most columns). */
 const PLAIN_COLUMN_END = ',"quote":null,"config":{"meta":{},"tags":[]},"tags":[],"granularity":null}';
+/** After the description's text, for such a column with no data type or constraints (the closing quote first). */
+const BARE_COLUMN_END = `","meta":{},"constraints":[]${PLAIN_COLUMN_END}`;
+const BARE_COLUMN_END_TYPED = `","meta":{},"data_type":null,"constraints":[]${PLAIN_COLUMN_END}`;
 
 /**
  * The `columns` object's text, or undefined when a column's name is not the key it is filed
@@ -448,30 +503,38 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
   if (columns === null || typeof columns !== 'object') return undefined;
   // (Opened and closed here rather than by braces(), whose slice would copy the whole text once more.)
   let out = '';
-  let sep = '{';
+  let first = true;
   for (const key of Object.keys(columns)) {
     const c = columns[key];
     if (c.name !== key) return undefined;
-    const name = str(key);
+    const description = c.description;
     const meta = json(c.meta);
     const tags = json(c.tags);
+    const type = c.data_type;
+    if (meta === '{}' && tags === '[]' && (type === undefined || type === null) && !c.constraints?.length && typeof description === 'string' && isBare(key + description)) {
+      // The most common column: its name and description between constants that hold their quotes.
+      out += (first ? '{"' : ',"') + key + '":{"name":"' + key + '","description":"' + description + (type === null ? BARE_COLUMN_END_TYPED : BARE_COLUMN_END);
+      first = false;
+      continue;
+    }
+    const name = str(key);
     const metaProp = meta === undefined ? '' : ',"meta":' + meta;
     const tagsProp = tags === undefined ? '' : ',"tags":' + tags;
     // (compat3: dbt 1.11's column `config` holds the column's meta and tags; `granularity` after them)
     out +=
-      sep +
+      (first ? '{' : ',') +
       name +
       ':{"name":' +
       name +
-      prop(',"description":', c.description) +
+      prop(',"description":', description) +
       metaProp +
-      prop(',"data_type":', c.data_type) +
+      prop(',"data_type":', type) +
       ',"constraints":' +
       (c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]') +
       (meta === '{}' && tags === '[]' ? PLAIN_COLUMN_END : ',"quote":null,"config":' + braces(metaProp + tagsProp) + tagsProp + ',"granularity":null}');
-    sep = ',';
+    first = false;
   }
-  return sep === '{' ? '{}' : out + '}';
+  return first ? '{}' : out + '}';
 }
 
 const WHERE_SUBQUERY = ['macro.dbt.get_where_subquery'];
@@ -499,17 +562,21 @@ function dependsOnMacros(n: ParsedNode): readonly string[] {
 /** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
 function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots | undefined): string | undefined {
   const compiled = n.compiledCode;
+  const sources = json(n.sources);
+  const extraCtes = extraCtesText(n);
+  const contract = contractText(n);
   let out =
     ',"language":"sql","refs":' +
     refsText(n.refs) +
-    prop(',"sources":', n.sources) +
-    ',"metrics":[],"functions":[],"depends_on":' +
+    (sources === '[]' ? NO_SOURCES_TO_DEPENDS : (sources === undefined ? '' : ',"sources":' + sources) + ',"metrics":[],"functions":[],"depends_on":') +
     dependsOnText(dependsOnMacros(n), n.dependsOn.nodes) +
-    (compiled !== undefined ? ',"compiled_path":' + str(`target/compiled/${nodeSqlPath(n, roots)}`) + ',"compiled":true' + prop(',"compiled_code":', compiled ?? null) + ',"extra_ctes_injected":true' : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
-    ',"extra_ctes":' +
-    extraCtesText(n) +
-    ',"contract":' +
-    contractText(n);
+    (compiled === undefined && extraCtes === '[]' && contract === CONTRACT_ALIASED
+      ? UNCOMPILED_TO_CONTRACT
+      : (compiled !== undefined ? ',"compiled_path":' + str(`target/compiled/${nodeSqlPath(n, roots)}`) + ',"compiled":true' + prop(',"compiled_code":', compiled ?? null) + ',"extra_ctes_injected":true' : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
+        ',"extra_ctes":' +
+        extraCtes +
+        ',"contract":' +
+        contract);
   if (n.resourceType === 'model') {
     out +=
       ',"access":' +
@@ -520,7 +587,7 @@ function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
       prop(',"latest_version":', n.latestVersion ?? null) +
       prop(',"deprecation_date":', n.deprecationDate ?? null);
     if (facts) {
-      out += ',"primary_key":' + JSON.stringify(primaryKeyOf(n, facts.keys.get(n.uniqueId)));
+      out += ',"primary_key":' + json(primaryKeyOf(n, facts.keys.get(n.uniqueId)));
       const spine = facts.spines.get(`${n.packageName}.${n.name}`);
       out += ',"time_spine":' + (spine ? JSON.stringify({ standard_granularity_column: spine.standardGranularityColumn, custom_granularities: spine.customGranularities }) : 'null');
     }
@@ -529,6 +596,12 @@ function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
   const test = testText(n);
   return test === undefined ? undefined : out + test;
 }
+
+/** From `sources` (none) to `depends_on`'s key. */
+const NO_SOURCES_TO_DEPENDS = ',"sources":[],"metrics":[],"functions":[],"depends_on":';
+
+/** From `compiled_path` to `contract` for a node not compiled, with no CTEs and contract config (every test of a compile). */
+const UNCOMPILED_TO_CONTRACT = ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false,"extra_ctes":[],"contract":{"enforced":false,"alias_types":true,"checksum":null}';
 
 /** `depends_on`'s text: {"macros": [...], "nodes": [...]}. */
 function dependsOnText(macros: readonly string[], nodes: readonly string[]): string {
@@ -597,6 +670,20 @@ function testTarget(n: ParsedNode): TestTargetText | undefined {
   return n.sources[0] ? targetText({ kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] }) : undefined;
 }
 
+/** JSON.stringify(kw) for a plain object, made directly when its keys and values are strings with nothing to escape (`{"column_name":"id"}`). */
+function kwargsText(kw: Record<string, unknown>): string {
+  let out = '';
+  let probe = '';
+  for (const k in kw) {
+    const v = kw[k];
+    if (typeof v !== 'string') return JSON.stringify(kw);
+    out += (out === '' ? '{"' : ',"') + k + '":"' + v + '"';
+    probe += k + v;
+  }
+  if (out === '') return JSON.stringify(kw);
+  return isBare(probe) ? out + '}' : JSON.stringify(kw);
+}
+
 /** testJson's text (its keys with their leading commas), or undefined for the object path (kwargs naming `model` themselves). */
 function testText(n: ParsedNode): string | undefined {
   const meta = n.testMetadata;
@@ -607,7 +694,7 @@ function testText(n: ParsedNode): string | undefined {
   else {
     const kw = meta.kwargs as unknown;
     if (!isPlain(kw) || Object.hasOwn(kw, 'model')) return undefined;
-    const text = JSON.stringify(kw);
+    const text = kwargsText(kw);
     kwargs = ',"kwargs":' + (text === '{}' ? '{' + target.model + '}' : text.slice(0, -1) + ',' + target.model + '}');
   }
   const name = json(meta.name);
@@ -695,7 +782,11 @@ function primaryKeys(manifest: Manifest): Map<string, KeyTests> {
 function primaryKeyOf(n: ParsedNode, tests: KeyTests | undefined): string[] {
   const model = (n.constraints ?? []).find((c) => c.type === 'primary_key' && !c.onColumn);
   if (model) return model.columns;
-  for (const c of Object.values(n.columns)) if ((c.constraints ?? []).some((x) => x.type === 'primary_key')) return [c.name];
+  for (const key in n.columns) {
+    if (!Object.hasOwn(n.columns, key)) continue;
+    const c = n.columns[key];
+    if (c.constraints?.length && c.constraints.some((x) => x.type === 'primary_key')) return [c.name];
+  }
   if (!tests) return [];
   const both = tests.notNull.filter((c) => tests.unique.includes(c) || tests.uniqueDisabled.includes(c));
   if (both.length) return both;
