@@ -14,6 +14,8 @@ import { resourceRelative } from '../parser/paths.js';
 import type { TimeSpine } from '../semantic/types.js';
 import { semanticEdges, semanticSections } from '../semantic/json.js';
 import { KILN_VERSION } from '../version.js';
+import { braces, isBare, isPlain, json, prop, str } from './json-text.js';
+import { FlatTextMemo } from './flat-text-memo.js';
 
 export { KILN_VERSION };
 /** The dbt release whose artifact shapes kiln writes. */
@@ -70,17 +72,29 @@ export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDi
     yield `${sep}${str(key)}:`;
     const start = listener?.position() ?? 0;
     const nodes = key === 'nodes' ? listener?.node : undefined;
-    for (const [k, text] of value.texts ? value.texts() : jsonTexts(value.entries())) {
-      if (text === undefined) continue;
-      const prefix = `${inner}${str(k)}:`;
-      inner = ',';
-      if (!nodes) {
-        yield prefix + text;
-        continue;
+    const entries = value.texts ? value.texts() : jsonTexts(value.entries());
+    if (!nodes) {
+      // Whole entries gathered into pieces of about BATCH_CHARS: one write each, not one per entry.
+      let batch = '';
+      for (const [k, text] of entries) {
+        if (text === undefined) continue;
+        batch += inner + str(k) + ':' + text;
+        inner = ',';
+        if (batch.length >= BATCH_CHARS) {
+          yield batch;
+          batch = '';
+        }
       }
-      const at = listener!.position();
-      yield prefix + text;
-      nodes(k, at + Buffer.byteLength(prefix, 'utf8'), listener!.position());
+      if (batch !== '') yield batch;
+    } else {
+      for (const [k, text] of entries) {
+        if (text === undefined) continue;
+        const prefix = inner + str(k) + ':';
+        inner = ',';
+        const at = listener!.position();
+        yield prefix + text;
+        nodes(k, at + Buffer.byteLength(prefix, 'utf8'), listener!.position());
+      }
     }
     yield inner === '{' ? '{}' : '}';
     listener?.section?.(key, start, listener.position());
@@ -89,6 +103,9 @@ export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDi
   yield sep === '{' ? '{}' : '}';
   listener?.end?.(listener.position());
 }
+
+/** Characters of map entries (whole ones) gathered into one piece when nobody is told where each lands. */
+const BATCH_CHARS = 1 << 16;
 
 function* jsonTexts(entries: Iterable<readonly [string, unknown]>): Generator<readonly [string, string | undefined]> {
   for (const [k, v] of entries) yield [k, JSON.stringify(v)];
@@ -244,7 +261,29 @@ function* sortedLists(entries: Iterable<readonly [string, readonly string[]]>): 
 
 /** sortedLists' entries with each list as its JSON text (most lists hold none or one id). */
 function* listTexts(entries: Iterable<readonly [string, readonly string[]]>): Generator<readonly [string, string]> {
-  for (const [id, list] of entries) yield [id, list.length === 0 ? '[]' : list.length === 1 && typeof list[0] === 'string' ? `[${str(list[0])}]` : JSON.stringify([...list].sort())];
+  for (const [id, list] of entries) yield [id, listText(list)];
+}
+
+/** JSON.stringify([...list].sort()). */
+function listText(list: readonly string[]): string {
+  const n = list.length;
+  if (n === 0) return '[]';
+  if (n === 1 && typeof list[0] === 'string') return '[' + str(list[0]) + ']';
+  if (n > 16) return JSON.stringify([...list].sort());
+  const sorted = list.slice();
+  // An insertion sort of a few ids (sort() sets up a work area per call); `<` on strings
+  // compares code units, as sort() does once it has made both strings.
+  for (let i = 1; i < n; i++) {
+    const v = sorted[i];
+    if (typeof v !== 'string') return JSON.stringify([...list].sort());
+    let j = i - 1;
+    for (; j >= 0 && v < sorted[j]; j--) sorted[j + 1] = sorted[j];
+    sorted[j + 1] = v;
+  }
+  if (typeof sorted[0] !== 'string') return JSON.stringify([...list].sort());
+  let out = '[' + str(sorted[0]);
+  for (let i = 1; i < n; i++) out += ',' + str(sorted[i]);
+  return out + ']';
 }
 
 /** Each group's unique id → the nodes in it. */
@@ -316,87 +355,101 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
 // out); shapes where building the object changes what is written (a key listed twice, keys that
 // are array indices and so come first, hooks renamed) take the object path.
 
-/** Characters JSON.stringify escapes (lone surrogates included): a string without them is written as is. */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-function str(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
-
-/** JSON.stringify(v), answering the most common values (strings, null, empty lists and maps) without a call into it. */
-function json(v: unknown): string | undefined {
-  if (typeof v === 'string') return str(v);
-  if (v === null) return 'null';
-  if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto === Array.prototype) {
-      const a = v as unknown[];
-      if (a.length === 0) return '[]';
-      if (a.length === 1 && typeof a[0] === 'string') return `[${str(a[0])}]`;
-    } else if (proto === Object.prototype && isEmpty(v)) return '{}';
-  }
-  return JSON.stringify(v);
-}
-
-/** No own enumerable keys (JSON.stringify writes `{}`; inherited ones it does not see either). */
-function isEmpty(o: object): boolean {
-  for (const k in o) if (Object.hasOwn(o, k)) return false;
-  return true;
-}
-
-/** `,"key":value`, or nothing when the value has no JSON (undefined). */
-function prop(key: string, v: unknown): string {
-  const t = json(v);
-  return t === undefined ? '' : `,"${key}":${t}`;
-}
-
-/** `{` + props (each with its leading comma) + `}`. */
-function braces(props: string): string {
-  return props === '' ? '{}' : `{${props.slice(1)}}`;
-}
-
-/** A plain object (as parsed from YAML or built by kiln): spreading it copies what JSON.stringify writes of it. */
-function isPlain(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return (proto === Object.prototype || proto === null) && !Object.hasOwn(v, 'toJSON');
-}
-
 /** JSON.stringify(nodeJson(n, dialect, roots, facts)), made without building the object. */
 export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots, facts?: ModelFacts): string | undefined {
-  const database = json(n.database);
   const columns = columnsText(n.columns);
   const code = n.resourceType === 'seed' ? ',"root_path":null,"depends_on":{"macros":[]}' : codeText(n, facts, roots);
+  const head = headText(n, roots);
   // The first key present, columns written in the order given, kwargs without their own `model`: else the object.
-  if (database === undefined || columns === undefined || code === undefined) return JSON.stringify(nodeJson(n, dialect, roots, facts));
+  if (head === undefined || columns === undefined || code === undefined) return JSON.stringify(nodeJson(n, dialect, roots, facts));
   const ephemeral = n.config.materialized === 'ephemeral';
   const group = n.config.group;
+  const docs = n.config.docs;
+  const tags = json(n.config.tags);
+  const description = n.description;
+  const meta = json(n.config.meta);
+  const plainEnd = !(typeof group === 'string' && group) && (docs === null || typeof docs !== 'object') && !n.patchPath;
+  // Key prefixes are constants (`,"schema":`), and runs of keys most nodes write alike are one string.
   return (
-    `{"database":${database}` +
-    prop('schema', n.schema) +
-    prop('name', n.name) +
-    prop('resource_type', n.resourceType) +
-    prop('package_name', n.packageName) +
-    prop('path', n.path) +
-    prop('original_file_path', dbtFilePath(n.originalFilePath, n.packageName, roots)) +
-    prop('unique_id', n.uniqueId) +
-    prop('fqn', n.fqn) +
-    prop('alias', n.alias) +
-    `,"checksum":${isSeedStamp(n.checksum) ? `{"name":"path"${prop('checksum', n.originalFilePath)}}` : n.checksum === '' ? NO_CHECKSUM : `{"name":"sha256"${prop('checksum', n.checksum)}}`}` +
-    `,"config":${configText(n.config, n.resourceType)}` +
-    prop('tags', n.config.tags) +
-    prop('description', n.description) +
-    `,"columns":${columns}` +
-    prop('meta', n.config.meta) +
-    `,"group":${typeof group === 'string' && group ? str(group) : 'null'}` +
-    `,"docs":${docsText(n.config.docs)}` +
-    `,"patch_path":${n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null'}` +
-    ',"build_path":null,"unrendered_config":{}' +
-    prop('relation_name', ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias })) +
-    prop('raw_code', dbtRawCode(n)) +
+    head +
+    ',"checksum":' +
+    (isSeedStamp(n.checksum) ? '{"name":"path"' + prop(',"checksum":', n.originalFilePath) + '}' : n.checksum === '' ? NO_CHECKSUM : '{"name":"sha256"' + prop(',"checksum":', n.checksum) + '}') +
+    ',"config":' +
+    configText(n.config, n.resourceType) +
+    (plainEnd && tags === '[]' && description === '' && columns === '{}' && meta === '{}'
+      ? BARE_TAGS_TO_CONFIG
+      : (tags === undefined ? '' : ',"tags":' + tags) +
+        prop(',"description":', description) +
+        ',"columns":' +
+        columns +
+        (meta === undefined ? '' : ',"meta":' + meta) +
+        (plainEnd
+          ? PLAIN_GROUP_TO_CONFIG
+          : ',"group":' +
+            (typeof group === 'string' && group ? str(group) : 'null') +
+            ',"docs":' +
+            docsText(docs) +
+            ',"patch_path":' +
+            (n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null') +
+            ',"build_path":null,"unrendered_config":{}')) +
+    (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
+    rawCodeText(dbtRawCode(n)) +
     code +
     '}'
   );
+}
+
+/**
+ * From `{` to `alias`, or undefined when the first key has no JSON (the object path). When the
+ * node's names are all strings with nothing to escape (one test of them all), each is put between
+ * constants that hold its quotes: two concatenations a key rather than four.
+ */
+function headText(n: ParsedNode, roots: PackageRoots | undefined): string | undefined {
+  const { database, schema, name, resourceType, packageName, path, uniqueId, alias } = n;
+  const file = dbtFilePath(n.originalFilePath, n.packageName, roots);
+  if (
+    typeof database === 'string' &&
+    typeof schema === 'string' &&
+    typeof name === 'string' &&
+    typeof resourceType === 'string' &&
+    typeof packageName === 'string' &&
+    typeof path === 'string' &&
+    typeof file === 'string' &&
+    typeof uniqueId === 'string' &&
+    typeof alias === 'string' &&
+    isBare(database + schema + name + resourceType + packageName + path + file + uniqueId + alias)
+  ) {
+    return '{"database":"' + database + '","schema":"' + schema + '","name":"' + name + '","resource_type":"' + resourceType + '","package_name":"' + packageName + '","path":"' + path + '","original_file_path":"' + file + '","unique_id":"' + uniqueId + '"' + prop(',"fqn":', n.fqn) + ',"alias":"' + alias + '"';
+  }
+  const first = json(database);
+  if (first === undefined) return undefined;
+  return (
+    '{"database":' +
+    first +
+    prop(',"schema":', schema) +
+    prop(',"name":', name) +
+    prop(',"resource_type":', resourceType) +
+    prop(',"package_name":', packageName) +
+    prop(',"path":', path) +
+    prop(',"original_file_path":', file) +
+    prop(',"unique_id":', uniqueId) +
+    prop(',"fqn":', n.fqn) +
+    prop(',"alias":', alias)
+  );
+}
+
+/** The last raw_code written and its text (a generic test's is one of a few calls). */
+let lastRawCode = '';
+let lastRawCodeText = ',"raw_code":""';
+
+function rawCodeText(code: string): string {
+  if (code === lastRawCode) return lastRawCodeText;
+  const text = prop(',"raw_code":', code);
+  if (typeof code === 'string') {
+    lastRawCode = code;
+    lastRawCodeText = text;
+  }
+  return text;
 }
 
 /** dbt's FileHash.empty(): a node without a file of its own (a generic test). */
@@ -404,22 +457,44 @@ const NO_CHECKSUM = '{"name":"none","checksum":""}';
 
 const SHOWN_TEXT = '{"show":true,"node_color":null}';
 
+/** From `group` to `unrendered_config` for a node in no group, with no docs config and no patch file (every generic test). */
+const PLAIN_GROUP_TO_CONFIG = `,"group":null,"docs":${SHOWN_TEXT},"patch_path":null,"build_path":null,"unrendered_config":{}`;
+
+/** From `tags` to `unrendered_config` for such a node with no tags, description, columns or meta. */
+const BARE_TAGS_TO_CONFIG = `,"tags":[],"description":"","columns":{},"meta":{}${PLAIN_GROUP_TO_CONFIG}`;
+
 function docsText(docs: unknown): string {
   return docs === null || typeof docs !== 'object' ? SHOWN_TEXT : JSON.stringify(nodeDocs(docs));
 }
 
 const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 
+/** configText's results by resource type, for configs that recur (a folder's models, most tests). */
+const CONFIG_TEXTS = new Map<string, FlatTextMemo>();
+
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
 function configText(config: NodeConfig, resourceType: string): string {
-  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
+  if (!isPlain(config)) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
+  // (A config remembered had none of the hook keys below: one with the same keys has none either.)
+  let memo = CONFIG_TEXTS.get(resourceType);
+  const known = memo?.get(config);
+  if (known !== undefined) return known;
+  if (Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
   const text = JSON.stringify(config);
   // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
   const defaults = configDefaultsText(config, resourceType);
   const hooks = resourceType === 'test' ? '' : NO_HOOKS;
-  if (text === '{}') return `{${hooks}${hooks ? defaults : defaults.slice(1)}}`;
-  return `${text.slice(0, -1)}${hooks ? `,${hooks}` : ''}${defaults}}`;
+  const out = text === '{}' ? `{${hooks}${hooks ? defaults : defaults.slice(1)}}` : `${text.slice(0, -1)}${hooks ? `,${hooks}` : ''}${defaults}}`;
+  if (!memo) CONFIG_TEXTS.set(resourceType, (memo = new FlatTextMemo()));
+  memo.set(config, out);
+  return out;
 }
+
+/** A column's keys from `quote` on, when its meta and tags are empty (most columns). */
+const PLAIN_COLUMN_END = ',"quote":null,"config":{"meta":{},"tags":[]},"tags":[],"granularity":null}';
+/** After the description's text, for such a column with no data type or constraints (the closing quote first). */
+const BARE_COLUMN_END = `","meta":{},"constraints":[]${PLAIN_COLUMN_END}`;
+const BARE_COLUMN_END_TYPED = `","meta":{},"data_type":null,"constraints":[]${PLAIN_COLUMN_END}`;
 
 /**
  * The `columns` object's text, or undefined when a column's name is not the key it is filed
@@ -427,15 +502,40 @@ function configText(config: NodeConfig, resourceType: string): string {
  */
 function columnsText(columns: ParsedNode['columns']): string | undefined {
   if (columns === null || typeof columns !== 'object') return undefined;
+  // (Opened and closed here rather than by braces(), whose slice would copy the whole text once more.)
   let out = '';
+  let first = true;
   for (const key of Object.keys(columns)) {
     const c = columns[key];
     if (c.name !== key) return undefined;
+    const description = c.description;
+    const meta = json(c.meta);
+    const tags = json(c.tags);
+    const type = c.data_type;
+    if (meta === '{}' && tags === '[]' && (type === undefined || type === null) && !c.constraints?.length && typeof description === 'string' && isBare(key + description)) {
+      // The most common column: its name and description between constants that hold their quotes.
+      out += (first ? '{"' : ',"') + key + '":{"name":"' + key + '","description":"' + description + (type === null ? BARE_COLUMN_END_TYPED : BARE_COLUMN_END);
+      first = false;
+      continue;
+    }
     const name = str(key);
+    const metaProp = meta === undefined ? '' : ',"meta":' + meta;
+    const tagsProp = tags === undefined ? '' : ',"tags":' + tags;
     // (compat3: dbt 1.11's column `config` holds the column's meta and tags; `granularity` after them)
-    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null,"config":${braces(prop('meta', c.meta) + prop('tags', c.tags))}${prop('tags', c.tags)},"granularity":null}`;
+    out +=
+      (first ? '{' : ',') +
+      name +
+      ':{"name":' +
+      name +
+      prop(',"description":', description) +
+      metaProp +
+      prop(',"data_type":', type) +
+      ',"constraints":' +
+      (c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]') +
+      (meta === '{}' && tags === '[]' ? PLAIN_COLUMN_END : ',"quote":null,"config":' + braces(metaProp + tagsProp) + tagsProp + ',"granularity":null}');
+    first = false;
   }
-  return braces(out);
+  return first ? '{}' : out + '}';
 }
 
 const WHERE_SUBQUERY = ['macro.dbt.get_where_subquery'];
@@ -463,26 +563,34 @@ function dependsOnMacros(n: ParsedNode): readonly string[] {
 /** codeJson's text (after the node's own keys, with its leading comma), or undefined for the object path. */
 function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRoots | undefined): string | undefined {
   const compiled = n.compiledCode;
+  const sources = json(n.sources);
+  const extraCtes = extraCtesText(n);
+  const contract = contractText(n);
   let out =
-    ',"language":"sql"' +
-    `,"refs":${refsText(n.refs)}` +
-    prop('sources', n.sources) +
-    ',"metrics":[],"functions":[]' +
-    `,"depends_on":${braces(prop('macros', dependsOnMacros(n)) + prop('nodes', n.dependsOn.nodes))}` +
-    (compiled !== undefined ? `,"compiled_path":${str(`target/compiled/${nodeSqlPath(n, roots)}`)},"compiled":true${prop('compiled_code', compiled ?? null)},"extra_ctes_injected":true` : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
-    `,"extra_ctes":${extraCtesText(n)}` +
-    `,"contract":${contractText(n)}`;
+    ',"language":"sql","refs":' +
+    refsText(n.refs) +
+    (sources === '[]' ? NO_SOURCES_TO_DEPENDS : (sources === undefined ? '' : ',"sources":' + sources) + ',"metrics":[],"functions":[],"depends_on":') +
+    dependsOnText(dependsOnMacros(n), n.dependsOn.nodes) +
+    (compiled === undefined && extraCtes === '[]' && contract === CONTRACT_ALIASED
+      ? UNCOMPILED_TO_CONTRACT
+      : (compiled !== undefined ? ',"compiled_path":' + str(`target/compiled/${nodeSqlPath(n, roots)}`) + ',"compiled":true' + prop(',"compiled_code":', compiled ?? null) + ',"extra_ctes_injected":true' : ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false') +
+        ',"extra_ctes":' +
+        extraCtes +
+        ',"contract":' +
+        contract);
   if (n.resourceType === 'model') {
     out +=
-      `,"access":${typeof n.config.access === 'string' ? str(n.config.access) : '"protected"'}` +
-      `,"constraints":${n.constraints?.length ? JSON.stringify(n.constraints.map(constraintJson)) : '[]'}` +
-      prop('version', n.version ?? null) +
-      prop('latest_version', n.latestVersion ?? null) +
-      prop('deprecation_date', n.deprecationDate ?? null);
+      ',"access":' +
+      (typeof n.config.access === 'string' ? str(n.config.access) : '"protected"') +
+      ',"constraints":' +
+      (n.constraints?.length ? JSON.stringify(n.constraints.map(constraintJson)) : '[]') +
+      prop(',"version":', n.version ?? null) +
+      prop(',"latest_version":', n.latestVersion ?? null) +
+      prop(',"deprecation_date":', n.deprecationDate ?? null);
     if (facts) {
-      out += `,"primary_key":${JSON.stringify(primaryKeyOf(n, facts.keys.get(n.uniqueId)))}`;
+      out += ',"primary_key":' + json(primaryKeyOf(n, facts.keys.get(n.uniqueId)));
       const spine = facts.spines.get(`${n.packageName}.${n.name}`);
-      out += `,"time_spine":${spine ? JSON.stringify({ standard_granularity_column: spine.standardGranularityColumn, custom_granularities: spine.customGranularities }) : 'null'}`;
+      out += ',"time_spine":' + (spine ? JSON.stringify({ standard_granularity_column: spine.standardGranularityColumn, custom_granularities: spine.customGranularities }) : 'null');
     }
   }
   if (n.resourceType !== 'test') return out;
@@ -490,44 +598,113 @@ function codeText(n: ParsedNode, facts: ModelFacts | undefined, roots: PackageRo
   return test === undefined ? undefined : out + test;
 }
 
+/** From `sources` (none) to `depends_on`'s key. */
+const NO_SOURCES_TO_DEPENDS = ',"sources":[],"metrics":[],"functions":[],"depends_on":';
+
+/** From `compiled_path` to `contract` for a node not compiled, with no CTEs and contract config (every test of a compile). */
+const UNCOMPILED_TO_CONTRACT = ',"compiled_path":null,"compiled":false,"compiled_code":null,"extra_ctes_injected":false,"extra_ctes":[],"contract":{"enforced":false,"alias_types":true,"checksum":null}';
+
+/** `depends_on`'s text: {"macros": [...], "nodes": [...]}. */
+function dependsOnText(macros: readonly string[], nodes: readonly string[]): string {
+  const m = json(macros);
+  const d = json(nodes);
+  if (m === undefined || d === undefined) return braces(prop(',"macros":', macros) + prop(',"nodes":', nodes));
+  return '{"macros":' + m + ',"nodes":' + d + '}';
+}
+
+/** The last refs list written whose text cannot change (frozen, as every generic test of one model shares it), and that text. */
+let lastRefs: ParsedNode['refs'] | null = null;
+let lastRefsText = '';
+
 function refsText(refs: ParsedNode['refs']): string {
+  if (refs === lastRefs) return lastRefsText;
   let out = '';
+  let fixed = Object.isFrozen(refs);
   for (let i = 0; i < refs.length; i++) {
     const r = refs[i];
-    out += `${i ? ',' : ''}${braces(prop('name', r.name) + prop('package', r.package ?? null) + prop('version', r.version ?? null))}`;
+    out += `${i ? ',' : ''}${braces(prop(',"name":', r.name) + prop(',"package":', r.package ?? null) + prop(',"version":', r.version ?? null))}`;
+    fixed &&= Object.isFrozen(r) && typeof r.version !== 'object';
   }
-  return `[${out}]`;
+  out = `[${out}]`;
+  if (fixed) {
+    lastRefs = refs;
+    lastRefsText = out;
+  }
+  return out;
 }
+
+const CONTRACT_ALIASED = '{"enforced":false,"alias_types":true,"checksum":null}';
+const CONTRACT_UNALIASED = '{"enforced":false,"alias_types":false,"checksum":null}';
 
 function contractText(n: ParsedNode): string {
   const c = (n.config.contract ?? {}) as { enforced?: unknown; alias_types?: unknown };
   if (c.enforced === true) return JSON.stringify(contractJson(n));
-  return `{"enforced":false,"alias_types":${c.alias_types !== false},"checksum":null}`;
+  return c.alias_types !== false ? CONTRACT_ALIASED : CONTRACT_UNALIASED;
+}
+
+/** What a generic test's text takes from the node it is attached to. */
+interface TestTargetText {
+  readonly target: { kind: string; name: string; sourceName?: string; version?: string };
+  /** `"model":...` (dbt's argument, last of kwargs). */
+  readonly model: string;
+  /** `,"file_key_name":...`. */
+  readonly fileKey: string;
+}
+
+/** The last attached node's TestTargetText (tests come grouped by the model they test). */
+let lastAttached: string | undefined;
+let lastTarget: TestTargetText | undefined;
+
+function targetText(target: TestTargetText['target']): TestTargetText {
+  return { target, model: '"model":' + str(modelArgument(target)), fileKey: ',"file_key_name":' + str(`${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}`) };
+}
+
+function testTarget(n: ParsedNode): TestTargetText | undefined {
+  const attached = n.attachedNode;
+  if (attached) {
+    if (attached === lastAttached) return lastTarget;
+    const [kind, , name, ...version] = attached.split('.');
+    lastTarget = targetText({ kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined });
+    lastAttached = attached;
+    return lastTarget;
+  }
+  return n.sources[0] ? targetText({ kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] }) : undefined;
+}
+
+/** JSON.stringify(kw) for a plain object, made directly when its keys and values are strings with nothing to escape (`{"column_name":"id"}`). */
+function kwargsText(kw: Record<string, unknown>): string {
+  let out = '';
+  let probe = '';
+  for (const k in kw) {
+    const v = kw[k];
+    if (typeof v !== 'string') return JSON.stringify(kw);
+    out += (out === '' ? '{"' : ',"') + k + '":"' + v + '"';
+    probe += k + v;
+  }
+  if (out === '') return JSON.stringify(kw);
+  return isBare(probe) ? out + '}' : JSON.stringify(kw);
 }
 
 /** testJson's text (its keys with their leading commas), or undefined for the object path (kwargs naming `model` themselves). */
 function testText(n: ParsedNode): string | undefined {
   const meta = n.testMetadata;
   if (!meta) return '';
-  let target: { kind: string; name: string; sourceName?: string; version?: string } | undefined;
-  if (n.attachedNode) {
-    const [kind, , name, ...version] = n.attachedNode.split('.');
-    target = { kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined };
-  } else if (n.sources[0]) target = { kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] };
-  let kwargs: string | undefined;
-  if (!target) kwargs = prop('kwargs', meta.kwargs);
+  const target = testTarget(n);
+  let kwargs: string;
+  if (!target) kwargs = prop(',"kwargs":', meta.kwargs);
   else {
     const kw = meta.kwargs as unknown;
     if (!isPlain(kw) || Object.hasOwn(kw, 'model')) return undefined;
-    const text = JSON.stringify(kw);
-    const model = `"model":${str(modelArgument(target))}`;
-    kwargs = `,"kwargs":${text === '{}' ? `{${model}}` : `${text.slice(0, -1)},${model}}`}`;
+    const text = kwargsText(kw);
+    kwargs = ',"kwargs":' + (text === '{}' ? '{' + target.model + '}' : text.slice(0, -1) + ',' + target.model + '}');
   }
+  const name = json(meta.name);
   return (
-    `,"test_metadata":${braces(prop('name', meta.name) + kwargs + prop('namespace', meta.namespace))}` +
-    prop('column_name', n.columnName ?? null) +
-    prop('attached_node', n.attachedNode ?? null) +
-    (target ? `,"file_key_name":${str(`${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}`)}` : '')
+    ',"test_metadata":' +
+    (name === undefined ? braces(kwargs + prop(',"namespace":', meta.namespace)) : '{"name":' + name + kwargs + prop(',"namespace":', meta.namespace) + '}') +
+    prop(',"column_name":', n.columnName ?? null) +
+    prop(',"attached_node":', n.attachedNode ?? null) +
+    (target ? target.fileKey : '')
   );
 }
 
@@ -606,7 +783,11 @@ function primaryKeys(manifest: Manifest): Map<string, KeyTests> {
 function primaryKeyOf(n: ParsedNode, tests: KeyTests | undefined): string[] {
   const model = (n.constraints ?? []).find((c) => c.type === 'primary_key' && !c.onColumn);
   if (model) return model.columns;
-  for (const c of Object.values(n.columns)) if ((c.constraints ?? []).some((x) => x.type === 'primary_key')) return [c.name];
+  for (const key in n.columns) {
+    if (!Object.hasOwn(n.columns, key)) continue;
+    const c = n.columns[key];
+    if (c.constraints?.length && c.constraints.some((x) => x.type === 'primary_key')) return [c.name];
+  }
   if (!tests) return [];
   const both = tests.notNull.filter((c) => tests.unique.includes(c) || tests.uniqueDisabled.includes(c));
   if (both.length) return both;

@@ -38,8 +38,8 @@ export const WORKER_AFTER = 256;
 const BATCH = 64;
 /** Text posted to the worker but not yet written, in KB, beyond which the main thread waits. */
 const MAX_IN_FLIGHT_KB = 32 * 1024;
-/** Work left to the worker, in KB, below which it takes a streamed file's next buffer (writeJsonStream's `offload`). */
-const OFFLOAD_BELOW_KB = 2 * 1024;
+/** Work left to the worker, in KB, below which it takes the jobs kept for when it is nearly idle (statOnWriter). */
+const IDLE_BELOW_KB = 2 * 1024;
 /** Buffers of shared memory a streamed file's bytes are copied into for the worker, and their size (StreamFile's). */
 const STREAM_SLOTS = 4;
 const STREAM_SLOT_BYTES = 1 << 20;
@@ -99,10 +99,10 @@ export class ArtifactWriter {
    * whatever `background` says: encoding the text here is cheaper than copying it to the writer
    * thread. Pieces must not split a JSON string, so that redaction sees every value whole.
    *
-   * `offload`: with the worker running, each full buffer it is nearly idle for (and a free slot
-   * of 4 MB of shared memory) is copied there and written there, the rest here, each at its
-   * offset; the file is then put in place there, by finish(). This thread goes on making text
-   * meanwhile, and never waits behind the files queued there.
+   * `offload`: with the worker running, each full buffer that finds a free slot of the 4 MB of
+   * shared memory is copied there and written there (ahead of the files queued there), the rest
+   * here, each at its offset; the file is then put in place there, by finish(). This thread goes
+   * on making text meanwhile, and never waits for the worker.
    */
   writeJsonStream(name: string, chunks: Iterable<string>, opts: { offload?: boolean } = {}): void {
     if (this.failure) throw this.failure;
@@ -124,8 +124,10 @@ export class ArtifactWriter {
     write: (fd, bytes, position) => {
       this.postIdleJobs(false);
       const worker = this.worker;
-      if (!worker || this.failure || bytes.length > STREAM_SLOT_BYTES || Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB) return false;
-      // A free slot of shared memory (the worker frees it once written): the memory this takes stays fixed.
+      if (!worker || this.failure || bytes.length > STREAM_SLOT_BYTES) return false;
+      // A free slot of shared memory (the worker frees it once written): the memory this takes stays
+      // fixed. The worker writes it ahead of the files queued there (write-worker.js), so a slot
+      // is back within a few of those writes even when many are queued.
       const slots = (this.streamSlots ??= { memory: new SharedArrayBuffer(STREAM_SLOTS * STREAM_SLOT_BYTES), state: new Int32Array(new SharedArrayBuffer(4 * STREAM_SLOTS)) });
       let slot = 0;
       while (slot < STREAM_SLOTS && Atomics.compareExchange(slots.state, slot, 0, 1) !== 0) slot++;
@@ -135,7 +137,7 @@ export class ArtifactWriter {
       const kb = Math.ceil(bytes.length / 1024);
       Atomics.add(this.inFlight, 0, kb);
       const op: WriteOp = { kind: 'append', fd, bytes: view, position, slots: slots.state, slot };
-      worker.postMessage({ ops: [op], kb });
+      worker.postMessage({ ops: [op], kb, stream: true });
       return true;
     },
     close: (fd, tmp, file, keep) => {
@@ -148,7 +150,7 @@ export class ArtifactWriter {
         return;
       }
       const op: WriteOp = { kind: 'closeStream', fd, tmp, file, keep };
-      worker.postMessage({ ops: [op], kb: 0 });
+      worker.postMessage({ ops: [op], kb: 0, stream: true });
     },
   };
 
@@ -253,7 +255,7 @@ export class ArtifactWriter {
 
   /** Hands the worker the jobs kept for when it is nearly idle (statOnWriter), or now (`now`: finish). */
   private postIdleJobs(now: boolean): void {
-    if (this.idleJobs.length === 0 || !this.worker || (!now && Atomics.load(this.inFlight, 0) > OFFLOAD_BELOW_KB)) return;
+    if (this.idleJobs.length === 0 || !this.worker || (!now && Atomics.load(this.inFlight, 0) > IDLE_BELOW_KB)) return;
     this.queue.push(...this.idleJobs);
     this.idleJobs = [];
     this.post();

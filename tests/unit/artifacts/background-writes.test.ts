@@ -97,6 +97,30 @@ describe('artifact writes on a worker thread', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('hand a streamed file to the worker while many files wait there, all of them written whole', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    // ~16 MB of compiled files queued on the worker: far more than it writes while the stream below is made.
+    const sql = (i: number) => `select ${i} -- ${'x'.repeat(4000)}`;
+    for (let i = 0; i < 4000; i++) w.writeCompiled(node(`m${i}`), sql(i));
+    w.sendQueued();
+    const worker = (w as unknown as { worker: Worker }).worker;
+    const post = worker.postMessage.bind(worker);
+    let appends = 0;
+    worker.postMessage = (msg: { ops?: { kind: string }[] }, transfer?: Parameters<Worker['postMessage']>[1]) => {
+      appends += msg.ops?.filter((op) => op.kind === 'append').length ?? 0;
+      post(msg, transfer);
+    };
+    const pieces = Array.from({ length: 3000 }, (_, i) => `"k${i}":"${'y'.repeat(2000)}"`);
+    w.writeJsonStream('manifest.json', ['{', pieces.join(','), '}'].values(), { offload: true });
+    await w.finish();
+    expect(appends).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).toBe(`{${pieces.join(',')}}`);
+    for (const i of [0, 1999, 3999]) expect(fs.readFileSync(path.join(dir, 'compiled', 'p', 'models', `m${i}.sql`), 'utf8')).toBe(sql(i));
+    expect(fs.readdirSync(path.join(dir, 'compiled', 'p', 'models')).length).toBe(4000);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('leave the old streamed file in place when making the new one fails (offload)', async () => {
     const dir = testdir({ 'manifest.json': 'old' });
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });

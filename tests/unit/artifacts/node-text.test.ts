@@ -151,6 +151,47 @@ const EDITS: Record<string, (n: ParsedNode) => void> = {
   notCompiled: (n) => {
     n.compiledCode = undefined;
   },
+  // The fast layouts (names between constants that hold their quotes) and what is remembered
+  // from one node to the next (configs by content, a test's target, frozen refs, raw_code).
+  oddColumns: (n) => {
+    n.columns = {
+      'q"k': { name: 'q"k', description: 'plain', data_type: null, meta: {}, tags: [], data_tests: [] },
+      k: { name: 'k', description: 'line\nbreak é', meta: {}, tags: [], data_tests: [] } as unknown as ParsedNode['columns'][string],
+      t: { name: 't', description: 'typed', data_type: undefined, meta: {}, tags: [], data_tests: [] } as unknown as ParsedNode['columns'][string],
+      u: { name: 'u', description: 7, data_type: null, meta: {}, tags: [], data_tests: [] } as unknown as ParsedNode['columns'][string],
+    };
+  },
+  oddKwargs: (n) => {
+    if (n.testMetadata) n.testMetadata = { ...n.testMetadata, kwargs: { column_name: 'a"b', 'k\\': 'é' } };
+  },
+  kwargsNotStrings: (n) => {
+    if (n.testMetadata) n.testMetadata = { ...n.testMetadata, kwargs: { column_name: 'id', quote: false, n: null } };
+  },
+  sameConfigKeysOtherValues: (n) => {
+    for (const k of Object.keys(n.config)) {
+      const v = n.config[k];
+      if (typeof v === 'boolean') n.config[k] = !v;
+      else if (typeof v === 'string') n.config[k] = `${v}"x`;
+      else if (Array.isArray(v)) n.config[k] = [...v, 'more'];
+      else if (v !== null && typeof v === 'object') n.config[k] = { ...v, added: 1 };
+    }
+  },
+  configKeysReordered: (n) => {
+    n.config = Object.fromEntries(Object.entries(n.config).reverse()) as ParsedNode['config'];
+  },
+  otherAttachedNode: (n) => {
+    if (n.attachedNode) n.attachedNode = 'model.shop.elsewhere.v2';
+  },
+  frozenRefs: (n) => {
+    n.refs = Object.freeze([Object.freeze({ name: 'r"q', package: 'p' })]) as unknown as ParsedNode['refs'];
+  },
+  rawCode: (n) => {
+    (n as { rawCode: string }).rawCode = '  select "é"\n';
+  },
+  headStrings: (n) => {
+    n.schema = 'sch"ema';
+    (n as { packageName: unknown }).packageName = undefined;
+  },
 };
 
 describe('nodeText', () => {
@@ -158,12 +199,27 @@ describe('nodeText', () => {
     const { nodes, text, object } = await compiledProject();
     expect(new Set(nodes.map((n) => n.resourceType))).toEqual(new Set(['model', 'seed', 'test', 'analysis']));
     expect(nodes.some((n) => n.compiledCode !== undefined && n.resourceType === 'test')).toBe(true);
-    for (const [name, edit] of Object.entries(EDITS)) {
+    // Twice over: the second time, every text remembered from the first is there to be (wrongly) given again.
+    for (const [name, edit] of [...Object.entries(EDITS), ...Object.entries(EDITS)]) {
       for (const n of nodes) {
         const m = copy(n);
         edit(m);
         expect(outcome(() => text(m)), `${name}: ${n.uniqueId}`).toEqual(outcome(() => object(m)));
       }
+    }
+  });
+
+  it('writes what a node holds now, whatever parts of it were written before and changed since', async () => {
+    const { nodes, text, object } = await compiledProject();
+    for (const n of nodes) {
+      const m = copy(n);
+      text(m);
+      m.refs.push({ name: 'added' });
+      m.config.tags = m.config.tags ?? [];
+      m.config.tags.push('added');
+      const column = Object.values(m.columns)[0];
+      if (column) column.description += ' "changed"';
+      expect(text(m), n.uniqueId).toBe(object(m));
     }
   });
 
