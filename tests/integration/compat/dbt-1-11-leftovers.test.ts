@@ -127,7 +127,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(manifest.child_map['operation.p.p-on-run-start-0']).toEqual([]);
   });
 
-  it('records a failed on-run-start hook, skips the hooks after it and every node (dbt with skip_nodes_if_on_run_start_fails)', async () => {
+  it('records a failed on-run-start hook and skips the hooks after it; the nodes and on-run-end run all the same (dbt 1.11 by default)', async () => {
     const dir = hooked(['select 1', 'select * from no_such_table_here', 'select 2']);
     const r = await kiln(['run'], dir);
     expect(r.code).toBe(1);
@@ -136,7 +136,8 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
       ['operation.p.p-on-run-start-0', 'success'],
       ['operation.p.p-on-run-start-1', 'error'],
       ['operation.p.p-on-run-start-2', 'skipped'],
-      ['model.p.m', 'skipped'],
+      ['model.p.m', 'success'],
+      ['operation.p.p-on-run-end-0', 'success'],
     ]);
     expect(results[1]!.message).toMatch(/^p\.on-run-start\.1 failed, error:\n .*no_such_table_here/);
     expect(results[1]).toMatchObject({ failures: 1, compiled_code: 'select * from no_such_table_here', adapter_response: {} });
@@ -145,9 +146,71 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(r.stdout).toMatch(/3 of 3 SKIP hook: p\.on-run-start\.2 \.+ \[SKIP in/);
     expect(r.output).toContain('Failure in operation p-on-run-start-1 (dbt_project.yml)');
     expect(r.output).toContain('compiled code at target/compiled/p/dbt_project.yml/hooks/p-on-run-start-1.sql');
+    expect(r.stdout).toMatch(/1 of 1 OK created sql view model main\.m/);
+    expect(r.stdout).toMatch(/1 of 1 OK hook: p\.on-run-end\.0/);
+    expect(r.stdout).toContain('Done. PASS=3 WARN=0 ERROR=1 SKIP=1 TOTAL=5');
+  });
+
+  it('skips every node after a failed on-run-start hook with flags: skip_nodes_if_on_run_start_fails, and still runs on-run-end', async () => {
+    const dir = testdir({
+      'dbt_project.yml': "name: p\nprofile: p\nflags:\n  skip_nodes_if_on_run_start_fails: true\non-run-start: ['select * from no_such_table_here', 'select 2']\non-run-end: [\"{% if results | length > 0 %}select * from no_such_table_either{% else %}select 3{% endif %}\"]\n",
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+    });
+    const r = await kiln(['run'], dir);
+    expect(r.code).toBe(1);
+    const results = runResults(dir);
+    expect(results.map((x) => [x.unique_id, x.status])).toEqual([
+      ['operation.p.p-on-run-start-0', 'error'],
+      ['operation.p.p-on-run-start-1', 'skipped'],
+      ['model.p.m', 'skipped'],
+      // dbt hands on-run-end no results then
+      ['operation.p.p-on-run-end-0', 'success'],
+    ]);
+    // as dbt's RunResult.from_node makes them
+    expect(results[2]).toMatchObject({ message: null, failures: null, thread_id: 'MainThread', timing: [], adapter_response: {}, compiled_code: null, relation_name: '"p"."main"."m"' });
     expect(r.stdout).toMatch(/1 of 1 SKIP relation main\.m \.+ \[SKIP\]/);
-    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
     expect(r.stdout).not.toContain('START sql view model');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
+  });
+
+  it("runs the project's hooks before the packages' (by package name), naming each run by its place in the run", async () => {
+    const dir = testdir({
+      'dbt_project.yml': "name: root\nprofile: p\non-run-start: ['select 1', 'select 2']\non-run-end: ['select 3']\n",
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      // installed in the opposite order of their names
+      'dbt_packages/a_folder/dbt_project.yml': "name: zpkg\nversion: '1.0'\non-run-start: ['select 4']\n",
+      'dbt_packages/b_folder/dbt_project.yml': "name: apkg\nversion: '1.0'\non-run-start: ['select 5']\non-run-end: ['select 6', 'select 7']\n",
+    });
+    const r = await kiln(['run'], dir);
+    expect(r.code, r.output).toBe(0);
+    const hooks = runResults(dir).filter((x) => x.unique_id.startsWith('operation.'));
+    // dbt-core 1.11: root.on-run-start.0, root.on-run-start.1, <package>.on-run-start.2, ...
+    expect(hooks.map((x) => [x.unique_id, x.message])).toEqual([
+      ['operation.root.root-on-run-start-0', 'root.on-run-start.0 passed'],
+      ['operation.root.root-on-run-start-1', 'root.on-run-start.1 passed'],
+      ['operation.apkg.apkg-on-run-start-0', 'apkg.on-run-start.2 passed'],
+      ['operation.zpkg.zpkg-on-run-start-0', 'zpkg.on-run-start.3 passed'],
+      ['operation.root.root-on-run-end-0', 'root.on-run-end.0 passed'],
+      ['operation.apkg.apkg-on-run-end-0', 'apkg.on-run-end.1 passed'],
+      ['operation.apkg.apkg-on-run-end-1', 'apkg.on-run-end.2 passed'],
+    ]);
+    expect(r.stdout).toMatch(/3 of 4 START hook: apkg\.on-run-start\.2 \.+ \[RUN\]/);
+    const nodes = manifestNodes(dir) as unknown as Record<string, { index: number }>;
+    // the manifest lists them project by project, each project's start hooks then its end hooks;
+    // `index` is the place in the run, from 1
+    expect(Object.keys(nodes).filter((id) => id.startsWith('operation.'))).toEqual([
+      'operation.root.root-on-run-start-0',
+      'operation.root.root-on-run-start-1',
+      'operation.root.root-on-run-end-0',
+      'operation.apkg.apkg-on-run-start-0',
+      'operation.apkg.apkg-on-run-end-0',
+      'operation.apkg.apkg-on-run-end-1',
+      'operation.zpkg.zpkg-on-run-start-0',
+    ]);
+    expect(nodes['operation.apkg.apkg-on-run-start-0']!.index).toBe(3);
+    expect(nodes['operation.apkg.apkg-on-run-end-1']!.index).toBe(3);
   });
 
   it('writes no operation into manifest.json of a project without hooks', async () => {
