@@ -134,6 +134,9 @@ export class Reporter {
     } else if (r.status === 'partial success') {
       // A microbatch model some of whose batches failed (the others were kept).
       this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data);
+    } else if (r.ephemeralFailure) {
+      // dbt's line for a node skipped because an ephemeral model it inlines failed to compile
+      this.line(`${index} of ${total} SKIP relation ${node.schema}.${node.alias} due to ephemeral model status 'error'`, `[${this.c.red('ERROR SKIP')}]`, data);
     } else if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
       this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${testLabel(node)}`, `[${this.c.yellow('SKIP')}]`, data);
     } else {
@@ -166,12 +169,24 @@ export class Reporter {
     const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
+    // Skipped for an ephemeral model's compile error: an error of the run (dbt counts them so in
+    // "Completed with"; its Done line counts them skipped). Each such model's error is told once.
+    const errorSkips = skipped.filter((r) => r.ephemeralFailure);
+    // (dbt counts a hook skipped after a failed one likewise: it has a message.)
+    const errors = failed.length + errorSkips.length + skipped.filter((r) => r.uniqueId.startsWith('operation.')).length;
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     this.info('');
-    if (failed.length === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
-    else if (failed.length === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
-    else this.info(this.c.red(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
-    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
+    if (errors === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
+    else if (errors === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
+    else this.info(this.c.red(`Completed with ${errors} error${errors === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
+    for (const r of failed) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
+    const told = new Set<string>();
+    for (const r of errorSkips) {
+      if (told.has(r.skippedBecause!)) continue;
+      told.add(r.skippedBecause!);
+      this.ephemeralProblem(r.ephemeralFailure!, nodes.get(r.skippedBecause!));
+    }
+    for (const r of warned) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
     this.info('');
     this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
@@ -182,6 +197,13 @@ export class Reporter {
       skip: skipped.length,
       total: results.length,
     });
+  }
+
+  /** An ephemeral model that failed to compile (its dependents were skipped): `Failure in model e (models/e.sql)`, as dbt. */
+  private ephemeralProblem(error: KilnError, node: ParsedNode | undefined): void {
+    this.info('');
+    this.emit('error', `Failure in model ${node?.name ?? error.node ?? ''} (${node?.originalFilePath ?? error.loc?.file ?? ''})`, {}, 'out');
+    this.kilnError(error, 'error', 'out');
   }
 
   /** What went wrong with one node and where to look. */

@@ -15,7 +15,7 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failedStatus, resultRelationName, skippedResult, type NodeResult } from '../../runner/results.js';
+import { failsRun, resultRelationName, skippedResult, type NodeResult } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -228,6 +228,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       now: session.startedAt,
       microbatchNow: opts.retryNow,
       retryBatches: opts.retryBatches,
+      build: kind === 'build',
       runUnitTest: (node, conn, statements) =>
         runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
     },
@@ -343,7 +344,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     // A seed file found bad while loading: the exit code of a bad file found before the run.
     if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
     // A partial success (some microbatch batches failed) fails the run too, as in dbt.
-    return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+    return hookFailed || summary.results.some(failsRun) ? ExitCode.NODE_FAILED : ExitCode.OK;
   } finally {
     await released;
   }

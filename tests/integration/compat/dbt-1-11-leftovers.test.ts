@@ -248,3 +248,52 @@ describe('target/compiled and target/run laid out as dbt 1.11 lays them out', ()
     expect(test.compiled_path).toBe('target/compiled/pkg/models/sub/schema.yml/not_null_pm_id.sql');
   });
 });
+
+describe('a node skipped because an ephemeral model it inlines failed to compile, as dbt 1.11 reports it', () => {
+  const project = () =>
+    testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect {{ exceptions.raise_compiler_error('boom in e') if execute else '1' }} as id",
+      'models/m.sql': "select * from {{ ref('e') }}",
+      'models/n.sql': "select * from {{ ref('m') }}",
+      'models/ok.sql': 'select 1 as id',
+      'models/s.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    });
+  const message = (id: string) => `Compilation Error in ${id}, caused by compilation error in referenced ephemeral model model.p.e`;
+
+  it('build: the direct dependent is skipped with dbt\'s message (ERROR SKIP), what is downstream of it plainly; the run fails', async () => {
+    const dir = project();
+    const r = await kiln(['build'], dir);
+    expect(r.code).toBe(1);
+    const of = (id: string) => runResults(dir).find((x) => x.unique_id === id)!;
+    expect(of('model.p.m')).toMatchObject({ status: 'skipped', message: message('model.p.m'), compiled: false, compiled_code: null, timing: [], adapter_response: {}, relation_name: '"p"."main"."m"' });
+    expect(of('model.p.n')).toMatchObject({ status: 'skipped', message: null });
+    expect(runResults(dir).find((x) => x.unique_id.startsWith('test.p.not_null_m_id'))).toMatchObject({ status: 'skipped', message: null });
+    expect(of('model.p.ok')).toMatchObject({ status: 'success' });
+    expect(r.stdout).toMatch(/SKIP relation main\.m due to ephemeral model status 'error' \.+ \[ERROR SKIP\]/);
+    expect(r.output).toContain('Completed with 1 error:');
+    expect(r.output).toContain('Failure in model e (models/e.sql)');
+    expect(r.output).toContain('boom in e');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=3 TOTAL=4');
+  });
+
+  it('run: every node downstream of the ephemeral model gets the message', async () => {
+    const dir = project();
+    const r = await kiln(['run'], dir);
+    expect(r.code).toBe(1);
+    const results = runResults(dir);
+    expect(results.find((x) => x.unique_id === 'model.p.m')).toMatchObject({ status: 'skipped', message: message('model.p.m') });
+    expect(results.find((x) => x.unique_id === 'model.p.n')).toMatchObject({ status: 'skipped', message: message('model.p.n') });
+    expect(r.stdout).toMatch(/SKIP relation main\.n due to ephemeral model status 'error' \.+ \[ERROR SKIP\]/);
+    expect(r.output).toContain('Completed with 2 errors:');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=2 TOTAL=3');
+  });
+
+  it('the ephemeral model left out of the selection: compiled as part of its dependent, whose error it is', async () => {
+    const dir = project();
+    const r = await kiln(['run', '-s', 'm'], dir);
+    expect(r.code).toBe(1);
+    expect(runResults(dir).map((x) => [x.unique_id, x.status])).toEqual([['model.p.m', 'error']]);
+  });
+});
