@@ -158,7 +158,8 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           docs: { show: true, node_color: null },
           config: { meta: {}, docs: { show: true, node_color: null } },
           patch_path: m.patchPath ? `${m.packageName}://${dbtFilePath(m.patchPath, m.packageName, manifest.packageRoots)}` : null,
-          arguments: m.argumentDocs ?? m.arguments.map((name) => ({ name, type: null, description: '' })),
+          // Only what a `macros:` patch describes: dbt writes [] for a macro no YAML describes, whatever its signature.
+          arguments: m.argumentDocs ?? [],
           supported_languages: null,
         },
       ] as const;
