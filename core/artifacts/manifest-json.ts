@@ -412,7 +412,8 @@ const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
 function configText(config: NodeConfig, resourceType: string): string {
-  if (!isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
+  // A data test's keys are put in dbt's order (config-defaults.ts).
+  if (resourceType === 'test' || !isPlain(config) || Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
   const text = JSON.stringify(config);
   // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
   const defaults = configDefaultsText(config, resourceType);
@@ -523,11 +524,12 @@ function testText(n: ParsedNode): string | undefined {
     const model = `"model":${str(modelArgument(target))}`;
     kwargs = `,"kwargs":${text === '{}' ? `{${model}}` : `${text.slice(0, -1)},${model}}`}`;
   }
+  // dbt 1.11's order: column_name, file_key_name, attached_node, test_metadata
   return (
-    `,"test_metadata":${braces(prop('name', meta.name) + kwargs + prop('namespace', meta.namespace))}` +
     prop('column_name', n.columnName ?? null) +
+    (target ? `,"file_key_name":${str(`${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}`)}` : '') +
     prop('attached_node', n.attachedNode ?? null) +
-    (target ? `,"file_key_name":${str(`${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}`)}` : '')
+    `,"test_metadata":${braces(prop('name', meta.name) + kwargs + prop('namespace', meta.namespace))}`
   );
 }
 
@@ -627,10 +629,10 @@ function testJson(n: ParsedNode): Record<string, unknown> {
     target = { kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined };
   } else if (n.sources[0]) target = { kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] };
   return {
-    test_metadata: { name: meta.name, kwargs: target ? { ...meta.kwargs, model: modelArgument(target) } : meta.kwargs, namespace: meta.namespace },
     column_name: n.columnName ?? null,
-    attached_node: n.attachedNode ?? null,
     file_key_name: target ? `${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}` : undefined,
+    attached_node: n.attachedNode ?? null,
+    test_metadata: { name: meta.name, kwargs: target ? { ...meta.kwargs, model: modelArgument(target) } : meta.kwargs, namespace: meta.namespace },
   };
 }
 
