@@ -290,7 +290,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
-      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null }]),
+      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null, doc_blocks: c.docBlocks ?? [] }]),
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
@@ -301,6 +301,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
     raw_code: dbtRawCode(n),
+    doc_blocks: n.docBlocks ?? [],
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
@@ -394,6 +395,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     ',"build_path":null,"unrendered_config":{}' +
     prop('relation_name', ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias })) +
     prop('raw_code', dbtRawCode(n)) +
+    (n.docBlocks ? `,"doc_blocks":${JSON.stringify(n.docBlocks)}` : ',"doc_blocks":[]') +
     code +
     '}'
   );
@@ -434,7 +436,7 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
     if (c.name !== key) return undefined;
     const name = str(key);
     // (compat3: dbt 1.11's column `config` holds the column's meta and tags; `granularity` after them)
-    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null,"config":${braces(prop('meta', c.meta) + prop('tags', c.tags))}${prop('tags', c.tags)},"granularity":null}`;
+    out += `,${name}:{"name":${name}${prop('description', c.description)}${prop('meta', c.meta)}${prop('data_type', c.data_type)},"constraints":${c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]'},"quote":null,"config":${braces(prop('meta', c.meta) + prop('tags', c.tags))}${prop('tags', c.tags)},"granularity":null,"doc_blocks":${c.docBlocks ? JSON.stringify(c.docBlocks) : '[]'}}`;
   }
   return braces(out);
 }

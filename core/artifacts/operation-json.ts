@@ -89,6 +89,7 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
     patch_path: null,
     relation_name: null,
     raw_code: op.sql,
+    doc_blocks: [],
     language: 'sql',
     refs: [],
     sources: [],

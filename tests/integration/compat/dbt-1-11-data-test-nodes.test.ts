@@ -82,3 +82,28 @@ describe('data test nodes as dbt 1.11 writes them', () => {
     expect(Object.keys(test('test.mf.accepted_values_orders_status__a__b.').test_metadata.kwargs)).toEqual(['values', 'column_name', 'model']);
   });
 });
+
+describe('doc_blocks as dbt 1.11 writes them', () => {
+  it("lists the doc blocks a node's or a column's description shows, [] elsewhere (every node and column)", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: mf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/orders.sql': 'select 1 as id',
+      'models/docs.md': '{% docs orders_doc %}\nThe orders.\n{% enddocs %}\n{% docs id_doc %}\nThe id.\n{% enddocs %}\n',
+      'models/s.yml':
+        'version: 2\nmodels:\n  - name: orders\n    description: "{{ doc(\'orders_doc\') }} and more"\n    columns:\n      - name: id\n        description: "{{ doc(\'id_doc\') }}"\n        data_tests: [unique]\n      - name: other\n',
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    type Cols = Record<string, { doc_blocks: string[] }>;
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { doc_blocks: string[]; columns: Cols; description: string }> }).nodes;
+    // dbt: ['doc.mf.orders_doc'] and, for the column, ['doc.mf.id_doc']; the description rendered
+    expect(nodes['model.mf.orders']!.doc_blocks).toEqual(['doc.mf.orders_doc']);
+    expect(nodes['model.mf.orders']!.description).toBe('The orders. and more');
+    expect(nodes['model.mf.orders']!.columns.id!.doc_blocks).toEqual(['doc.mf.id_doc']);
+    expect(nodes['model.mf.orders']!.columns.other!.doc_blocks).toEqual([]);
+    const test = Object.entries(nodes).find(([id]) => id.startsWith('test.'))![1];
+    expect(Object.keys(test).slice(Object.keys(test).indexOf('raw_code'), Object.keys(test).indexOf('raw_code') + 3)).toEqual(['raw_code', 'doc_blocks', 'language']);
+    expect(test.doc_blocks).toEqual([]);
+  });
+});
