@@ -5,6 +5,7 @@ import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceT
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { configDefaultsText, withConfigDefaults } from './config-defaults.js';
+import { dbtUnitTestRows } from '../unit-tests/unit-test-checksum.js';
 import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { isSeedStamp, manifestChecksum } from '../seeds/seed-stamp.js';
@@ -729,8 +730,9 @@ function unitTestJson(n: ParsedNode): Record<string, unknown> {
   const u = n.unitTest!;
   return {
     model: u.model,
-    given: u.given.map((g) => ({ input: g.input, rows: g.rows, format: g.format })),
-    expect: { rows: u.expect.rows, format: u.expect.format },
+    // rows as dbt's parser leaves them (csv text as dicts, a row free of nulls first); no fixture files
+    given: u.given.map((g) => ({ input: g.input, rows: dbtUnitTestRows(g.format, g.rows), format: g.format, fixture: null })),
+    expect: { rows: dbtUnitTestRows(u.expect.format, u.expect.rows), format: u.expect.format, fixture: null },
     name: n.name,
     resource_type: 'unit_test',
     package_name: n.packageName,
@@ -742,6 +744,8 @@ function unitTestJson(n: ParsedNode): Record<string, unknown> {
     overrides: { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
     depends_on: { macros: [], nodes: n.dependsOn.nodes },
     config: { tags: n.config.tags, meta: n.config.meta, enabled: true },
+    // dbt's sha256 of the definition (core/unit-tests/unit-test-checksum.ts)
+    ...(n.checksum ? { checksum: n.checksum } : {}),
   };
 }
 

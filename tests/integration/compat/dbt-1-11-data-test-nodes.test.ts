@@ -107,3 +107,52 @@ describe('doc_blocks as dbt 1.11 writes them', () => {
     expect(test.doc_blocks).toEqual([]);
   });
 });
+
+describe('unit tests in manifest.json as dbt 1.11 writes them', () => {
+  it("carry dbt's checksum, and rows as dbt's parser leaves them", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: mf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/orders.sql': "select 1 as id, 'a' as status",
+      'models/stg.sql': "select id from {{ ref('orders') }}",
+      'models/s.yml': `version: 2
+unit_tests:
+  - name: ut_stg
+    model: stg
+    given:
+      - input: ref('orders')
+        rows:
+          - {id: 1}
+    expect:
+      rows:
+        - {id: 1}
+  - name: ut_csv
+    model: stg
+    overrides:
+      vars: {x: 1}
+      macros: {is_incremental: true}
+    given:
+      - input: ref('orders')
+        format: csv
+        rows: |
+          id,status
+          ,a
+          2,b
+    expect:
+      rows:
+        - {id: null}
+        - {id: 2}
+`,
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    type Fixture = { rows: unknown; fixture: null };
+    const u = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { unit_tests: Record<string, { checksum: string; given: Fixture[]; expect: Fixture }> }).unit_tests;
+    // dbt-core 1.11.16's checksums for the same YAML
+    expect(u['unit_test.mf.stg.ut_stg']!.checksum).toBe('033197568da663acb6590c88409ac003e8b2a0b93ed454e813df94fb0a26cb13');
+    expect(u['unit_test.mf.stg.ut_csv']!.checksum).toBe('d79c7495594af546c7167f6d321e51b038d613c72f98052ed77ad924dde8ff70');
+    // csv text read into rows of strings ('' as null), the first row without nulls moved to the top
+    expect(u['unit_test.mf.stg.ut_csv']!.given[0]).toMatchObject({ rows: [{ id: '2', status: 'b' }, { id: null, status: 'a' }], fixture: null });
+    expect(u['unit_test.mf.stg.ut_csv']!.expect.rows).toEqual([{ id: 2 }, { id: null }]);
+  });
+});
