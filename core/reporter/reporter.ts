@@ -259,15 +259,21 @@ function clock(): string {
   return clockText;
 }
 
-/** `3 seeds, 2 view models, 1 table model` style counts. */
-export function countPhrase(nodes: Iterable<ParsedNode>, byMaterialization: boolean): string {
+/**
+ * What a run ran, as dbt 1.11's "Finished running" line counts it (its get_counts): models by
+ * materialization, project hooks, seeds, snapshots, tests, unit tests, sorted by dbt's key
+ * (`incremental model`, `project hook`, `seed`, ..., `test`, `unit_test`, `view model`); a test
+ * is `1 test` but `2 data tests`, as dbt pluralizes it.
+ */
+export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0): string {
   const counts = new Map<string, number>();
+  if (hooks) counts.set('project hook', hooks);
   for (const n of nodes) {
-    if (n.config.materialized === 'ephemeral' && byMaterialization) continue;
-    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : n.resourceType === 'test' ? 'data test' : n.resourceType === 'unit_test' ? 'unit test' : byMaterialization ? `${n.config.materialized} model` : 'model';
+    if (n.config.materialized === 'ephemeral') continue;
+    const key = n.resourceType === 'model' ? `${n.config.materialized} model` : n.resourceType;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const order = ['seed', 'snapshot', 'data test', 'unit test', 'model', 'view model', 'table model', 'incremental model'];
-  const keys = [...counts.keys()].sort((a, b) => (order.indexOf(a) + 100) % 100 - (order.indexOf(b) + 100) % 100 || a.localeCompare(b));
-  return keys.map((k) => `${counts.get(k)} ${k}${counts.get(k) === 1 ? '' : 's'}`).join(', ') || 'nothing';
+  const plural: Readonly<Record<string, string>> = { test: 'data tests', unit_test: 'unit tests', analysis: 'analyses' };
+  const keys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return keys.map((k) => `${counts.get(k)} ${(counts.get(k) === 1 ? k : (plural[k] ?? `${k}s`)).replace('_', ' ')}`).join(', ') || 'nothing';
 }

@@ -339,7 +339,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     );
     if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
     const hooks = startResults.length + endResults.length;
-    reporter.summary(summary, session.manifest, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
+    reporter.summary(summary, session.manifest, countPhrase(chosen, hooks));
     if (summary.interrupted) return ExitCode.INTERRUPTED;
     // A seed file found bad while loading: the exit code of a bad file found before the run.
     if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;

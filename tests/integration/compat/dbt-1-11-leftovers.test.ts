@@ -276,6 +276,9 @@ describe('a node skipped because an ephemeral model it inlines failed to compile
     expect(r.output).toContain('Failure in model e (models/e.sql)');
     expect(r.output).toContain('boom in e');
     expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=3 TOTAL=4');
+    // dbt: "Found 4 models, 1 test, ..." and "Finished running 1 test, 3 view models in ..."
+    expect(r.stdout).toContain('Found 4 models, 1 test');
+    expect(r.stdout).toContain('Finished running 1 test, 3 view models in');
   });
 
   it('run: every node downstream of the ephemeral model gets the message', async () => {
@@ -295,5 +298,27 @@ describe('a node skipped because an ephemeral model it inlines failed to compile
     const r = await kiln(['run', '-s', 'm'], dir);
     expect(r.code).toBe(1);
     expect(runResults(dir).map((x) => [x.unique_id, x.status])).toEqual([['model.p.m', 'error']]);
+  });
+});
+
+describe("the 'Found' line as dbt 1.11 prints it", () => {
+  it('counts analyses and exposures, in the order dbt meets each kind', async () => {
+    const files = {
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      'models/s.yml': "version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [unique]\nexposures:\n  - name: dash\n    type: dashboard\n    owner: {name: A}\n    depends_on: [ref('m')]\n",
+      'seeds/codes.csv': 'code\na\n',
+      'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('m') }}\n{% endsnapshot %}\n",
+      'analyses/a1.sql': 'select 1',
+      'analyses/a2.sql': 'select 2',
+    };
+    // dbt-core 1.11.16: "Found 1 model, 1 snapshot, 2 analyses, 1 seed, 1 test, 1 exposure, 511 macros" (one test is `test`, more are `data tests`)
+    let r = await kiln(['parse'], testdir(files));
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout).toContain('Found 1 model, 1 snapshot, 2 analyses, 1 seed, 1 test, 1 exposure');
+    // a singular test is met before the seeds: "Found 1 model, 1 snapshot, 2 analyses, 2 data tests, 1 seed, 1 exposure, ..."
+    r = await kiln(['parse'], testdir({ ...files, 'tests/t.sql': "select * from {{ ref('m') }} where false" }));
+    expect(r.stdout).toContain('Found 1 model, 1 snapshot, 2 analyses, 2 data tests, 1 seed, 1 exposure');
   });
 });
