@@ -765,7 +765,7 @@ function exposureJson(e: Exposure, roots: PackageRoots): Record<string, unknown>
     maturity: e.maturity,
     meta: e.meta,
     tags: e.tags,
-    config: { ...e.config, tags: e.tags },
+    config: e.config,
     unrendered_config: {},
     url: e.url,
     depends_on: { macros: [], nodes: e.dependsOn.nodes },

@@ -156,3 +156,22 @@ unit_tests:
     expect(u['unit_test.mf.stg.ut_csv']!.expect.rows).toEqual([{ id: 2 }, { id: null }]);
   });
 });
+
+describe('exposures in manifest.json as dbt 1.11 writes them', () => {
+  it('merge tags (sorted) and meta of the entry and its config into both places', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      'models/s.yml':
+        "version: 2\nexposures:\n  - name: dash\n    type: dashboard\n    owner: {name: A}\n    depends_on: [ref('m')]\n    meta: {top: 1}\n    config:\n      meta: {conf: 2}\n      tags: [zz]\n    tags: [mm, aa]\n",
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const e = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { exposures: Record<string, { config: unknown; meta: unknown; tags: unknown }> }).exposures['exposure.p.dash']!;
+    // dbt-core 1.11.16: config {'enabled': True, 'tags': ['aa', 'mm', 'zz'], 'meta': {'top': 1, 'conf': 2}}
+    expect(JSON.stringify(e.config)).toBe(JSON.stringify({ enabled: true, tags: ['aa', 'mm', 'zz'], meta: { top: 1, conf: 2 } }));
+    expect(e.meta).toEqual({ top: 1, conf: 2 });
+    expect(e.tags).toEqual(['aa', 'mm', 'zz']);
+  });
+});
