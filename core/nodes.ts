@@ -161,6 +161,8 @@ export interface UnitTestDef {
   readonly given: readonly UnitTestInput[];
   readonly expect: { readonly format: 'dict' | 'csv' | 'sql'; readonly rows: unknown };
   readonly overrides: { readonly vars: Record<string, unknown>; readonly macros: Record<string, unknown>; readonly envVars: Record<string, string> };
+  /** The entry has no `overrides:` (manifest.json's overrides is then null, as dbt's). */
+  readonly noOverrides?: true;
   readonly loc: SourceLocation;
 }
 

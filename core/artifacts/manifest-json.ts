@@ -736,16 +736,21 @@ function unitTestJson(n: ParsedNode): Record<string, unknown> {
     name: n.name,
     resource_type: 'unit_test',
     package_name: n.packageName,
-    path: n.originalFilePath,
+    // as dbt: the YAML file's path under its resource folder
+    path: resourceRelative(n.originalFilePath),
     original_file_path: n.originalFilePath,
     unique_id: n.uniqueId,
     fqn: n.fqn,
     description: n.description,
-    overrides: { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
+    overrides: u.noOverrides ? null : { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
     depends_on: { macros: [], nodes: n.dependsOn.nodes },
-    config: { tags: n.config.tags, meta: n.config.meta, enabled: true },
+    config: { tags: n.config.tags, meta: n.config.meta, enabled: true, static_analysis: null },
     // dbt's sha256 of the definition (core/unit-tests/unit-test-checksum.ts)
     ...(n.checksum ? { checksum: n.checksum } : {}),
+    // the tested model's schema, as dbt; no model versions
+    schema: n.schema,
+    versions: null,
+    version: null,
   };
 }
 

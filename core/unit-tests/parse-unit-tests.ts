@@ -75,6 +75,7 @@ function parseOne(f: UnitTestSource, raw: unknown, models: ReadonlyMap<string, P
     model: model.name,
     given,
     expect: { format: readFormat(expectRaw.format, name, loc), rows: expectRaw.rows ?? [] },
+    ...(entry.overrides && typeof entry.overrides === 'object' ? {} : { noOverrides: true }),
     overrides: {
       vars: asRecord(overrides.vars),
       macros: asRecord(overrides.macros),

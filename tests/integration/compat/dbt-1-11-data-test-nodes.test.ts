@@ -154,6 +154,9 @@ unit_tests:
     // csv text read into rows of strings ('' as null), the first row without nulls moved to the top
     expect(u['unit_test.mf.stg.ut_csv']!.given[0]).toMatchObject({ rows: [{ id: '2', status: 'b' }, { id: null, status: 'a' }], fixture: null });
     expect(u['unit_test.mf.stg.ut_csv']!.expect.rows).toEqual([{ id: 2 }, { id: null }]);
+    // dbt's other keys (created_at aside): path under the resource folder, overrides null when none
+    expect(u['unit_test.mf.stg.ut_stg']).toMatchObject({ path: 's.yml', overrides: null, config: { tags: [], meta: {}, enabled: true, static_analysis: null }, schema: 'main', versions: null, version: null });
+    expect(u['unit_test.mf.stg.ut_csv']).toMatchObject({ overrides: { macros: { is_incremental: true }, vars: { x: 1 }, env_vars: {} } });
   });
 });
 
