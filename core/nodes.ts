@@ -40,6 +40,8 @@ export interface ColumnInfo {
   constraints?: ConstraintDef[];
   /** Where the column is declared in property YAML. */
   loc?: SourceLocation;
+  /** The doc blocks its description shows (`{{ doc('x') }}`): manifest.json's doc_blocks. Absent when none. */
+  docBlocks?: string[];
 }
 
 export type ConstraintType = 'not_null' | 'unique' | 'primary_key' | 'foreign_key' | 'check' | 'custom';
@@ -93,6 +95,8 @@ export interface ParsedNode {
   originalFilePath: string;
   fqn: string[];
   rawCode: string;
+  /** The doc blocks its description shows (`{{ doc('x') }}`): manifest.json's doc_blocks. Absent when none. */
+  docBlocks?: string[];
   /**
    * dbt's checksum, hex: the sha256 of the file stripped of surrounding whitespace (as dbt reads
    * files, core/project/dbt-strip.ts); a seed over dbt's size limit: its stat stamp (core/seeds/seed-stamp.ts).
@@ -157,6 +161,8 @@ export interface UnitTestDef {
   readonly given: readonly UnitTestInput[];
   readonly expect: { readonly format: 'dict' | 'csv' | 'sql'; readonly rows: unknown };
   readonly overrides: { readonly vars: Record<string, unknown>; readonly macros: Record<string, unknown>; readonly envVars: Record<string, string> };
+  /** The entry has no `overrides:` (manifest.json's overrides is then null, as dbt's). */
+  readonly noOverrides?: true;
   readonly loc: SourceLocation;
 }
 

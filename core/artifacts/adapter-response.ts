@@ -34,14 +34,15 @@ export function adapterResponseJson(r: NodeResult, style: AdapterResponseStyle =
 }
 
 /**
- * run_results.json's `message`: none for a passing test or a skipped node (as dbt); a model's or
+ * run_results.json's `message`: none for a passing test or a skipped node (as dbt; but for one
+ * skipped for an ephemeral model's compile error, dbt's text about it); a model's or
  * snapshot's success is its adapter_response message (`OK` with the 'ok' style); the rest
  * (seeds' INSERT, failures, warnings, errors; every hook's, skipped ones' too) as kiln recorded it.
  */
 export function resultMessage(r: NodeResult, style: AdapterResponseStyle = 'status'): string | null {
   const kind = kindOf(r);
   if (kind === 'operation' || isNoop(r)) return r.message;
-  if (r.status === 'pass' || r.status === 'skipped') return null;
+  if (r.status === 'pass' || (r.status === 'skipped' && !r.ephemeralFailure)) return null;
   if (r.status === 'success' && style === 'ok' && (kind === 'model' || kind === 'snapshot')) return 'OK';
   return r.message;
 }

@@ -67,8 +67,28 @@ export function configDefaultsText(config: object, resourceType: string): string
   return out;
 }
 
-/** `config` with the defaults it lacks added after its own keys (a new object when any are). */
+/**
+ * A data test's config keys in the order dbt 1.11 writes them (its TestConfig's fields); keys
+ * dbt does not know follow them, as its extra config keys do.
+ */
+const TEST_ORDER = ['enabled', 'alias', 'schema', 'database', 'tags', 'meta', 'group', 'static_analysis', 'materialized', 'severity', 'store_failures', 'store_failures_as', 'where', 'limit', 'fail_calc', 'warn_if', 'error_if'];
+const TEST_ORDERED = new Set(TEST_ORDER);
+const TEST_DEFAULTS = new Map<string, unknown>(BY_TYPE.test);
+
+/** A data test's config in dbt's key order, with the defaults it lacks (always a new object). */
+function testConfigInDbtOrder(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of TEST_ORDER) {
+    if (Object.hasOwn(config, key)) out[key] = config[key];
+    else if (TEST_DEFAULTS.has(key)) out[key] = TEST_DEFAULTS.get(key);
+  }
+  for (const key of Object.keys(config)) if (!TEST_ORDERED.has(key)) out[key] = config[key];
+  return out;
+}
+
+/** `config` with the defaults it lacks added after its own keys (a new object when any are); a data test's in dbt's key order. */
 export function withConfigDefaults(config: Record<string, unknown>, resourceType: string): Record<string, unknown> {
+  if (resourceType === 'test') return testConfigInDbtOrder(config);
   const list = BY_TYPE[resourceType];
   if (!list) return config;
   let out: Record<string, unknown> | null = null;

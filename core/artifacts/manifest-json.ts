@@ -5,6 +5,7 @@ import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceT
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { configDefaultsText, withConfigDefaults } from './config-defaults.js';
+import { dbtUnitTestRows } from '../unit-tests/unit-test-checksum.js';
 import { operationId, operationJson } from './operation-json.js';
 import { varDigests } from '../state/usage.js';
 import { isSeedStamp, manifestChecksum } from '../seeds/seed-stamp.js';
@@ -176,7 +177,8 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
           docs: { show: true, node_color: null },
           config: { meta: {}, docs: { show: true, node_color: null } },
           patch_path: m.patchPath ? `${m.packageName}://${dbtFilePath(m.patchPath, m.packageName, manifest.packageRoots)}` : null,
-          arguments: m.argumentDocs ?? m.arguments.map((name) => ({ name, type: null, description: '' })),
+          // Only what a `macros:` patch describes: dbt writes [] for a macro no YAML describes, whatever its signature.
+          arguments: m.argumentDocs ?? [],
           supported_languages: null,
         },
       ] as const;
@@ -329,7 +331,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
-      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null }]),
+      Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null, doc_blocks: c.docBlocks ?? [] }]),
     ),
     meta: n.config.meta,
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
@@ -340,6 +342,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
     raw_code: dbtRawCode(n),
+    doc_blocks: n.docBlocks ?? [],
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
     ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
@@ -394,6 +397,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
             ',"build_path":null,"unrendered_config":{}')) +
     (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
     rawCodeText(dbtRawCode(n)) +
+    (n.docBlocks ? ',"doc_blocks":' + JSON.stringify(n.docBlocks) : ',"doc_blocks":[]') +
     code +
     '}'
   );
@@ -480,6 +484,13 @@ function configText(config: NodeConfig, resourceType: string): string {
   const known = memo?.get(config);
   if (known !== undefined) return known;
   if (Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
+  if (resourceType === 'test') {
+    // A data test's keys are put in dbt's order (config-defaults.ts): the object path, remembered.
+    const out = JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
+    if (!memo) CONFIG_TEXTS.set(resourceType, (memo = new FlatTextMemo()));
+    memo.set(config, out);
+    return out;
+  }
   const text = JSON.stringify(config);
   // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
   const defaults = configDefaultsText(config, resourceType);
@@ -490,8 +501,8 @@ function configText(config: NodeConfig, resourceType: string): string {
   return out;
 }
 
-/** A column's keys from `quote` on, when its meta and tags are empty (most columns). */
-const PLAIN_COLUMN_END = ',"quote":null,"config":{"meta":{},"tags":[]},"tags":[],"granularity":null}';
+/** A column's keys from `quote` on, when its meta, tags and doc blocks are empty (most columns). */
+const PLAIN_COLUMN_END = ',"quote":null,"config":{"meta":{},"tags":[]},"tags":[],"granularity":null,"doc_blocks":[]}';
 /** After the description's text, for such a column with no data type or constraints (the closing quote first). */
 const BARE_COLUMN_END = `","meta":{},"constraints":[]${PLAIN_COLUMN_END}`;
 const BARE_COLUMN_END_TYPED = `","meta":{},"data_type":null,"constraints":[]${PLAIN_COLUMN_END}`;
@@ -512,7 +523,8 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
     const meta = json(c.meta);
     const tags = json(c.tags);
     const type = c.data_type;
-    if (meta === '{}' && tags === '[]' && (type === undefined || type === null) && !c.constraints?.length && typeof description === 'string' && isBare(key + description)) {
+    const blocks = c.docBlocks?.length ? JSON.stringify(c.docBlocks) : '[]';
+    if (meta === '{}' && tags === '[]' && blocks === '[]' && (type === undefined || type === null) && !c.constraints?.length && typeof description === 'string' && isBare(key + description)) {
       // The most common column: its name and description between constants that hold their quotes.
       out += (first ? '{"' : ',"') + key + '":{"name":"' + key + '","description":"' + description + (type === null ? BARE_COLUMN_END_TYPED : BARE_COLUMN_END);
       first = false;
@@ -532,7 +544,7 @@ function columnsText(columns: ParsedNode['columns']): string | undefined {
       prop(',"data_type":', type) +
       ',"constraints":' +
       (c.constraints?.length ? JSON.stringify(c.constraints.map(constraintJson)) : '[]') +
-      (meta === '{}' && tags === '[]' ? PLAIN_COLUMN_END : ',"quote":null,"config":' + braces(metaProp + tagsProp) + tagsProp + ',"granularity":null}');
+      (meta === '{}' && tags === '[]' && blocks === '[]' ? PLAIN_COLUMN_END : ',"quote":null,"config":' + braces(metaProp + tagsProp) + tagsProp + ',"granularity":null,"doc_blocks":' + blocks + '}');
     first = false;
   }
   return first ? '{}' : out + '}';
@@ -699,12 +711,13 @@ function testText(n: ParsedNode): string | undefined {
     kwargs = ',"kwargs":' + (text === '{}' ? '{' + target.model + '}' : text.slice(0, -1) + ',' + target.model + '}');
   }
   const name = json(meta.name);
+  // dbt 1.11's order: column_name, file_key_name, attached_node, test_metadata
   return (
-    ',"test_metadata":' +
-    (name === undefined ? braces(kwargs + prop(',"namespace":', meta.namespace)) : '{"name":' + name + kwargs + prop(',"namespace":', meta.namespace) + '}') +
     prop(',"column_name":', n.columnName ?? null) +
+    (target ? target.fileKey : '') +
     prop(',"attached_node":', n.attachedNode ?? null) +
-    (target ? target.fileKey : '')
+    ',"test_metadata":' +
+    (name === undefined ? braces(kwargs + prop(',"namespace":', meta.namespace)) : '{"name":' + name + kwargs + prop(',"namespace":', meta.namespace) + '}')
   );
 }
 
@@ -808,10 +821,10 @@ function testJson(n: ParsedNode): Record<string, unknown> {
     target = { kind: kind!, name: name!, version: version.length ? version.join('.').slice(1) : undefined };
   } else if (n.sources[0]) target = { kind: 'source', sourceName: n.sources[0][0], name: n.sources[0][1] };
   return {
-    test_metadata: { name: meta.name, kwargs: target ? { ...meta.kwargs, model: modelArgument(target) } : meta.kwargs, namespace: meta.namespace },
     column_name: n.columnName ?? null,
-    attached_node: n.attachedNode ?? null,
     file_key_name: target ? `${target.kind}s.${target.kind === 'source' ? target.sourceName : target.name}` : undefined,
+    attached_node: n.attachedNode ?? null,
+    test_metadata: { name: meta.name, kwargs: target ? { ...meta.kwargs, model: modelArgument(target) } : meta.kwargs, namespace: meta.namespace },
   };
 }
 
@@ -906,19 +919,27 @@ function unitTestJson(n: ParsedNode): Record<string, unknown> {
   const u = n.unitTest!;
   return {
     model: u.model,
-    given: u.given.map((g) => ({ input: g.input, rows: g.rows, format: g.format })),
-    expect: { rows: u.expect.rows, format: u.expect.format },
+    // rows as dbt's parser leaves them (csv text as dicts, a row free of nulls first); no fixture files
+    given: u.given.map((g) => ({ input: g.input, rows: dbtUnitTestRows(g.format, g.rows), format: g.format, fixture: null })),
+    expect: { rows: dbtUnitTestRows(u.expect.format, u.expect.rows), format: u.expect.format, fixture: null },
     name: n.name,
     resource_type: 'unit_test',
     package_name: n.packageName,
-    path: n.originalFilePath,
+    // as dbt: the YAML file's path under its resource folder
+    path: resourceRelative(n.originalFilePath),
     original_file_path: n.originalFilePath,
     unique_id: n.uniqueId,
     fqn: n.fqn,
     description: n.description,
-    overrides: { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
+    overrides: u.noOverrides ? null : { macros: u.overrides.macros, vars: u.overrides.vars, env_vars: u.overrides.envVars },
     depends_on: { macros: [], nodes: n.dependsOn.nodes },
-    config: { tags: n.config.tags, meta: n.config.meta, enabled: true },
+    config: { tags: n.config.tags, meta: n.config.meta, enabled: true, static_analysis: null },
+    // dbt's sha256 of the definition (core/unit-tests/unit-test-checksum.ts)
+    ...(n.checksum ? { checksum: n.checksum } : {}),
+    // the tested model's schema, as dbt; no model versions
+    schema: n.schema,
+    versions: null,
+    version: null,
   };
 }
 
@@ -938,7 +959,7 @@ function exposureJson(e: Exposure, roots: PackageRoots): Record<string, unknown>
     maturity: e.maturity,
     meta: e.meta,
     tags: e.tags,
-    config: { ...e.config, tags: e.tags },
+    config: e.config,
     unrendered_config: {},
     url: e.url,
     depends_on: { macros: [], nodes: e.dependsOn.nodes },

@@ -89,6 +89,7 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
     patch_path: null,
     relation_name: null,
     raw_code: op.sql,
+    doc_blocks: [],
     language: 'sql',
     refs: [],
     sources: [],
@@ -105,4 +106,12 @@ export function operationJson(op: ProjectOperation, target: { readonly database:
     // manifest written after a run keeps.
     index: op.runOrdinal ?? op.index,
   };
+}
+
+/**
+ * The projects whose hooks run, in dbt 1.11's order (RunTask._hook_keyfunc): the root project
+ * first, then the packages by name (code-point order, as Python compares strings).
+ */
+export function projectsInHookOrder<P extends { readonly name: string }>(root: P, packages: readonly P[]): P[] {
+  return [root, ...[...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))];
 }

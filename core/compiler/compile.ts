@@ -9,6 +9,7 @@ import { isWholeFloat } from '../project/yaml-floats.js';
 import { PyFloat } from '../template/values.js';
 import { runContext, staticRunContext, type ContextDeps, type RunResolver } from './context.js';
 import { cteDefinition, injectCtes } from './inject-ctes.js';
+import { renderingEphemeral, renderingEphemeralAsync } from './ephemeral-failure.js';
 import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
 import { readStatic, renderStatic, type StaticTemplate } from './static-template.js';
 import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
@@ -87,7 +88,7 @@ export class Compiler {
     const order = this.ephemeralClosure(node, ephemeralRefs);
     const ctes = order.map((id) => {
       const eph = this.manifest.nodes.get(id)!;
-      return { name: cteName(eph.name), sql: this.render(eph).body };
+      return { name: cteName(eph.name), sql: renderingEphemeral(id, () => this.render(eph)).body };
     });
     const sql = injectCtes(body, ctes);
     // A batch's SQL is one of many; the node keeps its unnarrowed compile.
@@ -140,7 +141,7 @@ export class Compiler {
         if (seen.has(id)) continue;
         seen.add(id);
         const eph = this.manifest.nodes.get(id)!;
-        await visit((await this.renderAsync(eph, run?.warehouse ? { warehouse: run.warehouse } : undefined, true)).ephemeralRefs);
+        await visit((await renderingEphemeralAsync(id, () => this.renderAsync(eph, run?.warehouse ? { warehouse: run.warehouse } : undefined, true))).ephemeralRefs);
       }
     };
     await visit(rendered.ephemeralRefs);

@@ -9,6 +9,7 @@ import { validateConfig } from '../project/config-schema.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
 import { genericTestName, modelArgument, testIdHash } from './test-names.js';
 import { fqnUnder } from '../parser/paths.js';
+import { pyStr } from '../template/values.js';
 
 export interface TestTarget {
   readonly kind: 'model' | 'seed' | 'snapshot' | 'source';
@@ -100,8 +101,14 @@ export function buildGenericTests(target: TestTarget, tests: readonly DeclaredTe
 function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: TestBuildContext): ParsedNode | null {
   const entry = readTestEntry(t.entry, t.loc);
   checkArguments(entry, t, target);
-  const kwargs: Record<string, unknown> = { ...entry.args };
-  if (t.columnName !== null) kwargs.column_name = t.columnName;
+  // In dbt's order (manifest.json's test_metadata.kwargs): a column's name after the arguments,
+  // or before them when they are under `arguments:` (dbt merges those into the entry's keys).
+  let kwargs: Record<string, unknown>;
+  if (t.columnName !== null && entry.nested) kwargs = { column_name: t.columnName, ...entry.args };
+  else {
+    kwargs = { ...entry.args };
+    if (t.columnName !== null) kwargs.column_name = t.columnName;
+  }
   const testType = target.kind === 'source' ? `source_${entry.testName}` : entry.testName;
   const generated = genericTestName(testType, entry.namespace, parts.label, kwargs);
   // As dbt: the node's name (and fqn, unique_id) is the full generated name; when that is 64
@@ -147,7 +154,7 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
     path: `${shortName}.sql`,
     originalFilePath: target.file,
     fqn,
-    rawCode: testText(entry.testName).rawCode,
+    rawCode: testRawCode(entry.testName, entry.config, shortName !== name && (entry.config.alias === undefined || entry.config.alias === null) ? shortName : undefined),
     checksum: '',
     config,
     description: '',
@@ -179,6 +186,30 @@ function testText(testName: string): { readonly rawCode: string; readonly dbtMac
     testTexts.set(testName, (t = { rawCode: `{{ test_${testName}(**_dbt_generic_test_kwargs) }}`, dbtMacro: `macro.dbt.test_${testName}` }));
   }
   return t;
+}
+
+/** The configs a test entry may give beside its arguments, in the order dbt's raw_code lists them (TestBuilder.CONFIG_ARGS). */
+const DBT_CONFIG_ARGS = ['severity', 'tags', 'enabled', 'where', 'limit', 'warn_if', 'error_if', 'fail_calc', 'store_failures', 'store_failures_as', 'meta', 'database', 'schema', 'alias'];
+const IS_CONFIG_ARG = new Set(DBT_CONFIG_ARGS);
+
+/**
+ * A generic test's raw_code as dbt writes it: the macro call, then the configs of its YAML entry
+ * as a `config()` call (dbt's TestBuilder.build_raw_code: the known configs in its order, then the
+ * others of `config:`, then the short name as `alias` of a test whose name was hashed). Without
+ * any, the text shared by every test of the macro.
+ */
+function testRawCode(testName: string, config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined): string {
+  const call = testText(testName).rawCode;
+  if (hashedAlias === undefined && !hasKeys(config)) return call;
+  let args = '';
+  const add = (key: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    args += `${args ? ',' : ''}${key}=${typeof value === 'string' ? `"${value.replaceAll('"', '\\"')}"` : pyStr(value)}`;
+  };
+  for (const key of DBT_CONFIG_ARGS) add(key, config[key]);
+  for (const key of Object.keys(config)) if (!IS_CONFIG_ARG.has(key)) add(key, config[key]);
+  if (hashedAlias !== undefined) add('alias', hashedAlias);
+  return args ? `${call}{{ config(${args}) }}` : call;
 }
 
 /** A test's columns and own tests: none. Shared by every test node (30,000 in a large project), frozen. */

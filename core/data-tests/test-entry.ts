@@ -19,12 +19,14 @@ export interface TestEntry {
   readonly customName: string | null;
   readonly args: Record<string, unknown>;
   readonly config: Record<string, unknown>;
+  /** The arguments were given under `arguments:` (dbt then lists a column test's column_name first among them). */
+  readonly nested: boolean;
 }
 
 export function readTestEntry(entry: unknown, loc: SourceLocation): TestEntry {
   // Built field by field, without spreads or deletes: 30,000 entries in a large project, and
   // V8 copies a spread of a fresh object into a literal slowly.
-  if (typeof entry === 'string') return entryOf(entry, null, {}, {});
+  if (typeof entry === 'string') return entryOf(entry, null, {}, {}, false);
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
     throw new KilnError(Codes.CONFIG_INVALID, `A test entry must be a test name or a mapping, got ${describe(entry)}`, {
       loc,
@@ -68,15 +70,15 @@ export function readTestEntry(entry: unknown, loc: SourceLocation): TestEntry {
     if (argsKey || TEST_CONFIG_KEYS.has(k)) config[k] = body[k];
     else args[k] = body[k];
   }
-  return entryOf(testName, customName, args, config);
+  return entryOf(testName, customName, args, config, argsKey);
 }
 
 /** A TestEntry with the test's name split from its namespace. */
-function entryOf(name: string, customName: string | null, args: Record<string, unknown>, config: Record<string, unknown>): TestEntry {
+function entryOf(name: string, customName: string | null, args: Record<string, unknown>, config: Record<string, unknown>, nested: boolean): TestEntry {
   const dot = name.lastIndexOf('.');
   return dot < 0
-    ? { testName: name, namespace: null, customName, args, config }
-    : { testName: name.slice(dot + 1), namespace: name.slice(0, dot), customName, args, config };
+    ? { testName: name, namespace: null, customName, args, config, nested }
+    : { testName: name.slice(dot + 1), namespace: name.slice(0, dot), customName, args, config, nested };
 }
 
 function describe(v: unknown): string {

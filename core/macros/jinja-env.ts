@@ -6,7 +6,7 @@
 import type { SqlDialect } from '../../adapters/adapter.js';
 import { dbtFilePath, nodeJson, sourceJson, type PackageRoots } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
-import { operationJson, type ProjectOperation } from '../artifacts/operation-json.js';
+import { operationJson, projectsInHookOrder, type ProjectOperation } from '../artifacts/operation-json.js';
 import { semanticSections } from '../semantic/json.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { TemplateEngine, RenderContext } from '../template/engine.js';
@@ -212,11 +212,14 @@ function pyStrip(s: string): string {
   return s.replace(PY_STRIP, '');
 }
 
-/** Every on-run-start and on-run-end hook, packages' first (dbt's `operation` nodes of `graph`). */
+/**
+ * Every on-run-start and on-run-end hook (dbt's `operation` nodes of `graph`), as dbt lists them:
+ * project by project in hook order (projectsInHookOrder), each project's on-run-start then on-run-end.
+ */
 export function projectHookList(project: ProjectFile, packages: readonly { readonly name: string; readonly project: ProjectFile }[]): ProjectOperation[] {
   const out: ProjectOperation[] = [];
-  for (const kind of ['on-run-start', 'on-run-end'] as const) {
-    for (const p of [...packages.map((x) => ({ name: x.name, project: x.project })), { name: project.name, project }]) {
+  for (const p of projectsInHookOrder({ name: project.name, project }, packages.map((x) => ({ name: x.name, project: x.project })))) {
+    for (const kind of ['on-run-start', 'on-run-end'] as const) {
       (kind === 'on-run-start' ? p.project.onRunStart : p.project.onRunEnd).forEach((sql, index) => out.push({ packageName: p.name, kind, index, sql }));
     }
   }

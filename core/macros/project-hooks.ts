@@ -1,6 +1,7 @@
-// on-run-start / on-run-end: the hooks of dbt_project.yml (installed packages' first, then the
-// project's), rendered with an operation context (`schemas`, `database_schemas`, and for
-// on-run-end `results`) and run one by one on a connection of their own, each committed.
+// on-run-start / on-run-end: the hooks of dbt_project.yml (the project's first, then installed
+// packages' by name, as dbt 1.11 runs them), rendered with an operation context (`schemas`,
+// `database_schemas`, and for on-run-end `results`) and run one by one on a connection of their
+// own, each committed.
 import type { Adapter, AdapterResponseStyle, SqlDialect } from '../../adapters/adapter.js';
 import { adapterResponseJson, resultMessage } from '../artifacts/adapter-response.js';
 import { nodeJson } from '../artifacts/manifest-json.js';
@@ -11,7 +12,7 @@ import type { LoadedPackage } from '../packages/installed.js';
 import type { ProjectFile } from '../project/types.js';
 import type { NodeResult, TimingInfo } from '../runner/results.js';
 import { isoNow } from '../runner/iso-now.js';
-import { operationId, operationSqlPath, type ProjectOperation } from '../artifacts/operation-json.js';
+import { operationId, operationSqlPath, projectsInHookOrder, type ProjectOperation } from '../artifacts/operation-json.js';
 import { needsWarehouse, type TemplateEngine } from '../template/engine.js';
 import { operationContext } from './operation-context.js';
 import type { Warehouse } from './adapter-object.js';
@@ -45,8 +46,8 @@ function hooksOf(kind: ProjectHookKind, input: ProjectHooksInput): Hook[] {
     const list = kind === 'on-run-start' ? project.onRunStart : project.onRunEnd;
     list.forEach((sql, index) => out.push({ pkg, index, sql, file }));
   };
-  for (const p of input.packages) add(p.name, p.project, `${p.displayRoot}/dbt_project.yml`);
-  add(input.project.name, input.project, 'dbt_project.yml');
+  const root = { name: input.project.name, project: input.project, file: 'dbt_project.yml' };
+  for (const p of projectsInHookOrder(root, input.packages.map((x) => ({ name: x.name, project: x.project, file: `${x.displayRoot}/dbt_project.yml` })))) add(p.name, p.project, p.file);
   return out;
 }
 
@@ -156,7 +157,9 @@ export async function runProjectHooks(
     const { schemas, databaseSchemas } = schemasOf(run.nodes);
     const extra = { schemas, database_schemas: databaseSchemas, ...(kind === 'on-run-end' ? { results: resultObjects(run.results ?? [], input.manifest, input.deps.dialect, input.adapter.adapterResponse) } : {}) };
     for (const [at, h] of hooks.entries()) {
-      const name = `${h.pkg}.${kind}.${h.index}`;
+      // dbt names a hook run by its place in the run, from 0 (`pkg.on-run-start.2` may be the
+      // package's first hook), where the node's id keeps its place in its own project's list.
+      const name = `${h.pkg}.${kind}.${at}`;
       const op = { packageName: h.pkg, kind, index: h.index };
       recordRunOrdinal(input.manifest, op, at + 1);
       run.progress?.started(name, at + 1, hooks.length, operationId(op));
@@ -188,7 +191,7 @@ export async function runProjectHooks(
         run.progress?.finished(name, at + 1, hooks.length, failed);
         // dbt skips the hooks after a failed one
         for (const [later, s] of hooks.slice(at + 1).entries()) {
-          const skippedName = `${s.pkg}.${kind}.${s.index}`;
+          const skippedName = `${s.pkg}.${kind}.${at + 1 + later}`;
           recordRunOrdinal(input.manifest, { packageName: s.pkg, kind, index: s.index }, at + 2 + later);
           const skipped = hookResult({ packageName: s.pkg, kind, index: s.index }, 'skipped', `${skippedName} skipped`, null, [], 0);
           run.record?.push(skipped);

@@ -68,6 +68,10 @@ export function parseExposures(input: ExposureInput): Map<string, Exposure> {
         return;
       }
       if (!enabled) return;
+      // As dbt 1.11 writes them: tags of both places sorted, meta of both (the config's winning),
+      // and the config holding enabled, tags and meta first.
+      const allTags = [...new Set([...tags, ...configTags])].sort();
+      const meta = { ...(isMapping(raw.meta) ? raw.meta : {}), ...(isMapping(config.meta) ? config.meta : {}) };
       out.set(id, {
         uniqueId: id,
         resourceType: 'exposure',
@@ -79,9 +83,9 @@ export function parseExposures(input: ExposureInput): Map<string, Exposure> {
         description: input.describe(str(raw.description) ?? '', loc),
         url: str(raw.url),
         maturity,
-        tags: [...new Set([...tags, ...configTags])],
-        meta: isMapping(raw.meta) ? raw.meta : {},
-        config: { ...config, enabled: true },
+        tags: allTags,
+        meta,
+        config: { enabled: true, tags: allTags, meta, ...withoutKeys(config, ['enabled', 'tags', 'meta']) },
         refs,
         sources,
         dependsOn: { nodes: [], macros: [] },
@@ -93,4 +97,9 @@ export function parseExposures(input: ExposureInput): Map<string, Exposure> {
     });
   }
   return out;
+}
+
+/** `o` without the given keys (a copy). */
+function withoutKeys(o: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 }

@@ -258,6 +258,9 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   };
 
+  /** dbt's doc_blocks of a description: the doc blocks its `{{ doc(...) }}` outputs show (undefined when none). */
+  const docBlocks = (text: string | undefined): string[] | undefined => (text && text.includes('doc(') ? docBlocksOf(text, manifest.docs, projectName) : undefined);
+
   applyMacroPatches(manifest.macros, projectName, propertyFiles, describe, problems);
 
   // Sources.
@@ -739,7 +742,8 @@ export function parseProject(input: ParseInput): ParseOutput {
       ...(p.resourceType === 'seed' && p.f.checksum !== p.f.dbtChecksum ? { fileChecksum: p.f.checksum } : {}),
       config,
       description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
-      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path)), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
+      ...(p.patch?.description?.includes('doc(') ? { docBlocks: docBlocks(p.patch.description) } : {}),
+      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path), docBlocks), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
       refs: p.refs,
       sources: p.sources,
       dependsOn: { nodes: [], macros: p.macros ?? [] },
@@ -878,7 +882,11 @@ function collectPatches(files: readonly PropertyFile[], problems: Problems): Pat
   return out;
 }
 
-function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[], describe: (text: string, at?: SourceLocation) => string): Record<string, ColumnInfo> {
+function columnsMap(
+  cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly loc?: SourceLocation })[],
+  describe: (text: string, at?: SourceLocation) => string,
+  docBlocks?: (text: string) => string[] | undefined,
+): Record<string, ColumnInfo> {
   // A dictionary from the start (no prototype: V8 keeps such objects in dictionary mode): as an
   // ordinary object, every node's own column names made a new chain of hidden classes, the
   // costliest part of this loop over 100,000 columns. Read as a plain dict everywhere (own keys).
@@ -889,6 +897,9 @@ function columnsMap(cols: readonly (Omit<ColumnInfo, 'constraints'> & { readonly
     out[c.name] = c.loc
       ? { name: c.name, description, data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests, loc: c.loc }
       : { name: c.name, description, data_type: c.data_type, meta: c.meta, tags: c.tags, data_tests: c.data_tests };
+    // (set only where a description shows doc blocks: most columns never get the property)
+    const blocks = docBlocks?.(c.description);
+    if (blocks) out[c.name]!.docBlocks = blocks;
   }
   return out;
 }
@@ -1201,4 +1212,20 @@ export function macroDef(packageName: string, file: ProjectSourceFile, m: MacroI
     description: '',
     loc: { file: file.path, line: m.line },
   };
+}
+
+/** `{{ doc('name') }}` / `{{ doc('package', 'name') }}` as a whole output of a description (what dbt's _get_doc_blocks finds). */
+const DOC_OUTPUT = /\{\{-?\s*doc\(\s*(['"])([^'"]*)\1\s*(?:,\s*(['"])([^'"]*)\3\s*)?\)\s*-?\}\}/g;
+
+/** The unique ids of the doc blocks a description's doc() outputs resolve to (in the given package, else the project's, else any). */
+function docBlocksOf(text: string, docs: ReadonlyMap<string, { readonly name: string }>, projectName: string): string[] | undefined {
+  const out: string[] = [];
+  for (const m of text.matchAll(DOC_OUTPUT)) {
+    const pkg = m[4] === undefined ? undefined : m[2]!;
+    const name = m[4] ?? m[2]!;
+    let id: string | undefined = `doc.${pkg ?? projectName}.${name}`;
+    if (!docs.has(id)) id = pkg === undefined ? [...docs.entries()].find(([, d]) => d.name === name)?.[0] : undefined;
+    if (id) out.push(id);
+  }
+  return out.length ? out : undefined;
 }

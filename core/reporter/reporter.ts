@@ -134,6 +134,9 @@ export class Reporter {
     } else if (r.status === 'partial success') {
       // A microbatch model some of whose batches failed (the others were kept).
       this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data);
+    } else if (r.ephemeralFailure) {
+      // dbt's line for a node skipped because an ephemeral model it inlines failed to compile
+      this.line(`${index} of ${total} SKIP relation ${node.schema}.${node.alias} due to ephemeral model status 'error'`, `[${this.c.red('ERROR SKIP')}]`, data);
     } else if (node.resourceType === 'test' || node.resourceType === 'unit_test') {
       this.line(`${index} of ${total} ${this.c.yellow('SKIP')} test ${testLabel(node)}`, `[${this.c.yellow('SKIP')}]`, data);
     } else {
@@ -166,12 +169,24 @@ export class Reporter {
     const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
+    // Skipped for an ephemeral model's compile error: an error of the run (dbt counts them so in
+    // "Completed with"; its Done line counts them skipped). Each such model's error is told once.
+    const errorSkips = skipped.filter((r) => r.ephemeralFailure);
+    // (dbt counts a hook skipped after a failed one likewise: it has a message.)
+    const errors = failed.length + errorSkips.length + skipped.filter((r) => r.uniqueId.startsWith('operation.')).length;
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     this.info('');
-    if (failed.length === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
-    else if (failed.length === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
-    else this.info(this.c.red(`Completed with ${failed.length} error${failed.length === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
-    for (const r of [...failed, ...warned]) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
+    if (errors === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
+    else if (errors === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
+    else this.info(this.c.red(`Completed with ${errors} error${errors === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
+    for (const r of failed) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
+    const told = new Set<string>();
+    for (const r of errorSkips) {
+      if (told.has(r.skippedBecause!)) continue;
+      told.add(r.skippedBecause!);
+      this.ephemeralProblem(r.ephemeralFailure!, nodes.get(r.skippedBecause!));
+    }
+    for (const r of warned) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
     this.info('');
     this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
@@ -182,6 +197,13 @@ export class Reporter {
       skip: skipped.length,
       total: results.length,
     });
+  }
+
+  /** An ephemeral model that failed to compile (its dependents were skipped): `Failure in model e (models/e.sql)`, as dbt. */
+  private ephemeralProblem(error: KilnError, node: ParsedNode | undefined): void {
+    this.info('');
+    this.emit('error', `Failure in model ${node?.name ?? error.node ?? ''} (${node?.originalFilePath ?? error.loc?.file ?? ''})`, {}, 'out');
+    this.kilnError(error, 'error', 'out');
   }
 
   /** What went wrong with one node and where to look. */
@@ -237,15 +259,21 @@ function clock(): string {
   return clockText;
 }
 
-/** `3 seeds, 2 view models, 1 table model` style counts. */
-export function countPhrase(nodes: Iterable<ParsedNode>, byMaterialization: boolean): string {
+/**
+ * What a run ran, as dbt 1.11's "Finished running" line counts it (its get_counts): models by
+ * materialization, project hooks, seeds, snapshots, tests, unit tests, sorted by dbt's key
+ * (`incremental model`, `project hook`, `seed`, ..., `test`, `unit_test`, `view model`); a test
+ * is `1 test` but `2 data tests`, as dbt pluralizes it.
+ */
+export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0): string {
   const counts = new Map<string, number>();
+  if (hooks) counts.set('project hook', hooks);
   for (const n of nodes) {
-    if (n.config.materialized === 'ephemeral' && byMaterialization) continue;
-    const key = n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : n.resourceType === 'test' ? 'data test' : n.resourceType === 'unit_test' ? 'unit test' : byMaterialization ? `${n.config.materialized} model` : 'model';
+    if (n.config.materialized === 'ephemeral') continue;
+    const key = n.resourceType === 'model' ? `${n.config.materialized} model` : n.resourceType;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const order = ['seed', 'snapshot', 'data test', 'unit test', 'model', 'view model', 'table model', 'incremental model'];
-  const keys = [...counts.keys()].sort((a, b) => (order.indexOf(a) + 100) % 100 - (order.indexOf(b) + 100) % 100 || a.localeCompare(b));
-  return keys.map((k) => `${counts.get(k)} ${k}${counts.get(k) === 1 ? '' : 's'}`).join(', ') || 'nothing';
+  const plural: Readonly<Record<string, string>> = { test: 'data tests', unit_test: 'unit tests', analysis: 'analyses' };
+  const keys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return keys.map((k) => `${counts.get(k)} ${(counts.get(k) === 1 ? k : (plural[k] ?? `${k}s`)).replace('_', ' ')}`).join(', ') || 'nothing';
 }

@@ -49,6 +49,11 @@ export interface NodeResult {
   readonly skippedBecause?: string;
   /** Microbatch models: which batches succeeded and which failed (successes of the run retried included). */
   readonly batchResults?: BatchResults;
+  /**
+   * Skipped because an ephemeral model it inlines (`skippedBecause`) failed to compile: that
+   * model's error. dbt's "ERROR SKIP": the run fails, and run_results.json keeps the message.
+   */
+  readonly ephemeralFailure?: KilnError;
 }
 
 export interface RunSummary {
@@ -90,4 +95,30 @@ export function skippedResult(node: { readonly uniqueId: string }, cause: string
     relationName,
     skippedBecause: cause,
   };
+}
+
+/**
+ * dbt's result for a node skipped because the ephemeral model `ephemeralId`, run before it,
+ * failed to compile (dbt's BaseRunner.on_skip): skipped, with dbt's message.
+ */
+export function ephemeralSkippedResult(node: { readonly uniqueId: string }, ephemeralId: string, error: KilnError, threadId: string, relationName: string | null): NodeResult {
+  return {
+    uniqueId: node.uniqueId,
+    status: 'skipped',
+    message: `Compilation Error in ${node.uniqueId}, caused by compilation error in referenced ephemeral model ${ephemeralId}`,
+    executionTime: 0,
+    timing: [],
+    threadId,
+    rowsAffected: null,
+    adapterMessage: 'SKIP',
+    compiledCode: null,
+    relationName,
+    skippedBecause: ephemeralId,
+    ephemeralFailure: error,
+  };
+}
+
+/** A failed run: a node failed, or was skipped for an ephemeral model's compile error (as in dbt). */
+export function failsRun(r: NodeResult): boolean {
+  return failedStatus(r.status) || r.ephemeralFailure !== undefined;
 }

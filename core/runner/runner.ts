@@ -7,12 +7,13 @@ import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type 
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { Compiler } from '../compiler/compile.js';
+import { EphemeralCompileError } from '../compiler/ephemeral-failure.js';
 import type { Dag } from '../graph/dag.js';
 import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
 import { isIncrementalRun, microbatchBatches, peekWarehouseState, readWarehouseState } from '../materializations/warehouse-state.js';
 import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
-import { failedStatus, resultRelationName, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
+import { ephemeralSkippedResult, failedStatus, resultRelationName, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { isoNow } from './iso-now.js';
 import { GroupSlot, NotRunInGroup, ToldSlot } from './group-slot.js';
@@ -75,6 +76,12 @@ export interface RunnerOptions {
    * failed batches run again; their successful ones are carried into this run's results.
    */
   readonly retryBatches?: ReadonlyMap<string, BatchResults>;
+  /**
+   * dbt's build: a skipped node skips its children as a failed one does, so only a node whose
+   * failed parents are all ephemeral models reports their compile error (elsewhere, every node
+   * downstream of such an ephemeral model does).
+   */
+  readonly build?: boolean;
 }
 
 export class Runner {
@@ -173,10 +180,26 @@ export class Runner {
       if (freedTests.length > 0) ready.unshift(...freedTests);
     };
 
+    // Ephemeral models that failed to compile (in the first node inlining them), with their errors.
+    const ephemeralErrors = new Map<string, KilnError>();
+    /** The ephemeral model whose compile error skips `node` (see RunnerOptions.build), if any. */
+    const ephemeralCause = (node: ParsedNode, cause: string): string | undefined => {
+      if (ephemeralErrors.size === 0) return undefined;
+      if (!this.opts.build) return ephemeralErrors.has(cause) ? cause : undefined;
+      let found: string | undefined;
+      for (const p of parentsOf.get(node.uniqueId)!) {
+        if (!failedOrSkipped.has(p)) continue;
+        if (!ephemeralErrors.has(p)) return undefined;
+        found ??= p;
+      }
+      return found;
+    };
     const skip = (node: ParsedNode, cause: string) => {
       failedOrSkipped.set(node.uniqueId, cause);
       if (node.config.materialized !== 'ephemeral') {
-        const r = skippedResult(node, cause, this.manifest.nodes.get(cause)?.name ?? cause, resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel)));
+        const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
+        const ephemeral = ephemeralCause(node, cause);
+        const r = ephemeral ? ephemeralSkippedResult(node, ephemeral, ephemeralErrors.get(ephemeral)!, 'main', relationName) : skippedResult(node, cause, this.manifest.nodes.get(cause)?.name ?? cause, relationName);
         results.set(node.uniqueId, r);
         this.hooks.nodeFinished?.(node, indexFor(node.uniqueId), total, r);
       }
@@ -209,6 +232,12 @@ export class Runner {
       if (failedStatus(result.status)) {
         failedOrSkipped.set(id, id);
         if (this.opts.failFast) return this.cancel({ interrupted: false }).then(() => finished(node, result));
+      } else if (result.ephemeralFailure) {
+        // The ephemeral model failed, as a node of its own would have: what else depends on it is skipped.
+        const ephemeral = result.skippedBecause!;
+        ephemeralErrors.set(ephemeral, result.ephemeralFailure);
+        failedOrSkipped.set(ephemeral, ephemeral);
+        failedOrSkipped.set(id, ephemeral);
       }
       finished(node, result);
       return undefined;
@@ -520,6 +549,12 @@ export class Runner {
     } catch (e) {
       // Nothing of it ran (an earlier transaction of its group failed): it runs again, as if not started.
       if (e instanceof NotRunInGroup && !this.cancelled) return { result: null };
+      // An ephemeral model of the run failed to compile: dbt fails that model and skips this node.
+      // (One not selected is compiled as part of this node, as in dbt, whose error it then is.)
+      if (e instanceof EphemeralCompileError && !this.cancelled && this.selected.has(e.ephemeralId)) {
+        const ephemeral = this.manifest.nodes.get(e.ephemeralId)!;
+        return { result: ephemeralSkippedResult(node, e.ephemeralId, asNodeError(e.original, ephemeral, false), thread, relationName) };
+      }
       if (statements.length) this.hooks.executed?.(node, statements);
       // A database error's position, retold as a line of the compiled SQL the reporter points to.
       const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);

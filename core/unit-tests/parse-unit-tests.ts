@@ -3,6 +3,7 @@
 import { closest } from 'fastest-levenshtein';
 import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
 import type { Manifest, NodeConfig, ParsedNode, UnitTestDef, UnitTestInput } from '../nodes.js';
+import { dbtUnitTestRows, unitTestChecksum } from './unit-test-checksum.js';
 
 export interface UnitTestSource {
   readonly file: string;
@@ -74,6 +75,7 @@ function parseOne(f: UnitTestSource, raw: unknown, models: ReadonlyMap<string, P
     model: model.name,
     given,
     expect: { format: readFormat(expectRaw.format, name, loc), rows: expectRaw.rows ?? [] },
+    ...(entry.overrides && typeof entry.overrides === 'object' ? {} : { noOverrides: true }),
     overrides: {
       vars: asRecord(overrides.vars),
       macros: asRecord(overrides.macros),
@@ -91,7 +93,13 @@ function parseOne(f: UnitTestSource, raw: unknown, models: ReadonlyMap<string, P
     originalFilePath: f.file,
     fqn: [...model.fqn.slice(0, -1), model.name, name],
     rawCode: '',
-    checksum: '',
+    // dbt's, for manifest.json (state:modified compares it)
+    checksum: unitTestChecksum({
+      model: model.name,
+      given: given.map((g) => ({ input: g.input, format: g.format, rows: dbtUnitTestRows(g.format, g.rows) })),
+      expect: { format: def.expect.format, rows: dbtUnitTestRows(def.expect.format, def.expect.rows) },
+      overrides: entry.overrides && typeof entry.overrides === 'object' ? (entry.overrides as Record<string, unknown>) : undefined,
+    }),
     config: { enabled: true, materialized: 'unit', tags, meta: asRecord(config.meta) } as NodeConfig,
     description: typeof entry.description === 'string' ? entry.description : '',
     columns: {},

@@ -15,7 +15,7 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failedStatus, resultRelationName, skippedResult, type NodeResult } from '../../runner/results.js';
+import { failsRun, resultRelationName, skippedResult, type NodeResult } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -164,7 +164,10 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     if (info) reporter.info(m);
   });
   session.jinja.selectedResources = [...selected];
-  let startHooksFailed = false;
+  // A failed on-run-start hook: dbt 1.11 runs the nodes all the same (and on-run-end after them),
+  // unless the project sets `flags: {skip_nodes_if_on_run_start_fails: true}`, which skips them all.
+  let startHookFailed = false;
+  const skipNodesOnStartFailure = session.loaded.project.flags.skip_nodes_if_on_run_start_fails === true;
   const projectHooks = {
     manifest: session.manifest,
     deps: session.deps,
@@ -225,6 +228,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       now: session.startedAt,
       microbatchNow: opts.retryNow,
       retryBatches: opts.retryBatches,
+      build: kind === 'build',
       runUnitTest: (node, conn, statements) =>
         runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
     },
@@ -232,9 +236,15 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       // on-run-start runs once the run's schemas exist, as in dbt
       beforeNodes: async () => {
         if (clone) return; // dbt's clone runs no on-run-start/end hooks
-        startHooksFailed = true;
-        if (await runProjectHooks('on-run-start', projectHooks, { nodes: chosen, record: startResults, progress: hookProgress })) reporter.info('');
-        startHooksFailed = false;
+        try {
+          if (await runProjectHooks('on-run-start', projectHooks, { nodes: chosen, record: startResults, progress: hookProgress })) reporter.info('');
+        } catch (e) {
+          if (!(e instanceof KilnError)) throw e;
+          // The failure is in startResults; the summary reports it.
+          startHookFailed = true;
+          reporter.info('');
+          if (skipNodesOnStartFailure) throw e;
+        }
       },
       nodeStarted: (n, i, total) => {
         reporter.nodeStarted(n, i, total);
@@ -274,24 +284,26 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       // The last nodes' target/compiled and target/run files: written while DuckDB closes.
       writer.sendQueued();
     } catch (e) {
-      if (!(e instanceof KilnError) || !startHooksFailed) {
+      if (!(e instanceof KilnError) || !startHookFailed) {
         manifestJson.abandon();
         throw e;
       }
-      // Nothing runs after a failed on-run-start hook: every selected node is skipped, as dbt
-      // reports them with skip_nodes_if_on_run_start_fails; the summary reports the hook's error.
+      // skip_nodes_if_on_run_start_fails: every selected node is skipped, as dbt reports them
+      // (no message, on dbt's main thread); on-run-end still runs, with no node results.
       const failedHook = startResults.find((r) => r.status === 'error')?.uniqueId ?? 'on-run-start';
-      const skipped = chosen.filter((n) => n.config.materialized !== 'ephemeral').map((n) => skippedResult(n, failedHook, failedHook, resultRelationName(n, (rel) => session.adapter.dialect.renderRelation(rel))));
-      if (skipped.length) reporter.info('');
+      const skipped = chosen
+        .filter((n) => n.config.materialized !== 'ephemeral')
+        .map((n) => ({ ...skippedResult(n, failedHook, failedHook, resultRelationName(n, (rel) => session.adapter.dialect.renderRelation(rel))), threadId: 'MainThread' }));
       skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
       summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
-      hookFailed = true;
     }
+    if (startHookFailed) hookFailed = true;
     if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
-    else if (!hookFailed) {
+    else {
       if (endHooks > 0) reporter.info('');
       // A failure is in endResults; the summary reports it.
-      await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: summary.results, record: endResults, progress: hookProgress }).catch((e: unknown) => {
+      const ran = startHookFailed && skipNodesOnStartFailure ? [] : summary.results;
+      await runProjectHooks('on-run-end', projectHooks, { nodes: chosen, results: ran, record: endResults, progress: hookProgress }).catch((e: unknown) => {
         if (!(e instanceof KilnError)) throw e;
         hookFailed = true;
       });
@@ -327,12 +339,12 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     );
     if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
     const hooks = startResults.length + endResults.length;
-    reporter.summary(summary, session.manifest, `${hooks ? `${hooks} project hook${hooks === 1 ? '' : 's'}, ` : ''}${countPhrase(chosen, true)}`);
+    reporter.summary(summary, session.manifest, countPhrase(chosen, hooks));
     if (summary.interrupted) return ExitCode.INTERRUPTED;
     // A seed file found bad while loading: the exit code of a bad file found before the run.
     if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
     // A partial success (some microbatch batches failed) fails the run too, as in dbt.
-    return hookFailed || summary.results.some((r) => failedStatus(r.status)) ? ExitCode.NODE_FAILED : ExitCode.OK;
+    return hookFailed || summary.results.some(failsRun) ? ExitCode.NODE_FAILED : ExitCode.OK;
   } finally {
     await released;
   }

@@ -211,7 +211,7 @@ describe('columns and macros in manifest.json as dbt 1.11 writes them', () => {
     const r = await kiln(['parse'], dir);
     expect(r.code, r.output).toBe(0);
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { columns: Record<string, unknown> }>; macros: Record<string, Record<string, unknown>> };
-    expect(m.nodes['model.p.m']!.columns.id).toEqual({ name: 'id', description: '', meta: { a: 1 }, data_type: null, constraints: [], quote: null, config: { meta: { a: 1 }, tags: ['x'] }, tags: ['x'], granularity: null });
+    expect(m.nodes['model.p.m']!.columns.id).toEqual({ name: 'id', description: '', meta: { a: 1 }, data_type: null, constraints: [], quote: null, config: { meta: { a: 1 }, tags: ['x'] }, tags: ['x'], granularity: null, doc_blocks: [] });
     expect(m.macros['macro.p.twice']!.config).toEqual({ meta: {}, docs: { show: true, node_color: null } });
     expect(Object.keys(m.macros['macro.p.twice']!).slice(8, 13)).toEqual(['description', 'meta', 'docs', 'config', 'patch_path']);
   });

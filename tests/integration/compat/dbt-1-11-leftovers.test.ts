@@ -127,7 +127,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(manifest.child_map['operation.p.p-on-run-start-0']).toEqual([]);
   });
 
-  it('records a failed on-run-start hook, skips the hooks after it and every node (dbt with skip_nodes_if_on_run_start_fails)', async () => {
+  it('records a failed on-run-start hook and skips the hooks after it; the nodes and on-run-end run all the same (dbt 1.11 by default)', async () => {
     const dir = hooked(['select 1', 'select * from no_such_table_here', 'select 2']);
     const r = await kiln(['run'], dir);
     expect(r.code).toBe(1);
@@ -136,7 +136,8 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
       ['operation.p.p-on-run-start-0', 'success'],
       ['operation.p.p-on-run-start-1', 'error'],
       ['operation.p.p-on-run-start-2', 'skipped'],
-      ['model.p.m', 'skipped'],
+      ['model.p.m', 'success'],
+      ['operation.p.p-on-run-end-0', 'success'],
     ]);
     expect(results[1]!.message).toMatch(/^p\.on-run-start\.1 failed, error:\n .*no_such_table_here/);
     expect(results[1]).toMatchObject({ failures: 1, compiled_code: 'select * from no_such_table_here', adapter_response: {} });
@@ -145,9 +146,71 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(r.stdout).toMatch(/3 of 3 SKIP hook: p\.on-run-start\.2 \.+ \[SKIP in/);
     expect(r.output).toContain('Failure in operation p-on-run-start-1 (dbt_project.yml)');
     expect(r.output).toContain('compiled code at target/compiled/p/dbt_project.yml/hooks/p-on-run-start-1.sql');
+    expect(r.stdout).toMatch(/1 of 1 OK created sql view model main\.m/);
+    expect(r.stdout).toMatch(/1 of 1 OK hook: p\.on-run-end\.0/);
+    expect(r.stdout).toContain('Done. PASS=3 WARN=0 ERROR=1 SKIP=1 TOTAL=5');
+  });
+
+  it('skips every node after a failed on-run-start hook with flags: skip_nodes_if_on_run_start_fails, and still runs on-run-end', async () => {
+    const dir = testdir({
+      'dbt_project.yml': "name: p\nprofile: p\nflags:\n  skip_nodes_if_on_run_start_fails: true\non-run-start: ['select * from no_such_table_here', 'select 2']\non-run-end: [\"{% if results | length > 0 %}select * from no_such_table_either{% else %}select 3{% endif %}\"]\n",
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+    });
+    const r = await kiln(['run'], dir);
+    expect(r.code).toBe(1);
+    const results = runResults(dir);
+    expect(results.map((x) => [x.unique_id, x.status])).toEqual([
+      ['operation.p.p-on-run-start-0', 'error'],
+      ['operation.p.p-on-run-start-1', 'skipped'],
+      ['model.p.m', 'skipped'],
+      // dbt hands on-run-end no results then
+      ['operation.p.p-on-run-end-0', 'success'],
+    ]);
+    // as dbt's RunResult.from_node makes them
+    expect(results[2]).toMatchObject({ message: null, failures: null, thread_id: 'MainThread', timing: [], adapter_response: {}, compiled_code: null, relation_name: '"p"."main"."m"' });
     expect(r.stdout).toMatch(/1 of 1 SKIP relation main\.m \.+ \[SKIP\]/);
-    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
     expect(r.stdout).not.toContain('START sql view model');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
+  });
+
+  it("runs the project's hooks before the packages' (by package name), naming each run by its place in the run", async () => {
+    const dir = testdir({
+      'dbt_project.yml': "name: root\nprofile: p\non-run-start: ['select 1', 'select 2']\non-run-end: ['select 3']\n",
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      // installed in the opposite order of their names
+      'dbt_packages/a_folder/dbt_project.yml': "name: zpkg\nversion: '1.0'\non-run-start: ['select 4']\n",
+      'dbt_packages/b_folder/dbt_project.yml': "name: apkg\nversion: '1.0'\non-run-start: ['select 5']\non-run-end: ['select 6', 'select 7']\n",
+    });
+    const r = await kiln(['run'], dir);
+    expect(r.code, r.output).toBe(0);
+    const hooks = runResults(dir).filter((x) => x.unique_id.startsWith('operation.'));
+    // dbt-core 1.11: root.on-run-start.0, root.on-run-start.1, <package>.on-run-start.2, ...
+    expect(hooks.map((x) => [x.unique_id, x.message])).toEqual([
+      ['operation.root.root-on-run-start-0', 'root.on-run-start.0 passed'],
+      ['operation.root.root-on-run-start-1', 'root.on-run-start.1 passed'],
+      ['operation.apkg.apkg-on-run-start-0', 'apkg.on-run-start.2 passed'],
+      ['operation.zpkg.zpkg-on-run-start-0', 'zpkg.on-run-start.3 passed'],
+      ['operation.root.root-on-run-end-0', 'root.on-run-end.0 passed'],
+      ['operation.apkg.apkg-on-run-end-0', 'apkg.on-run-end.1 passed'],
+      ['operation.apkg.apkg-on-run-end-1', 'apkg.on-run-end.2 passed'],
+    ]);
+    expect(r.stdout).toMatch(/3 of 4 START hook: apkg\.on-run-start\.2 \.+ \[RUN\]/);
+    const nodes = manifestNodes(dir) as unknown as Record<string, { index: number }>;
+    // the manifest lists them project by project, each project's start hooks then its end hooks;
+    // `index` is the place in the run, from 1
+    expect(Object.keys(nodes).filter((id) => id.startsWith('operation.'))).toEqual([
+      'operation.root.root-on-run-start-0',
+      'operation.root.root-on-run-start-1',
+      'operation.root.root-on-run-end-0',
+      'operation.apkg.apkg-on-run-start-0',
+      'operation.apkg.apkg-on-run-end-0',
+      'operation.apkg.apkg-on-run-end-1',
+      'operation.zpkg.zpkg-on-run-start-0',
+    ]);
+    expect(nodes['operation.apkg.apkg-on-run-start-0']!.index).toBe(3);
+    expect(nodes['operation.apkg.apkg-on-run-end-1']!.index).toBe(3);
   });
 
   it('writes no operation into manifest.json of a project without hooks', async () => {
@@ -183,5 +246,79 @@ describe('target/compiled and target/run laid out as dbt 1.11 lays them out', ()
     expect(nodes['model.pkg.pm']!.original_file_path).toBe('models/sub/pm.sql');
     const test = Object.entries(nodes).find(([id]) => id.startsWith('test.pkg.not_null_pm_id'))![1];
     expect(test.compiled_path).toBe('target/compiled/pkg/models/sub/schema.yml/not_null_pm_id.sql');
+  });
+});
+
+describe('a node skipped because an ephemeral model it inlines failed to compile, as dbt 1.11 reports it', () => {
+  const project = () =>
+    testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect {{ exceptions.raise_compiler_error('boom in e') if execute else '1' }} as id",
+      'models/m.sql': "select * from {{ ref('e') }}",
+      'models/n.sql': "select * from {{ ref('m') }}",
+      'models/ok.sql': 'select 1 as id',
+      'models/s.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [not_null]\n',
+    });
+  const message = (id: string) => `Compilation Error in ${id}, caused by compilation error in referenced ephemeral model model.p.e`;
+
+  it('build: the direct dependent is skipped with dbt\'s message (ERROR SKIP), what is downstream of it plainly; the run fails', async () => {
+    const dir = project();
+    const r = await kiln(['build'], dir);
+    expect(r.code).toBe(1);
+    const of = (id: string) => runResults(dir).find((x) => x.unique_id === id)!;
+    expect(of('model.p.m')).toMatchObject({ status: 'skipped', message: message('model.p.m'), compiled: false, compiled_code: null, timing: [], adapter_response: {}, relation_name: '"p"."main"."m"' });
+    expect(of('model.p.n')).toMatchObject({ status: 'skipped', message: null });
+    expect(runResults(dir).find((x) => x.unique_id.startsWith('test.p.not_null_m_id'))).toMatchObject({ status: 'skipped', message: null });
+    expect(of('model.p.ok')).toMatchObject({ status: 'success' });
+    expect(r.stdout).toMatch(/SKIP relation main\.m due to ephemeral model status 'error' \.+ \[ERROR SKIP\]/);
+    expect(r.output).toContain('Completed with 1 error:');
+    expect(r.output).toContain('Failure in model e (models/e.sql)');
+    expect(r.output).toContain('boom in e');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=3 TOTAL=4');
+    // dbt: "Found 4 models, 1 test, ..." and "Finished running 1 test, 3 view models in ..."
+    expect(r.stdout).toContain('Found 4 models, 1 test');
+    expect(r.stdout).toContain('Finished running 1 test, 3 view models in');
+  });
+
+  it('run: every node downstream of the ephemeral model gets the message', async () => {
+    const dir = project();
+    const r = await kiln(['run'], dir);
+    expect(r.code).toBe(1);
+    const results = runResults(dir);
+    expect(results.find((x) => x.unique_id === 'model.p.m')).toMatchObject({ status: 'skipped', message: message('model.p.m') });
+    expect(results.find((x) => x.unique_id === 'model.p.n')).toMatchObject({ status: 'skipped', message: message('model.p.n') });
+    expect(r.stdout).toMatch(/SKIP relation main\.n due to ephemeral model status 'error' \.+ \[ERROR SKIP\]/);
+    expect(r.output).toContain('Completed with 2 errors:');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=2 TOTAL=3');
+  });
+
+  it('the ephemeral model left out of the selection: compiled as part of its dependent, whose error it is', async () => {
+    const dir = project();
+    const r = await kiln(['run', '-s', 'm'], dir);
+    expect(r.code).toBe(1);
+    expect(runResults(dir).map((x) => [x.unique_id, x.status])).toEqual([['model.p.m', 'error']]);
+  });
+});
+
+describe("the 'Found' line as dbt 1.11 prints it", () => {
+  it('counts analyses and exposures, in the order dbt meets each kind', async () => {
+    const files = {
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      'models/s.yml': "version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests: [unique]\nexposures:\n  - name: dash\n    type: dashboard\n    owner: {name: A}\n    depends_on: [ref('m')]\n",
+      'seeds/codes.csv': 'code\na\n',
+      'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='check', check_cols='all') }}\nselect * from {{ ref('m') }}\n{% endsnapshot %}\n",
+      'analyses/a1.sql': 'select 1',
+      'analyses/a2.sql': 'select 2',
+    };
+    // dbt-core 1.11.16: "Found 1 model, 1 snapshot, 2 analyses, 1 seed, 1 test, 1 exposure, 511 macros" (one test is `test`, more are `data tests`)
+    let r = await kiln(['parse'], testdir(files));
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout).toContain('Found 1 model, 1 snapshot, 2 analyses, 1 seed, 1 test, 1 exposure');
+    // a singular test is met before the seeds: "Found 1 model, 1 snapshot, 2 analyses, 2 data tests, 1 seed, 1 exposure, ..."
+    r = await kiln(['parse'], testdir({ ...files, 'tests/t.sql': "select * from {{ ref('m') }} where false" }));
+    expect(r.stdout).toContain('Found 1 model, 1 snapshot, 2 analyses, 2 data tests, 1 seed, 1 exposure');
   });
 });

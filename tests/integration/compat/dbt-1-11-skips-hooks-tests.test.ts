@@ -79,9 +79,9 @@ describe('dbt 1.11 shapes of skipped results, hooks and data tests', () => {
     expect(nodes['model.p.base']!.depends_on.macros).toEqual([]);
   });
 
-  it('skips every node and later hook after a failed on-run-start hook, with relation_name and compiled: false', async () => {
+  it('skips every node and later hook after a failed on-run-start hook (skip_nodes_if_on_run_start_fails), with relation_name and compiled: false', async () => {
     const dir = testdir({
-      'dbt_project.yml': 'name: p\nprofile: p\non-run-start: ["select * from no_such_table_here", "select 2"]\n',
+      'dbt_project.yml': 'name: p\nprofile: p\nflags:\n  skip_nodes_if_on_run_start_fails: true\non-run-start: ["select * from no_such_table_here", "select 2"]\n',
       'profiles.yml': PROFILE,
       'models/base.sql': 'select 1 as id',
     });

@@ -112,11 +112,11 @@ describe('manifest.json as dbt writes it', () => {
       freshness: { warn_after: { count: 12, period: 'hour' }, error_after: { count: null, period: null }, filter: null },
     });
 
-    // dbt's seed keys (besides created_at and doc_blocks): no code, refs, compiled SQL or a model's access/version.
+    // dbt's seed keys (besides created_at): no code, refs, compiled SQL or a model's access/version.
     expect(Object.keys(m.nodes['seed.fk.codes']!)).toEqual([
       'database', 'schema', 'name', 'resource_type', 'package_name', 'path', 'original_file_path', 'unique_id', 'fqn', 'alias',
       'checksum', 'config', 'tags', 'description', 'columns', 'meta', 'group', 'docs', 'patch_path', 'build_path',
-      'unrendered_config', 'relation_name', 'raw_code', 'root_path', 'depends_on',
+      'unrendered_config', 'relation_name', 'raw_code', 'doc_blocks', 'root_path', 'depends_on',
     ]);
     // Tests have no access or version; models do.
     expect(srcNotNull).not.toHaveProperty('access');

@@ -34,6 +34,14 @@ describe('macro patches', () => {
     expect(m['macro.mp.bare']).toMatchObject({ description: '', patch_path: null, arguments: [] });
   });
 
+  it('leave the arguments of a macro no YAML describes empty, whatever its signature (as dbt 1.11)', async () => {
+    const dir = testdir(BASE);
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    // dbt: "arguments": [] for `{% macro cents(column, scale=2) %}` without a patch
+    expect(macros(dir)['macro.mp.cents']!.arguments).toEqual([]);
+  });
+
   it('warn about a macro the project does not define, and fail on a macro described twice', async () => {
     const unknown = testdir({ ...BASE, 'macros/schema.yml': 'version: 2\nmacros:\n  - name: dollars\n    description: x\n' });
     const r = await kiln(['parse'], unknown);

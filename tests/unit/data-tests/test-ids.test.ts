@@ -28,15 +28,15 @@ describe('generic test ids of arguments that need quoting', () => {
 describe('test entries', () => {
   const loc = { file: 'models/x.yml', line: 1 };
   it('reads every spelling of an entry', () => {
-    expect(readTestEntry('dbt_utils.not_empty', loc)).toEqual({ testName: 'not_empty', namespace: 'dbt_utils', customName: null, args: {}, config: {} });
+    expect(readTestEntry('dbt_utils.not_empty', loc)).toEqual({ testName: 'not_empty', namespace: 'dbt_utils', customName: null, args: {}, config: {}, nested: false });
     expect(readTestEntry({ accepted_values: { values: ['a'], severity: 'warn', name: 'av', config: { where: 'x', severity: 'error' } } }, loc)).toEqual({
-      testName: 'accepted_values', namespace: null, customName: 'av', args: { values: ['a'] }, config: { where: 'x', severity: 'warn' },
+      testName: 'accepted_values', namespace: null, customName: 'av', args: { values: ['a'] }, config: { where: 'x', severity: 'warn' }, nested: false,
     });
     expect(readTestEntry({ relationships: { arguments: { to: "ref('a')", field: 'id' }, severity: 'warn', other: 1 } }, loc)).toEqual({
-      testName: 'relationships', namespace: null, customName: null, args: { to: "ref('a')", field: 'id' }, config: { severity: 'warn', other: 1 },
+      testName: 'relationships', namespace: null, customName: null, args: { to: "ref('a')", field: 'id' }, config: { severity: 'warn', other: 1 }, nested: true,
     });
-    expect(readTestEntry({ test_name: 'pkg.t', name: 7, arguments: null, x: 1, limit: 3 }, loc)).toEqual({ testName: 't', namespace: 'pkg', customName: null, args: { arguments: null, x: 1 }, config: { limit: 3 } });
-    expect(readTestEntry({ unique: null }, loc)).toEqual({ testName: 'unique', namespace: null, customName: null, args: {}, config: {} });
+    expect(readTestEntry({ test_name: 'pkg.t', name: 7, arguments: null, x: 1, limit: 3 }, loc)).toEqual({ testName: 't', namespace: 'pkg', customName: null, args: { arguments: null, x: 1 }, config: { limit: 3 }, nested: false });
+    expect(readTestEntry({ unique: null }, loc)).toEqual({ testName: 'unique', namespace: null, customName: null, args: {}, config: {}, nested: false });
     expect(() => readTestEntry({ a: 1, b: 2 }, loc)).toThrow(/exactly one test name/);
     expect(() => readTestEntry({ a: [1] }, loc)).toThrow(/must be a mapping/);
   });

@@ -1,0 +1,180 @@
+// Data test nodes of manifest.json as dbt-core 1.11 writes them for the same YAML (checked with
+// `dbt parse --no-partial-parse`): raw_code carries the entry's configs as a config() call, the
+// config's keys and the node's test keys in dbt's order, kwargs in dbt's order.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kiln } from '../../helpers/cli.js';
+import { testdir } from '../../helpers/testdir.js';
+
+const PROFILE = 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 1\n';
+
+const SCHEMA = `version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        data_tests:
+          - unique
+          - not_null:
+              config:
+                alias: nn_orders_custom
+                severity: warn
+          - accepted_values:
+              arguments:
+                values: ['a', 'b']
+              config:
+                where: "id > 0"
+                tags: ['t1']
+      - name: status
+        data_tests:
+          - accepted_values:
+              values: ['a', 'b']
+              severity: warn
+              alias: av_status
+  - name: stg
+    data_tests:
+      - dbt_utils_expr_like:
+          expression: "id > 0 and id < 1000000 and status in ('a', 'b', 'c', 'd', 'e')"
+          config:
+            severity: warn
+            limit: 5
+            store_failures: true
+            meta: {owner: "x\\"y"}
+      - dbt_utils_expr_like:
+          expression: "id > 1 and id < 1000000 and status in ('a', 'b', 'c', 'd', 'e')"
+`;
+
+type Node = Record<string, unknown> & { raw_code: string; config: Record<string, unknown>; test_metadata: { kwargs: Record<string, unknown> } };
+
+describe('data test nodes as dbt 1.11 writes them', () => {
+  it('raw_code, config key order, test keys and kwargs order', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: mf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/orders.sql': "select 1 as id, 'a' as status",
+      'models/stg.sql': "select id from {{ ref('orders') }}",
+      'models/s.yml': SCHEMA,
+      'tests/generic/expr.sql': '{% test dbt_utils_expr_like(model, expression) %}\nselect * from {{ model }} where not ({{ expression }})\n{% endtest %}\n',
+      'tests/singular_one.sql': "{{ config(severity='warn', tags=['x']) }}\nselect * from {{ ref('orders') }} where id < 0\n",
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, Node> }).nodes;
+    const test = (prefix: string) => Object.entries(nodes).find(([id]) => id.startsWith(prefix))![1];
+    // dbt's raw_code, character for character
+    expect(test('test.mf.unique_orders_id.').raw_code).toBe('{{ test_unique(**_dbt_generic_test_kwargs) }}');
+    expect(test('test.mf.not_null_orders_id.').raw_code).toBe('{{ test_not_null(**_dbt_generic_test_kwargs) }}{{ config(severity="warn",alias="nn_orders_custom") }}');
+    expect(test('test.mf.accepted_values_orders_id__a__b.').raw_code).toBe("{{ test_accepted_values(**_dbt_generic_test_kwargs) }}{{ config(tags=['t1'],where=\"id > 0\") }}");
+    expect(test('test.mf.accepted_values_orders_status__a__b.').raw_code).toBe('{{ test_accepted_values(**_dbt_generic_test_kwargs) }}{{ config(severity="warn",alias="av_status") }}');
+    // a hashed (64 characters or longer) name: its short name as alias, last
+    expect(test('test.mf.dbt_utils_expr_like_stg_id_0_').raw_code).toBe(
+      '{{ test_dbt_utils_expr_like(**_dbt_generic_test_kwargs) }}{{ config(severity="warn",limit=5,store_failures=True,meta={\'owner\': \'x"y\'},alias="dbt_utils_expr_like_stg_f32ebb1981ae2c96031027b2a3a149a8") }}',
+    );
+    expect(test('test.mf.dbt_utils_expr_like_stg_id_1_').raw_code).toBe('{{ test_dbt_utils_expr_like(**_dbt_generic_test_kwargs) }}{{ config(alias="dbt_utils_expr_like_stg_82bd284a5d4fd72cd44ad686436ed3f7") }}');
+    // dbt's TestConfig field order
+    const order = ['enabled', 'alias', 'schema', 'database', 'tags', 'meta', 'group', 'static_analysis', 'materialized', 'severity', 'store_failures', 'store_failures_as', 'where', 'limit', 'fail_calc', 'warn_if', 'error_if'];
+    expect(Object.keys(test('test.mf.unique_orders_id.').config)).toEqual(order);
+    expect(Object.keys(nodes['test.mf.singular_one']!.config)).toEqual(order);
+    expect(Object.keys(test('test.mf.unique_orders_id.')).slice(-4)).toEqual(['column_name', 'file_key_name', 'attached_node', 'test_metadata']);
+    // column_name first when the arguments are under `arguments:`, after them otherwise
+    expect(Object.keys(test('test.mf.accepted_values_orders_id__a__b.').test_metadata.kwargs)).toEqual(['column_name', 'values', 'model']);
+    expect(Object.keys(test('test.mf.accepted_values_orders_status__a__b.').test_metadata.kwargs)).toEqual(['values', 'column_name', 'model']);
+  });
+});
+
+describe('doc_blocks as dbt 1.11 writes them', () => {
+  it("lists the doc blocks a node's or a column's description shows, [] elsewhere (every node and column)", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: mf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/orders.sql': 'select 1 as id',
+      'models/docs.md': '{% docs orders_doc %}\nThe orders.\n{% enddocs %}\n{% docs id_doc %}\nThe id.\n{% enddocs %}\n',
+      'models/s.yml':
+        'version: 2\nmodels:\n  - name: orders\n    description: "{{ doc(\'orders_doc\') }} and more"\n    columns:\n      - name: id\n        description: "{{ doc(\'id_doc\') }}"\n        data_tests: [unique]\n      - name: other\n',
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    type Cols = Record<string, { doc_blocks: string[] }>;
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { doc_blocks: string[]; columns: Cols; description: string }> }).nodes;
+    // dbt: ['doc.mf.orders_doc'] and, for the column, ['doc.mf.id_doc']; the description rendered
+    expect(nodes['model.mf.orders']!.doc_blocks).toEqual(['doc.mf.orders_doc']);
+    expect(nodes['model.mf.orders']!.description).toBe('The orders. and more');
+    expect(nodes['model.mf.orders']!.columns.id!.doc_blocks).toEqual(['doc.mf.id_doc']);
+    expect(nodes['model.mf.orders']!.columns.other!.doc_blocks).toEqual([]);
+    const test = Object.entries(nodes).find(([id]) => id.startsWith('test.'))![1];
+    expect(Object.keys(test).slice(Object.keys(test).indexOf('raw_code'), Object.keys(test).indexOf('raw_code') + 3)).toEqual(['raw_code', 'doc_blocks', 'language']);
+    expect(test.doc_blocks).toEqual([]);
+  });
+});
+
+describe('unit tests in manifest.json as dbt 1.11 writes them', () => {
+  it("carry dbt's checksum, and rows as dbt's parser leaves them", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: mf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/orders.sql': "select 1 as id, 'a' as status",
+      'models/stg.sql': "select id from {{ ref('orders') }}",
+      'models/s.yml': `version: 2
+unit_tests:
+  - name: ut_stg
+    model: stg
+    given:
+      - input: ref('orders')
+        rows:
+          - {id: 1}
+    expect:
+      rows:
+        - {id: 1}
+  - name: ut_csv
+    model: stg
+    overrides:
+      vars: {x: 1}
+      macros: {is_incremental: true}
+    given:
+      - input: ref('orders')
+        format: csv
+        rows: |
+          id,status
+          ,a
+          2,b
+    expect:
+      rows:
+        - {id: null}
+        - {id: 2}
+`,
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    type Fixture = { rows: unknown; fixture: null };
+    const u = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { unit_tests: Record<string, { checksum: string; given: Fixture[]; expect: Fixture }> }).unit_tests;
+    // dbt-core 1.11.16's checksums for the same YAML
+    expect(u['unit_test.mf.stg.ut_stg']!.checksum).toBe('033197568da663acb6590c88409ac003e8b2a0b93ed454e813df94fb0a26cb13');
+    expect(u['unit_test.mf.stg.ut_csv']!.checksum).toBe('d79c7495594af546c7167f6d321e51b038d613c72f98052ed77ad924dde8ff70');
+    // csv text read into rows of strings ('' as null), the first row without nulls moved to the top
+    expect(u['unit_test.mf.stg.ut_csv']!.given[0]).toMatchObject({ rows: [{ id: '2', status: 'b' }, { id: null, status: 'a' }], fixture: null });
+    expect(u['unit_test.mf.stg.ut_csv']!.expect.rows).toEqual([{ id: 2 }, { id: null }]);
+    // dbt's other keys (created_at aside): path under the resource folder, overrides null when none
+    expect(u['unit_test.mf.stg.ut_stg']).toMatchObject({ path: 's.yml', overrides: null, config: { tags: [], meta: {}, enabled: true, static_analysis: null }, schema: 'main', versions: null, version: null });
+    expect(u['unit_test.mf.stg.ut_csv']).toMatchObject({ overrides: { macros: { is_incremental: true }, vars: { x: 1 }, env_vars: {} } });
+  });
+});
+
+describe('exposures in manifest.json as dbt 1.11 writes them', () => {
+  it('merge tags (sorted) and meta of the entry and its config into both places', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id',
+      'models/s.yml':
+        "version: 2\nexposures:\n  - name: dash\n    type: dashboard\n    owner: {name: A}\n    depends_on: [ref('m')]\n    meta: {top: 1}\n    config:\n      meta: {conf: 2}\n      tags: [zz]\n    tags: [mm, aa]\n",
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const e = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { exposures: Record<string, { config: unknown; meta: unknown; tags: unknown }> }).exposures['exposure.p.dash']!;
+    // dbt-core 1.11.16: config {'enabled': True, 'tags': ['aa', 'mm', 'zz'], 'meta': {'top': 1, 'conf': 2}}
+    expect(JSON.stringify(e.config)).toBe(JSON.stringify({ enabled: true, tags: ['aa', 'mm', 'zz'], meta: { top: 1, conf: 2 } }));
+    expect(e.meta).toEqual({ top: 1, conf: 2 });
+    expect(e.tags).toEqual(['aa', 'mm', 'zz']);
+  });
+});
