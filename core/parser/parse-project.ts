@@ -412,7 +412,6 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseTemplated(f, 'analysis');
     if (node) addNode(node);
   }
-  let macroSources: Map<string, string> | undefined;
   // Whether a test macro exists, by namespace and name: 30,000 tests name a handful (no macro is added meanwhile).
   const testMacros = new Map<string, boolean>();
   const testMacroPackages = new Map<string, string | undefined>();
@@ -479,11 +478,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   function macroSource(pkg: string, name: string): string {
-    if (!macroSources) {
-      macroSources = new Map();
-      for (const m of engine.listMacros()) macroSources.set(`${m.packageName}.${m.name}`, m.sql);
-    }
-    return macroSources.get(`${pkg}.${name}`) ?? '';
+    return engine.macroSource(name, pkg) ?? '';
   }
 
   function addNode(node: ParsedNode): void {

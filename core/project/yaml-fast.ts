@@ -76,6 +76,15 @@ export function resolvePlain(s: string): unknown {
   return v instanceof FloatScalar ? v.value : v;
 }
 
+/**
+ * The words NULL_RE and BOOL_RE match, and their values: looked up rather than matched, for the
+ * short plain scalars and keys (`name`, `unique`) that make up much of a property file.
+ */
+const WORDS: ReadonlyMap<string, null | boolean> = new Map<string, null | boolean>([
+  ['', null], ['~', null], ['null', null], ['Null', null], ['NULL', null],
+  ...['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF'].map((w) => [w, isTrueWord(w)] as const),
+]);
+
 /** resolvePlain, with floats to note (yaml-floats.ts) returned as FloatScalar. */
 function resolveNoted(s: string): unknown {
   const c = s.charCodeAt(0);
@@ -83,8 +92,8 @@ function resolveNoted(s: string): unknown {
   // bool word (five letters at most) or itself, whatever the other patterns say (`name`, keys).
   if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) {
     if (s.length > 5) return s;
-    if (NULL_RE.test(s)) return null;
-    return BOOL_RE.test(s) ? isTrueWord(s) : s;
+    const w = WORDS.get(s);
+    return w === undefined ? s : w;
   }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return isTrueWord(s);
@@ -117,6 +126,13 @@ function isDashAt(line: string, at: number): boolean {
 
 /** Characters that may not start a plain scalar. */
 const INDICATORS = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
+const INDICATOR_CODES = new Uint8Array(128);
+for (const c of INDICATORS) INDICATOR_CODES[c.charCodeAt(0)] = 1;
+
+/** INDICATORS.has() for a character code. */
+function isIndicator(c: number): boolean {
+  return c < 128 && INDICATOR_CODES[c] === 1;
+}
 
 class FastReader {
   private readonly lines: string[];
@@ -192,12 +208,19 @@ class FastReader {
   private blockNode(indent: number): unknown {
     const j = this.nextContent();
     if (isDashAt(this.lines[j]!, indent)) return this.sequence(indent);
-    return this.mapping(indent);
+    return this.mapping(indent, -1);
   }
+
+  // The readers below work on a line and a column in it rather than on the rest of the line as
+  // a string of its own: property files are mostly short `key: value` lines, and a substring (or
+  // a {key, rest} pair) per line was a good part of what reading one allocated.
 
   /** `indent`: the column of the dashes. */
   private sequence(indent: number): unknown[] {
     const arr: unknown[] = [];
+    // The items' positions, in order (record() without a look-up per item).
+    const pos: number[] = [];
+    this.positions.set(arr, pos);
     for (;;) {
       const j = this.nextContent();
       if (j < 0 || this.indents[j]! < indent) break;
@@ -207,24 +230,23 @@ class FastReader {
       this.i = j + 1;
       let k = indent + 1;
       while (k < line.length && line.charCodeAt(k) === 32) k++;
-      const rest = line.slice(k);
       const idx = arr.length;
-      if (rest === '' || rest.startsWith('#')) {
+      if (k === line.length || line.charCodeAt(k) === 35) {
         const n = this.nextContent();
         if (n >= 0 && this.indents[n]! > indent) {
-          this.record(arr, idx, n + 1, this.indents[n]! + 1);
+          pos.push((n + 1) * POS_SCALE + this.indents[n]! + 1);
           arr.push(this.blockNode(this.indents[n]!));
         } else {
-          this.record(arr, idx, j + 1, indent + 2);
+          pos.push((j + 1) * POS_SCALE + indent + 2);
           arr.push(null);
         }
         continue;
       }
-      this.record(arr, idx, j + 1, k + 1);
-      if (rest === '-' || rest.startsWith('- ')) giveUp(); // `- - x`
-      if (this.startsMapEntry(rest)) arr.push(this.mapping(k, rest, j));
+      pos.push((j + 1) * POS_SCALE + k + 1);
+      if (isDashAt(line, k)) giveUp(); // `- - x`
+      if (this.startsMapEntry(line, k)) arr.push(this.mapping(k, j));
       else {
-        const v = this.inlineValue(rest, indent, j, k);
+        const v = this.inlineValue(line, k, indent, j);
         arr.push(v instanceof FloatScalar ? this.note(arr, idx, v) : v);
       }
     }
@@ -232,107 +254,102 @@ class FastReader {
   }
 
   /**
-   * A block mapping at `indent`. `firstText` is the rest of a `- key: value` line (the mapping
-   * starts inside a sequence item on line `firstLine`).
+   * A block mapping at `indent`. `firstLine` >= 0: the mapping starts inside a sequence item on
+   * that line (`- key: value`, its key at `indent`), already consumed.
    */
-  private mapping(indent: number, firstText?: string, firstLine?: number): Record<string, unknown> {
+  private mapping(indent: number, firstLine: number): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
-    let pending = firstText;
+    // Its keys and their positions (record() without a look-up per key).
+    const pos: (string | number)[] = [];
+    this.positions.set(obj, pos);
+    let lineIdx = firstLine;
     for (;;) {
-      let body: string;
-      let lineIdx: number;
-      if (pending !== undefined) {
-        body = pending;
-        lineIdx = firstLine!;
-        pending = undefined;
-      } else {
+      if (lineIdx < 0) {
         const j = this.nextContent();
         if (j < 0 || this.indents[j]! < indent) break;
         if (this.indents[j]! > indent) giveUp();
         if (isDashAt(this.lines[j]!, indent)) break; // a sequence at the key's indent ends here
-        body = this.lines[j]!.slice(indent);
         lineIdx = j;
         this.i = j + 1;
       }
-      const { key, rest } = this.mapKey(body);
+      const line = this.lines[lineIdx]!;
+      const key = this.mapKey(line, indent);
       if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key)) giveUp();
-      this.record(obj, key, lineIdx + 1, indent + 1);
-      const valueCol = indent + (body.length - rest.length);
-      const v = this.valueAfterKey(rest, indent, lineIdx, valueCol);
+      pos.push(key, (lineIdx + 1) * POS_SCALE + indent + 1);
+      const at = this.valueAt;
+      const v = at === line.length || line.charCodeAt(at) === 35 ? this.valueBelow(indent) : this.inlineValue(line, at, indent, lineIdx);
       obj[key] = v instanceof FloatScalar ? this.note(obj, key, v) : v;
+      lineIdx = -1;
     }
     return obj;
   }
 
-  /** Splits `key: rest`; gives up on keys that are not plain strings. */
-  private mapKey(body: string): { key: string; rest: string } {
-    const c = body[0]!;
+  /** Where the value of the entry mapKey() last read starts in its line (its length: none). */
+  private valueAt = 0;
+
+  /** The key of the `key: value` entry at column `at` of `line` (see valueAt); gives up on keys that are not plain strings. */
+  private mapKey(line: string, at: number): string {
+    const c = line.charCodeAt(at);
     let key: string;
-    let after: string;
-    if (c === '"' || c === "'") {
-      const q = this.quoted(body);
-      key = q.value;
-      after = q.rest.trimStart();
-      if (!after.startsWith(':')) giveUp();
-      after = after.slice(1);
+    let after: number;
+    if (c === 34 || c === 39) {
+      key = readQuoted(line, at);
+      const colon = skipSpaces(line, quotedEnd);
+      if (line.charCodeAt(colon) !== 58) giveUp();
+      after = colon + 1;
     } else {
-      if (INDICATORS.has(c)) giveUp();
-      const colon = findKeyColon(body);
+      if (isIndicator(c)) giveUp();
+      const colon = findKeyColon(line, at);
       if (colon < 0) giveUp();
-      key = body.slice(0, colon).trimEnd();
+      key = trimmedEnd(line.slice(at, colon));
       if (key.includes(' #') || typeof resolvePlain(key) !== 'string') giveUp();
-      after = body.slice(colon + 1);
+      after = colon + 1;
     }
-    if (after !== '' && after[0] !== ' ') giveUp();
-    return { key, rest: after.trimStart() };
+    if (after < line.length && line.charCodeAt(after) !== 32) giveUp();
+    this.valueAt = skipSpaces(line, after);
+    return key;
   }
 
-  /** Whether `s` (the rest of a `- ` line) starts a `key: value` mapping. */
-  private startsMapEntry(s: string): boolean {
-    const c = s[0]!;
-    if (c === '"' || c === "'") {
-      const q = this.quoted(s);
-      const after = q.rest.trimStart();
-      return after.startsWith(':') && (after.length === 1 || after[1] === ' ');
+  /** Whether the rest of `line` from `at` (after a `- `) starts a `key: value` mapping. */
+  private startsMapEntry(line: string, at: number): boolean {
+    const c = line.charCodeAt(at);
+    if (c === 34 || c === 39) {
+      readQuoted(line, at);
+      const colon = skipSpaces(line, quotedEnd);
+      return line.charCodeAt(colon) === 58 && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32);
     }
-    if (INDICATORS.has(c)) return false;
-    return findKeyColon(s) >= 0;
+    if (isIndicator(c)) return false;
+    return findKeyColon(line, at) >= 0;
   }
 
-  /** The value after `key:`; `indent` is the key's column. */
-  private valueAfterKey(rest: string, indent: number, lineIdx: number, col: number): unknown {
-    if (rest === '' || rest.startsWith('#')) {
-      const n = this.nextContent();
-      if (n < 0) return null;
-      if (this.indents[n]! > indent) return this.blockNode(this.indents[n]!);
-      if (this.indents[n] === indent) {
-        const body = this.lines[n]!.slice(indent);
-        if (body === '-' || body.startsWith('- ')) return this.sequence(indent);
-      }
-      return null;
-    }
-    return this.inlineValue(rest, indent, lineIdx, col);
+  /** The value of a `key:` with nothing after it on its line; `indent` is the key's column. */
+  private valueBelow(indent: number): unknown {
+    const n = this.nextContent();
+    if (n < 0) return null;
+    if (this.indents[n]! > indent) return this.blockNode(this.indents[n]!);
+    if (this.indents[n] === indent && isDashAt(this.lines[n]!, indent)) return this.sequence(indent);
+    return null;
   }
 
-  /** A value written on the same line; `owner` is the indent below which it may not continue. */
-  private inlineValue(rest: string, owner: number, lineIdx: number, col: number): unknown {
-    const c = rest[0]!;
+  /** A value written on `line` from column `at`; `owner` is the indent below which it may not continue. */
+  private inlineValue(line: string, at: number, owner: number, lineIdx: number): unknown {
+    const c = line.charCodeAt(at);
     let value: unknown;
-    if (c === '|' || c === '>') return this.blockScalar(rest, owner);
-    if (c === '"' || c === "'") {
-      const q = this.quoted(rest);
-      this.endOfLine(q.rest);
-      value = q.value;
-    } else if (c === '[' || c === '{') {
-      const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, col + offset + 1), this);
+    if (c === 124 || c === 62) return this.blockScalar(line.slice(at), owner); // | >
+    if (c === 34 || c === 39) {
+      value = readQuoted(line, at);
+      this.endOfLine(line, quotedEnd);
+    } else if (c === 91 || c === 123) {
+      const rest = line.slice(at);
+      const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, at + offset + 1), this);
       value = f.node();
-      this.endOfLine(rest.slice(f.pos));
-    } else if (INDICATORS.has(c) && !((c === '-' || c === ':' || c === '?') && rest.length > 1 && rest[1] !== ' ')) {
+      this.endOfLine(rest, f.pos);
+    } else if (isIndicator(c) && !((c === 45 || c === 58 || c === 63) && line.length - at > 1 && line.charCodeAt(at + 1) !== 32)) {
       giveUp();
     } else {
-      let end = rest.indexOf(' #');
-      if (end < 0) end = rest.length;
-      const plain = rest.slice(0, end).trimEnd();
+      let end = line.indexOf(' #', at);
+      if (end < 0) end = line.length;
+      const plain = trimmedEnd(line.slice(at, end));
       if (plain.includes(': ') || plain.endsWith(':')) giveUp();
       value = resolveNoted(plain);
     }
@@ -342,14 +359,10 @@ class FastReader {
     return value;
   }
 
-  private endOfLine(rest: string): void {
-    const t = rest.trimStart();
-    if (t !== '' && !(t.startsWith('#') && rest.length > t.length)) giveUp();
-  }
-
-  /** One-line quoted scalar at the start of `s`; `rest` is what follows the closing quote. */
-  private quoted(s: string): { value: string; rest: string } {
-    return readQuoted(s);
+  /** Nothing but whitespace, or a comment after some, may follow a value from `from` on. */
+  private endOfLine(s: string, from: number): void {
+    const t = skipSpaces(s, from);
+    if (t < s.length && !(s.charCodeAt(t) === 35 && t > from)) giveUp();
   }
 
   /** `|`, `|-`, `|+`, `>`, `>-`, `>+` blocks; `owner` is the indent of the key or dash. */
@@ -414,13 +427,12 @@ class FastReader {
   }
 }
 
-/** Index of the `:` ending a plain key (followed by a space or the end), or -1. */
-function findKeyColon(s: string): number {
-  let from = 0;
+/** Index of the `:` ending a plain key (followed by a space or the end) in `s` from `from` on, or -1. */
+function findKeyColon(s: string, from: number): number {
   for (;;) {
     const k = s.indexOf(':', from);
     if (k < 0) return -1;
-    if (k === s.length - 1 || s[k + 1] === ' ') return k;
+    if (k === s.length - 1 || s.charCodeAt(k + 1) === 32) return k;
     from = k + 1;
   }
 }
@@ -430,30 +442,42 @@ const ESCAPES: Readonly<Record<string, string>> = {
   ' ': ' ', '"': '"', '/': '/', '\\': '\\', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
 };
 
-function readQuoted(s: string): { value: string; rest: string } {
-  const q = s[0];
-  if (q === "'") {
+/** Where the quoted scalar readQuoted() last read ends (the index after its closing quote). */
+let quotedEnd = 0;
+
+/** The one-line quoted scalar starting at `start` of `s` (see quotedEnd). */
+function readQuoted(s: string, start: number): string {
+  if (s.charCodeAt(start) === 39) {
     let out = '';
-    let k = 1;
+    let k = start + 1;
     for (;;) {
       const next = s.indexOf("'", k);
       if (next < 0) giveUp();
       out += s.slice(k, next);
-      if (s[next + 1] === "'") {
+      if (s.charCodeAt(next + 1) === 39) {
         out += "'";
         k = next + 2;
-      } else return { value: out, rest: s.slice(next + 1) };
+      } else {
+        quotedEnd = next + 1;
+        return out;
+      }
     }
   }
-  const close = s.indexOf('"', 1);
+  const close = s.indexOf('"', start + 1);
   if (close < 0) giveUp();
-  const slash = s.indexOf('\\', 1);
-  if (slash < 0 || slash > close) return { value: s.slice(1, close), rest: s.slice(close + 1) };
+  const slash = s.indexOf('\\', start + 1);
+  if (slash < 0 || slash > close) {
+    quotedEnd = close + 1;
+    return s.slice(start + 1, close);
+  }
   let out = '';
-  let k = 1;
+  let k = start + 1;
   while (k < s.length) {
     const ch = s[k]!;
-    if (ch === '"') return { value: out, rest: s.slice(k + 1) };
+    if (ch === '"') {
+      quotedEnd = k + 1;
+      return out;
+    }
     if (ch !== '\\') {
       out += ch;
       k++;
@@ -477,6 +501,24 @@ function readQuoted(s: string): { value: string; rest: string } {
   return giveUp();
 }
 
+/** Whether a character code is JavaScript whitespace (what trimStart() and trimEnd() remove). */
+function isJsSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The index of the first character of `s` from `from` on that is not whitespace (as trimStart() sees it). */
+function skipSpaces(s: string, from: number): number {
+  while (from < s.length && isJsSpace(s.charCodeAt(from))) from++;
+  return from;
+}
+
+/** s.trimEnd(), without the call when `s` ends in a visible ASCII character (the usual case). */
+function trimmedEnd(s: string): string {
+  const last = s.charCodeAt(s.length - 1);
+  return last > 32 && last < 127 ? s : s.trimEnd();
+}
+
 /** One-line flow collections: `[a, 'b', {c: 1}]`, `{a: [1, 2]}`. */
 class FlowReader {
   pos = 0;
@@ -497,9 +539,9 @@ class FlowReader {
     if (c === '[') return this.seq();
     if (c === '{') return this.map();
     if (c === '"' || c === "'") {
-      const q = readQuoted(this.s.slice(this.pos));
-      this.pos = this.s.length - q.rest.length;
-      return q.value;
+      const value = readQuoted(this.s, this.pos);
+      this.pos = quotedEnd;
+      return value;
     }
     return resolveNoted(this.plain());
   }
