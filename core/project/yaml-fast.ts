@@ -119,9 +119,9 @@ export function isTrueWord(s: string): boolean {
   return c === 't' || c === 'y' || (c === 'o' && s.length === 2);
 }
 
-/** Whether `line` holds a sequence item's dash at `at` (`-` alone or `- ...`), without slicing it. */
-function isDashAt(line: string, at: number): boolean {
-  return line.charCodeAt(at) === 45 && (line.length === at + 1 || line.charCodeAt(at + 1) === 32);
+/** Whether a line of `s` ending at `end` holds a sequence item's dash at `at` (`-` alone or `- ...`). */
+function isDashAt(s: string, at: number, end: number): boolean {
+  return at < end && s.charCodeAt(at) === 45 && (at + 1 === end || s.charCodeAt(at + 1) === 32);
 }
 
 /** Characters that may not start a plain scalar. */
@@ -135,37 +135,54 @@ function isIndicator(c: number): boolean {
 }
 
 class FastReader {
-  private readonly lines: string[];
-  private readonly indents: number[];
-  /** Whether a line holds nothing but spaces and/or a comment. */
-  private readonly empty: boolean[];
+  // Lines as offsets into the text rather than strings of their own (text.split('\n') made a
+  // string per line: a quarter of a million at 10,000 models, most of what reading allocated).
+  /** Where each line starts in the text. */
+  private readonly starts: Int32Array;
+  /** Where each line ends: at its `\n` (before a `\r` ending it), or the end of the text. */
+  private readonly ends: Int32Array;
+  private readonly indents: Int32Array;
+  /** Whether a line holds nothing but spaces and/or a comment (1) or not (0). */
+  private readonly empty: Uint8Array;
+  /** The number of lines: one per `\n`, and the text after the last one (as split('\n') gives). */
+  private readonly count: number;
   private i = 0;
   readonly positions = new Map<object, (string | number)[]>();
   private floatTexts: Map<object, Map<string | number, string>> | undefined;
 
   constructor(private readonly text: string) {
-    this.lines = text.split('\n');
-    const n = this.lines.length;
-    this.indents = new Array<number>(n);
-    this.empty = new Array<boolean>(n);
+    let n = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) n++;
+    this.count = n;
+    const starts = (this.starts = new Int32Array(n));
+    const ends = (this.ends = new Int32Array(n));
+    const indents = (this.indents = new Int32Array(n));
+    const empty = (this.empty = new Uint8Array(n));
     const cr = text.includes('\r');
+    let start = 0;
     for (let k = 0; k < n; k++) {
-      let line = this.lines[k]!;
+      let nl = text.indexOf('\n', start);
+      if (nl === -1) nl = text.length;
+      let end = nl;
       if (cr) {
-        if (line.endsWith('\r')) line = this.lines[k] = line.slice(0, -1);
-        if (line.includes('\r')) giveUp();
+        // A `\r` ending the line is dropped; one anywhere else is left to the full parser.
+        if (end > start && text.charCodeAt(end - 1) === 13) end--;
+        for (let c = start; c < end; c++) if (text.charCodeAt(c) === 13) giveUp();
       }
-      let ind = 0;
-      while (ind < line.length && line.charCodeAt(ind) === 32) ind++;
-      this.indents[k] = ind;
-      this.empty[k] = ind === line.length || line.charCodeAt(ind) === 35; // '#'
+      let ind = start;
+      while (ind < end && text.charCodeAt(ind) === 32) ind++;
+      starts[k] = start;
+      ends[k] = end;
+      indents[k] = ind - start;
+      empty[k] = ind === end || text.charCodeAt(ind) === 35 ? 1 : 0; // '#'
+      start = nl + 1;
     }
   }
 
   document(): FastYaml {
     let j = this.nextContent();
     if (j >= 0) {
-      const first = this.lines[j]!;
+      const first = this.text.slice(this.starts[j]!, this.ends[j]!);
       if (first.startsWith('%') || first.startsWith('...')) giveUp();
       if (first.startsWith('---')) {
         // A comment needs a space before its `#`: `---#` is a plain scalar, not a marker.
@@ -192,8 +209,8 @@ class FastReader {
 
   /** Index of the next line with content (advancing past blank/comment lines), or -1. */
   private nextContent(): number {
-    while (this.i < this.lines.length && this.empty[this.i]) this.i++;
-    return this.i < this.lines.length ? this.i : -1;
+    while (this.i < this.count && this.empty[this.i] === 1) this.i++;
+    return this.i < this.count ? this.i : -1;
   }
 
   private record(container: object, key: string | number, line: number, col: number): void {
@@ -204,19 +221,24 @@ class FastReader {
     else m.push(key, line * POS_SCALE + col);
   }
 
+  /** Whether line `j` holds a sequence item's dash at column `col`. */
+  private dashAt(j: number, col: number): boolean {
+    return isDashAt(this.text, this.starts[j]! + col, this.ends[j]!);
+  }
+
   /** A block mapping or sequence starting on the current content line, at `indent`. */
   private blockNode(indent: number): unknown {
     const j = this.nextContent();
-    if (isDashAt(this.lines[j]!, indent)) return this.sequence(indent);
+    if (this.dashAt(j, indent)) return this.sequence(indent);
     return this.mapping(indent, -1);
   }
 
-  // The readers below work on a line and a column in it rather than on the rest of the line as
-  // a string of its own: property files are mostly short `key: value` lines, and a substring (or
-  // a {key, rest} pair) per line was a good part of what reading one allocated.
+  // The readers below take a place in the text and the end of its line rather than the rest of
+  // the line as a string of its own (nor a {key, rest} pair per entry).
 
   /** `indent`: the column of the dashes. */
   private sequence(indent: number): unknown[] {
+    const text = this.text;
     const arr: unknown[] = [];
     // The items' positions, in order (record() without a look-up per item).
     const pos: number[] = [];
@@ -225,13 +247,14 @@ class FastReader {
       const j = this.nextContent();
       if (j < 0 || this.indents[j]! < indent) break;
       if (this.indents[j]! > indent) giveUp();
-      const line = this.lines[j]!;
-      if (!isDashAt(line, indent)) break;
+      const s = this.starts[j]!;
+      const e = this.ends[j]!;
+      if (!isDashAt(text, s + indent, e)) break;
       this.i = j + 1;
-      let k = indent + 1;
-      while (k < line.length && line.charCodeAt(k) === 32) k++;
+      let k = s + indent + 1;
+      while (k < e && text.charCodeAt(k) === 32) k++;
       const idx = arr.length;
-      if (k === line.length || line.charCodeAt(k) === 35) {
+      if (k === e || text.charCodeAt(k) === 35) {
         const n = this.nextContent();
         if (n >= 0 && this.indents[n]! > indent) {
           pos.push((n + 1) * POS_SCALE + this.indents[n]! + 1);
@@ -242,11 +265,11 @@ class FastReader {
         }
         continue;
       }
-      pos.push((j + 1) * POS_SCALE + k + 1);
-      if (isDashAt(line, k)) giveUp(); // `- - x`
-      if (this.startsMapEntry(line, k)) arr.push(this.mapping(k, j));
+      pos.push((j + 1) * POS_SCALE + (k - s) + 1);
+      if (isDashAt(text, k, e)) giveUp(); // `- - x`
+      if (this.startsMapEntry(k, e)) arr.push(this.mapping(k - s, j));
       else {
-        const v = this.inlineValue(line, k, indent, j);
+        const v = this.inlineValue(k, e, indent, j);
         arr.push(v instanceof FloatScalar ? this.note(arr, idx, v) : v);
       }
     }
@@ -258,6 +281,7 @@ class FastReader {
    * that line (`- key: value`, its key at `indent`), already consumed.
    */
   private mapping(indent: number, firstLine: number): Record<string, unknown> {
+    const text = this.text;
     const obj: Record<string, unknown> = {};
     // Its keys and their positions (record() without a look-up per key).
     const pos: (string | number)[] = [];
@@ -268,58 +292,60 @@ class FastReader {
         const j = this.nextContent();
         if (j < 0 || this.indents[j]! < indent) break;
         if (this.indents[j]! > indent) giveUp();
-        if (isDashAt(this.lines[j]!, indent)) break; // a sequence at the key's indent ends here
+        if (this.dashAt(j, indent)) break; // a sequence at the key's indent ends here
         lineIdx = j;
         this.i = j + 1;
       }
-      const line = this.lines[lineIdx]!;
-      const key = this.mapKey(line, indent);
+      const e = this.ends[lineIdx]!;
+      const key = this.mapKey(this.starts[lineIdx]! + indent, e);
       if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key)) giveUp();
       pos.push(key, (lineIdx + 1) * POS_SCALE + indent + 1);
       const at = this.valueAt;
-      const v = at === line.length || line.charCodeAt(at) === 35 ? this.valueBelow(indent) : this.inlineValue(line, at, indent, lineIdx);
+      const v = at === e || text.charCodeAt(at) === 35 ? this.valueBelow(indent) : this.inlineValue(at, e, indent, lineIdx);
       obj[key] = v instanceof FloatScalar ? this.note(obj, key, v) : v;
       lineIdx = -1;
     }
     return obj;
   }
 
-  /** Where the value of the entry mapKey() last read starts in its line (its length: none). */
+  /** Where the value of the entry mapKey() last read starts (its line's end: none on the line). */
   private valueAt = 0;
 
-  /** The key of the `key: value` entry at column `at` of `line` (see valueAt); gives up on keys that are not plain strings. */
-  private mapKey(line: string, at: number): string {
-    const c = line.charCodeAt(at);
+  /** The key of the `key: value` entry at `at`, in a line ending at `end` (see valueAt); gives up on keys that are not plain strings. */
+  private mapKey(at: number, end: number): string {
+    const text = this.text;
+    const c = text.charCodeAt(at);
     let key: string;
     let after: number;
     if (c === 34 || c === 39) {
-      key = readQuoted(line, at);
-      const colon = skipSpaces(line, quotedEnd);
-      if (line.charCodeAt(colon) !== 58) giveUp();
+      key = readQuoted(text, at, end);
+      const colon = skipSpaces(text, quotedEnd, end);
+      if (colon >= end || text.charCodeAt(colon) !== 58) giveUp();
       after = colon + 1;
     } else {
       if (isIndicator(c)) giveUp();
-      const colon = findKeyColon(line, at);
+      const colon = findKeyColon(text, at, end);
       if (colon < 0) giveUp();
-      key = trimmedEnd(line.slice(at, colon));
+      key = trimmedEnd(text.slice(at, colon));
       if (key.includes(' #') || typeof resolvePlain(key) !== 'string') giveUp();
       after = colon + 1;
     }
-    if (after < line.length && line.charCodeAt(after) !== 32) giveUp();
-    this.valueAt = skipSpaces(line, after);
+    if (after < end && text.charCodeAt(after) !== 32) giveUp();
+    this.valueAt = skipSpaces(text, after, end);
     return key;
   }
 
-  /** Whether the rest of `line` from `at` (after a `- `) starts a `key: value` mapping. */
-  private startsMapEntry(line: string, at: number): boolean {
-    const c = line.charCodeAt(at);
+  /** Whether what follows a `- ` at `at` (in a line ending at `end`) starts a `key: value` mapping. */
+  private startsMapEntry(at: number, end: number): boolean {
+    const text = this.text;
+    const c = text.charCodeAt(at);
     if (c === 34 || c === 39) {
-      readQuoted(line, at);
-      const colon = skipSpaces(line, quotedEnd);
-      return line.charCodeAt(colon) === 58 && (colon + 1 === line.length || line.charCodeAt(colon + 1) === 32);
+      readQuoted(text, at, end);
+      const colon = skipSpaces(text, quotedEnd, end);
+      return colon < end && text.charCodeAt(colon) === 58 && (colon + 1 === end || text.charCodeAt(colon + 1) === 32);
     }
     if (isIndicator(c)) return false;
-    return findKeyColon(line, at) >= 0;
+    return findKeyColon(text, at, end) >= 0;
   }
 
   /** The value of a `key:` with nothing after it on its line; `indent` is the key's column. */
@@ -327,29 +353,32 @@ class FastReader {
     const n = this.nextContent();
     if (n < 0) return null;
     if (this.indents[n]! > indent) return this.blockNode(this.indents[n]!);
-    if (this.indents[n] === indent && isDashAt(this.lines[n]!, indent)) return this.sequence(indent);
+    if (this.indents[n] === indent && this.dashAt(n, indent)) return this.sequence(indent);
     return null;
   }
 
-  /** A value written on `line` from column `at`; `owner` is the indent below which it may not continue. */
-  private inlineValue(line: string, at: number, owner: number, lineIdx: number): unknown {
-    const c = line.charCodeAt(at);
+  /** A value written from `at` to `end` on line `lineIdx`; `owner` is the indent below which it may not continue. */
+  private inlineValue(at: number, end: number, owner: number, lineIdx: number): unknown {
+    const text = this.text;
+    const c = text.charCodeAt(at);
     let value: unknown;
-    if (c === 124 || c === 62) return this.blockScalar(line.slice(at), owner); // | >
+    if (c === 124 || c === 62) return this.blockScalar(text.slice(at, end), owner); // | >
     if (c === 34 || c === 39) {
-      value = readQuoted(line, at);
-      this.endOfLine(line, quotedEnd);
+      value = readQuoted(text, at, end);
+      this.endOfLine(text, quotedEnd, end);
     } else if (c === 91 || c === 123) {
-      const rest = line.slice(at);
-      const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, at + offset + 1), this);
+      const rest = text.slice(at, end);
+      const col = at - this.starts[lineIdx]!;
+      const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, col + offset + 1), this);
       value = f.node();
-      this.endOfLine(rest, f.pos);
-    } else if (isIndicator(c) && !((c === 45 || c === 58 || c === 63) && line.length - at > 1 && line.charCodeAt(at + 1) !== 32)) {
+      this.endOfLine(rest, f.pos, rest.length);
+    } else if (isIndicator(c) && !((c === 45 || c === 58 || c === 63) && end - at > 1 && text.charCodeAt(at + 1) !== 32)) {
       giveUp();
     } else {
-      let end = line.indexOf(' #', at);
-      if (end < 0) end = line.length;
-      const plain = trimmedEnd(line.slice(at, end));
+      let plain = text.slice(at, end);
+      const comment = plain.indexOf(' #');
+      if (comment >= 0) plain = plain.slice(0, comment);
+      plain = trimmedEnd(plain);
       if (plain.includes(': ') || plain.endsWith(':')) giveUp();
       value = resolveNoted(plain);
     }
@@ -359,10 +388,10 @@ class FastReader {
     return value;
   }
 
-  /** Nothing but whitespace, or a comment after some, may follow a value from `from` on. */
-  private endOfLine(s: string, from: number): void {
-    const t = skipSpaces(s, from);
-    if (t < s.length && !(s.charCodeAt(t) === 35 && t > from)) giveUp();
+  /** Nothing but whitespace, or a comment after some, may follow a value from `from` to `end`. */
+  private endOfLine(s: string, from: number, end: number): void {
+    const t = skipSpaces(s, from, end);
+    if (t < end && !(s.charCodeAt(t) === 35 && t > from)) giveUp();
   }
 
   /** `|`, `|-`, `|+`, `>`, `>-`, `>+` blocks; `owner` is the indent of the key or dash. */
@@ -374,10 +403,9 @@ class FastReader {
     const start = this.i;
     let end = start;
     let blockIndent = -1;
-    while (end < this.lines.length) {
-      const line = this.lines[end]!;
+    while (end < this.count) {
       const ind = this.indents[end]!;
-      const blank = ind === line.length;
+      const blank = ind === this.ends[end]! - this.starts[end]!;
       if (!blank) {
         if (ind <= owner) break;
         if (blockIndent < 0) blockIndent = ind;
@@ -386,23 +414,23 @@ class FastReader {
       }
       end++;
     }
-    if (end === this.lines.length && !this.text.endsWith('\n')) giveUp();
+    if (end === this.count && !this.text.endsWith('\n')) giveUp();
     this.i = end;
     if (blockIndent < 0) giveUp(); // an empty block: rare, leave it to the full parser
     const raw: string[] = [];
     for (let k = start; k < end; k++) {
-      const line = this.lines[k]!;
-      if (this.indents[k] === line.length) {
-        if (line.length > blockIndent) giveUp(); // spaces that would be content
+      const length = this.ends[k]! - this.starts[k]!;
+      if (this.indents[k] === length) {
+        if (length > blockIndent) giveUp(); // spaces that would be content
         raw.push('');
-      } else raw.push(line.slice(blockIndent));
+      } else raw.push(this.text.slice(this.starts[k]! + blockIndent, this.ends[k]!));
     }
     let trailing = 0;
     while (raw.length && raw[raw.length - 1] === '') {
       raw.pop();
       trailing++;
     }
-    if (trailing > 0 && end === this.lines.length) trailing--; // the split's last '' is no line
+    if (trailing > 0 && end === this.count) trailing--; // the split's last '' is no line
     let body: string;
     if (!folded) body = raw.join('\n');
     else {
@@ -427,14 +455,12 @@ class FastReader {
   }
 }
 
-/** Index of the `:` ending a plain key (followed by a space or the end) in `s` from `from` on, or -1. */
-function findKeyColon(s: string, from: number): number {
-  for (;;) {
-    const k = s.indexOf(':', from);
-    if (k < 0) return -1;
-    if (k === s.length - 1 || s.charCodeAt(k + 1) === 32) return k;
-    from = k + 1;
+/** Index of the `:` ending a plain key (followed by a space or the line's end) in `s` from `from` to `end`, or -1. */
+function findKeyColon(s: string, from: number, end: number): number {
+  for (let k = from; k < end; k++) {
+    if (s.charCodeAt(k) === 58 && (k === end - 1 || s.charCodeAt(k + 1) === 32)) return k;
   }
+  return -1;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -445,16 +471,16 @@ const ESCAPES: Readonly<Record<string, string>> = {
 /** Where the quoted scalar readQuoted() last read ends (the index after its closing quote). */
 let quotedEnd = 0;
 
-/** The one-line quoted scalar starting at `start` of `s` (see quotedEnd). */
-function readQuoted(s: string, start: number): string {
+/** The one-line quoted scalar starting at `start` of `s`, in a line ending at `end` (see quotedEnd). */
+function readQuoted(s: string, start: number, end: number): string {
   if (s.charCodeAt(start) === 39) {
     let out = '';
     let k = start + 1;
     for (;;) {
       const next = s.indexOf("'", k);
-      if (next < 0) giveUp();
+      if (next < 0 || next >= end) giveUp();
       out += s.slice(k, next);
-      if (s.charCodeAt(next + 1) === 39) {
+      if (next + 1 < end && s.charCodeAt(next + 1) === 39) {
         out += "'";
         k = next + 2;
       } else {
@@ -464,15 +490,15 @@ function readQuoted(s: string, start: number): string {
     }
   }
   const close = s.indexOf('"', start + 1);
-  if (close < 0) giveUp();
-  const slash = s.indexOf('\\', start + 1);
-  if (slash < 0 || slash > close) {
+  if (close < 0 || close >= end) giveUp();
+  const inner = s.slice(start + 1, close);
+  if (!inner.includes('\\')) {
     quotedEnd = close + 1;
-    return s.slice(start + 1, close);
+    return inner;
   }
   let out = '';
   let k = start + 1;
-  while (k < s.length) {
+  while (k < end) {
     const ch = s[k]!;
     if (ch === '"') {
       quotedEnd = k + 1;
@@ -483,11 +509,11 @@ function readQuoted(s: string, start: number): string {
       k++;
       continue;
     }
-    const e = s[k + 1];
+    const e = k + 1 < end ? s[k + 1] : undefined;
     if (e === undefined) giveUp();
     const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
     if (hexLen) {
-      const hex = s.slice(k + 2, k + 2 + hexLen);
+      const hex = s.slice(k + 2, Math.min(k + 2 + hexLen, end));
       if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== hexLen) giveUp();
       out += String.fromCodePoint(parseInt(hex, 16));
       k += 2 + hexLen;
@@ -507,9 +533,9 @@ function isJsSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** The index of the first character of `s` from `from` on that is not whitespace (as trimStart() sees it). */
-function skipSpaces(s: string, from: number): number {
-  while (from < s.length && isJsSpace(s.charCodeAt(from))) from++;
+/** The index of the first character of `s` from `from` to `end` that is not whitespace (as trimStart() sees it), else `end`. */
+function skipSpaces(s: string, from: number, end: number): number {
+  while (from < end && isJsSpace(s.charCodeAt(from))) from++;
   return from;
 }
 
@@ -539,7 +565,7 @@ class FlowReader {
     if (c === '[') return this.seq();
     if (c === '{') return this.map();
     if (c === '"' || c === "'") {
-      const value = readQuoted(this.s, this.pos);
+      const value = readQuoted(this.s, this.pos, this.s.length);
       this.pos = quotedEnd;
       return value;
     }
