@@ -123,9 +123,12 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   // dbt records the arguments' refs first (`to: ref('customers')`), then the tested model's.
   let argRefs: RefCall[] | null = null;
   let argSources: [string, string][] | null = null;
-  walkStrings(entry.args, (s) => {
-    if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, (argRefs ??= []), (argSources ??= []));
-  });
+  // Most tests' arguments hold nothing to render (no closure or walk for them).
+  if (hasKeys(entry.args)) {
+    walkStrings(entry.args, (s) => {
+      if (s.includes('{{') || s.includes('{%') || isCallExpression(s)) ctx.recordArgRefs(s, t.loc, (argRefs ??= []), (argSources ??= []));
+    });
+  }
   const refs = argRefs === null ? parts.refs : [...(argRefs as RefCall[]), ...parts.refs];
   const sources = argSources === null ? parts.sources : [...(argSources as [string, string][]), ...parts.sources];
 

@@ -62,10 +62,22 @@ export function testIdHash(name: string, metadata: TestMetadata, modelArg: strin
   let kwargs = '{';
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    kwargs += `${i ? ', ' : ''}${pyStrRepr(k)}: ${pyRepr(k === 'model' ? modelArg : metadata.kwargs[k])}`;
+    kwargs += `${i ? ', ' : ''}${pyStrRepr(k)}: ${k === 'model' ? modelRepr(modelArg) : pyRepr(metadata.kwargs[k])}`;
   }
   const repr = `{'kwargs': ${kwargs}}, 'name': ${pyRepr(metadata.name)}, 'namespace': ${pyRepr(metadata.namespace)}}`;
   return hash('md5', name + repr, 'hex').slice(-10);
+}
+
+/** The last `model` argument's repr: a node's tests, built one after the other, share it (and it has quotes to escape). */
+let lastModelArg: string | undefined;
+let lastModelRepr = '';
+
+function modelRepr(modelArg: string): string {
+  if (modelArg !== lastModelArg) {
+    lastModelRepr = pyRepr(modelArg);
+    lastModelArg = modelArg;
+  }
+  return lastModelRepr;
 }
 
 /** The `model` kwarg dbt records for a generic test on a model/seed/snapshot or a source table. */

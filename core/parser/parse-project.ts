@@ -415,7 +415,6 @@ export function parseProject(input: ParseInput): ParseOutput {
     const node = parseTemplated(f, 'analysis');
     if (node) addNode(node);
   }
-  let macroSources: Map<string, string> | undefined;
   // Whether a test macro exists, by namespace and name: 30,000 tests name a handful (no macro is added meanwhile).
   const testMacros = new Map<string, boolean>();
   const testMacroPackages = new Map<string, string | undefined>();
@@ -482,11 +481,7 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   function macroSource(pkg: string, name: string): string {
-    if (!macroSources) {
-      macroSources = new Map();
-      for (const m of engine.listMacros()) macroSources.set(`${m.packageName}.${m.name}`, m.sql);
-    }
-    return macroSources.get(`${pkg}.${name}`) ?? '';
+    return engine.macroSource(name, pkg) ?? '';
   }
 
   function addNode(node: ParsedNode): void {
@@ -528,15 +523,20 @@ export function parseProject(input: ParseInput): ParseOutput {
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
     };
     const out: ParsedNode[] = [];
-    const declared = (patchTests: readonly unknown[], columns: readonly Omit<ColumnInfo, 'constraints'>[], loc: SourceLocation): DeclaredTest[] => [
-      ...patchTests.map((entry) => ({ entry, columnName: null, loc })),
-      // `quote: true` on a column: its tests get the quoted name (as dbt does), so names with
-      // spaces, semicolons, quotes or upper case reach the test's SQL intact.
-      ...columns.flatMap((c) => {
+    // Loops rather than spreads of map()s and a flatMap: an array per column otherwise (100,000).
+    const declared = (patchTests: readonly unknown[], columns: readonly Omit<ColumnInfo, 'constraints'>[], loc: SourceLocation): DeclaredTest[] => {
+      const out: DeclaredTest[] = [];
+      for (const entry of patchTests) out.push({ entry, columnName: null, loc });
+      for (const c of columns) {
+        if (c.data_tests.length === 0) continue;
+        // `quote: true` on a column: its tests get the quoted name (as dbt does), so names with
+        // spaces, semicolons, quotes or upper case reach the test's SQL intact.
         const columnName = (c as { quote?: boolean | null }).quote === true ? dialect.quoteIdentifier(c.name) : c.name;
-        return c.data_tests.map((entry) => ({ entry, columnName, loc: (c as { loc?: SourceLocation }).loc ?? loc }));
-      }),
-    ];
+        const at = (c as { loc?: SourceLocation }).loc ?? loc;
+        for (const entry of c.data_tests) out.push({ entry, columnName, loc: at });
+      }
+      return out;
+    };
     // A node's generic tests: the cache keeps what declares them (small) and they are built from
     // it on each parse. The built tests were half of the cache file at 10,000 models (37 MB) and
     // the costliest half to write on a cold parse. Each declaration keeps its tests' id hashes
@@ -727,35 +727,41 @@ export function parseProject(input: ParseInput): ParseOutput {
     const config = normalizeConfig(p.config);
     const rel = resolveRelationName({ name: p.name, resourceType: p.resourceType, config, version: p.version?.v }, profile.target, callMacro);
     const deprecation = p.patch?.extra.deprecation_date;
-    return {
-      ...(p.version ? { version: p.version.v, latestVersion: p.version.latest } : {}),
-      ...(deprecation !== undefined && deprecation !== null ? { deprecationDate: deprecation instanceof Date ? deprecation.toISOString() : String(deprecation) } : {}),
-      uniqueId: p.uniqueId,
-      resourceType: p.resourceType,
-      packageName: projectName,
-      name: p.name,
-      path: p.resourceType === 'analysis' ? `analysis/${relativeUnder(p.f.root, p.f.path)}` : relativeUnder(p.f.root, p.f.path),
-      originalFilePath: p.f.path,
-      fqn: p.fqn,
-      rawCode: p.f.contents,
-      checksum: p.f.dbtChecksum,
-      ...(p.resourceType === 'seed' && p.f.checksum !== p.f.dbtChecksum ? { fileChecksum: p.f.checksum } : {}),
-      config,
-      description: describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path }),
-      ...(p.patch?.description?.includes('doc(') ? { docBlocks: docBlocks(p.patch.description) } : {}),
-      columns: withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path), docBlocks), p.resourceType === 'model' ? p.patch : undefined, p.name, problems),
-      refs: p.refs,
-      sources: p.sources,
-      dependsOn: { nodes: [], macros: p.macros ?? [] },
-      patchPath: p.patch ? p.patch.loc.file : null,
-      ...(p.patch ? { patchLoc: p.patch.loc } : {}),
-      database: rel.database,
-      schema: rel.schema,
-      alias: rel.alias,
-      loc: { file: p.f.path, line: 1 },
-      dataTests: [...(p.patch?.dataTests ?? [])],
-      ...(p.resourceType === 'model' ? modelConstraints(p.patch, config, p.name, problems) : {}),
-    };
+    // Key by key, in the order manifest code and the parse cache have always seen (optional keys
+    // where they are): an object literal with spreads between its keys is built slowly by V8,
+    // and this runs for every node.
+    const node = {} as ParsedNode;
+    if (p.version) {
+      node.version = p.version.v;
+      node.latestVersion = p.version.latest;
+    }
+    if (deprecation !== undefined && deprecation !== null) node.deprecationDate = deprecation instanceof Date ? deprecation.toISOString() : String(deprecation);
+    node.uniqueId = p.uniqueId;
+    node.resourceType = p.resourceType;
+    node.packageName = projectName;
+    node.name = p.name;
+    node.path = p.resourceType === 'analysis' ? `analysis/${relativeUnder(p.f.root, p.f.path)}` : relativeUnder(p.f.root, p.f.path);
+    node.originalFilePath = p.f.path;
+    node.fqn = p.fqn;
+    node.rawCode = p.f.contents;
+    node.checksum = p.f.dbtChecksum;
+    if (p.resourceType === 'seed' && p.f.checksum !== p.f.dbtChecksum) node.fileChecksum = p.f.checksum;
+    node.config = config;
+    node.description = describe(p.patch?.description ?? '', p.patch?.loc ?? { file: p.f.path });
+    if (p.patch?.description?.includes('doc(')) node.docBlocks = docBlocks(p.patch.description);
+    node.columns = withColumnConstraints(columnsMap(p.patch?.columns ?? [], (d, at) => describe(d, at ?? p.patch?.loc ?? p.f.path), docBlocks), p.resourceType === 'model' ? p.patch : undefined, p.name, problems);
+    node.refs = p.refs;
+    node.sources = p.sources;
+    node.dependsOn = { nodes: [], macros: p.macros ?? [] };
+    node.patchPath = p.patch ? p.patch.loc.file : null;
+    if (p.patch) node.patchLoc = p.patch.loc;
+    node.database = rel.database;
+    node.schema = rel.schema;
+    node.alias = rel.alias;
+    node.loc = { file: p.f.path, line: 1 };
+    node.dataTests = [...(p.patch?.dataTests ?? [])];
+    if (p.resourceType === 'model' && p.patch) node.constraints = modelConstraints(p.patch, config, p.name, problems);
+    return node;
   }
 
   // Patches for resources that do not exist are worth a warning: usually a typo.
@@ -917,10 +923,10 @@ function withColumnConstraints(columns: Record<string, ColumnInfo>, patch: NodeP
  * A model's constraints: column-level entries onto its columns, model-level ones (the entry's
  * `constraints:`, or `constraints` in its config) onto the node. Applied when the contract is enforced.
  */
-function modelConstraints(patch: NodePatch | undefined, config: NodeConfig, node: string, problems: Problems): Pick<ParsedNode, 'constraints'> {
-  if (!patch) return {};
+/** A model's own constraints, from its property entry (or its config). */
+function modelConstraints(patch: NodePatch, config: NodeConfig, node: string, problems: Problems): ConstraintDef[] {
   const declared = Array.isArray(patch.extra.constraints) ? patch.extra.constraints : Array.isArray(config.constraints) ? config.constraints : [];
-  return { constraints: parseConstraints(declared, null, patch.loc, problems, node) };
+  return parseConstraints(declared, null, patch.loc, problems, node);
 }
 
 function normalizeConfig(raw: Record<string, unknown>): NodeConfig {

@@ -45,10 +45,15 @@ export function listFiles(absDir: string, relDir: string, skipDir: (rel: string)
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-      const childAbs = path.join(abs, e.name);
       const childRel = rel === '.' ? e.name : `${rel}/${e.name}`;
       let isDir = e.isDirectory();
       let isFile = e.isFile();
+      if (isFile) {
+        // Most entries: no absolute path for them (path.join normalizes; 10,000 files).
+        out.push(childRel);
+        continue;
+      }
+      const childAbs = path.join(abs, e.name);
       if (e.isSymbolicLink()) {
         try {
           const st = fs.statSync(childAbs);
@@ -258,12 +263,14 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
           if (taken.has(key)) continue;
           taken.add(key);
         }
+        // Made when needed (kiln watch's re-parse reuses the entries, absolute paths included).
+        let absPath: string | undefined;
         let read = reads.get(rel);
         if (read === undefined) {
           read = reuse?.get(rel);
           if (read === undefined) {
             try {
-              read = readSourceFile(path.join(root, rel), rel, kind === 'seed');
+              read = readSourceFile((absPath = path.join(root, rel)), rel, kind === 'seed');
               reuse?.set(rel, read);
             } catch (e) {
               problems.capture(e);
@@ -278,7 +285,7 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
           out.push(known);
           continue;
         }
-        const entry: ProjectSourceFile = { kind, path: rel, absPath: path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum, dbtChecksum: read.dbtChecksum };
+        const entry: ProjectSourceFile = { kind, path: rel, absPath: absPath ?? path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum, dbtChecksum: read.dbtChecksum };
         entries?.set(rel, entry);
         out.push(entry);
       }

@@ -76,6 +76,15 @@ export function resolvePlain(s: string): unknown {
   return v instanceof FloatScalar ? v.value : v;
 }
 
+/**
+ * The words NULL_RE and BOOL_RE match, and their values: looked up rather than matched, for the
+ * short plain scalars and keys (`name`, `unique`) that make up much of a property file.
+ */
+const WORDS: ReadonlyMap<string, null | boolean> = new Map<string, null | boolean>([
+  ['', null], ['~', null], ['null', null], ['Null', null], ['NULL', null],
+  ...['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF'].map((w) => [w, isTrueWord(w)] as const),
+]);
+
 /** resolvePlain, with floats to note (yaml-floats.ts) returned as FloatScalar. */
 function resolveNoted(s: string): unknown {
   const c = s.charCodeAt(0);
@@ -83,8 +92,8 @@ function resolveNoted(s: string): unknown {
   // bool word (five letters at most) or itself, whatever the other patterns say (`name`, keys).
   if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) {
     if (s.length > 5) return s;
-    if (NULL_RE.test(s)) return null;
-    return BOOL_RE.test(s) ? isTrueWord(s) : s;
+    const w = WORDS.get(s);
+    return w === undefined ? s : w;
   }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return isTrueWord(s);
@@ -110,46 +119,70 @@ export function isTrueWord(s: string): boolean {
   return c === 't' || c === 'y' || (c === 'o' && s.length === 2);
 }
 
-/** Whether `line` holds a sequence item's dash at `at` (`-` alone or `- ...`), without slicing it. */
-function isDashAt(line: string, at: number): boolean {
-  return line.charCodeAt(at) === 45 && (line.length === at + 1 || line.charCodeAt(at + 1) === 32);
+/** Whether a line of `s` ending at `end` holds a sequence item's dash at `at` (`-` alone or `- ...`). */
+function isDashAt(s: string, at: number, end: number): boolean {
+  return at < end && s.charCodeAt(at) === 45 && (at + 1 === end || s.charCodeAt(at + 1) === 32);
 }
 
 /** Characters that may not start a plain scalar. */
 const INDICATORS = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
+const INDICATOR_CODES = new Uint8Array(128);
+for (const c of INDICATORS) INDICATOR_CODES[c.charCodeAt(0)] = 1;
+
+/** INDICATORS.has() for a character code. */
+function isIndicator(c: number): boolean {
+  return c < 128 && INDICATOR_CODES[c] === 1;
+}
 
 class FastReader {
-  private readonly lines: string[];
-  private readonly indents: number[];
-  /** Whether a line holds nothing but spaces and/or a comment. */
-  private readonly empty: boolean[];
+  // Lines as offsets into the text rather than strings of their own (text.split('\n') made a
+  // string per line: a quarter of a million at 10,000 models, most of what reading allocated).
+  /** Where each line starts in the text. */
+  private readonly starts: Int32Array;
+  /** Where each line ends: at its `\n` (before a `\r` ending it), or the end of the text. */
+  private readonly ends: Int32Array;
+  private readonly indents: Int32Array;
+  /** Whether a line holds nothing but spaces and/or a comment (1) or not (0). */
+  private readonly empty: Uint8Array;
+  /** The number of lines: one per `\n`, and the text after the last one (as split('\n') gives). */
+  private readonly count: number;
   private i = 0;
   readonly positions = new Map<object, (string | number)[]>();
   private floatTexts: Map<object, Map<string | number, string>> | undefined;
 
   constructor(private readonly text: string) {
-    this.lines = text.split('\n');
-    const n = this.lines.length;
-    this.indents = new Array<number>(n);
-    this.empty = new Array<boolean>(n);
+    let n = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) n++;
+    this.count = n;
+    const starts = (this.starts = new Int32Array(n));
+    const ends = (this.ends = new Int32Array(n));
+    const indents = (this.indents = new Int32Array(n));
+    const empty = (this.empty = new Uint8Array(n));
     const cr = text.includes('\r');
+    let start = 0;
     for (let k = 0; k < n; k++) {
-      let line = this.lines[k]!;
+      let nl = text.indexOf('\n', start);
+      if (nl === -1) nl = text.length;
+      let end = nl;
       if (cr) {
-        if (line.endsWith('\r')) line = this.lines[k] = line.slice(0, -1);
-        if (line.includes('\r')) giveUp();
+        // A `\r` ending the line is dropped; one anywhere else is left to the full parser.
+        if (end > start && text.charCodeAt(end - 1) === 13) end--;
+        for (let c = start; c < end; c++) if (text.charCodeAt(c) === 13) giveUp();
       }
-      let ind = 0;
-      while (ind < line.length && line.charCodeAt(ind) === 32) ind++;
-      this.indents[k] = ind;
-      this.empty[k] = ind === line.length || line.charCodeAt(ind) === 35; // '#'
+      let ind = start;
+      while (ind < end && text.charCodeAt(ind) === 32) ind++;
+      starts[k] = start;
+      ends[k] = end;
+      indents[k] = ind - start;
+      empty[k] = ind === end || text.charCodeAt(ind) === 35 ? 1 : 0; // '#'
+      start = nl + 1;
     }
   }
 
   document(): FastYaml {
     let j = this.nextContent();
     if (j >= 0) {
-      const first = this.lines[j]!;
+      const first = this.text.slice(this.starts[j]!, this.ends[j]!);
       if (first.startsWith('%') || first.startsWith('...')) giveUp();
       if (first.startsWith('---')) {
         // A comment needs a space before its `#`: `---#` is a plain scalar, not a marker.
@@ -176,8 +209,8 @@ class FastReader {
 
   /** Index of the next line with content (advancing past blank/comment lines), or -1. */
   private nextContent(): number {
-    while (this.i < this.lines.length && this.empty[this.i]) this.i++;
-    return this.i < this.lines.length ? this.i : -1;
+    while (this.i < this.count && this.empty[this.i] === 1) this.i++;
+    return this.i < this.count ? this.i : -1;
   }
 
   private record(container: object, key: string | number, line: number, col: number): void {
@@ -188,43 +221,55 @@ class FastReader {
     else m.push(key, line * POS_SCALE + col);
   }
 
+  /** Whether line `j` holds a sequence item's dash at column `col`. */
+  private dashAt(j: number, col: number): boolean {
+    return isDashAt(this.text, this.starts[j]! + col, this.ends[j]!);
+  }
+
   /** A block mapping or sequence starting on the current content line, at `indent`. */
   private blockNode(indent: number): unknown {
     const j = this.nextContent();
-    if (isDashAt(this.lines[j]!, indent)) return this.sequence(indent);
-    return this.mapping(indent);
+    if (this.dashAt(j, indent)) return this.sequence(indent);
+    return this.mapping(indent, -1);
   }
+
+  // The readers below take a place in the text and the end of its line rather than the rest of
+  // the line as a string of its own (nor a {key, rest} pair per entry).
 
   /** `indent`: the column of the dashes. */
   private sequence(indent: number): unknown[] {
+    const text = this.text;
     const arr: unknown[] = [];
+    // The items' positions, in order (record() without a look-up per item).
+    const pos: number[] = [];
+    this.positions.set(arr, pos);
     for (;;) {
       const j = this.nextContent();
       if (j < 0 || this.indents[j]! < indent) break;
       if (this.indents[j]! > indent) giveUp();
-      const line = this.lines[j]!;
-      if (!isDashAt(line, indent)) break;
+      const s = this.starts[j]!;
+      const e = this.ends[j]!;
+      if (!isDashAt(text, s + indent, e)) break;
       this.i = j + 1;
-      let k = indent + 1;
-      while (k < line.length && line.charCodeAt(k) === 32) k++;
-      const rest = line.slice(k);
+      let k = s + indent + 1;
+      while (k < e && text.charCodeAt(k) === 32) k++;
       const idx = arr.length;
-      if (rest === '' || rest.startsWith('#')) {
+      if (k === e || text.charCodeAt(k) === 35) {
         const n = this.nextContent();
         if (n >= 0 && this.indents[n]! > indent) {
-          this.record(arr, idx, n + 1, this.indents[n]! + 1);
+          pos.push((n + 1) * POS_SCALE + this.indents[n]! + 1);
           arr.push(this.blockNode(this.indents[n]!));
         } else {
-          this.record(arr, idx, j + 1, indent + 2);
+          pos.push((j + 1) * POS_SCALE + indent + 2);
           arr.push(null);
         }
         continue;
       }
-      this.record(arr, idx, j + 1, k + 1);
-      if (rest === '-' || rest.startsWith('- ')) giveUp(); // `- - x`
-      if (this.startsMapEntry(rest)) arr.push(this.mapping(k, rest, j));
+      pos.push((j + 1) * POS_SCALE + (k - s) + 1);
+      if (isDashAt(text, k, e)) giveUp(); // `- - x`
+      if (this.startsMapEntry(k, e)) arr.push(this.mapping(k - s, j));
       else {
-        const v = this.inlineValue(rest, indent, j, k);
+        const v = this.inlineValue(k, e, indent, j);
         arr.push(v instanceof FloatScalar ? this.note(arr, idx, v) : v);
       }
     }
@@ -232,107 +277,108 @@ class FastReader {
   }
 
   /**
-   * A block mapping at `indent`. `firstText` is the rest of a `- key: value` line (the mapping
-   * starts inside a sequence item on line `firstLine`).
+   * A block mapping at `indent`. `firstLine` >= 0: the mapping starts inside a sequence item on
+   * that line (`- key: value`, its key at `indent`), already consumed.
    */
-  private mapping(indent: number, firstText?: string, firstLine?: number): Record<string, unknown> {
+  private mapping(indent: number, firstLine: number): Record<string, unknown> {
+    const text = this.text;
     const obj: Record<string, unknown> = {};
-    let pending = firstText;
+    // Its keys and their positions (record() without a look-up per key).
+    const pos: (string | number)[] = [];
+    this.positions.set(obj, pos);
+    let lineIdx = firstLine;
     for (;;) {
-      let body: string;
-      let lineIdx: number;
-      if (pending !== undefined) {
-        body = pending;
-        lineIdx = firstLine!;
-        pending = undefined;
-      } else {
+      if (lineIdx < 0) {
         const j = this.nextContent();
         if (j < 0 || this.indents[j]! < indent) break;
         if (this.indents[j]! > indent) giveUp();
-        if (isDashAt(this.lines[j]!, indent)) break; // a sequence at the key's indent ends here
-        body = this.lines[j]!.slice(indent);
+        if (this.dashAt(j, indent)) break; // a sequence at the key's indent ends here
         lineIdx = j;
         this.i = j + 1;
       }
-      const { key, rest } = this.mapKey(body);
+      const e = this.ends[lineIdx]!;
+      const key = this.mapKey(this.starts[lineIdx]! + indent, e);
       if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(obj, key)) giveUp();
-      this.record(obj, key, lineIdx + 1, indent + 1);
-      const valueCol = indent + (body.length - rest.length);
-      const v = this.valueAfterKey(rest, indent, lineIdx, valueCol);
+      pos.push(key, (lineIdx + 1) * POS_SCALE + indent + 1);
+      const at = this.valueAt;
+      const v = at === e || text.charCodeAt(at) === 35 ? this.valueBelow(indent) : this.inlineValue(at, e, indent, lineIdx);
       obj[key] = v instanceof FloatScalar ? this.note(obj, key, v) : v;
+      lineIdx = -1;
     }
     return obj;
   }
 
-  /** Splits `key: rest`; gives up on keys that are not plain strings. */
-  private mapKey(body: string): { key: string; rest: string } {
-    const c = body[0]!;
+  /** Where the value of the entry mapKey() last read starts (its line's end: none on the line). */
+  private valueAt = 0;
+
+  /** The key of the `key: value` entry at `at`, in a line ending at `end` (see valueAt); gives up on keys that are not plain strings. */
+  private mapKey(at: number, end: number): string {
+    const text = this.text;
+    const c = text.charCodeAt(at);
     let key: string;
-    let after: string;
-    if (c === '"' || c === "'") {
-      const q = this.quoted(body);
-      key = q.value;
-      after = q.rest.trimStart();
-      if (!after.startsWith(':')) giveUp();
-      after = after.slice(1);
+    let after: number;
+    if (c === 34 || c === 39) {
+      key = readQuoted(text, at, end);
+      const colon = skipSpaces(text, quotedEnd, end);
+      if (colon >= end || text.charCodeAt(colon) !== 58) giveUp();
+      after = colon + 1;
     } else {
-      if (INDICATORS.has(c)) giveUp();
-      const colon = findKeyColon(body);
+      if (isIndicator(c)) giveUp();
+      const colon = findKeyColon(text, at, end);
       if (colon < 0) giveUp();
-      key = body.slice(0, colon).trimEnd();
+      key = trimmedEnd(text.slice(at, colon));
       if (key.includes(' #') || typeof resolvePlain(key) !== 'string') giveUp();
-      after = body.slice(colon + 1);
+      after = colon + 1;
     }
-    if (after !== '' && after[0] !== ' ') giveUp();
-    return { key, rest: after.trimStart() };
+    if (after < end && text.charCodeAt(after) !== 32) giveUp();
+    this.valueAt = skipSpaces(text, after, end);
+    return key;
   }
 
-  /** Whether `s` (the rest of a `- ` line) starts a `key: value` mapping. */
-  private startsMapEntry(s: string): boolean {
-    const c = s[0]!;
-    if (c === '"' || c === "'") {
-      const q = this.quoted(s);
-      const after = q.rest.trimStart();
-      return after.startsWith(':') && (after.length === 1 || after[1] === ' ');
+  /** Whether what follows a `- ` at `at` (in a line ending at `end`) starts a `key: value` mapping. */
+  private startsMapEntry(at: number, end: number): boolean {
+    const text = this.text;
+    const c = text.charCodeAt(at);
+    if (c === 34 || c === 39) {
+      readQuoted(text, at, end);
+      const colon = skipSpaces(text, quotedEnd, end);
+      return colon < end && text.charCodeAt(colon) === 58 && (colon + 1 === end || text.charCodeAt(colon + 1) === 32);
     }
-    if (INDICATORS.has(c)) return false;
-    return findKeyColon(s) >= 0;
+    if (isIndicator(c)) return false;
+    return findKeyColon(text, at, end) >= 0;
   }
 
-  /** The value after `key:`; `indent` is the key's column. */
-  private valueAfterKey(rest: string, indent: number, lineIdx: number, col: number): unknown {
-    if (rest === '' || rest.startsWith('#')) {
-      const n = this.nextContent();
-      if (n < 0) return null;
-      if (this.indents[n]! > indent) return this.blockNode(this.indents[n]!);
-      if (this.indents[n] === indent) {
-        const body = this.lines[n]!.slice(indent);
-        if (body === '-' || body.startsWith('- ')) return this.sequence(indent);
-      }
-      return null;
-    }
-    return this.inlineValue(rest, indent, lineIdx, col);
+  /** The value of a `key:` with nothing after it on its line; `indent` is the key's column. */
+  private valueBelow(indent: number): unknown {
+    const n = this.nextContent();
+    if (n < 0) return null;
+    if (this.indents[n]! > indent) return this.blockNode(this.indents[n]!);
+    if (this.indents[n] === indent && this.dashAt(n, indent)) return this.sequence(indent);
+    return null;
   }
 
-  /** A value written on the same line; `owner` is the indent below which it may not continue. */
-  private inlineValue(rest: string, owner: number, lineIdx: number, col: number): unknown {
-    const c = rest[0]!;
+  /** A value written from `at` to `end` on line `lineIdx`; `owner` is the indent below which it may not continue. */
+  private inlineValue(at: number, end: number, owner: number, lineIdx: number): unknown {
+    const text = this.text;
+    const c = text.charCodeAt(at);
     let value: unknown;
-    if (c === '|' || c === '>') return this.blockScalar(rest, owner);
-    if (c === '"' || c === "'") {
-      const q = this.quoted(rest);
-      this.endOfLine(q.rest);
-      value = q.value;
-    } else if (c === '[' || c === '{') {
+    if (c === 124 || c === 62) return this.blockScalar(text.slice(at, end), owner); // | >
+    if (c === 34 || c === 39) {
+      value = readQuoted(text, at, end);
+      this.endOfLine(text, quotedEnd, end);
+    } else if (c === 91 || c === 123) {
+      const rest = text.slice(at, end);
+      const col = at - this.starts[lineIdx]!;
       const f = new FlowReader(rest, (container, key, offset) => this.record(container, key, lineIdx + 1, col + offset + 1), this);
       value = f.node();
-      this.endOfLine(rest.slice(f.pos));
-    } else if (INDICATORS.has(c) && !((c === '-' || c === ':' || c === '?') && rest.length > 1 && rest[1] !== ' ')) {
+      this.endOfLine(rest, f.pos, rest.length);
+    } else if (isIndicator(c) && !((c === 45 || c === 58 || c === 63) && end - at > 1 && text.charCodeAt(at + 1) !== 32)) {
       giveUp();
     } else {
-      let end = rest.indexOf(' #');
-      if (end < 0) end = rest.length;
-      const plain = rest.slice(0, end).trimEnd();
+      let plain = text.slice(at, end);
+      const comment = plain.indexOf(' #');
+      if (comment >= 0) plain = plain.slice(0, comment);
+      plain = trimmedEnd(plain);
       if (plain.includes(': ') || plain.endsWith(':')) giveUp();
       value = resolveNoted(plain);
     }
@@ -342,14 +388,10 @@ class FastReader {
     return value;
   }
 
-  private endOfLine(rest: string): void {
-    const t = rest.trimStart();
-    if (t !== '' && !(t.startsWith('#') && rest.length > t.length)) giveUp();
-  }
-
-  /** One-line quoted scalar at the start of `s`; `rest` is what follows the closing quote. */
-  private quoted(s: string): { value: string; rest: string } {
-    return readQuoted(s);
+  /** Nothing but whitespace, or a comment after some, may follow a value from `from` to `end`. */
+  private endOfLine(s: string, from: number, end: number): void {
+    const t = skipSpaces(s, from, end);
+    if (t < end && !(s.charCodeAt(t) === 35 && t > from)) giveUp();
   }
 
   /** `|`, `|-`, `|+`, `>`, `>-`, `>+` blocks; `owner` is the indent of the key or dash. */
@@ -361,10 +403,9 @@ class FastReader {
     const start = this.i;
     let end = start;
     let blockIndent = -1;
-    while (end < this.lines.length) {
-      const line = this.lines[end]!;
+    while (end < this.count) {
       const ind = this.indents[end]!;
-      const blank = ind === line.length;
+      const blank = ind === this.ends[end]! - this.starts[end]!;
       if (!blank) {
         if (ind <= owner) break;
         if (blockIndent < 0) blockIndent = ind;
@@ -373,23 +414,23 @@ class FastReader {
       }
       end++;
     }
-    if (end === this.lines.length && !this.text.endsWith('\n')) giveUp();
+    if (end === this.count && !this.text.endsWith('\n')) giveUp();
     this.i = end;
     if (blockIndent < 0) giveUp(); // an empty block: rare, leave it to the full parser
     const raw: string[] = [];
     for (let k = start; k < end; k++) {
-      const line = this.lines[k]!;
-      if (this.indents[k] === line.length) {
-        if (line.length > blockIndent) giveUp(); // spaces that would be content
+      const length = this.ends[k]! - this.starts[k]!;
+      if (this.indents[k] === length) {
+        if (length > blockIndent) giveUp(); // spaces that would be content
         raw.push('');
-      } else raw.push(line.slice(blockIndent));
+      } else raw.push(this.text.slice(this.starts[k]! + blockIndent, this.ends[k]!));
     }
     let trailing = 0;
     while (raw.length && raw[raw.length - 1] === '') {
       raw.pop();
       trailing++;
     }
-    if (trailing > 0 && end === this.lines.length) trailing--; // the split's last '' is no line
+    if (trailing > 0 && end === this.count) trailing--; // the split's last '' is no line
     let body: string;
     if (!folded) body = raw.join('\n');
     else {
@@ -414,15 +455,12 @@ class FastReader {
   }
 }
 
-/** Index of the `:` ending a plain key (followed by a space or the end), or -1. */
-function findKeyColon(s: string): number {
-  let from = 0;
-  for (;;) {
-    const k = s.indexOf(':', from);
-    if (k < 0) return -1;
-    if (k === s.length - 1 || s[k + 1] === ' ') return k;
-    from = k + 1;
+/** Index of the `:` ending a plain key (followed by a space or the line's end) in `s` from `from` to `end`, or -1. */
+function findKeyColon(s: string, from: number, end: number): number {
+  for (let k = from; k < end; k++) {
+    if (s.charCodeAt(k) === 58 && (k === end - 1 || s.charCodeAt(k + 1) === 32)) return k;
   }
+  return -1;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -430,40 +468,52 @@ const ESCAPES: Readonly<Record<string, string>> = {
   ' ': ' ', '"': '"', '/': '/', '\\': '\\', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
 };
 
-function readQuoted(s: string): { value: string; rest: string } {
-  const q = s[0];
-  if (q === "'") {
+/** Where the quoted scalar readQuoted() last read ends (the index after its closing quote). */
+let quotedEnd = 0;
+
+/** The one-line quoted scalar starting at `start` of `s`, in a line ending at `end` (see quotedEnd). */
+function readQuoted(s: string, start: number, end: number): string {
+  if (s.charCodeAt(start) === 39) {
     let out = '';
-    let k = 1;
+    let k = start + 1;
     for (;;) {
       const next = s.indexOf("'", k);
-      if (next < 0) giveUp();
+      if (next < 0 || next >= end) giveUp();
       out += s.slice(k, next);
-      if (s[next + 1] === "'") {
+      if (next + 1 < end && s.charCodeAt(next + 1) === 39) {
         out += "'";
         k = next + 2;
-      } else return { value: out, rest: s.slice(next + 1) };
+      } else {
+        quotedEnd = next + 1;
+        return out;
+      }
     }
   }
-  const close = s.indexOf('"', 1);
-  if (close < 0) giveUp();
-  const slash = s.indexOf('\\', 1);
-  if (slash < 0 || slash > close) return { value: s.slice(1, close), rest: s.slice(close + 1) };
+  const close = s.indexOf('"', start + 1);
+  if (close < 0 || close >= end) giveUp();
+  const inner = s.slice(start + 1, close);
+  if (!inner.includes('\\')) {
+    quotedEnd = close + 1;
+    return inner;
+  }
   let out = '';
-  let k = 1;
-  while (k < s.length) {
+  let k = start + 1;
+  while (k < end) {
     const ch = s[k]!;
-    if (ch === '"') return { value: out, rest: s.slice(k + 1) };
+    if (ch === '"') {
+      quotedEnd = k + 1;
+      return out;
+    }
     if (ch !== '\\') {
       out += ch;
       k++;
       continue;
     }
-    const e = s[k + 1];
+    const e = k + 1 < end ? s[k + 1] : undefined;
     if (e === undefined) giveUp();
     const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
     if (hexLen) {
-      const hex = s.slice(k + 2, k + 2 + hexLen);
+      const hex = s.slice(k + 2, Math.min(k + 2 + hexLen, end));
       if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== hexLen) giveUp();
       out += String.fromCodePoint(parseInt(hex, 16));
       k += 2 + hexLen;
@@ -475,6 +525,24 @@ function readQuoted(s: string): { value: string; rest: string } {
     }
   }
   return giveUp();
+}
+
+/** Whether a character code is JavaScript whitespace (what trimStart() and trimEnd() remove). */
+function isJsSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The index of the first character of `s` from `from` to `end` that is not whitespace (as trimStart() sees it), else `end`. */
+function skipSpaces(s: string, from: number, end: number): number {
+  while (from < end && isJsSpace(s.charCodeAt(from))) from++;
+  return from;
+}
+
+/** s.trimEnd(), without the call when `s` ends in a visible ASCII character (the usual case). */
+function trimmedEnd(s: string): string {
+  const last = s.charCodeAt(s.length - 1);
+  return last > 32 && last < 127 ? s : s.trimEnd();
 }
 
 /** One-line flow collections: `[a, 'b', {c: 1}]`, `{a: [1, 2]}`. */
@@ -497,9 +565,9 @@ class FlowReader {
     if (c === '[') return this.seq();
     if (c === '{') return this.map();
     if (c === '"' || c === "'") {
-      const q = readQuoted(this.s.slice(this.pos));
-      this.pos = this.s.length - q.rest.length;
-      return q.value;
+      const value = readQuoted(this.s, this.pos, this.s.length);
+      this.pos = quotedEnd;
+      return value;
     }
     return resolveNoted(this.plain());
   }

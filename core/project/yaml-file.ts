@@ -196,6 +196,12 @@ function findPosition(yf: YamlFile, path: YamlPath): { line: number; col: number
 }
 
 function findFastPosition(value: unknown, positions: PositionTable, path: YamlPath): { line: number; col: number } | undefined {
+  const packed = fastPosition(value, positions, path);
+  return packed === undefined ? undefined : { line: Math.floor(packed / POS_SCALE), col: packed % POS_SCALE };
+}
+
+/** findFastPosition's answer as the reader packs it (`line * POS_SCALE + col`). */
+function fastPosition(value: unknown, positions: PositionTable, path: YamlPath): number | undefined {
   let node = value;
   let packed: number | undefined;
   for (const seg of path) {
@@ -211,8 +217,7 @@ function findFastPosition(value: unknown, positions: PositionTable, path: YamlPa
     const list = positions.get(value);
     packed = list && firstPosition(value, list);
   }
-  if (packed === undefined) return undefined;
-  return { line: Math.floor(packed / POS_SCALE), col: packed % POS_SCALE };
+  return packed;
 }
 
 /** 1-based line of `path` in the document (e.g. `['models', 0, 'config', 'materialized']`). */
@@ -222,6 +227,11 @@ export function lineOf(yf: YamlFile, path: YamlPath): number | undefined {
 
 /** `{file, line, col}` of `path`; just `{file}` when the document is empty. */
 export function locOf(yf: YamlFile, path: YamlPath): SourceLocation {
+  if (yf.positions) {
+    // Called for every entry and column of a property file: no intermediate {line, col}.
+    const packed = fastPosition(yf.value, yf.positions, path);
+    return packed === undefined ? { file: yf.file } : { file: yf.file, line: Math.floor(packed / POS_SCALE), col: packed % POS_SCALE };
+  }
   const pos = findPosition(yf, path);
   if (pos === undefined) return { file: yf.file };
   return { file: yf.file, line: pos.line, col: pos.col };

@@ -623,6 +623,14 @@ export class TemplateEngine {
     return this.findMacro(name) !== undefined;
   }
 
+  /**
+   * A macro's source as written (its `{% macro %}` block), without compiling its file: listMacros
+   * compiles every file added lazily first (kiln's built-in macros, ~100 ms at parse time).
+   */
+  macroSource(name: string, packageName: string): string | undefined {
+    return this.macrosByPkg.get(packageName)?.get(name)?.info.sql;
+  }
+
   /** The package a macro an unqualified call to `name` would run comes from (undefined: none). */
   macroPackage(name: string): string | undefined {
     return this.findMacro(name)?.info.packageName;

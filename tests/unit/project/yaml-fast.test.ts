@@ -75,6 +75,10 @@ const HANDLED = [
   'seq:\n  -\n    name: a\n  - b\n',
   'a: [-1, +2, .5, 1e5]\n',
   'n: 123456789012\nf: -0.0\nneg: -0\n',
+  // Lines are read in place in the text: CRLF endings, and values up to their own line's end.
+  "models:\r\n  - name: a\r\n    tests:\r\n      - 'x' # c\r\n      - \"y\"\r\n    columns: [a, 'b']\r\n    description: |\r\n      block\r\n      text\r\nlast: 1\r\n",
+  "'a b' : 1\n\"c\":\n  - x\n",
+  'a:\n  - unique\n  - not_null\nb: c\n',
 ];
 
 const HANDED_OVER = [
@@ -99,6 +103,11 @@ const HANDED_OVER = [
   'a: @x\n',
   'a:\n    b: 1\n  c: 2\n',
   'a: |\n  x\n y\n',
+  // A quote left open on its line is never closed by one on a later line.
+  "a: 'open\nb: 'x'\n",
+  'a: "open\nb: "x"\n',
+  "- 'open\n- 'x': 1\n",
+  'a: 1\rb: 2\n',
 ];
 
 describe('fast YAML reader', () => {

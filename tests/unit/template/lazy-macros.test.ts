@@ -34,6 +34,24 @@ describe.each(MODES)('lazily added macro files (%s)', (mode) => {
     expect(e.callMacro('test_positive', [{ model: 'o', column_name: 'c', __keywords: true }], {})).toBe('select * from o where c < 0');
   });
 
+  it('gives a macro\'s source without compiling its file, the source listMacros gives', () => {
+    const lazy = engine(mode);
+    const compile = (lazy as unknown as { compile: (...a: unknown[]) => unknown }).compile;
+    let compiles = 0;
+    (lazy as unknown as { compile: (...a: unknown[]) => unknown }).compile = function (this: unknown, ...a: unknown[]) {
+      compiles++;
+      return compile.apply(this, a);
+    };
+    lazy.addMacroFileLazily('<kiln>/x.sql', FILE, 'dbt');
+    const source = lazy.macroSource('test_positive', 'dbt');
+    expect(source).toContain('{% test positive(model, column_name) %}');
+    expect(lazy.macroSource('shout', 'dbt')).toContain('{% macro shout(x, times=2) -%}');
+    expect(lazy.macroSource('shout', 'other')).toBeUndefined();
+    expect(lazy.macroSource('nope', 'dbt')).toBeUndefined();
+    expect(compiles).toBe(0);
+    for (const m of lazy.listMacros()) expect(lazy.macroSource(m.name, m.packageName)).toBe(m.sql);
+  });
+
   it('lists the same macros, arguments, lines and source as addMacroFile', () => {
     const lazy = engine(mode);
     lazy.addMacroFileLazily('<kiln>/x.sql', FILE, 'dbt');
