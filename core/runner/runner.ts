@@ -346,8 +346,12 @@ export class Runner {
             if (grouping) await runGroup(group, conn, thread);
             else {
               announce(node);
+              // A view whose statements can be made at once takes no await until they run.
+              const alone = this.groupable(node) ? this.prepareAlone(node) : null;
               // (Alone, a node always has a result: only a group's nodes may be put back.)
-              await finish(node, (await this.execute(node, conn, thread))!);
+              const result = alone ? await this.runAlone(alone, conn, thread) : (await this.execute(node, conn, thread))!;
+              const stopping = finish(node, result);
+              if (stopping) await stopping;
             }
           } finally {
             busy--;
@@ -547,15 +551,10 @@ export class Runner {
    * through executeOnce). Per node, this spares the awaits and objects of the general path.
    */
   private prepareGrouped(node: ParsedNode): Prepared | null {
-    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
-    const startedAt = isoNow();
-    const start = performance.now();
+    const made = this.compileAtOnce(node);
+    if (!made) return null;
+    const { sql, plan, start, startedAt, compiledAt } = made;
     try {
-      const state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
-      const compiled = state && this.compiler.compileRefsOnly(node);
-      if (!state || !compiled) return null;
-      const compiledAt = isoNow();
-      const plan = this.plan(node, compiled.sql, state);
       const steps = plan.steps;
       if (steps.length < 3 || steps[0].kind !== 'begin' || steps[steps.length - 1].kind !== 'commit' || plan.mainStep < 0) return null;
       const items: BatchItem[] = ['begin'];
@@ -568,11 +567,114 @@ export class Runner {
       }
       items.push('commit');
       const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
-      return { node, sql: compiled.sql, plan, items, statements, start, startedAt, compiledAt, relationName };
+      return { node, sql, plan, items, statements, start, startedAt, compiledAt, relationName };
     } catch {
       // (executeOnce does it again, and reports the error)
       return null;
     }
+  }
+
+  /**
+   * A view's warehouse state, compiled SQL and plan without an await: its template is text and
+   * refs only (Compiler.compileRefsOnly) and the adapter's cache holds its state
+   * (peekWarehouseState). Null otherwise, or when any of it failed (executeOnce then does it
+   * again, and reports the error).
+   */
+  private compileAtOnce(node: ParsedNode): { sql: string; plan: Plan; start: number; startedAt: string; compiledAt: string } | null {
+    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    const startedAt = isoNow();
+    const start = performance.now();
+    try {
+      const state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      const compiled = state && this.compiler.compileRefsOnly(node);
+      if (!state || !compiled) return null;
+      const compiledAt = isoNow();
+      return { sql: compiled.sql, plan: this.plan(node, compiled.sql, state), start, startedAt, compiledAt };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A view running alone (not in a group) whose plan is plain statements outside any transaction
+   * (DuckDB's one `create or replace view`), prepared as for a group (compileAtOnce). Per node,
+   * this spares executeOnce's awaits and objects; runAlone then does what it would.
+   */
+  private prepareAlone(node: ParsedNode): Prepared | null {
+    const made = this.compileAtOnce(node);
+    if (!made) return null;
+    const { plan } = made;
+    if (plan.mainStep < 0 || plan.fallback) return null;
+    const statements: string[] = [];
+    for (const step of plan.steps) {
+      if (!isPlanSql(step)) return null;
+      statements.push(step.sql);
+    }
+    const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
+    return { node, sql: made.sql, plan, items: [], statements, start: made.start, startedAt: made.startedAt, compiledAt: made.compiledAt, relationName };
+  }
+
+  /**
+   * A node prepared by prepareAlone, run as executeOnce runs it: each statement on its own (as
+   * runPlan runs statements outside a transaction), its compiled SQL handed over once the first
+   * is on its way, its executed statements and its result (or error) as executeOnce makes them.
+   */
+  private async runAlone(p: Prepared, conn: Connection, thread: string): Promise<NodeResult> {
+    const { node, plan } = p;
+    const timing: TimingInfo[] = [{ name: 'compile', started_at: p.startedAt, completed_at: p.compiledAt }];
+    const statements: string[] = [];
+    this.hold(conn);
+    try {
+      const running = this.runStatements(plan, conn, statements);
+      try {
+        this.hooks.compiled?.(node, p.sql);
+        this.settleCompiled?.(node);
+      } catch (e) {
+        // Not left running unobserved (see writingCompiled).
+        await running.catch(() => undefined);
+        throw e;
+      }
+      const outcome = await running;
+      this.hooks.executed?.(node, statements);
+      timing.push({ name: 'execute', started_at: p.compiledAt, completed_at: isoNow() });
+      return nodeResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, outcome, undefined, (performance.now() - p.start) / 1000, p.sql);
+    } catch (e) {
+      if (statements.length) this.hooks.executed?.(node, statements);
+      const error = asNodeError(pointIntoCompiled(e, p.sql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
+      return {
+        uniqueId: node.uniqueId,
+        threadId: thread,
+        timing,
+        relationName: p.relationName,
+        status: 'error',
+        message: error.message,
+        executionTime: (performance.now() - p.start) / 1000,
+        rowsAffected: null,
+        adapterMessage: 'ERROR',
+        compiledCode: p.sql,
+        error,
+      };
+    } finally {
+      this.unhold(conn);
+    }
+  }
+
+  /** runPlan for a plan of plain statements outside a transaction (see prepareAlone). */
+  private async runStatements(plan: Plan, conn: Connection, statements: string[]): Promise<Outcome> {
+    let rows: number | null = null;
+    let message = '';
+    const mainStep = plan.steps[plan.mainStep];
+    for (const step of plan.steps) {
+      if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
+      const sql = (step as Extract<Step, { kind: 'sql' }>).sql;
+      statements.push(sql);
+      const r = await conn.execute(sql);
+      if (step !== mainStep && !(step.kind === 'sql' && step.main)) continue;
+      rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
+      message = r.message;
+    }
+    this.applyCache(plan);
+    return { status: 'success', message: message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
   }
 
   /**
@@ -887,12 +989,12 @@ export class Runner {
 
 type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures' | 'batchResults' | 'error'>;
 
-/** A node prepared for its group (Runner.prepareGrouped). */
+/** A node prepared for its group (Runner.prepareGrouped), or to run alone (Runner.prepareAlone). */
 interface Prepared {
   readonly node: ParsedNode;
   readonly sql: string;
   readonly plan: Plan;
-  /** The plan's transaction, as offered to the group. */
+  /** The plan's transaction, as offered to the group (none alone). */
   readonly items: readonly BatchItem[];
   /** Its statements, as target/run records them. */
   readonly statements: readonly string[];
