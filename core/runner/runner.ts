@@ -146,6 +146,8 @@ export class Runner {
 
     await this.createSchemas(reported);
     await this.hooks.beforeNodes?.();
+    // Not awaited: the first nodes do not wait for it (while a listing is out, a node looks up as before).
+    void this.listRelationsAhead(reported);
 
     // Nodes that will not compile again. A retried node compiles again (to the same SQL, but
     // unproven): with a retry policy a node counts only once its result is in.
@@ -421,6 +423,22 @@ export class Runner {
       }
     }
     return { parentsOf, childrenOf };
+  }
+
+  /**
+   * Fills the adapter's relation cache for the schemas the nodes build in as soon as the run's
+   * hooks before any node are done (what they create is then listed, as a node's first look-up
+   * would list it): the first node of each schema then finds its state there (peekRelation) as
+   * later ones do. A failed listing is left to the node that looks there (getRelation lists
+   * again, and reports it).
+   */
+  private async listRelationsAhead(nodes: readonly ParsedNode[]): Promise<void> {
+    if (!this.adapter.peekRelation) return;
+    const wanted = new Map<string, { database: string; schema: string }>();
+    for (const n of nodes) {
+      if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') wanted.set(`${n.database}\u0000${n.schema}`, n);
+    }
+    await Promise.all([...wanted.values()].map(({ database, schema }) => this.adapter.listRelations(database, schema).catch(() => undefined)));
   }
 
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
