@@ -563,7 +563,7 @@ export class Runner {
 
   /**
    * A node of a group whose statements can be made without an await: a view whose template is
-   * text and refs only (Compiler.compileRefsOnly), whose warehouse state the adapter's cache
+   * static (Compiler.compileStatic), whose warehouse state the adapter's cache
    * holds (peekWarehouseState), and whose plan is one plain transaction. Everything executeOnce
    * would do up to offering that transaction, done at once; null for any other node (it runs
    * through executeOnce). Per node, this spares the awaits and objects of the general path.
@@ -593,8 +593,8 @@ export class Runner {
   }
 
   /**
-   * A view's warehouse state, compiled SQL and plan without an await: its template is text and
-   * refs only (Compiler.compileRefsOnly) and the adapter's cache holds its state
+   * A view's warehouse state, compiled SQL and plan without an await: its template is static
+   * (Compiler.compileStatic: text and ref/source/config/var calls) and the adapter's cache holds its state
    * (peekWarehouseState). Null otherwise, or when any of it failed (executeOnce then does it
    * again, and reports the error).
    */
@@ -604,7 +604,7 @@ export class Runner {
     const start = performance.now();
     try {
       const state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
-      const compiled = state && this.compiler.compileRefsOnly(node);
+      const compiled = state && this.compiler.compileStatic(node);
       if (!state || !compiled) return null;
       const compiledAt = isoNow();
       return { sql: compiled.sql, plan: this.plan(node, compiled.sql, state), start, startedAt, compiledAt };
