@@ -122,6 +122,20 @@ export class Compiler {
     return this.finish(node, undefined, rendered);
   }
 
+  /**
+   * compileAsync's answer where it needs no await: a static template (compileStatic), or one that
+   * renders without waiting on the warehouse (Engine.renderNow) and refs no ephemeral node. Null
+   * otherwise (compileAsync then compiles it); a template's error is thrown, as compileAsync's.
+   */
+  compileNow(node: ParsedNode, run?: NodeCompileOptions): CompiledNode | null {
+    const compiled = this.compileStatic(node);
+    if (compiled || node.resourceType === 'seed' || node.testMetadata || this.opts.empty || run?.batch) return compiled;
+    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
+    const body = this.engine.renderNow(node.originalFilePath, node.rawCode, ctx);
+    if (body === null || ephemeralRefs.length > 0) return null;
+    return this.finish(node, run, { body: withoutDoubleAliases(body, empties), ephemeralRefs });
+  }
+
   /** Ephemeral models compiled for onEphemeral. */
   private readonly ephemeralsCompiled = new Set<string>();
 

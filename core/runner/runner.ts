@@ -6,7 +6,7 @@
 import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
-import type { Compiler } from '../compiler/compile.js';
+import type { CompiledNode, Compiler } from '../compiler/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
 import { isIncrementalRun, microbatchBatches, peekWarehouseState, readWarehouseState } from '../materializations/warehouse-state.js';
@@ -349,9 +349,9 @@ export class Runner {
             else {
               announce(node);
               // A view whose statements can be made at once takes no await until they run.
-              const alone = this.groupable(node) ? this.prepareAlone(node) : null;
+              const alone = this.groupable(node) ? this.prepareAlone(node, conn) : null;
               // (Alone, a node always has a result: only a group's nodes may be put back.)
-              const result = alone ? await this.runAlone(alone, conn, thread) : (await this.execute(node, conn, thread))!;
+              const result = !alone ? (await this.execute(node, conn, thread))! : 'error' in alone ? this.compileFailed(node, thread, alone) : await this.runAlone(alone, conn, thread);
               const stopping = finish(node, result);
               if (stopping) await stopping;
             }
@@ -615,21 +615,61 @@ export class Runner {
 
   /**
    * A view running alone (not in a group) whose plan is plain statements outside any transaction
-   * (DuckDB's one `create or replace view`), prepared as for a group (compileAtOnce). Per node,
-   * this spares executeOnce's awaits and objects; runAlone then does what it would.
+   * (DuckDB's one `create or replace view`), its state in the adapter's cache (peekWarehouseState)
+   * and its template rendered without an await (Compiler.compileNow: a static one, or one that
+   * waits on nothing). Per node, this spares executeOnce's awaits and objects; runAlone then does
+   * what it would. Its template's error, if any, is the node's (as executeOnce reports it).
    */
-  private prepareAlone(node: ParsedNode): Prepared | null {
-    const made = this.compileAtOnce(node);
-    if (!made) return null;
-    const { plan } = made;
-    if (plan.mainStep < 0 || plan.fallback) return null;
-    const statements: string[] = [];
-    for (const step of plan.steps) {
-      if (!isPlanSql(step)) return null;
-      statements.push(step.sql);
+  private prepareAlone(node: ParsedNode, conn: Connection): Prepared | { readonly error: unknown; readonly start: number } | null {
+    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    const startedAt = isoNow();
+    const start = performance.now();
+    let state: WarehouseState | null;
+    try {
+      state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      // The plan's shape, told before the template renders (its log() calls then print once).
+      if (!state || !plainStatements(this.plan(node, '', state))) return null;
+    } catch {
+      return null;
     }
+    let compiled: CompiledNode | null;
+    try {
+      // As executeOnce compiles it; a view's template that would use the connection waits on the warehouse (null).
+      const connection = async () => conn;
+      compiled = this.compiler.compileNow(node, { isIncremental: isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection } });
+    } catch (error) {
+      return { error, start };
+    }
+    if (!compiled) return null;
+    const compiledAt = isoNow();
+    try {
+      const plan = this.plan(node, compiled.sql, state);
+      const statements = plainStatements(plan);
+      if (!statements) return null;
+      const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
+      return { node, sql: compiled.sql, plan, items: [], statements, start, startedAt, compiledAt, relationName };
+    } catch {
+      return null;
+    }
+  }
+
+  /** A node whose compile failed in prepareAlone: its result as executeOnce makes it. */
+  private compileFailed(node: ParsedNode, thread: string, failed: { readonly error: unknown; readonly start: number }): NodeResult {
+    const error = asNodeError(pointIntoCompiled(failed.error, null, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
     const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
-    return { node, sql: made.sql, plan, items: [], statements, start: made.start, startedAt: made.startedAt, compiledAt: made.compiledAt, relationName };
+    return {
+      uniqueId: node.uniqueId,
+      threadId: thread,
+      timing: [],
+      relationName,
+      status: 'error',
+      message: error.message,
+      executionTime: (performance.now() - failed.start) / 1000,
+      rowsAffected: null,
+      adapterMessage: 'ERROR',
+      compiledCode: null,
+      error,
+    };
   }
 
   /**
@@ -1053,6 +1093,17 @@ function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
 /** A statement of the plan's own that may share a batch: hooks (the user's SQL) and steps that retell their own errors (grants) run alone. */
 function isPlanSql(s: Step): s is Extract<Step, { kind: 'sql' }> {
   return s.kind === 'sql' && !s.purpose.endsWith('hook') && !s.onError;
+}
+
+/** The plan's statements where it is plain statements outside any transaction (see Runner.prepareAlone); null otherwise. */
+function plainStatements(plan: Plan): string[] | null {
+  if (plan.mainStep < 0 || plan.fallback) return null;
+  const statements: string[] = [];
+  for (const step of plan.steps) {
+    if (!isPlanSql(step)) return null;
+    statements.push(step.sql);
+  }
+  return statements;
 }
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */
