@@ -678,12 +678,12 @@ export class Runner {
    * is on its way, its executed statements and its result (or error) as executeOnce makes them.
    */
   private async runAlone(p: Prepared, conn: Connection, thread: string): Promise<NodeResult> {
-    const { node, plan } = p;
+    const { node } = p;
     const timing: TimingInfo[] = [{ name: 'compile', started_at: p.startedAt, completed_at: p.compiledAt }];
     const statements: string[] = [];
     this.hold(conn);
     try {
-      const running = this.runStatements(plan, conn, statements);
+      const running = this.runStatements(p, conn, statements);
       try {
         this.hooks.compiled?.(node, p.sql);
         this.settleCompiled?.(node);
@@ -717,16 +717,17 @@ export class Runner {
     }
   }
 
-  /** runPlan for a plan of plain statements outside a transaction (see prepareAlone). */
-  private async runStatements(plan: Plan, conn: Connection, statements: string[]): Promise<Outcome> {
+  /** runPlan for a plan of plain statements outside a transaction (see prepareAlone): `p.statements`, one per step. */
+  private async runStatements(p: Prepared, conn: Connection, statements: string[]): Promise<Outcome> {
     let rows: number | null = null;
     let message = '';
+    const { plan } = p;
     const mainStep = plan.steps[plan.mainStep];
-    for (const step of plan.steps) {
+    for (let k = 0; k < plan.steps.length; k++) {
       if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
-      const sql = (step as Extract<Step, { kind: 'sql' }>).sql;
-      statements.push(sql);
-      const r = await conn.execute(sql);
+      const step = plan.steps[k];
+      statements.push(p.statements[k]);
+      const r = await conn.execute(p.statements[k]);
       if (step !== mainStep && !(step.kind === 'sql' && step.main)) continue;
       rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
       message = r.message;
