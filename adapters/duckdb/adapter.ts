@@ -231,6 +231,10 @@ export class DuckDBAdapter implements Adapter {
     return this.cache.get(name);
   }
 
+  peekRelation(name: RelationName): Relation | null | undefined {
+    return this.cache.peek(name);
+  }
+
   /**
    * Not cached. Pass the connection of an open transaction to see relations it created but
    * has not committed (DuckDB hides those from other connections).

@@ -32,6 +32,12 @@ export class RelationCache {
     return this.load(name.database, name.schema).then((m) => m.get(keyOf(name.identifier)) ?? null);
   }
 
+  /** get()'s answer without waiting, once the schema is listed (null: no such relation); undefined before. */
+  peek(name: RelationName): Relation | null | undefined {
+    const relations = this.schemas.get(schemaKey(name.database, name.schema))?.relations;
+    return relations ? (relations.get(keyOf(name.identifier)) ?? null) : undefined;
+  }
+
   added(rel: Relation): void {
     this.apply(rel.database, rel.schema, (m) => m.set(keyOf(rel.identifier), rel));
   }

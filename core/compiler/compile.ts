@@ -111,16 +111,30 @@ export class Compiler {
   }
 
   /**
-   * compile() of a template whose only Jinja is ref/source calls (see renderRefsOnly): no run-time
-   * answer (is_incremental(), the warehouse) can change it, so it needs no await. Null for any
-   * other node; compileAsync then compiles it.
+   * compile() of a static template (text and literal ref/source/config/var calls, see
+   * static-template.ts) that refs no ephemeral node, as compileAsync compiles it: none of those
+   * calls answers differently at run time, so it needs no await. Null for any other node (or when
+   * a call failed); compileAsync then compiles it, and reports the error.
    */
-  compileRefsOnly(node: ParsedNode): CompiledNode | null {
-    if (node.resourceType === 'seed' || node.testMetadata || this.opts.staticFastPath === false || this.opts.empty) return null;
-    if (node.packageName && node.packageName !== this.deps.projectName) return null;
-    const tpl = readStatic(node.rawCode);
-    const body = tpl ? this.renderRefsOnly(node, tpl) : null;
-    return body === null ? null : this.finish(node, undefined, { body, ephemeralRefs: [] });
+  compileStatic(node: ParsedNode): CompiledNode | null {
+    if (node.resourceType === 'seed' || this.opts.empty) return null;
+    const rendered = this.renderStaticNode(node);
+    if (!rendered || rendered.ephemeralRefs.length > 0) return null;
+    return this.finish(node, undefined, rendered);
+  }
+
+  /**
+   * compileAsync's answer where it needs no await: a static template (compileStatic), or one that
+   * renders without waiting on the warehouse (Engine.renderNow) and refs no ephemeral node. Null
+   * otherwise (compileAsync then compiles it); a template's error is thrown, as compileAsync's.
+   */
+  compileNow(node: ParsedNode, run?: NodeCompileOptions): CompiledNode | null {
+    const compiled = this.compileStatic(node);
+    if (compiled || node.resourceType === 'seed' || node.testMetadata || this.opts.empty || run?.batch) return compiled;
+    const { ctx, ephemeralRefs, empties } = this.contextFor(node, run);
+    const body = this.engine.renderNow(node.originalFilePath, node.rawCode, ctx);
+    if (body === null || ephemeralRefs.length > 0) return null;
+    return this.finish(node, run, { body: withoutDoubleAliases(body, empties), ephemeralRefs });
   }
 
   /** Ephemeral models compiled for onEphemeral. */

@@ -6,7 +6,7 @@
 import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
-import type { Compiler } from '../compiler/compile.js';
+import type { CompiledNode, Compiler } from '../compiler/compile.js';
 import { EphemeralCompileError } from '../compiler/ephemeral-failure.js';
 import type { Dag } from '../graph/dag.js';
 import { planNode, type Plan, type Step, type WarehouseState } from '../materializations/plan.js';
@@ -153,6 +153,8 @@ export class Runner {
 
     await this.createSchemas(reported);
     await this.hooks.beforeNodes?.();
+    // Not awaited: the first nodes do not wait for it (while a listing is out, a node looks up as before).
+    void this.listRelationsAhead(reported);
 
     // Nodes that will not compile again. A retried node compiles again (to the same SQL, but
     // unproven): with a retry policy a node counts only once its result is in.
@@ -375,8 +377,12 @@ export class Runner {
             if (grouping) await runGroup(group, conn, thread);
             else {
               announce(node);
+              // A view whose statements can be made at once takes no await until they run.
+              const alone = this.groupable(node) ? this.prepareAlone(node, conn) : null;
               // (Alone, a node always has a result: only a group's nodes may be put back.)
-              await finish(node, (await this.execute(node, conn, thread))!);
+              const result = !alone ? (await this.execute(node, conn, thread))! : 'error' in alone ? this.compileFailed(node, thread, alone) : await this.runAlone(alone, conn, thread);
+              const stopping = finish(node, result);
+              if (stopping) await stopping;
             }
           } finally {
             busy--;
@@ -446,6 +452,22 @@ export class Runner {
       }
     }
     return { parentsOf, childrenOf };
+  }
+
+  /**
+   * Fills the adapter's relation cache for the schemas the nodes build in as soon as the run's
+   * hooks before any node are done (what they create is then listed, as a node's first look-up
+   * would list it): the first node of each schema then finds its state there (peekRelation) as
+   * later ones do. A failed listing is left to the node that looks there (getRelation lists
+   * again, and reports it).
+   */
+  private async listRelationsAhead(nodes: readonly ParsedNode[]): Promise<void> {
+    if (!this.adapter.peekRelation) return;
+    const wanted = new Map<string, { database: string; schema: string }>();
+    for (const n of nodes) {
+      if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') wanted.set(`${n.database}\u0000${n.schema}`, n);
+    }
+    await Promise.all([...wanted.values()].map(({ database, schema }) => this.adapter.listRelations(database, schema).catch(() => undefined)));
   }
 
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
@@ -576,21 +598,16 @@ export class Runner {
 
   /**
    * A node of a group whose statements can be made without an await: a view whose template is
-   * text and refs only (Compiler.compileRefsOnly), whose warehouse state the adapter's cache
+   * static (Compiler.compileStatic), whose warehouse state the adapter's cache
    * holds (peekWarehouseState), and whose plan is one plain transaction. Everything executeOnce
    * would do up to offering that transaction, done at once; null for any other node (it runs
    * through executeOnce). Per node, this spares the awaits and objects of the general path.
    */
   private prepareGrouped(node: ParsedNode): Prepared | null {
-    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
-    const startedAt = isoNow();
-    const start = performance.now();
+    const made = this.compileAtOnce(node);
+    if (!made) return null;
+    const { sql, plan, start, startedAt, compiledAt } = made;
     try {
-      const state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
-      const compiled = state && this.compiler.compileRefsOnly(node);
-      if (!state || !compiled) return null;
-      const compiledAt = isoNow();
-      const plan = this.plan(node, compiled.sql, state);
       const steps = plan.steps;
       if (steps.length < 3 || steps[0].kind !== 'begin' || steps[steps.length - 1].kind !== 'commit' || plan.mainStep < 0) return null;
       const items: BatchItem[] = ['begin'];
@@ -603,11 +620,155 @@ export class Runner {
       }
       items.push('commit');
       const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
-      return { node, sql: compiled.sql, plan, items, statements, start, startedAt, compiledAt, relationName };
+      return { node, sql, plan, items, statements, start, startedAt, compiledAt, relationName };
     } catch {
       // (executeOnce does it again, and reports the error)
       return null;
     }
+  }
+
+  /**
+   * A view's warehouse state, compiled SQL and plan without an await: its template is static
+   * (Compiler.compileStatic: text and ref/source/config/var calls) and the adapter's cache holds its state
+   * (peekWarehouseState). Null otherwise, or when any of it failed (executeOnce then does it
+   * again, and reports the error).
+   */
+  private compileAtOnce(node: ParsedNode): { sql: string; plan: Plan; start: number; startedAt: string; compiledAt: string } | null {
+    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    const startedAt = isoNow();
+    const start = performance.now();
+    try {
+      const state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      const compiled = state && this.compiler.compileStatic(node);
+      if (!state || !compiled) return null;
+      const compiledAt = isoNow();
+      return { sql: compiled.sql, plan: this.plan(node, compiled.sql, state), start, startedAt, compiledAt };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A view running alone (not in a group) whose plan is plain statements outside any transaction
+   * (DuckDB's one `create or replace view`), its state in the adapter's cache (peekWarehouseState)
+   * and its template rendered without an await (Compiler.compileNow: a static one, or one that
+   * waits on nothing). Per node, this spares executeOnce's awaits and objects; runAlone then does
+   * what it would. Its template's error, if any, is the node's (as executeOnce reports it).
+   */
+  private prepareAlone(node: ParsedNode, conn: Connection): Prepared | { readonly error: unknown; readonly start: number } | null {
+    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    const startedAt = isoNow();
+    const start = performance.now();
+    let state: WarehouseState | null;
+    try {
+      state = peekWarehouseState(this.adapter, node, !!this.opts.fullRefresh);
+      // The plan's shape, told before the template renders (its log() calls then print once).
+      if (!state || !plainStatements(this.plan(node, '', state))) return null;
+    } catch {
+      return null;
+    }
+    let compiled: CompiledNode | null;
+    try {
+      // As executeOnce compiles it; a view's template that would use the connection waits on the warehouse (null).
+      const connection = async () => conn;
+      compiled = this.compiler.compileNow(node, { isIncremental: isIncrementalRun(node, state), warehouse: { adapter: this.adapter, connection } });
+    } catch (error) {
+      return { error, start };
+    }
+    if (!compiled) return null;
+    const compiledAt = isoNow();
+    try {
+      const plan = this.plan(node, compiled.sql, state);
+      const statements = plainStatements(plan);
+      if (!statements) return null;
+      const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
+      return { node, sql: compiled.sql, plan, items: [], statements, start, startedAt, compiledAt, relationName };
+    } catch {
+      return null;
+    }
+  }
+
+  /** A node whose compile failed in prepareAlone: its result as executeOnce makes it. */
+  private compileFailed(node: ParsedNode, thread: string, failed: { readonly error: unknown; readonly start: number }): NodeResult {
+    const error = asNodeError(pointIntoCompiled(failed.error, null, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
+    const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
+    return {
+      uniqueId: node.uniqueId,
+      threadId: thread,
+      timing: [],
+      relationName,
+      status: 'error',
+      message: error.message,
+      executionTime: (performance.now() - failed.start) / 1000,
+      rowsAffected: null,
+      adapterMessage: 'ERROR',
+      compiledCode: null,
+      error,
+    };
+  }
+
+  /**
+   * A node prepared by prepareAlone, run as executeOnce runs it: each statement on its own (as
+   * runPlan runs statements outside a transaction), its compiled SQL handed over once the first
+   * is on its way, its executed statements and its result (or error) as executeOnce makes them.
+   */
+  private async runAlone(p: Prepared, conn: Connection, thread: string): Promise<NodeResult> {
+    const { node } = p;
+    const timing: TimingInfo[] = [{ name: 'compile', started_at: p.startedAt, completed_at: p.compiledAt }];
+    const statements: string[] = [];
+    this.hold(conn);
+    try {
+      const running = this.runStatements(p, conn, statements);
+      try {
+        this.hooks.compiled?.(node, p.sql);
+        this.settleCompiled?.(node);
+      } catch (e) {
+        // Not left running unobserved (see writingCompiled).
+        await running.catch(() => undefined);
+        throw e;
+      }
+      const outcome = await running;
+      this.hooks.executed?.(node, statements);
+      timing.push({ name: 'execute', started_at: p.compiledAt, completed_at: isoNow() });
+      return nodeResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, outcome, undefined, (performance.now() - p.start) / 1000, p.sql);
+    } catch (e) {
+      if (statements.length) this.hooks.executed?.(node, statements);
+      const error = asNodeError(pointIntoCompiled(e, p.sql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
+      return {
+        uniqueId: node.uniqueId,
+        threadId: thread,
+        timing,
+        relationName: p.relationName,
+        status: 'error',
+        message: error.message,
+        executionTime: (performance.now() - p.start) / 1000,
+        rowsAffected: null,
+        adapterMessage: 'ERROR',
+        compiledCode: p.sql,
+        error,
+      };
+    } finally {
+      this.unhold(conn);
+    }
+  }
+
+  /** runPlan for a plan of plain statements outside a transaction (see prepareAlone): `p.statements`, one per step. */
+  private async runStatements(p: Prepared, conn: Connection, statements: string[]): Promise<Outcome> {
+    let rows: number | null = null;
+    let message = '';
+    const { plan } = p;
+    const mainStep = plan.steps[plan.mainStep];
+    for (let k = 0; k < plan.steps.length; k++) {
+      if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
+      const step = plan.steps[k];
+      statements.push(p.statements[k]);
+      const r = await conn.execute(p.statements[k]);
+      if (step !== mainStep && !(step.kind === 'sql' && step.main)) continue;
+      rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
+      message = r.message;
+    }
+    this.applyCache(plan);
+    return { status: 'success', message: message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
   }
 
   /**
@@ -922,12 +1083,12 @@ export class Runner {
 
 type Outcome = Pick<NodeResult, 'status' | 'message' | 'rowsAffected' | 'adapterMessage' | 'failures' | 'storedFailures' | 'batchResults' | 'error'>;
 
-/** A node prepared for its group (Runner.prepareGrouped). */
+/** A node prepared for its group (Runner.prepareGrouped), or to run alone (Runner.prepareAlone). */
 interface Prepared {
   readonly node: ParsedNode;
   readonly sql: string;
   readonly plan: Plan;
-  /** The plan's transaction, as offered to the group. */
+  /** The plan's transaction, as offered to the group (none alone). */
   readonly items: readonly BatchItem[];
   /** Its statements, as target/run records them. */
   readonly statements: readonly string[];
@@ -968,6 +1129,17 @@ function batchGroup(first: BatchStep, queue: Step[]): BatchStep[] {
 /** A statement of the plan's own that may share a batch: hooks (the user's SQL) and steps that retell their own errors (grants) run alone. */
 function isPlanSql(s: Step): s is Extract<Step, { kind: 'sql' }> {
   return s.kind === 'sql' && !s.purpose.endsWith('hook') && !s.onError;
+}
+
+/** The plan's statements where it is plain statements outside any transaction (see Runner.prepareAlone); null otherwise. */
+function plainStatements(plan: Plan): string[] | null {
+  if (plan.mainStep < 0 || plan.fallback) return null;
+  const statements: string[] = [];
+  for (const step of plan.steps) {
+    if (!isPlanSql(step)) return null;
+    statements.push(step.sql);
+  }
+  return statements;
 }
 
 /** Test-only hook: KILN_TEST_FAIL_AFTER=<node name>:<n> fails that node right after its n-th statement. */

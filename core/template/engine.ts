@@ -381,6 +381,19 @@ export class TemplateEngine {
     return this.runAsync(tpl, new Scope(this.state, file, undefined, { async: true, current: context }), lineOffset);
   }
 
+  /**
+   * renderAsync's first, synchronous attempt on its own: the output, or null when the template
+   * must wait on the warehouse (marked so: renderAsync then renders it on its async path at once).
+   */
+  renderNow(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): string | null {
+    const tpl = this.compile(file, source, opts.lineOffset);
+    if (tpl.needsAsync) return null;
+    const out = this.attempt(() => this.run(tpl, new Scope(this.state, file), context, opts.lineOffset ?? 0));
+    if (out !== NEEDS_ASYNC) return out;
+    tpl.needsAsync = true;
+    return null;
+  }
+
   /** renderNative() for templates that may wait on the warehouse (see renderAsync). */
   async renderNativeAsync(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): Promise<unknown> {
     const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(source);

@@ -66,7 +66,9 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // target/compiled and target/run go to disk on a worker thread: a file per node (a read to
   // compare, a write, a rename) would otherwise block the event loop every runner thread shares.
   // Everything is on disk before this command returns, whichever way it ends.
-  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0' });
+  // Two files a node (compiled and run): a run of more than a few hundred starts the worker at
+  // once, rather than first writing 256 files here (a new file costs ~1 ms of this thread).
+  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size });
   let failed = true;
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
