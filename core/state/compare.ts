@@ -46,7 +46,8 @@ export class StateComparison {
       if (this.otherMatches(value, this.old.sources.get(s.uniqueId), (old) => sameSource(s, old))) out.add(s.uniqueId);
     }
     for (const e of this.current.exposures?.values() ?? []) {
-      const now = { depends_on: { nodes: e.dependsOn.nodes }, type: e.type, owner: e.owner, url: e.url, maturity: e.maturity, config: { ...e.config, tags: e.tags } };
+      // (config as manifest.json writes it: the parser's, holding enabled, tags and meta as dbt's does)
+      const now = { depends_on: { nodes: e.dependsOn.nodes }, type: e.type, owner: e.owner, url: e.url, maturity: e.maturity, config: e.config };
       if (this.otherMatches(value, this.old.exposures.get(e.uniqueId), (old) => sameExposure(now, old))) out.add(e.uniqueId);
     }
     for (const e of semanticNodes(this.current)) {

@@ -85,7 +85,7 @@ function exposure(name: string, deps: string[], tags: string[] = []): Exposure {
   const file = 'models/exposures.yml';
   return {
     uniqueId: `exposure.${P}.${name}`, resourceType: 'exposure', packageName: P, name, label: null, type: 'dashboard', owner: { name: 'bi', email: null },
-    description: '', url: null, maturity: 'high', tags, meta: {}, config: { enabled: true }, refs: [], sources: [],
+    description: '', url: null, maturity: 'high', tags, meta: {}, config: { enabled: true, tags, meta: {} }, refs: [], sources: [],
     dependsOn: { nodes: deps, macros: [] }, originalFilePath: file, path: file, fqn: [P, name], loc: { file },
   };
 }
