@@ -85,6 +85,12 @@ describe('exposures in a build (dbt 1.11)', () => {
     expect(plain(bad.stdout)).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
     const e = results(dir).find((x) => x.unique_id === 'exposure.p.dash')!;
     expect(e).toMatchObject({ status: 'skipped', message: null, adapter_response: {}, failures: null, compiled: null, timing: [], execution_time: 0 });
+
+    // retry takes the skipped exposure again (dbt: `2 of 3 SKIP exposure ...`), with no "no longer exists" warning.
+    const again = await kiln(['retry'], dir);
+    expect(plain(again.output)).not.toMatch(/no longer exist/);
+    expect(plain(again.stdout)).toMatch(/2 of 3 SKIP exposure dash /);
+    expect(plain(again.stdout)).toContain('Done. PASS=0 WARN=0 ERROR=1 SKIP=2 TOTAL=3');
   });
 
   it('leaves exposures out of run, and the Done line of a build without one as before', async () => {
