@@ -314,8 +314,12 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       const skipped = chosen
         .filter((n) => n.config.materialized !== 'ephemeral')
         .map((n) => ({ ...skippedResult(n, failedHook, failedHook, resultRelationName(n, (rel) => session.adapter.dialect.renderRelation(rel))), threadId: 'MainThread' }));
-      skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
-      summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
+      // The build's exposures are skipped too (dbt 1.11 counts them in its total, then fails on them).
+      const skippedExposures = exposures.map((e) => ({ ...skippedResult(e, failedHook, failedHook), threadId: 'MainThread' }));
+      const total = skipped.length + skippedExposures.length;
+      skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, total, r));
+      skippedExposures.forEach((r, i) => reporter.exposureFinished(exposures[i].name, r.uniqueId, skipped.length + i + 1, total, r));
+      summary = { results: [...skipped, ...skippedExposures], elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
     }
     if (startHookFailed) hookFailed = true;
     if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
