@@ -26,7 +26,7 @@ function kindOf(r: NodeResult): string {
  */
 export function adapterResponseJson(r: NodeResult, style: AdapterResponseStyle = 'status'): Record<string, unknown> {
   const kind = kindOf(r);
-  if (r.status === 'skipped' || r.status === 'error' || kind === 'operation' || isNoop(r)) return {};
+  if (r.status === 'skipped' || r.status === 'error' || kind === 'operation' || kind === 'exposure' || isNoop(r)) return {};
   if (kind === 'seed') return { _message: r.adapterMessage, code: responseCode(r.adapterMessage), rows_affected: r.rowsAffected };
   if (style === 'ok') return { _message: 'OK' };
   if (kind === 'test') return { _message: 'SELECT 1', code: 'SELECT', rows_affected: 1 };
@@ -41,7 +41,7 @@ export function adapterResponseJson(r: NodeResult, style: AdapterResponseStyle =
  */
 export function resultMessage(r: NodeResult, style: AdapterResponseStyle = 'status'): string | null {
   const kind = kindOf(r);
-  if (kind === 'operation' || isNoop(r)) return r.message;
+  if (kind === 'operation' || isNoop(r) || r.status === 'no-op') return r.message;
   if (r.status === 'pass' || (r.status === 'skipped' && !r.ephemeralFailure)) return null;
   if (r.status === 'success' && style === 'ok' && (kind === 'model' || kind === 'snapshot')) return 'OK';
   return r.message;

@@ -388,7 +388,8 @@ export function resultJson(r: NodeResult, style?: AdapterResponseStyle): Record<
     failures: r.failures ?? null,
     unique_id: r.uniqueId,
     // dbt writes `false` for a node it skipped (never compiled), null for what has no SQL.
-    compiled: r.compiledCode ? true : r.status === 'skipped' ? false : null,
+    // (An exposure has no SQL: null even when skipped.)
+    compiled: r.compiledCode ? true : r.status === 'skipped' && !r.uniqueId.startsWith('exposure.') ? false : null,
     compiled_code: r.compiledCode || null,
     // As dbt: a seed (no SQL of its own) has no compiled code, and no relation_name here either.
     relation_name: r.uniqueId.startsWith('seed.') ? null : r.relationName,

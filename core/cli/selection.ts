@@ -71,9 +71,10 @@ function retrySelection(session: Session, ids: ReadonlySet<string>, resourceType
   const out = new Set<string>();
   const gone: string[] = [];
   for (const id of ids) {
-    const node = session.manifest.nodes.get(id);
-    if (!node) gone.push(id);
-    else if (resourceTypes === 'all' || resourceTypes.includes(node.resourceType)) out.add(id);
+    // A build's skipped exposure is retried too (dbt 1.11): reported again, once its parents are.
+    const type = session.manifest.nodes.get(id)?.resourceType ?? (session.manifest.exposures?.has(id) ? 'exposure' : undefined);
+    if (!type) gone.push(id);
+    else if (resourceTypes === 'all' || resourceTypes.includes(type)) out.add(id);
   }
   if (gone.length) {
     onWarning?.(new KilnError(Codes.SELECTION_EMPTY, `${gone.length} node${gone.length === 1 ? '' : 's'} of the last run no longer exist${gone.length === 1 ? 's' : ''} and will not be retried: ${gone.join(', ')}`));

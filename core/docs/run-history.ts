@@ -14,7 +14,7 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 export interface HistoryResult {
   readonly id: string;
-  readonly status: NodeStatus;
+  readonly status: Exclude<NodeStatus, 'no-op'>;
   /** Seconds. */
   readonly time: number;
   /** Tests: failing rows. */
@@ -56,13 +56,14 @@ export function historyEntry(summary: RunSummary, inv: HistoryInvocation): Histo
     target: inv.target,
     select: inv.select ?? [],
     exclude: inv.exclude ?? [],
-    results: summary.results.map((r) => ({
+    // An exposure's no-op is no result of the docs site's history (it ran nothing).
+    results: summary.results.flatMap((r) => (r.status === 'no-op' ? [] : [{
       id: r.uniqueId,
       status: r.status,
       time: round(r.executionTime),
       ...(r.failures !== undefined && r.failures !== null ? { failures: r.failures } : {}),
       ...(r.status === 'error' || r.status === 'fail' || r.status === 'warn' ? { message: r.message.slice(0, 500) } : {}),
-    })),
+    }])),
   };
 }
 

@@ -144,6 +144,13 @@ export class Reporter {
     }
   }
 
+  /** An exposure in a build, as dbt 1.11 (no START line): `22 of 26 NO-OP exposure weekly_dashboard ... [NO-OP in 0.00s]`, or SKIP. */
+  exposureFinished(name: string, id: string, index: number, total: number, r: NodeResult): void {
+    const data = { event: 'node_finished', unique_id: id, index, total, status: r.status, execution_time: r.executionTime, rows_affected: null };
+    if (r.status === 'skipped') this.line(`${index} of ${total} ${this.c.yellow('SKIP')} exposure ${name}`, `[${this.c.yellow('SKIP')}]`, data);
+    else this.line(`${index} of ${total} ${this.c.yellow('NO-OP')} exposure ${name}`, `[${this.c.yellow('NO-OP')} in ${r.executionTime.toFixed(2)}s]`, data);
+  }
+
   /** A project hook (on-run-start / on-run-end) starting: `1 of 2 START hook: shop.on-run-start.0`, as dbt 1.11. */
   hookStarted(name: string, index: number, total: number, id: string): void {
     this.line(`${index} of ${total} START hook: ${name}`, '[RUN]', { event: 'hook_start', unique_id: id, index, total });
@@ -188,13 +195,17 @@ export class Reporter {
     }
     for (const r of warned) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
+    const noop = results.filter((r) => r.status === 'no-op').length;
+    // dbt 1.11 always prints NO-OP=; kiln only when a build reported an exposure, so that the
+    // line of a run without one stays as it was.
     this.info('');
-    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} TOTAL=${results.length}`, {
+    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length}${noop ? ` NO-OP=${noop}` : ''} TOTAL=${results.length}`, {
       event: 'summary',
       pass,
       warn: warned.length,
       error: failed.length,
       skip: skipped.length,
+      ...(noop ? { no_op: noop } : {}),
       total: results.length,
     });
   }
@@ -265,9 +276,10 @@ function clock(): string {
  * (`incremental model`, `project hook`, `seed`, ..., `test`, `unit_test`, `view model`); a test
  * is `1 test` but `2 data tests`, as dbt pluralizes it.
  */
-export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0): string {
+export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0, exposures = 0): string {
   const counts = new Map<string, number>();
   if (hooks) counts.set('project hook', hooks);
+  if (exposures) counts.set('exposure', exposures);
   for (const n of nodes) {
     if (n.config.materialized === 'ephemeral') continue;
     const key = n.resourceType === 'model' ? `${n.config.materialized} model` : n.resourceType;

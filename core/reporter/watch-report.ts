@@ -87,5 +87,7 @@ function statusWord(node: ParsedNode, r: NodeResult): string {
       return 'SKIP';
     case 'partial success':
       return 'PARTIAL';
+    case 'no-op':
+      return 'NO-OP';
   }
 }

@@ -5,9 +5,10 @@ import type { KilnError } from '../errors.js';
 
 /**
  * Models and seeds: success, error, skipped; a microbatch model some of whose batches failed:
- * partial success (dbt's PartialSuccess). Tests: pass, fail, warn, error, skipped.
+ * partial success (dbt's PartialSuccess). Tests: pass, fail, warn, error, skipped. Exposures
+ * in a build: no-op (nothing to run; dbt ≥ 1.10 reports them so), or skipped.
  */
-export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'partial success';
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn' | 'partial success' | 'no-op';
 
 /** A failure status: the node's descendants are skipped and the run exits non-zero. */
 export function failedStatus(status: NodeStatus | string): boolean {
@@ -121,4 +122,31 @@ export function ephemeralSkippedResult(node: { readonly uniqueId: string }, ephe
 /** A failed run: a node failed, or was skipped for an ephemeral model's compile error (as in dbt). */
 export function failsRun(r: NodeResult): boolean {
   return failedStatus(r.status) || r.ephemeralFailure !== undefined;
+}
+
+/** What a build reports for a selected exposure (as dbt 1.11 does); its parents are what it waits on. */
+export interface ExposureStep {
+  readonly uniqueId: string;
+  readonly name: string;
+  readonly parents: readonly string[];
+}
+
+/** dbt 1.11's result for an exposure whose parents were built: `no-op`, message `NO-OP`, failures 0. */
+export function exposureNoopResult(uniqueId: string, threadId: string, at: string, seconds: number): NodeResult {
+  return {
+    uniqueId,
+    status: 'no-op',
+    message: 'NO-OP',
+    executionTime: seconds,
+    timing: [
+      { name: 'compile', started_at: at, completed_at: at },
+      { name: 'execute', started_at: at, completed_at: at },
+    ],
+    threadId,
+    rowsAffected: null,
+    adapterMessage: 'NO-OP',
+    compiledCode: null,
+    relationName: null,
+    failures: 0,
+  };
 }

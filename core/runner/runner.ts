@@ -13,7 +13,7 @@ import { planNode, type Plan, type Step, type WarehouseState } from '../material
 import { isIncrementalRun, microbatchBatches, peekWarehouseState, readWarehouseState } from '../materializations/warehouse-state.js';
 import { parseUtc } from '../materializations/incremental-config.js';
 import { isoUtc } from '../materializations/microbatch.js';
-import { ephemeralSkippedResult, failedStatus, resultRelationName, skippedResult, type BatchResults, type BatchSpan, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
+import { ephemeralSkippedResult, exposureNoopResult, failedStatus, resultRelationName, skippedResult, type BatchResults, type BatchSpan, type ExposureStep, type NodeResult, type RunSummary, type TimingInfo } from './results.js';
 import { nodeSqlPath } from '../artifacts/paths.js';
 import { isoNow } from './iso-now.js';
 import { GroupSlot, NotRunInGroup, ToldSlot } from './group-slot.js';
@@ -26,6 +26,8 @@ export interface RunnerHooks {
   beforeNodes?(): Promise<void>;
   nodeStarted?(node: ParsedNode, index: number, total: number): void;
   nodeFinished?(node: ParsedNode, index: number, total: number, result: NodeResult): void;
+  /** A selected exposure reported (build): no-op once its parents are done, skipped if one failed. */
+  exposureFinished?(exposure: ExposureStep, index: number, total: number, result: NodeResult): void;
   /** Called with the compiled SQL of each node (to write target/compiled). */
   compiled?(node: ParsedNode, sql: string): void;
   /**
@@ -82,6 +84,8 @@ export interface RunnerOptions {
    * downstream of such an ephemeral model does).
    */
   readonly build?: boolean;
+  /** build: the selected exposures, each reported as a node of its own right after its last parent (dbt 1.11). */
+  readonly exposures?: readonly ExposureStep[];
 }
 
 export class Runner {
@@ -140,7 +144,8 @@ export class Runner {
       if (i === undefined) indexOf.set(id, (i = ++started_));
       return i;
     };
-    const total = reported.length;
+    const exposures = this.opts.exposures ?? [];
+    const total = reported.length + exposures.length;
 
     const { parentsOf, childrenOf } = this.runGraph(nodes);
     const results = new Map<string, NodeResult>();
@@ -167,9 +172,36 @@ export class Runner {
     const settleOnCompile = this.adapter.retryPolicy === undefined;
     this.settleCompiled = settleOnCompile ? (node) => settle(node.uniqueId) : null;
 
+    // Exposures by the run's nodes they wait on (unselected parents are assumed built).
+    const exposureResults = new Map<string, NodeResult>();
+    const exposureWaits = new Map<string, number>();
+    const exposuresOf = new Map<string, ExposureStep[]>();
+    for (const e of exposures) {
+      const parents = e.parents.filter((p) => parentsOf.has(p));
+      exposureWaits.set(e.uniqueId, parents.length);
+      for (const p of parents) {
+        let list = exposuresOf.get(p);
+        if (!list) exposuresOf.set(p, (list = []));
+        list.push(e);
+      }
+    }
+    const reportExposure = (e: ExposureStep, threadId: string) => {
+      const failed = this.cancelled ? e.uniqueId : e.parents.find((p) => failedOrSkipped.has(p));
+      const r = failed
+        ? skippedResult(e, failed, this.manifest.nodes.get(failed)?.name ?? failed)
+        : exposureNoopResult(e.uniqueId, threadId, isoNow(), 0);
+      exposureResults.set(e.uniqueId, r);
+      this.hooks.exposureFinished?.(e, indexFor(e.uniqueId), total, r);
+    };
+
     const complete = (id: string) => {
       done.add(id);
       settle(id);
+      for (const e of exposuresOf.get(id) ?? []) {
+        const left = exposureWaits.get(e.uniqueId)! - 1;
+        exposureWaits.set(e.uniqueId, left);
+        if (left === 0) reportExposure(e, results.get(id)?.threadId ?? 'Thread-1');
+      }
       const freedTests: string[] = [];
       for (const child of childrenOf.get(id) ?? []) {
         const left = waiting.get(child)! - 1;
@@ -395,9 +427,12 @@ export class Runner {
       }
     };
 
+    // Exposures with no parent in the run have nothing to wait for.
+    for (const e of exposures) if (exposureWaits.get(e.uniqueId) === 0) reportExposure(e, 'Thread-1');
     const workers = Array.from({ length: Math.max(1, this.opts.threads) }, (_, i) => worker(i + 1));
     await Promise.all(workers);
     const ordered = reported.map((n) => results.get(n.uniqueId)!).filter(Boolean);
+    if (exposureResults.size > 0) placeExposures(ordered, exposures, exposureResults);
     return { results: ordered, elapsedSeconds: (performance.now() - started) / 1000, cancelled: this.cancelled, interrupted: this.interrupted };
   }
 
@@ -1241,4 +1276,15 @@ function keepsHistory(node: ParsedNode, state: WarehouseState): boolean {
   if (!state.existing) return false;
   if (node.resourceType === 'snapshot') return true;
   return node.config.materialized === 'incremental' && node.config.incremental_strategy === 'microbatch' && isIncrementalRun(node, state);
+}
+
+/** Puts each exposure's result right after its last parent's in `ordered` (first when it has none there), where a build reports it. */
+function placeExposures(ordered: NodeResult[], exposures: readonly ExposureStep[], results: ReadonlyMap<string, NodeResult>): void {
+  for (const e of exposures) {
+    const r = results.get(e.uniqueId);
+    if (!r) continue;
+    let at = 0;
+    for (let i = 0; i < ordered.length; i++) if (e.parents.includes(ordered[i].uniqueId)) at = i + 1;
+    ordered.splice(at, 0, r);
+  }
 }

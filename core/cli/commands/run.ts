@@ -15,7 +15,7 @@ import { checkRelations } from '../../materializations/preflight.js';
 import { checkHookSyntax } from '../../runner/hook-syntax.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { Runner } from '../../runner/runner.js';
-import { failsRun, resultRelationName, skippedResult, type NodeResult } from '../../runner/results.js';
+import { failsRun, resultRelationName, skippedResult, type ExposureStep, type NodeResult } from '../../runner/results.js';
 import { runUnitTest } from '../../unit-tests/run-unit-test.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -37,7 +37,7 @@ const TYPES: Record<RunKind, readonly string[]> = {
   run: ['model'],
   seed: ['seed'],
   test: ['test', 'unit_test'],
-  build: ['seed', 'snapshot', 'model', 'test', 'unit_test'],
+  build: ['seed', 'snapshot', 'model', 'test', 'unit_test', 'exposure'],
   snapshot: ['snapshot'],
   clone: ['model', 'seed', 'snapshot'],
 };
@@ -73,7 +73,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
     // here too) and the hooks; without this the whole run showed up as `other`.
-    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, cloneFrom, seeds, meta, writer }));
+    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures: prepared.exposures, meta, writer }));
     failed = false;
     return code;
   } finally {
@@ -91,6 +91,8 @@ function prepareRun(kind: RunKind, opts: GlobalOptions, reporter: Reporter, sess
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
   const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
+  // A build's exposures are reported, not run: kept apart from the nodes.
+  const exposures = takeExposures(session, selected);
   const deferTo = deferState(session, opts);
   const cloneFrom = kind === 'clone' ? cloneState(session, opts) : null;
   if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
@@ -108,7 +110,17 @@ function prepareRun(kind: RunKind, opts: GlobalOptions, reporter: Reporter, sess
   checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
   checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
   problems.throwIfAny();
-  return { session, selected, deferTo, cloneFrom, seeds };
+  return { session, selected, deferTo, cloneFrom, seeds, exposures };
+}
+
+/** The exposures among `selected`, taken out of it, in the manifest's order. */
+function takeExposures(session: Session, selected: Set<string>): ExposureStep[] {
+  const out: ExposureStep[] = [];
+  for (const e of session.manifest.exposures?.values() ?? []) {
+    if (!selected.delete(e.uniqueId)) continue;
+    out.push({ uniqueId: e.uniqueId, name: e.name, parents: e.dependsOn.nodes });
+  }
+  return out;
 }
 
 interface RunSetup {
@@ -118,14 +130,15 @@ interface RunSetup {
   readonly deferTo: ReturnType<typeof deferState>;
   readonly cloneFrom: StateManifest | null;
   readonly seeds: ReturnType<typeof prepareSeeds>;
+  readonly exposures: readonly ExposureStep[];
   readonly meta: ArtifactMeta;
   readonly writer: ArtifactWriter;
 }
 
-async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, meta, writer }: RunSetup): Promise<number> {
+async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures, meta, writer }: RunSetup): Promise<number> {
   reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
-  if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0) {
+  if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0 && exposures.length === 0) {
     reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
@@ -231,6 +244,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       microbatchNow: opts.retryNow,
       retryBatches: opts.retryBatches,
       build: kind === 'build',
+      exposures,
       runUnitTest: (node, conn, statements) =>
         runUnitTest(node, conn, { manifest: session.manifest, engine: session.engine, deps: session.deps, profileName: session.profile.profileName, adapter: session.adapter }, statements),
     },
@@ -256,6 +270,10 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       nodeFinished: (n, i, total, r) => {
         reporter.nodeFinished(n, i, total, r);
         manifestJson.settle(n.uniqueId);
+        resultTexts.add(r);
+      },
+      exposureFinished: (e, i, total, r) => {
+        reporter.exposureFinished(e.name, e.uniqueId, i, total, r);
         resultTexts.add(r);
       },
       retrying: (_n, notice) => reporter.retrying(notice),
@@ -296,8 +314,12 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       const skipped = chosen
         .filter((n) => n.config.materialized !== 'ephemeral')
         .map((n) => ({ ...skippedResult(n, failedHook, failedHook, resultRelationName(n, (rel) => session.adapter.dialect.renderRelation(rel))), threadId: 'MainThread' }));
-      skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, skipped.length, r));
-      summary = { results: skipped, elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
+      // The build's exposures are skipped too (dbt 1.11 counts them in its total, then fails on them).
+      const skippedExposures = exposures.map((e) => ({ ...skippedResult(e, failedHook, failedHook), threadId: 'MainThread' }));
+      const total = skipped.length + skippedExposures.length;
+      skipped.forEach((r, i) => reporter.nodeFinished(session.manifest.nodes.get(r.uniqueId)!, i + 1, total, r));
+      skippedExposures.forEach((r, i) => reporter.exposureFinished(exposures[i].name, r.uniqueId, skipped.length + i + 1, total, r));
+      summary = { results: [...skipped, ...skippedExposures], elapsedSeconds: (Date.now() - session.startedAt.getTime()) / 1000, cancelled: false, interrupted: false };
     }
     if (startHookFailed) hookFailed = true;
     if (clone) summary = { ...summary, results: [...clone.noops.map((n) => n.result), ...summary.results] };
@@ -341,7 +363,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     );
     if (opts.junitXml) writeJunit(path.resolve(io.cwd, opts.junitXml), junitXml(summary, session.manifest.nodes, `kiln ${kind}`));
     const hooks = startResults.length + endResults.length;
-    reporter.summary(summary, session.manifest, countPhrase(chosen, hooks));
+    reporter.summary(summary, session.manifest, countPhrase(chosen, hooks, exposures.length));
     if (summary.interrupted) return ExitCode.INTERRUPTED;
     // A seed file found bad while loading: the exit code of a bad file found before the run.
     if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
