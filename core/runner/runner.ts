@@ -601,7 +601,7 @@ export class Runner {
       // In a group, the node ended when its commit was answered, not when the group's last one was.
       const ended = slot?.endedAt ?? null;
       timing.push({ name: 'execute', started_at: compiledAt, completed_at: ended === null ? isoNow() : isoNow(Math.round(performance.timeOrigin + ended)) });
-      const error = outcome.error ? asNodeError(pointIntoCompiled(outcome.error, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled) : undefined;
+      const error = outcome.error ? this.nodeError(outcome.error, compiledSql, node) : undefined;
       return { result: nodeResult(base, outcome, error, ((ended ?? performance.now()) - start) / 1000, compiledSql) };
     } catch (e) {
       // Nothing of it ran (an earlier transaction of its group failed): it runs again, as if not started.
@@ -613,18 +613,7 @@ export class Runner {
         return { result: ephemeralSkippedResult(node, e.ephemeralId, asNodeError(e.original, ephemeral, false), thread, relationName) };
       }
       if (statements.length) this.hooks.executed?.(node, statements);
-      // A database error's position, retold as a line of the compiled SQL the reporter points to.
-      const error = asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
-      const result: NodeResult = {
-        ...base,
-        status: 'error',
-        message: error.message,
-        executionTime: (performance.now() - start) / 1000,
-        rowsAffected: null,
-        adapterMessage: 'ERROR',
-        compiledCode: compiledSql,
-        error,
-      };
+      const result = errorResult(base, this.nodeError(e, compiledSql, node), (performance.now() - start) / 1000, compiledSql);
       return { result, transient: e instanceof KilnError ? e.transient : undefined };
     } finally {
       if (held) this.unhold(conn);
@@ -669,7 +658,7 @@ export class Runner {
    * again, and reports the error).
    */
   private compileAtOnce(node: ParsedNode): { sql: string; plan: Plan; start: number; startedAt: string; compiledAt: string } | null {
-    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    if (!this.mayPrepare(node)) return null;
     const startedAt = isoNow();
     const start = performance.now();
     try {
@@ -691,7 +680,7 @@ export class Runner {
    * what it would. Its template's error, if any, is the node's (as executeOnce reports it).
    */
   private prepareAlone(node: ParsedNode, conn: Connection): Prepared | { readonly error: unknown; readonly start: number } | null {
-    if (!this.adapter.peekRelation || this.opts.empty || this.opts.retryBatches?.has(node.uniqueId)) return null;
+    if (!this.mayPrepare(node)) return null;
     const startedAt = isoNow();
     const start = performance.now();
     let state: WarehouseState | null;
@@ -723,23 +712,20 @@ export class Runner {
     }
   }
 
+  /** Whether a node may take a prepared path at all: the adapter's cache answers at once, and no --empty or batch retry changes its plan. */
+  private mayPrepare(node: ParsedNode): boolean {
+    return this.adapter.peekRelation !== undefined && !this.opts.empty && !this.opts.retryBatches?.has(node.uniqueId);
+  }
+
+  /** A node's error, a database error's position retold as a line of the compiled SQL the reporter points to. */
+  private nodeError(e: unknown, compiledSql: string | null, node: ParsedNode): KilnError {
+    return asNodeError(pointIntoCompiled(e, compiledSql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
+  }
+
   /** A node whose compile failed in prepareAlone: its result as executeOnce makes it. */
   private compileFailed(node: ParsedNode, thread: string, failed: { readonly error: unknown; readonly start: number }): NodeResult {
-    const error = asNodeError(pointIntoCompiled(failed.error, null, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
     const relationName = resultRelationName(node, (rel) => this.adapter.dialect.renderRelation(rel));
-    return {
-      uniqueId: node.uniqueId,
-      threadId: thread,
-      timing: [],
-      relationName,
-      status: 'error',
-      message: error.message,
-      executionTime: (performance.now() - failed.start) / 1000,
-      rowsAffected: null,
-      adapterMessage: 'ERROR',
-      compiledCode: null,
-      error,
-    };
+    return errorResult({ uniqueId: node.uniqueId, threadId: thread, timing: [], relationName }, this.nodeError(failed.error, null, node), (performance.now() - failed.start) / 1000, null);
   }
 
   /**
@@ -768,20 +754,7 @@ export class Runner {
       return nodeResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, outcome, undefined, (performance.now() - p.start) / 1000, p.sql);
     } catch (e) {
       if (statements.length) this.hooks.executed?.(node, statements);
-      const error = asNodeError(pointIntoCompiled(e, p.sql, `target/compiled/${nodeSqlPath(node, this.manifest.packageRoots)}`), node, this.cancelled);
-      return {
-        uniqueId: node.uniqueId,
-        threadId: thread,
-        timing,
-        relationName: p.relationName,
-        status: 'error',
-        message: error.message,
-        executionTime: (performance.now() - p.start) / 1000,
-        rowsAffected: null,
-        adapterMessage: 'ERROR',
-        compiledCode: p.sql,
-        error,
-      };
+      return errorResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, this.nodeError(e, p.sql, node), (performance.now() - p.start) / 1000, p.sql);
     } finally {
       this.unhold(conn);
     }
@@ -789,21 +762,15 @@ export class Runner {
 
   /** runPlan for a plan of plain statements outside a transaction (see prepareAlone): `p.statements`, one per step. */
   private async runStatements(p: Prepared, conn: Connection, statements: string[]): Promise<Outcome> {
-    let rows: number | null = null;
-    let message = '';
     const { plan } = p;
-    const mainStep = plan.steps[plan.mainStep];
+    const answer = new MainAnswer(plan);
     for (let k = 0; k < plan.steps.length; k++) {
       if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
-      const step = plan.steps[k];
       statements.push(p.statements[k]);
-      const r = await conn.execute(p.statements[k]);
-      if (step !== mainStep && !(step.kind === 'sql' && step.main)) continue;
-      rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
-      message = r.message;
+      answer.note(plan.steps[k], await conn.execute(p.statements[k]));
     }
     this.applyCache(plan);
-    return { status: 'success', message: message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+    return answer.outcome();
   }
 
   /**
@@ -818,25 +785,16 @@ export class Runner {
     if (told !== NOT_RUN && 'error' in told) {
       if (!this.cancelled) return this.execute(node, conn, thread, new ToldSlot(told.error));
     } else if (told !== NOT_RUN) {
-      let rows: number | null = null;
-      let message = '';
-      const mainStep = plan.steps[plan.mainStep];
-      plan.steps.forEach((step, k) => {
-        if (step !== mainStep && !(step.kind === 'sql' && step.main)) return;
-        const r = told.results[k];
-        rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
-        message = r.message;
-      });
+      const answer = new MainAnswer(plan);
+      plan.steps.forEach((step, k) => answer.note(step, told.results[k]));
       this.applyCache(plan);
       this.hooks.executed?.(node, p.statements);
       const timing = [compileTiming, { name: 'execute' as const, started_at: p.compiledAt, completed_at: isoNow(Math.round(performance.timeOrigin + told.endedAt)) }];
-      const outcome: Outcome = { status: 'success', message: message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
-      return nodeResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, outcome, undefined, (told.endedAt - p.start) / 1000, p.sql);
+      return nodeResult({ uniqueId: node.uniqueId, threadId: thread, timing, relationName: p.relationName }, answer.outcome(), undefined, (told.endedAt - p.start) / 1000, p.sql);
     } else if (!this.cancelled) return null;
     // Cancelled: as executeOnce reports a node of a group that was stopped.
     this.hooks.executed?.(node, p.statements);
-    const error = asNodeError(null, node, true);
-    return { uniqueId: node.uniqueId, threadId: thread, timing: [compileTiming], relationName: p.relationName, status: 'error', message: error.message, executionTime: (performance.now() - p.start) / 1000, rowsAffected: null, adapterMessage: 'ERROR', compiledCode: p.sql, error };
+    return errorResult({ uniqueId: node.uniqueId, threadId: thread, timing: [compileTiming], relationName: p.relationName }, asNodeError(null, node, true), (performance.now() - p.start) / 1000, p.sql);
   }
 
   /**
@@ -904,17 +862,9 @@ export class Runner {
    * failed: partial success; all of them: error. Either way `batchResults` says which.
    */
   private async runPlan(conn: Connection, plan: Plan, statements: string[], node: ParsedNode | undefined, attempt: Attempt, slot?: GroupSlot): Promise<Outcome> {
-    let rows: number | null = null;
-    let message = '';
     let inTx = false;
     let committed = false;
-    const mainStep = plan.steps[plan.mainStep];
-    const report = (step: Step, r: { rowsAffected: number | null; message: string }) => {
-      if (step !== mainStep && !(step.kind === 'sql' && step.main)) return;
-      // Microbatch: one main step per batch; the rows add up.
-      rows = rows === null ? r.rowsAffected : rows + (r.rowsAffected ?? 0);
-      message = r.message;
-    };
+    const answer = new MainAnswer(plan);
     const failAfter = injectedFailure(this.failAfterSpec, node);
     // Where the connection can send several statements at once, a transaction's statements go
     // together (one round trip instead of one each). Hooks are the user's SQL and run alone;
@@ -934,7 +884,7 @@ export class Runner {
         if (this.cancelled) throw new KilnError(Codes.CANCELLED, 'Cancelled before it finished');
         if (step.kind === 'batch') {
           batchDone();
-          batch = { step, rowsBefore: rows };
+          batch = { step, rowsBefore: answer.rows };
           anyBatch = true;
           continue;
         }
@@ -948,7 +898,7 @@ export class Runner {
           const items = group.map((s): BatchItem => (s.kind === 'sql' ? { sql: s.sql } : s.kind === 'begin' ? 'begin' : 'commit'));
           const results = grouped && slot ? await slot.run(items) : await conn.executeBatch!(items);
           group.forEach((s, k) => {
-            if (s.kind === 'sql') report(s, results[k]);
+            if (s.kind === 'sql') answer.note(s, results[k]);
           });
           if (group[group.length - 1].kind === 'commit') {
             inTx = false;
@@ -982,16 +932,16 @@ export class Runner {
           if (!sql.trim()) continue;
           if (!inTx) attempt.unsafe = true;
           statements.push(sql);
-          report(step, await conn.execute(sql));
+          answer.note(step, await conn.execute(sql));
         } else if (step.kind === 'load') {
           if (!inTx) attempt.unsafe = true;
           statements.push(`-- bulk load ${step.load.file} (${step.load.rowCount < 0 ? 'read while loading' : `${step.load.rowCount} rows`})`);
-          report(step, await conn.loadCsv(step.target, step.load));
+          answer.note(step, await conn.loadCsv(step.target, step.load));
         } else {
           if (!inTx) attempt.unsafe = true;
           statements.push(step.sql);
           const onError = step.onError;
-          report(step, await (onError ? conn.execute(step.sql).catch((e: unknown) => Promise.reject(e instanceof KilnError ? onError(e) : e)) : conn.execute(step.sql)));
+          answer.note(step, await (onError ? conn.execute(step.sql).catch((e: unknown) => Promise.reject(e instanceof KilnError ? onError(e) : e)) : conn.execute(step.sql)));
         }
         if (failAfter === statements.length && step.kind !== 'begin' && step.kind !== 'commit') {
           throw new KilnError(Codes.DATABASE_ERROR, `Injected failure after statement ${failAfter} (KILN_TEST_FAIL_AFTER)`);
@@ -1007,7 +957,7 @@ export class Runner {
           throw failed && e instanceof KilnError ? batchError(e, failed.step) : e;
         }
         batch = null;
-        rows = failed.rowsBefore;
+        answer.rows = failed.rowsBefore;
         batches.failed.push(span(failed.step));
         batches.errors.push(batchError(e, failed.step));
         // The rest of this batch's steps are dropped; after a failed first build, every batch.
@@ -1023,14 +973,14 @@ export class Runner {
     const ranOne = batches.successful.length > (previous?.successful.length ?? 0);
     if (!anyBatch || committed || ranOne) this.applyCache(plan);
     const seedLoad = node?.resourceType === 'seed';
-    const done: Outcome = { status: 'success', message: seedLoad ? `INSERT ${rows ?? 0}` : message || 'OK', rowsAffected: rows, adapterMessage: message || 'OK' };
+    const done: Outcome = seedLoad ? { ...answer.outcome(), message: `INSERT ${answer.rows ?? 0}` } : answer.outcome();
     if (!anyBatch) return done;
     const batchResults = { successful: batches.successful, failed: batches.failed };
     if (batches.failed.length === 0) return { ...done, batchResults };
     const total = batches.successful.length + batches.failed.length;
     const error = batches.errors.length === 1 ? batches.errors[0] : combinedBatchError(batches.errors, batches.failed.length, total);
     if (batches.successful.length === 0) return { status: 'error', message: error.message, rowsAffected: null, adapterMessage: 'ERROR', batchResults, error };
-    return { status: 'partial success', message: `${batches.failed.length} of ${total} batches failed`, rowsAffected: rows, adapterMessage: 'PARTIAL SUCCESS', batchResults, error };
+    return { status: 'partial success', message: `${batches.failed.length} of ${total} batches failed`, rowsAffected: answer.rows, adapterMessage: 'PARTIAL SUCCESS', batchResults, error };
   }
 
   /**
@@ -1228,6 +1178,35 @@ function combinedBatchError(errors: readonly KilnError[], failed: number, total:
 
 function truthy(v: unknown): boolean {
   return v === true || v === 1 || v === 'true' || v === 't' || (typeof v === 'number' && v !== 0);
+}
+
+/**
+ * What a node reports of its plan: the main statements' rows added up (microbatch: one main step
+ * per batch) and the last one's message.
+ */
+class MainAnswer {
+  rows: number | null = null;
+  private message = '';
+  private readonly mainStep: Step;
+
+  constructor(plan: Plan) {
+    this.mainStep = plan.steps[plan.mainStep];
+  }
+
+  note(step: Step, r: { readonly rowsAffected: number | null; readonly message: string }): void {
+    if (step !== this.mainStep && !(step.kind === 'sql' && step.main)) return;
+    this.rows = this.rows === null ? r.rowsAffected : this.rows + (r.rowsAffected ?? 0);
+    this.message = r.message;
+  }
+
+  outcome(): Outcome {
+    return { status: 'success', message: this.message || 'OK', rowsAffected: this.rows, adapterMessage: this.message || 'OK' };
+  }
+}
+
+/** A node's result when it failed (or was stopped) before an outcome: its error, its compiled SQL if it got that far. */
+function errorResult(base: { uniqueId: string; threadId: string; timing: TimingInfo[]; relationName: string | null }, error: KilnError, executionTime: number, compiledCode: string | null): NodeResult {
+  return { ...base, status: 'error', message: error.message, executionTime, rowsAffected: null, adapterMessage: 'ERROR', compiledCode, error };
 }
 
 function asNodeError(e: unknown, node: ParsedNode, cancelled: boolean): KilnError {
