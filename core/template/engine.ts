@@ -371,14 +371,11 @@ export class TemplateEngine {
    * rendered again with its async compilation (remembered for later renders of it).
    */
   async renderAsync(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): Promise<string> {
+    const out = this.renderNow(file, source, context, opts);
+    if (out !== null) return out;
+    // (compile() answers from its cache: renderNow compiled it)
     const tpl = this.compile(file, source, opts.lineOffset);
-    const lineOffset = opts.lineOffset ?? 0;
-    if (!tpl.needsAsync) {
-      const out = this.attempt(() => this.run(tpl, new Scope(this.state, file), context, lineOffset));
-      if (out !== NEEDS_ASYNC) return out;
-      tpl.needsAsync = true;
-    }
-    return this.runAsync(tpl, new Scope(this.state, file, undefined, { async: true, current: context }), lineOffset);
+    return this.runAsync(tpl, new Scope(this.state, file, undefined, { async: true, current: context }), opts.lineOffset ?? 0);
   }
 
   /**
