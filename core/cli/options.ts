@@ -9,6 +9,8 @@ export interface GlobalOptions {
   command: string;
   projectDir?: string;
   profilesDir?: string;
+  /** --target-path: the folder for artifacts (over DBT_TARGET_PATH and dbt_project.yml's target-path). */
+  targetPath?: string;
   target?: string;
   vars?: string;
   threads?: number;
@@ -68,6 +70,7 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   cmd
     .option('--project-dir <dir>', 'the folder holding dbt_project.yml (default: the current folder)')
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml (default: the project folder, then ~/.dbt)')
+    .option('--target-path <dir>', 'the folder for compiled SQL and artifacts (default: DBT_TARGET_PATH, else target-path of dbt_project.yml, else target)')
     .option('-t, --target <name>', "the profile target to use (default: the profile's `target:`)")
     .option('--vars <yaml>', "variables for var(), as YAML or JSON: '{key: value}'")
     .option('--threads <n>', 'how many nodes to build at once (default: the target\'s threads)', positiveInt)

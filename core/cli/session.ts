@@ -14,6 +14,7 @@ import { loadInstalledPackages, type LoadedPackage } from '../packages/installed
 import { JinjaEnv, projectHookList } from '../macros/jinja-env.js';
 import { loadProfile } from '../project/load-profile.js';
 import { loadProject, parseCliVars } from '../project/load-project.js';
+import { targetPathOverride } from '../project/target-path.js';
 import type { LoadedProject, ProfileSelection } from '../project/types.js';
 import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
@@ -102,7 +103,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const timings = opts.timings ?? new Timings();
   const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState });
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState, targetPath: targetPathOverride(opts.targetPath) });
   const packages = loadPackages(root, loaded, renderYaml);
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });

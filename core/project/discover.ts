@@ -21,6 +21,14 @@ export function normalizeRoot(p: string): string {
 }
 
 /**
+ * The folders discovery never lists, relative to the project: the target, the installed
+ * packages. An absolute target (--target-path /abs/dir) as the project folder it may be in.
+ */
+export function skippedRoots(root: string, project: Pick<ProjectFile, 'targetPath' | 'packagesInstallPath'>): Set<string> {
+  return new Set([project.targetPath, project.packagesInstallPath, 'dbt_packages', 'dbt_modules'].map((p) => normalizeRoot(path.isAbsolute(p) ? path.relative(root, p) || '.' : p)));
+}
+
+/**
  * Relative paths (forward slashes, sorted) of the files under `absDir`. Dot-entries and
  * `node_modules` are skipped everywhere; `skipDir(relToProject)` prunes other folders.
  */
@@ -208,9 +216,7 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
     ['analysis', project.analysisPaths],
     ['docs', project.docsPaths],
   ];
-  const skipped = new Set(
-    [project.targetPath, project.packagesInstallPath, 'dbt_packages', 'dbt_modules'].map(normalizeRoot),
-  );
+  const skipped = skippedRoots(root, project);
   const skipDir = (rel: string): boolean => skipped.has(rel);
   const listings = new Map<string, readonly string[]>();
   const skippedKey = [...skipped].join('\0');

@@ -23,6 +23,8 @@ export interface LoadProjectFileOptions {
   readonly render?: RenderString;
   /** Receives warnings (and errors, which are also thrown). */
   readonly problems?: Problems;
+  /** --target-path or DBT_TARGET_PATH (see targetPathOverride): wins over `target-path:`. */
+  readonly targetPath?: string;
 }
 
 /** Top-level keys dbt knows; anything else is tolerated, with a warning when it looks like a typo. */
@@ -179,7 +181,7 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
   // dbt's default: docs blocks may live in any resource path.
   const docsPaths = list('docs-paths') ?? unique([...modelPaths, ...seedPaths, ...testPaths, ...analysisPaths, ...macroPaths, ...snapshotPaths]);
   const assetPaths = list('asset-paths') ?? [];
-  const targetPath = check('target-path', s.string(), 'a string') ?? 'target';
+  const targetPath = opts.targetPath ?? check('target-path', s.string(), 'a string') ?? 'target';
   const packagesInstallPath = check('packages-install-path', s.string(), 'a string') ?? 'dbt_packages';
   const cleanTargets = list('clean-targets') ?? [targetPath];
   const requireDbtVersion = list('require-dbt-version') ?? [];

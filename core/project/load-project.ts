@@ -17,6 +17,8 @@ export interface LoadProjectOptions {
   readonly problems?: Problems;
   /** Reads a long-lived process already holds (see discover.ts). */
   readonly reuse?: FileReuse;
+  /** --target-path or DBT_TARGET_PATH (targetPathOverride): wins over `target-path:`. */
+  readonly targetPath?: string;
 }
 
 const VARS_HINT = `pass a YAML or JSON mapping, quoted for the shell: --vars '{"key": "value"}' or --vars 'key: value'`;
@@ -48,7 +50,7 @@ export function loadProject(opts: LoadProjectOptions): LoadedProject {
   const errorsBefore = problems.errors.length;
   const warningsBefore = problems.warnings.length;
   const root = path.resolve(opts.projectDir);
-  const project = loadProjectFile(root, { render: opts.render, problems });
+  const project = loadProjectFile(root, { render: opts.render, problems, targetPath: opts.targetPath });
   const cliVars = parseCliVars(opts.vars);
   const files = discoverFiles(root, project, problems, opts.reuse);
   throwErrorsSince(problems, errorsBefore);

@@ -3,13 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
+import { targetPathOverride } from '../../project/target-path.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 
 export async function cleanCommand(opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const root = path.resolve(io.cwd, opts.projectDir ?? '.');
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: (t) => t });
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: (t) => t, targetPath: targetPathOverride(opts.targetPath) });
   const targets = loaded.project.cleanTargets.length ? loaded.project.cleanTargets : [loaded.project.targetPath];
   for (const t of targets) {
     const abs = path.resolve(root, t);

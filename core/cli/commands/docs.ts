@@ -13,6 +13,7 @@ import { buildSiteData } from '../../docs/site-data.js';
 import { openBrowser, serveDirectory } from '../../docs/serve.js';
 import { writeSite } from '../../docs/write-site.js';
 import { loadProjectFile } from '../../project/load-project-file.js';
+import { targetPathOverride } from '../../project/target-path.js';
 import { TemplateEngine } from '../../template/engine.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -151,7 +152,7 @@ export async function docsServeCommand(opts: GlobalOptions & DocsServeOptions, i
   const reporter = makeReporter(opts, io);
   const root = path.resolve(io.cwd, opts.projectDir ?? '.');
   const yamlEngine = new TemplateEngine();
-  const project = loadProjectFile(root, { render: (text, loc) => yamlEngine.render(loc.file, text, {}), problems: new Problems() });
+  const project = loadProjectFile(root, { render: (text, loc) => yamlEngine.render(loc.file, text, {}), problems: new Problems(), targetPath: targetPathOverride(opts.targetPath) });
   const targetDir = path.resolve(root, project.targetPath);
   if (!fs.existsSync(path.join(targetDir, 'index.html'))) {
     throw new KilnError(Codes.DOCS_NOT_GENERATED, `There is no docs site to serve: ${path.join(project.targetPath, 'index.html')} does not exist`, {

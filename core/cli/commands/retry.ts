@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { Codes, KilnError } from '../../errors.js';
 import { loadProject } from '../../project/load-project.js';
+import { targetPathOverride } from '../../project/target-path.js';
 import { readRunResults, resolveStateDir, type Json } from '../../state/artifacts.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -16,7 +17,7 @@ const RETRYABLE_STATUSES = ['error', 'fail', 'skipped', 'runtime error', 'partia
 export async function retryCommand(opts: GlobalOptions, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const root = path.resolve(io.cwd, opts.projectDir ?? '.');
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: (t) => t });
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: (t) => t, targetPath: targetPathOverride(opts.targetPath) });
   const dir = opts.state ? resolveStateDir(root, opts.state) : path.resolve(root, loaded.project.targetPath);
   const shown = path.relative(root, dir) || '.';
   const previous = readRunResults(dir, shown, '`kiln retry`');
@@ -42,6 +43,7 @@ export async function retryCommand(opts: GlobalOptions, io: Io): Promise<number>
     // Where kiln runs and how it prints are this invocation's.
     projectDir: opts.projectDir,
     profilesDir: opts.profilesDir,
+    targetPath: opts.targetPath,
     logFormat: opts.logFormat,
     color: opts.color,
     debug: opts.debug,

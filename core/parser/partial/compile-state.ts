@@ -22,6 +22,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { codeFingerprint } from './cache-key.js';
+import { targetPathOverride } from '../../project/target-path.js';
+import { normalizeRoot, skippedRoots } from '../../project/discover.js';
 import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmRecord, type Rerendered, type Splice, type WarmRecord } from './warm-render.js';
 import type { JinjaOptions, ModelJson } from './warm-jinja.js';
 import type { ProjectFile } from '../../project/types.js';
@@ -255,7 +257,7 @@ export async function compileIfUpToDate(opts: JinjaOptions & { readonly partialP
 async function check(opts: JinjaOptions, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): Promise<UpToDate | null> {
   const since = Date.now();
   const root = path.resolve(cwd, opts.projectDir ?? '.');
-  const targetPath = peekTargetPath(root);
+  const targetPath = targetPathOverride(opts.targetPath) ?? peekTargetPath(root);
   if (targetPath === null) return null;
   const targetDir = path.resolve(root, targetPath);
   const file = path.join(targetDir, COMPILE_STATE_FILE);
@@ -267,7 +269,8 @@ async function check(opts: JinjaOptions, cwd: string, meta: { readonly invocatio
   }
   if (!state) return null;
   const h = state.header;
-  if (h.targetPath !== targetPath || h.key !== argsKey(opts, root)) return null;
+  // The record keeps the folder relative to the project (an absolute --target-path is recorded so too).
+  if (h.targetPath !== (path.relative(root, targetDir) || '.') || h.key !== argsKey(opts, root)) return null;
   if (envOfInterest().join('\0') !== h.envNames) return null;
   for (const [name, digest] of h.env) if (envDigest(h.salt, name, process.env[name]) !== digest) return null;
   const { inputs, dirs, outputs } = h.counts;
@@ -774,8 +777,7 @@ function stateOf(input: RecordInput, inputs: readonly Stamp[], dirRows: readonly
 
 /** Every folder discovery lists for a project (or package) at `root` (see core/project/discover.ts), and its roots even when missing. */
 function walkProject(root: string, project: ProjectPaths, addDir: (abs: string) => void): void {
-  const norm = (p: string) => path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '') || '.';
-  const skipped = new Set([project.targetPath, project.packagesInstallPath, 'dbt_packages', 'dbt_modules'].map(norm));
+  const skipped = skippedRoots(root, project);
   const realSeen = new Set<string>();
   const walk = (abs: string, rel: string) => {
     addDir(abs);
@@ -802,7 +804,7 @@ function walkProject(root: string, project: ProjectPaths, addDir: (abs: string) 
       if (isDir && !skipped.has(childRel)) walk(childAbs, childRel);
     }
   };
-  const roots = [project.modelPaths, project.seedPaths, project.snapshotPaths, project.testPaths, project.macroPaths, project.analysisPaths, project.docsPaths].flat().map(norm);
+  const roots = [project.modelPaths, project.seedPaths, project.snapshotPaths, project.testPaths, project.macroPaths, project.analysisPaths, project.docsPaths].flat().map(normalizeRoot);
   for (const r of new Set(roots)) {
     if (skipped.has(r)) continue;
     walk(path.join(root, r), r);

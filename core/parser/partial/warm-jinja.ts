@@ -50,6 +50,7 @@ const NAMING_KEYS = new Set(['database', 'schema', 'alias', 'enabled']);
 export interface JinjaOptions {
   readonly projectDir?: string;
   readonly profilesDir?: string;
+  readonly targetPath?: string;
   readonly target?: string;
   readonly vars?: string;
   readonly threads?: number;
