@@ -1,7 +1,7 @@
 // The embedded default adapter: one DuckDB instance per target, a pool of `threads`
 // connections for workers, and one more connection for metadata so that catalog look-ups
 // never wait for (or deadlock against) a busy worker.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName } from '../adapter.js';
@@ -15,6 +15,7 @@ import { Pool } from './pool.js';
 import { folderOf, isMemoryPath, readProfile, type DuckDBProfile } from './profile.js';
 import { RelationCache } from './relation-cache.js';
 import { duckdbApi } from './native.js';
+import { makeDirs } from '../../core/make-dirs.js';
 
 /**
  * Files open in this process. DuckDB's file lock only keeps other processes out: a second
@@ -124,7 +125,7 @@ export class DuckDBAdapter implements Adapter {
     const folder = folderOf(path);
     if (folder) {
       try {
-        mkdirSync(folder, { recursive: true });
+        makeDirs(folder);
       } catch (e) {
         throw openError(e, path);
       }

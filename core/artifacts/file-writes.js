@@ -3,6 +3,7 @@
 // load it without a TypeScript loader. Types: file-writes.d.ts.
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from '../make-dirs.js';
 
 export class FileWrites {
   /** Folders known to exist, and those made here (whose files are all new). */
@@ -24,7 +25,7 @@ export class FileWrites {
     let state = this.dirs.get(dir);
     if (state === undefined) {
       // mkdirSync returns the first folder it created: undefined when `dir` already existed.
-      state = fs.mkdirSync(dir, { recursive: true }) === undefined ? 'existing' : 'created';
+      state = makeDirs(dir) === undefined ? 'existing' : 'created';
       this.dirs.set(dir, state);
     }
     return state;

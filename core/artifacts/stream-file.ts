@@ -4,6 +4,7 @@
 // come for free (callers note where entries lie without measuring every piece again).
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from '../make-dirs.js';
 
 /** Bytes gathered before a write: large enough that syscalls cost nothing next to encoding. */
 const BUFFER_BYTES = 1 << 20;
@@ -38,7 +39,7 @@ export class StreamFile {
     id: number,
     private readonly offload?: StreamOffload,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     this.tmp = `${file}.${process.pid}.${id}.tmp`;
   }
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError } from '../errors.js';
+import { makeDirs } from '../make-dirs.js';
 
 const CODE = Codes.FILE_SYSTEM;
 
@@ -17,6 +18,8 @@ const CAUSES: Readonly<Record<string, { readonly reason: string; readonly hint: 
   ENOSPC: { reason: 'the disk is full', hint: 'free some space (`kiln clean` removes target/) and run again' },
   EDQUOT: { reason: 'the disk quota is used up', hint: 'free some space (`kiln clean` removes target/) and run again' },
 };
+
+const NO_FOLDERS_HERE = { reason: 'this file system does not let kiln make folders there', hint: 'set the target path (--target-path, DBT_TARGET_PATH or target-path in dbt_project.yml) to a folder on an ordinary disk' };
 
 /** What kiln was doing, by the failed system call. */
 const VERBS: Readonly<Record<string, string>> = {
@@ -50,8 +53,12 @@ function blockingFile(file: string): string {
 export function fileSystemError(e: unknown, projectDir: string): KilnError | null {
   if (!(e instanceof Error)) return null;
   const { code, path: file, syscall } = e as Error & ErrnoLike;
-  if (typeof code !== 'string' || !(code in CAUSES) || typeof file !== 'string') return null;
-  const { reason, hint } = CAUSES[code];
+  if (typeof code !== 'string' || typeof file !== 'string') return null;
+  // mkdir's ENOENT once every parent exists (makeDirs made them): a file system that has no
+  // folders of its own to give (/proc, /sys), not a missing path.
+  const cause = code === 'ENOENT' && syscall === 'mkdir' ? NO_FOLDERS_HERE : CAUSES[code];
+  if (cause === undefined) return null;
+  const { reason, hint } = cause;
   const culprit = code === 'ENOTDIR' ? blockingFile(file) : file;
   const what = (typeof syscall === 'string' && VERBS[syscall]) || 'use';
   return new KilnError(CODE, `cannot ${what} ${shown(file, projectDir)}: ${reason}${culprit !== file ? ` (${shown(culprit, projectDir)} is a file)` : ''}`, {
@@ -64,7 +71,7 @@ export function fileSystemError(e: unknown, projectDir: string): KilnError | nul
 /** Makes the target folder (as dbt does at parse time), so a bad one is reported before anything runs. */
 export function ensureTargetDir(targetDir: string, projectDir: string): void {
   try {
-    fs.mkdirSync(targetDir, { recursive: true });
+    makeDirs(targetDir);
   } catch (e) {
     const code = (e as ErrnoLike).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeStatus, RunSummary } from '../runner/results.js';
+import { makeDirs } from '../make-dirs.js';
 
 export const RUN_HISTORY_FILE = 'run_history.jsonl';
 export const RUN_HISTORY_LIMIT = 100;
@@ -77,7 +78,7 @@ export function appendRunHistory(targetDir: string, entry: HistoryEntry, redact:
   const file = path.join(targetDir, RUN_HISTORY_FILE);
   const countFile = path.join(targetDir, RUN_HISTORY_COUNT);
   const line = `${redact(JSON.stringify(entry))}\n`;
-  fs.mkdirSync(targetDir, { recursive: true });
+  makeDirs(targetDir);
   const counted = readCount(countFile);
   const size = fileSize(file);
   if (counted !== null && size !== null && counted + 1 <= 2 * RUN_HISTORY_LIMIT && size + line.length <= MAX_BYTES) {

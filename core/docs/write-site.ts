@@ -8,6 +8,7 @@ import { bundleSite } from './bundle.js';
 import type { SiteData } from './site-data.js';
 import { packNode } from './site-pack.js';
 import type { WireCore } from './site-types.js';
+import { makeDirs } from '../make-dirs.js';
 
 export const SITE_DIR = 'kiln-docs';
 
@@ -18,7 +19,7 @@ export interface WrittenSite {
 
 export async function writeSite(targetDir: string, data: SiteData, formatterDialect: string, redact: (text: string) => string): Promise<WrittenSite> {
   const bundle = await bundleSite(formatterDialect);
-  fs.mkdirSync(targetDir, { recursive: true });
+  makeDirs(targetDir);
   const final = path.join(targetDir, SITE_DIR);
   const staging = path.join(targetDir, `.${SITE_DIR}.${process.pid}.tmp`);
   fs.rmSync(staging, { recursive: true, force: true });
@@ -28,7 +29,7 @@ export async function writeSite(targetDir: string, data: SiteData, formatterDial
   let bytes = 0;
   const write = (rel: string, text: string): void => {
     const file = path.join(staging, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     // Encoded once: writing the string and then measuring it encoded tens of MB twice.
     const data = Buffer.from(text);
     fs.writeFileSync(file, data);

@@ -9,6 +9,7 @@ import { yamlLib } from '../yaml-lib.js';
 import type { RenderString } from '../project/types.js';
 import { LOCK_FILE, readPackagesFile, type PackageSpec } from './packages-file.js';
 import { resolvePackages, type ResolvedPackage } from './resolve.js';
+import { makeDirs } from '../make-dirs.js';
 
 export interface InstallOptions {
   readonly projectDir: string;
@@ -71,7 +72,7 @@ export function installPackages(o: InstallOptions): InstallResult {
   }
   const resolved = resolvePackages(file.packages, { ...o, installDir });
   try {
-    fs.mkdirSync(installDir, { recursive: true });
+    makeDirs(installDir);
     for (const p of resolved) place(p, path.join(installDir, p.name));
   } finally {
     for (const p of resolved) if (p.cleanup) fs.rmSync(p.cleanup, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SeedInfo } from './read-seed.js';
 import { isSeedStamp, stampSettled } from './seed-stamp.js';
+import { makeDirs } from '../make-dirs.js';
 
 export const SEED_CACHE_FILE = 'seed-inference.json';
 /** Seeds remembered at most (about a kilobyte each). */
@@ -112,7 +113,7 @@ export class SeedCache {
     const body: CacheFile = { format: 1, entries: Object.fromEntries(all.slice(Math.max(0, all.length - MAX_ENTRIES))) };
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      makeDirs(path.dirname(this.file));
       fs.writeFileSync(tmp, JSON.stringify(body));
       fs.renameSync(tmp, this.file);
     } catch {

@@ -30,6 +30,7 @@ import { appendRunHistory, historyEntry } from '../../docs/run-history.js';
 import { countProjectHooks, runProjectHooks, type HookProgress } from '../../macros/project-hooks.js';
 import type { Adapter } from '../../../adapters/adapter.js';
 import type { ParsedNode } from '../../nodes.js';
+import { makeDirs } from '../../make-dirs.js';
 
 export type RunKind = 'run' | 'seed' | 'test' | 'build' | 'snapshot' | 'clone';
 
@@ -408,6 +409,6 @@ function argsOf(opts: GlobalOptions): Record<string, unknown> {
 }
 
 function writeJunit(file: string, xml: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file));
   fs.writeFileSync(file, xml);
 }

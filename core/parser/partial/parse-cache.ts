@@ -22,6 +22,7 @@ import v8 from 'node:v8';
 import { MessageChannel } from 'node:worker_threads';
 import type { Problems } from '../../errors.js';
 import { isSecretEnvName, trackEnvReads } from '../../template/builtins.js';
+import { makeDirs } from '../../make-dirs.js';
 
 /** The file partial parsing keeps in the target folder. */
 export const CACHE_FILE = 'partial_parse.kiln';
@@ -348,7 +349,7 @@ export class ParseCache implements ParseMemo {
     const tmp = `${file}.${process.pid}.tmp`;
     let fd: number | null = null;
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      makeDirs(path.dirname(file));
       fd = fs.openSync(tmp, 'w');
       const out = new PieceWriter(fd);
       out.bytes(MAGIC);
