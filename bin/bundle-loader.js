@@ -50,6 +50,25 @@ function writeWhole(file, data) {
 }
 
 /**
+ * Removes the caches of this bundle's earlier builds from the user's folder (`prefix`: the
+ * bundle's name and path hash), which no process of the current build reads: each build would
+ * otherwise leave a few megabytes there for good. Caches of other bundles (other checkouts or
+ * installs) are theirs.
+ */
+function pruneOlderBuilds(dir, prefix, current) {
+  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.v8cache') || name.startsWith(current, prefix.length)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+/**
  * Loads the bundle at `file` (built at `buildId`) with the cache kept for `command` (a command
  * name: letters, digits and dashes). Returns its exports, whether a cache was used,
  * and `saveCache()`, to be called when the command is done (it writes the cache if there was
@@ -83,7 +102,7 @@ function loadBundle(file, buildId, command = 'default') {
           if (e.code !== 'EEXIST') throw e;
         }
       }
-      writeWhole(userFile(), data);
+      if (writeWhole(userFile(), data)) pruneOlderBuilds(userCacheDir(), `${path.basename(file)}.${shortHash(path.resolve(file))}.`, `${buildId}.`);
     } catch {
       // no writable cache folder at all: run without a cache
     }

@@ -102,6 +102,17 @@ describe('the one-file CLI', () => {
     expect(again.code, again.output).toBe(0);
     expect(again.cacheUsed).toBe(true);
 
+    // an earlier build's cache of this bundle is removed when the user folder gets a new one; another bundle's stays
+    const userDir = path.join(userCache, 'kiln');
+    const current = fs.readdirSync(userDir).find((f) => f.endsWith('.b1.parse.v8cache'))!;
+    const olderBuild = current.replace('.b1.parse.', '.b0.parse.');
+    const otherBundle = current.replace(/\.[0-9a-f]{8}\.b1\.parse\./, '.00000000.b0.parse.');
+    fs.writeFileSync(path.join(userDir, olderBuild), 'old');
+    fs.writeFileSync(path.join(userDir, otherBundle), 'other');
+    fs.writeFileSync(path.join(userDir, current), 'not a V8 code cache');
+    expect(runBundle(out, ['parse'], dir, 'parse', env).cacheUsed).toBe(false);
+    expect(fs.readdirSync(userDir).sort()).toEqual([current, otherBundle].sort());
+
     // nowhere to keep it: the run ends all the same (Node 20's recursive mkdir loops forever under /proc)
     if (process.platform === 'linux') {
       fs.mkdirSync(`${path.join(out, BUNDLE)}.b1.nowhere.v8cache`);
