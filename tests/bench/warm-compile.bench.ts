@@ -14,7 +14,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { assertOk, median, summarize, timeProcess, type ProcessRun } from './lib/measure.js';
-import { benchProject, workDir } from './lib/projects.js';
+import { benchProject, holdProjectDir, workDir } from './lib/projects.js';
 import { printTable, repoRoot, writeResults, type Cell } from './lib/report.js';
 import { openSession } from '../../core/cli/session.js';
 import { PartialParseState } from '../../core/parser/partial/state.js';
@@ -36,6 +36,7 @@ if (built.status !== 0 || built.stderr) throw new Error(`build failed: ${built.s
 // A copy of its own: this benchmark edits a model, and others share the generated project.
 const source = benchProject({ models });
 const dir = path.join(workDir, `warm-p${models}`);
+holdProjectDir(dir);
 fs.rmSync(dir, { recursive: true, force: true });
 fs.cpSync(source.dir, dir, { recursive: true });
 fs.rmSync(path.join(dir, 'target'), { recursive: true, force: true });
