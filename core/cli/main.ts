@@ -78,6 +78,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   program.addHelpText(
     'after',
     `
+A command's options may also come before it, as dbt takes them: kiln --no-color --log-format json build.
+
 Exit codes: 0 success, 1 a node failed, 2 bad usage or a project that does not load,
 3 an internal kiln error (a bug), 130 interrupted.
 
@@ -183,7 +185,7 @@ Examples:
     .action(action('run-operation', (o, args) => import('./commands/run-operation.js').then((m) => m.runOperationCommand(args[0], o as RunOperationOptions, io))));
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(hoistOptions(program, argv), { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -192,6 +194,77 @@ Examples:
     }
     return reportFailure(e, current, io);
   }
+}
+
+/**
+ * dbt takes its flags on either side of the command (`dbt --no-use-colors build`, `dbt --log-format
+ * json run`): the options written before the command are moved to just after its name (`docs
+ * generate` and `source freshness` included), where the command parses them as its own. An option
+ * given on both sides is refused, as dbt refuses it. Anything this does not recognize (no command,
+ * --help/--version) is left as written for commander to answer.
+ */
+export function hoistOptions(program: Command, argv: readonly string[]): string[] {
+  const options = new Map<string, Option>();
+  const collect = (cmd: Command): void => {
+    for (const o of cmd.options as readonly Option[]) {
+      if (o.long) options.set(o.long, o);
+      if (o.short) options.set(o.short, o);
+    }
+    for (const sub of cmd.commands as readonly Command[]) collect(sub);
+  };
+  for (const sub of program.commands as readonly Command[]) collect(sub);
+  const commandNamed = (cmd: Command, name: string): Command | undefined => (cmd.commands as readonly Command[]).find((c) => c.name() === name || c.aliases().includes(name));
+  /** The tokens of the option at argv[i] (the option and its values), or 0 when it is not one kiln knows. */
+  const optionLength = (list: readonly string[], i: number, stopAt: (t: string) => boolean): number => {
+    const tok = list[i];
+    const eq = tok.indexOf('=');
+    const o = options.get(eq > 0 && tok.startsWith('--') ? tok.slice(0, eq) : tok);
+    if (!o) return 0;
+    if (eq > 0 || !(o.required || o.optional)) return 1;
+    let n = 1;
+    if (i + n < list.length && !(o.optional && list[i + n].startsWith('-'))) n++;
+    if (o.variadic) while (i + n < list.length && !list[i + n].startsWith('-') && !stopAt(list[i + n])) n++;
+    return n;
+  };
+  const before: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-' && argv[i] !== '--') {
+    if (['-h', '--help', '-v', '--version'].includes(argv[i])) return [...argv];
+    // An option no command has moves too, for the command to name it in its error.
+    const n = Math.max(1, optionLength(argv, i, (t) => commandNamed(program, t) !== undefined));
+    before.push(...argv.slice(i, i + n));
+    i += n;
+  }
+  if (before.length === 0 || i >= argv.length) return [...argv];
+  let cmd = commandNamed(program, argv[i]);
+  if (!cmd) return [...argv];
+  const path = [argv[i++]];
+  for (let sub = i < argv.length ? commandNamed(cmd, argv[i]) : undefined; sub; sub = i < argv.length ? commandNamed(cmd, argv[i]) : undefined) {
+    path.push(argv[i++]);
+    cmd = sub;
+  }
+  const rest = argv.slice(i);
+  // dbt: "--x was provided both before and after the subcommand, it can only be set either before or after."
+  const names = (list: readonly string[]): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (let j = 0; j < list.length; ) {
+      if (list[j] === '--') break;
+      const n = list[j].startsWith('-') ? optionLength(list, j, () => false) : 0;
+      if (n > 0) {
+        const tok = list[j].split('=')[0];
+        out.set(options.get(tok)!.attributeName(), tok);
+      }
+      j += Math.max(n, 1);
+    }
+    return out;
+  };
+  const after = names(rest);
+  for (const [attr, tok] of names(before)) {
+    if (after.has(attr)) {
+      throw new KilnError(Codes.USAGE, `${tok} was given both before and after the command \`${path.join(' ')}\``, { hint: `Give ${tok} once, on either side of the command.` });
+    }
+  }
+  return [...path, ...before, ...rest];
 }
 
 /** Prints a user error (exit 2) or an internal error (exit 3, stack only with --debug). */
