@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../version.js';
 import { Reporter } from '../reporter/reporter.js';
-import { addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
+import { addConsoleOptions, addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
 // Each command's module is imported when that command runs: starting the CLI loads no other
 // command's dependencies (the docs bundler, Markdown, the SQL formatter, the warehouse drivers).
 import type { ShowOptions } from './commands/show.js';
@@ -17,6 +17,7 @@ import type { WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/env-reads.js';
 import { consoleSinks, type ConsoleSinks } from './console-sink.js';
 import { fileSystemError } from './fs-errors.js';
+import { applyFlagSources } from './flag-sources.js';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {
@@ -57,9 +58,12 @@ export function processIo(): Io {
   };
 }
 
-export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'>, io: Io): Reporter {
-  const color = opts.color !== false && io.isTTY && !process.env.NO_COLOR && opts.logFormat !== 'json';
-  return new Reporter({ format: opts.logFormat ?? 'text', color, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues });
+export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'> & Partial<Pick<GlobalOptions, 'useColors' | 'quiet' | 'logLevel' | 'warnings'>>, io: Io): Reporter {
+  // --use-colors asks for colours even into a pipe (dbt colours whatever it writes to).
+  const color = opts.logFormat !== 'json' && (opts.useColors === true || (opts.useColors !== false && opts.color !== false && io.isTTY && !process.env.NO_COLOR));
+  const level = opts.logLevel === 'none' ? 'none' : opts.quiet ? 'error' : (opts.logLevel ?? 'info');
+  const warnings = opts.warnings;
+  return new Reporter({ format: opts.logFormat ?? 'text', color, level, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues, warnings: warnings && ((code) => warnings.outcome(code)) });
 }
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
@@ -93,6 +97,7 @@ Examples:
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = { ...(cmd.opts() as GlobalOptions & Record<string, unknown>), command, timings: new Timings() };
+      await resolveFlags(cmd, opts, io.cwd);
       current = opts;
       try {
         exitCode = await fn(opts, cmd.args);
@@ -104,9 +109,8 @@ Examples:
   program
     .command('init')
     .argument('[dir]', 'folder to create (default: the current folder, which must be empty)')
-    .description('create a new project from the built-in template: seeds, staging views, marts and a DuckDB profile')
-    .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))
-    .option('--no-color', 'plain output without colours')
+    .description('create a new project from the built-in template: seeds, staging views, marts and a DuckDB profile');
+  addConsoleOptions(program.commands[program.commands.length - 1])
     .action(action('init', (o, args) => import('./commands/init.js').then((m) => m.initCommand(args[0] ?? '.', o, io))));
 
   addProjectOptions(program.command('debug').description('show the project, profile and target in use and test the database connection')).action(
@@ -145,7 +149,6 @@ Examples:
 
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
     .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
-    .option('--warn-error', 'also retry tests that warned')
     .action(action('retry', (o) => import('./commands/retry.js').then((m) => m.retryCommand(o, io))));
 
   addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
@@ -194,6 +197,18 @@ Examples:
     }
     return reportFailure(e, current, io);
   }
+}
+
+/**
+ * The options the command line left unset, from the environment and `flags:` of dbt_project.yml
+ * (dbt's order), and what they come to: dbt's log formats as kiln's, --warn-error's policy.
+ */
+async function resolveFlags(cmd: Command, opts: GlobalOptions & Record<string, unknown>, cwd: string): Promise<void> {
+  await applyFlagSources(cmd, opts, cwd);
+  // dbt's `default` and `debug` formats are text lines; kiln has one text format.
+  if ((opts.logFormat as string) === 'default' || (opts.logFormat as string) === 'debug') opts.logFormat = 'text';
+  if (opts.logLevel === 'debug' && opts.debug === undefined) opts.debug = true;
+  if (opts.warnError || opts.warnErrorOptions !== undefined) opts.warnings = (await import('./warn-error.js')).warnPolicy(opts.warnError, opts.warnErrorOptions);
 }
 
 /**
@@ -269,7 +284,7 @@ export function hoistOptions(program: Command, argv: readonly string[]): string[
 
 /** Prints a user error (exit 2) or an internal error (exit 3, stack only with --debug). */
 export function reportFailure(e: unknown, opts: GlobalOptions | null, io: Io): number {
-  const reporter = makeReporter({ logFormat: opts?.logFormat ?? 'text', color: opts?.color ?? true }, io);
+  const reporter = makeReporter({ logFormat: opts?.logFormat ?? 'text', color: opts?.color ?? true, useColors: opts?.useColors, quiet: opts?.quiet, logLevel: opts?.logLevel }, io);
   if (e instanceof KilnErrors) {
     reporter.userErrors(e.errors, `Found ${e.errors.length} problems; nothing was run.`);
     return ExitCode.USER_ERROR;

@@ -20,15 +20,36 @@ export interface ReporterOptions {
   readonly sinks: Sinks;
   /** Values never to print (secrets read from env vars and profiles). */
   readonly secrets?: () => Iterable<string>;
+  /** The least severe lines printed (--log-level; -q/--quiet is `error`): default info. */
+  readonly level?: 'debug' | 'info' | 'warn' | 'error' | 'none';
+  /** What a warning becomes (--warn-error, --warn-error-options): printed, an error thrown, or nothing. */
+  readonly warnings?: (code: string) => 'error' | 'warn' | 'silence';
 }
+
+const RANK = { debug: 0, info: 1, warn: 2, error: 3, none: 4 } as const;
 
 const LINE_WIDTH = 80;
 
 export class Reporter {
   private readonly c: ReturnType<typeof pc.createColors>;
+  private readonly least: number;
 
   constructor(private readonly opts: ReporterOptions) {
     this.c = pc.createColors(opts.color);
+    this.least = RANK[opts.level ?? 'info'];
+  }
+
+  /** Whether informational lines are left out (-q, --log-level warn/error/none). */
+  get quiet(): boolean {
+    return this.least > RANK.info;
+  }
+
+  /**
+   * What the command is for, on stdout as it is (compiled SQL of `compile --select x`): shown with
+   * -q as dbt shows it; only --log-level none hides it.
+   */
+  print(text: string): void {
+    if (this.least < RANK.none) this.opts.sinks.out(this.redact(text));
   }
 
   private redact(text: string): string {
@@ -38,6 +59,7 @@ export class Reporter {
   }
 
   private emit(level: 'info' | 'warn' | 'error' | 'debug', msg: string, data: Record<string, unknown> = {}, stream: 'out' | 'err' = 'out'): void {
+    if (RANK[level] < this.least) return;
     const text = this.redact(msg);
     if (this.opts.format === 'json') {
       const event = { ts: new Date().toISOString(), level, msg: text.replace(/\x1b\[[0-9;]*m/g, ''), ...data };
@@ -77,6 +99,15 @@ export class Reporter {
   }
 
   kilnError(e: KilnError, level: 'error' | 'warn' = 'error', stream?: 'out' | 'err'): void {
+    if (level === 'warn' && this.opts.warnings) {
+      const becomes = this.opts.warnings(e.code);
+      if (becomes === 'silence') return;
+      // dbt raises the warning as an error where it happens: the command stops (exit 2).
+      if (becomes === 'error') {
+        const hint = `${e.hint ? `${e.hint}\n` : ''}(a warning, made an error by --warn-error or --warn-error-options)`;
+        throw new KilnError(e.code, e.message, { loc: e.loc, node: e.node, related: e.related, hint });
+      }
+    }
     const where = e.where();
     const head = `${level === 'error' ? this.c.red(`error[${e.code}]`) : this.c.yellow(`warning[${e.code}]`)} ${e.message}`;
     const lines = [head];

@@ -331,7 +331,9 @@ export function namedInSelection(select: readonly string[] | undefined): Set<str
 
 function printCompiled(reporter: Reporter, output: string, name: string | null, sql: string): void {
   const body = sql.replace(/\s+$/, '');
-  if (output === 'json') reporter.info(JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2));
+  // -q: the SQL alone, as `dbt -q compile --select x` prints it (for piping).
+  if (reporter.quiet) reporter.print(`${output === 'json' ? JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2) : body}\n`);
+  else if (output === 'json') reporter.info(JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2));
   else reporter.info(`${name === null ? 'Compiled inline node is' : `Compiled node '${name}' is`}:\n${body}`);
 }
 

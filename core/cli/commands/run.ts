@@ -233,7 +233,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     {
       threads: session.profile.target.threads,
       failFast: !!opts.failFast,
-      warnError: !!opts.warnError,
+      // --warn-error, or LogTestResult an error by --warn-error-options
+      warnError: !!opts.warnings?.testsFail,
       storeFailures: !!opts.storeFailures,
       seeds,
       fullRefresh: !!opts.fullRefresh,
