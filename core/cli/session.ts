@@ -85,13 +85,15 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
       projectDir: root,
       profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined,
       profileName,
+      profileFrom: opts.profile ? (process.env.DBT_PROFILE === opts.profile ? '--profile (or DBT_PROFILE)' : '--profile') : undefined,
       targetName: opts.target,
       render: renderYaml,
     });
   // dbt renders dbt_project.yml knowing the target (`+materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"`),
   // so the profile is read first when the project names it plainly; its errors wait for the project's
   let early: ReturnType<typeof loadProfile> | null = null;
-  const plainProfile = peekProfileName(root);
+  // --profile (or DBT_PROFILE) over `profile:` of dbt_project.yml, as dbt takes it.
+  const plainProfile = opts.profile ?? peekProfileName(root);
   if (plainProfile) {
     try {
       early = readProfile(plainProfile);
@@ -107,7 +109,8 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const packages = loadPackages(root, loaded, renderYaml);
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
-  const profile = early && early.profileName === loaded.project.profile ? early : readProfile(loaded.project.profile);
+  const profileName = opts.profile ?? loaded.project.profile;
+  const profile = early && early.profileName === profileName ? early : readProfile(profileName);
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
   const adapter = reuse && sameTarget(reuse.target, target) ? reuse.adapter : await createAdapter(target, root, profile.file);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
-import { ArtifactWriter } from '../../artifacts/write.js';
+import { ArtifactWriter, jsonArtifactOptions } from '../../artifacts/write.js';
 import { ResultTexts, runResultsText } from '../../artifacts/run-results.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
 import { EarlyManifest, manifestNodeOrder } from '../../artifacts/early-manifest.js';
@@ -68,7 +68,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // Everything is on disk before this command returns, whichever way it ends.
   // Two files a node (compiled and run): a run of more than a few hundred starts the worker at
   // once, rather than first writing 256 files here (a new file costs ~1 ms of this thread).
-  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size });
+  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size, ...jsonArtifactOptions(opts) });
   let failed = true;
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
