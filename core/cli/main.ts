@@ -131,7 +131,7 @@ Examples:
     .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
-    addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true }).action(
+    addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true, resourceTypes: ['build', 'test', 'clone'].includes(name) }).action(
       action(name, (o) => import('./commands/run.js').then((m) => m.runCommand(name, o, io))),
     );
   runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
@@ -151,8 +151,7 @@ Examples:
     .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
     .action(action('retry', (o) => import('./commands/retry.js').then((m) => m.retryCommand(o, io))));
 
-  addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
-    .option('--resource-type <type...>', 'only these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, default, all (default: all)')
+  addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true, resourceTypes: true })
     .option('--output <format>', 'selector, name, path or json', 'selector')
     .option('--output-keys <keys...>', "with --output json: only these keys (e.g. 'name resource_type config.materialized')")
     .action(action('ls', (o) => import('./commands/ls.js').then((m) => m.lsCommand(o as GlobalOptions & LsOptions, io))));

@@ -22,7 +22,7 @@ import type { GlobalOptions } from '../options.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select, type Session } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
-import { previousState } from '../selection.js';
+import { narrowTypes, previousState } from '../selection.js';
 import { planClone } from '../../state/clone.js';
 import type { StateManifest } from '../../state/artifacts.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
@@ -90,7 +90,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
 function prepareRun(kind: RunKind, opts: GlobalOptions, reporter: Reporter, session: Session) {
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
+  const types = narrowTypes(TYPES[kind], opts.resourceType, opts.excludeResourceType);
+  const selected = timings.time('graph', () => select(session, opts, types, (w) => reporter.kilnError(w, 'warn')));
   // A build's exposures are reported, not run: kept apart from the nodes.
   const exposures = takeExposures(session, selected);
   const deferTo = deferState(session, opts);
