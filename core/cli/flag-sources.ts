@@ -97,7 +97,8 @@ export async function applyFlagSources(cmd: Command, opts: Record<string, unknow
 
 function parseValue(f: FlagSource, value: unknown, where: string, code: string): unknown {
   const bad = (expected: string): never => {
-    throw new KilnError(code, `Invalid value for ${where}: ${JSON.stringify(value)}`, { hint: `Expected ${expected}.` });
+    const loc = code === Codes.CONFIG_INVALID ? { loc: { file: 'dbt_project.yml' } } : {};
+    throw new KilnError(code, `Invalid value for ${where}: ${JSON.stringify(value)}`, { ...loc, hint: `Expected ${expected}.` });
   };
   const text = typeof value === 'string' ? value.trim() : value;
   switch (f.kind) {

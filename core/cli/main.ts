@@ -203,6 +203,14 @@ Examples:
  * (dbt's order), and what they come to: dbt's log formats as kiln's, --warn-error's policy.
  */
 async function resolveFlags(cmd: Command, opts: GlobalOptions & Record<string, unknown>, cwd: string): Promise<void> {
+  // dbt's plural spellings, as the singular ones
+  for (const [plural, singular] of [['resourceTypes', 'resourceType'], ['excludeResourceTypes', 'excludeResourceType']] as const) {
+    const more = opts[plural] as string[] | undefined;
+    if (!more) continue;
+    opts[singular] = [...(opts[singular] ?? []), ...more];
+    cmd.setOptionValueWithSource(singular, opts[singular], 'cli');
+    delete opts[plural];
+  }
   await applyFlagSources(cmd, opts, cwd);
   // dbt's `default` and `debug` formats are text lines; kiln has one text format.
   if ((opts.logFormat as string) === 'default' || (opts.logFormat as string) === 'debug') opts.logFormat = 'text';

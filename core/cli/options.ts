@@ -113,8 +113,11 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   }
   if (opts.resourceTypes) {
     cmd
-      .addOption(new Option('--resource-type, --resource-types <type...>', 'only nodes of these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, metric, semantic_model, saved_query, function, default, all (also DBT_RESOURCE_TYPES)').choices(DBT_RESOURCE_TYPES))
-      .addOption(new Option('--exclude-resource-type, --exclude-resource-types <type...>', 'leave out nodes of these types (also DBT_EXCLUDE_RESOURCE_TYPES)').choices(DBT_RESOURCE_TYPES.filter((t) => t !== 'all')));
+      .addOption(new Option('--resource-type <type...>', 'only nodes of these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, metric, semantic_model, saved_query, function, default, all (also --resource-types, DBT_RESOURCE_TYPES)').choices(DBT_RESOURCE_TYPES))
+      .addOption(new Option('--exclude-resource-type <type...>', 'leave out nodes of these types (also --exclude-resource-types, DBT_EXCLUDE_RESOURCE_TYPES)').choices(DBT_RESOURCE_TYPES.filter((t) => t !== 'all')))
+      // dbt's plural spellings (commander has no option aliases): merged into the singular ones by main()
+      .addOption(new Option('--resource-types <type...>').choices(DBT_RESOURCE_TYPES).hideHelp())
+      .addOption(new Option('--exclude-resource-types <type...>').choices(DBT_RESOURCE_TYPES.filter((t) => t !== 'all')).hideHelp());
   }
   if (opts.defer) {
     cmd

@@ -98,8 +98,9 @@ export function narrowTypes(base: readonly string[], include: readonly string[] 
   const expand = (list: readonly string[], flag: string): Set<string> => {
     const out = new Set<string>();
     for (const t of list.flatMap((x) => x.split(/[\s,]+/)).filter(Boolean)) {
-      if (t === 'all' || t === 'default') for (const k of RESOURCE_TYPES) if (t === 'all' || k !== 'analysis') out.add(k);
-      else if ((RESOURCE_TYPES as readonly string[]).includes(t)) out.add(t);
+      if (t === 'all' || t === 'default') {
+        for (const k of RESOURCE_TYPES) if (t === 'all' || k !== 'analysis') out.add(k);
+      } else if ((RESOURCE_TYPES as readonly string[]).includes(t)) out.add(t);
       else throw new KilnError(Codes.USAGE, `Unknown ${flag} '${t}'`, { hint: `Use one or more of: ${RESOURCE_TYPES.filter((k) => k !== 'macro' && k !== 'operation').join(', ')}, default, all.` });
     }
     return out;
