@@ -40,7 +40,7 @@ export const FLAG_SOURCES: readonly FlagSource[] = [
   { key: 'failFast', env: 'DBT_FAIL_FAST', project: 'fail_fast', kind: 'bool' },
   { key: 'writeJson', env: 'DBT_WRITE_JSON', project: 'write_json', kind: 'bool' },
   { key: 'versionCheck', env: 'DBT_VERSION_CHECK', project: 'version_check', kind: 'bool' },
-  { key: 'partialParse', env: 'DBT_PARTIAL_PARSE', project: 'partial_parse', kind: 'bool' },
+  // (partial parsing reads DBT_PARTIAL_PARSE and flags.partial_parse itself: core/parser/partial/settings.ts)
   { key: 'indirectSelection', env: 'DBT_INDIRECT_SELECTION', project: 'indirect_selection', kind: ['eager', 'cautious', 'buildable', 'empty'] },
   { key: 'state', env: 'DBT_STATE', kind: 'text' },
   { key: 'defer', env: 'DBT_DEFER', kind: 'bool' },

@@ -61,6 +61,8 @@ export interface GlobalOptions {
   writeJson?: boolean;
   /** false with --no-version-check: require-dbt-version is not checked. */
   versionCheck?: boolean;
+  /** false with --no-print: {{ print() }} output dropped. */
+  print?: boolean;
   /** --defer-state: the state --defer reads, over --state. */
   deferState?: string;
   /** --resource-type / --exclude-resource-type (build, test, clone, ls). */
@@ -147,6 +149,8 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
     .option('--no-write-json', 'write no manifest.json, run_results.json, semantic_manifest.json, sources.json or catalog.json (also DBT_WRITE_JSON=false)')
     .option('--version-check', "fail when dbt_project.yml's require-dbt-version (or a package's) excludes the dbt version kiln follows (the default)")
     .option('--no-version-check', 'do not check require-dbt-version (also DBT_VERSION_CHECK=false)')
+    .option('--print', 'show the output of {{ print() }} in templates, also with -q (the default)')
+    .option('--no-print', 'drop the output of {{ print() }} (also DBT_PRINT=false)')
     .option('--print-timings', 'print the time spent in each phase (load, parse, graph, compile, write artifacts, execute); also KILN_PROFILE=1')
     // dbt's flags that switch something kiln does not have: accepted so a dbt command line runs.
     .option('--log-path <dir>', 'accepted for dbt; kiln writes no log file (the console is its log)')

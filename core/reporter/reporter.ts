@@ -75,6 +75,11 @@ export class Reporter {
     this.emit('info', msg, data);
   }
 
+  /** The output of {{ print() }}: shown however quiet (dbt's PrintEvent), unless --log-level none. */
+  printed(msg: string): void {
+    if (this.least < RANK.none) this.emit(this.quiet ? 'error' : 'info', msg, { event: 'print' });
+  }
+
   warn(msg: string, data?: Record<string, unknown>): void {
     this.emit('warn', `${this.c.yellow('Warning')} ${msg}`, data);
   }

@@ -177,7 +177,10 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   if (waited) reporter.info('Got the lock; starting.');
   // log(msg, info=True) in templates, hooks and macros reaches the console
   session.engine.setLogSink((m, info) => {
-    if (info) reporter.info(m);
+    // print() output shows with -q, as dbt's does; --no-print drops it
+    if (info === 'print') {
+      if (opts.print !== false) reporter.printed(m);
+    } else if (info) reporter.info(m);
   });
   session.jinja.selectedResources = [...selected];
   // A failed on-run-start hook: dbt 1.11 runs the nodes all the same (and on-run-end after them),

@@ -277,7 +277,10 @@ class WatchLoop {
     const writer = new ArtifactWriter(session.targetDir, redactor(), jsonArtifactOptions(this.opts));
     const report = new WatchReport(this.reporter, nodes.filter((n) => n.config.materialized !== 'ephemeral'));
     session.engine.setLogSink((m, info) => {
-      if (info) this.reporter.info(m);
+      // print() output shows with -q, as dbt's does; --no-print drops it
+      if (info === 'print') {
+        if (this.opts.print !== false) this.reporter.printed(m);
+      } else if (info) this.reporter.info(m);
     });
     session.jinja.selectedResources = [...ids];
     const projectHooks = { manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => this.reporter.info(m) };

@@ -24,7 +24,7 @@ function project(extra: Record<string, string> = {}, projectFile = PROJECT): str
   return dir;
 }
 
-const ENV = ['DBT_QUIET', 'DBT_LOG_LEVEL', 'DBT_LOG_FORMAT', 'DBT_USE_COLORS', 'DBT_WARN_ERROR', 'DBT_WARN_ERROR_OPTIONS', 'DBT_PROFILE', 'DBT_WRITE_JSON', 'DBT_RESOURCE_TYPES', 'DBT_VERSION_CHECK', 'DBT_FAIL_FAST'];
+const ENV = ['DBT_QUIET', 'DBT_LOG_LEVEL', 'DBT_LOG_FORMAT', 'DBT_USE_COLORS', 'DBT_WARN_ERROR', 'DBT_WARN_ERROR_OPTIONS', 'DBT_PROFILE', 'DBT_WRITE_JSON', 'DBT_RESOURCE_TYPES', 'DBT_VERSION_CHECK', 'DBT_FAIL_FAST', 'DBT_PRINT'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const k of ENV) {
@@ -82,6 +82,17 @@ describe("dbt's flags", () => {
     const warn = await kiln(['run', '--log-level', 'warn', '-s', 'nothing_named_so'], dir);
     expect(warn.output).toMatch(/KLN309/);
     expect(warn.output).not.toMatch(/Running with/);
+  });
+
+  it("-q keeps the output of {{ print() }}, as dbt's does; --no-print and DBT_PRINT=false drop it", async () => {
+    const dir = project({ 'models/printer.sql': "{% if execute %}{% do print('PRINTED ' ~ this.name) %}{% endif %}select 1 as id\n" });
+    const q = await kiln(['-q', 'run', '-s', 'printer'], dir);
+    expect(q.code, q.output).toBe(0);
+    expect(q.output).toMatch(/PRINTED printer/);
+    expect(q.output).not.toMatch(/START/);
+    expect((await kiln(['run', '-s', 'printer', '--no-print'], dir)).output).not.toMatch(/PRINTED/);
+    process.env.DBT_PRINT = 'false';
+    expect((await kiln(['run', '-s', 'printer'], dir)).output).not.toMatch(/PRINTED/);
   });
 
   it('-q compile --select x prints the SQL alone, as dbt does', async () => {
