@@ -18,6 +18,8 @@ import { secretValues } from '../template/env-reads.js';
 import { consoleSinks, type ConsoleSinks } from './console-sink.js';
 import { fileSystemError } from './fs-errors.js';
 import { applyFlagSources } from './flag-sources.js';
+import { LogFile, type LogFileLevel } from '../reporter/log-file.js';
+import path from 'node:path';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {
@@ -63,8 +65,11 @@ export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'> & 
   const color = opts.logFormat !== 'json' && (opts.useColors === true || (opts.useColors !== false && opts.color !== false && io.isTTY && !process.env.NO_COLOR));
   const level = opts.logLevel === 'none' ? 'none' : opts.quiet ? 'error' : (opts.logLevel ?? 'info');
   const warnings = opts.warnings;
-  return new Reporter({ format: opts.logFormat ?? 'text', color, level, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues, warnings: warnings && ((code) => warnings.outcome(code)) });
+  return new Reporter({ format: opts.logFormat ?? 'text', color, level, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues, warnings: warnings && ((code) => warnings.outcome(code)), log: logFile?.write });
 }
+
+/** This invocation's log file (--log-path), or null. */
+let logFile: LogFile | null = null;
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   markMainStarted();
@@ -186,6 +191,7 @@ Examples:
     .option('--args <yaml>', "the macro's keyword arguments as a YAML mapping: '{table: orders}'")
     .action(action('run-operation', (o, args) => import('./commands/run-operation.js').then((m) => m.runOperationCommand(args[0], o as RunOperationOptions, io))));
 
+  logFile = null;
   try {
     await program.parseAsync(hoistOptions(program, argv), { from: 'user' });
     return exitCode;
@@ -195,6 +201,14 @@ Examples:
       return ExitCode.USER_ERROR;
     }
     return reportFailure(e, current, io);
+  } finally {
+    // (a log file that cannot be written is not worth the command's result)
+    try {
+      (logFile as LogFile | null)?.flush();
+    } catch {
+      /* reported nowhere: the console has everything */
+    }
+    logFile = null;
   }
 }
 
@@ -215,6 +229,12 @@ async function resolveFlags(cmd: Command, opts: GlobalOptions & Record<string, u
   // dbt's `default` and `debug` formats are text lines; kiln has one text format.
   if ((opts.logFormat as string) === 'default' || (opts.logFormat as string) === 'debug') opts.logFormat = 'text';
   if (opts.logLevel === 'debug' && opts.debug === undefined) opts.debug = true;
+  // --log-path (or DBT_LOG_PATH): dbt.log there, at debug level unless --log-level(-file) says otherwise.
+  if (typeof opts.logPath === 'string' && opts.logPath) {
+    const format = opts.logFormatFile === 'json' || (opts.logFormatFile === undefined && opts.logFormat === 'json') ? 'json' : 'text';
+    const level = (opts.logLevelFile ?? opts.logLevel ?? 'debug') as LogFileLevel;
+    logFile = new LogFile(path.join(path.resolve(cwd, opts.logPath), 'dbt.log'), format, level, `kiln ${opts.command}`);
+  }
   if (opts.warnError || opts.warnErrorOptions !== undefined) opts.warnings = (await import('./warn-error.js')).warnPolicy(opts.warnError, opts.warnErrorOptions);
 }
 

@@ -63,6 +63,10 @@ export interface GlobalOptions {
   versionCheck?: boolean;
   /** false with --no-print: {{ print() }} output dropped. */
   print?: boolean;
+  /** --log-path: the folder of dbt.log (none written without it). */
+  logPath?: string;
+  logLevelFile?: string;
+  logFormatFile?: string;
   /** --defer-state: the state --defer reads, over --state. */
   deferState?: string;
   /** --resource-type / --exclude-resource-type (build, test, clone, ls). */
@@ -153,11 +157,11 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
     .option('--no-print', 'drop the output of {{ print() }} (also DBT_PRINT=false)')
     .option('--print-timings', 'print the time spent in each phase (load, parse, graph, compile, write artifacts, execute); also KILN_PROFILE=1')
     // dbt's flags that switch something kiln does not have: accepted so a dbt command line runs.
-    .option('--log-path <dir>', 'accepted for dbt; kiln writes no log file (the console is its log)')
-    .addOption(new Option('--log-level-file <level>', 'accepted for dbt; kiln writes no log file').choices(LOG_LEVELS))
-    .addOption(new Option('--log-format-file <format>', 'accepted for dbt; kiln writes no log file').choices(LOG_FORMATS))
-    .option('--use-colors-file', 'accepted for dbt; kiln writes no log file')
-    .option('--no-use-colors-file', 'accepted for dbt; kiln writes no log file')
+    .option('--log-path <dir>', 'also write every line, at debug level, to <dir>/dbt.log (also DBT_LOG_PATH; without it kiln writes no log file)')
+    .addOption(new Option('--log-level-file <level>', 'the least severe lines in dbt.log of --log-path (default debug)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format-file <format>', 'dbt.log of --log-path as text lines (default) or json').choices(LOG_FORMATS))
+    .option('--use-colors-file', 'accepted for dbt; dbt.log is written without colours')
+    .option('--no-use-colors-file', 'accepted for dbt; dbt.log is written without colours')
     .option('--printer-width <n>', 'accepted for dbt; kiln lines are 80 columns', positiveInt)
     .option('--send-anonymous-usage-stats', 'accepted for dbt; kiln sends nothing anywhere')
     .option('--no-send-anonymous-usage-stats', 'accepted for dbt; kiln sends nothing anywhere')

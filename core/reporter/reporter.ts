@@ -22,6 +22,8 @@ export interface ReporterOptions {
   readonly secrets?: () => Iterable<string>;
   /** The least severe lines printed (--log-level; -q/--quiet is `error`): default info. */
   readonly level?: 'debug' | 'info' | 'warn' | 'error' | 'none';
+  /** Receives every line at every level, uncoloured and redacted (the log file of --log-path). */
+  readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', text: string, data: Record<string, unknown>) => void;
   /** What a warning becomes (--warn-error, --warn-error-options): printed, an error thrown, or nothing. */
   readonly warnings?: (code: string) => 'error' | 'warn' | 'silence';
 }
@@ -59,6 +61,7 @@ export class Reporter {
   }
 
   private emit(level: 'info' | 'warn' | 'error' | 'debug', msg: string, data: Record<string, unknown> = {}, stream: 'out' | 'err' = 'out'): void {
+    if (this.opts.log) this.opts.log(level, this.redact(msg), data);
     if (RANK[level] < this.least) return;
     const text = this.redact(msg);
     if (this.opts.format === 'json') {

@@ -24,7 +24,7 @@ function project(extra: Record<string, string> = {}, projectFile = PROJECT): str
   return dir;
 }
 
-const ENV = ['DBT_QUIET', 'DBT_LOG_LEVEL', 'DBT_LOG_FORMAT', 'DBT_USE_COLORS', 'DBT_WARN_ERROR', 'DBT_WARN_ERROR_OPTIONS', 'DBT_PROFILE', 'DBT_WRITE_JSON', 'DBT_RESOURCE_TYPES', 'DBT_VERSION_CHECK', 'DBT_FAIL_FAST', 'DBT_PRINT'];
+const ENV = ['DBT_QUIET', 'DBT_LOG_LEVEL', 'DBT_LOG_FORMAT', 'DBT_USE_COLORS', 'DBT_WARN_ERROR', 'DBT_WARN_ERROR_OPTIONS', 'DBT_PROFILE', 'DBT_WRITE_JSON', 'DBT_RESOURCE_TYPES', 'DBT_VERSION_CHECK', 'DBT_FAIL_FAST', 'DBT_PRINT', 'DBT_DEFER', 'DBT_DEFER_STATE', 'DBT_LOG_PATH'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const k of ENV) {
@@ -157,6 +157,22 @@ describe("dbt's flags", () => {
     expect(bad.output).toMatch(/KLN601.*modle/);
   });
 
+  it('--defer-state (and DBT_DEFER, DBT_DEFER_STATE) is the state --defer reads, without --state', async () => {
+    const dir = project();
+    // The "production" artifacts: the same project compiled against the other profile's database.
+    expect((await kiln(['compile', '--profile', 'other', '--target-path', 'prod-state'], dir)).code).toBe(0);
+    const r = await kiln(['compile', '-s', 'b', '--defer', '--defer-state', 'prod-state', '--favor-state'], dir);
+    expect(r.code, r.output).toBe(0);
+    const compiled = () => fs.readFileSync(path.join(dir, 'target/compiled/p/models/b.sql'), 'utf8');
+    expect(compiled()).toMatch(/"other"\."main"\."a"/);
+    process.env.DBT_DEFER = '1';
+    process.env.DBT_DEFER_STATE = 'prod-state';
+    expect((await kiln(['compile', '-s', 'b', '--favor-state'], dir)).code).toBe(0);
+    expect(compiled()).toMatch(/"other"\."main"\."a"/);
+    expect((await kiln(['compile', '-s', 'b', '--no-defer'], dir)).code).toBe(0);
+    expect(compiled()).toMatch(/"p"\."main"\."a"/);
+  });
+
   it('--warn-error makes warnings errors (exit 2) and a test that warns fail', async () => {
     const dir = project();
     const empty = await kiln(['--warn-error', 'run', '-s', 'nothing_named_so'], dir);
@@ -229,6 +245,22 @@ describe("dbt's flags", () => {
     expect((await kiln(['parse'], dir)).code).toBe(0);
     const fine = project({}, `${PROJECT}require-dbt-version: ">=1.5.0,<2.0.0"\n`);
     expect((await kiln(['parse', '--version-check'], fine)).code).toBe(0);
+  });
+
+  it('--log-path (and DBT_LOG_PATH) writes dbt.log there, every line whatever the console shows; none without it', async () => {
+    const dir = project();
+    expect((await kiln(['-q', 'build', '--log-path', 'ci-logs'], dir)).output).toBe('');
+    const log = fs.readFileSync(path.join(dir, 'ci-logs', 'dbt.log'), 'utf8');
+    expect(log).toMatch(/\| kiln build =+\n/);
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[info \]: Done\. PASS=4 WARN=1/m);
+    expect(log).not.toMatch(/\x1b\[/);
+    process.env.DBT_LOG_PATH = 'env-logs';
+    expect((await kiln(['parse', '--log-format-file', 'json'], dir)).code).toBe(0);
+    const lines = fs.readFileSync(path.join(dir, 'env-logs', 'dbt.log'), 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1]).msg).toMatch(/^Parsed in/);
+    delete process.env.DBT_LOG_PATH;
+    expect((await kiln(['parse'], dir)).code).toBe(0);
+    expect(exists(dir, 'logs')).toBe(false);
   });
 
   it('accept the flags kiln has nothing to switch for', async () => {
