@@ -119,11 +119,12 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   }
   if (opts.resourceTypes) {
     cmd
-      .addOption(new Option('--resource-type <type...>', 'only nodes of these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, metric, semantic_model, saved_query, function, default, all (also --resource-types, DBT_RESOURCE_TYPES)').choices(DBT_RESOURCE_TYPES))
-      .addOption(new Option('--exclude-resource-type <type...>', 'leave out nodes of these types (also --exclude-resource-types, DBT_EXCLUDE_RESOURCE_TYPES)').choices(DBT_RESOURCE_TYPES.filter((t) => t !== 'all')))
+      // (values checked by narrowTypes, which also checks DBT_RESOURCE_TYPES: one message for both)
+      .option('--resource-type <type...>', `only nodes of these types: ${DBT_RESOURCE_TYPES.join(', ')} (also --resource-types, DBT_RESOURCE_TYPES)`)
+      .option('--exclude-resource-type <type...>', 'leave out nodes of these types (also --exclude-resource-types, DBT_EXCLUDE_RESOURCE_TYPES)')
       // dbt's plural spellings (commander has no option aliases): merged into the singular ones by main()
-      .addOption(new Option('--resource-types <type...>').choices(DBT_RESOURCE_TYPES).hideHelp())
-      .addOption(new Option('--exclude-resource-types <type...>').choices(DBT_RESOURCE_TYPES.filter((t) => t !== 'all')).hideHelp());
+      .addOption(new Option('--resource-types <type...>').hideHelp())
+      .addOption(new Option('--exclude-resource-types <type...>').hideHelp());
   }
   if (opts.defer) {
     cmd
