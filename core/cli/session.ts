@@ -16,7 +16,7 @@ import { loadProfile } from '../project/load-profile.js';
 import { loadProject, parseCliVars } from '../project/load-project.js';
 import { targetPathOverride } from '../project/target-path.js';
 import { checkRequiredVersion } from '../project/version-check.js';
-import { DBT_COMPAT_VERSION } from '../version.js';
+import { DBT_FOLLOWED_VERSION } from '../version.js';
 import type { LoadedProject, ProfileSelection } from '../project/types.js';
 import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
@@ -110,8 +110,8 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState, targetPath: targetPathOverride(opts.targetPath) });
   const packages = loadPackages(root, loaded, renderYaml);
   if (opts.versionCheck !== false) {
-    checkRequiredVersion(DBT_COMPAT_VERSION, loaded.project.name, loaded.project.requireDbtVersion, 'dbt_project.yml');
-    for (const p of packages) checkRequiredVersion(DBT_COMPAT_VERSION, p.name, p.project.requireDbtVersion, `${p.displayRoot}/dbt_project.yml`);
+    checkRequiredVersion(DBT_FOLLOWED_VERSION, loaded.project.name, loaded.project.requireDbtVersion, 'dbt_project.yml');
+    for (const p of packages) checkRequiredVersion(DBT_FOLLOWED_VERSION, p.name, p.project.requireDbtVersion, `${p.displayRoot}/dbt_project.yml`);
   }
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });

@@ -1,6 +1,6 @@
 // require-dbt-version: which dbt versions a project (or a package) says it works with. dbt refuses
 // to run a project whose range excludes the installed dbt, unless --no-version-check; kiln checks
-// the range against the dbt version it follows (the `dbt_version` its templates see).
+// the range against the dbt version it follows (DBT_FOLLOWED_VERSION, core/version.ts).
 import { Codes, KilnError } from '../errors.js';
 
 type Version = readonly [number, number, number];

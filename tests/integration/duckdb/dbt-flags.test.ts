@@ -243,8 +243,14 @@ describe("dbt's flags", () => {
     expect((await kiln(['--no-version-check', 'parse'], dir)).code).toBe(0);
     process.env.DBT_VERSION_CHECK = 'false';
     expect((await kiln(['parse'], dir)).code).toBe(0);
+    delete process.env.DBT_VERSION_CHECK;
     const fine = project({}, `${PROJECT}require-dbt-version: ">=1.5.0,<2.0.0"\n`);
     expect((await kiln(['parse', '--version-check'], fine)).code).toBe(0);
+    // checked against the dbt kiln follows (1.11), not the artifact version it writes (1.10.0)
+    const pinned = project({}, `${PROJECT}require-dbt-version: [">=1.11.0", "<1.12.0"]\n`);
+    expect((await kiln(['parse'], pinned)).code).toBe(0);
+    const older = project({}, `${PROJECT}require-dbt-version: "<1.11.0"\n`);
+    expect((await kiln(['parse'], older)).output).toMatch(/KLN110.*kiln follows dbt 1\.11\.16/);
   });
 
   it('--log-path (and DBT_LOG_PATH) writes dbt.log there, every line whatever the console shows; none without it', async () => {
