@@ -226,6 +226,8 @@ async function resolveFlags(cmd: Command, opts: GlobalOptions & Record<string, u
     delete opts[plural];
   }
   await applyFlagSources(cmd, opts, cwd);
+  // kiln's --no-color on the command line over DBT_USE_COLORS / flags.use_colors
+  if (opts.color === false && cmd.getOptionValueSource('color') === 'cli' && cmd.getOptionValueSource('useColors') !== 'cli') opts.useColors = false;
   // dbt's `default` and `debug` formats are text lines; kiln has one text format.
   if ((opts.logFormat as string) === 'default' || (opts.logFormat as string) === 'debug') opts.logFormat = 'text';
   if (opts.logLevel === 'debug' && opts.debug === undefined) opts.debug = true;

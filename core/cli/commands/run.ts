@@ -148,7 +148,16 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   }
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
-  session.adapter.onWarning = (w) => reporter.kilnError(new KilnError(w.code, w.message, { hint: w.hint }), 'warn');
+  // A database's warning comes from a driver's event handler: made an error by --warn-error, it
+  // ends the command (exit 2) once the run is over, not inside the driver.
+  let promoted: unknown = null;
+  session.adapter.onWarning = (w) => {
+    try {
+      reporter.kilnError(new KilnError(w.code, w.message, { hint: w.hint }), 'warn');
+    } catch (e) {
+      promoted ??= e;
+    }
+  };
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
@@ -370,6 +379,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     const hooks = startResults.length + endResults.length;
     reporter.summary(summary, session.manifest, countPhrase(chosen, hooks, exposures.length));
     if (summary.interrupted) return ExitCode.INTERRUPTED;
+    if (promoted) throw promoted;
     // A seed file found bad while loading: the exit code of a bad file found before the run.
     if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
     // A partial success (some microbatch batches failed) fails the run too, as in dbt.

@@ -109,6 +109,7 @@ describe("dbt's flags", () => {
     process.env.DBT_USE_COLORS = 'true';
     expect((await kiln(['parse'], dir)).output).toMatch(/\x1b\[/);
     expect((await kiln(['parse', '--no-use-colors'], dir)).output).not.toMatch(/\x1b\[/);
+    expect((await kiln(['parse', '--no-color'], dir)).output).not.toMatch(/\x1b\[/);
     process.env.DBT_USE_COLORS = 'false';
     expect((await kiln(['parse'], dir)).output).not.toMatch(/\x1b\[/);
   });
