@@ -158,9 +158,9 @@ export class Reporter {
       const data2 = { ...data, failures: r.failures ?? null };
       const n = r.failures ?? 0;
       if (r.status === 'pass') this.line(`${index} of ${total} ${this.c.green('PASS')} ${name}`, `[${this.c.green('PASS')} in ${secs}]`, data2);
-      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2);
-      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2);
-      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2);
+      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2, 'warn');
+      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2, 'error');
+      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2, 'error');
       return;
     }
     if (r.status === 'success') {
@@ -169,10 +169,10 @@ export class Reporter {
       const done = node.resourceType === 'snapshot' ? `snapshotted ${node.schema}.${node.alias}` : `${verb} ${describeNode(node)}`;
       this.line(`${index} of ${total} ${this.c.green('OK')} ${done}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
-      this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
+      this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data, 'error');
     } else if (r.status === 'partial success') {
       // A microbatch model some of whose batches failed (the others were kept).
-      this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data);
+      this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data, 'error');
     } else if (r.ephemeralFailure) {
       // dbt's line for a node skipped because an ephemeral model it inlines failed to compile
       this.line(`${index} of ${total} SKIP relation ${node.schema}.${node.alias} due to ephemeral model status 'error'`, `[${this.c.red('ERROR SKIP')}]`, data);
@@ -202,9 +202,10 @@ export class Reporter {
     this.line(`${index} of ${total} ${word} hook: ${name}`, `[${word} in ${secs}]`, data);
   }
 
-  private line(left: string, right: string, data: Record<string, unknown>): void {
+  /** `level`: dbt's for the line (a failed node's is an error: -q still shows it). */
+  private line(left: string, right: string, data: Record<string, unknown>, level: 'info' | 'warn' | 'error' = 'info'): void {
     const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
-    this.emit('info', `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
+    this.emit(level, `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
   }
 
   summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {

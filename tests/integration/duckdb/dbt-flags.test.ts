@@ -75,6 +75,8 @@ describe("dbt's flags", () => {
     expect(f.code).toBe(1);
     expect(f.output).toMatch(/nowhere_at_all/);
     expect(f.output).not.toMatch(/START|Done\. PASS/);
+    // the failed node's result line is an error, as dbt's: -q shows it
+    expect(f.output).toMatch(/ERROR creating sql view model main\.c/);
     delete process.env.DBT_QUIET;
     const none = await kiln(['run', '--log-level', 'none'], failing);
     expect(none.code).toBe(1);
