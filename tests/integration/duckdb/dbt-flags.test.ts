@@ -24,7 +24,7 @@ function project(extra: Record<string, string> = {}, projectFile = PROJECT): str
   return dir;
 }
 
-const ENV = ['DBT_QUIET', 'DBT_LOG_LEVEL', 'DBT_LOG_FORMAT', 'DBT_USE_COLORS', 'DBT_WARN_ERROR', 'DBT_WARN_ERROR_OPTIONS', 'DBT_PROFILE', 'DBT_WRITE_JSON', 'DBT_RESOURCE_TYPES', 'DBT_VERSION_CHECK', 'DBT_FAIL_FAST', 'DBT_PRINT', 'DBT_DEFER', 'DBT_DEFER_STATE', 'DBT_LOG_PATH'];
+const ENV = ['DBT_QUIET', 'DBT_LOG_LEVEL', 'DBT_LOG_FORMAT', 'DBT_USE_COLORS', 'DBT_WARN_ERROR', 'DBT_WARN_ERROR_OPTIONS', 'DBT_PROFILE', 'DBT_WRITE_JSON', 'DBT_RESOURCE_TYPES', 'DBT_VERSION_CHECK', 'DBT_FAIL_FAST', 'DBT_PRINT', 'DBT_DEFER', 'DBT_DEFER_STATE', 'DBT_LOG_PATH', 'DBT_PROJECT_DIR'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const k of ENV) {
@@ -222,6 +222,14 @@ describe("dbt's flags", () => {
     expect((await kiln(['parse', '--log-format', 'json'], dir)).stdout).toMatch(/^\{"ts"/);
     process.env.DBT_WARN_ERROR_OPTIONS = '{"silence": ["NoNodesForSelectionCriteria"]}';
     expect((await kiln(['run', '-s', 'nothing_named_so'], dir)).code).toBe(0);
+  });
+
+  it('DBT_PROJECT_DIR names the project when --project-dir does not', async () => {
+    const dir = project();
+    process.env.DBT_PROJECT_DIR = dir;
+    const r = await kiln(['ls', '--resource-type', 'seed'], path.dirname(dir));
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout).toBe('p.s\n');
   });
 
   it('refuse bad values with a code and a hint (exit 2)', async () => {
