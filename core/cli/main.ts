@@ -70,6 +70,7 @@ export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'> & 
 
 /** This invocation's log file (--log-path), or null. */
 let logFile: LogFile | null = null;
+let logFlushOnExit = false;
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   markMainStarted();
@@ -236,6 +237,17 @@ async function resolveFlags(cmd: Command, opts: GlobalOptions & Record<string, u
     const format = opts.logFormatFile === 'json' || (opts.logFormatFile === undefined && opts.logFormat === 'json') ? 'json' : 'text';
     const level = (opts.logLevelFile ?? opts.logLevel ?? 'debug') as LogFileLevel;
     logFile = new LogFile(path.join(path.resolve(cwd, opts.logPath), 'dbt.log'), format, level, `kiln ${opts.command}`);
+    // A command ended by a signal (watch, docs serve) still leaves its lines in the file.
+    if (!logFlushOnExit) {
+      logFlushOnExit = true;
+      process.once('exit', () => {
+        try {
+          logFile?.flush();
+        } catch {
+          /* the process is ending */
+        }
+      });
+    }
   }
   if (opts.warnError || opts.warnErrorOptions !== undefined) opts.warnings = (await import('./warn-error.js')).warnPolicy(opts.warnError, opts.warnErrorOptions);
 }
