@@ -122,6 +122,7 @@ export const Codes = {
   ENV_VAR_UNSET: 'KLN107',
   VARS_INVALID: 'KLN108',
   FILE_UNREADABLE: 'KLN109',
+  VERSION_UNSUPPORTED: 'KLN110', // require-dbt-version excludes the dbt version kiln follows (off with --no-version-check)
   // templates
   JINJA_SYNTAX: 'KLN201',
   JINJA_RENDER: 'KLN202',

@@ -14,13 +14,11 @@ import { modelArgument } from '../data-tests/test-names.js';
 import { resourceRelative } from '../parser/paths.js';
 import type { TimeSpine } from '../semantic/types.js';
 import { semanticEdges, semanticSections } from '../semantic/json.js';
-import { KILN_VERSION } from '../version.js';
+import { DBT_COMPAT_VERSION, KILN_VERSION } from '../version.js';
 import { braces, isBare, isPlain, json, prop, str } from './json-text.js';
 import { FlatTextMemo } from './flat-text-memo.js';
 
-export { KILN_VERSION };
-/** The dbt release whose artifact shapes kiln writes. */
-export const DBT_COMPAT_VERSION = '1.10.0';
+export { DBT_COMPAT_VERSION, KILN_VERSION };
 
 export interface ArtifactMeta {
   readonly invocationId: string;

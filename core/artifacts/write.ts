@@ -29,6 +29,16 @@ export interface ArtifactWriterOptions {
   readonly expected?: number;
   /** Keep the stat of every file written (writtenStats), taken where it was written. */
   readonly recordStats?: boolean;
+  /** JSON artifacts not to write (--no-write-json: JSON_ARTIFACTS); the old files stay. */
+  readonly skipJson?: ReadonlySet<string>;
+}
+
+/** What dbt's --no-write-json leaves unwritten: its manifest, run results, semantic manifest and source freshness results (not catalog.json). */
+export const JSON_ARTIFACTS: ReadonlySet<string> = new Set(['manifest.json', 'run_results.json', 'semantic_manifest.json', 'sources.json']);
+
+/** The writer options of an invocation's --write-json / --no-write-json. */
+export function jsonArtifactOptions(opts: { readonly writeJson?: boolean }): Pick<ArtifactWriterOptions, 'skipJson'> {
+  return opts.writeJson === false ? { skipJson: JSON_ARTIFACTS } : {};
 }
 
 /** Files written on the calling thread before a background writer starts its worker. */
@@ -47,6 +57,7 @@ const STREAM_SLOT_BYTES = 1 << 20;
 export class ArtifactWriter {
   private readonly sync: FileWrites;
   private readonly recordStats: boolean;
+  private readonly skipJson: ReadonlySet<string>;
   /** With recordStats: stats of the files written, in the order written (this thread's at once, the worker's at its flushes). */
   private readonly stats = new Map<string, WrittenStat>();
   /** Shared memory for offloaded stream writes, made when first used; state[i] 1: slot i is the worker's. */
@@ -74,6 +85,7 @@ export class ArtifactWriter {
     opts: ArtifactWriterOptions = {},
   ) {
     this.recordStats = opts.recordStats === true;
+    this.skipJson = opts.skipJson ?? new Set();
     this.sync = new FileWrites(this.recordStats ? this.stats : null);
     const after = opts.workerAfter ?? WORKER_AFTER;
     this.syncLeft = !opts.background ? Infinity : (opts.expected ?? 0) > after ? 0 : after;
@@ -84,12 +96,14 @@ export class ArtifactWriter {
    * manifest.json of 10,000 models is a quarter smaller and faster to write without indentation.
    */
   writeJson(name: string, value: unknown, opts: { compact?: boolean } = {}): void {
+    if (this.skipJson.has(name)) return;
     // JSON artifacts carry a fresh invocation id, so comparing with the old file is wasted work.
     this.write(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
   }
 
   /** Writes `name` holding `text`, JSON already made (e.g. runResultsText). */
   writeJsonText(name: string, text: string): void {
+    if (this.skipJson.has(name)) return;
     this.write(path.join(this.targetDir, name), this.redact(text), false);
   }
 
@@ -106,6 +120,7 @@ export class ArtifactWriter {
    */
   writeJsonStream(name: string, chunks: Iterable<string>, opts: { offload?: boolean } = {}): void {
     if (this.failure) throw this.failure;
+    if (this.skipJson.has(name)) return;
     const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds, opts.offload && this.worker ? this.offloader : undefined);
     this.stream = file;
     try {
@@ -164,6 +179,7 @@ export class ArtifactWriter {
   async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4, ready?: () => Promise<void> | null): Promise<void> {
     if (this.failure) throw this.failure;
     signal.throwIfAborted();
+    if (this.skipJson.has(name)) return;
     const file = new StreamFile(path.join(this.targetDir, name), ++this.streamIds);
     this.sliced.add(file);
     // Gone at once: the process may exit before this loop's next turn.

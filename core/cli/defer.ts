@@ -7,6 +7,7 @@ import type { StateManifest } from '../state/artifacts.js';
 import { planDeferral } from '../state/defer.js';
 import type { GlobalOptions } from './options.js';
 import { previousState } from './selection.js';
+import { PreviousState } from '../state/previous-state.js';
 import type { Session } from './session.js';
 
 /** The state manifest to defer to, or null without --defer; errors before anything runs. */
@@ -15,13 +16,28 @@ export function deferState(session: Session, opts: GlobalOptions): StateManifest
     if (opts.favorState) throw new KilnError(Codes.USAGE, '--favor-state only applies with --defer', { hint: 'Add --defer --state <dir>.' });
     return null;
   }
+  // --defer-state: the artifacts deferred to, when they are not those state: selectors compare with (dbt ≥ 1.5).
+  if (opts.deferState) return deferStates.get(session, opts.deferState);
   if (!opts.state) {
-    throw new KilnError(Codes.STATE_MISSING, '--defer needs --state <dir>: the artifacts of the run to defer to', {
+    throw new KilnError(Codes.STATE_MISSING, '--defer needs --state <dir> (or --defer-state <dir>): the artifacts of the run to defer to', {
       hint: 'Pass the folder holding the manifest.json of that run, e.g. `kiln build -s state:modified+ --defer --state prod-artifacts/`.',
     });
   }
   return previousState(session, opts).manifest();
 }
+
+/** The --defer-state manifest of a session, read once (a PreviousState of its own). */
+const deferStates = {
+  known: new WeakMap<Session, StateManifest>(),
+  get(session: Session, dir: string): StateManifest {
+    let m = this.known.get(session);
+    if (!m) {
+      m = new PreviousState({ current: session.manifest, root: session.root, stateDir: dir, targetDir: session.targetDir }).manifest();
+      this.known.set(session, m);
+    }
+    return m;
+  },
+};
 
 /** Points the compiler's refs to unselected, unbuilt nodes at their state relations (adapter open). */
 export async function applyDefer(session: Session, opts: GlobalOptions, state: StateManifest, selected: ReadonlySet<string>, compiler: Compiler, reporter: Reporter): Promise<void> {

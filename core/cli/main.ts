@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../version.js';
 import { Reporter } from '../reporter/reporter.js';
-import { addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
+import { addConsoleOptions, addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
 // Each command's module is imported when that command runs: starting the CLI loads no other
 // command's dependencies (the docs bundler, Markdown, the SQL formatter, the warehouse drivers).
 import type { ShowOptions } from './commands/show.js';
@@ -17,6 +17,9 @@ import type { WatchOptions } from './commands/watch.js';
 import { secretValues } from '../template/env-reads.js';
 import { consoleSinks, type ConsoleSinks } from './console-sink.js';
 import { fileSystemError } from './fs-errors.js';
+import { applyFlagSources } from './flag-sources.js';
+import { LogFile, type LogFileLevel } from '../reporter/log-file.js';
+import path from 'node:path';
 import { markMainStarted, printTimings, Timings, timingsWanted } from './timings.js';
 
 export interface Io {
@@ -57,10 +60,17 @@ export function processIo(): Io {
   };
 }
 
-export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'>, io: Io): Reporter {
-  const color = opts.color !== false && io.isTTY && !process.env.NO_COLOR && opts.logFormat !== 'json';
-  return new Reporter({ format: opts.logFormat ?? 'text', color, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues });
+export function makeReporter(opts: Pick<GlobalOptions, 'logFormat' | 'color'> & Partial<Pick<GlobalOptions, 'useColors' | 'quiet' | 'logLevel' | 'warnings'>>, io: Io): Reporter {
+  // --use-colors asks for colours even into a pipe (dbt colours whatever it writes to).
+  const color = opts.logFormat !== 'json' && (opts.useColors === true || (opts.useColors !== false && opts.color !== false && io.isTTY && !process.env.NO_COLOR));
+  const level = opts.logLevel === 'none' ? 'none' : opts.quiet ? 'error' : (opts.logLevel ?? 'info');
+  const warnings = opts.warnings;
+  return new Reporter({ format: opts.logFormat ?? 'text', color, level, sinks: { out: io.stdout, err: io.stderr }, secrets: secretValues, warnings: warnings && ((code) => warnings.outcome(code)), log: logFile?.write });
 }
+
+/** This invocation's log file (--log-path), or null. */
+let logFile: LogFile | null = null;
+let logFlushOnExit = false;
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   markMainStarted();
@@ -78,6 +88,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   program.addHelpText(
     'after',
     `
+A command's options may also come before it, as dbt takes them: kiln --no-color --log-format json build.
+
 Exit codes: 0 success, 1 a node failed, 2 bad usage or a project that does not load,
 3 an internal kiln error (a bug), 130 interrupted.
 
@@ -91,6 +103,7 @@ Examples:
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = { ...(cmd.opts() as GlobalOptions & Record<string, unknown>), command, timings: new Timings() };
+      await resolveFlags(cmd, opts, io.cwd);
       current = opts;
       try {
         exitCode = await fn(opts, cmd.args);
@@ -102,9 +115,8 @@ Examples:
   program
     .command('init')
     .argument('[dir]', 'folder to create (default: the current folder, which must be empty)')
-    .description('create a new project from the built-in template: seeds, staging views, marts and a DuckDB profile')
-    .addOption(new Option('--log-format <format>', 'console output format').choices(['text', 'json']).default('text'))
-    .option('--no-color', 'plain output without colours')
+    .description('create a new project from the built-in template: seeds, staging views, marts and a DuckDB profile');
+  addConsoleOptions(program.commands[program.commands.length - 1])
     .action(action('init', (o, args) => import('./commands/init.js').then((m) => m.initCommand(args[0] ?? '.', o, io))));
 
   addProjectOptions(program.command('debug').description('show the project, profile and target in use and test the database connection')).action(
@@ -125,7 +137,7 @@ Examples:
     .action(action('compile', (o) => import('./commands/compile.js').then((m) => m.compileCommand(o as GlobalOptions & CompileOptions, io))));
 
   const runLike = (name: RunKind, description: string) =>
-    addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true }).action(
+    addProjectOptions(program.command(name).description(description), { selection: true, run: true, defer: true, resourceTypes: ['build', 'test', 'clone'].includes(name) }).action(
       action(name, (o) => import('./commands/run.js').then((m) => m.runCommand(name, o, io))),
     );
   runLike('run', 'build the selected models (views, tables, ephemeral CTEs) in dependency order');
@@ -143,11 +155,9 @@ Examples:
 
   addProjectOptions(program.command('retry').description("rerun what errored, failed or was skipped in the last run (target/run_results.json), with that run's selection and options"))
     .option('--state <dir>', 'read run_results.json from this folder instead of the target folder')
-    .option('--warn-error', 'also retry tests that warned')
     .action(action('retry', (o) => import('./commands/retry.js').then((m) => m.retryCommand(o, io))));
 
-  addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true })
-    .option('--resource-type <type...>', 'only these types: model, seed, snapshot, test, unit_test, source, exposure, analysis, default, all (default: all)')
+  addProjectOptions(program.command('ls').alias('list').description('list the selected resources'), { selection: true, resourceTypes: true })
     .option('--output <format>', 'selector, name, path or json', 'selector')
     .option('--output-keys <keys...>', "with --output json: only these keys (e.g. 'name resource_type config.materialized')")
     .action(action('ls', (o) => import('./commands/ls.js').then((m) => m.lsCommand(o as GlobalOptions & LsOptions, io))));
@@ -182,8 +192,9 @@ Examples:
     .option('--args <yaml>', "the macro's keyword arguments as a YAML mapping: '{table: orders}'")
     .action(action('run-operation', (o, args) => import('./commands/run-operation.js').then((m) => m.runOperationCommand(args[0], o as RunOperationOptions, io))));
 
+  logFile = null;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(hoistOptions(program, argv), { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -191,12 +202,130 @@ Examples:
       return ExitCode.USER_ERROR;
     }
     return reportFailure(e, current, io);
+  } finally {
+    // (a log file that cannot be written is not worth the command's result)
+    try {
+      (logFile as LogFile | null)?.flush();
+    } catch {
+      /* reported nowhere: the console has everything */
+    }
+    logFile = null;
   }
+}
+
+/**
+ * The options the command line left unset, from the environment and `flags:` of dbt_project.yml
+ * (dbt's order), and what they come to: dbt's log formats as kiln's, --warn-error's policy.
+ */
+async function resolveFlags(cmd: Command, opts: GlobalOptions & Record<string, unknown>, cwd: string): Promise<void> {
+  // dbt's plural spellings, as the singular ones
+  for (const [plural, singular] of [['resourceTypes', 'resourceType'], ['excludeResourceTypes', 'excludeResourceType']] as const) {
+    const more = opts[plural] as string[] | undefined;
+    if (!more) continue;
+    opts[singular] = [...(opts[singular] ?? []), ...more];
+    cmd.setOptionValueWithSource(singular, opts[singular], 'cli');
+    delete opts[plural];
+  }
+  await applyFlagSources(cmd, opts, cwd);
+  // kiln's --no-color on the command line over DBT_USE_COLORS / flags.use_colors
+  if (opts.color === false && cmd.getOptionValueSource('color') === 'cli' && cmd.getOptionValueSource('useColors') !== 'cli') opts.useColors = false;
+  // dbt's `default` and `debug` formats are text lines; kiln has one text format.
+  if ((opts.logFormat as string) === 'default' || (opts.logFormat as string) === 'debug') opts.logFormat = 'text';
+  if (opts.logLevel === 'debug' && opts.debug === undefined) opts.debug = true;
+  // --log-path (or DBT_LOG_PATH): dbt.log there, at debug level unless --log-level(-file) says otherwise.
+  if (typeof opts.logPath === 'string' && opts.logPath) {
+    const format = opts.logFormatFile === 'json' || (opts.logFormatFile === undefined && opts.logFormat === 'json') ? 'json' : 'text';
+    const level = (opts.logLevelFile ?? opts.logLevel ?? 'debug') as LogFileLevel;
+    logFile = new LogFile(path.join(path.resolve(cwd, opts.logPath), 'dbt.log'), format, level, `kiln ${opts.command}`);
+    // A command ended by a signal (watch, docs serve) still leaves its lines in the file.
+    if (!logFlushOnExit) {
+      logFlushOnExit = true;
+      process.once('exit', () => {
+        try {
+          logFile?.flush();
+        } catch {
+          /* the process is ending */
+        }
+      });
+    }
+  }
+  if (opts.warnError || opts.warnErrorOptions !== undefined) opts.warnings = (await import('./warn-error.js')).warnPolicy(opts.warnError, opts.warnErrorOptions);
+}
+
+/**
+ * dbt takes its flags on either side of the command (`dbt --no-use-colors build`, `dbt --log-format
+ * json run`): the options written before the command are moved to just after its name (`docs
+ * generate` and `source freshness` included), where the command parses them as its own. An option
+ * given on both sides is refused, as dbt refuses it. Anything this does not recognize (no command,
+ * --help/--version) is left as written for commander to answer.
+ */
+export function hoistOptions(program: Command, argv: readonly string[]): string[] {
+  const options = new Map<string, Option>();
+  const collect = (cmd: Command): void => {
+    for (const o of cmd.options as readonly Option[]) {
+      if (o.long) options.set(o.long, o);
+      if (o.short) options.set(o.short, o);
+    }
+    for (const sub of cmd.commands as readonly Command[]) collect(sub);
+  };
+  for (const sub of program.commands as readonly Command[]) collect(sub);
+  const commandNamed = (cmd: Command, name: string): Command | undefined => (cmd.commands as readonly Command[]).find((c) => c.name() === name || c.aliases().includes(name));
+  /** The tokens of the option at argv[i] (the option and its values), or 0 when it is not one kiln knows. */
+  const optionLength = (list: readonly string[], i: number, stopAt: (t: string) => boolean): number => {
+    const tok = list[i];
+    const eq = tok.indexOf('=');
+    const o = options.get(eq > 0 && tok.startsWith('--') ? tok.slice(0, eq) : tok);
+    if (!o) return 0;
+    if (eq > 0 || !(o.required || o.optional)) return 1;
+    let n = 1;
+    if (i + n < list.length && !(o.optional && list[i + n].startsWith('-'))) n++;
+    if (o.variadic) while (i + n < list.length && !list[i + n].startsWith('-') && !stopAt(list[i + n])) n++;
+    return n;
+  };
+  const before: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '-' && argv[i] !== '--') {
+    if (['-h', '--help', '-v', '--version'].includes(argv[i])) return [...argv];
+    // An option no command has moves too, for the command to name it in its error.
+    const n = Math.max(1, optionLength(argv, i, (t) => commandNamed(program, t) !== undefined));
+    before.push(...argv.slice(i, i + n));
+    i += n;
+  }
+  if (before.length === 0 || i >= argv.length) return [...argv];
+  let cmd = commandNamed(program, argv[i]);
+  if (!cmd) return [...argv];
+  const path = [argv[i++]];
+  for (let sub = i < argv.length ? commandNamed(cmd, argv[i]) : undefined; sub; sub = i < argv.length ? commandNamed(cmd, argv[i]) : undefined) {
+    path.push(argv[i++]);
+    cmd = sub;
+  }
+  const rest = argv.slice(i);
+  // dbt: "--x was provided both before and after the subcommand, it can only be set either before or after."
+  const names = (list: readonly string[]): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (let j = 0; j < list.length; ) {
+      if (list[j] === '--') break;
+      const n = list[j].startsWith('-') ? optionLength(list, j, () => false) : 0;
+      if (n > 0) {
+        const tok = list[j].split('=')[0];
+        out.set(options.get(tok)!.attributeName(), tok);
+      }
+      j += Math.max(n, 1);
+    }
+    return out;
+  };
+  const after = names(rest);
+  for (const [attr, tok] of names(before)) {
+    if (after.has(attr)) {
+      throw new KilnError(Codes.USAGE, `${tok} was given both before and after the command \`${path.join(' ')}\``, { hint: `Give ${tok} once, on either side of the command.` });
+    }
+  }
+  return [...path, ...before, ...rest];
 }
 
 /** Prints a user error (exit 2) or an internal error (exit 3, stack only with --debug). */
 export function reportFailure(e: unknown, opts: GlobalOptions | null, io: Io): number {
-  const reporter = makeReporter({ logFormat: opts?.logFormat ?? 'text', color: opts?.color ?? true }, io);
+  const reporter = makeReporter({ logFormat: opts?.logFormat ?? 'text', color: opts?.color ?? true, useColors: opts?.useColors, quiet: opts?.quiet, logLevel: opts?.logLevel }, io);
   if (e instanceof KilnErrors) {
     reporter.userErrors(e.errors, `Found ${e.errors.length} problems; nothing was run.`);
     return ExitCode.USER_ERROR;

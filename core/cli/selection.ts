@@ -5,6 +5,7 @@ import { yamlContext } from '../compiler/context.js';
 import { loadSelectorsFile, type SelectorsFile } from '../selection/selectors-file.js';
 import { isDefaultRequest, resolveSelection, selectEverything, type SelectionRequest } from '../selection/select.js';
 import type { IndirectSelection } from '../selection/spec.js';
+import { RESOURCE_TYPES } from '../selection/methods.js';
 import { PreviousState } from '../state/previous-state.js';
 import type { GlobalOptions } from './options.js';
 import type { Session } from './session.js';
@@ -87,4 +88,31 @@ function semanticType(manifest: Session['manifest'], id: string): string | undef
   const s = manifest.semantic;
   if (!s) return undefined;
   return s.metrics.has(id) ? 'metric' : s.semanticModels.has(id) ? 'semantic_model' : s.savedQueries.has(id) ? 'saved_query' : undefined;
+}
+
+/**
+ * The resource types a command selects, narrowed by --resource-type and --exclude-resource-type
+ * (dbt's build, test, clone and ls): `all` is every type, `default` every type but analyses.
+ */
+export function narrowTypes(base: readonly string[], include: readonly string[] | undefined, exclude: readonly string[] | undefined): string[] {
+  const expand = (list: readonly string[], flag: string): Set<string> => {
+    const out = new Set<string>();
+    for (const t of list.flatMap((x) => x.split(/[\s,]+/)).filter(Boolean)) {
+      if (t === 'all' || t === 'default') {
+        for (const k of RESOURCE_TYPES) if (t === 'all' || k !== 'analysis') out.add(k);
+      } else if ((RESOURCE_TYPES as readonly string[]).includes(t)) out.add(t);
+      else throw new KilnError(Codes.USAGE, `Unknown ${flag} '${t}'`, { hint: `Use one or more of: ${RESOURCE_TYPES.filter((k) => k !== 'macro' && k !== 'operation').join(', ')}, default, all.` });
+    }
+    return out;
+  };
+  let out = [...base];
+  if (include?.length) {
+    const keep = expand(include, '--resource-type');
+    out = out.filter((t) => keep.has(t));
+  }
+  if (exclude?.length) {
+    const drop = expand(exclude, '--exclude-resource-type');
+    out = out.filter((t) => !drop.has(t));
+  }
+  return out;
 }

@@ -15,6 +15,8 @@ import { JinjaEnv, projectHookList } from '../macros/jinja-env.js';
 import { loadProfile } from '../project/load-profile.js';
 import { loadProject, parseCliVars } from '../project/load-project.js';
 import { targetPathOverride } from '../project/target-path.js';
+import { checkRequiredVersion } from '../project/version-check.js';
+import { DBT_FOLLOWED_VERSION } from '../version.js';
 import type { LoadedProject, ProfileSelection } from '../project/types.js';
 import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
@@ -85,13 +87,15 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
       projectDir: root,
       profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined,
       profileName,
+      profileFrom: opts.profile ? (process.env.DBT_PROFILE === opts.profile ? '--profile (or DBT_PROFILE)' : '--profile') : undefined,
       targetName: opts.target,
       render: renderYaml,
     });
   // dbt renders dbt_project.yml knowing the target (`+materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"`),
   // so the profile is read first when the project names it plainly; its errors wait for the project's
   let early: ReturnType<typeof loadProfile> | null = null;
-  const plainProfile = peekProfileName(root);
+  // --profile (or DBT_PROFILE) over `profile:` of dbt_project.yml, as dbt takes it.
+  const plainProfile = opts.profile ?? peekProfileName(root);
   if (plainProfile) {
     try {
       early = readProfile(plainProfile);
@@ -105,9 +109,14 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   timings.begin('load');
   const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState, targetPath: targetPathOverride(opts.targetPath) });
   const packages = loadPackages(root, loaded, renderYaml);
+  if (opts.versionCheck !== false) {
+    checkRequiredVersion(DBT_FOLLOWED_VERSION, loaded.project.name, loaded.project.requireDbtVersion, 'dbt_project.yml');
+    for (const p of packages) checkRequiredVersion(DBT_FOLLOWED_VERSION, p.name, p.project.requireDbtVersion, `${p.displayRoot}/dbt_project.yml`);
+  }
   // The project's own macros win over packages' and kiln's built-ins for unqualified calls.
   const engine = new TemplateEngine({ rootPackage: loaded.project.name });
-  const profile = early && early.profileName === loaded.project.profile ? early : readProfile(loaded.project.profile);
+  const profileName = opts.profile ?? loaded.project.profile;
+  const profile = early && early.profileName === profileName ? early : readProfile(profileName);
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const selection: ProfileSelection = { ...profile, target };
   const adapter = reuse && sameTarget(reuse.target, target) ? reuse.adapter : await createAdapter(target, root, profile.file);

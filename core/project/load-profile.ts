@@ -16,6 +16,8 @@ export interface LoadProfileOptions {
   /** `--profiles-dir`: when given, the only place searched. */
   readonly profilesDir?: string;
   readonly profileName: string;
+  /** Where profileName was given, for the hint of a missing profile (default: `profile:` in dbt_project.yml). */
+  readonly profileFrom?: string;
   /** `--target`. */
   readonly targetName?: string;
   readonly render?: RenderString;
@@ -89,7 +91,7 @@ export function loadProfile(opts: LoadProfileOptions): ProfileSelection {
       hint:
         (near ? `did you mean \`${near}\`? ` : '') +
         (names.length ? `profiles in this file: ${names.join(', ')}. ` : 'the file defines no profiles. ') +
-        'The profile name comes from `profile:` in dbt_project.yml.',
+        `The profile name comes from ${opts.profileFrom ?? '`profile:` in dbt_project.yml'}.`,
     });
   }
   if (!isPlainObject(profile)) {

@@ -20,15 +20,38 @@ export interface ReporterOptions {
   readonly sinks: Sinks;
   /** Values never to print (secrets read from env vars and profiles). */
   readonly secrets?: () => Iterable<string>;
+  /** The least severe lines printed (--log-level; -q/--quiet is `error`): default info. */
+  readonly level?: 'debug' | 'info' | 'warn' | 'error' | 'none';
+  /** Receives every line at every level, uncoloured and redacted (the log file of --log-path). */
+  readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', text: string, data: Record<string, unknown>) => void;
+  /** What a warning becomes (--warn-error, --warn-error-options): printed, an error thrown, or nothing. */
+  readonly warnings?: (code: string) => 'error' | 'warn' | 'silence';
 }
+
+const RANK = { debug: 0, info: 1, warn: 2, error: 3, none: 4 } as const;
 
 const LINE_WIDTH = 80;
 
 export class Reporter {
   private readonly c: ReturnType<typeof pc.createColors>;
+  private readonly least: number;
 
   constructor(private readonly opts: ReporterOptions) {
     this.c = pc.createColors(opts.color);
+    this.least = RANK[opts.level ?? 'info'];
+  }
+
+  /** Whether informational lines are left out (-q, --log-level warn/error/none). */
+  get quiet(): boolean {
+    return this.least > RANK.info;
+  }
+
+  /**
+   * What the command is for, on stdout as it is (compiled SQL of `compile --select x`): shown with
+   * -q as dbt shows it; only --log-level none hides it.
+   */
+  print(text: string): void {
+    if (this.least < RANK.none) this.opts.sinks.out(this.redact(text));
   }
 
   private redact(text: string): string {
@@ -38,6 +61,8 @@ export class Reporter {
   }
 
   private emit(level: 'info' | 'warn' | 'error' | 'debug', msg: string, data: Record<string, unknown> = {}, stream: 'out' | 'err' = 'out'): void {
+    if (this.opts.log) this.opts.log(level, this.redact(msg), data);
+    if (RANK[level] < this.least) return;
     const text = this.redact(msg);
     if (this.opts.format === 'json') {
       const event = { ts: new Date().toISOString(), level, msg: text.replace(/\x1b\[[0-9;]*m/g, ''), ...data };
@@ -51,6 +76,11 @@ export class Reporter {
 
   info(msg: string, data?: Record<string, unknown>): void {
     this.emit('info', msg, data);
+  }
+
+  /** The output of {{ print() }}: shown however quiet (dbt's PrintEvent), unless --log-level none. */
+  printed(msg: string): void {
+    if (this.least < RANK.none) this.emit(this.quiet ? 'error' : 'info', msg, { event: 'print' });
   }
 
   warn(msg: string, data?: Record<string, unknown>): void {
@@ -77,6 +107,15 @@ export class Reporter {
   }
 
   kilnError(e: KilnError, level: 'error' | 'warn' = 'error', stream?: 'out' | 'err'): void {
+    if (level === 'warn' && this.opts.warnings) {
+      const becomes = this.opts.warnings(e.code);
+      if (becomes === 'silence') return;
+      // dbt raises the warning as an error where it happens: the command stops (exit 2).
+      if (becomes === 'error') {
+        const hint = `${e.hint ? `${e.hint}\n` : ''}(a warning, made an error by --warn-error or --warn-error-options)`;
+        throw new KilnError(e.code, e.message, { loc: e.loc, node: e.node, related: e.related, hint });
+      }
+    }
     const where = e.where();
     const head = `${level === 'error' ? this.c.red(`error[${e.code}]`) : this.c.yellow(`warning[${e.code}]`)} ${e.message}`;
     const lines = [head];
@@ -119,9 +158,9 @@ export class Reporter {
       const data2 = { ...data, failures: r.failures ?? null };
       const n = r.failures ?? 0;
       if (r.status === 'pass') this.line(`${index} of ${total} ${this.c.green('PASS')} ${name}`, `[${this.c.green('PASS')} in ${secs}]`, data2);
-      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2);
-      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2);
-      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2);
+      else if (r.status === 'warn') this.line(`${index} of ${total} ${this.c.yellow(`WARN ${n}`)} ${name}`, `[${this.c.yellow(`WARN ${n}`)} in ${secs}]`, data2, 'warn');
+      else if (r.status === 'fail') this.line(`${index} of ${total} ${this.c.red(`FAIL ${n}`)} ${name}`, `[${this.c.red(`FAIL ${n}`)} in ${secs}]`, data2, 'error');
+      else this.line(`${index} of ${total} ${this.c.red('ERROR')} ${name}`, `[${this.c.red('ERROR')} in ${secs}]`, data2, 'error');
       return;
     }
     if (r.status === 'success') {
@@ -130,10 +169,10 @@ export class Reporter {
       const done = node.resourceType === 'snapshot' ? `snapshotted ${node.schema}.${node.alias}` : `${verb} ${describeNode(node)}`;
       this.line(`${index} of ${total} ${this.c.green('OK')} ${done}`, `[${this.c.green(status)} in ${secs}]`, data);
     } else if (r.status === 'error') {
-      this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data);
+      this.line(`${index} of ${total} ${this.c.red('ERROR')} creating ${describeNode(node)}`, `[${this.c.red('ERROR')} in ${secs}]`, data, 'error');
     } else if (r.status === 'partial success') {
       // A microbatch model some of whose batches failed (the others were kept).
-      this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data);
+      this.line(`${index} of ${total} ${this.c.red('PARTIAL SUCCESS')} (${r.message}) ${describeNode(node)}`, `[${this.c.red('PARTIAL SUCCESS')} in ${secs}]`, data, 'error');
     } else if (r.ephemeralFailure) {
       // dbt's line for a node skipped because an ephemeral model it inlines failed to compile
       this.line(`${index} of ${total} SKIP relation ${node.schema}.${node.alias} due to ephemeral model status 'error'`, `[${this.c.red('ERROR SKIP')}]`, data);
@@ -163,9 +202,10 @@ export class Reporter {
     this.line(`${index} of ${total} ${word} hook: ${name}`, `[${word} in ${secs}]`, data);
   }
 
-  private line(left: string, right: string, data: Record<string, unknown>): void {
+  /** `level`: dbt's for the line (a failed node's is an error: -q still shows it). */
+  private line(left: string, right: string, data: Record<string, unknown>, level: 'info' | 'warn' | 'error' = 'info'): void {
     const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
-    this.emit('info', `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
+    this.emit(level, `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
   }
 
   summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {

@@ -11,8 +11,8 @@ import { fromYaml, pyJsonDumps, toYaml } from './serialize.js';
 import { KEYWORDS, bindParams, isPlainObject, pyStr, splitArgs, toList, truthy, tuple, type Dict } from './values.js';
 
 export interface BuiltinOptions {
-  /** `log(msg, info)`/`print(msg)`; info=true means the message should reach the console. */
-  log?: (message: string, info: boolean) => void;
+  /** `log(msg, info)`/`print(msg)`; info=true means the message should reach the console, 'print' that it came from print() (shown with -q, as dbt shows it). */
+  log?: (message: string, info: boolean | 'print') => void;
   /** `exceptions.warn(msg)`; defaults to log(msg, true). */
   warn?: (message: string) => void;
   /** Where env_var() reads from; defaults to process.env. */
@@ -183,7 +183,7 @@ export function baseGlobals(opts: BuiltinOptions = {}): Dict {
       return '';
     },
     print: (...args: unknown[]) => {
-      log(splitArgs(args).positional.map(pyStr).join(' '), true);
+      log(splitArgs(args).positional.map(pyStr).join(' '), 'print');
       return '';
     },
     env_var: envVar,

@@ -160,7 +160,7 @@ export class TemplateEngine {
   private readonly macroCalls = new Map<Scope, string[]>();
   /** Log lines of a synchronous attempt, held back until it is known not to be retried. */
   private heldLogs: (() => void)[] | null = null;
-  private logSink: (message: string, info: boolean) => void;
+  private logSink: (message: string, info: boolean | 'print') => void;
   private warnSink: ((message: string) => void) | undefined;
   private readonly rootPackage?: string;
   private readonly internal: Set<string>;
@@ -216,7 +216,7 @@ export class TemplateEngine {
   }
 
   /** Where log() / print() / exceptions.warn() messages go (set once the console is known). */
-  setLogSink(log: (message: string, info: boolean) => void, warn?: (message: string) => void): void {
+  setLogSink(log: (message: string, info: boolean | 'print') => void, warn?: (message: string) => void): void {
     this.logSink = log;
     this.warnSink = warn;
   }

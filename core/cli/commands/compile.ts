@@ -38,6 +38,7 @@ async function modules() {
   ]);
   return {
     ArtifactWriter: write.ArtifactWriter,
+    jsonArtifactOptions: write.jsonArtifactOptions,
     Compiler: compile.Compiler,
     openSession: session.openSession,
     select: session.select,
@@ -55,7 +56,7 @@ async function modules() {
 }
 
 export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number> {
-  const { ArtifactWriter, openSession, foundPhrase, redactor, reportWarnings } = await modules();
+  const { ArtifactWriter, jsonArtifactOptions, openSession, foundPhrase, redactor, reportWarnings } = await modules();
   const reporter = makeReporter(opts, io);
   const started = performance.now();
   const session = await openSession(opts, io.cwd);
@@ -63,12 +64,13 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
   session.adapter.onRetry = (n) => reporter.retrying(n);
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
   session.timings.time('write artifacts', () => {
-    const writer = new ArtifactWriter(session.targetDir, redactor());
+    const writer = new ArtifactWriter(session.targetDir, redactor(), jsonArtifactOptions(opts));
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
   });
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
-  reporter.info(`Parsed in ${((performance.now() - started) / 1000).toFixed(2)}s; wrote ${session.loaded.project.targetPath}/manifest.json`);
+  const wrote = opts.writeJson === false ? '' : `; wrote ${session.loaded.project.targetPath}/manifest.json`;
+  reporter.info(`Parsed in ${((performance.now() - started) / 1000).toFixed(2)}s${wrote}`);
   return ExitCode.OK;
 }
 
@@ -103,7 +105,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     reporter.info(compiledLine(r.count, started, upToDate.targetPath), { reuse: upToDate.reuse });
     return ExitCode.OK;
   }
-  const { ArtifactWriter, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, jinjaRecordOf, isDefaultRequest, compileProjectHooks } = await modules();
+  const { ArtifactWriter, jsonArtifactOptions, Compiler, openSession, select, applyDefer, deferState, foundPhrase, redactor, reportWarnings, needsWarehouse, writeWarmRecord, jinjaRecordOf, isDefaultRequest, compileProjectHooks } = await modules();
   const session = await openSession({ ...opts, timings }, io.cwd);
   // The outputs are about to change: the record of the last compile no longer holds.
   forgetCompileState(session.targetDir);
@@ -139,7 +141,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
   // Files go to disk on a worker thread (creating 10,000 files is disk-bound, 1 to 5 s here)
   // from the first compiled node on, while this thread compiles and serializes the manifest.
   const redact = redactor();
-  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size, recordStats: true });
+  const writer = new ArtifactWriter(session.targetDir, redact, { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: selected.size, recordStats: true, ...jsonArtifactOptions(opts) });
   // Only the files are laid out; what runs (and manifest.json's compiled_code) stays as rendered.
   const format = opts.format ?? selected.size <= FORMAT_LIMIT;
   const layout = format ? await formatter(session.adapter.formatterDialect) : (sql: string) => sql;
@@ -331,7 +333,9 @@ export function namedInSelection(select: readonly string[] | undefined): Set<str
 
 function printCompiled(reporter: Reporter, output: string, name: string | null, sql: string): void {
   const body = sql.replace(/\s+$/, '');
-  if (output === 'json') reporter.info(JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2));
+  // -q: the SQL alone, as `dbt -q compile --select x` prints it (for piping).
+  if (reporter.quiet) reporter.print(`${output === 'json' ? JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2) : body}\n`);
+  else if (output === 'json') reporter.info(JSON.stringify(name === null ? { compiled: body } : { node: name, compiled: body }, null, 2));
   else reporter.info(`${name === null ? 'Compiled inline node is' : `Compiled node '${name}' is`}:\n${body}`);
 }
 

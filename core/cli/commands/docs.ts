@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
-import { ArtifactWriter } from '../../artifacts/write.js';
+import { ArtifactWriter, jsonArtifactOptions } from '../../artifacts/write.js';
 import { KILN_VERSION, manifestJsonChunks } from '../../artifacts/manifest-json.js';
 import { writeSemanticManifest } from '../../semantic/write.js';
 import { Compiler } from '../../compiler/compile.js';
@@ -83,7 +83,7 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
 
   timings.begin('write artifacts');
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  const writer = new ArtifactWriter(session.targetDir, redactor());
+  const writer = new ArtifactWriter(session.targetDir, redactor(), jsonArtifactOptions(opts));
   // Streamed, as compile writes it (the same bytes): never the whole object or its ~90 MB string.
   writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
   writeSemanticManifest(writer, session.manifest, session.adapter.dialect);

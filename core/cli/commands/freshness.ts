@@ -1,7 +1,7 @@
 // `kiln source freshness`: check every selected source table's last load against its thresholds
 // and write target/sources.json.
 import { criteriaOf, checkFreshness, type FreshnessResult } from '../../freshness/freshness.js';
-import { ArtifactWriter } from '../../artifacts/write.js';
+import { ArtifactWriter, jsonArtifactOptions } from '../../artifacts/write.js';
 import { metadata } from '../../artifacts/manifest-json.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
@@ -46,7 +46,7 @@ export async function freshnessCommand(opts: GlobalOptions & { output?: string }
     await session.adapter.close();
   }
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  const writer = new ArtifactWriter(session.targetDir, redactor());
+  const writer = new ArtifactWriter(session.targetDir, redactor(), jsonArtifactOptions(opts));
   writer.writeJson(opts.output ?? 'sources.json', {
     metadata: metadata(meta, 'sources/v3'),
     elapsed_time: (performance.now() - started) / 1000,

@@ -10,9 +10,9 @@ import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
 import { reportWarnings } from './shared.js';
+import { narrowTypes } from '../selection.js';
 
 export interface LsOptions {
-  resourceType?: string[];
   output?: string;
   outputKeys?: string[];
 }
@@ -34,7 +34,7 @@ export async function lsCommand(opts: GlobalOptions & LsOptions, io: Io): Promis
   if (outputKeys.length && output !== 'json') {
     throw new KilnError(Codes.USAGE, '--output-keys only applies to --output json', { hint: 'Add --output json.' });
   }
-  const types = resourceTypes(opts.resourceType);
+  const types = narrowTypes(resourceTypes(opts.resourceType), undefined, opts.excludeResourceType);
   const session = await openSession(opts, io.cwd);
   reportWarnings(reporter, session.warnings);
   const ids = [...select(session, opts, types, (w) => reporter.kilnError(w, 'warn'))].sort();

@@ -50,7 +50,10 @@ export async function runOperationCommand(macroName: string, opts: RunOperationO
     });
   }
   engine.setLogSink((m, info) => {
-    if (info) reporter.info(m);
+    // print() output shows with -q, as dbt's does; --no-print drops it
+    if (info === 'print') {
+      if (opts.print !== false) reporter.printed(m);
+    } else if (info) reporter.info(m);
   });
   await session.adapter.open();
   const conn = await session.adapter.acquire();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../../errors.js';
 import { junitXml } from '../../artifacts/junit.js';
-import { ArtifactWriter } from '../../artifacts/write.js';
+import { ArtifactWriter, jsonArtifactOptions } from '../../artifacts/write.js';
 import { ResultTexts, runResultsText } from '../../artifacts/run-results.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
 import { EarlyManifest, manifestNodeOrder } from '../../artifacts/early-manifest.js';
@@ -22,7 +22,7 @@ import type { GlobalOptions } from '../options.js';
 import { foundPhrase, redactor, reportWarnings } from './shared.js';
 import { openSession, select, type Session } from '../session.js';
 import { applyDefer, deferState } from '../defer.js';
-import { previousState } from '../selection.js';
+import { narrowTypes, previousState } from '../selection.js';
 import { planClone } from '../../state/clone.js';
 import type { StateManifest } from '../../state/artifacts.js';
 import { KILN_VERSION } from '../../artifacts/manifest-json.js';
@@ -69,7 +69,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // Everything is on disk before this command returns, whichever way it ends.
   // Two files a node (compiled and run): a run of more than a few hundred starts the worker at
   // once, rather than first writing 256 files here (a new file costs ~1 ms of this thread).
-  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size });
+  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size, ...jsonArtifactOptions(opts) });
   let failed = true;
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
@@ -91,7 +91,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
 function prepareRun(kind: RunKind, opts: GlobalOptions, reporter: Reporter, session: Session) {
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
-  const selected = timings.time('graph', () => select(session, opts, TYPES[kind], (w) => reporter.kilnError(w, 'warn')));
+  const types = narrowTypes(TYPES[kind], opts.resourceType, opts.excludeResourceType);
+  const selected = timings.time('graph', () => select(session, opts, types, (w) => reporter.kilnError(w, 'warn')));
   // A build's exposures are reported, not run: kept apart from the nodes.
   const exposures = takeExposures(session, selected);
   const deferTo = deferState(session, opts);
@@ -148,7 +149,16 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   }
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
-  session.adapter.onWarning = (w) => reporter.kilnError(new KilnError(w.code, w.message, { hint: w.hint }), 'warn');
+  // A database's warning comes from a driver's event handler: made an error by --warn-error, it
+  // ends the command (exit 2) once the run is over, not inside the driver.
+  let promoted: unknown = null;
+  session.adapter.onWarning = (w) => {
+    try {
+      reporter.kilnError(new KilnError(w.code, w.message, { hint: w.hint }), 'warn');
+    } catch (e) {
+      promoted ??= e;
+    }
+  };
   await session.adapter.open();
   // What the database can do is known once it is open (Postgres' version, each Trino catalog's
   // connector): a node needing more fails here, before anything runs.
@@ -177,7 +187,10 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   if (waited) reporter.info('Got the lock; starting.');
   // log(msg, info=True) in templates, hooks and macros reaches the console
   session.engine.setLogSink((m, info) => {
-    if (info) reporter.info(m);
+    // print() output shows with -q, as dbt's does; --no-print drops it
+    if (info === 'print') {
+      if (opts.print !== false) reporter.printed(m);
+    } else if (info) reporter.info(m);
   });
   session.jinja.selectedResources = [...selected];
   // A failed on-run-start hook: dbt 1.11 runs the nodes all the same (and on-run-end after them),
@@ -234,7 +247,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     {
       threads: session.profile.target.threads,
       failFast: !!opts.failFast,
-      warnError: !!opts.warnError,
+      // --warn-error, or LogTestResult an error by --warn-error-options
+      warnError: !!opts.warnings?.testsFail,
       storeFailures: !!opts.storeFailures,
       seeds,
       fullRefresh: !!opts.fullRefresh,
@@ -366,6 +380,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     const hooks = startResults.length + endResults.length;
     reporter.summary(summary, session.manifest, countPhrase(chosen, hooks, exposures.length));
     if (summary.interrupted) return ExitCode.INTERRUPTED;
+    if (promoted) throw promoted;
     // A seed file found bad while loading: the exit code of a bad file found before the run.
     if (seedReadingFailed(seeds)) return ExitCode.USER_ERROR;
     // A partial success (some microbatch batches failed) fails the run too, as in dbt.

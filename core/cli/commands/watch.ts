@@ -5,7 +5,7 @@
 // and exits 130, as any interrupted command does.
 import path from 'node:path';
 import { KilnError, KilnErrors, Problems } from '../../errors.js';
-import { ArtifactWriter, runResultsJson } from '../../artifacts/write.js';
+import { ArtifactWriter, jsonArtifactOptions, runResultsJson } from '../../artifacts/write.js';
 import { Compiler } from '../../compiler/compile.js';
 import { checkCapabilities } from '../../materializations/capability-check.js';
 import { checkRelations } from '../../materializations/preflight.js';
@@ -274,10 +274,13 @@ class WatchLoop {
     const unlock = adapter.acquireRunLock
       ? await adapter.acquireRunLock({ timeoutMs: (this.opts.lockTimeout ?? 600) * 1000, onWait: () => this.reporter.info('Another kiln run holds the lock on this target; waiting...') })
       : null;
-    const writer = new ArtifactWriter(session.targetDir, redactor());
+    const writer = new ArtifactWriter(session.targetDir, redactor(), jsonArtifactOptions(this.opts));
     const report = new WatchReport(this.reporter, nodes.filter((n) => n.config.materialized !== 'ephemeral'));
     session.engine.setLogSink((m, info) => {
-      if (info) this.reporter.info(m);
+      // print() output shows with -q, as dbt's does; --no-print drops it
+      if (info === 'print') {
+        if (this.opts.print !== false) this.reporter.printed(m);
+      } else if (info) this.reporter.info(m);
     });
     session.jinja.selectedResources = [...ids];
     const projectHooks = { manifest, deps: session.deps, profileName: session.profile.profileName, engine: session.engine, adapter, project: session.loaded.project, packages: session.packages, info: (m: string) => this.reporter.info(m) };

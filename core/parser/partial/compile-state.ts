@@ -158,7 +158,10 @@ export interface CompileReport {
 
 /** The options that decide what compile writes (cosmetic ones, like the log format, left out). */
 function argsKey(opts: object, root: string): string {
-  const skip = new Set(['logFormat', 'color', 'printTimings', 'debug', 'timings', 'parseState']);
+  // (what only changes the console, or dbt's flags kiln accepts and has nothing for)
+  const skip = new Set(['logFormat', 'color', 'printTimings', 'debug', 'timings', 'parseState', 'useColors', 'quiet', 'logLevel', 'warnings',
+    'logPath', 'logLevelFile', 'logFormatFile', 'useColorsFile', 'printerWidth', 'sendAnonymousUsageStats', 'populateCache', 'cacheSelectedOnly',
+    'staticParser', 'useExperimentalParser', 'introspect', 'logCacheEvents', 'showAllDeprecations']);
   const parts: [string, unknown][] = Object.entries(opts).filter(([k, v]) => !skip.has(k) && v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256')
     .update(JSON.stringify([FORMAT, codeFingerprint(), process.version, root, parts]))
@@ -245,8 +248,9 @@ export interface UpToDate {
  * written: gives manifest.json the new invocation id and time and returns what to print.
  * Otherwise null (the caller compiles in full). Never throws.
  */
-export async function compileIfUpToDate(opts: JinjaOptions & { readonly partialParse?: boolean; readonly parseState?: unknown; readonly state?: string; readonly defer?: boolean }, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): Promise<UpToDate | null> {
-  if (opts.partialParse === false || opts.parseState !== undefined || opts.state !== undefined || opts.defer) return null;
+export async function compileIfUpToDate(opts: JinjaOptions & { readonly partialParse?: boolean; readonly parseState?: unknown; readonly state?: string; readonly defer?: boolean; readonly writeJson?: boolean }, cwd: string, meta: { readonly invocationId: string; readonly generatedAt: Date }): Promise<UpToDate | null> {
+  // (--no-write-json: the record's manifest.json is not to be rewritten)
+  if (opts.partialParse === false || opts.parseState !== undefined || opts.state !== undefined || opts.defer || opts.writeJson === false) return null;
   try {
     return await check(opts, cwd, meta);
   } catch {

@@ -15,6 +15,8 @@ function truthy(v: string | undefined): boolean {
 
 export function partialParseEnabled(flag: boolean | undefined, project: ProjectFile, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
+  // --partial-parse given: the command line over the environment and the project, as in dbt
+  if (flag === true) return true;
   if (truthy(env.KILN_NO_PARTIAL_PARSE)) return false;
   if (env.DBT_PARTIAL_PARSE !== undefined && falsy(env.DBT_PARTIAL_PARSE)) return false;
   return !falsy(project.flags.partial_parse);

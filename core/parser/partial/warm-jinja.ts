@@ -52,6 +52,8 @@ export interface JinjaOptions {
   readonly profilesDir?: string;
   readonly targetPath?: string;
   readonly target?: string;
+  /** --profile: the profiles.yml entry over `profile:` of dbt_project.yml. */
+  readonly profile?: string;
   readonly vars?: string;
   readonly threads?: number;
   readonly command?: string;
@@ -140,7 +142,7 @@ async function makeEnv(record: WarmRecord, root: string, cwd: string, opts: Jinj
     if (/\bvar\s*\(/.test(text)) throw new NotInRecord('var() in profiles.yml');
     return yamlEngine.render(loc.file, text, {});
   };
-  const profile = loadProfile({ projectDir: root, profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined, profileName: project.profile, targetName: opts.target, render, problems });
+  const profile = loadProfile({ projectDir: root, profilesDir: opts.profilesDir ? path.resolve(cwd, opts.profilesDir) : undefined, profileName: opts.profile ?? project.profile, targetName: opts.target, render, problems });
   if (problems.errors.length || problems.warnings.length) return null;
   const target = opts.threads ? { ...profile.target, threads: opts.threads } : profile.target;
   const adapter = await createAdapter(target, root, profile.file);
