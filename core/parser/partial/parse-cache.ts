@@ -277,9 +277,8 @@ export class ParseCache implements ParseMemo {
     const warnings = problems.warnings.length;
     const { value, reads } = trackEnvReads(compute);
     if (value === null || value === undefined || problems.errors.length !== errors || problems.warnings.length !== warnings) return value;
-    // A result made from a secret env var may hold its value: never written to target/.
-    for (const name of reads.keys()) if (isSecretEnvName(name)) return value;
-    const env = [...reads].map(([k, v]) => [k, envDigest(v)] as const);
+    const env = reads.size === 0 ? NO_ENV : envOf(reads);
+    if (env === null) return value;
     let entry: Entry;
     if (options?.memoryOnly) entry = { bytes: null, format: JSON_VALUE, env, value: fresh(value), memoryOnly: true };
     else {
@@ -580,6 +579,20 @@ function fresh(value: unknown): unknown {
     return { ...value, dependsOn: { ...d } };
   }
   return value;
+}
+
+/** The env reads of a result that read none (nearly all): one array for all of them. */
+const NO_ENV: Entry['env'] = [];
+
+/** `reads` as an entry keeps them; null when one is a secret (the result is not kept). */
+function envOf(reads: ReadonlyMap<string, string | undefined>): Entry['env'] | null {
+  const env: (readonly [string, string | null])[] = [];
+  for (const [name, value] of reads) {
+    // A result made from a secret env var may hold its value: never written to target/.
+    if (isSecretEnvName(name)) return null;
+    env.push([name, envDigest(value)]);
+  }
+  return env;
 }
 
 function envUnchanged(env: Entry['env']): boolean {
