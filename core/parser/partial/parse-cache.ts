@@ -600,14 +600,15 @@ class PieceWriter {
   }
 
   end(): void {
-    this.flush();
+    this.flush(false);
   }
 
-  private flush(): void {
+  /** `more`: more pieces follow (in the background, they need another buffer). */
+  private flush(more = true): void {
     if (this.used === 0) return;
     this.put(this.buf.subarray(0, this.used));
     this.used = 0;
-    if (this.background) {
+    if (this.background && more) {
       // The full one is being written: the next piece goes to another.
       this.buf = Buffer.allocUnsafeSlow(PieceWriter.SIZE);
       this.background.pieces.push(this.buf);
