@@ -372,6 +372,9 @@ export class ParseCache implements ParseMemo {
     const writes: Promise<void>[] = [];
     const pieces: Buffer[] = [];
     let written = false;
+    // A process that exits while the writes run (Ctrl-C) leaves no temp file behind.
+    const leftOver = () => removeQuietly(tmp);
+    process.once('exit', leftOver);
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fd = fs.openSync(tmp, 'w');
@@ -388,6 +391,7 @@ export class ParseCache implements ParseMemo {
     } catch {
       written = false;
     }
+    process.removeListener('exit', leftOver);
     if (!written) removeQuietly(tmp);
     // ~52 MB of filled buffers at 10,000 models, freed now rather than when the collector reaches them.
     await detach(pieces.map((b) => b.buffer));
