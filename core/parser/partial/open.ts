@@ -9,11 +9,14 @@ import type { PartialParseState } from './state.js';
 export interface PartialParse {
   readonly cache: ParseCache;
   readonly file: string;
-  /** Writes the cache when the parse changed it; true when it wrote. */
+  /**
+   * Writes the cache when the parse changed it; true when it wrote (one parse per process:
+   * when it began writing, the file being put in place by release()).
+   */
   save(): boolean;
   /**
-   * Frees the cache's memory when nothing will read it again (one parse per process; a
-   * long-lived process keeps it for its next parse). Call after save().
+   * Waits for the file save() began, then frees the cache's memory when nothing will read it
+   * again (one parse per process; a long-lived process keeps it for its next parse). Call after save().
    */
   release(): Promise<void>;
 }
@@ -38,6 +41,20 @@ export function openParseCache(opts: OpenParseCacheOptions): PartialParse | unde
     state.file = file;
   }
   cache.beginParse();
-  const persist = state?.persist ?? true;
-  return { cache, file, save: () => persist && cache.save(file), release: async () => (state ? undefined : cache.release()) };
+  if (state) return { cache, file, save: () => state.persist && cache.save(file), release: async () => undefined };
+  // Parsed once: the file is written while this thread encodes it (saveInBackground), awaited by release().
+  let saving: Promise<boolean> | null = null;
+  return {
+    cache,
+    file,
+    save: () => {
+      if (!cache.dirty) return false;
+      saving = cache.saveInBackground(file);
+      return true;
+    },
+    release: async () => {
+      await saving;
+      await cache.release();
+    },
+  };
 }

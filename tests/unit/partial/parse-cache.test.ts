@@ -102,6 +102,48 @@ it('a cache made by a parse holds no buffers of its results; release() frees the
   expect(again.memo('k3', problems, () => 'recomputed')).toStrictEqual(value(3));
 });
 
+it('saveInBackground writes the very bytes save() writes, of computed and of loaded entries, across many buffers', async () => {
+  const dir = testdir({});
+  const problems = new Problems();
+  // Several 4 MB buffers, multi-byte text, one result larger than a buffer, and an env read.
+  const value = (i: number) => ({ i, text: `${i}:é`.padEnd(i === 7 ? 5 << 20 : 3000, 'x'), list: [i, -0.5, null, undefined] });
+  const fill = (c: ParseCache) => {
+    c.beginParse();
+    for (let i = 0; i < 4000; i++) c.memo(`k${i}`, problems, () => value(i));
+  };
+  const sync = new ParseCache('k');
+  fill(sync);
+  expect(sync.save(path.join(dir, 'sync.kiln'))).toBe(true);
+  const background = new ParseCache('k');
+  fill(background);
+  expect(background.dirty).toBe(true);
+  expect(await background.saveInBackground(path.join(dir, 'background.kiln'))).toBe(true);
+  expect(background.dirty).toBe(false);
+  expect(await background.saveInBackground(path.join(dir, 'background.kiln'))).toBe(false); // nothing changed since
+  expect(fs.readFileSync(path.join(dir, 'background.kiln')).equals(fs.readFileSync(path.join(dir, 'sync.kiln')))).toBe(true);
+  expect(fs.readdirSync(dir).sort()).toEqual(['background.kiln', 'sync.kiln']); // no temp file left
+
+  // Entries read from the file (their bytes as they are) with one computed again.
+  const loaded = ParseCache.load(path.join(dir, 'sync.kiln'), 'k');
+  loaded.beginParse();
+  for (let i = 0; i < 4000; i++) loaded.retain(`k${i}`);
+  loaded.memo('extra', problems, () => ({ extra: true }));
+  expect(await loaded.saveInBackground(path.join(dir, 'again.kiln'))).toBe(true);
+  await loaded.release();
+  const again = ParseCache.load(path.join(dir, 'again.kiln'), 'k');
+  again.beginParse();
+  for (const i of [0, 7, 3999]) expect(again.memo(`k${i}`, problems, () => 'recomputed')).toStrictEqual(value(i));
+  expect(again.memo('extra', problems, () => 'recomputed')).toEqual({ extra: true });
+
+  // A file that cannot be written: false, nothing left behind, still dirty.
+  const blocked = path.join(dir, 'blocked');
+  fs.writeFileSync(blocked, '');
+  const failing = new ParseCache('k');
+  fill(failing);
+  expect(await failing.saveInBackground(path.join(blocked, 'cache.kiln'))).toBe(false);
+  expect(failing.dirty).toBe(true);
+});
+
 /** `v` as a string that tells apart what deep equality does not: the order of keys, a key whose value is undefined, boxed numbers, -0. */
 function shape(v: unknown): string {
   if (v === undefined) return 'undefined';
