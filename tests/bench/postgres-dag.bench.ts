@@ -5,7 +5,10 @@
 // sends it (the floor for kiln's round trips). kiln is
 // timed twice: as a whole process (Node and tsx start-up, load, parse, compile, run, artifacts)
 // and in-process (main() of a warm process: the same minus start-up). All start from an empty
-// schema, alternately, in one invocation. Prints figures; asserts nothing about speed.
+// schema, alternately, in one invocation. The minimal script also runs as a whole process (a
+// plain .mjs file this bench writes: `node script.mjs` imports pg, connects, runs the statements,
+// exits), so kiln as a process is also compared with a process that pays Node's start-up and
+// pg's loading too, as the issue's "minimal script" would. Prints figures; asserts nothing about speed.
 //
 //   node --import tsx tests/bench/postgres-dag.bench.ts [--models 1000] [--threads 4] [--rounds 3] [--rerun]
 //
@@ -164,6 +167,86 @@ async function baseline(s: PgServerInfo, database: string, models: readonly Mode
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/**
+ * The minimal script as a file of its own: plain JavaScript, the same loop as `baseline` (one
+ * query per statement, each node in its own transaction), reading the plan from a JSON file.
+ * pg is imported by its resolved file URL, so the script can live outside the repository.
+ */
+function writeScript(dir: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>, s: PgServerInfo, database: string): string {
+  const planFile = path.join(dir, 'plan.json');
+  fs.writeFileSync(
+    planFile,
+    JSON.stringify({
+      connection: { host: s.host, port: s.port, user: s.user, password: s.password, database },
+      threads: THREADS,
+      setup: [`create schema if not exists ${SCHEMA}`],
+      nodes: models.map((m) => ({ id: m.name, parents: m.parents, statements: statements.get(m.name) })),
+    }),
+  );
+  const script = path.join(dir, 'script.mjs');
+  fs.writeFileSync(
+    script,
+    `import fs from 'node:fs';
+import pg from ${JSON.stringify(import.meta.resolve('pg'))};
+
+const plan = JSON.parse(fs.readFileSync(${JSON.stringify(planFile)}, 'utf8'));
+const clients = Array.from({ length: plan.threads }, () => new pg.Client(plan.connection));
+await Promise.all(clients.map((c) => c.connect()));
+for (const sql of plan.setup) await clients[0].query(sql);
+const children = new Map(plan.nodes.map((n) => [n.id, []]));
+const waiting = new Map();
+for (const n of plan.nodes) {
+  waiting.set(n.id, n.parents.length);
+  for (const p of n.parents) children.get(p).push(n);
+}
+const ready = plan.nodes.filter((n) => n.parents.length === 0);
+let done = 0;
+const sleepers = [];
+async function worker(c) {
+  while (done < plan.nodes.length) {
+    const node = ready.shift();
+    if (!node) {
+      await new Promise((resolve) => sleepers.push(resolve));
+      continue;
+    }
+    await c.query('begin');
+    for (const sql of node.statements) await c.query(sql);
+    await c.query('commit');
+    done++;
+    for (const child of children.get(node.id)) {
+      const left = waiting.get(child.id) - 1;
+      waiting.set(child.id, left);
+      if (left === 0) ready.push(child);
+    }
+    for (const wake of sleepers.splice(0)) wake();
+  }
+  for (const wake of sleepers.splice(0)) wake();
+}
+await Promise.all(clients.map(worker));
+await Promise.all(clients.map((c) => c.end()));
+`,
+  );
+  return script;
+}
+
+/** The minimal script as a process: Node's start-up and loading pg included, as in `kiln run`'s process figure. */
+function scriptProcess(script: string): Timed {
+  const cpuFile = path.join(os.tmpdir(), `kiln-bench-script-cpu-${process.pid}.txt`);
+  const gnuTime = fs.existsSync('/usr/bin/time');
+  const [file, args] = gnuTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, script]] : [process.execPath, [script]];
+  const t0 = performance.now();
+  const r = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`the minimal script failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  let cpuMs: number | null = null;
+  if (gnuTime) {
+    const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    cpuMs = (user + sys) * 1000;
+    fs.rmSync(cpuFile, { force: true });
+  }
+  return { ms, cpuMs };
+}
+
 /** `kiln run` as a process: wall time, client CPU time (GNU time, where installed), phase table. */
 function kilnRun(dir: string): { ms: number; cpuMs: number | null; timings: string } {
   const cpuFile = path.join(os.tmpdir(), `kiln-bench-cpu-${process.pid}.txt`);
@@ -219,6 +302,7 @@ async function main(): Promise<void> {
   await admin.query(`create database ${database}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-'));
   const inProcessDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-inproc-'));
+  const scriptDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-script-'));
   try {
     const models = dag(MODELS);
     writeProject(dir, models, server, database);
@@ -232,7 +316,9 @@ async function main(): Promise<void> {
     const inProcess: Timed[] = [];
     const base: Timed[] = [];
     const batchedBase: Timed[] = [];
+    const scriptBase: Timed[] = [];
     let statements: Map<string, readonly string[]> | null = null;
+    let script: string | null = null;
     let timings = '';
     // Warm-up for the in-process runs: load kiln's modules and the driver once.
     await resetSchema(server, database);
@@ -249,13 +335,14 @@ async function main(): Promise<void> {
       timings = k.timings;
       if ((await countViews(server, database)) !== MODELS) throw new Error('kiln did not build every view');
       statements ??= new Map(models.map((m) => [m.name, executedStatements(dir, m.name)]));
+      script ??= writeScript(scriptDir, models, statements, server, database);
       // A rerun's statements may not replay on their own (a swap whose cascade drops views that
       // kiln's connection creates again unrecorded): then no baseline, and kiln rebuilds the views.
-      const replay = async (batched: boolean): Promise<Timed> => {
+      const replay = async (what: string, run: () => Promise<Timed> | Timed): Promise<Timed> => {
         await prepare();
         try {
-          const t = await baseline(server, database, models, statements!, batched);
-          if ((await countViews(server, database)) !== MODELS) throw new Error(`the ${batched ? 'batched ' : ''}baseline did not build every view`);
+          const t = await run();
+          if ((await countViews(server, database)) !== MODELS) throw new Error(`the ${what} did not build every view`);
           return t;
         } catch (e) {
           if (!RERUN) throw e;
@@ -265,13 +352,14 @@ async function main(): Promise<void> {
           return { ms: NaN, cpuMs: null };
         }
       };
-      base.push(await replay(false));
-      batchedBase.push(await replay(true));
+      base.push(await replay('baseline', () => baseline(server, database, models, statements!)));
+      batchedBase.push(await replay('batched baseline', () => baseline(server, database, models, statements!, true)));
+      scriptBase.push(await replay('minimal script (a process)', () => scriptProcess(script!)));
       await prepare();
       inProcess.push(await kilnInProcess(inProcessDir));
-      const [b, bb, ki] = [base[round - 1], batchedBase[round - 1], inProcess[round - 1]];
+      const [b, bb, sp, ki] = [base[round - 1], batchedBase[round - 1], scriptBase[round - 1], inProcess[round - 1]];
       console.log(
-        `round ${round}: kiln run process ${secs(k.ms)} (client CPU ${cpu(k.cpuMs)}), in-process ${secs(ki.ms)} (CPU ${cpu(ki.cpuMs)}); baseline ${secs(b.ms)} (CPU ${cpu(b.cpuMs)}), batched ${secs(bb.ms)} (CPU ${cpu(bb.cpuMs)})`,
+        `round ${round}: kiln run process ${secs(k.ms)} (client CPU ${cpu(k.cpuMs)}), in-process ${secs(ki.ms)} (CPU ${cpu(ki.cpuMs)}); baseline ${secs(b.ms)} (CPU ${cpu(b.cpuMs)}), batched ${secs(bb.ms)} (CPU ${cpu(bb.cpuMs)}), script as a process ${secs(sp.ms)} (CPU ${cpu(sp.cpuMs)})`,
       );
     }
     const k = median(kiln.map((x) => x.ms));
@@ -282,6 +370,14 @@ async function main(): Promise<void> {
     console.log(`ratio kiln / baseline: ${(k / b).toFixed(2)} as a process, ${(kin / b).toFixed(2)} in-process (target <= 1.15)`);
     // kiln sends each node's transaction as one query; a script that does the same is the floor.
     console.log(`batched baseline (one query per node, as kiln sends them) ${secs(bb)}: kiln in-process / batched ${(kin / bb).toFixed(2)}`);
+    // Process against process: both pay Node's start-up and loading their modules.
+    const sp = median(scriptBase.map((x) => x.ms));
+    const kc = median(kiln.map((x) => x.cpuMs ?? NaN));
+    const spc = median(scriptBase.map((x) => x.cpuMs ?? NaN));
+    console.log(
+      `the minimal script as a process (node script.mjs: start-up, import pg, the same statements) ${secs(sp)} (CPU ${cpu(Number.isNaN(spc) ? null : spc)}): kiln process / script process ${(k / sp).toFixed(2)}` +
+        (Number.isNaN(kc) || Number.isNaN(spc) ? '' : `, client CPU ${(kc / spc).toFixed(2)}x`),
+    );
     console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
     if (timings) console.log(`kiln's phases (KILN_PROFILE=1, last round):\n${timings}`);
   } finally {
@@ -289,6 +385,7 @@ async function main(): Promise<void> {
     await admin.end();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(inProcessDir, { recursive: true, force: true });
+    fs.rmSync(scriptDir, { recursive: true, force: true });
     await stop();
   }
 }

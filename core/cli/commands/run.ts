@@ -69,7 +69,9 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // Everything is on disk before this command returns, whichever way it ends.
   // Two files a node (compiled and run): a run of more than a few hundred starts the worker at
   // once, rather than first writing 256 files here (a new file costs ~1 ms of this thread).
-  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size, ...jsonArtifactOptions(opts) });
+  // A rerun mostly leaves those files as they were (read, compared, left): the first 32 tell, and
+  // then no worker starts for a run of up to ~2,000 nodes (see ArtifactWriterOptions.probe).
+  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size, probe: 32, ...jsonArtifactOptions(opts) });
   let failed = true;
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count

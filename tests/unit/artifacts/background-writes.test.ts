@@ -180,6 +180,30 @@ describe('artifact writes on a worker thread', () => {
     return w.finish();
   });
 
+  it('probe: files cheap to write keep every write on the calling thread; dear ones start the worker after the probe', async () => {
+    for (const cheap of [true, false]) {
+      const dir = testdir({});
+      const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 3, expected: 40, probe: 4, probeCheapMs: cheap ? Infinity : 0 });
+      const worker = () => (w as unknown as { worker: Worker | null }).worker;
+      for (let i = 0; i < 4; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+      expect(worker()).toBeNull();
+      expect(Object.keys(files(dir)).length).toBe(4);
+      for (let i = 4; i < 20; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+      w.writeRun(node('m0'), ['create view m0 as select 0']);
+      if (cheap) expect(worker()).toBeNull();
+      else expect(worker()).not.toBeNull();
+      await w.finish();
+      expect(Object.keys(files(dir)).length).toBe(21);
+      expect(files(dir)['compiled/p/models/m19.sql']).toBe('select 19');
+      expect(files(dir)['run/p/models/m0.sql']).toBe('create view m0 as select 0;\n');
+    }
+    // More files than a probe is for: the worker at once, as without one.
+    const w = new ArtifactWriter(testdir({}), undefined, { background: true, workerAfter: 3, expected: 100_000, probe: 4, probeCheapMs: Infinity });
+    w.writeCompiled(node('a'), 'select 1');
+    expect((w as unknown as { worker: Worker | null }).worker).not.toBeNull();
+    await w.finish();
+  });
+
   it('start no worker for a few files (a run of one model)', async () => {
     const dir = testdir({});
     const w = new ArtifactWriter(dir, undefined, { background: true });

@@ -55,6 +55,44 @@ describe('runResultsText', () => {
     expect(JSON.parse(expected).results).toHaveLength(6);
   });
 
+  it('writes each kind of entry as JSON.stringify does (the entries written directly, and those it falls back for)', () => {
+    const variants: NodeResult[] = [
+      result('model.p.a'),
+      result('model.p.rows', { rowsAffected: 42, adapterMessage: 'INSERT 0 42', message: 'INSERT 0 42' }),
+      result('model.p.notime', { timing: [], executionTime: 0 }),
+      result('model.p.nan', { executionTime: NaN }),
+      result('model.p.tiny', { executionTime: 1e-7 }),
+      result('model.p.quote"d', { relationName: '"db"."s"."quote""d"', compiledCode: '' }),
+      result('model.p.emoji', { compiledCode: 'select \'😀\' as e, \'\ud800\' as lone' }),
+      result('model.p.ctl', { compiledCode: 'select 1\u0000\u001f\u007f\u2028' }),
+      result('model.p.norel', { relationName: null }),
+      result('model.p.undefrel', { relationName: undefined as unknown as null }),
+      result('model.p.undefmsg', { message: undefined as unknown as string }),
+      result('model.p.undefrows', { rowsAffected: undefined as unknown as null }),
+      result('model.p.skip', { status: 'skipped', message: 'SKIP', compiledCode: null, skippedBecause: 'model.p.a' }),
+      result('model.p.err', { status: 'error', message: 'boom', error: new KilnError(Codes.DATABASE_ERROR, 'boom') }),
+      result('model.p.errmsg', { status: 'error', message: 'boom without an error object' }),
+      result('seed.p.s', { adapterMessage: 'INSERT 10', rowsAffected: 10, message: 'INSERT 10', compiledCode: null }),
+      result('test.p.t', { status: 'pass', failures: 0, compiledCode: 'select 1' }),
+      result('test.p.w', { status: 'warn', failures: 2, message: 'Got 2 results' }),
+      result('snapshot.p.snap', { adapterMessage: 'OK' }),
+      result('exposure.p.e', { status: 'skipped', compiledCode: null, relationName: null }),
+      result('exposure.p.n', { status: 'no-op', message: 'NO-OP', compiledCode: null, relationName: null }),
+      result('operation.p.on-run-start.0', { relationName: null, message: 'on-run-start.0 passed' }),
+      result('model.p.clone', { adapterMessage: 'No-op', message: 'No-op' }),
+      result('model.p.mb', { batchResults: { successful: [], failed: [['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z']] } as unknown as NodeResult['batchResults'] }),
+    ];
+    for (const style of [undefined, 'ok', 'status'] as const) {
+      const summary: RunSummary = { results: variants, elapsedSeconds: 0.5, cancelled: false, interrupted: false };
+      const expected = JSON.stringify(runResultsJson(summary, meta, args, style), null, 2);
+      expect(runResultsText(summary, meta, args, style)).toBe(expected);
+      for (const r of variants) {
+        const one: RunSummary = { results: [r], elapsedSeconds: 0.5, cancelled: false, interrupted: false };
+        expect(runResultsText(one, meta, args, style)).toBe(JSON.stringify(runResultsJson(one, meta, args, style), null, 2));
+      }
+    }
+  });
+
   it('writes an empty run as before', () => {
     const summary: RunSummary = { results: [], elapsedSeconds: 0, cancelled: false, interrupted: false };
     expect(runResultsText(summary, meta, args)).toBe(JSON.stringify(runResultsJson(summary, meta, args), null, 2));
