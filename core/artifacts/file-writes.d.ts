@@ -16,7 +16,6 @@ export declare class FileWrites {
   stats: Map<string, WrittenStat> | null;
   ensureDir(dir: string): 'existing' | 'created';
   write(file: string, text: string, skipUnchanged: boolean): void;
-  writeNew(file: string, text: string, skipUnchanged: boolean): void;
   takeStats(): { files: string[]; nums: Float64Array };
   apply(op: WriteOp): void;
 }

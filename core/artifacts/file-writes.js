@@ -68,30 +68,6 @@ export class FileWrites {
     if (this.stats) this.note(file, fs.statSync(file));
   }
 
-  /**
-   * write() for a file that is most likely new although its folder was not made here (one the
-   * worker was given and the main thread took back: ArtifactWriter.takeBack): created exclusively,
-   * as write() makes a new file in a folder of its own; one that exists is replaced by write().
-   */
-  writeNew(file, text, skipUnchanged) {
-    if (this.written.has(file)) return this.write(file, text, skipUnchanged);
-    this.ensureDir(path.dirname(file));
-    let fd;
-    try {
-      fd = fs.openSync(file, 'wx');
-    } catch (e) {
-      if (e && e.code === 'EEXIST') return this.write(file, text, skipUnchanged);
-      throw e;
-    }
-    this.written.add(file);
-    try {
-      fs.writeFileSync(fd, text);
-      if (this.stats) this.note(file, fs.fstatSync(fd));
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
   note(file, st) {
     this.stats.set(file, [st.size, st.mtimeMs, st.ctimeMs, st.ino]);
   }

@@ -49,14 +49,10 @@ function work() {
       error = null;
     } else {
       while (done < msg.ops.length && n < SLICE_OPS) {
-        const i = done++;
-        // An operation the main thread took back (ArtifactWriter.takeBack) is its to write.
-        if (msg.claims !== undefined && Atomics.compareExchange(msg.claims, i, 0, 1) !== 0) continue;
-        apply(msg.ops[i]);
+        apply(msg.ops[done++]);
         n++;
       }
       if (done < msg.ops.length) break;
-      if (msg.claims !== undefined) Atomics.store(msg.claims, msg.ops.length, 1);
       written(msg.kb);
     }
     queue[head++] = undefined;

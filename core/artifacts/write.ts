@@ -54,12 +54,6 @@ export class ArtifactWriter {
   /** Work for the worker once it is nearly idle (statOnWriter), else at finish(). */
   private idleJobs: WriteOp[] = [];
   private worker: Worker | null = null;
-  /**
-   * Batches posted to the worker that may not be written yet, for finish() to take some back:
-   * claims[i] is 0 while op i is free, 1 once the worker took it, 2 once this thread did;
-   * claims[ops.length] is 1 once the worker is through the batch.
-   */
-  private posted: { readonly ops: readonly WriteOp[]; readonly claims: Int32Array }[] = [];
   private queue: WriteOp[] = [];
   private queuedKb = 0;
   /** Shared with the worker: KB posted and not yet written. */
@@ -276,47 +270,12 @@ export class ArtifactWriter {
     this.post();
     const n = ++this.flushes;
     const done = this.failure ? Promise.reject(this.failure) : new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
-    // (Awaited below: no unhandled rejection should takeBack throw first.)
-    done.catch(() => {});
     worker.postMessage({ flush: n });
     try {
-      let failed: Error | null = null;
-      try {
-        this.takeBack();
-      } catch (e) {
-        // Told as the worker tells its own failures, once it is through with what it kept.
-        failed = new Error(`Could not write artifacts in ${this.targetDir}: ${e instanceof Error ? e.message : String(e)}`);
-      }
       await done;
-      if (failed) throw failed;
     } finally {
       this.worker = null;
       await worker.terminate();
-    }
-  }
-
-  /**
-   * For finish(), which would otherwise wait idle: writes here, from the last one back, the
-   * operations posted that the worker has not started (it works from the first one on, and
-   * skips those taken here), until the two meet. Only files written once among them (a file's
-   * writes then need no order) and stats are taken.
-   */
-  private takeBack(): void {
-    const posted = this.posted;
-    this.posted = [];
-    if (this.failure) return;
-    const writes = new Map<string, number>();
-    for (const b of posted) for (const op of b.ops) if (op.kind === 'write') writes.set(op.file, (writes.get(op.file) ?? 0) + 1);
-    for (let b = posted.length - 1; b >= 0; b--) {
-      const { ops, claims } = posted[b];
-      for (let i = ops.length - 1; i >= 0; i--) {
-        const op = ops[i];
-        if (op.kind === 'write' ? writes.get(op.file) !== 1 : op.kind !== 'stat') continue;
-        // Taken by the worker: so is every operation before it.
-        if (Atomics.compareExchange(claims, i, 0, 2) !== 0) return;
-        if (op.kind === 'write') this.sync.writeNew(op.file, op.text, op.skipUnchanged);
-        else this.sync.apply(op);
-      }
     }
   }
 
@@ -371,12 +330,7 @@ export class ArtifactWriter {
       n = now;
     }
     Atomics.add(this.inFlight, 0, this.queuedKb);
-    const claims = new Int32Array(new SharedArrayBuffer(4 * (this.queue.length + 1)));
-    this.worker.postMessage({ ops: this.queue, kb: this.queuedKb, claims });
-    let through = 0;
-    while (through < this.posted.length && Atomics.load(this.posted[through].claims, this.posted[through].ops.length) === 1) through++;
-    if (through) this.posted.splice(0, through);
-    this.posted.push({ ops: this.queue, claims });
+    this.worker.postMessage({ ops: this.queue, kb: this.queuedKb });
     this.queue = [];
     this.queuedKb = 0;
   }

@@ -121,36 +121,6 @@ describe('artifact writes on a worker thread', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('replace files that exist already, whichever thread writes them (takeBack creates files exclusively)', async () => {
-    const old: Record<string, string> = {};
-    for (let i = 0; i < 1000; i += 3) old[`compiled/p/models/m${i}.sql`] = 'old';
-    const dir = testdir(old);
-    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0, recordStats: true });
-    for (let i = 0; i < 1000; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
-    await w.finish();
-    for (let i = 0; i < 1000; i++) {
-      const file = path.join(dir, 'compiled', 'p', 'models', `m${i}.sql`);
-      expect(fs.readFileSync(file, 'utf8')).toBe(`select ${i}`);
-      expect(w.writtenStats().get(file)?.[0]).toBe(`select ${i}`.length);
-    }
-    expect(fs.readdirSync(path.join(dir, 'compiled', 'p', 'models')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
-
-  it('record the stat of every file written, the worker\'s and those taken back at finish', async () => {
-    const dir = testdir({});
-    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0, recordStats: true });
-    const sql = (i: number) => `select ${i} -- ${'x'.repeat(i % 7)}`;
-    for (let i = 0; i < 2000; i++) w.writeCompiled(node(`m${i}`), sql(i));
-    await w.finish();
-    const stats = w.writtenStats();
-    for (let i = 0; i < 2000; i++) {
-      const file = path.join(dir, 'compiled', 'p', 'models', `m${i}.sql`);
-      const st = fs.statSync(file);
-      expect(fs.readFileSync(file, 'utf8')).toBe(sql(i));
-      expect(stats.get(file)).toEqual([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
-    }
-  });
-
   it('leave the old streamed file in place when making the new one fails (offload)', async () => {
     const dir = testdir({ 'manifest.json': 'old' });
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
