@@ -121,6 +121,23 @@ describe('artifact writes on a worker thread', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('tell how long the worker was busy and alive, and how long finish() waited for it', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    for (let i = 0; i < 200; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+    expect(w.threadTimes()).toBeNull();
+    await w.finish();
+    const t = w.threadTimes()!;
+    expect(t.busyMs).toBeGreaterThan(0);
+    expect(t.aliveMs).toBeGreaterThanOrEqual(t.busyMs);
+    expect(t.waitedMs).toBeGreaterThanOrEqual(0);
+    // Without a worker there is nothing to tell.
+    const sync = new ArtifactWriter(testdir({}));
+    sync.writeCompiled(node('a'), 'select 1');
+    await sync.finish();
+    expect(sync.threadTimes()).toBeNull();
+  });
+
   it('leave the old streamed file in place when making the new one fails (offload)', async () => {
     const dir = testdir({ 'manifest.json': 'old' });
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
