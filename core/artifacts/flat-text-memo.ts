@@ -73,16 +73,21 @@ export class FlatTextMemo {
 
   constructor(private readonly slots = 4) {}
 
-  get(o: object): string | undefined {
-    for (const e of this.entries) if (sameAs(o, e)) return e.text;
+  /**
+   * `except`: a key left out of the comparison (and out of what set() remembers with the same
+   * `except`), whose value the caller accounts for in the text itself.
+   */
+  get(o: object, except?: string): string | undefined {
+    for (const e of this.entries) if (sameAs(o, e, except)) return e.text;
     return undefined;
   }
 
-  /** Remembers `text` for `o`, unless a value of it is not one remembered by content. */
-  set(o: object, text: string): void {
+  /** Remembers `text` for `o` (without its key `except`), unless a value of it is not one remembered by content. */
+  set(o: object, text: string, except?: string): void {
     const keys: string[] = [];
     const values: Snapshot[] = [];
     for (const k in o) {
+      if (k === except) continue;
       if (!Object.hasOwn(o, k)) return;
       const s = snapshot((o as Record<string, unknown>)[k]);
       if (s === UNSUITED) return;
@@ -94,10 +99,11 @@ export class FlatTextMemo {
   }
 }
 
-function sameAs(o: object, e: Entry): boolean {
+function sameAs(o: object, e: Entry, except: string | undefined): boolean {
   const keys = e.keys;
   let i = 0;
   for (const k in o) {
+    if (k === except) continue;
     if (k !== keys[i] || !matches((o as Record<string, unknown>)[k], e.values[i])) return false;
     i++;
   }

@@ -477,18 +477,12 @@ const CONFIG_TEXTS = new Map<string, FlatTextMemo>();
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
 function configText(config: NodeConfig, resourceType: string): string {
   if (!isPlain(config)) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
+  if (resourceType === 'test') return testConfigText(config);
   // (A config remembered had none of the hook keys below: one with the same keys has none either.)
   let memo = CONFIG_TEXTS.get(resourceType);
   const known = memo?.get(config);
   if (known !== undefined) return known;
   if (Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
-  if (resourceType === 'test') {
-    // A data test's keys are put in dbt's order (config-defaults.ts): the object path, remembered.
-    const out = JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
-    if (!memo) CONFIG_TEXTS.set(resourceType, (memo = new FlatTextMemo()));
-    memo.set(config, out);
-    return out;
-  }
   const text = JSON.stringify(config);
   // (compat3: the keys dbt writes at their defaults, config-defaults.ts)
   const defaults = configDefaultsText(config, resourceType);
@@ -497,6 +491,42 @@ function configText(config: NodeConfig, resourceType: string): string {
   if (!memo) CONFIG_TEXTS.set(resourceType, (memo = new FlatTextMemo()));
   memo.set(config, out);
   return out;
+}
+
+/** A data test's config texts, remembered without their alias (see testConfigText). */
+const TEST_CONFIG_TEXTS = new FlatTextMemo();
+
+/** Where a test's config text (in dbt's key order: enabled, alias, ...) has an alias of null. */
+const ALIAS_NULL = '"alias":null';
+const ALIAS_AT = ['{' + ALIAS_NULL, '{"enabled":true,' + ALIAS_NULL, '{"enabled":false,' + ALIAS_NULL];
+
+/**
+ * configText for a data test: its keys put in dbt's order (config-defaults.ts), by the object
+ * path, remembered by content, but for `alias`. A test with a long name has its short name as
+ * its alias (one test in ten at 10,000 models): its text is that of the same config with a null
+ * alias, the alias put in place; remembered with it, each such test made the object path again
+ * and pushed the config all other tests share out of the memo.
+ */
+function testConfigText(config: NodeConfig): string {
+  const alias = config.alias;
+  // (An alias held as undefined is left out of the text, not written as null.)
+  if (alias === undefined ? Object.hasOwn(config, 'alias') : alias !== null && typeof alias !== 'string') return JSON.stringify(withConfigDefaults(configJson(config, 'test'), 'test'));
+  // (As for other configs: one remembered had no hook key, so one with the same keys has none.)
+  let base = TEST_CONFIG_TEXTS.get(config, 'alias');
+  if (base === undefined) {
+    if (Object.hasOwn(config, 'pre_hook') || Object.hasOwn(config, 'post_hook') || Object.hasOwn(config, 'pre-hook') || Object.hasOwn(config, 'post-hook')) return JSON.stringify(withConfigDefaults(configJson(config, 'test'), 'test'));
+    // A null alias is written as a missing one is (null, dbt's default).
+    base = JSON.stringify(withConfigDefaults(configJson(typeof alias === 'string' ? { ...config, alias: null } : config, 'test'), 'test'));
+    TEST_CONFIG_TEXTS.set(config, base, 'alias');
+  }
+  if (typeof alias !== 'string') return base;
+  for (const head of ALIAS_AT) {
+    if (base.startsWith(head)) {
+      const at = head.length - ALIAS_NULL.length;
+      return base.slice(0, at) + '"alias":' + str(alias) + base.slice(head.length);
+    }
+  }
+  return JSON.stringify(withConfigDefaults(configJson(config, 'test'), 'test'));
 }
 
 /** A column's keys from `quote` on, when its meta, tags and doc blocks are empty (most columns). */

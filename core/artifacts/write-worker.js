@@ -3,7 +3,8 @@
 // { ops, kb } (write operations, and their text's size, which is taken off the shared count of
 // kilobytes in flight once written) or { flush: n }, answered with { flushed: n, error, stats }
 // once everything before it is on disk (stats: those of the files written since the last flush,
-// when workerData.recordStats asks for them).
+// when workerData.recordStats asks for them; busyMs and aliveMs: this thread's time not idle in
+// its event loop, and its event loop's time so far, for --print-timings).
 //
 // A streamed file's buffers ({ ops, kb, stream: true }: appends and its close, StreamFile's
 // offload) are written as soon as they come, ahead of file writes queued before them: they go to
@@ -45,7 +46,8 @@ function work() {
     const msg = queue[head];
     if (msg.ops === undefined) {
       const stats = writes.takeStats();
-      parentPort.postMessage({ flushed: msg.flush, error, stats }, [stats.nums.buffer]);
+      const elu = performance.eventLoopUtilization();
+      parentPort.postMessage({ flushed: msg.flush, error, stats, busyMs: elu.active, aliveMs: elu.active + elu.idle }, [stats.nums.buffer]);
       error = null;
     } else {
       while (done < msg.ops.length && n < SLICE_OPS) {

@@ -76,6 +76,14 @@ const IDLE_BELOW_KB = 2 * 1024;
 const STREAM_SLOTS = 4;
 const STREAM_SLOT_BYTES = 1 << 20;
 
+/** The writer thread's time (ArtifactWriter.threadTimes), in ms. */
+export interface WriterThreadTimes {
+  readonly busyMs: number;
+  readonly aliveMs: number;
+  /** Spent by the calling thread in finish(), waiting for the worker to be through. */
+  readonly waitedMs: number;
+}
+
 export class ArtifactWriter {
   private readonly sync: FileWrites;
   private readonly recordStats: boolean;
@@ -105,6 +113,8 @@ export class ArtifactWriter {
   private readonly probeFiles: number;
   private readonly probeCheapMs: number;
   private probeMs = 0;
+  /** The worker's figures as of its last flush, and this thread's wait in finish() (threadTimes). */
+  private times: WriterThreadTimes | null = null;
 
   constructor(
     readonly targetDir: string,
@@ -315,17 +325,35 @@ export class ArtifactWriter {
     this.probeLeft = 0;
     const worker = this.worker;
     if (!worker) return;
+    // Jobs kept for an idle worker that never was: this thread, about to wait for it, takes them
+    // (stats of files read elsewhere, ~10,000 at 10,000 models; they would run after its files).
+    if (this.idleJobs.length && Atomics.load(this.inFlight, 0) > IDLE_BELOW_KB) {
+      const jobs = this.idleJobs;
+      this.idleJobs = [];
+      for (const job of jobs) this.sync.apply(job);
+    }
     this.postIdleJobs(true);
     this.post();
     const n = ++this.flushes;
     const done = this.failure ? Promise.reject(this.failure) : new Promise<void>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
     worker.postMessage({ flush: n });
+    const waitFrom = performance.now();
     try {
       await done;
+      if (this.times) this.times = { ...this.times, waitedMs: this.times.waitedMs + performance.now() - waitFrom };
     } finally {
       this.worker = null;
       await worker.terminate();
     }
+  }
+
+  /**
+   * With a worker, once finish() returned: how long it was busy (not idle in its event loop) and
+   * alive, and how long finish() waited for it. Which thread ends a compile last, for
+   * --print-timings: a worker busy all its life, waited for, is the one to make faster.
+   */
+  threadTimes(): WriterThreadTimes | null {
+    return this.times;
   }
 
   /**
@@ -403,7 +431,8 @@ export class ArtifactWriter {
       resourceLimits: { maxYoungGenerationSizeMb: 8 },
       trackUnmanagedFds: false,
     });
-    worker.on('message', (msg: { flushed: number; error: string | null; stats: { files: string[]; nums: Float64Array } }) => {
+    worker.on('message', (msg: { flushed: number; error: string | null; stats: { files: string[]; nums: Float64Array }; busyMs: number; aliveMs: number }) => {
+      this.times = { busyMs: msg.busyMs, aliveMs: msg.aliveMs, waitedMs: this.times?.waitedMs ?? 0 };
       const { files, nums } = msg.stats;
       for (let i = 0; i < files.length; i++) this.stats.set(files[i], [nums[i * 4], nums[i * 4 + 1], nums[i * 4 + 2], nums[i * 4 + 3]]);
       const w = this.waiting.get(msg.flushed);

@@ -19,8 +19,18 @@ export interface PhaseTiming {
   readonly share: number;
 }
 
+/** The artifact writer thread's time, in ms (ArtifactWriter.threadTimes). */
+export interface WriterTimes {
+  readonly busyMs: number;
+  readonly aliveMs: number;
+  /** The main thread's wait for it at the end (inside `write artifacts`). */
+  readonly waitedMs: number;
+}
+
 export class Timings {
   private readonly totals = new Map<Phase, number>();
+  /** The writer thread's time, when the command had one. */
+  writer: WriterTimes | null = null;
   private readonly stack: Open[] = [];
 
   /** performance.now() at which this invocation's wall clock starts (0: process start). */
@@ -80,7 +90,10 @@ export class Timings {
   format(): string {
     const { wallMs, phases } = this.report();
     const rows = phases.map((p) => `  ${p.phase.padEnd(16)}${(p.ms / 1000).toFixed(3).padStart(8)}s ${(p.share * 100).toFixed(1).padStart(6)}%`);
-    return ['Timings (wall clock, main thread):', ...rows, `  ${'total'.padEnd(16)}${(wallMs / 1000).toFixed(3).padStart(8)}s ${'100.0'.padStart(6)}%`].join('\n');
+    const lines = ['Timings (wall clock, main thread):', ...rows, `  ${'total'.padEnd(16)}${(wallMs / 1000).toFixed(3).padStart(8)}s ${'100.0'.padStart(6)}%`];
+    const w = this.writer;
+    if (w) lines.push(`Writer thread: busy ${(w.busyMs / 1000).toFixed(3)}s of ${(w.aliveMs / 1000).toFixed(3)}s alive; the main thread waited ${(w.waitedMs / 1000).toFixed(3)}s for it at the end`);
+    return lines.join('\n');
   }
 }
 
@@ -104,6 +117,8 @@ export function printTimings(timings: Timings | undefined, opts: { logFormat?: '
   if (!timings) return;
   if (opts.logFormat === 'json') {
     const { wallMs, phases } = timings.report();
-    io.stderr(`${JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'timings', wall_s: wallMs / 1000, phases: phases.map((p) => ({ phase: p.phase, seconds: p.ms / 1000, share: p.share })) })}\n`);
+    const w = timings.writer;
+    const writer = w ? { writer: { busy_s: w.busyMs / 1000, alive_s: w.aliveMs / 1000, waited_s: w.waitedMs / 1000 } } : {};
+    io.stderr(`${JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'timings', wall_s: wallMs / 1000, phases: phases.map((p) => ({ phase: p.phase, seconds: p.ms / 1000, share: p.share })), ...writer })}\n`);
   } else io.stderr(`${timings.format()}\n`);
 }

@@ -285,6 +285,7 @@ export async function compileCommand(opts: GlobalOptions & CompileOptions, io: I
     }
   } finally {
     await timings.timeAsync('write artifacts', () => writer.finish());
+    timings.writer = writer.threadTimes();
   }
   if (formatNoted) reporter.info(formatNote(written));
   if (errors.length) throw errors.length === 1 ? errors[0] : new KilnErrors(errors);

@@ -121,6 +121,45 @@ describe('artifact writes on a worker thread', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('tell how long the worker was busy and alive, and how long finish() waited for it', async () => {
+    const dir = testdir({});
+    const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });
+    for (let i = 0; i < 200; i++) w.writeCompiled(node(`m${i}`), `select ${i}`);
+    expect(w.threadTimes()).toBeNull();
+    await w.finish();
+    const t = w.threadTimes()!;
+    expect(t.busyMs).toBeGreaterThan(0);
+    expect(t.aliveMs).toBeGreaterThanOrEqual(t.busyMs);
+    expect(t.waitedMs).toBeGreaterThanOrEqual(0);
+    // Without a worker there is nothing to tell.
+    const sync = new ArtifactWriter(testdir({}));
+    sync.writeCompiled(node('a'), 'select 1');
+    await sync.finish();
+    expect(sync.threadTimes()).toBeNull();
+  });
+
+  it('stat the files asked for on this thread at finish when the worker is still busy with files', async () => {
+    const dir = testdir({ 'models/a.sql': 'select 1' });
+    const w = new ArtifactWriter(path.join(dir, 'target'), undefined, { background: true, workerAfter: 0, recordStats: true });
+    // ~16 MB of files queued: the worker is far from idle when finish() comes.
+    for (let i = 0; i < 4000; i++) w.writeCompiled(node(`m${i}`), `select ${i} -- ${'x'.repeat(4000)}`);
+    const inputs = [path.join(dir, 'models/a.sql'), path.join(dir, 'models/gone.sql')];
+    expect(w.statOnWriter(inputs)).toBe(true);
+    const worker = (w as unknown as { worker: Worker }).worker;
+    const post = worker.postMessage.bind(worker);
+    let posted = 0;
+    worker.postMessage = (msg: { ops?: { kind: string }[] }, transfer?: Parameters<Worker['postMessage']>[1]) => {
+      posted += msg.ops?.filter((op) => op.kind === 'stat').length ?? 0;
+      post(msg, transfer);
+    };
+    await w.finish();
+    expect(posted).toBe(0);
+    const st = fs.statSync(inputs[0]);
+    expect(w.writtenStats().get(inputs[0])).toEqual([st.size, st.mtimeMs, st.ctimeMs, st.ino]);
+    expect(w.writtenStats().get(inputs[1])).toEqual([-1, 0, 0, 0]);
+    expect(fs.readdirSync(path.join(dir, 'target', 'compiled', 'p', 'models')).length).toBe(4000);
+  });
+
   it('leave the old streamed file in place when making the new one fails (offload)', async () => {
     const dir = testdir({ 'manifest.json': 'old' });
     const w = new ArtifactWriter(dir, undefined, { background: true, workerAfter: 0 });

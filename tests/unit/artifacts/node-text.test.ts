@@ -185,6 +185,34 @@ const EDITS: Record<string, (n: ParsedNode) => void> = {
   frozenRefs: (n) => {
     n.refs = Object.freeze([Object.freeze({ name: 'r"q', package: 'p' })]) as unknown as ParsedNode['refs'];
   },
+  // A test's config is remembered without its alias (a long-named test's short name).
+  aliased: (n) => {
+    n.config.alias = `${n.name}_short`;
+  },
+  aliasedOddly: (n) => {
+    n.config.alias = 'a"l\u00e9';
+  },
+  aliasNull: (n) => {
+    n.config.alias = null;
+  },
+  aliasUndefined: (n) => {
+    n.config.alias = undefined;
+  },
+  aliasNotString: (n) => {
+    n.config.alias = 7 as unknown as string;
+  },
+  aliasedWithoutEnabled: (n) => {
+    n.config.alias = 'short';
+    delete (n.config as { enabled?: boolean }).enabled;
+  },
+  aliasedDisabled: (n) => {
+    n.config.alias = 'short';
+    n.config.enabled = false;
+  },
+  aliasedEnabledOddly: (n) => {
+    n.config.alias = 'short';
+    n.config.enabled = { alias: null } as unknown as boolean;
+  },
   rawCode: (n) => {
     (n as { rawCode: string }).rawCode = '  select "é"\n';
   },
