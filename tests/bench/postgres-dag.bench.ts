@@ -5,15 +5,14 @@
 // sends it (the floor for kiln's round trips). kiln is
 // timed twice: as a whole process (Node and tsx start-up, load, parse, compile, run, artifacts)
 // and in-process (main() of a warm process: the same minus start-up). All start from an empty
-// schema, alternately, in one invocation. The minimal script also runs as a whole process (a
-// plain .mjs file this bench writes: `node script.mjs` imports pg, connects, runs the statements,
+// schema, alternately, in one invocation. The minimal script (lib/pg-dag-runner.mjs) also runs as
+// a whole process (`node pg-dag-runner.mjs plan.json` imports pg, connects, runs the statements,
 // exits), so kiln as a process is also compared with a process that pays Node's start-up and
 // pg's loading too, as the issue's "minimal script" would. Prints figures; asserts nothing about speed.
 //
 //   node --import tsx tests/bench/postgres-dag.bench.ts [--models 1000] [--threads 4] [--rounds 3] [--rerun]
 //
 // The server: KILN_TEST_POSTGRES_URL, else a throwaway cluster (tests/setup/postgres.ts).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,8 @@ import pg from 'pg';
 import { main as kilnMain } from '../../core/cli/main.js';
 import { postgresProfileYml } from './lib/postgres-profile.js';
 import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
+import { assertOk, timeProcess } from './lib/measure.js';
+import { runPgPlan, type PgPlan } from './lib/pg-dag-runner.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCHEMA = 'bench';
@@ -112,164 +113,51 @@ function executedStatements(dir: string, model: string): string[] {
     .filter(Boolean);
 }
 
+/** What the minimal runner (lib/pg-dag-runner.mjs) executes: kiln's statements, each model after its parents. */
+function planOf(s: PgServerInfo, database: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>, batched: boolean): PgPlan {
+  return {
+    connection: { host: s.host, port: s.port, user: s.user, password: s.password, database },
+    threads: THREADS,
+    batched,
+    setup: [`create schema if not exists ${SCHEMA}`],
+    nodes: models.map((m) => ({ id: m.name, parents: m.parents, statements: statements.get(m.name)! })),
+  };
+}
+
 /**
- * The minimal runner: `threads` connections, DAG order, one transaction per node. `batched`: each
- * node's transaction as one multi-statement query (one round trip), as kiln sends a plan's
- * statements; otherwise one query per statement, as the issue's baseline does.
+ * The minimal runner in this process: `threads` connections, DAG order, one transaction per node.
+ * `batched`: each node's transaction as one multi-statement query (one round trip), as kiln sends
+ * a plan's statements; otherwise one query per statement, as the issue's baseline does.
  */
-async function baseline(s: PgServerInfo, database: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>, batched = false): Promise<Timed> {
+async function baseline(plan: PgPlan): Promise<Timed> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const clients = Array.from({ length: THREADS }, () => clientFor(s, database));
-  await Promise.all(clients.map((c) => c.connect()));
-  await clients[0].query(`create schema if not exists ${SCHEMA}`);
-  const waiting = new Map(models.map((m) => [m.name, m.parents.length]));
-  const children = new Map<string, string[]>();
-  for (const m of models) for (const p of m.parents) children.set(p, [...(children.get(p) ?? []), m.name]);
-  const ready = models.filter((m) => m.parents.length === 0).map((m) => m.name);
-  let done = 0;
-  let wake: (() => void) | null = null;
-  const worker = async (c: pg.Client) => {
-    while (done < models.length) {
-      const name = ready.shift();
-      if (name === undefined) {
-        await new Promise<void>((resolve) => {
-          const prev = wake;
-          wake = () => {
-            prev?.();
-            resolve();
-          };
-        });
-        continue;
-      }
-      if (batched) {
-        await c.query(['begin', ...statements.get(name)!, 'commit'].join('\n;\n'));
-      } else {
-        await c.query('begin');
-        for (const sql of statements.get(name)!) await c.query(sql);
-        await c.query('commit');
-      }
-      done++;
-      for (const child of children.get(name) ?? []) {
-        const left = waiting.get(child)! - 1;
-        waiting.set(child, left);
-        if (left === 0) ready.push(child);
-      }
-      const w = wake;
-      wake = null;
-      w?.();
-    }
-  };
-  await Promise.all(clients.map(worker));
-  await Promise.all(clients.map((c) => c.end()));
+  await runPgPlan(plan);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-/**
- * The minimal script as a file of its own: plain JavaScript, the same loop as `baseline` (one
- * query per statement, each node in its own transaction), reading the plan from a JSON file.
- * pg is imported by its resolved file URL, so the script can live outside the repository.
- */
-function writeScript(dir: string, models: readonly Model[], statements: ReadonlyMap<string, readonly string[]>, s: PgServerInfo, database: string): string {
+/** The same runner as a process of its own (Node's start-up and loading pg included, as in `kiln run`'s process figure). */
+function scriptProcess(plan: PgPlan, dir: string): Timed {
   const planFile = path.join(dir, 'plan.json');
-  fs.writeFileSync(
-    planFile,
-    JSON.stringify({
-      connection: { host: s.host, port: s.port, user: s.user, password: s.password, database },
-      threads: THREADS,
-      setup: [`create schema if not exists ${SCHEMA}`],
-      nodes: models.map((m) => ({ id: m.name, parents: m.parents, statements: statements.get(m.name) })),
-    }),
-  );
-  const script = path.join(dir, 'script.mjs');
-  fs.writeFileSync(
-    script,
-    `import fs from 'node:fs';
-import pg from ${JSON.stringify(import.meta.resolve('pg'))};
-
-const plan = JSON.parse(fs.readFileSync(${JSON.stringify(planFile)}, 'utf8'));
-const clients = Array.from({ length: plan.threads }, () => new pg.Client(plan.connection));
-await Promise.all(clients.map((c) => c.connect()));
-for (const sql of plan.setup) await clients[0].query(sql);
-const children = new Map(plan.nodes.map((n) => [n.id, []]));
-const waiting = new Map();
-for (const n of plan.nodes) {
-  waiting.set(n.id, n.parents.length);
-  for (const p of n.parents) children.get(p).push(n);
-}
-const ready = plan.nodes.filter((n) => n.parents.length === 0);
-let done = 0;
-const sleepers = [];
-async function worker(c) {
-  while (done < plan.nodes.length) {
-    const node = ready.shift();
-    if (!node) {
-      await new Promise((resolve) => sleepers.push(resolve));
-      continue;
-    }
-    await c.query('begin');
-    for (const sql of node.statements) await c.query(sql);
-    await c.query('commit');
-    done++;
-    for (const child of children.get(node.id)) {
-      const left = waiting.get(child.id) - 1;
-      waiting.set(child.id, left);
-      if (left === 0) ready.push(child);
-    }
-    for (const wake of sleepers.splice(0)) wake();
-  }
-  for (const wake of sleepers.splice(0)) wake();
-}
-await Promise.all(clients.map(worker));
-await Promise.all(clients.map((c) => c.end()));
-`,
-  );
-  return script;
-}
-
-/** The minimal script as a process: Node's start-up and loading pg included, as in `kiln run`'s process figure. */
-function scriptProcess(script: string): Timed {
-  const cpuFile = path.join(os.tmpdir(), `kiln-bench-script-cpu-${process.pid}.txt`);
-  const gnuTime = fs.existsSync('/usr/bin/time');
-  const [file, args] = gnuTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, script]] : [process.execPath, [script]];
-  const t0 = performance.now();
-  const r = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`the minimal script failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-  let cpuMs: number | null = null;
-  if (gnuTime) {
-    const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    cpuMs = (user + sys) * 1000;
-    fs.rmSync(cpuFile, { force: true });
-  }
-  return { ms, cpuMs };
+  fs.writeFileSync(planFile, JSON.stringify(plan));
+  const r = timeProcess(process.execPath, [path.join(repoRoot, 'tests/bench/lib/pg-dag-runner.mjs'), planFile], { cwd: dir });
+  assertOk(r, 'the minimal script (lib/pg-dag-runner.mjs)');
+  return { ms: r.wallMs, cpuMs: r.cpuMs };
 }
 
 /** `kiln run` as a process: wall time, client CPU time (GNU time, where installed), phase table. */
 function kilnRun(dir: string): { ms: number; cpuMs: number | null; timings: string } {
-  const cpuFile = path.join(os.tmpdir(), `kiln-bench-cpu-${process.pid}.txt`);
-  const gnuTime = fs.existsSync('/usr/bin/time');
   // KILN_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each process run there (for finding where kiln's time goes).
   const prof = process.env.KILN_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KILN_BENCH_CPU_PROF}`] : [];
-  const argv = [...prof, path.join(repoRoot, 'bin/kiln.js'), 'run'];
-  const [file, args] = gnuTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, ...argv]] : [process.execPath, argv];
-  const t0 = performance.now();
-  const r = spawnSync(file, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', KILN_PROFILE: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`kiln run failed (exit ${r.status}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
-  let cpuMs: number | null = null;
-  if (gnuTime) {
-    const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    cpuMs = (user + sys) * 1000;
-    fs.rmSync(cpuFile, { force: true });
-  }
+  const r = timeProcess(process.execPath, [...prof, path.join(repoRoot, 'bin/kiln.js'), 'run'], { cwd: dir, env: { KILN_PROFILE: '1' } });
+  assertOk(r, 'kiln run');
   const timings = `${r.stdout}\n${r.stderr}`
     .split('\n')
     .filter((l) => /^\s+[a-z][a-z ]*\s+\d+\.\d+s\s+\d+\.\d%$/.test(l))
     .join('\n');
-  return { ms, cpuMs, timings };
+  return { ms: r.wallMs, cpuMs: r.cpuMs, timings };
 }
 
 /** `kiln run` through main() in this process (modules already loaded after the first call). */
@@ -318,7 +206,6 @@ async function main(): Promise<void> {
     const batchedBase: Timed[] = [];
     const scriptBase: Timed[] = [];
     let statements: Map<string, readonly string[]> | null = null;
-    let script: string | null = null;
     let timings = '';
     // Warm-up for the in-process runs: load kiln's modules and the driver once.
     await resetSchema(server, database);
@@ -335,7 +222,6 @@ async function main(): Promise<void> {
       timings = k.timings;
       if ((await countViews(server, database)) !== MODELS) throw new Error('kiln did not build every view');
       statements ??= new Map(models.map((m) => [m.name, executedStatements(dir, m.name)]));
-      script ??= writeScript(scriptDir, models, statements, server, database);
       // A rerun's statements may not replay on their own (a swap whose cascade drops views that
       // kiln's connection creates again unrecorded): then no baseline, and kiln rebuilds the views.
       const replay = async (what: string, run: () => Promise<Timed> | Timed): Promise<Timed> => {
@@ -352,9 +238,10 @@ async function main(): Promise<void> {
           return { ms: NaN, cpuMs: null };
         }
       };
-      base.push(await replay('baseline', () => baseline(server, database, models, statements!)));
-      batchedBase.push(await replay('batched baseline', () => baseline(server, database, models, statements!, true)));
-      scriptBase.push(await replay('minimal script (a process)', () => scriptProcess(script!)));
+      const plan = planOf(server, database, models, statements, false);
+      base.push(await replay('baseline', () => baseline(plan)));
+      batchedBase.push(await replay('batched baseline', () => baseline({ ...plan, batched: true })));
+      scriptBase.push(await replay('minimal script (a process)', () => scriptProcess(plan, scriptDir)));
       await prepare();
       inProcess.push(await kilnInProcess(inProcessDir));
       const [b, bb, sp, ki] = [base[round - 1], batchedBase[round - 1], scriptBase[round - 1], inProcess[round - 1]];
@@ -375,7 +262,7 @@ async function main(): Promise<void> {
     const kc = median(kiln.map((x) => x.cpuMs ?? NaN));
     const spc = median(scriptBase.map((x) => x.cpuMs ?? NaN));
     console.log(
-      `the minimal script as a process (node script.mjs: start-up, import pg, the same statements) ${secs(sp)} (CPU ${cpu(Number.isNaN(spc) ? null : spc)}): kiln process / script process ${(k / sp).toFixed(2)}` +
+      `the minimal script as a process (lib/pg-dag-runner.mjs: start-up, import pg, the same statements) ${secs(sp)} (CPU ${cpu(Number.isNaN(spc) ? null : spc)}): kiln process / script process ${(k / sp).toFixed(2)}` +
         (Number.isNaN(kc) || Number.isNaN(spc) ? '' : `, client CPU ${(kc / spc).toFixed(2)}x`),
     );
     console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);

@@ -22,6 +22,7 @@ import pg from 'pg';
 import { main as kilnMain } from '../../core/cli/main.js';
 import { postgresProfileYml } from './lib/postgres-profile.js';
 import { obtainServer, type PgServerInfo } from '../setup/postgres.js';
+import { assertOk, timeProcess } from './lib/measure.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCHEMA = 'bench';
@@ -63,20 +64,9 @@ function writeProject(dir: string, s: PgServerInfo, database: string): void {
 
 /** Runs a command to completion: its wall time, and its CPU time (user + system) where GNU time is installed. */
 function timed(cmd: string, argv: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): { ms: number; cpuMs: number | null } {
-  const cpuFile = path.join(os.tmpdir(), `kiln-bench-cpu-${process.pid}.txt`);
-  const gnuTime = fs.existsSync('/usr/bin/time');
-  const [file, args] = gnuTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, cmd, ...argv]] : [cmd, [...argv]];
-  const t0 = performance.now();
-  const r = spawnSync(file, args, { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (exit ${r.status}):\n${r.stdout?.slice(-3000)}\n${r.stderr?.slice(-3000)}`);
-  let cpuMs: number | null = null;
-  if (gnuTime) {
-    const [user, sys] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    cpuMs = (user + sys) * 1000;
-    fs.rmSync(cpuFile, { force: true });
-  }
-  return { ms, cpuMs };
+  const r = timeProcess(cmd, argv, opts);
+  assertOk(r, `${cmd} ${argv.join(' ')}`);
+  return { ms: r.wallMs, cpuMs: r.cpuMs };
 }
 
 /** `kiln seed` through main() in this process (modules already loaded after the first call). */

@@ -9,6 +9,7 @@
 // Trino has no transactions for DDL, so a node's statements simply run one after another.
 import fs from 'node:fs';
 import { Trino } from 'trino-client';
+import { runInDagOrder } from './dag-order.mjs';
 
 const [planFile, url, threadsArg] = process.argv.slice(2);
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
@@ -23,33 +24,6 @@ async function run(client, sql) {
 
 for (const sql of plan.setup) await run(clients[0], sql);
 
-const children = new Map(plan.nodes.map((n) => [n.id, []]));
-const waiting = new Map();
-for (const n of plan.nodes) {
-  waiting.set(n.id, n.parents.length);
-  for (const p of n.parents) children.get(p).push(n);
-}
-const ready = plan.nodes.filter((n) => n.parents.length === 0);
-let done = 0;
-const sleepers = [];
-
-async function worker(client) {
-  while (done < plan.nodes.length) {
-    const node = ready.shift();
-    if (!node) {
-      await new Promise((resolve) => sleepers.push(resolve));
-      continue;
-    }
-    for (const sql of node.statements) await run(client, sql);
-    done++;
-    for (const c of children.get(node.id)) {
-      const left = waiting.get(c.id) - 1;
-      waiting.set(c.id, left);
-      if (left === 0) ready.push(c);
-    }
-    for (const wake of sleepers.splice(0)) wake();
-  }
-  for (const wake of sleepers.splice(0)) wake();
-}
-
-await Promise.all(clients.map(worker));
+await runInDagOrder(plan.nodes, clients, async (client, node) => {
+  for (const sql of node.statements) await run(client, sql);
+});
