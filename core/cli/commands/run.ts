@@ -213,6 +213,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   // writing it (a kiln bug), the partial file is dropped. A clone's nodes are copies
   // (clone.manifest), and on-run-end hooks record their compiled_code once they rendered: then
   // manifest.json is made after the run.
+  let parseCacheSaving = false;
   const endHooks = countProjectHooks('on-run-end', projectHooks);
   const lateManifest = !!cloneFrom || endHooks > 0;
   const manifestJson = new EarlyManifest(
@@ -279,6 +280,12 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
         reporter.nodeFinished(n, i, total, r);
         manifestJson.settle(n.uniqueId);
         resultTexts.add(r);
+        // The first result in: the nodes running keep the database busy while this thread,
+        // mostly waiting on it, writes target/partial_parse.kiln (else made at the end).
+        if (!parseCacheSaving && session.saveParseCache) {
+          parseCacheSaving = true;
+          setImmediate(() => void session.saveParseCache!());
+        }
       },
       exposureFinished: (e, i, total, r) => {
         reporter.exposureFinished(e.name, e.uniqueId, i, total, r);
@@ -361,7 +368,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     if (!ranToEnd) await released;
   }
   try {
-    // While the database checkpoints (this thread would otherwise wait on it).
+    // Written during the run (see nodeFinished), or now, while the database checkpoints.
     await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
