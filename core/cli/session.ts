@@ -58,8 +58,8 @@ export interface Session {
 export interface SessionOptions {
   /**
    * Leave writing target/partial_parse.kiln to the caller (Session.saveParseCache), for a
-   * command that has a moment where this thread waits anyway (`kiln run`: while DuckDB
-   * checkpoints), rather than before it starts. A parse with errors writes it at once.
+   * command that has a moment where this thread mostly waits (`kiln run`: while the database
+   * runs its nodes), rather than before it starts. A parse with errors writes it at once.
    */
   readonly deferParseCacheSave?: boolean;
 }
@@ -162,8 +162,12 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     // The entries hold copies of the parse's results (nodes with their own top-level fields:
     // what compiling sets on a node never reaches them), so a later save writes the same bytes.
     if (sessionOpts.deferParseCacheSave && !opts.parseState && problems.ok && partial.cache.dirty) {
+      // (Called while other phases run: only the synchronous write is timed, as one phase.)
       let saving: Promise<void> | null = null;
-      saveParseCache = () => (saving ??= save());
+      saveParseCache = () => (saving ??= (async () => {
+        timings.time('parse cache', () => partial.save());
+        await partial.release();
+      })());
     } else await save();
   }
   problems.throwIfAny();

@@ -54,8 +54,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     ahead = adapter;
   };
   let prepared: ReturnType<typeof prepareRun>;
-  // target/partial_parse.kiln is written at the run's end, while DuckDB checkpoints (or when it
-  // stops on the way), not between the parse and the first statement.
+  // target/partial_parse.kiln is written once the run's first result is in (see nodeFinished),
+  // or when the command stops before: not between the parse and the first statement.
   let opened: Session | null = null;
   try {
     opened = await openSession(opts, io.cwd, undefined, connectAhead, { deferParseCacheSave: true });
@@ -368,7 +368,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     if (!ranToEnd) await released;
   }
   try {
-    // Written during the run (see nodeFinished), or now, while the database checkpoints.
+    // Written during the run (see nodeFinished); a run that got no result writes it now.
     await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
