@@ -59,7 +59,7 @@ export interface SessionOptions {
   /**
    * Leave writing target/partial_parse.kiln to the caller (Session.saveParseCache), for a
    * command that has a moment where this thread mostly waits (`kiln run`: while the database
-   * runs its nodes), rather than before it starts. A parse with errors writes it at once.
+   * checkpoints at its end), rather than before it starts. A parse with errors writes it at once.
    */
   readonly deferParseCacheSave?: boolean;
 }

@@ -54,8 +54,9 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     ahead = adapter;
   };
   let prepared: ReturnType<typeof prepareRun>;
-  // target/partial_parse.kiln is written once the run's first result is in (see nodeFinished),
-  // or when the command stops before: not between the parse and the first statement.
+  // target/partial_parse.kiln is written at the run's end, while DuckDB checkpoints on a driver
+  // thread (or when the command stops before): not between the parse and the first statement.
+  // (Written once the first result was in, it held up the next statements as long as it took.)
   let opened: Session | null = null;
   try {
     opened = await openSession(opts, io.cwd, undefined, connectAhead, { deferParseCacheSave: true });
@@ -213,7 +214,6 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   // writing it (a kiln bug), the partial file is dropped. A clone's nodes are copies
   // (clone.manifest), and on-run-end hooks record their compiled_code once they rendered: then
   // manifest.json is made after the run.
-  let parseCacheSaving = false;
   const endHooks = countProjectHooks('on-run-end', projectHooks);
   const lateManifest = !!cloneFrom || endHooks > 0;
   const manifestJson = new EarlyManifest(
@@ -280,12 +280,6 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
         reporter.nodeFinished(n, i, total, r);
         manifestJson.settle(n.uniqueId);
         resultTexts.add(r);
-        // The first result in: the nodes running keep the database busy while this thread,
-        // mostly waiting on it, writes target/partial_parse.kiln (else made at the end).
-        if (!parseCacheSaving && session.saveParseCache) {
-          parseCacheSaving = true;
-          setImmediate(() => void session.saveParseCache!());
-        }
       },
       exposureFinished: (e, i, total, r) => {
         reporter.exposureFinished(e.name, e.uniqueId, i, total, r);
@@ -368,7 +362,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     if (!ranToEnd) await released;
   }
   try {
-    // Written during the run (see nodeFinished); a run that got no result writes it now.
+    // While the database checkpoints (this thread would otherwise wait on it).
     await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
