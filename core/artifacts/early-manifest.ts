@@ -3,17 +3,11 @@
 // statement only the last entries and the maps that follow the nodes are left to make. The text
 // is exactly what manifestJsonChunks makes at the end of the run: it is made by it, only sooner.
 import type { ArtifactWriter } from './write.js';
-import { NodeTextsAhead, type ManifestListener } from './manifest-json.js';
+import type { ManifestListener } from './manifest-json.js';
 import type { Manifest } from '../nodes.js';
 
 /** Entries made per wake-up while the run goes on. */
 const BATCH = 32;
-
-/** Milliseconds of entries made ahead per turn of the event loop (the runner's events come between). */
-const AHEAD_SLICE_MS = 2;
-
-/** Characters of entries made ahead held at most (a large project's tests: ~1 KB each). */
-const AHEAD_MAX_CHARS = 1 << 24;
 
 export interface EarlyManifestOptions {
   /**
@@ -40,26 +34,11 @@ export class EarlyManifest {
   private waking = false;
   /** finalPrefix() at which a waiting writer is woken. */
   private target = Infinity;
-  /**
-   * Entries final before their turn (not the run's, not ephemeral: nothing of the run changes
-   * them), made while the writer waits on the run's nodes: after the last statement, only
-   * what the run changed is left to make (in a `kiln run`, the models: not their tests).
-   */
-  private readonly ahead = new NodeTextsAhead();
-  /** order[0, aheadAt) were made ahead or are left to the writer. */
-  private aheadAt = 0;
-  private aheadScheduled = false;
-  /** The run's nodes settled since the last slice: final, so made ahead too. */
-  private settledAhead: string[] = [];
-  /** Each entry's place in the order (for a settled node: whether the writer is past it). */
-  private placeOf: Map<string, number> | null = null;
 
   constructor(
     private readonly writer: ArtifactWriter,
-    private readonly chunks: (listener?: ManifestListener, ahead?: NodeTextsAhead) => Iterable<string>,
+    private readonly chunks: (listener?: ManifestListener) => Iterable<string>,
     private readonly opts: EarlyManifestOptions | null,
-    /** The run's manifest: whether an entry is an ephemeral model's (compiled by the nodes using it). */
-    private readonly manifest?: Manifest,
   ) {}
 
   /**
@@ -71,7 +50,7 @@ export class EarlyManifest {
     const listener: ManifestListener = { position: () => 0, node: (id) => this.entryWritten(id) };
     // Not inside a caller's callback: a node that called it carries on first.
     this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-      this.writer.writeJsonStreamAsync('manifest.json', this.chunks(listener, this.opts && this.manifest ? this.ahead : undefined), this.stop.signal, 4, this.opts ? () => this.ready() : undefined),
+      this.writer.writeJsonStreamAsync('manifest.json', this.chunks(listener), this.stop.signal, 4, this.opts ? () => this.ready() : undefined),
     );
     // Awaited by finish(); abandoned, its abort is no failure.
     this.writing.catch(() => undefined);
@@ -81,10 +60,6 @@ export class EarlyManifest {
   settle(id: string): void {
     this.settled.add(id);
     if (this.wake && this.finalPrefix() >= this.target) this.kick();
-    else if (this.ahead.ready && this.manifest) {
-      this.settledAhead.push(id);
-      if (this.wake) this.scheduleAhead();
-    }
   }
 
   /** Every entry is final (no node of the run compiles again). */
@@ -121,43 +96,7 @@ export class EarlyManifest {
     if (reachable && this.finalPrefix() >= need) return null;
     // Woken for a batch of entries (or by settleAll): a wake-up per entry cost more than the entry.
     this.target = reachable ? Math.min(need + BATCH - 1, order.length) : Infinity;
-    const waiting = new Promise<void>((resolve) => (this.wake = resolve));
-    this.scheduleAhead();
-    return waiting;
-  }
-
-  /** Makes entries ahead, a slice per turn of the event loop, while the writer waits. */
-  private scheduleAhead(): void {
-    if (this.aheadScheduled || !this.manifest || !this.ahead.ready || this.offOrder) return;
-    if (this.aheadAt >= this.opts!.order.length && this.settledAhead.length === 0 && this.ahead.sectionsDone) return;
-    this.aheadScheduled = true;
-    setImmediate(() => {
-      this.aheadScheduled = false;
-      // The writer woke (or the run ended) meanwhile: it makes what it needs itself.
-      if (!this.wake || this.all || this.stop.signal.aborted || this.offOrder) return;
-      const { order, pending } = this.opts!;
-      const nodes = this.manifest!.nodes;
-      // Entries up to the writer's next ones are the writer's own.
-      if (this.aheadAt < this.entries + 2) this.aheadAt = this.entries + 2;
-      const until = performance.now() + AHEAD_SLICE_MS;
-      let n = 0;
-      // The run's settled nodes first: the writer waits on the earliest of them.
-      if (this.settledAhead.length > 0) {
-        const placeOf = (this.placeOf ??= new Map(order.map((id, i) => [id, i])));
-        const ids = this.settledAhead;
-        this.settledAhead = [];
-        for (const id of ids) if (this.ahead.chars < AHEAD_MAX_CHARS && (placeOf.get(id) ?? -1) >= this.entries + 2) this.ahead.make(id);
-      }
-      while (this.aheadAt < order.length && this.ahead.chars < AHEAD_MAX_CHARS) {
-        const id = order[this.aheadAt++];
-        if (pending.has(id) || nodes.get(id)?.config.materialized === 'ephemeral') continue;
-        this.ahead.make(id);
-        if ((++n & 7) === 0 && performance.now() > until) break;
-      }
-      // Then the maps after the nodes (parent_map, child_map, ...), final from the start.
-      if (this.aheadAt >= order.length && this.ahead.chars < AHEAD_MAX_CHARS && performance.now() < until) this.ahead.stepSections(until);
-      if (this.ahead.chars < AHEAD_MAX_CHARS) this.scheduleAhead();
-    });
+    return new Promise((resolve) => (this.wake = resolve));
   }
 
   /** How many entries from the first on are final. */

@@ -56,16 +56,9 @@ export function manifestJson(manifest: Manifest, dag: Dag, dialect: SqlDialect, 
  * whole object or the whole string ever in memory (10,000 models make a manifest of ~90 MB).
  * Pieces never split a JSON string. `listener` is told where parts land as they are written.
  */
-export function manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, listener?: ManifestListener, ahead?: NodeTextsAhead): Generator<string> {
-  // With `ahead`, the parts are made now rather than for the first piece: entries can be made
-  // ahead while the writer waits for its first ones.
-  const parts = ahead ? manifestParts(manifest, dag, dialect, meta, ahead) : undefined;
-  return chunksOf(() => parts ?? manifestParts(manifest, dag, dialect, meta), listener, ahead);
-}
-
-function* chunksOf(partsOf: () => [string, unknown][], listener: ManifestListener | undefined, ahead: NodeTextsAhead | undefined): Generator<string> {
+export function* manifestJsonChunks(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, listener?: ManifestListener): Generator<string> {
   let sep = '{';
-  for (const [key, value] of partsOf()) {
+  for (const [key, value] of manifestParts(manifest, dag, dialect, meta)) {
     if (!(value instanceof LazyMap)) {
       const text = JSON.stringify(value);
       if (text !== undefined) {
@@ -80,13 +73,7 @@ function* chunksOf(partsOf: () => [string, unknown][], listener: ManifestListene
     yield `${sep}${str(key)}:`;
     const start = listener?.position() ?? 0;
     const nodes = key === 'nodes' ? listener?.node : undefined;
-    // A section begun ahead: its text so far, then its entries from where that stopped.
-    const made = nodes ? undefined : ahead?.takeSection(key);
-    const entries: Iterable<readonly [string, string | undefined]> = made ? { [Symbol.iterator]: () => made.entries } : value.texts ? value.texts() : jsonTexts(value.entries());
-    if (made && made.text !== '') {
-      yield made.text;
-      inner = ',';
-    }
+    const entries = value.texts ? value.texts() : jsonTexts(value.entries());
     if (!nodes) {
       // Whole entries gathered into pieces of about BATCH_CHARS: one write each, not one per entry.
       let batch = '';
@@ -151,123 +138,9 @@ class LazyMap {
   ) {}
 }
 
-/**
- * Texts of `nodes` entries made before their turn comes (EarlyManifest: an entry already final
- * while the run's nodes execute, such as an unselected test's), written in their place by
- * manifestJsonChunks: the same text, made while this thread waits on the warehouse rather than
- * after the last statement.
- */
-export class NodeTextsAhead {
-  private readonly texts = new Map<string, string>();
-  private maker: ((id: string) => string | undefined) | null = null;
-  /** Characters held (made and not yet written). */
-  chars = 0;
-  /** Entries made ahead so far. */
-  made = 0;
-
-  /** Whether make() can be called: the manifest's pieces have begun to be made. */
-  get ready(): boolean {
-    return this.maker !== null;
-  }
-
-  /** Makes node `id`'s entry text now (it must be final), held until written. */
-  make(id: string): void {
-    const text = this.maker?.(id);
-    if (text === undefined || this.texts.has(id)) return;
-    this.texts.set(id, text);
-    this.chars += text.length;
-    this.made++;
-  }
-
-  /** The text made ahead for `id`, given once. */
-  take(id: string): string | undefined {
-    const text = this.texts.get(id);
-    if (text === undefined) return undefined;
-    this.texts.delete(id);
-    this.chars -= text.length;
-    return text;
-  }
-
-  /** Set by manifestParts: how an entry's text is made. */
-  bind(maker: (id: string) => string | undefined): void {
-    this.maker = maker;
-  }
-
-  private readonly sections = new Map<string, SectionAhead>();
-  /** Sections the writer has reached: no longer made here. */
-  private readonly reached = new Set<string>();
-  private sectionEntries: ((key: string) => Iterator<readonly [string, string | undefined]> | undefined) | null = null;
-
-  /** Set by manifestParts: a section's entries (as texts). */
-  bindSections(entries: (key: string) => Iterator<readonly [string, string | undefined]> | undefined): void {
-    this.sectionEntries = entries;
-  }
-
-  /** Whether every section of AHEAD_SECTIONS is made (or reached by the writer). */
-  get sectionsDone(): boolean {
-    return AHEAD_SECTIONS.every((key) => this.reached.has(key) || this.sections.get(key)?.done === true);
-  }
-
-  /**
-   * Makes entries of the sections after `nodes` that are final from the start, in the order
-   * written, until performance.now() passes `until`. False once every one is made.
-   */
-  stepSections(until: number): boolean {
-    for (const key of AHEAD_SECTIONS) {
-      if (this.reached.has(key)) continue;
-      let s = this.sections.get(key);
-      if (s?.done) continue;
-      if (!s) {
-        const entries = this.sectionEntries?.(key);
-        if (!entries) continue;
-        this.sections.set(key, (s = { entries, text: '', done: false }));
-      }
-      let n = 0;
-      for (;;) {
-        const next = s.entries.next();
-        if (next.done) {
-          s.done = true;
-          break;
-        }
-        const [k, text] = next.value;
-        if (text === undefined) continue;
-        const add = (s.text === '' ? '{' : ',') + str(k) + ':' + text;
-        s.text += add;
-        this.chars += add.length;
-        if ((++n & 63) === 0 && performance.now() > until) return true;
-      }
-    }
-    return false;
-  }
-
-  /** The section `key` as made so far (its entries go on from there), once; the writer has reached it. */
-  takeSection(key: string): SectionAhead | undefined {
-    this.reached.add(key);
-    const s = this.sections.get(key);
-    if (!s) return undefined;
-    this.sections.delete(key);
-    this.chars -= s.text.length;
-    return s;
-  }
-}
-
-/** Sections after `nodes` whose entries no run changes: made ahead once the node entries are. */
-const AHEAD_SECTIONS = ['sources', 'macros', 'parent_map', 'child_map'] as const;
-
-/** A section begun ahead: the text of its first entries (`{` first), and the iterator of the rest. */
-interface SectionAhead {
-  readonly entries: Iterator<readonly [string, string | undefined]>;
-  text: string;
-  done: boolean;
-}
-
 /** The manifest's top-level keys in order; the large maps are lazy. */
-function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta, ahead?: NodeTextsAhead): [string, unknown][] {
+function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: ArtifactMeta): [string, unknown][] {
   const keys = modelFacts(manifest);
-  ahead?.bind((id) => {
-    const n = manifest.nodes.get(id);
-    return n && n.resourceType !== 'unit_test' ? nodeText(n, dialect, manifest.packageRoots, keys) : undefined;
-  });
   // Project hooks: nodes of dbt's manifest with no edges (absent when there are none).
   const operations = manifest.operations?.hooks ?? [];
   const nodes = new LazyMap(
@@ -276,7 +149,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       for (const op of operations) yield [operationId(op), operationJson(op, manifest.operations!.target)] as const;
     },
     function* () {
-      for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, ahead?.take(n.uniqueId) ?? nodeText(n, dialect, manifest.packageRoots, keys)] as const;
+      for (const n of manifest.nodes.values()) if (n.resourceType !== 'unit_test') yield [n.uniqueId, nodeText(n, dialect, manifest.packageRoots, keys)] as const;
       for (const op of operations) yield [operationId(op), JSON.stringify(operationJson(op, manifest.operations!.target))] as const;
     },
   );
@@ -352,11 +225,6 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
   // Lists of ids, sorted (the DAG's own arrays are copied first).
   const parentMap = new LazyMap(() => sortedLists(parents()), () => listTexts(parents()));
   const childMap = new LazyMap(() => sortedLists(children()), () => listTexts(children()));
-  const lazy: Record<(typeof AHEAD_SECTIONS)[number], LazyMap> = { sources, macros, parent_map: parentMap, child_map: childMap };
-  ahead?.bindSections((key) => {
-    const map = lazy[key as keyof typeof lazy] as LazyMap | undefined;
-    return map ? (map.texts ? map.texts() : jsonTexts(map.entries()))[Symbol.iterator]() : undefined;
-  });
   return [
     [
       'metadata',

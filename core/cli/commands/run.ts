@@ -218,9 +218,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const lateManifest = !!cloneFrom || endHooks > 0;
   const manifestJson = new EarlyManifest(
     writer,
-    (listener, ahead) => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener, ahead),
+    (listener) => manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta, listener),
     lateManifest ? null : { order: manifestNodeOrder(session.manifest), pending: selected },
-    session.manifest,
   );
   // run_results.json's entries, made as results come in.
   const resultTexts = new ResultTexts(session.adapter.adapterResponse);

@@ -9,7 +9,7 @@ import { Compiler } from '../../../core/compiler/compile.js';
 import { Runner } from '../../../core/runner/runner.js';
 import { ArtifactWriter } from '../../../core/artifacts/write.js';
 import { EarlyManifest, manifestNodeOrder } from '../../../core/artifacts/early-manifest.js';
-import { manifestJsonChunks, type NodeTextsAhead } from '../../../core/artifacts/manifest-json.js';
+import { manifestJsonChunks } from '../../../core/artifacts/manifest-json.js';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
 import { makeAdapter, openRunSession, tempDir } from './helpers.js';
@@ -109,45 +109,6 @@ it('EarlyManifest writes, node by node during a run, the manifest.json made afte
   expect(JSON.parse(after).nodes['model.p.d'].compiled_code).toContain('"a"');
   expect(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')).toBe(after);
   expect(readFileSync(join(dir, 'target', 'off', 'manifest.json'), 'utf8')).toBe(after);
-});
-
-it('EarlyManifest makes entries ahead while it waits (tests, settled nodes, the maps): the same manifest.json, with a node left out of the run', async () => {
-  const opened = await openRunSession({
-    // a comes first in the manifest and runs last: every other entry waits for it.
-    'models/a.sql': "select id from {{ ref('y') }} join {{ ref('b') }} using (id)",
-    'models/b.sql': "select id from {{ ref('e') }}",
-    'models/e.sql': "{{ config(materialized='ephemeral') }}\nselect id from {{ ref('z') }}",
-    'models/lone.sql': 'select 2 as id',
-    'models/y.sql': "select id from {{ ref('z') }}",
-    'models/z.sql': 'select 1 as id',
-    'models/schema.yml': `version: 2\nmodels:\n${['a', 'b', 'lone', 'y', 'z'].map((m) => `  - name: ${m}\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n`).join('')}`,
-  }, 2);
-  session = opened.session;
-  const { dir, selected, session: s } = opened;
-  // lone is not run: its entry is final from the start, as are the tests'.
-  selected.delete('model.p.lone');
-  const meta = { invocationId: s.invocationId, generatedAt: s.startedAt, adapterType: s.adapter.type };
-  let ahead: NodeTextsAhead | undefined;
-  const early = new EarlyManifest(
-    new ArtifactWriter(join(dir, 'target')),
-    (l, a) => manifestJsonChunks(s.manifest, s.dag, s.adapter.dialect, meta, l, (ahead = a)),
-    { order: manifestNodeOrder(s.manifest), pending: selected },
-    s.manifest,
-  );
-  const compiler = new Compiler(s.manifest, s.engine, s.deps, s.profile.profileName);
-  const runner = new Runner(s.manifest, s.dag, selected, s.adapter, compiler, { threads: 1, failFast: false, seeds: new Map() }, {
-    nodeStarted: () => early.start(),
-    nodeFinished: (n) => early.settle(n.uniqueId),
-    allCompiled: () => early.settleAll(),
-  });
-  await runner.run();
-  await early.finish();
-  const after = [...manifestJsonChunks(s.manifest, s.dag, s.adapter.dialect, meta)].join('');
-  expect(JSON.parse(after).nodes['model.p.b'].compiled_code).toContain('__dbt__cte__e');
-  expect(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')).toBe(after);
-  // Made ahead: the 10 tests and lone at least (b, y, z too when they settled while a was pending).
-  expect(ahead?.made).toBeGreaterThanOrEqual(11);
-  expect(ahead?.chars).toBe(0);
 });
 
 it('writeJsonStreamAsync writes what writeJsonStream does; aborted, it leaves the old file and no partial one', async () => {
