@@ -51,6 +51,20 @@ export interface Session {
   readonly parseCacheStats?: ParseCacheStats;
   /** Set when kiln watch re-parsed only some files (core/watch/incremental-parse.ts). */
   readonly incremental?: IncrementalParse;
+  /**
+   * With `deferParseCacheSave`, when the parse changed the partial-parse cache: writes it (once;
+   * later calls wait for the same write). The caller must call it, however the command ends.
+   */
+  readonly saveParseCache?: () => Promise<void>;
+}
+
+export interface SessionOptions {
+  /**
+   * Leave writing target/partial_parse.kiln to the caller (Session.saveParseCache), for a
+   * command that has a moment where this thread mostly waits (`kiln run`: while the database
+   * checkpoints at its end), rather than before it starts. A parse with errors writes it at once.
+   */
+  readonly deferParseCacheSave?: boolean;
 }
 
 /** What an incremental re-parse changed of the manifest it started from. */
@@ -74,7 +88,7 @@ export interface ReuseAdapter {
 }
 
 /** `created`: called with the adapter when this session made it (a run starts connecting then). */
-export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter, created?: (adapter: Adapter) => void): Promise<Session> {
+export async function openSession(opts: GlobalOptions, cwd: string, reuse?: ReuseAdapter, created?: (adapter: Adapter) => void, sessionOpts: SessionOptions = {}): Promise<Session> {
   const root = path.resolve(cwd, opts.projectDir ?? '.');
   const invocationId = randomUUID();
   const startedAt = new Date();
@@ -149,9 +163,22 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     cache: partial?.cache,
   }, packages));
   const parseCacheStats = partial?.cache.stats();
+  let saveParseCache: (() => Promise<void>) | undefined;
   if (partial) {
-    timings.time('parse cache', () => partial.save());
-    await timings.timeAsync('parse cache', () => partial.release());
+    const save = async (): Promise<void> => {
+      timings.time('parse cache', () => partial.save());
+      await timings.timeAsync('parse cache', () => partial.release());
+    };
+    // The entries hold copies of the parse's results (nodes with their own top-level fields:
+    // what compiling sets on a node never reaches them), so a later save writes the same bytes.
+    if (sessionOpts.deferParseCacheSave && !opts.parseState && problems.ok && partial.cache.dirty) {
+      // (Called while other phases run: only the synchronous write is timed, as one phase.)
+      let saving: Promise<void> | null = null;
+      saveParseCache = () => (saving ??= (async () => {
+        timings.time('parse cache', () => partial.save());
+        await partial.release();
+      })());
+    } else await save();
   }
   problems.throwIfAny();
   jinja.manifest = manifest;
@@ -176,6 +203,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     packages,
     jinja,
     parseCacheStats,
+    saveParseCache,
   };
 }
 

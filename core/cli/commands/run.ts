@@ -55,9 +55,15 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     ahead = adapter;
   };
   let prepared: ReturnType<typeof prepareRun>;
+  // target/partial_parse.kiln is written at the run's end, while DuckDB checkpoints on a driver
+  // thread (or when the command stops before): not between the parse and the first statement.
+  // (Written once the first result was in, it held up the next statements as long as it took.)
+  let opened: Session | null = null;
   try {
-    prepared = prepareRun(kind, opts, reporter, await openSession(opts, io.cwd, undefined, connectAhead));
+    opened = await openSession(opts, io.cwd, undefined, connectAhead, { deferParseCacheSave: true });
+    prepared = prepareRun(kind, opts, reporter, opened);
   } catch (e) {
+    await (opened as Session | null)?.saveParseCache?.();
     await (ahead as Adapter | null)?.close().catch(() => undefined);
     throw e;
   }
@@ -80,6 +86,8 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
     failed = false;
     return code;
   } finally {
+    // Written already unless the run stopped before its end.
+    await session.saveParseCache?.();
     // An error on the way out is reported rather than a write failure behind it.
     await timings.timeAsync('write artifacts', () =>
       writer.finish().catch((e: unknown) => {
@@ -370,6 +378,8 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     if (!ranToEnd) await released;
   }
   try {
+    // While the database checkpoints (this thread would otherwise wait on it).
+    await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
     writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse, resultTexts.textOf));

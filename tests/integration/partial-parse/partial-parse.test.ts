@@ -354,6 +354,27 @@ describe('partial parsing', () => {
     }
   });
 
+  it('kiln run writes the cache at its end, the bytes a parse writes: after a run whose nodes fail, and when it stops at its selection', async () => {
+    const dir = testdir(FILES);
+    const cacheFile = path.join(dir, 'target', CACHE_FILE);
+    await openSession(options(), dir);
+    const parsed = fs.readFileSync(cacheFile);
+    // The source tables do not exist: the run's nodes fail (the run goes on to its end).
+    fs.rmSync(cacheFile);
+    const run = await kiln(['run'], dir);
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toContain('ERROR');
+    expect(fs.readFileSync(cacheFile).equals(parsed)).toBe(true);
+    // state:modified without --state: the selection fails before anything runs.
+    fs.rmSync(cacheFile);
+    const stopped = await kiln(['run', '-s', 'state:modified'], dir);
+    expect(stopped.code).not.toBe(0);
+    expect(fs.readFileSync(cacheFile).equals(parsed)).toBe(true);
+    // And a warm run reads it.
+    const warm = await openSession(options({ command: 'run' }), dir);
+    expect(warm.parseCacheStats!.misses).toBe(0);
+  });
+
   it('files that read per-invocation values are parsed every time', async () => {
     const dir = await primed();
     write(dir, 'models/marts/stamped.sql', "{{ config(meta={'at': invocation_id}) }}\nselect 1 as id\n");
