@@ -147,7 +147,7 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
       .option('--event-time-end <time>', 'microbatch models: build only batches before this time (UTC)', utcTime)
       .option('--lock-timeout <seconds>', 'how long to wait for another run holding the target (PostgreSQL, Trino; default 600)', positiveInt);
   }
-  return addConsoleOptions(cmd)
+  addConsoleOptions(cmd)
     .option('--warn-error', "every warning is an error (the command stops, exit 2) and a test that warns fails; also DBT_WARN_ERROR")
     .option('--warn-error-options <yaml>', `which warnings are errors: '{"error": "all" | [names], "warn": [names], "silence": [names]}' with dbt's event names or kiln's codes (docs/errors.md); also DBT_WARN_ERROR_OPTIONS`)
     .option('--write-json', 'write the JSON artifacts (the default)')
@@ -157,30 +157,33 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
     .option('--print', 'show the output of {{ print() }} in templates, also with -q (the default)')
     .option('--no-print', 'drop the output of {{ print() }} (also DBT_PRINT=false)')
     .option('--print-timings', 'print the time spent in each phase (load, parse, graph, compile, write artifacts, execute); also KILN_PROFILE=1')
-    // dbt's flags that switch something kiln does not have: accepted so a dbt command line runs.
     .option('--log-path <dir>', 'also write every line, at debug level, to <dir>/dbt.log (also DBT_LOG_PATH; without it kiln writes no log file)')
     .addOption(new Option('--log-level-file <level>', 'the least severe lines in dbt.log of --log-path (default debug)').choices(LOG_LEVELS))
-    .addOption(new Option('--log-format-file <format>', 'dbt.log of --log-path as text lines (default) or json').choices(LOG_FORMATS))
-    .option('--use-colors-file', 'accepted for dbt; dbt.log is written without colours')
-    .option('--no-use-colors-file', 'accepted for dbt; dbt.log is written without colours')
-    .option('--printer-width <n>', 'accepted for dbt; kiln lines are 80 columns', positiveInt)
-    .option('--send-anonymous-usage-stats', 'accepted for dbt; kiln sends nothing anywhere')
-    .option('--no-send-anonymous-usage-stats', 'accepted for dbt; kiln sends nothing anywhere')
-    .option('--populate-cache', 'accepted for dbt; kiln looks relations up as it needs them')
-    .option('--no-populate-cache', 'accepted for dbt; kiln looks relations up as it needs them')
-    .option('--cache-selected-only', 'accepted for dbt; kiln looks relations up as it needs them')
-    .option('--no-cache-selected-only', 'accepted for dbt; kiln looks relations up as it needs them')
-    .option('--static-parser', 'accepted for dbt; kiln always uses its static path for simple templates')
-    .option('--no-static-parser', 'accepted for dbt; kiln always uses its static path for simple templates')
-    .option('--use-experimental-parser', 'accepted for dbt; kiln has one parser')
-    .option('--no-use-experimental-parser', 'accepted for dbt; kiln has one parser')
-    .option('--introspect', 'accepted for dbt; kiln compiles introspective queries when they run')
-    .option('--no-introspect', 'accepted for dbt; kiln compiles introspective queries when they run')
-    .option('--log-cache-events', 'accepted for dbt; kiln has no relation cache events')
-    .option('--no-log-cache-events', 'accepted for dbt; kiln has no relation cache events')
-    .option('--show-all-deprecations', 'accepted for dbt; kiln prints each warning it has')
-    .option('--no-show-all-deprecations', 'accepted for dbt; kiln prints each warning it has');
+    .addOption(new Option('--log-format-file <format>', 'dbt.log of --log-path as text lines (default) or json').choices(LOG_FORMATS));
+  for (const [flag, why] of DBT_NO_OPS) {
+    const [name, arg] = flag.split(' ');
+    if (arg) cmd.addOption(new Option(flag, `accepted for dbt; ${why}`).argParser(positiveInt).hideHelp());
+    else cmd.addOption(new Option(`--${name}`, `accepted for dbt; ${why}`).hideHelp()).addOption(new Option(`--no-${name}`, `accepted for dbt; ${why}`).hideHelp());
+  }
+  return cmd.addHelpText('after', `\nAccepted for dbt and without effect in kiln, which has nothing they switch:\n  ${DBT_NO_OPS.map(([f]) => (f.includes(' ') ? f : `--[no-]${f}`)).join(', ')}`);
 }
+
+/**
+ * dbt's flags that switch something kiln does not have, accepted so that a dbt command line runs
+ * (each as --name and --no-name unless it takes a value), kept out of --help's option list.
+ */
+const DBT_NO_OPS: readonly (readonly [flag: string, why: string])[] = [
+  ['use-colors-file', 'dbt.log is written without colours'],
+  ['--printer-width <n>', 'kiln lines are 80 columns'],
+  ['send-anonymous-usage-stats', 'kiln sends nothing anywhere'],
+  ['populate-cache', 'kiln looks relations up as it needs them'],
+  ['cache-selected-only', 'kiln looks relations up as it needs them'],
+  ['static-parser', 'kiln always uses its static path for simple templates'],
+  ['use-experimental-parser', 'kiln has one parser'],
+  ['introspect', 'kiln compiles introspective queries when they run'],
+  ['log-cache-events', 'kiln has no relation cache events'],
+  ['show-all-deprecations', 'kiln prints each warning it has'],
+];
 
 /** The console's options: every command has them (`kiln init` too). */
 export function addConsoleOptions(cmd: Command): Command {

@@ -283,5 +283,10 @@ describe("dbt's flags", () => {
   it('accept the flags kiln has nothing to switch for', async () => {
     const r = await kiln(['build', '--send-anonymous-usage-stats', '--printer-width', '120', '--no-populate-cache', '--static-parser', '--no-introspect', '--partial-parse', '--log-path', 'logs', '--log-level-file', 'debug', '--log-format-file', 'json', '--cache-selected-only'], project());
     expect(r.code, r.output).toBe(0);
+    // listed once after the options, not one option line each
+    const help = await kiln(['build', '--help'], project());
+    expect(help.stdout).toContain('Accepted for dbt and without effect in kiln');
+    expect(help.stdout).toContain('--printer-width <n>, --[no-]send-anonymous-usage-stats');
+    expect(help.stdout).not.toMatch(/^\s+--no-populate-cache/m);
   });
 });
