@@ -94,6 +94,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
         if (!failed) throw e;
       }),
     );
+    timings.writer = writer.threadTimes();
   }
 }
 

@@ -29,3 +29,13 @@ it('run reports its nodes under execute and its selection under graph', async ()
   expect(seconds.execute).toBeGreaterThan(0);
   expect(seconds.graph).toBeGreaterThan(0);
 });
+
+it("run tells the artifact writer thread's time when one wrote its files", async () => {
+  // 200 views, two files each (target/compiled, target/run): the writer thread takes them
+  const files: Record<string, string> = { 'dbt_project.yml': 'name: p\nprofile: p\n', 'profiles.yml': PROFILE };
+  for (let i = 0; i < 200; i++) files[`models/m${i}.sql`] = `select ${i} as id`;
+  const dir = testdir(files);
+  const r = await kiln(['run', '--print-timings', '--threads', '4'], dir);
+  expect(r.code, r.output).toBe(0);
+  expect(r.output).toMatch(/Writer thread: busy \d+\.\d{3}s of \d+\.\d{3}s alive; the main thread waited \d+\.\d{3}s for it at the end/);
+});
