@@ -19,7 +19,7 @@ const CAUSES: Readonly<Record<string, { readonly reason: string; readonly hint: 
   EDQUOT: { reason: 'the disk quota is used up', hint: 'free some space (`kiln clean` removes target/) and run again' },
 };
 
-const NO_FOLDERS_HERE = { reason: 'this file system does not let kiln make folders there', hint: 'set the target path (--target-path, DBT_TARGET_PATH or target-path in dbt_project.yml) to a folder on an ordinary disk' };
+const NO_FOLDERS_HERE = { reason: 'this file system does not let kiln make folders there', hint: 'choose a folder on an ordinary disk: for the target, --target-path, DBT_TARGET_PATH or target-path in dbt_project.yml; for the log, --log-path or DBT_LOG_PATH' };
 
 /** What kiln was doing, by the failed system call. */
 const VERBS: Readonly<Record<string, string>> = {

@@ -3,6 +3,7 @@
 // --log-path (or DBT_LOG_PATH) names its folder; lines are gathered and appended in chunks.
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from '../make-dirs.js';
 
 export type LogFileLevel = 'debug' | 'info' | 'warn' | 'error' | 'none';
 
@@ -21,7 +22,7 @@ export class LogFile {
     heading: string,
   ) {
     this.least = RANK[level];
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     if (format === 'text') this.pending += `\n\n${'='.repeat(30)} ${new Date().toISOString()} | ${heading} ${'='.repeat(30)}\n`;
   }
 

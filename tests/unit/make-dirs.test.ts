@@ -30,3 +30,17 @@ it.runIf(fs.existsSync('/proc/self'))('fails, rather than hangs, where the file 
   expect(() => makeDirs('/proc/kiln-no-such/x')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   expect(() => ensureTargetDir('/proc/kiln-target', scratch())).toThrow(expect.objectContaining({ code: 'KLN605', message: 'cannot create the folder /proc/kiln-target: this file system does not let kiln make folders there' }));
 });
+
+it('is how kiln makes folders: no recursive mkdirSync left in core/ or adapters/', () => {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|js)$/.test(e.name) && e.name !== 'make-dirs.js' && /mkdirSync\(.*recursive:\s*true/.test(fs.readFileSync(p, 'utf8'))) offenders.push(path.relative(root, p));
+    }
+  };
+  for (const top of ['core', 'adapters']) walk(path.join(root, top));
+  expect(offenders).toEqual([]);
+});

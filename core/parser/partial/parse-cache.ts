@@ -377,7 +377,7 @@ export class ParseCache implements ParseMemo {
     const leftOver = () => removeQuietly(tmp);
     process.once('exit', leftOver);
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      makeDirs(path.dirname(file));
       fd = fs.openSync(tmp, 'w');
       this.encode(new PieceWriter(fd, { writes, pieces }));
       written = true;
