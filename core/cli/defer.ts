@@ -17,7 +17,7 @@ export function deferState(session: Session, opts: GlobalOptions): StateManifest
     return null;
   }
   // --defer-state: the artifacts deferred to, when they are not those state: selectors compare with (dbt ≥ 1.5).
-  if (opts.deferState) return deferStates.get(session, opts.deferState);
+  if (opts.deferState) return deferStateManifest(session, opts.deferState);
   if (!opts.state) {
     throw new KilnError(Codes.STATE_MISSING, '--defer needs --state <dir> (or --defer-state <dir>): the artifacts of the run to defer to', {
       hint: 'Pass the folder holding the manifest.json of that run, e.g. `kiln build -s state:modified+ --defer --state prod-artifacts/`.',
@@ -26,18 +26,17 @@ export function deferState(session: Session, opts: GlobalOptions): StateManifest
   return previousState(session, opts).manifest();
 }
 
-/** The --defer-state manifest of a session, read once (a PreviousState of its own). */
-const deferStates = {
-  known: new WeakMap<Session, StateManifest>(),
-  get(session: Session, dir: string): StateManifest {
-    let m = this.known.get(session);
-    if (!m) {
-      m = new PreviousState({ current: session.manifest, root: session.root, stateDir: dir, targetDir: session.targetDir }).manifest();
-      this.known.set(session, m);
-    }
-    return m;
-  },
-};
+const deferStates = new WeakMap<Session, StateManifest>();
+
+/** The --defer-state manifest of a session, read once (a PreviousState of its own, as previousState() keeps --state's). */
+function deferStateManifest(session: Session, dir: string): StateManifest {
+  let m = deferStates.get(session);
+  if (!m) {
+    m = new PreviousState({ current: session.manifest, root: session.root, stateDir: dir, targetDir: session.targetDir }).manifest();
+    deferStates.set(session, m);
+  }
+  return m;
+}
 
 /** Points the compiler's refs to unselected, unbuilt nodes at their state relations (adapter open). */
 export async function applyDefer(session: Session, opts: GlobalOptions, state: StateManifest, selected: ReadonlySet<string>, compiler: Compiler, reporter: Reporter): Promise<void> {

@@ -294,9 +294,9 @@ export function hoistOptions(program: Command, argv: readonly string[]): string[
   if (before.length === 0 || i >= argv.length) return [...argv];
   let cmd = commandNamed(program, argv[i]);
   if (!cmd) return [...argv];
-  const path = [argv[i++]];
+  const commandPath = [argv[i++]];
   for (let sub = i < argv.length ? commandNamed(cmd, argv[i]) : undefined; sub; sub = i < argv.length ? commandNamed(cmd, argv[i]) : undefined) {
-    path.push(argv[i++]);
+    commandPath.push(argv[i++]);
     cmd = sub;
   }
   const rest = argv.slice(i);
@@ -317,10 +317,10 @@ export function hoistOptions(program: Command, argv: readonly string[]): string[
   const after = names(rest);
   for (const [attr, tok] of names(before)) {
     if (after.has(attr)) {
-      throw new KilnError(Codes.USAGE, `${tok} was given both before and after the command \`${path.join(' ')}\``, { hint: `Give ${tok} once, on either side of the command.` });
+      throw new KilnError(Codes.USAGE, `${tok} was given both before and after the command \`${commandPath.join(' ')}\``, { hint: `Give ${tok} once, on either side of the command.` });
     }
   }
-  return [...path, ...before, ...rest];
+  return [...commandPath, ...before, ...rest];
 }
 
 /** Prints a user error (exit 2) or an internal error (exit 3, stack only with --debug). */

@@ -61,9 +61,11 @@ export class Reporter {
   }
 
   private emit(level: 'info' | 'warn' | 'error' | 'debug', msg: string, data: Record<string, unknown> = {}, stream: 'out' | 'err' = 'out'): void {
-    if (this.opts.log) this.opts.log(level, this.redact(msg), data);
-    if (RANK[level] < this.least) return;
+    const shown = RANK[level] >= this.least;
+    if (!shown && !this.opts.log) return;
     const text = this.redact(msg);
+    this.opts.log?.(level, text, data);
+    if (!shown) return;
     if (this.opts.format === 'json') {
       const event = { ts: new Date().toISOString(), level, msg: text.replace(/\x1b\[[0-9;]*m/g, ''), ...data };
       this.opts.sinks.out(`${this.redact(JSON.stringify(event))}\n`);
