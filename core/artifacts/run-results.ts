@@ -1,6 +1,7 @@
 // run_results.json as text, with each result's entry made once, when it comes in, between the
 // events of the nodes still running: at the run's end only the frame around them is left to
-// make. The text is exactly JSON.stringify(runResultsJson(...), null, 2).
+// make. The text is exactly JSON.stringify(runResultsJson(...)): one line, as dbt writes its
+// artifacts (a third smaller than indented, and so cheaper to make and write).
 import type { AdapterResponseStyle } from '../../adapters/adapter.js';
 import type { NodeResult, RunSummary } from '../runner/results.js';
 import type { ArtifactMeta } from './manifest-json.js';
@@ -11,17 +12,12 @@ import { resultJson, runResultsJson } from './write.js';
 const SLOT = '\u0000kiln:results\u0000';
 const SLOT_JSON = JSON.stringify(SLOT);
 
-/** `[[` and `]]` around an entry made at the depth of the file's results: what resultText cuts off. */
-const OPEN = '[\n  [\n    '.length;
-const CLOSE = '\n  ]\n]'.length;
-
-/** One entry of `results` as it stands in the file: made two levels deep, so indented as there. */
+/** One entry of `results` as it stands in the file. */
 function resultText(r: NodeResult, style?: AdapterResponseStyle): string {
-  const text = JSON.stringify([[resultJson(r, style)]], null, 2);
-  return text.slice(OPEN, text.length - CLOSE);
+  return JSON.stringify(resultJson(r, style));
 }
 
-/** JSON.stringify(runResultsJson(summary, meta, args, style), null, 2), with `textOf` making each entry. */
+/** JSON.stringify(runResultsJson(summary, meta, args, style)), with `textOf` making each entry. */
 export function runResultsText(
   summary: RunSummary,
   meta: ArtifactMeta,
@@ -29,10 +25,10 @@ export function runResultsText(
   style?: AdapterResponseStyle,
   textOf: (r: NodeResult) => string = (r) => resultText(r, style),
 ): string {
-  if (summary.results.length === 0) return JSON.stringify(runResultsJson(summary, meta, args, style), null, 2);
-  const frame = JSON.stringify({ metadata: metadata(meta, 'run-results/v6'), results: [SLOT], elapsed_time: summary.elapsedSeconds, args }, null, 2);
+  if (summary.results.length === 0) return JSON.stringify(runResultsJson(summary, meta, args, style));
+  const frame = JSON.stringify({ metadata: metadata(meta, 'run-results/v6'), results: [SLOT], elapsed_time: summary.elapsedSeconds, args });
   const at = frame.indexOf(SLOT_JSON);
-  return frame.slice(0, at) + summary.results.map(textOf).join(',\n    ') + frame.slice(at + SLOT_JSON.length);
+  return frame.slice(0, at) + summary.results.map(textOf).join(',') + frame.slice(at + SLOT_JSON.length);
 }
 
 /** Results gathered before their entries are made (a turn of the event loop each time costs more than an entry). */

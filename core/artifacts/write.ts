@@ -134,13 +134,13 @@ export class ArtifactWriter {
   }
 
   /**
-   * Writes `name` as JSON. `compact` (one line, as dbt writes artifacts) suits large files:
-   * manifest.json of 10,000 models is a quarter smaller and faster to write without indentation.
+   * Writes `name` as JSON on one line, as dbt writes its artifacts: a quarter to a third smaller,
+   * and faster to make and write, than indented.
    */
-  writeJson(name: string, value: unknown, opts: { compact?: boolean } = {}): void {
+  writeJson(name: string, value: unknown): void {
     if (this.skipJson.has(name)) return;
     // JSON artifacts carry a fresh invocation id, so comparing with the old file is wasted work.
-    this.write(path.join(this.targetDir, name), this.redact(opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)), false);
+    this.write(path.join(this.targetDir, name), this.redact(JSON.stringify(value)), false);
   }
 
   /** Writes `name` holding `text`, JSON already made (e.g. runResultsText). */
@@ -213,12 +213,13 @@ export class ArtifactWriter {
 
   /**
    * writeJsonStream for a file made while other work needs this thread now and then (a run's
-   * nodes executing): the event loop gets a turn after every `sliceMs` of writing, and, given
+   * nodes executing): the event loop gets a turn after every `sliceMs` of writing (asked anew
+   * after each turn when a function: Infinity once nothing else needs the thread), and, given
    * `ready`, before each piece whenever `ready()` returns a promise (the next piece is not final
    * yet: it is made once that settles). Aborted through `signal` (or by drainSync), the partial
    * file goes and the old one stays.
    */
-  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs = 4, ready?: () => Promise<void> | null): Promise<void> {
+  async writeJsonStreamAsync(name: string, chunks: Iterable<string>, signal: AbortSignal, sliceMs: number | (() => number) = 4, ready?: () => Promise<void> | null): Promise<void> {
     if (this.failure) throw this.failure;
     signal.throwIfAborted();
     if (this.skipJson.has(name)) return;
@@ -228,14 +229,15 @@ export class ArtifactWriter {
     const abort = () => file.abort();
     signal.addEventListener('abort', abort, { once: true });
     const pieces = chunks[Symbol.iterator]();
+    const slice = typeof sliceMs === 'function' ? sliceMs : () => sliceMs;
     try {
-      let until = performance.now() + sliceMs;
+      let until = performance.now() + slice();
       let n = 0;
       for (;;) {
         for (let wait = ready?.(); wait; wait = ready!()) {
           await wait;
           signal.throwIfAborted();
-          until = performance.now() + sliceMs;
+          until = performance.now() + slice();
         }
         const next = pieces.next();
         if (next.done) break;
@@ -244,7 +246,7 @@ export class ArtifactWriter {
         if ((++n & 31) === 0 && performance.now() > until) {
           await new Promise((resolve) => setImmediate(resolve));
           signal.throwIfAborted();
-          until = performance.now() + sliceMs;
+          until = performance.now() + slice();
         }
       }
       signal.throwIfAborted();

@@ -7,5 +7,5 @@ export const SEMANTIC_MANIFEST_FILE = 'semantic_manifest.json';
 
 /** Writes semantic_manifest.json through an artifact writer (core/artifacts/write.ts). */
 export function writeSemanticManifest(writer: { writeJson(name: string, value: unknown, opts?: { compact?: boolean }): void }, manifest: Manifest, dialect: SqlDialect): void {
-  writer.writeJson(SEMANTIC_MANIFEST_FILE, semanticManifestJson(manifest, dialect), { compact: true });
+  writer.writeJson(SEMANTIC_MANIFEST_FILE, semanticManifestJson(manifest, dialect));
 }

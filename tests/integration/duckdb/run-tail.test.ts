@@ -155,6 +155,41 @@ it('writeJsonStreamAsync waits on `ready` before each piece, and has no file on 
   }
 });
 
+it('writeJsonStreamAsync gives the event loop turns while its slice is finite, none once it returns Infinity (EarlyManifest after settleAll)', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const pieces = Array.from({ length: 2000 }, (_, i) => `${i === 0 ? '[' : ','}${i}`).concat([']']);
+    const writer = new ArtifactWriter(dir);
+    /** Turns of the event loop taken by others between the first piece made and the last. */
+    const turnsWhileMaking = async (name: string, slice: number | (() => number)) => {
+      let turns = 0;
+      let made = -1;
+      let done = false;
+      const tick = () => {
+        if (done) return;
+        turns++;
+        setImmediate(tick);
+      };
+      function* counted() {
+        const from = turns;
+        yield* pieces;
+        made = turns - from;
+      }
+      setImmediate(tick);
+      await writer.writeJsonStreamAsync(name, counted(), new AbortController().signal, slice);
+      done = true;
+      expect(readFileSync(join(dir, name), 'utf8')).toBe(pieces.join(''));
+      return made;
+    };
+    // A slice of 0 ms: a turn every 32 pieces.
+    expect(await turnsWhileMaking('sliced.json', 0)).toBeGreaterThanOrEqual(60);
+    // Infinity: the pieces are made in one go.
+    expect(await turnsWhileMaking('whole.json', () => Infinity)).toBe(0);
+  } finally {
+    cleanup();
+  }
+});
+
 it('connectAhead opens a file that exists, never creates one, and open() then reports what the opening met', async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -30,7 +30,7 @@ function result(id: string, over: Partial<NodeResult> = {}): NodeResult {
 const args = { which: 'run', select: ['tag:nightly', 'm+'], exclude: [], vars: '{}', threads: null, full_refresh: false };
 
 describe('runResultsText', () => {
-  it('is JSON.stringify(runResultsJson(...), null, 2), whatever the results hold', () => {
+  it('is JSON.stringify(runResultsJson(...)) (one line, as dbt writes it), whatever the results hold', () => {
     const results: NodeResult[] = [
       result('model.p.a'),
       result('model.p.b', { status: 'error', message: 'relation "x" does not exist\nLINE 1', error: new KilnError(Codes.DATABASE_ERROR, 'relation "x" does not exist', { hint: 'Check the ref.' }) }),
@@ -40,7 +40,7 @@ describe('runResultsText', () => {
       result('model.p.mb', { batchResults: { successful: [['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z']], failed: [] } as unknown as NodeResult['batchResults'] }),
     ];
     const summary: RunSummary = { results, elapsedSeconds: 1.2345, cancelled: false, interrupted: false };
-    const expected = JSON.stringify(runResultsJson(summary, meta, args), null, 2);
+    const expected = JSON.stringify(runResultsJson(summary, meta, args));
     expect(runResultsText(summary, meta, args)).toBe(expected);
     // Entries made as results came in, some of them before the end.
     const texts = new ResultTexts();
@@ -49,7 +49,7 @@ describe('runResultsText', () => {
     // An adapter answering dbt-duckdb's `OK` (adapterResponse 'ok'): the same with that style.
     const okTexts = new ResultTexts('ok');
     results.slice(0, 2).forEach((r) => okTexts.add(r));
-    const okExpected = JSON.stringify(runResultsJson(summary, meta, args, 'ok'), null, 2);
+    const okExpected = JSON.stringify(runResultsJson(summary, meta, args, 'ok'));
     expect(okExpected).not.toBe(expected);
     expect(runResultsText(summary, meta, args, 'ok', okTexts.textOf)).toBe(okExpected);
     expect(JSON.parse(expected).results).toHaveLength(6);
@@ -84,18 +84,18 @@ describe('runResultsText', () => {
     ];
     for (const style of [undefined, 'ok', 'status'] as const) {
       const summary: RunSummary = { results: variants, elapsedSeconds: 0.5, cancelled: false, interrupted: false };
-      const expected = JSON.stringify(runResultsJson(summary, meta, args, style), null, 2);
+      const expected = JSON.stringify(runResultsJson(summary, meta, args, style));
       expect(runResultsText(summary, meta, args, style)).toBe(expected);
       for (const r of variants) {
         const one: RunSummary = { results: [r], elapsedSeconds: 0.5, cancelled: false, interrupted: false };
-        expect(runResultsText(one, meta, args, style)).toBe(JSON.stringify(runResultsJson(one, meta, args, style), null, 2));
+        expect(runResultsText(one, meta, args, style)).toBe(JSON.stringify(runResultsJson(one, meta, args, style)));
       }
     }
   });
 
   it('writes an empty run as before', () => {
     const summary: RunSummary = { results: [], elapsedSeconds: 0, cancelled: false, interrupted: false };
-    expect(runResultsText(summary, meta, args)).toBe(JSON.stringify(runResultsJson(summary, meta, args), null, 2));
+    expect(runResultsText(summary, meta, args)).toBe(JSON.stringify(runResultsJson(summary, meta, args)));
   });
 
   it('makes the entries added, a batch at a time between turns of the event loop, each once', async () => {
@@ -115,6 +115,6 @@ describe('runResultsText', () => {
     expect(made.size).toBe(40);
     expect(texts.textOf(rs[49])).toBe(texts.textOf(rs[49]));
     expect(made.size).toBe(41);
-    expect(texts.textOf(rs[0]).startsWith('{\n      "status": "success"')).toBe(true);
+    expect(texts.textOf(rs[0]).startsWith('{"status":"success"')).toBe(true);
   });
 });
