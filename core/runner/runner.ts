@@ -3,7 +3,7 @@
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
 // Where the connection can (Connection.executeGroup), several ready views share one round trip,
 // each still its own transaction and result.
-import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
+import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type GroupResult, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { CompiledNode, Compiler } from '../compiler/compile.js';
@@ -320,9 +320,9 @@ export class Runner {
           const ready = this.prepareGrouped(group[k]);
           prepared.push(ready);
           if (ready) {
+            // Its compiled SQL is handed over once the group's query is on its way (below).
             slots.push(null);
             running.push(null);
-            this.hooks.compiled?.(group[k], ready.sql);
             continue;
           }
           const slot = new GroupSlot();
@@ -342,10 +342,31 @@ export class Runner {
           else if ('error' in outcome) slot.failed(outcome.error);
           else slot.committed(outcome);
         };
-        if (offered.length > 0 && this.cancelled) for (const k of offered) tell(k, NOT_RUN);
-        else if (offered.length > 0) {
+        // The prepared nodes' compiled SQL (target/compiled), handed over whatever happens, as a
+        // node alone hands it over (writingCompiled): once the query is sent, so that the
+        // database works on it while this thread writes the files, not after.
+        const handOver = () => {
+          for (let k = 0; k < prepared.length; k++) if (prepared[k]) this.hooks.compiled?.(group[k], prepared[k]!.sql);
+        };
+        if (offered.length === 0 || this.cancelled) {
+          handOver();
+          for (const k of offered) tell(k, NOT_RUN);
+        } else {
+          let sending: Promise<GroupResult>;
           try {
-            const out = await conn.executeGroup!(offered.map((k) => prepared[k]?.items ?? slots[k]!.items!));
+            sending = conn.executeGroup!(offered.map((k) => prepared[k]?.items ?? slots[k]!.items!));
+          } catch (e) {
+            sending = Promise.reject(e);
+          }
+          try {
+            handOver();
+          } catch (e) {
+            // Not left running unobserved: the writer's failure is the one reported.
+            await sending.catch(() => undefined);
+            throw e;
+          }
+          try {
+            const out = await sending;
             offered.forEach((k, i) => tell(k, i < out.committed.length ? out.committed[i] : i === out.committed.length && out.failed ? { error: out.failed.error } : NOT_RUN));
           } catch (e) {
             for (const k of offered) tell(k, { error: e });
