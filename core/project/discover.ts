@@ -95,11 +95,16 @@ export function listFiles(absDir: string, relDir: string, skipDir: (rel: string)
  */
 export function joinerUnder(root: string): (rel: string) => string {
   const plain = path.sep === '/' && root !== '' && !root.endsWith('/') && path.normalize(root) === root;
-  return plain ? (rel) => (rel !== '' && rel[0] !== '/' && !PLAIN_REL_BAD_RE.test(rel) ? `${root}/${rel}` : path.join(root, rel)) : (rel) => path.join(root, rel);
+  return plain ? (rel) => (plainRel(rel) ? `${root}/${rel}` : path.join(root, rel)) : (rel) => path.join(root, rel);
 }
 
-/** What path.join would change in a relative path: `.` or `..` segments, doubled or trailing slashes. */
-const PLAIN_REL_BAD_RE = /(^|\/)\.\.?(\/|$)|\/\/|\/$/;
+/**
+ * Whether path.join leaves a relative path as it is: not empty, no leading, doubled or trailing
+ * slash, no segment starting with a dot (so no `.` or `..` segment; listed files have none).
+ */
+function plainRel(rel: string): boolean {
+  return rel !== '' && rel[0] !== '/' && rel[0] !== '.' && !rel.includes('/.') && !rel.includes('//') && !rel.endsWith('/');
+}
 
 export interface ReadResult {
   readonly contents: string;
