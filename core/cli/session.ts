@@ -17,14 +17,13 @@ import { loadProject, parseCliVars } from '../project/load-project.js';
 import { targetPathOverride } from '../project/target-path.js';
 import { checkRequiredVersion } from '../project/version-check.js';
 import { DBT_FOLLOWED_VERSION } from '../version.js';
-import type { LoadedProject, ProfileSelection, ProjectFile } from '../project/types.js';
+import type { LoadedProject, ProfileSelection } from '../project/types.js';
 import { TemplateEngine } from '../template/engine.js';
 import { targetObject, type ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
 import { Timings } from './timings.js';
 import { ensureTargetDir } from './fs-errors.js';
 import { openParseCache } from '../parser/partial/open.js';
-import { openSourceRecord, type SourceRecord } from '../parser/partial/source-record.js';
 import type { ParseCacheStats } from '../parser/partial/parse-cache.js';
 
 export interface Session {
@@ -122,12 +121,8 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const timings = opts.timings ?? new Timings();
   const staticFastPath = process.env.KILN_FAST_PATH !== '0';
   timings.begin('load');
-  // Files unchanged since an earlier invocation are not read again (source-record.ts); a
-  // long-lived process (kiln watch) knows its own reads instead.
-  let record: SourceRecord | undefined;
-  const reuseFiles = opts.parseState ?? ((project: ProjectFile) => (record = openSourceRecord(opts.partialParse, root, project))?.under(root));
-  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: reuseFiles, targetPath: targetPathOverride(opts.targetPath) });
-  const packages = loadPackages(root, loaded, renderYaml, record);
+  const loaded = loadProject({ projectDir: root, vars: opts.vars, render: renderYaml, reuse: opts.parseState, targetPath: targetPathOverride(opts.targetPath) });
+  const packages = loadPackages(root, loaded, renderYaml);
   if (opts.versionCheck !== false) {
     checkRequiredVersion(DBT_FOLLOWED_VERSION, loaded.project.name, loaded.project.requireDbtVersion, 'dbt_project.yml');
     for (const p of packages) checkRequiredVersion(DBT_FOLLOWED_VERSION, p.name, p.project.requireDbtVersion, `${p.displayRoot}/dbt_project.yml`);
@@ -154,7 +149,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures, EMPTY: !!opts.empty };
   const targetDir = path.resolve(root, loaded.project.targetPath);
   ensureTargetDir(targetDir, root);
-  const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState, record }));
+  const partial = timings.time('parse cache', () => openParseCache({ enabled: opts.partialParse, targetDir, loaded, packages, profile: selection, staticFastPath, flags, state: opts.parseState }));
   const { manifest, deps, problems } = timings.time('parse', () => parseWithPackages({
     loaded,
     profile: selection,
@@ -176,7 +171,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     };
     // The entries hold copies of the parse's results (nodes with their own top-level fields:
     // what compiling sets on a node never reaches them), so a later save writes the same bytes.
-    if (sessionOpts.deferParseCacheSave && !opts.parseState && problems.ok && partial.dirty) {
+    if (sessionOpts.deferParseCacheSave && !opts.parseState && problems.ok && partial.cache.dirty) {
       // (Called while other phases run: only the synchronous write is timed, as one phase.)
       let saving: Promise<void> | null = null;
       saveParseCache = () => (saving ??= (async () => {
@@ -249,9 +244,9 @@ function safeCliVars(text: string | undefined): Record<string, unknown> {
 }
 
 /** Installed packages; problems with them stop the invocation, like the project's own. */
-function loadPackages(root: string, loaded: LoadedProject, render: (text: string, loc: { file: string }) => string, record: SourceRecord | undefined): LoadedPackage[] {
+function loadPackages(root: string, loaded: LoadedProject, render: (text: string, loc: { file: string }) => string): LoadedPackage[] {
   const problems = new Problems();
-  const packages = loadInstalledPackages({ projectDir: root, project: loaded.project, render, problems, reuseUnder: record && ((dir) => record.under(dir)) });
+  const packages = loadInstalledPackages({ projectDir: root, project: loaded.project, render, problems });
   problems.throwIfAny();
   return packages;
 }

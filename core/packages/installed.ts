@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError, Problems } from '../errors.js';
-import { discoverFiles, type FileReuse } from '../project/discover.js';
+import { discoverFiles } from '../project/discover.js';
 import { loadProjectFile } from '../project/load-project-file.js';
 import type { ProjectFile, ProjectSourceFile, RenderString } from '../project/types.js';
 import { parseYaml } from '../project/yaml-file.js';
@@ -27,8 +27,6 @@ export interface LoadPackagesOptions {
   readonly project: ProjectFile;
   readonly render?: RenderString;
   readonly problems?: Problems;
-  /** Reads known to be current of the files under a package's folder (see FileReuse). */
-  readonly reuseUnder?: (root: string) => FileReuse | undefined;
 }
 
 function lockedNames(projectDir: string): Set<string> {
@@ -76,7 +74,7 @@ export function loadInstalledPackages(o: LoadPackagesOptions): LoadedPackage[] {
       continue;
     }
     const local = new Problems();
-    const files = discoverFiles(root, project, local, o.reuseUnder?.(root)).map((f) => ({ ...f, path: `${displayRoot}/${f.path}`, root: `${displayRoot}/${f.root}`, packageName: project.name }));
+    const files = discoverFiles(root, project, local).map((f) => ({ ...f, path: `${displayRoot}/${f.path}`, root: `${displayRoot}/${f.root}`, packageName: project.name }));
     for (const e of local.errors) problems.error(relocate(e, displayRoot));
     for (const w of local.warnings) problems.warn(relocate(w, displayRoot));
     const pkg: LoadedPackage = { name: project.name, root, displayRoot, project, files };

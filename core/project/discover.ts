@@ -88,24 +88,6 @@ export function listFiles(absDir: string, relDir: string, skipDir: (rel: string)
   return out;
 }
 
-/**
- * path.join(root, ·) for the files listed under `root`: the same strings, made without
- * normalizing in the common case (a normalized root; forward slashes and no `.` or `..`
- * segments in the file's path), 1,000s of times per listing.
- */
-export function joinerUnder(root: string): (rel: string) => string {
-  const plain = path.sep === '/' && root !== '' && !root.endsWith('/') && path.normalize(root) === root;
-  return plain ? (rel) => (plainRel(rel) ? `${root}/${rel}` : path.join(root, rel)) : (rel) => path.join(root, rel);
-}
-
-/**
- * Whether path.join leaves a relative path as it is: not empty, no leading, doubled or trailing
- * slash, no segment starting with a dot (so no `.` or `..` segment; listed files have none).
- */
-function plainRel(rel: string): boolean {
-  return rel !== '' && rel[0] !== '/' && rel[0] !== '.' && !rel.includes('/.') && !rel.includes('//') && !rel.endsWith('/');
-}
-
 export interface ReadResult {
   readonly contents: string;
   readonly checksum: string;
@@ -114,19 +96,12 @@ export interface ReadResult {
 }
 
 /**
- * Earlier reads known to be current: a long-lived process's (kiln watch), which it is told of
- * every change, or an earlier invocation's checked by each file's stat (source-record.ts). A file
- * get() returns is not read again; `set` receives every file read.
+ * Earlier reads a long-lived process (kiln watch) knows to be current: a file it returns is not
+ * read again; `set` receives every file read.
  */
 export interface FileReuse {
-  /** `textless`: the file is wanted as readSourceFile's `textless` would read it (a seed). */
-  get(relPath: string, textless: boolean): ReadResult | undefined;
+  get(relPath: string): ReadResult | undefined;
   set(relPath: string, read: ReadResult): void;
-  /**
-   * Reads a file get() did not give, in place of readSourceFile (with its errors): for a record
-   * that keeps what it read with the file's stat (core/parser/partial/source-record.ts).
-   */
-  read?(absPath: string, relPath: string, textless: boolean): ReadResult;
   /** The files listed earlier under the folder `key` names, when the process knows none was added or removed since. */
   listing?(key: string): readonly string[] | undefined;
   setListing?(key: string, files: readonly string[]): void;
@@ -145,37 +120,17 @@ export interface FileReuse {
  * size limit (seedStamp).
  */
 export function readSourceFile(absPath: string, relPath: string, textless = false): ReadResult {
-  return readSourceFileStat(absPath, relPath, textless, false).read;
-}
-
-/** What readSourceFileStat read: the result, the file's stat taken before its bytes were read, and those bytes. */
-export interface StatRead {
-  readonly read: ReadResult;
-  /** null unless asked for. */
-  readonly stat: fs.Stats | null;
-  /** The bytes `read.contents` was decoded from (empty for a textless file); null unless the stat was asked for. */
-  readonly bytes: Buffer | null;
-}
-
-/**
- * readSourceFile, also giving (`withStat`) the file's stat, taken on the open file before it is
- * read (a write after it changes the stat the next time), at no extra system call: readFileSync
- * opens, stats and reads the same way.
- */
-export function readSourceFileStat(absPath: string, relPath: string, textless: boolean, withStat: boolean): StatRead {
   let buf: Buffer;
-  let stat: fs.Stats | null = null;
   try {
     if (textless) {
       // A seed over dbt's size limit is not read here (core/seeds/seed-stamp.ts).
       const st = fs.statSync(absPath);
       if (st.isFile() && st.size > BIG_SEED_BYTES) {
         const stamp = seedStamp(st);
-        return { read: { contents: '', checksum: stamp, dbtChecksum: stamp }, stat: withStat ? st : null, bytes: withStat ? EMPTY : null };
+        return { contents: '', checksum: stamp, dbtChecksum: stamp };
       }
     }
-    if (withStat) ({ buf, stat } = readWithStat(absPath));
-    else buf = fs.readFileSync(absPath);
+    buf = fs.readFileSync(absPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder, not a file' : (e as Error).message;
@@ -189,7 +144,7 @@ export function readSourceFileStat(absPath: string, relPath: string, textless: b
   const checksum = hash('sha256', buf, 'hex');
   // From the bytes read (no second read); a second hash only when the file has surrounding whitespace.
   const dbtSum = dbtChecksum(buf, checksum);
-  if (textless) return { read: { contents: '', checksum, dbtChecksum: dbtSum }, stat, bytes: stat && EMPTY };
+  if (textless) return { contents: '', checksum, dbtChecksum: dbtSum };
   const nul = buf.indexOf(0);
   if (nul !== -1) {
     throw new KilnError(Codes.FILE_UNREADABLE, `${relPath} is not a text file (it contains NUL bytes)`, {
@@ -206,40 +161,9 @@ export function readSourceFileStat(absPath: string, relPath: string, textless: b
       hint: 'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)',
     });
   }
-  return { read: { contents: sourceText(buf), checksum, dbtChecksum: dbtSum }, stat, bytes: stat && buf };
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** A source file's text from its bytes (valid UTF-8): a BOM is dropped. `start`/`end`: a part of `buf`. */
-export function sourceText(buf: Buffer, start = 0, end = buf.length): string {
-  const contents = buf.toString('utf8', start, end);
-  return contents.charCodeAt(0) === 0xfeff ? contents.slice(1) : contents;
-}
-
-/** readFileSync's steps (open, fstat, read to the end, close), keeping the stat. */
-function readWithStat(absPath: string): { buf: Buffer; stat: fs.Stats } {
-  const fd = fs.openSync(absPath, 'r');
-  try {
-    const stat = fs.fstatSync(fd);
-    // A size of 0 may be a file that does not know its size (as readFileSync allows): read to the end.
-    let buf = Buffer.allocUnsafe(stat.isFile() && stat.size > 0 ? stat.size : 8192);
-    let used = 0;
-    for (;;) {
-      if (used === buf.length) {
-        if (stat.isFile() && stat.size > 0) break; // as readFileSync: the size stat gave
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, used);
-        buf = bigger;
-      }
-      const n = fs.readSync(fd, buf, used, buf.length - used, null);
-      if (n === 0) break;
-      used += n;
-    }
-    return { buf: used === buf.length ? buf : buf.subarray(0, used), stat };
-  } finally {
-    fs.closeSync(fd);
-  }
+  let contents = buf.toString('utf8');
+  if (contents.charCodeAt(0) === 0xfeff) contents = contents.slice(1);
+  return { contents, checksum, dbtChecksum: dbtSum };
 }
 
 function lineAt(buf: Buffer, offset: number): number {
@@ -313,7 +237,6 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
     return files;
   };
 
-  const joinAt = joinerUnder(root);
   const out: ProjectSourceFile[] = [];
   // The first kind each file was taken as; a second kind for the same file (rare) by `kind:path`.
   const takenAs = new Map<string, FileKind>();
@@ -350,11 +273,10 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
         let absPath: string | undefined;
         let read = reads.get(rel);
         if (read === undefined) {
-          read = reuse?.get(rel, kind === 'seed');
+          read = reuse?.get(rel);
           if (read === undefined) {
             try {
-              absPath = joinAt(rel);
-              read = reuse?.read ? reuse.read(absPath, rel, kind === 'seed') : readSourceFile(absPath, rel, kind === 'seed');
+              read = readSourceFile((absPath = path.join(root, rel)), rel, kind === 'seed');
               reuse?.set(rel, read);
             } catch (e) {
               problems.capture(e);
@@ -369,7 +291,7 @@ export function discoverFiles(root: string, project: ProjectFile, problems: Prob
           out.push(known);
           continue;
         }
-        const entry: ProjectSourceFile = { kind, path: rel, absPath: absPath ?? joinAt(rel), root: r, contents: read.contents, checksum: read.checksum, dbtChecksum: read.dbtChecksum };
+        const entry: ProjectSourceFile = { kind, path: rel, absPath: absPath ?? path.join(root, rel), root: r, contents: read.contents, checksum: read.checksum, dbtChecksum: read.dbtChecksum };
         entries?.set(rel, entry);
         out.push(entry);
       }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Codes, KilnError, Problems } from '../errors.js';
 import { discoverFiles, type FileReuse } from './discover.js';
 import { loadProjectFile, throwErrorsSince } from './load-project-file.js';
-import type { LoadedProject, ProjectFile, RenderString } from './types.js';
+import type { LoadedProject, RenderString } from './types.js';
 import { describeValue, isPlainObject } from './values.js';
 import { parseYaml } from './yaml-file.js';
 
@@ -15,11 +15,8 @@ export interface LoadProjectOptions {
   readonly render?: RenderString;
   /** Receives warnings (errors are thrown). */
   readonly problems?: Problems;
-  /**
-   * Reads known to be current (see discover.ts): a long-lived process's, or a function giving
-   * them once the project file is read (an earlier invocation's record in the target folder).
-   */
-  readonly reuse?: FileReuse | ((project: ProjectFile) => FileReuse | undefined);
+  /** Reads a long-lived process already holds (see discover.ts). */
+  readonly reuse?: FileReuse;
   /** --target-path or DBT_TARGET_PATH (targetPathOverride): wins over `target-path:`. */
   readonly targetPath?: string;
 }
@@ -55,7 +52,7 @@ export function loadProject(opts: LoadProjectOptions): LoadedProject {
   const root = path.resolve(opts.projectDir);
   const project = loadProjectFile(root, { render: opts.render, problems, targetPath: opts.targetPath });
   const cliVars = parseCliVars(opts.vars);
-  const files = discoverFiles(root, project, problems, typeof opts.reuse === 'function' ? opts.reuse(project) : opts.reuse);
+  const files = discoverFiles(root, project, problems, opts.reuse);
   throwErrorsSince(problems, errorsBefore);
   return { root, project, files, cliVars, warnings: problems.warnings.slice(warningsBefore) };
 }

@@ -38,11 +38,6 @@ export function stampSettled(stamp: string, since: number): boolean {
   const mtimeMs = Number(mtime);
   const ctimeMs = Number(ctime);
   if (!Number.isFinite(mtimeMs) || !Number.isFinite(ctimeMs)) return false;
-  return timesSettled(mtimeMs, ctimeMs, since);
-}
-
-/** stampSettled for a stat's times (also core/parser/partial/: compile-state.ts, source-record.ts). */
-export function timesSettled(mtimeMs: number, ctimeMs: number, since: number): boolean {
   // Whole-second times: a file system with coarse timestamps (FAT, HFS+, some network ones).
   const slack = mtimeMs % 1000 === 0 && ctimeMs % 1000 === 0 ? 2100 : 100;
   return mtimeMs < since - slack && ctimeMs < since - slack;

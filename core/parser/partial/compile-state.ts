@@ -27,7 +27,7 @@ import { normalizeRoot, skippedRoots } from '../../project/discover.js';
 import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmRecord, type Rerendered, type Splice, type WarmRecord } from './warm-render.js';
 import type { JinjaOptions, ModelJson } from './warm-jinja.js';
 import type { ProjectFile } from '../../project/types.js';
-import { isSeedStamp, timesSettled } from '../../seeds/seed-stamp.js';
+import { isSeedStamp } from '../../seeds/seed-stamp.js';
 import { dbtChecksum, pyStrip } from '../../project/dbt-strip.js';
 import type { WrittenStat } from '../../artifacts/file-writes.js';
 
@@ -208,7 +208,9 @@ function racy(s: Stamp, since: number): boolean {
 }
 
 function racyTimes(mtimeMs: number, ctimeMs: number, since: number): boolean {
-  return !timesSettled(mtimeMs, ctimeMs, since);
+  // Timestamps in whole seconds: a file system with coarse times (FAT, HFS+); allow for it.
+  const slack = mtimeMs % 1000 === 0 && ctimeMs % 1000 === 0 ? 2100 : 100;
+  return mtimeMs >= since - slack || ctimeMs >= since - slack;
 }
 
 function sha256File(abs: string): string | null {

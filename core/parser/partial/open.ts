@@ -4,14 +4,11 @@ import path from 'node:path';
 import { projectCacheKey, type CacheKeyInput } from './cache-key.js';
 import { CACHE_FILE, ParseCache } from './parse-cache.js';
 import { partialParseEnabled } from './settings.js';
-import type { SourceRecord } from './source-record.js';
 import type { PartialParseState } from './state.js';
 
 export interface PartialParse {
   readonly cache: ParseCache;
   readonly file: string;
-  /** Whether save() has anything to write: the cache changed, or the record of the files read. */
-  readonly dirty: boolean;
   /**
    * Writes the cache when the parse changed it; true when it wrote (one parse per process:
    * when it began writing, the file being put in place by release()).
@@ -30,8 +27,6 @@ export interface OpenParseCacheOptions extends CacheKeyInput {
   readonly targetDir: string;
   /** A long-lived process's state: its in-memory cache is used while the project key holds. */
   readonly state?: PartialParseState;
-  /** The record of the files this invocation read (source-record.ts), written with the cache. */
-  readonly record?: SourceRecord;
 }
 
 /** The cache for this invocation, or undefined when partial parsing is off. */
@@ -46,25 +41,19 @@ export function openParseCache(opts: OpenParseCacheOptions): PartialParse | unde
     state.file = file;
   }
   cache.beginParse();
-  if (state) return { cache, file, get dirty() { return cache.dirty; }, save: () => state.persist && cache.save(file), release: async () => undefined };
+  if (state) return { cache, file, save: () => state.persist && cache.save(file), release: async () => undefined };
   // Parsed once: the file is written while this thread encodes it (saveInBackground), awaited by release().
   let saving: Promise<boolean> | null = null;
-  const record = opts.record;
   return {
     cache,
     file,
-    get dirty() {
-      return cache.dirty || !!record?.dirty;
-    },
     save: () => {
-      // (its pieces are written by libuv's threads while the cache is encoded)
-      record?.save();
       if (!cache.dirty) return false;
       saving = cache.saveInBackground(file);
       return true;
     },
     release: async () => {
-      await Promise.all([saving, record?.wait()]);
+      await saving;
       await cache.release();
     },
   };

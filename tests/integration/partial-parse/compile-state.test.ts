@@ -3,7 +3,6 @@
 // changed only outside their Jinja only their entries and compiled files are made anew; anything
 // else compiles in full. Whatever the path, target/ ends up exactly as a compile from scratch
 // (--no-partial-parse) writes it, apart from the invocation id and time.
-import { SOURCE_RECORD_FILE } from '../../../core/parser/partial/source-record.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,7 +67,7 @@ function targetFiles(dir: string): Record<string, string> {
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(abs, e.name), r);
-      else if (r !== COMPILE_STATE_FILE && r !== WARM_RENDER_FILE && r !== 'partial_parse.kiln' && r !== SOURCE_RECORD_FILE) out[r] = fs.readFileSync(path.join(abs, e.name), 'utf8');
+      else if (r !== COMPILE_STATE_FILE && r !== WARM_RENDER_FILE && r !== 'partial_parse.kiln') out[r] = fs.readFileSync(path.join(abs, e.name), 'utf8');
     }
   };
   walk(path.join(dir, 'target'), '');
