@@ -156,8 +156,9 @@ export function parseProject(input: ParseInput): ParseOutput {
   const memo = <T>(purpose: string, slot: string, parts: readonly (string | null)[], compute: () => T, options?: MemoOptions): T =>
     cache ? cache.memo(memoKey(purpose, slot, parts), problems, compute, options) : compute();
 
-  // Macros first: models may call them, and they may replace the naming rules.
-  engine.addMacroFile(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
+  // Macros first: models may call them, and they may replace the naming rules. kiln's own test
+  // macros are compiled when a test first calls one (a run of models calls none).
+  engine.addMacroFileLazily(BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL, 'dbt');
   for (const f of byKind.macro) {
     try {
       for (const m of engine.addMacroFile(f.path, f.contents, projectName)) {
