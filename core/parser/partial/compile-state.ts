@@ -30,6 +30,8 @@ import type { ProjectFile } from '../../project/types.js';
 import { isSeedStamp } from '../../seeds/seed-stamp.js';
 import { dbtChecksum, pyStrip } from '../../project/dbt-strip.js';
 import type { WrittenStat } from '../../artifacts/file-writes.js';
+import { CONSOLE_ONLY_OPTIONS } from '../../cli/console-only.js';
+import { FLAG_SOURCES } from '../../cli/flag-sources.js';
 
 /** The record, in the target folder. */
 export const COMPILE_STATE_FILE = 'kiln_compile_state.bin';
@@ -156,12 +158,9 @@ export interface CompileReport {
   readonly printed?: readonly { readonly name: string; readonly output: string }[];
 }
 
-/** The options that decide what compile writes (cosmetic ones, like the log format, left out). */
+/** The options that decide what compile writes (console-only ones, like the log format, left out). */
 function argsKey(opts: object, root: string): string {
-  // (what only changes the console, or dbt's flags kiln accepts and has nothing for)
-  const skip = new Set(['logFormat', 'color', 'printTimings', 'debug', 'timings', 'parseState', 'useColors', 'quiet', 'logLevel', 'warnings',
-    'logPath', 'logLevelFile', 'logFormatFile', 'useColorsFile', 'printerWidth', 'sendAnonymousUsageStats', 'populateCache', 'cacheSelectedOnly',
-    'staticParser', 'useExperimentalParser', 'introspect', 'logCacheEvents', 'showAllDeprecations']);
+  const skip = CONSOLE_ONLY_OPTIONS;
   const parts: [string, unknown][] = Object.entries(opts).filter(([k, v]) => !skip.has(k) && v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256')
     .update(JSON.stringify([FORMAT, codeFingerprint(), process.version, root, parts]))
@@ -172,8 +171,12 @@ function envDigest(salt: string, name: string, value: string | undefined): strin
   return value === undefined ? null : createHash('sha256').update(`${salt}\0${name}\0${value}`).digest('hex');
 }
 
-/** Env vars that change only what is printed (KILN_PROFILE: the phase timings). */
-const COSMETIC_ENV = new Set(['KILN_PROFILE']);
+/**
+ * Env vars that change only what is printed: KILN_PROFILE (the phase timings) and dbt's for the
+ * console-only options (DBT_QUIET, DBT_LOG_LEVEL, ...). A template reading one with env_var()
+ * still has it recorded (envReads).
+ */
+const COSMETIC_ENV = new Set(['KILN_PROFILE', ...FLAG_SOURCES.filter((f) => CONSOLE_ONLY_OPTIONS.has(f.key)).map((f) => f.env)]);
 
 /** Env vars kiln or dbt read directly: their names by prefix, and HOME (~/.dbt). */
 function envOfInterest(): string[] {
