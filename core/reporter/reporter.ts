@@ -225,9 +225,13 @@ export class Reporter {
     const errors = failed.length + errorSkips.length + skipped.filter((r) => r.uniqueId.startsWith('operation.')).length;
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     this.info('');
-    if (errors === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
-    else if (errors === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
-    else this.info(this.c.red(`Completed with ${errors} error${errors === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
+    // dbt 1.11's EndOfRunSummary: a partial success (microbatch) is counted apart there, an error in the Done line.
+    const partial = failed.filter((r) => r.status === 'partial success').length;
+    const [errorsOf, partialOf, warningsOf] = [plural(errors - partial, 'error'), `${partial} partial ${partial === 1 ? 'success' : 'successes'}`, plural(warned.length, 'warning')];
+    if (errors > partial) this.info(this.c.red(`Completed with ${errorsOf}, ${partialOf}, and ${warningsOf}:`));
+    else if (partial > 0) this.info(this.c.yellow(`Completed with ${partialOf} and ${warningsOf}`));
+    else if (warned.length > 0) this.info(this.c.yellow(`Completed with ${warningsOf}:`));
+    else this.info(this.c.green('Completed successfully'));
     for (const r of failed) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const told = new Set<string>();
     for (const r of errorSkips) {
@@ -238,16 +242,15 @@ export class Reporter {
     for (const r of warned) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
     const noop = results.filter((r) => r.status === 'no-op').length;
-    // dbt 1.11 always prints NO-OP=; kiln only when a build reported an exposure, so that the
-    // line of a run without one stays as it was.
+    // dbt 1.11's StatsLine, NO-OP= included whatever the command (run, build, test, seed, snapshot).
     this.info('');
-    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length}${noop ? ` NO-OP=${noop}` : ''} TOTAL=${results.length}`, {
+    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} NO-OP=${noop} TOTAL=${results.length}`, {
       event: 'summary',
       pass,
       warn: warned.length,
       error: failed.length,
       skip: skipped.length,
-      ...(noop ? { no_op: noop } : {}),
+      no_op: noop,
       total: results.length,
     });
   }
@@ -330,4 +333,9 @@ export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0, exposures = 
   const plural: Readonly<Record<string, string>> = { test: 'data tests', unit_test: 'unit tests', analysis: 'analyses' };
   const keys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return keys.map((k) => `${counts.get(k)} ${(counts.get(k) === 1 ? k : (plural[k] ?? `${k}s`)).replace('_', ' ')}`).join(', ') || 'nothing';
+}
+
+/** dbt's pluralize: `1 error`, `0 errors`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
