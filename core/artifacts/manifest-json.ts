@@ -336,7 +336,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     docs: nodeDocs(n.config.docs),
     patch_path: n.patchPath ? `${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}` : null,
     build_path: null,
-    unrendered_config: {},
+    unrendered_config: n.unrenderedConfig ?? {},
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
     raw_code: dbtRawCode(n),
@@ -392,7 +392,8 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
             docsText(docs) +
             ',"patch_path":' +
             (n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null') +
-            ',"build_path":null,"unrendered_config":{}')) +
+            ',"build_path":null,"unrendered_config":')) +
+    unrenderedText(n.unrenderedConfig) +
     (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
     rawCodeText(dbtRawCode(n)) +
     (n.docBlocks ? ',"doc_blocks":' + JSON.stringify(n.docBlocks) : ',"doc_blocks":[]') +
@@ -459,10 +460,20 @@ const NO_CHECKSUM = '{"name":"none","checksum":""}';
 
 const SHOWN_TEXT = '{"show":true,"node_color":null}';
 
-/** From `group` to `unrendered_config` for a node in no group, with no docs config and no patch file (every generic test). */
-const PLAIN_GROUP_TO_CONFIG = `,"group":null,"docs":${SHOWN_TEXT},"patch_path":null,"build_path":null,"unrendered_config":{}`;
+/** From `group` to `unrendered_config`'s value for a node in no group, with no docs config and no patch file (every generic test). */
+const PLAIN_GROUP_TO_CONFIG = `,"group":null,"docs":${SHOWN_TEXT},"patch_path":null,"build_path":null,"unrendered_config":`;
 
-/** From `tags` to `unrendered_config` for such a node with no tags, description, columns or meta. */
+/** A node's unrendered_config as text: most nodes of a folder have equal ones, written as one string once. */
+function unrenderedText(config: Readonly<Record<string, unknown>> | undefined): string {
+  if (config === undefined) return '{}';
+  let text = UNRENDERED_TEXTS.get(config);
+  if (text === undefined) UNRENDERED_TEXTS.set(config, (text = JSON.stringify(config)));
+  return text;
+}
+
+const UNRENDERED_TEXTS = new WeakMap<object, string>();
+
+/** From `tags` to `unrendered_config`'s value for such a node with no tags, description, columns or meta. */
 const BARE_TAGS_TO_CONFIG = `,"tags":[],"description":"","columns":{},"meta":{}${PLAIN_GROUP_TO_CONFIG}`;
 
 function docsText(docs: unknown): string {

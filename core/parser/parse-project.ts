@@ -7,6 +7,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
 import type { ColumnInfo, ConstraintDef, DocBlock, Exposure, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, configUnder, mergeConfigs } from '../project/config-tree.js';
+import { mergeConfigCalls, unrenderedTreeConfig, withOwnConfig } from '../project/unrendered-config.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
 import { allConstraints, parseConstraints, parseRefText } from '../project/constraints.js';
@@ -518,6 +519,15 @@ export function parseProject(input: ParseInput): ParseOutput {
     const tctx: TestBuildContext = {
       projectName,
       dataTestsTree: loaded.project.dataTests,
+      unrenderedTree: loaded.project.unrenderedDataTests,
+      renderConfigString: (value, loc) => {
+        const ctx = parseContext(deps, { name: '', resourceType: 'test', file: loc.file, database: '', schema: '', alias: '', config: {} }, profile.profileName, { refs: [], sources: [], configs: [] }, () => ({}));
+        try {
+          return engine.render(loc.file, value, ctx, { lineOffset: (loc.line ?? 1) - 1 });
+        } catch {
+          return value;
+        }
+      },
       problems,
       recordArgRefs,
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
@@ -649,7 +659,15 @@ export function parseProject(input: ParseInput): ParseOutput {
     // dbt files an analysis under `analysis/` in its path and fqn (AnalysisParser); the project's
     // `analyses:` folder configs above still match the folders as written.
     const nodeFqn = resourceType === 'analysis' ? [fqn[0]!, 'analysis', ...fqn.slice(1)] : fqn;
-    return finishNode({ f, name, fqn: nodeFqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
+    const node = finishNode({ f, name, fqn: nodeFqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
+    if (node && resourceType === 'test') {
+      // A singular test's config() calls, rendered, over its folder's configs as written (as dbt).
+      const calls: Record<string, unknown> = {};
+      for (const kw of record.configs) mergeConfigCalls(calls, kw);
+      const unrendered = withOwnConfig(unrenderedTreeConfig(loaded.project.unrenderedDataTests, fqn), calls);
+      if (Object.keys(unrendered).length) node.unrenderedConfig = unrendered;
+    }
+    return node;
   }
 
   /**

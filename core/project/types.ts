@@ -45,6 +45,8 @@ export interface ProjectFile {
   readonly seeds: ConfigTree;
   readonly snapshots: ConfigTree;
   readonly dataTests: ConfigTree;
+  /** `data_tests:` (or `tests:`) as written, before rendering: manifest.json's unrendered_config (core/project/unrendered-config.ts). */
+  readonly unrenderedDataTests?: Readonly<Record<string, unknown>>;
   readonly sources: ConfigTree;
   readonly analyses: ConfigTree;
   readonly onRunStart: readonly string[];

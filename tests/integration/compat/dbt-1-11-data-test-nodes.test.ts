@@ -178,3 +178,83 @@ describe('exposures in manifest.json as dbt 1.11 writes them', () => {
     expect(e.tags).toEqual(['aa', 'mm', 'zz']);
   });
 });
+
+describe("data tests' unrendered_config as dbt 1.11 writes it", () => {
+  it('the folder configs as written, then the entry or config() calls (checked with dbt-core 1.11.16)', async () => {
+    const dir = testdir({
+      'dbt_project.yml':
+        "name: shop\nprofile: p\nvars:\n  floor: 250\ndata_tests:\n  shop:\n    +store_failures: false\n    +meta: {k: \"{{ target.name }}\"}\n    sub:\n      +severity: \"{{ 'warn' }}\"\n    marts:\n      +tags: [\"mt\"]\n",
+      'profiles.yml': PROFILE,
+      'models/marts/customers.sql': 'select 1 as customer_id, 2 as number_of_orders',
+      'models/marts/_marts.yml': `version: 2
+models:
+  - name: customers
+    data_tests:
+      - expr_true:
+          arguments:
+            expr: "customer_id is not null"
+          config:
+            severity: warn
+            warn_if: ">10"
+            meta: {owner: "{{ var('floor') }}"}
+    columns:
+      - name: customer_id
+        data_tests:
+          - unique:
+              config:
+                severity: warn
+                where: "customer_id > 0"
+                tags: ["pk", "{{ 'x' ~ 'y' }}"]
+                store_failures: true
+          - not_null:
+              severity: error
+              tags: colonly
+          - relationships:
+              arguments:
+                to: ref('customers')
+                field: customer_id
+      - name: number_of_orders
+        data_tests:
+          - not_null:
+              config:
+                where: "number_of_orders >= {{ var('floor') }}"
+                severity: "{{ 'warn' }}"
+                limit: 5
+                fail_calc: "count(*)"
+                custom_key: "{{ 1 + 1 }}"
+                enabled: true
+          - accepted_values:
+              name: my_named_test
+              arguments:
+                values: [0, 1, 2]
+              config:
+                tags: [named]
+                error_if: ">100"
+`,
+      'tests/generic/expr.sql': '{% test expr_true(model, expr) %}\nselect * from {{ model }} where not ({{ expr }})\n{% endtest %}\n',
+      'tests/assert_positive.sql': "{{ config(severity='warn', tags=['sing'], where=var('w', 'amount > 0'), meta={'a': 1}) }}\nselect * from {{ ref('customers') }} where customer_id < 0\n",
+      'tests/assert_plain_cfg.sql': '{{ config(store_failures=true) }}\n{{ config(limit=3) }}\nselect 1 as x where false\n',
+      'tests/sub/assert_sub.sql': 'select 1 as y where false\n',
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; unrendered_config: unknown }> }).nodes;
+    const of = (name: string) => JSON.stringify(Object.values(nodes).find((n) => n.name === name)!.unrendered_config);
+    const tree = '"store_failures":false,"meta":{"k":"{{ target.name }}"}';
+    // (key order as dbt's: a key the folders set keeps its place)
+    expect(of('unique_customers_customer_id')).toBe(`{"store_failures":true,"meta":{"k":"{{ target.name }}"},"tags":["pk","{{ 'x' ~ 'y' }}"],"severity":"warn","where":"customer_id > 0"}`);
+    expect(of('not_null_customers_customer_id')).toBe(`{${tree},"tags":"colonly","severity":"error"}`);
+    expect(of('not_null_customers_number_of_orders')).toBe(`{${tree},"tags":["mt"],"severity":"warn","enabled":true,"where":"number_of_orders >= 250","limit":5,"fail_calc":"count(*)","custom_key":"2"}`);
+    // A test other than unique and not_null: dbt merges its entry's configs twice (tags listed twice).
+    expect(of('my_named_test')).toBe(`{${tree},"tags":["named","named"],"error_if":">100"}`);
+    expect(of('expr_true_customers_customer_id_is_not_null')).toBe(`{"store_failures":false,"meta":{"owner":"{{ var('floor') }}"},"tags":["mt"],"severity":"warn","warn_if":">10"}`);
+    // A hashed name: its short name as the alias.
+    expect(of('relationships_customers_customer_id__customer_id__ref_customers_')).toBe(`{${tree},"tags":["mt"],"alias":"relationships_customers_ee5c1285fef89873b45e9053305ce185"}`);
+    // Singular tests: their config() calls, rendered and merged in order.
+    expect(of('assert_positive')).toBe('{"store_failures":false,"meta":{"a":1},"severity":"warn","tags":["sing"],"where":"amount > 0"}');
+    expect(of('assert_plain_cfg')).toBe(`{"store_failures":true,"meta":{"k":"{{ target.name }}"},"limit":3}`);
+    expect(of('assert_sub')).toBe(`{${tree},"severity":"{{ 'warn' }}"}`);
+    // (a model with nothing configured for it)
+    expect(of('customers')).toBe('{}');
+  });
+});
