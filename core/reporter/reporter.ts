@@ -214,7 +214,7 @@ export class Reporter {
     const nodes = manifest.nodes;
     const { results } = summary;
     this.info('');
-    this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
+    this.info(`Finished running ${finishedWhat}${humanTime(summary.elapsedSeconds)} (${summary.elapsedSeconds.toFixed(2)}s).`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
     const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
@@ -338,4 +338,10 @@ export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0, exposures = 
 /** dbt's pluralize: `1 error`, `0 errors`. */
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** dbt's humanize_execution_time: ` in 0 hours 1 minutes and 2.50 seconds`. */
+function humanTime(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return ` in ${Math.floor(minutes / 60)} hours ${minutes % 60} minutes and ${(seconds - minutes * 60).toFixed(2)} seconds`;
 }
