@@ -200,7 +200,7 @@ export class Runner {
       for (const e of exposuresOf.get(id) ?? []) {
         const left = exposureWaits.get(e.uniqueId)! - 1;
         exposureWaits.set(e.uniqueId, left);
-        if (left === 0) reportExposure(e, results.get(id)?.threadId ?? 'Thread-1');
+        if (left === 0) reportExposure(e, results.get(id)?.threadId ?? 'Thread-1 (worker)');
       }
       const freedTests: string[] = [];
       for (const child of childrenOf.get(id) ?? []) {
@@ -369,7 +369,7 @@ export class Runner {
     };
 
     const worker = async (workerNo: number) => {
-      const thread = `Thread-${workerNo}`;
+      const thread = `Thread-${workerNo} (worker)`;
       let conn: Connection | null = null;
       try {
         for (;;) {
@@ -428,7 +428,7 @@ export class Runner {
     };
 
     // Exposures with no parent in the run have nothing to wait for.
-    for (const e of exposures) if (exposureWaits.get(e.uniqueId) === 0) reportExposure(e, 'Thread-1');
+    for (const e of exposures) if (exposureWaits.get(e.uniqueId) === 0) reportExposure(e, 'Thread-1 (worker)');
     const workers = Array.from({ length: Math.max(1, this.opts.threads) }, (_, i) => worker(i + 1));
     await Promise.all(workers);
     const ordered = reported.map((n) => results.get(n.uniqueId)!).filter(Boolean);

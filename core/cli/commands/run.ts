@@ -383,7 +383,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse, resultTexts.textOf));
+    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts, session.loaded.cliVars) }, session.adapter.adapterResponse, resultTexts.textOf));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
@@ -413,7 +413,8 @@ function cloneState(session: Session, opts: GlobalOptions): StateManifest {
   return previousState(session, opts).manifest();
 }
 
-function argsOf(opts: GlobalOptions): Record<string, unknown> {
+/** run_results.json's `args`; `vars` parsed, as dbt writes them (a mapping, not the text given). */
+function argsOf(opts: GlobalOptions, cliVars: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return {
     select: opts.select ?? [],
     exclude: opts.exclude ?? [],
@@ -423,7 +424,7 @@ function argsOf(opts: GlobalOptions): Record<string, unknown> {
     defer: !!opts.defer,
     favor_state: !!opts.favorState,
     target: opts.target ?? null,
-    vars: opts.vars ?? '{}',
+    vars: cliVars,
     threads: opts.threads ?? null,
     full_refresh: !!opts.fullRefresh,
     fail_fast: !!opts.failFast,

@@ -33,6 +33,21 @@ describe('run_results.json as dbt writes it', () => {
     expect(of('model.rr.m')).toMatchObject({ status: 'success', compiled: true });
     expect(of('model.rr.m').compiled_code).toContain('"rr"."main"."codes"');
     expect(of('test.rr.not_null_m_code')).toMatchObject({ status: 'pass', message: null, compiled: true });
+    // dbt 1.11's worker threads (Python's ThreadPool): "Thread-1 (worker)"
+    for (const x of results) expect((x as Result & { thread_id: string }).thread_id).toMatch(/^Thread-\d+ \(worker\)$/);
+  });
+
+  it('writes args.vars parsed, as dbt does', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: rr\nprofile: rr\n',
+      'profiles.yml': 'rr:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: rr.duckdb\n',
+      'models/m.sql': "select {{ var('x', 0) }} as x",
+    });
+    expect((await kiln(['run', '--vars', '{x: 1, "y": [a]}'], dir)).code).toBe(0);
+    // dbt-core 1.11.16: "vars": {"x": 1, "y": ["a"]}
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')).args.vars).toEqual({ x: 1, y: ['a'] });
+    expect((await kiln(['run'], dir)).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8')).args.vars).toEqual({});
   });
 });
 
