@@ -253,7 +253,7 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
     seeds: trees.seeds ?? {},
     snapshots: trees.snapshots ?? {},
     dataTests: trees.data_tests ?? trees.tests ?? {},
-    unrenderedDataTests: asWritten(yf.value.data_tests ?? yf.value.tests),
+    unrenderedTrees: { models: asWritten(yf.value.models), seeds: asWritten(yf.value.seeds), snapshots: asWritten(yf.value.snapshots), data_tests: asWritten(yf.value.data_tests ?? yf.value.tests) },
     sources: trees.sources ?? {},
     analyses: trees.analyses ?? {},
     onRunStart,

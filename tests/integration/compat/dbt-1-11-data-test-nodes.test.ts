@@ -258,3 +258,56 @@ models:
     expect(of('customers')).toBe('{}');
   });
 });
+
+describe("models', seeds', snapshots' and analyses' unrendered_config as dbt 1.11 writes it", () => {
+  it('folder configs as written, then the property file config:, then config() calls (checked with dbt-core 1.11.16)', async () => {
+    const dir = testdir({
+      'dbt_project.yml': `name: shop
+profile: p
+vars:
+  floor: 250
+models:
+  shop:
+    +materialized: view
+    staging:
+      +tags: ["staging"]
+    marts:
+      +materialized: table
+      +tags: ["marts"]
+      +meta: {owner: "{{ target.name }}"}
+      customers:
+        +persist_docs: {relation: true}
+seeds:
+  shop:
+    +tags: ["raw"]
+    raw_orders:
+      +quote_columns: false
+`,
+      'profiles.yml': PROFILE,
+      'models/staging/stg.sql': 'select 1 as id',
+      'models/marts/orders.sql': "{{ config(tags=['t_' ~ 'sql'], meta={'m': var('floor')}) }}\n{{ config(tags=['second']) }}\nselect * from {{ ref('stg') }}",
+      'models/marts/customers.sql': "select * from {{ ref('stg') }}",
+      'models/marts/plain.sql': "select * from {{ ref('stg') }}",
+      'models/marts/_marts.yml': 'version: 2\nmodels:\n  - name: customers\n    config:\n      tags: ["yml"]\n      contract: {enforced: false}\n',
+      'seeds/raw_orders.csv': 'id\n1\n',
+      'seeds/raw_payments.csv': 'amount\n1\n',
+      'seeds/_seeds.yml': 'version: 2\nseeds:\n  - name: raw_payments\n    config:\n      column_types: {amount: integer}\n      tags: ["pay"]\n',
+      'snapshots/snap.yml': "snapshots:\n  - name: orders_snap\n    relation: ref('stg')\n    config:\n      unique_key: id\n      strategy: check\n      check_cols: all\n",
+      'analyses/a1.sql': "{{ config(tags=['an']) }}\nselect 1 as a\n",
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { unrendered_config: unknown }> }).nodes;
+    const of = (id: string) => JSON.stringify(nodes[id]!.unrendered_config);
+    expect(of('model.shop.stg')).toBe('{"materialized":"view","tags":["staging"]}');
+    // config() calls merged (tags appended), rendered; the folders' meta replaced whole
+    expect(of('model.shop.orders')).toBe('{"materialized":"table","tags":["t_sql","second"],"meta":{"m":250}}');
+    expect(of('model.shop.customers')).toBe(`{"materialized":"table","tags":["yml"],"meta":{"owner":"{{ target.name }}"},"persist_docs":{"relation":true},"contract":{"enforced":false}}`);
+    expect(of('model.shop.plain')).toBe(`{"materialized":"table","tags":["marts"],"meta":{"owner":"{{ target.name }}"}}`);
+    // analyses take the models: folder configs
+    expect(of('analysis.shop.a1')).toBe('{"materialized":"view","tags":["an"]}');
+    expect(of('seed.shop.raw_payments')).toBe('{"tags":["pay"],"column_types":{"amount":"integer"}}');
+    expect(of('seed.shop.raw_orders')).toBe('{"tags":["raw"],"quote_columns":false}');
+    expect(of('snapshot.shop.orders_snap')).toBe('{"unique_key":"id","strategy":"check","check_cols":"all"}');
+  });
+});
