@@ -206,8 +206,10 @@ export class Reporter {
 
   /** `level`: dbt's for the line (a failed node's is an error: -q still shows it). */
   private line(left: string, right: string, data: Record<string, unknown>, level: 'info' | 'warn' | 'error' = 'info'): void {
-    const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
-    this.emit(level, `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
+    // dbt's format_fancy_output_line: `left ` filled with dots to 80 columns, then ` [status]`
+    // (a longer left part gets no dots).
+    const dots = LINE_WIDTH - visible(left) - 1;
+    this.emit(level, dots > 0 ? `${left} ${this.c.dim('.'.repeat(dots))} ${right}` : `${left}  ${right}`, data);
   }
 
   summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {

@@ -1,0 +1,36 @@
+// A node's START and result lines as dbt 1.11 lays them out (dbt_common format_fancy_output_line):
+// `<index> of <total> <words> ` filled with dots to 80 columns, then ` [status]`; a longer left
+// part gets no dots. The expected lines are dbt-core 1.11.16's for project-template.
+import { describe, expect, it } from 'vitest';
+import { Reporter } from '../../../core/reporter/reporter.js';
+import type { ParsedNode } from '../../../core/nodes.js';
+import type { NodeResult } from '../../../core/runner/results.js';
+
+function linesOf(act: (r: Reporter) => void): string[] {
+  let out = '';
+  act(new Reporter({ format: 'text', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }));
+  return out.split('\n').filter(Boolean).map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, ''));
+}
+
+const seed = { uniqueId: 'seed.shop.raw_customers', resourceType: 'seed', name: 'raw_customers', schema: 'main', alias: 'raw_customers', config: {} } as unknown as ParsedNode;
+const longTest = {
+  uniqueId: 'test.shop.accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned.080fb20aad',
+  resourceType: 'test',
+  name: 'accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned',
+  schema: 'main',
+  alias: 'accepted_values_stg_orders_4f514bf94b77b7ea437830eec4421c58',
+  config: {},
+} as unknown as ParsedNode;
+const result = (status: NodeResult['status'], executionTime: number, rowsAffected: number | null): NodeResult => ({ uniqueId: '', status, message: '', executionTime, timing: [], threadId: 'Thread-1 (worker)', rowsAffected, adapterMessage: '', compiledCode: null, relationName: null });
+
+describe('node lines', () => {
+  it('fills the left part with dots to 80 columns, as dbt', () => {
+    expect(linesOf((r) => r.nodeStarted(seed, 1, 36))).toEqual(['1 of 36 START seed file main.raw_customers ..................................... [RUN]']);
+    expect(linesOf((r) => r.nodeFinished(seed, 1, 36, result('success', 0.48, 50)))).toEqual(['1 of 36 OK loaded seed file main.raw_customers ................................. [INSERT 50 in 0.48s]']);
+  });
+
+  it('puts no dots after a left part of 80 columns or more', () => {
+    expect(linesOf((r) => r.nodeStarted(longTest, 9, 36))).toEqual(['9 of 36 START test accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned  [RUN]']);
+    expect(linesOf((r) => r.nodeFinished(longTest, 9, 36, result('pass', 0.02, null)))).toEqual(['9 of 36 PASS accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned  [PASS in 0.02s]']);
+  });
+});
