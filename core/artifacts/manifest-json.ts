@@ -1,4 +1,5 @@
 // manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
+import { settledStoreFailures } from '../data-tests/store-failures.js';
 import { createHash } from 'node:crypto';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
@@ -325,7 +326,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     fqn: n.fqn,
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
-    config: withConfigDefaults(configJson(n.config, n.resourceType), n.resourceType),
+    config: withConfigDefaults(configJson(settledConfig(n.config, n.resourceType), n.resourceType), n.resourceType),
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
@@ -486,7 +487,14 @@ const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 const CONFIG_TEXTS = new Map<string, FlatTextMemo>();
 
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
-function configText(config: NodeConfig, resourceType: string): string {
+/** A test's store_failures and store_failures_as as dbt settles them (a copy only for the few tests that set one). */
+function settledConfig(config: NodeConfig, resourceType: string): NodeConfig {
+  if (resourceType !== 'test' || ((config.store_failures === null || config.store_failures === undefined) && (config.store_failures_as === null || config.store_failures_as === undefined))) return config;
+  return { ...config, ...settledStoreFailures(config) } as NodeConfig;
+}
+
+function configText(raw: NodeConfig, resourceType: string): string {
+  const config = settledConfig(raw, resourceType);
   if (!isPlain(config)) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
   if (resourceType === 'test') return testConfigText(config);
   // (A config remembered had none of the hook keys below: one with the same keys has none either.)

@@ -3,6 +3,7 @@
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
 // Where the connection can (Connection.executeGroup), several ready views share one round trip,
 // each still its own transaction and result.
+import { storesFailuresAs } from '../data-tests/store-failures.js';
 import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
@@ -508,7 +509,7 @@ export class Runner {
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
     const wanted = new Map<string, { database: string; schema: string }>();
     for (const n of nodes) {
-      if (n.resourceType === 'test' && !(n.config.store_failures === true || (n.config.store_failures === null && this.opts.storeFailures))) continue;
+      if (n.resourceType === 'test' && !storesFailuresAs(n.config, this.opts.storeFailures)) continue;
       wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema });
     }
     if (wanted.size === 0) return;
@@ -997,8 +998,9 @@ export class Runner {
     const errorIf = String(c.error_if ?? '!= 0');
     const limit = c.limit !== null && c.limit !== undefined ? `\nlimit ${Number(c.limit)}` : '';
     let storedFailures: string | null = null;
-    if (c.store_failures === true || (c.store_failures === null && this.opts.storeFailures)) {
-      const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: 'table' } };
+    const storeAs = storesFailuresAs(c, this.opts.storeFailures);
+    if (storeAs) {
+      const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: storeAs } };
       await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements, undefined, attempt);
       storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
     }

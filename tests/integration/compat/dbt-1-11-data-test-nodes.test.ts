@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
+import { queryDuckDb } from '../../helpers/duckdb-query.js';
 
 const PROFILE = 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 1\n';
 
@@ -309,5 +310,30 @@ seeds:
     expect(of('seed.shop.raw_payments')).toBe('{"tags":["pay"],"column_types":{"amount":"integer"}}');
     expect(of('seed.shop.raw_orders')).toBe('{"tags":["raw"],"quote_columns":false}');
     expect(of('snapshot.shop.orders_snap')).toBe('{"unique_key":"id","strategy":"check","check_cols":"all"}');
+  });
+});
+
+describe('store_failures and store_failures_as as dbt 1.11 settles them', () => {
+  it('in manifest.json and in what is stored (checked with dbt-core 1.11.16)', async () => {
+    const test = (name: string, config: string) => `          - not_null:\n              name: ${name}\n              config: {${config}, severity: warn}\n`;
+    const dir = testdir({
+      'dbt_project.yml': 'name: sf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id union all select null',
+      'models/s.yml':
+        'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n' +
+        test('t_true', 'store_failures: true') +
+        test('t_false', 'store_failures: false') +
+        test('t_view', 'store_failures_as: view') +
+        test('t_eph', 'store_failures_as: ephemeral, store_failures: true') +
+        test('t_none', 'enabled: true'),
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; config: Record<string, unknown> }> }).nodes;
+    const settled = Object.fromEntries(Object.values(nodes).filter((n) => n.name.startsWith('t_')).map((n) => [n.name, [n.config.store_failures, n.config.store_failures_as]]));
+    expect(settled).toEqual({ t_true: [true, 'table'], t_false: [false, 'ephemeral'], t_view: [true, 'view'], t_eph: [false, 'ephemeral'], t_none: [null, null] });
+    const stored = await queryDuckDb(path.join(dir, 'p.duckdb'), "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+    expect(stored).toEqual([{ table_name: 't_true', table_type: 'BASE TABLE' }, { table_name: 't_view', table_type: 'VIEW' }]);
   });
 });
