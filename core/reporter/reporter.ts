@@ -139,6 +139,8 @@ export class Reporter {
   header(version: string, counts: string, threads: number, target: string): void {
     this.info(`Running with kiln=${version}`, { event: 'run_started', version });
     this.info(`Found ${counts}`, { event: 'project_found' });
+    // (dbt 1.11 leaves a line empty before and after the Concurrency line)
+    this.info('');
     this.info(`Concurrency: ${threads} thread${threads === 1 ? '' : 's'} (target='${target}')`, { event: 'concurrency', threads, target });
     this.info('');
   }

@@ -34,3 +34,11 @@ describe('node lines', () => {
     expect(linesOf((r) => r.nodeFinished(longTest, 9, 36, result('pass', 0.02, null)))).toEqual(['9 of 36 PASS accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned  [PASS in 0.02s]']);
   });
 });
+
+describe('the header of a run', () => {
+  it('leaves a line empty before and after the Concurrency line, as dbt 1.11', () => {
+    let out = '';
+    new Reporter({ format: 'text', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }).header('0.1.0', '6 models', 4, 'dev');
+    expect(out.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, ''))).toEqual(['Running with kiln=0.1.0', 'Found 6 models', '', "Concurrency: 4 threads (target='dev')", '', '']);
+  });
+});
