@@ -277,12 +277,22 @@ export class Reporter {
     const where = node?.originalFilePath ?? (operation ? (r.error?.loc?.file ?? 'dbt_project.yml') : '');
     this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${name} (${where})`, {}, 'out');
     if (r.error) this.kilnError(r.error, 'error', 'out');
-    else this.info(`  ${r.message}`);
-    if (r.storedFailures) this.info(`  failing rows stored in ${r.storedFailures}`);
+    // (dbt indents an error's message, not a warning's: RunResultError and RunResultWarningMessage)
+    else this.info(r.status === 'warn' ? r.message : `  ${r.message}`);
+    // dbt 1.11's print_run_result_error: an empty line before the compiled code's path, and
+    // before the query that shows the stored failing rows.
     if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
+      this.info('');
       this.info(`  compiled code at target/compiled/${nodeSqlPath(node, roots)}`);
     } else if (operation && r.compiledCode !== null) {
+      this.info('');
       this.info(`  compiled code at target/compiled/${operationSqlPathOfId(r.uniqueId)}`);
+    }
+    if (r.storedFailures) {
+      const query = `select * from ${r.storedFailures}`;
+      const border = '-'.repeat(query.length);
+      this.info('');
+      this.info(`  See test failures:\n  ${border}\n  ${query}\n  ${border}`);
     }
   }
 }

@@ -9,7 +9,7 @@ import type { NodeResult } from '../../../core/runner/results.js';
 function linesOf(act: (r: Reporter) => void): string[] {
   let out = '';
   act(new Reporter({ format: 'text', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }));
-  return out.split('\n').filter(Boolean).map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, ''));
+  return out.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, '')).filter(Boolean);
 }
 
 const seed = { uniqueId: 'seed.shop.raw_customers', resourceType: 'seed', name: 'raw_customers', schema: 'main', alias: 'raw_customers', config: {} } as unknown as ParsedNode;
@@ -40,5 +40,39 @@ describe('the header of a run', () => {
     let out = '';
     new Reporter({ format: 'text', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }).header('0.1.0', '6 models', 4, 'dev');
     expect(out.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d {2}/, ''))).toEqual(['Running with kiln=0.1.0', 'Found 6 models', '', "Concurrency: 4 threads (target='dev')", '', '']);
+  });
+});
+
+describe('the problems after a run', () => {
+  it("print as dbt 1.11's print_run_result_error (its output for the same tests)", () => {
+    const test = (name: string) => ({ uniqueId: `test.sf.${name}`, resourceType: 'test', name, packageName: 'sf', path: `${name}.sql`, originalFilePath: 'models/s.yml', schema: 'main', alias: name, config: {} }) as unknown as ParsedNode;
+    const nodes = new Map([['test.sf.t_true', test('t_true')], ['test.sf.t_none', test('t_none')]]);
+    const res = (id: string, status: NodeResult['status'], message: string, storedFailures: string | null): NodeResult => ({ ...result(status, 0.01, null), uniqueId: id, message, compiledCode: 'select 1', storedFailures });
+    const out = linesOf((r) =>
+      r.summary(
+        {
+          results: [res('test.sf.t_true', 'fail', 'Got 1 result, configured to fail if != 0', '"p"."main_dbt_test__audit"."t_true"'), res('test.sf.t_none', 'warn', 'Got 1 result, configured to warn if != 0', null)],
+          elapsedSeconds: 1,
+          cancelled: false,
+          interrupted: false,
+        },
+        { nodes, packageRoots: new Map() },
+        '2 data tests',
+      ),
+    );
+    expect(out.slice(out.indexOf('Completed with 1 error, 0 partial successes, and 1 warning:'))).toEqual([
+      'Completed with 1 error, 0 partial successes, and 1 warning:',
+      'Failure in test t_true (models/s.yml)',
+      '  Got 1 result, configured to fail if != 0',
+      '  compiled code at target/compiled/sf/models/s.yml/t_true.sql',
+      '  See test failures:',
+      '  -------------------------------------------------',
+      '  select * from "p"."main_dbt_test__audit"."t_true"',
+      '  -------------------------------------------------',
+      'Warning in test t_none (models/s.yml)',
+      'Got 1 result, configured to warn if != 0',
+      '  compiled code at target/compiled/sf/models/s.yml/t_none.sql',
+      'Done. PASS=0 WARN=1 ERROR=1 SKIP=0 NO-OP=0 TOTAL=2',
+    ]);
   });
 });
