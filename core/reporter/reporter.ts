@@ -136,6 +136,13 @@ export class Reporter {
     else for (const l of lines) this.emit(level, l, {}, stream ?? (level === 'error' ? 'err' : 'out'));
   }
 
+  /** A run whose selection has nothing to build: dbt 1.11 prints no Concurrency line, and its NothingToDo warning without a prefix. */
+  nothingToDo(version: string, counts: string): void {
+    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
+    this.info(`Found ${counts}`, { event: 'project_found' });
+    this.emit('warn', 'Nothing to do. Try checking your model configs and model specification args', { event: 'nothing_to_do' });
+  }
+
   header(version: string, counts: string, threads: number, target: string): void {
     this.info(`Running with kiln=${version}`, { event: 'run_started', version });
     this.info(`Found ${counts}`, { event: 'project_found' });

@@ -149,15 +149,15 @@ interface RunSetup {
 }
 
 async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures, meta, writer }: RunSetup): Promise<number> {
-  reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0 && exposures.length === 0) {
-    reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
+    reporter.nothingToDo(KILN_VERSION, foundPhrase(session.manifest));
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
     return ExitCode.OK;
   }
+  reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
   // A database's warning comes from a driver's event handler: made an error by --warn-error, it

@@ -76,3 +76,12 @@ describe('the problems after a run', () => {
     ]);
   });
 });
+
+describe('a run with nothing to build', () => {
+  it("prints dbt 1.11's NothingToDo line, at warn level, and no Concurrency line", () => {
+    expect(linesOf((r) => r.nothingToDo('0.1.0', '6 models'))).toEqual(['Running with kiln=0.1.0', 'Found 6 models', 'Nothing to do. Try checking your model configs and model specification args']);
+    let out = '';
+    new Reporter({ format: 'json', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }).nothingToDo('0.1.0', '6 models');
+    expect(out.trim().split('\n').map((l) => JSON.parse(l) as { level: string }).map((l) => l.level)).toEqual(['info', 'info', 'warn']);
+  });
+});
