@@ -105,6 +105,8 @@ export interface ParsedNode {
   /** A seed's sha256 of all its bytes, when it differs from `checksum` (the seed cache tells whitespace changes apart). */
   fileChecksum?: string;
   config: NodeConfig;
+  /** The configs written for it, unrendered (core/project/unrendered-config.ts): manifest.json's unrendered_config. Absent: none. */
+  unrenderedConfig?: Readonly<Record<string, unknown>>;
   description: string;
   columns: Record<string, ColumnInfo>;
   refs: RefCall[];

@@ -1,4 +1,5 @@
 // manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
+import { settledStoreFailures } from '../data-tests/store-failures.js';
 import { createHash } from 'node:crypto';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
@@ -325,7 +326,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     fqn: n.fqn,
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
-    config: withConfigDefaults(configJson(n.config, n.resourceType), n.resourceType),
+    config: withConfigDefaults(configJson(settledConfig(n.config, n.resourceType), n.resourceType), n.resourceType),
     tags: n.config.tags,
     description: n.description,
     columns: Object.fromEntries(
@@ -336,7 +337,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     docs: nodeDocs(n.config.docs),
     patch_path: n.patchPath ? `${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}` : null,
     build_path: null,
-    unrendered_config: {},
+    unrendered_config: n.unrenderedConfig ?? {},
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
     raw_code: dbtRawCode(n),
@@ -392,7 +393,8 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
             docsText(docs) +
             ',"patch_path":' +
             (n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null') +
-            ',"build_path":null,"unrendered_config":{}')) +
+            ',"build_path":null,"unrendered_config":')) +
+    unrenderedText(n.unrenderedConfig) +
     (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
     rawCodeText(dbtRawCode(n)) +
     (n.docBlocks ? ',"doc_blocks":' + JSON.stringify(n.docBlocks) : ',"doc_blocks":[]') +
@@ -459,10 +461,20 @@ const NO_CHECKSUM = '{"name":"none","checksum":""}';
 
 const SHOWN_TEXT = '{"show":true,"node_color":null}';
 
-/** From `group` to `unrendered_config` for a node in no group, with no docs config and no patch file (every generic test). */
-const PLAIN_GROUP_TO_CONFIG = `,"group":null,"docs":${SHOWN_TEXT},"patch_path":null,"build_path":null,"unrendered_config":{}`;
+/** From `group` to `unrendered_config`'s value for a node in no group, with no docs config and no patch file (every generic test). */
+const PLAIN_GROUP_TO_CONFIG = `,"group":null,"docs":${SHOWN_TEXT},"patch_path":null,"build_path":null,"unrendered_config":`;
 
-/** From `tags` to `unrendered_config` for such a node with no tags, description, columns or meta. */
+/** A node's unrendered_config as text: most nodes of a folder have equal ones, written as one string once. */
+function unrenderedText(config: Readonly<Record<string, unknown>> | undefined): string {
+  if (config === undefined) return '{}';
+  let text = UNRENDERED_TEXTS.get(config);
+  if (text === undefined) UNRENDERED_TEXTS.set(config, (text = JSON.stringify(config)));
+  return text;
+}
+
+const UNRENDERED_TEXTS = new WeakMap<object, string>();
+
+/** From `tags` to `unrendered_config`'s value for such a node with no tags, description, columns or meta. */
 const BARE_TAGS_TO_CONFIG = `,"tags":[],"description":"","columns":{},"meta":{}${PLAIN_GROUP_TO_CONFIG}`;
 
 function docsText(docs: unknown): string {
@@ -475,7 +487,14 @@ const NO_HOOKS = '"pre-hook":[],"post-hook":[]';
 const CONFIG_TEXTS = new Map<string, FlatTextMemo>();
 
 /** configJson's text: the config as it is followed by empty hooks, unless it names hooks itself. */
-function configText(config: NodeConfig, resourceType: string): string {
+/** A test's store_failures and store_failures_as as dbt settles them (a copy only for the few tests that set one). */
+function settledConfig(config: NodeConfig, resourceType: string): NodeConfig {
+  if (resourceType !== 'test' || ((config.store_failures === null || config.store_failures === undefined) && (config.store_failures_as === null || config.store_failures_as === undefined))) return config;
+  return { ...config, ...settledStoreFailures(config) } as NodeConfig;
+}
+
+function configText(raw: NodeConfig, resourceType: string): string {
+  const config = settledConfig(raw, resourceType);
   if (!isPlain(config)) return JSON.stringify(withConfigDefaults(configJson(config, resourceType), resourceType));
   if (resourceType === 'test') return testConfigText(config);
   // (A config remembered had none of the hook keys below: one with the same keys has none either.)

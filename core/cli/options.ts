@@ -6,6 +6,7 @@ import type { Timings } from './timings.js';
 import type { PartialParseState } from '../parser/partial/state.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogLevel } from './flag-sources.js';
 import type { WarnPolicy } from './warn-error.js';
+import { DBT_NO_OPS } from './console-only.js';
 
 export interface GlobalOptions {
   command: string;
@@ -167,23 +168,6 @@ export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run
   }
   return cmd.addHelpText('after', `\nAccepted for dbt and without effect in kiln, which has nothing they switch:\n  ${DBT_NO_OPS.map(([f]) => (f.includes(' ') ? f : `--[no-]${f}`)).join(', ')}`);
 }
-
-/**
- * dbt's flags that switch something kiln does not have, accepted so that a dbt command line runs
- * (each as --name and --no-name unless it takes a value), kept out of --help's option list.
- */
-const DBT_NO_OPS: readonly (readonly [flag: string, why: string])[] = [
-  ['use-colors-file', 'dbt.log is written without colours'],
-  ['--printer-width <n>', 'kiln lines are 80 columns'],
-  ['send-anonymous-usage-stats', 'kiln sends nothing anywhere'],
-  ['populate-cache', 'kiln looks relations up as it needs them'],
-  ['cache-selected-only', 'kiln looks relations up as it needs them'],
-  ['static-parser', 'kiln always uses its static path for simple templates'],
-  ['use-experimental-parser', 'kiln has one parser'],
-  ['introspect', 'kiln compiles introspective queries when they run'],
-  ['log-cache-events', 'kiln has no relation cache events'],
-  ['show-all-deprecations', 'kiln prints each warning it has'],
-];
 
 /** The console's options: every command has them (`kiln init` too). */
 export function addConsoleOptions(cmd: Command): Command {

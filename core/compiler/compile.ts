@@ -95,7 +95,7 @@ export class Compiler {
     if (!run?.batch) {
       node.compiledCode = sql;
       // (set only where there are some: most nodes never get the property)
-      if (ctes.length) node.extraCtes = ctes.map((c, i) => ({ id: order[i], sql: ` ${cteDefinition(c)}` }));
+      if (ctes.length) node.extraCtes = ctes.map((c, i) => ({ id: order[i], sql: cteDefinition(c) }));
       else if (node.extraCtes) node.extraCtes = undefined;
     }
     const onEphemeral = this.opts.onEphemeral;

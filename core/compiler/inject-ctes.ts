@@ -7,17 +7,36 @@ export interface Cte {
   readonly sql: string;
 }
 
-/** One CTE as injected (`__dbt__cte__x as (\n...\n)`); manifest.json's extra_ctes hold these. */
+/**
+ * One CTE as dbt 1.11 injects it: ` __dbt__cte__x as (\n<its compiled SQL as is>\n)`, after a
+ * space; manifest.json's extra_ctes hold these.
+ */
 export function cteDefinition(c: Cte): string {
-  return `${c.name} as (\n${c.sql.trim()}\n)`;
+  return ` ${c.name} as (\n${c.sql}\n)`;
 }
 
+/**
+ * The statement with the CTEs put in, laid out as dbt 1.11's inject_ctes_into_sql lays them out
+ * (its sqlparse tokens: an insertion after a token skips the whitespace that follows it):
+ * - a leading WITH (or WITH RECURSIVE): `with <ws>` + the CTEs joined by `, ` + `, ` + the rest;
+ * - none: `with` + the CTEs + a space, put before the statement's first token (its leading
+ *   whitespace kept in front).
+ */
 export function injectCtes(sql: string, ctes: readonly Cte[]): string {
   if (ctes.length === 0) return sql;
-  const list = ctes.map(cteDefinition).join(',\n');
+  const list = ctes.map(cteDefinition).join(', ');
   const at = leadingWith(sql);
-  if (at === null) return `with ${list}\n${sql.replace(/^\s+/, '')}`;
-  return `${sql.slice(0, at.end)} ${list},\n${sql.slice(at.end).replace(/^[ \t]*\n?/, '')}`;
+  if (at === null) {
+    const first = skipSpace(sql, 0);
+    return `${sql.slice(0, first)}with${list} ${sql.slice(first)}`;
+  }
+  const next = skipSpace(sql, at.end);
+  return `${sql.slice(0, next)}${list}, ${sql.slice(next)}`;
+}
+
+function skipSpace(sql: string, i: number): number {
+  while (i < sql.length && /\s/.test(sql[i])) i++;
+  return i;
 }
 
 /** If the first keyword of the statement is WITH (or WITH RECURSIVE), where it ends. */

@@ -6,6 +6,7 @@ import type { NodeConfig, ParsedNode, RefCall } from '../nodes.js';
 import { configUnder, mergeConfigs } from '../project/config-tree.js';
 import type { ConfigTree } from '../project/types.js';
 import { validateConfig } from '../project/config-schema.js';
+import { unrenderedTreeConfig, withOwnConfig } from '../project/unrendered-config.js';
 import { readTestEntry, type TestEntry } from './test-entry.js';
 import { genericTestName, modelArgument, testIdHash } from './test-names.js';
 import { fqnUnder } from '../parser/paths.js';
@@ -42,6 +43,10 @@ export interface DeclaredTest {
 export interface TestBuildContext {
   readonly projectName: string;
   readonly dataTestsTree: ConfigTree;
+  /** The same tree as written in dbt_project.yml (for unrendered_config). */
+  readonly unrenderedTree?: Readonly<Record<string, unknown>>;
+  /** Renders a config value of a test entry with Jinja in it, as dbt's TestBuilder does for unrendered_config (the value as written if it fails). */
+  readonly renderConfigString?: (value: string, loc: SourceLocation) => unknown;
   readonly problems: Problems;
   /** Renders an argument at parse time, recording refs/sources it makes. */
   readonly recordArgRefs: (value: string, loc: SourceLocation, refs: RefCall[], sources: [string, string][]) => void;
@@ -149,7 +154,9 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   out.meta = (raw.meta as Record<string, unknown>) ?? {};
   const config = out as NodeConfig;
   const naming = ctx.relationFor(shortName, config);
-  return {
+  const fastPath = entry.namespace === null && (entry.testName === 'unique' || entry.testName === 'not_null');
+  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), builderConfig(entry.config, shortName !== name ? shortName : undefined, fastPath, (v) => ctx.renderConfigString?.(v, t.loc) ?? v));
+  const node: ParsedNode = {
     uniqueId,
     resourceType: 'test',
     packageName: ctx.projectName,
@@ -177,6 +184,8 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
     columnName: t.columnName,
     attachedNode: target.attachedNode,
   };
+  if (hasKeys(unrenderedConfig)) node.unrenderedConfig = unrenderedConfig;
+  return node;
 }
 
 /** The texts every test of one test macro shares, made once (30,000 tests name a handful of macros). */
@@ -213,6 +222,30 @@ function testRawCode(testName: string, config: Readonly<Record<string, unknown>>
   for (const key of Object.keys(config)) if (!IS_CONFIG_ARG.has(key)) add(key, config[key]);
   if (hashedAlias !== undefined) add('alias', hashedAlias);
   return args ? `${call}{{ config(${args}) }}` : call;
+}
+
+/**
+ * The configs a generic test's entry sets, as dbt's TestBuilder collects them: those of
+ * CONFIG_ARGS first in its order, then the others of `config:`, each string with Jinja
+ * rendered, nulls left out; the short name as `alias` of a test whose name was hashed. For a
+ * test other than dbt's unique and not_null, dbt merges them twice (once more from the
+ * config() call of its raw_code), so its tags are listed twice.
+ */
+function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined, fastPath: boolean, render: (value: string) => unknown): Readonly<Record<string, unknown>> | null {
+  if (hashedAlias === undefined && !hasKeys(config)) return null;
+  const out: Record<string, unknown> = {};
+  const add = (key: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    out[key] = typeof value === 'string' && (value.includes('{{') || value.includes('{%')) ? render(value) : value;
+  };
+  for (const key of DBT_CONFIG_ARGS) add(key, config[key]);
+  for (const key of Object.keys(config)) if (!IS_CONFIG_ARG.has(key)) add(key, config[key]);
+  if (hashedAlias !== undefined && out.alias === undefined) out.alias = hashedAlias;
+  if (!fastPath && out.tags !== undefined) {
+    const tags = Array.isArray(out.tags) ? out.tags : [out.tags];
+    out.tags = [...tags, ...tags];
+  }
+  return out;
 }
 
 /** A test's columns and own tests: none. Shared by every test node (30,000 in a large project), frozen. */

@@ -7,6 +7,7 @@ import type { SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, Problems, type SourceLocation } from '../errors.js';
 import type { ColumnInfo, ConstraintDef, DocBlock, Exposure, GroupDef, MacroDef, Manifest, NodeConfig, ParsedNode, RefCall, SourceTable } from '../nodes.js';
 import { configForPath, configUnder, mergeConfigs } from '../project/config-tree.js';
+import { mergeConfigCalls, unrenderedTreeConfig, withOwnConfig } from '../project/unrendered-config.js';
 import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
 import { allConstraints, parseConstraints, parseRefText } from '../project/constraints.js';
@@ -396,6 +397,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     propertyFiles: propertyFiles.map((file) => ({ file, root: propertySources.get(file.path)?.root ?? '', checksum: propertySources.get(file.path)?.dbtChecksum ?? '' })),
     patches: patches.snapshot,
     tree: loaded.project.snapshots,
+    unrenderedTree: loaded.project.unrenderedTrees?.snapshots,
     target: profile.target,
     engine,
     deps,
@@ -519,6 +521,15 @@ export function parseProject(input: ParseInput): ParseOutput {
     const tctx: TestBuildContext = {
       projectName,
       dataTestsTree: loaded.project.dataTests,
+      unrenderedTree: loaded.project.unrenderedTrees?.data_tests,
+      renderConfigString: (value, loc) => {
+        const ctx = parseContext(deps, { name: '', resourceType: 'test', file: loc.file, database: '', schema: '', alias: '', config: {} }, profile.profileName, { refs: [], sources: [], configs: [] }, () => ({}));
+        try {
+          return engine.render(loc.file, value, ctx, { lineOffset: (loc.line ?? 1) - 1 });
+        } catch {
+          return value;
+        }
+      },
       problems,
       recordArgRefs,
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
@@ -650,7 +661,16 @@ export function parseProject(input: ParseInput): ParseOutput {
     // dbt files an analysis under `analysis/` in its path and fqn (AnalysisParser); the project's
     // `analyses:` folder configs above still match the folders as written.
     const nodeFqn = resourceType === 'analysis' ? [fqn[0]!, 'analysis', ...fqn.slice(1)] : fqn;
-    return finishNode({ f, name, fqn: nodeFqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
+    const node = finishNode({ f, name, fqn: nodeFqn, resourceType, uniqueId, config, patch, refs: record.refs, sources: record.sources, version, macros });
+    // unrendered_config: the folder configs as written (analyses take models:'), then the
+    // property file's config: and the config() calls, both rendered (as dbt 1.11).
+    const calls: Record<string, unknown> = {};
+    for (const kw of record.configs) mergeConfigCalls(calls, kw);
+    const trees = loaded.project.unrenderedTrees;
+    const fromTree = unrenderedTreeConfig(resourceType === 'test' ? trees?.data_tests : trees?.models, nodeFqn);
+    const unrendered = withOwnConfig(withOwnConfig(fromTree, patch?.config ?? null), calls);
+    if (Object.keys(unrendered).length) node.unrenderedConfig = unrendered;
+    return node;
   }
 
   /**
@@ -705,6 +725,8 @@ export function parseProject(input: ParseInput): ParseOutput {
     const treeCfg = rootTreeCfg(configForPath(loaded.project.seeds, fqn, 'seed'), 'seeds', fqn);
     const config = mergeConfigs(mergeConfigs(DEFAULTS.seed as Record<string, unknown>, treeCfg), patch?.config ?? {});
     const node = finishNode({ f, name, fqn, resourceType: 'seed', uniqueId: `seed.${projectName}.${name}`, config, patch, refs: [], sources: [] });
+    const unrendered = withOwnConfig(unrenderedTreeConfig(loaded.project.unrenderedTrees?.seeds, fqn), patch?.config ?? null);
+    if (Object.keys(unrendered).length) node.unrenderedConfig = unrendered;
     node.seedFile = f.absPath;
     // The CSV itself is read and validated before execution (see core/runner/preflight.ts).
     node.rawCode = '';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Problems, SourceLocation } from '../errors.js';
 import type { ColumnInfo, NodeConfig, ParsedNode, RefCall } from '../nodes.js';
 import { configForPath, mergeConfigs } from '../project/config-tree.js';
+import { mergeConfigCalls, unrenderedTreeConfig, withOwnConfig } from '../project/unrendered-config.js';
 import { validateConfig } from '../project/config-schema.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
 import type { ConfigTree, ProjectSourceFile, TargetConfig } from '../project/types.js';
@@ -27,6 +28,8 @@ export interface SnapshotParseInput {
   /** `snapshots:` entries without `relation:` describe block snapshots. */
   readonly patches: ReadonlyMap<string, NodePatch>;
   readonly tree: ConfigTree;
+  /** `snapshots:` of dbt_project.yml as written (for unrendered_config). */
+  readonly unrenderedTree?: Readonly<Record<string, unknown>>;
   readonly target: TargetConfig;
   readonly engine: TemplateEngine;
   readonly deps: ContextDeps;
@@ -144,6 +147,11 @@ function build(input: SnapshotParseInput, s: SnapshotSource): ParsedNode | null 
     loc: s.loc,
     dataTests: [...(s.patch?.dataTests ?? [])],
   };
+  // unrendered_config (core/project/unrendered-config.ts): the folders' as written, then the YAML's and config() calls'.
+  const calls: Record<string, unknown> = {};
+  for (const kw of record.configs) mergeConfigCalls(calls, kw);
+  const unrendered = withOwnConfig(withOwnConfig(unrenderedTreeConfig(input.unrenderedTree, s.fqn), s.patch?.config ?? null), calls);
+  if (Object.keys(unrendered).length) node.unrenderedConfig = unrendered;
   if (!normalized.enabled) return node;
   try {
     snapshotConfig(node);

@@ -253,6 +253,7 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
     seeds: trees.seeds ?? {},
     snapshots: trees.snapshots ?? {},
     dataTests: trees.data_tests ?? trees.tests ?? {},
+    unrenderedTrees: { models: asWritten(yf.value.models), seeds: asWritten(yf.value.seeds), snapshots: asWritten(yf.value.snapshots), data_tests: asWritten(yf.value.data_tests ?? yf.value.tests) },
     sources: trees.sources ?? {},
     analyses: trees.analyses ?? {},
     onRunStart,
@@ -325,4 +326,9 @@ function validateTree(
 function looksLikeConfigWithoutPlus(key: string, value: Record<string, unknown>): boolean {
   if (!KNOWN_CONFIG_KEYS.has(key)) return false;
   return Object.entries(value).every(([k, v]) => !k.startsWith('+') && !isPlainObject(v));
+}
+
+/** A tree of dbt_project.yml as written (a mapping), else nothing. */
+function asWritten(tree: unknown): Readonly<Record<string, unknown>> | undefined {
+  return isPlainObject(tree) ? tree : undefined;
 }

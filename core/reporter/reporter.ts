@@ -136,9 +136,18 @@ export class Reporter {
     else for (const l of lines) this.emit(level, l, {}, stream ?? (level === 'error' ? 'err' : 'out'));
   }
 
+  /** A run whose selection has nothing to build: dbt 1.11 prints no Concurrency line, and its NothingToDo warning without a prefix. */
+  nothingToDo(version: string, counts: string): void {
+    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
+    this.info(`Found ${counts}`, { event: 'project_found' });
+    this.emit('warn', 'Nothing to do. Try checking your model configs and model specification args', { event: 'nothing_to_do' });
+  }
+
   header(version: string, counts: string, threads: number, target: string): void {
     this.info(`Running with kiln=${version}`, { event: 'run_started', version });
     this.info(`Found ${counts}`, { event: 'project_found' });
+    // (dbt 1.11 leaves a line empty before and after the Concurrency line)
+    this.info('');
     this.info(`Concurrency: ${threads} thread${threads === 1 ? '' : 's'} (target='${target}')`, { event: 'concurrency', threads, target });
     this.info('');
   }
@@ -206,15 +215,17 @@ export class Reporter {
 
   /** `level`: dbt's for the line (a failed node's is an error: -q still shows it). */
   private line(left: string, right: string, data: Record<string, unknown>, level: 'info' | 'warn' | 'error' = 'info'): void {
-    const dots = Math.max(3, LINE_WIDTH - visible(left) - visible(right) - 2);
-    this.emit(level, `${left} ${this.c.dim('.'.repeat(dots))} ${right}`, data);
+    // dbt's format_fancy_output_line: `left ` filled with dots to 80 columns, then ` [status]`
+    // (a longer left part gets no dots).
+    const dots = LINE_WIDTH - visible(left) - 1;
+    this.emit(level, dots > 0 ? `${left} ${this.c.dim('.'.repeat(dots))} ${right}` : `${left}  ${right}`, data);
   }
 
   summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {
     const nodes = manifest.nodes;
     const { results } = summary;
     this.info('');
-    this.info(`Finished running ${finishedWhat} in ${summary.elapsedSeconds.toFixed(2)}s.`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
+    this.info(`Finished running ${finishedWhat}${humanTime(summary.elapsedSeconds)} (${summary.elapsedSeconds.toFixed(2)}s).`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
     const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
@@ -225,9 +236,13 @@ export class Reporter {
     const errors = failed.length + errorSkips.length + skipped.filter((r) => r.uniqueId.startsWith('operation.')).length;
     if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     this.info('');
-    if (errors === 0 && warned.length === 0) this.info(this.c.green('Completed successfully'));
-    else if (errors === 0) this.info(this.c.yellow(`Completed with ${warned.length} warning${warned.length === 1 ? '' : 's'}:`));
-    else this.info(this.c.red(`Completed with ${errors} error${errors === 1 ? '' : 's'}${warned.length ? ` and ${warned.length} warning${warned.length === 1 ? '' : 's'}` : ''}:`));
+    // dbt 1.11's EndOfRunSummary: a partial success (microbatch) is counted apart there, an error in the Done line.
+    const partial = failed.filter((r) => r.status === 'partial success').length;
+    const [errorsOf, partialOf, warningsOf] = [plural(errors - partial, 'error'), `${partial} partial ${partial === 1 ? 'success' : 'successes'}`, plural(warned.length, 'warning')];
+    if (errors > partial) this.info(this.c.red(`Completed with ${errorsOf}, ${partialOf}, and ${warningsOf}:`));
+    else if (partial > 0) this.info(this.c.yellow(`Completed with ${partialOf} and ${warningsOf}`));
+    else if (warned.length > 0) this.info(this.c.yellow(`Completed with ${warningsOf}:`));
+    else this.info(this.c.green('Completed successfully'));
     for (const r of failed) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const told = new Set<string>();
     for (const r of errorSkips) {
@@ -238,16 +253,15 @@ export class Reporter {
     for (const r of warned) this.nodeProblem(r, nodes.get(r.uniqueId), manifest.packageRoots);
     const pass = results.filter((r) => r.status === 'success' || r.status === 'pass').length;
     const noop = results.filter((r) => r.status === 'no-op').length;
-    // dbt 1.11 always prints NO-OP=; kiln only when a build reported an exposure, so that the
-    // line of a run without one stays as it was.
+    // dbt 1.11's StatsLine, NO-OP= included whatever the command (run, build, test, seed, snapshot).
     this.info('');
-    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length}${noop ? ` NO-OP=${noop}` : ''} TOTAL=${results.length}`, {
+    this.info(`Done. PASS=${pass} WARN=${warned.length} ERROR=${failed.length} SKIP=${skipped.length} NO-OP=${noop} TOTAL=${results.length}`, {
       event: 'summary',
       pass,
       warn: warned.length,
       error: failed.length,
       skip: skipped.length,
-      ...(noop ? { no_op: noop } : {}),
+      no_op: noop,
       total: results.length,
     });
   }
@@ -270,12 +284,22 @@ export class Reporter {
     const where = node?.originalFilePath ?? (operation ? (r.error?.loc?.file ?? 'dbt_project.yml') : '');
     this.emit(r.status === 'warn' ? 'warn' : 'error', `${word} in ${kind} ${name} (${where})`, {}, 'out');
     if (r.error) this.kilnError(r.error, 'error', 'out');
-    else this.info(`  ${r.message}`);
-    if (r.storedFailures) this.info(`  failing rows stored in ${r.storedFailures}`);
+    // (dbt indents an error's message, not a warning's: RunResultError and RunResultWarningMessage)
+    else this.info(r.status === 'warn' ? r.message : `  ${r.message}`);
+    // dbt 1.11's print_run_result_error: an empty line before the compiled code's path, and
+    // before the query that shows the stored failing rows.
     if (node && r.compiledCode !== null && node.resourceType !== 'seed') {
+      this.info('');
       this.info(`  compiled code at target/compiled/${nodeSqlPath(node, roots)}`);
     } else if (operation && r.compiledCode !== null) {
+      this.info('');
       this.info(`  compiled code at target/compiled/${operationSqlPathOfId(r.uniqueId)}`);
+    }
+    if (r.storedFailures) {
+      const query = `select * from ${r.storedFailures}`;
+      const border = '-'.repeat(query.length);
+      this.info('');
+      this.info(`  See test failures:\n  ${border}\n  ${query}\n  ${border}`);
     }
   }
 }
@@ -330,4 +354,15 @@ export function countPhrase(nodes: Iterable<ParsedNode>, hooks = 0, exposures = 
   const plural: Readonly<Record<string, string>> = { test: 'data tests', unit_test: 'unit tests', analysis: 'analyses' };
   const keys = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return keys.map((k) => `${counts.get(k)} ${(counts.get(k) === 1 ? k : (plural[k] ?? `${k}s`)).replace('_', ' ')}`).join(', ') || 'nothing';
+}
+
+/** dbt's pluralize: `1 error`, `0 errors`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** dbt's humanize_execution_time: ` in 0 hours 1 minutes and 2.50 seconds`. */
+function humanTime(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return ` in ${Math.floor(minutes / 60)} hours ${minutes % 60} minutes and ${(seconds - minutes * 60).toFixed(2)} seconds`;
 }

@@ -3,6 +3,7 @@
 // in flight and skip what has not started. Ephemeral nodes complete instantly (they are CTEs).
 // Where the connection can (Connection.executeGroup), several ready views share one round trip,
 // each still its own transaction and result.
+import { storesFailuresAs } from '../data-tests/store-failures.js';
 import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type GroupResult, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
@@ -200,7 +201,7 @@ export class Runner {
       for (const e of exposuresOf.get(id) ?? []) {
         const left = exposureWaits.get(e.uniqueId)! - 1;
         exposureWaits.set(e.uniqueId, left);
-        if (left === 0) reportExposure(e, results.get(id)?.threadId ?? 'Thread-1');
+        if (left === 0) reportExposure(e, results.get(id)?.threadId ?? 'Thread-1 (worker)');
       }
       const freedTests: string[] = [];
       for (const child of childrenOf.get(id) ?? []) {
@@ -390,7 +391,7 @@ export class Runner {
     };
 
     const worker = async (workerNo: number) => {
-      const thread = `Thread-${workerNo}`;
+      const thread = `Thread-${workerNo} (worker)`;
       let conn: Connection | null = null;
       try {
         for (;;) {
@@ -449,7 +450,7 @@ export class Runner {
     };
 
     // Exposures with no parent in the run have nothing to wait for.
-    for (const e of exposures) if (exposureWaits.get(e.uniqueId) === 0) reportExposure(e, 'Thread-1');
+    for (const e of exposures) if (exposureWaits.get(e.uniqueId) === 0) reportExposure(e, 'Thread-1 (worker)');
     const workers = Array.from({ length: Math.max(1, this.opts.threads) }, (_, i) => worker(i + 1));
     await Promise.all(workers);
     const ordered = reported.map((n) => results.get(n.uniqueId)!).filter(Boolean);
@@ -529,7 +530,7 @@ export class Runner {
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
     const wanted = new Map<string, { database: string; schema: string }>();
     for (const n of nodes) {
-      if (n.resourceType === 'test' && !(n.config.store_failures === true || (n.config.store_failures === null && this.opts.storeFailures))) continue;
+      if (n.resourceType === 'test' && !storesFailuresAs(n.config, this.opts.storeFailures)) continue;
       wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema });
     }
     if (wanted.size === 0) return;
@@ -1018,8 +1019,9 @@ export class Runner {
     const errorIf = String(c.error_if ?? '!= 0');
     const limit = c.limit !== null && c.limit !== undefined ? `\nlimit ${Number(c.limit)}` : '';
     let storedFailures: string | null = null;
-    if (c.store_failures === true || (c.store_failures === null && this.opts.storeFailures)) {
-      const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: 'table' } };
+    const storeAs = storesFailuresAs(c, this.opts.storeFailures);
+    if (storeAs) {
+      const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: storeAs } };
       await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements, undefined, attempt);
       storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
     }

@@ -45,7 +45,7 @@ describe('kiln CLI', () => {
     expect(fs.existsSync(path.join(dir, 'dbt_project.yml'))).toBe(true);
     const build = kilnProcess(['build'], dir);
     expect(build.code, build.output).toBe(0);
-    expect(build.stdout).toMatch(/Done\. PASS=36 WARN=0 ERROR=0 SKIP=0 TOTAL=36/);
+    expect(build.stdout).toMatch(/Done\. PASS=36 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=36/);
     expect(fs.existsSync(path.join(dir, 'shop.duckdb'))).toBe(true);
     const again = kilnProcess(['init', 'demo'], parent);
     expect(again.code).toBe(2);

@@ -63,7 +63,7 @@ export async function freshnessCommand(opts: GlobalOptions & { output?: string }
       },
       execution_time: r.executionTime,
       adapter_response: {},
-      thread_id: 'Thread-1',
+      thread_id: 'Thread-1 (worker)',
       timing: [],
       error: r.error?.message,
     })),

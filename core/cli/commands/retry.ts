@@ -83,7 +83,8 @@ function previousOptions(a: Json): Omit<GlobalOptions, 'command' | 'logFormat' |
     defer: a.defer === true,
     favorState: a.favor_state === true,
     target: str('target'),
-    vars: str('vars'),
+    // (a mapping as dbt writes it, or text as kiln wrote it before)
+    vars: str('vars') ?? (a.vars && typeof a.vars === 'object' && !Array.isArray(a.vars) && Object.keys(a.vars).length ? JSON.stringify(a.vars) : undefined),
     threads: typeof a.threads === 'number' ? a.threads : undefined,
     fullRefresh: a.full_refresh === true,
     failFast: a.fail_fast === true,

@@ -149,15 +149,15 @@ interface RunSetup {
 }
 
 async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures, meta, writer }: RunSetup): Promise<number> {
-  reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0 && exposures.length === 0) {
-    reporter.warn('Nothing to do: the selection matched no nodes to build. Check --select/--exclude.');
+    reporter.nothingToDo(KILN_VERSION, foundPhrase(session.manifest));
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
     return ExitCode.OK;
   }
+  reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
   // A database's warning comes from a driver's event handler: made an error by --warn-error, it
@@ -383,7 +383,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts) }, session.adapter.adapterResponse, resultTexts.textOf));
+    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts, session.loaded.cliVars) }, session.adapter.adapterResponse, resultTexts.textOf));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
@@ -413,7 +413,8 @@ function cloneState(session: Session, opts: GlobalOptions): StateManifest {
   return previousState(session, opts).manifest();
 }
 
-function argsOf(opts: GlobalOptions): Record<string, unknown> {
+/** run_results.json's `args`; `vars` parsed, as dbt writes them (a mapping, not the text given). */
+function argsOf(opts: GlobalOptions, cliVars: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return {
     select: opts.select ?? [],
     exclude: opts.exclude ?? [],
@@ -423,7 +424,7 @@ function argsOf(opts: GlobalOptions): Record<string, unknown> {
     defer: !!opts.defer,
     favor_state: !!opts.favorState,
     target: opts.target ?? null,
-    vars: opts.vars ?? '{}',
+    vars: cliVars,
     threads: opts.threads ?? null,
     full_refresh: !!opts.fullRefresh,
     fail_fast: !!opts.failFast,

@@ -25,11 +25,13 @@ import { codeFingerprint } from './cache-key.js';
 import { targetPathOverride } from '../../project/target-path.js';
 import { normalizeRoot, skippedRoots } from '../../project/discover.js';
 import { graphSplices, moveTailRanges, readWarmRecord, rerenderStatic, saveWarmRecord, type Rerendered, type Splice, type WarmRecord } from './warm-render.js';
-import type { JinjaOptions, ModelJson } from './warm-jinja.js';
+import type { JinjaOptions, JinjaRerendered, ModelJson } from './warm-jinja.js';
 import type { ProjectFile } from '../../project/types.js';
 import { isSeedStamp } from '../../seeds/seed-stamp.js';
 import { dbtChecksum, pyStrip } from '../../project/dbt-strip.js';
 import type { WrittenStat } from '../../artifacts/file-writes.js';
+import { CONSOLE_ONLY_OPTIONS } from '../../cli/console-only.js';
+import { FLAG_SOURCES } from '../../cli/flag-sources.js';
 
 /** The record, in the target folder. */
 export const COMPILE_STATE_FILE = 'kiln_compile_state.bin';
@@ -156,12 +158,9 @@ export interface CompileReport {
   readonly printed?: readonly { readonly name: string; readonly output: string }[];
 }
 
-/** The options that decide what compile writes (cosmetic ones, like the log format, left out). */
+/** The options that decide what compile writes (console-only ones, like the log format, left out). */
 function argsKey(opts: object, root: string): string {
-  // (what only changes the console, or dbt's flags kiln accepts and has nothing for)
-  const skip = new Set(['logFormat', 'color', 'printTimings', 'debug', 'timings', 'parseState', 'useColors', 'quiet', 'logLevel', 'warnings',
-    'logPath', 'logLevelFile', 'logFormatFile', 'useColorsFile', 'printerWidth', 'sendAnonymousUsageStats', 'populateCache', 'cacheSelectedOnly',
-    'staticParser', 'useExperimentalParser', 'introspect', 'logCacheEvents', 'showAllDeprecations']);
+  const skip = CONSOLE_ONLY_OPTIONS;
   const parts: [string, unknown][] = Object.entries(opts).filter(([k, v]) => !skip.has(k) && v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
   return createHash('sha256')
     .update(JSON.stringify([FORMAT, codeFingerprint(), process.version, root, parts]))
@@ -172,8 +171,12 @@ function envDigest(salt: string, name: string, value: string | undefined): strin
   return value === undefined ? null : createHash('sha256').update(`${salt}\0${name}\0${value}`).digest('hex');
 }
 
-/** Env vars that change only what is printed (KILN_PROFILE: the phase timings). */
-const COSMETIC_ENV = new Set(['KILN_PROFILE']);
+/**
+ * Env vars that change only what is printed: KILN_PROFILE (the phase timings) and dbt's for the
+ * console-only options (DBT_QUIET, DBT_LOG_LEVEL, ...). A template reading one with env_var()
+ * still has it recorded (envReads).
+ */
+const COSMETIC_ENV = new Set(['KILN_PROFILE', ...FLAG_SOURCES.filter((f) => CONSOLE_ONLY_OPTIONS.has(f.key)).map((f) => f.env)]);
 
 /** Env vars kiln or dbt read directly: their names by prefix, and HOME (~/.dbt). */
 function envOfInterest(): string[] {
@@ -381,6 +384,7 @@ interface NodeJson {
   compiled_code?: unknown;
   checksum?: { checksum?: unknown };
   config?: { materialized?: unknown } & Record<string, unknown>;
+  unrendered_config?: Record<string, unknown>;
 }
 
 /**
@@ -515,7 +519,7 @@ async function recompileChanged(state: CompileState, abs: (row: number) => strin
  * compiled_code, refs, sources and depends_on in `node`, and adds to `graph` the parent_map and
  * child_map splices its new parents need (one model's parents at most may change per compile).
  */
-function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { readonly config?: Record<string, unknown> }, fd: number, size: number, graph: Splice[]): boolean {
+function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & Pick<JinjaRerendered, 'config' | 'calls'>, fd: number, size: number, graph: Splice[]): boolean {
   if (typeof node.unique_id !== 'string' || typeof node.name !== 'string' || !node.depends_on || !Array.isArray(node.depends_on.nodes)) return false;
   const before = node.depends_on.nodes as string[];
   if (JSON.stringify(before) !== JSON.stringify(r.dependsOn)) {
@@ -532,6 +536,16 @@ function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { rea
     const self = Object.hasOwn(warm.refs, node.name) ? warm.refs[node.name] : undefined;
     if (self && self[0] === node.unique_id && Array.isArray(self[3])) self[3][3] = r.materialized[1] === 'view' ? 'view' : 'table';
     if (!r.config) node.config.materialized = r.materialized[1];
+    // unrendered_config has the calls' value (they are applied last), when no other change came with it.
+    if (!r.calls) {
+      if (node.unrendered_config?.materialized !== r.materialized[0]) return false;
+      node.unrendered_config.materialized = r.materialized[1];
+    }
+  }
+  if (r.calls) {
+    const next = unrenderedAfter(node.unrendered_config, r.calls.before, r.calls.after);
+    if (!next) return false;
+    node.unrendered_config = next;
   }
   // depends_on.macros: the body's calls, then its hooks' (which the record cannot tell apart): a
   // model with hooks keeps its list only when the body's calls stay as they were.
@@ -547,6 +561,20 @@ function applyRerendered(warm: WarmRecord, node: NodeJson, r: Rerendered & { rea
   node.sources = r.sources;
   node.depends_on.nodes = r.dependsOn;
   return true;
+}
+
+/**
+ * unrendered_config after the config() calls changed from `before` to `after`: the folders'
+ * and property file's keys as they were, the calls' keys over them (core/project/unrendered-config.ts).
+ * Exact when the old calls' keys come first in the new calls, in their order (a new key, unless
+ * the folders set it, goes last); null otherwise, or when a key the calls set is set no more.
+ */
+function unrenderedAfter(entry: Record<string, unknown> | undefined, before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> | null {
+  if (!entry) return null;
+  const oldKeys = Object.keys(before);
+  const newKeys = Object.keys(after);
+  if (oldKeys.some((k, i) => newKeys[i] !== k || !Object.hasOwn(entry, k))) return null;
+  return { ...entry, ...after };
 }
 
 function hasHooks(config: unknown): boolean {

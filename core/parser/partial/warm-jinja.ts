@@ -20,6 +20,7 @@
 // - refs and sources not in the record (unknown names fail as a full compile fails);
 // - config() calls that change anything but the keys of LOCAL_KEYS (a materialization other than
 //   ephemeral, incremental settings), drop one of them, or set names (database, schema, alias).
+import { mergeConfigCalls } from '../../project/unrendered-config.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Problems } from '../../errors.js';
@@ -78,6 +79,8 @@ export interface ModelJson {
 export interface JinjaRerendered extends Rerendered {
   /** The entry's new `config` (absent: unchanged). */
   readonly config?: Record<string, unknown>;
+  /** The config() calls merged as dbt merges them, before and after (absent: the same), for unrendered_config. */
+  readonly calls?: { readonly before: Record<string, unknown>; readonly after: Record<string, unknown> };
 }
 
 /** Thrown by the resolver for a ref or source the record cannot answer. */
@@ -222,6 +225,9 @@ async function rerender(record: WarmRecord, env: Env, node: ModelJson, oldRaw: s
   if (!env.builtins.loaded && (needsBuiltins(env.builtins.names, oldRaw) || needsBuiltins(env.builtins.names, newRaw))) env.builtins.load();
   const before = parseRender(env, node, oldRaw);
   const after = parseRender(env, node, newRaw);
+  // (as written in the calls, before validation: what a full parse records as unrendered_config)
+  const calls = { before: mergedCalls(before.configs), after: mergedCalls(after.configs) };
+  const sameCalls = JSON.stringify(calls.before) === JSON.stringify(calls.after);
   // The same calls (plain data, equal) validate alike, to what the entry has; others are validated.
   const same = before.configs.length === after.configs.length && before.configs.every((c, i) => isData(c) && isData(after.configs[i]) && JSON.stringify(c) === JSON.stringify(after.configs[i]));
   if (!same) {
@@ -260,8 +266,15 @@ async function rerender(record: WarmRecord, env: Env, node: ModelJson, oldRaw: s
     dependsOn,
     macros: after.macros,
     ...(config === 'same' ? {} : { config }),
+    ...(sameCalls ? {} : { calls }),
     ...(typeof from === 'string' && typeof to === 'string' && from !== to ? { materialized: [from, to] as [string, string] } : {}),
   };
+}
+
+function mergedCalls(configs: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kw of configs) mergeConfigCalls(out, kw);
+  return out;
 }
 
 /** What the parse-time render records (config() calls as made: validated only when they changed). */

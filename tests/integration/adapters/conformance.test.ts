@@ -42,7 +42,7 @@ describe.each(targets)('adapter conformance: $name', (target: AdapterTarget) => 
 
   it('builds project-template with the rows dbt produces', async () => {
     const { dir, stdout } = await buildTemplate(target);
-    expect(stdout).toMatch(/Done\. PASS=36 WARN=0 ERROR=0 SKIP=0 TOTAL=36/);
+    expect(stdout).toMatch(/Done\. PASS=36 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=36/);
     const rels = await target.relations(dir);
     expect(rels).toEqual(expected.relations.map(({ name, type }) => ({ name, type })).sort((a, b) => a.name.localeCompare(b.name)));
     for (const rel of expected.relations) {
@@ -123,7 +123,7 @@ describe.each(targets)('adapter conformance: $name', (target: AdapterTarget) => 
     expect(r.stdout).toMatch(/FAIL 1 unique_a_id/);
     expect(r.stdout).toMatch(/WARN 1 not_null_a_id/);
     expect(r.stdout).toMatch(/SKIP relation \w+\.b/);
-    expect(r.stdout).toMatch(/Done\. PASS=1 WARN=1 ERROR=1 SKIP=1 TOTAL=4/);
+    expect(r.stdout).toMatch(/Done\. PASS=1 WARN=1 ERROR=1 SKIP=1 NO-OP=0 TOTAL=4/);
   });
   it('builds odd identifiers: mixed case, spaces, quotes, reserved words, unicode', async () => {
     const dir = await project({
@@ -139,7 +139,7 @@ describe.each(targets)('adapter conformance: $name', (target: AdapterTarget) => 
     for (const run of [1, 2]) {
       const r = await kiln(['build'], dir);
       expect(r.code, `build ${run}: ${r.output}`).toBe(0);
-      expect(r.stdout).toMatch(/Done\. PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7/);
+      expect(r.stdout).toMatch(/Done\. PASS=7 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=7/);
     }
     // Trino's connectors fold every name to lower case, quoted or not.
     const n = (name: string): string => (target.foldsIdentifierCase ? name.toLowerCase() : name);
@@ -275,7 +275,7 @@ describe.each(targets)('adapter conformance: $name', (target: AdapterTarget) => 
     expect(r.stdout).toMatch(/ERROR creating sql table model \w+\.bad/);
     expect(r.stdout).toMatch(/SKIP relation \w+\.child/);
     expect(r.stdout).toMatch(/SKIP relation \w+\.grandchild/);
-    expect(r.stdout).toMatch(/Done\. PASS=3 WARN=0 ERROR=1 SKIP=2 TOTAL=6/);
+    expect(r.stdout).toMatch(/Done\. PASS=3 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=6/);
     expect(r.stdout).toMatch(/Failure in model bad \(models\/bad\.sql\)\n.*error\[KLN501\] .*no_such_column/);
     expect(r.stdout).toMatch(/--> models\/bad\.sql/);
     expect(r.output).not.toMatch(/\n\s+at /); // no stack trace

@@ -108,7 +108,8 @@ describe.each([duckdbTarget(), postgresTarget()])('data tests: $name', (target: 
 
   it('stores failing rows and says where, and exits 1', async () => {
     expect(out.code).toBe(1);
-    expect(out.stdout).toMatch(/failing rows stored in .*dbt_test__audit.*relationships_people_v_team_id__id__ref_teams_/);
+    // dbt 1.11: "  See test failures:" and the query on the stored rows between two borders
+    expect(out.stdout).toMatch(/See test failures:\n +-+\n +select \* from .*dbt_test__audit.*relationships_people_v_team_id__id__ref_teams_.*\n +-+/);
     const rows = await target.query(dir, `select from_field from ${target.schema}_dbt_test__audit.relationships_people_v_team_id__id__ref_teams_`);
     expect(rows.map((r) => Number(r.from_field))).toEqual([30]);
     expect(out.stdout).toMatch(/Got 1 result, configured to fail if != 0/);

@@ -46,8 +46,9 @@ function compiledFiles(dir: string): string[] {
     .sort();
 }
 
-const EPH_CTE = ' __dbt__cte__eph as (\nselect id from "p"."main"."base"\n)';
-const EPH2_CTE = ' __dbt__cte__eph2 as (\nselect id from __dbt__cte__eph\n)';
+// (each ephemeral's compiled code as it is, its leading newline kept: dbt-core 1.11.16's text)
+const EPH_CTE = ' __dbt__cte__eph as (\n\nselect id from "p"."main"."base"\n)';
+const EPH2_CTE = ' __dbt__cte__eph2 as (\n\nselect id from __dbt__cte__eph\n)';
 
 describe('kiln compile as dbt 1.11 compiles', () => {
   it('writes every model (ephemeral ones too), data test and project hook under target/compiled', async () => {
@@ -64,7 +65,9 @@ describe('kiln compile as dbt 1.11 compiles', () => {
     ]);
     const read = (f: string) => fs.readFileSync(path.join(dir, 'target/compiled/p', f), 'utf8');
     expect(read('dbt_project.yml/hooks/p-on-run-end-0.sql')).toBe('select 3');
-    expect(read('models/eph2.sql')).toBe('with __dbt__cte__eph as (\nselect id from "p"."main"."base"\n)\nselect id from __dbt__cte__eph');
+    expect(read('models/eph2.sql')).toBe('\nwith __dbt__cte__eph as (\n\nselect id from "p"."main"."base"\n) select id from __dbt__cte__eph');
+    // dbt-core 1.11.16's compiled_code of the model inlining two
+    expect(manifest(dir).nodes['model.p.child']!.compiled_code).toBe('\nwith __dbt__cte__eph as (\n\nselect id from "p"."main"."base"\n),  __dbt__cte__eph2 as (\n\nselect id from __dbt__cte__eph\n) select * from __dbt__cte__eph2');
     const nodes = manifest(dir).nodes;
     expect(nodes['operation.p.p-on-run-end-0']).toMatchObject({
       compiled_path: 'target/compiled/p/./dbt_project.yml/hooks/p-on-run-end-0.sql',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
+import { queryDuckDb } from '../../helpers/duckdb-query.js';
 
 const PROFILE = 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 1\n';
 
@@ -176,5 +177,163 @@ describe('exposures in manifest.json as dbt 1.11 writes them', () => {
     expect(JSON.stringify(e.config)).toBe(JSON.stringify({ enabled: true, tags: ['aa', 'mm', 'zz'], meta: { top: 1, conf: 2 } }));
     expect(e.meta).toEqual({ top: 1, conf: 2 });
     expect(e.tags).toEqual(['aa', 'mm', 'zz']);
+  });
+});
+
+describe("data tests' unrendered_config as dbt 1.11 writes it", () => {
+  it('the folder configs as written, then the entry or config() calls (checked with dbt-core 1.11.16)', async () => {
+    const dir = testdir({
+      'dbt_project.yml':
+        "name: shop\nprofile: p\nvars:\n  floor: 250\ndata_tests:\n  shop:\n    +store_failures: false\n    +meta: {k: \"{{ target.name }}\"}\n    sub:\n      +severity: \"{{ 'warn' }}\"\n    marts:\n      +tags: [\"mt\"]\n",
+      'profiles.yml': PROFILE,
+      'models/marts/customers.sql': 'select 1 as customer_id, 2 as number_of_orders',
+      'models/marts/_marts.yml': `version: 2
+models:
+  - name: customers
+    data_tests:
+      - expr_true:
+          arguments:
+            expr: "customer_id is not null"
+          config:
+            severity: warn
+            warn_if: ">10"
+            meta: {owner: "{{ var('floor') }}"}
+    columns:
+      - name: customer_id
+        data_tests:
+          - unique:
+              config:
+                severity: warn
+                where: "customer_id > 0"
+                tags: ["pk", "{{ 'x' ~ 'y' }}"]
+                store_failures: true
+          - not_null:
+              severity: error
+              tags: colonly
+          - relationships:
+              arguments:
+                to: ref('customers')
+                field: customer_id
+      - name: number_of_orders
+        data_tests:
+          - not_null:
+              config:
+                where: "number_of_orders >= {{ var('floor') }}"
+                severity: "{{ 'warn' }}"
+                limit: 5
+                fail_calc: "count(*)"
+                custom_key: "{{ 1 + 1 }}"
+                enabled: true
+          - accepted_values:
+              name: my_named_test
+              arguments:
+                values: [0, 1, 2]
+              config:
+                tags: [named]
+                error_if: ">100"
+`,
+      'tests/generic/expr.sql': '{% test expr_true(model, expr) %}\nselect * from {{ model }} where not ({{ expr }})\n{% endtest %}\n',
+      'tests/assert_positive.sql': "{{ config(severity='warn', tags=['sing'], where=var('w', 'amount > 0'), meta={'a': 1}) }}\nselect * from {{ ref('customers') }} where customer_id < 0\n",
+      'tests/assert_plain_cfg.sql': '{{ config(store_failures=true) }}\n{{ config(limit=3) }}\nselect 1 as x where false\n',
+      'tests/sub/assert_sub.sql': 'select 1 as y where false\n',
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; unrendered_config: unknown }> }).nodes;
+    const of = (name: string) => JSON.stringify(Object.values(nodes).find((n) => n.name === name)!.unrendered_config);
+    const tree = '"store_failures":false,"meta":{"k":"{{ target.name }}"}';
+    // (key order as dbt's: a key the folders set keeps its place)
+    expect(of('unique_customers_customer_id')).toBe(`{"store_failures":true,"meta":{"k":"{{ target.name }}"},"tags":["pk","{{ 'x' ~ 'y' }}"],"severity":"warn","where":"customer_id > 0"}`);
+    expect(of('not_null_customers_customer_id')).toBe(`{${tree},"tags":"colonly","severity":"error"}`);
+    expect(of('not_null_customers_number_of_orders')).toBe(`{${tree},"tags":["mt"],"severity":"warn","enabled":true,"where":"number_of_orders >= 250","limit":5,"fail_calc":"count(*)","custom_key":"2"}`);
+    // A test other than unique and not_null: dbt merges its entry's configs twice (tags listed twice).
+    expect(of('my_named_test')).toBe(`{${tree},"tags":["named","named"],"error_if":">100"}`);
+    expect(of('expr_true_customers_customer_id_is_not_null')).toBe(`{"store_failures":false,"meta":{"owner":"{{ var('floor') }}"},"tags":["mt"],"severity":"warn","warn_if":">10"}`);
+    // A hashed name: its short name as the alias.
+    expect(of('relationships_customers_customer_id__customer_id__ref_customers_')).toBe(`{${tree},"tags":["mt"],"alias":"relationships_customers_ee5c1285fef89873b45e9053305ce185"}`);
+    // Singular tests: their config() calls, rendered and merged in order.
+    expect(of('assert_positive')).toBe('{"store_failures":false,"meta":{"a":1},"severity":"warn","tags":["sing"],"where":"amount > 0"}');
+    expect(of('assert_plain_cfg')).toBe(`{"store_failures":true,"meta":{"k":"{{ target.name }}"},"limit":3}`);
+    expect(of('assert_sub')).toBe(`{${tree},"severity":"{{ 'warn' }}"}`);
+    // (a model with nothing configured for it)
+    expect(of('customers')).toBe('{}');
+  });
+});
+
+describe("models', seeds', snapshots' and analyses' unrendered_config as dbt 1.11 writes it", () => {
+  it('folder configs as written, then the property file config:, then config() calls (checked with dbt-core 1.11.16)', async () => {
+    const dir = testdir({
+      'dbt_project.yml': `name: shop
+profile: p
+vars:
+  floor: 250
+models:
+  shop:
+    +materialized: view
+    staging:
+      +tags: ["staging"]
+    marts:
+      +materialized: table
+      +tags: ["marts"]
+      +meta: {owner: "{{ target.name }}"}
+      customers:
+        +persist_docs: {relation: true}
+seeds:
+  shop:
+    +tags: ["raw"]
+    raw_orders:
+      +quote_columns: false
+`,
+      'profiles.yml': PROFILE,
+      'models/staging/stg.sql': 'select 1 as id',
+      'models/marts/orders.sql': "{{ config(tags=['t_' ~ 'sql'], meta={'m': var('floor')}) }}\n{{ config(tags=['second']) }}\nselect * from {{ ref('stg') }}",
+      'models/marts/customers.sql': "select * from {{ ref('stg') }}",
+      'models/marts/plain.sql': "select * from {{ ref('stg') }}",
+      'models/marts/_marts.yml': 'version: 2\nmodels:\n  - name: customers\n    config:\n      tags: ["yml"]\n      contract: {enforced: false}\n',
+      'seeds/raw_orders.csv': 'id\n1\n',
+      'seeds/raw_payments.csv': 'amount\n1\n',
+      'seeds/_seeds.yml': 'version: 2\nseeds:\n  - name: raw_payments\n    config:\n      column_types: {amount: integer}\n      tags: ["pay"]\n',
+      'snapshots/snap.yml': "snapshots:\n  - name: orders_snap\n    relation: ref('stg')\n    config:\n      unique_key: id\n      strategy: check\n      check_cols: all\n",
+      'analyses/a1.sql': "{{ config(tags=['an']) }}\nselect 1 as a\n",
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { unrendered_config: unknown }> }).nodes;
+    const of = (id: string) => JSON.stringify(nodes[id]!.unrendered_config);
+    expect(of('model.shop.stg')).toBe('{"materialized":"view","tags":["staging"]}');
+    // config() calls merged (tags appended), rendered; the folders' meta replaced whole
+    expect(of('model.shop.orders')).toBe('{"materialized":"table","tags":["t_sql","second"],"meta":{"m":250}}');
+    expect(of('model.shop.customers')).toBe(`{"materialized":"table","tags":["yml"],"meta":{"owner":"{{ target.name }}"},"persist_docs":{"relation":true},"contract":{"enforced":false}}`);
+    expect(of('model.shop.plain')).toBe(`{"materialized":"table","tags":["marts"],"meta":{"owner":"{{ target.name }}"}}`);
+    // analyses take the models: folder configs
+    expect(of('analysis.shop.a1')).toBe('{"materialized":"view","tags":["an"]}');
+    expect(of('seed.shop.raw_payments')).toBe('{"tags":["pay"],"column_types":{"amount":"integer"}}');
+    expect(of('seed.shop.raw_orders')).toBe('{"tags":["raw"],"quote_columns":false}');
+    expect(of('snapshot.shop.orders_snap')).toBe('{"unique_key":"id","strategy":"check","check_cols":"all"}');
+  });
+});
+
+describe('store_failures and store_failures_as as dbt 1.11 settles them', () => {
+  it('in manifest.json and in what is stored (checked with dbt-core 1.11.16)', async () => {
+    const test = (name: string, config: string) => `          - not_null:\n              name: ${name}\n              config: {${config}, severity: warn}\n`;
+    const dir = testdir({
+      'dbt_project.yml': 'name: sf\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/m.sql': 'select 1 as id union all select null',
+      'models/s.yml':
+        'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n' +
+        test('t_true', 'store_failures: true') +
+        test('t_false', 'store_failures: false') +
+        test('t_view', 'store_failures_as: view') +
+        test('t_eph', 'store_failures_as: ephemeral, store_failures: true') +
+        test('t_none', 'enabled: true'),
+    });
+    const r = await kiln(['build'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; config: Record<string, unknown> }> }).nodes;
+    const settled = Object.fromEntries(Object.values(nodes).filter((n) => n.name.startsWith('t_')).map((n) => [n.name, [n.config.store_failures, n.config.store_failures_as]]));
+    expect(settled).toEqual({ t_true: [true, 'table'], t_false: [false, 'ephemeral'], t_view: [true, 'view'], t_eph: [false, 'ephemeral'], t_none: [null, null] });
+    const stored = await queryDuckDb(path.join(dir, 'p.duckdb'), "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+    expect(stored).toEqual([{ table_name: 't_true', table_type: 'BASE TABLE' }, { table_name: 't_view', table_type: 'VIEW' }]);
   });
 });

@@ -109,7 +109,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(r.stdout).toMatch(/1 of 1 START hook: p\.on-run-start\.0 \.+ \[RUN\]/);
     expect(r.stdout).toMatch(/1 of 1 OK hook: p\.on-run-end\.0 \.+ \[OK in \d+\.\d\ds\]/);
     expect(r.stdout).toContain('Finished running 2 project hooks, 1 view model in');
-    expect(r.stdout).toContain('Done. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3');
+    expect(r.stdout).toContain('Done. PASS=3 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=3');
     expect(fs.readFileSync(path.join(dir, 'target/compiled/p/dbt_project.yml/hooks/p-on-run-end-0.sql'), 'utf8')).toBe('select 3');
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, Record<string, unknown>>; parent_map: Record<string, string[]>; child_map: Record<string, string[]> };
     expect(manifest.nodes['operation.p.p-on-run-end-0']).toMatchObject({
@@ -148,7 +148,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(r.output).toContain('compiled code at target/compiled/p/dbt_project.yml/hooks/p-on-run-start-1.sql');
     expect(r.stdout).toMatch(/1 of 1 OK created sql view model main\.m/);
     expect(r.stdout).toMatch(/1 of 1 OK hook: p\.on-run-end\.0/);
-    expect(r.stdout).toContain('Done. PASS=3 WARN=0 ERROR=1 SKIP=1 TOTAL=5');
+    expect(r.stdout).toContain('Done. PASS=3 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=5');
   });
 
   it('skips every node after a failed on-run-start hook with flags: skip_nodes_if_on_run_start_fails, and still runs on-run-end', async () => {
@@ -171,7 +171,7 @@ describe('on-run-start / on-run-end hooks as dbt 1.11 reports them', () => {
     expect(results[2]).toMatchObject({ message: null, failures: null, thread_id: 'MainThread', timing: [], adapter_response: {}, compiled_code: null, relation_name: '"p"."main"."m"' });
     expect(r.stdout).toMatch(/1 of 1 SKIP relation main\.m \.+ \[SKIP\]/);
     expect(r.stdout).not.toContain('START sql view model');
-    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=4');
   });
 
   it("runs the project's hooks before the packages' (by package name), naming each run by its place in the run", async () => {
@@ -272,10 +272,10 @@ describe('a node skipped because an ephemeral model it inlines failed to compile
     expect(runResults(dir).find((x) => x.unique_id.startsWith('test.p.not_null_m_id'))).toMatchObject({ status: 'skipped', message: null });
     expect(of('model.p.ok')).toMatchObject({ status: 'success' });
     expect(r.stdout).toMatch(/SKIP relation main\.m due to ephemeral model status 'error' \.+ \[ERROR SKIP\]/);
-    expect(r.output).toContain('Completed with 1 error:');
+    expect(r.output).toContain('Completed with 1 error, 0 partial successes, and 0 warnings:');
     expect(r.output).toContain('Failure in model e (models/e.sql)');
     expect(r.output).toContain('boom in e');
-    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=3 TOTAL=4');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=3 NO-OP=0 TOTAL=4');
     // dbt: "Found 4 models, 1 test, ..." and "Finished running 1 test, 3 view models in ..."
     expect(r.stdout).toContain('Found 4 models, 1 test');
     expect(r.stdout).toContain('Finished running 1 test, 3 view models in');
@@ -289,8 +289,8 @@ describe('a node skipped because an ephemeral model it inlines failed to compile
     expect(results.find((x) => x.unique_id === 'model.p.m')).toMatchObject({ status: 'skipped', message: message('model.p.m') });
     expect(results.find((x) => x.unique_id === 'model.p.n')).toMatchObject({ status: 'skipped', message: message('model.p.n') });
     expect(r.stdout).toMatch(/SKIP relation main\.n due to ephemeral model status 'error' \.+ \[ERROR SKIP\]/);
-    expect(r.output).toContain('Completed with 2 errors:');
-    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=2 TOTAL=3');
+    expect(r.output).toContain('Completed with 2 errors, 0 partial successes, and 0 warnings:');
+    expect(r.stdout).toContain('Done. PASS=1 WARN=0 ERROR=0 SKIP=2 NO-OP=0 TOTAL=3');
   });
 
   it('the ephemeral model left out of the selection: compiled as part of its dependent, whose error it is', async () => {

@@ -82,7 +82,7 @@ describe('exposures in a build (dbt 1.11)', () => {
     const bad = await kiln(['build', '-s', '+exposure:dash'], dir);
     expect(bad.code).toBe(1);
     expect(plain(bad.stdout)).toMatch(/of 4 SKIP exposure dash \.+ \[SKIP\]/);
-    expect(plain(bad.stdout)).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 TOTAL=4');
+    expect(plain(bad.stdout)).toContain('Done. PASS=1 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=4');
     const e = results(dir).find((x) => x.unique_id === 'exposure.p.dash')!;
     expect(e).toMatchObject({ status: 'skipped', message: null, adapter_response: {}, failures: null, compiled: null, timing: [], execution_time: 0 });
 
@@ -90,7 +90,7 @@ describe('exposures in a build (dbt 1.11)', () => {
     const again = await kiln(['retry'], dir);
     expect(plain(again.output)).not.toMatch(/no longer exist/);
     expect(plain(again.stdout)).toMatch(/2 of 3 SKIP exposure dash /);
-    expect(plain(again.stdout)).toContain('Done. PASS=0 WARN=0 ERROR=1 SKIP=2 TOTAL=3');
+    expect(plain(again.stdout)).toContain('Done. PASS=0 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=3');
   });
 
   it('leaves exposures out of run, and the Done line of a build without one as before', async () => {
@@ -98,10 +98,10 @@ describe('exposures in a build (dbt 1.11)', () => {
     const run = await kiln(['run'], dir);
     expect(run.code, run.output).toBe(0);
     expect(plain(run.stdout)).not.toMatch(/exposure dash/);
-    expect(plain(run.stdout)).toContain('Done. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3');
+    expect(plain(run.stdout)).toContain('Done. PASS=3 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=3');
     expect(results(dir).some((x) => x.unique_id.startsWith('exposure.'))).toBe(false);
     const b = await kiln(['build', '-s', 'b'], dir);
-    expect(plain(b.stdout)).toContain('Done. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2');
+    expect(plain(b.stdout)).toContain('Done. PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=2');
   });
 
   it('skips the exposures with the nodes when a failed on-run-start skips them all', async () => {

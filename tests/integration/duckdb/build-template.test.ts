@@ -24,7 +24,7 @@ describe('kiln build on project-template', () => {
   it('succeeds and reports every node', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/Done\. PASS=36 WARN=0 ERROR=0 SKIP=0 TOTAL=36/);
+    expect(first.stdout).toMatch(/Done\. PASS=36 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=36/);
     expect(first.stdout).toMatch(/OK loaded seed file main\.raw_orders \.+ \[INSERT 120 in \d+\.\d\ds\]/);
     expect(first.stdout).toMatch(/OK created sql table model main\.customers/);
   });

@@ -145,7 +145,7 @@ describe("dbt's flags", () => {
     const dir = project();
     const models = await kiln(['build', '--resource-type', 'model', 'seed'], dir);
     expect(models.code, models.output).toBe(0);
-    expect(models.stdout).toMatch(/PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3/);
+    expect(models.stdout).toMatch(/PASS=3 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=3/);
     const noTests = await kiln(['build', '--exclude-resource-type', 'test'], dir);
     expect(noTests.stdout).toMatch(/TOTAL=3/);
     const tests = await kiln(['test', '--exclude-resource-type', 'unit_test'], dir);

@@ -49,7 +49,7 @@ describe('materializations on DuckDB', () => {
     expect(r.stdout).toMatch(/SKIP relation main\.child/);
     expect(r.stdout).toMatch(/no_such_table/);
     expect(r.stdout).toMatch(/models\/good\.sql/);
-    expect(r.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=1 SKIP=1 TOTAL=3/);
+    expect(r.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=3/);
     expect(await q(dir, 'select n from main.good')).toEqual([{ n: 1 }]);
     expect(await q(dir, 'select answer from main.other')).toEqual([{ answer: 43 }]);
     expect((await relationsOf(db(dir))).filter((x) => x.name.includes('__dbt'))).toEqual([]);

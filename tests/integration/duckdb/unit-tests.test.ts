@@ -89,7 +89,7 @@ describe('unit tests', () => {
     const r = await kiln(['test', '-s', 'customer_totals'], dir);
     expect(r.code, r.output).toBe(0);
     expect(r.stdout).toMatch(/PASS customer_totals::counts_returned_when_told/);
-    expect(r.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1/);
+    expect(r.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=1/);
   });
 
   it('reports bad definitions at load time with the YAML line, running nothing', async () => {

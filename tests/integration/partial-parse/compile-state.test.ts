@@ -184,6 +184,47 @@ describe('compile with nothing changed', () => {
     expect(fs.readFileSync(kept, 'utf8')).toBe(before);
   });
 
+  it('reuses the record whatever the console-only options, and still obeys them', async () => {
+    const dir = await settled();
+    expect(await compile(dir)).toBe('none');
+    const manifest = path.join(dir, 'target', 'manifest.json');
+    const id = () => /"invocation_id":"([^"]*)"/.exec(fs.readFileSync(manifest, 'utf8'))![1];
+    // Reused: manifest.json changed in place (the same inode, a new invocation id); a full compile replaces the file.
+    const reused = async (args: string[], env: Record<string, string> = {}) => {
+      const [ino, before] = [fs.statSync(manifest).ino, id()];
+      Object.assign(process.env, env);
+      try {
+        const r = await kiln(['compile', ...args], dir);
+        expect(r.code, r.output).toBe(0);
+        expect(id(), args.join(' ')).not.toBe(before);
+        expect(fs.statSync(manifest).ino, `${args.join(' ')} ${JSON.stringify(env)}`).toBe(ino);
+        return r;
+      } finally {
+        for (const k of Object.keys(env)) delete process.env[k];
+      }
+    };
+    expect((await reused(['-q'])).output).toBe('');
+    expect((await reused(['--log-level', 'warn'])).output).toBe('');
+    expect((await reused([], { DBT_QUIET: '1' })).output).toBe('');
+    expect((await reused([], { DBT_LOG_LEVEL: 'error' })).output).toBe('');
+    expect((await reused(['--use-colors'])).stdout).toContain('\x1b[');
+    expect((await reused([], { DBT_USE_COLORS: 'true' })).stdout).toContain('\x1b[');
+    expect((await reused(['--no-use-colors'])).stdout).not.toContain('\x1b[');
+    const json = (await reused([], { DBT_LOG_FORMAT: 'json' })).stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; reuse?: string });
+    expect(json.find((l) => l.msg.startsWith('Compiled '))?.reuse).toBe('all');
+    expect((await reused(['--log-level', 'debug'])).stdout).toContain('Compiled 5 nodes');
+    const logs = path.join(dir, 'logs');
+    await reused(['-q', '--log-path', logs]);
+    expect(fs.readFileSync(path.join(logs, 'dbt.log'), 'utf8')).toContain('Compiled 5 nodes');
+    await reused([], { DBT_LOG_PATH: path.join(dir, 'logs2'), DBT_LOG_FORMAT_FILE: 'json' });
+    expect(fs.readFileSync(path.join(dir, 'logs2', 'dbt.log'), 'utf8')).toContain('"msg":"Compiled 5 nodes');
+    await reused(['--debug', '--no-print', '--print-timings', '--printer-width', '100', '--no-send-anonymous-usage-stats', '--no-static-parser', '--use-colors-file', '--show-all-deprecations', '--log-cache-events', '--no-populate-cache', '--no-introspect', '--cache-selected-only', '--use-experimental-parser', '--log-level-file', 'info', '--log-format-file', 'json']);
+    await reused([], { DBT_DEBUG: '1', DBT_PRINTER_WIDTH: '100', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DBT_STATIC_PARSER: 'false', DBT_LOG_LEVEL_FILE: 'info', DBT_USE_COLORS_FILE: 'false', DBT_PRINT: 'false' });
+    // What changes the outputs still counts.
+    process.env.DBT_FULL_REFRESH = '1';
+    expect(await compile(dir)).toBe('none');
+  });
+
   it('is off with --no-partial-parse', async () => {
     const dir = await settled();
     expect(await compile(dir)).toBe('none');

@@ -136,7 +136,7 @@ describe('a SQL error in a model', () => {
     expect(out).toMatch(/SKIP relation analytics\.child/);
     expect(out).toMatch(/SKIP relation analytics\.grandchild/);
     expect(out).toMatch(/OK created sql view model analytics\.leaf/);
-    expect(out).toMatch(/Done\. PASS=3 WARN=0 ERROR=1 SKIP=2 TOTAL=6/);
+    expect(out).toMatch(/Done\. PASS=3 WARN=0 ERROR=1 SKIP=2 NO-OP=0 TOTAL=6/);
     const c = await adminClient(db.database);
     try {
       const rels = await c.query("select table_name from information_schema.tables where table_schema = 'analytics' order by 1");

@@ -72,7 +72,7 @@ describe('selectors.yml through the CLI', () => {
     // The default selector drives run commands too.
     const b = await kiln(['seed'], dir);
     expect(b.code, b.output).toBe(0);
-    expect(b.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1/);
+    expect(b.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=1/);
     const none = await kiln(['seed', '--selector', 'marts_only'], dir);
     expect(none.code, none.output).toBe(0);
     expect(none.output).toMatch(/Nothing to do/);
