@@ -77,7 +77,9 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   // once, rather than first writing 256 files here (a new file costs ~1 ms of this thread).
   // A rerun mostly leaves those files as they were (read, compared, left): the first 32 tell, and
   // then no worker starts for a run of up to ~2,000 nodes (see ArtifactWriterOptions.probe).
-  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: process.env.KILN_BACKGROUND_WRITES !== '0', expected: 2 * selected.size, probe: 32, ...jsonArtifactOptions(opts) });
+  // KILN_BACKGROUND_WRITES: 0 never starts the worker, 1 starts it without the probe (tests, benchmarks).
+  const background = process.env.KILN_BACKGROUND_WRITES;
+  const writer = new ArtifactWriter(session.targetDir, redactor(), { background: background !== '0', expected: 2 * selected.size, probe: background === '1' ? 0 : 32, ...jsonArtifactOptions(opts) });
   let failed = true;
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
