@@ -29,6 +29,9 @@ export interface ArtifactMeta {
   readonly invocationStartedAt?: Date;
 }
 
+/** manifest.json's metadata.quoting (dbt 1.11). */
+const QUOTING = Object.freeze({ database: true, schema: true, identifier: true, column: null });
+
 export function metadata(meta: ArtifactMeta, schema: string): Record<string, unknown> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -234,6 +237,10 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
         user_id: null,
         send_anonymous_usage_stats: false,
         adapter_type: meta.adapterType,
+        // How kiln renders relation names on every adapter: each part quoted (dbt's default
+        // policy for DuckDB and PostgreSQL; a project's `quoting:` does not change it in kiln).
+        quoting: QUOTING,
+        run_started_at: (meta.invocationStartedAt ?? meta.generatedAt).toISOString(),
         // Digests (not values) of the vars in effect, for `state:modified` in a later run.
         ...(manifest.vars ? { kiln_vars: varDigests(manifest.vars) } : {}),
       },
@@ -253,6 +260,8 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['saved_queries', semantic.saved_queries],
     ['semantic_models', semantic.semantic_models],
     ['unit_tests', unitTests],
+    // dbt 1.11's user-defined functions: kiln has none.
+    ['functions', {}],
   ];
 }
 

@@ -40,6 +40,7 @@ function outputs(dir: string): { manifest: unknown; compiled: Record<string, str
   delete manifest.metadata.generated_at;
   delete manifest.metadata.invocation_id;
   delete manifest.metadata.invocation_started_at;
+  delete manifest.metadata.run_started_at;
   const compiled: Record<string, string> = {};
   const root = path.join(dir, 'target', 'compiled');
   const walk = (d: string) => {

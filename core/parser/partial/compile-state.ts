@@ -311,6 +311,7 @@ async function check(opts: JinjaOptions, cwd: string, meta: { readonly invocatio
   metadata.generated_at = meta.generatedAt.toISOString();
   metadata.invocation_id = meta.invocationId;
   if (typeof metadata.invocation_started_at === 'string') metadata.invocation_started_at = meta.generatedAt.toISOString();
+  if (typeof metadata.run_started_at === 'string') metadata.run_started_at = meta.generatedAt.toISOString();
   const newHead = Buffer.from(HEAD_PREFIX + JSON.stringify(metadata), 'utf8');
   // A link would be written through in place, where a compile replaces it with a file.
   if (fs.lstatSync(manifestPath).isSymbolicLink()) return null;

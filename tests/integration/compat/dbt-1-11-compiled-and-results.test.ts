@@ -34,8 +34,8 @@ interface Node {
   extra_ctes?: { id: string; sql: string }[];
 }
 
-function manifest(dir: string): { metadata: Record<string, unknown>; nodes: Record<string, Node> } {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { metadata: Record<string, unknown>; nodes: Record<string, Node> };
+function manifest(dir: string): { metadata: Record<string, unknown>; nodes: Record<string, Node>; functions?: unknown } {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { metadata: Record<string, unknown>; nodes: Record<string, Node>; functions?: unknown };
 }
 
 function compiledFiles(dir: string): string[] {
@@ -122,6 +122,11 @@ describe('kiln build as dbt 1.11 records it', () => {
     expect(r.code).toBe(1); // tests/failing
     const m = manifest(dir);
     expect(typeof m.metadata.invocation_started_at).toBe('string');
+    // dbt 1.11's additions: the quoting in effect, when the run started, the functions section.
+    expect(m.metadata.dbt_version).toBe('1.11.16');
+    expect(m.metadata.quoting).toEqual({ database: true, schema: true, identifier: true, column: null });
+    expect(m.metadata.run_started_at).toBe(m.metadata.invocation_started_at);
+    expect(m.functions).toEqual({});
     expect(m.nodes['model.p.eph']).toMatchObject({ compiled: true, compiled_code: '\nselect id from "p"."main"."base"', compiled_path: 'target/compiled/p/models/eph.sql' });
     expect(m.nodes['model.p.child']!.extra_ctes!.map((c) => c.id)).toEqual(['model.p.eph', 'model.p.eph2']);
     expect(m.nodes['operation.p.p-on-run-start-0']).toMatchObject({ compiled: true, compiled_code: 'select 1' });

@@ -257,7 +257,7 @@ describe("dbt's flags", () => {
     delete process.env.DBT_VERSION_CHECK;
     const fine = project({}, `${PROJECT}require-dbt-version: ">=1.5.0,<2.0.0"\n`);
     expect((await kiln(['parse', '--version-check'], fine)).code).toBe(0);
-    // checked against the dbt kiln follows (1.11), not the artifact version it writes (1.10.0)
+    // checked against the dbt kiln follows (1.11.16)
     const pinned = project({}, `${PROJECT}require-dbt-version: [">=1.11.0", "<1.12.0"]\n`);
     expect((await kiln(['parse'], pinned)).code).toBe(0);
     const older = project({}, `${PROJECT}require-dbt-version: "<1.11.0"\n`);
