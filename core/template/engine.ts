@@ -7,6 +7,7 @@ import { baseGlobals, type BuiltinOptions } from './builtins.js';
 import { macroSpans, type MacroSpan } from './blocks.js';
 import { compileAsyncRoot, compileRoot, parseTemplate, type AsyncRootFn, type KnownNames, type RootFn } from './compiler.js';
 import { analyse, interpret } from './interpreter.js';
+import { isConstantOutput } from './constant-output.js';
 import { renderError, syntaxError } from './errors.js';
 import { createFilters, type FilterFn } from './filters.js';
 import { JINJA_TESTS, type JinjaTest } from './jinja-tests.js';
@@ -433,6 +434,23 @@ export class TemplateEngine {
       throw e instanceof NeedsAsync ? this.needsWarehouse(e, file) : e;
     }
     return plainValue(scope.nativeValue);
+  }
+
+  /**
+   * A value of YAML rendered as dbt's get_rendered(native=True) does: renderNative(), except that
+   * an output of a constant expression is its text (`{{ 250 }}` is '250': see constant-output.ts).
+   */
+  renderYamlNative(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): unknown {
+    const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(source);
+    if (!m || m[1].includes('}}') || m[1].includes('{{')) return this.render(file, source, context, opts);
+    let constant = false;
+    try {
+      constant = isConstantOutput(parseTemplate(source, this.extensions));
+    } catch {
+      // A syntax error: render() reports it with its place.
+      return this.render(file, source, context, opts);
+    }
+    return constant ? this.render(file, source, context, opts) : this.renderNative(file, source, context, opts);
   }
 
   // ---------------------------------------------------------------- macros
