@@ -109,6 +109,18 @@ describe('Jinja in a data test entry’s configs', () => {
     expect(people.config.meta).toEqual({ floor: 1 });
   });
 
+  it('takes dbt_project.yml data_tests: configs rendered natively, as dbt does', async () => {
+    const dir = project();
+    fs.appendFileSync(
+      path.join(dir, 'dbt_project.yml'),
+      "data_tests:\n  tj:\n    +severity: \"{{ 'warn' if target.name == 'dev' else 'error' }}\"\n    +meta: {n: \"{{ env_var('KILN_TJ_N', '7') | as_number }}\", folded: \"{{ 7 }}\", t: \"{{ target.name }}\"}\n",
+    );
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    // dbt-core 1.11.16: {'n': 7, 'folded': '7', 't': 'dev'}
+    expect(node(dir, 'unique_people_id').config).toMatchObject({ severity: 'warn', meta: { n: 7, folded: '7', t: 'dev' } });
+  });
+
   it('renders again under partial parsing when a var or an env var it reads changes', async () => {
     const dir = project();
     let r = await kiln(['build'], dir);
