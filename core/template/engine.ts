@@ -147,6 +147,8 @@ export class TemplateEngine {
   private readonly builtins: Dict;
   private readonly cache = new Map<string, Template>();
   /** Parsed trees by shape: templates differing only in text and string literals parse once (shapes.ts). */
+  /** renderYamlNative(): whether a source is a single output of a constant expression, by source. */
+  private readonly constantOutputs = new Map<string, boolean>();
   private readonly shapes = new TemplateShapes((src) => parseTemplate(src, this.extensions));
   /** analyse()'s answer by shape. */
   private readonly analysed = new WeakMap<object, boolean>();
@@ -443,12 +445,17 @@ export class TemplateEngine {
   renderYamlNative(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): unknown {
     const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(source);
     if (!m || m[1].includes('}}') || m[1].includes('{{')) return this.render(file, source, context, opts);
-    let constant = false;
-    try {
-      constant = isConstantOutput(parseTemplate(source, this.extensions));
-    } catch {
-      // A syntax error: render() reports it with its place.
-      return this.render(file, source, context, opts);
+    // Many entries repeat one value (a severity on every test): its parse is judged once.
+    let constant = this.constantOutputs.get(source);
+    if (constant === undefined) {
+      try {
+        constant = isConstantOutput(parseTemplate(source, this.extensions));
+      } catch {
+        // A syntax error: render() reports it with its place.
+        return this.render(file, source, context, opts);
+      }
+      if (this.constantOutputs.size >= 10_000) this.constantOutputs.clear();
+      this.constantOutputs.set(source, constant);
     }
     return constant ? this.render(file, source, context, opts) : this.renderNative(file, source, context, opts);
   }
