@@ -208,7 +208,10 @@ function renderedConfig(entry: TestEntry, t: DeclaredTest, target: TestTarget, c
     if (typeof value !== 'string' || !RENDER_CHARS.test(value) || !ctx.renderConfigValue) continue;
     out ??= { ...config };
     try {
-      out[key] = ctx.renderConfigValue(value, t.loc);
+      const rendered = ctx.renderConfigValue(value, t.loc);
+      // dbt leaves out a config that renders to None (the folder's or the default stays).
+      if (rendered === null || rendered === undefined) delete out[key];
+      else out[key] = rendered;
     } catch (e) {
       const first = e instanceof KilnErrors ? e.errors[0] : e;
       const detail = first instanceof KilnError ? first.message : String((first as Error)?.message ?? first);

@@ -33,6 +33,7 @@ models:
                 where: "{{ 'id > ' ~ var('floor') }}"
                 limit: "{{ var('lim') }}"
                 custom_key: "{{ 1 + 1 }}"
+                severity: "{{ var('no_such_var', none) }}"
           - not_null:
               severity: "{{ var('sev', 'warn') }}"
               error_if: "{{ '>' ~ 0 }}"
@@ -87,6 +88,8 @@ describe('Jinja in a data test entry’s configs', () => {
     const unique = node(dir, 'unique_people_id');
     // var('lim') is a number; `{{ 1 + 1 }}` is a constant Jinja folds into text
     expect(unique.config).toMatchObject({ where: 'id > 1', limit: 5, custom_key: '2' });
+    // a config rendering to None is left out, as dbt leaves it (the default severity stays)
+    expect(unique.config.severity).toBe('ERROR');
     expect(unique.raw_code).toBe('{{ test_unique(**_dbt_generic_test_kwargs) }}{{ config(where="id > 1",limit=5,custom_key="2") }}');
     const sql = fs.readFileSync(path.join(dir, 'target/compiled/tj/models/people.yml/unique_people_id.sql'), 'utf8');
     expect(sql).toMatch(/where id > 1\)/);
