@@ -263,9 +263,10 @@ function testRawCode(testName: string, config: Readonly<Record<string, unknown>>
 
 /**
  * The configs a generic test's entry sets (rendered), as dbt's TestBuilder collects them: those
- * of CONFIG_ARGS first in its order, then the others of `config:`, nulls left out; the short name as `alias` of a test whose name was hashed. For a
- * test other than dbt's unique and not_null, dbt merges them twice (once more from the
- * config() call of its raw_code), so its tags are listed twice.
+ * of CONFIG_ARGS first in its order, then the others of `config:`, nulls left out; the short
+ * name as `alias` of a test whose name was hashed. For a test other than dbt's unique and
+ * not_null, dbt merges them twice (once more from the config() call of its raw_code), so its
+ * tags are listed twice.
  */
 function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined, fastPath: boolean): Readonly<Record<string, unknown>> | null {
   if (hashedAlias === undefined && !hasKeys(config)) return null;

@@ -146,9 +146,9 @@ export class TemplateEngine {
   private readonly state = new TemplateState();
   private readonly builtins: Dict;
   private readonly cache = new Map<string, Template>();
-  /** Parsed trees by shape: templates differing only in text and string literals parse once (shapes.ts). */
   /** renderYamlNative(): whether a source is a single output of a constant expression, by source. */
   private readonly constantOutputs = new Map<string, boolean>();
+  /** Parsed trees by shape: templates differing only in text and string literals parse once (shapes.ts). */
   private readonly shapes = new TemplateShapes((src) => parseTemplate(src, this.extensions));
   /** analyse()'s answer by shape. */
   private readonly analysed = new WeakMap<object, boolean>();
