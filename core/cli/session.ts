@@ -95,7 +95,10 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
   // Values in project and profile files may use env_var(); a plain engine serves them.
   const yamlEngine = new TemplateEngine();
   const yamlContext: Record<string, unknown> = { var: projectFileVar(opts.vars) };
-  const renderYaml = (text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, yamlContext);
+  // (natively where the caller asks: dbt_project.yml's config trees, as dbt renders them)
+  const renderYaml = Object.assign((text: string, loc: { file: string }) => yamlEngine.render(loc.file, text, yamlContext), {
+    native: (text: string, loc: { file: string }): unknown => yamlEngine.renderYamlNative(loc.file, text, yamlContext),
+  });
   const readProfile = (profileName: string) =>
     loadProfile({
       projectDir: root,

@@ -1,7 +1,7 @@
 // Generic test nodes from the `data_tests:` / `tests:` entries of models, seeds, sources and
 // their columns. Each becomes a node of resource type `test` that depends on what it tests (and
 // on anything its arguments ref), named as dbt names it.
-import { Codes, KilnError, type Problems, type SourceLocation } from '../errors.js';
+import { Codes, KilnError, KilnErrors, type Problems, type SourceLocation } from '../errors.js';
 import type { NodeConfig, ParsedNode, RefCall } from '../nodes.js';
 import { configUnder, mergeConfigs } from '../project/config-tree.js';
 import type { ConfigTree } from '../project/types.js';
@@ -45,8 +45,11 @@ export interface TestBuildContext {
   readonly dataTestsTree: ConfigTree;
   /** The same tree as written in dbt_project.yml (for unrendered_config). */
   readonly unrenderedTree?: Readonly<Record<string, unknown>>;
-  /** Renders a config value of a test entry with Jinja in it, as dbt's TestBuilder does for unrendered_config (the value as written if it fails). */
-  readonly renderConfigString?: (value: string, loc: SourceLocation) => unknown;
+  /**
+   * Renders a config value of a test entry with Jinja in it as dbt's TestBuilder does (natively,
+   * with var(), env_var() and target); throws a KilnError when it cannot.
+   */
+  readonly renderConfigValue?: (value: string, loc: SourceLocation) => unknown;
   readonly problems: Problems;
   /** Renders an argument at parse time, recording refs/sources it makes. */
   readonly recordArgRefs: (value: string, loc: SourceLocation, refs: RefCall[], sources: [string, string][]) => void;
@@ -140,8 +143,9 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   const fqn = parts.folders.slice();
   fqn.push(name);
   const withTree = configUnder(TEST_DEFAULTS, ctx.dataTestsTree, fqn);
+  const own = renderedConfig(entry, t, target, ctx);
   // Most entries configure nothing: merging an empty config would only copy `withTree` again.
-  const raw = hasKeys(entry.config) ? mergeConfigs(withTree, validateConfig(entry.config, 'test', t.loc, ctx.problems)) : withTree;
+  const raw = hasKeys(own) ? mergeConfigs(withTree, validateConfig(own, 'test', t.loc, ctx.problems)) : withTree;
   // dbt records the short name of a long-named test as its configured alias (unless one is given).
   const alias = raw.alias ?? (shortName !== name ? shortName : undefined);
   // `raw` is this test's own (configUnder's and mergeConfigs' results are fresh copies): completed
@@ -155,7 +159,7 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   const config = out as NodeConfig;
   const naming = ctx.relationFor(shortName, config);
   const fastPath = entry.namespace === null && (entry.testName === 'unique' || entry.testName === 'not_null');
-  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), builderConfig(entry.config, shortName !== name ? shortName : undefined, fastPath, (v) => ctx.renderConfigString?.(v, t.loc) ?? v));
+  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), builderConfig(own, shortName !== name ? shortName : undefined, fastPath));
   const node: ParsedNode = {
     uniqueId,
     resourceType: 'test',
@@ -164,7 +168,7 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
     path: `${shortName}.sql`,
     originalFilePath: target.file,
     fqn,
-    rawCode: testRawCode(entry.testName, entry.config, shortName !== name && (entry.config.alias === undefined || entry.config.alias === null) ? shortName : undefined),
+    rawCode: testRawCode(entry.testName, own, shortName !== name && (own.alias === undefined || own.alias === null) ? shortName : undefined),
     checksum: '',
     config,
     description: '',
@@ -186,6 +190,39 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   };
   if (hasKeys(unrenderedConfig)) node.unrenderedConfig = unrenderedConfig;
   return node;
+}
+
+/** Jinja's markers, as dbt's get_rendered looks for them (`{{`, `{%`, `{#`). */
+const RENDER_CHARS = /\{[{%#]/;
+
+/**
+ * The entry's configs with each string holding Jinja rendered, as dbt's TestBuilder renders the
+ * configs beside the arguments and under `config:` at parse time (top-level values only: a
+ * list or mapping is kept as written). The entry's own object when nothing needs rendering.
+ */
+function renderedConfig(entry: TestEntry, t: DeclaredTest, target: TestTarget, ctx: TestBuildContext): Record<string, unknown> {
+  const config = entry.config;
+  let out: Record<string, unknown> | null = null;
+  for (const key in config) {
+    const value = config[key];
+    if (typeof value !== 'string' || !RENDER_CHARS.test(value) || !ctx.renderConfigValue) continue;
+    out ??= { ...config };
+    try {
+      const rendered = ctx.renderConfigValue(value, t.loc);
+      // dbt leaves out a config that renders to None (the folder's or the default stays).
+      if (rendered === null || rendered === undefined) delete out[key];
+      else out[key] = rendered;
+    } catch (e) {
+      const first = e instanceof KilnErrors ? e.errors[0] : e;
+      const detail = first instanceof KilnError ? first.message : String((first as Error)?.message ?? first);
+      const on = t.columnName !== null ? `${target.name}.${t.columnName}` : target.name;
+      throw new KilnError(first instanceof KilnError ? first.code : Codes.JINJA_RENDER, `The \`${key}\` config of test '${entry.testName}' on ${on} could not be rendered: ${detail}`, {
+        loc: t.loc,
+        hint: `A test's config values are rendered when the project is parsed; dbt offers var(), env_var() and target there, not the project's macros. Fix the Jinja of \`${key}: ${value}\`, or write the value plainly.`,
+      });
+    }
+  }
+  return out ?? config;
 }
 
 /** The texts every test of one test macro shares, made once (30,000 tests name a handful of macros). */
@@ -225,18 +262,17 @@ function testRawCode(testName: string, config: Readonly<Record<string, unknown>>
 }
 
 /**
- * The configs a generic test's entry sets, as dbt's TestBuilder collects them: those of
- * CONFIG_ARGS first in its order, then the others of `config:`, each string with Jinja
- * rendered, nulls left out; the short name as `alias` of a test whose name was hashed. For a
- * test other than dbt's unique and not_null, dbt merges them twice (once more from the
- * config() call of its raw_code), so its tags are listed twice.
+ * The configs a generic test's entry sets (rendered), as dbt's TestBuilder collects them: those
+ * of CONFIG_ARGS first in its order, then the others of `config:`, nulls left out; the short
+ * name as `alias` of a test whose name was hashed. For a test other than dbt's unique and
+ * not_null, dbt merges them twice (once more from the config() call of its raw_code), so its
+ * tags are listed twice.
  */
-function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined, fastPath: boolean, render: (value: string) => unknown): Readonly<Record<string, unknown>> | null {
+function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined, fastPath: boolean): Readonly<Record<string, unknown>> | null {
   if (hashedAlias === undefined && !hasKeys(config)) return null;
   const out: Record<string, unknown> = {};
   const add = (key: string, value: unknown) => {
-    if (value === undefined || value === null) return;
-    out[key] = typeof value === 'string' && (value.includes('{{') || value.includes('{%')) ? render(value) : value;
+    if (value !== undefined && value !== null) out[key] = value;
   };
   for (const key of DBT_CONFIG_ARGS) add(key, config[key]);
   for (const key of Object.keys(config)) if (!IS_CONFIG_ARG.has(key)) add(key, config[key]);

@@ -12,7 +12,7 @@ import { validateConfig } from '../project/config-schema.js';
 import { parsePropertyFile } from '../project/load-properties.js';
 import { allConstraints, parseConstraints, parseRefText } from '../project/constraints.js';
 import type { NodePatch, PropertyFile } from '../project/properties-types.js';
-import type { LoadedProject, ProfileSelection, ProjectSourceFile } from '../project/types.js';
+import type { LoadedProject, ProfileSelection, ProjectSourceFile, RenderString } from '../project/types.js';
 import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { applyMacroPatches } from './macro-patches.js';
@@ -193,7 +193,9 @@ export function parseProject(input: ParseInput): ParseOutput {
   }
 
   // Property YAML: descriptions, columns and configs keyed by resource name.
-  const renderYaml = (text: string, loc: SourceLocation): string => engine.render(loc.file, text, yamlContext(deps, profile.profileName, loc.file));
+  const renderYaml: RenderString = Object.assign((text: string, loc: SourceLocation): string => engine.render(loc.file, text, yamlContext(deps, profile.profileName, loc.file)), {
+    native: (text: string, loc: SourceLocation): unknown => engine.renderYamlNative(loc.file, text, yamlContext(deps, profile.profileName, loc.file)),
+  });
   // Model entries, the bulk of most property files, are needed in full only to parse the model
   // or its tests: the files keep an outline of them (name, place), and the full file is read,
   // from the cache or parsed again, only when one of those must be parsed (partial parsing).
@@ -522,14 +524,8 @@ export function parseProject(input: ParseInput): ParseOutput {
       projectName,
       dataTestsTree: loaded.project.dataTests,
       unrenderedTree: loaded.project.unrenderedTrees?.data_tests,
-      renderConfigString: (value, loc) => {
-        const ctx = parseContext(deps, { name: '', resourceType: 'test', file: loc.file, database: '', schema: '', alias: '', config: {} }, profile.profileName, { refs: [], sources: [], configs: [] }, () => ({}));
-        try {
-          return engine.render(loc.file, value, ctx, { lineOffset: (loc.line ?? 1) - 1 });
-        } catch {
-          return value;
-        }
-      },
+      // dbt renders these with its schema YAML context (var, env_var, target; no macros).
+      renderConfigValue: (value, loc) => engine.renderYamlNative(loc.file, value, yamlContext(deps, profile.profileName, loc.file), { lineOffset: (loc.line ?? 1) - 1 }),
       problems,
       recordArgRefs,
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),

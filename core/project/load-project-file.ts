@@ -99,6 +99,8 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
     locate: loc,
     problems,
     skip: (p) => (p.length === 1 && NO_RENDER_TOP.has(String(p[0]))) || (TREE_KEYS.has(String(p[0])) && isHookPath(p)),
+    // dbt renders the config trees natively: `+meta: {n: "{{ env_var('N') | as_number }}"}` is a number.
+    native: (p) => p.length === 1 && TREE_KEYS.has(String(p[0])),
   }) as Record<string, unknown>;
 
   const check = <T>(key: string, schema: Shape<T>, expected: string): T | undefined => {

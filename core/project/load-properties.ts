@@ -203,6 +203,9 @@ class EntryReader {
       locate: (q) => this.loc(q),
       problems: this.problems,
       skip: (q) => NO_RENDER.has(String(q[q.length - 1])),
+      // dbt renders property YAML natively (`my_threshold: "{{ var('n') }}"` is a number); kiln
+      // does so for configs, whose values keep their type, and reads other fields as text.
+      native: (q) => q[q.length - 1] === 'config',
     }) as Record<string, unknown>;
   }
 

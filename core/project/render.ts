@@ -11,23 +11,26 @@ export interface RenderTreeOptions {
   /** Paths whose subtree is left as written (hooks, descriptions, tests...). */
   readonly skip: (path: YamlPath) => boolean;
   readonly problems: Problems;
+  /** Paths whose subtree is rendered natively (render.native), where a config keeps the value's type. */
+  readonly native?: (path: YamlPath) => boolean;
 }
 
 /** A copy of `value` with every Jinja string rendered; render errors go to `problems`. */
 export function renderTree(value: unknown, path: YamlPath, opts: RenderTreeOptions): unknown {
   if (!opts.render) return value;
-  return walk(value, [...path], opts);
+  return walk(value, [...path], opts, false);
 }
 
-function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions): unknown {
+function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions, native: boolean): unknown {
   if (typeof value === 'string') {
-    return hasJinja(value) ? renderOne(value, opts.locate(path), opts) : value;
+    if (!hasJinja(value)) return value;
+    return native && opts.render?.native ? renderOneNative(value, opts.locate(path), opts.render.native, opts.problems) : renderOne(value, opts.locate(path), opts);
   }
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      const v = opts.skip(path) ? value[i] : walk(value[i], path, opts);
+      const v = opts.skip(path) ? value[i] : walk(value[i], path, opts, native);
       path.pop();
       if (v !== value[i]) (out ??= value.slice())[i] = v;
     }
@@ -39,7 +42,7 @@ function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions
     for (const k of Object.keys(value)) {
       const v0 = value[k];
       path.push(k);
-      const v = opts.skip(path) ? v0 : walk(v0, path, opts);
+      const v = opts.skip(path) ? v0 : walk(v0, path, opts, native || (opts.native?.(path) ?? false));
       path.pop();
       if (v !== v0) (out ??= { ...value })[k] = v;
     }
@@ -51,16 +54,25 @@ function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions
 /** Renders one string; a failure is recorded and the raw text kept so loading can go on. */
 export function renderOne(text: string, loc: SourceLocation, opts: { render?: RenderString; problems: Problems }): string {
   if (!opts.render || !hasJinja(text)) return text;
+  return rendering(text, loc, opts.problems, opts.render);
+}
+
+/** renderOne() with a native renderer: the value's own type kept (a number, a list...). */
+function renderOneNative(text: string, loc: SourceLocation, native: (text: string, loc: SourceLocation) => unknown, problems: Problems): unknown {
+  return rendering(text, loc, problems, native);
+}
+
+function rendering<T>(text: string, loc: SourceLocation, problems: Problems, render: (text: string, loc: SourceLocation) => T): T | string {
   try {
-    return opts.render(text, loc);
+    return render(text, loc);
   } catch (e) {
     if (e instanceof KilnError) {
       // The engine places errors within the value's text (line 1 of the string); point at the
       // YAML key instead, unless the error is in another file (a macro the value called).
       const inValue = !e.loc || (e.loc.file === loc.file && loc.line !== undefined);
-      opts.problems.error(inValue ? new KilnError(e.code, e.message, { loc, node: e.node, hint: e.hint, related: e.related, cause: e }) : e);
+      problems.error(inValue ? new KilnError(e.code, e.message, { loc, node: e.node, hint: e.hint, related: e.related, cause: e }) : e);
     } else {
-      opts.problems.error(
+      problems.error(
         new KilnError(Codes.JINJA_RENDER, `Could not render ${JSON.stringify(text)}: ${(e as Error).message}`, {
           loc,
           cause: e,

@@ -7,7 +7,13 @@ import type { KilnError, SourceLocation } from '../errors.js';
  * the caller so project loading does not depend on the template engine; called only for
  * strings containing `{{` or `{%`.
  */
-export type RenderString = (text: string, loc: SourceLocation) => string;
+export type RenderString = ((text: string, loc: SourceLocation) => string) & {
+  /**
+   * The same value rendered natively, as dbt renders YAML (`"{{ var('n') }}"` is the number the
+   * var holds); where given, renderTree uses it for the paths its caller asks.
+   */
+  readonly native?: (text: string, loc: SourceLocation) => unknown;
+};
 
 /**
  * A config tree from dbt_project.yml (`models:`, `seeds:`, ...): `+key` configs and sub-folders.

@@ -7,6 +7,7 @@ import { baseGlobals, type BuiltinOptions } from './builtins.js';
 import { macroSpans, type MacroSpan } from './blocks.js';
 import { compileAsyncRoot, compileRoot, parseTemplate, type AsyncRootFn, type KnownNames, type RootFn } from './compiler.js';
 import { analyse, interpret } from './interpreter.js';
+import { isConstantOutput } from './constant-output.js';
 import { renderError, syntaxError } from './errors.js';
 import { createFilters, type FilterFn } from './filters.js';
 import { JINJA_TESTS, type JinjaTest } from './jinja-tests.js';
@@ -145,6 +146,8 @@ export class TemplateEngine {
   private readonly state = new TemplateState();
   private readonly builtins: Dict;
   private readonly cache = new Map<string, Template>();
+  /** renderYamlNative(): whether a source is a single output of a constant expression, by source. */
+  private readonly constantOutputs = new Map<string, boolean>();
   /** Parsed trees by shape: templates differing only in text and string literals parse once (shapes.ts). */
   private readonly shapes = new TemplateShapes((src) => parseTemplate(src, this.extensions));
   /** analyse()'s answer by shape. */
@@ -433,6 +436,28 @@ export class TemplateEngine {
       throw e instanceof NeedsAsync ? this.needsWarehouse(e, file) : e;
     }
     return plainValue(scope.nativeValue);
+  }
+
+  /**
+   * A value of YAML rendered as dbt's get_rendered(native=True) does: renderNative(), except that
+   * an output of a constant expression is its text (`{{ 250 }}` is '250': see constant-output.ts).
+   */
+  renderYamlNative(file: string, source: string, context: RenderContext, opts: RenderOptions = {}): unknown {
+    const m = /^\s*\{\{-?([\s\S]*?)-?\}\}\s*$/.exec(source);
+    if (!m || m[1].includes('}}') || m[1].includes('{{')) return this.render(file, source, context, opts);
+    // Many entries repeat one value (a severity on every test): its parse is judged once.
+    let constant = this.constantOutputs.get(source);
+    if (constant === undefined) {
+      try {
+        constant = isConstantOutput(parseTemplate(source, this.extensions));
+      } catch {
+        // A syntax error: render() reports it with its place.
+        return this.render(file, source, context, opts);
+      }
+      if (this.constantOutputs.size >= 10_000) this.constantOutputs.clear();
+      this.constantOutputs.set(source, constant);
+    }
+    return constant ? this.render(file, source, context, opts) : this.renderNative(file, source, context, opts);
   }
 
   // ---------------------------------------------------------------- macros
