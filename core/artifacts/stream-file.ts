@@ -29,8 +29,6 @@ export class StreamFile {
   private readonly buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private flushed = 0;
-  /** closeAsync is closing and renaming. */
-  private closing = false;
   /** Whether `offload` took a write: closing is then its to do. */
   private handedOff = false;
 
@@ -63,47 +61,34 @@ export class StreamFile {
     this.used += this.buf.write(text, this.used, 'utf8');
   }
 
-  /** Puts the file in place (atomically: readers see the old file or the whole new one). */
-  close(): void {
-    this.flush();
-    const fd = this.open();
-    this.fd = null;
-    this.done = true;
-    if (this.handedOff) return this.offload!.close(fd, this.tmp, this.file, true);
-    fs.closeSync(fd);
-    fs.renameSync(this.tmp, this.file);
-  }
-
   /**
-   * close() with the closing and the rename on libuv's threads: replacing a file by rename makes
-   * ext4 start writing the new file's data (auto_da_alloc), tens of ms for a manifest.json of a
-   * few MB that this thread need not wait through.
+   * Puts the file in place without replacing the old file by the rename: the old one is moved
+   * aside first, and its path returned for the caller to remove later (null when there was
+   * none). Renamed over, a
+   * file of a few MB that has been on disk a while is freed inside the rename (its blocks, and
+   * on this machine's ext4 a discard): 5-14 ms at a run's end for a 2 MB manifest.json, against
+   * ~0.05 ms for the two renames. Readers still never see part of a file (for an instant, none).
    */
-  async closeAsync(): Promise<void> {
+  close(): string | null {
     this.flush();
     const fd = this.open();
     this.fd = null;
     this.done = true;
-    if (this.handedOff) return this.offload!.close(fd, this.tmp, this.file, true);
-    this.closing = true;
+    if (this.handedOff) {
+      this.offload!.close(fd, this.tmp, this.file, true);
+      return null;
+    }
     try {
-      await new Promise<void>((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
-      await fs.promises.rename(this.tmp, this.file);
+      fs.closeSync(fd);
+      return putInPlace(this.tmp, this.file);
     } catch (e) {
       fs.rmSync(this.tmp, { force: true });
       throw e;
-    } finally {
-      this.closing = false;
     }
   }
 
   /** Removes the partial file; the old one (if any) stays. */
   abort(): void {
-    if (this.closing) {
-      // closeAsync's rename may be under way: if it has not happened, it finds no file and fails.
-      fs.rmSync(this.tmp, { force: true });
-      return;
-    }
     if (this.done) return;
     this.done = true;
     const fd = this.fd;
@@ -135,4 +120,22 @@ export class StreamFile {
     const fd = this.open();
     for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off, position + off);
   }
+}
+
+/**
+ * Renames `tmp` to `file`, moving an existing `file` aside first (see StreamFile.closeAside):
+ * the path it was moved to, or null. Should the second rename fail, the old file goes back.
+ */
+export function putInPlace(tmp: string, file: string): string | null {
+  const aside = `${file}.${process.pid}.old`;
+  // (A folder in the way is left there: the rename below then fails as a rename over it would.)
+  const moved = fs.lstatSync(file, { throwIfNoEntry: false })?.isDirectory() === false;
+  if (moved) fs.renameSync(file, aside);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (moved) fs.renameSync(aside, file);
+    throw e;
+  }
+  return moved ? aside : null;
 }

@@ -151,7 +151,8 @@ export class ArtifactWriter {
 
   /**
    * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
-   * file atomically: a large artifact is never one string in memory. Encoded on this thread
+   * file atomically (the old one is removed by finish(): callers await it): a large artifact is
+   * never one string in memory. Encoded on this thread
    * whatever `background` says: encoding the text here is cheaper than copying it to the writer
    * thread. Pieces must not split a JSON string, so that redaction sees every value whole.
    *
@@ -167,7 +168,8 @@ export class ArtifactWriter {
     this.stream = file;
     try {
       for (const chunk of chunks) file.write(this.redact(chunk));
-      file.close();
+      const old = file.close();
+      if (old) this.removeLater(old);
     } catch (e) {
       file.abort();
       throw e;
@@ -250,7 +252,8 @@ export class ArtifactWriter {
         }
       }
       signal.throwIfAborted();
-      await file.closeAsync();
+      const old = file.close();
+      if (old) this.removeLater(old);
     } catch (e) {
       file.abort();
       pieces.return?.();
@@ -321,8 +324,18 @@ export class ArtifactWriter {
     this.post();
   }
 
+  /** Old versions of files replaced (StreamFile.close), being removed on libuv's threads: finish() waits for them. */
+  private removals: Promise<void>[] = [];
+
+  private removeLater(file: string): void {
+    this.removals.push(fs.promises.rm(file, { force: true }).catch(() => undefined));
+  }
+
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
+    const removals = this.removals;
+    this.removals = [];
+    await Promise.all(removals);
     this.syncLeft = Infinity;
     this.probeLeft = 0;
     const worker = this.worker;

@@ -63,10 +63,11 @@ export async function parseCommand(opts: GlobalOptions, io: Io): Promise<number>
   reportWarnings(reporter, session.warnings);
   session.adapter.onRetry = (n) => reporter.retrying(n);
   const meta = { invocationId: session.invocationId, generatedAt: session.startedAt, adapterType: session.adapter.type };
-  session.timings.time('write artifacts', () => {
+  await session.timings.timeAsync('write artifacts', async () => {
     const writer = new ArtifactWriter(session.targetDir, redactor(), jsonArtifactOptions(opts));
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
+    await writer.finish();
   });
   reporter.info(`Found ${foundPhrase(session.manifest)}`);
   const wrote = opts.writeJson === false ? '' : `; wrote ${session.loaded.project.targetPath}/manifest.json`;

@@ -99,6 +99,7 @@ export async function docsGenerateCommand(opts: GlobalOptions & DocsGenerateOpti
     project: { adapterType: session.adapter.type, generatedAt: session.startedAt, kilnVersion: KILN_VERSION, invocationId: session.invocationId },
   });
   const site = await writeSite(session.targetDir, data, session.adapter.formatterDialect, redactor());
+  await writer.finish();
   timings.end();
   const target = session.loaded.project.targetPath;
   reporter.info(`Catalog: ${catalog.byId.size} relation${catalog.byId.size === 1 ? '' : 's'} found in the warehouse${opts.emptyCatalog ? ' (--empty-catalog: not read)' : ''}`);

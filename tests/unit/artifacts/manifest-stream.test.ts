@@ -143,9 +143,27 @@ describe('StreamFile', () => {
     expect(s.position).toBe(expected);
     // Nothing replaces the old file until close.
     expect(fs.readFileSync(file, 'utf8')).toBe('old');
-    s.close();
+    // The old file is moved aside, not renamed over (freeing it there cost the rename ms): the caller removes it.
+    const old = s.close();
     expect(fs.readFileSync(file, 'utf8')).toBe(pieces.join(''));
-    expect(fs.readdirSync(path.dirname(file))).toEqual(['out.json']);
+    expect(old).toBe(`${file}.${process.pid}.old`);
+    expect(fs.readFileSync(old!, 'utf8')).toBe('old');
+    expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['out.json', path.basename(old!)]);
+    // No old file: nothing moved aside.
+    const fresh = new StreamFile(path.join(dir, 'sub', 'new.json'), 2);
+    fresh.write('{}');
+    expect(fresh.close()).toBeNull();
+  });
+
+  it('ArtifactWriter removes the file it moved aside by the time finish() returns', async () => {
+    const dir = testdir({ 'manifest.json': 'old', 'late.json': 'old' });
+    const writer = new ArtifactWriter(dir);
+    writer.writeJsonStream('manifest.json', ['{', '"a":1', '}']);
+    await writer.writeJsonStreamAsync('late.json', ['[', '1', ']'], new AbortController().signal);
+    await writer.finish();
+    expect(fs.readdirSync(dir).sort()).toEqual(['late.json', 'manifest.json']);
+    expect(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).toBe('{"a":1}');
+    expect(fs.readFileSync(path.join(dir, 'late.json'), 'utf8')).toBe('[1]');
   });
 
   it('leaves the old file when aborted', () => {
