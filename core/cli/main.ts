@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Codes, KilnError, KilnErrors } from '../errors.js';
 import { KILN_VERSION } from '../version.js';
 import { Reporter } from '../reporter/reporter.js';
-import { addConsoleOptions, addProjectOptions, FORMAT_LIMIT, positiveInt, type GlobalOptions } from './options.js';
+import { addConsoleOptions, addProjectOptions, FORMAT_LIMIT, optionsOnlyFor, positiveInt, type GlobalOptions } from './options.js';
 // Each command's module is imported when that command runs: starting the CLI loads no other
 // command's dependencies (the docs bundler, Markdown, the SQL formatter, the warehouse drivers).
 import type { ShowOptions } from './commands/show.js';
@@ -77,6 +77,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   let exitCode: number = ExitCode.OK;
   let current: GlobalOptions | null = null;
   const program = new Command('kiln');
+  optionsOnlyFor(program, argv);
   program
     .description('kiln builds SQL transformation projects (dbt projects as they are) on DuckDB and PostgreSQL.')
     .version(KILN_VERSION, '-v, --version', 'print the version')

@@ -99,7 +99,30 @@ export function positiveInt(value: string): number {
 /** dbt's resource types for --resource-type / --exclude-resource-type (dbt 1.11). */
 export const DBT_RESOURCE_TYPES = ['metric', 'semantic_model', 'saved_query', 'source', 'analysis', 'function', 'model', 'test', 'unit_test', 'exposure', 'snapshot', 'seed', 'default', 'all'] as const;
 
+/** Per program (one main()): the command its arguments name first (optionsOnlyFor). */
+const invokedBy = new WeakMap<Command, string>();
+
+/**
+ * Has addProjectOptions make its options only for the command `argv` names first (`kiln run
+ * ...`): twenty commands' ~50 options each, commander objects all, cost the start several ms for
+ * one command used. Every command gets them when options come before the command (their
+ * arity is looked up across commands), for `kiln --help` and for `kiln help <command>`.
+ */
+export function optionsOnlyFor(program: Command, argv: readonly string[]): void {
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && first !== 'help') invokedBy.set(program, first);
+}
+
+/** Whether `cmd` (or the top-level command it is under) is the one invoked, or every command is built. */
+function invoked(cmd: Command): boolean {
+  let top = cmd;
+  while (top.parent?.parent) top = top.parent;
+  const name = top.parent ? invokedBy.get(top.parent) : undefined;
+  return name === undefined || top.name() === name || top.aliases().includes(name);
+}
+
 export function addProjectOptions(cmd: Command, opts: { selection?: boolean; run?: boolean; defer?: boolean; resourceTypes?: boolean } = {}): Command {
+  if (!invoked(cmd)) return cmd;
   cmd
     .option('--project-dir <dir>', 'the folder holding dbt_project.yml (default: the current folder)')
     .option('--profiles-dir <dir>', 'the folder holding profiles.yml (default: the project folder, then ~/.dbt)')
