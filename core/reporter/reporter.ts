@@ -222,10 +222,19 @@ export class Reporter {
   }
 
   summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {
-    const nodes = manifest.nodes;
-    const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat}${humanTime(summary.elapsedSeconds)} (${summary.elapsedSeconds.toFixed(2)}s).`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
+    if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
+    this.endOfRun(summary.results, manifest);
+  }
+
+  /**
+   * dbt 1.11's print_run_end_messages: the "Completed" line, each failure and warning, the Done line.
+   * Also the whole end of a seed or clone that had nothing to do (TOTAL=0); run, test, build and
+   * snapshot print none then.
+   */
+  endOfRun(results: readonly NodeResult[], manifest: Pick<Manifest, 'nodes' | 'packageRoots'>): void {
+    const nodes = manifest.nodes;
     const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
@@ -234,7 +243,6 @@ export class Reporter {
     const errorSkips = skipped.filter((r) => r.ephemeralFailure);
     // (dbt counts a hook skipped after a failed one likewise: it has a message.)
     const errors = failed.length + errorSkips.length + skipped.filter((r) => r.uniqueId.startsWith('operation.')).length;
-    if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     this.info('');
     // dbt 1.11's EndOfRunSummary: a partial success (microbatch) is counted apart there, an error in the Done line.
     const partial = failed.filter((r) => r.status === 'partial success').length;

@@ -154,6 +154,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0 && exposures.length === 0) {
     reporter.nothingToDo(KILN_VERSION, foundPhrase(session.manifest));
+    // dbt 1.11's seed and clone print their end messages whatever ran (Done. ... TOTAL=0); its
+    // run, test, build and snapshot print them only when something ran.
+    if (kind === 'seed' || kind === 'clone') reporter.endOfRun([], session.manifest);
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);

@@ -84,4 +84,8 @@ describe('a run with nothing to build', () => {
     new Reporter({ format: 'json', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }).nothingToDo('0.1.0', '6 models');
     expect(out.trim().split('\n').map((l) => JSON.parse(l) as { level: string }).map((l) => l.level)).toEqual(['info', 'info', 'warn']);
   });
+
+  it("ends a seed or clone with nothing to do as dbt 1.11.16 does: Completed successfully, Done with TOTAL=0", () => {
+    expect(linesOf((r) => r.endOfRun([], { nodes: new Map(), packageRoots: new Map() }))).toEqual(['Completed successfully', 'Done. PASS=0 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=0']);
+  });
 });
