@@ -137,19 +137,24 @@ export class Reporter {
   }
 
   /** A run whose selection has nothing to build: dbt 1.11 prints no Concurrency line, and its NothingToDo warning without a prefix. */
-  nothingToDo(version: string, counts: string): void {
-    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
-    this.info(`Found ${counts}`, { event: 'project_found' });
+  nothingToDo(version: string, counts: string, selectionWarnings: readonly KilnError[] = []): void {
+    this.started(version, counts, selectionWarnings);
     this.emit('warn', 'Nothing to do. Try checking your model configs and model specification args', { event: 'nothing_to_do' });
   }
 
-  header(version: string, counts: string, threads: number, target: string): void {
-    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
-    this.info(`Found ${counts}`, { event: 'project_found' });
+  header(version: string, counts: string, threads: number, target: string, selectionWarnings: readonly KilnError[] = []): void {
+    this.started(version, counts, selectionWarnings);
     // (dbt 1.11 leaves a line empty before and after the Concurrency line)
     this.info('');
     this.info(`Concurrency: ${threads} thread${threads === 1 ? '' : 's'} (target='${target}')`, { event: 'concurrency', threads, target });
     this.info('');
+  }
+
+  /** The warnings of the selection (KLN309) come after the Found line, where dbt 1.11 prints its NoNodesForSelectionCriteria. */
+  private started(version: string, counts: string, selectionWarnings: readonly KilnError[]): void {
+    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
+    this.info(`Found ${counts}`, { event: 'project_found' });
+    for (const w of selectionWarnings) this.kilnError(w, 'warn');
   }
 
   nodeStarted(node: ParsedNode, index: number, total: number): void {
