@@ -18,6 +18,7 @@ import { semanticEdges, semanticSections } from '../semantic/json.js';
 import { DBT_COMPAT_VERSION, KILN_VERSION } from '../version.js';
 import { braces, isBare, isPlain, json, prop, str } from './json-text.js';
 import { FlatTextMemo } from './flat-text-memo.js';
+import { nodeTags } from '../data-tests/node-tags.js';
 
 export { DBT_COMPAT_VERSION, KILN_VERSION };
 
@@ -336,7 +337,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     alias: n.alias,
     checksum: manifestChecksum(n.checksum, n.originalFilePath),
     config: withConfigDefaults(configJson(settledConfig(n.config, n.resourceType), n.resourceType), n.resourceType),
-    tags: n.config.tags,
+    tags: nodeTags(n),
     description: n.description,
     columns: Object.fromEntries(
       Object.values(n.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: (c.constraints ?? []).map(constraintJson), quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null, doc_blocks: c.docBlocks ?? [] }]),
@@ -376,7 +377,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
   const ephemeral = n.config.materialized === 'ephemeral';
   const group = n.config.group;
   const docs = n.config.docs;
-  const tags = json(n.config.tags);
+  const tags = json(nodeTags(n));
   const description = n.description;
   const meta = json(n.config.meta);
   const plainEnd = !(typeof group === 'string' && group) && (docs === null || typeof docs !== 'object') && !n.patchPath;

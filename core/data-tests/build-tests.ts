@@ -154,11 +154,15 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   if (alias !== undefined) out.alias = alias;
   out.enabled = raw.enabled !== false;
   out.materialized = 'test';
-  out.tags = toTags(raw.tags);
+  const fastPath = entry.namespace === null && (entry.testName === 'unique' || entry.testName === 'not_null');
+  // dbt 1.11 appends the entry's tags to the folders' as written (a repeat kept), and a test other
+  // than unique and not_null gets them once more from its raw_code's config() call: dbt's
+  // config.tags (nodeTags lists each once, as node `tags`).
+  const ownTags = own.tags === undefined || own.tags === null ? null : toTags(own.tags);
+  out.tags = ownTags === null ? toTags(raw.tags) : [...toTags(withTree.tags), ...ownTags, ...(fastPath ? [] : ownTags)];
   out.meta = (raw.meta as Record<string, unknown>) ?? {};
   const config = out as NodeConfig;
   const naming = ctx.relationFor(shortName, config);
-  const fastPath = entry.namespace === null && (entry.testName === 'unique' || entry.testName === 'not_null');
   const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), builderConfig(own, shortName !== name ? shortName : undefined, fastPath));
   const node: ParsedNode = {
     uniqueId,

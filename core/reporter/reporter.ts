@@ -137,19 +137,24 @@ export class Reporter {
   }
 
   /** A run whose selection has nothing to build: dbt 1.11 prints no Concurrency line, and its NothingToDo warning without a prefix. */
-  nothingToDo(version: string, counts: string): void {
-    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
-    this.info(`Found ${counts}`, { event: 'project_found' });
+  nothingToDo(version: string, counts: string, selectionWarnings: readonly KilnError[] = []): void {
+    this.started(version, counts, selectionWarnings);
     this.emit('warn', 'Nothing to do. Try checking your model configs and model specification args', { event: 'nothing_to_do' });
   }
 
-  header(version: string, counts: string, threads: number, target: string): void {
-    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
-    this.info(`Found ${counts}`, { event: 'project_found' });
+  header(version: string, counts: string, threads: number, target: string, selectionWarnings: readonly KilnError[] = []): void {
+    this.started(version, counts, selectionWarnings);
     // (dbt 1.11 leaves a line empty before and after the Concurrency line)
     this.info('');
     this.info(`Concurrency: ${threads} thread${threads === 1 ? '' : 's'} (target='${target}')`, { event: 'concurrency', threads, target });
     this.info('');
+  }
+
+  /** The warnings of the selection (KLN309) come after the Found line, where dbt 1.11 prints its NoNodesForSelectionCriteria. */
+  private started(version: string, counts: string, selectionWarnings: readonly KilnError[]): void {
+    this.info(`Running with kiln=${version}`, { event: 'run_started', version });
+    this.info(`Found ${counts}`, { event: 'project_found' });
+    for (const w of selectionWarnings) this.kilnError(w, 'warn');
   }
 
   nodeStarted(node: ParsedNode, index: number, total: number): void {
@@ -222,10 +227,19 @@ export class Reporter {
   }
 
   summary(summary: RunSummary, manifest: Pick<Manifest, 'nodes' | 'packageRoots'>, finishedWhat: string): void {
-    const nodes = manifest.nodes;
-    const { results } = summary;
     this.info('');
     this.info(`Finished running ${finishedWhat}${humanTime(summary.elapsedSeconds)} (${summary.elapsedSeconds.toFixed(2)}s).`, { event: 'run_finished', elapsed: summary.elapsedSeconds });
+    if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
+    this.endOfRun(summary.results, manifest);
+  }
+
+  /**
+   * dbt 1.11's print_run_end_messages: the "Completed" line, each failure and warning, the Done line.
+   * Also the whole end of a seed or clone that had nothing to do (TOTAL=0); run, test, build and
+   * snapshot print none then.
+   */
+  endOfRun(results: readonly NodeResult[], manifest: Pick<Manifest, 'nodes' | 'packageRoots'>): void {
+    const nodes = manifest.nodes;
     const failed = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'partial success');
     const warned = results.filter((r) => r.status === 'warn');
     const skipped = results.filter((r) => r.status === 'skipped');
@@ -234,7 +248,6 @@ export class Reporter {
     const errorSkips = skipped.filter((r) => r.ephemeralFailure);
     // (dbt counts a hook skipped after a failed one likewise: it has a message.)
     const errors = failed.length + errorSkips.length + skipped.filter((r) => r.uniqueId.startsWith('operation.')).length;
-    if (summary.cancelled) this.info(this.c.yellow('Stopped early: nodes that had not finished were rolled back, the rest skipped.'));
     this.info('');
     // dbt 1.11's EndOfRunSummary: a partial success (microbatch) is counted apart there, an error in the Done line.
     const partial = failed.filter((r) => r.status === 'partial success').length;

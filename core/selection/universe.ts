@@ -4,6 +4,7 @@
 // every selector under a few milliseconds on 10,000-node projects.
 import type { Exposure, Manifest, ParsedNode, SourceTable } from '../nodes.js';
 import type { SemanticNode } from '../semantic/types.js';
+import { nodeTags } from '../data-tests/node-tags.js';
 
 export interface SelectableItem {
   readonly id: string;
@@ -56,7 +57,7 @@ export class Universe {
     for (const n of manifest.nodes.values()) {
       add({
         id: n.uniqueId, resourceType: n.resourceType, name: n.name, packageName: n.packageName, fqn: n.fqn,
-        originalFilePath: n.originalFilePath, patchPath: n.patchPath, tags: n.config.tags ?? [], config: n.config, node: n,
+        originalFilePath: n.originalFilePath, patchPath: n.patchPath, tags: nodeTags(n) ?? [], config: n.config, node: n,
       });
     }
     for (const s of manifest.sources.values()) {

@@ -84,7 +84,7 @@ export async function runCommand(kind: RunKind, opts: GlobalOptions, io: Io): Pr
   try {
     // Opening the adapter, the run lock, the nodes (compiled as they run: their compiles count
     // here too) and the hooks; without this the whole run showed up as `other`.
-    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures: prepared.exposures, meta, writer }));
+    const code = await timings.timeAsync('execute', () => runWith(kind, opts, io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures: prepared.exposures, selectionWarnings: prepared.selectionWarnings, meta, writer }));
     failed = false;
     return code;
   } finally {
@@ -105,27 +105,35 @@ function prepareRun(kind: RunKind, opts: GlobalOptions, reporter: Reporter, sess
   reportWarnings(reporter, session.warnings);
   const timings = session.timings;
   const types = narrowTypes(TYPES[kind], opts.resourceType, opts.excludeResourceType);
-  const selected = timings.time('graph', () => select(session, opts, types, (w) => reporter.kilnError(w, 'warn')));
-  // A build's exposures are reported, not run: kept apart from the nodes.
-  const exposures = takeExposures(session, selected);
-  const deferTo = deferState(session, opts);
-  const cloneFrom = kind === 'clone' ? cloneState(session, opts) : null;
-  if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
-    throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
+  // Told after the header's Found line, where dbt 1.11 tells a selection criterion matching nothing.
+  const selectionWarnings: KilnError[] = [];
+  try {
+    const selected = timings.time('graph', () => select(session, opts, types, (w) => selectionWarnings.push(w)));
+    // A build's exposures are reported, not run: kept apart from the nodes.
+    const exposures = takeExposures(session, selected);
+    const deferTo = deferState(session, opts);
+    const cloneFrom = kind === 'clone' ? cloneState(session, opts) : null;
+    if (opts.eventTimeStart && opts.eventTimeEnd && opts.eventTimeStart.getTime() >= opts.eventTimeEnd.getTime()) {
+      throw new KilnError(Codes.USAGE, '--event-time-start must be before --event-time-end', { hint: 'Give the window as start < end, e.g. --event-time-start 2024-01-01 --event-time-end 2024-01-02.' });
+    }
+    const problems = new Problems();
+    // A run of seeds only may load large seeds while reading them (see prepareSeeds); not with
+    // --empty, which loads nothing (the types must be the whole file's).
+    const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
+    const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
+    // A clone reads no seed file: its seeds become views on the state's tables.
+    const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading, session.startedAt.getTime());
+    // --empty: seeds are created with their columns and types, without rows.
+    const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
+    checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
+    checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
+    problems.throwIfAny();
+    return { session, selected, deferTo, cloneFrom, seeds, exposures, selectionWarnings };
+  } catch (e) {
+    // Stopped before the header: the selection's warnings are told with the error.
+    for (const w of selectionWarnings) reporter.kilnError(w, 'warn');
+    throw e;
   }
-  const problems = new Problems();
-  // A run of seeds only may load large seeds while reading them (see prepareSeeds); not with
-  // --empty, which loads nothing (the types must be the whole file's).
-  const seedsOnly = [...selected].every((id) => session.manifest.nodes.get(id)?.resourceType === 'seed');
-  const loadWhileReading = seedsOnly && !opts.empty && session.adapter.capabilities.loadsSeedsWhileReading === true;
-  // A clone reads no seed file: its seeds become views on the state's tables.
-  const read = prepareSeeds(session.manifest, cloneFrom ? new Set() : selected, session.adapter.dialect, problems, session.targetDir, loadWhileReading, session.startedAt.getTime());
-  // --empty: seeds are created with their columns and types, without rows.
-  const seeds = opts.empty ? new Map([...read].map(([id, load]) => [id, { ...load, rowCount: 0 }])) : read;
-  checkRelations(session.manifest, selected, session.adapter.capabilities, problems);
-  checkHookSyntax(session.manifest, selected, session.loaded.project, session.engine, problems);
-  problems.throwIfAny();
-  return { session, selected, deferTo, cloneFrom, seeds, exposures };
 }
 
 /** The exposures among `selected`, taken out of it, in the manifest's order. */
@@ -138,6 +146,16 @@ function takeExposures(session: Session, selected: Set<string>): ExposureStep[] 
   return out;
 }
 
+/** A selection warning made an error (--warn-error) stops the run at the header: the adapter, maybe connecting already (connectAhead), is closed first. */
+async function closedOnThrow(session: Session, print: () => void): Promise<void> {
+  try {
+    print();
+  } catch (e) {
+    await session.adapter.close();
+    throw e;
+  }
+}
+
 interface RunSetup {
   readonly session: Session;
   readonly reporter: Reporter;
@@ -146,20 +164,24 @@ interface RunSetup {
   readonly cloneFrom: StateManifest | null;
   readonly seeds: ReturnType<typeof prepareSeeds>;
   readonly exposures: readonly ExposureStep[];
+  readonly selectionWarnings: readonly KilnError[];
   readonly meta: ArtifactMeta;
   readonly writer: ArtifactWriter;
 }
 
-async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures, meta, writer }: RunSetup): Promise<number> {
+async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, reporter, selected, deferTo, cloneFrom, seeds, exposures, selectionWarnings, meta, writer }: RunSetup): Promise<number> {
   const chosen = [...selected].map((id) => session.manifest.nodes.get(id)!);
   if (chosen.filter((n) => n.config.materialized !== 'ephemeral').length === 0 && exposures.length === 0) {
-    reporter.nothingToDo(KILN_VERSION, foundPhrase(session.manifest));
+    await closedOnThrow(session, () => reporter.nothingToDo(KILN_VERSION, foundPhrase(session.manifest), selectionWarnings));
+    // dbt 1.11's seed and clone print their end messages whatever ran (Done. ... TOTAL=0); its
+    // run, test, build and snapshot print them only when something ran.
+    if (kind === 'seed' || kind === 'clone') reporter.endOfRun([], session.manifest);
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
     return ExitCode.OK;
   }
-  reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name);
+  await closedOnThrow(session, () => reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name, selectionWarnings));
 
   session.adapter.onRetry = (n) => reporter.retrying(n);
   // A database's warning comes from a driver's event handler: made an error by --warn-error, it

@@ -337,3 +337,70 @@ describe('store_failures and store_failures_as as dbt 1.11 settles them', () => 
     expect(stored).toEqual([{ table_name: 't_true', table_type: 'BASE TABLE' }, { table_name: 't_view', table_type: 'VIEW' }]);
   });
 });
+
+describe("a generic data test's config.tags as dbt 1.11 writes them", () => {
+  it("lists the folders' tags, then the entry's as written, and the entry's again unless unique or not_null; node tags each once", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: tg\nprofile: p\nmodels:\n  tg:\n    +tags: ["pm"]\ndata_tests:\n  tg:\n    +tags: ["pt"]\n',
+      'profiles.yml': PROFILE,
+      'models/m1.sql': "select 1 as id, 'x' as s",
+      'macros/g.sql': '{% test is_pos(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} < 0\n{% endtest %}\n',
+      'tests/sing.sql': "{{ config(tags=['st']) }}\nselect * from {{ ref('m1') }} where false\n",
+      'models/s.yml': `version: 2
+models:
+  - name: m1
+    config:
+      tags: ['my']
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config: {tags: ['a', 'b']}
+          - not_null:
+              config: {tags: ['z', 'z']}
+          - accepted_values:
+              arguments: {values: [1]}
+              config: {tags: ['a', 'b']}
+          - is_pos:
+              tags: ['a', 'b']
+          - is_pos:
+              name: pos_cfg
+              config: {tags: ['c', 'a']}
+          - is_pos:
+              name: pos_pt
+              config: {tags: ['pt', 'q']}
+          - is_pos:
+              name: pos_none
+      - name: s
+        data_tests:
+          - accepted_values:
+              arguments: {values: ['x']}
+              tags: 'solo'
+`,
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; tags: string[]; config: { tags: string[] } }> }).nodes;
+    const of = (name: string) => Object.values(nodes).find((n) => n.name === name)!;
+    // dbt-core 1.11.16's config.tags for the same project
+    const expected: Record<string, string[]> = {
+      unique_m1_id: ['pt', 'a', 'b'],
+      not_null_m1_id: ['pt', 'z', 'z'],
+      accepted_values_m1_id__1: ['pt', 'a', 'b', 'a', 'b'],
+      is_pos_m1_id: ['pt', 'a', 'b', 'a', 'b'],
+      pos_cfg: ['pt', 'c', 'a', 'c', 'a'],
+      pos_pt: ['pt', 'pt', 'q', 'pt', 'q'],
+      pos_none: ['pt'],
+      accepted_values_m1_s__x: ['pt', 'solo', 'solo'],
+      sing: ['pt', 'st'],
+      m1: ['pm', 'my'],
+    };
+    for (const [name, tags] of Object.entries(expected)) {
+      expect(of(name).config.tags, name).toEqual(tags);
+      expect(of(name).tags, name).toEqual([...new Set(tags)]);
+    }
+    // Selection by tag reads each tag once, as before.
+    const ls = await kiln(['ls', '-s', 'tag:a', '--output', 'name'], dir);
+    expect(ls.stdout.trim().split('\n').sort()).toEqual(['accepted_values_m1_id__1', 'is_pos_m1_id', 'pos_cfg', 'unique_m1_id']);
+  });
+});

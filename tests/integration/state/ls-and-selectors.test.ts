@@ -76,6 +76,17 @@ describe('selectors.yml through the CLI', () => {
     const none = await kiln(['seed', '--selector', 'marts_only'], dir);
     expect(none.code, none.output).toBe(0);
     expect(none.output).toMatch(/Nothing to do/);
+    // dbt 1.11.16: a seed with nothing to do still ends with its Done line; a build prints none.
+    expect(none.stdout).toMatch(/Nothing to do[^\n]*\n(.*\n)?.*Completed successfully\n(.*\n)?.*Done\. PASS=0 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=0\n$/);
+    const noBuild = await kiln(['build', '-s', 'nothing_matches'], dir);
+    expect(noBuild.code, noBuild.output).toBe(0);
+    expect(noBuild.stdout).toMatch(/Nothing to do[^\n]*\n$/);
+    // dbt 1.11 says a criterion matches nothing after its Found line, not before its first line.
+    expect(noBuild.stdout).toMatch(/^.*Running with kiln=[^\n]*\n.*Found [^\n]*\n.*warning\[KLN309\] The selection 'nothing_matches'/);
+    const strict = await kiln(['--warn-error', 'run', '-s', 'users', 'nothing_matches'], dir);
+    expect(strict.code, strict.output).toBe(2);
+    expect(strict.stdout).toMatch(/^.*Running with kiln=[^\n]*\n.*Found [^\n]*\n$/);
+    expect(strict.stderr).toMatch(/error\[KLN309\]/);
   });
   it('an unknown selector name, or --selector with --select, is an error (exit 2)', async () => {
     const dir = project({ 'selectors.yml': SELECTORS });

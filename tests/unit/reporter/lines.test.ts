@@ -3,6 +3,7 @@
 // part gets no dots. The expected lines are dbt-core 1.11.16's for project-template.
 import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../../core/reporter/reporter.js';
+import { KilnError } from '../../../core/errors.js';
 import type { ParsedNode } from '../../../core/nodes.js';
 import type { NodeResult } from '../../../core/runner/results.js';
 
@@ -83,5 +84,16 @@ describe('a run with nothing to build', () => {
     let out = '';
     new Reporter({ format: 'json', color: false, sinks: { out: (t) => void (out += t), err: (t) => void (out += t) } }).nothingToDo('0.1.0', '6 models');
     expect(out.trim().split('\n').map((l) => JSON.parse(l) as { level: string }).map((l) => l.level)).toEqual(['info', 'info', 'warn']);
+  });
+
+  it("tells a selection matching nothing after the Found line, as dbt 1.11's NoNodesForSelectionCriteria", () => {
+    const w = [new KilnError('KLN309', "The selection 'x' in --select matches no node")];
+    const said = "warning[KLN309] The selection 'x' in --select matches no node";
+    expect(linesOf((r) => r.nothingToDo('0.1.0', '6 models', w))).toEqual(['Running with kiln=0.1.0', 'Found 6 models', said, 'Nothing to do. Try checking your model configs and model specification args']);
+    expect(linesOf((r) => r.header('0.1.0', '6 models', 4, 'dev', w))).toEqual(['Running with kiln=0.1.0', 'Found 6 models', said, "Concurrency: 4 threads (target='dev')"]);
+  });
+
+  it("ends a seed or clone with nothing to do as dbt 1.11.16 does: Completed successfully, Done with TOTAL=0", () => {
+    expect(linesOf((r) => r.endOfRun([], { nodes: new Map(), packageRoots: new Map() }))).toEqual(['Completed successfully', 'Done. PASS=0 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=0']);
   });
 });
