@@ -179,6 +179,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     await session.adapter.close(); // it may be connecting (connectAhead)
     writer.writeJsonStream('manifest.json', manifestJsonChunks(session.manifest, session.dag, session.adapter.dialect, meta));
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
+    // As dbt 1.11 writes it then: no results, an elapsed time of 0 (a tool reading the last run's results finds this one).
+    const nothing = { results: [], elapsedSeconds: 0, cancelled: false, interrupted: false };
+    writer.writeJsonText('run_results.json', runResultsText(nothing, meta, { which: kind, ...argsOf(opts, session.loaded.cliVars) }, session.adapter.adapterResponse));
     return ExitCode.OK;
   }
   await closedOnThrow(session, () => reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name, selectionWarnings));

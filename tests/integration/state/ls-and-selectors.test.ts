@@ -1,5 +1,7 @@
 // `kiln ls` output formats, --output-keys and --resource-type, and selectors.yml through the CLI
 // (--selector, `default: true`, bad names), on a small project with sources, tests and seeds.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
@@ -81,6 +83,9 @@ describe('selectors.yml through the CLI', () => {
     const noBuild = await kiln(['build', '-s', 'nothing_matches'], dir);
     expect(noBuild.code, noBuild.output).toBe(0);
     expect(noBuild.stdout).toMatch(/Nothing to do[^\n]*\n$/);
+    // run_results.json as dbt 1.11 writes it then: this invocation's, with no results.
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'target', 'run_results.json'), 'utf8')) as { results: unknown[]; elapsed_time: number; args: { which: string; select: string[] } };
+    expect(results).toMatchObject({ results: [], elapsed_time: 0, args: { which: 'build', select: ['nothing_matches'] } });
     // dbt 1.11 says a criterion matches nothing after its Found line, not before its first line.
     expect(noBuild.stdout).toMatch(/^.*Running with kiln=[^\n]*\n.*Found [^\n]*\n.*warning\[KLN309\] The selection 'nothing_matches'/);
     const strict = await kiln(['--warn-error', 'run', '-s', 'users', 'nothing_matches'], dir);
