@@ -9,6 +9,7 @@ import { distIsFresh, sourceTree, STAMP, writeStamp } from '../../bin/entry.js';
 import type { Io } from '../../core/cli/main.js';
 import { kiln, repoRoot } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
+import { copyTemplate } from '../../core/cli/commands/init.js';
 
 /** A checkout's files, a minute old; `git`: with its .git (where sources get edited). */
 function tree(git = true): string {
@@ -84,7 +85,7 @@ describe('the built CLI', () => {
     const { main } = (await import(pathToFileURL(path.join(out, 'core', 'cli', 'main.js')).href)) as { main: (argv: string[], io: Io) => Promise<number> };
 
     const dir = testdir({});
-    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    copyTemplate(dir);
     let output = '';
     const io: Io = { stdout: (t) => void (output += t), stderr: (t) => void (output += t), cwd: dir, isTTY: false, onInterrupt: () => () => undefined };
     expect(await main(['compile'], io), output).toBe(0);

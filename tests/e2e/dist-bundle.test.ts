@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE } from '../../bin/entry.js';
 import { repoRoot } from '../helpers/cli.js';
 import { testdir } from '../helpers/testdir.js';
+import { copyTemplate } from '../../core/cli/commands/init.js';
 
 interface BundleRun {
   readonly cacheUsed: boolean;
@@ -56,7 +57,7 @@ describe('the one-file CLI', () => {
     expect(/[^\x00-\x7f]/.test(bundle)).toBe(false);
 
     const dir = testdir({});
-    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    copyTemplate(dir);
     const compiledFile = path.join(dir, 'target', 'compiled', 'shop', 'models', 'marts', 'orders.sql');
     const first = runBundle(out, ['compile'], dir);
     expect(first.code, first.output).toBe(0);
@@ -84,7 +85,7 @@ describe('the one-file CLI', () => {
 
   it('runs without a cache V8 rejects, and keeps one in the user cache folder where dist/ cannot take it', () => {
     const dir = testdir({});
-    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    copyTemplate(dir);
     const cacheFile = `${path.join(out, BUNDLE)}.b1.ls.v8cache`;
     fs.writeFileSync(cacheFile, 'not a V8 code cache');
     const rejected = runBundle(out, ['ls'], dir, 'ls');

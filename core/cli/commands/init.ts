@@ -18,6 +18,18 @@ export function templateDir(): string {
   }
 }
 
+/**
+ * Copies the template to `dest` as a project's sources: not what building it in place left there
+ * (target/, logs/, dbt_packages/, the DuckDB file), e.g. after the README's quick start.
+ */
+export function copyTemplate(dest: string): void {
+  const from = templateDir();
+  fs.cpSync(from, dest, {
+    recursive: true,
+    filter: (src) => !/(^|[\\/])(target|logs|dbt_packages)([\\/]|$)|\.duckdb(\.wal)?$/.test(path.relative(from, src)),
+  });
+}
+
 export async function initCommand(dir: string, opts: Pick<GlobalOptions, 'logFormat' | 'color'>, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
   const dest = path.resolve(io.cwd, dir);
@@ -26,10 +38,7 @@ export async function initCommand(dir: string, opts: Pick<GlobalOptions, 'logFor
       hint: 'Choose a new folder name (`kiln init my_project`) or empty this one first; kiln never overwrites files.',
     });
   }
-  fs.cpSync(templateDir(), dest, {
-    recursive: true,
-    filter: (src) => !/(^|[\\/])(target|logs|dbt_packages)([\\/]|$)|\.duckdb(\.wal)?$/.test(path.relative(templateDir(), src)),
-  });
+  copyTemplate(dest);
   const shown = path.relative(io.cwd, dest) || '.';
   reporter.info(`Created a new kiln project in ${shown}`);
   reporter.info('');

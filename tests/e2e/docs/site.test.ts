@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln, repoRoot } from '../../helpers/cli.js';
 import { haveChromium, launch, screenshotDir } from './browser.js';
+import { copyTemplate } from '../../../core/cli/commands/init.js';
 
 /** A screenshot of what the page shows from the top (pages scroll inside <main>). */
 async function shot(page: Page, name: string): Promise<void> {
@@ -25,7 +26,7 @@ describe.skipIf(!haveChromium)('the docs site in Chromium', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-docs-site-'));
-    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    copyTemplate(dir);
     expect((await kiln(['build'], dir)).code).toBe(0);
     // A second run with a status the accepted_values test does not allow: it fails, and what is
     // downstream of stg_orders is skipped.

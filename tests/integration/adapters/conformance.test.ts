@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln, repoRoot } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
 import { adapterRows, duckdbTarget, postgresTarget, trinoTarget, typeFamily, withAdapter, type AdapterTarget } from './targets.js';
+import { copyTemplate } from '../../../core/cli/commands/init.js';
 
 interface Expected {
   relations: { name: string; type: string; rows: number }[];
@@ -24,7 +25,7 @@ const templateBuilds = new Map<string, string>();
 
 async function buildTemplate(target: AdapterTarget): Promise<{ dir: string; stdout: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kiln-conf-${target.name}-`));
-  fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+  copyTemplate(dir);
   await target.setup(dir, 'shop');
   const r = await kiln(['build'], dir);
   expect(r.code, r.output).toBe(0);

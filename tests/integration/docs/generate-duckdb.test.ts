@@ -11,6 +11,7 @@ import { Store } from '../../../core/docs/browser/data.js';
 import { SearchIndex } from '../../../core/docs/browser/search.js';
 import { focusSet, fullGraph } from '../../../core/docs/browser/lineage/subgraph.js';
 import { packNode } from '../../../core/docs/site-pack.js';
+import { copyTemplate } from '../../../core/cli/commands/init.js';
 
 interface CatalogEntry {
   metadata: { type: string; schema: string; name: string; database: string };
@@ -24,7 +25,7 @@ describe('kiln docs generate on project-template (DuckDB)', () => {
   let out: Awaited<ReturnType<typeof kiln>>;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-docs-'));
-    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    copyTemplate(dir);
     const build = await kiln(['build'], dir);
     expect(build.code, build.output).toBe(0);
     // A second run that fails a test: the bad row makes accepted_values on status fail.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kiln, repoRoot } from '../../helpers/cli.js';
 import { queryDuckDb, relationsOf } from '../../helpers/duckdb-query.js';
+import { copyTemplate } from '../../../core/cli/commands/init.js';
 
 interface Expected {
   relations: { name: string; type: string; rows: number }[];
@@ -17,7 +18,7 @@ describe('kiln build on project-template', () => {
   let first: Awaited<ReturnType<typeof kiln>>;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-template-'));
-    fs.cpSync(path.join(repoRoot, 'project-template'), dir, { recursive: true });
+    copyTemplate(dir);
     first = await kiln(['build'], dir);
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiln, repoRoot } from '../../helpers/cli.js';
 import { queryDuckDb } from '../../helpers/duckdb-query.js';
 import { dropSchema, freshSchemaName, trinoProfileYaml, trinoQuery, trinoReady } from '../../helpers/trino.js';
+import { copyTemplate } from '../../../core/cli/commands/init.js';
 
 interface Expected {
   relations: { name: string; type: string; rows: number }[];
@@ -33,10 +34,10 @@ describe('project-template on Trino (iceberg)', () => {
   beforeAll(async () => {
     await trinoReady();
     trinoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-trino-template-'));
-    fs.cpSync(path.join(repoRoot, 'project-template'), trinoDir, { recursive: true });
+    copyTemplate(trinoDir);
     fs.writeFileSync(path.join(trinoDir, 'profiles.yml'), trinoProfileYaml('shop', 'iceberg', schema));
     duckDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-duck-template-'));
-    fs.cpSync(path.join(repoRoot, 'project-template'), duckDir, { recursive: true });
+    copyTemplate(duckDir);
   }, 200_000);
 
   afterAll(() => dropSchema('iceberg', schema));
