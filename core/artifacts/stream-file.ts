@@ -62,12 +62,12 @@ export class StreamFile {
   }
 
   /**
-   * Puts the file in place without replacing the old file by the rename: the old one is moved
-   * aside first, and its path returned for the caller to remove later (null when there was
-   * none). Renamed over, a
-   * file of a few MB that has been on disk a while is freed inside the rename (its blocks, and
-   * on this machine's ext4 a discard): 5-14 ms at a run's end for a 2 MB manifest.json, against
-   * ~0.05 ms for the two renames. Readers still never see part of a file (for an instant, none).
+   * Puts the file in place without renaming it over the old one (putInPlace): the old one's path,
+   * moved aside, is returned for the caller to remove later (null when there was none). Renamed
+   * over, a file of a few MB that has been on disk a while is freed inside the rename (its
+   * blocks, and on this machine's ext4 a discard): 5-14 ms at a run's end for a 2 MB
+   * manifest.json, against ~0.05 ms for the two renames. Readers still never see part of a file
+   * (for an instant, none).
    */
   close(): string | null {
     this.flush();
@@ -123,7 +123,7 @@ export class StreamFile {
 }
 
 /**
- * Renames `tmp` to `file`, moving an existing `file` aside first (see StreamFile.closeAside):
+ * Renames `tmp` to `file`, moving an existing `file` aside first (see StreamFile.close):
  * the path it was moved to, or null. Should the second rename fail, the old file goes back.
  */
 export function putInPlace(tmp: string, file: string): string | null {

@@ -152,9 +152,9 @@ export class ArtifactWriter {
   /**
    * Writes `name` from pieces of text (e.g. manifestJsonChunks) as they are made, replacing the
    * file atomically (the old one is removed by finish(): callers await it): a large artifact is
-   * never one string in memory. Encoded on this thread
-   * whatever `background` says: encoding the text here is cheaper than copying it to the writer
-   * thread. Pieces must not split a JSON string, so that redaction sees every value whole.
+   * never one string in memory. Encoded on this thread whatever `background` says: encoding the
+   * text here is cheaper than copying it to the writer thread. Pieces must not split a JSON
+   * string, so that redaction sees every value whole.
    *
    * `offload`: with the worker running, each full buffer that finds a free slot of the 4 MB of
    * shared memory is copied there and written there (ahead of the files queued there), the rest
@@ -333,9 +333,17 @@ export class ArtifactWriter {
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
   async finish(): Promise<void> {
-    const removals = this.removals;
+    // Old files moved aside go while the worker finishes (both on other threads).
+    const removing = Promise.all(this.removals);
     this.removals = [];
-    await Promise.all(removals);
+    try {
+      await this.stopWorker();
+    } finally {
+      await removing;
+    }
+  }
+
+  private async stopWorker(): Promise<void> {
     this.syncLeft = Infinity;
     this.probeLeft = 0;
     const worker = this.worker;

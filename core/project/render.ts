@@ -24,7 +24,7 @@ export function renderTree(value: unknown, path: YamlPath, opts: RenderTreeOptio
 function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions, native: boolean): unknown {
   if (typeof value === 'string') {
     if (!hasJinja(value)) return value;
-    return native && opts.render?.native ? renderOneNative(value, opts.locate(path), opts.render.native, opts.problems) : renderOne(value, opts.locate(path), opts);
+    return native && opts.render?.native ? rendering(value, opts.locate(path), opts.problems, opts.render.native) : renderOne(value, opts.locate(path), opts);
   }
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
@@ -55,11 +55,6 @@ function walk(value: unknown, path: (string | number)[], opts: RenderTreeOptions
 export function renderOne(text: string, loc: SourceLocation, opts: { render?: RenderString; problems: Problems }): string {
   if (!opts.render || !hasJinja(text)) return text;
   return rendering(text, loc, opts.problems, opts.render);
-}
-
-/** renderOne() with a native renderer: the value's own type kept (a number, a list...). */
-function renderOneNative(text: string, loc: SourceLocation, native: (text: string, loc: SourceLocation) => unknown, problems: Problems): unknown {
-  return rendering(text, loc, problems, native);
 }
 
 function rendering<T>(text: string, loc: SourceLocation, problems: Problems, render: (text: string, loc: SourceLocation) => T): T | string {

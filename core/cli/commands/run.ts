@@ -181,7 +181,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
     // As dbt 1.11 writes it then: no results, an elapsed time of 0 (a tool reading the last run's results finds this one).
     const nothing = { results: [], elapsedSeconds: 0, cancelled: false, interrupted: false };
-    writer.writeJsonText('run_results.json', runResultsText(nothing, meta, { which: kind, ...argsOf(opts, session.loaded.cliVars) }, session.adapter.adapterResponse));
+    writer.writeJsonText('run_results.json', runResultsText(nothing, meta, argsOf(kind, opts, session.loaded.cliVars), session.adapter.adapterResponse));
     return ExitCode.OK;
   }
   await closedOnThrow(session, () => reporter.header(KILN_VERSION, foundPhrase(session.manifest), session.profile.target.threads, session.profile.target.name, selectionWarnings));
@@ -410,7 +410,7 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
     await session.saveParseCache?.();
     await manifestJson.finish();
     writeSemanticManifest(writer, session.manifest, session.adapter.dialect);
-    writer.writeJsonText('run_results.json', runResultsText(summary, meta, { which: kind, ...argsOf(opts, session.loaded.cliVars) }, session.adapter.adapterResponse, resultTexts.textOf));
+    writer.writeJsonText('run_results.json', runResultsText(summary, meta, argsOf(kind, opts, session.loaded.cliVars), session.adapter.adapterResponse, resultTexts.textOf));
     appendRunHistory(
       session.targetDir,
       historyEntry(summary, { invocationId: session.invocationId, command: kind, startedAt: session.startedAt, target: session.profile.target.name, select: opts.select, exclude: opts.exclude }),
@@ -441,8 +441,9 @@ function cloneState(session: Session, opts: GlobalOptions): StateManifest {
 }
 
 /** run_results.json's `args`; `vars` parsed, as dbt writes them (a mapping, not the text given). */
-function argsOf(opts: GlobalOptions, cliVars: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function argsOf(kind: RunKind, opts: GlobalOptions, cliVars: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return {
+    which: kind,
     select: opts.select ?? [],
     exclude: opts.exclude ?? [],
     selector: opts.selector ?? null,
