@@ -18,6 +18,8 @@ import { rowCountOf, TagQuery, type TimedTags } from './tag-query.js';
 export class PgConnection implements Connection {
   /** The session died (socket error, server restart, terminated backend): never reuse it. */
   broken = false;
+  /** `server_version` as the server announced it at start-up, as `server_version_num` would be (0: not announced). */
+  serverVersionNum = 0;
   private running = 0;
   /** cancel() was called during the statement(s) now running. */
   private cancelRequested = false;
@@ -47,6 +49,10 @@ export class PgConnection implements Connection {
     });
     client.on('end', () => {
       this.broken = true;
+    });
+    // Every server announces its version during start-up: no round trip to ask for it.
+    client.connection.on('parameterStatus', (m: { parameterName: string; parameterValue: string }) => {
+      if (m.parameterName === 'server_version') this.serverVersionNum = versionNum(m.parameterValue);
     });
   }
 
@@ -522,4 +528,15 @@ function lastTag(tags: readonly string[]): string {
 
 function rolledBack(): KilnError {
   return new KilnError(Codes.DATABASE_ERROR, 'the transaction was rolled back instead of committed: a statement in it had failed');
+}
+
+/**
+ * `server_version` (e.g. `15.18 (Debian 15.18-0+deb12u1)`, `9.6.24`, `17beta2`) as
+ * `server_version_num` spells it (150018, 90624, 170000); 0 when it does not start with a number.
+ */
+export function versionNum(text: string): number {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text);
+  if (!m) return 0;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+  return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch;
 }

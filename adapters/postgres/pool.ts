@@ -50,14 +50,23 @@ export class SessionPool {
     else this.idle.push(c);
   }
 
-  /** Adds a session opened elsewhere (the one open() checked the server with). */
-  adopt(c: PgConnection): void {
-    if (this.closed || this.open.size >= this.size) {
-      void c.close();
-      return;
+  /**
+   * Opens one session now and keeps it idle (or hands it to the first waiter); its failure is
+   * the caller's (open() checks the profile's role and search_path this way). Counts against
+   * the size while it connects, so a prewarm() meanwhile opens only the others.
+   */
+  async openOne(): Promise<void> {
+    if (this.closed) throw closedError();
+    this.opening++;
+    let c: PgConnection;
+    try {
+      c = await this.connect();
+    } catch (e) {
+      this.opening--;
+      this.grow();
+      throw e;
     }
-    this.open.add(c);
-    this.release(c);
+    this.opened(c);
   }
 
   /**

@@ -109,13 +109,16 @@ export class PostgresAdapter implements Adapter {
     opening.catch(() => {
       if (!this.closed && this.opening === null) this.failedAhead = opening;
     });
-    // A run takes its lock on a session of its own just after open(): that one connects ahead too.
-    const lock = opening.then(() => this.connectSession(false));
+    // Once the metadata session is in (the server answers, the credentials and TLS choice are
+    // good), every other session a run needs connects at once, beside open()'s worker session:
+    // the session a run takes its lock on just after open(), and the run's other worker sessions.
+    // Each costs round trips and a server process; one after another they held back the run's
+    // first statement (on a distant server, a few round trips each).
+    const metaIn = this.metaIn ?? opening;
+    const lock = metaIn.then(() => this.connectSession(false));
     lock.catch(() => undefined);
     this.lockAhead = lock;
-    // So do the run's other worker sessions (open() opened one): each costs round trips and a
-    // server process that would otherwise hold back the first nodes of every thread but one.
-    void opening.then(
+    void metaIn.then(
       () => this.pool?.prewarm(),
       () => undefined,
     );
@@ -123,6 +126,8 @@ export class PostgresAdapter implements Adapter {
 
   /** See connectAhead. */
   private failedAhead: Promise<void> | null = null;
+  /** Settles once the opening's metadata session is in and the pool exists (see openOnce). */
+  private metaIn: Promise<void> | null = null;
   /** A session connected ahead for acquireRunLock (see connectAhead). */
   private lockAhead: Promise<PgConnection> | null = null;
 
@@ -163,6 +168,7 @@ export class PostgresAdapter implements Adapter {
     this.pool = null;
     this.meta = null;
     this.opening = null;
+    this.metaIn = null;
     this.cache.clear();
     const locks = [...this.lockSessions];
     this.lockSessions.clear();
@@ -311,7 +317,17 @@ export class PostgresAdapter implements Adapter {
     }
   }
 
-  private async openOnce(): Promise<void> {
+  private openOnce(): Promise<void> {
+    let metaIn!: () => void;
+    const inPromise = new Promise<void>((resolve) => (metaIn = resolve));
+    const opened = this.openSessions(metaIn);
+    // Settles with the opening when that fails first; never rejects on its own.
+    this.metaIn = Promise.race([inPromise, opened]);
+    this.metaIn.catch(() => undefined); // the opening's failure is open()'s to report
+    return opened;
+  }
+
+  private async openSessions(metaIn: () => void): Promise<void> {
     // close() may come while a session connects (connectAhead, then a project that does not
     // load): a session it could not see is closed here.
     const meta = await this.connectSession(false);
@@ -320,17 +336,14 @@ export class PostgresAdapter implements Adapter {
       throw closedError();
     }
     this.meta = meta;
-    const res = await meta.query('show server_version_num');
-    this.versionNum = Number(res.rows[0]?.[0]) || 0;
+    // Announced at start-up by every server kiln knows; asked for where one did not.
+    this.versionNum = meta.serverVersionNum || Number((await meta.query('show server_version_num')).rows[0]?.[0]) || 0;
     const pool = new SessionPool(this.profile.threads, () => this.connectSession(true));
     this.pool = pool;
+    metaIn();
     // One worker session now, so a bad `role` or `search_path` fails here rather than in a node.
-    const worker = await this.connectSession(true);
-    if (this.closed || this.pool !== pool) {
-      await worker.close();
-      throw closedError();
-    }
-    pool.adopt(worker);
+    await pool.openOne();
+    if (this.closed || this.pool !== pool) throw closedError();
   }
 
   /** The metadata session, reopened if it died. */

@@ -217,6 +217,14 @@ describe('session settings', () => {
     expect(adapter.capabilities.supportsMerge).toBe(false);
     await adapter.open();
     expect(adapter.serverVersionNum).toBeGreaterThan(100000);
+    // Read from the start-up announcement: the same number the server gives when asked.
+    const admin = await adminClient();
+    try {
+      const asked = Number((await admin.query('show server_version_num')).rows[0].server_version_num);
+      expect(adapter.serverVersionNum).toBe(asked);
+    } finally {
+      await admin.end();
+    }
     expect(adapter.capabilities.supportsMerge).toBe(adapter.serverVersionNum >= 150000);
     expect(adapter.capabilities).toMatchObject({ supportsTransactionalDdl: true, supportsCreateOrReplaceView: true, maxIdentifierLength: 63 });
     await adapter.close();
