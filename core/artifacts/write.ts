@@ -326,9 +326,17 @@ export class ArtifactWriter {
 
   /** Old versions of files replaced (StreamFile.close), being removed on libuv's threads: finish() waits for them. */
   private removals: Promise<void>[] = [];
+  /** The files of those removals not known to be gone: a forced exit removes them itself (drainSync). */
+  private readonly removing = new Set<string>();
 
   private removeLater(file: string): void {
-    this.removals.push(fs.promises.rm(file, { force: true }).catch(() => undefined));
+    this.removing.add(file);
+    this.removals.push(
+      fs.promises.rm(file, { force: true }).then(
+        () => void this.removing.delete(file),
+        () => undefined,
+      ),
+    );
   }
 
   /** Waits until everything written so far is on disk, then stops the worker (later writes are synchronous). */
@@ -387,6 +395,9 @@ export class ArtifactWriter {
     // A file half made by writeJsonStreamAsync is not put in place (its loop never runs again).
     for (const file of this.sliced) file.abort();
     this.sliced.clear();
+    // Old versions moved aside (manifest.json.<pid>.old): no event loop will see their removal through.
+    for (const file of this.removing) fs.rmSync(file, { force: true });
+    this.removing.clear();
     if (!this.worker || this.failure) return;
     this.post();
     const deadline = performance.now() + timeoutMs;
