@@ -435,6 +435,12 @@ export interface Adapter {
   cacheDropped(rel: RelationName): void;
   cacheRenamed(from: RelationName, toIdentifier: string): void;
   /**
+   * Optional: kiln just created this schema (listSchemas did not show it), so it holds no
+   * relations: the cache may take it as listed and empty, and the run's first nodes need no
+   * catalog query first.
+   */
+  cacheSchemaCreated?(database: string, schema: string): void;
+  /**
    * Optional: every relation of a schema with its columns and cheap statistics, in one round trip
    * (`kiln docs generate` on 10,000 relations). Without it, docs fall back to getColumns per relation.
    */

@@ -264,6 +264,10 @@ export class DuckDBAdapter implements Adapter {
     this.cache.renamed(from, toIdentifier);
   }
 
+  cacheSchemaCreated(database: string, schema: string): void {
+    this.cache.createdEmpty(database, schema);
+  }
+
   /** Tables and views of a schema with their columns, comments and DuckDB's row estimates. */
   describeSchema(database: string, schema: string): Promise<readonly RelationDescription[]> {
     return this.describeSchemas(database, [schema]);

@@ -55,6 +55,12 @@ export class RelationCache {
     });
   }
 
+  /** A schema just created (see Adapter.cacheSchemaCreated): listed and empty, unless a listing already answers for it. */
+  createdEmpty(database: string, schema: string): void {
+    const key = schemaKey(database, schema);
+    if (!this.schemas.has(key)) this.schemas.set(key, { relations: new Map(), loading: null, pending: [] });
+  }
+
   /** Forgets everything (e.g. after SQL kiln did not track changed the catalog). */
   clear(): void {
     this.schemas.clear();

@@ -225,6 +225,10 @@ export class PostgresAdapter implements Adapter {
     this.cache.renamed(from, toIdentifier);
   }
 
+  cacheSchemaCreated(database: string, schema: string): void {
+    this.cache.createdEmpty(database, schema);
+  }
+
   /** Relations of a schema with columns, comments, owners and the planner's row estimates, in one query. */
   async describeSchema(database: string, schema: string): Promise<readonly RelationDescription[]> {
     this.checkDatabase(database, `describe schema "${schema}"`);

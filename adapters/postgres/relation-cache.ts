@@ -78,6 +78,12 @@ export class RelationCache {
     });
   }
 
+  /** A schema just created (see Adapter.cacheSchemaCreated): listed and empty, unless a listing already answers for it. */
+  createdEmpty(database: string, schema: string): void {
+    const key = keyOf(database, schema);
+    if (!this.entries.has(key)) this.entries.set(key, { relations: new Map(), loading: null, queued: [] });
+  }
+
   clear(): void {
     this.entries.clear();
     this.last = null;

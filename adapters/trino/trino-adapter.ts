@@ -214,6 +214,10 @@ export class TrinoAdapter implements Adapter {
     this.cache.renamed(from, toIdentifier);
   }
 
+  cacheSchemaCreated(database: string, schema: string): void {
+    this.cache.createdEmpty(database, schema);
+  }
+
   /** Relations of a schema with their columns and comments, in three queries (no statistics: they cost a scan). */
   async describeSchema(database: string, schema: string): Promise<readonly TrinoRelationDescription[]> {
     const meta = await this.metaConnection();

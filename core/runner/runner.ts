@@ -543,6 +543,7 @@ export class Runner {
         if (!existing) listed.set(database, (existing = this.adapter.listSchemas(database).then((l) => new Set(l.map((s) => s.toLowerCase())))));
         if ((await existing).has(schema.toLowerCase())) continue;
         await conn.execute(this.adapter.dialect.createSchema(database, schema));
+        this.adapter.cacheSchemaCreated?.(database, schema);
       }
     } finally {
       this.adapter.release(conn);

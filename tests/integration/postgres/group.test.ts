@@ -356,3 +356,20 @@ describe('ready nodes grouped into one round trip', () => {
     expect([...runResults(dir).values()].filter((r) => r.status === 'skipped').length).toBeGreaterThan(0);
   });
 });
+
+describe('a schema the run creates', () => {
+  it('is not listed before its first nodes (it holds nothing); an existing one is listed once', async () => {
+    await emptySchema();
+    const dir = project(3, models());
+    // kiln's listing of a schema's relations (the test's own warehouse() reads the catalog too).
+    const listings = countQueries(/c\.relname, c\.relkind::text\s+from/);
+    const first = await kiln(['run'], dir);
+    expect(first.code, first.output).toBe(0);
+    expect(listings.count).toBe(0);
+    // Rebuilt over what the first run left: the relations are found (listed once) and replaced.
+    const again = await kiln(['run'], dir);
+    expect(again.code, again.output).toBe(0);
+    expect(listings.count).toBe(1);
+    expect(Object.keys(await warehouse())).toHaveLength(2 * ROOTS);
+  });
+});

@@ -17,6 +17,25 @@ function cacheOf(listings: Record<string, Relation[]>) {
 }
 
 describe('RelationCache', () => {
+  it('takes a schema kiln just created as listed and empty: no listing, and its own changes kept', async () => {
+    const { cache, listed } = cacheOf({ 'db.fresh': [rel('fresh', 'stale listing')] });
+    cache.createdEmpty('db', 'fresh');
+    expect(cache.peek(name('fresh', 'x'))).toBeNull();
+    cache.added(rel('fresh', 'x'));
+    expect(await cache.get(name('fresh', 'x'))).toEqual(rel('fresh', 'x'));
+    expect(await cache.get(name('fresh', 'stale listing'))).toBeNull();
+    expect(listed).toEqual([]);
+  });
+
+  it('keeps a listing taken or under way over a created schema (the listing answers for it)', async () => {
+    const { cache, listed } = cacheOf({ 'db.a': [rel('a', 'x')] });
+    const listing = cache.get(name('a', 'x'));
+    cache.createdEmpty('db', 'a');
+    expect(await listing).toEqual(rel('a', 'x'));
+    expect(await cache.get(name('a', 'x'))).toEqual(rel('a', 'x'));
+    expect(listed).toEqual(['db.a']);
+  });
+
   it('answers each schema from its own listing, alternating between schemas', async () => {
     const { cache, listed } = cacheOf({ 'db.a': [rel('a', 'x')], 'db.b': [rel('b', 'y', 'table')], 'other.a': [] });
     expect(await cache.get(name('a', 'x'))).toEqual(rel('a', 'x'));
