@@ -7,10 +7,9 @@
 //   data"); in a one-column table an empty line stays a NULL row.
 // Every empty field, quoted (`""`) or not, loads as NULL: NULL '' plus FORCE_NULL on all columns.
 import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
-import copyStreams from 'pg-copy-streams';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { ExecResult, RelationName, SeedColumn, SeedLoad, SeedLoadReading } from '../adapter.js';
 import { quoteIdentifier, quoteLiteral, renderRelation } from './dialect.js';
@@ -93,6 +92,11 @@ async function copyWhileReading(client: Client, target: RelationName, load: Seed
 
 /** COPY of the whole file; the rows the server loaded. */
 async function copyFile(client: Client, target: RelationName, load: SeedLoad): Promise<number> {
+  // Loaded by the first seed: a run of models never needs them (pg-copy-streams brings node:assert; ~3 ms of start-up CPU).
+  // require(), not import(): the one-file CLI runs in a vm.Script, where import() of a module
+  // outside the bundle (a node: built-in) is refused.
+  const { default: copyStreams } = await import('pg-copy-streams');
+  const { pipeline } = createRequire(import.meta.url)('node:stream/promises') as typeof import('node:stream/promises');
   const copy = client.query(copyStreams.from(copySql(target, load)));
   await pipeline(createReadStream(load.file, { highWaterMark: COPY_CHUNK }), new CsvForCopy(load.columns.length > 1), copy);
   return copy.rowCount;
