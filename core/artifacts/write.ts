@@ -333,7 +333,9 @@ export class ArtifactWriter {
   private removeLater(file: string): void {
     this.removing.add(file);
     this.removals.push(
-      fs.promises.rm(file, { force: true }).then(
+      // unlink, not rm: an old version is a file (a folder in the way is never moved aside), and
+      // fs.rm loads Node's rimraf at a run's end.
+      fs.promises.unlink(file).then(
         () => void this.removing.delete(file),
         () => undefined,
       ),
