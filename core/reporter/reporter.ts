@@ -19,7 +19,7 @@ export interface ReporterOptions {
   readonly color: boolean;
   readonly sinks: Sinks;
   /** Values never to print (secrets read from env vars and profiles). */
-  readonly secrets?: () => Iterable<string>;
+  readonly secrets?: () => ReadonlySet<string>;
   /** The least severe lines printed (--log-level; -q/--quiet is `error`): default info. */
   readonly level?: 'debug' | 'info' | 'warn' | 'error' | 'none';
   /** Receives every line at every level, uncoloured and redacted (the log file of --log-path). */
@@ -55,8 +55,11 @@ export class Reporter {
   }
 
   private redact(text: string): string {
+    const secrets = this.opts.secrets?.();
+    // Nearly always none: no iterator made for each of a run's thousands of lines.
+    if (secrets === undefined || secrets.size === 0) return text;
     let out = text;
-    for (const s of this.opts.secrets?.() ?? []) if (s.length >= 3) out = out.split(s).join('*****');
+    for (const s of secrets) if (s.length >= 3) out = out.split(s).join('*****');
     return out;
   }
 
