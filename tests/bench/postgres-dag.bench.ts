@@ -10,13 +10,14 @@
 // exits), so kiln as a process is also compared with a process that pays Node's start-up and
 // pg's loading too, as the issue's "minimal script" would. Prints figures; asserts nothing about speed.
 //
-//   node --import tsx tests/bench/postgres-dag.bench.ts [--models 1000] [--threads 4] [--rounds 3] [--rerun]
+//   node --import tsx tests/bench/postgres-dag.bench.ts [--models 1000] [--threads 4] [--rounds 3] [--rerun] [--latency-ms 10]
 //
 // The server: KILN_TEST_POSTGRES_URL, else a throwaway cluster (tests/setup/postgres.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { main as kilnMain } from '../../core/cli/main.js';
@@ -29,13 +30,19 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const SCHEMA = 'bench';
 
 const { values: args } = parseArgs({
-  options: { models: { type: 'string', default: '1000' }, threads: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' }, rerun: { type: 'boolean', default: false } },
+  options: { models: { type: 'string', default: '1000' }, threads: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' }, rerun: { type: 'boolean', default: false }, 'latency-ms': { type: 'string', default: '0' } },
 });
 /**
  * --rerun: every run starts from the views already built (a user's rerun of an unchanged
  * project) instead of an empty schema; the baselines run the statements kiln ran for that rerun.
  */
 const RERUN = args.rerun;
+/**
+ * --latency-ms N: kiln and the scripts reach the server through a proxy that delays every chunk
+ * N ms each way (lib/delay-proxy.mjs, a process of its own): a server 2N ms away, as a cloud
+ * database is. Resetting the schema and counting the views go direct.
+ */
+const LATENCY_MS = Number(args['latency-ms']);
 const MODELS = Number(args.models);
 const THREADS = Number(args.threads);
 const ROUNDS = Number(args.rounds);
@@ -182,10 +189,23 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.lengt
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const cpu = (ms: number | null) => (ms === null ? 'n/a' : secs(ms));
 
+/** The delay proxy in front of `s` (see LATENCY_MS), and the server as reached through it. */
+async function delayProxy(s: PgServerInfo): Promise<{ via: PgServerInfo; proxy: ChildProcess }> {
+  const proxy = spawn(process.execPath, [path.join(repoRoot, 'tests/bench/lib/delay-proxy.mjs'), s.host, String(s.port), String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proxy.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+    proxy.once('exit', (code) => reject(new Error(`the delay proxy exited (${code})`)));
+  });
+  return { via: { ...s, host: '127.0.0.1', port }, proxy };
+}
+
 async function main(): Promise<void> {
-  const { server, stop } = await obtainServer();
+  const { server: direct, stop } = await obtainServer();
+  const delayed = LATENCY_MS > 0 ? await delayProxy(direct) : null;
+  // What kiln and the scripts connect to; the bench's own housekeeping goes direct.
+  const server = delayed?.via ?? direct;
   const database = `kiln_bench_dag_${process.pid}`;
-  const admin = clientFor(server, server.adminDatabase);
+  const admin = clientFor(direct, direct.adminDatabase);
   await admin.connect();
   await admin.query(`create database ${database}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-dag-'));
@@ -199,6 +219,7 @@ async function main(): Promise<void> {
     // (dist/) would make every run of either parse from nothing.
     writeProject(inProcessDir, models, server, database);
     const version = (await admin.query('show server_version')).rows[0].server_version as string;
+    if (LATENCY_MS > 0) console.log(`through a proxy delaying every chunk ${LATENCY_MS} ms each way (a server ${2 * LATENCY_MS} ms away)`);
     console.log(`PostgreSQL ${version} (${server.source}); ${MODELS} view models, ${models.reduce((n, m) => n + m.parents.length, 0)} edges, ${THREADS} threads, ${ROUNDS} rounds`);
     const kiln: Timed[] = [];
     const inProcess: Timed[] = [];
@@ -208,11 +229,11 @@ async function main(): Promise<void> {
     let statements: Map<string, readonly string[]> | null = null;
     let timings = '';
     // Warm-up for the in-process runs: load kiln's modules and the driver once.
-    await resetSchema(server, database);
+    await resetSchema(direct, database);
     await kilnInProcess(inProcessDir);
     // Before each run: an empty schema, or (--rerun) the views as the last run left them.
     const prepare = async () => {
-      if (!RERUN) await resetSchema(server, database);
+      if (!RERUN) await resetSchema(direct, database);
     };
     if (RERUN) console.log('--rerun: every run starts from the 1,000 views already built');
     for (let round = 1; round <= ROUNDS; round++) {
@@ -220,7 +241,7 @@ async function main(): Promise<void> {
       const k = kilnRun(dir);
       kiln.push(k);
       timings = k.timings;
-      if ((await countViews(server, database)) !== MODELS) throw new Error('kiln did not build every view');
+      if ((await countViews(direct, database)) !== MODELS) throw new Error('kiln did not build every view');
       statements ??= new Map(models.map((m) => [m.name, executedStatements(dir, m.name)]));
       // A rerun's statements may not replay on their own (a swap whose cascade drops views that
       // kiln's connection creates again unrecorded): then no baseline, and kiln rebuilds the views.
@@ -228,12 +249,12 @@ async function main(): Promise<void> {
         await prepare();
         try {
           const t = await run();
-          if ((await countViews(server, database)) !== MODELS) throw new Error(`the ${what} did not build every view`);
+          if ((await countViews(direct, database)) !== MODELS) throw new Error(`the ${what} did not build every view`);
           return t;
         } catch (e) {
           if (!RERUN) throw e;
           console.log(`the rerun's statements do not replay on their own (${(e as Error).message.split('\n')[0]}); no baseline`);
-          await resetSchema(server, database);
+          await resetSchema(direct, database);
           await kilnInProcess(inProcessDir);
           return { ms: NaN, cpuMs: null };
         }
@@ -273,6 +294,7 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(inProcessDir, { recursive: true, force: true });
     fs.rmSync(scriptDir, { recursive: true, force: true });
+    delayed?.proxy.kill();
     await stop();
   }
 }
