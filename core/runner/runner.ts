@@ -151,6 +151,8 @@ export class Runner {
     const { parentsOf, childrenOf } = this.runGraph(nodes);
     const results = new Map<string, NodeResult>();
     const done = new Set<string>();
+    /** Nodes taken into a group behind a parent of theirs in it (see takeGroup), until their result is in. */
+    const chained = new Set<string>();
     const failedOrSkipped = new Map<string, string>(); // id → root cause id
     // How many of each node's parents have not completed yet (each completes once).
     const waiting = new Map<string, number>();
@@ -207,7 +209,7 @@ export class Runner {
       for (const child of childrenOf.get(id) ?? []) {
         const left = waiting.get(child)! - 1;
         waiting.set(child, left);
-        if (left > 0 || done.has(child)) continue;
+        if (left > 0 || done.has(child) || chained.has(child)) continue;
         // A model's tests run right after it.
         if (this.manifest.nodes.get(child)!.resourceType === 'test') freedTests.push(child);
         else ready.push(child);
@@ -298,6 +300,24 @@ export class Runner {
           ready.splice(k, 1);
         } else k++;
       }
+      // Behind them, children whose every parent not yet done is in the group, before them: a
+      // chain runs in the same round trip, as the database stops a query at its first failed
+      // transaction (a child of a failed node never runs; it is skipped when put back). Down a
+      // DAG of views each level otherwise waits for the round trip of the one above: a distant
+      // server's latency times the DAG's depth.
+      const inGroup = new Set(group.map((n) => n.uniqueId));
+      for (let i = 0; i < group.length && group.length < MAX_GROUP; i++) {
+        for (const child of childrenOf.get(group[i].uniqueId) ?? []) {
+          if (group.length >= MAX_GROUP) break;
+          if (inGroup.has(child) || done.has(child) || chained.has(child)) continue;
+          const n = this.manifest.nodes.get(child)!;
+          if (!this.groupable(n) || !allDoneOrIn(parentsOf.get(child)!, done, inGroup)) continue;
+          if (failedOrSkipped.size > 0 && firstIn(parentsOf.get(child)!, failedOrSkipped) !== undefined) continue;
+          group.push(n);
+          inGroup.add(child);
+          chained.add(child);
+        }
+      }
       return group;
     };
 
@@ -313,10 +333,24 @@ export class Runner {
       const running: (Promise<NodeResult | null> | null)[] = [];
       this.hold(conn);
       let outcomes: (NodeResult | null)[];
+      /** Chained nodes left out: not made at once (their template or state needs the database), or behind one left out. */
+      const leftOut = new Set<string>();
       try {
         for (let k = 0; k < group.length; k++) {
           // Cancelled meanwhile: the rest of the group has not started (and is skipped as such).
           if (this.cancelled) break;
+          const id = group[k].uniqueId;
+          if (chained.has(id)) {
+            // Only a view made without an await may ride behind its parent: anything else could
+            // look in the database for a parent not built yet. Left out, it waits for its parents.
+            const made = firstIn(parentsOf.get(id)!, leftOut) === undefined ? this.prepareGrouped(group[k]) : null;
+            if (made) announce(group[k]);
+            else leftOut.add(id);
+            prepared.push(made);
+            slots.push(null);
+            running.push(made ? null : LEFT_OUT);
+            continue;
+          }
           announce(group[k]);
           const ready = this.prepareGrouped(group[k]);
           prepared.push(ready);
@@ -335,7 +369,7 @@ export class Runner {
         // What became of each prepared node's transaction (see Told).
         const told: Told[] = [];
         const offered: number[] = [];
-        for (let k = 0; k < running.length; k++) if (prepared[k] || slots[k]!.items !== null) offered.push(k);
+        for (let k = 0; k < running.length; k++) if (prepared[k] || (slots[k] && slots[k]!.items !== null)) offered.push(k);
         const tell = (k: number, outcome: Told) => {
           const slot = slots[k];
           if (!slot) told[k] = outcome;
@@ -379,9 +413,14 @@ export class Runner {
       }
       const again: string[] = [];
       for (let k = 0; k < group.length; k++) {
+        const id = group[k].uniqueId;
         const result = k < outcomes.length ? outcomes[k] : null;
+        const behindParent = chained.delete(id);
         if (result === null) {
-          again.push(group[k].uniqueId);
+          // A chained node whose parent has not completed waits for it as any node does (that
+          // parent's completion makes it ready); once its parents are done (or one failed: it is
+          // then skipped) it is ready now.
+          if (!behindParent || waiting.get(id) === 0) again.push(id);
           continue;
         }
         const stopping = finish(group[k], result);
@@ -1168,8 +1207,17 @@ const noop = (): void => undefined;
 /** The most nodes one group takes: beyond a few dozen, a group's compile time delays its first node more than it saves. */
 const MAX_GROUP = 16;
 
+/** The outcome of a chained node left out of its group (see runGroup): not run, to run later. */
+const LEFT_OUT: Promise<null> = Promise.resolve(null);
+
 /** The first of `ids` that `set` holds (without copying `ids` into an array). */
-function firstIn(ids: Iterable<string>, set: ReadonlyMap<string, unknown>): string | undefined {
+/** Whether every id is done or in the group. */
+function allDoneOrIn(ids: Iterable<string>, done: ReadonlySet<string>, group: ReadonlySet<string>): boolean {
+  for (const id of ids) if (!done.has(id) && !group.has(id)) return false;
+  return true;
+}
+
+function firstIn(ids: Iterable<string>, set: ReadonlyMap<string, unknown> | ReadonlySet<string>): string | undefined {
   for (const id of ids) if (set.has(id)) return id;
   return undefined;
 }
