@@ -137,6 +137,17 @@ export interface ParsedNode {
   testMetadata?: TestMetadata;
   /** Tests: the column a generic test is declared on. */
   columnName?: string | null;
+  /**
+   * Generic tests: the tags their YAML entry gives them, as written (absent: none). dbt lists
+   * them in config.tags once more after the config() calls of a test macro's body.
+   */
+  entryTags?: readonly string[];
+  /**
+   * Generic tests: what dbt's node `tags` begin with, before the config's: the entry's tags, its
+   * column's (`tags:` and `config: {tags}`) and, for a source's test, the source's and table's
+   * `tags:`, sorted, each once (absent: none; core/data-tests/node-tags.ts).
+   */
+  leadTags?: readonly string[];
   /** Tests: the model/seed/snapshot the test belongs to (its tests run right after it). */
   attachedNode?: string | null;
   /** Unit tests: the definition from YAML. */
