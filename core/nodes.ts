@@ -129,6 +129,11 @@ export interface ParsedNode {
   compiledCode?: string;
   /** Set by the runner on a data test whose query it sent (manifest.json then lists the macros dbt's test materialization calls). */
   testExecuted?: true;
+  /**
+   * Set by a run once the node's statements go out: its target/run file as manifest.json's
+   * build_path names it (`target/run/<package>/<path>`, under the configured target path).
+   */
+  buildPath?: string;
   /** Set by compile: the ephemeral ancestors injected into compiledCode (absent when none). */
   extraCtes?: readonly ExtraCte[];
   /** Seeds: absolute path of the CSV. */
