@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
 import { testdir } from '../../helpers/testdir.js';
+import { readSite } from '../docs/site-files.js';
 
 const PROFILE = 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: p.duckdb\n      threads: 1\n';
 
@@ -146,6 +147,24 @@ describe("a column's tags on its data tests", () => {
     const built = await kiln(['build', '-s', 'tag:scol'], dir);
     expect(built.code, built.output).toBe(0);
     expect(built.output).toMatch(/PASS=2 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=2/);
+  });
+});
+
+describe("a column's tags in the docs site", () => {
+  it("are its tests' tags there too (the site's tag: selection and tag chips)", async () => {
+    const dir = columnTagsProject();
+    expect((await kiln(['seed'], dir)).code).toBe(0);
+    const r = await kiln(['docs', 'generate'], dir);
+    expect(r.code, r.output).toBe(0);
+    const site = readSite(path.join(dir, 'target'));
+    // As the site reads a node's tags: its own list, else its config's.
+    const tagsOf = (name: string) => {
+      const n = site.core.nodes.find((x) => x.name === name)!;
+      return n.tags ?? site.core.configs[n.cfg]?.tags;
+    };
+    expect(tagsOf('not_null_m_id')).toEqual(['acol', 'cfgcol', 'proj_test', 'zcol', 'zz_proj']);
+    expect(tagsOf('source_is_pos_src_t_c')).toEqual(['scfg', 'scol', 'src_tag', 'tbl_tag', 'proj_test', 'zz_proj']);
+    expect(tagsOf('is_pos_model')).toEqual(['mt_own', 'proj_test', 'zz_proj']);
   });
 });
 
