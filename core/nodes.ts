@@ -143,10 +143,11 @@ export interface ParsedNode {
   /** Tests: the column a generic test is declared on. */
   columnName?: string | null;
   /**
-   * Generic tests: the tags their YAML entry gives them, as written (absent: none). dbt lists
-   * them in config.tags once more after the config() calls of a test macro's body.
+   * Generic tests: the configs their YAML entry sets (rendered, in dbt's order; a hashed name's
+   * short one as `alias`), those of the config() call dbt appends to their raw_code (absent:
+   * none). Rendering the raw_code, dbt applies them after a test macro's own config() calls.
    */
-  entryTags?: readonly string[];
+  entryConfig?: Readonly<Record<string, unknown>>;
   /**
    * Generic tests: what dbt's node `tags` begin with, before the config's: the entry's tags, its
    * column's (`tags:` and `config: {tags}`) and, for a source's test, the source's and table's

@@ -179,7 +179,10 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   out.meta = (raw.meta as Record<string, unknown>) ?? {};
   const config = out as NodeConfig;
   const naming = ctx.relationFor(shortName, config);
-  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), builderConfig(own, shortName !== name ? shortName : undefined, fastPath));
+  const entryCall = builderConfig(own, shortName !== name ? shortName : undefined);
+  // dbt merges the entry's configs twice for a test it renders (once more from its raw_code's
+  // config() call), so their tags are listed twice there too.
+  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), !fastPath && entryCall?.tags !== undefined ? { ...entryCall, tags: [...toTags(entryCall.tags), ...toTags(entryCall.tags)] } : entryCall);
   const node: ParsedNode = {
     uniqueId,
     resourceType: 'test',
@@ -209,7 +212,7 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
     attachedNode: target.attachedNode,
   };
   if (hasKeys(unrenderedConfig)) node.unrenderedConfig = unrenderedConfig;
-  if (ownTags !== null && ownTags.length) node.entryTags = ownTags;
+  if (entryCall !== null) node.entryConfig = entryCall;
   if (lead) node.leadTags = lead;
   return node;
 }
@@ -286,11 +289,9 @@ function testRawCode(testName: string, config: Readonly<Record<string, unknown>>
 /**
  * The configs a generic test's entry sets (rendered), as dbt's TestBuilder collects them: those
  * of CONFIG_ARGS first in its order, then the others of `config:`, nulls left out; the short
- * name as `alias` of a test whose name was hashed. For a test whose macro dbt renders (all but
- * its own unique and not_null), dbt merges them twice (once more from the config() call of its
- * raw_code), so its tags are listed twice.
+ * name as `alias` of a test whose name was hashed: the configs of its raw_code's config() call.
  */
-function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined, fastPath: boolean): Readonly<Record<string, unknown>> | null {
+function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined): Readonly<Record<string, unknown>> | null {
   if (hashedAlias === undefined && !hasKeys(config)) return null;
   const out: Record<string, unknown> = {};
   const add = (key: string, value: unknown) => {
@@ -299,10 +300,6 @@ function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: s
   for (const key of DBT_CONFIG_ARGS) add(key, config[key]);
   for (const key of Object.keys(config)) if (!IS_CONFIG_ARG.has(key)) add(key, config[key]);
   if (hashedAlias !== undefined && out.alias === undefined) out.alias = hashedAlias;
-  if (!fastPath && out.tags !== undefined) {
-    const tags = Array.isArray(out.tags) ? out.tags : [out.tags];
-    out.tags = [...tags, ...tags];
-  }
   return out;
 }
 

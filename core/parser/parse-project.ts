@@ -450,9 +450,10 @@ export function parseProject(input: ParseInput): ParseOutput {
   /**
    * What dbt learns from a generic test's macro at parse time: its depends_on.macros (the test
    * macro of the package that defines it, and get_where_subquery, which the test's `model`
-   * argument calls) and the config() calls of its body, which win over the test's YAML and
-   * folder configs (`{% test is_empty(model) %}{{ config(severity='warn') }}...`). dbt renders
-   * neither for its own unique and not_null.
+   * argument calls) and the config() calls of its body, which win over the folder configs
+   * (`{% test is_empty(model) %}{{ config(severity='warn') }}...`) but not over the test's YAML
+   * entry, whose config() call dbt renders after the macro's. dbt renders neither for its own
+   * unique and not_null.
    */
   function applyTestMacro(t: ParsedNode, name: string, namespace: string | undefined): void {
     const macroName = `test_${name}`;
@@ -474,21 +475,36 @@ export function parseProject(input: ParseInput): ParseOutput {
     } catch {
       // The body is rendered for its config() calls only; it runs (and reports errors) later.
     }
+    if (record.configs.length === 0) return;
+    // dbt renders the test's raw_code: the macro call (its body's config() calls), then the
+    // config() call of the entry's own configs, which therefore win over the body's.
+    const entry = t.entryConfig;
     let config: Record<string, unknown> = t.config;
     let bodyTags: string[] | null = null;
     for (const kw of record.configs) {
       config = mergeConfigs(config, validateConfig(kw, 'test', t.loc, problems));
       if (kw.tags !== undefined && kw.tags !== null) (bodyTags ??= []).push(...(Array.isArray(kw.tags) ? kw.tags.map(String) : [String(kw.tags)]));
     }
-    // dbt's config.tags: the folders', the entry's, the body's config() calls' (appended as
-    // written), then the entry's again from the raw_code's own config() call, which comes last.
+    if (entry) {
+      const { tags: _tags, ...again } = entry;
+      // (Validated when the test was built: problems with them are reported once.)
+      if (hasKeys(again)) config = mergeConfigs(config, validateConfig(again, 'test', t.loc, new Problems()));
+    }
+    // config.tags: the folders', the entry's, the body's config() calls' (appended as written),
+    // then the entry's again. (A namespaced `pkg.unique` was built as dbt's unique: its entry's
+    // tags are there once.)
     if (bodyTags !== null) {
       const before = t.config.tags ?? [];
-      // (A namespaced `pkg.unique` was built as dbt's unique: its entry's tags are there once.)
-      const entry = fastPathTests().has(name) ? [] : (t.entryTags ?? []);
-      config.tags = [...before.slice(0, before.length - entry.length), ...bodyTags, ...entry];
+      const again = fastPathTests().has(name) ? [] : tagList(entry?.tags);
+      config.tags = [...before.slice(0, before.length - again.length), ...bodyTags, ...again];
     }
-    if (config !== t.config) t.config = config as NodeConfig;
+    t.config = config as NodeConfig;
+    // unrendered_config: the folders' as written, then the config() calls in the order rendered.
+    const calls: Record<string, unknown> = {};
+    if (entry) mergeConfigCalls(calls, entry);
+    for (const kw of record.configs) mergeConfigCalls(calls, kw);
+    if (entry && !fastPathTests().has(name)) mergeConfigCalls(calls, entry);
+    t.unrenderedConfig = withOwnConfig(unrenderedTreeConfig(loaded.project.unrenderedTrees?.data_tests, t.fqn), calls);
   }
 
   /** The package whose `test_<name>` a test of this project calls, as dbt resolves it (this project's, else the first that has it, else dbt's). */
@@ -1243,6 +1259,10 @@ function refLoc(from: ParsedNode, to: ParsedNode): SourceLocation {
 }
 
 /** Whether two key part lists hold the same strings (identical strings compare at once). */
+function tagList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)];
+}
+
 /** A source table's tests' tags from the source and the table (their `tags:`), as dbt chains them; undefined when none. */
 function sourceTestTags(sourceTags: readonly string[], tableTags: readonly string[]): readonly string[] | undefined {
   if (sourceTags.length === 0 && tableTags.length === 0) return undefined;

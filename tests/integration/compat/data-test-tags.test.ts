@@ -219,6 +219,9 @@ describe('the entry tags listed twice in config.tags', () => {
     }
     expect(of('not_null_m2_id').unrendered_config.tags).toEqual(['nn_own', 'aab', 'nn_own', 'aab']);
     expect(of('ns_unique').unrendered_config.tags).toEqual(['ns_own']);
+    // The body's config() call is recorded between the entry's two.
+    expect(of('bodycfg_m2_id').unrendered_config.tags).toEqual(['b_own', 'body_tag', 'aaa', 'b_own']);
+    expect(of('bodycfg_plain').unrendered_config.tags).toEqual(['body_tag', 'aaa']);
     // A warm parse (the tests rebuilt from their cached declarations) gives the same.
     const warm = await kiln(['parse'], dir);
     expect(warm.code, warm.output).toBe(0);
