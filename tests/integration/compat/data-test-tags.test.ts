@@ -150,6 +150,40 @@ describe("a column's tags on its data tests", () => {
   });
 });
 
+describe("a versioned model's column tags", () => {
+  it("lead its tests' node tags, the version's own columns' (`tags:` as one string, `config: {tags}`) included", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: vv\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/vm_v1.sql': 'select 1 as id',
+      'models/vm_v2.sql': 'select 1 as id',
+      'models/v.yml': `models:
+  - name: vm
+    latest_version: 2
+    columns:
+      - name: id
+        tags: [base_col]
+        data_tests: [not_null]
+    versions:
+      - v: 1
+        columns:
+          - name: id
+            tags: v1tag
+            config:
+              tags: [v1cfg]
+            data_tests: [unique]
+      - v: 2
+`,
+    });
+    const r = await kiln(['parse'], dir);
+    expect(r.code, r.output).toBe(0);
+    const of = byName(readManifest(dir));
+    // dbt-core 1.11.16 for the same project
+    expect(of('not_null_vm_v2_id').tags).toEqual(['base_col']);
+    expect(of('unique_vm_v1_id').tags).toEqual(['v1cfg', 'v1tag']);
+  });
+});
+
 describe("a column's tags in the docs site", () => {
   it("are its tests' tags there too (the site's tag: selection and tag chips)", async () => {
     const dir = columnTagsProject();
