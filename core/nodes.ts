@@ -129,6 +129,11 @@ export interface ParsedNode {
   compiledCode?: string;
   /** Set by the runner on a data test whose query it sent (manifest.json then lists the macros dbt's test materialization calls). */
   testExecuted?: true;
+  /**
+   * Set by a run once the node's statements go out: its target/run file as manifest.json's
+   * build_path names it (`target/run/<package>/<path>`, under the configured target path).
+   */
+  buildPath?: string;
   /** Set by compile: the ephemeral ancestors injected into compiledCode (absent when none). */
   extraCtes?: readonly ExtraCte[];
   /** Seeds: absolute path of the CSV. */
@@ -137,6 +142,18 @@ export interface ParsedNode {
   testMetadata?: TestMetadata;
   /** Tests: the column a generic test is declared on. */
   columnName?: string | null;
+  /**
+   * Generic tests: the configs their YAML entry sets (rendered, in dbt's order; a hashed name's
+   * short one as `alias`), those of the config() call dbt appends to their raw_code (absent:
+   * none). Rendering the raw_code, dbt applies them after a test macro's own config() calls.
+   */
+  entryConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * Generic tests: what dbt's node `tags` begin with, before the config's: the entry's tags, its
+   * column's (`tags:` and `config: {tags}`) and, for a source's test, the source's and table's
+   * `tags:`, sorted, each once (absent: none; core/data-tests/node-tags.ts).
+   */
+  leadTags?: readonly string[];
   /** Tests: the model/seed/snapshot the test belongs to (its tests run right after it). */
   attachedNode?: string | null;
   /** Unit tests: the definition from YAML. */

@@ -1,6 +1,7 @@
 // manifest.json in dbt's shape (schema v12), so tools that read dbt artifacts can read kiln's.
 import { settledStoreFailures } from '../data-tests/store-failures.js';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { SqlDialect } from '../../adapters/adapter.js';
 import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
@@ -187,7 +188,8 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
       ] as const;
     }
   });
-  const docs: Record<string, unknown> = {};
+  // dbt's own doc block first, as dbt lists it (its docs site shows it when the project has none).
+  const docs: Record<string, unknown> = { [BUILTIN_OVERVIEW.unique_id]: BUILTIN_OVERVIEW };
   for (const d of manifest.docs.values()) {
     docs[d.uniqueId] = {
       name: d.name,
@@ -265,6 +267,21 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
     ['functions', {}],
   ];
 }
+
+/**
+ * The `__overview__` doc block of dbt's own package, which dbt 1.11 lists in every manifest's
+ * `docs` (its file: dbt's docs/overview.md); the text is kiln's.
+ */
+const BUILTIN_OVERVIEW = Object.freeze({
+  name: '__overview__',
+  resource_type: 'doc',
+  package_name: 'dbt',
+  path: 'overview.md',
+  original_file_path: 'docs/overview.md',
+  unique_id: 'doc.dbt.__overview__',
+  block_contents:
+    '### About this documentation\n\nThese pages are generated from the project: its models, seeds, snapshots, sources, tests and the lineage between them, with the descriptions and columns its property files give.\n\nTo show your own introduction here, add a `{% docs __overview__ %}` block to a Markdown file of the project.',
+});
 
 function* sortedLists(entries: Iterable<readonly [string, readonly string[]]>): Generator<readonly [string, string[]]> {
   for (const [id, list] of entries) yield [id, [...list].sort()];
@@ -346,7 +363,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     group: typeof n.config.group === 'string' && n.config.group ? n.config.group : null,
     docs: nodeDocs(n.config.docs),
     patch_path: n.patchPath ? `${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}` : null,
-    build_path: null,
+    build_path: n.buildPath ?? null,
     unrendered_config: n.unrenderedConfig ?? {},
     relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
     // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
@@ -354,8 +371,19 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     doc_blocks: n.docBlocks ?? [],
     // A seed has no code, refs or compiled SQL; the rest have dbt's fields of their kind only (a
     // strict reader of dbt's schema rejects a seed or a test with a model's access or version).
-    ...(n.resourceType === 'seed' ? { root_path: null, depends_on: { macros: [] } } : codeJson(n, facts, roots)),
+    ...(n.resourceType === 'seed' ? { root_path: seedRootPath(n, roots), depends_on: { macros: [] } } : codeJson(n, facts, roots)),
   };
+}
+
+/**
+ * A seed's root_path as dbt writes it: the absolute folder of the project (or installed package)
+ * it belongs to; null when kiln has not the CSV's absolute path.
+ */
+function seedRootPath(n: ParsedNode, roots: PackageRoots | undefined): string | null {
+  const file = n.seedFile;
+  if (file === undefined) return null;
+  const rel = dbtFilePath(n.originalFilePath, n.packageName, roots).split('/').join(path.sep);
+  return file.endsWith(path.sep + rel) ? file.slice(0, file.length - rel.length - 1) : null;
 }
 
 // ---------------------------------------------------------------- node entries as text
@@ -370,7 +398,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
 /** JSON.stringify(nodeJson(n, dialect, roots, facts)), made without building the object. */
 export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoots, facts?: ModelFacts): string | undefined {
   const columns = columnsText(n.columns);
-  const code = n.resourceType === 'seed' ? ',"root_path":null,"depends_on":{"macros":[]}' : codeText(n, facts, roots);
+  const code = n.resourceType === 'seed' ? prop(',"root_path":', seedRootPath(n, roots)) + ',"depends_on":{"macros":[]}' : codeText(n, facts, roots);
   const head = headText(n, roots);
   // The first key present, columns written in the order given, kwargs without their own `model`: else the object.
   if (head === undefined || columns === undefined || code === undefined) return JSON.stringify(nodeJson(n, dialect, roots, facts));
@@ -380,7 +408,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
   const tags = json(nodeTags(n));
   const description = n.description;
   const meta = json(n.config.meta);
-  const plainEnd = !(typeof group === 'string' && group) && (docs === null || typeof docs !== 'object') && !n.patchPath;
+  const plainEnd = !(typeof group === 'string' && group) && (docs === null || typeof docs !== 'object') && !n.patchPath && n.buildPath === undefined;
   // Key prefixes are constants (`,"schema":`), and runs of keys most nodes write alike are one string.
   return (
     head +
@@ -403,7 +431,9 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
             docsText(docs) +
             ',"patch_path":' +
             (n.patchPath ? str(`${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}`) : 'null') +
-            ',"build_path":null,"unrendered_config":')) +
+            ',"build_path":' +
+            (n.buildPath === undefined ? 'null' : str(n.buildPath)) +
+            ',"unrendered_config":')) +
     unrenderedText(n.unrenderedConfig) +
     (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
     rawCodeText(dbtRawCode(n)) +

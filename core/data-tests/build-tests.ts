@@ -25,11 +25,15 @@ export interface TestTarget {
   readonly file: string;
   /** The resource root the YAML file sits under (for the fqn). */
   readonly root: string;
+  /** A source's tests: the source's and the table's `tags:` (dbt leads its tests' node tags with them). */
+  readonly tags?: readonly string[];
 }
 
 export interface DeclaredTest {
   readonly entry: unknown;
   readonly columnName: string | null;
+  /** The column's tags (`tags:` and `config: {tags}`), when it has any: its tests' node tags lead with them. */
+  readonly columnTags?: readonly string[];
   readonly loc: SourceLocation;
   /**
    * The hash that ends the test's unique id (testIdHash: an md5, the costliest part of building a
@@ -54,7 +58,16 @@ export interface TestBuildContext {
   /** Renders an argument at parse time, recording refs/sources it makes. */
   readonly recordArgRefs: (value: string, loc: SourceLocation, refs: RefCall[], sources: [string, string][]) => void;
   readonly relationFor: (name: string, config: NodeConfig) => { database: string; schema: string; alias: string };
+  /**
+   * The tests dbt builds without rendering their macro (unique and not_null, while the macros
+   * they resolve to are dbt's own): default both. Any other test's entry tags go into config.tags
+   * twice, as dbt merges them once more from its raw_code's config() call.
+   */
+  readonly fastPathTests?: ReadonlySet<string>;
 }
+
+/** dbt's tests built without rendering their macro, where no project or package overrides one. */
+export const DBT_FAST_PATH_TESTS: ReadonlySet<string> = new Set(['unique', 'not_null']);
 
 /** A test's configs before its folder's and its own (shared: never changed). */
 const TEST_DEFAULTS: Readonly<Record<string, unknown>> = { enabled: true, materialized: 'test', schema: 'dbt_test__audit', severity: 'ERROR', tags: [], meta: {}, store_failures: null, where: null, limit: null, fail_calc: 'count(*)', warn_if: '!= 0', error_if: '!= 0' };
@@ -154,16 +167,22 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
   if (alias !== undefined) out.alias = alias;
   out.enabled = raw.enabled !== false;
   out.materialized = 'test';
-  const fastPath = entry.namespace === null && (entry.testName === 'unique' || entry.testName === 'not_null');
-  // dbt 1.11 appends the entry's tags to the folders' as written (a repeat kept), and a test other
-  // than unique and not_null gets them once more from its raw_code's config() call: dbt's
-  // config.tags (nodeTags lists each once, as node `tags`).
+  // dbt decides by the macro `test_<name>` resolves to from the test's package, whatever the
+  // namespace written (`dbt.unique` too): a project's own not_null is rendered like any test.
+  const fastPath = (ctx.fastPathTests ?? DBT_FAST_PATH_TESTS).has(entry.testName);
+  // dbt 1.11 appends the entry's tags to the folders' as written (a repeat kept), and a test it
+  // renders gets them once more from its raw_code's config() call: dbt's config.tags (node `tags`
+  // list each once, after leadTags: node-tags.ts).
   const ownTags = own.tags === undefined || own.tags === null ? null : toTags(own.tags);
   out.tags = ownTags === null ? toTags(raw.tags) : [...toTags(withTree.tags), ...ownTags, ...(fastPath ? [] : ownTags)];
+  const lead = leadTags(target.tags, t.columnTags, ownTags);
   out.meta = (raw.meta as Record<string, unknown>) ?? {};
   const config = out as NodeConfig;
   const naming = ctx.relationFor(shortName, config);
-  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), builderConfig(own, shortName !== name ? shortName : undefined, fastPath));
+  const entryCall = builderConfig(own, shortName !== name ? shortName : undefined);
+  // dbt merges the entry's configs twice for a test it renders (once more from its raw_code's
+  // config() call), so their tags are listed twice there too.
+  const unrenderedConfig = withOwnConfig(unrenderedTreeConfig(ctx.unrenderedTree, fqn), !fastPath && entryCall?.tags !== undefined ? { ...entryCall, tags: [...toTags(entryCall.tags), ...toTags(entryCall.tags)] } : entryCall);
   const node: ParsedNode = {
     uniqueId,
     resourceType: 'test',
@@ -193,6 +212,8 @@ function buildOne(target: TestTarget, parts: TargetParts, t: DeclaredTest, ctx: 
     attachedNode: target.attachedNode,
   };
   if (hasKeys(unrenderedConfig)) node.unrenderedConfig = unrenderedConfig;
+  if (entryCall !== null) node.entryConfig = entryCall;
+  if (lead) node.leadTags = lead;
   return node;
 }
 
@@ -268,11 +289,9 @@ function testRawCode(testName: string, config: Readonly<Record<string, unknown>>
 /**
  * The configs a generic test's entry sets (rendered), as dbt's TestBuilder collects them: those
  * of CONFIG_ARGS first in its order, then the others of `config:`, nulls left out; the short
- * name as `alias` of a test whose name was hashed. For a test other than dbt's unique and
- * not_null, dbt merges them twice (once more from the config() call of its raw_code), so its
- * tags are listed twice.
+ * name as `alias` of a test whose name was hashed: the configs of its raw_code's config() call.
  */
-function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined, fastPath: boolean): Readonly<Record<string, unknown>> | null {
+function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: string | undefined): Readonly<Record<string, unknown>> | null {
   if (hashedAlias === undefined && !hasKeys(config)) return null;
   const out: Record<string, unknown> = {};
   const add = (key: string, value: unknown) => {
@@ -281,10 +300,6 @@ function builderConfig(config: Readonly<Record<string, unknown>>, hashedAlias: s
   for (const key of DBT_CONFIG_ARGS) add(key, config[key]);
   for (const key of Object.keys(config)) if (!IS_CONFIG_ARG.has(key)) add(key, config[key]);
   if (hashedAlias !== undefined && out.alias === undefined) out.alias = hashedAlias;
-  if (!fastPath && out.tags !== undefined) {
-    const tags = Array.isArray(out.tags) ? out.tags : [out.tags];
-    out.tags = [...tags, ...tags];
-  }
   return out;
 }
 
@@ -346,6 +361,31 @@ function walkStrings(v: unknown, fn: (s: string) => void): void {
   if (typeof v === 'string') fn(v);
   else if (Array.isArray(v)) v.forEach((x) => walkStrings(x, fn));
   else if (v && typeof v === 'object') Object.values(v).forEach((x) => walkStrings(x, fn));
+}
+
+/** A column's tags sorted, each once: the same array for every test of the column. */
+const sortedColumnTags = new WeakMap<readonly string[], readonly string[]>();
+
+/**
+ * dbt's first node tags of a generic test (its parser's sorted set of them): a source's and
+ * table's tags, the column's and the entry's, sorted, each once; undefined when there are none.
+ */
+function leadTags(targetTags: readonly string[] | undefined, columnTags: readonly string[] | undefined, own: readonly string[] | null): readonly string[] | undefined {
+  const fromTarget = targetTags !== undefined && targetTags.length > 0;
+  const fromColumn = columnTags !== undefined && columnTags.length > 0;
+  const fromEntry = own !== null && own.length > 0;
+  if (!fromTarget && !fromEntry) {
+    if (!fromColumn) return undefined;
+    let sorted = sortedColumnTags.get(columnTags);
+    if (!sorted) sortedColumnTags.set(columnTags, (sorted = sortedSet(columnTags)));
+    return sorted;
+  }
+  return sortedSet([...(targetTags ?? []), ...(columnTags ?? []), ...(own ?? [])]);
+}
+
+/** Each once, sorted by code unit (Python's code-point order differs only past U+FFFF). */
+function sortedSet(tags: readonly string[]): readonly string[] {
+  return Object.freeze([...new Set(tags)].sort());
 }
 
 function toTags(v: unknown): string[] {

@@ -7,6 +7,7 @@ import type { ConstraintDef, Exposure, Manifest, ParsedNode, SourceTable } from 
 import { grantConfig } from '../materializations/grants-and-docs.js';
 import { indexSpecs } from '../materializations/indexes.js';
 import { nodeDocs } from '../artifacts/manifest-json.js';
+import { nodeTags } from '../data-tests/node-tags.js';
 import type { Catalog } from './catalog.js';
 import { DEFAULT_LAYOUT, packedLayout } from './layout.js';
 import type { HistoryEntry } from './run-history.js';
@@ -124,6 +125,8 @@ export function buildSiteData(input: SiteInput): SiteData {
     if (docs.node_color) node.color = docs.node_color;
     if (r.patchPath) node.patch = r.patchPath;
     if (r.testMetadata) node.testName = r.testMetadata.name;
+    // A test's tags from its column (or source) are in its node tags, not its config (as dbt's).
+    if (r.leadTags) node.tags = nodeTags(r);
     node.cfg = intern(r.config, ({ pre_hook, post_hook, ...config }) => {
       if (Array.isArray(pre_hook) && pre_hook.length) config['pre-hook'] = pre_hook;
       if (Array.isArray(post_hook) && post_hook.length) config['post-hook'] = post_hook;

@@ -17,7 +17,7 @@ export interface SiteNode {
   readonly fqn: readonly string[];
   /** Index into SiteCore.configs (configs are interned: most nodes share a few). */
   readonly cfg: number;
-  /** Sources carry their own tags (others have them in config). */
+  /** Sources carry their own tags, and tests with tags from their column (others have them in config). */
   readonly tags?: readonly string[];
   /** Sources: the source's name (`source('this', ...)`). */
   readonly src?: string;

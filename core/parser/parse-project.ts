@@ -28,7 +28,7 @@ import { runParseOps, runStaticCalls, testsIncremental } from './run-parse-ops.j
 import { parseContext, staticParseContext, yamlContext, type ContextDeps, type ParseRecord } from '../compiler/context.js';
 import { resolveRelationName, type NamingMacroCall } from '../compiler/naming.js';
 import { Vars } from '../compiler/vars.js';
-import { buildGenericTests, isCallExpression, type DeclaredTest, type TestBuildContext, type TestTarget } from '../data-tests/build-tests.js';
+import { buildGenericTests, DBT_FAST_PATH_TESTS, isCallExpression, type DeclaredTest, type TestBuildContext, type TestTarget } from '../data-tests/build-tests.js';
 import { BUILTIN_TESTS_FILE, BUILTIN_TESTS_SQL } from '../data-tests/builtin-tests.js';
 import { parseUnitTests } from '../unit-tests/parse-unit-tests.js';
 import { RefIndex } from '../packages/ref-index.js';
@@ -450,13 +450,14 @@ export function parseProject(input: ParseInput): ParseOutput {
   /**
    * What dbt learns from a generic test's macro at parse time: its depends_on.macros (the test
    * macro of the package that defines it, and get_where_subquery, which the test's `model`
-   * argument calls) and the config() calls of its body, which win over the test's YAML and
-   * folder configs (`{% test is_empty(model) %}{{ config(severity='warn') }}...`). dbt renders
-   * neither for its own unique and not_null.
+   * argument calls) and the config() calls of its body, which win over the folder configs
+   * (`{% test is_empty(model) %}{{ config(severity='warn') }}...`) but not over the test's YAML
+   * entry, whose config() call dbt renders after the macro's. dbt renders neither for its own
+   * unique and not_null.
    */
   function applyTestMacro(t: ParsedNode, name: string, namespace: string | undefined): void {
     const macroName = `test_${name}`;
-    const pkg = namespace ?? (hasTestMacro(macroName, t.packageName) ? t.packageName : macroPackageOf(macroName)) ?? 'dbt';
+    const pkg = namespace ?? testMacroPackage(macroName);
     const id = `macro.${pkg}.${macroName}`;
     if (id === 'macro.dbt.test_unique' || id === 'macro.dbt.test_not_null') {
       t.dependsOn.macros = [id];
@@ -474,9 +475,47 @@ export function parseProject(input: ParseInput): ParseOutput {
     } catch {
       // The body is rendered for its config() calls only; it runs (and reports errors) later.
     }
+    if (record.configs.length === 0) return;
+    // dbt renders the test's raw_code: the macro call (its body's config() calls), then the
+    // config() call of the entry's own configs, which therefore win over the body's.
+    const entry = t.entryConfig;
     let config: Record<string, unknown> = t.config;
-    for (const kw of record.configs) config = mergeConfigs(config, validateConfig(kw, 'test', t.loc, problems));
-    if (config !== t.config) t.config = config as NodeConfig;
+    let bodyTags: string[] | null = null;
+    for (const kw of record.configs) {
+      config = mergeConfigs(config, validateConfig(kw, 'test', t.loc, problems));
+      if (kw.tags !== undefined && kw.tags !== null) (bodyTags ??= []).push(...(Array.isArray(kw.tags) ? kw.tags.map(String) : [String(kw.tags)]));
+    }
+    if (entry) {
+      const { tags: _tags, ...again } = entry;
+      // (Validated when the test was built: problems with them are reported once.)
+      if (hasKeys(again)) config = mergeConfigs(config, validateConfig(again, 'test', t.loc, new Problems()));
+    }
+    // config.tags: the folders', the entry's, the body's config() calls' (appended as written),
+    // then the entry's again. (A namespaced `pkg.unique` was built as dbt's unique: its entry's
+    // tags are there once.)
+    if (bodyTags !== null) {
+      const before = t.config.tags ?? [];
+      const again = fastPathTests().has(name) ? [] : tagList(entry?.tags);
+      config.tags = [...before.slice(0, before.length - again.length), ...bodyTags, ...again];
+    }
+    t.config = config as NodeConfig;
+    // unrendered_config: the folders' as written, then the config() calls in the order rendered.
+    const calls: Record<string, unknown> = {};
+    if (entry) mergeConfigCalls(calls, entry);
+    for (const kw of record.configs) mergeConfigCalls(calls, kw);
+    if (entry && !fastPathTests().has(name)) mergeConfigCalls(calls, entry);
+    t.unrenderedConfig = withOwnConfig(unrenderedTreeConfig(loaded.project.unrenderedTrees?.data_tests, t.fqn), calls);
+  }
+
+  /** The package whose `test_<name>` a test of this project calls, as dbt resolves it (this project's, else the first that has it, else dbt's). */
+  function testMacroPackage(macroName: string): string {
+    return (hasTestMacro(macroName, projectName) ? projectName : macroPackageOf(macroName)) ?? 'dbt';
+  }
+
+  /** unique and not_null while they resolve to dbt's own macros: dbt builds those without rendering them (TestBuildContext.fastPathTests). */
+  function fastPathTests(): ReadonlySet<string> {
+    const kept = [...DBT_FAST_PATH_TESTS].filter((name) => testMacroPackage(`test_${name}`) === 'dbt');
+    return kept.length === DBT_FAST_PATH_TESTS.size ? DBT_FAST_PATH_TESTS : new Set(kept);
   }
 
   function macroPackageOf(name: string): string | undefined {
@@ -529,6 +568,7 @@ export function parseProject(input: ParseInput): ParseOutput {
       problems,
       recordArgRefs,
       relationFor: (name, config) => resolveRelationName({ name, resourceType: 'test', config }, profile.target, callMacro),
+      fastPathTests: fastPathTests(),
     };
     const out: ParsedNode[] = [];
     // Loops rather than spreads of map()s and a flatMap: an array per column otherwise (100,000).
@@ -541,7 +581,9 @@ export function parseProject(input: ParseInput): ParseOutput {
         // spaces, semicolons, quotes or upper case reach the test's SQL intact.
         const columnName = (c as { quote?: boolean | null }).quote === true ? dialect.quoteIdentifier(c.name) : c.name;
         const at = (c as { loc?: SourceLocation }).loc ?? loc;
-        for (const entry of c.data_tests) out.push({ entry, columnName, loc: at });
+        // The column's tags lead its tests' node tags (dbt); most columns have none.
+        const columnTags = c.tags.length ? c.tags : undefined;
+        for (const entry of c.data_tests) out.push(columnTags ? { entry, columnName, columnTags, loc: at } : { entry, columnName, loc: at });
       }
       return out;
     };
@@ -589,7 +631,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         for (const t of src.tables) {
           const tests = declared(t.dataTests, t.columns, t.loc);
           if (tests.length === 0) continue;
-          out.push(...memo('source tests', `${src.name}\0${t.name}`, ['source tests', src.name, t.name, propsKey(pf.path)], () => buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '' }, tests, tctx)));
+          out.push(...memo('source tests', `${src.name}\0${t.name}`, ['source tests', src.name, t.name, propsKey(pf.path)], () => buildGenericTests({ kind: 'source', name: t.name, sourceName: src.name, attachedNode: null, file: pf.path, root: rootOf.get(pf.path) ?? '', tags: sourceTestTags(src.tags, t.tags) }, tests, tctx)));
         }
       }
     }
@@ -1217,6 +1259,16 @@ function refLoc(from: ParsedNode, to: ParsedNode): SourceLocation {
 }
 
 /** Whether two key part lists hold the same strings (identical strings compare at once). */
+function tagList(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)];
+}
+
+/** A source table's tests' tags from the source and the table (their `tags:`), as dbt chains them; undefined when none. */
+function sourceTestTags(sourceTags: readonly string[], tableTags: readonly string[]): readonly string[] | undefined {
+  if (sourceTags.length === 0 && tableTags.length === 0) return undefined;
+  return [...sourceTags, ...tableTags];
+}
+
 function sameParts(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -100,6 +100,15 @@ export function versionPatch(model: VersionedModel, version: VersionDecl): NodeP
   };
 }
 
+/** A version's column's `tags:` (a list or one) and `config: {tags}`, each once, as a model's column's (load-properties.ts). */
+function columnTags(c: Record<string, unknown>): string[] {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+  const tags = list(c.tags);
+  const config = c.config && typeof c.config === 'object' ? (c.config as Record<string, unknown>) : {};
+  for (const t of list(config.tags)) if (!tags.includes(t)) tags.push(t);
+  return tags;
+}
+
 function columnDecl(c: Record<string, unknown>, loc: SourceLocation): ColumnDecl {
   const tests = Array.isArray(c.data_tests) ? c.data_tests : Array.isArray(c.tests) ? c.tests : [];
   return {
@@ -107,7 +116,7 @@ function columnDecl(c: Record<string, unknown>, loc: SourceLocation): ColumnDecl
     description: typeof c.description === 'string' ? c.description : '',
     data_type: typeof c.data_type === 'string' ? c.data_type : null,
     meta: c.meta && typeof c.meta === 'object' ? (c.meta as Record<string, unknown>) : {},
-    tags: Array.isArray(c.tags) ? c.tags.map(String) : [],
+    tags: columnTags(c),
     data_tests: tests,
     constraints: Array.isArray(c.constraints) ? c.constraints : [],
     quote: typeof c.quote === 'boolean' ? c.quote : null,

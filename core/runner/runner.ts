@@ -32,6 +32,11 @@ export interface RunnerHooks {
   /** Called with the compiled SQL of each node (to write target/compiled). */
   compiled?(node: ParsedNode, sql: string): void;
   /**
+   * A node's statements are going out (it will have a target/run file): told before its
+   * compiled SQL is handed over, so before its manifest.json entry can be made.
+   */
+  executing?(node: ParsedNode): void;
+  /**
    * Once no node of the run will compile again (each has compiled, failed or been skipped):
    * what compiling sets on the manifest's nodes (their compiled code) is final from then on.
    */
@@ -380,11 +385,15 @@ export class Runner {
         // The prepared nodes' compiled SQL (target/compiled), handed over whatever happens, as a
         // node alone hands it over (writingCompiled): once the query is sent, so that the
         // database works on it while this thread writes the files, not after.
-        const handOver = () => {
-          for (let k = 0; k < prepared.length; k++) if (prepared[k]) this.hooks.compiled?.(group[k], prepared[k]!.sql);
+        const handOver = (sent: boolean) => {
+          for (let k = 0; k < prepared.length; k++) {
+            if (!prepared[k]) continue;
+            if (sent) this.hooks.executing?.(group[k]);
+            this.hooks.compiled?.(group[k], prepared[k]!.sql);
+          }
         };
         if (offered.length === 0 || this.cancelled) {
-          handOver();
+          handOver(false);
           for (const k of offered) tell(k, NOT_RUN);
         } else {
           let sending: Promise<GroupResult>;
@@ -394,7 +403,7 @@ export class Runner {
             sending = Promise.reject(e);
           }
           try {
-            handOver();
+            handOver(true);
           } catch (e) {
             // Not left running unobserved: the writer's failure is the one reported.
             await sending.catch(() => undefined);
@@ -803,6 +812,7 @@ export class Runner {
     try {
       const running = this.runStatements(p, conn, statements);
       try {
+        this.hooks.executing?.(node);
         this.hooks.compiled?.(node, p.sql);
         this.settleCompiled?.(node);
       } catch (e) {
@@ -870,6 +880,7 @@ export class Runner {
       running = start();
     } finally {
       try {
+        if (running !== undefined) this.hooks.executing?.(node);
         // A seed has no SQL of its own: dbt writes it no file under target/compiled.
         if (node.resourceType !== 'seed') this.hooks.compiled?.(node, sql);
         // A node of a group may not run yet and compile again: it settles when its result is in.

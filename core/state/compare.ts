@@ -198,6 +198,10 @@ function sameConfig(now: Readonly<Record<string, unknown>>, old: Json): boolean 
   // A key one side leaves out and the other writes at dbt's default (config-defaults.ts) is the same.
   for (const k in now) {
     if (k === 'pre_hook' || k === 'post_hook') continue;
+    if (k === 'tags') {
+      if (!sameTags(now.tags, old.tags)) return false;
+      continue;
+    }
     if (!equivalent(now[k], old[k]) && (k in old || !isConfigDefault(k, now[k]))) return false;
   }
   for (const k in old) {
@@ -205,6 +209,25 @@ function sameConfig(now: Readonly<Record<string, unknown>>, old: Json): boolean 
     if (!isEmpty(old[k]) && !isConfigDefault(k, old[k])) return false;
   }
   return equivalent(now.pre_hook, isEmpty(old['pre-hook']) ? null : hookSql(old['pre-hook'])) && equivalent(now.post_hook, isEmpty(old['post-hook']) ? null : hookSql(old['post-hook']));
+}
+
+/**
+ * Tags as a set: their order and repeats select nothing differently (a data test's config.tags
+ * list its entry's twice where dbt does, and kiln changed which tests those are); dbt leaves
+ * tags out of state:modified altogether.
+ */
+function sameTags(now: unknown, old: unknown): boolean {
+  if (equivalent(now, old)) return true;
+  const a = tagSet(now);
+  const b = tagSet(old);
+  if (a.size !== b.size) return false;
+  for (const t of a) if (!b.has(t)) return false;
+  return true;
+}
+
+function tagSet(v: unknown): Set<string> {
+  if (Array.isArray(v)) return new Set(v.map(String));
+  return v === undefined || v === null ? new Set() : new Set([String(v)]);
 }
 
 function hookSql(v: unknown): string[] {

@@ -7,6 +7,7 @@ import { ArtifactWriter, jsonArtifactOptions } from '../../artifacts/write.js';
 import { ResultTexts, runResultsText } from '../../artifacts/run-results.js';
 import { manifestJsonChunks, type ArtifactMeta } from '../../artifacts/manifest-json.js';
 import { EarlyManifest, manifestNodeOrder } from '../../artifacts/early-manifest.js';
+import { runFilePath } from '../../artifacts/paths.js';
 import { writeSemanticManifest } from '../../semantic/write.js';
 import { Compiler } from '../../compiler/compile.js';
 import { countPhrase, type Reporter } from '../../reporter/reporter.js';
@@ -332,6 +333,9 @@ async function runWith(kind: RunKind, opts: GlobalOptions, io: Io, { session, re
       retrying: (_n, notice) => reporter.retrying(notice),
       compiled: (n, sql) => writer.writeCompiled(n, sql, session.manifest.packageRoots),
       allCompiled: lateManifest ? undefined : () => manifestJson.settleAll(),
+      executing: (n) => {
+        n.buildPath = runFilePath(session.loaded.project.targetPath, n, session.manifest.packageRoots);
+      },
       executed: (n, statements) => writer.writeRun(n, statements, session.manifest.packageRoots),
     },
   );

@@ -339,7 +339,7 @@ describe('store_failures and store_failures_as as dbt 1.11 settles them', () => 
 });
 
 describe("a generic data test's config.tags as dbt 1.11 writes them", () => {
-  it("lists the folders' tags, then the entry's as written, and the entry's again unless unique or not_null; node tags each once", async () => {
+  it("lists the folders' tags, then the entry's as written, and the entry's again unless unique or not_null; node tags the entry's sorted, then the rest, each once", async () => {
     const dir = testdir({
       'dbt_project.yml': 'name: tg\nprofile: p\nmodels:\n  tg:\n    +tags: ["pm"]\ndata_tests:\n  tg:\n    +tags: ["pt"]\n',
       'profiles.yml': PROFILE,
@@ -382,22 +382,23 @@ models:
     expect(r.code, r.output).toBe(0);
     const nodes = (JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; tags: string[]; config: { tags: string[] } }> }).nodes;
     const of = (name: string) => Object.values(nodes).find((n) => n.name === name)!;
-    // dbt-core 1.11.16's config.tags for the same project
-    const expected: Record<string, string[]> = {
-      unique_m1_id: ['pt', 'a', 'b'],
-      not_null_m1_id: ['pt', 'z', 'z'],
-      accepted_values_m1_id__1: ['pt', 'a', 'b', 'a', 'b'],
-      is_pos_m1_id: ['pt', 'a', 'b', 'a', 'b'],
-      pos_cfg: ['pt', 'c', 'a', 'c', 'a'],
-      pos_pt: ['pt', 'pt', 'q', 'pt', 'q'],
-      pos_none: ['pt'],
-      accepted_values_m1_s__x: ['pt', 'solo', 'solo'],
-      sing: ['pt', 'st'],
-      m1: ['pm', 'my'],
+    // dbt-core 1.11.16's config.tags and node tags for the same project: node tags are the
+    // entry's sorted, then the config's others in order.
+    const expected: Record<string, [string[], string[]]> = {
+      unique_m1_id: [['pt', 'a', 'b'], ['a', 'b', 'pt']],
+      not_null_m1_id: [['pt', 'z', 'z'], ['z', 'pt']],
+      accepted_values_m1_id__1: [['pt', 'a', 'b', 'a', 'b'], ['a', 'b', 'pt']],
+      is_pos_m1_id: [['pt', 'a', 'b', 'a', 'b'], ['a', 'b', 'pt']],
+      pos_cfg: [['pt', 'c', 'a', 'c', 'a'], ['a', 'c', 'pt']],
+      pos_pt: [['pt', 'pt', 'q', 'pt', 'q'], ['pt', 'q']],
+      pos_none: [['pt'], ['pt']],
+      accepted_values_m1_s__x: [['pt', 'solo', 'solo'], ['solo', 'pt']],
+      sing: [['pt', 'st'], ['pt', 'st']],
+      m1: [['pm', 'my'], ['pm', 'my']],
     };
-    for (const [name, tags] of Object.entries(expected)) {
-      expect(of(name).config.tags, name).toEqual(tags);
-      expect(of(name).tags, name).toEqual([...new Set(tags)]);
+    for (const [name, [config, tags]] of Object.entries(expected)) {
+      expect(of(name).config.tags, name).toEqual(config);
+      expect(of(name).tags, name).toEqual(tags);
     }
     // Selection by tag reads each tag once, as before.
     const ls = await kiln(['ls', '-s', 'tag:a', '--output', 'name'], dir);

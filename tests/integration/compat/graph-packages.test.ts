@@ -56,19 +56,24 @@ describe('graph-walking package idioms', () => {
     expect(await queryDuckDb(path.join(dir, 'dev.duckdb'), 'select n from after')).toEqual([{ n: 3 }]);
   });
 
-  it("a generic test's config() in its macro body sets its configs (over its YAML config), as dbt reads it at parse time", async () => {
+  it("a generic test's config() in its macro body sets its configs, under its YAML entry's (dbt renders the entry's config() call after the macro)", async () => {
     const dir = testdir({
       'dbt_project.yml': 'name: p\nprofile: p\n',
       'profiles.yml': PROFILE,
       'macros/is_empty.sql': "{% test is_empty(model) %}\n  {{ config(severity = var('empty_severity', 'warn')) }}\n  select * from {{ model }}\n{% endtest %}",
       'models/findings.sql': "{{ config(materialized='table') }}\nselect 1 as finding",
-      'models/findings.yml': 'models:\n  - name: findings\n    data_tests:\n      - is_empty:\n          config:\n            severity: error\n',
+      'models/findings.yml': 'models:\n  - name: findings\n    data_tests:\n      - is_empty:\n          config:\n            severity: error\n      - is_empty:\n          name: is_empty_plain\n',
     });
+    // dbt-core 1.11.16 on the same project: FAIL 1 is_empty_findings_, WARN 1 is_empty_plain;
+    // unrendered_config {'severity': 'error'} and {'severity': 'warn'}.
     const r = await kiln(['build'], dir);
-    expect(r.code, r.output).toBe(0);
-    expect(r.output).toMatch(/WARN 1 is_empty_findings_/);
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { config: { severity: string } }> };
-    expect(Object.entries(m.nodes).find(([id]) => id.startsWith('test.p.is_empty_findings'))?.[1].config.severity).toBe('warn');
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/FAIL 1 is_empty_findings_ /);
+    expect(r.output).toMatch(/WARN 1 is_empty_plain /);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; config: { severity: string }; unrendered_config: unknown }> };
+    const of = (name: string) => Object.values(m.nodes).find((n) => n.name === name)!;
+    expect([of('is_empty_findings_').config.severity, of('is_empty_findings_').unrendered_config]).toEqual(['error', { severity: 'error' }]);
+    expect([of('is_empty_plain').config.severity, of('is_empty_plain').unrendered_config]).toEqual(['warn', { severity: 'warn' }]);
   });
 
   it("depends_on.macros lists the macros a node's template and hooks call themselves (not what those call), in first-call order", async () => {

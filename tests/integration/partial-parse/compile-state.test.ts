@@ -73,7 +73,9 @@ function targetFiles(dir: string): Record<string, string> {
   walk(path.join(dir, 'target'), '');
   out['manifest.json'] = out['manifest.json']
     .replace(/"generated_at":"[^"]*","invocation_id":"[^"]*","invocation_started_at":"[^"]*"/, '"generated_at":"-","invocation_id":"-","invocation_started_at":"-"')
-    .replace(/"run_started_at":"[^"]*"/, '"run_started_at":"-"');
+    .replace(/"run_started_at":"[^"]*"/, '"run_started_at":"-"')
+    // A seed's project folder (absolute, as dbt writes it): the cold copy is elsewhere.
+    .replace(/"root_path":"[^"]*"/g, '"root_path":"-"');
   return out;
 }
 

@@ -164,6 +164,14 @@ describe('ready nodes grouped into one round trip', () => {
     expect(await warehouse()).toEqual(builtAlone);
     expect(statuses(grouped)).toEqual(statuses(single));
     expect(ranFiles(grouped)).toEqual(ranFiles(single));
+    // manifest.json names each node's target/run file (build_path) whether grouped or alone.
+    const buildPaths = (dir: string) => {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { name: string; build_path: string | null }> };
+      return Object.fromEntries(Object.values(m.nodes).map((n) => [n.name, n.build_path]));
+    };
+    expect(buildPaths(grouped)).toEqual(buildPaths(single));
+    expect(buildPaths(grouped).r05).toBe('target/run/p/models/r05.sql');
+    expect(Object.values(buildPaths(grouped)).every((p) => p !== null && fs.existsSync(path.join(grouped, p)))).toBe(true);
     // Each node keeps its own timing, ending when its own commit was answered.
     for (const [name, r] of runResults(grouped)) {
       expect(r.execution_time, name).toBeGreaterThan(0);
