@@ -12,7 +12,7 @@ import { duckdbDialect, quoteLiteral } from './dialect.js';
 import { extensionError, openError, settingError } from './errors.js';
 import { DUCKDB_MACROS_SQL } from './macros.js';
 import { Pool } from './pool.js';
-import { folderOf, isMemoryPath, readProfile, type DuckDBProfile } from './profile.js';
+import { folderOf, isMemoryPath, MEMORY, readProfile, type DuckDBProfile } from './profile.js';
 import { RelationCache } from './relation-cache.js';
 import { duckdbApi } from './native.js';
 import { makeDirs } from '../../core/make-dirs.js';
@@ -142,7 +142,9 @@ export class DuckDBAdapter implements Adapter {
     // The driver opens the file on a thread of its own from this call on, before this function
     // first waits: opened ahead (connectAhead), that overlaps the project's parse.
     const creating = (async () =>
-      duckdbApi().DuckDBInstance.create(path, {
+      // `:memory:<name>` is a named in-memory database in DuckDB's Python client only: this
+      // client would make a file of that name in the working folder.
+      duckdbApi().DuckDBInstance.create(isMemoryPath(path) ? MEMORY : path, {
         // Never download at run time: offline it would hang ~0.5 s and then fail obscurely.
         autoinstall_known_extensions: 'false',
         // Extensions already installed (or built in) still load when a function needs them.

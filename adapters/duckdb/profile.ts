@@ -25,11 +25,10 @@ export function isMemoryPath(path: string): boolean {
 
 /**
  * DuckDB names a file's catalog after the file name up to its first dot (`my.db.duckdb` → `my`);
- * `memory` for `:memory:`, and the whole string for a named in-memory database.
+ * `memory` for an in-memory database (a named one, `:memory:<name>`, is opened as `:memory:`).
  */
 export function catalogForPath(path: string): string {
-  if (path === MEMORY) return 'memory';
-  if (isMemoryPath(path)) return path;
+  if (isMemoryPath(path)) return 'memory';
   const name = basename(path);
   const dot = name.indexOf('.');
   return dot > 0 ? name.slice(0, dot) : name;

@@ -53,11 +53,15 @@ describe('opening', () => {
     expect(catalogForPath(':memory:')).toBe('memory');
   });
 
-  it('a named in-memory database is not taken for a file', async () => {
+  it('a named in-memory database is not taken for a file (here or in the working folder)', async () => {
     const adapter = makeAdapter(tmp.dir, { path: ':memory:scratch' });
     await adapter.open();
+    const conn = await adapter.acquire();
+    await conn.execute('create table t as select 1 as id');
+    adapter.release(conn);
     expect(existsSync(join(tmp.dir, ':memory:scratch'))).toBe(false);
-    expect(adapter.database).toBe(':memory:scratch');
+    expect(existsSync(join(process.cwd(), ':memory:scratch'))).toBe(false);
+    expect(adapter.database).toBe('memory');
     await adapter.close();
   });
 
