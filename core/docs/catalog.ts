@@ -7,6 +7,8 @@ import { KilnError } from '../errors.js';
 import type { Manifest } from '../nodes.js';
 import { metadata, type ArtifactMeta } from '../artifacts/manifest-json.js';
 import type { CatalogInfo } from './site-types.js';
+import { nodeRelation, sourceRelation } from '../project/quoting.js';
+import { storedName } from '../../adapters/sql-quoting.js';
 
 export interface Catalog {
   /** unique id → what the warehouse has. */
@@ -22,7 +24,8 @@ interface Wanted {
 }
 
 /** Relations the project builds or reads, grouped by schema. */
-function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
+/** `fold`: where a name is written unquoted (`quoting:`), the database holds it folded. */
+function wantedRelations(manifest: Manifest, fold: (name: string) => string): Map<string, Wanted[]> {
   const groups = new Map<string, Wanted[]>();
   const add = (w: Wanted) => {
     const key = `${w.database.toLowerCase()}\u0000${w.schema.toLowerCase()}`;
@@ -32,9 +35,9 @@ function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
   };
   for (const n of manifest.nodes.values()) {
     if (!['model', 'seed', 'snapshot'].includes(n.resourceType) || n.config.materialized === 'ephemeral') continue;
-    add({ id: n.uniqueId, database: n.database, schema: n.schema, identifier: n.alias });
+    add({ id: n.uniqueId, ...storedName(nodeRelation(n), fold) });
   }
-  for (const s of manifest.sources.values()) add({ id: s.uniqueId, database: s.database, schema: s.schema, identifier: s.identifier });
+  for (const s of manifest.sources.values()) add({ id: s.uniqueId, ...storedName(sourceRelation(s), fold) });
   return groups;
 }
 
@@ -42,7 +45,7 @@ function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
 export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise<Catalog> {
   const byId = new Map<string, CatalogInfo>();
   const errors: string[] = [];
-  const groups = [...wantedRelations(manifest).values()];
+  const groups = [...wantedRelations(manifest, adapter.dialect.foldUnquoted).values()];
   const match = (wanted: readonly Wanted[], described: readonly RelationDescription[]) => {
     const exact = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`, r]));
     const folded = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`.toLowerCase(), r]));
