@@ -45,7 +45,8 @@ function wantedRelations(manifest: Manifest, fold: (name: string) => string): Ma
 export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise<Catalog> {
   const byId = new Map<string, CatalogInfo>();
   const errors: string[] = [];
-  const groups = [...wantedRelations(manifest, adapter.dialect.foldUnquoted).values()];
+  // (Read only where a name is written unquoted.)
+  const groups = [...wantedRelations(manifest, (name) => adapter.dialect.foldUnquoted(name)).values()];
   const match = (wanted: readonly Wanted[], described: readonly RelationDescription[]) => {
     const exact = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`, r]));
     const folded = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`.toLowerCase(), r]));
