@@ -45,6 +45,21 @@ describe('quoting: settings on DuckDB', () => {
     expect(manifest.sources['source.p.raw.Raw_Orders'].quoting).toEqual({ database: false, schema: null, identifier: null, column: null });
   });
 
+  it("a source's changed quoting is state:modified (dbt's same_quoting)", async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': 'p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n',
+      'models/s.yml': 'sources:\n  - name: raw\n    tables:\n      - name: t\n      - name: u\n',
+      'models/m.sql': "select * from {{ source('raw', 't') }}",
+    });
+    expect((await kiln(['parse'], dir)).code).toBe(0);
+    fs.cpSync(path.join(dir, 'target'), path.join(dir, 'prod'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'models/s.yml'), 'sources:\n  - name: raw\n    tables:\n      - name: t\n        quoting: {identifier: false}\n      - name: u\n');
+    const r = await kiln(['ls', '-s', 'state:modified', '--state', 'prod'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['source:p.raw.t']);
+  });
+
   it("a model's quoting config changes no name (dbt 1.11)", async () => {
     const dir = testdir({
       'dbt_project.yml': 'name: p\nprofile: p\nquoting:\n  identifier: false\n',

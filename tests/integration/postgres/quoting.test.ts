@@ -83,6 +83,29 @@ describe('quoting: {identifier: false} on PostgreSQL', () => {
     expect(results.results.find((r: { unique_id: string }) => r.unique_id === 'model.p.MyTable').relation_name).toBe(`"${db.database}"."qi".MyTable`);
   });
 
+  it('clones the folded relations of a state run, and reads source freshness under the folded name', async () => {
+    await sql('create table raw.loads as select now()::timestamp as loaded_at');
+    const s = pgServer();
+    const output = (name: string, schema: string) =>
+      `    ${name}:\n      type: postgres\n      host: ${s.host}\n      port: ${s.port}\n      user: ${s.user}\n      password: ${JSON.stringify(s.password ?? '')}\n      dbname: ${db.database}\n      schema: ${schema}\n      threads: 2\n      sslmode: disable\n`;
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\nquoting:\n  identifier: false\n',
+      'profiles.yml': `p:\n  target: ci\n  outputs:\n${output('prod', 'qprod')}${output('ci', 'qci')}`,
+      'models/Totals.sql': "{{ config(materialized='table') }}\nselect 7 as n",
+      // No quoting of its own: source() quotes the name, freshness takes the project's (as dbt's tasks do).
+      'models/sources.yml': 'sources:\n  - name: raw\n    freshness: {warn_after: {count: 1, period: day}}\n    loaded_at_field: loaded_at\n    tables:\n      - name: LOADS\n',
+    });
+    for (let i = 0; i < 2; i++) expect((await kiln(['run', '--target', 'prod'], dir)).code).toBe(0);
+    fs.cpSync(path.join(dir, 'target'), path.join(dir, 'prod-state'), { recursive: true });
+    const r = await kiln(['clone', '--state', 'prod-state'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(await relations('qci')).toEqual(['totals:v']);
+    expect(await sql('select n from qci.totals')).toEqual([{ n: 7 }]);
+    const fresh = await kiln(['source', 'freshness'], dir);
+    expect(fresh.code, fresh.output).toBe(0);
+    expect(fresh.output).toMatch(/PASS freshness of raw\.LOADS/);
+  });
+
   it('folds a mixed-case schema written unquoted too', async () => {
     const dir = testdir({
       'dbt_project.yml': 'name: p\nprofile: p\nquoting:\n  schema: false\n  identifier: false\n',
