@@ -68,6 +68,8 @@ export interface AdapterObjectOptions {
   readonly dispatch: DispatchSettings;
   /** Absent at parse time: warehouse calls return their parse-time stand-ins. */
   readonly warehouse?: Warehouse;
+  /** The project's `quoting:` where it leaves a part unquoted (absent: all quoted). */
+  readonly quoting?: QuotePolicy;
 }
 
 export function adapterObject(o: AdapterObjectOptions): Dict {
@@ -76,16 +78,19 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
   const common: Dict = {
     dispatch: (...args: unknown[]) => dispatchMacro(o.dispatch, args),
     quote: (...args: unknown[]) => quote(bindParams('quote', args, ['identifier'])[0]),
+    // As the project's quoting says for that part (dbt).
     quote_as_configured: (...args: unknown[]) => {
-      const [identifier] = bindParams('quote_as_configured', args, ['identifier', 'quote_key']);
-      return quote(identifier);
+      const [identifier, key] = bindParams('quote_as_configured', args, ['identifier', 'quote_key']);
+      const k = pyStr(key);
+      const quoted = !(o.quoting && (k === 'database' || k === 'schema' || k === 'identifier') && !o.quoting[k]);
+      return quoted ? quote(identifier) : pyStr(identifier);
     },
     quote_seed_column: (...args: unknown[]) => {
       const [column, quoteConfig] = bindParams('quote_seed_column', args, ['column', 'quote_config']);
       return quoteConfig === false ? pyStr(column) : quote(column);
     },
     type: () => o.adapterType,
-    Relation: apiObject(dialect, { database: '', schema: '' }).Relation,
+    Relation: apiObject(dialect, { database: '', schema: '' }, o.quoting).Relation,
     Column: { create: (...args: unknown[]) => ColumnValue.create(dialect, args) },
   };
   const w = o.warehouse;
@@ -155,7 +160,8 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
     get_columns_in_relation: asyncBuiltin(async (...args: unknown[]) => columns(relationArg(bindParams('get_columns_in_relation', args, ['relation'])[0], 'get_columns_in_relation'))),
     get_relation: asyncBuiltin(async (...args: unknown[]) => {
       const [database, schema, identifier] = bindParams('get_relation', args, ['database', 'schema', 'identifier']);
-      return getRelation({ database: database == null ? a.database : pyStr(database), schema: pyStr(schema), identifier: pyStr(identifier) });
+      // Names given as text are looked for as the project's quoting writes them (dbt folds the unquoted parts).
+      return getRelation({ database: database == null ? a.database : pyStr(database), schema: pyStr(schema), identifier: pyStr(identifier), ...(o.quoting ? { quoting: o.quoting } : {}) });
     }),
     load_relation: asyncBuiltin(async (...args: unknown[]) => {
       const rel = relationArg(bindParams('load_relation', args, ['relation'])[0], 'load_relation');

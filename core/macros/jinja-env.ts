@@ -71,7 +71,7 @@ export class JinjaEnv {
     const searchOrder = new Map<string, readonly string[]>();
     for (const d of o.dispatch ?? []) searchOrder.set(d.macro_namespace, d.search_order);
     this.dispatch = { engine: o.engine, adapterType: o.adapterType, rootPackage: o.rootPackage, packages: o.packages ?? new Set(), searchOrder };
-    this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch });
+    this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch, quoting: o.quoting });
     this.api = apiObject(o.dialect, o.target, o.quoting);
     if (!o.deferBuiltinMacros) this.addBuiltinMacros();
     o.engine.addGlobal('api', this.api);
@@ -126,7 +126,7 @@ export class JinjaEnv {
    * 2,000+ times a compile. `warehouse` binds warehouse calls to a connection.
    */
   runParts(node: ExtrasNode, warehouse?: Warehouse): RunParts {
-    const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }) : this.parseAdapter;
+    const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse, quoting: this.o.quoting }) : this.parseAdapter;
     const id = node.uniqueId;
     const n = id ? this.manifest?.nodes.get(id) : undefined;
     return {

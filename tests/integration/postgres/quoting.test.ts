@@ -112,12 +112,16 @@ describe('quoting: {identifier: false} on PostgreSQL', () => {
       'profiles.yml': profile('Mixed_Schema'),
       'models/A.sql': "{{ config(materialized='table') }}\nselect 1 as id",
       'models/B.sql': "select * from {{ ref('A') }}",
+      // Templates asking by name find the folded relation; api.Relation and quote_as_configured follow the project.
+      'models/C.sql':
+        "-- depends_on: {{ ref('A') }}\n{% set r = adapter.get_relation(database=target.database, schema='Mixed_Schema', identifier='A') %}\nselect '{{ r }}' as found, '{{ adapter.quote_as_configured('Abc', 'identifier') }}' as q, '{{ api.Relation.create(schema='S', identifier='T') }}' as made",
     });
     for (let i = 0; i < 2; i++) {
       const r = await kiln(['run'], dir);
       expect(r.code, r.output).toBe(0);
     }
-    expect(await relations('mixed_schema')).toEqual(['a:r', 'b:v']);
+    expect(await relations('mixed_schema')).toEqual(['a:r', 'b:v', 'c:v']);
+    expect(await sql('select found, q, made from mixed_schema.c')).toEqual([{ found: `"${db.database}"."mixed_schema"."a"`, q: 'Abc', made: `"${db.database}".S.T` }]);
     expect(await relations('Mixed_Schema')).toEqual([]);
   });
 });
