@@ -14,6 +14,8 @@ export interface Catalog {
   /** unique id → what the warehouse has. */
   readonly byId: ReadonlyMap<string, CatalogInfo>;
   readonly errors: readonly string[];
+  /** The schema and name the warehouse holds, by unique id, where they differ from the node's (folded unquoted names, case). */
+  readonly stored?: ReadonlyMap<string, { readonly schema: string; readonly name: string }>;
 }
 
 interface Wanted {
@@ -21,6 +23,8 @@ interface Wanted {
   readonly database: string;
   readonly schema: string;
   readonly identifier: string;
+  /** The node's or source's own schema and name. */
+  readonly given: { readonly schema: string; readonly identifier: string };
 }
 
 /** Relations the project builds or reads, grouped by schema. */
@@ -35,15 +39,16 @@ function wantedRelations(manifest: Manifest, fold: (name: string) => string): Ma
   };
   for (const n of manifest.nodes.values()) {
     if (!['model', 'seed', 'snapshot'].includes(n.resourceType) || n.config.materialized === 'ephemeral') continue;
-    add({ id: n.uniqueId, ...storedName(nodeRelation(n), fold) });
+    add({ id: n.uniqueId, ...storedName(nodeRelation(n), fold), given: { schema: n.schema, identifier: n.alias } });
   }
-  for (const s of manifest.sources.values()) add({ id: s.uniqueId, ...storedName(sourceRelation(s), fold) });
+  for (const s of manifest.sources.values()) add({ id: s.uniqueId, ...storedName(sourceRelation(s), fold), given: { schema: s.schema, identifier: s.identifier } });
   return groups;
 }
 
 /** Reads the catalog through an open adapter. Schema-level failures are recorded, not thrown. */
 export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise<Catalog> {
   const byId = new Map<string, CatalogInfo>();
+  const stored = new Map<string, { schema: string; name: string }>();
   const errors: string[] = [];
   // (Read only where a name is written unquoted.)
   const groups = [...wantedRelations(manifest, (name) => adapter.dialect.foldUnquoted(name)).values()];
@@ -53,7 +58,9 @@ export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise
     for (const w of wanted) {
       const key = `${w.schema}\u0000${w.identifier}`;
       const rel = exact.get(key) ?? folded.get(key.toLowerCase());
-      if (rel) byId.set(w.id, infoOf(rel));
+      if (!rel) continue;
+      byId.set(w.id, infoOf(rel));
+      if (rel.schema !== w.given.schema || rel.identifier !== w.given.identifier) stored.set(w.id, { schema: rel.schema, name: rel.identifier });
     }
   };
   const fail = (where: string, e: unknown) => {
@@ -78,7 +85,7 @@ export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise
         }
       }
     }
-    return { byId, errors };
+    return { byId, errors, stored };
   }
   for (const wanted of groups) {
     const { database, schema } = wanted[0];
@@ -88,7 +95,7 @@ export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise
       fail(`${database}.${schema}`, e);
     }
   }
-  return { byId, errors };
+  return { byId, errors, stored };
 }
 
 async function describeOneByOne(adapter: Adapter, database: string, schema: string, wanted: readonly Wanted[]): Promise<RelationDescription[]> {
@@ -120,9 +127,11 @@ export function catalogJson(manifest: Manifest, catalog: Catalog, meta: Artifact
   for (const [id, info] of catalog.byId) {
     const target = manifest.sources.has(id) ? sources : nodes;
     const owner = manifest.sources.get(id) ?? manifest.nodes.get(id)!;
-    const relName = 'identifier' in owner ? owner.identifier : owner.alias;
+    // As the warehouse holds it (dbt reads it from the catalog).
+    const held = catalog.stored?.get(id);
+    const relName = held ? held.name : 'identifier' in owner ? owner.identifier : owner.alias;
     target[id] = {
-      metadata: { type: info.type, schema: owner.schema, name: relName, database: owner.database, comment: info.comment, owner: info.owner },
+      metadata: { type: info.type, schema: held ? held.schema : owner.schema, name: relName, database: owner.database, comment: info.comment, owner: info.owner },
       columns: Object.fromEntries(info.columns.map((c) => [c.name, { type: c.type, index: c.index, name: c.name, comment: c.comment }])),
       stats: statsJson(info.rowCount),
       unique_id: id,

@@ -81,6 +81,13 @@ describe('quoting: {identifier: false} on PostgreSQL', () => {
     expect(manifest.sources['source.p.raw.Events'].relation_name).toBe(`"${db.database}"."raw".Events`);
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'target/run_results.json'), 'utf8'));
     expect(results.results.find((r: { unique_id: string }) => r.unique_id === 'model.p.MyTable').relation_name).toBe(`"${db.database}"."qi".MyTable`);
+    // The docs catalog finds the folded relations, and names them as the server holds them (as dbt's).
+    const docs = await kiln(['docs', 'generate'], dir);
+    expect(docs.code, docs.output).toBe(0);
+    const catalog = JSON.parse(fs.readFileSync(path.join(dir, 'target/catalog.json'), 'utf8'));
+    expect(Object.keys(catalog.nodes).sort()).toEqual(['model.p.DownView', 'model.p.MyInc', 'model.p.MyTable', 'model.p.MyView', 'seed.p.MySeed', 'snapshot.p.MySnap']);
+    expect(catalog.nodes['model.p.MyTable'].metadata).toMatchObject({ schema: 'qi', name: 'mytable', type: 'BASE TABLE' });
+    expect(catalog.sources['source.p.raw.Events'].metadata).toMatchObject({ schema: 'raw', name: 'events' });
   });
 
   it('clones the folded relations of a state run, and reads source freshness under the folded name', async () => {
