@@ -3,11 +3,27 @@
 // adapter's name. A new database is a new folder under adapters/ implementing this file.
 import type { ErrorCode, KilnError } from '../core/errors.js';
 
+/**
+ * Which parts of a relation's name are written quoted (dbt's quote policy, from `quoting:`). A part
+ * written unquoted is folded by the database as it folds any unquoted name (PostgreSQL and Trino:
+ * to lower case; SqlDialect.foldUnquoted).
+ */
+export interface QuotePolicy {
+  readonly database: boolean;
+  readonly schema: boolean;
+  readonly identifier: boolean;
+}
+
 /** A fully qualified relation name. `database` is the catalog (DuckDB: the attached file's name). */
 export interface RelationName {
   readonly database: string;
   readonly schema: string;
   readonly identifier: string;
+  /**
+   * How the name is written in SQL; absent: every part quoted, so the parts are the names exactly
+   * as stored (what the relation cache and the catalog answer).
+   */
+  readonly quoting?: QuotePolicy;
 }
 
 export type RelationType = 'table' | 'view';
@@ -259,14 +275,17 @@ export interface SqlDialect {
   readonly relationClassName?: string;
   quoteIdentifier(name: string): string;
   quoteLiteral(value: string | number | boolean | null): string;
-  /** `"db"."schema"."identifier"` as it should appear in compiled SQL. */
+  /** `"db"."schema"."identifier"` as it should appear in compiled SQL (parts left unquoted as `rel.quoting` says). */
   renderRelation(rel: RelationName): string;
-  createSchema(database: string, schema: string): string;
+  /** The name the database stores for `name` written unquoted (PostgreSQL: ASCII letters lowered; DuckDB keeps it). */
+  foldUnquoted(name: string): string;
+  /** `quoting`: the policy of the relations built in it (its database and schema parts); absent: quoted. */
+  createSchema(database: string, schema: string, quoting?: QuotePolicy): string;
   createTableAs(rel: RelationName, sql: string): string;
   createViewAs(rel: RelationName, sql: string): string;
   createTable(rel: RelationName, columns: readonly SeedColumn[], quoteColumns: boolean): string;
-  /** Renames a relation within its schema. */
-  rename(rel: Relation, newIdentifier: string): string;
+  /** Renames a relation within its schema; the new name is written unquoted when `quoteNew` is false (default true). */
+  rename(rel: Relation, newIdentifier: string, quoteNew?: boolean): string;
   /**
    * `drop ... if exists`. With `cascade`, dependents go too where the database tracks them
    * (Postgres drops the views built on the relation; DuckDB views bind by name and stay). An
@@ -417,7 +436,10 @@ export interface Adapter {
    * are exactly as stored (case, spaces, quotes and unicode kept); an absent schema lists none.
    */
   listRelations(database: string, schema: string): Promise<readonly Relation[]>;
-  /** The relation if it exists (through the cache). */
+  /**
+   * The relation if it exists (through the cache), found as the database resolves `name` (its
+   * unquoted parts folded); the answer carries the names as stored, and no `quoting`.
+   */
   getRelation(name: RelationName): Promise<Relation | null>;
   /**
    * getRelation's answer without waiting, where the cache holds it now (null: no such relation);
@@ -430,9 +452,10 @@ export interface Adapter {
    * uncommitted DDL from other connections). Not cached; none for a relation that does not exist.
    */
   getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]>;
-  /** Keeps the relation cache current after kiln creates, renames or drops a relation. */
+  /** Keeps the relation cache current after kiln creates, renames or drops a relation (unquoted parts folded, as getRelation). */
   cacheAdded(rel: Relation): void;
   cacheDropped(rel: RelationName): void;
+  /** `toIdentifier`: the new name as stored (already folded where it was written unquoted). */
   cacheRenamed(from: RelationName, toIdentifier: string): void;
   /**
    * Optional: kiln just created this schema (listSchemas did not show it), so it holds no

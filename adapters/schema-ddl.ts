@@ -2,6 +2,7 @@
 // column and table constraints, `comment on`). Each dialect spreads these in.
 import { sqlBody } from './sql-body.js';
 import type { ConstraintSpec, ContractColumn, Relation, RelationName, SqlDialect } from './adapter.js';
+import { storedName } from './sql-quoting.js';
 
 type SchemaBuilders = Required<Pick<SqlDialect, 'createContractTable' | 'insertSelect' | 'comment'>>;
 
@@ -62,12 +63,21 @@ export function schemaBuilders(renderRelation: (rel: RelationName) => string, qu
 }
 
 /** Postgres-style grants (grantees as written, like dbt: unquoted role names fold to lower case). */
-export function grantBuilders(renderRelation: (rel: RelationName) => string, quoteLiteral: (v: string) => string): Required<Pick<SqlDialect, 'grantsQuery' | 'grant' | 'revoke'>> {
+export function grantBuilders(
+  renderRelation: (rel: RelationName) => string,
+  quoteLiteral: (v: string) => string,
+  /** How the database stores an unquoted name (the catalog holds `rel` so). */
+  fold: (name: string) => string,
+): Required<Pick<SqlDialect, 'grantsQuery' | 'grant' | 'revoke'>> {
   return {
-    grantsQuery: (rel) =>
-      `select grantee, privilege_type from information_schema.table_privileges\n` +
-      `where table_schema = ${quoteLiteral(rel.schema)} and table_name = ${quoteLiteral(rel.identifier)} and grantee <> current_user\n` +
-      `order by grantee, privilege_type`,
+    grantsQuery: (given) => {
+      const rel = storedName(given, fold);
+      return (
+        `select grantee, privilege_type from information_schema.table_privileges\n` +
+        `where table_schema = ${quoteLiteral(rel.schema)} and table_name = ${quoteLiteral(rel.identifier)} and grantee <> current_user\n` +
+        `order by grantee, privilege_type`
+      );
+    },
     grant: (rel, privilege, grantees) => `grant ${privilege} on ${renderRelation(rel)} to ${grantees.join(', ')}`,
     revoke: (rel, privilege, grantees) => `revoke ${privilege} on ${renderRelation(rel)} from ${grantees.join(', ')}`,
   };

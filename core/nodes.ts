@@ -3,6 +3,8 @@
 import type { ProjectOperation } from './artifacts/operation-json.js';
 import type { SourceLocation } from './errors.js';
 import type { SemanticLayer } from './semantic/types.js';
+import type { QuotePolicy } from '../adapters/adapter.js';
+import type { QuotingSettings } from './project/quoting.js';
 
 export type ResourceType = 'model' | 'seed' | 'snapshot' | 'test' | 'analysis' | 'source' | 'macro' | 'operation';
 
@@ -117,6 +119,8 @@ export interface ParsedNode {
   database: string;
   schema: string;
   alias: string;
+  /** The root project's `quoting:` where it leaves a part unquoted (core/project/quoting.ts); absent: all quoted. */
+  quotePolicy?: QuotePolicy;
   /** The location of the definition, for errors. */
   loc: SourceLocation;
   /** Data tests declared on the model in YAML (recorded for the data-tests issue). */
@@ -200,6 +204,12 @@ export interface SourceTable {
   identifier: string;
   database: string;
   schema: string;
+  /** `quoting:` of the source, then the table (manifest.json's); absent: none written. */
+  quoting?: QuotingSettings;
+  /** How source() writes it (`quoting` over the default, without the project's); absent: all quoted. */
+  quotePolicy?: QuotePolicy;
+  /** How manifest.json's relation_name and `source freshness` write it (`quoting` over the project's); absent: all quoted. */
+  projectQuotePolicy?: QuotePolicy;
   description: string;
   sourceDescription: string;
   loader: string;
@@ -295,6 +305,8 @@ export interface Manifest {
   operations?: { readonly hooks: readonly ProjectOperation[]; readonly target: { readonly database: string; readonly schema: string } };
   /** `semantic_models:`, `metrics:`, `saved_queries:` and time spines, when the project declares any. */
   semantic?: SemanticLayer;
+  /** The root project's `quoting:` as written (manifest.json's metadata.quoting); absent: none. */
+  quoting?: QuotingSettings;
 }
 
 export interface GroupDef {

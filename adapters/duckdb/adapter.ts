@@ -5,6 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationDescription, RelationName } from '../adapter.js';
+import { storedName } from '../sql-quoting.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { DuckDBConn } from './connection.js';
@@ -231,11 +232,11 @@ export class DuckDBAdapter implements Adapter {
   }
 
   getRelation(name: RelationName): Promise<Relation | null> {
-    return this.cache.get(name);
+    return this.cache.get(this.stored(name));
   }
 
   peekRelation(name: RelationName): Relation | null | undefined {
-    return this.cache.peek(name);
+    return this.cache.peek(this.stored(name));
   }
 
   /**
@@ -255,15 +256,20 @@ export class DuckDBAdapter implements Adapter {
   }
 
   cacheAdded(rel: Relation): void {
-    this.cache.added(rel);
+    this.cache.added(this.stored(rel));
   }
 
   cacheDropped(rel: RelationName): void {
-    this.cache.dropped(rel);
+    this.cache.dropped(this.stored(rel));
   }
 
   cacheRenamed(from: RelationName, toIdentifier: string): void {
-    this.cache.renamed(from, toIdentifier);
+    this.cache.renamed(this.stored(from), toIdentifier);
+  }
+
+  /** The name as the database stores it: parts written unquoted (the `quoting:` settings) folded. */
+  private stored<R extends RelationName>(name: R): R {
+    return name.quoting === undefined ? name : storedName(name, this.dialect.foldUnquoted);
   }
 
   cacheSchemaCreated(database: string, schema: string): void {

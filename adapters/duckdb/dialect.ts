@@ -3,7 +3,7 @@ import type { Relation, SeedColumn, SeedColumnType, SqlDialect } from '../adapte
 import { dmlBuilders } from '../dml.js';
 import { schemaBuilders } from '../schema-ddl.js';
 import { sqlBody } from '../sql-body.js';
-import { quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
+import { quoteAs, quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
 
 export { quoteIdentifier, renderRelation };
 
@@ -36,7 +36,9 @@ export const duckdbDialect: SqlDialect = {
   quoteIdentifier,
   quoteLiteral,
   renderRelation,
-  createSchema: (database, schema) => `create schema if not exists ${quoteIdentifier(database)}.${quoteIdentifier(schema)}`,
+  // DuckDB keeps the case of an unquoted name, and matches every name case-insensitively.
+  foldUnquoted: (name) => name,
+  createSchema: (database, schema, quoting) => `create schema if not exists ${quoteAs(database, quoting?.database ?? true)}.${quoteAs(schema, quoting?.schema ?? true)}`,
   createTableAs: (rel, sql) => `create table ${renderRelation(rel)} as (\n${body(sql)}\n)`,
   createViewAs: (rel, sql) => `create view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
   // Views bind by name when queried, so a replaced view may have any columns (capabilities.replacesViewsInPlace).
@@ -45,7 +47,7 @@ export const duckdbDialect: SqlDialect = {
     const cols = columns.map((c) => `  ${quoteColumns ? quoteIdentifier(c.name) : c.name} ${c.sqlType}`);
     return `create table ${renderRelation(rel)} (\n${cols.join(',\n')}\n)`;
   },
-  rename: (rel: Relation, newIdentifier) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteIdentifier(newIdentifier)}`,
+  rename: (rel: Relation, newIdentifier, quoteNew = true) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteAs(newIdentifier, quoteNew)}`,
   drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
   seedType: (t) => SEED_TYPES[t],
   ...dmlBuilders(renderRelation, quoteIdentifier, quoteLiteral),

@@ -5,16 +5,25 @@
 // asks the catalog for those views just before it runs a drop the dialect wrote, and reports
 // them once the drop is committed.
 import type { RelationName } from '../adapter.js';
+import { foldAsciiLower } from '../sql-quoting.js';
 
-const PART = '"((?:[^"]|"")*)"';
+// A name part as the dialect writes it: quoted, or bare where `quoting:` leaves it unquoted (two groups each).
+const PART = '(?:"((?:[^"]|"")*)"|([^\\s."(),;]+))';
 const DIALECT_DROP = new RegExp(`^drop (?:table|view) if exists ${PART}\\.${PART}\\.${PART} cascade$`);
 
-/** The relation of a cascading drop written by the dialect (`drop table if exists "d"."s"."t" cascade`), else null. */
+/** The stored name of the part at groups `at`, `at + 1` of a match: quoted as written, bare folded as Postgres folds it. */
+function partOf(m: RegExpExecArray, at: number): string {
+  return m[at] !== undefined ? m[at].replace(/""/g, '"') : foldAsciiLower(m[at + 1]);
+}
+
+function relationOf(m: RegExpExecArray): RelationName {
+  return { database: partOf(m, 1), schema: partOf(m, 3), identifier: partOf(m, 5) };
+}
+
+/** The relation (as stored) of a cascading drop written by the dialect (`drop table if exists "d"."s"."t" cascade`), else null. */
 export function cascadeDropTarget(sql: string): RelationName | null {
   const m = DIALECT_DROP.exec(sql);
-  if (!m) return null;
-  const unquote = (s: string): string => s.replace(/""/g, '"');
-  return { database: unquote(m[1]), schema: unquote(m[2]), identifier: unquote(m[3]) };
+  return m ? relationOf(m) : null;
 }
 
 /** Views and materialized views depending on relation ($1 schema, $2 name), transitively. */
@@ -45,12 +54,10 @@ select n.nspname, c.relname
 
 const DIALECT_RENAME = new RegExp(`^alter (?:table|view) ${PART}\\.${PART}\\.${PART} rename to ${PART}$`);
 
-/** The relation and its new name of a rename written by the dialect, else null. */
+/** The relation and its new name (as stored) of a rename written by the dialect, else null. */
 export function dialectRename(sql: string): { from: RelationName; to: string } | null {
   const m = DIALECT_RENAME.exec(sql);
-  if (!m) return null;
-  const unquote = (s: string): string => s.replace(/""/g, '"');
-  return { from: { database: unquote(m[1]), schema: unquote(m[2]), identifier: unquote(m[3]) }, to: unquote(m[4]) };
+  return m ? { from: relationOf(m), to: partOf(m, 7) } : null;
 }
 
 const DIALECT_CREATE = new RegExp(`^create (?:table|view) ${PART}\\.${PART}\\.${PART}[ (\n]`);
@@ -62,9 +69,7 @@ const DIALECT_CREATE = new RegExp(`^create (?:table|view) ${PART}\\.${PART}\\.${
  */
 export function dialectCreate(sql: string): RelationName | null {
   const m = DIALECT_CREATE.exec(sql);
-  if (!m) return null;
-  const unquote = (s: string): string => s.replace(/""/g, '"');
-  return { database: unquote(m[1]), schema: unquote(m[2]), identifier: unquote(m[3]) };
+  return m ? relationOf(m) : null;
 }
 
 /** DEPENDENT_VIEWS_SQL with the relation written in as literals, to send with other statements in one simple query. */

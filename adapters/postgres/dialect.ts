@@ -5,7 +5,7 @@ import type { Relation, SeedColumn, SeedColumnType, SqlDialect } from '../adapte
 import { dmlBuilders } from '../dml.js';
 import { grantBuilders, schemaBuilders } from '../schema-ddl.js';
 import { sqlBody } from '../sql-body.js';
-import { quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
+import { foldAsciiLower, quoteAs, quoteIdentifier, quoteString, renderRelation, storedName } from '../sql-quoting.js';
 
 export { quoteIdentifier, renderRelation };
 
@@ -46,9 +46,10 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
     quoteIdentifier,
     quoteLiteral,
     renderRelation,
-    createSchema: (database, schema) => {
+    foldUnquoted: foldAsciiLower,
+    createSchema: (database, schema, quoting) => {
       if (database !== connectedDatabase) throw crossDatabaseError(database, connectedDatabase, `create schema "${schema}"`);
-      return `create schema if not exists ${quoteIdentifier(schema)}`;
+      return `create schema if not exists ${quoteAs(schema, quoting?.schema ?? true)}`;
     },
     createTableAs: (rel, sql) => `create table ${renderRelation(rel)} as (\n${body(sql)}\n)`,
     createViewAs: (rel, sql) => `create view ${renderRelation(rel)} as (\n${body(sql)}\n)`,
@@ -62,21 +63,23 @@ export function postgresDialect(connectedDatabase: string): SqlDialect {
       return `create table ${renderRelation(rel)} (\n${cols.join(',\n')}\n)`;
     },
     // The new name takes no schema: Postgres renames within the relation's own schema.
-    rename: (rel: Relation, newIdentifier) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteIdentifier(newIdentifier)}`,
+    rename: (rel: Relation, newIdentifier, quoteNew = true) => `alter ${rel.type} ${renderRelation(rel)} rename to ${quoteAs(newIdentifier, quoteNew)}`,
     drop: (rel: Relation, opts) => `drop ${rel.type} if exists ${renderRelation(rel)}${opts?.cascade ? ' cascade' : ''}`,
     seedType: (t) => SEED_TYPES[t],
     ...dmlBuilders(renderRelation, quoteIdentifier, quoteLiteral),
     ...schemaBuilders(renderRelation, quoteIdentifier, quoteLiteral),
-    ...grantBuilders(renderRelation, quoteLiteral),
+    ...grantBuilders(renderRelation, quoteLiteral, foldAsciiLower),
     currentTimestamp: () => 'now()::timestamp without time zone',
-    uniqueIndexesQuery: (rel) =>
-      `select i.indexrelid::text, a.attname::text
+    uniqueIndexesQuery: (given) => {
+      const rel = storedName(given, foldAsciiLower);
+      return `select i.indexrelid::text, a.attname::text
          from pg_catalog.pg_index i
          join pg_catalog.pg_class c on c.oid = i.indrelid
          join pg_catalog.pg_namespace n on n.oid = c.relnamespace
          join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
         where n.nspname = ${quoteLiteral(rel.schema)} and c.relname = ${quoteLiteral(rel.identifier)}
-          and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null`,
+          and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null`;
+    },
   };
 }
 

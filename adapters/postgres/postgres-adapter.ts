@@ -7,6 +7,7 @@ import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import { INCREMENTAL_STRATEGIES } from '../dml.js';
 import { retryDelaySeconds, type Adapter, type AdapterCapabilities, type AdapterWarning, type ColumnDescription, type Connection, type Relation, type RelationDescription, type RelationName, type RetryNotice, type RetryPolicy, type SqlDialect } from '../adapter.js';
+import { storedName } from '../sql-quoting.js';
 import { PgConnection } from './connection.js';
 import { crossDatabaseError, postgresDialect, quoteIdentifier, quoteLiteral } from './dialect.js';
 import { describeSession } from './describe.js';
@@ -185,12 +186,14 @@ export class PostgresAdapter implements Adapter {
   }
 
   getRelation(name: RelationName): Promise<Relation | null> {
+    name = this.stored(name);
     // Four look-ups a node: the message is built only for the error, and no async frame of its own.
     if (name.database !== this.database) return Promise.reject(crossDatabaseError(name.database, this.database, `look up "${name.schema}"."${name.identifier}"`));
     return this.cache.get(name);
   }
 
   peekRelation(name: RelationName): Relation | null | undefined {
+    name = this.stored(name);
     return name.database === this.database ? this.cache.peek(name) : undefined;
   }
 
@@ -199,6 +202,7 @@ export class PostgresAdapter implements Adapter {
    * has not committed yet (other sessions cannot see it).
    */
   async getColumns(name: RelationName, conn?: Connection): Promise<readonly ColumnDescription[]> {
+    name = this.stored(name);
     this.checkDatabase(name.database, `read the columns of "${name.schema}"."${name.identifier}"`);
     const via = conn instanceof PgConnection ? conn : await this.metaSession();
     const res = await via.queryParams(
@@ -214,15 +218,20 @@ export class PostgresAdapter implements Adapter {
   }
 
   cacheAdded(rel: Relation): void {
-    this.cache.added(rel);
+    this.cache.added(this.stored(rel));
   }
 
   cacheDropped(rel: RelationName): void {
-    this.cache.dropped(rel);
+    this.cache.dropped(this.stored(rel));
   }
 
   cacheRenamed(from: RelationName, toIdentifier: string): void {
-    this.cache.renamed(from, toIdentifier);
+    this.cache.renamed(this.stored(from), toIdentifier);
+  }
+
+  /** The name as the database stores it: parts written unquoted (the `quoting:` settings) folded. */
+  private stored<R extends RelationName>(name: R): R {
+    return name.quoting === undefined ? name : storedName(name, this.dialect.foldUnquoted);
   }
 
   cacheSchemaCreated(database: string, schema: string): void {

@@ -1,8 +1,8 @@
 // SQL text in Trino's dialect. Pure string building. Trino has no parameter binding in its HTTP
 // protocol, so every literal kiln sends is quoted here.
 import { Codes, KilnError } from '../../core/errors.js';
-import type { ConstraintSpec, ContractColumn, Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
-import { quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
+import type { ConstraintSpec, ContractColumn, QuotePolicy, Relation, RelationName, SeedColumn, SeedColumnType, SqlDialect } from '../adapter.js';
+import { QUOTE_ALL, quoteAs, quoteIdentifier, quoteString, renderRelation } from '../sql-quoting.js';
 
 export { quoteIdentifier, renderRelation };
 
@@ -90,7 +90,10 @@ const baseDialect = {
   quoteIdentifier,
   quoteLiteral,
   renderRelation,
-  createSchema: (database: string, schema: string): string => `create schema if not exists ${quoteIdentifier(database)}.${quoteIdentifier(schema)}`,
+  // Trino's connectors store names in lower case, whether written quoted or not.
+  foldUnquoted: (name: string): string => name.toLowerCase(),
+  createSchema: (database: string, schema: string, quoting?: QuotePolicy): string =>
+    `create schema if not exists ${quoteAs(database, quoting?.database ?? true)}.${quoteAs(schema, quoting?.schema ?? true)}`,
   createTableAs: (rel: RelationName, sql: string): string => `create table ${renderRelation(rel)} as${body(sql)}`,
   createViewAs: (rel: RelationName, sql: string): string => `create view ${renderRelation(rel)} as${body(sql)}`,
   createOrReplaceTableAs: (rel: RelationName, sql: string): string => `create or replace table ${renderRelation(rel)} as${body(sql)}`,
@@ -101,7 +104,8 @@ const baseDialect = {
   },
   // Trino resolves an unqualified new name against the session's catalog and schema, not the
   // relation's: always qualify it.
-  rename: (rel: Relation, newIdentifier: string): string => `alter ${rel.type} ${renderRelation(rel)} rename to ${renderRelation({ ...rel, identifier: newIdentifier })}`,
+  rename: (rel: Relation, newIdentifier: string, quoteNew = true): string =>
+    `alter ${rel.type} ${renderRelation(rel)} rename to ${renderRelation({ ...rel, identifier: newIdentifier, quoting: { ...(rel.quoting ?? QUOTE_ALL), identifier: quoteNew } })}`,
   // No CASCADE in Trino: views are bound by name, so dropping a table leaves its views in place.
   drop: (rel: Relation): string => `drop ${rel.type} if exists ${renderRelation(rel)}`,
   seedType: (t: SeedColumnType): string => SEED_TYPES[t],

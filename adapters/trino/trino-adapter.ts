@@ -8,6 +8,7 @@ import { BasicAuth, Trino } from 'trino-client';
 import { Codes, KilnError } from '../../core/errors.js';
 import type { TargetConfig } from '../../core/project/types.js';
 import type { Adapter, AdapterCapabilities, ColumnDescription, Connection, Relation, RelationName } from '../adapter.js';
+import { storedName } from '../sql-quoting.js';
 import { RelationCache } from '../duckdb/relation-cache.js';
 import { TrinoConnection } from './connection.js';
 import { connectorCapabilities, unknownCatalogCapabilities } from './connectors.js';
@@ -189,7 +190,7 @@ export class TrinoAdapter implements Adapter {
   }
 
   getRelation(name: RelationName): Promise<Relation | null> {
-    return this.cache.get(name);
+    return this.cache.get(this.stored(name));
   }
 
   /** Not cached. Trino has no uncommitted DDL to see, so the connection does not matter. */
@@ -203,15 +204,20 @@ export class TrinoAdapter implements Adapter {
   }
 
   cacheAdded(rel: Relation): void {
-    this.cache.added(rel);
+    this.cache.added(this.stored(rel));
   }
 
   cacheDropped(rel: RelationName): void {
-    this.cache.dropped(rel);
+    this.cache.dropped(this.stored(rel));
   }
 
   cacheRenamed(from: RelationName, toIdentifier: string): void {
-    this.cache.renamed(from, toIdentifier);
+    this.cache.renamed(this.stored(from), toIdentifier);
+  }
+
+  /** The name as the database stores it: parts written unquoted (the `quoting:` settings) folded. */
+  private stored<R extends RelationName>(name: R): R {
+    return name.quoting === undefined ? name : storedName(name, this.dialect.foldUnquoted);
   }
 
   cacheSchemaCreated(database: string, schema: string): void {

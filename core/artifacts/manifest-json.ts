@@ -20,6 +20,7 @@ import { DBT_COMPAT_VERSION, KILN_VERSION } from '../version.js';
 import { braces, isBare, isPlain, json, prop, str } from './json-text.js';
 import { FlatTextMemo } from './flat-text-memo.js';
 import { nodeTags } from '../data-tests/node-tags.js';
+import { nodeRelation, sourceRelationInProject, type QuotingSettings } from '../project/quoting.js';
 
 export { DBT_COMPAT_VERSION, KILN_VERSION };
 
@@ -31,8 +32,10 @@ export interface ArtifactMeta {
   readonly invocationStartedAt?: Date;
 }
 
-/** manifest.json's metadata.quoting (dbt 1.11). */
-const QUOTING = Object.freeze({ database: true, schema: true, identifier: true, column: null });
+/** manifest.json's metadata.quoting (dbt 1.11): the project's `quoting:` over the default (each part quoted; column unset). */
+function quotingJson(q: QuotingSettings | undefined): Record<string, boolean | null> {
+  return { database: q?.database ?? true, schema: q?.schema ?? true, identifier: q?.identifier ?? true, column: q?.column ?? null };
+}
 
 export function metadata(meta: ArtifactMeta, schema: string): Record<string, unknown> {
   const env: Record<string, string> = {};
@@ -240,9 +243,7 @@ function manifestParts(manifest: Manifest, dag: Dag, dialect: SqlDialect, meta: 
         user_id: null,
         send_anonymous_usage_stats: false,
         adapter_type: meta.adapterType,
-        // How kiln renders relation names on every adapter: each part quoted (dbt's default
-        // policy for DuckDB and PostgreSQL; a project's `quoting:` does not change it in kiln).
-        quoting: QUOTING,
+        quoting: quotingJson(manifest.quoting),
         run_started_at: (meta.invocationStartedAt ?? meta.generatedAt).toISOString(),
         // Digests (not values) of the vars in effect, for `state:modified` in a later run.
         ...(manifest.vars ? { kiln_vars: varDigests(manifest.vars) } : {}),
@@ -365,7 +366,7 @@ export function nodeJson(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
     patch_path: n.patchPath ? `${n.packageName}://${dbtFilePath(n.patchPath, n.packageName, roots)}` : null,
     build_path: n.buildPath ?? null,
     unrendered_config: n.unrenderedConfig ?? {},
-    relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }),
+    relation_name: ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? null : dialect.renderRelation(nodeRelation(n)),
     // dbt's raw_code is the file stripped of surrounding whitespace (core/project/dbt-strip.ts).
     raw_code: dbtRawCode(n),
     doc_blocks: n.docBlocks ?? [],
@@ -435,7 +436,7 @@ export function nodeText(n: ParsedNode, dialect: SqlDialect, roots?: PackageRoot
             (n.buildPath === undefined ? 'null' : str(n.buildPath)) +
             ',"unrendered_config":')) +
     unrenderedText(n.unrenderedConfig) +
-    (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation({ database: n.database, schema: n.schema, identifier: n.alias }))) +
+    (ephemeral || n.resourceType === 'test' || n.resourceType === 'analysis' ? ',"relation_name":null' : prop(',"relation_name":', dialect.renderRelation(nodeRelation(n)))) +
     rawCodeText(dbtRawCode(n)) +
     (n.docBlocks ? ',"doc_blocks":' + JSON.stringify(n.docBlocks) : ',"doc_blocks":[]') +
     code +
@@ -976,7 +977,7 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect, roots?: PackageR
     source_description: s.sourceDescription,
     loader: s.loader,
     identifier: s.identifier,
-    quoting: { database: null, schema: null, identifier: null, column: null },
+    quoting: s.quoting ?? NO_QUOTING,
     loaded_at_field: s.loadedAtField,
     loaded_at_query: null,
     freshness: freshnessJson(s.freshness),
@@ -989,9 +990,11 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect, roots?: PackageR
     config: s.config,
     patch_path: null,
     unrendered_config: {},
-    relation_name: dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier }),
+    relation_name: dialect.renderRelation(sourceRelationInProject(s)),
   };
 }
+
+const NO_QUOTING: QuotingSettings = Object.freeze({ database: null, schema: null, identifier: null, column: null });
 
 const NO_THRESHOLD = { count: null, period: null };
 

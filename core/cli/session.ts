@@ -23,6 +23,7 @@ import { targetObject, type ContextDeps } from '../compiler/context.js';
 import type { GlobalOptions } from './options.js';
 import { Timings } from './timings.js';
 import { ensureTargetDir } from './fs-errors.js';
+import { quotePolicyOf, quotingSettings } from '../project/quoting.js';
 import { openParseCache } from '../parser/partial/open.js';
 import type { ParseCacheStats } from '../parser/partial/parse-cache.js';
 
@@ -148,6 +149,7 @@ export async function openSession(opts: GlobalOptions, cwd: string, reuse?: Reus
     packages: new Set(packages.map((p) => p.name)),
     dispatch: loaded.project.dispatch,
     target: { database: target.database, schema: target.schema },
+    quoting: quotePolicyOf(quotingSettings(loaded.project.quoting)),
   });
   const flags = { FULL_REFRESH: !!opts.fullRefresh, WHICH: opts.command, FAIL_FAST: !!opts.failFast, STORE_FAILURES: !!opts.storeFailures, EMPTY: !!opts.empty };
   const targetDir = path.resolve(root, loaded.project.targetPath);

@@ -14,6 +14,7 @@ import { dropUserAliased, EmptyRelation, RelationValue } from './relation.js';
 import { readStatic, renderStatic, type StaticTemplate } from './static-template.js';
 import { batchContext, EventTimeFilteredRelation, type BatchWindow } from '../materializations/microbatch.js';
 import { RefIndex } from '../packages/ref-index.js';
+import { nodeRelation, sourceRelation } from '../project/quoting.js';
 import type { Warehouse } from '../macros/jinja-env.js';
 import type { NodeHook } from '../macros/hooks.js';
 
@@ -235,7 +236,7 @@ export class Compiler {
         const s = this.refs.source(part.source, part.table, node.packageName);
         if (!s) return null;
         let text = this.sourceText.get(s.uniqueId);
-        if (text === undefined) this.sourceText.set(s.uniqueId, (text = this.deps.dialect.renderRelation({ database: s.database, schema: s.schema, identifier: s.identifier })));
+        if (text === undefined) this.sourceText.set(s.uniqueId, (text = this.deps.dialect.renderRelation(sourceRelation(s))));
         out += text;
       }
     }
@@ -245,7 +246,9 @@ export class Compiler {
   /** The relation a node materializes into (or, under --defer, the state's relation for it). */
   relationOf(node: ParsedNode): RelationValue {
     const deferred = this.deferred.get(node.uniqueId);
-    return new RelationValue(deferred ?? { database: node.database, schema: node.schema, identifier: node.alias }, this.deps.dialect, {
+    // A deferred relation is written as the project's quoting says too (dbt).
+    const name = deferred ? (node.quotePolicy ? { ...deferred, quoting: node.quotePolicy } : deferred) : nodeRelation(node);
+    return new RelationValue(name, this.deps.dialect, {
       type: node.config.materialized === 'view' ? 'view' : 'table',
     });
   }
@@ -319,7 +322,7 @@ export class Compiler {
         if (!s) {
           throw new KilnError(Codes.SOURCE_UNKNOWN, `Source '${sourceName}.${tableName}' was not found`, { loc: { file: node.originalFilePath }, node: node.uniqueId });
         }
-        return narrowed(new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, this.deps.dialect, { type: 'table' }), s.config);
+        return narrowed(new RelationValue(sourceRelation(s), this.deps.dialect, { type: 'table' }), s.config);
       },
       isIncremental: () => run?.isIncremental ?? this.opts.isIncremental?.(node) ?? false,
     };

@@ -1,6 +1,6 @@
 // The template contexts. Parse time records what a node refers to and how it is configured,
 // without touching the warehouse (`execute` is false). Run time resolves real relation names.
-import type { SqlDialect } from '../../adapters/adapter.js';
+import type { QuotePolicy, RelationName, SqlDialect } from '../../adapters/adapter.js';
 import { Codes, KilnError, type SourceLocation } from '../errors.js';
 import type { DocBlock, RefCall } from '../nodes.js';
 import type { TargetConfig } from '../project/types.js';
@@ -24,6 +24,8 @@ export interface ContextDeps {
   readonly jinja?: JinjaEnv;
   /** An installed package's vars (its own, overridden by the root project's); absent: `vars` for every node. */
   readonly varsFor?: (packageName: string) => Vars;
+  /** The project's `quoting:` where it leaves a part unquoted: `this` and relations templates create; absent: all quoted. */
+  readonly quoting?: QuotePolicy;
 }
 
 /** What a node's template told us at parse time. */
@@ -150,8 +152,14 @@ function configObject(call: (kwargs: Record<string, unknown>) => void, current: 
 
 const IS_INCREMENTAL = 'macro.dbt.is_incremental';
 
+/** `this`: the node's relation, written as the project's quoting says. */
+function selfName(deps: ContextDeps, node: NodeIdentity): RelationName {
+  const { database, schema, alias: identifier } = node;
+  return deps.quoting ? { database, schema, identifier, quoting: deps.quoting } : { database, schema, identifier };
+}
+
 export function parseContext(deps: ContextDeps, node: NodeIdentity, profileName: string, record: ParseRecord, currentConfig: () => Readonly<Record<string, unknown>>): RenderContext {
-  const self = new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect);
+  const self = new RelationValue(selfName(deps, node), deps.dialect);
   return {
     ...common(deps, node, profileName),
     execute: false,
@@ -211,7 +219,7 @@ export interface RunResolver {
 /** `warehouse`: where run_query, statement and adapter introspection run (the node's connection). */
 export function runContext(deps: ContextDeps, node: NodeIdentity, profileName: string, resolver: RunResolver, warehouse?: Warehouse): RenderContext {
   const loc = { file: node.file };
-  const self = new RelationValue({ database: node.database, schema: node.schema, identifier: node.alias }, deps.dialect);
+  const self = new RelationValue(selfName(deps, node), deps.dialect);
   const is_incremental = () => resolver.isIncremental();
   const parts = deps.jinja?.runParts(node, warehouse);
   if (!parts || hasKeys(parts.local)) {

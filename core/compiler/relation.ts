@@ -1,12 +1,16 @@
 // The relation object templates see (`{{ this }}`, `{{ ref('x') }}`): renders as the quoted
 // name in the adapter's dialect and exposes dbt's attributes.
-import type { RelationName, SqlDialect } from '../../adapters/adapter.js';
+import type { QuotePolicy, RelationName, SqlDialect } from '../../adapters/adapter.js';
 import { PY_MAPPING, bindParams } from '../template/values.js';
+
+const ALL_QUOTED: QuotePolicy = Object.freeze({ database: true, schema: true, identifier: true });
 
 export class RelationValue {
   readonly database: string;
   readonly schema: string;
   readonly identifier: string;
+  /** Parts written unquoted (the `quoting:` settings); absent: all quoted. */
+  readonly quoting?: QuotePolicy;
   readonly type: string | null;
   /** Ephemeral CTE names render bare, not qualified. */
   readonly isCte: boolean;
@@ -18,6 +22,7 @@ export class RelationValue {
     this.database = name.database;
     this.schema = name.schema;
     this.identifier = name.identifier;
+    if (name.quoting) this.quoting = name.quoting;
     this.type = opts.type ?? null;
     this.isCte = opts.isCte ?? false;
     this.dialect = dialect;
@@ -50,14 +55,19 @@ export class RelationValue {
 
   incorporate(opts: { path?: Partial<RelationName>; type?: string } = {}): RelationValue {
     return new RelationValue(
-      { database: opts.path?.database ?? this.database, schema: opts.path?.schema ?? this.schema, identifier: opts.path?.identifier ?? this.identifier },
+      { database: opts.path?.database ?? this.database, schema: opts.path?.schema ?? this.schema, identifier: opts.path?.identifier ?? this.identifier, quoting: this.quoting },
       this.dialect,
       { type: opts.type ?? this.type, isCte: this.isCte },
     );
   }
 
-  quote(): RelationValue {
-    return this;
+  /** dbt's `quote(database=, schema=, identifier=)`: the same name, those parts quoted (true) or not (false). */
+  quote(opts: { database?: unknown; schema?: unknown; identifier?: unknown } = {}): RelationValue {
+    const q = this.quoting ?? ALL_QUOTED;
+    const pick = (v: unknown, was: boolean): boolean => (typeof v === 'boolean' ? v : was);
+    const quoting = { database: pick(opts.database, q.database), schema: pick(opts.schema, q.schema), identifier: pick(opts.identifier, q.identifier) };
+    const all = quoting.database && quoting.schema && quoting.identifier;
+    return new RelationValue({ database: this.database, schema: this.schema, identifier: this.identifier, ...(all ? {} : { quoting }) }, this.dialect, { type: this.type, isCte: this.isCte });
   }
 
   /** `{{ this.without_identifier() }}` renders `"db"."schema"`. */
@@ -113,11 +123,12 @@ class PartialRelation {
     private readonly id: boolean,
   ) {}
   toString(): string {
-    const q = (s: string) => this.rel.dialect.quoteIdentifier(s);
+    const policy = this.rel.quoting ?? ALL_QUOTED;
+    const q = (s: string, quoted: boolean) => (quoted ? this.rel.dialect.quoteIdentifier(s) : s);
     const parts: string[] = [];
-    if (this.db) parts.push(q(this.rel.database));
-    if (this.sch) parts.push(q(this.rel.schema));
-    if (this.id) parts.push(q(this.rel.identifier));
+    if (this.db) parts.push(q(this.rel.database, policy.database));
+    if (this.sch) parts.push(q(this.rel.schema, policy.schema));
+    if (this.id) parts.push(q(this.rel.identifier, policy.identifier));
     return parts.join('.');
   }
 }
@@ -140,8 +151,9 @@ export class EmptyRelation extends RelationValue {
     return `(select * from ${super.toString()} where false limit 0)`;
   }
 
+  /** Written as the name is (unquoted, it folds as the SQL's own unquoted references to it do). */
   get alias(): string {
-    return this.dialect.quoteIdentifier(this.identifier);
+    return this.quoting?.identifier === false ? this.identifier : this.dialect.quoteIdentifier(this.identifier);
   }
 
   override toString(): string {

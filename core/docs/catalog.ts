@@ -7,11 +7,15 @@ import { KilnError } from '../errors.js';
 import type { Manifest } from '../nodes.js';
 import { metadata, type ArtifactMeta } from '../artifacts/manifest-json.js';
 import type { CatalogInfo } from './site-types.js';
+import { nodeRelation, sourceRelation } from '../project/quoting.js';
+import { storedName } from '../../adapters/sql-quoting.js';
 
 export interface Catalog {
   /** unique id → what the warehouse has. */
   readonly byId: ReadonlyMap<string, CatalogInfo>;
   readonly errors: readonly string[];
+  /** The schema and name the warehouse holds, by unique id, where they differ from the node's (folded unquoted names, case). */
+  readonly stored?: ReadonlyMap<string, { readonly schema: string; readonly name: string }>;
 }
 
 interface Wanted {
@@ -19,10 +23,13 @@ interface Wanted {
   readonly database: string;
   readonly schema: string;
   readonly identifier: string;
+  /** The node's or source's own schema and name. */
+  readonly given: { readonly schema: string; readonly identifier: string };
 }
 
 /** Relations the project builds or reads, grouped by schema. */
-function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
+/** `fold`: where a name is written unquoted (`quoting:`), the database holds it folded. */
+function wantedRelations(manifest: Manifest, fold: (name: string) => string): Map<string, Wanted[]> {
   const groups = new Map<string, Wanted[]>();
   const add = (w: Wanted) => {
     const key = `${w.database.toLowerCase()}\u0000${w.schema.toLowerCase()}`;
@@ -32,24 +39,28 @@ function wantedRelations(manifest: Manifest): Map<string, Wanted[]> {
   };
   for (const n of manifest.nodes.values()) {
     if (!['model', 'seed', 'snapshot'].includes(n.resourceType) || n.config.materialized === 'ephemeral') continue;
-    add({ id: n.uniqueId, database: n.database, schema: n.schema, identifier: n.alias });
+    add({ id: n.uniqueId, ...storedName(nodeRelation(n), fold), given: { schema: n.schema, identifier: n.alias } });
   }
-  for (const s of manifest.sources.values()) add({ id: s.uniqueId, database: s.database, schema: s.schema, identifier: s.identifier });
+  for (const s of manifest.sources.values()) add({ id: s.uniqueId, ...storedName(sourceRelation(s), fold), given: { schema: s.schema, identifier: s.identifier } });
   return groups;
 }
 
 /** Reads the catalog through an open adapter. Schema-level failures are recorded, not thrown. */
 export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise<Catalog> {
   const byId = new Map<string, CatalogInfo>();
+  const stored = new Map<string, { schema: string; name: string }>();
   const errors: string[] = [];
-  const groups = [...wantedRelations(manifest).values()];
+  // (Read only where a name is written unquoted.)
+  const groups = [...wantedRelations(manifest, (name) => adapter.dialect.foldUnquoted(name)).values()];
   const match = (wanted: readonly Wanted[], described: readonly RelationDescription[]) => {
     const exact = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`, r]));
     const folded = new Map(described.map((r) => [`${r.schema}\u0000${r.identifier}`.toLowerCase(), r]));
     for (const w of wanted) {
       const key = `${w.schema}\u0000${w.identifier}`;
       const rel = exact.get(key) ?? folded.get(key.toLowerCase());
-      if (rel) byId.set(w.id, infoOf(rel));
+      if (!rel) continue;
+      byId.set(w.id, infoOf(rel));
+      if (rel.schema !== w.given.schema || rel.identifier !== w.given.identifier) stored.set(w.id, { schema: rel.schema, name: rel.identifier });
     }
   };
   const fail = (where: string, e: unknown) => {
@@ -74,7 +85,7 @@ export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise
         }
       }
     }
-    return { byId, errors };
+    return { byId, errors, stored };
   }
   for (const wanted of groups) {
     const { database, schema } = wanted[0];
@@ -84,7 +95,7 @@ export async function readCatalog(manifest: Manifest, adapter: Adapter): Promise
       fail(`${database}.${schema}`, e);
     }
   }
-  return { byId, errors };
+  return { byId, errors, stored };
 }
 
 async function describeOneByOne(adapter: Adapter, database: string, schema: string, wanted: readonly Wanted[]): Promise<RelationDescription[]> {
@@ -116,9 +127,11 @@ export function catalogJson(manifest: Manifest, catalog: Catalog, meta: Artifact
   for (const [id, info] of catalog.byId) {
     const target = manifest.sources.has(id) ? sources : nodes;
     const owner = manifest.sources.get(id) ?? manifest.nodes.get(id)!;
-    const relName = 'identifier' in owner ? owner.identifier : owner.alias;
+    // As the warehouse holds it (dbt reads it from the catalog).
+    const held = catalog.stored?.get(id);
+    const relName = held ? held.name : 'identifier' in owner ? owner.identifier : owner.alias;
     target[id] = {
-      metadata: { type: info.type, schema: owner.schema, name: relName, database: owner.database, comment: info.comment, owner: info.owner },
+      metadata: { type: info.type, schema: held ? held.schema : owner.schema, name: relName, database: owner.database, comment: info.comment, owner: info.owner },
       columns: Object.fromEntries(info.columns.map((c) => [c.name, { type: c.type, index: c.index, name: c.name, comment: c.comment }])),
       stats: statsJson(info.rowCount),
       unique_id: id,

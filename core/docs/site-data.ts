@@ -12,6 +12,7 @@ import type { Catalog } from './catalog.js';
 import { DEFAULT_LAYOUT, packedLayout } from './layout.js';
 import type { HistoryEntry } from './run-history.js';
 import type { NodeDetail, NodeHistory, NodeKind, RunDetail, RunStatus, RunsOverview, SiteCore, SiteMacro, SiteNode, SiteRun } from './site-types.js';
+import { nodeRelation, sourceRelationInProject } from '../project/quoting.js';
 
 export const CHUNK_SIZE = 200;
 
@@ -112,7 +113,7 @@ export function buildSiteData(input: SiteInput): SiteData {
       node.cfg = intern(r.config);
       node.tags = r.tags;
       node.src = r.sourceName;
-      node.rel = dialect.renderRelation({ database: r.database, schema: r.schema, identifier: r.identifier });
+      node.rel = dialect.renderRelation(sourceRelationInProject(r));
       return node;
     }
     if (r.resourceType === 'exposure') {
@@ -132,7 +133,7 @@ export function buildSiteData(input: SiteInput): SiteData {
       if (Array.isArray(post_hook) && post_hook.length) config['post-hook'] = post_hook;
       return config;
     });
-    if (r.resourceType !== 'test' && r.config.materialized !== 'ephemeral') node.rel = dialect.renderRelation({ database: r.database, schema: r.schema, identifier: r.alias });
+    if (r.resourceType !== 'test' && r.config.materialized !== 'ephemeral') node.rel = dialect.renderRelation(nodeRelation(r));
     if (r.attachedNode) {
       const on = index.get(r.attachedNode);
       if (on !== undefined) node.on = on;

@@ -3,6 +3,7 @@
 import type { Adapter, Connection } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { SourceTable } from '../nodes.js';
+import { sourceRelationInProject } from '../project/quoting.js';
 
 export type FreshnessStatus = 'pass' | 'warn' | 'error' | 'runtime error';
 
@@ -55,7 +56,8 @@ export function judge(ageSeconds: number, c: FreshnessCriteria): 'pass' | 'warn'
 /** Reads max(loaded_at_field) of one source table and judges it. */
 export async function checkFreshness(adapter: Adapter, conn: Connection, source: SourceTable, criteria: FreshnessCriteria): Promise<FreshnessResult> {
   const started = performance.now();
-  const relation = adapter.dialect.renderRelation({ database: source.database, schema: source.schema, identifier: source.identifier });
+  // As dbt's freshness task writes it: the source's quoting over the project's.
+  const relation = adapter.dialect.renderRelation(sourceRelationInProject(source));
   const sql = `select max(${source.loadedAtField}) as max_loaded_at from ${relation}${criteria.filter ? ` where ${criteria.filter}` : ''}`;
   const snapshotted = new Date();
   const base = { uniqueId: source.uniqueId, snapshottedAt: snapshotted.toISOString(), criteria };

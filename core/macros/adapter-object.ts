@@ -3,7 +3,9 @@
 // engine's async path, on the connection of the node being built (so it sees that node's open
 // transaction). At parse time they return dbt's parse-time stand-ins (empty results, none)
 // without touching the warehouse.
-import type { Adapter, Connection, Relation, RelationName, SqlDialect } from '../../adapters/adapter.js';
+import type { Adapter, Connection, QuotePolicy, Relation, RelationName, SqlDialect } from '../../adapters/adapter.js';
+import { storedName } from '../../adapters/sql-quoting.js';
+import { quotePolicyOf, quotingSettings } from '../project/quoting.js';
 import { Codes, KilnError } from '../errors.js';
 import { RelationValue } from '../compiler/relation.js';
 import { asyncBuiltin } from '../template/signals.js';
@@ -35,12 +37,21 @@ function relationArg(v: unknown, fn: string): RelationValue {
   throw new KilnError(Codes.COMPILER_ERROR, `adapter.${fn}() needs a relation (from ref(), source(), this or api.Relation.create()), got ${pyStr(v)}`);
 }
 
-/** `api.Relation.create(database=, schema=, identifier=, type=)` and `api.Column`. */
-export function apiObject(dialect: SqlDialect, defaults: { database: string; schema: string }): Dict {
+/**
+ * `api.Relation.create(database=, schema=, identifier=, type=, quote_policy=)` and `api.Column`.
+ * `quoting`: the project's, under a `quote_policy` given (dbt's api.Relation applies both).
+ */
+export function apiObject(dialect: SqlDialect, defaults: { database: string; schema: string }, quoting?: QuotePolicy): Dict {
   const create = (...args: unknown[]): RelationValue => {
-    const [database, schema, identifier, type] = bindParams('Relation.create', args, ['database', 'schema', 'identifier', 'type', 'quote_policy', 'include_policy', 'limit', 'event_time_filter'] as const);
+    const [database, schema, identifier, type, quotePolicy] = bindParams('Relation.create', args, ['database', 'schema', 'identifier', 'type', 'quote_policy', 'include_policy', 'limit', 'event_time_filter'] as const);
+    const policy = quotePolicyOf(quoting && { ...quoting, column: null }, isPlainObject(quotePolicy) ? quotingSettings(quotePolicy) : null);
     return new RelationValue(
-      { database: database == null ? defaults.database : String(database), schema: schema == null ? defaults.schema : String(schema), identifier: identifier == null ? '' : String(identifier) },
+      {
+        database: database == null ? defaults.database : String(database),
+        schema: schema == null ? defaults.schema : String(schema),
+        identifier: identifier == null ? '' : String(identifier),
+        ...(policy ? { quoting: policy } : {}),
+      },
       dialect,
       { type: type == null ? null : String(type) },
     );
@@ -57,6 +68,8 @@ export interface AdapterObjectOptions {
   readonly dispatch: DispatchSettings;
   /** Absent at parse time: warehouse calls return their parse-time stand-ins. */
   readonly warehouse?: Warehouse;
+  /** The project's `quoting:` where it leaves a part unquoted (absent: all quoted). */
+  readonly quoting?: QuotePolicy;
 }
 
 export function adapterObject(o: AdapterObjectOptions): Dict {
@@ -65,16 +78,19 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
   const common: Dict = {
     dispatch: (...args: unknown[]) => dispatchMacro(o.dispatch, args),
     quote: (...args: unknown[]) => quote(bindParams('quote', args, ['identifier'])[0]),
+    // As the project's quoting says for that part (dbt).
     quote_as_configured: (...args: unknown[]) => {
-      const [identifier] = bindParams('quote_as_configured', args, ['identifier', 'quote_key']);
-      return quote(identifier);
+      const [identifier, key] = bindParams('quote_as_configured', args, ['identifier', 'quote_key']);
+      const k = pyStr(key);
+      const quoted = !(o.quoting && (k === 'database' || k === 'schema' || k === 'identifier') && !o.quoting[k]);
+      return quoted ? quote(identifier) : pyStr(identifier);
     },
     quote_seed_column: (...args: unknown[]) => {
       const [column, quoteConfig] = bindParams('quote_seed_column', args, ['column', 'quote_config']);
       return quoteConfig === false ? pyStr(column) : quote(column);
     },
     type: () => o.adapterType,
-    Relation: apiObject(dialect, { database: '', schema: '' }).Relation,
+    Relation: apiObject(dialect, { database: '', schema: '' }, o.quoting).Relation,
     Column: { create: (...args: unknown[]) => ColumnValue.create(dialect, args) },
   };
   const w = o.warehouse;
@@ -100,7 +116,9 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
   }
   const a = w.adapter;
   const toValue = (r: Relation | null): RelationValue | null => (r ? new RelationValue(r, dialect, { type: r.type }) : null);
-  const getRelation = async (name: RelationName): Promise<RelationValue | null> => {
+  const getRelation = async (given: RelationName): Promise<RelationValue | null> => {
+    // Where the name is written unquoted, the database holds it folded.
+    const name = storedName({ database: given.database, schema: given.schema, identifier: given.identifier, quoting: given.quoting }, dialect.foldUnquoted);
     const rels = await a.listRelations(name.database, name.schema);
     const want = name.identifier.toLowerCase();
     const hit = rels.find((r) => r.identifier.toLowerCase() === want);
@@ -124,7 +142,7 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
     const cols = await a.getColumns({ database: rel.database, schema: rel.schema, identifier: rel.identifier }, await w.connection());
     return cols.map((c) => ColumnValue.fromDescription(c, dialect));
   };
-  const kind = (rel: RelationValue): Relation => ({ database: rel.database, schema: rel.schema, identifier: rel.identifier, type: rel.type === 'view' ? 'view' : 'table' });
+  const kind = (rel: RelationValue): Relation => ({ database: rel.database, schema: rel.schema, identifier: rel.identifier, type: rel.type === 'view' ? 'view' : 'table', ...(rel.quoting ? { quoting: rel.quoting } : {}) });
   return {
     ...common,
     execute: asyncBuiltin(async (...args: unknown[]) => {
@@ -142,7 +160,8 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
     get_columns_in_relation: asyncBuiltin(async (...args: unknown[]) => columns(relationArg(bindParams('get_columns_in_relation', args, ['relation'])[0], 'get_columns_in_relation'))),
     get_relation: asyncBuiltin(async (...args: unknown[]) => {
       const [database, schema, identifier] = bindParams('get_relation', args, ['database', 'schema', 'identifier']);
-      return getRelation({ database: database == null ? a.database : pyStr(database), schema: pyStr(schema), identifier: pyStr(identifier) });
+      // Names given as text are looked for as the project's quoting writes them (dbt folds the unquoted parts).
+      return getRelation({ database: database == null ? a.database : pyStr(database), schema: pyStr(schema), identifier: pyStr(identifier), ...(o.quoting ? { quoting: o.quoting } : {}) });
     }),
     load_relation: asyncBuiltin(async (...args: unknown[]) => {
       const rel = relationArg(bindParams('load_relation', args, ['relation'])[0], 'load_relation');
@@ -167,19 +186,21 @@ export function adapterObject(o: AdapterObjectOptions): Dict {
       const t = relationArg(to, 'rename_relation');
       const existing = f.type ? f : await getRelation(f);
       if (!existing) throw new KilnError(Codes.DATABASE_ERROR, `adapter.rename_relation(): ${f.toString()} does not exist`);
-      await (await w.connection()).execute(dialect.rename(kind(existing), t.identifier));
-      a.cacheRenamed(existing, t.identifier);
+      const quoteNew = t.quoting?.identifier ?? true;
+      await (await w.connection()).execute(dialect.rename(kind(existing), t.identifier, quoteNew));
+      a.cacheRenamed(existing, quoteNew ? t.identifier : dialect.foldUnquoted(t.identifier));
       return null;
     }),
     create_schema: asyncBuiltin(async (...args: unknown[]) => {
       const rel = relationArg(bindParams('create_schema', args, ['relation'])[0], 'create_schema');
       const existing = await a.listSchemas(rel.database);
-      if (!existing.some((s) => s.toLowerCase() === rel.schema.toLowerCase())) await (await w.connection()).execute(dialect.createSchema(rel.database, rel.schema));
+      if (!existing.some((s) => s.toLowerCase() === rel.schema.toLowerCase())) await (await w.connection()).execute(dialect.createSchema(rel.database, rel.schema, rel.quoting));
       return null;
     }),
     drop_schema: asyncBuiltin(async (...args: unknown[]) => {
       const rel = relationArg(bindParams('drop_schema', args, ['relation'])[0], 'drop_schema');
-      await (await w.connection()).execute(`drop schema if exists ${dialect.quoteIdentifier(rel.schema)} cascade`);
+      const schema = rel.quoting?.schema === false ? rel.schema : dialect.quoteIdentifier(rel.schema);
+      await (await w.connection()).execute(`drop schema if exists ${schema} cascade`);
       for (const r of await a.listRelations(rel.database, rel.schema)) a.cacheDropped(r);
       return null;
     }),

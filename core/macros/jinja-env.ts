@@ -3,7 +3,7 @@
 // `selected_resources`, the full `model` dict, and the internal `dbt` macros. Parse-time
 // contexts get the parse-time adapter (no warehouse); run-time contexts get one bound to the
 // node's connection.
-import type { SqlDialect } from '../../adapters/adapter.js';
+import type { QuotePolicy, SqlDialect } from '../../adapters/adapter.js';
 import { dbtFilePath, nodeJson, sourceJson, type PackageRoots } from '../artifacts/manifest-json.js';
 import { DBT_COMPAT_VERSION } from '../artifacts/manifest-json.js';
 import { operationJson, projectsInHookOrder, type ProjectOperation } from '../artifacts/operation-json.js';
@@ -29,6 +29,8 @@ export interface JinjaEnvOptions {
   /** `dispatch:` from dbt_project.yml. */
   readonly dispatch?: readonly { readonly macro_namespace: string; readonly search_order: readonly string[] }[];
   readonly target: { readonly database: string; readonly schema: string };
+  /** The project's `quoting:` where it leaves a part unquoted: api.Relation.create applies it (absent: all quoted). */
+  readonly quoting?: QuotePolicy;
   /** Leave kiln's dbt macros and the adapter's to addBuiltinMacros() (a warm re-render of one model that calls none: core/parser/partial/warm-jinja.ts). */
   readonly deferBuiltinMacros?: boolean;
 }
@@ -69,8 +71,8 @@ export class JinjaEnv {
     const searchOrder = new Map<string, readonly string[]>();
     for (const d of o.dispatch ?? []) searchOrder.set(d.macro_namespace, d.search_order);
     this.dispatch = { engine: o.engine, adapterType: o.adapterType, rootPackage: o.rootPackage, packages: o.packages ?? new Set(), searchOrder };
-    this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch });
-    this.api = apiObject(o.dialect, o.target);
+    this.parseAdapter = adapterObject({ dialect: o.dialect, adapterType: o.adapterType, dispatch: this.dispatch, quoting: o.quoting });
+    this.api = apiObject(o.dialect, o.target, o.quoting);
     if (!o.deferBuiltinMacros) this.addBuiltinMacros();
     o.engine.addGlobal('api', this.api);
     o.engine.addGlobal('dbt_version', DBT_COMPAT_VERSION);
@@ -124,7 +126,7 @@ export class JinjaEnv {
    * 2,000+ times a compile. `warehouse` binds warehouse calls to a connection.
    */
   runParts(node: ExtrasNode, warehouse?: Warehouse): RunParts {
-    const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse }) : this.parseAdapter;
+    const adapter = warehouse ? adapterObject({ dialect: this.o.dialect, adapterType: this.o.adapterType, dispatch: this.dispatch, warehouse, quoting: this.o.quoting }) : this.parseAdapter;
     const id = node.uniqueId;
     const n = id ? this.manifest?.nodes.get(id) : undefined;
     return {

@@ -6,6 +6,7 @@ import { Codes, KilnError } from '../errors.js';
 import type { Manifest, RefCall } from '../nodes.js';
 import { runContext, type ContextDeps } from '../compiler/context.js';
 import { RelationValue } from '../compiler/relation.js';
+import { nodeRelation, sourceRelation } from '../project/quoting.js';
 import { RefIndex } from '../packages/ref-index.js';
 import type { RenderContext } from '../template/engine.js';
 import type { Warehouse } from './adapter-object.js';
@@ -37,12 +38,12 @@ export function operationContext(o: OperationInput, extra: RenderContext = {}): 
         if (n.config.materialized === 'ephemeral') {
           throw new KilnError(Codes.REF_UNKNOWN, `ref('${call.name}') is an ephemeral model, which has no relation outside the models that use it`, { loc: { file: o.file } });
         }
-        return new RelationValue({ database: n.database, schema: n.schema, identifier: n.alias }, o.deps.dialect, { type: n.config.materialized === 'view' ? 'view' : 'table' });
+        return new RelationValue(nodeRelation(n), o.deps.dialect, { type: n.config.materialized === 'view' ? 'view' : 'table' });
       },
       source: (sourceName: string, tableName: string) => {
         const s = refs.source(sourceName, tableName, from);
         if (!s) throw new KilnError(Codes.SOURCE_UNKNOWN, `source('${sourceName}', '${tableName}') names no declared source table`, { loc: { file: o.file } });
-        return new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, o.deps.dialect, { type: 'table' });
+        return new RelationValue(sourceRelation(s), o.deps.dialect, { type: 'table' });
       },
       isIncremental: () => false,
     },

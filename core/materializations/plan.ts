@@ -10,6 +10,7 @@ import { afterBuildSteps } from './grants-and-docs.js';
 import { indexSteps } from './indexes.js';
 import { planIncremental, type Batch } from './incremental.js';
 import { planSnapshot } from './snapshot.js';
+import { nodeRelation } from '../project/quoting.js';
 
 export type Step =
   | {
@@ -92,8 +93,9 @@ export function suffixed(identifier: string, suffix: string, maxLength: number):
 }
 
 /** The helper relations a build may leave behind if killed: tmp, backup and (snapshots) staging. */
-export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName; staging: RelationName } {
-  const at = (identifier: string): RelationName => ({ database: node.database, schema: node.schema, identifier });
+export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alias' | 'quotePolicy'>, caps: AdapterCapabilities): { tmp: RelationName; backup: RelationName; staging: RelationName } {
+  // Written as the node's own name is (an unquoted name folds; so must its helpers' names).
+  const at = (identifier: string): RelationName => nodeRelation({ ...node, alias: identifier });
   return {
     tmp: at(suffixed(node.alias, TMP_SUFFIX, caps.maxIdentifierLength)),
     backup: at(suffixed(node.alias, BACKUP_SUFFIX, caps.maxIdentifierLength)),
@@ -101,8 +103,13 @@ export function helperNames(node: Pick<ParsedNode, 'database' | 'schema' | 'alia
   };
 }
 
-export function targetOf(node: Pick<ParsedNode, 'database' | 'schema' | 'alias'>): RelationName {
-  return { database: node.database, schema: node.schema, identifier: node.alias };
+export function targetOf(node: Pick<ParsedNode, 'database' | 'schema' | 'alias' | 'quotePolicy'>): RelationName {
+  return nodeRelation(node);
+}
+
+/** Whether names the node renames to are written quoted (dbt: the project's identifier quoting). */
+export function quotesIdentifier(node: Pick<ParsedNode, 'quotePolicy'>): boolean {
+  return node.quotePolicy?.identifier ?? true;
 }
 
 /**
@@ -232,11 +239,11 @@ export function planSwap(
     // An indexed relation: DuckDB cannot rename a table that has an index, and inside the
     // transaction dropping the old one first is as safe as moving it aside.
     steps.push({ kind: 'sql', sql: dialect.drop(state.existing, { cascade: true }), purpose: 'drop old' });
-    steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' }, ...after, { kind: 'commit' });
+    steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias, quotesIdentifier(node)), purpose: 'move new into place' }, ...after, { kind: 'commit' });
     return { steps, result: { ...target, type }, dropped: [tmp, backup, ...state.leftovers], mainStep };
   }
-  if (state.existing) steps.push({ kind: 'sql', sql: dialect.rename(state.existing, backup.identifier), purpose: 'move old aside' });
-  steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias), purpose: 'move new into place' });
+  if (state.existing) steps.push({ kind: 'sql', sql: dialect.rename(state.existing, backup.identifier, quotesIdentifier(node)), purpose: 'move old aside' });
+  steps.push({ kind: 'sql', sql: dialect.rename({ ...tmp, type }, node.alias, quotesIdentifier(node)), purpose: 'move new into place' });
   steps.push(...afterBuildSteps(node, { ...target, type }, ctx));
   const dropBackup: Step | null = state.existing
     ? { kind: 'sql', sql: dialect.drop({ ...backup, type: state.existing.type }, { cascade: true }), purpose: 'drop old' }

@@ -18,6 +18,8 @@ export interface PackageUnit {
   readonly rootPackage: string;
   /** Each package's vars, for compile-time contexts. */
   readonly varsFor: (packageName: string) => Vars;
+  /** The root project's `quoting:`, which names every node's relation (a package's own is not read, as in dbt). */
+  readonly rootQuoting?: Readonly<Record<string, unknown>>;
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {
@@ -109,7 +111,7 @@ export function parseWithPackages(input: ParseInput, packages: readonly LoadedPa
       cliVars: root.cliVars,
       warnings: [],
     };
-    outputs.push(parseProject({ ...input, loaded, unit: { rootTrees, rootPackage: rootName, varsFor } }));
+    outputs.push(parseProject({ ...input, loaded, unit: { rootTrees, rootPackage: rootName, varsFor, rootQuoting: root.project.quoting } }));
   }
   const rootOut = parseProject(rootUnitInput(input, scope, root.files));
 

@@ -37,6 +37,7 @@ import type { JinjaEnv } from '../macros/jinja-env.js';
 import { fileVolatility } from './partial/cache-key.js';
 import { fqnUnder, relativeUnder } from './paths.js';
 import type { FileKeyMemo, KeyMemo, MemoOptions, ParseMemo } from './partial/parse-cache.js';
+import { nodeRelation, quotePolicyOf, quotingSettings } from '../project/quoting.js';
 
 export interface ParseInput {
   readonly loaded: LoadedProject;
@@ -85,6 +86,9 @@ export function parseProject(input: ParseInput): ParseOutput {
   const projectName = loaded.project.name;
   const vars = new Vars(loaded.project.vars, loaded.cliVars, projectName);
   const docs = new Map<string, DocBlock>();
+  // The root project's quoting names every node's relation, a package's included (dbt).
+  const projectQuoting = quotingSettings(input.unit?.rootQuoting ?? loaded.project.quoting);
+  const quotePolicy = quotePolicyOf(projectQuoting);
   const deps: ContextDeps = {
     dialect,
     target: profile.target,
@@ -96,6 +100,7 @@ export function parseProject(input: ParseInput): ParseOutput {
     flags: input.flags,
     jinja: input.jinja,
     varsFor: input.unit?.varsFor,
+    ...(quotePolicy ? { quoting: quotePolicy } : {}),
   };
   // Installed packages' nodes also take the root project's folder configs, which win (dbt).
   const rootTreeCfg = (cfg: Record<string, unknown>, tree: 'models' | 'seeds' | 'dataTests' | 'sources' | 'analyses', fqn: readonly string[]): Record<string, unknown> => {
@@ -278,6 +283,9 @@ export function parseProject(input: ParseInput): ParseOutput {
         }
         const tree = rootTreeCfg(configForPath(loaded.project.sources, [projectName, src.name, t.name], 'source'), 'sources', [projectName, src.name, t.name]);
         const config = mergeConfigs(mergeConfigs({ enabled: true, ...tree }, src.config), t.config);
+        const quoting = quotingSettings(src.quoting, t.quoting);
+        const sourcePolicy = quotePolicyOf(quoting);
+        const inProject = quotePolicyOf(projectQuoting, quoting);
         const table: SourceTable = {
           uniqueId: id,
           resourceType: 'source',
@@ -287,6 +295,9 @@ export function parseProject(input: ParseInput): ParseOutput {
           identifier: t.identifier ?? t.name,
           database: src.database ?? profile.target.database,
           schema: src.schema ?? src.name,
+          quoting,
+          ...(sourcePolicy ? { quotePolicy: sourcePolicy } : {}),
+          ...(inProject ? { projectQuotePolicy: inProject } : {}),
           description: describe(t.description, t.loc),
           sourceDescription: describe(src.description, src.loc),
           loader: src.loader,
@@ -851,6 +862,10 @@ export function parseProject(input: ParseInput): ParseOutput {
     }
   }
 
+  manifest.quoting = projectQuoting;
+  // Set after the fact: nodes come from several places (files, YAML, the parse cache).
+  if (quotePolicy) for (const nodes of [manifest.nodes, manifest.disabled]) for (const n of nodes.values()) n.quotePolicy = quotePolicy;
+
   // With packages, refs resolve once every package is parsed (core/packages/parse-packages.ts).
   if (!input.unit && !input.scoped) resolveDependencies(manifest, problems);
   return { manifest, deps, problems };
@@ -1165,7 +1180,7 @@ export function resolveDependencies(manifest: Manifest, problems: Problems, rest
       const target = index.ref(ref, node.packageName);
       if (target && 'alias' in target) {
         if (target.uniqueId !== node.uniqueId) deps.add(target.uniqueId);
-        c.toRelation = { database: target.database, schema: target.schema, identifier: target.alias };
+        c.toRelation = nodeRelation(target);
       } else {
         problems.error(new KilnError(Codes.REF_UNKNOWN, `${label(node)} has a foreign_key constraint to ${c.to}, which was not found`, {
           loc: c.loc,

@@ -1,7 +1,9 @@
 // What running one node produced; the runner fills these, the reporter prints them and
 // core/artifacts writes them into run_results.json.
 import type { RelationName } from '../../adapters/adapter.js';
+import type { ParsedNode } from '../nodes.js';
 import type { KilnError } from '../errors.js';
+import { nodeRelation } from '../project/quoting.js';
 
 /**
  * Models and seeds: success, error, skipped; a microbatch model some of whose batches failed:
@@ -71,10 +73,10 @@ export interface RunSummary {
  * data or unit test (dbt's, whether the node ran or was skipped).
  */
 export function resultRelationName(
-  node: { readonly resourceType: string; readonly database: string; readonly schema: string; readonly alias: string },
+  node: Pick<ParsedNode, 'resourceType' | 'database' | 'schema' | 'alias' | 'quotePolicy'>,
   renderRelation: (rel: RelationName) => string,
 ): string | null {
-  return node.resourceType === 'test' || node.resourceType === 'unit_test' ? null : renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+  return node.resourceType === 'test' || node.resourceType === 'unit_test' ? null : renderRelation(nodeRelation(node));
 }
 
 /**

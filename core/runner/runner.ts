@@ -4,7 +4,7 @@
 // Where the connection can (Connection.executeGroup), several ready views share one round trip,
 // each still its own transaction and result.
 import { storesFailuresAs } from '../data-tests/store-failures.js';
-import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type GroupResult, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
+import { retryDelaySeconds, type Adapter, type BatchItem, type Connection, type GroupCommit, type GroupResult, type QuotePolicy, type Relation, type RetryNotice, type SeedLoad } from '../../adapters/adapter.js';
 import { Codes, KilnError } from '../errors.js';
 import type { Manifest, ParsedNode } from '../nodes.js';
 import type { CompiledNode, Compiler } from '../compiler/compile.js';
@@ -21,6 +21,8 @@ import { GroupSlot, NotRunInGroup, ToldSlot } from './group-slot.js';
 import { pointIntoCompiled } from '../sql-position.js';
 import { nodeHooks as hooksOf, withHooks, type NodeHook } from '../macros/hooks.js';
 import { contractEnforced } from '../materializations/contract.js';
+import { nodeRelation } from '../project/quoting.js';
+import { storedName } from '../../adapters/sql-quoting.js';
 
 export interface RunnerHooks {
   /** After the run's schemas exist and before any node starts (on-run-start hooks); a throw stops the run. */
@@ -569,29 +571,35 @@ export class Runner {
   private async listRelationsAhead(nodes: readonly ParsedNode[]): Promise<void> {
     if (!this.adapter.peekRelation) return;
     const wanted = new Map<string, { database: string; schema: string }>();
+    const fold = this.adapter.dialect.foldUnquoted;
     for (const n of nodes) {
-      if (n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot') wanted.set(`${n.database}\u0000${n.schema}`, n);
+      if (n.resourceType !== 'model' && n.resourceType !== 'seed' && n.resourceType !== 'snapshot') continue;
+      // Where the name is written unquoted, the schema is listed as the database stores it.
+      const at = n.quotePolicy ? storedName(nodeRelation(n), fold) : n;
+      wanted.set(`${at.database}\u0000${at.schema}`, at);
     }
     await Promise.all([...wanted.values()].map(({ database, schema }) => this.adapter.listRelations(database, schema).catch(() => undefined)));
   }
 
   private async createSchemas(nodes: readonly ParsedNode[]): Promise<void> {
-    const wanted = new Map<string, { database: string; schema: string }>();
+    const wanted = new Map<string, { database: string; schema: string; quoting?: QuotePolicy }>();
     for (const n of nodes) {
       if (n.resourceType === 'test' && !storesFailuresAs(n.config, this.opts.storeFailures)) continue;
-      wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema });
+      wanted.set(`${n.database}\u0000${n.schema}`, { database: n.database, schema: n.schema, quoting: n.quotePolicy });
     }
     if (wanted.size === 0) return;
     const conn = await this.adapter.acquire();
     try {
       // One listing per database, not per schema: a round trip each before any node starts.
       const listed = new Map<string, Promise<Set<string>>>();
-      for (const { database, schema } of wanted.values()) {
+      for (const { database, schema, quoting } of wanted.values()) {
         let existing = listed.get(database);
         if (!existing) listed.set(database, (existing = this.adapter.listSchemas(database).then((l) => new Set(l.map((s) => s.toLowerCase())))));
         if ((await existing).has(schema.toLowerCase())) continue;
-        await conn.execute(this.adapter.dialect.createSchema(database, schema));
-        this.adapter.cacheSchemaCreated?.(database, schema);
+        await conn.execute(this.adapter.dialect.createSchema(database, schema, quoting));
+        // The cache knows schemas by their stored names (an unquoted part folded).
+        const dialect = this.adapter.dialect;
+        this.adapter.cacheSchemaCreated?.(quoting?.database === false ? dialect.foldUnquoted(database) : database, quoting?.schema === false ? dialect.foldUnquoted(schema) : schema);
       }
     } finally {
       this.adapter.release(conn);
@@ -1074,7 +1082,7 @@ export class Runner {
     if (storeAs) {
       const asTable: ParsedNode = { ...node, config: { ...node.config, materialized: storeAs } };
       await this.runPlan(conn, this.plan(asTable, sql, await readWarehouseState(this.adapter, asTable, false)), statements, undefined, attempt);
-      storedFailures = this.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias });
+      storedFailures = this.adapter.dialect.renderRelation(nodeRelation(node));
     }
     const query = `select\n  ${failCalc} as failures,\n  ${failCalc} ${warnIf} as should_warn,\n  ${failCalc} ${errorIf} as should_error\nfrom (\n${sql}${limit}\n) dbt_internal_test`;
     statements.push(query);
@@ -1100,7 +1108,7 @@ export class Runner {
     const column = node.columnName;
     const target = node.attachedNode ? this.manifest.nodes.get(node.attachedNode) : undefined;
     if (!column || !target || target.config.materialized === 'ephemeral') return null;
-    const cols = await this.adapter.getColumns({ database: target.database, schema: target.schema, identifier: target.alias }, conn).catch(() => []);
+    const cols = await this.adapter.getColumns(nodeRelation(target), conn).catch(() => []);
     if (cols.length === 0 || cols.some((c) => c.name.toLowerCase() === column.toLowerCase().replace(/^"|"$/g, ''))) return null;
     return new KilnError(Codes.CONFIG_INVALID, `Test ${node.name} checks column '${column}', which ${target.name} does not have`, {
       loc: node.loc,

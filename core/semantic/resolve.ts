@@ -9,6 +9,7 @@ import type { RefIndex } from '../packages/ref-index.js';
 import type { YamlPath } from '../project/yaml-file.js';
 import type { Metric, SemanticLayer, SemanticModel } from './types.js';
 import { entryLoc, type YamlAt } from './yaml-at.js';
+import { nodeRelation } from '../project/quoting.js';
 
 type Input = Record<string, unknown>;
 
@@ -26,7 +27,7 @@ function unknown(problems: Problems, at: YamlAt, sub: YamlPath, message: string,
 export function resolveSemanticLayer(manifest: Manifest, index: RefIndex, problems: Problems): void {
   const layer = manifest.semantic;
   if (!layer) return;
-  const relationOf = (n: ParsedNode) => ({ database: n.database, schema: n.schema, identifier: n.alias });
+  const relationOf = (n: ParsedNode) => nodeRelation(n);
 
   // Semantic models → their models.
   for (const sm of layer.semanticModels.values()) {

@@ -8,6 +8,7 @@ import type { Manifest, ParsedNode } from '../nodes.js';
 import type { NodeResult } from '../runner/results.js';
 import type { StateManifest } from './artifacts.js';
 import { sameRelation, stateRelation } from './defer.js';
+import { nodeRelation } from '../project/quoting.js';
 
 export interface ClonePlan {
   /** The project's manifest with each node to clone replaced by its view on the state relation. */
@@ -25,7 +26,7 @@ export async function planClone(manifest: Manifest, state: StateManifest, select
   for (const id of selected) {
     const node = manifest.nodes.get(id)!;
     if (node.config.materialized === 'ephemeral') continue;
-    const here: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
+    const here: RelationName = nodeRelation(node);
     const old = state.nodes.get(id);
     const from = old ? stateRelation(old) : null;
     const noop = (why: string) => noops.push({ node, why, result: noopResult(node, adapter.dialect.renderRelation(here), why) });
@@ -33,7 +34,8 @@ export async function planClone(manifest: Manifest, state: StateManifest, select
     else if (sameRelation(from, here)) noop('the state relation is this one');
     else if (!fullRefresh && (await adapter.getRelation(here)) !== null) noop('it already exists (--full-refresh replaces it)');
     else {
-      nodes.set(id, cloneNode(node, adapter.dialect.renderRelation(from)));
+      // The state's relation, written as this project's quoting says (dbt).
+      nodes.set(id, cloneNode(node, adapter.dialect.renderRelation(node.quotePolicy ? { ...from, quoting: node.quotePolicy } : from)));
       toClone.add(id);
     }
   }

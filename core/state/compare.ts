@@ -287,9 +287,13 @@ function sameSource(s: SourceTable, j: Json): boolean {
     equivalent(s.fqn, j.fqn) &&
     equivalent(s.loadedAtField, j.loaded_at_field) &&
     equivalent(s.freshness, j.freshness) &&
-    equivalent(s.config, j.config)
+    equivalent(s.config, j.config) &&
+    // A quoting change changes how source() writes it (dbt's same_quoting).
+    equivalent(s.quoting ?? UNSET_QUOTING, j.quoting ?? UNSET_QUOTING)
   );
 }
+
+const UNSET_QUOTING = { database: null, schema: null, identifier: null, column: null };
 
 function sameExposure(now: Json, j: Json): boolean {
   const deps = (x: Json) => [...(((x.depends_on as Json | undefined)?.nodes ?? []) as string[])].sort();

@@ -5,6 +5,7 @@
 import type { RelationName } from '../../adapters/adapter.js';
 import type { Manifest } from '../nodes.js';
 import type { Json, StateManifest } from './artifacts.js';
+import { nodeRelation } from '../project/quoting.js';
 
 export interface DeferInput {
   readonly manifest: Manifest;
@@ -40,7 +41,7 @@ export async function planDeferral(input: DeferInput): Promise<Map<string, Relat
     const rel = old ? stateRelation(old) : null;
     if (!rel) continue;
     const node = manifest.nodes.get(id)!;
-    const here: RelationName = { database: node.database, schema: node.schema, identifier: node.alias };
+    const here: RelationName = nodeRelation(node);
     if (sameRelation(rel, here)) continue;
     if (!input.favorState && (await input.exists(here))) continue;
     out.set(id, rel);

@@ -11,6 +11,7 @@ import { injectCtes, type Cte } from '../compiler/inject-ctes.js';
 import { RelationValue } from '../compiler/relation.js';
 import { Vars } from '../compiler/vars.js';
 import { readSeed } from '../seeds/read-seed.js';
+import { nodeRelation, sourceRelation } from '../project/quoting.js';
 
 export interface UnitTestEnv {
   readonly manifest: Manifest;
@@ -151,10 +152,10 @@ async function inputColumns(input: UnitTestInput, def: UnitTestDef, env: UnitTes
   let parent: ParsedNode | undefined;
   if (input.ref) {
     parent = [...env.manifest.nodes.values()].find((n) => n.name === input.ref)!;
-    rel = { database: parent.database, schema: parent.schema, identifier: parent.alias };
+    rel = nodeRelation(parent);
   } else {
     const s = [...env.manifest.sources.values()].find((x) => x.sourceName === input.source![0] && x.name === input.source![1])!;
-    rel = { database: s.database, schema: s.schema, identifier: s.identifier };
+    rel = sourceRelation(s);
   }
   const cols = await env.adapter.getColumns(rel, conn);
   if (cols.length) return cols;

@@ -8,6 +8,7 @@ import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
 import { reportWarnings } from './shared.js';
 import { inlineNode } from '../inline-node.js';
+import { nodeRelation } from '../../project/quoting.js';
 
 export interface ShowOptions {
   inline?: string;
@@ -40,7 +41,7 @@ export async function showCommand(opts: GlobalOptions & ShowOptions, io: Io): Pr
   }
   const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
   const sql = node.resourceType === 'seed'
-    ? `select * from ${session.adapter.dialect.renderRelation({ database: node.database, schema: node.schema, identifier: node.alias })}`
+    ? `select * from ${session.adapter.dialect.renderRelation(nodeRelation(node))}`
     : compiler.compile(node).sql;
   const limit = opts.limit ?? 5;
   await session.adapter.open();

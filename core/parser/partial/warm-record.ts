@@ -6,6 +6,7 @@ import { RelationValue } from '../../compiler/relation.js';
 import type { SqlDialect } from '../../../adapters/adapter.js';
 import type { Manifest, ParsedNode } from '../../nodes.js';
 import { forgetWarmRecord, WARM_RECORD_FORMAT, WARM_RENDER_FILE, writeAtomically, type ManifestSections, type RefEntry, type JinjaRecord, type RelationParts, type SourceEntry, type WarmRecord } from './warm-render.js';
+import { quotePolicyOf, sourceRelation } from '../../project/quoting.js';
 
 export interface WarmRecordInput {
   readonly targetDir: string;
@@ -54,11 +55,13 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
     for (const s of input.manifest.sources.values()) {
       const key = `${s.sourceName}.${s.name}`;
       if (sourceCount.get(key) !== 1) continue;
-      const rel = new RelationValue({ database: s.database, schema: s.schema, identifier: s.identifier }, input.dialect, { type: 'table' });
+      const rel = new RelationValue(sourceRelation(s), input.dialect, { type: 'table' });
       sources[key] = [s.uniqueId, pyStr(rel), partsOf(rel)];
     }
     const namingMacros = ['generate_schema_name', 'generate_alias_name', 'generate_database_name'].some((m) => input.hasMacro(m, input.manifest.projectName));
-    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests, namingMacros, ...(input.jinja ? { jinja: input.jinja } : {}) };
+    // warm-jinja.ts rebuilds relations from their parts, all quoted: not where `quoting:` leaves some unquoted.
+    const jinja = input.jinja && !unquotesAny(input.manifest) ? input.jinja : null;
+    const record: WarmRecord = { format: WARM_RECORD_FORMAT, salt: input.salt, ...ranges, refs, sources, unitTests, namingMacros, ...(jinja ? { jinja } : {}) };
     writeAtomically(file, JSON.stringify(record));
     return true;
   } catch {
@@ -67,6 +70,13 @@ export function writeWarmRecord(input: WarmRecordInput): boolean {
   }
 }
 
+
+/** Whether the project's or a source's `quoting:` writes some part of a name unquoted. */
+function unquotesAny(manifest: Manifest): boolean {
+  if (quotePolicyOf(manifest.quoting)) return true;
+  for (const s of manifest.sources.values()) if (s.quotePolicy) return true;
+  return false;
+}
 
 function partsOf(rel: RelationValue): RelationParts {
   return [rel.database, rel.schema, rel.identifier, rel.type];
