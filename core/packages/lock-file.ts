@@ -101,5 +101,7 @@ export function lockEntry(spec: PackageSpec, name: string, pinned: { version?: s
 }
 
 export function writeLockFile(projectDir: string, entries: readonly Record<string, unknown>[], hash: string): void {
-  fs.writeFileSync(path.join(projectDir, LOCK_FILE), yamlLib().stringify({ packages: entries, sha1_hash: hash }));
+  // keys sorted, as dbt writes them: a lock written by either tool diffs cleanly against the other's
+  const sorted = entries.map((e) => Object.fromEntries(Object.keys(e).sort().map((k) => [k, e[k]])));
+  fs.writeFileSync(path.join(projectDir, LOCK_FILE), yamlLib().stringify({ packages: sorted, sha1_hash: hash }));
 }

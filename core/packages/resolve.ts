@@ -202,13 +202,18 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
   const requiredBy = new Map<PackageSpec, string>();
   // Every package that cannot be found is reported at once, not the first only.
   const problems = new Problems();
+  // The lock lists packages in the order they were first asked for, as dbt's does (hub packages are fetched last).
+  const order = new Map<string, number>();
+  const seen = (key: string) => void (order.has(key) || order.set(key, order.size));
 
   const add = (r: Found, spec: PackageSpec, pinned: { version?: string | null; sha?: string | null }): string | null => {
     const info = projectInfo(r.dir, o.render, spec.loc);
     if (info.name === o.projectName) {
       throw new KilnError(Codes.PACKAGE_CONFLICT, `${describeSpec(spec)} is named '${info.name}', like the project itself`, { loc: spec.loc, hint: 'A package cannot share its name with the root project.' });
     }
-    const prev = out.get(info.name);
+    // dbt installs a tarball under the `name` its entry gives (the lock records that name too)
+    const name = spec.kind === 'tarball' && spec.name ? spec.name : info.name;
+    const prev = out.get(name);
     if (prev) {
       if (path.resolve(prev.source) !== path.resolve(r.dir) && prev.spec.kind === 'local' && spec.kind === 'local') {
         throw new KilnError(Codes.PACKAGE_CONFLICT, `Two different folders provide package '${info.name}': ${prev.source} and ${r.dir}`, { loc: spec.loc, related: [prev.spec.loc] });
@@ -217,8 +222,8 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
       return null;
     }
     const version = pinned.version ?? info.version;
-    out.set(info.name, { name: info.name, spec, source: r.dir, method: r.method, how: r.how, version, lock: lockEntry(spec, info.name, { version: pinned.version, sha: r.sha }), cleanup: r.cleanup });
-    return info.name;
+    out.set(name, { name, spec, source: r.dir, method: r.method, how: r.how, version, lock: lockEntry(spec, name, { version: pinned.version, sha: r.sha }), cleanup: r.cleanup });
+    return name;
   };
 
   const visitDir = async (dir: string) => {
@@ -236,7 +241,11 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
             if (spec.version.length && info.version && !versionSatisfies(info.version, spec.version)) {
               o.warn?.(new KilnError(Codes.PACKAGES_INVALID, `The local copy of ${spec.package} is version ${info.version}, outside the requested ${spec.version.join(', ')}`, { loc: spec.loc, hint: `Replace ${vendored.dir} with a matching release, or widen the version range.` }));
             }
-            if (!wants.has(spec.package) && add(vendored, spec, {}) !== null) await visitDir(vendored.dir);
+            const name = wants.has(spec.package) ? null : add(vendored, spec, {});
+            if (name !== null) {
+              seen(name);
+              await visitDir(vendored.dir);
+            }
             continue;
           }
           const from = requiredBy.get(spec) ?? formatLocation(spec.loc);
@@ -248,11 +257,16 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
           } else {
             if (!spec.package.includes('/')) throw unknownPackage(spec.package, hub.baseUrl, spec.loc);
             wants.set(spec.package, { first: spec, reqs, prerelease: spec.installPrerelease, followed: null });
+            seen(`hub:${spec.package}`);
           }
           continue;
         }
         const r = await fetchGitOrTarball(spec, baseDir, o, null);
-        if (add(r, spec, {}) !== null) await visitDir(r.dir);
+        const name = add(r, spec, {});
+        if (name !== null) {
+          seen(name);
+          await visitDir(r.dir);
+        }
       } catch (e) {
         problems.capture(e);
       }
@@ -324,7 +338,8 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
       if (f.status === 'rejected') problems.capture(f.reason);
       else {
         try {
-          add(f.value, picks[i].w.first, { version: picks[i].version });
+          const name = add(f.value, picks[i].w.first, { version: picks[i].version });
+          if (name !== null) order.set(name, order.get(`hub:${picks[i].name}`) ?? order.size);
         } catch (e) {
           problems.capture(e);
         }
@@ -335,7 +350,7 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
     for (const p of out.values()) if (p.cleanup) fs.rmSync(p.cleanup, { recursive: true, force: true });
     throw e;
   }
-  return [...out.values()];
+  return [...out.values()].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
 }
 
 async function fetchHub(hub: HubClient, name: string, version: string, spec: PackageSpec & { kind: 'hub' }, o: ResolveOptions, lockedName: string | null = null): Promise<Found> {
@@ -381,7 +396,8 @@ export async function resolveLocked(locked: readonly LockedPackage[], o: Resolve
     const { r, version } = res.value;
     try {
       const info = projectInfo(r.dir, o.render, spec.loc);
-      out.push({ name: info.name, spec, source: r.dir, method: r.method, how: r.how, version: version ?? info.version, lock: lockEntry(spec, info.name, { version, sha: r.sha }), cleanup: r.cleanup });
+      const name = spec.kind === 'tarball' && spec.name ? spec.name : info.name;
+      out.push({ name, spec, source: r.dir, method: r.method, how: r.how, version: version ?? info.version, lock: lockEntry(spec, name, { version, sha: r.sha }), cleanup: r.cleanup });
     } catch (e) {
       problems.capture(e);
     }

@@ -50,12 +50,10 @@ describe('kiln deps from the hub', () => {
     expect(r.stdout).toContain('Installed utils 1.2.0 into dbt_packages/utils: downloaded acme/utils 1.2.0 from the hub');
     expect(r.stdout).toContain('Installed tools 0.3.0 into dbt_packages/tools');
     expect(fs.readFileSync(path.join(dir, 'dbt_packages/utils/dbt_project.yml'), 'utf8')).toContain("version: '1.2.0'");
-    const lock = lockOf(dir);
-    expect(lock.packages).toEqual([
-      { package: 'acme/utils', version: '1.2.0', name: 'utils' },
-      { package: 'acme/tools', version: '0.3.0', name: 'tools' },
-    ]);
-    expect(lock.sha1_hash).toMatch(/^[0-9a-f]{40}$/);
+    // the text dbt-core 1.11.16's deps writes for the same hub (compared byte for byte)
+    expect(fs.readFileSync(path.join(dir, 'package-lock.yml'), 'utf8')).toMatch(
+      /^packages:\n  - name: utils\n    package: acme\/utils\n    version: 1\.2\.0\n  - name: tools\n    package: acme\/tools\n    version: 0\.3\.0\nsha1_hash: [0-9a-f]{40}\n$/,
+    );
     const c = await kiln(['compile'], dir);
     expect(c.code, c.output).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'target/compiled/app/models/m.sql'), 'utf8').replace(/\s+/g, ' ').trim()).toBe("select 'utils 1.2.0' as u, 'tools 0.3.0' as t");
@@ -113,15 +111,16 @@ describe('kiln deps from the hub', () => {
     expect(r.stdout).toContain('Installed utils 1.2.5-b1');
   });
 
-  it('installs a tarball URL under its project name, stripping the top folder', async () => {
+  it('installs a tarball URL, stripping the top folder', async () => {
     hub.routes.set('/files/extra.tar.gz', await tarGz({ 'dbt_project.yml': "name: extra_pkg\nversion: '3.1.0'\n", ...macro('extra', '3.1.0') }, 'extra-main'));
     const root = testdir(app(`packages:\n  - tarball: ${hub.url}files/extra.tar.gz\n    name: extra\n`, 'select {{ extra_version() }} as e'));
     const dir = path.join(root, 'app');
     const r = await kiln(['deps'], dir);
     expect(r.code, r.output).toBe(0);
-    expect(r.stdout).toContain(`Installed extra_pkg 3.1.0 into dbt_packages/extra_pkg: downloaded from ${hub.url}files/extra.tar.gz`);
-    expect(fs.existsSync(path.join(dir, 'dbt_packages/extra_pkg/macros/extra.sql'))).toBe(true);
-    expect(lockOf(dir).packages).toEqual([{ tarball: `${hub.url}files/extra.tar.gz`, name: 'extra_pkg' }]);
+    // under the entry's `name`, as dbt deps installs tarballs (the project inside is extra_pkg)
+    expect(r.stdout).toContain(`Installed extra 3.1.0 into dbt_packages/extra: downloaded from ${hub.url}files/extra.tar.gz`);
+    expect(fs.existsSync(path.join(dir, 'dbt_packages/extra/macros/extra.sql'))).toBe(true);
+    expect(lockOf(dir).packages).toEqual([{ tarball: `${hub.url}files/extra.tar.gz`, name: 'extra' }]);
     expect((await kiln(['compile'], dir)).code).toBe(0);
   });
 
