@@ -9,7 +9,7 @@ import type { RenderString } from '../project/types.js';
 import type { HubClient } from './hub.js';
 import { packagesHash, readLockFile, writeLockFile } from './lock-file.js';
 import { readPackagesFile } from './packages-file.js';
-import { resolveLocked, resolvePackages, type ResolvedPackage } from './resolve.js';
+import { resolveLocked, resolvePackages, VENDORED, type ResolvedPackage } from './resolve.js';
 import { makeDirs } from '../make-dirs.js';
 
 export interface InstallOptions {
@@ -56,13 +56,17 @@ function place(pkg: ResolvedPackage, dest: string): void {
   fs.cpSync(pkg.source, dest, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
 }
 
-/** What kiln deps itself installed into the install folder (name → lock entry), so a rerun keeps unchanged packages and tells them from vendored copies. */
+/**
+ * What kiln deps left in the install folder: name → the lock entry it fetched, or VENDORED for a
+ * copy it found there and kept. A rerun keeps what is unchanged and tells vendored copies from
+ * its own.
+ */
 const RECORD = '.kiln-deps.json';
 
 function readRecord(installDir: string): Map<string, string> {
   try {
     const v = JSON.parse(fs.readFileSync(path.join(installDir, RECORD), 'utf8')) as Record<string, unknown>;
-    return new Map(Object.entries(v).map(([k, e]) => [k, JSON.stringify(e)]));
+    return new Map(Object.entries(v).map(([k, e]) => [k, e === VENDORED ? VENDORED : JSON.stringify(e)]));
   } catch {
     return new Map();
   }
@@ -75,9 +79,10 @@ export async function installPackages(o: InstallOptions): Promise<InstallResult>
     throw new KilnError(Codes.CONFIG_INVALID, 'packages-install-path points at the project folder itself', { loc: { file: 'dbt_project.yml' }, hint: 'Use a folder of its own, e.g. dbt_packages.' });
   }
   const record = readRecord(installDir);
-  const ropts = { ...o, installDir, installed: record, hub: o.hub };
   const hash = packagesHash(file.entries);
   const lock = file.file ? readLockFile(o.projectDir, o.render) : null;
+  const lockedNames = new Set((lock?.packages ?? []).flatMap((p) => (p.name ? [p.name] : [])));
+  const ropts = { ...o, installDir, installed: record, lockedNames, hub: o.hub };
   // dbt's rule: the lock is followed while its hash matches packages.yml, unless --upgrade
   const fromLock = !!lock && lock.hash === hash && !o.upgrade;
   const resolved = fromLock && lock ? await resolveLocked(lock.packages, ropts) : await resolvePackages(file.packages, ropts);
@@ -86,8 +91,10 @@ export async function installPackages(o: InstallOptions): Promise<InstallResult>
     makeDirs(installDir);
     for (const p of resolved) {
       place(p, path.join(installDir, p.name));
-      // a vendored copy stays the user's; what kiln fetched is recorded as kiln's
-      if (!(p.method === 'present' && !record.has(p.name)) && p.spec.kind !== 'local') kept[p.name] = p.lock;
+      // a vendored copy stays the user's; what kiln fetched is recorded as kiln's (a copy from
+      // KILN_PACKAGES_DIR is neither: it is copied again each time)
+      if (p.origin === 'vendored') kept[p.name] = VENDORED;
+      else if (p.origin === 'fetched') kept[p.name] = p.lock;
     }
   } finally {
     for (const p of resolved) if (p.cleanup) fs.rmSync(p.cleanup, { recursive: true, force: true });

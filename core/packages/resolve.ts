@@ -39,7 +39,17 @@ export interface ResolvedPackage {
   readonly lock: Record<string, unknown>;
   /** A temporary folder to remove after installing (a clone, an unpacked archive). */
   readonly cleanup?: string;
+  /**
+   * `vendored`: a copy found in the install folder and kept as the user's; `vendor-dir`: copied
+   * from KILN_PACKAGES_DIR; `fetched`: downloaded or cloned (now or by an earlier run); `local`.
+   */
+  readonly origin: Origin;
 }
+
+export type Origin = 'vendored' | 'vendor-dir' | 'fetched' | 'local';
+
+/** The record's mark for a vendored copy (see ResolveOptions.installed). */
+export const VENDORED = 'vendored';
 
 export interface ResolveOptions {
   readonly projectDir: string;
@@ -49,8 +59,13 @@ export interface ResolveOptions {
   readonly render?: RenderString;
   /** Extra folders holding vendored packages by name (KILN_PACKAGES_DIR, ':'-separated). */
   readonly vendorDirs?: readonly string[];
-  /** What an earlier kiln deps installed into installDir: name → its lock entry. */
+  /**
+   * What an earlier kiln deps left in installDir: name → the JSON of the lock entry it fetched,
+   * or VENDORED for a copy it found there and kept.
+   */
   readonly installed?: ReadonlyMap<string, string>;
+  /** Names the existing package-lock.yml lists: copies under them were installed by a deps run, not vendored. */
+  readonly lockedNames?: ReadonlySet<string>;
   readonly hub?: HubClient;
   /** Receives version warnings. */
   readonly warn?: (e: KilnError) => void;
@@ -86,24 +101,30 @@ export function versionSatisfies(version: string, constraints: readonly string[]
   return newestSatisfying([version], reduced.specs, true) !== null;
 }
 
-type Vendored = { dir: string; method: 'copy' | 'present'; how: string };
+type Vendored = { dir: string; method: 'copy' | 'present'; how: string; origin: Origin };
 
-/** A copy of the package already on this machine: in installDir (not kiln's own download) or KILN_PACKAGES_DIR. */
+/**
+ * A copy of the package already on this machine: vendored in installDir, or in KILN_PACKAGES_DIR.
+ * A copy in installDir is vendored when kiln kept it as such before, or when neither kiln's record
+ * nor package-lock.yml knows it (a copy a deps run installed is replaced as the lock says).
+ */
 function vendorCopy(spec: PackageSpec, o: ResolveOptions): Vendored | null {
   const names = candidateNames(spec);
   for (const n of names) {
     const dir = path.join(o.installDir, n);
-    if (!o.installed?.has(n) && hasProject(dir)) {
+    const rec = o.installed?.get(n);
+    const vendored = rec === VENDORED || (rec === undefined && !o.lockedNames?.has(n));
+    if (vendored && hasProject(dir)) {
       // A hub copy outside the requested range is stale (e.g. left by an older dbt deps), not vendored.
       if (spec.kind === 'hub' && spec.version.length) {
         const v = projectVersion(dir);
         if (v && !versionSatisfies(v, spec.version)) continue;
       }
-      return { dir, method: 'present', how: 'already present (vendored)' };
+      return { dir, method: 'present', how: 'already present (vendored)', origin: 'vendored' };
     }
   }
   for (const v of o.vendorDirs ?? []) {
-    for (const n of names) if (hasProject(path.join(v, n))) return { dir: path.join(v, n), method: 'copy', how: `copied from ${path.join(v, n)}` };
+    for (const n of names) if (hasProject(path.join(v, n))) return { dir: path.join(v, n), method: 'copy', how: `copied from ${path.join(v, n)}`, origin: 'vendor-dir' };
   }
   return null;
 }
@@ -116,12 +137,18 @@ function projectVersion(dir: string): string | null {
   }
 }
 
-/** The copy an earlier kiln deps installed, when it is exactly what `entry` describes. */
-function unchanged(name: string | null, entry: Record<string, unknown>, o: ResolveOptions): Vendored | null {
+/**
+ * The copy an earlier deps run installed, when it is exactly what `entry` describes: kiln's
+ * record says so, or (a copy dbt deps installed) the lock lists it and it is the hub version wanted.
+ */
+function unchanged(name: string | null, entry: Record<string, unknown>, o: ResolveOptions, hubVersion?: string): Vendored | null {
   if (!name) return null;
   const dir = path.join(o.installDir, name);
-  if (o.installed?.get(name) !== JSON.stringify(entry) || !hasProject(dir)) return null;
-  return { dir, method: 'present', how: 'already installed, unchanged' };
+  if (!hasProject(dir)) return null;
+  const rec = o.installed?.get(name);
+  if (rec === JSON.stringify(entry)) return { dir, method: 'present', how: 'already installed, unchanged', origin: 'fetched' };
+  if (rec === undefined && hubVersion && o.lockedNames?.has(name) && projectVersion(dir) === hubVersion) return { dir, method: 'present', how: 'already installed, unchanged', origin: 'fetched' };
+  return null;
 }
 
 interface Found {
@@ -130,6 +157,7 @@ interface Found {
   readonly how: string;
   readonly cleanup?: string;
   readonly sha?: string;
+  readonly origin: Origin;
 }
 
 async function fetchGitOrTarball(spec: PackageSpec, baseDir: string, o: ResolveOptions, lockedName: string | null): Promise<Found> {
@@ -141,7 +169,7 @@ async function fetchGitOrTarball(spec: PackageSpec, baseDir: string, o: ResolveO
         hint: 'A `local:` path is relative to the folder of the packages.yml that names it.',
       });
     }
-    return { dir, method: 'link', how: `linked from ${path.relative(o.projectDir, dir) || dir}` };
+    return { dir, method: 'link', how: `linked from ${path.relative(o.projectDir, dir) || dir}`, origin: 'local' };
   }
   if (spec.kind === 'git') {
     const local = localGitPath(spec.git, baseDir);
@@ -160,13 +188,13 @@ async function fetchGitOrTarball(spec: PackageSpec, baseDir: string, o: ResolveO
       fs.rmSync(clone.dir, { recursive: true, force: true });
       throw new KilnError(Codes.PACKAGE_NOT_FOUND, `${describeSpec(spec)} holds no dbt_project.yml${spec.subdirectory ? ` in ${spec.subdirectory}/` : ' at its top'}`, { loc: spec.loc, hint: spec.subdirectory ? 'Check `subdirectory:`: it names the folder holding the package\'s dbt_project.yml.' : 'If the package lives in a folder of the repository, name it with `subdirectory:`.' });
     }
-    return { dir, method: 'copy', how: `cloned from ${spec.git}${spec.revision ? ` at ${spec.revision}` : ''} (${clone.sha.slice(0, 12)})`, cleanup: clone.dir, sha: clone.sha };
+    return { dir, method: 'copy', how: `cloned from ${spec.git}${spec.revision ? ` at ${spec.revision}` : ''} (${clone.sha.slice(0, 12)})`, cleanup: clone.dir, sha: clone.sha, origin: 'fetched' };
   }
   if (spec.kind === 'tarball') {
     const vendored = vendorCopy(spec, o) ?? unchanged(lockedName ?? spec.name, lockEntry(spec, lockedName ?? spec.name ?? '', {}), o);
     if (vendored) return vendored;
     const a = await fetchArchive(spec.tarball, describeSpec(spec), spec.loc);
-    return { dir: a.dir, method: 'copy', how: `downloaded from ${spec.tarball}`, cleanup: a.cleanup };
+    return { dir: a.dir, method: 'copy', how: `downloaded from ${spec.tarball}`, cleanup: a.cleanup, origin: 'fetched' };
   }
   throw new Error(`not a git, tarball or local spec: ${spec.kind}`);
 }
@@ -222,7 +250,7 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
       return null;
     }
     const version = pinned.version ?? info.version;
-    out.set(name, { name, spec, source: r.dir, method: r.method, how: r.how, version, lock: lockEntry(spec, name, { version: pinned.version, sha: r.sha }), cleanup: r.cleanup });
+    out.set(name, { name, spec, source: r.dir, method: r.method, how: r.how, version, lock: lockEntry(spec, name, { version: pinned.version, sha: r.sha }), cleanup: r.cleanup, origin: r.origin });
     return name;
   };
 
@@ -355,7 +383,7 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
 
 async function fetchHub(hub: HubClient, name: string, version: string, spec: PackageSpec & { kind: 'hub' }, o: ResolveOptions, lockedName: string | null = null): Promise<Found> {
   const guess = lockedName ?? name.split('/').pop() ?? name;
-  const same = unchanged(guess, lockEntry(spec, guess, { version }), o);
+  const same = unchanged(guess, lockEntry(spec, guess, { version }), o, version);
   if (same) return same;
   const pkg = await hub.package(name, spec.loc);
   const v = pkg.versions.get(version);
@@ -364,7 +392,7 @@ async function fetchHub(hub: HubClient, name: string, version: string, spec: Pac
   }
   if (!v.tarball) throw new KilnError(Codes.PACKAGE_DOWNLOAD_FAILED, `The hub lists no download for ${name} ${version}`, { loc: spec.loc });
   const a = await fetchArchive(v.tarball, `${name} ${version}`, spec.loc);
-  return { dir: a.dir, method: 'copy', how: `downloaded ${name} ${version} from the hub`, cleanup: a.cleanup };
+  return { dir: a.dir, method: 'copy', how: `downloaded ${name} ${version} from the hub`, cleanup: a.cleanup, origin: 'fetched' };
 }
 
 /**
@@ -397,7 +425,7 @@ export async function resolveLocked(locked: readonly LockedPackage[], o: Resolve
     try {
       const info = projectInfo(r.dir, o.render, spec.loc);
       const name = spec.kind === 'tarball' && spec.name ? spec.name : info.name;
-      out.push({ name, spec, source: r.dir, method: r.method, how: r.how, version: version ?? info.version, lock: lockEntry(spec, name, { version, sha: r.sha }), cleanup: r.cleanup });
+      out.push({ name, spec, source: r.dir, method: r.method, how: r.how, version: version ?? info.version, lock: lockEntry(spec, name, { version, sha: r.sha }), cleanup: r.cleanup, origin: r.origin });
     } catch (e) {
       problems.capture(e);
     }

@@ -67,6 +67,10 @@ describe('kiln deps', () => {
     expect(ok.stdout).toContain('Installed acme_utils 1.4.0 into dbt_packages/acme_utils: already present (vendored)');
     expect(fs.readFileSync(path.join(dir, 'package-lock.yml'), 'utf8')).toContain('package: acme/acme_utils');
     expect((await kiln(['parse'], dir)).code).toBe(0);
+    // still the user's copy once the lock lists it (kiln recorded it as vendored), hub unreachable or not
+    const again = await kiln(['deps', '--upgrade'], dir);
+    expect(again.code, again.output).toBe(0);
+    expect(again.stdout).toContain('Installed acme_utils 1.4.0 into dbt_packages/acme_utils: already present (vendored)');
   });
 
   it('copies git and hub packages from KILN_PACKAGES_DIR and warns about versions out of range', async () => {

@@ -103,6 +103,26 @@ describe('kiln deps from the hub', () => {
     }
   });
 
+  it('keeps a copy dbt deps installed while the lock asks for it, and replaces it when packages.yml changes', async () => {
+    process.env.DBT_PACKAGE_HUB_URL = hub.url;
+    const root = testdir(app('packages:\n  - package: acme/utils\n    version: "1.0.0"\n'));
+    const dir = path.join(root, 'app');
+    expect((await kiln(['deps'], dir)).code).toBe(0);
+    // as dbt deps leaves it: the lock and the copies, no record of kiln's
+    fs.rmSync(path.join(dir, 'dbt_packages/.kiln-deps.json'));
+    process.env.DBT_PACKAGE_HUB_URL = `http://127.0.0.1:${await closedPort()}/`;
+    const same = await kiln(['deps'], dir);
+    expect(same.code, same.output).toBe(0);
+    expect(same.stdout).toContain('Installed utils 1.0.0 into dbt_packages/utils: already installed, unchanged');
+
+    fs.rmSync(path.join(dir, 'dbt_packages/.kiln-deps.json'));
+    process.env.DBT_PACKAGE_HUB_URL = hub.url;
+    fs.writeFileSync(path.join(dir, 'packages.yml'), 'packages:\n  - package: acme/utils\n    version: [">=1.0.0", "<1.3.0"]\n');
+    const changed = await kiln(['deps'], dir);
+    expect(changed.code, changed.output).toBe(0);
+    expect(changed.stdout).toContain('Installed utils 1.2.0 into dbt_packages/utils: downloaded acme/utils 1.2.0 from the hub');
+  });
+
   it('installs prereleases only when asked', async () => {
     process.env.DBT_PACKAGE_HUB_URL = hub.url;
     const root = testdir(app('packages:\n  - package: acme/utils\n    version: [">=1.2.1", "<1.3.0"]\n    install_prerelease: true\n'));
