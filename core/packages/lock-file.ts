@@ -94,7 +94,8 @@ export function lockEntry(spec: PackageSpec, name: string, pinned: { version?: s
     case 'git':
       return { git: spec.git, revision: pinned.sha ?? spec.revision ?? null, ...(spec.subdirectory ? { subdirectory: spec.subdirectory } : {}), name };
     case 'hub':
-      return { package: spec.package, version: pinned.version ?? spec.version.join(', '), name };
+      // a vendored copy that declares no version: the range it was asked for
+      return { package: spec.package, version: pinned.version ?? (spec.version.length === 1 ? spec.version[0] : [...spec.version]), name };
     case 'tarball':
       return { tarball: spec.tarball, name };
   }

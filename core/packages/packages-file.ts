@@ -8,6 +8,7 @@ import { isPlainObject, describeValue } from '../project/values.js';
 import { locOf, parseYaml, type YamlFile } from '../project/yaml-file.js';
 import { readSourceFile } from '../project/discover.js';
 import type { RenderString } from '../project/types.js';
+import { parseSpecifier } from './semver.js';
 
 export type PackageSpec =
   | { readonly kind: 'local'; readonly local: string; readonly loc: SourceLocation }
@@ -90,9 +91,15 @@ export function parseSpecs(yf: YamlFile, render?: RenderString, entries?: Packag
     else if (raw.package !== undefined) {
       const v = raw.version;
       const version = v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String);
+      const pkgName = str('package') ?? '';
+      for (const text of version) {
+        if (!parseSpecifier(text)) {
+          throw invalid(`Version requirement '${text}' of hub package ${pkgName} is not a version range`, locOf(yf, ['packages', i, 'version']), 'Write versions like "1.1.1", ">=1.0.0" or "<2.0.0"; a range is a list: [">=1.0.0", "<2.0.0"].');
+        }
+      }
       // dbt's key is install_prerelease; its docs have also shown install-prerelease
       const pre = raw.install_prerelease ?? raw['install-prerelease'];
-      out.push({ kind: 'hub', package: str('package') ?? '', version, installPrerelease: pre === true || pre === 'true', loc });
+      out.push({ kind: 'hub', package: pkgName, version, installPrerelease: pre === true || pre === 'true', loc });
     } else if (raw.tarball !== undefined) out.push({ kind: 'tarball', tarball: str('tarball') ?? '', name: str('name'), loc });
     else if (raw.private !== undefined) out.push({ kind: 'git', git: str('private') ?? '', revision: str('revision'), subdirectory: str('subdirectory'), loc });
     else {

@@ -250,7 +250,7 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
       return null;
     }
     const version = pinned.version ?? info.version;
-    out.set(name, { name, spec, source: r.dir, method: r.method, how: r.how, version, lock: lockEntry(spec, name, { version: pinned.version, sha: r.sha }), cleanup: r.cleanup, origin: r.origin });
+    out.set(name, { name, spec, source: r.dir, method: r.method, how: r.how, version, lock: lockEntry(spec, name, { version, sha: r.sha }), cleanup: r.cleanup, origin: r.origin });
     return name;
   };
 
