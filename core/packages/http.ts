@@ -61,6 +61,8 @@ export async function httpGet(url: string, o: GetOptions): Promise<Buffer> {
         loc: o.loc,
         hint: o.hint ?? 'Check the network connection (and a proxy, if any); KILN_DEPS_TIMEOUT sets the time limit in seconds.',
       });
+      // a server that let the deadline pass once would make every retry wait as long again
+      if (timedOut) break;
       continue;
     }
     const hint = res.status === 404 ? 'Check the URL: nothing is there (a misspelt name, or a version or file that does not exist).' : res.status === 401 || res.status === 403 ? 'The server refuses this request: a private URL needs credentials (e.g. a token through env_var()).' : (o.hint ?? 'The server failed; try again later.');

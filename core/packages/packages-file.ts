@@ -12,7 +12,7 @@ import { parseSpecifier } from './semver.js';
 
 export type PackageSpec =
   | { readonly kind: 'local'; readonly local: string; readonly loc: SourceLocation }
-  | { readonly kind: 'git'; readonly git: string; readonly revision: string | null; readonly subdirectory: string | null; readonly loc: SourceLocation }
+  | { readonly kind: 'git'; readonly git: string; readonly revision: string | null; readonly subdirectory: string | null; readonly warnUnpinned?: boolean; readonly loc: SourceLocation }
   | { readonly kind: 'hub'; readonly package: string; readonly version: readonly string[]; readonly installPrerelease: boolean; readonly loc: SourceLocation }
   | { readonly kind: 'tarball'; readonly tarball: string; readonly name: string | null; readonly loc: SourceLocation };
 
@@ -87,7 +87,7 @@ export function parseSpecs(yf: YamlFile, render?: RenderString, entries?: Packag
       return r;
     };
     if (raw.local !== undefined) out.push({ kind: 'local', local: str('local') ?? '', loc });
-    else if (raw.git !== undefined) out.push({ kind: 'git', git: str('git') ?? '', revision: str('revision'), subdirectory: str('subdirectory'), loc });
+    else if (raw.git !== undefined) out.push({ kind: 'git', git: str('git') ?? '', revision: str('revision'), subdirectory: str('subdirectory'), warnUnpinned: raw['warn-unpinned'] !== false, loc });
     else if (raw.package !== undefined) {
       const v = raw.version;
       const version = v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String);
@@ -101,7 +101,7 @@ export function parseSpecs(yf: YamlFile, render?: RenderString, entries?: Packag
       const pre = raw.install_prerelease ?? raw['install-prerelease'];
       out.push({ kind: 'hub', package: pkgName, version, installPrerelease: pre === true || pre === 'true', loc });
     } else if (raw.tarball !== undefined) out.push({ kind: 'tarball', tarball: str('tarball') ?? '', name: str('name'), loc });
-    else if (raw.private !== undefined) out.push({ kind: 'git', git: str('private') ?? '', revision: str('revision'), subdirectory: str('subdirectory'), loc });
+    else if (raw.private !== undefined) out.push({ kind: 'git', git: str('private') ?? '', revision: str('revision'), subdirectory: str('subdirectory'), warnUnpinned: raw['warn-unpinned'] !== false, loc });
     else {
       throw invalid(`Package entry ${i + 1} in ${yf.file} has none of local, git, package, tarball`, loc, 'Examples: `- local: ../shared_macros`, `- package: dbt-labs/dbt_utils` with `version: ">=1.0.0"`, `- git: https://...` with `revision: v1.2.0`.');
     }

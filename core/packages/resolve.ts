@@ -182,6 +182,9 @@ async function fetchGitOrTarball(spec: PackageSpec, baseDir: string, o: ResolveO
         if (same) return same;
       }
     }
+    if (!spec.revision && spec.warnUnpinned !== false) {
+      o.warn?.(new KilnError(Codes.PACKAGES_INVALID, `${describeSpec(spec)} is not pinned: each kiln deps --upgrade (or change to packages.yml) installs whatever its default branch holds then`, { loc: spec.loc, hint: 'Add `revision:` with a tag or commit (or `warn-unpinned: false` to accept it).' }));
+    }
     const clone = cloneRepository(local ?? spec.git, spec.revision, describeSpec(spec), spec.loc, !local);
     const dir = spec.subdirectory ? path.join(clone.dir, spec.subdirectory) : clone.dir;
     if (!hasProject(dir)) {

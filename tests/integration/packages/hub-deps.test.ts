@@ -192,6 +192,15 @@ describe('kiln deps from git URLs', () => {
     const bySha = await kiln(['deps'], dir);
     expect(bySha.code, bySha.output).toBe(0);
     expect(bySha.stdout).toContain('Installed remote_pkg 1.0.0');
+    expect(bySha.output).not.toContain('is not pinned');
+
+    // no revision: the default branch's head, with dbt's warning about it
+    fs.writeFileSync(path.join(dir, 'packages.yml'), `packages:\n  - git: "${url}"\n    subdirectory: sub\n`);
+    const head = await kiln(['deps'], dir);
+    expect(head.code, head.output).toBe(0);
+    expect(head.stdout).toContain('Installed remote_pkg 2.0.0');
+    expect(head.output).toMatch(/warning\[KLN701\] git package .* is not pinned/);
+    expect(lockOf(dir).packages[0].revision).toBe(git(work, 'rev-parse', 'HEAD'));
   });
 
   it('reports a clone that fails with git\'s own message', async () => {
