@@ -26,7 +26,8 @@ function bad(what: string, url: string, why: string, loc?: SourceLocation): Kiln
 function unpack(data: Buffer, dest: string): Promise<void> {
   return new Promise((resolve, reject) => {
     // strict: a damaged entry is an error, not a warning and a half-unpacked folder
-    const u = new Unpack({ cwd: dest, strict: true });
+    // preserveOwner: as root, tar would give the files the archive's owners
+    const u = new Unpack({ cwd: dest, strict: true, preserveOwner: false });
     u.on('error', reject);
     u.on('close', () => resolve());
     u.end(data);

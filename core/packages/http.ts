@@ -41,6 +41,12 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Node 20's fetch does not go through HTTP(S)_PROXY: say so where one is set, rather than let it look used. */
+function proxyNote(env: NodeJS.ProcessEnv = process.env): string {
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
+  return proxy ? ' Note: kiln deps connects directly; it does not use HTTPS_PROXY/HTTP_PROXY (use a hub mirror reachable directly, DBT_PACKAGE_HUB_URL, or vendor the packages).' : '';
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function httpGet(url: string, o: GetOptions): Promise<Buffer> {
@@ -59,7 +65,7 @@ export async function httpGet(url: string, o: GetOptions): Promise<Buffer> {
       const timedOut = e instanceof Error && e.name === 'TimeoutError';
       last = new KilnError(Codes.PACKAGE_DOWNLOAD_FAILED, `Cannot download ${o.what.includes(url) ? o.what : `${o.what} from ${url}`}: ${reason(e)}${timedOut ? ` (${timeoutMs / 1000} s)` : ''}`, {
         loc: o.loc,
-        hint: o.hint ?? 'Check the network connection (and a proxy, if any); KILN_DEPS_TIMEOUT sets the time limit in seconds.',
+        hint: `${o.hint ?? 'Check the network connection; KILN_DEPS_TIMEOUT sets the time limit in seconds.'}${proxyNote()}`,
       });
       // a server that let the deadline pass once would make every retry wait as long again
       if (timedOut) break;

@@ -41,11 +41,14 @@ function removePath(p: string): void {
   else fs.rmSync(p, { recursive: true, force: true });
 }
 
+/** Where a copy is made before it takes its name (a dot name: parse and the clean-up pass skip it). */
+const partial = (dest: string) => path.join(path.dirname(dest), `.${path.basename(dest)}.kiln-partial`);
+
 function place(pkg: ResolvedPackage, dest: string): void {
   if (pkg.method === 'present') return;
   if (fs.existsSync(dest) && fs.realpathSync(dest) === fs.realpathSync(pkg.source)) return;
-  removePath(dest);
   if (pkg.method === 'link') {
+    removePath(dest);
     try {
       fs.symlinkSync(path.resolve(pkg.source), dest, 'dir');
       return;
@@ -53,7 +56,13 @@ function place(pkg: ResolvedPackage, dest: string): void {
       // no symlinks here (some filesystems, Windows without rights): copy instead
     }
   }
-  fs.cpSync(pkg.source, dest, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
+  // Copied beside it, then renamed: an interrupted deps never leaves a half-copied package under
+  // the package's name (a later run would take it for a vendored copy).
+  const tmp = partial(dest);
+  removePath(tmp);
+  fs.cpSync(pkg.source, tmp, { recursive: true, filter: (src) => path.basename(src) !== '.git' });
+  removePath(dest);
+  fs.renameSync(tmp, dest);
 }
 
 /**
@@ -102,6 +111,7 @@ export async function installPackages(o: InstallOptions): Promise<InstallResult>
   const keep = new Set(resolved.map((p) => p.name));
   const removed: string[] = [];
   for (const entry of fs.readdirSync(installDir)) {
+    if (entry.endsWith('.kiln-partial')) removePath(path.join(installDir, entry)); // left by an interrupted run
     if (keep.has(entry) || entry.startsWith('.')) continue;
     removePath(path.join(installDir, entry));
     removed.push(entry);
