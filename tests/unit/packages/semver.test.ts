@@ -20,6 +20,7 @@ describe('semver', () => {
     expect(compareVersions(v('1.0.0-rc.2'), v('1.0.0-rc.10'))).toBeLessThan(0);
     expect(compareVersions(v('1.0.0-alpha'), v('1.0.0-beta'))).toBeLessThan(0);
     expect(compareVersions(v('1.0'), v('1.0.0'))).toBe(0);
+    expect(compareVersions(v('1'), v('1.0.0'))).toBe(0); // YAML's reading of an unquoted 1.0
     expect(parseVersion('latest')).toBeNull();
     expect(newestFirst(['1.2.0', '1.10.0', '0.9.0'])).toEqual(['1.10.0', '1.2.0', '0.9.0']);
   });
