@@ -202,6 +202,18 @@ async function fetchGitOrTarball(spec: PackageSpec, baseDir: string, o: ResolveO
   throw new Error(`not a git, tarball or local spec: ${spec.kind}`);
 }
 
+/**
+ * The folder a package is installed under: its project name; a tarball's entry `name` (as dbt
+ * does), which must then be a plain folder name: `../x` would install outside the install folder.
+ */
+function installName(spec: PackageSpec, projectName: string): string {
+  if (spec.kind !== 'tarball' || !spec.name) return projectName;
+  if (/[/\\]/.test(spec.name) || spec.name === '.' || spec.name === '..' || spec.name.startsWith('.')) {
+    throw new KilnError(Codes.PACKAGES_INVALID, `Tarball package name '${spec.name}' is not a folder name`, { loc: spec.loc, hint: 'The `name:` of a tarball entry names its folder under dbt_packages/: letters, digits and underscores, e.g. the package\'s project name.' });
+  }
+  return spec.name;
+}
+
 /** Everything asked of one hub package so far. */
 interface HubWant {
   readonly first: PackageSpec & { kind: 'hub' };
@@ -238,12 +250,20 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
   const seen = (key: string) => void (order.has(key) || order.set(key, order.size));
 
   const add = (r: Found, spec: PackageSpec, pinned: { version?: string | null; sha?: string | null }): string | null => {
+    try {
+      return addFound(r, spec, pinned);
+    } catch (e) {
+      if (r.cleanup) fs.rmSync(r.cleanup, { recursive: true, force: true });
+      throw e;
+    }
+  };
+  const addFound = (r: Found, spec: PackageSpec, pinned: { version?: string | null; sha?: string | null }): string | null => {
     const info = projectInfo(r.dir, o.render, spec.loc);
     if (info.name === o.projectName) {
       throw new KilnError(Codes.PACKAGE_CONFLICT, `${describeSpec(spec)} is named '${info.name}', like the project itself`, { loc: spec.loc, hint: 'A package cannot share its name with the root project.' });
     }
     // dbt installs a tarball under the `name` its entry gives (the lock records that name too)
-    const name = spec.kind === 'tarball' && spec.name ? spec.name : info.name;
+    const name = installName(spec, info.name);
     const prev = out.get(name);
     if (prev) {
       if (path.resolve(prev.source) !== path.resolve(r.dir) && prev.spec.kind === 'local' && spec.kind === 'local') {
@@ -427,9 +447,10 @@ export async function resolveLocked(locked: readonly LockedPackage[], o: Resolve
     const { r, version } = res.value;
     try {
       const info = projectInfo(r.dir, o.render, spec.loc);
-      const name = spec.kind === 'tarball' && spec.name ? spec.name : info.name;
+      const name = installName(spec, info.name);
       out.push({ name, spec, source: r.dir, method: r.method, how: r.how, version: version ?? info.version, lock: lockEntry(spec, name, { version, sha: r.sha }), cleanup: r.cleanup, origin: r.origin });
     } catch (e) {
+      if (r.cleanup) fs.rmSync(r.cleanup, { recursive: true, force: true });
       problems.capture(e);
     }
   });

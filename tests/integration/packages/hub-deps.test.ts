@@ -264,6 +264,11 @@ describe('kiln deps failures', () => {
     }
   });
 
+  it('refuses a tarball name that would install outside dbt_packages/', async () => {
+    hub.routes.set('/files/x.tar.gz', await tarGz({ 'dbt_project.yml': 'name: x\n' }));
+    await fails(`packages:\n  - tarball: ${hub.url}files/x.tar.gz\n    name: ../../outside\n`, /error\[KLN701\] Tarball package name '\.\.\/\.\.\/outside' is not a folder name/);
+  });
+
   it('rejects an archive that is not a .tar.gz, or is damaged, or holds no project', async () => {
     hub.routes.set('/bad/html.tar.gz', Buffer.from('<html>moved</html>'));
     const good = await tarGz({ 'dbt_project.yml': 'name: x\n', 'macros/a.sql': 'x'.repeat(5000) });
