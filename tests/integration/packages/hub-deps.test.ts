@@ -244,6 +244,12 @@ describe('kiln deps failures', () => {
     await fails(`packages:\n  - tarball: ${'URL'}missing.tar.gz\n    name: m\n`.replace('URL', hub.url), /error\[KLN708\] Cannot download tarball package http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz: http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz answered HTTP 404/);
   });
 
+  it('tries a hub that answers 5xx three times, then names the URL and status', async () => {
+    hub.routes.set('/api/v1/acme/utils.json', 503);
+    await fails('packages:\n  - package: acme/utils\n    version: "1.0.0"\n', /error\[KLN708\] Cannot download hub package acme\/utils: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/acme\/utils\.json answered HTTP 503/);
+    expect(hub.count('/api/v1/acme/utils.json')).toBe(3);
+  });
+
   it('names the URL of an unreachable hub', async () => {
     const port = await closedPort();
     const r = await fails('packages:\n  - package: acme/utils\n    version: "1.0.0"\n', new RegExp(`error\\[KLN708\\] Cannot download the package hub's index from http://127\\.0\\.0\\.1:${port}/api/v1/index\\.json: connection refused`), { DBT_PACKAGE_HUB_URL: `http://127.0.0.1:${port}` });
