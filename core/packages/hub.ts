@@ -18,6 +18,8 @@ export interface HubVersion {
   /** Its own dependencies, as its packages.yml lists them (entries like packages.yml's). */
   readonly packages: readonly Record<string, unknown>[];
   readonly tarball: string;
+  /** The dbt versions it declares it works with (`require_dbt_version`); empty: any. */
+  readonly requireDbtVersion: readonly string[];
 }
 
 export interface HubPackage {
@@ -78,7 +80,9 @@ export class HubClient {
       const downloads = isRecord(raw.downloads) ? raw.downloads : {};
       const tarball = typeof downloads.tarball === 'string' ? downloads.tarball : '';
       const packages = Array.isArray(raw.packages) ? raw.packages.filter(isRecord) : [];
-      versions.set(version, { version, packages, tarball });
+      const req = raw.require_dbt_version;
+      const requireDbtVersion = (Array.isArray(req) ? req : req === undefined || req === null || req === '' ? [] : [req]).map(String);
+      versions.set(version, { version, packages, tarball, requireDbtVersion });
     }
     return { name, versions };
   }

@@ -23,6 +23,8 @@ export interface InstallOptions {
   /** Resolve again even when package-lock.yml matches packages.yml (`--upgrade`). */
   readonly upgrade?: boolean;
   readonly hub?: HubClient;
+  /** See ResolveOptions.dbtVersion. */
+  readonly dbtVersion?: string | null;
 }
 
 export interface InstallResult {

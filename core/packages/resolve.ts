@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, formatLocation, KilnError, Problems, type SourceLocation } from '../errors.js';
 import { loadProjectFile } from '../project/load-project-file.js';
+import { satisfies as satisfiesDbt } from '../project/version-check.js';
 import type { RenderString } from '../project/types.js';
 import { parseYaml } from '../project/yaml-file.js';
 import { yamlLib } from '../yaml-lib.js';
@@ -67,6 +68,11 @@ export interface ResolveOptions {
   /** Names the existing package-lock.yml lists: copies under them were installed by a deps run, not vendored. */
   readonly lockedNames?: ReadonlySet<string>;
   readonly hub?: HubClient;
+  /**
+   * The dbt version hub versions must declare they work with (their `require_dbt_version`), as
+   * dbt skips the others; null with --no-version-check.
+   */
+  readonly dbtVersion?: string | null;
   /** Receives version warnings. */
   readonly warn?: (e: KilnError) => void;
 }
@@ -214,6 +220,16 @@ function installName(spec: PackageSpec, projectName: string): string {
   return spec.name;
 }
 
+/** Whether a hub version declares it works with `dbtVersion` (always, without a version to check). */
+function worksWith(v: HubVersion, dbtVersion: string | null): boolean {
+  if (!dbtVersion || v.requireDbtVersion.length === 0) return true;
+  try {
+    return satisfiesDbt(dbtVersion, v.requireDbtVersion, 'hub');
+  } catch {
+    return true; // a range the hub states in a form kiln cannot read: not a reason to skip the version
+  }
+}
+
 /** Everything asked of one hub package so far. */
 interface HubWant {
   readonly first: PackageSpec & { kind: 'hub' };
@@ -340,15 +356,20 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
         hint: 'Change the version range in packages.yml so it overlaps what the other package needs, or choose another version of the package that brings the other requirement.',
       });
     }
-    const available = [...pkg.versions.keys()];
+    const all = [...pkg.versions.values()];
+    const available = all.filter((v) => worksWith(v, o.dbtVersion ?? null)).map((v) => v.version);
+    const skipped = all.length - available.length;
     const prerelease = w.prerelease || asksForPrerelease(w.reqs);
     const chosen = newestSatisfying(available, reduced.specs, prerelease);
     if (!chosen) {
       const listed = newestFirst(available.filter((v) => prerelease || !parseVersion(v)?.prerelease.length)).slice(0, 8);
       const asked = w.reqs.length ? w.reqs.map((r) => `'${r.text}' (${r.from})`).join(', ') : 'any release';
-      throw new KilnError(Codes.PACKAGE_NO_VERSION, `No version of hub package ${name} satisfies ${asked}; the hub has ${listed.length ? listed.join(', ') : 'no releases'}${available.length > listed.length ? ', ...' : ''}`, {
+      const also = skipped ? ` (and ${skipped} version${skipped === 1 ? '' : 's'} that require${skipped === 1 ? 's' : ''} a dbt other than ${o.dbtVersion})` : '';
+      throw new KilnError(Codes.PACKAGE_NO_VERSION, `No version of hub package ${name} satisfies ${asked}; the hub has ${listed.length ? listed.join(', ') : 'no releases'}${available.length > listed.length ? ', ...' : ''}${also}`, {
         loc,
-        hint: available.some((v) => parseVersion(v)?.prerelease.length) && !prerelease ? 'Widen the version range; prereleases count only with `install_prerelease: true`.' : 'Widen the version range in packages.yml.',
+        hint:
+          (available.some((v) => parseVersion(v)?.prerelease.length) && !prerelease ? 'Widen the version range; prereleases count only with `install_prerelease: true`.' : 'Widen the version range in packages.yml.') +
+          (skipped ? ' --no-version-check also considers versions made for another dbt version.' : ''),
       });
     }
     const v = pkg.versions.get(chosen);

@@ -14,6 +14,8 @@ export interface HubRelease {
   readonly files?: Record<string, string>;
   /** Its dependencies, as its packages.yml would list them. */
   readonly packages?: readonly Record<string, unknown>[];
+  /** The dbt versions it declares it works with. */
+  readonly requireDbtVersion?: readonly string[];
 }
 
 /** A .tar.gz holding `files` inside one top folder `top/` (as GitHub's archives do). */
@@ -86,7 +88,7 @@ export class TestHub {
       const [namespace, name] = meta[1].split('/');
       const out: Record<string, unknown> = {};
       for (const [v, rel] of versions) {
-        out[v] = { id: `${meta[1]}/${v}`, name, version: v, packages: rel.packages ?? [], works_with: [], downloads: { tarball: `${this.url}tarballs/${meta[1]}/${v}.tar.gz`, format: 'tgz' } };
+        out[v] = { id: `${meta[1]}/${v}`, name, version: v, packages: rel.packages ?? [], works_with: [], require_dbt_version: rel.requireDbtVersion ?? [], downloads: { tarball: `${this.url}tarballs/${meta[1]}/${v}.tar.gz`, format: 'tgz' } };
       }
       return this.json(res, { name, namespace, latest: [...versions.keys()].pop(), versions: out });
     }

@@ -8,6 +8,7 @@ import { addPackage, type AddSource } from '../../packages/add-package.js';
 import { installPackages } from '../../packages/install.js';
 import { loadProject } from '../../project/load-project.js';
 import { TemplateEngine } from '../../template/engine.js';
+import { DBT_FOLLOWED_VERSION } from '../../version.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { projectFileVar } from '../session.js';
@@ -41,6 +42,8 @@ export async function depsCommand(opts: GlobalOptions & DepsOptions, io: Io): Pr
     render,
     vendorDirs,
     upgrade: opts.upgrade,
+    // dbt skips hub versions made for another dbt version, unless --no-version-check
+    dbtVersion: opts.versionCheck === false ? null : DBT_FOLLOWED_VERSION,
     warn: (w) => reporter.kilnError(w, 'warn'),
   });
   if (!result.file) {

@@ -123,6 +123,24 @@ describe('kiln deps from the hub', () => {
     expect(changed.stdout).toContain('Installed utils 1.2.0 into dbt_packages/utils: downloaded acme/utils 1.2.0 from the hub');
   });
 
+  it("skips versions made for another dbt version, as dbt does, unless --no-version-check", async () => {
+    process.env.DBT_PACKAGE_HUB_URL = hub.url;
+    hub.publish('acme/modern', '1.0.0', { requireDbtVersion: ['>=1.3.0', '<2.0.0'] });
+    hub.publish('acme/modern', '2.0.0', { requireDbtVersion: ['>=2.0.0'] });
+    const root = testdir(app('packages:\n  - package: acme/modern\n    version: ">=1.0.0"\n'));
+    const dir = path.join(root, 'app');
+    const r = await kiln(['deps'], dir);
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout).toContain('Installed modern 1.0.0');
+    const any = await kiln(['deps', '--upgrade', '--no-version-check'], dir);
+    expect(any.code, any.output).toBe(0);
+    expect(any.stdout).toContain('Installed modern 2.0.0');
+    fs.writeFileSync(path.join(dir, 'packages.yml'), 'packages:\n  - package: acme/modern\n    version: ">=2.0.0"\n');
+    const none = await kiln(['deps'], dir);
+    expect(none.code).toBe(2);
+    expect(none.output).toMatch(/KLN707\] No version of hub package acme\/modern satisfies '>=2\.0\.0' .*\(and 1 version that requires a dbt other than 1\.11\.\d+\)/);
+  });
+
   it('installs prereleases only when asked', async () => {
     process.env.DBT_PACKAGE_HUB_URL = hub.url;
     const root = testdir(app('packages:\n  - package: acme/utils\n    version: [">=1.2.1", "<1.3.0"]\n    install_prerelease: true\n'));
