@@ -25,6 +25,8 @@ export interface HubVersion {
 export interface HubPackage {
   readonly name: string;
   readonly versions: ReadonlyMap<string, HubVersion>;
+  /** The package's new `org/name` when the hub says it moved (e.g. fishtown-analytics/ → dbt-labs/). */
+  readonly movedTo: string | null;
 }
 
 const HINT = 'Check the network connection, or set DBT_PACKAGE_HUB_URL to a reachable hub (a mirror). Offline, vendor the package: copy it into dbt_packages/<name>/ or a folder named by KILN_PACKAGES_DIR.';
@@ -84,7 +86,12 @@ export class HubClient {
       const requireDbtVersion = (Array.isArray(req) ? req : req === undefined || req === null || req === '' ? [] : [req]).map(String);
       versions.set(version, { version, packages, tarball, requireDbtVersion });
     }
-    return { name, versions };
+    let movedTo: string | null = null;
+    if (body.redirectnamespace || body.redirectname) {
+      const [org, short] = name.split('/');
+      movedTo = `${String(body.redirectnamespace || body.namespace || org)}/${String(body.redirectname || body.name || short)}`;
+    }
+    return { name, versions, movedTo };
   }
 }
 

@@ -237,6 +237,7 @@ interface HubWant {
   prerelease: boolean;
   /** The version whose dependencies were followed. */
   followed: string | null;
+  warnedMove?: boolean;
 }
 
 function hubSpec(s: PackageSpec): s is PackageSpec & { kind: 'hub' } {
@@ -346,6 +347,10 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
     const index = await hub.names(loc);
     if (!index.has(name)) throw unknownPackage(name, hub.baseUrl, loc);
     const pkg = await hub.package(name, loc);
+    if (pkg.movedTo && pkg.movedTo !== name && !w.warnedMove) {
+      w.warnedMove = true;
+      o.warn?.(new KilnError(Codes.PACKAGES_INVALID, `Hub package ${name} has moved to ${pkg.movedTo}`, { loc, hint: `Write \`package: ${pkg.movedTo}\` in packages.yml (the old name may stop working).` }));
+    }
     const reduced = reduceRequirements(w.reqs);
     if (!reduced.ok && reduced.kind === 'invalid') {
       throw new KilnError(Codes.PACKAGES_INVALID, `Version requirement '${reduced.req.text}' of hub package ${name} (${reduced.req.from}) is not a version range`, { loc, hint: 'Write versions like "1.1.1", ">=1.0.0" or "<2.0.0"; a range is a list: [">=1.0.0", "<2.0.0"].' });

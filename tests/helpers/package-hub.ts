@@ -49,6 +49,8 @@ export class TestHub {
   /** Extra routes: path → body (Buffer) or HTTP status (number). */
   readonly routes = new Map<string, Buffer | number>();
   private readonly packages = new Map<string, Map<string, HubRelease>>();
+  /** Packages the hub says have moved: old `org/name` → new. */
+  readonly moved = new Map<string, string>();
   private server: http.Server | null = null;
   url = '';
 
@@ -90,7 +92,9 @@ export class TestHub {
       for (const [v, rel] of versions) {
         out[v] = { id: `${meta[1]}/${v}`, name, version: v, packages: rel.packages ?? [], works_with: [], require_dbt_version: rel.requireDbtVersion ?? [], downloads: { tarball: `${this.url}tarballs/${meta[1]}/${v}.tar.gz`, format: 'tgz' } };
       }
-      return this.json(res, { name, namespace, latest: [...versions.keys()].pop(), versions: out });
+      const to = this.moved.get(meta[1])?.split('/');
+      const redirect = to ? { redirectnamespace: to[0], redirectname: to[1] } : {};
+      return this.json(res, { name, namespace, latest: [...versions.keys()].pop(), versions: out, ...redirect });
     }
     const tb = /^\/tarballs\/([^/]+\/[^/]+)\/(.+)\.tar\.gz$/.exec(url);
     const rel = tb ? this.packages.get(tb[1])?.get(tb[2]) : undefined;

@@ -141,6 +141,17 @@ describe('kiln deps from the hub', () => {
     expect(none.output).toMatch(/KLN707\] No version of hub package acme\/modern satisfies '>=2\.0\.0' .*\(and 1 version that requires a dbt other than 1\.11\.\d+\)/);
   });
 
+  it('warns about a hub package that has moved, and installs it', async () => {
+    process.env.DBT_PACKAGE_HUB_URL = hub.url;
+    hub.publish('oldorg/utils', '1.0.0', utilsRelease('1.0.0'));
+    hub.moved.set('oldorg/utils', 'acme/utils');
+    const root = testdir(app('packages:\n  - package: oldorg/utils\n    version: "1.0.0"\n'));
+    const r = await kiln(['deps'], path.join(root, 'app'));
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/warning\[KLN701\] Hub package oldorg\/utils has moved to acme\/utils/);
+    expect(r.stdout).toContain('Installed utils 1.0.0');
+  });
+
   it('installs prereleases only when asked', async () => {
     process.env.DBT_PACKAGE_HUB_URL = hub.url;
     const root = testdir(app('packages:\n  - package: acme/utils\n    version: [">=1.2.1", "<1.3.0"]\n    install_prerelease: true\n'));
