@@ -1,7 +1,7 @@
 // `kiln deps`: put every resolved package into the install folder (packages-install-path,
-// default dbt_packages/) under its project name, drop what no longer belongs there, and
-// write package-lock.yml like dbt (the packages pinned, with their names, and a hash of the
-// list); while that hash matches packages.yml, install what the lock lists instead.
+// default dbt_packages/) under its project name (a tarball: its entry's name), drop what no
+// longer belongs there, and write package-lock.yml like dbt (the packages pinned, with their
+// names, and a hash of packages.yml); while that hash matches, install what the lock lists.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Codes, KilnError } from '../errors.js';
