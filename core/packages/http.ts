@@ -50,6 +50,15 @@ function proxyNote(env: NodeJS.ProcessEnv = process.env): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function httpGet(url: string, o: GetOptions): Promise<Buffer> {
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = '';
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new KilnError(Codes.PACKAGE_DOWNLOAD_FAILED, `Cannot download ${o.what}: '${url}' is not an http(s) URL`, { loc: o.loc, hint: 'Write the full URL, e.g. https://codeload.github.com/org/repo/tar.gz/v1.0.0 (a DBT_PACKAGE_HUB_URL too).' });
+  }
   const timeoutMs = o.timeoutMs ?? requestTimeoutMs();
   const attempts = Math.max(1, o.attempts ?? 3);
   let last: KilnError | null = null;

@@ -299,6 +299,10 @@ describe('kiln deps failures', () => {
     }
   });
 
+  it('says a tarball URL that is no http(s) URL is one', async () => {
+    await fails('packages:\n  - tarball: files/x.tar.gz\n    name: x\n', /error\[KLN708\] Cannot download tarball package files\/x\.tar\.gz: 'files\/x\.tar\.gz' is not an http\(s\) URL/);
+  });
+
   it('refuses a tarball name that would install outside dbt_packages/', async () => {
     hub.routes.set('/files/x.tar.gz', await tarGz({ 'dbt_project.yml': 'name: x\n' }));
     await fails(`packages:\n  - tarball: ${hub.url}files/x.tar.gz\n    name: ../../outside\n`, /error\[KLN701\] Tarball package name '\.\.\/\.\.\/outside' is not a folder name/);
