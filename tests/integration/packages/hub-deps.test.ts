@@ -2,7 +2,7 @@
 // git repositories reached by file:// URLs: hub version ranges (the project's and those of the
 // packages depending on each other), tarballs, remote git at a tag or a commit, package-lock.yml
 // followed while it matches and --upgrade, --add-package, and every failure as a KLN error.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -230,6 +230,37 @@ describe('kiln deps from git URLs', () => {
     expect(head.stdout).toContain('Installed remote_pkg 2.0.0');
     expect(head.output).toMatch(/warning\[KLN701\] git package .* is not pinned/);
     expect(lockOf(dir).packages[0].revision).toBe(git(work, 'rev-parse', 'HEAD'));
+  });
+
+  it('clones over the git protocol (git daemon): a tag shallow, a full commit fetched alone', async () => {
+    const root = testdir({ ...app(''), 'work/dbt_project.yml': "name: daemon_pkg\nversion: '1.0.0'\n" });
+    const work = path.join(root, 'work');
+    git(work, 'init', '-q');
+    git(work, 'add', '.');
+    git(work, 'commit', '-qm', 'v1');
+    git(work, 'tag', 'v1.0.0');
+    const v1 = git(work, 'rev-parse', 'HEAD');
+    fs.writeFileSync(path.join(work, 'dbt_project.yml'), "name: daemon_pkg\nversion: '2.0.0'\n");
+    git(work, 'commit', '-qam', 'v2');
+    git(root, 'clone', '-q', '--bare', work, 'served/pkg.git');
+    const port = await closedPort();
+    const daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${path.join(root, 'served')}`, '--listen=127.0.0.1', `--port=${port}`, path.join(root, 'served')], { stdio: 'ignore' });
+    try {
+      const url = `git://127.0.0.1:${port}/pkg.git`;
+      for (let i = 0; i < 50 && spawnSync('git', ['ls-remote', url]).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+      const dir = path.join(root, 'app');
+      fs.writeFileSync(path.join(dir, 'packages.yml'), `packages:\n  - git: "${url}"\n    revision: v1.0.0\n`);
+      const r = await kiln(['deps'], dir);
+      expect(r.code, r.output).toBe(0);
+      expect(r.stdout).toContain(`Installed daemon_pkg 1.0.0 into dbt_packages/daemon_pkg: cloned from ${url} at v1.0.0`);
+      expect(lockOf(dir).packages[0].revision).toBe(v1);
+      fs.writeFileSync(path.join(dir, 'packages.yml'), `packages:\n  - git: "${url}"\n    revision: ${v1}\n`);
+      const bySha = await kiln(['deps'], dir);
+      expect(bySha.code, bySha.output).toBe(0);
+      expect(bySha.stdout).toContain('Installed daemon_pkg 1.0.0');
+    } finally {
+      daemon.kill();
+    }
   });
 
   it('reports a clone that fails with git\'s own message', async () => {
