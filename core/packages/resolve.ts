@@ -389,6 +389,9 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
     // cycle of moving picks would otherwise not end).
     for (let round = 0; round < 20; round++) {
       let moved = false;
+      // the hub's answers for every package at once (one round trip, not one per package); pick reports failures
+      const firstLoc = wants.values().next().value?.first.loc;
+      await Promise.allSettled([hub.names(firstLoc), ...[...wants].map(([name, w]) => hub.package(name, w.first.loc))]);
       for (const [name, w] of [...wants]) {
         let v: HubVersion;
         try {
