@@ -189,6 +189,7 @@ Examples:
 
   addProjectOptions(program.command('deps').description('install the packages of packages.yml into dbt_packages/ (hub packages, git repositories, tarballs, local folders and vendored copies), following package-lock.yml while it matches'))
     .option('--upgrade', 'resolve every package again (newest versions the ranges allow) even when package-lock.yml matches packages.yml')
+    .option('--lock', 'only write package-lock.yml (resolving packages.yml when the lock does not match it); install nothing')
     .option('--add-package <package>', "add a package to packages.yml first, then install: 'dbt-labs/dbt_utils@1.1.1' (hub), a git URL@revision, or a local path")
     .option('--source <source>', 'with --add-package: hub (the default), git or local')
     .action(action('deps', (o) => import('./commands/deps.js').then((m) => m.depsCommand(o as GlobalOptions & DepsOptions, io))));

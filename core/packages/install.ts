@@ -22,6 +22,8 @@ export interface InstallOptions {
   readonly warn?: (e: KilnError) => void;
   /** Resolve again even when package-lock.yml matches packages.yml (`--upgrade`). */
   readonly upgrade?: boolean;
+  /** Only write package-lock.yml (resolving when it does not match); install nothing (`--lock`). */
+  readonly lockOnly?: boolean;
   readonly hub?: HubClient;
   /** See ResolveOptions.dbtVersion. */
   readonly dbtVersion?: string | null;
@@ -96,6 +98,14 @@ export async function installPackages(o: InstallOptions): Promise<InstallResult>
   const ropts = { ...o, installDir, installed: record, lockedNames, hub: o.hub };
   // dbt's rule: the lock is followed while its hash matches packages.yml, unless --upgrade
   const fromLock = !!lock && lock.hash === hash && !o.upgrade;
+  if (o.lockOnly) {
+    // dbt deps --lock: the lock is (re)written when it no longer matches; the install folder is left alone
+    if (fromLock || !file.file) return { file: file.file, installed: [], removed: [], fromLock };
+    const resolved = await resolvePackages(file.packages, ropts);
+    for (const p of resolved) if (p.cleanup) fs.rmSync(p.cleanup, { recursive: true, force: true });
+    writeLockFile(o.projectDir, resolved.map((p) => p.lock), hash);
+    return { file: file.file, installed: resolved, removed: [], fromLock };
+  }
   const resolved = fromLock && lock ? await resolveLocked(lock.packages, ropts) : await resolvePackages(file.packages, ropts);
   const kept: Record<string, unknown> = {};
   try {

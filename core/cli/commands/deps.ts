@@ -15,6 +15,7 @@ import { projectFileVar } from '../session.js';
 
 export interface DepsOptions {
   upgrade?: boolean;
+  lock?: boolean;
   addPackage?: string;
   source?: string;
 }
@@ -42,12 +43,17 @@ export async function depsCommand(opts: GlobalOptions & DepsOptions, io: Io): Pr
     render,
     vendorDirs,
     upgrade: opts.upgrade,
+    lockOnly: opts.lock,
     // dbt skips hub versions made for another dbt version, unless --no-version-check
     dbtVersion: opts.versionCheck === false ? null : DBT_FOLLOWED_VERSION,
     warn: (w) => reporter.kilnError(w, 'warn'),
   });
   if (!result.file) {
     reporter.info('No packages to install: the project has no packages.yml or dependencies.yml with packages.');
+    return ExitCode.OK;
+  }
+  if (opts.lock) {
+    reporter.info(result.fromLock ? 'package-lock.yml already matches packages.yml: left as it is' : `Wrote package-lock.yml: ${result.installed.map((p) => `${p.name}${p.version ? ` ${p.version}` : ''}`).join(', ') || 'no packages'} (nothing installed)`);
     return ExitCode.OK;
   }
   const where = loaded.project.packagesInstallPath;

@@ -92,6 +92,15 @@ describe('kiln deps from the hub', () => {
       expect(up.stdout).toContain('Installed utils 1.1.0');
       expect(lockOf(dir).packages[0].version).toBe('1.1.0');
 
+      // --lock with --upgrade: the lock is rewritten, nothing installed
+      fs.rmSync(path.join(dir, 'dbt_packages'), { recursive: true });
+      local.publish('acme/utils', '1.1.5', utilsRelease('1.1.5'));
+      const lockOnly = await kiln(['deps', '--lock', '--upgrade'], dir);
+      expect(lockOnly.code, lockOnly.output).toBe(0);
+      expect(lockOnly.stdout).toContain('Wrote package-lock.yml: utils 1.1.5 (nothing installed)');
+      expect(fs.existsSync(path.join(dir, 'dbt_packages'))).toBe(false);
+      expect(lockOf(dir).packages[0].version).toBe('1.1.5');
+
       // packages.yml changed: its hash no longer matches, so it is resolved again
       fs.writeFileSync(path.join(dir, 'packages.yml'), 'packages:\n  - package: acme/utils\n    version: "1.0.0"\n');
       const changed = await kiln(['deps'], dir);
