@@ -317,6 +317,9 @@ export async function resolvePackages(specs: readonly PackageSpec[], o: ResolveO
             continue;
           }
           const from = requiredBy.get(spec) ?? formatLocation(spec.loc);
+          if (!spec.version.length && !requiredBy.has(spec)) {
+            o.warn?.(new KilnError(Codes.PACKAGES_INVALID, `Hub package ${spec.package} has no version: kiln installs its newest release, dbt deps refuses it`, { loc: spec.loc, hint: 'Add `version:` with a range, e.g. [">=1.0.0", "<2.0.0"].' }));
+          }
           const w = wants.get(spec.package);
           const reqs = spec.version.map((text) => ({ text, from }));
           if (w) {

@@ -231,6 +231,10 @@ describe('kiln deps from git URLs', () => {
     expect(bySha.code, bySha.output).toBe(0);
     expect(bySha.stdout).toContain('Installed remote_pkg 1.0.0');
     expect(bySha.output).not.toContain('is not pinned');
+    // the lock matches and the commit is installed: no clone at all
+    const again = await kiln(['deps'], dir);
+    expect(again.code, again.output).toBe(0);
+    expect(again.stdout).toContain('Installed remote_pkg 1.0.0 into dbt_packages/remote_pkg: already installed, unchanged');
 
     // no revision: the default branch's head, with dbt's warning about it
     fs.writeFileSync(path.join(dir, 'packages.yml'), `packages:\n  - git: "${url}"\n    subdirectory: sub\n`);
