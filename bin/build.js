@@ -137,8 +137,8 @@ async function build() {
     platform: 'node',
     target: 'node20',
     bundle: true,
-    // native code, and what only some commands load (the docs bundler, the file watcher)
-    external: ['@duckdb/node-bindings', 'pg-native', 'esbuild', 'chokidar', 'playwright-core'],
+    // native code, and what only some commands load (the docs bundler, the file watcher, deps' archive reader)
+    external: ['@duckdb/node-bindings', 'pg-native', 'esbuild', 'chokidar', 'playwright-core', 'tar'],
     banner: { js: `const __kilnDist = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, '${path.relative(path.dirname(BUNDLE), '.') || '.'}') + '/').href;` },
     plugins: [moduleUrls(), lazySqlDialects(), lazyChildProcess()],
     charset: 'ascii',

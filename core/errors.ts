@@ -166,9 +166,14 @@ export const Codes = {
   // packages
   PACKAGES_INVALID: 'KLN701', // packages.yml / dependencies.yml is malformed
   PACKAGE_NOT_FOUND: 'KLN702', // a local package's folder (or its dbt_project.yml) is missing
-  PACKAGE_OFFLINE: 'KLN703', // a git/hub/tarball package with no local copy: kiln does not download
+  PACKAGE_OFFLINE: 'KLN703', // a package kiln cannot fetch (e.g. an ssh git URL with no git) and no local copy
   PACKAGE_NOT_INSTALLED: 'KLN704', // packages.yml lists packages that `kiln deps` has not installed
   PACKAGE_CONFLICT: 'KLN705', // two packages (or a package and the project) share a name
+  PACKAGE_VERSION_CONFLICT: 'KLN706', // two version requirements on one hub package cannot both hold
+  PACKAGE_NO_VERSION: 'KLN707', // no version of a hub package satisfies its requirements
+  PACKAGE_DOWNLOAD_FAILED: 'KLN708', // the hub or a download URL is unreachable, times out or answers an HTTP error
+  PACKAGE_ARCHIVE_INVALID: 'KLN709', // a downloaded archive is not a .tar.gz holding a dbt project
+  PACKAGE_GIT_FAILED: 'KLN710', // git could not clone or check out a package's repository
   // semantic layer
   SEMANTIC_REF_UNKNOWN: 'KLN801', // a semantic model, metric or saved query names a model, measure, metric or dimension that does not exist
   SEMANTIC_DUPLICATE: 'KLN802', // two semantic models, metrics, saved queries or measures (or two elements of one semantic model) share a name

@@ -14,6 +14,7 @@ import type { LsOptions } from './commands/ls.js';
 import type { RunKind } from './commands/run.js';
 import type { CompileOptions } from './commands/compile.js';
 import type { WatchOptions } from './commands/watch.js';
+import type { DepsOptions } from './commands/deps.js';
 import { secretValues } from '../template/env-reads.js';
 import { consoleSinks, type ConsoleSinks } from './console-sink.js';
 import { fileSystemError } from './fs-errors.js';
@@ -186,9 +187,12 @@ Examples:
     action('clean', (o) => import('./commands/clean.js').then((m) => m.cleanCommand(o, io))),
   );
 
-  addProjectOptions(program.command('deps').description('install the packages of packages.yml into dbt_packages/ (local folders, local git repositories and vendored copies; no network)')).action(
-    action('deps', (o) => import('./commands/deps.js').then((m) => m.depsCommand(o, io))),
-  );
+  addProjectOptions(program.command('deps').description('install the packages of packages.yml into dbt_packages/ (hub packages, git repositories, tarballs, local folders and vendored copies), following package-lock.yml while it matches'))
+    .option('--upgrade', 'resolve every package again (newest versions the ranges allow) even when package-lock.yml matches packages.yml')
+    .option('--lock', 'only write package-lock.yml (resolving packages.yml when the lock does not match it); install nothing')
+    .option('--add-package <package>', "add a package to packages.yml first, then install: 'dbt-labs/dbt_utils@1.1.1' (hub), a git URL@revision, or a local path")
+    .option('--source <source>', 'with --add-package: hub (the default), git or local')
+    .action(action('deps', (o) => import('./commands/deps.js').then((m) => m.depsCommand(o as GlobalOptions & DepsOptions, io))));
   addProjectOptions(program.command('run-operation').argument('<macro>', 'the macro to call (package.macro for a package\'s)').description('call a macro against the warehouse, with --args as its keyword arguments'))
     .option('--args <yaml>', "the macro's keyword arguments as a YAML mapping: '{table: orders}'")
     .action(action('run-operation', (o, args) => import('./commands/run-operation.js').then((m) => m.runOperationCommand(args[0], o as RunOperationOptions, io))));

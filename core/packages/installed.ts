@@ -94,7 +94,8 @@ function checkAllInstalled(o: LoadPackagesOptions, installed: readonly LoadedPac
     problems.capture(e);
     return;
   }
-  const names = new Set(installed.map((p) => p.name));
+  // a package is known by its project name and by its folder (dbt installs tarballs under the entry's `name`)
+  const names = new Set(installed.flatMap((p) => [p.name, path.basename(p.root)]));
   const locked = lockedNames(o.projectDir);
   const missing: string[] = [];
   for (const s of specs) {

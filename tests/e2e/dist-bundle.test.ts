@@ -17,6 +17,8 @@ interface BundleRun {
   readonly output: string;
   /** Whether the process loaded node:child_process (only `kiln deps` and `docs serve` need it). */
   readonly childProcess: boolean;
+  /** Whether it loaded the `tar` package (only `kiln deps` needs it). */
+  readonly tar: boolean;
 }
 
 /** Runs `kiln <args>` in `cwd` through the bundle in `out`; what the process printed of itself. */
@@ -29,7 +31,9 @@ function runBundle(out: string, args: readonly string[], cwd: string, cacheKey =
     const code = await loaded.exports.main(${JSON.stringify(args)}, io);
     loaded.saveCache();
     const childProcess = process.moduleLoadList.includes('NativeModule child_process');
-    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output, childProcess }));
+    const { createRequire } = await import('node:module');
+    const tar = Object.keys(createRequire(import.meta.url).cache).some((k) => /[\\\\/]node_modules[\\\\/]tar[\\\\/]/.test(k));
+    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output, childProcess, tar }));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   expect(r.status, r.stderr).toBe(0);
@@ -56,6 +60,8 @@ describe('the one-file CLI', () => {
     // no import() left to run: the bundle runs in a vm.Script, which refuses it ("A dynamic import
     // callback was not specified"); what is outside the bundle is loaded with require()
     expect(bundle).not.toMatch(/\bimport\("/);
+    // tar (package archives) stays outside: only kiln deps requires it
+    expect(bundle).toMatch(/require\("tar"\)/);
     // ASCII, which bin/bundle-loader.js reads as Latin-1
     expect(/[^\x00-\x7f]/.test(bundle)).toBe(false);
 
@@ -66,6 +72,7 @@ describe('the one-file CLI', () => {
     expect(first.code, first.output).toBe(0);
     expect(first.cacheUsed).toBe(false);
     expect(first.childProcess).toBe(false);
+    expect(first.tar).toBe(false);
     expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.b1.test.v8cache'))).toHaveLength(1);
     const compiled = fs.readFileSync(compiledFile, 'utf8');
 
@@ -76,6 +83,16 @@ describe('the one-file CLI', () => {
     const io = { stdout: (t: string) => void (output += t), stderr: (t: string) => void (output += t), cwd: dir, isTTY: false, onInterrupt: () => () => undefined };
     expect(await main(['compile'], io), output).toBe(0);
     expect(fs.readFileSync(compiledFile, 'utf8')).toBe(compiled);
+
+    // kiln deps finds tar beside the bundle
+    fs.mkdirSync(path.join(dir, 'shared'));
+    fs.writeFileSync(path.join(dir, 'shared', 'dbt_project.yml'), 'name: shared\n');
+    fs.writeFileSync(path.join(dir, 'packages.yml'), 'packages:\n  - local: shared\n');
+    const deps = runBundle(out, ['deps'], dir, 'deps');
+    expect(deps.code, deps.output).toBe(0);
+    expect(deps.tar).toBe(true);
+    fs.rmSync(path.join(dir, 'packages.yml'));
+    fs.rmSync(path.join(dir, 'dbt_packages'), { recursive: true });
 
     // the seeds' reading is remembered under the same code fingerprint whichever runs
     const second = runBundle(out, ['seed'], dir);

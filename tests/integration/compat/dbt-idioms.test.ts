@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
 import { queryDuckDb } from '../../helpers/duckdb-query.js';
 import { testdir } from '../../helpers/testdir.js';
+import { TestHub } from '../../helpers/package-hub.js';
 
 const PROFILE = `p:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: main\n      threads: 2\n`;
 
@@ -111,12 +112,19 @@ describe('dbt idioms from real projects', () => {
       'profiles.yml': PROFILE,
       'packages.yml': 'packages:\n  - package: acme/first_pkg\n    version: 1.0.0\n  - package: acme/second_pkg\n    version: 2.0.0\n',
     });
-    const r = await kiln(['deps'], dir);
-    expect(r.code).toBe(2);
-    expect(r.output).toMatch(/KLN703\] Cannot install hub package acme\/first_pkg/);
-    expect(r.output).toMatch(/KLN703\] Cannot install hub package acme\/second_pkg/);
-    expect(r.output).toContain('packages.yml:4:5');
-    expect(r.output).not.toMatch(/\n\s+at /); // no stack trace
+    const hub = await new TestHub().start();
+    process.env.DBT_PACKAGE_HUB_URL = hub.url;
+    try {
+      const r = await kiln(['deps'], dir);
+      expect(r.code).toBe(2);
+      expect(r.output).toMatch(/KLN702\] Hub package acme\/first_pkg does not exist/);
+      expect(r.output).toMatch(/KLN702\] Hub package acme\/second_pkg does not exist/);
+      expect(r.output).toContain('packages.yml:4:5');
+      expect(r.output).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      delete process.env.DBT_PACKAGE_HUB_URL;
+      await hub.close();
+    }
   });
 
   it('a config() call written with trailing commas (post_hook list over several lines) builds', async () => {

@@ -1,11 +1,12 @@
 // `kiln deps` without the network: local packages (and theirs), git repositories on local
 // paths, vendored copies of hub/git packages, KILN_PACKAGES_DIR, and the errors for everything
-// it cannot install, each with the file, line and what to do.
+// it cannot install, each with the file, line and what to do. (hub-deps.test.ts: the network.)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kiln } from '../../helpers/cli.js';
+import { closedPort } from '../../helpers/package-hub.js';
 import { testdir } from '../../helpers/testdir.js';
 
 const PROFILE = 'app:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: app.duckdb, schema: main}\n';
@@ -23,6 +24,7 @@ const app = (packagesYml: string, model = 'select 1 as id') => ({
 
 afterEach(() => {
   delete process.env.KILN_PACKAGES_DIR;
+  delete process.env.DBT_PACKAGE_HUB_URL;
 });
 
 describe('kiln deps', () => {
@@ -45,14 +47,16 @@ describe('kiln deps', () => {
     expect(fs.readFileSync(path.join(dir, 'target/compiled/app/models/m.sql'), 'utf8')).toBe("select 'hello from beta' as a, 'hello from alpha' as b");
   });
 
-  it('says it is offline and how to vendor a hub package, then uses a vendored copy', async () => {
+  it('says the hub is unreachable and how to vendor a hub package, then uses a vendored copy', async () => {
     const root = testdir(app('packages:\n  - package: acme/acme_utils\n    version: [">=1.0.0", "<2.0.0"]\n'));
     const dir = path.join(root, 'app');
+    const port = await closedPort();
+    process.env.DBT_PACKAGE_HUB_URL = `http://127.0.0.1:${port}/`;
     const r = await kiln(['deps'], dir);
     expect(r.code).toBe(2);
-    expect(r.output).toContain('error[KLN703] Cannot install hub package acme/acme_utils (>=1.0.0, <2.0.0): this machine is offline and there is no local copy of it');
+    expect(r.output).toContain(`error[KLN708] Cannot download the package hub's index from http://127.0.0.1:${port}/api/v1/index.json: connection refused`);
     expect(r.output).toContain('--> packages.yml:2:5');
-    expect(r.output).toMatch(/Vendor the package: copy its folder .* to dbt_packages\/acme_utils\//);
+    expect(r.output).toMatch(/Offline, vendor the package: copy it into dbt_packages\/<name>\/ or a folder named by KILN_PACKAGES_DIR/);
 
     // vendored into dbt_packages/: kept as it is
     fs.mkdirSync(path.join(dir, 'dbt_packages/acme_utils/macros'), { recursive: true });
@@ -63,6 +67,10 @@ describe('kiln deps', () => {
     expect(ok.stdout).toContain('Installed acme_utils 1.4.0 into dbt_packages/acme_utils: already present (vendored)');
     expect(fs.readFileSync(path.join(dir, 'package-lock.yml'), 'utf8')).toContain('package: acme/acme_utils');
     expect((await kiln(['parse'], dir)).code).toBe(0);
+    // still the user's copy once the lock lists it (kiln recorded it as vendored), hub unreachable or not
+    const again = await kiln(['deps', '--upgrade'], dir);
+    expect(again.code, again.output).toBe(0);
+    expect(again.stdout).toContain('Installed acme_utils 1.4.0 into dbt_packages/acme_utils: already present (vendored)');
   });
 
   it('copies git and hub packages from KILN_PACKAGES_DIR and warns about versions out of range', async () => {
