@@ -215,6 +215,7 @@ export interface SourceTable {
   loader: string;
   columns: Record<string, ColumnInfo>;
   meta: Record<string, unknown>;
+  /** dbt's: the source's and table's `tags:` and config tags, sorted, each once; config.tags the same (core/parser/source-tags.ts). */
   tags: string[];
   config: { enabled: boolean; [key: string]: unknown };
   loadedAtField: string | null;

@@ -17,6 +17,7 @@ import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { applyMacroPatches } from './macro-patches.js';
 import { parseExposures } from './exposures.js';
+import { sourceTableTags } from './source-tags.js';
 import { hasSemanticLayer, parseSemanticLayer, TIME_SPINE_COLUMNS } from '../semantic/parse.js';
 import { resolveSemanticLayer } from '../semantic/resolve.js';
 import { yamlLocator } from '../semantic/yaml-at.js';
@@ -286,6 +287,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         const quoting = quotingSettings(src.quoting, t.quoting);
         const sourcePolicy = quotePolicyOf(quoting);
         const inProject = quotePolicyOf(projectQuoting, quoting);
+        const tags = sourceTableTags(src, t);
         const table: SourceTable = {
           uniqueId: id,
           resourceType: 'source',
@@ -303,8 +305,8 @@ export function parseProject(input: ParseInput): ParseOutput {
           loader: src.loader,
           columns: columnsMap(t.columns, (d, at) => describe(d, at ?? t.loc)),
           meta: { ...src.meta, ...t.meta },
-          tags: [...new Set([...src.tags, ...t.tags])],
-          config: { ...config, enabled: config.enabled !== false },
+          tags,
+          config: { ...config, enabled: config.enabled !== false, tags: tags.slice() },
           loadedAtField: t.loadedAtField ?? src.loadedAtField,
           freshness: t.freshness !== undefined ? t.freshness : src.freshness,
           originalFilePath: pf.path,

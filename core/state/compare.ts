@@ -281,13 +281,17 @@ function isEmpty(v: unknown): boolean {
 }
 
 function sameSource(s: SourceTable, j: Json): boolean {
+  // Tags as a set (sameTags): a state manifest from before kiln sorted them lists them as written.
+  const { tags, ...config } = s.config;
+  const { tags: oldTags, ...oldConfig } = (j.config ?? {}) as Json;
   return (
     equivalent(s.schema, j.schema) &&
     equivalent(s.identifier, j.identifier) &&
     equivalent(s.fqn, j.fqn) &&
     equivalent(s.loadedAtField, j.loaded_at_field) &&
     equivalent(s.freshness, j.freshness) &&
-    equivalent(s.config, j.config) &&
+    equivalent(config, oldConfig) &&
+    sameTags(tags, oldTags) &&
     // A quoting change changes how source() writes it (dbt's same_quoting).
     equivalent(s.quoting ?? UNSET_QUOTING, j.quoting ?? UNSET_QUOTING)
   );
