@@ -328,9 +328,13 @@ describe('ready nodes grouped into one round trip', () => {
     const holder = await adminClient(db.database);
     await holder.query('begin');
     await holder.query('lock table public.locked in access exclusive mode');
-    // Grandchildren too: more nodes than three groups hold (chains included), so some never start.
-    const grandchildren = Object.fromEntries(Array.from({ length: ROOTS }, (_, i) => [`g${String(i + 1).padStart(2, '0')}`, `select * from {{ ref('c${String(i + 1).padStart(2, '0')}') }}`]));
-    const dir = project(3, models({ r07: 'select id, label from public.locked', ...grandchildren }));
+    // Five more generations below each child: more nodes than three groups hold (chains included), so some never start.
+    const descendants: Record<string, string> = {};
+    for (let i = 1; i <= ROOTS; i++) {
+      const n = String(i).padStart(2, '0');
+      for (let gen = 1; gen <= 5; gen++) descendants[`g${gen}_${n}`] = `select * from {{ ref('${gen === 1 ? `c${n}` : `g${gen - 1}_${n}`}') }}`;
+    }
+    const dir = project(3, models({ r07: 'select id, label from public.locked', ...descendants }));
     let interrupt: (() => void) | null = null;
     let output = '';
     const t0 = performance.now();
