@@ -350,9 +350,9 @@ export class Runner {
           if (chained.has(id)) {
             // Only a view made without an await may ride behind its parent: anything else could
             // look in the database for a parent not built yet. Left out, it waits for its parents.
+            // Told started once its result is in (below): one whose parent fails never starts.
             const made = firstIn(parentsOf.get(id)!, leftOut) === undefined ? this.prepareGrouped(group[k]) : null;
-            if (made) announce(group[k]);
-            else leftOut.add(id);
+            if (!made) leftOut.add(id);
             prepared.push(made);
             slots.push(null);
             running.push(made ? null : LEFT_OUT);
@@ -434,6 +434,7 @@ export class Runner {
           if (!behindParent || waiting.get(id) === 0) again.push(id);
           continue;
         }
+        if (behindParent) announce(group[k]);
         const stopping = finish(group[k], result);
         if (stopping) await stopping;
       }
