@@ -1,12 +1,14 @@
 // `kiln deps` through a forward proxy (HTTP_PROXY / HTTPS_PROXY / NO_PROXY): the hub answers on
 // a host name that does not resolve (.invalid), which only the test's proxy maps to 127.0.0.1,
 // so an install succeeds only through the proxy. The proxy records what went through it.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { kiln } from '../../helpers/cli.js';
+import { kiln, kilnBin } from '../../helpers/cli.js';
 import { closedPort, TestHub } from '../../helpers/package-hub.js';
 import { testdir } from '../../helpers/testdir.js';
 
@@ -20,19 +22,29 @@ interface Passed {
   readonly auth?: string;
 }
 
-/** A forward proxy on 127.0.0.1: absolute-form GETs forwarded (HUB_HOST → 127.0.0.1), CONNECT refused; optionally Basic credentials required. */
+/** A forward proxy on 127.0.0.1: absolute-form GETs forwarded and CONNECT tunnels opened (HUB_HOST → 127.0.0.1); optionally Basic credentials required. */
 class ForwardProxy {
   readonly passed: Passed[] = [];
   /** `user:password` required as Proxy-Authorization (407 otherwise). */
   credentials: string | null = null;
+  /** Whether CONNECT opens a tunnel (else it is answered 407). */
+  tunnels = false;
   private readonly server = http.createServer((req, res) => this.forward(req, res));
   url = '';
 
   async start(): Promise<this> {
-    this.server.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
       this.passed.push({ method: 'CONNECT', target: req.url ?? '', auth: req.headers['proxy-authorization'] });
-      // no TLS hub here: a tunnel is answered as a proxy without the right credentials would
-      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
+      if (!this.tunnels) return void socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
+      const [host = '', port = '443'] = (req.url ?? '').split(':');
+      const upstream = net.connect(Number(port), host === HUB_HOST ? '127.0.0.1' : host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -94,7 +106,19 @@ afterEach(() => {
   hub.requests.length = 0;
   proxy.passed.length = 0;
   proxy.credentials = null;
+  proxy.tunnels = false;
 });
+
+/** Runs bin/kiln.js as a process without blocking this one (whose servers it talks to). */
+function kilnAsync(args: readonly string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [kilnBin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
 
 /** The hub on the host name only the proxy knows; its tarball URLs use it too. */
 function hubBehindProxy(): void {
@@ -213,4 +237,36 @@ describe('kiln deps through a proxy', () => {
     expect(r.output).not.toContain('hunter22');
     expect(proxy.passed).toEqual([]);
   });
+
+  it('downloads over https through a CONNECT tunnel (a real process trusting the test certificate)', async () => {
+    // a certificate for HUB_HOST, and an https server before the test hub
+    const tls = testdir({});
+    const [key, cert] = [path.join(tls, 'key.pem'), path.join(tls, 'cert.pem')];
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${HUB_HOST}`, '-addext', `subjectAltName=DNS:${HUB_HOST}`], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const front = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+      const up = http.request({ host: '127.0.0.1', port: hubPort, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+    try {
+      const tlsPort = (front.address() as AddressInfo).port;
+      hub.url = `https://${HUB_HOST}:${tlsPort}/`;
+      proxy.tunnels = true;
+      proxy.credentials = 'kiln:tunnel-pw';
+      const dir = path.join(testdir(app()), 'app');
+      const r = await kilnAsync(['deps'], dir, { HTTPS_PROXY: proxy.url.replace('http://', 'http://kiln:tunnel-pw@'), DBT_PACKAGE_HUB_URL: hub.url, NODE_EXTRA_CA_CERTS: cert });
+      expect(r.code, r.output).toBe(0);
+      expect(fs.existsSync(path.join(dir, 'dbt_packages/utils/macros/u.sql'))).toBe(true);
+      expect(proxy.passed.length).toBeGreaterThan(0);
+      expect(proxy.passed.every((p) => p.method === 'CONNECT' && p.target === `${HUB_HOST}:${tlsPort}` && p.auth === `Basic ${Buffer.from('kiln:tunnel-pw').toString('base64')}`)).toBe(true);
+      expect(hub.requests).toEqual(['/api/v1/index.json', '/api/v1/acme/utils.json', '/tarballs/acme/utils/1.0.0.tar.gz']);
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((r) => front.close(() => r()));
+    }
+  }, 60_000);
 });
