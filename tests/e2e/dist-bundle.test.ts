@@ -19,6 +19,8 @@ interface BundleRun {
   readonly childProcess: boolean;
   /** Whether it loaded the `tar` package (only `kiln deps` needs it). */
   readonly tar: boolean;
+  /** Whether it loaded the `undici` package (only `kiln deps` through a proxy needs it). */
+  readonly undici: boolean;
 }
 
 /** Runs `kiln <args>` in `cwd` through the bundle in `out`; what the process printed of itself. */
@@ -32,8 +34,10 @@ function runBundle(out: string, args: readonly string[], cwd: string, cacheKey =
     loaded.saveCache();
     const childProcess = process.moduleLoadList.includes('NativeModule child_process');
     const { createRequire } = await import('node:module');
-    const tar = Object.keys(createRequire(import.meta.url).cache).some((k) => /[\\\\/]node_modules[\\\\/]tar[\\\\/]/.test(k));
-    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output, childProcess, tar }));
+    const loadedFiles = Object.keys(createRequire(import.meta.url).cache);
+    const tar = loadedFiles.some((k) => /[\\\\/]node_modules[\\\\/]tar[\\\\/]/.test(k));
+    const undici = loadedFiles.some((k) => /[\\\\/]node_modules[\\\\/]undici[\\\\/]/.test(k));
+    console.log(JSON.stringify({ cacheUsed: loaded.cacheUsed, code, output, childProcess, tar, undici }));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
   expect(r.status, r.stderr).toBe(0);
@@ -62,6 +66,8 @@ describe('the one-file CLI', () => {
     expect(bundle).not.toMatch(/\bimport\("/);
     // tar (package archives) stays outside: only kiln deps requires it
     expect(bundle).toMatch(/require\("tar"\)/);
+    // undici (downloads through a proxy) too: required by kiln deps only when a proxy is set
+    expect(bundle).not.toMatch(/Http1ProxyWrapper|EnvHttpProxyAgent/);
     // ASCII, which bin/bundle-loader.js reads as Latin-1
     expect(/[^\x00-\x7f]/.test(bundle)).toBe(false);
 
@@ -73,6 +79,7 @@ describe('the one-file CLI', () => {
     expect(first.cacheUsed).toBe(false);
     expect(first.childProcess).toBe(false);
     expect(first.tar).toBe(false);
+    expect(first.undici).toBe(false);
     expect(fs.readdirSync(path.dirname(path.join(out, BUNDLE))).filter((f) => f.endsWith('.b1.test.v8cache'))).toHaveLength(1);
     const compiled = fs.readFileSync(compiledFile, 'utf8');
 
@@ -91,6 +98,15 @@ describe('the one-file CLI', () => {
     const deps = runBundle(out, ['deps'], dir, 'deps');
     expect(deps.code, deps.output).toBe(0);
     expect(deps.tar).toBe(true);
+    expect(deps.undici).toBe(false);
+
+    // through a proxy, undici is found beside the bundle (a port nothing listens on: the proxy is named in the error)
+    fs.writeFileSync(path.join(dir, 'packages.yml'), 'packages:\n  - package: acme/utils\n    version: "1.0.0"\n');
+    const proxied = runBundle(out, ['deps'], dir, 'deps', { HTTP_PROXY: 'http://kiln:hunter22@127.0.0.1:9', http_proxy: '', no_proxy: '', DBT_PACKAGE_HUB_URL: 'http://hub.kiln-test.invalid/' });
+    expect(proxied.code).toBe(2);
+    expect(proxied.undici).toBe(true);
+    expect(proxied.output).toContain('through the proxy http://kiln:***@127.0.0.1:9: connection refused');
+    expect(proxied.output).not.toContain('hunter22');
     fs.rmSync(path.join(dir, 'packages.yml'));
     fs.rmSync(path.join(dir, 'dbt_packages'), { recursive: true });
 
