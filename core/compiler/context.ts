@@ -332,8 +332,10 @@ export function yamlContext(deps: ContextDeps, profileName: string, file: string
 
 function refFromArgs(positional: unknown[], kwargs: Record<string, unknown>, loc: SourceLocation): RefCall {
   const version = (kwargs.version ?? kwargs.v) as string | number | undefined;
-  if (positional.length === 1) return { name: String(positional[0]), version };
-  if (positional.length === 2) return { package: String(positional[0]), name: String(positional[1]), version };
+  // No `version` key unless given: a key holding undefined costs the parse cache a rebuilt object
+  // per ref when it reads the call back (JSON has no undefined: parse-cache.ts putHoles).
+  if (positional.length === 1) return version === undefined ? { name: String(positional[0]) } : { name: String(positional[0]), version };
+  if (positional.length === 2) return version === undefined ? { package: String(positional[0]), name: String(positional[1]) } : { package: String(positional[0]), name: String(positional[1]), version };
   throw new KilnError(Codes.JINJA_RENDER, `ref() takes one or two arguments (optional package, model name), got ${positional.length}`, {
     loc,
     hint: "Write {{ ref('model_name') }} or {{ ref('package', 'model_name') }}.",
