@@ -44,6 +44,8 @@ export interface ColumnInfo {
   loc?: SourceLocation;
   /** The doc blocks its description shows (`{{ doc('x') }}`): manifest.json's doc_blocks. Absent when none. */
   docBlocks?: string[];
+  /** `quote:` as written (source columns' manifest.json; absent or null when not given). */
+  quote?: boolean | null;
 }
 
 export type ConstraintType = 'not_null' | 'unique' | 'primary_key' | 'foreign_key' | 'check' | 'custom';

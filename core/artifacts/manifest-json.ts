@@ -1002,7 +1002,7 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect, roots?: PackageR
 function sourceColumnsJson(columns: Record<string, ColumnInfo>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const c of Object.values(columns)) {
-    out[c.name] = { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null, doc_blocks: c.docBlocks ?? [] };
+    out[c.name] = { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: c.quote ?? null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null, doc_blocks: c.docBlocks ?? [] };
   }
   return out;
 }

@@ -288,7 +288,7 @@ export function parseProject(input: ParseInput): ParseOutput {
         const sourcePolicy = quotePolicyOf(quoting);
         const inProject = quotePolicyOf(projectQuoting, quoting);
         const tags = sourceTableTags(src, t);
-        const settled = settleSourceConfig(src, t, tree, tags);
+        const settled = settleSourceConfig(src, t, tree, unrenderedTreeConfig(loaded.project.unrenderedTrees?.sources, [projectName, src.name, t.name]), tags);
         const blocks = docBlocks(t.description);
         const table: SourceTable = {
           uniqueId: id,
@@ -990,6 +990,7 @@ function columnsMap(
     // (set only where a description shows doc blocks: most columns never get the property)
     const blocks = docBlocks?.(c.description);
     if (blocks) out[c.name]!.docBlocks = blocks;
+    if (c.quote !== undefined && c.quote !== null) out[c.name]!.quote = c.quote;
   }
   return out;
 }

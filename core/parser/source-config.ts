@@ -11,8 +11,9 @@
 //   `source_meta` only the source's two. Tags: source-tags.ts.
 // - `config`: enabled, event_time, freshness, loaded_at_field, loaded_at_query, meta, tags,
 //   static_analysis, in that order, every key present.
-// - `unrendered_config`: the YAML's tags and meta (no dbt_project.yml meta), freshness when any
-//   level sets one (dbt_project.yml's as written), loaded_at_field, event_time when set, loaded_at_query.
+// - `unrendered_config`: the configs dbt_project.yml (as written), the source's and the table's
+//   `config:` set, then over them freshness (when the YAML gives one), loaded_at_field,
+//   loaded_at_query, the YAML's meta (no dbt_project.yml meta) and the tags.
 import { mergeConfigs } from '../project/config-tree.js';
 import type { SourceDecl, SourceTableDecl } from '../project/properties-types.js';
 
@@ -32,8 +33,11 @@ const OWN_KEYS = new Set(['enabled', 'event_time', 'freshness', 'loaded_at_field
 
 const NO_THRESHOLD = Object.freeze({ count: null, period: null });
 
-/** @param tree dbt_project.yml's `sources:` configs for the table */
-export function settleSourceConfig(src: SourceDecl, t: SourceTableDecl, tree: Readonly<Record<string, unknown>>, tags: readonly string[]): SourceSettled {
+/**
+ * @param tree dbt_project.yml's `sources:` configs for the table
+ * @param treeAsWritten the same before rendering, each level's keys replacing the level above's (unrendered-config.ts)
+ */
+export function settleSourceConfig(src: SourceDecl, t: SourceTableDecl, tree: Readonly<Record<string, unknown>>, treeAsWritten: Readonly<Record<string, unknown>>, tags: readonly string[]): SourceSettled {
   const merged = mergeConfigs(mergeConfigs(tree, src.config), t.config);
   const projectMeta = recordOr(tree.meta);
   const projectFreshness = tree.freshness;
@@ -43,7 +47,9 @@ export function settleSourceConfig(src: SourceDecl, t: SourceTableDecl, tree: Re
   const yamlFreshness = mergeFreshness(src.freshness, t.freshness);
   const freshness = yamlFreshness !== undefined ? yamlFreshness : projectFreshness !== undefined ? fullFreshness(projectFreshness) : fullFreshness(undefined);
   const loadedAtField = t.loadedAtField ?? src.loadedAtField;
-  const loadedAtQuery = stringOr(t.extra.loaded_at_query) ?? stringOr(t.config.loaded_at_query) ?? stringOr(src.extra.loaded_at_query) ?? stringOr(src.config.loaded_at_query) ?? null;
+  const tableQuery = stringOr(t.extra.loaded_at_query) ?? stringOr(t.config.loaded_at_query);
+  // A table's own loaded_at_field sets the source's loaded_at_query aside (not the other way round).
+  const loadedAtQuery = tableQuery ?? (t.loadedAtField ? null : (stringOr(src.extra.loaded_at_query) ?? stringOr(src.config.loaded_at_query) ?? null));
   const eventTime = merged.event_time ?? null;
   const config: { enabled: boolean; [key: string]: unknown } = {
     enabled: merged.enabled !== false,
@@ -56,12 +62,14 @@ export function settleSourceConfig(src: SourceDecl, t: SourceTableDecl, tree: Re
     static_analysis: merged.static_analysis ?? null,
   };
   for (const k of Object.keys(merged)) if (!OWN_KEYS.has(k) && merged[k] !== undefined) config[k] = merged[k];
-  const unrenderedConfig: Record<string, unknown> = { tags: tags.slice(), meta: yamlMeta };
+  // Keys in dbt's order: where dbt_project.yml, then the source's and the table's config: first set
+  // them; then the settled values over them (a new key goes last).
+  const unrenderedConfig: Record<string, unknown> = { ...treeAsWritten, ...src.config, ...t.config };
   if (yamlFreshness !== undefined) unrenderedConfig.freshness = yamlFreshness;
-  else if (projectFreshness !== undefined) unrenderedConfig.freshness = projectFreshness;
   unrenderedConfig.loaded_at_field = loadedAtField;
-  if (eventTime !== null) unrenderedConfig.event_time = eventTime;
   unrenderedConfig.loaded_at_query = loadedAtQuery;
+  unrenderedConfig.meta = yamlMeta;
+  unrenderedConfig.tags = tags.slice();
   return { config, unrenderedConfig, meta, sourceMeta, freshness, loadedAtField, loadedAtQuery };
 }
 
