@@ -44,6 +44,8 @@ export interface ColumnInfo {
   loc?: SourceLocation;
   /** The doc blocks its description shows (`{{ doc('x') }}`): manifest.json's doc_blocks. Absent when none. */
   docBlocks?: string[];
+  /** `quote:` as written (source columns' manifest.json; absent or null when not given). */
+  quote?: boolean | null;
 }
 
 export type ConstraintType = 'not_null' | 'unique' | 'primary_key' | 'foreign_key' | 'check' | 'custom';
@@ -215,11 +217,20 @@ export interface SourceTable {
   loader: string;
   columns: Record<string, ColumnInfo>;
   meta: Record<string, unknown>;
+  /** The source's own `meta:` and `config: {meta}` (manifest.json's source_meta). */
+  sourceMeta?: Record<string, unknown>;
   /** dbt's: the source's and table's `tags:` and config tags, sorted, each once; config.tags the same (core/parser/source-tags.ts). */
   tags: string[];
+  /** Every key dbt 1.11 writes, in its order (core/parser/source-config.ts). */
   config: { enabled: boolean; [key: string]: unknown };
+  /** manifest.json's unrendered_config (core/parser/source-config.ts); absent: {}. */
+  unrenderedConfig?: Record<string, unknown>;
   loadedAtField: string | null;
+  loadedAtQuery?: string | null;
+  /** The table's thresholds over the source's (every key), null when turned off. */
   freshness: unknown;
+  /** The doc blocks its description shows (manifest.json's doc_blocks); absent when none. */
+  docBlocks?: string[];
   originalFilePath: string;
   path: string;
   fqn: string[];

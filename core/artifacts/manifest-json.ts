@@ -3,7 +3,7 @@ import { settledStoreFailures } from '../data-tests/store-failures.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SqlDialect } from '../../adapters/adapter.js';
-import type { ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
+import type { ColumnInfo, ConstraintDef, Exposure, Manifest, NodeConfig, ParsedNode, SourceTable } from '../nodes.js';
 import type { Dag } from '../graph/dag.js';
 import { nodeSqlPath } from './paths.js';
 import { configDefaultsText, withConfigDefaults } from './config-defaults.js';
@@ -979,19 +979,32 @@ export function sourceJson(s: SourceTable, dialect: SqlDialect, roots?: PackageR
     identifier: s.identifier,
     quoting: s.quoting ?? NO_QUOTING,
     loaded_at_field: s.loadedAtField,
-    loaded_at_query: null,
-    freshness: freshnessJson(s.freshness),
+    loaded_at_query: s.loadedAtQuery ?? null,
+    freshness: s.freshness === null ? null : freshnessJson(s.freshness),
     external: null,
     description: s.description,
-    columns: Object.fromEntries(Object.values(s.columns).map((c) => [c.name, { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: null, tags: c.tags }])),
+    columns: sourceColumnsJson(s.columns),
     meta: s.meta,
-    source_meta: {},
+    source_meta: s.sourceMeta ?? {},
     tags: s.tags,
     config: s.config,
     patch_path: null,
-    unrendered_config: {},
+    unrendered_config: s.unrenderedConfig ?? {},
     relation_name: dialect.renderRelation(sourceRelationInProject(s)),
+    // dbt's; kiln keeps no unrendered database/schema for sources
+    unrendered_database: null,
+    unrendered_schema: null,
+    doc_blocks: s.docBlocks ?? [],
   };
+}
+
+/** A source's columns as dbt 1.11 writes them (a model's columns without constraints' content). */
+function sourceColumnsJson(columns: Record<string, ColumnInfo>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of Object.values(columns)) {
+    out[c.name] = { name: c.name, description: c.description, meta: c.meta, data_type: c.data_type, constraints: [], quote: c.quote ?? null, config: { meta: c.meta, tags: c.tags }, tags: c.tags, granularity: null, doc_blocks: c.docBlocks ?? [] };
+  }
+  return out;
 }
 
 const NO_QUOTING: QuotingSettings = Object.freeze({ database: null, schema: null, identifier: null, column: null });

@@ -17,6 +17,7 @@ import { extractBlocks } from '../template/blocks.js';
 import { parseSnapshots } from './snapshots.js';
 import { applyMacroPatches } from './macro-patches.js';
 import { parseExposures } from './exposures.js';
+import { settleSourceConfig } from './source-config.js';
 import { sourceTableTags } from './source-tags.js';
 import { hasSemanticLayer, parseSemanticLayer, TIME_SPINE_COLUMNS } from '../semantic/parse.js';
 import { resolveSemanticLayer } from '../semantic/resolve.js';
@@ -283,11 +284,12 @@ export function parseProject(input: ParseInput): ParseOutput {
           continue;
         }
         const tree = rootTreeCfg(configForPath(loaded.project.sources, [projectName, src.name, t.name], 'source'), 'sources', [projectName, src.name, t.name]);
-        const config = mergeConfigs(mergeConfigs({ enabled: true, ...tree }, src.config), t.config);
         const quoting = quotingSettings(src.quoting, t.quoting);
         const sourcePolicy = quotePolicyOf(quoting);
         const inProject = quotePolicyOf(projectQuoting, quoting);
         const tags = sourceTableTags(src, t);
+        const settled = settleSourceConfig(src, t, tree, unrenderedTreeConfig(loaded.project.unrenderedTrees?.sources, [projectName, src.name, t.name]), tags);
+        const blocks = docBlocks(t.description);
         const table: SourceTable = {
           uniqueId: id,
           resourceType: 'source',
@@ -303,12 +305,16 @@ export function parseProject(input: ParseInput): ParseOutput {
           description: describe(t.description, t.loc),
           sourceDescription: describe(src.description, src.loc),
           loader: src.loader,
-          columns: columnsMap(t.columns, (d, at) => describe(d, at ?? t.loc)),
-          meta: { ...src.meta, ...t.meta },
+          columns: columnsMap(t.columns, (d, at) => describe(d, at ?? t.loc), docBlocks),
+          meta: settled.meta,
+          sourceMeta: settled.sourceMeta,
           tags,
-          config: { ...config, enabled: config.enabled !== false, tags: tags.slice() },
-          loadedAtField: t.loadedAtField ?? src.loadedAtField,
-          freshness: t.freshness !== undefined ? t.freshness : src.freshness,
+          config: settled.config,
+          unrenderedConfig: settled.unrenderedConfig,
+          loadedAtField: settled.loadedAtField,
+          loadedAtQuery: settled.loadedAtQuery,
+          freshness: settled.freshness,
+          ...(blocks ? { docBlocks: blocks } : {}),
           originalFilePath: pf.path,
           path: pf.path,
           fqn: [projectName, ...path.posix.dirname(pf.path).split('/').slice(1).filter((p) => p && p !== '.'), src.name, t.name],
@@ -984,6 +990,7 @@ function columnsMap(
     // (set only where a description shows doc blocks: most columns never get the property)
     const blocks = docBlocks?.(c.description);
     if (blocks) out[c.name]!.docBlocks = blocks;
+    if (c.quote !== undefined && c.quote !== null) out[c.name]!.quote = c.quote;
   }
   return out;
 }

@@ -255,7 +255,7 @@ export function parseProjectFile(text: string, file: string, opts: LoadProjectFi
     seeds: trees.seeds ?? {},
     snapshots: trees.snapshots ?? {},
     dataTests: trees.data_tests ?? trees.tests ?? {},
-    unrenderedTrees: { models: asWritten(yf.value.models), seeds: asWritten(yf.value.seeds), snapshots: asWritten(yf.value.snapshots), data_tests: asWritten(yf.value.data_tests ?? yf.value.tests) },
+    unrenderedTrees: { models: asWritten(yf.value.models), seeds: asWritten(yf.value.seeds), snapshots: asWritten(yf.value.snapshots), data_tests: asWritten(yf.value.data_tests ?? yf.value.tests), sources: asWritten(yf.value.sources) },
     sources: trees.sources ?? {},
     analyses: trees.analyses ?? {},
     onRunStart,

@@ -53,9 +53,9 @@ export interface ProjectFile {
   readonly dataTests: ConfigTree;
   /**
    * The folder config trees as written, before rendering, by resource key (`models`, `seeds`,
-   * `snapshots`, `data_tests`): manifest.json's unrendered_config (core/project/unrendered-config.ts).
+   * `snapshots`, `data_tests`, `sources`): manifest.json's unrendered_config (core/project/unrendered-config.ts).
    */
-  readonly unrenderedTrees?: Readonly<Partial<Record<'models' | 'seeds' | 'snapshots' | 'data_tests', Readonly<Record<string, unknown>>>>>;
+  readonly unrenderedTrees?: Readonly<Partial<Record<'models' | 'seeds' | 'snapshots' | 'data_tests' | 'sources', Readonly<Record<string, unknown>>>>>;
   readonly sources: ConfigTree;
   readonly analyses: ConfigTree;
   readonly onRunStart: readonly string[];

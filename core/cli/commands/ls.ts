@@ -19,7 +19,7 @@ export interface LsOptions {
 
 const OUTPUTS = ['selector', 'name', 'path', 'json'];
 /** dbt's default keys of `--output json`. */
-const DEFAULT_KEYS = ['name', 'resource_type', 'package_name', 'original_file_path', 'unique_id', 'alias', 'config', 'tags', 'depends_on', 'source_name'];
+const DEFAULT_KEY_SET = new Set(['name', 'resource_type', 'package_name', 'original_file_path', 'unique_id', 'alias', 'config', 'tags', 'depends_on', 'source_name']);
 /** Listable types; `default` is all but analyses, `all` everything. */
 const LISTABLE = RESOURCE_TYPES.filter((t) => !['macro', 'operation'].includes(t));
 
@@ -66,7 +66,8 @@ export async function lsCommand(opts: GlobalOptions & LsOptions, io: Io): Promis
       else lines.push(node!.fqn.join('.'));
     } else {
       const full = json!.nodes?.[id] ?? json!.sources?.[id] ?? json!.unit_tests?.[id] ?? json!.exposures?.[id] ?? json!.metrics?.[id] ?? json!.semantic_models?.[id] ?? json!.saved_queries?.[id] ?? (exp ? exposureJson(exp) : { unique_id: id });
-      lines.push(JSON.stringify(outputKeys.length ? pick(full, outputKeys) : pick(full, DEFAULT_KEYS)));
+      // The default keys in the resource's own order, as dbt (a source: ..., source_name, tags, config)
+      lines.push(JSON.stringify(outputKeys.length ? pick(full, outputKeys) : pick(full, Object.keys(full).filter((k) => DEFAULT_KEY_SET.has(k)))));
     }
   }
   io.stdout(`${lines.join('\n')}\n`);
