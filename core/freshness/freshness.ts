@@ -35,7 +35,7 @@ const SECONDS: Record<Threshold['period'], number> = { minute: 60, hour: 3600, d
 /** The criteria of a source table, or null when it has no freshness to check. */
 export function criteriaOf(source: SourceTable): FreshnessCriteria | null {
   const f = source.freshness as Record<string, unknown> | null | undefined;
-  if (!f || !source.loadedAtField) return null;
+  if (!f || !(source.loadedAtField || source.loadedAtQuery)) return null;
   const threshold = (v: unknown): Threshold | null => {
     if (!v || typeof v !== 'object') return null;
     const { count, period } = v as { count?: unknown; period?: unknown };
@@ -53,12 +53,22 @@ export function judge(ageSeconds: number, c: FreshnessCriteria): 'pass' | 'warn'
   return 'pass';
 }
 
-/** Reads max(loaded_at_field) of one source table and judges it. */
+/**
+ * The query for a source table's last load: max(loaded_at_field), or its `loaded_at_query`
+ * (dbt 1.10+), a query returning one timestamp, which `filter` does not touch.
+ */
+export function freshnessSql(relation: string, source: SourceTable, criteria: FreshnessCriteria): string {
+  if (!source.loadedAtField && source.loadedAtQuery) return `with source_query as (\n${source.loadedAtQuery}\n)\nselect (select * from source_query) as max_loaded_at`;
+  return `select max(${source.loadedAtField}) as max_loaded_at from ${relation}${criteria.filter ? ` where ${criteria.filter}` : ''}`;
+}
+
+/** Reads the last load of one source table (freshnessSql) and judges it. */
 export async function checkFreshness(adapter: Adapter, conn: Connection, source: SourceTable, criteria: FreshnessCriteria): Promise<FreshnessResult> {
   const started = performance.now();
   // As dbt's freshness task writes it: the source's quoting over the project's.
   const relation = adapter.dialect.renderRelation(sourceRelationInProject(source));
-  const sql = `select max(${source.loadedAtField}) as max_loaded_at from ${relation}${criteria.filter ? ` where ${criteria.filter}` : ''}`;
+  const byQuery = !source.loadedAtField && !!source.loadedAtQuery;
+  const sql = freshnessSql(relation, source, criteria);
   const snapshotted = new Date();
   const base = { uniqueId: source.uniqueId, snapshottedAt: snapshotted.toISOString(), criteria };
   try {
@@ -66,13 +76,17 @@ export async function checkFreshness(adapter: Adapter, conn: Connection, source:
     const raw = res.rows[0]?.[0] ?? null;
     const executionTime = (performance.now() - started) / 1000;
     if (raw === null) {
-      return { ...base, status: 'error', maxLoadedAt: null, ageSeconds: null, executionTime, message: `no rows in ${relation}${criteria.filter ? ' matching the filter' : ''}: nothing was ever loaded` };
+      const nothing = byQuery ? `the loaded_at_query of ${source.sourceName}.${source.name} returned no timestamp` : `no rows in ${relation}${criteria.filter ? ' matching the filter' : ''}`;
+      return { ...base, status: 'error', maxLoadedAt: null, ageSeconds: null, executionTime, message: `${nothing}: nothing was ever loaded` };
     }
     const loaded = parseTimestamp(String(raw));
     if (!loaded) {
-      const error = new KilnError(Codes.DATABASE_ERROR, `loaded_at_field '${source.loadedAtField}' of ${source.sourceName}.${source.name} is not a timestamp (got '${String(raw)}')`, {
+      const what = byQuery ? 'the loaded_at_query' : `loaded_at_field '${source.loadedAtField}'`;
+      const error = new KilnError(Codes.DATABASE_ERROR, `${what} of ${source.sourceName}.${source.name} is not a timestamp (got '${String(raw)}')`, {
         loc: source.loc,
-        hint: 'Point loaded_at_field at a timestamp column, or cast it: `loaded_at_field: "cast(col as timestamp)"`.',
+        hint: byQuery
+          ? 'Make loaded_at_query return one timestamp: `loaded_at_query: "select max(cast(col as timestamp)) from ..."`.'
+          : 'Point loaded_at_field at a timestamp column, or cast it: `loaded_at_field: "cast(col as timestamp)"`.',
       });
       return { ...base, status: 'runtime error', maxLoadedAt: String(raw), ageSeconds: null, executionTime, message: error.message, error };
     }

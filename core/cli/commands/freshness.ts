@@ -18,7 +18,7 @@ export async function freshnessCommand(opts: GlobalOptions & { output?: string }
   const sources = [...session.manifest.sources.values()].filter((s) => chosen.has(s.uniqueId));
   const checks = sources.map((s) => ({ s, c: criteriaOf(s) })).filter((x) => x.c !== null);
   if (checks.length === 0) {
-    reporter.warn('No selected source has `freshness` and `loaded_at_field`; nothing to check.');
+    reporter.warn('No selected source has `freshness` and `loaded_at_field` (or `loaded_at_query`); nothing to check.');
     return ExitCode.OK;
   }
   await session.adapter.open();

@@ -58,6 +58,43 @@ describe('source freshness', () => {
     expect(only.stdout).toMatch(/Done\. PASS=1 WARN=0 ERROR=0 TOTAL=1/);
   });
 
+  it('loaded_at_query (dbt 1.10+): its one timestamp is judged; filter does not touch it; a source table’s own loaded_at_field wins', async () => {
+    const dir = testdir({
+      'dbt_project.yml': 'name: p\nprofile: p\n',
+      'profiles.yml': PROFILE,
+      'models/events_t.sql': "{{ config(materialized='table') }}\nselect cast(now() as timestamp) - interval 2 hour as at_, 'old' as kind union all select cast(now() as timestamp) - interval 5 minute, 'new'",
+      'models/sources.yml': `sources:
+  - name: raw
+    schema: main
+    loaded_at_query: "select max(at_) from main.events_t where kind = 'old'"
+    freshness:
+      warn_after: {count: 1, period: hour}
+    tables:
+      - name: by_query
+        identifier: events_t
+        freshness:
+          warn_after: {count: 1, period: hour}
+          filter: "kind = 'new'"
+      - name: by_field
+        identifier: events_t
+        loaded_at_field: at_
+      - name: empty
+        identifier: events_t
+        loaded_at_query: "select max(at_) from main.events_t where kind = 'none'"
+`,
+    });
+    expect((await kiln(['run'], dir)).code).toBe(0);
+    const r = await kiln(['source', 'freshness'], dir);
+    // by_query: 2 hours old by its query (the filter, which would keep the new row, is not applied)
+    expect(r.stdout).toMatch(/WARN freshness of raw\.by_query/);
+    // by_field: its own loaded_at_field, which drops the source's loaded_at_query: 5 minutes old
+    expect(r.stdout).toMatch(/PASS freshness of raw\.by_field/);
+    expect(r.stdout).toMatch(/ERROR STALE freshness of raw\.empty .*loaded_at_query of raw\.empty returned no timestamp/);
+    const sources = JSON.parse(fs.readFileSync(path.join(dir, 'target/sources.json'), 'utf8'));
+    const byId = Object.fromEntries(sources.results.map((x: { unique_id: string; status: string }) => [x.unique_id, x.status]));
+    expect(byId).toEqual({ 'source.p.raw.by_query': 'warn', 'source.p.raw.by_field': 'pass', 'source.p.raw.empty': 'error' });
+  });
+
   it('reports a missing source table as a runtime error with its YAML location', async () => {
     const dir = testdir({
       'dbt_project.yml': 'name: p\nprofile: p\n',
