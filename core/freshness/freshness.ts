@@ -57,21 +57,23 @@ export function judge(ageSeconds: number, c: FreshnessCriteria): 'pass' | 'warn'
  * The query for a source table's last load: max(loaded_at_field), or its `loaded_at_query`
  * (dbt 1.10+), a query returning one timestamp, which `filter` does not touch.
  */
-export function freshnessSql(relation: string, source: SourceTable, criteria: FreshnessCriteria): string {
-  if (!source.loadedAtField && source.loadedAtQuery) return `with source_query as (\n${source.loadedAtQuery}\n)\nselect (select * from source_query) as max_loaded_at`;
+export function freshnessSql(relation: string, source: SourceTable, criteria: FreshnessCriteria, renderedQuery?: string): string {
+  if (source.loadedAtQuery) return `with source_query as (\n${renderedQuery ?? source.loadedAtQuery}\n)\nselect (select * from source_query) as max_loaded_at`;
   return `select max(${source.loadedAtField}) as max_loaded_at from ${relation}${criteria.filter ? ` where ${criteria.filter}` : ''}`;
 }
 
 /** Reads the last load of one source table (freshnessSql) and judges it. */
-export async function checkFreshness(adapter: Adapter, conn: Connection, source: SourceTable, criteria: FreshnessCriteria): Promise<FreshnessResult> {
+export async function checkFreshness(adapter: Adapter, conn: Connection, source: SourceTable, criteria: FreshnessCriteria, render?: (query: string) => string): Promise<FreshnessResult> {
   const started = performance.now();
   // As dbt's freshness task writes it: the source's quoting over the project's.
   const relation = adapter.dialect.renderRelation(sourceRelationInProject(source));
-  const byQuery = !source.loadedAtField && !!source.loadedAtQuery;
-  const sql = freshnessSql(relation, source, criteria);
+  // As dbt's freshness task: a loaded_at_query comes first.
+  const byQuery = !!source.loadedAtQuery;
   const snapshotted = new Date();
   const base = { uniqueId: source.uniqueId, snapshottedAt: snapshotted.toISOString(), criteria };
   try {
+    // The query's Jinja ({{ this }}: the source table) rendered now, as dbt's freshness task does.
+    const sql = freshnessSql(relation, source, criteria, byQuery && render ? render(source.loadedAtQuery!) : undefined);
     const res = await conn.query(sql);
     const raw = res.rows[0]?.[0] ?? null;
     const executionTime = (performance.now() - started) / 1000;

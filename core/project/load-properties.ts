@@ -41,7 +41,8 @@ const TABLE_KEYS = [
   'loaded_at_query', 'freshness', 'meta', 'tags', 'config', 'quoting', 'external', 'docs',
 ];
 /** Rendered later (doc(), test kwargs) or at run time (hooks): never at load time. */
-const NO_RENDER = new Set(['description', 'tests', 'data_tests', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook']);
+// loaded_at_query too: dbt renders it when freshness runs, where `this` is the source table.
+const NO_RENDER = new Set(['description', 'tests', 'data_tests', 'pre-hook', 'post-hook', 'pre_hook', 'post_hook', 'loaded_at_query']);
 
 const strOrNull = s.string().nullable();
 // Built once (a shape builds its zod schema on first need: far costlier to construct than to use).

@@ -7,6 +7,30 @@ import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
 import { openSession, select } from '../session.js';
 import { redactor, reportWarnings } from './shared.js';
+import { Compiler } from '../../compiler/compile.js';
+import { inlineNode } from '../inline-node.js';
+import { Codes, KilnError, KilnErrors } from '../../errors.js';
+import type { SourceTable } from '../../nodes.js';
+import type { Session } from '../session.js';
+
+/**
+ * Renders a source table's loaded_at_query as dbt's freshness task does: the project's macros
+ * and context, with `this` the source table.
+ */
+function queryRenderer(session: Session, source: SourceTable): (query: string) => string {
+  return (query) => {
+    if (!query.includes('{{') && !query.includes('{%')) return query;
+    const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+    const node = { ...inlineNode(session, query), name: source.name, database: source.database, schema: source.schema, alias: source.identifier, quotePolicy: source.projectQuotePolicy, loc: source.loc, originalFilePath: source.originalFilePath };
+    try {
+      return compiler.compile(node).sql;
+    } catch (e) {
+      // (one error for the table, with the YAML file: checkFreshness reports it)
+      if (e instanceof KilnErrors) throw e.errors[0] ?? new KilnError(Codes.JINJA_RENDER, e.message);
+      throw e;
+    }
+  };
+}
 
 export async function freshnessCommand(opts: GlobalOptions & { output?: string }, io: Io): Promise<number> {
   const reporter = makeReporter(opts, io);
@@ -29,7 +53,7 @@ export async function freshnessCommand(opts: GlobalOptions & { output?: string }
     let i = 0;
     for (const { s, c } of checks) {
       i++;
-      const r = await checkFreshness(session.adapter, conn, s, c!);
+      const r = await checkFreshness(session.adapter, conn, s, c!, queryRenderer(session, s));
       results.push(r);
       const label = r.status === 'pass' ? 'PASS' : r.status === 'warn' ? 'WARN' : r.status === 'error' ? 'ERROR STALE' : 'ERROR';
       reporter.info(`${i} of ${checks.length} ${label} freshness of ${s.sourceName}.${s.name} ... [${label} in ${r.executionTime.toFixed(2)}s] ${r.message}`, {

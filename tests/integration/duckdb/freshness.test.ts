@@ -66,7 +66,7 @@ describe('source freshness', () => {
       'models/sources.yml': `sources:
   - name: raw
     schema: main
-    loaded_at_query: "select max(at_) from main.events_t where kind = 'old'"
+    loaded_at_query: "select max(at_) from {{ this }} where kind = '{{ var('old_kind', 'old') }}'"
     freshness:
       warn_after: {count: 1, period: hour}
     tables:
@@ -85,7 +85,8 @@ describe('source freshness', () => {
     });
     expect((await kiln(['run'], dir)).code).toBe(0);
     const r = await kiln(['source', 'freshness'], dir);
-    // by_query: 2 hours old by its query (the filter, which would keep the new row, is not applied)
+    // by_query: 2 hours old by its query ({{ this }} rendered as the source table when freshness runs;
+    // the filter, which would keep the new row, is not applied)
     expect(r.stdout).toMatch(/WARN freshness of raw\.by_query/);
     // by_field: its own loaded_at_field, which drops the source's loaded_at_query: 5 minutes old
     expect(r.stdout).toMatch(/PASS freshness of raw\.by_field/);
@@ -93,6 +94,9 @@ describe('source freshness', () => {
     const sources = JSON.parse(fs.readFileSync(path.join(dir, 'target/sources.json'), 'utf8'));
     const byId = Object.fromEntries(sources.results.map((x: { unique_id: string; status: string }) => [x.unique_id, x.status]));
     expect(byId).toEqual({ 'source.p.raw.by_query': 'warn', 'source.p.raw.by_field': 'pass', 'source.p.raw.empty': 'error' });
+    // Kept as written in manifest.json, as dbt keeps it (rendered only when freshness runs).
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'target/manifest.json'), 'utf8'));
+    expect(manifest.sources['source.p.raw.by_query'].loaded_at_query).toMatch(/from \{\{ this \}\}/);
   });
 
   it('reports a missing source table as a runtime error with its YAML location', async () => {
