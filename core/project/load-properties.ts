@@ -143,6 +143,17 @@ class EntryReader {
     return locOf(this.yf, p);
   }
 
+  /** dbt refuses a source or table that sets both loaded_at_field and loaded_at_query (at either place: the entry or its config). */
+  private oneLoadedAt(entry: Record<string, unknown>, config: Readonly<Record<string, unknown>>, p: YamlPath, what: string): void {
+    const set = (k: string) => entry[k] != null || config[k] != null;
+    if (!set('loaded_at_field') || !set('loaded_at_query')) return;
+    this.invalid(
+      entry.loaded_at_query != null ? [...p, 'loaded_at_query'] : [...p, 'config', 'loaded_at_query'],
+      `${what} sets both loaded_at_field and loaded_at_query; freshness takes one`,
+      'Keep loaded_at_field (a timestamp column or expression) or loaded_at_query (a query returning one timestamp), not both.',
+    );
+  }
+
   private invalid(p: YamlPath, message: string, hint?: string): void {
     this.problems.error(new KilnError(Codes.CONFIG_INVALID, message, { loc: this.loc(p), hint }));
   }
@@ -373,6 +384,7 @@ class EntryReader {
     for (const [k, v] of Object.entries(entry)) if (!SOURCE_KEYS.includes(k)) extra[k] = v;
     if (entry.loaded_at_query !== undefined) extra.loaded_at_query = entry.loaded_at_query;
     if (entry.docs !== undefined) extra.docs = entry.docs;
+    this.oneLoadedAt(entry, config, p, `source ${name}`);
     return {
       name,
       description: this.description(entry, p),
@@ -398,6 +410,7 @@ class EntryReader {
     const extra: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(entry)) if (!TABLE_KEYS.includes(k)) extra[k] = v;
     for (const k of ['external', 'loaded_at_query', 'docs']) if (entry[k] !== undefined) extra[k] = entry[k];
+    this.oneLoadedAt(entry, config, p, `source table ${String(entry.name)}`);
     return {
       name: String(entry.name),
       identifier: this.field(entry, p, 'identifier', strOrNull, 'a string') ?? null,

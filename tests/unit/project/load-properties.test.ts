@@ -111,6 +111,17 @@ describe('parsePropertyFile: models', () => {
     expect(pf.models.map((m) => m.name)).toEqual(['a', 'b']);
   });
 
+  it('refuses a source or table setting both loaded_at_field and loaded_at_query, at the query line (dbt’s parse error)', () => {
+    const { pf, problems } = parse(
+      "sources:\n  - name: raw\n    loaded_at_field: at_\n    loaded_at_query: select 1\n    tables:\n      - name: t\n        config:\n          loaded_at_field: x\n          loaded_at_query: select 2\n      - name: fine\n        loaded_at_query: select 3\n",
+    );
+    expect(problems.errors.map((e) => [e.code, e.loc?.line, e.message])).toEqual([
+      [Codes.CONFIG_INVALID, 4, 'source raw sets both loaded_at_field and loaded_at_query; freshness takes one'],
+      [Codes.CONFIG_INVALID, 9, 'source table t sets both loaded_at_field and loaded_at_query; freshness takes one'],
+    ]);
+    expect(pf.sources[0]!.tables.map((t) => t.name)).toEqual(['t', 'fine']);
+  });
+
   it('reports a wrong config type at its line and goes on', () => {
     const { pf, problems } = parse('models:\n  - name: a\n    config:\n      materialized: [table]\n  - name: b\n    config:\n      enabled: nope\n  - name: c\n');
     expect(problems.errors.map((e) => [e.loc?.line, e.message])).toEqual([
