@@ -599,8 +599,8 @@ export class Runner {
         if ((await existing).has(schema.toLowerCase())) continue;
         await conn.execute(this.adapter.dialect.createSchema(database, schema, quoting));
         // The cache knows schemas by their stored names (an unquoted part folded).
-        const dialect = this.adapter.dialect;
-        this.adapter.cacheSchemaCreated?.(quoting?.database === false ? dialect.foldUnquoted(database) : database, quoting?.schema === false ? dialect.foldUnquoted(schema) : schema);
+        const at = storedName({ database, schema, identifier: '', quoting }, this.adapter.dialect.foldUnquoted);
+        this.adapter.cacheSchemaCreated?.(at.database, at.schema);
       }
     } finally {
       this.adapter.release(conn);

@@ -5,22 +5,23 @@ import { ArtifactWriter, jsonArtifactOptions } from '../../artifacts/write.js';
 import { metadata } from '../../artifacts/manifest-json.js';
 import { ExitCode, makeReporter, type Io } from '../main.js';
 import type { GlobalOptions } from '../options.js';
-import { openSession, select } from '../session.js';
+import { openSession, select, type Session } from '../session.js';
 import { redactor, reportWarnings } from './shared.js';
 import { Compiler } from '../../compiler/compile.js';
 import { inlineNode } from '../inline-node.js';
 import { Codes, KilnError, KilnErrors } from '../../errors.js';
 import type { SourceTable } from '../../nodes.js';
-import type { Session } from '../session.js';
 
 /**
- * Renders a source table's loaded_at_query as dbt's freshness task does: the project's macros
- * and context, with `this` the source table.
+ * Renders source tables' loaded_at_query as dbt's freshness task does: the project's macros and
+ * context, with `this` the source table. One compiler for the command, made at the first query
+ * with Jinja in it.
  */
-function queryRenderer(session: Session, source: SourceTable): (query: string) => string {
-  return (query) => {
+function queryRenderer(session: Session): (source: SourceTable) => (query: string) => string {
+  let compiler: Compiler | null = null;
+  return (source) => (query) => {
     if (!query.includes('{{') && !query.includes('{%')) return query;
-    const compiler = new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
+    compiler ??= new Compiler(session.manifest, session.engine, session.deps, session.profile.profileName);
     const node = { ...inlineNode(session, query), name: source.name, database: source.database, schema: source.schema, alias: source.identifier, quotePolicy: source.projectQuotePolicy, loc: source.loc, originalFilePath: source.originalFilePath };
     try {
       return compiler.compile(node).sql;
@@ -50,10 +51,11 @@ export async function freshnessCommand(opts: GlobalOptions & { output?: string }
   const started = performance.now();
   const conn = await session.adapter.acquire();
   try {
+    const renderFor = queryRenderer(session);
     let i = 0;
     for (const { s, c } of checks) {
       i++;
-      const r = await checkFreshness(session.adapter, conn, s, c!, queryRenderer(session, s));
+      const r = await checkFreshness(session.adapter, conn, s, c!, renderFor(s));
       results.push(r);
       const label = r.status === 'pass' ? 'PASS' : r.status === 'warn' ? 'WARN' : r.status === 'error' ? 'ERROR STALE' : 'ERROR';
       reporter.info(`${i} of ${checks.length} ${label} freshness of ${s.sourceName}.${s.name} ... [${label} in ${r.executionTime.toFixed(2)}s] ${r.message}`, {
